@@ -1,0 +1,101 @@
+/**
+ * The station configuration file: one YAML file per station in firmware-config/stations/.
+ * This TypeBox schema is the single source: the type is `Static<typeof StationConfig>`, the
+ * runtime check is compiled from it, and `npm run config:schema` writes it as JSON Schema to
+ * firmware-config/station.schema.json for editors.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { DURATION_PATTERN, STATION_ID_PATTERN } from '../../protocol/src/index.js';
+import { SENSOR_KIND_NAMES as KINDS } from '../../protocol/src/serial/constants.js';
+
+
+const Duration = (description: string, dflt?: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description, ...(dflt ? { default: dflt } : {}) });
+
+export const SensorChannel = Type.Object(
+  {
+    channel: Type.Integer({ minimum: 0, maximum: 255, description: 'Channel number on the controller (0..255)' }),
+    id: Type.String({
+      pattern: '^[a-z][a-z0-9_-]{0,31}$',
+      description: 'Sensor id used in MQTT and InfluxDB, unique in this station, e.g. "door", "socket-3"',
+    }),
+    kind: Type.Union(
+      KINDS.map((k) => Type.Literal(k)),
+      { description: `What the channel measures: ${KINDS.join(', ')}` },
+    ),
+    label: Type.Optional(Type.String({ maxLength: 64, description: 'Name shown to people, e.g. "3号充电口"' })),
+  },
+  { additionalProperties: false },
+);
+export type SensorChannel = Static<typeof SensorChannel>;
+
+export const SerialSettings = Type.Object(
+  {
+    path: Type.String({ minLength: 1, description: 'Serial device, e.g. /dev/ttyYZ0 (a stable udev name) or /dev/ttyUSB0' }),
+    baudRate: Type.Union(
+      [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400].map((b) => Type.Literal(b)),
+      { description: 'Line speed in bits per second', default: 115200 },
+    ),
+    dataBits: Type.Optional(Type.Union([Type.Literal(7), Type.Literal(8)], { description: 'Data bits', default: 8 })),
+    parity: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { description: 'Parity', default: 'none' }),
+    ),
+    stopBits: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)], { description: 'Stop bits', default: 1 })),
+    rs485: Type.Optional(Type.Boolean({ description: 'true when the line is RS-485 (half duplex)', default: false })),
+    frameTimeout: Type.Optional(
+      Duration('No frame for this long means the serial link is down (e.g. "30s")', '30s'),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DispenserSettings = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 64, description: 'Hot-water dispenser model' }),
+    setpointC: Type.Number({ minimum: 40, maximum: 100, description: 'Target water temperature in °C' }),
+    heatingTimeout: Type.Optional(
+      Duration('Heater on this long without the temperature rising by minRiseC means the dispenser is broken', '10min'),
+    ),
+    minRiseC: Type.Optional(
+      Type.Number({ minimum: 0.1, maximum: 50, default: 2, description: 'Rise in °C expected within heatingTimeout' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const OpeningHours = Type.String({
+  pattern: '^([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d$',
+  description: 'Opening hours "HH:MM-HH:MM" in local time; "00:00-24:00" means always open',
+});
+
+export const StationConfig = Type.Object(
+  {
+    sample: Type.Optional(
+      Type.Boolean({ description: 'true marks sample data that does not describe a real station' }),
+    ),
+    id: Type.String({ pattern: STATION_ID_PATTERN, description: 'Station id; must equal the file name without .yaml' }),
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'Chinese name shown on screens, e.g. "城关人民路驿站"' }),
+    nameEn: Type.Optional(Type.String({ maxLength: 96, description: 'English name' })),
+    township: Type.String({ minLength: 1, maxLength: 32, description: 'Township (乡镇/街道) the station is in' }),
+    address: Type.String({ minLength: 1, maxLength: 128, description: 'Street address' }),
+    location: Type.Object(
+      {
+        lat: Type.Number({ minimum: -90, maximum: 90, description: 'Latitude in degrees (WGS-84)' }),
+        lon: Type.Number({ minimum: -180, maximum: 180, description: 'Longitude in degrees (WGS-84)' }),
+      },
+      { additionalProperties: false, description: 'Where the station is' },
+    ),
+    seats: Type.Integer({ minimum: 0, maximum: 200, description: 'Number of seats' }),
+    sockets: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      description: 'Number of charging sockets; must match the socket_state channels',
+    }),
+    dispenser: DispenserSettings,
+    hours: OpeningHours,
+    serial: SerialSettings,
+    sensors: Type.Array(SensorChannel, { minItems: 1, maxItems: 100, description: 'The controller channels' }),
+  },
+  { additionalProperties: false, $id: 'https://yizhan.local/schemas/station.json', title: 'yizhan station' },
+);
+export type StationConfig = Static<typeof StationConfig>;
