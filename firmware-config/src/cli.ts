@@ -1,0 +1,54 @@
+/**
+ * Station config tools.
+ *
+ *   npm run config:check [-- dir-or-file …]   check station files; exit 1 on any problem
+ *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json
+ *
+ * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations.
+ */
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { formatIssue, loadStationPaths, DEFAULT_STATIONS_DIR } from './load.js';
+import { STATION_SCHEMA_FILE, stationJsonSchemaText } from './json-schema.js';
+
+function check(args: string[]): number {
+  const paths = args.length > 0 ? args : [process.env.YIZHAN_STATIONS_DIR || DEFAULT_STATIONS_DIR];
+  const { stations, issues } = loadStationPaths(paths);
+  const cwd = process.cwd();
+  for (const i of issues) console.log(formatIssue(i, { relativeTo: cwd }));
+  const files = new Set(issues.map((i) => i.file)).size;
+  if (issues.length === 0) {
+    console.log(`✔ ${stations.length} 个驿站配置检查通过 / ${stations.length} station file(s) OK`);
+    return 0;
+  }
+  console.log(
+    `✘ ${files} 个文件共 ${issues.length} 个问题，${stations.length} 个驿站配置正确 / ` +
+      `${issues.length} problem(s) in ${files} file(s); ${stations.length} station file(s) OK`,
+  );
+  return 1;
+}
+
+function schema(args: string[]): number {
+  const out = args[0] ?? STATION_SCHEMA_FILE;
+  try {
+    writeFileSync(out, stationJsonSchemaText());
+  } catch (e) {
+    console.error(`无法写入 / cannot write ${out}: ${(e as Error).message}`);
+    return 1;
+  }
+  console.log(`已写入 / wrote ${relative(process.cwd(), out) || out}`);
+  return 0;
+}
+
+const USAGE = `usage: tsx firmware-config/src/cli.ts check [dir-or-file …]
+       tsx firmware-config/src/cli.ts schema [out-file]`;
+
+function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'check') return check(rest);
+  if (cmd === 'schema') return schema(rest);
+  console.error(USAGE);
+  return 2;
+}
+
+process.exitCode = main(process.argv.slice(2));

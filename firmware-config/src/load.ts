@@ -1,0 +1,177 @@
+/**
+ * Loading station config files: YAML with positions → schema check → semantic checks.
+ * Every problem comes back as a ConfigIssue (`file:line path: message`); nothing throws except
+ * loadStationsOrThrow, on purpose. A file with any issue yields no station; the other files
+ * still load, so one broken file never hides the good ones.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compareIssues, formatPath, StationConfigError, type ConfigIssue } from './issues.js';
+import { locate, parseYaml, type Position } from './positions.js';
+import type { StationConfig } from './schema.js';
+import { schemaFindings, stationCheck } from './schema-errors.js';
+import { semanticFindings } from './semantic.js';
+
+export { formatIssue, StationConfigError, type ConfigIssue, type FormatOptions } from './issues.js';
+
+/** Absolute path of firmware-config/stations, the 47 sample stations. */
+export const DEFAULT_STATIONS_DIR: string = fileURLToPath(new URL('../stations', import.meta.url));
+
+/** Largest station file read, in bytes (1 MiB); a real one is about 3 KB. */
+export const MAX_STATION_FILE_BYTES = 1024 * 1024;
+
+const STATION_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+function fileIssue(file: string, message: string, path = '(file)'): ConfigIssue {
+  return { file, line: 1, column: 1, path, message };
+}
+
+function errText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return 'no such file or directory';
+  if (err.code === 'EACCES') return 'permission denied';
+  return err.message ?? String(e);
+}
+
+interface Loaded {
+  station?: StationConfig;
+  issues: ConfigIssue[];
+  /** Where `id:` is, for reporting duplicates across files. */
+  idAt?: Position;
+}
+
+function loadOne(file: string): Loaded {
+  let text: string;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_STATION_FILE_BYTES)
+      return {
+        issues: [
+          fileIssue(
+            file,
+            `the file is ${size} bytes; a station file may have at most ${MAX_STATION_FILE_BYTES}`,
+          ),
+        ],
+      };
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { issues: [fileIssue(file, `cannot read the file: ${errText(e)}`)] };
+  }
+  const parsed = parseYaml(text);
+  if (!parsed.ok)
+    return {
+      issues: parsed.problems.map((p) => ({
+        file,
+        line: p.line,
+        column: p.column,
+        path: '(yaml)',
+        message: p.message,
+      })),
+    };
+
+  const { doc, lines, data } = parsed;
+  const expectedId = basename(file, extname(file));
+  const findings = [...schemaFindings(data), ...semanticFindings(data, expectedId)];
+  const issues = findings
+    .map((f) => ({ file, ...locate(doc, lines, f), path: formatPath(f.path), message: f.message }))
+    .sort(compareIssues);
+  const idAt = locate(doc, lines, { path: ['id'], at: 'value', message: '' });
+  if (issues.length === 0 && stationCheck.Check(data)) return { station: data, issues, idAt };
+  return { issues, idAt };
+}
+
+/** Load and check one station file. `station` is set only when there is no issue. */
+export function loadStationFile(file: string): { station?: StationConfig; issues: ConfigIssue[] } {
+  const { station, issues } = loadOne(file);
+  return station ? { station, issues } : { issues };
+}
+
+/** The station files in a directory (*.yaml, *.yml), sorted by name; or an issue. */
+function listDir(dir: string): { files: string[]; issues: ConfigIssue[] } {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    return { files: [], issues: [fileIssue(dir, `cannot read the directory: ${errText(e)}`, '(dir)')] };
+  }
+  const files = names
+    .filter((n) => STATION_EXTENSIONS.has(extname(n)))
+    .sort()
+    .map((n) => join(dir, n));
+  if (files.length === 0)
+    return { files, issues: [fileIssue(dir, 'no station files (*.yaml) in this directory', '(dir)')] };
+  return { files, issues: [] };
+}
+
+/**
+ * Load station files from directories and single files (the CLI's arguments). Besides each file's
+ * own issues, a station id that appears in two files is an issue in the second one (that station
+ * is dropped). Stations come back sorted by id.
+ */
+export function loadStationPaths(paths: readonly string[]): {
+  stations: StationConfig[];
+  issues: ConfigIssue[];
+} {
+  const issues: ConfigIssue[] = [];
+  const files: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      issues.push(fileIssue(p, `cannot read: ${errText(e)}`));
+      continue;
+    }
+    if (isDir) {
+      const listed = listDir(p);
+      files.push(...listed.files);
+      issues.push(...listed.issues);
+    } else files.push(p);
+  }
+
+  const stations: StationConfig[] = [];
+  const firstFile = new Map<string, string>();
+  const seenFiles = new Set<string>();
+  for (const file of files) {
+    if (seenFiles.has(resolve(file))) continue;
+    seenFiles.add(resolve(file));
+    const loaded = loadOne(file);
+    issues.push(...loaded.issues);
+    const st = loaded.station;
+    if (!st) continue;
+    const other = firstFile.get(st.id);
+    if (other !== undefined) {
+      const at = loaded.idAt ?? { line: 1, column: 1 };
+      issues.push({
+        file,
+        ...at,
+        path: 'id',
+        message: `station id "${st.id}" is already used by ${other}; station ids must be unique`,
+      });
+      continue;
+    }
+    firstFile.set(st.id, file);
+    stations.push(st);
+  }
+  stations.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { stations, issues: issues.sort(compareIssues) };
+}
+
+/** Load every station file (*.yaml, *.yml) in `dir`. */
+export function loadStationsDir(dir: string = DEFAULT_STATIONS_DIR): {
+  stations: StationConfig[];
+  issues: ConfigIssue[];
+} {
+  return loadStationPaths([dir]);
+}
+
+/**
+ * Load every station in `dir`, or throw a StationConfigError listing every issue. For processes
+ * that must not start on a broken config (server, start script, edge agents).
+ */
+export function loadStationsOrThrow(dir: string = DEFAULT_STATIONS_DIR): StationConfig[] {
+  const { stations, issues } = loadStationsDir(dir);
+  if (issues.length > 0) throw new StationConfigError(issues, dir);
+  return stations;
+}
