@@ -1,0 +1,223 @@
+/**
+ * Fill a fresh InfluxDB through the real path, for the dashboard tests:
+ *
+ * ```
+ * StationSimulator ×5 ─(mock serial pair)─▶ edge agent ×5 ─MQTT─▶ aedes ─▶ server (buildApp) ─▶ influxd
+ * ```
+ *
+ * Simulated time runs {@link DEFAULT_FILL.speed}× faster than the clock and ends where the run
+ * started, so several simulated hours land in the recent past (the server refuses future
+ * timestamps) and the dashboards' relative ranges (`now-6h`) see them. The agents stamp messages
+ * with simulated time. During the run one dispenser heater fails, one socket trips, one door is
+ * opened and one agent is stopped, so that the "now" panels have something to show.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
+import { runSimulatedStations, type SimulatedStations } from '../../edge/src/simulator/index.js';
+import { loadStationsOrThrow } from '../../firmware-config/src/load.js';
+import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
+import { freePort } from '../../scripts/lib/ports.js';
+import { buildApp } from '../../server/src/app.js';
+import type { TimeRange } from './grafanaMacros.js';
+import { runInfluxQL } from './influxql.js';
+
+export interface FillOptions {
+  /** Simulated seconds per real second. */
+  speed: number;
+  /** Real seconds the simulation runs; simulated span = speed × runS. */
+  runS: number;
+  /** Agent health period, real ms (the default 30 s would give none in a short run). */
+  healthIntervalMs: number;
+  /** Longest wait for the last messages to reach InfluxDB, ms. */
+  settleTimeoutMs: number;
+}
+
+/** 6 simulated hours in 6 real seconds. */
+export const DEFAULT_FILL: FillOptions = {
+  speed: 3600,
+  runS: 6,
+  healthIntervalMs: 250,
+  settleTimeoutMs: 20_000,
+};
+
+export const DB = 'yizhan';
+
+export interface FilledInflux {
+  url: string;
+  db: string;
+  /** The simulated span as an absolute dashboard range. */
+  range: TimeRange;
+  stations: StationConfig[];
+  /** One township with at least two stations, and two of its stations: for narrowed variables. */
+  narrow: { township: string; stations: string[] };
+  /** What happened during the run. */
+  heaterFailed: string;
+  socketTripped: { station: string; sensor: string };
+  doorOpened: string;
+  /** The station whose agent was stopped (published offline). */
+  offline: string;
+  stop(): Promise<void>;
+}
+
+/** Five stations from two townships: three from one, two from another. */
+export function pickStations(all: readonly StationConfig[]): StationConfig[] {
+  const byTownship = new Map<string, StationConfig[]>();
+  for (const s of all) byTownship.set(s.township, [...(byTownship.get(s.township) ?? []), s]);
+  const big = [...byTownship.values()]
+    .filter((l) => l.length >= 3)
+    .sort((a, b) => (a[0]?.id ?? '').localeCompare(b[0]?.id ?? ''));
+  const [first, second] = big;
+  if (!first || !second)
+    throw new Error('the sample stations need two townships with three or more stations each');
+  return [...first.slice(0, 3), ...second.slice(0, 2)];
+}
+
+/** Sensor id of socket 1: the socket_state channel with the lowest number (the simulator's numbering). */
+function firstSocket(s: StationConfig | undefined): string {
+  const sockets = (s?.sensors ?? [])
+    .filter((x) => x.kind === 'socket_state')
+    .sort((x, y) => x.channel - y.channel);
+  if (!sockets[0]) throw new Error(`station ${s?.id} has no socket_state channel`);
+  return sockets[0].id;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function startTestBroker(): Promise<{ url: string; close(): Promise<void> }> {
+  const aedes = await Aedes.createBroker();
+  const server: Server = createServer((socket) => aedes.handle(socket));
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((r) => aedes.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function waitFor(what: string, timeoutMs: number, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`fill: timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promise<FilledInflux> {
+  const dir = mkdtempSync(join(tmpdir(), 'yizhan-dash-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  /** Stop everything in reverse order of start; every step runs, and failures are reported together. */
+  const stop = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => errors.push(e));
+    rmSync(dir, { recursive: true, force: true });
+    if (errors.length)
+      throw new AggregateError(errors, `fill: ${errors.length} service(s) did not stop cleanly`);
+  };
+  try {
+    const stations = pickStations(loadStationsOrThrow());
+    const influxd: InfluxdHandle = await startInfluxd({ dir: join(dir, 'influxd') });
+    cleanups.push(() => influxd.stop());
+    const broker = await startTestBroker();
+    cleanups.push(() => broker.close());
+    const app: FastifyInstance = await buildApp({
+      stations,
+      mqtt: { url: broker.url, clientId: 'dashboards-test-server' },
+      influx: { url: influxd.url, api: 'v1', db: DB, rp: 'raw', writer: { flushIntervalMs: 100 } },
+      logLevel: 'error',
+      defaultMetrics: false,
+    });
+    cleanups.push(() => app.close());
+    await app.ready();
+    await waitFor(
+      'the server to be ready',
+      15_000,
+      async () => (await app.inject('/readyz')).statusCode === 200,
+    );
+
+    const realStart = Date.now();
+    const simStart = realStart - o.speed * o.runS * 1000;
+    const simNow = (): number => Math.min(Date.now(), simStart + (Date.now() - realStart) * o.speed);
+    PairedMockBinding.reset();
+    const sims: SimulatedStations = await runSimulatedStations(stations, {
+      speed: o.speed,
+      startTime: simStart,
+      seed: 7,
+      tickMs: 20,
+    });
+    cleanups.push(() => sims.stop());
+    const log = pino({ level: 'silent' });
+    const agents = new Map<string, Agent>();
+    for (const s of stations) {
+      const agent = await startAgent({
+        station: s,
+        mqttUrl: broker.url,
+        password: 'the-test-broker-accepts-any',
+        serialPath: mockPathFor(s.id),
+        binding: PairedMockBinding,
+        logger: log,
+        healthIntervalMs: o.healthIntervalMs,
+        now: simNow,
+      });
+      agents.set(s.id, agent);
+      cleanups.push(() => agent.stop());
+    }
+
+    // a and b are the narrowed selection of the tests (first township, first two stations), so
+    // that the "now" panels have rows with the variables narrowed too.
+    const [a, b] = stations.map((s) => s.id) as [string, string];
+    await sleep(1000);
+    sims.get(a).injectFault('heater_failure');
+    sims.get(b).injectFault('socket_tripped', 1);
+    await sleep(o.runS * 1000 - 2500);
+    sims.get(a).setDoor(true);
+    await sleep(500);
+    await agents.get(b)?.stop();
+    await sleep(Math.max(0, realStart + o.runS * 1000 - Date.now()));
+    await sims.stop();
+
+    // The last things that happened must be the last values in InfluxDB before the tests look.
+    const lastIs = (what: string, q: string, want: number): Promise<void> =>
+      waitFor(what, o.settleTimeoutMs, async () => {
+        const row = (await runInfluxQL(influxd.url, DB, q)).series[0]?.values[0];
+        return row?.[1] === want;
+      });
+    await lastIs(
+      `${b} offline (its agent stopped)`,
+      `SELECT last("online") FROM "station_status" WHERE "station" = '${b}'`,
+      0,
+    );
+    await lastIs(`${a}'s door open`, `SELECT last("value") FROM "door" WHERE "station" = '${a}'`, 1);
+    await lastIs(
+      `${a}'s heater_failure raised`,
+      `SELECT last("active") FROM "fault" WHERE "station" = '${a}' AND "fault" = 'heater_failure'`,
+      1,
+    );
+
+    return {
+      url: influxd.url,
+      db: DB,
+      range: { from: simStart - 60_000, to: Date.now() },
+      stations,
+      narrow: { township: stations[0]?.township ?? '', stations: [a, b] },
+      heaterFailed: a,
+      socketTripped: { station: b, sensor: firstSocket(stations[1]) },
+      doorOpened: a,
+      offline: b,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
