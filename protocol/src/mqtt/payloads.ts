@@ -152,7 +152,8 @@ export const StationRuntimeConfig = Type.Object(
     heartbeatIntervalS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     doorStuckS: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400 })),
     waterSetpointC: Type.Optional(Type.Number({ minimum: 40, maximum: 100 })),
-    sensorsEnabled: Type.Optional(Type.Record(SensorId, Type.Boolean())),
+    // additionalProperties: without it a key that does not match SensorId is not checked at all.
+    sensorsEnabled: Type.Optional(Type.Record(SensorId, Type.Boolean(), { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

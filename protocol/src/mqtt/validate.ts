@@ -1,4 +1,4 @@
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type TypeCheck, type ValueError } from '@sinclair/typebox/compiler';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { PayloadSchemas, type PayloadFor } from './payloads.js';
 import type { TopicLeafValue } from './topics.js';
@@ -22,8 +22,50 @@ export function compile<S extends TSchema>(schema: S): Validator<Static<S>> {
   const c: TypeCheck<S> = TypeCompiler.Compile(schema);
   return {
     check: (v): v is Static<S> => c.Check(v),
-    errors: (v) => [...c.Errors(v)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`),
+    errors: (v) => [...c.Errors(v)].slice(0, 10).flatMap(describeError).slice(0, 10),
   };
+}
+
+/**
+ * One error as `path: message`. TypeBox reports a failed union only as "Expected union value";
+ * say instead which values a union of literals allows; for a union of objects told apart by a
+ * literal property (e.g. `type`), what is wrong in the variant the value names (or which tags
+ * exist); for other unions, what is wrong in the variant that came closest (fewest errors).
+ */
+function describeError(e: ValueError): string[] {
+  const here = e.path || '/';
+  if (e.type !== ValueErrorType.Union) return [`${here}: ${e.message}`];
+  const variants: TSchema[] = Array.isArray(e.schema.anyOf) ? (e.schema.anyOf as TSchema[]) : [];
+  if (variants.length > 0 && variants.every((s) => 'const' in s)) {
+    const got = JSON.stringify(e.value) ?? String(e.value);
+    const allowed = variants.map((s) => JSON.stringify(s.const)).join(', ');
+    return [`${here}: expected one of ${allowed}, got ${got.length > 40 ? got.slice(0, 40) + '…' : got}`];
+  }
+  const tag = discriminator(variants);
+  if (tag !== undefined && typeof e.value === 'object' && e.value !== null) {
+    const got: unknown = (e.value as Record<string, unknown>)[tag];
+    const i = variants.findIndex((s) => (s.properties as Record<string, TSchema>)[tag]?.const === got);
+    const chosen = i >= 0 ? [...(e.errors[i] ?? [])] : [];
+    if (chosen.length > 0) return chosen.flatMap(describeError);
+    const allowed = variants.map((s) => JSON.stringify((s.properties as Record<string, TSchema>)[tag]?.const)).join(', ');
+    return [`${here === '/' ? '' : here}/${tag}: expected one of ${allowed}, got ${JSON.stringify(got) ?? 'nothing'}`];
+  }
+  let closest: ValueError[] | undefined;
+  for (const it of e.errors) {
+    const list = [...it];
+    if (list.length > 0 && (!closest || list.length < closest.length)) closest = list;
+  }
+  return closest ? closest.flatMap(describeError) : [`${here}: ${e.message}`];
+}
+
+/** The property every variant of a union of objects fixes to a different literal (e.g. `type`), if any. */
+function discriminator(variants: TSchema[]): string | undefined {
+  const first = variants[0]?.properties as Record<string, TSchema> | undefined;
+  if (!first) return undefined;
+  return Object.keys(first).find((k) => {
+    const values = variants.map((s) => (s.properties as Record<string, TSchema> | undefined)?.[k]?.const as unknown);
+    return values.every((v) => v !== undefined) && new Set(values).size === values.length;
+  });
 }
 
 const compiled = Object.fromEntries(

@@ -36,7 +36,7 @@ export const MAX_FRAME = HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE;
 
 /** Frame type codes (byte 3). */
 export const FrameType = {
-  /** controller -> edge: firmware version, board id, sensor inventory. Sent at boot and on CONFIG_GET(0). */
+  /** controller -> edge: firmware version, board id, sensor inventory. Sent at boot, i.e. after every controller reset. */
   HELLO: 0x01,
   /** controller -> edge: periodic sample of many channels. */
   READINGS: 0x02,

@@ -50,6 +50,7 @@ export interface FrameDecoderOptions {
 }
 /** Default upper bound of buffered bytes: four maximal frames. */
 export const DEFAULT_MAX_BUFFER = 4 * (HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE);
+const SOF_MARKER = Buffer.from([SOF1, SOF2]);
 
 /**
  * Stream decoder for serial protocol v1: bytes in, {@link Frame} objects out.
@@ -91,8 +92,16 @@ export class FrameDecoder extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.buf.length > 0) this.recordDrop('garbage', 'incomplete frame at end of stream', this.buf.length);
-    this.buf = Buffer.alloc(0);
+    // No more bytes will come, so the candidate at the head of the buffer can never complete.
+    // Give it up up to the next start-of-frame marker and look again: a complete frame held
+    // behind a false start-of-frame (garbage that looked like a header) is still delivered.
+    while (this.buf.length > 0) {
+      const next = this.buf.indexOf(SOF_MARKER, 1);
+      const cut = next < 0 ? this.buf.length : next;
+      this.recordDrop('garbage', 'incomplete frame at end of stream', cut);
+      this.buf = this.buf.subarray(cut);
+      this.drain();
+    }
     cb();
   }
 
