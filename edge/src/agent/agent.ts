@@ -1,0 +1,295 @@
+/**
+ * The edge agent of one station: serial frames in, MQTT messages out.
+ *
+ * ```
+ * serial port ─▶ FrameDecoder ─▶ FrameMapper ─▶ validate ─▶ Outbox ─▶ mqtt.js (QoS 1) ─▶ broker
+ * ```
+ * Every message it builds is checked with the compiled validator of its topic first; a failure is a
+ * bug in the agent, counted (health: invalidPayloads) and logged, never published and never fatal.
+ */
+import { randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import {
+  PAYLOAD_VERSION,
+  type HealthPayload,
+  type StatusPayload,
+} from '../../../protocol/src/mqtt/payloads.js';
+import { stationTopic, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
+import { validators } from '../../../protocol/src/mqtt/validate.js';
+import { encodeFrame, SeqCounter } from '../../../protocol/src/serial/encoder.js';
+import type { Frame } from '../../../protocol/src/serial/frames.js';
+import { AGENT_VERSION } from '../version.js';
+import { FrameMapper, MAP_PROBLEM_REASONS, type MapProblem, type MapProblemReason } from './mapper.js';
+import { MqttLink, type MqttLinkStats } from './mqtt-link.js';
+import { AgentConfigError, resolveOptions, type AgentOptions } from './options.js';
+import { MemoryOutbox } from './outbox.js';
+import { SerialLink, type LinkState } from './serial-link.js';
+
+export interface AgentHealth {
+  stationId: string;
+  bootId: string;
+  agentVersion: string;
+  uptimeS: number;
+  rssBytes: number;
+  serial: HealthPayload['serial'];
+  mqtt: MqttLinkStats & { url: string };
+  outbox: { depth: number; oldestAgeMs: number | null; dropped: number };
+  /** Messages the agent built that failed their schema (a bug); not published. */
+  invalidPayloads: number;
+  /** Messages published or queued so far (the next seq). */
+  messages: number;
+}
+
+export interface Agent {
+  readonly stationId: string;
+  /** Random per start; in every message. */
+  readonly bootId: string;
+  health(): AgentHealth;
+  /** Send a frame to the controller (e.g. CONFIG_SET); false when the port is not open. */
+  sendToController(frame: Frame): boolean;
+  /** Flush, publish offline status (retained, reason "shutdown"), close serial and MQTT. */
+  stop(): Promise<void>;
+}
+
+type StationLeaf = 'telemetry' | 'events' | 'health';
+
+/**
+ * Start the agent. Resolves once it is running: the broker and the serial port are connected in
+ * the background (and retried with backoff), so a missing broker or device does not fail the start.
+ * Rejects with {@link AgentConfigError} when the options cannot work (no password, bad timeout).
+ */
+export function startAgent(opts: AgentOptions): Promise<Agent> {
+  try {
+    const agent = new EdgeAgent(opts);
+    agent.start();
+    return Promise.resolve(agent);
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
+class EdgeAgent implements Agent {
+  readonly stationId: string;
+  readonly bootId = randomUUID().replaceAll('-', '');
+  private readonly log: Logger;
+  private readonly r: ReturnType<typeof resolveOptions>;
+  private readonly mapper: FrameMapper;
+  private readonly serial: SerialLink;
+  private readonly mqtt: MqttLink;
+  private readonly outbox;
+  private readonly problems = Object.fromEntries(MAP_PROBLEM_REASONS.map((k) => [k, 0])) as Record<
+    MapProblemReason,
+    number
+  >;
+  private readonly warnedOnce = new Set<string>();
+  private readonly startedAt: number;
+  private readonly toController = new SeqCounter();
+  private seq = 0;
+  private invalid = 0;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private cpu = { usage: process.cpuUsage(), at: Date.now() };
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly o: AgentOptions) {
+    this.stationId = o.station.id;
+    this.r = resolveOptions(o);
+    this.startedAt = this.r.now();
+    this.log = (o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({
+      station: this.stationId,
+      bootId: this.bootId,
+    });
+    this.mapper = new FrameMapper(o.station);
+    this.outbox = o.outbox ?? new MemoryOutbox(o.outboxCapacity);
+    const s = o.station.serial;
+    this.serial = new SerialLink({
+      port: {
+        path: this.r.serialPath,
+        baudRate: s.baudRate,
+        dataBits: s.dataBits,
+        parity: s.parity,
+        stopBits: s.stopBits,
+        binding: o.binding,
+      },
+      frameTimeoutMs: this.r.frameTimeoutMs,
+      backoff: this.r.serialBackoff,
+      logger: this.log,
+      now: this.r.now,
+      onFrame: (f) => this.onFrame(f),
+      onState: (state, reason) => this.onSerialState(state, reason),
+    });
+    this.mqtt = new MqttLink({
+      url: o.mqttUrl,
+      clientId: `yizhan-edge-${this.stationId}`,
+      username: this.stationId,
+      password: this.r.password,
+      statusTopic: stationTopic(this.stationId, 'status'),
+      onlinePayload: () => this.status('online'),
+      willPayload: () => this.status('offline', 'will'),
+      outbox: this.outbox,
+      maxInflight: this.r.maxInflight,
+      backoff: this.r.mqttBackoff,
+      connectTimeoutMs: this.r.connectTimeoutMs,
+      keepaliveS: this.r.keepaliveS,
+      historicalAfterMs: this.r.historicalAfterMs,
+      now: this.r.now,
+      logger: this.log,
+    });
+  }
+
+  start(): void {
+    this.log.info(
+      { serialPath: this.r.serialPath, mqtt: this.o.mqttUrl, agentVersion: AGENT_VERSION },
+      'edge agent starting',
+    );
+    if (this.o.station.serial.rs485)
+      this.log.info(
+        'RS-485 line: the adapter must switch direction itself (auto-direction); the agent only listens and answers',
+      );
+    this.mqtt.start();
+    this.serial.start();
+    this.healthTimer = setInterval(() => this.publishHealth(), this.r.healthIntervalMs);
+  }
+
+  health(): AgentHealth {
+    const now = this.r.now();
+    const st = this.serial.stats;
+    const oldest = this.outbox.oldestEnqueuedAt();
+    return {
+      stationId: this.stationId,
+      bootId: this.bootId,
+      agentVersion: AGENT_VERSION,
+      uptimeS: Math.max(0, (now - this.startedAt) / 1000),
+      rssBytes: process.memoryUsage.rss(),
+      serial: {
+        state: st.state,
+        port: st.port.slice(0, 128),
+        lastFrameAgeMs: st.lastFrameAt === undefined ? null : Math.max(0, now - st.lastFrameAt),
+        framesGood: st.framesGood,
+        framesBad: { ...st.dropped, ...this.problems },
+      },
+      mqtt: { ...this.mqtt.stats, url: this.o.mqttUrl },
+      outbox: {
+        depth: this.outbox.depth,
+        oldestAgeMs: oldest === undefined ? null : Math.max(0, now - oldest),
+        dropped: this.outbox.dropped,
+      },
+      invalidPayloads: this.invalid,
+      messages: this.seq,
+    };
+  }
+
+  sendToController(frame: Frame): boolean {
+    return this.serial.write(encodeFrame({ ...frame, seq: this.toController.next() }));
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      clearInterval(this.healthTimer);
+      await this.serial.stop();
+      await this.mqtt.stop(this.status('offline', 'shutdown'), this.r.stopTimeoutMs);
+      this.log.info('edge agent stopped');
+    })();
+    return this.stopped;
+  }
+
+  private onFrame(f: Frame): void {
+    const { bodies, problems, notes } = this.mapper.map(f);
+    for (const p of problems) this.onProblem(p);
+    for (const n of notes) this.log.warn({ boardId: f.type === 'hello' ? f.boardId : undefined }, n);
+    if (f.type === 'hello')
+      this.log.info(
+        { boardId: f.boardId, firmware: f.firmware, channels: f.sensors.length },
+        'controller hello',
+      );
+    if (f.type === 'ack' || f.type === 'nak' || f.type === 'config_value')
+      this.log.info({ frame: f }, 'controller answered');
+    const ts = this.r.now();
+    for (const b of bodies) {
+      if (b.leaf === 'telemetry') this.emit('telemetry', { readings: b.readings }, ts);
+      else this.emit('events', { event: b.event }, ts);
+    }
+  }
+
+  private onProblem(p: MapProblem): void {
+    this.problems[p.reason]++;
+    const key = `${p.reason}:${p.channel ?? p.detail}`;
+    // Each distinct problem is logged once; the set is bounded, so past 1000 kinds only counters grow.
+    if (this.warnedOnce.has(key) || this.warnedOnce.size >= 1000) return;
+    this.warnedOnce.add(key);
+    this.log.warn(
+      { reason: p.reason, channel: p.channel },
+      `${p.detail}; not published (logged once, counted in health)`,
+    );
+  }
+
+  private onSerialState(state: LinkState, reason: string): void {
+    this.log.debug({ state, reason }, 'serial state changed; publishing health');
+    this.publishHealth();
+  }
+
+  private publishHealth(): void {
+    const h = this.health();
+    const now = Date.now();
+    const usage = process.cpuUsage(this.cpu.usage);
+    const cpuPct = now > this.cpu.at ? ((usage.user + usage.system) / 1000 / (now - this.cpu.at)) * 100 : 0;
+    this.cpu = { usage: process.cpuUsage(), at: now };
+    this.emit('health', {
+      agentVersion: h.agentVersion,
+      uptimeS: h.uptimeS,
+      rssBytes: h.rssBytes,
+      cpuPct: Math.round(cpuPct * 10) / 10,
+      serial: h.serial,
+      spool: h.outbox,
+    });
+  }
+
+  /** Build, validate and queue one station message. */
+  private emit(leaf: StationLeaf, body: Record<string, unknown>, ts = this.r.now()): void {
+    const payload: Record<string, unknown> = {
+      v: PAYLOAD_VERSION,
+      stationId: this.stationId,
+      bootId: this.bootId,
+      seq: this.seq,
+      ts: Math.round(ts),
+      ...body,
+    };
+    const v = validators[leaf];
+    if (!v.check(payload)) {
+      this.invalid++;
+      this.log.error(
+        { leaf, errors: v.errors(payload) },
+        'agent built an invalid payload (bug); not published',
+      );
+      return;
+    }
+    this.seq++;
+    this.queue(leaf, payload);
+  }
+
+  private queue(leaf: TopicLeafValue, payload: unknown): void {
+    this.mqtt.enqueue({
+      topic: stationTopic(this.stationId, leaf),
+      leaf,
+      payload: Buffer.from(JSON.stringify(payload)),
+      retain: false,
+      enqueuedAt: this.r.now(),
+    });
+  }
+
+  private status(state: 'online' | 'offline', reason?: string): Buffer {
+    const p: StatusPayload = {
+      v: PAYLOAD_VERSION,
+      stationId: this.stationId,
+      state,
+      bootId: this.bootId,
+      ts: Math.round(this.r.now()),
+      agentVersion: AGENT_VERSION,
+    };
+    if (reason) p.reason = reason;
+    if (!validators.status.check(p))
+      throw new AgentConfigError(
+        `${this.stationId}: status payload invalid: ${validators.status.errors(p).join('; ')}`,
+      );
+    return Buffer.from(JSON.stringify(p));
+  }
+}

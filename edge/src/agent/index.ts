@@ -1,0 +1,15 @@
+export { startAgent, type Agent, type AgentHealth } from './agent.js';
+export {
+  AgentConfigError,
+  DEFAULT_HEALTH_INTERVAL_MS,
+  DEFAULT_MAX_INFLIGHT,
+  DEFAULT_FRAME_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_S,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_HISTORICAL_AFTER_MS,
+  type AgentOptions,
+} from './options.js';
+export { MemoryOutbox, DEFAULT_OUTBOX_CAPACITY, type Outbox, type OutboxMessage } from './outbox.js';
+export { Backoff, DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
+export { FrameMapper, MAP_PROBLEM_REASONS, type MapProblemReason } from './mapper.js';

@@ -1,0 +1,231 @@
+/**
+ * The agent's side of MQTT: one mqtt.js client, a retained will, QoS 1 publishing from the outbox,
+ * and reconnecting with exponential backoff and jitter.
+ *
+ * Reconnect: mqtt.js's own reconnect uses a fixed `reconnectPeriod` (a setInterval), so 47 agents
+ * that lose the broker together would hammer it in lockstep. We set `reconnectPeriod: 0` and call
+ * `client.reconnect()` from our own timer (Backoff). Messages that were handed to mqtt.js but not
+ * acknowledged when the connection dropped are taken back into the outbox (at its head, in order)
+ * and sent again on the next connection (fresh mqtt.js stores, so they are not sent twice by it):
+ * at-least-once delivery; the server can drop repeats by (bootId, seq).
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import type { Outbox, OutboxMessage } from './outbox.js';
+
+export interface MqttLinkOptions {
+  url: string;
+  clientId: string;
+  username: string;
+  password: string;
+  /** Status topic, and fresh payloads for the online message and the will (built per connection). */
+  statusTopic: string;
+  onlinePayload: () => Buffer;
+  willPayload: () => Buffer;
+  outbox: Outbox;
+  /** Most messages handed to mqtt.js and not yet acknowledged. */
+  maxInflight: number;
+  backoff: BackoffOptions;
+  connectTimeoutMs: number;
+  keepaliveS: number;
+  /** Telemetry/events older than this (ms) when published get `historical: true`. */
+  historicalAfterMs: number;
+  now: () => number;
+  logger: Logger;
+  onConnectionChange?: (connected: boolean) => void;
+}
+
+export interface MqttLinkStats {
+  connected: boolean;
+  connects: number;
+  connectFailures: number;
+  published: number;
+  acked: number;
+  /** Messages taken back into the outbox after a connection loss. */
+  requeued: number;
+}
+
+export class MqttLink {
+  readonly stats: MqttLinkStats = {
+    connected: false,
+    connects: 0,
+    connectFailures: 0,
+    published: 0,
+    acked: 0,
+    requeued: 0,
+  };
+  private client: MqttClient | undefined;
+  private readonly inflight = new Map<number, OutboxMessage>();
+  private nextId = 0;
+  private generation = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: MqttLinkOptions) {
+    this.backoff = new Backoff(o.backoff);
+    this.log = o.logger.child({ mqtt: o.url });
+  }
+
+  get connected(): boolean {
+    return this.stats.connected;
+  }
+
+  start(): void {
+    const c = mqtt.connect(this.o.url, {
+      clientId: this.o.clientId,
+      username: this.o.username,
+      password: this.o.password,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: this.o.connectTimeoutMs,
+      keepalive: this.o.keepaliveS,
+      will: { topic: this.o.statusTopic, payload: this.o.willPayload(), qos: 1, retain: true },
+    });
+    this.client = c;
+    c.on('connect', () => this.onConnect(c));
+    c.on('close', () => this.onClose());
+    c.on('error', (e) =>
+      this.log.warn({ err: e.message, code: (e as { code?: unknown }).code }, 'mqtt error'),
+    );
+  }
+
+  /** Queue a message; it is published when connected, in order. */
+  enqueue(m: OutboxMessage): void {
+    this.o.outbox.push(m);
+    this.pump();
+  }
+
+  /**
+   * Flush what is queued (up to `timeoutMs`), publish `finalStatus` retained on the status topic,
+   * then disconnect cleanly (so the broker does not publish the will).
+   */
+  async stop(finalStatus: Buffer, timeoutMs: number): Promise<void> {
+    clearTimeout(this.reconnectTimer);
+    const c = this.client;
+    if (!c) return;
+    if (this.stats.connected) {
+      await this.waitDrained(timeoutMs);
+      await withTimeout(
+        c.publishAsync(this.o.statusTopic, finalStatus, { qos: 1, retain: true }),
+        timeoutMs,
+      ).catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, 'could not publish the final status'),
+      );
+    }
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    if (this.stats.connected) await withTimeout(c.endAsync(false), timeoutMs).catch(() => c.end(true));
+    else c.end(true); // nothing to say goodbye to; do not wait for a connection attempt in flight
+    this.stats.connected = false;
+  }
+
+  private onConnect(c: MqttClient): void {
+    this.stats.connected = true;
+    this.stats.connects++;
+    this.backoff.reset();
+    this.log.info({ connects: this.stats.connects, queued: this.o.outbox.depth }, 'mqtt connected');
+    c.publish(this.o.statusTopic, this.o.onlinePayload(), { qos: 1, retain: true }, (err) => {
+      if (err) this.log.warn({ err: err.message }, 'online status not acknowledged');
+    });
+    this.o.onConnectionChange?.(true);
+    this.pump();
+  }
+
+  private onClose(): void {
+    const wasConnected = this.stats.connected;
+    this.stats.connected = false;
+    if (this.stopping) return;
+    this.generation++;
+    if (this.inflight.size > 0) {
+      this.stats.requeued += this.inflight.size;
+      this.o.outbox.requeue([...this.inflight.values()]);
+      this.inflight.clear();
+    }
+    if (wasConnected) {
+      this.log.warn({ queued: this.o.outbox.depth }, 'mqtt connection lost');
+      this.o.onConnectionChange?.(false);
+    } else this.stats.connectFailures++;
+    if (this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.log.info({ attempt: this.backoff.attempts, retryInMs: delay }, 'mqtt reconnect scheduled');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      const c = this.client;
+      if (!c || this.stopping) return;
+      c.options.will = { topic: this.o.statusTopic, payload: this.o.willPayload(), qos: 1, retain: true };
+      c.reconnect();
+    }, delay);
+  }
+
+  private pump(): void {
+    const c = this.client;
+    while (c && this.stats.connected && this.inflight.size < this.o.maxInflight) {
+      const m = this.o.outbox.shift();
+      if (!m) break;
+      const id = this.nextId++;
+      const gen = this.generation;
+      this.inflight.set(id, m);
+      this.stats.published++;
+      const payload = this.isHistorical(m) ? markHistorical(m.payload) : m.payload;
+      c.publish(m.topic, payload, { qos: 1, retain: m.retain }, (err) => {
+        if (gen !== this.generation) return; // taken back into the outbox on close
+        this.inflight.delete(id);
+        if (err) {
+          // Refused while connected (e.g. the client is shutting down): keep it, try again later.
+          this.log.warn({ err: err.message, topic: m.topic }, 'publish failed; requeued');
+          this.o.outbox.requeue([m]);
+          this.stats.requeued++;
+          if (!this.stopping) setTimeout(() => this.pump(), 1000).unref();
+          return;
+        }
+        this.stats.acked++;
+        this.pump();
+      });
+    }
+    if (this.inflight.size === 0 && this.o.outbox.depth === 0)
+      this.drainWaiters.splice(0).forEach((w) => w());
+  }
+
+  private isHistorical(m: OutboxMessage): boolean {
+    return (
+      (m.leaf === 'telemetry' || m.leaf === 'events') &&
+      this.o.now() - m.enqueuedAt > this.o.historicalAfterMs
+    );
+  }
+
+  private waitDrained(timeoutMs: number): Promise<void> {
+    if (this.inflight.size === 0 && this.o.outbox.depth === 0) return Promise.resolve();
+    return withTimeout(new Promise<void>((resolve) => this.drainWaiters.push(resolve)), timeoutMs).catch(() =>
+      this.log.warn(
+        { queued: this.o.outbox.depth, inflight: this.inflight.size },
+        'stopping with messages not yet delivered',
+      ),
+    );
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/**
+ * Add `"historical":true` to a serialized payload. Station payloads are JSON objects built by the
+ * agent without that field (and `historical` is optional in both schemas), so appending before the
+ * closing brace keeps them valid; done at publish time so nothing is stored twice.
+ */
+export function markHistorical(payload: Buffer): Buffer {
+  const text = payload.toString('utf8');
+  if (!text.endsWith('}') || text.includes('"historical":')) return payload;
+  return Buffer.from(`${text.slice(0, -1)},"historical":true}`);
+}

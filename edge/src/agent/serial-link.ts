@@ -1,0 +1,172 @@
+/**
+ * The agent's side of the serial line: opens the port, pipes it through a FrameDecoder, watches
+ * for silence, and reopens with backoff. The link is "up" from the first good frame until the port
+ * errors or closes, or no frame arrives within the frame timeout; then it is "down" and the port is
+ * (re)opened after a backoff delay.
+ */
+import type { Logger } from 'pino';
+import type { SerialPortStream } from '@serialport/stream';
+import {
+  FrameDecoder,
+  DROP_REASONS,
+  type DropInfo,
+  type DropReason,
+} from '../../../protocol/src/serial/decoder.js';
+import type { Frame } from '../../../protocol/src/serial/frames.js';
+import { closePort, openPort, type PortSettings } from '../serial/open-port.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+
+export type LinkState = 'up' | 'down';
+
+export interface SerialLinkOptions {
+  port: PortSettings;
+  /** No frame for this long (ms) means the link is down. */
+  frameTimeoutMs: number;
+  backoff: BackoffOptions;
+  logger: Logger;
+  now: () => number;
+  onFrame(frame: Frame): void;
+  onState(state: LinkState, reason: string): void;
+}
+
+export interface SerialLinkStats {
+  state: LinkState;
+  port: string;
+  framesGood: number;
+  dropped: Record<DropReason, number>;
+  lastFrameAt: number | undefined;
+  opens: number;
+  openFailures: number;
+}
+
+export class SerialLink {
+  readonly stats: SerialLinkStats;
+  private port: SerialPortStream | undefined;
+  private generation = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly backoff: Backoff;
+  private readonly log: Logger;
+
+  constructor(private readonly o: SerialLinkOptions) {
+    this.backoff = new Backoff(o.backoff);
+    this.log = o.logger.child({ serial: o.port.path });
+    this.stats = {
+      state: 'down',
+      port: o.port.path,
+      framesGood: 0,
+      dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+      lastFrameAt: undefined,
+      opens: 0,
+      openFailures: 0,
+    };
+  }
+
+  start(): void {
+    void this.open();
+  }
+
+  /** Write bytes to the controller (CONFIG_SET…); false when the port is not open. */
+  write(buf: Buffer): boolean {
+    if (!this.port?.isOpen) return false;
+    this.port.write(buf);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.watchdog);
+    const p = this.port;
+    this.port = undefined;
+    if (p) await closePort(p);
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    const gen = ++this.generation;
+    let port: SerialPortStream;
+    try {
+      port = await openPort(this.o.port);
+    } catch (e) {
+      this.stats.openFailures++;
+      const delay = this.backoff.next();
+      this.log.warn(
+        { err: (e as Error).message, attempt: this.backoff.attempts, retryInMs: delay },
+        'serial port open failed; will retry',
+      );
+      this.setState('down', 'open failed');
+      this.scheduleOpen(delay);
+      return;
+    }
+    if (this.stopped || gen !== this.generation) {
+      await closePort(port);
+      return;
+    }
+    this.stats.opens++;
+    this.port = port;
+    this.log.info({ baudRate: this.o.port.baudRate }, 'serial port open');
+    const decoder = new FrameDecoder();
+    decoder.on('data', (f: Frame) => {
+      if (gen === this.generation) this.onFrame(f);
+    });
+    decoder.on('drop', (d: DropInfo) => {
+      this.stats.dropped[d.reason]++;
+      this.log.debug({ reason: d.reason, detail: d.detail, bytes: d.bytes }, 'serial bytes dropped');
+    });
+    port.on('error', (e: Error) => this.log.warn({ err: e.message }, 'serial port error'));
+    port.on('close', (err: Error | null) => {
+      if (gen !== this.generation || this.stopped) return;
+      this.lost(err ? `port closed: ${err.message}` : 'port closed');
+    });
+    port.pipe(decoder);
+    this.armWatchdog(gen);
+  }
+
+  private onFrame(f: Frame): void {
+    this.stats.framesGood++;
+    this.stats.lastFrameAt = this.o.now();
+    this.watchdog?.refresh();
+    if (this.stats.state === 'down') {
+      this.backoff.reset();
+      this.setState('up', 'frames arriving');
+    }
+    this.o.onFrame(f);
+  }
+
+  private armWatchdog(gen: number): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (gen === this.generation) this.lost(`no frame for ${this.o.frameTimeoutMs} ms`);
+    }, this.o.frameTimeoutMs);
+  }
+
+  /** The port failed or went silent: mark down, close it, reopen after a backoff delay. */
+  private lost(reason: string): void {
+    this.generation++;
+    clearTimeout(this.watchdog);
+    this.setState('down', reason);
+    const p = this.port;
+    this.port = undefined;
+    const delay = this.backoff.next();
+    this.log.warn({ reason, retryInMs: delay }, 'serial link lost; reopening');
+    if (p) void closePort(p).finally(() => this.scheduleOpen(delay));
+    else this.scheduleOpen(delay);
+  }
+
+  private scheduleOpen(delay: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.open(), delay);
+  }
+
+  private setState(state: LinkState, reason: string): void {
+    if (this.stats.state === state) return;
+    this.stats.state = state;
+    if (state === 'up') this.log.info({ reason }, 'serial link up');
+    else this.log.warn({ reason }, 'serial link down');
+    this.o.onState(state, reason);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * An agent on a mock serial pair, talking to the in-test broker; the test plays the controller by
+ * writing hand-made frames to the device end.
+ */
+import { startAgent, type Agent, type AgentOptions } from '../../edge/src/agent/index.js';
+import {
+  mockDevice,
+  mockPathFor,
+  PairedMockBinding,
+  type MockDeviceEnd,
+} from '../../edge/src/serial/mock-pair.js';
+import { encodeFrame, SeqCounter } from '../../protocol/src/serial/encoder.js';
+import type { Frame } from '../../protocol/src/serial/frames.js';
+import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { stationFixture, type StationFixtureOptions } from './fixtures.js';
+import {
+  FAST_BACKOFF,
+  memoryLogger,
+  waitFor,
+  type LogLine,
+  type Received,
+  type Recorder,
+} from './helpers.js';
+
+export interface Harness {
+  station: StationConfig;
+  device: MockDeviceEnd;
+  agent: Agent;
+  lines: LogLine[];
+  /** Write frames (seq filled in) to the agent, as the controller would. */
+  send(...frames: DistributiveOmit<Frame, 'seq'>[]): void;
+  /** Messages of this station on a leaf ('telemetry', 'events', 'status', 'health'). */
+  got(leaf: string): Received[];
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+export async function startHarness(
+  rec: Recorder,
+  mqttUrl: string,
+  cfg: StationFixtureOptions & { id: string },
+  opts: Partial<AgentOptions> = {},
+  edit?: (s: StationConfig) => void,
+): Promise<Harness> {
+  const station = stationFixture(cfg);
+  edit?.(station);
+  const path = mockPathFor(station.id);
+  const device = mockDevice(path);
+  const { logger, lines } = memoryLogger();
+  const agent = await startAgent({
+    station,
+    mqttUrl,
+    password: 'test-secret',
+    binding: PairedMockBinding,
+    serialPath: path,
+    logger,
+    mqttBackoff: FAST_BACKOFF,
+    serialBackoff: FAST_BACKOFF,
+    healthIntervalMs: 60_000,
+    ...opts,
+  });
+  const got = (leaf: string): Received[] =>
+    rec.on(leaf).filter((m) => m.topic === `yizhan/v1/stations/${station.id}/${leaf}`);
+  await waitFor(
+    'agent online and serial port open',
+    () => device.connected && got('status').some((m) => m.json.bootId === agent.bootId),
+  );
+  const seq = new SeqCounter();
+  return {
+    station,
+    device,
+    agent,
+    lines,
+    got,
+    send(...frames) {
+      for (const f of frames) device.write(encodeFrame({ ...f, seq: seq.next() }));
+    },
+  };
+}
