@@ -1,0 +1,180 @@
+/**
+ * The yizhan MQTT broker: aedes with per-account authentication, topic ACLs, metrics and a
+ * health endpoint. `startBroker()` is used by broker/src/main.ts (its own process) and by tests.
+ */
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { CredentialStore, type CredentialStoreOptions } from './credential-store.js';
+import type { Role } from './credentials.js';
+import { createHooks, remoteOf, type Session } from './hooks.js';
+import { startSideHttp, type HealthReport, type SideHttp } from './http.js';
+import { DEFAULT_MAX_CONNECTIONS, startTcpListener, type Listener } from './listeners.js';
+import { createBrokerMetrics } from './metrics.js';
+
+export interface BrokerOptions {
+  /** MQTT TCP port; 0 picks a free one (see BrokerHandle.port). */
+  port: number;
+  /** Interface to bind (see DEFAULT_BROKER_HOST). */
+  host?: string;
+  /** The credential store file (credentials-file.ts). Must exist and be valid. */
+  credentialsFile: string;
+  logger?: Logger;
+  /** Port of the side HTTP server (/metrics, /healthz); undefined = none, 0 = a free one. */
+  metricsPort?: number;
+  /** Interface of the side HTTP server (see DEFAULT_BROKER_HOST). */
+  metricsHost?: string;
+  /** Open MQTT connections at most (see DEFAULT_MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** Reload polling, verification cache and limits of the credential store. */
+  credentials?: Omit<CredentialStoreOptions, 'file' | 'logger'>;
+  /** Passed to aedes (e.g. a Redis `persistence` and `mq` for clustering). Hooks cannot be replaced. */
+  aedes?: Omit<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward' | 'published'>;
+}
+
+export interface BrokerHandle {
+  /** The bound MQTT port. */
+  port: number;
+  host: string;
+  /** `mqtt://host:port`, usable by clients on this machine. */
+  url: string;
+  /** The bound metrics port, when the side HTTP server runs. */
+  metricsPort: number | undefined;
+  aedes: Aedes;
+  metrics: Registry;
+  credentials: CredentialStore;
+  health(): HealthReport;
+  /** Stop accepting, close every client (their wills are published), stop the side server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Default interface: loopback. Until TLS arrives, secrets would cross the network in clear text;
+ * set host (YIZHAN_MQTT_HOST) to 0.0.0.0 deliberately to accept remote stations.
+ */
+export const DEFAULT_BROKER_HOST = '127.0.0.1';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Start the broker. Throws CredentialsFileError (nothing started) when the credentials file is
+ * missing or broken, and the listen error (e.g. EADDRINUSE) when a port is taken.
+ */
+export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
+  const log = opts.logger ?? pino({ name: 'broker', level: process.env.LOG_LEVEL ?? 'info' });
+  const host = opts.host ?? DEFAULT_BROKER_HOST;
+  const store = new CredentialStore({ ...opts.credentials, file: opts.credentialsFile, logger: log });
+  await store.load();
+
+  const sessions = new WeakMap<Client, Session>();
+  /** Authenticated clients that are connected now. */
+  const live = new Map<Client, Session>();
+  const connectedByRole = (): Record<Role, number> => {
+    const n: Record<Role, number> = { station: 0, server: 0, operator: 0 };
+    for (const [client, s] of live) {
+      if (client.closed) live.delete(client);
+      else n[s.principal.role]++;
+    }
+    return n;
+  };
+  const metrics = createBrokerMetrics({ store, connectedByRole });
+  const hooks = createHooks({ store, log, metrics, sessions });
+  const aedes = await Aedes.createBroker({ ...opts.aedes, ...hooks });
+  let closing = false;
+
+  /** Why a session may no longer continue under the accounts in use, if it may not. */
+  const staleReason = (s: Session): 'revoked' | 'role_changed' | 'rotated' | undefined => {
+    const acc = store.get(s.principal.username);
+    if (!acc) return 'revoked';
+    if (acc.role !== s.principal.role) return 'role_changed';
+    return acc.hash === s.accountHash ? undefined : 'rotated';
+  };
+  const endIfStale = (client: Client, s: Session): void => {
+    const reason = staleReason(s);
+    if (!reason) return;
+    metrics.sessionsRevoked.inc({ reason });
+    log.warn({ clientId: client.id, username: s.principal.username, reason }, `closing connection: account ${reason}`);
+    live.delete(client);
+    client.close();
+  };
+
+  store.on('reload', () => {
+    metrics.reloads.inc({ result: 'ok' });
+    for (const [client, s] of live) endIfStale(client, s);
+  });
+  store.on('reloadError', () => metrics.reloads.inc({ result: 'error' }));
+
+  aedes.on('clientReady', (client) => {
+    const s = sessions.get(client);
+    if (!s) return;
+    live.set(client, s);
+    log.info({ clientId: client.id, username: s.principal.username, role: s.principal.role, remote: remoteOf(client) }, 'client connected');
+    endIfStale(client, s); // the file may have changed while this CONNECT was being checked
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const s = live.get(client);
+    live.delete(client);
+    log.info({ clientId: client.id, username: s?.principal.username }, 'client disconnected');
+  });
+  aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'client keepalive timed out'));
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ remote: remoteOf(client), err: err.message }, 'connection error before CONNECT'));
+  // aedes emits 'error' for persistence failures; without a listener they would end the process.
+  (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'aedes error'));
+
+  const started: { listener?: Listener; http?: SideHttp } = {};
+  const health = (): HealthReport => {
+    const st = store.stats();
+    const problems: string[] = [];
+    if (st.lastError) problems.push(`credentials file not reloaded (previous accounts in use): ${st.lastError}`);
+    return {
+      status: closing ? 'closing' : problems.length ? 'degraded' : 'ok',
+      problems,
+      clients: connectedByRole(),
+      accounts: st.accountsByRole,
+      credentialsFile: st.file,
+      credentialsLoadedAt: st.lastReloadAt,
+      uptimeS: Math.round(process.uptime()),
+    };
+  };
+
+  try {
+    started.listener = await startTcpListener(aedes, { port: opts.port, host, maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS }, log);
+    if (opts.metricsPort !== undefined)
+      started.http = await startSideHttp({ port: opts.metricsPort, host: opts.metricsHost ?? DEFAULT_BROKER_HOST, registry: metrics.registry, health, log });
+  } catch (err) {
+    await started.listener?.close();
+    await new Promise<void>((r) => aedes.close(() => r()));
+    throw err;
+  }
+  store.start();
+  const listener = started.listener;
+  if (!LOOPBACK.has(host))
+    log.warn({ host }, 'MQTT listens on a non-loopback interface over plain TCP: secrets are not encrypted on the wire');
+  log.info({ host, port: listener.port, metricsPort: started.http?.port, credentialsFile: store.file }, 'broker listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    port: listener.port,
+    host,
+    url: `mqtt://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${listener.port}`,
+    metricsPort: started.http?.port,
+    aedes,
+    metrics: metrics.registry,
+    credentials: store,
+    health,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        store.stop();
+        const listenerDone = listener.close(); // stop accepting now; resolves when sockets are gone
+        await new Promise<void>((r) => aedes.close(() => r()));
+        await listenerDone;
+        await started.http?.close();
+        log.info('broker closed');
+      })();
+      return closed;
+    },
+  };
+}

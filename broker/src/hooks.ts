@@ -1,0 +1,187 @@
+/**
+ * aedes hooks: who may connect (authenticate) and what they may do (authorizePublish,
+ * authorizeSubscribe). Every check runs before aedes has any side effect: CONNECT is refused
+ * before the will is stored or the session registered, a PUBLISH before PUBACK and delivery,
+ * a SUBSCRIBE before the subscription is stored.
+ */
+import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { checkOrphanWill, checkPublish, checkSubscribe, checkWill, type AclDecision, type Principal } from './acl.js';
+import type { CredentialStore } from './credential-store.js';
+import type { BrokerMetrics } from './metrics.js';
+
+/** What the broker knows about an authenticated connection. */
+export interface Session {
+  principal: Principal;
+  /** Hash of the account when it authenticated; a different hash later means the secret was rotated. */
+  accountHash: string;
+}
+
+export type AuthFailure =
+  | 'missing_credentials'
+  | 'unknown_user'
+  | 'bad_password'
+  | 'empty_client_id'
+  | 'client_id_mismatch'
+  | 'client_id_reserved'
+  | 'will_denied'
+  | 'overloaded';
+
+/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 (aedes' AuthErrorCode is an ambient const enum). */
+const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+
+const RETURN_CODE: Record<AuthFailure, number> = {
+  missing_credentials: CONNACK.badUsernameOrPassword,
+  unknown_user: CONNACK.badUsernameOrPassword, // same answer as a bad password: usernames are not revealed
+  bad_password: CONNACK.badUsernameOrPassword,
+  empty_client_id: CONNACK.identifierRejected,
+  client_id_mismatch: CONNACK.notAuthorized,
+  client_id_reserved: CONNACK.notAuthorized,
+  will_denied: CONNACK.notAuthorized,
+  overloaded: CONNACK.serverUnavailable,
+};
+
+export interface HookContext {
+  store: CredentialStore;
+  log: Logger;
+  metrics: BrokerMetrics;
+  /** Authenticated sessions by client object (kept until the client object is collected). */
+  sessions: WeakMap<Client, Session>;
+}
+
+type Hooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
+
+export function createHooks(ctx: HookContext): Hooks {
+  const { store, log, metrics, sessions } = ctx;
+  /** CONNECT fields aedes does not pass to `authenticate`. */
+  const connectInfo = new WeakMap<Client, { clientId: string; clean: boolean; will: { topic: string; retain?: boolean } | undefined }>();
+
+  function refuse(client: Client, username: string | undefined, reason: AuthFailure, detail: string): AuthenticateError {
+    metrics.authFailures.inc({ reason });
+    const clientId = connectInfo.get(client)?.clientId ?? client.id;
+    log.warn({ clientId, username, reason, remote: remoteOf(client) }, `connection refused: ${detail}`);
+    const error = new Error(detail) as AuthenticateError;
+    error.returnCode = RETURN_CODE[reason];
+    return error;
+  }
+
+  function denied(action: 'publish' | 'subscribe' | 'will', client: Client | null, principal: Principal | undefined, topic: string, decision: AclDecision & { ok: false }): void {
+    metrics.aclDenials.inc({ action, reason: decision.reason, role: principal?.role ?? 'none' });
+    log.warn(
+      { action, clientId: client?.id, username: principal?.username, role: principal?.role, topic, reason: decision.reason },
+      `${action} denied: ${decision.reason}`,
+    );
+  }
+
+  return {
+    preConnect(client, packet, done) {
+      // Later: connection rate limits and bans slot in here, before any work is done.
+      connectInfo.set(client, {
+        clientId: packet.clientId,
+        clean: packet.clean !== false,
+        will: packet.will ? { topic: packet.will.topic, retain: packet.will.retain } : undefined,
+      });
+      done(null, true);
+    },
+
+    authenticate(client, username, password, done) {
+      const info = connectInfo.get(client);
+      // MQTT-3.1.3-8: a zero-byte ClientId with CleanSession 0 MUST get CONNACK 0x02. With
+      // CleanSession 1 the server MAY assign one (MQTT-3.1.3-6); this broker does not, so every
+      // connection can be named in logs and ACLs (same return code, MQTT-3.1.3-9).
+      if (!info || info.clientId.length === 0)
+        return done(refuse(client, username, 'empty_client_id', 'zero-length client id'), false);
+      // MQTT-3.1.2-22: no password without a user name. Both are required here.
+      if (!username || !password || password.length === 0)
+        return done(refuse(client, username, 'missing_credentials', 'no username or password'), false);
+      const clientId = info.clientId;
+      store.verify(username, password).then(
+        (result) => {
+          if (!result.ok) {
+            const detail = {
+              unknown_user: `unknown user "${username}"`,
+              bad_password: `wrong password for "${username}"`,
+              overloaded: 'too many password checks queued; try again later',
+            }[result.reason];
+            return done(refuse(client, username, result.reason, detail), false);
+          }
+          const { account } = result;
+          // A station is its own client id: a station must not take another station's session
+          // (MQTT-3.1.4-2 would close the real one), nor connect under a name its ACL does not match.
+          if (account.role === 'station' && clientId !== account.username)
+            return done(refuse(client, username, 'client_id_mismatch', `station "${username}" must use client id "${username}", not "${clientId}"`), false);
+          // Server and operator clients choose their ids (e.g. "server-main"), but never another
+          // account's name: that would take over (MQTT-3.1.4-2) a station's or the server's session.
+          if (account.role !== 'station' && clientId !== account.username && store.get(clientId) !== undefined)
+            return done(refuse(client, username, 'client_id_reserved', `client id "${clientId}" is the name of another account`), false);
+          const principal: Principal = { username: account.username, role: account.role, clientId };
+          if (info.will) {
+            const d = checkWill(principal, info.will);
+            if (!d.ok) {
+              denied('will', client, principal, info.will.topic, d);
+              return done(refuse(client, username, 'will_denied', `will on "${info.will.topic}" not allowed: ${d.reason}`), false);
+            }
+          }
+          sessions.set(client, { principal, accountHash: account.hash });
+          done(null, true);
+        },
+        (err: unknown) => {
+          log.error({ err, clientId, username }, 'authentication failed unexpectedly');
+          done(refuse(client, username, 'overloaded', 'internal error while checking the password'), false);
+        },
+      ).catch((err: unknown) => log.error({ err, clientId, username }, 'error after authentication')); // never an unhandled rejection
+    },
+
+    authorizePublish(client, packet, done) {
+      const topic = packet.topic;
+      if (client === null) {
+        // A will restored from persistence whose client is gone (cluster peer died).
+        const d = checkOrphanWill((packet as PublishPacket & { clientId?: string }).clientId, topic);
+        if (!d.ok) {
+          denied('will', null, undefined, topic, d);
+          return done(new Error(`will on ${topic} denied: ${d.reason}`));
+        }
+        return done(null);
+      }
+      const session = sessions.get(client);
+      if (!session) {
+        denied('publish', client, undefined, topic, { ok: false, reason: 'outside_tree' });
+        return done(new Error('publish from a connection that did not authenticate'));
+      }
+      // aedes passes the client's own will object when it publishes it (lib/client.js close()).
+      const will = (client as Client & { will?: unknown }).will;
+      const isWill = will !== null && will !== undefined && will === packet;
+      const d = isWill ? checkWill(session.principal, packet) : checkPublish(session.principal, topic, packet.retain);
+      if (!d.ok) {
+        denied(isWill ? 'will' : 'publish', client, session.principal, topic, d);
+        // MQTT-3.3.5-2: a server that does not authorize a PUBLISH has no way to tell the client
+        // (3.1.1 has no negative PUBACK); it must acknowledge normally or close the connection.
+        // Returning an error makes aedes close it, before PUBACK and before any delivery.
+        return done(new Error(`publish to ${topic} denied: ${d.reason}`));
+      }
+      metrics.messagesIn.inc({ qos: String(packet.qos) });
+      done(null);
+    },
+
+    authorizeSubscribe(client: Client, sub: Subscription, done) {
+      const session = sessions.get(client);
+      const d: AclDecision = session ? checkSubscribe(session.principal, sub.topic) : { ok: false, reason: 'outside_tree' };
+      if (!d.ok) {
+        denied('subscribe', client, session?.principal, sub.topic, d);
+        // §3.9.3: return code 0x80 (failure) for this filter in the SUBACK; the connection stays.
+        return done(null, null);
+      }
+      done(null, sub);
+    },
+  };
+}
+
+export function remoteOf(client: Client): string | undefined {
+  const conn = client.conn as { remoteAddress?: string; remotePort?: number };
+  return conn.remoteAddress ? `${conn.remoteAddress}:${conn.remotePort ?? ''}` : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Broker process entry: `npx tsx broker/src/main.ts` (settings: see settings.ts).
+ * Refuses to start, with a plain message and exit code 1, when the settings or the credentials
+ * file are unusable; closes gracefully on SIGINT/SIGTERM (a second signal exits at once).
+ */
+import { pino } from 'pino';
+import { startBroker, type BrokerHandle } from './broker.js';
+import { CredentialsFileError } from './credentials-file.js';
+import { say } from './i18n.js';
+import { readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';
+
+/** Longest wait for a graceful close before exiting anyway, in milliseconds. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function refuse(zh: string, en: string): never {
+  process.stderr.write(`${say(`驿站 MQTT 服务未启动：${zh}`, `broker not started: ${en}`)}\n`);
+  process.exit(1);
+}
+
+function explain(e: unknown, mqttPort: number, metricsPort: number): never {
+  if (e instanceof CredentialsFileError) {
+    if (e.problem === 'missing')
+      refuse(
+        `凭据文件 ${e.file} 不存在。请先创建账户，例如 npx tsx broker/src/cli.ts station add st-001，或运行 npm start`,
+        `credentials file ${e.file} does not exist. Create accounts first, e.g. npx tsx broker/src/cli.ts station add st-001, or run npm start`,
+      );
+    refuse(`凭据文件 ${e.file} 无法使用：${e.detail}`, `credentials file ${e.file} cannot be used: ${e.detail}`);
+  }
+  const err = e as NodeJS.ErrnoException & { port?: number };
+  if (err.code === 'EADDRINUSE') {
+    const p = err.port ?? mqttPort;
+    const which = p === metricsPort ? 'YIZHAN_BROKER_METRICS_PORT' : 'YIZHAN_MQTT_PORT';
+    refuse(`端口 ${p} 已被占用，请换一个端口（${which}）`, `port ${p} is already in use; choose another (${which})`);
+  }
+  if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
+    refuse(`无法监听：${err.message}`, `cannot listen: ${err.message}`);
+  throw e;
+}
+
+let settings: BrokerSettings;
+try {
+  settings = readBrokerSettings();
+} catch (e) {
+  if (e instanceof SettingsError) refuse(`环境变量 ${e.variable} 的值 "${e.value}" 无效`, e.message);
+  throw e;
+}
+const log = pino({ name: 'broker', level: settings.logLevel });
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'uncaught exception; exiting');
+  process.exit(1);
+});
+
+let broker: BrokerHandle;
+try {
+  broker = await startBroker({
+    port: settings.mqttPort,
+    host: settings.mqttHost,
+    metricsPort: settings.metricsPort,
+    metricsHost: settings.metricsHost,
+    credentialsFile: settings.credentialsFile,
+    logger: log,
+  });
+} catch (e) {
+  explain(e, settings.mqttPort, settings.metricsPort);
+}
+
+let stopping = false;
+const stop = (signal: NodeJS.Signals): void => {
+  if (stopping) {
+    log.warn({ signal }, 'second signal, exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    log.error({ timeoutMs: CLOSE_TIMEOUT_MS }, 'graceful close took too long; exiting');
+    process.exit(1);
+  }, CLOSE_TIMEOUT_MS);
+  timer.unref();
+  broker.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log.error({ err }, 'error while closing');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,247 @@
+/** Shared helpers of the broker tests: temp stores, an in-process broker, real clients. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { startBroker, type BrokerHandle } from '../../broker/src/broker.js';
+import { provisionAccounts, type AccountRequest } from '../../broker/src/credentials.js';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A pino logger that keeps every line (parsed) in `lines`. */
+export function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as LogLine);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
+
+export async function tempDir(prefix = 'yizhan-broker-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface TestBroker {
+  broker: BrokerHandle;
+  file: string;
+  dir: string;
+  secrets: Map<string, string>;
+  logs: LogLine[];
+  secret(username: string): string;
+  stop(): Promise<void>;
+}
+
+/** Provision accounts into a fresh store and start a broker on free ports (file polled every 100 ms). */
+export async function startTestBroker(accounts: AccountRequest[]): Promise<TestBroker> {
+  const { dir, cleanup } = await tempDir();
+  const file = join(dir, 'credentials.json');
+  const secrets = await provisionAccounts(file, accounts);
+  const { logger, lines } = captureLogger();
+  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 } });
+  return {
+    broker,
+    file,
+    dir,
+    secrets,
+    logs: lines,
+    secret(username) {
+      const s = secrets.get(username);
+      if (s === undefined) throw new Error(`no secret for ${username} in this test broker`);
+      return s;
+    },
+    async stop() {
+      await broker.close();
+      await cleanup();
+    },
+  };
+}
+
+/** Connect with mqtt.js (MQTT 3.1.1, no automatic reconnect). */
+export async function connect(url: string, username: string, password: string | undefined, opts: IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, {
+    clientId: username,
+    username,
+    password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...opts,
+  });
+  client.on('error', () => {}); // errors after connect surface as 'close', asserted by the tests
+  return client;
+}
+
+/** Connect and expect a refusal; resolves with the CONNACK return code. */
+export async function connectRefused(url: string, username: string, password: string | undefined, opts: IClientOptions = {}): Promise<number> {
+  try {
+    const c = await connect(url, username, password, opts);
+    await c.endAsync(true);
+  } catch (e) {
+    return (e as { code?: number }).code ?? -1;
+  }
+  throw new Error(`connection of ${username} was accepted`);
+}
+
+/** Resolves when the client's connection is closed; rejects after timeoutMs. */
+export function closed(client: MqttClient, timeoutMs = 5_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!client.connected) return resolve();
+    const t = setTimeout(() => reject(new Error(`connection of ${client.options.clientId} still open after ${timeoutMs} ms`)), timeoutMs);
+    client.once('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** Collect messages on a client: `next(topic)` waits for the next one on a topic. */
+export function inbox(client: MqttClient): {
+  messages: { topic: string; payload: string; retain: boolean }[];
+  next(topic: string, timeoutMs?: number): Promise<{ topic: string; payload: string; retain: boolean }>;
+} {
+  const messages: { topic: string; payload: string; retain: boolean }[] = [];
+  const waiters: { topic: string; resolve: (m: (typeof messages)[number]) => void }[] = [];
+  client.on('message', (topic, payload, packet) => {
+    const m = { topic, payload: payload.toString('utf8'), retain: packet.retain };
+    messages.push(m);
+    const i = waiters.findIndex((w) => w.topic === topic);
+    if (i >= 0) waiters.splice(i, 1)[0]?.resolve(m);
+  });
+  return {
+    messages,
+    next(topic, timeoutMs = 5_000) {
+      const seen = messages.find((m) => m.topic === topic);
+      if (seen) {
+        messages.splice(messages.indexOf(seen), 1);
+        return Promise.resolve(seen);
+      }
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          topic,
+          resolve: (m) => {
+            clearTimeout(t);
+            messages.splice(messages.indexOf(m), 1);
+            resolve(m);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** Sum of the samples of a metric whose labels include `labels` (0 when none). */
+export async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) throw new Error(`no metric ${name}`);
+  const { values } = await m.get();
+  return values
+    .filter((s) => Object.entries(labels).every(([k, val]) => String((s.labels as Record<string, unknown>)[k]) === val))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to completion (killed after timeoutMs). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Run a TypeScript entry of this repo with tsx, as `npm start` does. */
+export function runTs(entry: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
+}
+
+/**
+ * Send a hand-made MQTT 3.1.1 CONNECT (mqtt.js refuses to send some of the packets we need to test,
+ * e.g. a zero-length client id with CleanSession 0) and resolve with the CONNACK return code.
+ */
+export async function rawConnect(port: number, p: { clientId: string; clean: boolean; username?: string; password?: string }): Promise<number> {
+  const { connect: tcp } = await import('node:net');
+  const str = (s: string): Buffer => {
+    const b = Buffer.from(s, 'utf8');
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const flags = (p.username !== undefined ? 0x80 : 0) | (p.password !== undefined ? 0x40 : 0) | (p.clean ? 0x02 : 0);
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, flags, 0, 30]),
+    str(p.clientId),
+    ...(p.username !== undefined ? [str(p.username)] : []),
+    ...(p.password !== undefined ? [str(p.password)] : []),
+  ]);
+  if (body.length > 127) throw new Error('rawConnect: packet too long for this helper');
+  const packet = Buffer.concat([Buffer.from([0x10, body.length]), body]);
+  return new Promise((resolve, reject) => {
+    const s = tcp(port, '127.0.0.1', () => s.write(packet));
+    let got = Buffer.alloc(0);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error('no CONNACK within 5 s'));
+    }, 5_000);
+    s.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 4) {
+        clearTimeout(t);
+        s.destroy();
+        if (got[0] !== 0x20) reject(new Error(`expected CONNACK, got packet type 0x${got[0]?.toString(16)}`));
+        else resolve(got[3] ?? -1);
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+}
+
+/** SUBSCRIBE and resolve with the SUBACK return codes (mqtt.js rejects on 0x80, the tests want the codes). */
+export function subscribeCodes(client: MqttClient, filters: string | string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(filters, { qos }, (err, _granted, packet) => {
+      if (packet && 'granted' in packet && Array.isArray(packet.granted)) resolve(packet.granted.map((g) => (typeof g === 'number' ? g : -1)));
+      else reject(err ?? new Error('no SUBACK'));
+    });
+  });
+}
