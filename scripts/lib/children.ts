@@ -1,0 +1,92 @@
+/**
+ * Child processes for `npm start`: each service runs as its own Node process (as it would in
+ * production), its JSON log goes to a file, and warnings and errors are echoed to the console.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  logFile: string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const LEVELS: Record<number, string> = { 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** Echo a pino JSON line of level warn or above as one short console line; other text as is. */
+function echo(name: string, line: string): void {
+  if (!line.startsWith('{')) {
+    if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
+    return;
+  }
+  try {
+    const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const level = rec.level ?? 30;
+    if (level < 40) return;
+    const extra = rec.err?.message ? ` (${rec.err.message})` : '';
+    process.stdout.write(`[${name}] ${LEVELS[level] ?? level} ${rec.msg ?? ''}${extra}\n`);
+  } catch {
+    process.stdout.write(`[${name}] ${line}\n`);
+  }
+}
+
+export function startNodeChild(
+  name: string,
+  entry: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+): Child {
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    stream.pipe(log, { end: false });
+    createInterface({ input: stream }).on('line', (l) => echo(name, l));
+  }
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return {
+    name,
+    process: child,
+    logFile,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(t);
+      log.end();
+    },
+  };
+}
+
+/** Poll an HTTP URL until it answers 2xx, the child dies, or the timeout passes. */
+export async function waitForHttp(url: string, child: Child | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && (child.process.exitCode !== null || child.process.signalCode !== null))
+      throw new Error(`${child.name} exited during start; see ${child.logFile}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

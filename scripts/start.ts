@@ -1,0 +1,153 @@
+/**
+ * `npm start`: the whole system on one machine with local defaults —
+ * a local influxd (or INFLUX_URL), the broker, the server and 47 simulated stations.
+ * Each service is its own process; logs go to <data>/logs/, warnings and errors to the console.
+ * Ctrl-C stops the stations first (they publish offline), then the server (flushes to InfluxDB),
+ * the broker and influxd.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startInfluxd, type InfluxdHandle } from './lib/influxd.js';
+import { startNodeChild, waitForHttp, type Child } from './lib/children.js';
+import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
+import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
+import { provisionLocalSecrets } from './lib/local-secrets.js';
+import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
+
+const zh = (process.env.YIZHAN_LANG ?? 'zh-CN') !== 'en';
+const say = (cn: string, en: string): void => console.log(zh ? `${cn} / ${en}` : en);
+
+function findInfluxd(): string | undefined {
+  for (const p of ['/usr/bin/influxd', '/usr/sbin/influxd', '/usr/local/bin/influxd']) if (existsSync(p)) return p;
+  try {
+    return execFileSync('sh', ['-c', 'command -v influxd'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const s: RunSettings = readRunSettings();
+  const stationsDir = process.env.YIZHAN_STATIONS_DIR ?? DEFAULT_STATIONS_DIR;
+  const stations = loadStationsOrThrow(stationsDir);
+  mkdirSync(s.dataDir, { recursive: true });
+  const logDir = join(s.dataDir, 'logs');
+
+  const ports: [string, number][] = [
+    ['YIZHAN_HTTP_PORT', s.httpPort],
+    ['YIZHAN_MQTT_PORT', s.mqttPort],
+    ['YIZHAN_BROKER_METRICS_PORT', s.brokerMetricsPort],
+  ];
+  if (!s.influxUrl) ports.push(['YIZHAN_INFLUX_PORT', s.influxPort]);
+  await ensurePortsFree(ports);
+
+  const children: Child[] = [];
+  let influxd: InfluxdHandle | undefined;
+  let stopping = false;
+  const stopAll = async (code: number): Promise<never> => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    say('正在停止…', 'stopping…');
+    for (const c of [...children].reverse()) await c.stop();
+    if (influxd) await influxd.stop();
+    say('已全部停止', 'all stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    let influxUrl = s.influxUrl;
+    if (!influxUrl) {
+      const bin = findInfluxd();
+      if (!bin) {
+        say(
+          '找不到 influxd。请安装：sudo apt-get install -y influxdb，或设置 INFLUX_URL 使用已有的 InfluxDB',
+          'influxd not found. Install it: sudo apt-get install -y influxdb, or set INFLUX_URL to an existing InfluxDB',
+        );
+        process.exit(1);
+      }
+      influxd = await startInfluxd({ dir: join(s.dataDir, 'influxdb'), port: s.influxPort, binary: bin });
+      influxUrl = influxd.url;
+    }
+
+    const accounts = ['yizhan-server', ...stations.map((st) => st.id)];
+    const secretsDir = await provisionLocalSecrets(s.dataDir, accounts);
+    const mqttUrl = `mqtt://127.0.0.1:${s.mqttPort}`;
+    const common = { YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: stationsDir };
+
+    const broker = startNodeChild(
+      'broker',
+      'broker/src/main.ts',
+      [],
+      { ...common, YIZHAN_MQTT_PORT: String(s.mqttPort), YIZHAN_BROKER_METRICS_PORT: String(s.brokerMetricsPort) },
+      logDir,
+    );
+    children.push(broker);
+    await waitForHttp(`http://127.0.0.1:${s.brokerMetricsPort}/healthz`, broker, 20_000);
+
+    const server = startNodeChild(
+      'server',
+      'server/src/main.ts',
+      [],
+      {
+        ...common,
+        YIZHAN_HTTP_PORT: String(s.httpPort),
+        YIZHAN_MQTT_URL: mqttUrl,
+        YIZHAN_MQTT_USERNAME: 'yizhan-server',
+        YIZHAN_MQTT_PASSWORD_FILE: join(secretsDir, 'yizhan-server.secret'),
+        INFLUX_URL: influxUrl,
+      },
+      logDir,
+    );
+    children.push(server);
+    await waitForHttp(`http://127.0.0.1:${s.httpPort}/readyz`, server, 60_000);
+
+    const fleet = startNodeChild(
+      'stations',
+      'scripts/stations.ts',
+      [],
+      {
+        ...common,
+        YIZHAN_MQTT_URL: mqttUrl,
+        YIZHAN_SECRETS_DIR: secretsDir,
+        YIZHAN_SERIAL: s.serial,
+        YIZHAN_SIM_SPEED: String(s.simSpeed),
+        YIZHAN_SIM_SEED: String(s.simSeed),
+      },
+      logDir,
+    );
+    children.push(fleet);
+
+    for (const c of children)
+      void c.exited.then((code) => {
+        if (!stopping) {
+          say(`${c.name} 意外退出（${code}），见 ${c.logFile}`, `${c.name} exited unexpectedly (${code}); see ${c.logFile}`);
+          void stopAll(1);
+        }
+      });
+
+    const http = `http://localhost:${s.httpPort}`;
+    console.log('');
+    say('yizhan 已启动', 'yizhan is running');
+    console.log(`  驿站列表 / stations:     ${http}/`);
+    console.log(`  驿站屏幕 / station screen: ${http}/screen/${stations[0]?.id ?? 'st-001'}`);
+    console.log(`  接口 / API:              ${http}/api/v1/stations`);
+    console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
+    console.log(`  指标 / metrics:          ${http}/metrics  (broker: http://localhost:${s.brokerMetricsPort}/metrics)`);
+    console.log(`  MQTT:                    ${mqttUrl}`);
+    console.log(`  InfluxDB:                ${influxUrl}  (db yizhan)`);
+    console.log(`  日志 / logs:              ${logDir}`);
+    say(`${stations.length} 个模拟驿站（${s.serial === 'pty' ? 'PTY 串口' : '模拟串口'}），按 Ctrl-C 停止`, `${stations.length} simulated stations (${s.serial} serial); Ctrl-C to stop`);
+  } catch (e) {
+    console.error(`\n${(e as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof SettingsError || e instanceof PortInUseError) console.error((e as Error).message);
+  else console.error(zh ? `启动失败 / start failed: ${(e as Error).message}` : `start failed: ${(e as Error).message}`);
+  process.exit(1);
+});

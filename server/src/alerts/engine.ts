@@ -1,0 +1,150 @@
+/**
+ * Alert engine: runs the rules over live observations, keeps firing alerts and a bounded history
+ * of resolved ones in memory, and emits `alert` on every fire/resolve (for the webhook and SSE).
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics.js';
+import type { StationRegistry } from '../registry.js';
+import type { Observation } from '../state/observation.js';
+import type { ObservationListener } from '../ingest/ingest.js';
+import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
+
+export interface AlertEngineOptions {
+  /** Resolved alerts kept for `GET /api/v1/alerts?state=resolved`; older ones are dropped (counted). */
+  historySize: number;
+}
+export const DEFAULT_ALERT_ENGINE_OPTIONS: AlertEngineOptions = { historySize: 1000 };
+
+export type AlertFilter = 'firing' | 'resolved' | 'all';
+
+export interface AlertEvents {
+  alert: [Alert];
+}
+
+export class AlertEngine extends EventEmitter<AlertEvents> implements ObservationListener {
+  private readonly firing = new Map<string, Alert>();
+  /** Resolved alerts, oldest first. */
+  private readonly history: Alert[] = [];
+  private readonly opts: AlertEngineOptions;
+
+  constructor(
+    private readonly registry: StationRegistry,
+    private readonly rules: readonly AlertRule[],
+    private readonly metrics: Metrics,
+    private readonly log: FastifyBaseLogger,
+    opts: Partial<AlertEngineOptions> = {},
+  ) {
+    super();
+    this.setMaxListeners(0); // one listener per SSE client
+    this.opts = { ...DEFAULT_ALERT_ENGINE_OPTIONS, ...opts };
+    const names = new Set<string>();
+    for (const r of rules) {
+      if (names.has(r.name)) throw new Error(`alert rule ${r.name} is registered twice`);
+      names.add(r.name);
+      metrics.alertsFiring.set({ rule: r.name }, 0);
+    }
+  }
+
+  observe(stationId: string, observations: readonly Observation[]): void {
+    for (const rule of this.rules) {
+      const ctx = this.context(rule, stationId);
+      if (!ctx) return;
+      for (const o of observations) {
+        try {
+          rule.observe(ctx, o);
+        } catch (e) {
+          this.log.error(
+            { rule: rule.name, station: stationId, err: (e as Error).stack },
+            'alert rule failed',
+          );
+        }
+      }
+    }
+  }
+
+  /** Let time-based rules act; call periodically with the wall clock. */
+  tick(nowMs: number): void {
+    for (const rule of this.rules) {
+      if (!rule.tick) continue;
+      try {
+        rule.tick((id) => this.context(rule, id), nowMs);
+      } catch (e) {
+        this.log.error({ rule: rule.name, err: (e as Error).stack }, 'alert rule tick failed');
+      }
+    }
+  }
+
+  list(filter: AlertFilter = 'firing'): Alert[] {
+    const firing = [...this.firing.values()].sort((a, b) => b.startsAt.localeCompare(a.startsAt));
+    const resolved = [...this.history].reverse();
+    return filter === 'firing' ? firing : filter === 'resolved' ? resolved : [...firing, ...resolved];
+  }
+
+  activeCount(stationId: string): number {
+    let n = 0;
+    for (const a of this.firing.values()) if (a.stationId === stationId) n++;
+    return n;
+  }
+
+  private context(rule: AlertRule, stationId: string): RuleContext | undefined {
+    const entry = this.registry.get(stationId);
+    if (!entry) return undefined;
+    const station = entry.config;
+    const fp = (key = '') => (key ? `${rule.name}/${stationId}/${key}` : `${rule.name}/${stationId}`);
+    return {
+      station,
+      isFiring: (key) => this.firing.has(fp(key)),
+      fire: (d: AlertDraft) => {
+        const fingerprint = fp(d.key);
+        if (this.firing.has(fingerprint)) return;
+        const alert: Alert = {
+          id: randomUUID(),
+          fingerprint,
+          rule: rule.name,
+          stationId,
+          stationName: station.name,
+          township: station.township,
+          severity: d.severity,
+          status: 'firing',
+          startsAt: new Date(d.at).toISOString(),
+          endsAt: null,
+          message: d.message,
+          resolvedMessage: null,
+          evidence: d.evidence,
+        };
+        this.firing.set(fingerprint, alert);
+        this.metrics.alertsFiring.inc({ rule: rule.name });
+        this.metrics.alertTransitions.inc({ rule: rule.name, status: 'firing' });
+        this.log.warn(
+          { alert: alert.id, fingerprint, evidence: d.evidence },
+          `alert firing: ${d.message.en}`,
+        );
+        this.emit('alert', alert);
+      },
+      resolve: (at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>) => {
+        const fingerprint = fp(key);
+        const cur = this.firing.get(fingerprint);
+        if (!cur) return;
+        this.firing.delete(fingerprint);
+        const done: Alert = {
+          ...cur,
+          status: 'resolved',
+          endsAt: new Date(Math.max(at, Date.parse(cur.startsAt))).toISOString(),
+          resolvedMessage: note,
+          evidence: evidence ? { ...cur.evidence, resolved: evidence } : cur.evidence,
+        };
+        this.history.push(done);
+        if (this.history.length > this.opts.historySize) {
+          this.history.splice(0, this.history.length - this.opts.historySize);
+          this.metrics.alertHistoryDropped.inc();
+        }
+        this.metrics.alertsFiring.dec({ rule: rule.name });
+        this.metrics.alertTransitions.inc({ rule: rule.name, status: 'resolved' });
+        this.log.info({ alert: done.id, fingerprint }, `alert resolved: ${note.en}`);
+        this.emit('alert', done);
+      },
+    };
+  }
+}

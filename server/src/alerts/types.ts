@@ -1,0 +1,69 @@
+/**
+ * Alerts: the contract shared by the rule engine, `GET /api/v1/alerts`, the SSE stream and the
+ * webhook. Times are RFC 3339 strings of the station's reading time.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import type { Observation } from '../state/observation.js';
+
+export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);
+export type Severity = Static<typeof Severity>;
+
+export const LocalizedText = Type.Object(
+  { 'zh-CN': Type.String(), en: Type.String() },
+  { additionalProperties: false, description: 'The same text in Simplified Chinese and English' },
+);
+export type LocalizedText = Static<typeof LocalizedText>;
+
+export const Alert = Type.Object(
+  {
+    id: Type.String({ description: 'Unique per firing (a new id when the same problem fires again)' }),
+    fingerprint: Type.String({
+      description: 'rule/station[/key]: the same problem has the same fingerprint',
+    }),
+    rule: Type.String({ description: 'Rule name, e.g. dispenser_broken' }),
+    stationId: Type.String(),
+    stationName: Type.String(),
+    township: Type.String(),
+    severity: Severity,
+    status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+    startsAt: Type.String({ format: 'date-time' }),
+    endsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    message: LocalizedText,
+    resolvedMessage: Type.Union([LocalizedText, Type.Null()]),
+    evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'The facts the rule decided on' }),
+  },
+  { additionalProperties: false },
+);
+export type Alert = Static<typeof Alert>;
+
+/** What a rule passes to fire an alert. */
+export interface AlertDraft {
+  /** Distinguishes several alerts of one rule at one station (e.g. per socket); default ''. */
+  key?: string;
+  severity: Severity;
+  message: LocalizedText;
+  evidence: Record<string, unknown>;
+  /** Station time (ms) the condition started. */
+  at: number;
+}
+
+/** The engine's handle for one rule at one station. */
+export interface RuleContext {
+  readonly station: StationConfig;
+  fire(draft: AlertDraft): void;
+  /** Resolve the alert for `key` (default '') if it fires; `at` is station time in ms. */
+  resolve(at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>): void;
+  isFiring(key?: string): boolean;
+}
+
+/**
+ * A rule: sees every live observation of every station (in station-time order per sensor) and
+ * decides to fire or resolve. Rules keep their own per-station memory. Time-based rules that must
+ * act without new messages (e.g. "dark station") implement `tick`, called every few seconds.
+ */
+export interface AlertRule {
+  readonly name: string;
+  observe(ctx: RuleContext, o: Observation): void;
+  tick?(ctxFor: (stationId: string) => RuleContext | undefined, nowMs: number): void;
+}

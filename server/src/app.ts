@@ -1,0 +1,47 @@
+/**
+ * buildApp(): the fastify plugin tree of the yizhan server.
+ *
+ *   core     options, metrics, station registry, live state, ordered shutdown, error handlers
+ *   influx   transport (1.x rewrite / v2), writer, InfluxQL client, setup with retry
+ *   alerts   rule engine, webhook notifier
+ *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
+ *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *
+ * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
+ * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import core from './plugins/core.js';
+import influx from './plugins/influx.js';
+import alerts from './plugins/alerts.js';
+import ingest from './plugins/ingest.js';
+import health from './routes/health.js';
+import api from './routes/api.js';
+import events from './routes/events.js';
+import pages from './routes/pages.js';
+import type { ServerOptions } from './options.js';
+
+export type { ServerOptions } from './options.js';
+
+export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.loggerInstance
+      ? { loggerInstance: opts.loggerInstance }
+      : { logger: { level: opts.logLevel ?? 'info' } }),
+    // SSE streams are ended in preClose; other keep-alive connections are closed when idle.
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Options travel as a decoration (app.serverOptions), not as register() options, whose
+  // `logLevel`/`prefix` keys fastify would interpret.
+  await app.register(core, { server: opts });
+  await app.register(influx);
+  await app.register(alerts);
+  await app.register(ingest);
+  await app.register(health);
+  await app.register(api);
+  await app.register(events);
+  await app.register(pages);
+  return app;
+}

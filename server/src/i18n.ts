@@ -1,0 +1,135 @@
+/**
+ * Language choice and the texts people see in errors. Simplified Chinese by default; English
+ * with `?lang=en` or an `Accept-Language` starting with `en`.
+ */
+import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+
+export type Lang = 'zh-CN' | 'en';
+
+export function parseLang(v: string | undefined): Lang | undefined {
+  if (!v) return undefined;
+  const s = v.trim().toLowerCase();
+  if (s.startsWith('en')) return 'en';
+  if (s.startsWith('zh')) return 'zh-CN';
+  return undefined;
+}
+
+/**
+ * `?lang=` wins, then (for the API) the first Accept-Language tag, then the server default.
+ * Pages pass `useAcceptLanguage: false`: a kiosk browser installed with an English locale must
+ * still show the station screen in Chinese unless the URL says `?lang=en`.
+ */
+export function pickLang(req: FastifyRequest, dflt: Lang, opts: { useAcceptLanguage?: boolean } = {}): Lang {
+  const q = (req.query as Record<string, unknown> | undefined)?.lang;
+  const fromQuery = parseLang(typeof q === 'string' ? q : undefined);
+  if (fromQuery) return fromQuery;
+  if (opts.useAcceptLanguage === false) return dflt;
+  const al = req.headers['accept-language'];
+  const first = typeof al === 'string' ? al.split(',')[0] : undefined;
+  return parseLang(first) ?? dflt;
+}
+
+type Params = Record<string, string | number>;
+const MESSAGES = {
+  station_not_found: {
+    'zh-CN': (p: Params) => `未找到驿站 "${p.id}"`,
+    en: (p: Params) => `No station with id "${p.id}"`,
+  },
+  not_found: {
+    'zh-CN': (p: Params) => `未找到 ${p.method} ${p.url}`,
+    en: (p: Params) => `Not found: ${p.method} ${p.url}`,
+  },
+  bad_request: {
+    'zh-CN': (p: Params) => `请求无效：${p.detail}`,
+    en: (p: Params) => `Bad request: ${p.detail}`,
+  },
+  internal: {
+    'zh-CN': () => '服务器内部错误，请稍后再试',
+    en: () => 'Internal server error, please try again later',
+  },
+} as const;
+export type ErrorCode = keyof typeof MESSAGES;
+
+export function message(code: ErrorCode, lang: Lang, params: Params = {}): string {
+  return MESSAGES[code][lang](params);
+}
+
+/** Every error body: `{ error: { code, message } }`. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ description: 'Stable machine-readable code, e.g. station_not_found' }),
+        message: Type.String({ description: 'For people, in the requested language' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export function errorBody(code: ErrorCode, lang: Lang, params: Params = {}) {
+  return { error: { code, message: message(code, lang, params) } };
+}
+
+/** Texts on the station screen and the index page. */
+export const SCREEN_TEXT = {
+  'zh-CN': {
+    title: '暖新驿站',
+    freeSeats: '空闲座位',
+    freeSockets: '空闲充电口',
+    water: '热水',
+    door: '门',
+    open: '开',
+    closed: '关',
+    online: '在线',
+    offline: '离线',
+    unknown: '未知',
+    ready: '可用',
+    heating: '加热中',
+    fault: '故障',
+    tripped: '跳闸',
+    since: '自',
+    lastUpdate: '最后更新',
+    connecting: '连接中…',
+    live: '实时',
+    of: '共',
+    stations: '驿站列表',
+    township: '乡镇',
+    seats: '座位',
+    sockets: '充电口',
+    status: '状态',
+    otherLang: 'English',
+    notFound: '未找到该驿站',
+  },
+  en: {
+    title: 'Warm rest station',
+    freeSeats: 'Free seats',
+    freeSockets: 'Free sockets',
+    water: 'Hot water',
+    door: 'Door',
+    open: 'Open',
+    closed: 'Closed',
+    online: 'Online',
+    offline: 'Offline',
+    unknown: 'Unknown',
+    ready: 'Ready',
+    heating: 'Heating',
+    fault: 'Fault',
+    tripped: 'Tripped',
+    since: 'since',
+    lastUpdate: 'Last update',
+    connecting: 'Connecting…',
+    live: 'Live',
+    of: 'of',
+    stations: 'Stations',
+    township: 'Township',
+    seats: 'Seats',
+    sockets: 'Sockets',
+    status: 'Status',
+    otherLang: '中文',
+    notFound: 'No such station',
+  },
+} as const;
+export type ScreenText = (typeof SCREEN_TEXT)[Lang];

@@ -1,0 +1,293 @@
+/**
+ * One MQTT message in → checked → live state, InfluxDB points and alert rules.
+ *
+ * Every message is parsed by topic (parseStationTopic) and payload (decodePayloadFor). Refused,
+ * each with a reason counted in `yizhan_ingest_rejected_total{reason}` and a rate-limited log line:
+ *
+ * | reason             | what                                                                   |
+ * |--------------------|------------------------------------------------------------------------|
+ * | `bad_topic`        | topic is not `yizhan/v1/stations/{id}/{leaf}`                           |
+ * | `unexpected_leaf`  | a leaf the server does not consume (e.g. cmd)                          |
+ * | `unknown_station`  | station id not in the station configs                                  |
+ * | `not_utf8` `not_json` `schema` `too_large` | payload fails decodePayloadFor                  |
+ * | `station_mismatch` | payload stationId ≠ topic station id                                   |
+ * | `ts_future`        | payload time further ahead of the server clock than maxFutureSkewMs    |
+ * | `ts_too_old`       | payload time older than maxAgeMs (the retention: InfluxDB would refuse); |
+ * |                    | not for status, which still updates live state                        |
+ * | `unknown_sensor`   | a reading/event names a sensor the station config lacks (only that one) |
+ * | `kind_mismatch`    | a reading's kind differs from the configured kind (only that one)      |
+ * | `internal`         | a bug in the server; the message is skipped, the process lives on      |
+ *
+ * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Point } from '@influxdata/influxdb-client';
+import {
+  TopicLeaf,
+  decodePayloadFor,
+  parseStationTopic,
+  type PayloadFor,
+  type TopicLeafValue,
+} from '../../../protocol/src/index.js';
+import type { Metrics } from '../metrics.js';
+import type { StationEntry, StationRegistry } from '../registry.js';
+import type { StateStore } from '../state/store.js';
+import type { Observation } from '../state/observation.js';
+import type { PointSink } from '../influx/writer.js';
+import { faultPoint, healthPoint, readingPoint, statusPoint } from '../influx/points.js';
+import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
+
+/** Leaves the server subscribes to and consumes. */
+export const INGEST_LEAVES = [
+  TopicLeaf.status,
+  TopicLeaf.telemetry,
+  TopicLeaf.events,
+  TopicLeaf.health,
+  TopicLeaf.configReported,
+] as const;
+type IngestLeaf = (typeof INGEST_LEAVES)[number];
+const INGEST_SET = new Set<string>(INGEST_LEAVES);
+
+export type RejectReason =
+  | 'bad_topic'
+  | 'unexpected_leaf'
+  | 'unknown_station'
+  | 'not_utf8'
+  | 'not_json'
+  | 'schema'
+  | 'too_large'
+  | 'station_mismatch'
+  | 'ts_future'
+  | 'ts_too_old'
+  | 'unknown_sensor'
+  | 'kind_mismatch'
+  | 'internal';
+
+/** Receives the observations that were newer than the known state (alert rules). */
+export interface ObservationListener {
+  observe(stationId: string, observations: readonly Observation[]): void;
+}
+
+export interface IngestOptions {
+  /** (station, bootId, seq) triples remembered for duplicate detection. */
+  dedupeCapacity: number;
+  /** At most one rejection log line per station and reason in this many ms. */
+  rejectLogIntervalMs: number;
+  /** Payload times further ahead of the server clock than this are refused, ms. */
+  maxFutureSkewMs: number;
+  /** Payload times older than this are refused, ms (InfluxDB drops points beyond the retention). */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
+  dedupeCapacity: 100_000,
+  rejectLogIntervalMs: 60_000,
+  maxFutureSkewMs: 10 * 60_000,
+  maxAgeMs: 30 * 86_400_000,
+};
+
+export interface IngestDeps {
+  registry: StationRegistry;
+  store: StateStore;
+  sink: PointSink;
+  listener: ObservationListener;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+}
+
+export class Ingestor {
+  private readonly opts: IngestOptions;
+  private readonly seen: BoundedSeenSet;
+  private readonly logLimit: RateLimiter;
+
+  constructor(
+    private readonly deps: IngestDeps,
+    opts: Partial<IngestOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_INGEST_OPTIONS, ...opts };
+    this.seen = new BoundedSeenSet(this.opts.dedupeCapacity);
+    this.logLimit = new RateLimiter(this.opts.rejectLogIntervalMs);
+  }
+
+  /** Handle one message. Never throws. */
+  handle(topic: string, payload: Buffer): void {
+    try {
+      this.handleUnsafe(topic, payload);
+    } catch (e) {
+      this.reject(topic, undefined, 'internal', (e as Error).stack ?? String(e));
+    }
+  }
+
+  private handleUnsafe(topic: string, payload: Buffer): void {
+    const parsed = parseStationTopic(topic);
+    if (!parsed)
+      return this.reject(topic, undefined, 'bad_topic', 'not a yizhan/v1/stations/{id}/{leaf} topic');
+    const { stationId, leaf } = parsed;
+    if (!isIngestLeaf(leaf))
+      return this.reject(topic, stationId, 'unexpected_leaf', `leaf "${leaf}" is not consumed`);
+    const entry = this.deps.registry.get(stationId);
+    if (!entry)
+      return this.reject(topic, stationId, 'unknown_station', `station "${stationId}" is not configured`);
+    const decoded = decodePayloadFor(leaf, payload);
+    if (!decoded.ok) return this.reject(topic, stationId, decoded.error.reason, decoded.error.message);
+    const msg = decoded.value;
+    if (msg.stationId !== stationId)
+      return this.reject(
+        topic,
+        stationId,
+        'station_mismatch',
+        `payload stationId "${msg.stationId}" ≠ topic "${stationId}"`,
+      );
+    const now = Date.now();
+    if (msg.ts > now + this.opts.maxFutureSkewMs)
+      return this.reject(
+        topic,
+        stationId,
+        'ts_future',
+        `ts ${new Date(msg.ts).toISOString()} is ahead of the server clock`,
+      );
+    // A retained status may be older than the retention and still be the truth (a station dead for
+    // weeks): it updates live state but is not written (see collect).
+    if (msg.ts < now - this.opts.maxAgeMs && leaf !== 'status')
+      return this.reject(
+        topic,
+        stationId,
+        'ts_too_old',
+        `ts ${new Date(msg.ts).toISOString()} is older than the retention`,
+      );
+    if ('seq' in msg && this.seen.checkAndAdd(`${stationId}/${msg.bootId}/${msg.seq}`)) {
+      this.deps.metrics.ingestDuplicates.inc();
+      this.deps.log.debug({ topic, bootId: msg.bootId, seq: msg.seq }, 'mqtt redelivery ignored');
+      return;
+    }
+    const points: Point[] = [];
+    const obs: Observation[] = [];
+    this.collect(topic, entry, leaf, msg, points, obs);
+    this.deps.metrics.ingestMessages.inc({ leaf });
+    if (points.length) this.deps.sink.write(points);
+    if (obs.length === 0) return;
+    const live = this.deps.store.apply(stationId, obs);
+    if (live.length) this.deps.listener.observe(stationId, live);
+  }
+
+  private collect(
+    topic: string,
+    entry: StationEntry,
+    leaf: IngestLeaf,
+    msg: PayloadFor[IngestLeaf],
+    points: Point[],
+    obs: Observation[],
+  ): void {
+    const st = entry.config;
+    switch (leaf) {
+      case 'telemetry': {
+        const m = msg as PayloadFor['telemetry'];
+        const historical = m.historical === true;
+        for (const r of m.readings) {
+          if (!this.sensorOk(topic, entry, r.sensor, r.kind)) continue;
+          points.push(readingPoint(st, r.sensor, r.kind, r.value, m.ts));
+          obs.push({ type: 'reading', sensor: r.sensor, kind: r.kind, value: r.value, ts: m.ts, historical });
+        }
+        return;
+      }
+      case 'events': {
+        const m = msg as PayloadFor['events'];
+        const ev = m.event;
+        const historical = m.historical === true;
+        switch (ev.type) {
+          case 'state':
+            if (!this.sensorOk(topic, entry, ev.sensor, ev.kind)) return;
+            points.push(readingPoint(st, ev.sensor, ev.kind, ev.value, m.ts));
+            obs.push({
+              type: 'reading',
+              sensor: ev.sensor,
+              kind: ev.kind,
+              value: ev.value,
+              ts: m.ts,
+              historical,
+            });
+            return;
+          case 'fault':
+            if (!this.sensorOk(topic, entry, ev.sensor, undefined)) return;
+            points.push(faultPoint(st, ev.sensor, ev.fault, ev.active, m.ts));
+            obs.push({
+              type: 'fault',
+              sensor: ev.sensor,
+              fault: ev.fault,
+              active: ev.active,
+              ts: m.ts,
+              historical,
+            });
+            return;
+          case 'hello':
+            obs.push({ type: 'hello', ts: m.ts, firmware: ev.firmware, boardId: ev.boardId });
+            return;
+        }
+        return;
+      }
+      case 'status': {
+        const m = msg as PayloadFor['status'];
+        const online = m.state === 'online';
+        if (m.ts >= Date.now() - this.opts.maxAgeMs) points.push(statusPoint(st, online, m.ts));
+        obs.push({
+          type: 'status',
+          online,
+          bootId: m.bootId,
+          ts: m.ts,
+          reason: m.reason,
+          agentVersion: m.agentVersion,
+        });
+        return;
+      }
+      case 'health': {
+        const m = msg as PayloadFor['health'];
+        points.push(healthPoint(st, m));
+        obs.push({ type: 'health', ts: m.ts, health: m });
+        return;
+      }
+      case 'config/reported': {
+        const m = msg as PayloadFor['config/reported'];
+        obs.push({ type: 'config', ts: m.ts, reported: m });
+        return;
+      }
+    }
+  }
+
+  /** The sensor exists in the station config (and has that kind, when given); else count and log. */
+  private sensorOk(topic: string, entry: StationEntry, sensor: string, kind: string | undefined): boolean {
+    const s = entry.sensors.get(sensor);
+    if (!s) {
+      this.reject(
+        topic,
+        entry.config.id,
+        'unknown_sensor',
+        `sensor "${sensor}" is not in the config of ${entry.config.id}`,
+      );
+      return false;
+    }
+    if (kind !== undefined && s.kind !== kind) {
+      this.reject(
+        topic,
+        entry.config.id,
+        'kind_mismatch',
+        `sensor "${sensor}" is ${s.kind} in the config, message says ${kind}`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private reject(topic: string, stationId: string | undefined, reason: RejectReason, detail: string): void {
+    this.deps.metrics.ingestRejected.inc({ reason });
+    const suppressed = this.logLimit.allow(`${stationId ?? topic.slice(0, 100)}|${reason}`);
+    if (suppressed === undefined) return;
+    this.deps.log.warn(
+      { topic: topic.slice(0, 200), station: stationId, reason, detail: detail.slice(0, 500), suppressed },
+      `mqtt message rejected: ${reason}`,
+    );
+  }
+}
+
+function isIngestLeaf(leaf: TopicLeafValue): leaf is IngestLeaf {
+  return INGEST_SET.has(leaf);
+}

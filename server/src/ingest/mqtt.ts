@@ -1,0 +1,108 @@
+/**
+ * The server's MQTT connection: a persistent session (clean: false, stable client id) so QoS 1
+ * messages published while the server restarts are delivered when it is back; subscribes at QoS 1
+ * to every consumed leaf of all stations and feeds each message to the Ingestor.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { FastifyBaseLogger } from 'fastify';
+import { allStationsFilter } from '../../../protocol/src/index.js';
+import type { Metrics } from '../metrics.js';
+import { INGEST_LEAVES } from './ingest.js';
+
+export interface MqttOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
+  url: string;
+  username?: string;
+  password?: string;
+  /** Stable id so the broker keeps the session. Default {@link DEFAULT_MQTT_CLIENT_ID}. */
+  clientId?: string;
+  /** Wait between reconnect attempts, ms. Default 1000. */
+  reconnectPeriodMs?: number;
+  /** Give up one connect attempt after this many ms. Default 10 000. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_MQTT_CLIENT_ID = 'yizhan-server';
+
+export const INGEST_FILTERS = INGEST_LEAVES.map((leaf) => allStationsFilter(leaf));
+
+export class MqttIngest {
+  private client: MqttClient | undefined;
+  private subscribed = false;
+
+  constructor(
+    private readonly opts: MqttOptions,
+    private readonly onMessage: (topic: string, payload: Buffer) => void,
+    private readonly metrics: Metrics,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Connected to the broker and subscribed. */
+  get ready(): boolean {
+    return this.subscribed && this.client?.connected === true;
+  }
+
+  /** Start connecting (returns at once; reconnects forever in the background). */
+  start(): void {
+    const o = this.opts;
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId ?? DEFAULT_MQTT_CLIENT_ID,
+      clean: false,
+      username: o.username,
+      password: o.password,
+      reconnectPeriod: o.reconnectPeriodMs ?? 1000,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      protocolVersion: 4,
+    });
+    this.client = client;
+    client.on('connect', (ack) => {
+      this.metrics.mqttConnected.set(1);
+      this.log.info({ url: redact(o.url), sessionPresent: ack.sessionPresent }, 'mqtt connected');
+      client.subscribe([...INGEST_FILTERS], { qos: 1 }, (err, granted) => {
+        if (err) {
+          this.log.error({ err: err.message }, 'mqtt subscribe failed; will retry on reconnect');
+          return;
+        }
+        const refused = (granted ?? []).filter((g) => g.qos === 128);
+        if (refused.length)
+          this.log.error(
+            { topics: refused.map((g) => g.topic) },
+            'mqtt broker refused subscriptions (check the server ACL)',
+          );
+        this.subscribed = refused.length === 0;
+      });
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('reconnect', () => this.metrics.mqttReconnects.inc());
+    client.on('close', () => {
+      this.metrics.mqttConnected.set(0);
+      this.subscribed = false;
+    });
+    client.on('error', (err) => {
+      // Auth failures say "Connection refused: Not authorized"; mqtt.js keeps retrying either way.
+      this.log.error({ url: redact(o.url), err: err.message }, 'mqtt connection error');
+    });
+    client.on('offline', () => this.log.warn({ url: redact(o.url) }, 'mqtt offline; reconnecting'));
+  }
+
+  /** Disconnect cleanly (pending acks are sent first). */
+  async stop(): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    this.client = undefined;
+    await c.endAsync();
+    this.subscribed = false;
+    this.metrics.mqttConnected.set(0);
+  }
+}
+
+/** URL without credentials, for logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Server entry point: read settings (config.ts) and the station files, build the app, listen,
+ * and close gracefully on SIGINT/SIGTERM (MQTT off, InfluxDB writer flushed, webhooks drained).
+ *
+ *   npx tsx server/src/main.ts          start
+ *   npx tsx server/src/main.ts --help   list every setting with its default
+ */
+import { resolve } from 'node:path';
+import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { buildApp } from './app.js';
+import { describeConfig, loadConfig } from './config.js';
+
+async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`yizhan server. Settings (environment variables):\n${describeConfig()}\n`);
+    return 0;
+  }
+  const cfg = loadConfig(process.env);
+  if (!cfg.ok) {
+    process.stderr.write(
+      `yizhan server: refusing to start, fix these settings:\n${cfg.errors.map((e) => `  ${e}`).join('\n')}\n`,
+    );
+    return 2;
+  }
+  const c = cfg.config;
+  const stationsDir = c.stationsDir ? resolve(c.stationsDir) : DEFAULT_STATIONS_DIR;
+  let stations;
+  try {
+    stations = loadStationsOrThrow(stationsDir);
+  } catch (e) {
+    process.stderr.write(
+      `yizhan server: refusing to start, station configs in ${stationsDir} are invalid:\n${(e as Error).message}\n`,
+    );
+    return 2;
+  }
+  const app = await buildApp({
+    stations,
+    mqtt: c.mqtt,
+    influx: {
+      ...c.influx,
+      writer: {
+        batchSize: c.influx.batchSize,
+        flushIntervalMs: c.influx.flushIntervalMs,
+        maxBufferLines: c.influx.maxBufferLines,
+      },
+    },
+    alerts: c.alerts.webhookUrl
+      ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
+      : {},
+    ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
+    sse: { heartbeatMs: c.sseHeartbeatMs },
+    lang: c.lang,
+    logLevel: c.logLevel,
+    shutdownGraceMs: c.shutdownGraceMs,
+  });
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // Hard deadline in case something hangs: grace for flushing plus a margin.
+    setTimeout(
+      () => {
+        app.log.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      c.shutdownGraceMs * 2 + 5000,
+    ).unref();
+    app.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        app.log.error({ err: e }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await app.listen({ host: c.http.host, port: c.http.port });
+  app.log.info(
+    { stations: stations.length, mqtt: c.mqtt.url, influx: c.influx.url, api: c.influx.api },
+    'yizhan server started',
+  );
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e: unknown) => {
+    process.stderr.write(`yizhan server: failed to start: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,134 @@
+/**
+ * Prometheus metrics of the server, one registry per app instance (tests build several apps in
+ * one process). Every drop, rejection and failure has a counter here; `/metrics` serves them.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    // --- ingest (MQTT)
+    mqttConnected: new Gauge({
+      name: 'yizhan_mqtt_connected',
+      help: '1 while the server is connected to the MQTT broker',
+      registers: r,
+    }),
+    mqttReconnects: new Counter({
+      name: 'yizhan_mqtt_reconnects_total',
+      help: 'Reconnect attempts to the MQTT broker',
+      registers: r,
+    }),
+    ingestMessages: new Counter({
+      name: 'yizhan_ingest_messages_total',
+      help: 'MQTT messages accepted, by topic leaf',
+      labelNames: ['leaf'] as const,
+      registers: r,
+    }),
+    ingestRejected: new Counter({
+      name: 'yizhan_ingest_rejected_total',
+      help: 'MQTT messages (or single readings) refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    ingestDuplicates: new Counter({
+      name: 'yizhan_ingest_duplicates_total',
+      help: 'MQTT redeliveries recognised by (station, bootId, seq) and not applied again',
+      registers: r,
+    }),
+    // --- InfluxDB
+    influxPointsWritten: new Counter({
+      name: 'yizhan_influx_points_written_total',
+      help: 'Points (lines) InfluxDB accepted',
+      registers: r,
+    }),
+    influxWriteErrors: new Counter({
+      name: 'yizhan_influx_write_errors_total',
+      help: 'Failed InfluxDB write requests, by whether the client retries them',
+      labelNames: ['retriable'] as const,
+      registers: r,
+    }),
+    influxPointsDropped: new Counter({
+      name: 'yizhan_influx_points_dropped_total',
+      help: 'Points given up: rejected (4xx), retries_exhausted, expired, retry_buffer_full, not_ready_buffer_full, shutdown, closed, invalid',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    influxWriteDuration: new Histogram({
+      name: 'yizhan_influx_write_duration_seconds',
+      help: 'Latency of InfluxDB write requests',
+      labelNames: ['outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    influxRetryBufferLines: new Gauge({
+      name: 'yizhan_influx_retry_buffer_lines',
+      help: 'Lines waiting in memory for a write retry',
+      registers: r,
+    }),
+    influxSetupDone: new Gauge({
+      name: 'yizhan_influx_setup_done',
+      help: '1 once the database and retention policy exist (or setup was skipped on 2.x/3.x)',
+      registers: r,
+    }),
+    // --- alerts
+    alertsFiring: new Gauge({
+      name: 'yizhan_alerts_firing',
+      help: 'Alerts firing now, by rule',
+      labelNames: ['rule'] as const,
+      registers: r,
+    }),
+    alertTransitions: new Counter({
+      name: 'yizhan_alerts_total',
+      help: 'Alert state changes, by rule and status (firing, resolved)',
+      labelNames: ['rule', 'status'] as const,
+      registers: r,
+    }),
+    alertHistoryDropped: new Counter({
+      name: 'yizhan_alert_history_dropped_total',
+      help: 'Resolved alerts removed from the bounded in-memory history',
+      registers: r,
+    }),
+    webhookSent: new Counter({
+      name: 'yizhan_alert_webhook_sent_total',
+      help: 'Alert notifications the webhook receiver accepted (2xx)',
+      registers: r,
+    }),
+    webhookFailed: new Counter({
+      name: 'yizhan_alert_webhook_failed_total',
+      help: 'Failed webhook attempts (network, timeout, non-2xx), including those retried later',
+      registers: r,
+    }),
+    webhookDropped: new Counter({
+      name: 'yizhan_alert_webhook_dropped_total',
+      help: 'Notifications given up: queue_full, gave_up (retries exhausted or 4xx), shutdown',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    webhookQueue: new Gauge({
+      name: 'yizhan_alert_webhook_queue_depth',
+      help: 'Notifications waiting to be sent',
+      registers: r,
+    }),
+    // --- HTTP live stream
+    sseClients: new Gauge({
+      name: 'yizhan_sse_clients',
+      help: 'Connected /api/v1/events clients',
+      registers: r,
+    }),
+    sseDropped: new Counter({
+      name: 'yizhan_sse_clients_dropped_total',
+      help: 'SSE clients disconnected because they read too slowly (buffer over the limit)',
+      registers: r,
+    }),
+    stationsOnline: new Gauge({
+      name: 'yizhan_stations_online',
+      help: 'Stations whose agent is online',
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,58 @@
+/**
+ * Everything buildApp() needs. main.ts fills it from environment variables (config.ts); tests
+ * fill it directly.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { AlertRule } from './alerts/types.js';
+import type { WebhookOptions } from './alerts/webhook.js';
+import type { Lang } from './i18n.js';
+import type { IngestOptions } from './ingest/ingest.js';
+import type { MqttOptions } from './ingest/mqtt.js';
+import type { InfluxConnection } from './influx/transport.js';
+import type { WriterOptions } from './influx/writer.js';
+
+export interface InfluxOptions extends InfluxConnection {
+  /** Retention of the default policy, ms. Default {@link DEFAULT_RETENTION_MS}. */
+  retentionMs?: number;
+  writer?: Partial<WriterOptions>;
+  /** Backoff of the setup retries, ms. */
+  setupBackoff?: { minMs?: number; maxMs?: number };
+}
+
+/** 30 days, in ms. */
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+/** SSE keep-alive comment interval, ms. */
+export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
+/** An SSE client with more unsent bytes than this is disconnected. */
+export const DEFAULT_SSE_MAX_BUFFER_BYTES = 256 * 1024;
+/** Longest wait for flushing at shutdown, ms. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** How often time-based alert rules are evaluated, ms. */
+export const DEFAULT_ALERT_TICK_MS = 5_000;
+
+export interface ServerOptions {
+  /** The station registry (firmware-config/stations). */
+  stations: readonly StationConfig[];
+  mqtt: MqttOptions;
+  influx: InfluxOptions;
+  alerts?: {
+    /** Webhook receiver; no notifications when absent. */
+    webhook?: Partial<WebhookOptions> & { url: string };
+    /** Resolved alerts kept in memory. */
+    historySize?: number;
+    /** Replace the default rule set. */
+    rules?: AlertRule[];
+    tickIntervalMs?: number;
+  };
+  ingest?: Partial<IngestOptions>;
+  sse?: { heartbeatMs?: number; maxBufferBytes?: number };
+  /** Default language of pages and errors. Default zh-CN. */
+  lang?: Lang;
+  /** pino level for the built-in logger (ignored with loggerInstance). Default info. */
+  logLevel?: string;
+  loggerInstance?: FastifyBaseLogger;
+  shutdownGraceMs?: number;
+  /** Collect Node process metrics (default true). */
+  defaultMetrics?: boolean;
+}

@@ -1,0 +1,49 @@
+/**
+ * Ingest plugin: the MQTT subscription and the Ingestor that checks each message and feeds live
+ * state, the InfluxDB writer and the alert engine. Connects on onReady; disconnects first at
+ * shutdown, so nothing arrives while the writer flushes.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { Ingestor } from '../ingest/ingest.js';
+import { MqttIngest } from '../ingest/mqtt.js';
+import { DEFAULT_RETENTION_MS } from '../options.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingest: { ingestor: Ingestor; mqtt: MqttIngest };
+  }
+}
+
+export default fp(
+  function ingest(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void) {
+    const opts = app.serverOptions;
+    const log = app.log.child({ component: 'ingest' });
+    const ingestor = new Ingestor(
+      {
+        registry: app.registry,
+        store: app.store,
+        sink: app.influx.writer,
+        listener: app.alerts,
+        metrics: app.metrics,
+        log,
+      },
+      { maxAgeMs: opts.influx.retentionMs ?? DEFAULT_RETENTION_MS, ...opts.ingest },
+    );
+    const mqtt = new MqttIngest(
+      opts.mqtt,
+      (topic, payload) => ingestor.handle(topic, payload),
+      app.metrics,
+      log,
+    );
+    app.decorate('ingest', { ingestor, mqtt });
+    app.metrics.mqttConnected.set(0);
+    app.addHook('onReady', (hookDone) => {
+      mqtt.start();
+      hookDone();
+    });
+    app.shutdown.add(10, 'mqtt', () => mqtt.stop());
+    done();
+  },
+  { name: 'yizhan-ingest', dependencies: ['yizhan-core', 'yizhan-influx', 'yizhan-alerts'] },
+);

@@ -1,0 +1,64 @@
+/** JSON API: stations (list and one) and alerts. Errors are `{ error: { code, message } }`. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { StationLive, StationSummary } from '../state/schema.js';
+import { Alert } from '../alerts/types.js';
+import { ErrorBody, errorBody, pickLang } from '../i18n.js';
+
+const Lang = Type.Optional(Type.String({ maxLength: 8, description: 'zh-CN (default) or en' }));
+
+const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  app.get(
+    '/api/v1/stations',
+    {
+      schema: {
+        querystring: Type.Object({ lang: Lang }),
+        response: {
+          200: Type.Object({ stations: Type.Array(StationSummary) }, { additionalProperties: false }),
+        },
+      },
+    },
+    () => ({ stations: app.store.summaries() }),
+  );
+
+  app.get(
+    '/api/v1/stations/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({ lang: Lang }),
+        response: { 200: StationLive, 404: ErrorBody },
+      },
+    },
+    (req, reply) => {
+      const live = app.store.live(req.params.id);
+      if (live) return live;
+      void reply
+        .code(404)
+        .send(errorBody('station_not_found', pickLang(req, app.defaultLang), { id: req.params.id }));
+    },
+  );
+
+  app.get(
+    '/api/v1/alerts',
+    {
+      schema: {
+        querystring: Type.Object({
+          state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], {
+            default: 'firing',
+          }),
+          station: Type.Optional(Type.String({ maxLength: 64 })),
+          lang: Lang,
+        }),
+        response: { 200: Type.Object({ alerts: Type.Array(Alert) }, { additionalProperties: false }) },
+      },
+    },
+    (req) => {
+      const all = app.alerts.list(req.query.state);
+      const station = req.query.station;
+      return { alerts: station ? all.filter((a) => a.stationId === station) : all };
+    },
+  );
+  done();
+};
+export default api;

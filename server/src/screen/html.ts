@@ -1,0 +1,56 @@
+/** Small HTML helpers and the station index page `/`. */
+import type { Lang, ScreenText } from '../i18n.js';
+import type { StationSummary } from '../state/schema.js';
+import { INDEX_CSS } from './style.js';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON that is safe inside <script type="application/json">: no "</script>", no U+2028/9 surprises. */
+export function jsonForScript(v: unknown): string {
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export function renderIndex(stations: readonly StationSummary[], lang: Lang, t: ScreenText): string {
+  const q = lang === 'en' ? '?lang=en' : '';
+  const other = lang === 'en' ? 'zh-CN' : 'en';
+  const rows = stations
+    .map((s) => {
+      const name = lang === 'en' ? (s.nameEn ?? s.name) : s.name;
+      const status = s.online === null ? t.unknown : s.online ? t.online : t.offline;
+      const cls = s.online === null ? '' : s.online ? 'on' : 'off';
+      return `<tr><td><a href="/screen/${encodeURIComponent(s.id)}${q}">${escapeHtml(name)}</a></td>
+<td class="hide-sm">${escapeHtml(s.id)}</td><td>${escapeHtml(s.township)}</td>
+<td class="${cls}">${escapeHtml(status)}</td>
+<td>${s.seats.free ?? '—'} / ${s.seats.total}</td><td class="hide-sm">${s.sockets.free ?? '—'} / ${s.sockets.total}</td></tr>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="${lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(t.stations)} · ${escapeHtml(t.title)}</title><style>${INDEX_CSS}</style></head>
+<body>
+<h1>${escapeHtml(t.title)} · ${escapeHtml(t.stations)} <small><a href="/?lang=${other}">${escapeHtml(t.otherLang)}</a></small></h1>
+<table>
+<thead><tr><th>${escapeHtml(t.title)}</th><th class="hide-sm">ID</th><th>${escapeHtml(t.township)}</th><th>${escapeHtml(t.status)}</th>
+<th>${escapeHtml(t.freeSeats)}</th><th class="hide-sm">${escapeHtml(t.freeSockets)}</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</body>
+</html>`;
+}
+
+export function renderNotFound(id: string, lang: Lang, t: ScreenText): string {
+  return `<!doctype html>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(t.notFound)}</title><style>${INDEX_CSS}</style></head>
+<body><h1>${escapeHtml(t.notFound)}: ${escapeHtml(id)}</h1><p><a href="/${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(t.stations)}</a></p></body></html>`;
+}

@@ -1,0 +1,16 @@
+/**
+ * What the ingest path hands to live state and to the alert rules: one observation per fact,
+ * already checked against the station config, with the station's own timestamp.
+ */
+import type { ConfigReportedPayload, HealthPayload } from '../../../protocol/src/index.js';
+import type { FaultName, SensorKindName } from '../../../protocol/src/serial/constants.js';
+
+export type Observation =
+  | { type: 'reading'; sensor: string; kind: SensorKindName; value: number; ts: number; historical: boolean }
+  | { type: 'fault'; sensor: string; fault: FaultName; active: boolean; ts: number; historical: boolean }
+  | { type: 'status'; online: boolean; bootId: string; ts: number; reason?: string; agentVersion?: string }
+  | { type: 'health'; ts: number; health: HealthPayload }
+  | { type: 'hello'; ts: number; firmware: string; boardId: string }
+  | { type: 'config'; ts: number; reported: ConfigReportedPayload };
+
+export type ObservationType = Observation['type'];

@@ -1,0 +1,191 @@
+/**
+ * InfluxDB parts against a real influxd 1.x: database + retention policy setup (idempotent, alters
+ * a policy with other settings, waits for a late InfluxDB), the writer (exact values back through
+ * InfluxQL) and its drop accounting when InfluxDB refuses or is gone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { setLogger } from '@influxdata/influxdb-client';
+import { freePort } from '../../scripts/lib/ports.js';
+import { createTransport, type InfluxConnection } from '../../server/src/influx/transport.js';
+import { InfluxQLClient } from '../../server/src/influx/query.js';
+import { setupOnce, setupWithRetry } from '../../server/src/influx/setup.js';
+import { InfluxWriter, type DropReason } from '../../server/src/influx/writer.js';
+import { readingPoint, statusPoint } from '../../server/src/influx/points.js';
+import { createMetrics } from '../../server/src/metrics.js';
+import { metric, startTestInflux, type TestInflux } from './helpers.js';
+
+const log = pino({ level: 'silent' });
+const THIRTY_DAYS = 30 * 86_400_000;
+/** Recent (inside the 30d retention), whole seconds. */
+const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
+// The client library logs retries to the console; the writer counts and logs them itself.
+setLogger({ error: () => {}, warn: () => {} });
+
+describe('influx against influxd 1.x', () => {
+  let influx: TestInflux;
+  let conn: InfluxConnection;
+  let ql: InfluxQLClient;
+
+  beforeAll(async () => {
+    influx = await startTestInflux();
+    conn = { url: influx.url, api: 'v1', db: 'yizhan', rp: 'raw' };
+    ql = new InfluxQLClient(createTransport(conn), { db: 'yizhan' });
+  });
+  afterAll(async () => {
+    await influx?.cleanup();
+  });
+
+  it('setup creates the database and a default 30d policy "raw", and is idempotent', async () => {
+    const opts = { api: 'v1' as const, db: 'yizhan', rp: 'raw', retentionMs: THIRTY_DAYS };
+    expect((await setupOnce(ql, opts, log)).done).toBe('created');
+    expect((await setupOnce(ql, opts, log)).done).toBe('created');
+    const dbs = await ql.rows('SHOW DATABASES');
+    expect(dbs.map((r) => r.name)).toContain('yizhan');
+    const rps = await ql.rows('SHOW RETENTION POLICIES ON "yizhan"');
+    expect(rps.find((r) => r.name === 'raw')).toMatchObject({ duration: '720h0m0s', default: true });
+  });
+
+  it('setup alters a policy of that name that has other settings', async () => {
+    await ql.query('CREATE DATABASE "other"');
+    await ql.query('CREATE RETENTION POLICY "raw" ON "other" DURATION 2d REPLICATION 1');
+    await setupOnce(ql, { api: 'v1', db: 'other', rp: 'raw', retentionMs: THIRTY_DAYS }, log);
+    const rps = await ql.rows('SHOW RETENTION POLICIES ON "other"');
+    expect(rps.find((r) => r.name === 'raw')).toMatchObject({ duration: '720h0m0s', default: true });
+  });
+
+  it('setup is skipped for api v2 (buckets are managed in InfluxDB 2.x/3.x)', async () => {
+    const out = await setupOnce(ql, { api: 'v2', db: 'nope', rp: 'raw', retentionMs: THIRTY_DAYS }, log);
+    expect(out.done).toBe('skipped');
+    expect((await ql.rows('SHOW DATABASES')).map((r) => r.name)).not.toContain('nope');
+  });
+
+  it('writer: points land with exact values and timestamps; written points are counted', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const w = new InfluxWriter(createTransport(conn), '', 'yizhan/raw', metrics, log, {
+      flushIntervalMs: 50,
+    });
+    w.start();
+    const st = { id: 'st-001', township: '城关镇' };
+    w.write([
+      readingPoint(st, 'water-temp', 'water_temp', 61.5, T0),
+      readingPoint(st, 'water-temp', 'water_temp', 62.25, T0 + 1000),
+      statusPoint(st, true, T0 + 500),
+    ]);
+    await w.close();
+    const rows = await ql.rows(`SELECT value FROM water_temp WHERE station='st-001'`, { epoch: 'ms' });
+    expect(rows).toEqual([
+      { time: T0, value: 61.5 },
+      { time: T0 + 1000, value: 62.25 },
+    ]);
+    const tagged = await ql.rows(`SELECT * FROM station_status`, { epoch: 'ms' });
+    expect(tagged).toEqual([{ time: T0 + 500, online: 1, station: 'st-001', township: '城关镇' }]);
+    expect(metric(await metrics.registry.metrics(), 'yizhan_influx_points_written_total')).toBe(3);
+  });
+
+  it('writer: a 4xx (database does not exist) is not retried; the lines are counted and handed to onDropped', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const dropped: { lines: readonly string[]; reason: DropReason }[] = [];
+    const c = { ...conn, db: 'missing' };
+    const w = new InfluxWriter(createTransport(c), '', 'missing/raw', metrics, log, {
+      flushIntervalMs: 50,
+      onDropped: (lines, reason) => dropped.push({ lines, reason }),
+    });
+    w.start();
+    w.write([readingPoint({ id: 'st-002', township: 't' }, 'door', 'door', 1, T0)]);
+    await w.close();
+    expect(dropped).toEqual([
+      { lines: [`door,sensor=door,station=st-002,township=t value=1 ${T0}`], reason: 'rejected' },
+    ]);
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'rejected' })).toBe(1);
+    expect(metric(text, 'yizhan_influx_write_errors_total', { retriable: 'false' })).toBe(1);
+  });
+
+  it('writer: network errors are retried, then counted as retries_exhausted; retry buffer overflow is counted', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const dead = { ...conn, url: `http://127.0.0.1:${await freePort()}` };
+    const reasons: DropReason[] = [];
+    const w = new InfluxWriter(createTransport(dead), '', 'yizhan/raw', metrics, log, {
+      batchSize: 1,
+      flushIntervalMs: 10,
+      maxRetries: 1,
+      minRetryDelayMs: 20,
+      maxBufferLines: 100,
+      onDropped: (_l, r) => reasons.push(r),
+    });
+    w.start();
+    w.write([readingPoint({ id: 'st-003', township: 't' }, 'door', 'door', 1, T0)]);
+    const deadline = Date.now() + 5000;
+    while (!reasons.includes('retries_exhausted') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(reasons).toContain('retries_exhausted');
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_influx_write_errors_total', { retriable: 'true' })).toBe(2);
+    expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'retries_exhausted' })).toBe(1);
+    // 150 lines in single-line batches: the retry buffer (100 lines) sheds the oldest, counted.
+    for (let i = 0; i < 150; i++)
+      w.write([readingPoint({ id: 'st-003', township: 't' }, 'door', 'door', i, T0 + i)]);
+    const deadline2 = Date.now() + 5000;
+    while (!reasons.includes('retry_buffer_full') && Date.now() < deadline2)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(reasons).toContain('retry_buffer_full');
+    await w.close();
+    const after = await metrics.registry.metrics();
+    // Nothing vanished: every one of the 151 lines was either written (none) or counted as dropped.
+    const total = ['retries_exhausted', 'retry_buffer_full', 'shutdown', 'expired'].reduce(
+      (a, reason) => a + (metric(after, 'yizhan_influx_points_dropped_total', { reason }) ?? 0),
+      0,
+    );
+    expect(total).toBe(151);
+  });
+});
+
+describe('influx setup with a late InfluxDB', () => {
+  it('retries with backoff until influxd answers, then creates the database', async () => {
+    const port = await freePort();
+    const conn: InfluxConnection = { url: `http://127.0.0.1:${port}`, api: 'v1', db: 'late', rp: 'raw' };
+    const ql = new InfluxQLClient(createTransport(conn), { db: 'late' });
+    const abort = new AbortController();
+    const run = setupWithRetry(
+      ql,
+      { api: 'v1', db: 'late', rp: 'raw', retentionMs: THIRTY_DAYS },
+      log,
+      abort.signal,
+      {
+        minMs: 50,
+        maxMs: 200,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    const influx = await startTestInflux(port);
+    try {
+      const out = await run;
+      expect(out.done).toBe('created');
+      expect((await ql.rows('SHOW DATABASES')).map((r) => r.name)).toContain('late');
+    } finally {
+      abort.abort();
+      await influx.cleanup();
+    }
+  });
+
+  it('stops when aborted (shutdown before InfluxDB ever answered)', async () => {
+    const conn: InfluxConnection = {
+      url: `http://127.0.0.1:${await freePort()}`,
+      api: 'v1',
+      db: 'x',
+      rp: 'raw',
+    };
+    const ql = new InfluxQLClient(createTransport(conn));
+    const abort = new AbortController();
+    const run = setupWithRetry(
+      ql,
+      { api: 'v1', db: 'x', rp: 'raw', retentionMs: THIRTY_DAYS },
+      log,
+      abort.signal,
+      { minMs: 20 },
+    );
+    setTimeout(() => abort.abort(new Error('stop')), 100);
+    await expect(run).rejects.toThrow('stop');
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * Live outputs through the real parts (aedes, influxd, server): the SSE stream (filtering,
+ * heartbeat, slow-client drop) and alerts end to end, with a real HTTP webhook receiver.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { setLogger } from '@influxdata/influxdb-client';
+import type { StationLive, StationSummary } from '../../server/src/state/schema.js';
+import type { Alert } from '../../server/src/alerts/types.js';
+import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
+import { openSse, type SseClient } from './sse.js';
+
+setLogger({ error: () => {}, warn: () => {} });
+const MIN = 60_000;
+
+let s: Stack;
+let hookServer: Server;
+const hooks: { status: string; alert: Alert & { labels: Record<string, string> } }[] = [];
+
+beforeAll(async () => {
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooks.push(JSON.parse(body) as (typeof hooks)[number]);
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+  const ha = hookServer.address();
+  const hookUrl = `http://127.0.0.1:${typeof ha === 'object' && ha ? ha.port : 0}/hook`;
+  s = await startStack({
+    stations: [stationFixture('st-001'), stationFixture('st-002'), stationFixture('st-003')],
+    alerts: { webhook: { url: hookUrl, minBackoffMs: 50 } },
+    sse: { heartbeatMs: 200, maxBufferBytes: 64 * 1024 },
+  });
+});
+afterAll(async () => {
+  await s?.close();
+  await new Promise<void>((r) => (hookServer ? hookServer.close(() => r()) : r()));
+});
+
+describe('SSE /api/v1/events', () => {
+  it('sends a snapshot, then a door change of the station asked for (and not of others)', async () => {
+    const es: SseClient = await openSse(`${s.server.url}/api/v1/events?station=st-003`);
+    try {
+      await waitFor('snapshot', () => es.events.find((e) => e.event === 'station'));
+      const st = new FakeStation('st-003');
+      const n = es.events.length;
+      await s.pub.pub('st-001', 'events', new FakeStation('st-001').state('door', 'door', 1));
+      await s.pub.pub('st-003', 'events', st.state('door', 'door', 0));
+      const ev = await waitFor('door change', () =>
+        es.events
+          .slice(n)
+          .find((e) => e.event === 'station' && (JSON.parse(e.data) as StationLive).door.open === false),
+      );
+      expect((JSON.parse(ev.data) as StationLive).id).toBe('st-003');
+      expect(
+        es.events
+          .slice(n)
+          .every((e) => e.event !== 'station' || (JSON.parse(e.data) as StationLive).id === 'st-003'),
+      ).toBe(true);
+      await waitFor('heartbeat comment', () => es.comments.some((c) => c.startsWith('ping')));
+    } finally {
+      es.close();
+    }
+  });
+
+  it('unknown station filter: 404 JSON', async () => {
+    const r = await s.getJson<{ error: { code: string } }>('/api/v1/events?station=st-404');
+    expect(r).toMatchObject({ status: 404, body: { error: { code: 'station_not_found' } } });
+  });
+
+  it('a client that does not read is dropped and counted; a reading client stays', async () => {
+    const reader = await openSse(`${s.server.url}/api/v1/events`);
+    const port = Number(new URL(s.server.url).port);
+    const slow = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    slow.write('GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n');
+    slow.pause();
+    let slowClosed = false;
+    slow.on('close', () => (slowClosed = true));
+    const before = metric(await s.metricsText(), 'yizhan_sse_clients_dropped_total') ?? 0;
+    await waitFor(
+      'both connected',
+      async () => (metric(await s.metricsText(), 'yizhan_sse_clients') ?? 0) >= 2,
+    );
+    try {
+      // Many state changes, in small batches so the reading client keeps up between them.
+      for (let i = 0; i < 400 && !slowClosed; i++) {
+        for (let j = 0; j < 20; j++) s.server.app.store.touch('st-002');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await waitFor(
+        'slow client dropped',
+        async () => (metric(await s.metricsText(), 'yizhan_sse_clients_dropped_total') ?? 0) === before + 1,
+      );
+      expect(reader.closed).toBe(false);
+      const n = reader.events.length;
+      s.server.app.store.touch('st-001');
+      await waitFor('reader still gets events', () => reader.events.length > n);
+    } finally {
+      slow.destroy();
+      reader.close();
+    }
+  });
+});
+
+describe('alerts', () => {
+  it('heater_failure fault fires and resolves; the webhook gets both; API and station count follow', async () => {
+    const st = new FakeStation('st-003');
+    const t = Date.now() - 30_000;
+    hooks.length = 0;
+    await s.pub.pub('st-003', 'events', st.fault('heater', 'heater_failure', true, t));
+    const firing = await waitFor(
+      'firing alert',
+      async () => (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts[0],
+    );
+    expect(firing).toMatchObject({
+      rule: 'dispenser_broken',
+      stationId: 'st-003',
+      status: 'firing',
+      startsAt: new Date(t).toISOString(),
+    });
+    expect((await s.getJson<StationSummary>('/api/v1/stations/st-003')).body.activeAlerts).toBe(1);
+    await s.pub.pub('st-003', 'events', st.fault('heater', 'heater_failure', false, t + 5000));
+    await waitFor('two webhook posts', () => hooks.length >= 2);
+    expect(hooks.map((h) => [h.status, h.alert.id])).toEqual([
+      ['firing', firing.id],
+      ['resolved', firing.id],
+    ]);
+    expect(hooks[0]?.alert.labels).toEqual({
+      alertname: 'dispenser_broken',
+      station: 'st-003',
+      township: '城关镇',
+      severity: 'critical',
+    });
+    const resolved = (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts?state=resolved')).body.alerts;
+    expect(resolved.find((a) => a.id === firing.id)).toMatchObject({
+      status: 'resolved',
+      endsAt: new Date(t + 5000).toISOString(),
+    });
+    expect((await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts).toEqual([]);
+    await waitFor(
+      'both counted as sent',
+      async () => metric(await s.metricsText(), 'yizhan_alert_webhook_sent_total') === 2,
+    );
+  });
+
+  it('readings only (heater on, water flat over simulated time) fires, then resolves when the water heats', async () => {
+    const st = new FakeStation('st-002');
+    const t0 = Date.now() - 30 * MIN;
+    hooks.length = 0;
+    const step = (m: number, heater: number, temp: number) =>
+      s.pub.pub(
+        'st-002',
+        'telemetry',
+        st.telemetry(
+          [
+            { sensor: 'heater', kind: 'heater', value: heater },
+            { sensor: 'water-temp', kind: 'water_temp', value: temp },
+          ],
+          t0 + m * MIN,
+        ),
+      );
+    await step(0, 1, 40);
+    await step(5, 1, 40.5);
+    await step(10, 1, 41);
+    const firing = await waitFor('readings alert', async () =>
+      (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts.find(
+        (a) => a.stationId === 'st-002',
+      ),
+    );
+    expect(firing).toMatchObject({
+      startsAt: new Date(t0 + 10 * MIN).toISOString(),
+      evidence: { cause: 'readings', fromC: 40, toC: 41 },
+    });
+    await step(12, 1, 44);
+    await waitFor('two webhook posts', () => hooks.length >= 2);
+    expect(hooks.map((h) => [h.status, h.alert.stationId])).toEqual([
+      ['firing', 'st-002'],
+      ['resolved', 'st-002'],
+    ]);
+  });
+});
