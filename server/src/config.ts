@@ -150,7 +150,6 @@ export const OTHER_COMPONENT_VARS = [
   'YIZHAN_SERIAL',
   'YIZHAN_SECRETS_DIR',
   'YIZHAN_DASHBOARDS_DIR',
-  'YIZHAN_INFLUX_PORT',
 ];
 
 export interface ServerConfig {

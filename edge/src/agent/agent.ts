@@ -119,7 +119,8 @@ class EdgeAgent implements Agent {
     });
     this.mqtt = new MqttLink({
       url: o.mqttUrl,
-      clientId: `yizhan-edge-${this.stationId}`,
+      // The broker requires a station's client id to equal its username (no impersonation).
+      clientId: this.stationId,
       username: this.stationId,
       password: this.r.password,
       statusTopic: stationTopic(this.stationId, 'status'),
