@@ -147,7 +147,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof SettingsError || e instanceof PortInUseError) console.error((e as Error).message);
+  if (e instanceof SettingsError || e instanceof PortInUseError) console.error((e).message);
   else console.error(zh ? `启动失败 / start failed: ${(e as Error).message}` : `start failed: ${(e as Error).message}`);
   process.exit(1);
 });

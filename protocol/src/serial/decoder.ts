@@ -47,7 +47,17 @@ export interface FrameDecoderOptions {
    * Default {@link DEFAULT_MAX_BUFFER} (bytes). Can never be smaller than one maximal frame.
    */
   maxBuffer?: number;
+  /**
+   * A partial frame that gets no further byte for this long is given up (up to the next start-of-frame
+   * marker, counted as `garbage`) and the bytes behind it are searched again. Without it, noise that
+   * looks like a header with a large LEN would hold the good frames behind it until LEN bytes arrive.
+   * Default {@link DEFAULT_STALL_TIMEOUT_MS} (ms); 0 disables. A maximal frame takes 45 ms at 115200 baud
+   * and 545 ms at 9600 baud, so raise it for lines slower than 19200 baud.
+   */
+  stallTimeoutMs?: number;
 }
+/** Default wait for the rest of a started frame, in milliseconds. */
+export const DEFAULT_STALL_TIMEOUT_MS = 500;
 /** Default upper bound of buffered bytes: four maximal frames. */
 export const DEFAULT_MAX_BUFFER = 4 * (HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE);
 const SOF_MARKER = Buffer.from([SOF1, SOF2]);
@@ -73,10 +83,13 @@ export class FrameDecoder extends Transform {
   };
   private buf: Buffer = Buffer.alloc(0);
   private readonly maxBuffer: number;
+  private readonly stallTimeoutMs: number;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: FrameDecoderOptions = {}) {
     super({ readableObjectMode: true });
     this.maxBuffer = Math.max(opts.maxBuffer ?? DEFAULT_MAX_BUFFER, HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE);
+    this.stallTimeoutMs = Math.max(0, opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   }
 
   override _transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -88,21 +101,51 @@ export class FrameDecoder extends Transform {
       this.recordDrop('overflow', `buffer exceeded ${this.maxBuffer} bytes`, this.buf.length);
       this.buf = Buffer.alloc(0);
     }
+    this.armStallTimer();
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
     // No more bytes will come, so the candidate at the head of the buffer can never complete.
-    // Give it up up to the next start-of-frame marker and look again: a complete frame held
-    // behind a false start-of-frame (garbage that looked like a header) is still delivered.
-    while (this.buf.length > 0) {
-      const next = this.buf.indexOf(SOF_MARKER, 1);
-      const cut = next < 0 ? this.buf.length : next;
-      this.recordDrop('garbage', 'incomplete frame at end of stream', cut);
-      this.buf = this.buf.subarray(cut);
-      this.drain();
-    }
+    this.clearStallTimer();
+    while (this.buf.length > 0) this.abandonHead('incomplete frame at end of stream');
     cb();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.clearStallTimer();
+    cb(err);
+  }
+
+  /**
+   * Give up the candidate at the head of the buffer, up to the next start-of-frame marker, and look
+   * again: a complete frame held behind a false start-of-frame (garbage that looked like a header)
+   * is still delivered.
+   */
+  private abandonHead(detail: string): void {
+    const next = this.buf.indexOf(SOF_MARKER, 1);
+    const cut = next < 0 ? this.buf.length : next;
+    this.recordDrop('garbage', detail, cut);
+    this.buf = this.buf.subarray(cut);
+    this.drain();
+  }
+
+  private clearStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
+  /** (Re)start the stall timer while a partial frame waits; every new chunk restarts it. */
+  private armStallTimer(): void {
+    this.clearStallTimer();
+    if (this.buf.length === 0 || this.stallTimeoutMs === 0) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.buf.length === 0 || this.destroyed) return;
+      this.abandonHead(`frame incomplete after ${this.stallTimeoutMs} ms`);
+      this.armStallTimer();
+    }, this.stallTimeoutMs);
+    this.stallTimer.unref();
   }
 
   private recordDrop(reason: DropReason, detail: string, bytes: number): void {

@@ -1,0 +1,101 @@
+/**
+ * The README's first command, as a newcomer runs it: `npm start` brings up InfluxDB, the broker,
+ * the server and 47 simulated stations; within 60 s all 47 are live in /api/v1/stations and have
+ * readings in InfluxDB; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops
+ * everything and leaves no process behind.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/ports.js';
+
+interface StationSummary {
+  id: string;
+  online: boolean | null;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'yizhan-start-'));
+let child: ChildProcess | undefined;
+let output = '';
+
+function descendants(pid: number): number[] {
+  try {
+    const out = execFileSync('ps', ['-eo', 'pid=,pgid='], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number))
+      .filter(([p, g]) => g === pid && p !== undefined)
+      .map(([p]) => p as number);
+  } catch {
+    return [];
+  }
+}
+
+afterAll(() => {
+  if (child?.pid) for (const p of descendants(child.pid)) process.kill(p, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('runs 47 live stations within 60 s and stops cleanly on Ctrl-C', { timeout: 120_000 }, async () => {
+    const [http, mqtt, metrics, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const started = Date.now();
+    child = spawn('npm', ['start'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: {
+        ...process.env,
+        YIZHAN_HTTP_PORT: String(http),
+        YIZHAN_MQTT_PORT: String(mqtt),
+        YIZHAN_BROKER_METRICS_PORT: String(metrics),
+        YIZHAN_INFLUX_PORT: String(influx),
+        YIZHAN_DATA_DIR: dataDir,
+        INFLUX_URL: '',
+      },
+      detached: true, // own process group, so SIGINT reaches every process as Ctrl-C would
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
+
+    // 1. all 47 stations online in the API, and each has occupancy readings in InfluxDB
+    let online = 0;
+    let inInflux = 0;
+    while (Date.now() - started < 60_000 && (online < 47 || inInflux < 47)) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        const r = await fetch(`http://127.0.0.1:${http}/api/v1/stations`);
+        if (r.ok) {
+          const body = (await r.json()) as { stations: StationSummary[] };
+          online = body.stations.filter((s) => s.online === true).length;
+        }
+        const q = await fetch(
+          `http://127.0.0.1:${influx}/query?db=yizhan&q=${encodeURIComponent('SHOW TAG VALUES CARDINALITY FROM "occupancy" WITH KEY = "station"')}`,
+        );
+        if (q.ok) {
+          const j = (await q.json()) as { results: { series?: { values: [number][] }[] }[] };
+          inInflux = j.results[0]?.series?.[0]?.values[0]?.[0] ?? 0;
+        }
+      } catch {
+        /* not up yet */
+      }
+    }
+    const elapsed = Date.now() - started;
+    expect(output).toContain(`http://localhost:${http}/screen/st-001`);
+    expect({ online, inInflux }).toEqual({ online: 47, inInflux: 47 });
+    expect(elapsed).toBeLessThan(60_000);
+
+    // 2. Ctrl-C: everything stops, stations publish offline first, no process is left
+    const pid = child.pid as number;
+    process.kill(-pid, 'SIGINT');
+    const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    expect(output).toContain('已全部停止 / all stopped');
+    expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
+    await new Promise((r) => setTimeout(r, 500));
+    expect(descendants(pid)).toEqual([]);
+  });
+});
