@@ -45,15 +45,29 @@ async function main(): Promise<void> {
   const children: Child[] = [];
   let influxd: InfluxdHandle | undefined;
   let stopping = false;
+  let stopAsked = 0;
   const stopAll = async (code: number): Promise<never> => {
-    if (stopping) process.exit(code);
+    if (stopping) {
+      // A second Ctrl-C more than a second after the first forces the exit; a duplicate delivery
+      // of the same signal (npm, sh and tsx all relay it) does not.
+      if (Date.now() - stopAsked > 1000) {
+        say('强制退出', 'forced exit');
+        process.exit(code || 130);
+      }
+      return new Promise<never>(() => undefined);
+    }
     stopping = true;
+    stopAsked = Date.now();
     say('正在停止…', 'stopping…');
     for (const c of [...children].reverse()) await c.stop();
     if (influxd) await influxd.stop();
     say('已全部停止', 'all stopped');
     process.exit(code);
   };
+  process.once('exit', () => {
+    // Last resort (an unexpected exit): never leave a detached influxd behind.
+    if (influxd && influxd.process.exitCode === null) influxd.process.kill('SIGTERM');
+  });
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
@@ -68,7 +82,7 @@ async function main(): Promise<void> {
         );
         process.exit(1);
       }
-      influxd = await startInfluxd({ dir: join(s.dataDir, 'influxdb'), port: s.influxPort, binary: bin });
+      influxd = await startInfluxd({ dir: join(s.dataDir, 'influxdb'), port: s.influxPort, binary: bin, detached: true });
       influxUrl = influxd.url;
     }
 

@@ -1,6 +1,7 @@
 /**
  * Child processes for `npm start`: each service runs as its own Node process (as it would in
  * production), its JSON log goes to a file, and warnings and errors are echoed to the console.
+ * The supervisor kills every child still running when it exits for any reason but SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -36,6 +37,11 @@ function echo(name: string, line: string): void {
   }
 }
 
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 export function startNodeChild(
   name: string,
   entry: string,
@@ -49,14 +55,21 @@ export function startNodeChild(
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a Ctrl-C in the terminal reaches only the supervisor, which then stops the
+    // services in order (stations, server, broker, influxd) so that nothing is cut off mid-flush.
+    detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     stream.pipe(log, { end: false });
     createInterface({ input: stream }).on('line', (l) => echo(name, l));
   }
+  running.add(child);
   const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
   );
   return {
     name,

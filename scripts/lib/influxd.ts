@@ -27,6 +27,11 @@ export interface StartInfluxdOptions {
   binary?: string;
   /** How long to wait for /ping, in ms. Default 30 000. */
   startTimeoutMs?: number;
+  /**
+   * Run influxd in its own process group, so that a Ctrl-C in the terminal reaches only the
+   * supervisor, which stops influxd last (after the server has flushed). Default false.
+   */
+  detached?: boolean;
 }
 
 export function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
@@ -66,7 +71,10 @@ export async function startInfluxd(opts: StartInfluxdOptions): Promise<InfluxdHa
   const conf = join(opts.dir, 'influxdb.conf');
   writeFileSync(conf, influxdConfig(opts.dir, port, rpcPort));
   const log = openSync(join(opts.dir, 'influxd.log'), 'a');
-  const child = spawn(opts.binary ?? 'influxd', ['-config', conf], { stdio: ['ignore', log, log] });
+  const child = spawn(opts.binary ?? 'influxd', ['-config', conf], {
+    stdio: ['ignore', log, log],
+    detached: opts.detached ?? false,
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let spawnError: Error | undefined;
   child.once('error', (e) => (spawnError = e));
