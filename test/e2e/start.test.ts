@@ -4,8 +4,8 @@
  * readings in InfluxDB; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops
  * everything and leaves no process behind.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,21 +20,27 @@ const dataDir = mkdtempSync(join(tmpdir(), 'yizhan-start-'));
 let child: ChildProcess | undefined;
 let output = '';
 
-function descendants(pid: number): number[] {
-  try {
-    const out = execFileSync('ps', ['-eo', 'pid=,pgid='], { encoding: 'utf8' });
-    return out
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/).map(Number))
-      .filter(([p, g]) => g === pid && p !== undefined)
-      .map(([p]) => p as number);
-  } catch {
-    return [];
+/**
+ * Every process this run started: the services run in process groups of their own, so find them by
+ * what marks them: the data folder in their environment (node services) or command line (influxd).
+ */
+function processesOfThisRun(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, 'latin1');
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
+      if (env.includes(`YIZHAN_DATA_DIR=${dataDir}\0`) || cmd.includes(dataDir)) found.push(Number(entry));
+    } catch {
+      /* exited meanwhile, or not ours to read */
+    }
   }
+  return found;
 }
 
 afterAll(() => {
-  if (child?.pid) for (const p of descendants(child.pid)) process.kill(p, 'SIGKILL');
+  for (const p of processesOfThisRun()) process.kill(p, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -89,13 +95,16 @@ describe('npm start', () => {
 
     // 2. Ctrl-C: everything stops, stations publish offline first, no process is left
     const pid = child.pid as number;
+    expect(processesOfThisRun().length).toBeGreaterThanOrEqual(5); // npm, supervisor, influxd, broker, server, stations
     process.kill(-pid, 'SIGINT');
     const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 30_000);
     await exited;
+    // npm returns at once on SIGINT; the supervisor goes on stopping the services in order.
+    const deadline = Date.now() + 30_000;
+    while (processesOfThisRun().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     clearTimeout(timer);
     expect(output).toContain('已全部停止 / all stopped');
     expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
-    await new Promise((r) => setTimeout(r, 500));
-    expect(descendants(pid)).toEqual([]);
+    expect(processesOfThisRun()).toEqual([]);
   });
 });
