@@ -85,6 +85,8 @@ class EdgeAgent implements Agent {
   private readonly startedAt: number;
   private readonly toController = new SeqCounter();
   private seq = 0;
+  /** Timestamp of the last frame's messages; strictly increasing. */
+  private lastFrameTs = -Infinity;
   private invalid = 0;
   private healthTimer: NodeJS.Timeout | undefined;
   private cpu = { usage: process.cpuUsage(), at: Date.now() };
@@ -204,7 +206,10 @@ class EdgeAgent implements Agent {
       );
     if (f.type === 'ack' || f.type === 'nak' || f.type === 'config_value')
       this.log.info({ frame: f }, 'controller answered');
-    const ts = this.r.now();
+    // Frames read together (the board was busy, an adapter batched them) would share one
+    // millisecond, and InfluxDB keeps one point per series and time: give each its own.
+    const ts = Math.max(Math.round(this.r.now()), this.lastFrameTs + 1);
+    this.lastFrameTs = ts;
     for (const b of bodies) {
       if (b.leaf === 'telemetry') this.emit('telemetry', { readings: b.readings }, ts);
       else this.emit('events', { event: b.event }, ts);

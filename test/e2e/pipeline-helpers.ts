@@ -1,0 +1,308 @@
+/**
+ * Small, independent tools of the end-to-end pipeline test: a pausable/warpable clock for the
+ * simulators, a pino logger that keeps its lines, an SSE reader that stamps arrival times, a real
+ * webhook receiver, plain-HTTP InfluxQL, seeded line noise, and a check that no process started
+ * under a folder survives.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
+import type { Page } from 'playwright-core';
+import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../edge/src/simulator/index.js';
+import { mulberry32 } from '../../edge/src/simulator/index.js';
+import { SOF1, SOF2 } from '../../protocol/src/serial/constants.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `fn` gives a truthy value; throws naming `what` (and the last error) after the timeout. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`,
+      );
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * A simulator clock that follows the wall clock at `rate` times its speed: 1 = normal, 0 = paused,
+ * 30 = thirty times faster. Changing the rate never makes the clock jump.
+ */
+export class WarpClock implements Clock {
+  private baseVirtual: number;
+  private baseReal: number;
+  private rate = 1;
+  constructor() {
+    this.baseReal = Date.now();
+    this.baseVirtual = this.baseReal;
+  }
+  now(): number {
+    return this.baseVirtual + (Date.now() - this.baseReal) * this.rate;
+  }
+  setRate(rate: number): void {
+    this.baseVirtual = this.now();
+    this.baseReal = Date.now();
+    this.rate = rate;
+  }
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A pino logger keeping every line (parsed); `level` default info. */
+export function captureLogger(level = 'info'): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as LogLine);
+      cb();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+  /** Wall-clock arrival time (Date.now()) of the block that completed this event. */
+  at: number;
+}
+export interface SseClient {
+  events: SseEvent[];
+  close(): void;
+}
+
+/** Server-Sent Events over fetch; each event is stamped with its arrival time. */
+export async function openSse(url: string): Promise<SseClient> {
+  const abort = new AbortController();
+  const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
+  if (res.status !== 200 || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
+  const events: SseEvent[] = [];
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const at = Date.now();
+        buf += decoder.decode(value, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let event = 'message';
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+          }
+          if (data.length) events.push({ event, data: data.join('\n'), at });
+        }
+      }
+    } catch {
+      /* aborted at the end of the test */
+    }
+  })();
+  return { events, close: () => abort.abort() };
+}
+
+export interface WebhookPost {
+  at: number;
+  path: string;
+  body: {
+    status: string;
+    groupKey: string;
+    alert: {
+      id: string;
+      rule: string;
+      stationId: string;
+      status: string;
+      endsAt: string | null;
+      evidence: Record<string, unknown>;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    };
+  };
+}
+
+/** A real HTTP receiver on a free port that records every POST (answers 200). */
+export async function startWebhookReceiver(): Promise<{
+  url: string;
+  posts: WebhookPost[];
+  close(): Promise<void>;
+}> {
+  const posts: WebhookPost[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      posts.push({ at: Date.now(), path: req.url ?? '', body: JSON.parse(body) as WebhookPost['body'] });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/alerts`,
+    posts,
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export type Row = Record<string, string | number | null>;
+
+/** One InfluxQL statement over plain HTTP `/query` (epoch ms), as a user or Grafana runs it. */
+export async function influxql(url: string, db: string, q: string): Promise<Row[]> {
+  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ms' }).toString()}`);
+  const body = (await res.json()) as {
+    results?: {
+      error?: string;
+      series?: { tags?: Record<string, string>; columns: string[]; values: (string | number | null)[][] }[];
+    }[];
+    error?: string;
+  };
+  const first = body.results?.[0];
+  const err = body.error ?? first?.error;
+  if (res.status !== 200 || err) throw new Error(`InfluxQL "${q}": HTTP ${res.status} ${err ?? ''}`);
+  const rows: Row[] = [];
+  for (const s of first?.series ?? [])
+    for (const v of s.values) {
+      const row: Row = { ...s.tags };
+      s.columns.forEach((c, i) => (row[c] = v[i] ?? null));
+      rows.push(row);
+    }
+  return rows;
+}
+
+/** `count` buffers of `min`..`max` bytes from a seeded PRNG (same seed, same bytes). */
+export function noiseBursts(seed: number, count: number, min: number, max: number): Buffer[] {
+  const rnd = mulberry32(seed);
+  return Array.from({ length: count }, () => {
+    const len = min + Math.floor(rnd() * (max - min + 1));
+    return Buffer.from(Array.from({ length: len }, () => Math.floor(rnd() * 256)));
+  });
+}
+
+/** Does `buf` contain the start-of-frame marker (which would make the noise a header candidate)? */
+export function hasStartOfFrame(buf: Buffer): boolean {
+  return buf.indexOf(Buffer.from([SOF1, SOF2])) >= 0;
+}
+
+/** Processes whose command line mentions `needle` (e.g. the test's temp folder), as "pid cmd". */
+export function processesMentioning(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmd.includes(needle)) found.push(`${pid} ${cmd.slice(0, 160)}`);
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  return found;
+}
+
+/** Sum of a prom-client metric's samples whose labels include `labels` (0 when none). */
+export async function metricSum(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) throw new Error(`no metric ${name}`);
+  const { values } = await m.get();
+  return values
+    .filter((s) =>
+      Object.entries(labels).every(([k, v]) => String((s.labels as Record<string, unknown>)[k]) === v),
+    )
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** The value of one sample in Prometheus text format (labels must match exactly), or undefined. */
+export function promSample(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const want = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',');
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if ((m[2] ?? '').split(',').filter(Boolean).sort().join(',') === want) return Number(m[3]);
+  }
+  return undefined;
+}
+
+/** Every sample of a metric in Prometheus text format: labels text → value. */
+export function promSamples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (m && m[1] === name) out.set(m[2] ?? '', Number(m[3]));
+  }
+  return out;
+}
+
+/** GET a JSON body. */
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** The single number an aggregate InfluxQL query returns (count, last…); 0 when no row. */
+export async function influxNumber(url: string, db: string, q: string): Promise<number> {
+  const [row] = await influxql(url, db, q);
+  const v = row ? Object.entries(row).find(([k]) => k !== 'time')?.[1] : undefined;
+  return Number(v ?? 0);
+}
+
+/**
+ * Record in the page, by the wall clock, each time element `#id` gets the text `text`; read the
+ * times with {@link textTimes}. Installed before the change, so no polling delay is measured.
+ */
+export async function recordText(page: Page, id: string, text: string): Promise<void> {
+  await page.evaluate(
+    ([id, text]) => {
+      const el = document.getElementById(id);
+      const w = window as unknown as { textTimes: number[] };
+      w.textTimes = [];
+      if (el)
+        new MutationObserver(() => {
+          if (el.textContent === text) w.textTimes.push(Date.now());
+        }).observe(el, { childList: true, characterData: true, subtree: true });
+    },
+    [id, text] as const,
+  );
+}
+export function textTimes(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { textTimes: number[] }).textTimes);
+}
