@@ -14,31 +14,7 @@ import type { Clock } from '../../edge/src/simulator/index.js';
 import { mulberry32 } from '../../edge/src/simulator/index.js';
 import { SOF1, SOF2 } from '../../protocol/src/serial/constants.js';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Poll until `fn` gives a truthy value; throws naming `what` (and the last error) after the timeout. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  everyMs = 25,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`,
-      );
-    await sleep(everyMs);
-  }
-}
+export { sleep, waitFor } from '../helpers/wait.js';
 
 /**
  * A simulator clock that follows the wall clock at `rate` times its speed: 1 = normal, 0 = paused,

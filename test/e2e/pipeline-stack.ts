@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { setLogger } from '@influxdata/influxdb-client';
 import { startBroker, type BrokerHandle } from '../../broker/src/index.js';
 import { provisionAccounts } from '../../broker/src/credentials.js';
@@ -32,16 +33,6 @@ import { captureLogger, startWebhookReceiver, waitFor, WarpClock, type LogLine }
 setLogger({ error: () => {}, warn: () => {} });
 
 export const DB = 'yizhan';
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Cheap scrypt for test accounts (the default N = 2^15 costs ~100 ms per hash). */
 const TEST_SCRYPT = { algo: 'scrypt' as const, N: 2 ** 10, r: 8, p: 1, keyLen: 32 };
 const FAST_BACKOFF = { initialMs: 50, maxMs: 400, factor: 2, jitter: 0.2 };
@@ -124,11 +115,7 @@ export async function startPipeline(opts: {
       startInfluxd({ dir: join(root, 'influxd') }),
       provisionAccounts(credentialsFile, accounts, { params: TEST_SCRYPT }),
       startWebhookReceiver(),
-      chromium.launchPersistentContext(join(root, 'chromium'), {
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-        headless: true,
-      }),
+      launchChromium(join(root, 'chromium')),
     ]);
     cleanups.push({ name: 'influxd', fn: () => influx.stop() });
     cleanups.push({ name: 'webhook receiver', fn: () => hook.close() });

@@ -46,7 +46,12 @@ afterAll(() => {
 
 describe('npm start', () => {
   it('runs 47 live stations within 60 s and stops cleanly on Ctrl-C', { timeout: 120_000 }, async () => {
-    const [http, mqtt, metrics, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [http, mqtt, metrics, influx] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const started = Date.now();
     child = spawn('npm', ['start'], {
       cwd: join(import.meta.dirname, '..', '..'),
@@ -101,7 +106,8 @@ describe('npm start', () => {
     await exited;
     // npm returns at once on SIGINT; the supervisor goes on stopping the services in order.
     const deadline = Date.now() + 30_000;
-    while (processesOfThisRun().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (processesOfThisRun().length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     clearTimeout(timer);
     expect(output).toContain('已全部停止 / all stopped');
     expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace

@@ -200,29 +200,9 @@ export async function startServer(
   return { app, url, close: () => app.close() };
 }
 
-/** Poll until `fn` resolves truthy; throws naming `what` after the timeout. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  everyMs = 50,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 /** The value of one sample in Prometheus text format, or undefined. Labels must match exactly. */
 export function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { setLogger } from '@influxdata/influxdb-client';
 import {
   FakeStation,
@@ -23,17 +24,6 @@ import {
 } from './helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let influx: TestInflux;
 let broker: TestBroker;
@@ -72,11 +62,7 @@ beforeAll(async () => {
     ),
   );
   profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-  });
+  ctx = await launchChromium(profile);
 }, 90_000);
 
 afterAll(async () => {

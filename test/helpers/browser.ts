@@ -1,0 +1,26 @@
+/**
+ * Headless Debian Chromium for page tests, driven by playwright-core, with the flags this machine
+ * needs (no sandbox as root; no background networking, which the closed network would refuse) and
+ * a fresh profile folder per launch.
+ */
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Launch Chromium with its profile in `profileDir` (which must be new and is left for the caller to remove). */
+export function launchChromium(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+}
