@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages yizhan needs, only those missing.
 #   scripts/setup-os.sh run    what `npm start` needs (influxd)
-#   scripts/setup-os.sh test   what the tests need (influxd, socat, mosquitto clients, chromium)
+#   scripts/setup-os.sh test   what the tests need (influxd, socat, mosquitto, chromium, redis-server, openssl)
 # As root on Debian it installs with apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 what="${1:-run}"
@@ -11,10 +11,12 @@ declare -A bin_pkg=(
   [mosquitto]=mosquitto
   [mosquitto_pub]=mosquitto-clients
   [chromium]=chromium
+  [redis-server]=redis-server
+  [openssl]=openssl
 )
 case "$what" in
   run) need=(influxd) ;;
-  test) need=(influxd socat mosquitto mosquitto_pub chromium) ;;
+  test) need=(influxd socat mosquitto mosquitto_pub chromium redis-server openssl) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 missing=()

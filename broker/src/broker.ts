@@ -9,9 +9,13 @@ import type { Registry } from 'prom-client';
 import { CredentialStore, type CredentialStoreOptions } from './credential-store.js';
 import type { Role } from './credentials.js';
 import { createHooks, remoteOf, type Session } from './hooks.js';
+import { createGuard } from './guard.js';
+import { LogThrottle } from './limits.js';
 import { startSideHttp, type HealthReport, type SideHttp } from './http.js';
-import { DEFAULT_MAX_CONNECTIONS, startTcpListener, type Listener } from './listeners.js';
+import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js';
+import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics } from './metrics.js';
+import { boundQueues, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
   /** MQTT TCP port; 0 picks a free one (see BrokerHandle.port). */
@@ -29,7 +33,15 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Reload polling, verification cache and limits of the credential store. */
   credentials?: Omit<CredentialStoreOptions, 'file' | 'logger'>;
-  /** Passed to aedes (e.g. a Redis `persistence` and `mq` for clustering). Hooks cannot be replaced. */
+  /** Limits against misbehaving clients (see DEFAULT_LIMITS); fields left out keep their defaults. */
+  limits?: LimitsInput;
+  /** MQTT over TLS: port (0 = a free one) and PEM files. SIGHUP in main.ts calls reloadTls(). */
+  tls?: { port: number; certFile: string; keyFile: string };
+  /** MQTT over WebSocket on this port (0 = a free one), same host. */
+  ws?: { port: number };
+  /** `redis://host:port/db`: share sessions, retained messages and queues with other brokers on it. */
+  redisUrl?: string;
+  /** Passed to aedes (e.g. heartbeatInterval). Hooks, persistence and mq are set by the broker. */
   aedes?: Omit<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward' | 'published'>;
 }
 
@@ -41,6 +53,13 @@ export interface BrokerHandle {
   url: string;
   /** The bound metrics port, when the side HTTP server runs. */
   metricsPort: number | undefined;
+  /** The bound TLS port, when TLS is on. */
+  tlsPort: number | undefined;
+  /** The bound WebSocket port, when WebSocket is on. */
+  wsPort: number | undefined;
+  limits: BrokerLimits;
+  /** Read the TLS certificate and key again (no-op without TLS). Rejects with TlsFilesError, keeping the old ones. */
+  reloadTls(): Promise<void>;
   aedes: Aedes;
   metrics: Registry;
   credentials: CredentialStore;
@@ -78,9 +97,42 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     }
     return n;
   };
-  const metrics = createBrokerMetrics({ store, connectedByRole });
-  const hooks = createHooks({ store, log, metrics, sessions });
-  const aedes = await Aedes.createBroker({ ...opts.aedes, ...hooks });
+  const limits = resolveLimits(opts.limits);
+  const backend: ClusterBackend | undefined = opts.redisUrl ? redisBackend(opts.redisUrl) : undefined;
+  const late: { guard?: ReturnType<typeof createGuard>; queues?: QueueBound } = {};
+  const metrics = createBrokerMetrics({
+    store,
+    connectedByRole,
+    bytes: () => late.guard?.bytes() ?? { in: 0, out: 0 },
+    queueDepth: () => late.queues?.depth() ?? 0,
+  });
+  // aedes calls the hooks only for connections, which the guard admits: late.guard is set by then.
+  const guardProxy = {
+    loginFailed: (c: Client) => late.guard?.loginFailed(c),
+    addressOf: (c: Client) => late.guard?.addressOf(c),
+  } as ReturnType<typeof createGuard>;
+  const hooks = createHooks({ store, log, metrics, sessions, limits, guard: guardProxy });
+  const aedes = await Aedes.createBroker({
+    ...opts.aedes,
+    ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
+    connectTimeout: limits.connectTimeoutMs,
+    drainTimeout: limits.drainTimeoutMs,
+    maxTopicLevels: limits.maxTopicLevels,
+    queueLimit: limits.preConnectQueue,
+    ...hooks,
+  });
+  const guard = createGuard(aedes, limits, log, metrics.registry);
+  late.guard = guard;
+  const dropThrottle = new LogThrottle(limits.logIntervalMs);
+  const dropLog = (clientId: string): void => {
+    const suppressed = dropThrottle.pass(clientId);
+    if (suppressed !== undefined)
+      log.warn({ clientId, max: limits.maxQueuedPerClient, ...(suppressed ? { suppressed } : {}) }, 'queue full: QoS 1/2 message dropped for this client');
+  };
+  late.queues = boundQueues((aedes as Aedes & { persistence: unknown }).persistence, limits.maxQueuedPerClient, (clientId) => {
+    metrics.queueDrops.inc();
+    dropLog(clientId);
+  });
   let closing = false;
 
   /** Why a session may no longer continue under the accounts in use, if it may not. */
@@ -117,13 +169,24 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     live.delete(client);
     log.info({ clientId: client.id, username: s?.principal.username }, 'client disconnected');
   });
-  aedes.on('keepaliveTimeout', (client) => log.info({ clientId: client.id }, 'client keepalive timed out'));
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('keepaliveTimeout', (client) => {
+    metrics.disconnects.inc({ reason: 'keepalive' });
+    log.info({ clientId: client.id }, 'client keepalive timed out');
+  });
+  const errored = new WeakSet<Client>(); // a dropped client reports one error per pending write
+  aedes.on('clientError', (client, err) => {
+    if (errored.has(client)) return;
+    errored.add(client);
+    const slow = err.message === 'drain timeout';
+    metrics.disconnects.inc({ reason: slow ? 'drain_timeout' : 'client_error' });
+    if (slow) log.warn({ clientId: client.id, drainTimeoutMs: limits.drainTimeoutMs }, 'client disconnected: it stopped reading (drain timeout)');
+    else log.debug({ clientId: client.id, err: err.message }, 'client error');
+  });
   aedes.on('connectionError', (client, err) => log.debug({ remote: remoteOf(client), err: err.message }, 'connection error before CONNECT'));
   // aedes emits 'error' for persistence failures; without a listener they would end the process.
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'aedes error'));
 
-  const started: { listener?: Listener; http?: SideHttp } = {};
+  const started: { listener?: Listener; tls?: TlsListener; ws?: Listener; http?: SideHttp } = {};
   const health = (): HealthReport => {
     const st = store.stats();
     const problems: string[] = [];
@@ -132,6 +195,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       status: closing ? 'closing' : problems.length ? 'degraded' : 'ok',
       problems,
       clients: connectedByRole(),
+      cluster: backend ? 'redis' : 'memory',
       accounts: st.accountsByRole,
       credentialsFile: st.file,
       credentialsLoadedAt: st.lastReloadAt,
@@ -140,19 +204,26 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   };
 
   try {
-    started.listener = await startTcpListener(aedes, { port: opts.port, host, maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS }, log);
+    const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    started.listener = await startTcpListener(guard, { port: opts.port, host, maxConnections }, log);
+    if (opts.tls) started.tls = await startTlsListener(guard, { ...opts.tls, host, maxConnections }, log);
+    if (opts.ws) started.ws = await startWsListener(guard, { port: opts.ws.port, host, maxConnections }, log);
     if (opts.metricsPort !== undefined)
       started.http = await startSideHttp({ port: opts.metricsPort, host: opts.metricsHost ?? DEFAULT_BROKER_HOST, registry: metrics.registry, health, log });
   } catch (err) {
-    await started.listener?.close();
+    await Promise.all([started.listener?.close(), started.tls?.close(), started.ws?.close()]);
     await new Promise<void>((r) => aedes.close(() => r()));
+    await backend?.close().catch(() => undefined);
     throw err;
   }
   store.start();
   const listener = started.listener;
   if (!LOOPBACK.has(host))
-    log.warn({ host }, 'MQTT listens on a non-loopback interface over plain TCP: secrets are not encrypted on the wire');
-  log.info({ host, port: listener.port, metricsPort: started.http?.port, credentialsFile: store.file }, 'broker listening');
+    log.warn({ host }, 'MQTT listens on a non-loopback interface over plain TCP: secrets are not encrypted on the wire; prefer TLS (YIZHAN_MQTT_TLS_PORT) for remote stations');
+  log.info(
+    { host, port: listener.port, tlsPort: started.tls?.port, wsPort: started.ws?.port, metricsPort: started.http?.port, credentialsFile: store.file, cluster: backend ? 'redis' : 'memory' },
+    'broker listening',
+  );
 
   let closed: Promise<void> | undefined;
   return {
@@ -160,6 +231,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     host,
     url: `mqtt://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${listener.port}`,
     metricsPort: started.http?.port,
+    tlsPort: started.tls?.port,
+    wsPort: started.ws?.port,
+    limits,
+    reloadTls: async () => started.tls?.reload(),
     aedes,
     metrics: metrics.registry,
     credentials: store,
@@ -168,9 +243,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       closed ??= (async () => {
         closing = true;
         store.stop();
-        const listenerDone = listener.close(); // stop accepting now; resolves when sockets are gone
+        // stop accepting now; resolves when sockets are gone
+        const listenersDone = Promise.all([listener.close(), started.tls?.close(), started.ws?.close()]);
         await new Promise<void>((r) => aedes.close(() => r()));
-        await listenerDone;
+        await listenersDone;
+        await backend?.close().catch((err: unknown) => log.error({ err }, 'closing the Redis connection failed'));
         await started.http?.close();
         log.info('broker closed');
       })();

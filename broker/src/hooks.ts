@@ -8,6 +8,8 @@ import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscripti
 import type { Logger } from 'pino';
 import { checkOrphanWill, checkPublish, checkSubscribe, checkWill, type AclDecision, type Principal } from './acl.js';
 import type { CredentialStore } from './credential-store.js';
+import type { ConnectionGuard } from './guard.js';
+import { LogThrottle, TokenBucket, type BrokerLimits } from './limits.js';
 import type { BrokerMetrics } from './metrics.js';
 
 /** What the broker knows about an authenticated connection. */
@@ -25,6 +27,7 @@ export type AuthFailure =
   | 'client_id_mismatch'
   | 'client_id_reserved'
   | 'will_denied'
+  | 'keepalive_out_of_range'
   | 'overloaded';
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 (aedes' AuthErrorCode is an ambient const enum). */
@@ -43,6 +46,7 @@ const RETURN_CODE: Record<AuthFailure, number> = {
   client_id_mismatch: CONNACK.notAuthorized,
   client_id_reserved: CONNACK.notAuthorized,
   will_denied: CONNACK.notAuthorized,
+  keepalive_out_of_range: CONNACK.identifierRejected, // as mosquitto's max_keepalive does for 3.1.1
   overloaded: CONNACK.serverUnavailable,
 };
 
@@ -52,19 +56,36 @@ export interface HookContext {
   metrics: BrokerMetrics;
   /** Authenticated sessions by client object (kept until the client object is collected). */
   sessions: WeakMap<Client, Session>;
+  limits: BrokerLimits;
+  guard: ConnectionGuard;
 }
 
-type Hooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
+type Hooks = Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>;
+
+/** Failures that mean "wrong credentials": they count as strikes against the address. */
+const CREDENTIAL_FAILURES: ReadonlySet<AuthFailure> = new Set(['missing_credentials', 'unknown_user', 'bad_password']);
 
 export function createHooks(ctx: HookContext): Hooks {
-  const { store, log, metrics, sessions } = ctx;
+  const { store, log, metrics, sessions, limits, guard } = ctx;
   /** CONNECT fields aedes does not pass to `authenticate`. */
-  const connectInfo = new WeakMap<Client, { clientId: string; clean: boolean; will: { topic: string; retain?: boolean } | undefined }>();
+  const connectInfo = new WeakMap<
+    Client,
+    { clientId: string; clean: boolean; keepalive: number; will: { topic: string; retain?: boolean } | undefined }
+  >();
+  const publishBuckets = new WeakMap<Client, TokenBucket>();
+  // One log line per client (or address) and kind of refusal per interval; the counters count all.
+  const throttle = new LogThrottle(limits.logIntervalMs);
+  const warnOnce = (key: string, fields: Record<string, unknown>, msg: string): void => {
+    const suppressed = throttle.pass(key);
+    if (suppressed !== undefined) log.warn(suppressed ? { ...fields, suppressed } : fields, msg);
+  };
 
   function refuse(client: Client, username: string | undefined, reason: AuthFailure, detail: string): AuthenticateError {
     metrics.authFailures.inc({ reason });
+    if (CREDENTIAL_FAILURES.has(reason)) guard.loginFailed(client);
     const clientId = connectInfo.get(client)?.clientId ?? client.id;
-    log.warn({ clientId, username, reason, remote: remoteOf(client) }, `connection refused: ${detail}`);
+    const remote = guard.addressOf(client) ?? remoteOf(client);
+    warnOnce(`auth|${reason}|${remote ?? ""}|${clientId}|${username ?? ""}`, { clientId, username, reason, remote }, `connection refused: ${detail}`);
     const error = new Error(detail) as AuthenticateError;
     error.returnCode = RETURN_CODE[reason];
     return error;
@@ -72,7 +93,8 @@ export function createHooks(ctx: HookContext): Hooks {
 
   function denied(action: 'publish' | 'subscribe' | 'will', client: Client | null, principal: Principal | undefined, topic: string, decision: AclDecision & { ok: false }): void {
     metrics.aclDenials.inc({ action, reason: decision.reason, role: principal?.role ?? 'none' });
-    log.warn(
+    warnOnce(
+      `acl|${action}|${client?.id ?? principal?.username ?? 'none'}`,
       { action, clientId: client?.id, username: principal?.username, role: principal?.role, topic, reason: decision.reason },
       `${action} denied: ${decision.reason}`,
     );
@@ -80,10 +102,11 @@ export function createHooks(ctx: HookContext): Hooks {
 
   return {
     preConnect(client, packet, done) {
-      // Later: connection rate limits and bans slot in here, before any work is done.
+      // Connection rate limits and bans act earlier, at accept (guard.ts).
       connectInfo.set(client, {
         clientId: packet.clientId,
         clean: packet.clean !== false,
+        keepalive: packet.keepalive ?? 0,
         will: packet.will ? { topic: packet.will.topic, retain: packet.will.retain } : undefined,
       });
       done(null, true);
@@ -96,6 +119,12 @@ export function createHooks(ctx: HookContext): Hooks {
       // connection can be named in logs and ACLs (same return code, MQTT-3.1.3-9).
       if (!info || info.clientId.length === 0)
         return done(refuse(client, username, 'empty_client_id', 'zero-length client id'), false);
+      // 3.1.1 cannot negotiate keepalive: out of bounds is refused (0 would let a dead link hold a session forever).
+      if (info.keepalive < limits.keepaliveMinS || info.keepalive > limits.keepaliveMaxS)
+        return done(
+          refuse(client, username, 'keepalive_out_of_range', `keepalive ${info.keepalive} s outside ${limits.keepaliveMinS}..${limits.keepaliveMaxS} s`),
+          false,
+        );
       // MQTT-3.1.2-22: no password without a user name. Both are required here.
       if (!username || !password || password.length === 0)
         return done(refuse(client, username, 'missing_credentials', 'no username or password'), false);
@@ -165,7 +194,21 @@ export function createHooks(ctx: HookContext): Hooks {
         return done(new Error(`publish to ${topic} denied: ${d.reason}`));
       }
       metrics.messagesIn.inc({ qos: String(packet.qos) });
-      done(null);
+      if (isWill) return done(null);
+      // Per-client rate: excess publishes wait for their token. aedes reads no more of this
+      // client's socket meanwhile, so a flooder is slowed by TCP back-pressure, not buffered.
+      let bucket = publishBuckets.get(client);
+      if (!bucket) publishBuckets.set(client, (bucket = new TokenBucket(limits.publishRate[session.principal.role])));
+      const wait = bucket.take();
+      if (wait === 0) return done(null);
+      metrics.publishThrottled.inc({ role: session.principal.role });
+      if (wait > limits.publishMaxDelayMs) {
+        warnOnce(`flood|${client.id}`, { clientId: client.id, role: session.principal.role, behindMs: wait }, 'connection closed: publish rate far above the limit');
+        metrics.aclDenials.inc({ action: 'publish', reason: 'rate_limit', role: session.principal.role });
+        return done(new Error('publish rate limit exceeded'));
+      }
+      warnOnce(`throttle|${client.id}`, { clientId: client.id, role: session.principal.role, delayMs: wait }, 'publish rate above the limit: delaying');
+      setTimeout(() => done(null), wait);
     },
 
     authorizeSubscribe(client: Client, sub: Subscription, done) {
@@ -177,6 +220,11 @@ export function createHooks(ctx: HookContext): Hooks {
         return done(null, null);
       }
       done(null, sub);
+    },
+
+    authorizeForward(_client, packet) {
+      metrics.messagesOut.inc({ qos: String(packet.qos) });
+      return packet;
     },
   };
 }

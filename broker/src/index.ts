@@ -12,5 +12,7 @@ export {
   type VerifyResult,
 } from './credential-store.js';
 export { checkPublish, checkSubscribe, checkWill, SERVER_PUBLISH_LEAVES, type AclDecision, type DenyReason, type Principal } from './acl.js';
-export { DEFAULT_MAX_CONNECTIONS } from './listeners.js';
+export { DEFAULT_MAX_CONNECTIONS, DEFAULT_WS_MAX_PAYLOAD, TlsFilesError } from './listeners.js';
+export { DEFAULT_LIMITS, resolveLimits, type BrokerLimits, type LimitsInput, type RateLimit } from './limits.js';
+export { DEFAULT_REDIS_PACKET_TTL_S } from './persistence.js';
 export { readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';

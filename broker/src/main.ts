@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { startBroker, type BrokerHandle } from './broker.js';
 import { CredentialsFileError } from './credentials-file.js';
+import { TlsFilesError } from './listeners.js';
 import { say } from './i18n.js';
 import { readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';
 
@@ -26,6 +27,7 @@ function explain(e: unknown, mqttPort: number, metricsPort: number): never {
       );
     refuse(`凭据文件 ${e.file} 无法使用：${e.detail}`, `credentials file ${e.file} cannot be used: ${e.detail}`);
   }
+  if (e instanceof TlsFilesError) refuse(`TLS 证书或私钥无法使用：${e.message}`, e.message);
   const err = e as NodeJS.ErrnoException & { port?: number };
   if (err.code === 'EADDRINUSE') {
     const p = err.port ?? mqttPort;
@@ -58,6 +60,10 @@ try {
     metricsPort: settings.metricsPort,
     metricsHost: settings.metricsHost,
     credentialsFile: settings.credentialsFile,
+    tls: settings.tls,
+    ws: settings.wsPort !== undefined ? { port: settings.wsPort } : undefined,
+    redisUrl: settings.redisUrl,
+    limits: settings.limits,
     logger: log,
   });
 } catch (e) {
@@ -87,3 +93,10 @@ const stop = (signal: NodeJS.Signals): void => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// SIGHUP: re-read the TLS certificate and key (e.g. after renewal); a bad pair keeps the old one.
+process.on('SIGHUP', () => {
+  broker.reloadTls().then(
+    () => log.info('SIGHUP: TLS files reloaded'),
+    (err: unknown) => log.error({ err: (err as Error).message }, 'SIGHUP: TLS files not reloaded; the previous certificate stays in use'),
+  );
+});

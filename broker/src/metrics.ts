@@ -11,6 +11,12 @@ export interface BrokerMetrics {
   authFailures: Counter<'reason'>;
   aclDenials: Counter<'action' | 'reason' | 'role'>;
   messagesIn: Counter<'qos'>;
+  messagesOut: Counter<'qos'>;
+  publishThrottled: Counter<'role'>;
+  /** Clients disconnected by aedes for a reason worth counting (drain_timeout, keepalive). */
+  disconnects: Counter<'reason'>;
+  /** QoS 1/2 messages not queued for a persistent session because its queue was full. */
+  queueDrops: Counter;
   sessionsRevoked: Counter<'reason'>;
   reloads: Counter<'result'>;
 }
@@ -19,6 +25,10 @@ export interface MetricsSources {
   store: CredentialStore;
   /** Connected, authenticated clients per role right now. */
   connectedByRole(): Record<Role, number>;
+  /** Bytes read from and written to client sockets so far. */
+  bytes(): { in: number; out: number };
+  /** Messages queued for persistent sessions on this node now. */
+  queueDepth(): number;
 }
 
 export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
@@ -71,11 +81,61 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
     },
   });
 
+  new Counter({
+    name: 'yizhan_broker_bytes_received_total',
+    help: 'Bytes read from MQTT client sockets',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(src.bytes().in);
+    },
+  });
+  new Counter({
+    name: 'yizhan_broker_bytes_sent_total',
+    help: 'Bytes written to MQTT client sockets',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(src.bytes().out);
+    },
+  });
+  new Gauge({
+    name: 'yizhan_broker_queued_messages',
+    help: 'QoS 1/2 messages queued on this node for persistent sessions (offline or awaiting PUBACK)',
+    registers,
+    collect() {
+      this.set(src.queueDepth());
+    },
+  });
+
   return {
     registry,
+    messagesOut: new Counter({
+      name: 'yizhan_broker_messages_out_total',
+      help: 'PUBLISH packets delivered to subscribers, by QoS of the delivery',
+      labelNames: ['qos'],
+      registers,
+    }),
+    publishThrottled: new Counter({
+      name: 'yizhan_broker_publish_throttled_total',
+      help: 'PUBLISH packets delayed because the client exceeded its publish rate, by role',
+      labelNames: ['role'],
+      registers,
+    }),
+    disconnects: new Counter({
+      name: 'yizhan_broker_forced_disconnects_total',
+      help: 'Clients disconnected by the broker, by reason (drain_timeout: stopped reading; keepalive; client_error)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    queueDrops: new Counter({
+      name: 'yizhan_broker_queue_dropped_total',
+      help: 'QoS 1/2 messages dropped because a persistent session already had the maximum queued',
+      registers,
+    }),
     authFailures: new Counter({
       name: 'yizhan_broker_auth_failures_total',
-      help: 'Refused CONNECTs, by reason (unknown_user, bad_password, missing_credentials, empty_client_id, client_id_mismatch, client_id_reserved, will_denied, overloaded)',
+      help: 'Refused CONNECTs, by reason (unknown_user, bad_password, missing_credentials, empty_client_id, client_id_mismatch, client_id_reserved, will_denied, keepalive_out_of_range, overloaded)',
       labelNames: ['reason'],
       registers,
     }),

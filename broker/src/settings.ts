@@ -9,11 +9,21 @@
  * | YIZHAN_BROKER_METRICS_HOST   | 127.0.0.1                       |
  * | YIZHAN_DATA_DIR              | .data                           |
  * | YIZHAN_CREDENTIALS_FILE      | <YIZHAN_DATA_DIR>/credentials.json |
+ * | YIZHAN_MQTT_TLS_PORT         | – (TLS off); needs the two below |
+ * | YIZHAN_MQTT_TLS_CERT / _KEY  | – PEM files, re-read on SIGHUP  |
+ * | YIZHAN_MQTT_WS_PORT          | – (MQTT over WebSocket off)     |
+ * | YIZHAN_REDIS_URL             | – (one process, in memory)      |
+ * | YIZHAN_MQTT_MAX_PACKET       | 256KB                           |
+ * | YIZHAN_MQTT_CONNECT_TIMEOUT  | 5s                              |
+ * | YIZHAN_MQTT_TRUSTED_ADDRESSES| – comma-separated IPs never rate-limited or banned |
+ * | YIZHAN_MQTT_STATION_RATE     | 100 (PUBLISH/s per station; burst 10×) |
  * | LOG_LEVEL                    | info                            |
  */
 import { resolve } from 'node:path';
+import { parseDuration, parseSize } from '../../protocol/src/index.js';
 import { defaultCredentialsFile } from './credentials-file.js';
 import { DEFAULT_BROKER_HOST } from './broker.js';
+import { DEFAULT_LIMITS, type LimitsInput } from './limits.js';
 
 export interface BrokerSettings {
   mqttPort: number;
@@ -21,6 +31,10 @@ export interface BrokerSettings {
   metricsPort: number;
   metricsHost: string;
   credentialsFile: string;
+  tls: { port: number; certFile: string; keyFile: string } | undefined;
+  wsPort: number | undefined;
+  redisUrl: string | undefined;
+  limits: LimitsInput;
   logLevel: string;
 }
 
@@ -46,15 +60,59 @@ function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   return n;
 }
 
+function optionalPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  return env[name] ? port(env, name, 0) : undefined;
+}
+
+function tlsSettings(env: NodeJS.ProcessEnv): BrokerSettings['tls'] {
+  const tlsPort = optionalPort(env, 'YIZHAN_MQTT_TLS_PORT');
+  if (tlsPort === undefined) return undefined;
+  const certFile = env.YIZHAN_MQTT_TLS_CERT;
+  const keyFile = env.YIZHAN_MQTT_TLS_KEY;
+  if (!certFile) throw new SettingsError('YIZHAN_MQTT_TLS_CERT', '', 'a PEM certificate file when YIZHAN_MQTT_TLS_PORT is set');
+  if (!keyFile) throw new SettingsError('YIZHAN_MQTT_TLS_KEY', '', 'a PEM key file when YIZHAN_MQTT_TLS_PORT is set');
+  return { port: tlsPort, certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
+function limitSettings(env: NodeJS.ProcessEnv): LimitsInput {
+  const limits: LimitsInput = {};
+  const size = env.YIZHAN_MQTT_MAX_PACKET;
+  if (size) {
+    const r = parseSize(size);
+    if (!r.ok || r.bytes < 1024 || r.bytes > 256 * 1024 * 1024) throw new SettingsError('YIZHAN_MQTT_MAX_PACKET', size, 'a size from 1KB to 256MB, e.g. 256KB');
+    limits.maxPacketBytes = r.bytes;
+  }
+  const timeout = env.YIZHAN_MQTT_CONNECT_TIMEOUT;
+  if (timeout) {
+    const r = parseDuration(timeout);
+    if (!r.ok || r.ms < 100 || r.ms > 120_000) throw new SettingsError('YIZHAN_MQTT_CONNECT_TIMEOUT', timeout, `a duration from 100ms to 2min, e.g. ${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`);
+    limits.connectTimeoutMs = r.ms;
+  }
+  const rate = env.YIZHAN_MQTT_STATION_RATE;
+  if (rate) {
+    const n = Number(rate);
+    if (!/^\d+$/.test(rate) || n < 1 || n > 1_000_000) throw new SettingsError('YIZHAN_MQTT_STATION_RATE', rate, 'a whole number of messages per second, 1..1000000');
+    limits.publishRate = { station: { perSecond: n, burst: n * 10 } };
+  }
+  if (env.YIZHAN_MQTT_TRUSTED_ADDRESSES) limits.trustedAddresses = env.YIZHAN_MQTT_TRUSTED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean);
+  return limits;
+}
+
 export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): BrokerSettings {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new SettingsError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+  const redisUrl = env.YIZHAN_REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) throw new SettingsError('YIZHAN_REDIS_URL', redisUrl, 'a URL like redis://127.0.0.1:6379/0');
   return {
     mqttPort: port(env, 'YIZHAN_MQTT_PORT', 1883),
     mqttHost: env.YIZHAN_MQTT_HOST || DEFAULT_BROKER_HOST,
     metricsPort: port(env, 'YIZHAN_BROKER_METRICS_PORT', 9101),
     metricsHost: env.YIZHAN_BROKER_METRICS_HOST || DEFAULT_BROKER_HOST,
     credentialsFile: env.YIZHAN_CREDENTIALS_FILE ? resolve(env.YIZHAN_CREDENTIALS_FILE) : defaultCredentialsFile(env),
+    tls: tlsSettings(env),
+    wsPort: optionalPort(env, 'YIZHAN_MQTT_WS_PORT'),
+    redisUrl,
+    limits: limitSettings(env),
     logLevel,
   };
 }

@@ -13,7 +13,8 @@ beforeAll(async () => {
     { username: 'st-003', role: 'station' },
     { username: 'server', role: 'server' },
     { username: 'ops', role: 'operator' },
-  ]);
+    // every refusal logged here; one line per client per interval is tested in broker-limits.test.ts
+  ], { limits: { logIntervalMs: 0 } });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));

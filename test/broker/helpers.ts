@@ -7,8 +7,8 @@ import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { startBroker, type BrokerHandle } from '../../broker/src/broker.js';
-import { provisionAccounts, type AccountRequest } from '../../broker/src/credentials.js';
+import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
+import { provisionAccounts, type AccountRequest, type EditOptions } from '../../broker/src/credentials.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -46,12 +46,16 @@ export interface TestBroker {
 }
 
 /** Provision accounts into a fresh store and start a broker on free ports (file polled every 100 ms). */
-export async function startTestBroker(accounts: AccountRequest[]): Promise<TestBroker> {
+export async function startTestBroker(
+  accounts: AccountRequest[],
+  extra: Partial<Omit<BrokerOptions, 'credentialsFile' | 'logger'>> = {},
+  edit: EditOptions = {},
+): Promise<TestBroker> {
   const { dir, cleanup } = await tempDir();
   const file = join(dir, 'credentials.json');
-  const secrets = await provisionAccounts(file, accounts);
+  const secrets = await provisionAccounts(file, accounts, edit);
   const { logger, lines } = captureLogger();
-  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 } });
+  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 }, ...extra });
   return {
     broker,
     file,

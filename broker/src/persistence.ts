@@ -1,0 +1,105 @@
+/**
+ * Where aedes keeps sessions, retained messages, wills and QoS 1/2 queues, and how brokers talk
+ * to each other:
+ * - default: in memory, one process (aedes-persistence + mqemitter);
+ * - with a Redis URL: aedes-persistence-redis + mqemitter-redis, so several broker processes on
+ *   the same Redis act as one broker (a client may reconnect to any of them and find its
+ *   subscriptions, queued messages and the retained statuses).
+ * Either way, each persistent session's queue is bounded (boundQueues).
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface ClusterBackend {
+  /** An aedes persistence (aedes-persistence-redis). */
+  persistence: object;
+  /** An mqemitter (mqemitter-redis). */
+  mq: object;
+  /** Disconnect from Redis (after aedes is closed: aedes closes `mq` itself, not the persistence). */
+  close(): Promise<void>;
+}
+
+/** Seconds a queued QoS 1/2 message is kept in Redis for an absent client (7 days). */
+export const DEFAULT_REDIS_PACKET_TTL_S = 7 * 24 * 3600;
+
+/** Builds the Redis-backed persistence and emitter. Connection problems surface as aedes 'error' events and logs. */
+export function redisBackend(url: string, opts: { packetTtlS?: number } = {}): ClusterBackend {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`Redis URL must start with redis:// or rediss://, got "${url}"`);
+  // Both packages are CommonJS; ioredis accepts the URL as connectionString.
+  const persistenceFactory = require('aedes-persistence-redis') as (o: Record<string, unknown>) => { destroy(): Promise<void> };
+  const mqFactory = require('mqemitter-redis') as (o: Record<string, unknown>) => object;
+  const ttl = opts.packetTtlS ?? DEFAULT_REDIS_PACKET_TTL_S;
+  const persistence = persistenceFactory({ ...redisOptions(u), packetTTL: () => ttl, maxSessionDelivery: 1000 });
+  const mq = mqFactory({ connectionString: url });
+  return {
+    persistence,
+    mq,
+    close: async () => {
+      await persistence.destroy();
+    },
+  };
+}
+
+function redisOptions(u: URL): Record<string, unknown> {
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    db: Number.isInteger(db) ? db : 0,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+interface QueueingPersistence {
+  outgoingEnqueue(sub: { clientId: string }, packet: unknown): Promise<void>;
+  outgoingEnqueueCombi(subs: { clientId: string }[], packet: unknown): Promise<void>;
+  outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
+}
+
+export interface QueueBound {
+  /** Messages this node has queued and not yet seen acknowledged or cleared. */
+  depth(): number;
+}
+
+/**
+ * Caps the QoS 1/2 messages queued per persistent-session client at `max`: beyond it, new
+ * messages for that client are dropped (`onDrop`, counted by the caller), oldest kept. Counts
+ * what this node enqueued and saw cleared (PUBACK or clean session), so with Redis the bound
+ * holds per node. Patches the live persistence object aedes uses.
+ */
+export function boundQueues(persistence: unknown, max: number, onDrop: (clientId: string) => void): QueueBound {
+  const p = persistence as QueueingPersistence;
+  if (typeof p.outgoingEnqueueCombi !== 'function' || typeof p.outgoingClearMessageId !== 'function' || typeof p.outgoingEnqueue !== 'function')
+    throw new Error('persistence has no outgoingEnqueueCombi/outgoingEnqueue/outgoingClearMessageId; cannot bound queues');
+  const counts = new Map<string, number>();
+  let total = 0;
+  const admit = (clientId: string): boolean => {
+    const n = counts.get(clientId) ?? 0;
+    if (n >= max) {
+      onDrop(clientId);
+      return false;
+    }
+    counts.set(clientId, n + 1);
+    total++;
+    return true;
+  };
+  const enqueueCombi = p.outgoingEnqueueCombi.bind(p);
+  const enqueue = p.outgoingEnqueue.bind(p);
+  const clear = p.outgoingClearMessageId.bind(p);
+  p.outgoingEnqueueCombi = (subs, packet) => enqueueCombi(subs.filter((s) => admit(s.clientId)), packet);
+  p.outgoingEnqueue = (sub, packet) => (admit(sub.clientId) ? enqueue(sub, packet) : Promise.resolve());
+  p.outgoingClearMessageId = (client, packet) => {
+    const n = counts.get(client.id);
+    if (n !== undefined) {
+      total--;
+      if (n <= 1) counts.delete(client.id);
+      else counts.set(client.id, n - 1);
+    }
+    return clear(client, packet);
+  };
+  return { depth: () => total };
+}

@@ -1,0 +1,79 @@
+/** A raw MQTT 3.1.1 client over a plain socket (mqtt-packet): sends what mqtt.js would refuse to. */
+import { connect as tcp, type Socket } from 'node:net';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+
+export interface RawClient {
+  socket: Socket;
+  packets: Packet[];
+  /** Resolves with the next packet of this kind (already received ones first). */
+  next(cmd: Packet['cmd'], timeoutMs?: number): Promise<Packet>;
+  send(packet: Packet): void;
+  /** Resolves when the socket is closed, with the milliseconds since it was opened. */
+  closed: Promise<number>;
+}
+
+export async function rawClient(port: number, opts: { localAddress?: string } = {}): Promise<RawClient> {
+  const socket = tcp({ port, host: '127.0.0.1', localAddress: opts.localAddress });
+  const opened = Date.now();
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const packets: Packet[] = [];
+  const waiters: { cmd: string; resolve: (p: Packet) => void }[] = [];
+  parser.on('packet', (p: Packet) => {
+    const i = waiters.findIndex((w) => w.cmd === p.cmd);
+    if (i >= 0) waiters.splice(i, 1)[0]?.resolve(p);
+    else packets.push(p);
+  });
+  parser.on('error', () => socket.destroy());
+  socket.on('data', (d: Buffer) => parser.parse(d));
+  socket.on('error', () => {});
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - opened)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+    void closed.then(() => reject(new Error('closed before connect')));
+  });
+  return {
+    socket,
+    packets,
+    closed,
+    send: (p) => {
+      socket.write(mqttPacket.generate(p));
+    },
+    next(cmd, timeoutMs = 5_000) {
+      const i = packets.findIndex((p) => p.cmd === cmd);
+      if (i >= 0) return Promise.resolve(packets.splice(i, 1)[0] as Packet);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no ${cmd} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          cmd,
+          resolve: (p) => {
+            clearTimeout(t);
+            resolve(p);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** Connect as `username` (client id = username unless given) and wait for the CONNACK return code. */
+export async function rawLogin(
+  port: number,
+  username: string,
+  password: string,
+  opts: { localAddress?: string; clientId?: string; clean?: boolean; keepalive?: number } = {},
+): Promise<{ client: RawClient; returnCode: number }> {
+  const client = await rawClient(port, opts);
+  client.send({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: opts.clean ?? true,
+    clientId: opts.clientId ?? username,
+    keepalive: opts.keepalive ?? 60,
+    username,
+    password: Buffer.from(password),
+  });
+  const connack = await Promise.race([client.next('connack'), client.closed.then(() => ({ cmd: 'connack', returnCode: -1 }) as Packet)]);
+  return { client, returnCode: (connack as { returnCode?: number }).returnCode ?? -1 };
+}

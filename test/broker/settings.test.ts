@@ -1,0 +1,46 @@
+/** Broker settings from the environment: TLS, WebSocket, Redis and limits. */
+import { describe, expect, it } from 'vitest';
+import { readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
+
+describe('broker settings', () => {
+  it('defaults: plain TCP only, in memory, default limits', () => {
+    const s = readBrokerSettings({});
+    expect(s).toMatchObject({ mqttPort: 1883, tls: undefined, wsPort: undefined, redisUrl: undefined, limits: {} });
+  });
+
+  it('reads TLS, WebSocket, Redis and limits', () => {
+    const s = readBrokerSettings({
+      YIZHAN_MQTT_TLS_PORT: '8883',
+      YIZHAN_MQTT_TLS_CERT: '/etc/yizhan/cert.pem',
+      YIZHAN_MQTT_TLS_KEY: '/etc/yizhan/key.pem',
+      YIZHAN_MQTT_WS_PORT: '8083',
+      YIZHAN_REDIS_URL: 'redis://10.0.0.5:6379/2',
+      YIZHAN_MQTT_MAX_PACKET: '64KB',
+      YIZHAN_MQTT_CONNECT_TIMEOUT: '3s',
+      YIZHAN_MQTT_STATION_RATE: '50',
+      YIZHAN_MQTT_TRUSTED_ADDRESSES: '10.0.0.7, 10.0.0.8',
+    });
+    expect(s.tls).toEqual({ port: 8883, certFile: '/etc/yizhan/cert.pem', keyFile: '/etc/yizhan/key.pem' });
+    expect(s.wsPort).toBe(8083);
+    expect(s.redisUrl).toBe('redis://10.0.0.5:6379/2');
+    expect(s.limits).toEqual({
+      maxPacketBytes: 64 * 1024,
+      connectTimeoutMs: 3_000,
+      publishRate: { station: { perSecond: 50, burst: 500 } },
+      trustedAddresses: ['10.0.0.7', '10.0.0.8'],
+    });
+  });
+
+  it.each([
+    [{ YIZHAN_MQTT_TLS_PORT: '8883' }, 'YIZHAN_MQTT_TLS_CERT'],
+    [{ YIZHAN_MQTT_TLS_PORT: '8883', YIZHAN_MQTT_TLS_CERT: 'c.pem' }, 'YIZHAN_MQTT_TLS_KEY'],
+    [{ YIZHAN_MQTT_WS_PORT: 'ws' }, 'YIZHAN_MQTT_WS_PORT'],
+    [{ YIZHAN_REDIS_URL: 'localhost:6379' }, 'YIZHAN_REDIS_URL'],
+    [{ YIZHAN_MQTT_MAX_PACKET: '1GB' }, 'YIZHAN_MQTT_MAX_PACKET'],
+    [{ YIZHAN_MQTT_CONNECT_TIMEOUT: 'soon' }, 'YIZHAN_MQTT_CONNECT_TIMEOUT'],
+    [{ YIZHAN_MQTT_STATION_RATE: '0' }, 'YIZHAN_MQTT_STATION_RATE'],
+  ])('%o is refused, naming %s', (env, variable) => {
+    expect(() => readBrokerSettings(env)).toThrow(SettingsError);
+    expect(() => readBrokerSettings(env)).toThrow(variable);
+  });
+});
