@@ -23,6 +23,10 @@ missing=()
 for b in "${need[@]}"; do
   command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("${bin_pkg[$b]}")
 done
+# The Modbus test runs a third-party slave: Debian's pymodbus under Debian's own python3.
+if [ "$what" = test ] && ! /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1; then
+  missing+=(python3-pymodbus)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "正在安装系统软件包 / installing Debian packages: ${missing[*]}"

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { checkOrphanWill, checkPublish, checkSubscribe, checkWill, type AclDecision, type Principal } from './acl.js';
 import type { CredentialStore } from './credential-store.js';
 import type { ConnectionGuard } from './guard.js';
-import { LogThrottle, TokenBucket, type BrokerLimits } from './limits.js';
+import { LogThrottle, OrderedDelay, TokenBucket, type BrokerLimits } from './limits.js';
 import type { BrokerMetrics } from './metrics.js';
 
 /** What the broker knows about an authenticated connection. */
@@ -73,6 +73,7 @@ export function createHooks(ctx: HookContext): Hooks {
     { clientId: string; clean: boolean; keepalive: number; will: { topic: string; retain?: boolean } | undefined }
   >();
   const publishBuckets = new WeakMap<Client, TokenBucket>();
+  const publishDelays = new WeakMap<Client, OrderedDelay>();
   // One log line per client (or address) and kind of refusal per interval; the counters count all.
   const throttle = new LogThrottle(limits.logIntervalMs);
   const warnOnce = (key: string, fields: Record<string, unknown>, msg: string): void => {
@@ -200,7 +201,8 @@ export function createHooks(ctx: HookContext): Hooks {
       let bucket = publishBuckets.get(client);
       if (!bucket) publishBuckets.set(client, (bucket = new TokenBucket(limits.publishRate[session.principal.role])));
       const wait = bucket.take();
-      if (wait === 0) return done(null);
+      const delays = publishDelays.get(client);
+      if (wait === 0 && !delays?.pending) return done(null);
       metrics.publishThrottled.inc({ role: session.principal.role });
       if (wait > limits.publishMaxDelayMs) {
         warnOnce(`flood|${client.id}`, { clientId: client.id, role: session.principal.role, behindMs: wait }, 'connection closed: publish rate far above the limit');
@@ -208,7 +210,12 @@ export function createHooks(ctx: HookContext): Hooks {
         return done(new Error('publish rate limit exceeded'));
       }
       warnOnce(`throttle|${client.id}`, { clientId: client.id, role: session.principal.role, delayMs: wait }, 'publish rate above the limit: delaying');
-      setTimeout(() => done(null), wait);
+      if (delays) delays.push(wait, () => done(null));
+      else {
+        const fresh = new OrderedDelay();
+        publishDelays.set(client, fresh);
+        fresh.push(wait, () => done(null));
+      }
     },
 
     authorizeSubscribe(client: Client, sub: Subscription, done) {

@@ -131,6 +131,50 @@ export class TokenBucket {
 }
 
 /**
+ * Releases delayed callbacks strictly in the order they were queued, each not before its due time,
+ * with one timer per queue. (One `setTimeout` per callback is not enough: Node runs all expired
+ * timers of one duration before those of another, so a 90 ms timer set after a 100 ms one can
+ * fire after it even when it is due later. Delayed PUBLISHes of one client must keep their order,
+ * MQTT-4.6.0-6.)
+ */
+export class OrderedDelay {
+  private readonly queue: { due: number; run: () => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  /** Run `run` after `delayMs`, and after everything queued before it. */
+  push(delayMs: number, run: () => void, now = Date.now()): void {
+    const last = this.queue[this.queue.length - 1];
+    this.queue.push({ due: Math.max(now + delayMs, last?.due ?? 0), run });
+    if (!this.timer) this.arm(now);
+  }
+
+  /** True while something waits: what comes next must queue behind it. */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Drop what waits (the client is gone). */
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+  }
+
+  private arm(now: number): void {
+    const head = this.queue[0];
+    if (!head) {
+      this.timer = undefined;
+      return;
+    }
+    this.timer = setTimeout(() => {
+      const t = Date.now();
+      while (this.queue.length > 0 && (this.queue[0] as { due: number }).due <= t) this.queue.shift()?.run();
+      this.arm(t);
+    }, Math.max(0, head.due - now));
+  }
+}
+
+/**
  * Lets one log line per key through per interval and counts the rest, so a client that repeats a
  * forbidden action thousands of times per second costs one line per interval. The count of
  * suppressed lines is reported with the next line that passes. At most `maxKeys` keys are kept

@@ -11,3 +11,13 @@ export {
 export { openPort, closePort, PortOpenError, type PortSettings } from './serial/open-port.js';
 export type { Binding } from './serial/types.js';
 export { AGENT_VERSION } from './version.js';
+export {
+  ModbusPoller,
+  ModbusConfig,
+  ModbusConfigError,
+  parseModbusConfig,
+  loadModbusConfig,
+  MODBUS_PROBLEMS,
+  type ModbusPollerOptions,
+} from './modbus/poller.js';
+export { ModbusMaster, ModbusError, crc16modbus, readRequest, parseReadResponse, type RegisterTable } from './modbus/rtu.js';

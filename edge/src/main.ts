@@ -3,20 +3,32 @@
  *
  *   npx tsx edge/src/main.ts --station st-001 --mqtt mqtts://broker:8883 --password-file /etc/yizhan/st-001.secret
  *        [--serial-path /dev/ttyUSB0] [--stations-dir firmware-config/stations]
+ *        [--state-dir /var/lib/yizhan/st-001] [--spool-max 64MB] [--spool-fsync interval|always|never]
+ *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml]
  *        [--simulate [--speed 60] [--seed 1]]   (no hardware: a simulated controller on an in-memory pair)
  *
- * Environment fallbacks: YIZHAN_MQTT_URL, YIZHAN_MQTT_PASSWORD_FILE, YIZHAN_STATIONS_DIR, LOG_LEVEL.
- * SIGINT/SIGTERM: publish offline status (reason "shutdown") and exit 0.
+ * The state folder holds the durable spool (messages waiting for the broker) and the applied remote
+ * config; default `$YIZHAN_DATA_DIR/edge/<station>` (.data/edge/<station>). `--state-dir none` keeps
+ * messages in memory only.
+ *
+ * Environment fallbacks: YIZHAN_MQTT_URL, YIZHAN_MQTT_PASSWORD_FILE, YIZHAN_STATIONS_DIR,
+ * YIZHAN_EDGE_STATE_DIR, YIZHAN_DATA_DIR, LOG_LEVEL. Under systemd (Type=notify, WatchdogSec) it
+ * reports READY and pings the watchdog (see edge/deploy/).
+ * SIGINT/SIGTERM: publish offline status (reason "shutdown"), close the spool and exit 0.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { parseDuration, parseSize } from '../../protocol/src/duration.js';
 import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../../firmware-config/src/load.js';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
 import { StationSimulator } from './simulator/simulator.js';
+import { startSystemdNotify } from './systemd.js';
+import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 
 const USAGE =
-  'usage: main.ts --station <id> --mqtt <url> --password-file <file> [--serial-path <dev>] [--stations-dir <dir>] [--simulate [--speed N] [--seed N]]';
+  'usage: main.ts --station <id> --mqtt <url> --password-file <file> [--serial-path <dev>] [--stations-dir <dir>] [--state-dir <dir>|none] [--spool-max 64MB] [--spool-fsync interval|always|never] [--health-interval 30s] [--modbus <file.yaml>] [--simulate [--speed N] [--seed N]]';
 
 class UsageError extends Error {}
 
@@ -39,6 +51,11 @@ async function main(): Promise<void> {
       simulate: { type: 'boolean', default: false },
       speed: { type: 'string' },
       seed: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'spool-max': { type: 'string' },
+      'spool-fsync': { type: 'string' },
+      'health-interval': { type: 'string' },
+      modbus: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -57,6 +74,26 @@ async function main(): Promise<void> {
   const station = loadStationsOrThrow(dir).find((s) => s.id === id);
   if (!station) throw new UsageError(`station ${id} is not in ${dir}`);
 
+  const stateArg =
+    values['state-dir'] ??
+    process.env.YIZHAN_EDGE_STATE_DIR ??
+    join(process.env.YIZHAN_DATA_DIR ?? '.data', 'edge', id);
+  const stateDir = stateArg === 'none' ? undefined : stateArg;
+  let spoolMaxBytes: number | undefined;
+  if (values['spool-max'] !== undefined) {
+    const sz = parseSize(values['spool-max']);
+    if (!sz.ok) throw new UsageError(`--spool-max: ${sz.message}`);
+    spoolMaxBytes = sz.bytes;
+  }
+  const fsync = values['spool-fsync'];
+  if (fsync !== undefined && fsync !== 'interval' && fsync !== 'always' && fsync !== 'never')
+    throw new UsageError(`--spool-fsync must be interval, always or never, got "${fsync}"`);
+  let healthIntervalMs: number | undefined;
+  if (values['health-interval'] !== undefined) {
+    const d = parseDuration(values['health-interval']);
+    if (!d.ok) throw new UsageError(`--health-interval: ${d.message}`);
+    healthIntervalMs = d.ms;
+  }
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   let sim: StationSimulator | undefined;
   let serialPath = values['serial-path'];
@@ -76,12 +113,19 @@ async function main(): Promise<void> {
     serialPath,
     binding: sim ? PairedMockBinding : undefined,
     logger,
+    stateDir,
+    spoolMaxBytes,
+    spoolFsync: fsync,
+    healthIntervalMs,
+    modbus: values.modbus ? loadModbusConfig(values.modbus, station) : undefined,
   });
+  const systemd = startSystemdNotify(logger);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    systemd.stop();
     void agent
       .stop()
       .then(() => sim?.stop())
@@ -95,5 +139,6 @@ main().catch((e: unknown) => {
   const err = e instanceof Error ? e : new Error(String(e));
   console.error(err.message);
   if (err instanceof UsageError) console.error(USAGE);
+  if (err instanceof ModbusConfigError) console.error('fix the Modbus file (see edge/deploy/modbus.example.yaml)');
   process.exit(2);
 });

@@ -43,5 +43,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(api);
   await app.register(events);
   await app.register(pages);
+  await app.register(import('./routes/config.js')); // remote station config API (edge, issue 3)
   return app;
 }

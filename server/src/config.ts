@@ -86,20 +86,20 @@ export const EnvSchema = Type.Object({
   YIZHAN_INFLUX_BATCH_SIZE: Type.Integer({
     minimum: 1,
     maximum: 100_000,
-    default: 500,
+    default: 5000,
     description: 'Points per write request',
   }),
-  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', '1s'),
+  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', '200ms'),
   YIZHAN_INFLUX_MAX_BUFFER_LINES: Type.Integer({
     minimum: 100,
     maximum: 10_000_000,
     default: 50_000,
-    description: 'Points kept in memory for write retries; beyond, the oldest are dropped and counted',
+    description: 'Points held in memory for InfluxDB; beyond, the oldest go to the disk spool',
   }),
   YIZHAN_DATA_DIR: Type.String({
     minLength: 1,
     default: '.data',
-    description: 'Folder for local data (future write spool)',
+    description: 'Folder for local data: InfluxDB write spool, dead-letter log',
   }),
   YIZHAN_STATIONS_DIR: Opt(
     Type.String({

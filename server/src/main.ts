@@ -48,6 +48,7 @@ async function main(): Promise<number> {
       ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
       : {},
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
+    dataDir: c.dataDir,
     sse: { heartbeatMs: c.sseHeartbeatMs },
     lang: c.lang,
     logLevel: c.logLevel,

@@ -52,7 +52,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     influxPointsDropped: new Counter({
       name: 'yizhan_influx_points_dropped_total',
-      help: 'Points given up: rejected (4xx), retries_exhausted, expired, retry_buffer_full, not_ready_buffer_full, shutdown, closed, invalid',
+      help: 'Points given up: rejected (InfluxDB refused the line; sampled to the dead-letter log), invalid, buffer_full (no spool), spool_full, spool_error, closed, shutdown (no spool)',
       labelNames: ['reason'] as const,
       registers: r,
     }),
@@ -63,9 +63,52 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     }),
-    influxRetryBufferLines: new Gauge({
-      name: 'yizhan_influx_retry_buffer_lines',
-      help: 'Lines waiting in memory for a write retry',
+    influxQueueLines: new Gauge({
+      name: 'yizhan_influx_queue_lines',
+      help: 'Lines held in memory for InfluxDB (queued and in flight)',
+      registers: r,
+    }),
+    influxPointsReceived: new Counter({
+      name: 'yizhan_influx_points_received_total',
+      help: 'Points (lines) handed to the InfluxDB writer',
+      registers: r,
+    }),
+    influxPointsSpooled: new Counter({
+      name: 'yizhan_influx_points_spooled_total',
+      help: 'Lines appended to the on-disk spool (InfluxDB down or slower than the input)',
+      registers: r,
+    }),
+    influxPointsReplayed: new Counter({
+      name: 'yizhan_influx_points_replayed_total',
+      help: 'Spooled lines replayed to InfluxDB',
+      registers: r,
+    }),
+    influxSpoolBytes: new Gauge({
+      name: 'yizhan_influx_spool_bytes',
+      help: 'Bytes in the on-disk spool not yet replayed',
+      registers: r,
+    }),
+    influxUp: new Gauge({
+      name: 'yizhan_influx_up',
+      help: '0 while InfluxDB fails writes for a reason a retry may fix (lines go to the spool)',
+      registers: r,
+    }),
+    influxPointAge: new Histogram({
+      name: 'yizhan_influx_point_age_seconds',
+      help: 'Reading timestamp to stored in InfluxDB (spool replays included)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: r,
+    }),
+    deadLetterWritten: new Counter({
+      name: 'yizhan_dead_letter_written_total',
+      help: 'Samples written to the dead-letter log, by source (mqtt, influx)',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+    deadLetterSkipped: new Counter({
+      name: 'yizhan_dead_letter_skipped_total',
+      help: 'Dead-letter samples not written: rate_limited (counters still count) or io_error',
+      labelNames: ['why'] as const,
       registers: r,
     }),
     influxSetupDone: new Gauge({

@@ -18,6 +18,10 @@ export interface InfluxOptions extends InfluxConnection {
   writer?: Partial<WriterOptions>;
   /** Backoff of the setup retries, ms. */
   setupBackoff?: { minMs?: number; maxMs?: number };
+  /** Size bound of the on-disk write spool (under `dataDir`), bytes. Default 1 GiB. */
+  spoolMaxBytes?: number;
+  /** Rollup retention policy and continuous queries (1.x); see docs/data-model.md. */
+  rollups?: { rp?: string; retentionMs?: number; enabled?: boolean };
 }
 
 /** 30 days, in ms. */
@@ -46,6 +50,11 @@ export interface ServerOptions {
     tickIntervalMs?: number;
   };
   ingest?: Partial<IngestOptions>;
+  /**
+   * Folder for local data: the InfluxDB write spool (`influx-spool/`) and the dead-letter log
+   * (`dead-letter.ndjson`). Absent: no spool (lines wait in memory only) and no dead-letter file.
+   */
+  dataDir?: string;
   sse?: { heartbeatMs?: number; maxBufferBytes?: number };
   /** Default language of pages and errors. Default zh-CN. */
   lang?: Lang;

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
         db: 'yizhan',
         rp: 'raw',
         retentionMs: 30 * 86_400_000,
-        flushIntervalMs: 1000,
+        flushIntervalMs: 200,
       },
       alerts: { webhookTimeoutMs: 5000 },
       lang: 'zh-CN',

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { setLogger } from '@influxdata/influxdb-client';
+import { Point, setLogger } from '@influxdata/influxdb-client';
 import { freePort } from '../../scripts/lib/ports.js';
 import { createTransport, type InfluxConnection } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
@@ -13,6 +13,7 @@ import { setupOnce, setupWithRetry } from '../../server/src/influx/setup.js';
 import { InfluxWriter, type DropReason } from '../../server/src/influx/writer.js';
 import { readingPoint, statusPoint } from '../../server/src/influx/points.js';
 import { createMetrics } from '../../server/src/metrics.js';
+import type { DeadLetterEntry } from '../../server/src/ingest/deadletter.js';
 import { metric, startTestInflux, type TestInflux } from './helpers.js';
 
 const log = pino({ level: 'silent' });
@@ -83,61 +84,69 @@ describe('influx against influxd 1.x', () => {
     expect(metric(await metrics.registry.metrics(), 'yizhan_influx_points_written_total')).toBe(3);
   });
 
-  it('writer: a 4xx (database does not exist) is not retried; the lines are counted and handed to onDropped', async () => {
+  it('writer: a line InfluxDB refuses (field type conflict) is dropped as rejected and dead-lettered; the good lines beside it land', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const dropped: { lines: readonly string[]; reason: DropReason }[] = [];
-    const c = { ...conn, db: 'missing' };
-    const w = new InfluxWriter(createTransport(c), '', 'missing/raw', metrics, log, {
+    const dead: DeadLetterEntry[] = [];
+    const w = new InfluxWriter(createTransport(conn), '', 'yizhan/raw', metrics, log, {
       flushIntervalMs: 50,
       onDropped: (lines, reason) => dropped.push({ lines, reason }),
+      deadLetter: { add: (e) => dead.push(e) },
     });
     w.start();
-    w.write([readingPoint({ id: 'st-002', township: 't' }, 'door', 'door', 1, T0)]);
+    const st = { id: 'st-002', township: 't' };
+    w.write([readingPoint(st, 'door', 'door', 1, T0)]);
+    await w.flush();
+    // An integer field where a float exists: 1.x refuses this line (partial write), not the others.
+    const bad = new Point('door')
+      .tag('sensor', 'door')
+      .tag('station', 'st-002')
+      .intField('value', 7)
+      .timestamp(T0 + 2);
+    w.write([readingPoint(st, 'door', 'door', 0, T0 + 1), bad, readingPoint(st, 'door', 'door', 1, T0 + 3)]);
     await w.close();
-    expect(dropped).toEqual([
-      { lines: [`door,sensor=door,station=st-002,township=t value=1 ${T0}`], reason: 'rejected' },
+    const rows = await ql.rows(`SELECT value FROM door WHERE station='st-002'`, { epoch: 'ms' });
+    expect(rows).toEqual([
+      { time: T0, value: 1 },
+      { time: T0 + 1, value: 0 },
+      { time: T0 + 3, value: 1 },
     ]);
+    expect(dropped).toEqual([
+      { lines: [`door,sensor=door,station=st-002 value=7i ${T0 + 2}`], reason: 'rejected' },
+    ]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ source: 'influx', reason: 'influx_refused', topic: 'door' });
+    expect(dead[0]?.detail).toMatch(/field type conflict/);
     const text = await metrics.registry.metrics();
     expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'rejected' })).toBe(1);
-    expect(metric(text, 'yizhan_influx_write_errors_total', { retriable: 'false' })).toBe(1);
+    expect(metric(text, 'yizhan_influx_points_written_total')).toBe(3);
   });
 
-  it('writer: network errors are retried, then counted as retries_exhausted; retry buffer overflow is counted', async () => {
+  it('writer without a spool: lines wait in memory while InfluxDB is down, the oldest beyond the bound are counted, the rest counted at shutdown', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const dead = { ...conn, url: `http://127.0.0.1:${await freePort()}` };
-    const reasons: DropReason[] = [];
+    const reasons = new Map<DropReason, number>();
     const w = new InfluxWriter(createTransport(dead), '', 'yizhan/raw', metrics, log, {
-      batchSize: 1,
+      batchSize: 10,
       flushIntervalMs: 10,
-      maxRetries: 1,
       minRetryDelayMs: 20,
       maxBufferLines: 100,
-      onDropped: (_l, r) => reasons.push(r),
+      onDropped: (l, r) => reasons.set(r, (reasons.get(r) ?? 0) + l.length),
     });
     w.start();
-    w.write([readingPoint({ id: 'st-003', township: 't' }, 'door', 'door', 1, T0)]);
-    const deadline = Date.now() + 5000;
-    while (!reasons.includes('retries_exhausted') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(reasons).toContain('retries_exhausted');
-    const text = await metrics.registry.metrics();
-    expect(metric(text, 'yizhan_influx_write_errors_total', { retriable: 'true' })).toBe(2);
-    expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'retries_exhausted' })).toBe(1);
-    // 150 lines in single-line batches: the retry buffer (100 lines) sheds the oldest, counted.
     for (let i = 0; i < 150; i++)
       w.write([readingPoint({ id: 'st-003', township: 't' }, 'door', 'door', i, T0 + i)]);
-    const deadline2 = Date.now() + 5000;
-    while (!reasons.includes('retry_buffer_full') && Date.now() < deadline2)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(reasons).toContain('retry_buffer_full');
+    const deadline = Date.now() + 5000;
+    while (!w.influxDown && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(w.influxDown).toBe(true);
+    expect(w.memoryLines).toBeLessThanOrEqual(100);
     await w.close();
-    const after = await metrics.registry.metrics();
-    // Nothing vanished: every one of the 151 lines was either written (none) or counted as dropped.
-    const total = ['retries_exhausted', 'retry_buffer_full', 'shutdown', 'expired'].reduce(
-      (a, reason) => a + (metric(after, 'yizhan_influx_points_dropped_total', { reason }) ?? 0),
-      0,
-    );
-    expect(total).toBe(151);
+    // Nothing vanished: all 150 were counted, 50 over the bound, 100 at shutdown.
+    expect(reasons.get('buffer_full')).toBe(50);
+    expect(reasons.get('shutdown')).toBe(100);
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'buffer_full' })).toBe(50);
+    expect(metric(text, 'yizhan_influx_write_errors_total', { retriable: 'true' })).toBeGreaterThanOrEqual(1);
   });
 });
 

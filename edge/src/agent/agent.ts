@@ -8,6 +8,7 @@
  * bug in the agent, counted (health: invalidPayloads) and logged, never published and never fatal.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import {
   PAYLOAD_VERSION,
@@ -22,7 +23,10 @@ import { AGENT_VERSION } from '../version.js';
 import { FrameMapper, MAP_PROBLEM_REASONS, type MapProblem, type MapProblemReason } from './mapper.js';
 import { MqttLink, type MqttLinkStats } from './mqtt-link.js';
 import { AgentConfigError, resolveOptions, type AgentOptions } from './options.js';
-import { MemoryOutbox } from './outbox.js';
+import { MemoryOutbox, type Outbox } from './outbox.js';
+import { RemoteConfig, type ConfigReport } from './remote-config.js';
+import { DiskSpool } from './spool.js';
+import { MODBUS_PROBLEMS, ModbusPoller } from '../modbus/poller.js';
 import { SerialLink, type LinkState } from './serial-link.js';
 
 export interface AgentHealth {
@@ -32,8 +36,12 @@ export interface AgentHealth {
   uptimeS: number;
   rssBytes: number;
   serial: HealthPayload['serial'];
+  /** The serial port is open (state may still be down until a frame arrives). */
+  serialPortOpen: boolean;
   mqtt: MqttLinkStats & { url: string };
   outbox: { depth: number; oldestAgeMs: number | null; dropped: number };
+  /** Remote config: last applied version and values. */
+  config: { version: number; applied: ConfigReport['applied'] };
   /** Messages the agent built that failed their schema (a bug); not published. */
   invalidPayloads: number;
   /** Messages published or queued so far (the next seq). */
@@ -51,7 +59,7 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-type StationLeaf = 'telemetry' | 'events' | 'health';
+type StationLeaf = 'telemetry' | 'events' | 'health' | 'config/reported';
 
 /**
  * Start the agent. Resolves once it is running: the broker and the serial port are connected in
@@ -76,7 +84,10 @@ class EdgeAgent implements Agent {
   private readonly mapper: FrameMapper;
   private readonly serial: SerialLink;
   private readonly mqtt: MqttLink;
-  private readonly outbox;
+  private readonly outbox: Outbox;
+  private readonly remoteConfig: RemoteConfig;
+  private readonly modbus: ModbusPoller | undefined;
+  private readonly modbusProblems: Record<string, number> = {};
   private readonly problems = Object.fromEntries(MAP_PROBLEM_REASONS.map((k) => [k, 0])) as Record<
     MapProblemReason,
     number
@@ -101,7 +112,40 @@ class EdgeAgent implements Agent {
       bootId: this.bootId,
     });
     this.mapper = new FrameMapper(o.station);
-    this.outbox = o.outbox ?? new MemoryOutbox(o.outboxCapacity);
+    this.outbox =
+      o.outbox ??
+      (o.stateDir
+        ? new DiskSpool({
+            dir: join(o.stateDir, 'spool'),
+            maxBytes: o.spoolMaxBytes,
+            fsync: o.spoolFsync,
+            logger: this.log,
+          })
+        : new MemoryOutbox(o.outboxCapacity));
+    if (o.modbus) {
+      for (const k of MODBUS_PROBLEMS) this.modbusProblems[k] = 0;
+      this.modbus = new ModbusPoller({
+        config: o.modbus,
+        station: o.station,
+        binding: o.modbusBinding,
+        logger: this.log.child({ modbus: o.modbus.port.path }),
+        onReadings: (readings) => this.emit('telemetry', { readings }),
+        onProblem: (kind) => {
+          const k = `modbus_${kind}`;
+          this.modbusProblems[k] = (this.modbusProblems[k] ?? 0) + 1;
+        },
+      });
+    }
+    this.remoteConfig = new RemoteConfig({
+      station: o.station,
+      logger: this.log,
+      stateFile: o.stateDir ? join(o.stateDir, 'config.json') : undefined,
+      send: (req) => {
+        const seq = this.toController.next();
+        return this.serial.write(encodeFrame({ ...req, seq })) ? seq : undefined;
+      },
+      report: (r) => this.emit('config/reported', { ...r }, this.r.now(), true),
+    });
     const s = o.station.serial;
     this.serial = new SerialLink({
       port: {
@@ -130,6 +174,11 @@ class EdgeAgent implements Agent {
       willPayload: () => this.status('offline', 'will'),
       outbox: this.outbox,
       maxInflight: this.r.maxInflight,
+      maxPublishRatePerS: this.r.maxPublishRatePerS,
+      subscriptions: [stationTopic(this.stationId, 'config/desired')],
+      onMessage: (topic, payload) => {
+        if (topic === stationTopic(this.stationId, 'config/desired')) this.remoteConfig.onDesired(payload);
+      },
       backoff: this.r.mqttBackoff,
       connectTimeoutMs: this.r.connectTimeoutMs,
       keepaliveS: this.r.keepaliveS,
@@ -150,6 +199,7 @@ class EdgeAgent implements Agent {
       );
     this.mqtt.start();
     this.serial.start();
+    void this.modbus?.start();
     this.healthTimer = setInterval(() => this.publishHealth(), this.r.healthIntervalMs);
   }
 
@@ -168,14 +218,16 @@ class EdgeAgent implements Agent {
         port: st.port.slice(0, 128),
         lastFrameAgeMs: st.lastFrameAt === undefined ? null : Math.max(0, now - st.lastFrameAt),
         framesGood: st.framesGood,
-        framesBad: { ...st.dropped, ...this.problems },
+        framesBad: { ...st.dropped, ...this.problems, ...this.modbusProblems },
       },
+      serialPortOpen: this.serial.portOpen,
       mqtt: { ...this.mqtt.stats, url: this.o.mqttUrl },
       outbox: {
         depth: this.outbox.depth,
         oldestAgeMs: oldest === undefined ? null : Math.max(0, now - oldest),
         dropped: this.outbox.dropped,
       },
+      config: { version: this.remoteConfig.version, applied: this.remoteConfig.applied },
       invalidPayloads: this.invalid,
       messages: this.seq,
     };
@@ -189,7 +241,9 @@ class EdgeAgent implements Agent {
     this.stopped ??= (async () => {
       clearInterval(this.healthTimer);
       await this.serial.stop();
+      await this.modbus?.stop();
       await this.mqtt.stop(this.status('offline', 'shutdown'), this.r.stopTimeoutMs);
+      this.outbox.close?.();
       this.log.info('edge agent stopped');
     })();
     return this.stopped;
@@ -205,7 +259,8 @@ class EdgeAgent implements Agent {
         'controller hello',
       );
     if (f.type === 'ack' || f.type === 'nak' || f.type === 'config_value')
-      this.log.info({ frame: f }, 'controller answered');
+      this.log.debug({ frame: f }, 'controller answered');
+    this.remoteConfig.onFrame(f);
     // Frames read together (the board was busy, an adapter batched them) would share one
     // millisecond, and InfluxDB keeps one point per series and time: give each its own.
     const ts = Math.max(Math.round(this.r.now()), this.lastFrameTs + 1);
@@ -250,7 +305,7 @@ class EdgeAgent implements Agent {
   }
 
   /** Build, validate and queue one station message. */
-  private emit(leaf: StationLeaf, body: Record<string, unknown>, ts = this.r.now()): void {
+  private emit(leaf: StationLeaf, body: Record<string, unknown>, ts = this.r.now(), retain = false): void {
     const payload: Record<string, unknown> = {
       v: PAYLOAD_VERSION,
       stationId: this.stationId,
@@ -269,15 +324,15 @@ class EdgeAgent implements Agent {
       return;
     }
     this.seq++;
-    this.queue(leaf, payload);
+    this.queue(leaf, payload, retain);
   }
 
-  private queue(leaf: TopicLeafValue, payload: unknown): void {
+  private queue(leaf: TopicLeafValue, payload: unknown, retain: boolean): void {
     this.mqtt.enqueue({
       topic: stationTopic(this.stationId, leaf),
       leaf,
       payload: Buffer.from(JSON.stringify(payload)),
-      retain: false,
+      retain,
       enqueuedAt: this.r.now(),
     });
   }

@@ -26,6 +26,11 @@ export interface MqttLinkOptions {
   outbox: Outbox;
   /** Most messages handed to mqtt.js and not yet acknowledged. */
   maxInflight: number;
+  /**
+   * Most publishes per second (token bucket, burst of one second's worth), so that a spool
+   * replay after an outage does not flood the broker and server while 46 other stations do the same.
+   */
+  maxPublishRatePerS: number;
   backoff: BackoffOptions;
   connectTimeoutMs: number;
   keepaliveS: number;
@@ -34,6 +39,9 @@ export interface MqttLinkOptions {
   now: () => number;
   logger: Logger;
   onConnectionChange?: (connected: boolean) => void;
+  /** Topics subscribed (QoS 1) on every connection, and where their messages go. */
+  subscriptions?: readonly string[];
+  onMessage?: (topic: string, payload: Buffer) => void;
 }
 
 export interface MqttLinkStats {
@@ -64,10 +72,16 @@ export class MqttLink {
   private readonly backoff: Backoff;
   private readonly log: Logger;
   private drainWaiters: (() => void)[] = [];
+  private tokens: number;
+  private tokensAt = Date.now();
+  private pumpTimer: NodeJS.Timeout | undefined;
+  /** When the current connection came up (the agent's clock). */
+  private connectedAt = -Infinity;
 
   constructor(private readonly o: MqttLinkOptions) {
     this.backoff = new Backoff(o.backoff);
     this.log = o.logger.child({ mqtt: o.url });
+    this.tokens = o.maxPublishRatePerS;
   }
 
   get connected(): boolean {
@@ -89,6 +103,7 @@ export class MqttLink {
     this.client = c;
     c.on('connect', () => this.onConnect(c));
     c.on('close', () => this.onClose());
+    c.on('message', (topic, payload) => this.o.onMessage?.(topic, payload));
     c.on('error', (e) =>
       this.log.warn({ err: e.message, code: (e as { code?: unknown }).code }, 'mqtt error'),
     );
@@ -119,6 +134,7 @@ export class MqttLink {
     }
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.pumpTimer);
     if (this.stats.connected) await withTimeout(c.endAsync(false), timeoutMs).catch(() => c.end(true));
     else c.end(true); // nothing to say goodbye to; do not wait for a connection attempt in flight
     this.stats.connected = false;
@@ -127,11 +143,19 @@ export class MqttLink {
   private onConnect(c: MqttClient): void {
     this.stats.connected = true;
     this.stats.connects++;
+    this.connectedAt = this.o.now();
     this.backoff.reset();
     this.log.info({ connects: this.stats.connects, queued: this.o.outbox.depth }, 'mqtt connected');
     c.publish(this.o.statusTopic, this.o.onlinePayload(), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: err.message }, 'online status not acknowledged');
     });
+    const subs = this.o.subscriptions ?? [];
+    if (subs.length)
+      c.subscribe([...subs], { qos: 1 }, (err, granted) => {
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (err || refused.length)
+          this.log.error({ err: err?.message, refused }, 'mqtt subscribe failed (check the broker ACL)');
+      });
     this.o.onConnectionChange?.(true);
     this.pump();
   }
@@ -162,9 +186,29 @@ export class MqttLink {
     }, delay);
   }
 
+  /** Take a publish token; false (and a pump scheduled) when the rate is used up. */
+  private takeToken(): boolean {
+    const now = Date.now();
+    const rate = this.o.maxPublishRatePerS;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
+    this.tokensAt = now;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
+    }
+    if (!this.pumpTimer && !this.stopping) {
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined;
+        this.pump();
+      }, Math.ceil(((1 - this.tokens) / rate) * 1000));
+    }
+    return false;
+  }
+
   private pump(): void {
     const c = this.client;
     while (c && this.stats.connected && this.inflight.size < this.o.maxInflight) {
+      if (this.o.outbox.depth === 0 || !this.takeToken()) break;
       const m = this.o.outbox.shift();
       if (!m) break;
       const id = this.nextId++;
@@ -184,6 +228,7 @@ export class MqttLink {
           return;
         }
         this.stats.acked++;
+        this.o.outbox.ack?.(m);
         this.pump();
       });
     }
@@ -191,10 +236,14 @@ export class MqttLink {
       this.drainWaiters.splice(0).forEach((w) => w());
   }
 
+  /**
+   * Historical (not live): queued before the current connection came up (it waited out an outage,
+   * or a previous run left it in the spool), or waited longer than historicalAfterMs.
+   */
   private isHistorical(m: OutboxMessage): boolean {
     return (
       (m.leaf === 'telemetry' || m.leaf === 'events') &&
-      this.o.now() - m.enqueuedAt > this.o.historicalAfterMs
+      (m.enqueuedAt < this.connectedAt || this.o.now() - m.enqueuedAt > this.o.historicalAfterMs)
     );
   }
 

@@ -8,6 +8,8 @@ import { parseDuration } from '../../../protocol/src/duration.js';
 import type { Binding } from '../serial/types.js';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Outbox } from './outbox.js';
+import type { FsyncPolicy } from './spool.js';
+import type { ModbusConfig } from '../modbus/poller.js';
 
 export interface AgentOptions {
   /** The station's config: its id (the MQTT username), serial settings and channel → sensor map. */
@@ -28,12 +30,23 @@ export interface AgentOptions {
   healthIntervalMs?: number;
   /** No frame for this long (ms) = serial link down. Default: `station.serial.frameTimeout` (30 s). */
   frameTimeoutMs?: number;
-  /** Where messages wait while the broker is away. Default a {@link MemoryOutbox} of `outboxCapacity`. */
+  /**
+   * Folder for what must outlive the process: `spool/` (the durable outbox, a DiskSpool) and
+   * `config.json` (the applied remote config). Without it, messages wait in memory only.
+   */
+  stateDir?: string;
+  /** Bound of the disk spool, bytes. Default 64 MiB (DEFAULT_SPOOL_MAX_BYTES). */
+  spoolMaxBytes?: number;
+  /** fsync policy of the disk spool. Default `interval` (1 s). */
+  spoolFsync?: FsyncPolicy;
+  /** Where messages wait while the broker is away. Default a DiskSpool in `stateDir`, else a {@link MemoryOutbox} of `outboxCapacity`. */
   outbox?: Outbox;
   /** Capacity of the default outbox, messages. Default 10 000. */
   outboxCapacity?: number;
   /** Most unacknowledged QoS 1 messages at once. Default {@link DEFAULT_MAX_INFLIGHT}. */
   maxInflight?: number;
+  /** Most MQTT publishes per second (spool replays are paced by this). Default {@link DEFAULT_MAX_PUBLISH_RATE_PER_S}. */
+  maxPublishRatePerS?: number;
   mqttBackoff?: BackoffOptions;
   serialBackoff?: BackoffOptions;
   /** MQTT CONNECT → CONNACK timeout, ms. Default 10 000. */
@@ -47,6 +60,10 @@ export interface AgentOptions {
    * `historical: true` (not live). Default {@link DEFAULT_HISTORICAL_AFTER_MS}.
    */
   historicalAfterMs?: number;
+  /** Modbus meters to poll next to the controller (edge/src/modbus/poller.ts, `--modbus <file>`). */
+  modbus?: ModbusConfig;
+  /** serialport binding of the Modbus line; default the native one. */
+  modbusBinding?: Binding;
   /** Clock for message timestamps (Unix ms). Default Date.now. */
   now?: () => number;
 }
@@ -55,6 +72,8 @@ export interface AgentOptions {
 export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 /** Unacknowledged QoS 1 messages at once. */
 export const DEFAULT_MAX_INFLIGHT = 100;
+/** 500 publishes per second: a 10 000-message backlog replays in 20 s. */
+export const DEFAULT_MAX_PUBLISH_RATE_PER_S = 500;
 /** Serial frame timeout when the config gives none: 30 s. */
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -78,6 +97,7 @@ export interface ResolvedAgentOptions {
   frameTimeoutMs: number;
   healthIntervalMs: number;
   maxInflight: number;
+  maxPublishRatePerS: number;
   mqttBackoff: BackoffOptions;
   serialBackoff: BackoffOptions;
   connectTimeoutMs: number;
@@ -118,6 +138,7 @@ export function resolveOptions(o: AgentOptions): ResolvedAgentOptions {
     frameTimeoutMs: positive('frameTimeoutMs', frameTimeoutMs),
     healthIntervalMs: positive('healthIntervalMs', o.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS),
     maxInflight: positive('maxInflight', o.maxInflight ?? DEFAULT_MAX_INFLIGHT),
+    maxPublishRatePerS: positive('maxPublishRatePerS', o.maxPublishRatePerS ?? DEFAULT_MAX_PUBLISH_RATE_PER_S),
     mqttBackoff: o.mqttBackoff ?? DEFAULT_MQTT_BACKOFF,
     serialBackoff: o.serialBackoff ?? DEFAULT_SERIAL_BACKOFF,
     connectTimeoutMs: positive('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),

@@ -3,8 +3,9 @@
  * them out while the broker is connected. Bounded: when full, the oldest message is dropped and
  * counted (visible in health as spool.dropped).
  *
- * The {@link Outbox} interface is the seam for a durable spool (a later issue): an implementation that
- * also writes to disk only has to keep these synchronous methods, e.g. with an in-memory head.
+ * The {@link Outbox} interface is the seam for the durable spool (`DiskSpool` in spool.ts, the
+ * agent's default when it has a spool folder): it also implements `ack` (delivered, may be forgotten)
+ * and `close`.
  */
 import type { TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
 
@@ -15,6 +16,8 @@ export interface OutboxMessage {
   retain: boolean;
   /** When it was queued (Unix ms). */
   enqueuedAt: number;
+  /** Position in a durable outbox (set by it). */
+  id?: number;
 }
 
 export interface Outbox {
@@ -32,6 +35,10 @@ export interface Outbox {
   readonly dropped: number;
   /** enqueuedAt of the head, or undefined when empty. */
   oldestEnqueuedAt(): number | undefined;
+  /** The broker acknowledged `m` (taken out with shift): a durable outbox may forget it. */
+  ack?(m: OutboxMessage): void;
+  /** Persist what is pending and release files. */
+  close?(): void;
 }
 
 /** Messages held while the broker is unreachable, at most. */

@@ -67,6 +67,11 @@ export class SerialLink {
     void this.open();
   }
 
+  /** The port is open now (frames may or may not be arriving). */
+  get portOpen(): boolean {
+    return this.port?.isOpen === true;
+  }
+
   /** Write bytes to the controller (CONFIG_SET…); false when the port is not open. */
   write(buf: Buffer): boolean {
     if (!this.port?.isOpen) return false;

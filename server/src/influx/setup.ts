@@ -4,6 +4,7 @@
  *   CREATE DATABASE "yizhan"
  *   CREATE RETENTION POLICY "raw" ON "yizhan" DURATION 30d REPLICATION 1 DEFAULT
  *   (ALTER … when a policy of that name exists with other settings)
+ *   CREATE RETENTION POLICY "rollup_2y" … 730d and the hourly continuous queries (rollups.ts)
  *
  * Only InfluxDB 1.x has databases and retention policies you create with InfluxQL. On 2.x/3.x
  * (api 'v2', or a `/ping` version that is not 1.x) the step is skipped with a log line: create the
@@ -13,6 +14,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { InfluxApi } from './transport.js';
 import { InfluxError, quoteIdent, type InfluxQLClient } from './query.js';
+import { ensureRollups } from './rollups.js';
 
 export interface SetupOptions {
   api: InfluxApi;
@@ -20,6 +22,8 @@ export interface SetupOptions {
   rp: string;
   /** Retention of the policy, in ms (rounded up to whole hours, at least 1 h). */
   retentionMs: number;
+  /** Rollup policy and continuous queries (rollups.ts); none: not created. */
+  rollup?: { rp: string; retentionMs: number };
 }
 
 export type SetupOutcome =
@@ -71,6 +75,7 @@ export async function setupOnce(
     { version, db: opts.db, rp: opts.rp, duration: dur },
     'influx database and default retention policy ready',
   );
+  if (opts.rollup) await ensureRollups(client, { db: opts.db, rawRp: opts.rp, ...opts.rollup }, log);
   return { done: 'created', version };
 }
 

@@ -1,125 +1,101 @@
 /**
- * Batching writer on top of the client's WriteApi, with nothing lost silently.
+ * Batching InfluxDB writer with bounded memory, a durable on-disk spool and nothing lost silently.
  *
- * The client batches (batchSize / flushInterval), retries network errors and 429/5xx with backoff,
- * and keeps failed batches in an in-memory retry buffer that drops the oldest lines past
- * maxBufferLines. Every way a line can be given up is counted in
- * `yizhan_influx_points_dropped_total{reason}` and handed to `onDropped`, the seam where a durable
- * spool (a later issue) will take the lines instead of losing them.
+ * Lines wait in a memory queue (at most `maxBufferLines`, in-flight batches included) and go out
+ * in batches of `batchSize` (or every `flushIntervalMs`), `maxInFlight` requests at a time, through
+ * the client library's transport (so the 1.x rewrite and auth apply). The client's own WriteApi is
+ * not used: it keeps failed batches in memory and drops the oldest past its limit.
+ *
+ * | InfluxDB answers                               | what happens                                       |
+ * |------------------------------------------------|----------------------------------------------------|
+ * | 2xx                                            | written (`points_written_total`, point age observed) |
+ * | 400/413/422 (parse error, field type conflict, | the batch is split in halves until the bad lines are |
+ * | partial write, beyond retention, max series)   | alone; good lines land, each bad line is dropped as  |
+ * |                                                | `rejected` and sampled to the dead-letter log        |
+ * | anything else (network, timeout, 5xx, 429,     | InfluxDB is "down": the batch and the queue go to the |
+ * | 401/403/404)                                   | spool, new lines too, until a replay succeeds        |
+ *
+ * The memory queue over its bound spills its oldest lines to the spool (backpressure: when InfluxDB
+ * is slower than the input, the disk takes the difference). The spool is replayed in order, one
+ * batch at a time, with backoff while InfluxDB is down, and at start (a restart with a non-empty
+ * spool). Re-writing a line is harmless: a point with the same series and timestamp overwrites.
+ * Without a spool (no data dir), lines wait in memory while InfluxDB is down and the oldest are
+ * dropped past maxBufferLines as `buffer_full`. Every drop is counted in
+ * `yizhan_influx_points_dropped_total{reason}` and passed to `onDropped`.
  */
-import {
-  HttpError,
-  InfluxDB,
-  type CommunicationObserver,
-  type Point,
-  type SendOptions,
-  type Transport,
-  type WriteApi,
-} from '@influxdata/influxdb-client';
+import { HttpError, type Point, type SendOptions, type Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
+import type { DeadLetterSink } from '../ingest/deadletter.js';
 import { RateLimiter } from '../util/bounded.js';
+import { Spool, type SpoolOptions } from './spool.js';
 
 export type DropReason =
-  | 'rejected'
-  | 'retries_exhausted'
-  | 'expired'
-  | 'retry_buffer_full'
-  | 'shutdown'
-  | 'closed'
-  | 'invalid'
-  | 'not_ready_buffer_full';
+  'rejected' | 'invalid' | 'buffer_full' | 'spool_full' | 'spool_error' | 'closed' | 'shutdown';
 
 /** Where points go. The ingest pipeline only knows this interface. */
 export interface PointSink {
   write(points: readonly Point[]): void;
-  /** Send what is buffered now. */
+  /** Send what is queued now. */
   flush(): Promise<void>;
-  /** Flush and stop; lines still unsent afterwards are counted as dropped ("shutdown"). */
+  /** Flush and stop; what is still unsent goes to the spool (or is counted as dropped without one). */
   close(): Promise<void>;
 }
 
 export interface WriterOptions {
   /** Lines per write request. */
   batchSize: number;
-  /** Longest time a line waits in the batch, ms. */
+  /** Longest time a line waits in the queue before a partial batch is sent, ms. */
   flushIntervalMs: number;
-  /** Largest retry buffer in lines; beyond it the oldest batches are dropped. */
+  /** Lines held in memory (queued + in flight); beyond, the oldest spill to the spool. */
   maxBufferLines: number;
-  /** Retries after the first failed attempt. */
-  maxRetries: number;
-  /** Give up a batch this long after its first attempt, ms. */
-  maxRetryTimeMs: number;
-  /** First retry delay, ms (doubles, with jitter, up to 30 s). */
+  /** Concurrent write requests of live data. */
+  maxInFlight: number;
+  /** First wait before retrying a down InfluxDB, ms (doubles up to maxRetryDelayMs). */
   minRetryDelayMs: number;
-  /** Called with the lines of every drop: the seam for a durable spool. */
+  maxRetryDelayMs: number;
+  /** Durable spool (folder, size bound); none: lines wait in memory only. */
+  spool?: SpoolOptions;
+  /** Samples of lines InfluxDB refused. */
+  deadLetter?: DeadLetterSink;
+  /** Called with the lines of every drop. */
   onDropped?: (lines: readonly string[], reason: DropReason) => void;
 }
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
-  batchSize: 500,
-  flushIntervalMs: 1000,
+  batchSize: 5000,
+  flushIntervalMs: 200,
   maxBufferLines: 50_000,
-  maxRetries: 5,
-  maxRetryTimeMs: 180_000,
+  maxInFlight: 4,
   minRetryDelayMs: 1000,
+  maxRetryDelayMs: 5_000,
 };
 
-/** Times write requests for `yizhan_influx_write_duration_seconds`; all else passes through. */
-class TimedTransport implements Transport {
-  readonly chunkCombiner;
-  constructor(
-    private readonly inner: Transport,
-    private readonly metrics: Metrics,
-  ) {
-    this.chunkCombiner = inner.chunkCombiner;
-  }
-  send(
-    path: string,
-    body: string,
-    options: SendOptions,
-    callbacks?: Partial<CommunicationObserver<Uint8Array>>,
-  ): void {
-    const end = this.metrics.influxWriteDuration.startTimer();
-    this.inner.send(path, body, options, {
-      ...callbacks,
-      error: (e) => {
-        end({ outcome: 'error' });
-        callbacks?.error?.(e);
-      },
-      complete: () => {
-        end({ outcome: 'ok' });
-        callbacks?.complete?.();
-      },
-    });
-  }
-  request(
-    path: string,
-    body: unknown,
-    options: SendOptions,
-    rs?: Parameters<Transport['request']>[3],
-  ): Promise<unknown> {
-    return this.inner.request(path, body, options, rs);
-  }
-  iterate(path: string, body: unknown, options: SendOptions): AsyncIterableIterator<Uint8Array> {
-    return this.inner.iterate(path, body, options);
-  }
-}
+/** Statuses that mean "something in these lines is wrong": split the batch to find it. */
+const LINE_ERRORS = new Set([400, 413, 422]);
 
 export class InfluxWriter implements PointSink {
-  private readonly api: WriteApi;
   private readonly opts: WriterOptions;
-  /** Batches the client holds for retry (same array objects it passes to the callbacks). */
-  private readonly retrying = new Set<readonly string[]>();
-  private retryLines = 0;
-  private closing = false;
-  /** Points held until start() (the database may not exist yet); bounded by maxBufferLines. */
-  private held: Point[] | undefined = [];
-  /** One drop log line per reason per 10 s; the counter counts every line. */
-  private readonly dropLog = new RateLimiter(10_000);
+  private readonly path: string;
+  private readonly sendOptions: SendOptions;
+  private readonly spool: Spool | undefined;
+  private queue: string[] = [];
+  private inFlight = 0;
+  private inFlightLines = 0;
+  private readonly running = new Set<Promise<void>>();
+  private started = false;
+  private closed = false;
+  private stopped = false;
+  /** InfluxDB failed the last write for a reason a retry may fix. */
+  private down = false;
+  private backoff: number;
+  private pumping: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly logLimit = new RateLimiter(10_000);
 
   constructor(
-    transport: Transport,
+    private readonly transport: Transport,
     org: string,
     bucket: string,
     private readonly metrics: Metrics,
@@ -127,149 +103,318 @@ export class InfluxWriter implements PointSink {
     opts: Partial<WriterOptions> = {},
   ) {
     this.opts = { ...DEFAULT_WRITER_OPTIONS, ...opts };
-    const o = this.opts;
-    // url is unused when a transport is given, but the client requires one.
-    const client = new InfluxDB({ url: 'http://unused', transport: new TimedTransport(transport, metrics) });
-    this.api = client.getWriteApi(org, bucket, 'ms', {
-      batchSize: o.batchSize,
-      flushInterval: o.flushIntervalMs,
-      maxBufferLines: o.maxBufferLines,
-      maxRetries: o.maxRetries,
-      maxRetryTime: o.maxRetryTimeMs,
-      minRetryDelay: o.minRetryDelayMs,
-      maxRetryDelay: 30_000,
-      exponentialBase: 2,
-      gzipThreshold: 64 * 1024,
-      writeSuccess: (lines) => {
-        this.forget(lines);
-        metrics.influxPointsWritten.inc(lines.length);
-      },
-      writeFailed: (error, lines, attempt, expires) => {
-        this.onFailed(error, lines, attempt, expires);
-      },
-      writeRetrySkipped: (entry) => {
-        this.forget(entry.lines);
-        this.drop(entry.lines, 'retry_buffer_full', 'retry buffer over maxBufferLines');
-      },
-    });
-    metrics.influxRetryBufferLines.set(0);
+    this.backoff = this.opts.minRetryDelayMs;
+    this.path = `/api/v2/write?org=${encodeURIComponent(org)}&bucket=${encodeURIComponent(bucket)}&precision=ms`;
+    this.sendOptions = {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      gzipThreshold: 1024 * 1024,
+    };
+    this.spool = this.opts.spool ? new Spool(this.opts.spool) : undefined;
+    if (this.spool && !this.spool.empty)
+      log.info({ dir: this.spool.dir, bytes: this.spool.bytes }, 'influx spool not empty; will replay');
+    this.ticker = setInterval(() => this.kick(true), this.opts.flushIntervalMs);
+    this.ticker.unref();
+    this.gauges();
   }
 
-  /** Begin writing (after the database setup); points held until now are sent. */
+  /** Begin writing (after the database setup): queued lines go out, a non-empty spool is replayed. */
   start(): void {
-    const held = this.held;
-    this.held = undefined;
-    if (held?.length) this.write(held);
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.metrics.influxUp.set(1);
+    this.kick(false);
+    this.pump();
   }
 
   write(points: readonly Point[]): void {
-    if (this.closing) {
-      this.drop(
-        points.map((p) => String(p)),
-        'closed',
-        'writer closed',
-      );
-      return;
-    }
-    if (this.held) {
-      this.held.push(...points);
-      const over = this.held.length - this.opts.maxBufferLines;
-      if (over > 0)
-        this.drop(
-          this.held.splice(0, over).map((p) => String(p)),
-          'not_ready_buffer_full',
-          'InfluxDB not set up yet',
-        );
-      return;
-    }
+    const lines: string[] = [];
     for (const p of points) {
+      let line: string | undefined;
       try {
-        this.api.writePoint(p);
+        line = p.toLineProtocol();
       } catch (e) {
         this.drop([String(p)], 'invalid', (e as Error).message);
+        continue;
       }
+      if (line) lines.push(line);
+      else this.drop([String(p)], 'invalid', 'point has no fields');
     }
+    if (lines.length === 0) return;
+    this.metrics.influxPointsReceived.inc(lines.length);
+    if (this.closed) {
+      this.toSpool(lines, 'closed');
+      return;
+    }
+    for (const l of lines) this.queue.push(l);
+    if (this.down && this.spool) this.toSpool(this.queue.splice(0), 'buffer_full');
+    const over = this.queue.length + this.inFlightLines - this.opts.maxBufferLines;
+    if (over > 0) this.toSpool(this.queue.splice(0, Math.min(over, this.queue.length)), 'buffer_full');
+    if (this.queue.length >= this.opts.batchSize) this.kick(false);
   }
 
   async flush(): Promise<void> {
-    try {
-      await this.api.flush();
-    } catch {
-      /* already counted and logged in writeFailed */
+    while (this.started && !this.down && (this.queue.length > 0 || this.running.size > 0)) {
+      this.kick(true);
+      await Promise.race(this.running);
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    try {
-      await this.api.close();
-    } catch {
-      /* counted in writeFailed; what is left is counted below */
+  /**
+   * Flush (for at most `flushTimeoutMs`), then stop: lines still in memory go to the spool, so a
+   * slow or dead InfluxDB cannot make a shutdown lose them (they are replayed at the next start).
+   */
+  async close(flushTimeoutMs = 5000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ticker);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, flushTimeoutMs)));
+    await Promise.race([this.flush(), timeout]);
+    this.stopped = true;
+    this.toSpool(this.queue.splice(0), 'shutdown');
+    this.wake?.();
+    // Requests already sent: wait for their answer (a failure spools them) within the same time.
+    await Promise.race([Promise.all([...this.running, this.pumping]), timeout]);
+    clearTimeout(timer);
+    this.toSpool(this.queue.splice(0), 'shutdown');
+    this.gauges();
+  }
+
+  /** Lines held in memory now (queued and in flight). */
+  get memoryLines(): number {
+    return this.queue.length + this.inFlightLines;
+  }
+
+  /** Spooled bytes not yet replayed. */
+  get spoolBytes(): number {
+    return this.spool?.bytes ?? 0;
+  }
+
+  /** True while the last write failed for a reason a retry may fix. */
+  get influxDown(): boolean {
+    return this.down;
+  }
+
+  /** Send batches while there is room: full ones, or also a partial one when `partial`. */
+  private kick(partial: boolean): void {
+    this.gauges();
+    while (
+      this.started &&
+      !this.down &&
+      !this.stopped &&
+      this.inFlight < this.opts.maxInFlight &&
+      this.queue.length > 0 &&
+      (partial || this.queue.length >= this.opts.batchSize)
+    ) {
+      const batch = this.queue.splice(0, this.opts.batchSize);
+      this.inFlight++;
+      this.inFlightLines += batch.length;
+      const run = this.deliver(batch)
+        .then((pending) => {
+          if (pending.length === 0) return;
+          if (this.spool) this.toSpool(pending, 'buffer_full');
+          else this.queue.unshift(...pending);
+        })
+        .catch((e: unknown) => this.log.error({ err: String(e) }, 'influx writer bug'))
+        .finally(() => {
+          this.inFlight--;
+          this.inFlightLines -= batch.length;
+          this.running.delete(run);
+          this.kick(false);
+        });
+      this.running.add(run);
     }
-    this.api.dispose();
-    if (this.held?.length)
-      this.drop(
-        this.held.splice(0).map((p) => String(p)),
-        'shutdown',
-        'InfluxDB was never set up',
+  }
+
+  /**
+   * Write lines; split on line errors. Resolves with the lines that could not be delivered because
+   * InfluxDB is down (empty when all were written or refused one by one).
+   */
+  private async deliver(lines: string[]): Promise<string[]> {
+    try {
+      await this.post(lines);
+    } catch (e) {
+      const status = e instanceof HttpError ? e.statusCode : undefined;
+      const lineError = status !== undefined && LINE_ERRORS.has(status);
+      const message = errorText(e);
+      this.metrics.influxWriteErrors.inc({ retriable: String(!lineError) });
+      if (!lineError) {
+        this.markDown(status, message, lines.length);
+        return lines;
+      }
+      if (lines.length === 1) {
+        this.refuse(lines[0] ?? '', message);
+        return [];
+      }
+      const mid = lines.length >> 1;
+      const first = await this.deliver(lines.slice(0, mid));
+      if (first.length) return [...first, ...lines.slice(mid)];
+      return this.deliver(lines.slice(mid));
+    }
+    this.written(lines);
+    return [];
+  }
+
+  private post(lines: string[]): Promise<void> {
+    const end = this.metrics.influxWriteDuration.startTimer();
+    return new Promise((resolve, reject) => {
+      let status: number | undefined;
+      this.transport.send(this.path, lines.join('\n'), this.sendOptions, {
+        responseStarted: (_headers, statusCode) => {
+          status = statusCode;
+        },
+        error: (e) => {
+          end({ outcome: 'error' });
+          reject(e);
+        },
+        complete: () => {
+          end({ outcome: 'ok' });
+          if (status === undefined || (status >= 200 && status < 300)) resolve();
+          else reject(new HttpError(status, `unexpected HTTP ${status} to a write`));
+        },
+      });
+    });
+  }
+
+  private written(lines: string[]): void {
+    this.metrics.influxPointsWritten.inc(lines.length);
+    const now = Date.now();
+    const h = this.metrics.influxPointAge;
+    for (const l of lines) {
+      const ts = Number(l.slice(l.lastIndexOf(' ') + 1));
+      if (Number.isFinite(ts)) h.observe(Math.max(0, now - ts) / 1000);
+    }
+    if (this.down) {
+      this.down = false;
+      this.backoff = this.opts.minRetryDelayMs;
+      this.metrics.influxUp.set(1);
+      this.log.info({ spoolBytes: this.spoolBytes }, 'influx writes succeed again');
+      this.kick(false);
+    }
+  }
+
+  private markDown(status: number | undefined, message: string, lines: number): void {
+    if (!this.down) {
+      this.down = true;
+      this.metrics.influxUp.set(0);
+      this.log.warn(
+        { status, lines, err: message.slice(0, 300), spool: this.spool ? this.spool.dir : 'none' },
+        this.spool
+          ? 'influx write failed; spooling to disk until InfluxDB takes writes again'
+          : 'influx write failed; holding lines in memory (no spool) until InfluxDB takes writes again',
       );
-    for (const lines of [...this.retrying]) {
-      this.forget(lines);
-      this.drop(lines, 'shutdown', 'unsent at shutdown');
+      if (this.spool) this.toSpool(this.queue.splice(0), 'buffer_full');
+    }
+    this.pump();
+  }
+
+  /** One line InfluxDB refused for its content: dead-letter sample, counted drop. */
+  private refuse(line: string, message: string): void {
+    this.opts.deadLetter?.add({
+      source: 'influx',
+      reason: 'influx_refused',
+      topic: line.slice(0, line.search(/[ ,]/)),
+      detail: message,
+      payload: line,
+    });
+    this.drop([line], 'rejected', message);
+  }
+
+  /** Replay the spool (and, while down without a spool, probe with queued lines), with backoff. */
+  private pump(): void {
+    if (this.pumping || this.stopped || !this.started) return;
+    this.pumping = this.pumpLoop().finally(() => {
+      this.pumping = undefined;
+      this.gauges();
+    });
+  }
+
+  private async pumpLoop(): Promise<void> {
+    while (!this.stopped) {
+      if (this.down) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, this.backoff);
+          this.wake = done;
+          function done(): void {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+        this.wake = undefined;
+        if (this.stopped) return;
+      }
+      // Replay up to maxInFlight batches at once (faster than the input, or the backlog never ends);
+      // the replay position moves only when all of them are written.
+      const batch = this.spool?.read(this.opts.batchSize * (this.down ? 1 : this.opts.maxInFlight));
+      let failed: boolean;
+      if (batch) {
+        const chunks: string[][] = [];
+        for (let i = 0; i < batch.lines.length; i += this.opts.batchSize)
+          chunks.push(batch.lines.slice(i, i + this.opts.batchSize));
+        const pending = await Promise.all(chunks.map((c) => this.deliver(c)));
+        failed = pending.some((p) => p.length > 0);
+        if (!failed && this.spool) {
+          this.spool.commit(batch);
+          this.metrics.influxPointsReplayed.inc(batch.lines.length);
+        }
+      } else if (this.down && this.queue.length > 0) {
+        const lines = this.queue.splice(0, this.opts.batchSize);
+        const pending = await this.deliver(lines);
+        failed = pending.length > 0;
+        if (failed) this.queue.unshift(...pending);
+      } else if (this.down) {
+        // Nothing to probe with: the next live batch tells.
+        this.down = false;
+        this.metrics.influxUp.set(1);
+        return;
+      } else {
+        return;
+      }
+      if (failed) this.backoff = Math.min(this.opts.maxRetryDelayMs, this.backoff * 2);
+      this.gauges();
     }
   }
 
-  /** Lines in the retry buffer now. */
-  get pendingRetryLines(): number {
-    return this.retryLines;
-  }
-
-  private onFailed(error: Error, lines: string[], attempt: number, expires: number): void {
-    this.forget(lines);
-    const status = error instanceof HttpError ? error.statusCode : undefined;
-    const retriableError = status === undefined || status >= 429;
-    const expired = expires <= Date.now() || error.message === 'Max retry time exceeded.';
-    const willRetry = !this.closing && !expired && retriableError && attempt <= this.opts.maxRetries;
-    this.metrics.influxWriteErrors.inc({ retriable: String(retriableError) });
-    const ctx = { attempt, lines: lines.length, status, err: error.message.slice(0, 300) };
-    if (willRetry) {
-      this.retrying.add(lines);
-      this.retryLines += lines.length;
-      this.metrics.influxRetryBufferLines.set(this.retryLines);
-      this.log.warn(ctx, 'influx write failed; the batch will be retried');
+  /** Lines that cannot stay in memory: to the spool, or dropped with `reasonWithout`. */
+  private toSpool(lines: string[], reasonWithout: DropReason): void {
+    if (lines.length === 0) return;
+    if (!this.spool) {
+      if (reasonWithout === 'buffer_full' && this.down && !this.closed) {
+        // Without a spool the newest wait in memory; the oldest beyond the bound are dropped.
+        this.queue.unshift(...lines);
+        const over = this.queue.length - this.opts.maxBufferLines;
+        if (over > 0) this.drop(this.queue.splice(0, over), 'buffer_full', 'no spool and InfluxDB down');
+        return;
+      }
+      this.drop(lines, reasonWithout, 'no spool configured');
       return;
     }
-    const reason: DropReason = expired
-      ? 'expired'
-      : !retriableError
-        ? 'rejected'
-        : this.closing
-          ? 'shutdown'
-          : 'retries_exhausted';
-    this.drop(lines, reason, error.message);
+    let taken = 0;
+    try {
+      taken = this.spool.append(lines);
+    } catch (e) {
+      this.drop(lines, 'spool_error', (e as Error).message);
+      return;
+    }
+    if (taken > 0) this.metrics.influxPointsSpooled.inc(taken);
+    if (taken < lines.length) this.drop(lines.slice(taken), 'spool_full', 'spool at its size bound');
+    this.gauges();
+    this.pump();
   }
 
-  private forget(lines: readonly string[]): void {
-    if (this.retrying.delete(lines)) {
-      this.retryLines -= lines.length;
-      this.metrics.influxRetryBufferLines.set(this.retryLines);
-    }
+  private gauges(): void {
+    this.metrics.influxQueueLines.set(this.memoryLines);
+    this.metrics.influxSpoolBytes.set(this.spoolBytes);
   }
 
   private drop(lines: readonly string[], reason: DropReason, why: string): void {
     if (lines.length === 0) return;
     this.metrics.influxPointsDropped.inc({ reason }, lines.length);
-    const suppressed = this.dropLog.allow(reason);
+    const suppressed = this.logLimit.allow(reason);
     if (suppressed !== undefined)
       this.log.error(
-        {
-          reason,
-          lines: lines.length,
-          why: why.slice(0, 300),
-          first: lines[0]?.slice(0, 200),
-          suppressedLogs: suppressed,
-        },
+        { reason, lines: lines.length, why: why.slice(0, 300), first: lines[0]?.slice(0, 200), suppressed },
         'influx points dropped',
       );
     try {
@@ -278,4 +423,9 @@ export class InfluxWriter implements PointSink {
       this.log.error({ err: (e as Error).message }, 'influx onDropped hook threw');
     }
   }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof HttpError) return `HTTP ${e.statusCode}: ${(e.body ?? e.message).slice(0, 500)}`;
+  return e instanceof Error ? e.message : String(e);
 }

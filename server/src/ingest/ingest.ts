@@ -34,6 +34,7 @@ import type { StationEntry, StationRegistry } from '../registry.js';
 import type { StateStore } from '../state/store.js';
 import type { Observation } from '../state/observation.js';
 import type { PointSink } from '../influx/writer.js';
+import type { DeadLetterSink } from './deadletter.js';
 import { faultPoint, healthPoint, readingPoint, statusPoint } from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
 
@@ -93,12 +94,16 @@ export interface IngestDeps {
   listener: ObservationListener;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  /** Samples of refused messages (topic, reason, payload); none: counters and logs only. */
+  deadLetter?: DeadLetterSink;
 }
 
 export class Ingestor {
   private readonly opts: IngestOptions;
   private readonly seen: BoundedSeenSet;
   private readonly logLimit: RateLimiter;
+  /** The message being handled, for dead-letter samples. */
+  private payload: Buffer | undefined;
 
   constructor(
     private readonly deps: IngestDeps,
@@ -111,10 +116,13 @@ export class Ingestor {
 
   /** Handle one message. Never throws. */
   handle(topic: string, payload: Buffer): void {
+    this.payload = payload;
     try {
       this.handleUnsafe(topic, payload);
     } catch (e) {
       this.reject(topic, undefined, 'internal', (e as Error).stack ?? String(e));
+    } finally {
+      this.payload = undefined;
     }
   }
 
@@ -279,6 +287,7 @@ export class Ingestor {
 
   private reject(topic: string, stationId: string | undefined, reason: RejectReason, detail: string): void {
     this.deps.metrics.ingestRejected.inc({ reason });
+    this.deps.deadLetter?.add({ source: 'mqtt', reason, topic, detail, payload: this.payload });
     const suppressed = this.logLimit.allow(`${stationId ?? topic.slice(0, 100)}|${reason}`);
     if (suppressed === undefined) return;
     this.deps.log.warn(

@@ -10,7 +10,10 @@ import { createTransport, bucketFor } from '../influx/transport.js';
 import { InfluxWriter } from '../influx/writer.js';
 import { InfluxQLClient } from '../influx/query.js';
 import { setupWithRetry, type SetupOutcome } from '../influx/setup.js';
+import { DEFAULT_ROLLUP_RETENTION_MS, DEFAULT_ROLLUP_RP } from '../influx/rollups.js';
 import { DEFAULT_RETENTION_MS } from '../options.js';
+import { DeadLetterLog, type DeadLetterSink } from '../ingest/deadletter.js';
+import { join } from 'node:path';
 
 export interface InfluxService {
   writer: InfluxWriter;
@@ -18,6 +21,8 @@ export interface InfluxService {
   /** True once the database and retention policy exist (or setup was skipped on 2.x/3.x). */
   setupDone: boolean;
   setupOutcome: SetupOutcome | undefined;
+  /** Samples of refused MQTT payloads and InfluxDB lines (`<dataDir>/dead-letter.ndjson`). */
+  deadLetter: DeadLetterSink | undefined;
 }
 
 declare module 'fastify' {
@@ -37,16 +42,26 @@ export default fp(
       warn: (message: string) => log.debug({ lib: message }, 'influxdb-client'),
     });
     const transport = createTransport(conn);
-    const writer = new InfluxWriter(
-      transport,
-      conn.org ?? '',
-      bucketFor(conn),
-      app.metrics,
-      log,
-      conn.writer,
-    );
+    const m = app.metrics;
+    const deadLetter = opts.dataDir
+      ? new DeadLetterLog({
+          file: join(opts.dataDir, 'dead-letter.ndjson'),
+          onWritten: (source) => m.deadLetterWritten.inc({ source }),
+          onSkipped: (why, err) => {
+            m.deadLetterSkipped.inc({ why });
+            if (err) log.error({ err: err.message }, 'dead-letter log not writable');
+          },
+        })
+      : undefined;
+    const writer = new InfluxWriter(transport, conn.org ?? '', bucketFor(conn), m, log, {
+      ...(opts.dataDir
+        ? { spool: { dir: join(opts.dataDir, 'influx-spool'), maxBytes: conn.spoolMaxBytes } }
+        : {}),
+      deadLetter,
+      ...conn.writer,
+    });
     const ql = new InfluxQLClient(transport, { db: conn.db });
-    const service: InfluxService = { writer, ql, setupDone: false, setupOutcome: undefined };
+    const service: InfluxService = { writer, ql, setupDone: false, setupOutcome: undefined, deadLetter };
     app.decorate('influx', service);
     app.metrics.influxSetupDone.set(0);
 
@@ -55,7 +70,19 @@ export default fp(
     app.addHook('onReady', (hookDone) => {
       setupRun = setupWithRetry(
         ql,
-        { api: conn.api, db: conn.db, rp: conn.rp, retentionMs: conn.retentionMs ?? DEFAULT_RETENTION_MS },
+        {
+          api: conn.api,
+          db: conn.db,
+          rp: conn.rp,
+          retentionMs: conn.retentionMs ?? DEFAULT_RETENTION_MS,
+          rollup:
+            conn.rollups?.enabled === false
+              ? undefined
+              : {
+                  rp: conn.rollups?.rp ?? DEFAULT_ROLLUP_RP,
+                  retentionMs: conn.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
+                },
+        },
         log,
         abort.signal,
         conn.setupBackoff,
@@ -76,7 +103,10 @@ export default fp(
       abort.abort(new Error('shutting down'));
       await setupRun;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([writer.close(), new Promise<void>((r) => (timer = setTimeout(r, app.graceMs)))]);
+      await Promise.race([
+        writer.close(Math.floor(app.graceMs / 2)),
+        new Promise<void>((r) => (timer = setTimeout(r, app.graceMs))),
+      ]);
       clearTimeout(timer);
     });
     done();

@@ -27,6 +27,7 @@ export default fp(
         listener: app.alerts,
         metrics: app.metrics,
         log,
+        deadLetter: app.influx.deadLetter,
       },
       { maxAgeMs: opts.influx.retentionMs ?? DEFAULT_RETENTION_MS, ...opts.ingest },
     );

@@ -1,0 +1,260 @@
+/**
+ * bench:edge — the cost of one edge agent on its board: one station with 20 sensors, its simulated
+ * controller in a separate process on a socat PTY, READINGS at 1 Hz and at 10 Hz, published to a
+ * local mosquitto. Only the agent process is measured (from /proc: RSS, user+system CPU):
+ * RSS (MB), CPU % of one core, CPU ms per 1 000 frames. In the same run, the peer: a naive
+ * serial → MQTT forwarder (bench/edge-peer.ts: decode and publish, no spool, checks or health).
+ * Target (Pi Zero 2 class): < 60 MB RSS and < 2 % of a core at 1 Hz.
+ * Prints a table, writes bench/results/edge.json.
+ *
+ *   npm run bench:edge -- [--window 30] [--warm 8] [--flags "--max-semi-space-size=1 --lite-mode"]
+ *
+ * Both run as deployed (docs/deploy-edge.md): bundled to one ESM file with esbuild (dependencies
+ * stay in node_modules), started with plain `node`; the agent with its disk spool (fsync every
+ * second) and health every 30 s. (Under the tsx loader the same agent takes ~120 MB RSS: the loader
+ * keeps the TypeScript transform in memory.)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { startPtyPair } from '../scripts/lib/socat.js';
+import { freePort, waitForPort } from '../scripts/lib/ports.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (n: string, d: string): string => {
+  const i = argv.indexOf(`--${n}`);
+  return i >= 0 ? (argv[i + 1] ?? d) : d;
+};
+const WINDOW_S = Number(opt('window', '30'));
+const WARM_S = Number(opt('warm', '8'));
+const CLK_TCK = 100;
+const ID = 'st-901';
+
+interface Figures {
+  rssMb: number;
+  cpuPctOfCore: number;
+  cpuMsPer1000Frames: number;
+  frames: number;
+}
+
+const say = (s: string): void =>
+  void process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+const BUILD = join(ROOT, 'dist', 'bench-edge');
+/** Bundle a TypeScript entry to dist/bench-edge/<name>.mjs (dependencies external). */
+function bundle(entry: string, name: string): string {
+  const out = join(BUILD, `${name}.mjs`);
+  const r = spawnSync(
+    join(ROOT, 'node_modules/.bin/esbuild'),
+    [
+      entry,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--target=node20',
+      `--outfile=${out}`,
+      '--log-level=warning',
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error(`esbuild failed for ${entry}`);
+  return out;
+}
+/** Node flags of the deployed unit (edge/deploy/yizhan-edge.service): a small young generation, no optimizing compiler. */
+const TUNED_FLAGS = opt('flags', '--max-semi-space-size=1 --lite-mode').split(' ').filter(Boolean);
+function node(args: string[], flags: string[] = []): ChildProcess {
+  const [entry, ...rest] = args;
+  const js = entry?.endsWith('.mjs') ? [...flags, entry, ...rest] : [...flags, '--import', 'tsx', ...args];
+  return spawn(process.execPath, js, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await Promise.race([gone, sleep(5000)]);
+  if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+/** A station like the samples with 20 sensors: door, occupancy, ambient, 7 sockets + 7 powers, 3 water. */
+function writeStation(dir: string): void {
+  const base = loadStationsOrThrow(DEFAULT_STATIONS_DIR).find((s) => s.id === 'st-001');
+  if (!base) throw new Error('st-001 missing from the sample stations');
+  const keep = (ch: number) => ch < 10 || (ch >= 10 && ch < 17) || (ch >= 40 && ch < 47) || ch >= 80;
+  const station = { ...base, id: ID, sockets: 7, sensors: base.sensors.filter((s) => keep(s.channel)) };
+  if (station.sensors.length !== 20)
+    throw new Error(`bench station has ${station.sensors.length} sensors, not 20`);
+  writeFileSync(join(dir, `${ID}.yaml`), stringify(station));
+}
+
+async function measure(
+  label: string,
+  hz: number,
+  work: string,
+  mqttUrl: string,
+  peer: boolean,
+  flags: string[] = [],
+): Promise<Figures> {
+  const pty = await startPtyPair(work, `${label}-${hz}`);
+  const stations = join(work, 'stations');
+  const sim = node(['bench/edge-sim.ts', stations, ID, pty.devicePath, String(hz)]);
+  let framesOut = 0;
+  createInterface({ input: sim.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+    try {
+      framesOut = (JSON.parse(l) as { framesOut: number }).framesOut;
+    } catch {
+      // not a stats line
+    }
+  });
+  const state = join(work, `state-${label}-${hz}`);
+  const agent = peer
+    ? node([join(BUILD, 'peer.mjs'), pty.agentPath, mqttUrl], flags)
+    : node(
+        [
+          join(BUILD, 'agent.mjs'),
+          '--station',
+          ID,
+          '--mqtt',
+          mqttUrl,
+          '--password-file',
+          join(work, 'secret'),
+          '--stations-dir',
+          stations,
+          '--serial-path',
+          pty.agentPath,
+          '--state-dir',
+          state,
+          '--health-interval',
+          '30s',
+        ],
+        flags,
+      );
+  const pid = agent.pid;
+  if (pid === undefined) throw new Error(`${label} did not start`);
+  await sleep(WARM_S * 1000);
+  const f0 = framesOut;
+  const c0 = cpuMs(pid);
+  const t0 = Date.now();
+  let rssMax = 0;
+  while (Date.now() - t0 < WINDOW_S * 1000) {
+    rssMax = Math.max(rssMax, rssMb(pid));
+    await sleep(1000);
+  }
+  const c1 = cpuMs(pid);
+  const ms = Date.now() - t0;
+  const frames = framesOut - f0;
+  await stop(agent);
+  await stop(sim);
+  await pty.stop();
+  rmSync(state, { recursive: true, force: true });
+  const used = c1 - c0;
+  return {
+    rssMb: Math.round(rssMax * 10) / 10,
+    cpuPctOfCore: Math.round((used / ms) * 1000) / 10,
+    cpuMsPer1000Frames: frames > 0 ? Math.round((used / frames) * 1000) : 0,
+    frames,
+  };
+}
+
+async function main(): Promise<void> {
+  say('bundling the agent and the peer with esbuild');
+  bundle('edge/src/main.ts', 'agent');
+  bundle('bench/edge-peer.ts', 'peer');
+  const work = mkdtempSync(join(tmpdir(), 'yz-bench-edge-'));
+  mkdirSync(join(work, 'stations'));
+  writeStation(join(work, 'stations'));
+  writeFileSync(join(work, 'secret'), 'bench\n');
+  const port = await freePort();
+  writeFileSync(
+    join(work, 'mosquitto.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+  );
+  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
+  await waitForPort(port);
+  const url = `mqtt://127.0.0.1:${port}`;
+  const results: Record<string, Record<string, Figures>> = {
+    agent: {},
+    'agent (node defaults)': {},
+    peer: {},
+  };
+  try {
+    for (const hz of [1, 10]) {
+      say(`agent at ${hz} Hz (${TUNED_FLAGS.join(' ')}): warm ${WARM_S} s, window ${WINDOW_S} s`);
+      results.agent![`hz${hz}`] = await measure('agent', hz, work, url, false, TUNED_FLAGS);
+      say(`agent at ${hz} Hz, node defaults`);
+      results['agent (node defaults)']![`hz${hz}`] = await measure('agent-default', hz, work, url, false);
+      say(`peer (naive forwarder) at ${hz} Hz, same flags as the agent`);
+      results.peer![`hz${hz}`] = await measure('peer', hz, work, url, true, TUNED_FLAGS);
+    }
+  } finally {
+    broker.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+  const rows = [['process', 'rate', 'RSS MB', 'CPU % of a core', 'CPU ms / 1000 frames', 'frames']];
+  for (const [who, r] of Object.entries(results))
+    for (const [hz, f] of Object.entries(r))
+      rows.push([
+        who,
+        hz,
+        String(f.rssMb),
+        String(f.cpuPctOfCore),
+        String(f.cpuMsPer1000Frames),
+        String(f.frames),
+      ]);
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i] ?? 0)).join('  '));
+  const a = results.agent!;
+  const out = {
+    hz1: strip(a.hz1),
+    hz10: strip(a.hz10),
+    nodeFlags: TUNED_FLAGS,
+    nodeDefaults: {
+      hz1: strip(results['agent (node defaults)']!.hz1),
+      hz10: strip(results['agent (node defaults)']!.hz10),
+    },
+    peer: { hz1: strip(results.peer!.hz1), hz10: strip(results.peer!.hz10) },
+    target: { rssMb: 60, cpuPctOfCoreAt1Hz: 2 },
+    meetsTarget: (a.hz1?.rssMb ?? Infinity) < 60 && (a.hz1?.cpuPctOfCore ?? Infinity) < 2,
+    windowS: WINDOW_S,
+    sensors: 20,
+    machine: { cpus: (await import('node:os')).cpus()[0]?.model ?? '?', node: process.version },
+    date: new Date().toISOString(),
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/edge.json'), `${JSON.stringify(out, null, 2)}\n`);
+  say('wrote bench/results/edge.json');
+}
+
+function strip(f: Figures | undefined): Omit<Figures, 'frames'> & { frames: number } {
+  if (!f) throw new Error('missing measurement');
+  return {
+    rssMb: f.rssMb,
+    cpuPctOfCore: f.cpuPctOfCore,
+    cpuMsPer1000Frames: f.cpuMsPer1000Frames,
+    frames: f.frames,
+  };
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+/**
+ * The on-disk record format of the DiskSpool (spool.ts): one JSON array per line,
+ * `[sid, topic, leaf, retain(0|1), enqueuedAt, payload]`, in segment files named by their first
+ * sid (16 digits). A line that does not parse (a write torn by a power cut) is reported, not thrown.
+ */
+import { TopicLeaf, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
+import type { OutboxMessage } from './outbox.js';
+
+/** A spooled message with its sid. */
+export type Rec = OutboxMessage & { id: number };
+
+const LEAVES = new Set<string>(Object.values(TopicLeaf));
+/** Segment file names: the first sid, 16 digits. */
+export const SEG_RE = /^(\d{16})\.seg$/;
+
+/** The record line of one message. */
+export function formatRecord(id: number, m: OutboxMessage): string {
+  return `${JSON.stringify([id, m.topic, m.leaf, m.retain ? 1 : 0, m.enqueuedAt, m.payload.toString('utf8')])}\n`;
+}
+
+/** The records of a segment's text; `onBad(lineNumber)` for each line that cannot be read. */
+export function parseSegment(text: string, onBad: (line: number) => void): Rec[] {
+  const out: Rec[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    const r = parseRecord(line);
+    if (r) out.push(r);
+    else onBad(i + 1);
+  }
+  return out;
+}
+
+export function parseRecord(line: string): Rec | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 6) return undefined;
+  const [id, topic, leaf, retain, enqueuedAt, payload] = v as unknown[];
+  if (
+    typeof id !== 'number' ||
+    typeof topic !== 'string' ||
+    typeof leaf !== 'string' ||
+    !LEAVES.has(leaf) ||
+    typeof enqueuedAt !== 'number' ||
+    typeof payload !== 'string'
+  )
+    return undefined;
+  return {
+    id,
+    topic,
+    leaf: leaf as TopicLeafValue,
+    retain: retain === 1,
+    enqueuedAt,
+    payload: Buffer.from(payload, 'utf8'),
+  };
+}

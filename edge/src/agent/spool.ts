@@ -1,0 +1,398 @@
+/**
+ * DiskSpool: the durable {@link Outbox}. Every station message is appended to an on-disk segment log
+ * before anything else happens to it, and stays there until the broker has acknowledged it (PUBACK).
+ *
+ * ```
+ * <dir>/0000000000000000.seg   records sid 0..n      (oldest; deleted when all acked, or dropped at the bound)
+ * <dir>/0000000000004211.seg   records sid 4211..    (the tail, appended to)
+ * <dir>/acked                  "4209": every sid <= this is acknowledged (or dropped)
+ * ```
+ * A record is one line of JSON: `[sid, topic, leaf, retain(0|1), enqueuedAt, payload]`. The payload is
+ * the message exactly as built (with its original bootId, seq and ts), so a replay after a restart is
+ * byte-identical to the first attempt and the server recognises it by (station, bootId, seq).
+ *
+ * Why a segment log and not SQLite: append-only lines need no native module (nothing to build on an
+ * armv7/arm64 board, no ABI to match after a Node upgrade), one write() per message, deletion by
+ * unlink of whole segments, and a torn tail line after a power cut is detected by JSON.parse and
+ * skipped (counted in `corrupt`).
+ *
+ * Durability: each record is written with one synchronous write() before push() returns, so a
+ * SIGKILL of the agent loses nothing it has read from the serial line (the page cache survives the
+ * process). Against power loss, `fsync` decides: `always` (fsync per record), `interval` (default:
+ * every {@link DEFAULT_SPOOL_FSYNC_INTERVAL_MS}), or `never`. The `acked` cursor is rewritten
+ * (tmp + rename) at most every `ackFlushMs`; after a crash up to that much acknowledged data is sent
+ * again, which the server drops as duplicates.
+ *
+ * Bounded: when the segments exceed `maxBytes`, the oldest segment is deleted; the records in it that
+ * were not yet handed out are counted in `dropped` (health: spool.dropped) and logged.
+ */
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Outbox, OutboxMessage } from './outbox.js';
+import { formatRecord, parseSegment, SEG_RE, type Rec } from './spool-format.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface SpoolOptions {
+  /** Folder of the spool (created if missing). One folder per station. */
+  dir: string;
+  /** Most bytes on disk. Default {@link DEFAULT_SPOOL_MAX_BYTES}. */
+  maxBytes?: number;
+  /** Size at which a new segment is started. Default maxBytes / 8, at most 4 MiB. */
+  segmentBytes?: number;
+  /** Default `interval`. */
+  fsync?: FsyncPolicy;
+  /** fsync period with `interval`, ms. Default {@link DEFAULT_SPOOL_FSYNC_INTERVAL_MS}. */
+  fsyncIntervalMs?: number;
+  /** How often the acked cursor is saved, ms. Default {@link DEFAULT_SPOOL_ACK_FLUSH_MS}. */
+  ackFlushMs?: number;
+  logger?: Logger;
+}
+
+/** 64 MiB on disk: at 1 msg/s of ~1 KB per station, about 18 hours of outage. */
+export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+/** 1 000 ms between fsyncs of the tail segment. */
+export const DEFAULT_SPOOL_FSYNC_INTERVAL_MS = 1000;
+/** 500 ms between saves of the acked cursor. */
+export const DEFAULT_SPOOL_ACK_FLUSH_MS = 500;
+
+/** The spool folder cannot be used (permissions, not a folder); retrying will not help. */
+export class SpoolError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpoolError';
+  }
+}
+
+interface Segment {
+  first: number;
+  /** Last sid written; first - 1 while empty. */
+  last: number;
+  bytes: number;
+  path: string;
+}
+
+export class DiskSpool implements Outbox {
+  readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly fsync: FsyncPolicy;
+  private readonly segs: Segment[] = [];
+  private fd: number | undefined;
+  private nextSid = 0;
+  /** Next sid to hand out from disk. */
+  private readSid = 0;
+  /** Parsed records of the segment being read, and where we are in it. */
+  private buf: { seg: Segment; recs: Rec[]; idx: number } | undefined;
+  /** Handed out, not delivered, given back: served first. */
+  private retry: Rec[] = [];
+  /** Every sid <= frontier is acknowledged or dropped. */
+  private frontier = -1;
+  private readonly ackedAhead = new Set<number>();
+  private savedFrontier = -1;
+  private droppedCount = 0;
+  private corruptCount = 0;
+  private dirty = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(private readonly o: SpoolOptions) {
+    this.maxBytes = o.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
+    if (!(Number.isInteger(this.maxBytes) && this.maxBytes >= 4096))
+      throw new SpoolError(`spool maxBytes must be an integer >= 4096, got ${this.maxBytes}`);
+    this.segmentBytes = Math.max(
+      1024,
+      o.segmentBytes ?? Math.min(4 * 1024 * 1024, Math.floor(this.maxBytes / 8)),
+    );
+    this.fsync = o.fsync ?? 'interval';
+    try {
+      mkdirSync(o.dir, { recursive: true });
+      this.recover();
+      this.openTail();
+    } catch (e) {
+      if (e instanceof SpoolError) throw e;
+      throw new SpoolError(`cannot use the spool folder ${o.dir}: ${(e as Error).message}`);
+    }
+    if (this.fsync === 'interval') {
+      const t = setInterval(() => this.sync(), o.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS);
+      this.timers.push(t);
+    }
+    this.timers.push(setInterval(() => this.saveCursor(), o.ackFlushMs ?? DEFAULT_SPOOL_ACK_FLUSH_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  get depth(): number {
+    return Math.max(0, this.nextSid - this.readSid) + this.retry.length;
+  }
+  get dropped(): number {
+    return this.droppedCount;
+  }
+  /** Lines that could not be read back (torn by a power cut); skipped. */
+  get corrupt(): number {
+    return this.corruptCount;
+  }
+  /** Bytes of all segments. */
+  get bytes(): number {
+    return this.segs.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  push(m: OutboxMessage): void {
+    if (this.closed) throw new SpoolError('spool is closed');
+    const id = this.nextSid;
+    const line = formatRecord(id, m);
+    const len = Buffer.byteLength(line);
+    let tail = this.tail();
+    if (tail.bytes > 0 && tail.bytes + len > this.segmentBytes) {
+      this.openTail();
+      tail = this.tail();
+    }
+    if (this.fd === undefined) throw new SpoolError('spool tail is not open');
+    writeSync(this.fd, line);
+    if (this.fsync === 'always') fsyncSync(this.fd);
+    else this.dirty = true;
+    tail.bytes += len;
+    tail.last = id;
+    this.nextSid++;
+    const rec: Rec = { ...m, id };
+    if (this.buf?.seg === tail) this.buf.recs.push(rec);
+    this.enforceBound();
+  }
+
+  shift(): OutboxMessage | undefined {
+    const r = this.retry.shift();
+    if (r) return r;
+    const rec = this.head();
+    const b = this.buf;
+    if (!rec || !b) return undefined;
+    b.idx++;
+    if (b.idx > 1024) {
+      b.recs.splice(0, b.idx);
+      b.idx = 0;
+    }
+    this.readSid = rec.id + 1;
+    return rec;
+  }
+
+  /** The next record on disk, without taking it (buf.idx points at it). */
+  private head(): Rec | undefined {
+    while (this.readSid < this.nextSid) {
+      if (!this.buf || this.readSid > this.buf.seg.last || this.readSid < this.buf.seg.first) {
+        const seg = this.segs.find((s) => s.last >= this.readSid && s.last >= s.first);
+        if (!seg) {
+          this.skipTo(this.nextSid);
+          break;
+        }
+        if (seg.first > this.readSid) this.skipTo(seg.first);
+        this.buf = { seg, recs: this.load(seg), idx: 0 };
+      }
+      const b = this.buf;
+      while (b.idx < b.recs.length && (b.recs[b.idx]?.id ?? Infinity) < this.readSid) b.idx++;
+      const rec = b.recs[b.idx];
+      if (rec) {
+        if (rec.id > this.readSid) this.skipTo(rec.id);
+        return rec;
+      }
+      // The rest of this segment could not be read back.
+      this.skipTo(b.seg.last + 1);
+    }
+    return undefined;
+  }
+
+  requeue(ms: readonly OutboxMessage[]): void {
+    const recs = ms.filter((m): m is Rec => typeof m.id === 'number' && m.id > this.frontier);
+    this.retry = [...recs, ...this.retry].sort((a, b) => a.id - b.id);
+  }
+
+  ack(m: OutboxMessage): void {
+    const id = m.id;
+    if (id === undefined || id <= this.frontier) return;
+    this.ackedAhead.add(id);
+    this.advance();
+  }
+
+  oldestEnqueuedAt(): number | undefined {
+    return (this.retry[0] ?? this.head())?.enqueuedAt;
+  }
+
+  /** Save the cursor, fsync and close the tail. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.saveCursor();
+    if (this.fd !== undefined) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private tail(): Segment {
+    const t = this.segs[this.segs.length - 1];
+    if (!t) throw new SpoolError('spool has no segment');
+    return t;
+  }
+
+  private advance(): void {
+    while (this.ackedAhead.delete(this.frontier + 1)) this.frontier++;
+    while (this.segs.length > 1 && (this.segs[0]?.last ?? Infinity) <= this.frontier) {
+      const s = this.segs.shift();
+      if (s) this.unlink(s);
+    }
+  }
+
+  /** Sids in [readSid, to) that cannot be read: nothing to deliver, count them as done. */
+  private skipTo(to: number): void {
+    for (let s = this.readSid; s < to; s++) if (s > this.frontier) this.ackedAhead.add(s);
+    this.readSid = Math.max(this.readSid, to);
+    this.advance();
+  }
+
+  private enforceBound(): void {
+    let total = this.bytes;
+    while (total > this.maxBytes && this.segs.length > 1) {
+      const s = this.segs.shift();
+      if (!s) break;
+      total -= s.bytes;
+      const unsent = Math.max(0, s.last - Math.max(this.readSid, s.first) + 1);
+      const retried = this.retry.filter((r) => r.id <= s.last).length;
+      this.retry = this.retry.filter((r) => r.id > s.last);
+      const lost = unsent + retried;
+      this.droppedCount += lost;
+      if (this.readSid <= s.last) this.readSid = s.last + 1;
+      if (this.buf?.seg === s) this.buf = undefined;
+      if (this.frontier < s.last) this.frontier = s.last;
+      for (const id of this.ackedAhead) if (id <= this.frontier) this.ackedAhead.delete(id);
+      this.advance();
+      this.unlink(s);
+      this.o.logger?.warn(
+        {
+          dropped: lost,
+          droppedTotal: this.droppedCount,
+          maxBytes: this.maxBytes,
+          firstSid: s.first,
+          lastSid: s.last,
+        },
+        'spool full: oldest segment dropped',
+      );
+    }
+  }
+
+  private unlink(s: Segment): void {
+    try {
+      unlinkSync(s.path);
+    } catch (e) {
+      this.o.logger?.warn({ err: (e as Error).message, path: s.path }, 'cannot delete a spool segment');
+    }
+  }
+
+  private openTail(): void {
+    if (this.fd !== undefined) {
+      if (this.fsync !== 'never') fsyncSync(this.fd);
+      closeSync(this.fd);
+    }
+    const path = join(this.o.dir, `${String(this.nextSid).padStart(16, '0')}.seg`);
+    this.fd = openSync(path, 'a');
+    this.segs.push({ first: this.nextSid, last: this.nextSid - 1, bytes: 0, path });
+    this.dirty = false;
+  }
+
+  private sync(): void {
+    if (!this.dirty || this.fd === undefined) return;
+    this.dirty = false;
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.o.logger?.warn({ err: (e as Error).message }, 'spool fsync failed');
+    }
+  }
+
+  private saveCursor(): void {
+    if (this.frontier === this.savedFrontier) return;
+    const file = join(this.o.dir, 'acked');
+    try {
+      writeFileSync(`${file}.tmp`, String(this.frontier));
+      renameSync(`${file}.tmp`, file);
+      this.savedFrontier = this.frontier;
+    } catch (e) {
+      this.o.logger?.warn({ err: (e as Error).message, file }, 'cannot save the spool cursor; will retry');
+    }
+  }
+
+  /** Read back the segments left by an earlier run and the acked cursor. */
+  private recover(): void {
+    const dir = this.o.dir;
+    let acked = -1;
+    try {
+      const text = readFileSync(join(dir, 'acked'), 'utf8').trim();
+      if (/^-?\d+$/.test(text)) acked = Number(text);
+      else
+        this.o.logger?.warn(
+          { dir, text: text.slice(0, 40) },
+          'spool cursor unreadable; replaying everything',
+        );
+    } catch {
+      // no cursor yet
+    }
+    const names = readdirSync(dir)
+      .filter((n) => SEG_RE.test(n))
+      .sort();
+    for (const name of names) {
+      const path = join(dir, name);
+      const first = Number(SEG_RE.exec(name)?.[1]);
+      const bytes = statSync(path).size;
+      const recs = bytes === 0 ? [] : this.parse(readFileSync(path, 'utf8'), path, true);
+      const last = recs.length ? (recs[recs.length - 1]?.id ?? first - 1) : first - 1;
+      if (recs.length === 0 || last <= acked) {
+        unlinkSync(path);
+        continue;
+      }
+      this.segs.push({ first, last, bytes, path });
+    }
+    const lastSeg = this.segs[this.segs.length - 1];
+    this.nextSid = lastSeg ? lastSeg.last + 1 : Math.max(0, acked + 1);
+    this.frontier = acked;
+    this.savedFrontier = acked;
+    this.readSid = Math.max(acked + 1, this.segs[0]?.first ?? this.nextSid);
+    if (this.readSid - 1 > this.frontier) this.frontier = this.readSid - 1;
+    if (this.depth > 0)
+      this.o.logger?.info(
+        { dir, depth: this.depth, segments: this.segs.length },
+        'spool: replaying what an earlier run left',
+      );
+  }
+
+  private load(seg: Segment): Rec[] {
+    try {
+      return this.parse(readFileSync(seg.path, 'utf8'), seg.path, false);
+    } catch (e) {
+      this.o.logger?.error(
+        { err: (e as Error).message, path: seg.path },
+        'cannot read a spool segment; skipped',
+      );
+      return [];
+    }
+  }
+
+  /** Segments of this run hold whole lines only; bad lines are counted (and logged) once, at recovery. */
+  private parse(text: string, path: string, count: boolean): Rec[] {
+    return parseSegment(text, (line) => {
+      if (!count) return;
+      this.corruptCount++;
+      this.o.logger?.warn({ path, line }, 'spool record unreadable (torn write?); skipped');
+    });
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Modbus RTU meters next to the controller: a third-party slave (pymodbus, Debian python3-pymodbus)
+ * on a socat PTY, the agent polling it, the server writing InfluxDB. Readings arrive with the
+ * configured scaling; a slave that does not answer is counted in health.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { parseModbusConfig, ModbusConfigError } from '../../edge/src/modbus/poller.js';
+import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
+import { StationSimulator } from '../../edge/src/simulator/index.js';
+import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
+import {
+  startServer,
+  startTestBroker,
+  startTestInflux,
+  stationFixture,
+  waitFor,
+  type StartedServer,
+  type TestBroker,
+  type TestInflux,
+} from '../server/helpers.js';
+
+/** Debian's interpreter: python3-pymodbus is installed for it (a pyenv python3 on PATH would lack it). */
+const PYTHON = '/usr/bin/python3';
+const station: StationConfig = stationFixture('st-051');
+station.sensors.push(
+  { channel: 200, id: 'meter-power', kind: 'socket_power' },
+  { channel: 201, id: 'cabinet-temp', kind: 'ambient_temp' },
+  { channel: 202, id: 'outdoor-temp', kind: 'ambient_temp' },
+  { channel: 203, id: 'meter-power-f', kind: 'socket_power' },
+);
+const modbusYaml = (path: string) => `
+port: { path: ${path}, baudRate: 9600 }
+responseTimeout: 300ms
+devices:
+  - name: meter
+    address: 7
+    pollInterval: 300ms
+    registers:
+      - { sensor: meter-power, address: 10, format: u32, scale: 0.01 }
+      - { sensor: meter-power-f, address: 20, format: f32 }
+      - { sensor: cabinet-temp, table: input, address: 0, scale: 0.1 }
+      - { sensor: outdoor-temp, table: input, address: 1, format: i16, scale: 0.1, offset: 0.5 }
+  - name: absent
+    address: 9
+    pollInterval: 1s
+    registers:
+      - { sensor: cabinet-temp, address: 0 }
+`;
+
+describe('Modbus file', () => {
+  it.each([
+    { text: 'port: {path: /dev/x}\ndevices: []', err: /devices/ },
+    {
+      text: 'port: {path: /dev/x}\ndevices: [{name: m, address: 1, registers: [{sensor: nope, address: 0}]}]',
+      err: /st-051 has no sensor "nope"/,
+    },
+    {
+      text: 'port: {path: /dev/x}\ndevices: [{name: m, address: 300, registers: [{sensor: door, address: 0}]}]',
+      err: /address/,
+    },
+    { text: 'port: [', err: /not YAML/ },
+  ])('refuses $err with the place named', ({ text, err }) => {
+    expect(() => parseModbusConfig(text, station, 'm.yaml')).toThrow(ModbusConfigError);
+    expect(() => parseModbusConfig(text, station, 'm.yaml')).toThrow(err);
+  });
+  it('fills defaults', () => {
+    const c = parseModbusConfig(
+      'port: {path: /dev/x}\ndevices: [{name: m, address: 1, registers: [{sensor: door, address: 0}]}]',
+      station,
+    );
+    expect(c.port).toEqual({ path: '/dev/x', baudRate: 9600, parity: 'none', stopBits: 1 });
+    expect(c.devices[0]?.registers[0]).toEqual({
+      sensor: 'door',
+      address: 0,
+      table: 'holding',
+      format: 'u16',
+      scale: 1,
+      offset: 0,
+    });
+  });
+});
+
+describe('Modbus meter end to end', () => {
+  let dir: string;
+  let pty: PtyPair;
+  let slave: ChildProcess;
+  let influx: TestInflux;
+  let broker: TestBroker;
+  let server: StartedServer;
+  let sim: StationSimulator;
+  let agent: Agent;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'yz-modbus-'));
+    pty = await startPtyPair(dir, 'm');
+    slave = spawn(PYTHON, ['test/edge/fixtures/modbus-slave.py', pty.devicePath], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      slave.once('error', (e) =>
+        reject(new Error(`cannot start ${PYTHON} (apt-get install python3-pymodbus): ${e.message}`)),
+      );
+      slave.once('exit', (c) =>
+        reject(new Error(`pymodbus slave exited (${c}); is python3-pymodbus installed?`)),
+      );
+      createInterface({ input: slave.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+        if (l.includes('ready')) resolve();
+      });
+    });
+    influx = await startTestInflux();
+    broker = await startTestBroker();
+    server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
+    sim = new StationSimulator(station, { speed: 1, seed: 1 });
+    await sim.attachToPath(mockPathFor(station.id), { binding: PairedMockBinding });
+    sim.start();
+    agent = await startAgent({
+      station,
+      mqttUrl: broker.url,
+      password: 'x',
+      serialPath: mockPathFor(station.id),
+      binding: PairedMockBinding,
+      modbus: parseModbusConfig(modbusYaml(pty.agentPath), station),
+      logger: pino({ level: 'silent' }),
+      healthIntervalMs: 60_000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await agent.stop();
+    await sim.stop();
+    await server.close();
+    await broker.close();
+    await influx.cleanup();
+    slave.kill('SIGTERM');
+    await pty.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const last = async (measurement: string, sensor: string): Promise<number | undefined> => {
+    const q = `SELECT last("value") FROM "${measurement}" WHERE "station"='${station.id}' AND "sensor"='${sensor}'`;
+    const body = (await (await fetch(`${influx.url}/query?db=yizhan&q=${encodeURIComponent(q)}`)).json()) as {
+      results: { series?: { values: [string, number][] }[] }[];
+    };
+    return body.results[0]?.series?.[0]?.values[0]?.[1];
+  };
+
+  it.each([
+    { measurement: 'socket_power', sensor: 'meter-power', value: 1234.56, how: 'u32 123456 × 0.01' },
+    { measurement: 'socket_power', sensor: 'meter-power-f', value: 1234.5, how: 'f32' },
+    { measurement: 'ambient_temp', sensor: 'cabinet-temp', value: 23.5, how: 'input u16 235 × 0.1' },
+    { measurement: 'ambient_temp', sensor: 'outdoor-temp', value: -0.5, how: 'input i16 -10 × 0.1 + 0.5' },
+  ])('$sensor in InfluxDB = $value ($how)', async ({ measurement, sensor, value }) => {
+    const v = await waitFor(`${sensor} in InfluxDB`, () => last(measurement, sensor), 15_000);
+    expect(v).toBeCloseTo(value, 6);
+  });
+
+  it('a slave that does not answer is counted in health (modbus_timeout); the others keep being read', async () => {
+    await waitFor(
+      'timeouts counted',
+      () => (agent.health().serial.framesBad.modbus_timeout ?? 0) >= 2,
+      10_000,
+    );
+    expect(agent.health().serial.framesBad.modbus_exception).toBe(0);
+  });
+});
