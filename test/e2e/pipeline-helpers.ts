@@ -56,52 +56,7 @@ export function captureLogger(level = 'info'): { logger: Logger; lines: LogLine[
   return { logger: pino({ level }, sink), lines };
 }
 
-export interface SseEvent {
-  event: string;
-  data: string;
-  /** Wall-clock arrival time (Date.now()) of the block that completed this event. */
-  at: number;
-}
-export interface SseClient {
-  events: SseEvent[];
-  close(): void;
-}
-
-/** Server-Sent Events over fetch; each event is stamped with its arrival time. */
-export async function openSse(url: string): Promise<SseClient> {
-  const abort = new AbortController();
-  const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
-  if (res.status !== 200 || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
-  const events: SseEvent[] = [];
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const at = Date.now();
-        buf += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-          }
-          if (data.length) events.push({ event, data: data.join('\n'), at });
-        }
-      }
-    } catch {
-      /* aborted at the end of the test */
-    }
-  })();
-  return { events, close: () => abort.abort() };
-}
+export { openSse, type SseClient, type SseEvent } from '../helpers/sse.js';
 
 export interface WebhookPost {
   at: number;

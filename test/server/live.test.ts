@@ -9,7 +9,7 @@ import { setLogger } from '@influxdata/influxdb-client';
 import type { StationLive, StationSummary } from '../../server/src/state/schema.js';
 import type { Alert } from '../../server/src/alerts/types.js';
 import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
-import { openSse, type SseClient } from './sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 const MIN = 60_000;

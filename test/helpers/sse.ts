@@ -2,6 +2,8 @@
 export interface SseEvent {
   event: string;
   data: string;
+  /** Wall-clock arrival time (Date.now()) of the chunk that completed this event. */
+  at: number;
 }
 export interface SseClient {
   events: SseEvent[];
@@ -23,6 +25,7 @@ export async function openSse(url: string): Promise<SseClient> {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        const at = Date.now();
         buf += decoder.decode(value, { stream: true });
         let i: number;
         while ((i = buf.indexOf('\n\n')) >= 0) {
@@ -35,7 +38,7 @@ export async function openSse(url: string): Promise<SseClient> {
             else if (line.startsWith('event:')) event = line.slice(6).trim();
             else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
           }
-          if (data.length) client.events.push({ event, data: data.join('\n') });
+          if (data.length) client.events.push({ event, data: data.join('\n'), at });
         }
       }
     } catch {
