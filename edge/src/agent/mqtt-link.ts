@@ -8,6 +8,10 @@
  * acknowledged when the connection dropped are taken back into the outbox (at its head, in order)
  * and sent again on the next connection (fresh mqtt.js stores, so they are not sent twice by it):
  * at-least-once delivery; the server can drop repeats by (bootId, seq).
+ *
+ * Live before backlog: the link tells the outbox when it is up (`setLive`), so a two-lane outbox
+ * (DiskSpool) hands out messages made during this connection ahead of an outage's backlog; both
+ * lanes share the publish rate, so the replay keeps its pace and live data is not stuck behind it.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -109,7 +113,7 @@ export class MqttLink {
     );
   }
 
-  /** Queue a message; it is published when connected, in order. */
+  /** Queue a message; it is published when connected (live before a replay's backlog; each in order). */
   enqueue(m: OutboxMessage): void {
     this.o.outbox.push(m);
     this.pump();
@@ -145,6 +149,7 @@ export class MqttLink {
     this.stats.connects++;
     this.connectedAt = this.o.now();
     this.backoff.reset();
+    this.o.outbox.setLive?.(true);
     this.log.info({ connects: this.stats.connects, queued: this.o.outbox.depth }, 'mqtt connected');
     c.publish(this.o.statusTopic, this.o.onlinePayload(), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: err.message }, 'online status not acknowledged');
@@ -163,6 +168,7 @@ export class MqttLink {
   private onClose(): void {
     const wasConnected = this.stats.connected;
     this.stats.connected = false;
+    this.o.outbox.setLive?.(false);
     if (this.stopping) return;
     this.generation++;
     if (this.inflight.size > 0) {

@@ -39,6 +39,11 @@ export interface Outbox {
   ack?(m: OutboxMessage): void;
   /** Persist what is pending and release files. */
   close?(): void;
+  /**
+   * The link is up (true) or down (false). A two-lane outbox (DiskSpool) serves messages pushed
+   * while up from a live lane ahead of the backlog, so live data is not stuck behind a replay.
+   */
+  setLive?(live: boolean): void;
 }
 
 /** Messages held while the broker is unreachable, at most. */

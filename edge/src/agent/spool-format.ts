@@ -3,11 +3,23 @@
  * `[sid, topic, leaf, retain(0|1), enqueuedAt, payload]`, in segment files named by their first
  * sid (16 digits). A line that does not parse (a write torn by a power cut) is reported, not thrown.
  */
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { TopicLeaf, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
 import type { OutboxMessage } from './outbox.js';
 
 /** A spooled message with its sid. */
 export type Rec = OutboxMessage & { id: number };
+
+/** One segment file. */
+export interface Segment {
+  first: number;
+  /** Last sid written; first - 1 while empty. */
+  last: number;
+  bytes: number;
+  path: string;
+}
 
 const LEAVES = new Set<string>(Object.values(TopicLeaf));
 /** Segment file names: the first sid, 16 digits. */
@@ -58,4 +70,45 @@ export function parseRecord(line: string): Rec | undefined {
     enqueuedAt,
     payload: Buffer.from(payload, 'utf8'),
   };
+}
+
+/** The `acked` cursor of a spool folder: every sid <= it is done; -1 when missing or unreadable. */
+export function readAckedCursor(dir: string, logger?: Logger): number {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'acked'), 'utf8').trim();
+  } catch {
+    return -1; // no cursor yet
+  }
+  if (/^-?\d+$/.test(text)) return Number(text);
+  logger?.warn({ dir, text: text.slice(0, 40) }, 'spool cursor unreadable; replaying everything');
+  return -1;
+}
+
+/**
+ * The segments an earlier run left in `dir`, oldest first. Segments that are empty or wholly at or
+ * below `acked` are deleted; `onBad(path, line)` for each line that cannot be read.
+ */
+export function scanSegments(
+  dir: string,
+  acked: number,
+  onBad: (path: string, line: number) => void,
+): Segment[] {
+  const segs: Segment[] = [];
+  const names = readdirSync(dir)
+    .filter((n) => SEG_RE.test(n))
+    .sort();
+  for (const name of names) {
+    const path = join(dir, name);
+    const first = Number(SEG_RE.exec(name)?.[1]);
+    const bytes = statSync(path).size;
+    const recs = bytes === 0 ? [] : parseSegment(readFileSync(path, 'utf8'), (line) => onBad(path, line));
+    const last = recs.length ? (recs[recs.length - 1]?.id ?? first - 1) : first - 1;
+    if (recs.length === 0 || last <= acked) {
+      unlinkSync(path);
+      continue;
+    }
+    segs.push({ first, last, bytes, path });
+  }
+  return segs;
 }

@@ -25,16 +25,19 @@
  *
  * Bounded: when the segments exceed `maxBytes`, the oldest segment is deleted; the records in it that
  * were not yet handed out are counted in `dropped` (health: spool.dropped) and logged.
+ *
+ * Two lanes: while the link is up (`setLive(true)`), a pushed record is written to disk as always and
+ * also queued in memory in the live lane, which `shift()` serves before the backlog; the disk reader
+ * skips the sids the live lane took, so each record is handed out once. When the link drops, the
+ * live lane's unsent records fall back to the backlog (in sid order). The format on disk is unchanged.
  */
 import {
   closeSync,
   fsyncSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   renameSync,
-  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -42,7 +45,14 @@ import {
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Outbox, OutboxMessage } from './outbox.js';
-import { formatRecord, parseSegment, SEG_RE, type Rec } from './spool-format.js';
+import {
+  formatRecord,
+  parseSegment,
+  readAckedCursor,
+  scanSegments,
+  type Rec,
+  type Segment,
+} from './spool-format.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -59,6 +69,8 @@ export interface SpoolOptions {
   fsyncIntervalMs?: number;
   /** How often the acked cursor is saved, ms. Default {@link DEFAULT_SPOOL_ACK_FLUSH_MS}. */
   ackFlushMs?: number;
+  /** Most records waiting in the live lane; beyond it they queue in the backlog. Default {@link DEFAULT_SPOOL_LIVE_MAX}. */
+  liveMax?: number;
   logger?: Logger;
 }
 
@@ -68,6 +80,8 @@ export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SPOOL_FSYNC_INTERVAL_MS = 1000;
 /** 500 ms between saves of the acked cursor. */
 export const DEFAULT_SPOOL_ACK_FLUSH_MS = 500;
+/** 1 000 records (messages) waiting in the live lane, at most. */
+export const DEFAULT_SPOOL_LIVE_MAX = 1000;
 
 /** The spool folder cannot be used (permissions, not a folder); retrying will not help. */
 export class SpoolError extends Error {
@@ -76,14 +90,6 @@ export class SpoolError extends Error {
     super(message);
     this.name = 'SpoolError';
   }
-}
-
-interface Segment {
-  first: number;
-  /** Last sid written; first - 1 while empty. */
-  last: number;
-  bytes: number;
-  path: string;
 }
 
 export class DiskSpool implements Outbox {
@@ -108,6 +114,12 @@ export class DiskSpool implements Outbox {
   private dirty = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** Live lane: pushed while the link is up, served before the backlog (sids ascending). */
+  private live: Rec[] = [];
+  /** Sids queued or handed out by the live lane that the disk reader has not passed: it skips them. */
+  private readonly liveSids = new Set<number>();
+  private liveOn = false;
+  private readonly liveMax: number;
 
   constructor(private readonly o: SpoolOptions) {
     this.maxBytes = o.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
@@ -118,6 +130,7 @@ export class DiskSpool implements Outbox {
       o.segmentBytes ?? Math.min(4 * 1024 * 1024, Math.floor(this.maxBytes / 8)),
     );
     this.fsync = o.fsync ?? 'interval';
+    this.liveMax = o.liveMax ?? DEFAULT_SPOOL_LIVE_MAX;
     try {
       mkdirSync(o.dir, { recursive: true });
       this.recover();
@@ -135,7 +148,8 @@ export class DiskSpool implements Outbox {
   }
 
   get depth(): number {
-    return Math.max(0, this.nextSid - this.readSid) + this.retry.length;
+    const range = Math.max(0, this.nextSid - this.readSid) - this.liveSids.size;
+    return range + this.live.length + this.retry.length;
   }
   get dropped(): number {
     return this.droppedCount;
@@ -168,10 +182,26 @@ export class DiskSpool implements Outbox {
     this.nextSid++;
     const rec: Rec = { ...m, id };
     if (this.buf?.seg === tail) this.buf.recs.push(rec);
+    if (this.liveOn && this.live.length < this.liveMax) {
+      this.live.push(rec);
+      this.liveSids.add(id);
+    }
     this.enforceBound();
   }
 
+  /** Link up: new records take the live lane. Link down: the live lane's unsent records rejoin the backlog. */
+  setLive(on: boolean): void {
+    this.liveOn = on;
+    if (on) return;
+    // Still in liveSids (not passed by the disk reader): the reader serves it. Otherwise: retry.
+    const back = this.live.filter((r) => !this.liveSids.delete(r.id));
+    this.live = [];
+    if (back.length) this.retry = [...back, ...this.retry].sort((a, b) => a.id - b.id);
+  }
+
   shift(): OutboxMessage | undefined {
+    const l = this.live.shift();
+    if (l) return l;
     const r = this.retry.shift();
     if (r) return r;
     const rec = this.head();
@@ -203,7 +233,10 @@ export class DiskSpool implements Outbox {
       const rec = b.recs[b.idx];
       if (rec) {
         if (rec.id > this.readSid) this.skipTo(rec.id);
-        return rec;
+        if (!this.liveSids.delete(rec.id)) return rec;
+        b.idx++; // taken by the live lane
+        this.readSid = rec.id + 1;
+        continue;
       }
       // The rest of this segment could not be read back.
       this.skipTo(b.seg.last + 1);
@@ -213,7 +246,15 @@ export class DiskSpool implements Outbox {
 
   requeue(ms: readonly OutboxMessage[]): void {
     const recs = ms.filter((m): m is Rec => typeof m.id === 'number' && m.id > this.frontier);
-    this.retry = [...recs, ...this.retry].sort((a, b) => a.id - b.id);
+    const toLive: Rec[] = [];
+    const toRetry: Rec[] = [];
+    for (const r of recs) {
+      if (!this.liveSids.has(r.id)) toRetry.push(r);
+      else if (this.liveOn) toLive.push(r);
+      else this.liveSids.delete(r.id); // not passed by the disk reader: it serves it again
+    }
+    if (toLive.length) this.live = [...toLive, ...this.live].sort((a, b) => a.id - b.id);
+    if (toRetry.length) this.retry = [...toRetry, ...this.retry].sort((a, b) => a.id - b.id);
   }
 
   ack(m: OutboxMessage): void {
@@ -224,7 +265,8 @@ export class DiskSpool implements Outbox {
   }
 
   oldestEnqueuedAt(): number | undefined {
-    return (this.retry[0] ?? this.head())?.enqueuedAt;
+    const ts = [this.live[0], this.retry[0], this.head()].flatMap((r) => (r ? [r.enqueuedAt] : []));
+    return ts.length ? Math.min(...ts) : undefined;
   }
 
   /** Save the cursor, fsync and close the tail. Idempotent. */
@@ -256,7 +298,8 @@ export class DiskSpool implements Outbox {
 
   /** Sids in [readSid, to) that cannot be read: nothing to deliver, count them as done. */
   private skipTo(to: number): void {
-    for (let s = this.readSid; s < to; s++) if (s > this.frontier) this.ackedAhead.add(s);
+    for (let s = this.readSid; s < to; s++)
+      if (!this.liveSids.delete(s) && s > this.frontier) this.ackedAhead.add(s);
     this.readSid = Math.max(this.readSid, to);
     this.advance();
   }
@@ -267,10 +310,13 @@ export class DiskSpool implements Outbox {
       const s = this.segs.shift();
       if (!s) break;
       total -= s.bytes;
-      const unsent = Math.max(0, s.last - Math.max(this.readSid, s.first) + 1);
-      const retried = this.retry.filter((r) => r.id <= s.last).length;
+      // Unsent = not yet handed out: backlog sids not taken by the live lane, live-lane and retry queues.
+      let unsent = Math.max(0, s.last - Math.max(this.readSid, s.first) + 1);
+      for (const id of this.liveSids) if (id <= s.last && this.liveSids.delete(id)) unsent--;
+      const queued = [...this.retry, ...this.live].filter((r) => r.id <= s.last).length;
       this.retry = this.retry.filter((r) => r.id > s.last);
-      const lost = unsent + retried;
+      this.live = this.live.filter((r) => r.id > s.last);
+      const lost = unsent + queued;
       this.droppedCount += lost;
       if (this.readSid <= s.last) this.readSid = s.last + 1;
       if (this.buf?.seg === s) this.buf = undefined;
@@ -335,33 +381,13 @@ export class DiskSpool implements Outbox {
   /** Read back the segments left by an earlier run and the acked cursor. */
   private recover(): void {
     const dir = this.o.dir;
-    let acked = -1;
-    try {
-      const text = readFileSync(join(dir, 'acked'), 'utf8').trim();
-      if (/^-?\d+$/.test(text)) acked = Number(text);
-      else
-        this.o.logger?.warn(
-          { dir, text: text.slice(0, 40) },
-          'spool cursor unreadable; replaying everything',
-        );
-    } catch {
-      // no cursor yet
-    }
-    const names = readdirSync(dir)
-      .filter((n) => SEG_RE.test(n))
-      .sort();
-    for (const name of names) {
-      const path = join(dir, name);
-      const first = Number(SEG_RE.exec(name)?.[1]);
-      const bytes = statSync(path).size;
-      const recs = bytes === 0 ? [] : this.parse(readFileSync(path, 'utf8'), path, true);
-      const last = recs.length ? (recs[recs.length - 1]?.id ?? first - 1) : first - 1;
-      if (recs.length === 0 || last <= acked) {
-        unlinkSync(path);
-        continue;
-      }
-      this.segs.push({ first, last, bytes, path });
-    }
+    const acked = readAckedCursor(dir, this.o.logger);
+    this.segs.push(
+      ...scanSegments(dir, acked, (path, line) => {
+        this.corruptCount++;
+        this.o.logger?.warn({ path, line }, 'spool record unreadable (torn write?); skipped');
+      }),
+    );
     const lastSeg = this.segs[this.segs.length - 1];
     this.nextSid = lastSeg ? lastSeg.last + 1 : Math.max(0, acked + 1);
     this.frontier = acked;
@@ -375,9 +401,10 @@ export class DiskSpool implements Outbox {
       );
   }
 
+  /** Segments of this run hold whole lines only; bad lines were counted (and logged) at recovery. */
   private load(seg: Segment): Rec[] {
     try {
-      return this.parse(readFileSync(seg.path, 'utf8'), seg.path, false);
+      return parseSegment(readFileSync(seg.path, 'utf8'), () => undefined);
     } catch (e) {
       this.o.logger?.error(
         { err: (e as Error).message, path: seg.path },
@@ -385,14 +412,5 @@ export class DiskSpool implements Outbox {
       );
       return [];
     }
-  }
-
-  /** Segments of this run hold whole lines only; bad lines are counted (and logged) once, at recovery. */
-  private parse(text: string, path: string, count: boolean): Rec[] {
-    return parseSegment(text, (line) => {
-      if (!count) return;
-      this.corruptCount++;
-      this.o.logger?.warn({ path, line }, 'spool record unreadable (torn write?); skipped');
-    });
   }
 }
