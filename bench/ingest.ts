@@ -13,6 +13,8 @@
  * highest passing step. Prints a table, writes bench/results/ingest.json.
  *
  *   npm run bench:ingest -- [--stations 10000] [--hold 60] [--steps 15000,30000,45000,60000] [--no-nodered] [--storm]
+ *     [--batch 1000] [--in-flight 4] [--flush 200ms]   (the server's writer settings)
+ *     [--influx-data 'cache-snapshot-memory-size="256m";wal-fsync-delay="10ms"']   (influxd [data] overrides)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +51,17 @@ const HOLD_S = Number(opt('hold', '60'));
 const WARM_S = Number(opt('warm', '8'));
 const STEPS = opt('steps', '15000,30000,45000,60000').split(',').map(Number);
 const PER_MSG = TELEMETRY.length;
+/** Writer settings for the server under test (env of server/src/main.ts). */
+const BATCH = opt('batch', '1000');
+const IN_FLIGHT = opt('in-flight', '4');
+const FLUSH = opt('flush', '200ms');
+/** influxd [data] overrides, `key=value;key=value` with raw TOML values, e.g. `wal-fsync-delay="100ms"`. */
+const INFLUX_DATA = Object.fromEntries(
+  opt('influx-data', '')
+    .split(';')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+);
 
 interface StepResult {
   offered: number;
@@ -64,6 +77,12 @@ interface StepResult {
   /** p99 duration of the probe query itself; the server's own reading-time → stored histogram (yizhan). */
   probeQueryP99Ms: number;
   serverPointAge?: { p50Ms: number; p99Ms: number };
+  /** The server's InfluxDB write requests over the hold: count, p50/p99 (bucket bounds), how many took > 1 s. */
+  serverWrites?: { p50Ms: number; p99Ms: number; count: number; over1s: number };
+  /** The server's event-loop delay over the hold (prom-client, reset at each scrape): p99 and max, ms. */
+  serverLoopLag?: { p99Ms: number; maxMs: number };
+  /** Reading time → handed to the server's writer (upstream of the writer), one sample per message. */
+  serverEnqueueAge?: { p50Ms: number; p99Ms: number; count: number; over1s: number };
 }
 interface SystemResult {
   readingsPerSec: number;
@@ -145,12 +164,18 @@ function probe(influxUrl: string, db: string, stride: number) {
   return { samples, queryMs, stop: () => clearInterval(timer) };
 }
 
-/** p50/p99 (bucket upper bounds, s→ms) of the server's own yizhan_influx_point_age_seconds between two scrapes. */
-function histQuantiles(before: string, after: string): { p50Ms: number; p99Ms: number } | undefined {
+/** p50/p99 (bucket upper bounds, s→ms) of one of the server's histograms between two scrapes. */
+function histQuantiles(
+  before: string,
+  after: string,
+  name = 'yizhan_influx_point_age_seconds',
+  labels = '',
+): { p50Ms: number; p99Ms: number; count: number; over1s: number } | undefined {
+  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\S+)`);
   const parse = (t: string) => {
     const m = new Map<number, number>();
     for (const l of t.split('\n')) {
-      const x = /^yizhan_influx_point_age_seconds_bucket\{le="([^"]+)"\} (\S+)/.exec(l);
+      const x = re.exec(l);
       if (x) m.set(x[1] === '+Inf' ? Infinity : Number(x[1]), Number(x[2]));
     }
     return m;
@@ -164,7 +189,8 @@ function histQuantiles(before: string, after: string): { p50Ms: number; p99Ms: n
     for (const le of les) if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= p * total) return le * 1000;
     return Infinity;
   };
-  return { p50Ms: q(0.5), p99Ms: q(0.99) };
+  const over1s = total - ((b.get(1) ?? 0) - (a.get(1) ?? 0));
+  return { p50Ms: q(0.5), p99Ms: q(0.99), count: total, over1s };
 }
 
 async function ramp(
@@ -195,7 +221,14 @@ async function ramp(
       const t1 = t0 + HOLD_S * 1000;
       await sleep(t1 - Date.now() + 50);
       const procStats = sampler.end();
-      const server = histQuantiles(m0, await scrape());
+      const m1 = await scrape();
+      const server = histQuantiles(m0, m1);
+      const writes = histQuantiles(m0, m1, 'yizhan_influx_write_duration_seconds', ',outcome="ok"');
+      const enqueue = histQuantiles(m0, m1, 'yizhan_influx_enqueue_age_seconds');
+      const gauge = (n: string) => Math.round(Number(new RegExp(`^${n} (\\S+)`, 'm').exec(m1)?.[1] ?? NaN) * 1000);
+      const loopLag = metricsUrl
+        ? { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') }
+        : undefined;
       const probeQueryP99 = pct(pr.queryMs.slice(q0), 99);
       const st = await lg.stats();
       const sum = (by: Record<string, number>) =>
@@ -231,11 +264,14 @@ async function ramp(
         procs: procStats,
         probeQueryP99Ms: probeQueryP99,
         ...(server ? { serverPointAge: server } : {}),
+        ...(writes ? { serverWrites: writes } : {}),
+        ...(enqueue ? { serverEnqueueAge: enqueue } : {}),
+        ...(loopLag ? { serverLoopLag: loopLag } : {}),
       };
       r.pass = r.lost === 0 && r.p99Ms < 1000;
       steps.push(r);
       say(
-        `${name}: offered ${r.offered}/s sent ${sent} skipped ${skipped} stored ${stored} lost ${r.lost} p50 ${r.p50Ms} p99 ${r.p99Ms} (${r.samples} samples, probe query p99 ${probeQueryP99} ms${server ? `, server histogram p50 ≤${server.p50Ms} p99 ≤${server.p99Ms}` : ''}) ${r.pass ? 'PASS' : 'FAIL'} ${JSON.stringify(procStats)}`,
+        `${name}: offered ${r.offered}/s sent ${sent} skipped ${skipped} stored ${stored} lost ${r.lost} p50 ${r.p50Ms} p99 ${r.p99Ms} (${r.samples} samples, probe query p99 ${probeQueryP99} ms${server ? `, server histogram ${JSON.stringify(server)}` : ''}${writes ? `, writes ${JSON.stringify(writes)}` : ''}${enqueue ? `, enqueue age ${JSON.stringify(enqueue)}` : ''}${loopLag ? `, server loop lag ${JSON.stringify(loopLag)}` : ''}) ${r.pass ? 'PASS' : 'FAIL'} ${JSON.stringify(procStats)}`,
       );
       // Past saturation (more than 5 % lost) higher steps only lose more.
       if (r.lost > 0.05 * (sent + skipped)) break;
@@ -274,13 +310,15 @@ async function main(): Promise<void> {
       sensors: TELEMETRY,
     }),
   );
-  const influx = await startInfluxd({ dir: join(work, 'influx') });
+  const influx = await startInfluxd({ dir: join(work, 'influx'), data: INFLUX_DATA });
   const influxProc: Proc = { name: 'influxd', child: influx.process, pid: influx.process.pid ?? 0 };
   const results: Record<string, unknown> = {
     stations: N,
     command: `npm run bench:ingest -- ${argv.join(' ')}`.trim(),
     holdS: HOLD_S,
     steps: STEPS,
+    writer: { batchSize: Number(BATCH), maxInFlight: Number(IN_FLIGHT), flushInterval: FLUSH },
+    influxData: INFLUX_DATA,
   };
   try {
     const runSystem = async (name: 'yizhan' | 'nodeRed'): Promise<SystemResult> => {
@@ -314,7 +352,9 @@ async function main(): Promise<void> {
             INFLUX_DB: 'yizhan',
             YIZHAN_DATA_DIR: join(work, 'server-data'),
             YIZHAN_STATIONS_DIR: prov.stationsDir,
-            YIZHAN_INFLUX_BATCH_SIZE: '5000',
+            YIZHAN_INFLUX_BATCH_SIZE: BATCH,
+            YIZHAN_INFLUX_MAX_IN_FLIGHT: IN_FLIGHT,
+            YIZHAN_INFLUX_FLUSH_INTERVAL: FLUSH,
             YIZHAN_INFLUX_MAX_BUFFER_LINES: '100000',
             LOG_LEVEL: 'warn',
           },

@@ -32,9 +32,30 @@ export interface StartInfluxdOptions {
    * supervisor, which stops influxd last (after the server has flushed). Default false.
    */
   detached?: boolean;
+  /**
+   * Extra or replaced `[data]` settings as raw TOML values, e.g. `{ 'wal-fsync-delay': '"100ms"' }`
+   * (benchmarks; production settings are in docs/operations.md).
+   */
+  data?: Record<string, string>;
 }
 
-export function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
+export function influxdConfig(
+  dir: string,
+  httpPort: number,
+  rpcPort: number,
+  data: Record<string, string> = {},
+): string {
+  const d: Record<string, string> = {
+    dir: `"${join(dir, 'data')}"`,
+    'wal-dir': `"${join(dir, 'wal')}"`,
+    'query-log-enabled': 'false',
+    'index-version': '"inmem"',
+    'max-series-per-database': '1000000',
+    ...data,
+  };
+  const dataLines = Object.entries(d)
+    .map(([k, v]) => `  ${k} = ${v}`)
+    .join('\n');
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 
@@ -43,11 +64,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   logging-enabled = false
 
 [data]
-  dir = "${join(dir, 'data')}"
-  wal-dir = "${join(dir, 'wal')}"
-  query-log-enabled = false
-  index-version = "inmem"
-  max-series-per-database = 1000000
+${dataLines}
 
 [http]
   enabled = true
@@ -69,7 +86,7 @@ export async function startInfluxd(opts: StartInfluxdOptions): Promise<InfluxdHa
   const rpcPort = await freePort();
   mkdirSync(opts.dir, { recursive: true });
   const conf = join(opts.dir, 'influxdb.conf');
-  writeFileSync(conf, influxdConfig(opts.dir, port, rpcPort));
+  writeFileSync(conf, influxdConfig(opts.dir, port, rpcPort, opts.data));
   const log = openSync(join(opts.dir, 'influxd.log'), 'a');
   const child = spawn(opts.binary ?? 'influxd', ['-config', conf], {
     stdio: ['ignore', log, log],

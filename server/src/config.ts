@@ -86,8 +86,14 @@ export const EnvSchema = Type.Object({
   YIZHAN_INFLUX_BATCH_SIZE: Type.Integer({
     minimum: 1,
     maximum: 100_000,
-    default: 5000,
+    default: 1000,
     description: 'Points per write request',
+  }),
+  YIZHAN_INFLUX_MAX_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 4,
+    description: 'Concurrent InfluxDB write requests of live data',
   }),
   YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', '200ms'),
   YIZHAN_INFLUX_MAX_BUFFER_LINES: Type.Integer({
@@ -169,6 +175,7 @@ export interface ServerConfig {
     retentionMs: number;
     batchSize: number;
     flushIntervalMs: number;
+    maxInFlight: number;
     maxBufferLines: number;
   };
   dataDir: string;
@@ -280,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         retentionMs: ms(v.YIZHAN_INFLUX_RETENTION),
         batchSize: v.YIZHAN_INFLUX_BATCH_SIZE,
         flushIntervalMs: ms(v.YIZHAN_INFLUX_FLUSH_INTERVAL),
+        maxInFlight: v.YIZHAN_INFLUX_MAX_IN_FLIGHT,
         maxBufferLines: v.YIZHAN_INFLUX_MAX_BUFFER_LINES,
       },
       dataDir: v.YIZHAN_DATA_DIR,

@@ -41,6 +41,7 @@ async function main(): Promise<number> {
       writer: {
         batchSize: c.influx.batchSize,
         flushIntervalMs: c.influx.flushIntervalMs,
+        maxInFlight: c.influx.maxInFlight,
         maxBufferLines: c.influx.maxBufferLines,
       },
     },

@@ -60,7 +60,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: 'yizhan_influx_write_duration_seconds',
       help: 'Latency of InfluxDB write requests',
       labelNames: ['outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10],
+      registers: r,
+    }),
+    influxWritesInFlight: new Gauge({
+      name: 'yizhan_influx_writes_in_flight',
+      help: 'InfluxDB write requests awaiting an answer now (live batches and spool replays)',
       registers: r,
     }),
     influxQueueLines: new Gauge({
@@ -93,10 +98,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: '0 while InfluxDB fails writes for a reason a retry may fix (lines go to the spool)',
       registers: r,
     }),
+    influxEnqueueAge: new Histogram({
+      name: 'yizhan_influx_enqueue_age_seconds',
+      help: 'Reading timestamp to handed to the InfluxDB writer (station, broker and server ingest; first line of each write call)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: r,
+    }),
     influxPointAge: new Histogram({
       name: 'yizhan_influx_point_age_seconds',
       help: 'Reading timestamp to stored in InfluxDB (spool replays included)',
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30, 60, 300, 3600],
       registers: r,
     }),
     deadLetterWritten: new Counter({

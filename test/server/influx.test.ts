@@ -81,7 +81,16 @@ describe('influx against influxd 1.x', () => {
     ]);
     const tagged = await ql.rows(`SELECT * FROM station_status`, { epoch: 'ms' });
     expect(tagged).toEqual([{ time: T0 + 500, online: 1, station: 'st-001', township: '城关镇' }]);
-    expect(metric(await metrics.registry.metrics(), 'yizhan_influx_points_written_total')).toBe(3);
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_influx_points_written_total')).toBe(3);
+    // Latency split: one write call (one message) sampled for the upstream age, which is about an
+    // hour and a bit here (T0 is an hour ago, rounded down); every request answered, none left in flight.
+    expect(metric(text, 'yizhan_influx_enqueue_age_seconds_count')).toBe(1);
+    expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '300' })).toBe(0);
+    expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '3600' })).toBe(0);
+    expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '+Inf' })).toBe(1);
+    expect(metric(text, 'yizhan_influx_write_duration_seconds_count', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(metric(text, 'yizhan_influx_writes_in_flight')).toBe(0);
   });
 
   it('writer: a line InfluxDB refuses (field type conflict) is dropped as rejected and dead-lettered; the good lines beside it land', async () => {
