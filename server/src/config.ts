@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { DURATION_PATTERN, parseDuration } from '../../protocol/src/index.js';
+import type { InfluxConnection } from './influx/transport.js';
 
 const Dur = (description: string, dflt: string) =>
   Type.String({
@@ -161,17 +162,9 @@ export const OTHER_COMPONENT_VARS = [
 export interface ServerConfig {
   http: { host: string; port: number };
   mqtt: { url: string; username?: string; password?: string; clientId: string };
-  influx: {
-    url: string;
-    api: 'v1' | 'v2';
-    db: string;
-    rp: string;
-    token?: string;
-    org?: string;
-    bucket?: string;
-    username?: string;
-    password?: string;
-    v1Auth: 'basic' | 'params';
+  /** Where and how to reach InfluxDB (see InfluxConnection), plus the writer's settings. */
+  influx: InfluxConnection & {
+    v1Auth: NonNullable<InfluxConnection['v1Auth']>;
     retentionMs: number;
     batchSize: number;
     flushIntervalMs: number;

@@ -8,21 +8,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../../edge/src/simulator/prng.js';
 import { COUNTY, DISPENSERS, PLACES, TOWNSHIPS, type Place, type Township } from './data.js';
 
 const STATIONS_DIR = fileURLToPath(new URL('../../stations', import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so coordinates and sizes never change between runs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so coordinates and sizes never change between runs. */
+const prng = mulberry32;
 
 const KM_PER_DEG_LAT = 111.0;
 const kmPerDegLon = (lat: number) => 111.32 * Math.cos((lat * Math.PI) / 180);
