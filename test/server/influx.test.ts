@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { Point, setLogger } from '@influxdata/influxdb-client';
+import { createServer, request as httpRequest } from 'node:http';
+import { setLogger } from '@influxdata/influxdb-client';
 import { freePort } from '../../scripts/lib/ports.js';
 import { createTransport, type InfluxConnection } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
@@ -89,7 +90,9 @@ describe('influx against influxd 1.x', () => {
     expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '300' })).toBe(0);
     expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '3600' })).toBe(0);
     expect(metric(text, 'yizhan_influx_enqueue_age_seconds_bucket', { le: '+Inf' })).toBe(1);
-    expect(metric(text, 'yizhan_influx_write_duration_seconds_count', { outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(text, 'yizhan_influx_write_duration_seconds_count', { outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(metric(text, 'yizhan_influx_writes_in_flight')).toBe(0);
   });
 
@@ -107,11 +110,7 @@ describe('influx against influxd 1.x', () => {
     w.write([readingPoint(st, 'door', 'door', 1, T0)]);
     await w.flush();
     // An integer field where a float exists: 1.x refuses this line (partial write), not the others.
-    const bad = new Point('door')
-      .tag('sensor', 'door')
-      .tag('station', 'st-002')
-      .intField('value', 7)
-      .timestamp(T0 + 2);
+    const bad = `door,sensor=door,station=st-002 value=7i ${T0 + 2}`;
     w.write([readingPoint(st, 'door', 'door', 0, T0 + 1), bad, readingPoint(st, 'door', 'door', 1, T0 + 3)]);
     await w.close();
     const rows = await ql.rows(`SELECT value FROM door WHERE station='st-002'`, { epoch: 'ms' });
@@ -129,6 +128,58 @@ describe('influx against influxd 1.x', () => {
     const text = await metrics.registry.metrics();
     expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'rejected' })).toBe(1);
     expect(metric(text, 'yizhan_influx_points_written_total')).toBe(3);
+  });
+
+  it('writer under a backlog: requests grow up to maxBatchSize while InfluxDB is slow, every line lands once', async () => {
+    // A real HTTP hop in front of influxd that records each write's line count and holds the
+    // first write 300 ms, so lines pile up behind the single request slot.
+    const sizes: number[] = [];
+    const hop = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.url?.startsWith('/write')) sizes.push(body.toString().split('\n').length);
+        const forward = () => {
+          const up = httpRequest(
+            `${influx.url}${req.url ?? '/'}`,
+            { method: req.method, headers: req.headers },
+            (r) => {
+              res.writeHead(r.statusCode ?? 502, r.headers);
+              r.pipe(res);
+            },
+          );
+          up.end(body);
+        };
+        if (sizes.length === 1) setTimeout(forward, 300);
+        else forward();
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => hop.listen(port, '127.0.0.1', r));
+    try {
+      const metrics = createMetrics({ defaultMetrics: false });
+      const via: InfluxConnection = { ...conn, url: `http://127.0.0.1:${port}` };
+      const w = new InfluxWriter(createTransport(via), '', 'yizhan/raw', metrics, log, {
+        batchSize: 100,
+        maxBatchSize: 1000,
+        maxInFlight: 1,
+        flushIntervalMs: 50,
+      });
+      w.start();
+      const st = { id: 'st-010', township: 't' };
+      for (let i = 0; i < 3000; i++) w.write([readingPoint(st, 'occupancy', 'occupancy', i % 7, T0 + i)]);
+      await w.close();
+      expect(sizes[0]).toBe(100);
+      expect(Math.max(...sizes)).toBe(1000);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(3000);
+      expect(sizes.length).toBeLessThan(3000 / 100);
+      const rows = await ql.rows(`SELECT count(value) FROM occupancy WHERE station='st-010'`);
+      expect(rows[0]?.count).toBe(3000);
+      expect(metric(await metrics.registry.metrics(), 'yizhan_influx_points_written_total')).toBe(3000);
+    } finally {
+      hop.close();
+    }
   });
 
   it('writer without a spool: lines wait in memory while InfluxDB is down, the oldest beyond the bound are counted, the rest counted at shutdown', async () => {

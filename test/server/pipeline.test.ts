@@ -190,11 +190,15 @@ describe('live state over HTTP', () => {
     expect(one.body.readings['socket-3']).toEqual({ kind: 'socket_state', value: 2, ts });
     expect(one.body.bootId).toBe(st.bootId);
 
-    await s.pub.pub('st-001', 'status', st.status('offline', ts + 10, 'will'), { retain: true });
-    await waitFor(
-      'offline',
-      async () => (await s.getJson<StationLive>('/api/v1/stations/st-001')).body.online === false,
-    );
+    // The will carries the ts of the connection it belongs to (the online message's), and means
+    // "lost now": the server dates the offline state by its arrival.
+    const sent = Date.now();
+    await s.pub.pub('st-001', 'status', st.status('offline', ts - 100, 'will'), { retain: true });
+    const offline = await waitFor('offline', async () => {
+      const { body } = await s.getJson<StationLive>('/api/v1/stations/st-001');
+      return body.online === false ? body : undefined;
+    });
+    expect(offline.onlineSince).toBeGreaterThanOrEqual(sent);
     expect(metric(await s.metricsText(), 'yizhan_stations_online')).toBe(0);
     const statusRows = await waitFor('both status points', async () => {
       const r = await s.ql.rows(`SELECT online FROM station_status WHERE station='st-001'`, { epoch: 'ms' });
@@ -202,7 +206,7 @@ describe('live state over HTTP', () => {
     });
     expect(statusRows).toEqual([
       { time: ts - 100, online: 1 },
-      { time: ts + 10, online: 0 },
+      { time: offline.onlineSince, online: 0 },
     ]);
   });
 

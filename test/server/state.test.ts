@@ -123,12 +123,22 @@ describe('derived station state', () => {
       expect: (s) => expect(s.online).toBe(true),
     },
     {
-      name: 'offline by will',
+      name: 'offline by the will of the same connection (same ts as its online), since the will arrived',
       obs: [
         { type: 'status', online: true, bootId: 'boot-aaaaaaaa', ts: T },
-        { type: 'status', online: false, bootId: 'boot-aaaaaaaa', ts: T + 1, reason: 'will' },
+        { type: 'status', online: false, bootId: 'boot-aaaaaaaa', ts: T, at: T + 45_000, reason: 'will' },
       ],
-      expect: (s) => expect(s).toMatchObject({ online: false, offlineReason: 'will', onlineSince: T + 1 }),
+      expect: (s) =>
+        expect(s).toMatchObject({ online: false, offlineReason: 'will', onlineSince: T + 45_000 }),
+    },
+    {
+      name: 'a reconnect after the will is online again',
+      obs: [
+        { type: 'status', online: true, bootId: 'boot-aaaaaaaa', ts: T },
+        { type: 'status', online: false, bootId: 'boot-aaaaaaaa', ts: T, at: T + 45_000, reason: 'will' },
+        { type: 'status', online: true, bootId: 'boot-aaaaaaaa', ts: T + 50_000 },
+      ],
+      expect: (s) => expect(s).toMatchObject({ online: true, onlineSince: T + 50_000 }),
     },
   ];
   it.each(cases)('$name', ({ obs, expect: check }) => {

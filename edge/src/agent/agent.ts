@@ -96,6 +96,8 @@ class EdgeAgent implements Agent {
   private readonly startedAt: number;
   private readonly toController = new SeqCounter();
   private seq = 0;
+  /** ts of the current connection's will and online message (set when the will is built). */
+  private connectionTs = 0;
   /** Timestamp of the last frame's messages; strictly increasing. */
   private lastFrameTs = -Infinity;
   private invalid = 0;
@@ -170,8 +172,14 @@ class EdgeAgent implements Agent {
       username: this.stationId,
       password: this.r.password,
       statusTopic: stationTopic(this.stationId, 'status'),
-      onlinePayload: () => this.status('online'),
-      willPayload: () => this.status('offline', 'will'),
+      // The will and the online message of one connection carry the same ts (the connection's
+      // identity, like Sparkplug's bdSeq): a consumer applies a will whose ts is not older than
+      // the last online, and ignores one left over from an older connection.
+      onlinePayload: () => this.status('online', undefined, this.connectionTs || Math.round(this.r.now())),
+      willPayload: () => {
+        this.connectionTs = Math.round(this.r.now());
+        return this.status('offline', 'will', this.connectionTs);
+      },
       outbox: this.outbox,
       maxInflight: this.r.maxInflight,
       maxPublishRatePerS: this.r.maxPublishRatePerS,
@@ -337,13 +345,13 @@ class EdgeAgent implements Agent {
     });
   }
 
-  private status(state: 'online' | 'offline', reason?: string): Buffer {
+  private status(state: 'online' | 'offline', reason?: string, ts = Math.round(this.r.now())): Buffer {
     const p: StatusPayload = {
       v: PAYLOAD_VERSION,
       stationId: this.stationId,
       state,
       bootId: this.bootId,
-      ts: Math.round(this.r.now()),
+      ts,
       agentVersion: AGENT_VERSION,
     };
     if (reason) p.reason = reason;

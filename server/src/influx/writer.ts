@@ -6,14 +6,10 @@
  * the client library's transport (so the 1.x rewrite and auth apply). The client's own WriteApi is
  * not used: it keeps failed batches in memory and drops the oldest past its limit.
  *
- * | InfluxDB answers                               | what happens                                       |
- * |------------------------------------------------|----------------------------------------------------|
- * | 2xx                                            | written (`points_written_total`, point age observed) |
- * | 400/413/422 (parse error, field type conflict, | the batch is split in halves until the bad lines are |
- * | partial write, beyond retention, max series)   | alone; good lines land, each bad line is dropped as  |
- * |                                                | `rejected` and sampled to the dead-letter log        |
- * | anything else (network, timeout, 5xx, 429,     | InfluxDB is "down": the batch and the queue go to the |
- * | 401/403/404)                                   | spool, new lines too, until a replay succeeds        |
+ * What each InfluxDB answer means (written, a line refused for its content, InfluxDB down) is
+ * decided per batch in delivery.ts; a refused line is dropped as `rejected` and sampled to the
+ * dead-letter log; while InfluxDB is down the batch and the queue go to the spool, new lines too,
+ * until a replay succeeds.
  *
  * The memory queue over its bound spills its oldest lines to the spool (backpressure: when InfluxDB
  * is slower than the input, the disk takes the difference). The spool is replayed in order, one
@@ -23,19 +19,21 @@
  * dropped past maxBufferLines as `buffer_full`. Every drop is counted in
  * `yizhan_influx_points_dropped_total{reason}` and passed to `onDropped`.
  */
-import { HttpError, type Point, type SendOptions, type Transport } from '@influxdata/influxdb-client';
+import type { Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { DeadLetterSink } from '../ingest/deadletter.js';
 import { RateLimiter } from '../util/bounded.js';
 import { Spool, type SpoolOptions } from './spool.js';
+import { LineDelivery } from './delivery.js';
 
 export type DropReason =
   'rejected' | 'invalid' | 'buffer_full' | 'spool_full' | 'spool_error' | 'closed' | 'shutdown';
 
 /** Where points go. The ingest pipeline only knows this interface. */
 export interface PointSink {
-  write(points: readonly Point[]): void;
+  /** Queue lines of line protocol (server/src/influx/points.ts builds them). Never throws. */
+  write(lines: readonly string[]): void;
   /** Send what is queued now. */
   flush(): Promise<void>;
   /** Flush and stop; what is still unsent goes to the spool (or is counted as dropped without one). */
@@ -48,6 +46,12 @@ export interface WriterOptions {
    * readings/s it halves the time a reading waits (batch fill + request), see docs/benchmarks.md.
    */
   batchSize: number;
+  /**
+   * Largest write request, lines. When lines pile up while every request slot is busy (InfluxDB
+   * slower than the input for a moment), the next request takes up to this many at once: fewer,
+   * larger writes cost InfluxDB less per line, so a backlog drains instead of growing.
+   */
+  maxBatchSize: number;
   /** Longest time a line waits in the queue before a partial batch is sent, ms. */
   flushIntervalMs: number;
   /** Lines held in memory (queued + in flight); beyond, the oldest spill to the spool. */
@@ -67,6 +71,7 @@ export interface WriterOptions {
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   batchSize: 1000,
+  maxBatchSize: 5000,
   flushIntervalMs: 200,
   maxBufferLines: 50_000,
   maxInFlight: 4,
@@ -74,22 +79,13 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
   maxRetryDelayMs: 5_000,
 };
 
-/** A write request slower than this (s) is logged with the concurrency it met. */
-const SLOW_WRITE_S = 1;
-
-/** Statuses that mean "something in these lines is wrong": split the batch to find it. */
-const LINE_ERRORS = new Set([400, 413, 422]);
-
 export class InfluxWriter implements PointSink {
   private readonly opts: WriterOptions;
-  private readonly path: string;
-  private readonly sendOptions: SendOptions;
+  private readonly delivery: LineDelivery;
   private readonly spool: Spool | undefined;
   private queue: string[] = [];
   private inFlight = 0;
   private inFlightLines = 0;
-  /** Write requests awaiting an answer (live and replay). */
-  private posting = 0;
   private readonly running = new Set<Promise<void>>();
   private started = false;
   private closed = false;
@@ -103,7 +99,7 @@ export class InfluxWriter implements PointSink {
   private readonly logLimit = new RateLimiter(10_000);
 
   constructor(
-    private readonly transport: Transport,
+    transport: Transport,
     org: string,
     bucket: string,
     private readonly metrics: Metrics,
@@ -112,12 +108,11 @@ export class InfluxWriter implements PointSink {
   ) {
     this.opts = { ...DEFAULT_WRITER_OPTIONS, ...opts };
     this.backoff = this.opts.minRetryDelayMs;
-    this.path = `/api/v2/write?org=${encodeURIComponent(org)}&bucket=${encodeURIComponent(bucket)}&precision=ms`;
-    this.sendOptions = {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      gzipThreshold: 1024 * 1024,
-    };
+    this.delivery = new LineDelivery(transport, org, bucket, metrics, log, {
+      written: (lines) => this.written(lines),
+      down: (status, message, lines) => this.markDown(status, message, lines),
+      refused: (line, message) => this.refuse(line, message),
+    });
     this.spool = this.opts.spool ? new Spool(this.opts.spool) : undefined;
     if (this.spool && !this.spool.empty)
       log.info({ dir: this.spool.dir, bytes: this.spool.bytes }, 'influx spool not empty; will replay');
@@ -135,18 +130,11 @@ export class InfluxWriter implements PointSink {
     this.pump();
   }
 
-  write(points: readonly Point[]): void {
+  write(input: readonly string[]): void {
     const lines: string[] = [];
-    for (const p of points) {
-      let line: string | undefined;
-      try {
-        line = p.toLineProtocol();
-      } catch (e) {
-        this.drop([String(p)], 'invalid', (e as Error).message);
-        continue;
-      }
-      if (line) lines.push(line);
-      else this.drop([String(p)], 'invalid', 'point has no fields');
+    for (const l of input) {
+      if (l) lines.push(l);
+      else this.drop([l], 'invalid', 'empty line');
     }
     if (lines.length === 0) return;
     this.metrics.influxPointsReceived.inc(lines.length);
@@ -219,10 +207,15 @@ export class InfluxWriter implements PointSink {
       this.queue.length > 0 &&
       (partial || this.queue.length >= this.opts.batchSize)
     ) {
-      const batch = this.queue.splice(0, this.opts.batchSize);
+      const backlog = this.queue.length >= 2 * this.opts.batchSize;
+      const batch = this.queue.splice(
+        0,
+        backlog ? Math.max(this.opts.batchSize, this.opts.maxBatchSize) : this.opts.batchSize,
+      );
       this.inFlight++;
       this.inFlightLines += batch.length;
-      const run = this.deliver(batch)
+      const run = this.delivery
+        .deliver(batch)
         .then((pending) => {
           if (pending.length === 0) return;
           if (this.spool) this.toSpool(pending, 'buffer_full');
@@ -239,66 +232,7 @@ export class InfluxWriter implements PointSink {
     }
   }
 
-  /**
-   * Write lines; split on line errors. Resolves with the lines that could not be delivered because
-   * InfluxDB is down (empty when all were written or refused one by one).
-   */
-  private async deliver(lines: string[]): Promise<string[]> {
-    try {
-      await this.post(lines);
-    } catch (e) {
-      const status = e instanceof HttpError ? e.statusCode : undefined;
-      const lineError = status !== undefined && LINE_ERRORS.has(status);
-      const message = errorText(e);
-      this.metrics.influxWriteErrors.inc({ retriable: String(!lineError) });
-      if (!lineError) {
-        this.markDown(status, message, lines.length);
-        return lines;
-      }
-      if (lines.length === 1) {
-        this.refuse(lines[0] ?? '', message);
-        return [];
-      }
-      const mid = lines.length >> 1;
-      const first = await this.deliver(lines.slice(0, mid));
-      if (first.length) return [...first, ...lines.slice(mid)];
-      return this.deliver(lines.slice(mid));
-    }
-    this.written(lines);
-    return [];
-  }
-
-  private post(lines: string[]): Promise<void> {
-    const end = this.metrics.influxWriteDuration.startTimer();
-    const concurrent = ++this.posting;
-    this.metrics.influxWritesInFlight.set(concurrent);
-    const done = (outcome: 'ok' | 'error') => {
-      const s = end({ outcome });
-      this.metrics.influxWritesInFlight.set(--this.posting);
-      // A slow write holds its lines' latency: log it with the concurrency it met (rate-limited).
-      if (s >= SLOW_WRITE_S && this.logLimit.allow('slow_write') !== undefined)
-        this.log.warn({ ms: Math.round(s * 1000), lines: lines.length, concurrent, outcome }, 'slow influx write');
-    };
-    return new Promise((resolve, reject) => {
-      let status: number | undefined;
-      this.transport.send(this.path, lines.join('\n'), this.sendOptions, {
-        responseStarted: (_headers, statusCode) => {
-          status = statusCode;
-        },
-        error: (e) => {
-          done('error');
-          reject(e);
-        },
-        complete: () => {
-          done('ok');
-          if (status === undefined || (status >= 200 && status < 300)) resolve();
-          else reject(new HttpError(status, `unexpected HTTP ${status} to a write`));
-        },
-      });
-    });
-  }
-
-  private written(lines: string[]): void {
+  private written(lines: readonly string[]): void {
     this.metrics.influxPointsWritten.inc(lines.length);
     const now = Date.now();
     const h = this.metrics.influxPointAge;
@@ -373,7 +307,7 @@ export class InfluxWriter implements PointSink {
         const chunks: string[][] = [];
         for (let i = 0; i < batch.lines.length; i += this.opts.batchSize)
           chunks.push(batch.lines.slice(i, i + this.opts.batchSize));
-        const pending = await Promise.all(chunks.map((c) => this.deliver(c)));
+        const pending = await Promise.all(chunks.map((c) => this.delivery.deliver(c)));
         failed = pending.some((p) => p.length > 0);
         if (!failed && this.spool) {
           this.spool.commit(batch);
@@ -381,7 +315,7 @@ export class InfluxWriter implements PointSink {
         }
       } else if (this.down && this.queue.length > 0) {
         const lines = this.queue.splice(0, this.opts.batchSize);
-        const pending = await this.deliver(lines);
+        const pending = await this.delivery.deliver(lines);
         failed = pending.length > 0;
         if (failed) this.queue.unshift(...pending);
       } else if (this.down) {
@@ -444,9 +378,4 @@ export class InfluxWriter implements PointSink {
       this.log.error({ err: (e as Error).message }, 'influx onDropped hook threw');
     }
   }
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof HttpError) return `HTTP ${e.statusCode}: ${(e.body ?? e.message).slice(0, 500)}`;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -21,7 +21,6 @@
  * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Point } from '@influxdata/influxdb-client';
 import {
   TopicLeaf,
   decodePayloadFor,
@@ -35,7 +34,7 @@ import type { StateStore } from '../state/store.js';
 import type { Observation } from '../state/observation.js';
 import type { PointSink } from '../influx/writer.js';
 import type { DeadLetterSink } from './deadletter.js';
-import { faultPoint, healthPoint, readingPoint, statusPoint } from '../influx/points.js';
+import { faultPoint, healthPoint, readingPoint, statusPoint, type Line } from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
 
 /** Leaves the server subscribes to and consumes. */
@@ -168,7 +167,7 @@ export class Ingestor {
       this.deps.log.debug({ topic, bootId: msg.bootId, seq: msg.seq }, 'mqtt redelivery ignored');
       return;
     }
-    const points: Point[] = [];
+    const points: Line[] = [];
     const obs: Observation[] = [];
     this.collect(topic, entry, leaf, msg, points, obs);
     this.deps.metrics.ingestMessages.inc({ leaf });
@@ -183,7 +182,7 @@ export class Ingestor {
     entry: StationEntry,
     leaf: IngestLeaf,
     msg: PayloadFor[IngestLeaf],
-    points: Point[],
+    points: Line[],
     obs: Observation[],
   ): void {
     const st = entry.config;
@@ -236,12 +235,16 @@ export class Ingestor {
       case 'status': {
         const m = msg as PayloadFor['status'];
         const online = m.state === 'online';
-        if (m.ts >= Date.now() - this.opts.maxAgeMs) points.push(statusPoint(st, online, m.ts));
+        // A will is built when the agent connects (its ts names that connection); the broker sends
+        // it when the connection is lost, so the station went dark when it arrived.
+        const at = !online && m.reason === 'will' ? Math.max(m.ts, Date.now()) : m.ts;
+        if (at >= Date.now() - this.opts.maxAgeMs) points.push(statusPoint(st, online, at));
         obs.push({
           type: 'status',
           online,
           bootId: m.bootId,
           ts: m.ts,
+          at,
           reason: m.reason,
           agentVersion: m.agentVersion,
         });

@@ -8,7 +8,17 @@ import type { FaultName, SensorKindName } from '../../../protocol/src/serial/con
 export type Observation =
   | { type: 'reading'; sensor: string; kind: SensorKindName; value: number; ts: number; historical: boolean }
   | { type: 'fault'; sensor: string; fault: FaultName; active: boolean; ts: number; historical: boolean }
-  | { type: 'status'; online: boolean; bootId: string; ts: number; reason?: string; agentVersion?: string }
+  | {
+      type: 'status';
+      online: boolean;
+      bootId: string;
+      /** The payload's ts; for a will, the ts of the connection it belongs to (orders status messages). */
+      ts: number;
+      /** When the state began, when not `ts`: a will's arrival (the broker sends it when the connection is lost). */
+      at?: number;
+      reason?: string;
+      agentVersion?: string;
+    }
   | { type: 'health'; ts: number; health: HealthPayload }
   | { type: 'hello'; ts: number; firmware: string; boardId: string }
   | { type: 'config'; ts: number; reported: ConfigReportedPayload };

@@ -47,8 +47,9 @@ export class StateStore extends EventEmitter<StateEvents> {
       if (this.applyOne(entry.sensors.get('sensor' in o ? o.sensor : '')?.kind === 'door', raw, o))
         live.push(o);
     }
-    const snapshot = deriveLive(entry, raw, this.alertCount(stationId));
-    this.emit('change', snapshot);
+    // Deriving the full view costs more than applying; at province scale nobody may be watching.
+    if (this.listenerCount('change') > 0)
+      this.emit('change', deriveLive(entry, raw, this.alertCount(stationId)));
     return live;
   }
 
@@ -99,9 +100,10 @@ export class StateStore extends EventEmitter<StateEvents> {
         return true;
       }
       case 'status': {
-        // A will prepared by an older connection may arrive after the new connection said online.
+        // A will prepared by an older connection may arrive after the new connection said online;
+        // the will of the current connection has the same ts as its online message (mqtt-v1 §1).
         if (raw.statusTs !== null && o.ts < raw.statusTs) return false;
-        if (raw.online !== o.online) raw.onlineSince = o.ts;
+        if (raw.online !== o.online) raw.onlineSince = o.at ?? o.ts;
         raw.online = o.online;
         raw.statusTs = o.ts;
         raw.bootId = o.bootId;

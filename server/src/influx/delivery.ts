@@ -1,0 +1,123 @@
+/**
+ * One batch of lines to InfluxDB: the write request, and what its answer means.
+ *
+ * | InfluxDB answers                                     | outcome                                         |
+ * |------------------------------------------------------|-------------------------------------------------|
+ * | 2xx                                                  | `written(lines)`                                |
+ * | 400/413/422 (parse error, field type conflict,       | the batch is split in halves until the bad lines |
+ * | partial write, beyond retention, max series)         | are alone; good lines land, each bad line goes   |
+ * |                                                      | to `refused(line, message)`                      |
+ * | anything else (network, timeout, 5xx, 429, 401/403/404) | `down(...)`; the lines are handed back (a retry |
+ * |                                                      | may help)                                        |
+ *
+ * Requests go through the client library's transport, so the 1.x rewrite and auth apply.
+ */
+import { HttpError, type SendOptions, type Transport } from '@influxdata/influxdb-client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics.js';
+import { RateLimiter } from '../util/bounded.js';
+
+/** What the writer does with each outcome. */
+export interface DeliveryHooks {
+  written(lines: readonly string[]): void;
+  /** InfluxDB could not take the batch for a reason a retry may fix. */
+  down(status: number | undefined, message: string, lines: number): void;
+  /** InfluxDB refused this line for its content; a retry cannot help. */
+  refused(line: string, message: string): void;
+}
+
+/** A write request slower than this (s) is logged with the concurrency it met. */
+const SLOW_WRITE_S = 1;
+
+/** Statuses that mean "something in these lines is wrong": split the batch to find it. */
+const LINE_ERRORS = new Set([400, 413, 422]);
+
+export class LineDelivery {
+  private readonly path: string;
+  private readonly sendOptions: SendOptions = {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    gzipThreshold: 1024 * 1024,
+  };
+  /** Write requests awaiting an answer (live and replay). */
+  private posting = 0;
+  private readonly logLimit = new RateLimiter(10_000);
+
+  constructor(
+    private readonly transport: Transport,
+    org: string,
+    bucket: string,
+    private readonly metrics: Metrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly hooks: DeliveryHooks,
+  ) {
+    this.path = `/api/v2/write?org=${encodeURIComponent(org)}&bucket=${encodeURIComponent(bucket)}&precision=ms`;
+  }
+
+  /**
+   * Write lines; split on line errors. Resolves with the lines that could not be delivered because
+   * InfluxDB is down (empty when all were written or refused one by one).
+   */
+  async deliver(lines: string[]): Promise<string[]> {
+    try {
+      await this.post(lines);
+    } catch (e) {
+      const status = e instanceof HttpError ? e.statusCode : undefined;
+      const lineError = status !== undefined && LINE_ERRORS.has(status);
+      const message = errorText(e);
+      this.metrics.influxWriteErrors.inc({ retriable: String(!lineError) });
+      if (!lineError) {
+        this.hooks.down(status, message, lines.length);
+        return lines;
+      }
+      if (lines.length === 1) {
+        this.hooks.refused(lines[0] ?? '', message);
+        return [];
+      }
+      const mid = lines.length >> 1;
+      const first = await this.deliver(lines.slice(0, mid));
+      if (first.length) return [...first, ...lines.slice(mid)];
+      return this.deliver(lines.slice(mid));
+    }
+    this.hooks.written(lines);
+    return [];
+  }
+
+  private post(lines: string[]): Promise<void> {
+    const end = this.metrics.influxWriteDuration.startTimer();
+    const concurrent = ++this.posting;
+    this.metrics.influxWritesInFlight.set(concurrent);
+    const done = (outcome: 'ok' | 'error') => {
+      const s = end({ outcome });
+      this.metrics.influxWritesInFlight.set(--this.posting);
+      // A slow write holds its lines' latency: log it with the concurrency it met (rate-limited).
+      if (s >= SLOW_WRITE_S && this.logLimit.allow('slow_write') !== undefined)
+        this.log.warn(
+          { ms: Math.round(s * 1000), lines: lines.length, concurrent, outcome },
+          'slow influx write',
+        );
+    };
+    return new Promise((resolve, reject) => {
+      let status: number | undefined;
+      this.transport.send(this.path, lines.join('\n'), this.sendOptions, {
+        responseStarted: (_headers, statusCode) => {
+          status = statusCode;
+        },
+        error: (e) => {
+          done('error');
+          reject(e);
+        },
+        complete: () => {
+          done('ok');
+          if (status === undefined || (status >= 200 && status < 300)) resolve();
+          else reject(new HttpError(status, `unexpected HTTP ${status} to a write`));
+        },
+      });
+    });
+  }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof HttpError) return `HTTP ${e.statusCode}: ${(e.body ?? e.message).slice(0, 500)}`;
+  return e instanceof Error ? e.message : String(e);
+}
