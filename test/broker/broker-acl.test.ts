@@ -1,13 +1,9 @@
 /** What connected clients may do: topic ACLs, retained status, wills — real mqtt.js clients. */
-import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stationTopic, type StatusPayload, type TelemetryPayload } from '../../protocol/src/index.js';
-import { closed, connect, inbox, metric, startTestBroker, subscribeCodes, type TestBroker } from './helpers.js';
+import { brokerSuite, closed, connect, inbox, metric, subscribeCodes } from './helpers.js';
 
-let tb: TestBroker;
-const clients: MqttClient[] = [];
-beforeAll(async () => {
-  tb = await startTestBroker([
+const suite = brokerSuite([
     { username: 'st-001', role: 'station' },
     { username: 'st-002', role: 'station' },
     { username: 'st-003', role: 'station' },
@@ -15,17 +11,8 @@ beforeAll(async () => {
     { username: 'ops', role: 'operator' },
     // every refusal logged here; one line per client per interval is tested in broker-limits.test.ts
   ], { limits: { logIntervalMs: 0 } });
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-});
-afterAll(async () => tb.stop());
 
-async function as(username: string, opts: Parameters<typeof connect>[3] = {}): Promise<MqttClient> {
-  const c = await connect(tb.broker.url, username, tb.secret(username), opts);
-  clients.push(c);
-  return c;
-}
+const as = suite.as;
 
 let seq = 0;
 const telemetry = (stationId: string): string =>
@@ -40,7 +27,7 @@ const telemetry = (stationId: string): string =>
 const status = (stationId: string, state: 'online' | 'offline', reason?: string): string =>
   JSON.stringify({ v: 1, stationId, state, bootId: 'boot-test-1', ts: Date.now(), ...(reason ? { reason } : {}) } satisfies StatusPayload);
 
-const denials = (labels: Record<string, string>): Promise<number> => metric(tb.broker.metrics, 'yizhan_broker_acl_denials_total', labels);
+const denials = (labels: Record<string, string>): Promise<number> => metric(suite.tb.broker.metrics, 'yizhan_broker_acl_denials_total', labels);
 
 describe('publish ACL', () => {
   it('the server reads telemetry of all stations; each station only publishes its own', async () => {
@@ -83,7 +70,7 @@ describe('publish ACL', () => {
     await gone; // MQTT-3.3.5-2: 3.1.1 cannot NAK, so the broker closes the connection
 
     expect(await denials({ action: 'publish', reason, role })).toBe(before + 1);
-    const log = tb.logs.findLast((l) => l.action === 'publish' && l.topic === topic);
+    const log = suite.tb.logs.findLast((l) => l.action === 'publish' && l.topic === topic);
     expect(log).toMatchObject({ clientId: who, username: who, reason, level: 40 });
     // a legitimate message sent afterwards arrives, and the denied one never did
     const st3 = await as('st-003');
@@ -122,7 +109,7 @@ describe('subscribe ACL', () => {
     expect(await subscribeCodes(c, filter)).toEqual([0x80]);
     expect(c.connected).toBe(true);
     expect(await denials({ action: 'subscribe' })).toBe(before + 1);
-    expect(tb.logs.findLast((l) => l.action === 'subscribe')).toMatchObject({ clientId: who, username: who, topic: filter });
+    expect(suite.tb.logs.findLast((l) => l.action === 'subscribe')).toMatchObject({ clientId: who, username: who, topic: filter });
   });
 
   it('a station subscribing to # and its own cmd in one SUBSCRIBE gets [0x80, 1] and still receives its commands', async () => {
@@ -155,7 +142,7 @@ describe('retained status and wills', () => {
     const box = inbox(server);
     await server.subscribeAsync(stationTopic('st-002', 'status'), { qos: 1 });
     const will = { topic: stationTopic('st-002', 'status'), payload: Buffer.from(status('st-002', 'offline', 'will')), qos: 1 as const, retain: true };
-    const st2 = await connect(tb.broker.url, 'st-002', tb.secret('st-002'), { will });
+    const st2 = await connect(suite.tb.broker.url, 'st-002', suite.tb.secret('st-002'), { will });
     await st2.publishAsync(stationTopic('st-002', 'status'), status('st-002', 'online'), { qos: 1, retain: true });
     expect(JSON.parse((await box.next(will.topic)).payload)).toMatchObject({ state: 'online' });
 
@@ -175,7 +162,7 @@ describe('retained status and wills', () => {
     const box = inbox(server);
     await server.subscribeAsync(stationTopic('st-001', 'status'), { qos: 1 });
     const will = { topic: stationTopic('st-001', 'status'), payload: Buffer.from(status('st-001', 'offline', 'will')), qos: 1 as const, retain: false };
-    const st1 = await connect(tb.broker.url, 'st-001', tb.secret('st-001'), { will });
+    const st1 = await connect(suite.tb.broker.url, 'st-001', suite.tb.secret('st-001'), { will });
     await st1.endAsync();
     await new Promise((r) => setTimeout(r, 300));
     expect(box.messages).toEqual([]);

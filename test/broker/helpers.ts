@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -71,6 +72,49 @@ export async function startTestBroker(
       await broker.close();
       await cleanup();
     },
+  };
+}
+
+/** A test broker for one test file, and the mqtt.js clients its tests open (closed after each test). */
+export interface BrokerSuite {
+  /** The broker (started in beforeAll). */
+  readonly tb: TestBroker;
+  /** Connect as `username` with its own secret (or `password`), closed after the test. */
+  as: (username: string, opts?: IClientOptions & { password?: string }) => Promise<MqttClient>;
+  /** Close this client after the test too. */
+  keep: (client: Promise<MqttClient>) => Promise<MqttClient>;
+}
+
+/** Registers beforeAll/afterEach/afterAll of a file whose tests share one broker. */
+export function brokerSuite(
+  accounts: AccountRequest[],
+  extra: Partial<Omit<BrokerOptions, 'credentialsFile' | 'logger'>> = {},
+): BrokerSuite {
+  let tb: TestBroker | undefined;
+  const clients: MqttClient[] = [];
+  const started = (): TestBroker => {
+    if (!tb) throw new Error('the test broker is started in beforeAll');
+    return tb;
+  };
+  beforeAll(async () => {
+    tb = await startTestBroker(accounts, extra);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(async () => tb?.stop());
+  const keep = async (c: Promise<MqttClient>) => {
+    const client = await c;
+    clients.push(client);
+    return client;
+  };
+  return {
+    get tb() {
+      return started();
+    },
+    as: (username, { password, ...opts } = {}) =>
+      keep(connect(started().broker.url, username, password ?? started().secret(username), opts)),
+    keep,
   };
 }
 
