@@ -1,27 +1,42 @@
 /**
- * The project's broker (broker/src) as its own process for bench:ingest, with limits sized for a
- * province on one machine: 25,000 connections, the load generator's address trusted (no connect
- * rate limit or bans from 127.0.0.1), a deep per-session queue for the server's subscription.
+ * The project's broker (broker/src) as its own process for bench:ingest. Its limits are the
+ * production defaults (per-address connect rate, strikes and bans, 5 s CONNECT timeout, scrypt
+ * two at a time with a queue of 500) except three that a province-sized broker must raise too,
+ * sized from the station count given here (the stations this process serves):
+ * - `maxConnections`: 2 × stations + 1,000. During a reconnect storm the old connections of
+ *   stations can still be open at the broker while their new ones arrive (default 20,000);
+ * - the verification cache holds every station (default 10,000 entries: past that, a storm makes
+ *   the oldest stations pay scrypt again);
+ * - a deep per-session queue for the server's subscription (default 1,000 per client).
+ * Nothing is trusted: the load generator connects each station from its own loopback address
+ * (127.1.x.y), as a province's stations come from many addresses, so the per-address connect
+ * budget and strike limits apply as they would in the field. (Stations behind one carrier-grade
+ * NAT address share that budget; see docs/broker.md.)
  *
- *   node --import tsx bench/ingest-broker.ts <credentials.json> <port>
+ * With a Redis URL, several of these processes act as one broker (broker/src/persistence.ts): the
+ * bench uses that when one process may not hold a socket per station (open-file limit), with a
+ * the broker's workaround for an aedes bug there (coalesceAddSubscriptions in broker/src/persistence.ts).
+ *
+ *   node --import tsx bench/ingest-broker.ts <credentials.json> <port> <metrics port> <stations> [redis://…]
  */
 import pino from 'pino';
 import { startBroker } from '../broker/src/index.js';
 
-const [file, port] = process.argv.slice(2);
-if (!file || !port) throw new Error('usage: ingest-broker.ts <credentials.json> <port>');
+const [file, port, metricsPort, stations, redisUrl] = process.argv.slice(2);
+if (!file || !port || !metricsPort || !stations)
+  throw new Error('usage: ingest-broker.ts <credentials.json> <port> <metrics port> <stations> [redis://…]');
+const n = Number(stations);
 const broker = await startBroker({
   port: Number(port),
+  metricsPort: Number(metricsPort),
   credentialsFile: file,
   logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-  maxConnections: 25_000,
-  limits: {
-    trustedAddresses: ['127.0.0.1', '::ffff:127.0.0.1'],
-    maxQueuedPerClient: 1_000_000,
-    connectTimeoutMs: 60_000,
-  },
+  maxConnections: 2 * n + 1_000,
+  credentials: { cacheMaxEntries: n + 1_000 },
+  limits: { maxQueuedPerClient: 1_000_000 },
+  ...(redisUrl ? { redisUrl } : {}),
 });
-process.stdout.write(`broker ready on ${broker.url}\n`);
+process.stdout.write(`broker ready on ${broker.url}, metrics on ${broker.metricsPort}\n`);
 const stop = () => {
   void broker.close().then(() => process.exit(0));
 };

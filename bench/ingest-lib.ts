@@ -2,7 +2,7 @@
  * Helpers of bench:ingest: synthetic province (station configs, credentials), child processes with
  * CPU/memory sampling from /proc, InfluxQL over fetch, and the InfluxDB ceiling run.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -309,4 +309,53 @@ export async function waitHttp(
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await sleep(250);
   }
+}
+
+/**
+ * Open-file limit (ulimit -n) of this process, which the broker, server, influxd and load
+ * generator inherit. Tries to raise the soft limit to `want` with prlimit (up to the hard limit;
+ * root with CAP_SYS_RESOURCE can raise the hard limit too). Never throws: returns what it got.
+ */
+export function raiseOpenFiles(want: number): { before: number; now: number; hard: number } {
+  const read = () => {
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const num = (x: string | undefined) => (x === undefined || x === 'unlimited' ? Infinity : Number(x));
+    return { soft: num(m?.[1]), hard: num(m?.[2]) };
+  };
+  const before = read();
+  if (before.soft < want) {
+    for (const hard of [Math.max(want, before.hard), before.hard]) {
+      const soft = Math.min(want, hard);
+      if (soft <= before.soft) continue;
+      try {
+        execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${hard === Infinity ? 'unlimited' : hard}`], { stdio: 'pipe' });
+        break;
+      } catch {
+        /* not allowed: try without raising the hard limit */
+      }
+    }
+  }
+  const now = read();
+  return { before: before.soft, now: now.soft, hard: now.hard };
+}
+
+/**
+ * Processes for N stations within the open-file limit: each load generator process and each
+ * broker process holds one socket per station it serves (plus ~1,000 other files), and a broker
+ * up to two per station during a reconnect storm (old connections not yet closed beside the new).
+ */
+export function planProcesses(n: number) {
+  const files = raiseOpenFiles(2 * n + 4096);
+  const usable = files.now - 1024;
+  const loadgenShards = Math.ceil(n / usable);
+  const brokers = Math.ceil(n / usable);
+  const perBroker = Math.ceil(n / brokers);
+  const stormFits = 2 * perBroker <= usable;
+  const note =
+    `open-file limit ${files.now}${files.now > files.before ? ` (raised from ${files.before})` : ''}, hard ${files.hard}: ` +
+    `${loadgenShards} load generator process(es), ${brokers} broker process(es)${brokers > 1 ? ' on Redis' : ''}` +
+    (stormFits
+      ? ''
+      : `; during a storm a broker may reach its limit while old connections are still open (${2 * perBroker} > ${usable}): refused connects are retried with backoff`);
+  return { openFiles: files, loadgenShards, brokers, stormFits, note };
 }

@@ -10,9 +10,17 @@
  * shortened per step); a step passes when it is held `--hold` seconds with zero loss (every
  * telemetry reading with a time inside the window is in InfluxDB) and p99 latency < 1 s (probe
  * stations polled every 100 ms: reading time → visible in a query). The sustained rate is the
- * highest passing step. Prints a table, writes bench/results/ingest.json.
+ * highest passing step. `--storm` then runs a reconnect storm against yizhan (bench/ingest-storm.ts).
+ * Prints a table, writes bench/results/ingest.json.
  *
- *   npm run bench:ingest -- [--stations 10000] [--hold 60] [--steps 15000,30000,45000,60000] [--no-nodered] [--storm]
+ * Open files: the load generator holds a socket per station and the broker one (two during a
+ * storm); the bench raises the soft limit where it may, splits the load generator into processes
+ * that fit, and stops with instructions when one broker process cannot hold every station.
+ *
+ *   npm run bench:ingest -- [--stations 10000] [--hold 60] [--steps 15000,30000,45000,60000] [--no-nodered] [--no-ceiling] [--storm]
+ *     [--out bench/results/ingest.json]   (where the JSON goes; trial runs can keep the recorded one)
+ *     [--broker-cluster]   (when one broker process cannot hold a socket per station: several on Redis)
+ *     [--source-addresses N]   (loopback addresses the stations connect from; default one each, 0 = all from 127.0.0.1)
  *     [--batch 1000] [--in-flight 4] [--flush 200ms]   (the server's writer settings)
  *     [--influx-data 'cache-snapshot-memory-size="256m";wal-fsync-delay="10ms"']   (influxd [data] overrides)
  */
@@ -20,11 +28,13 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startInfluxd } from '../scripts/lib/influxd.js';
-import { freePort } from '../scripts/lib/ports.js';
+import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import {
   Sampler,
   TELEMETRY,
   countStored,
+  plainProc,
+  planProcesses,
   influxCeiling,
   influxRows,
   makeProvince,
@@ -36,8 +46,10 @@ import {
   waitHttp,
   type Proc,
 } from './ingest-lib.js';
+import { Loadgen } from './ingest-loadgen.js';
+import { histQuantiles, probe, table, type StepResult, type SystemResult } from './ingest-measure.js';
 import { startNodeRed } from './ingest-nodered.js';
-import type { LoadStats } from './loadgen.js';
+import { runStorm } from './ingest-storm.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -49,6 +61,8 @@ const opt = (n: string, d: string) => {
 const N = Number(opt('stations', '10000'));
 const HOLD_S = Number(opt('hold', '60'));
 const WARM_S = Number(opt('warm', '8'));
+/** Loopback source addresses of the stations (loadgen `sourceAddresses`); default one per station. */
+const SOURCE_ADDRESSES = opt('source-addresses', String(N));
 const STEPS = opt('steps', '15000,30000,45000,60000').split(',').map(Number);
 const PER_MSG = TELEMETRY.length;
 /** Writer settings for the server under test (env of server/src/main.ts). */
@@ -63,135 +77,10 @@ const INFLUX_DATA = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
 );
 
-interface StepResult {
-  offered: number;
-  sent: number;
-  skipped: number;
-  stored: number;
-  lost: number;
-  p50Ms: number;
-  p99Ms: number;
-  samples: number;
-  pass: boolean;
-  procs: Record<string, { cpuPct: number; rssMB: number }>;
-  /** p99 duration of the probe query itself; the server's own reading-time → stored histogram (yizhan). */
-  probeQueryP99Ms: number;
-  serverPointAge?: { p50Ms: number; p99Ms: number };
-  /** The server's InfluxDB write requests over the hold: count, p50/p99 (bucket bounds), how many took > 1 s. */
-  serverWrites?: { p50Ms: number; p99Ms: number; count: number; over1s: number };
-  /** The server's event-loop delay over the hold (prom-client, reset at each scrape): p99 and max, ms. */
-  serverLoopLag?: { p99Ms: number; maxMs: number };
-  /** Reading time → handed to the server's writer (upstream of the writer), one sample per message. */
-  serverEnqueueAge?: { p50Ms: number; p99Ms: number; count: number; over1s: number };
-}
-interface SystemResult {
-  readingsPerSec: number;
-  lost: number | null;
-  p50Ms: number;
-  p99Ms: number;
-  steps: StepResult[];
-  procs: Record<string, { cpuPct: number; rssMB: number }>;
-  note?: string;
-}
-
 const work = mkdtempSync(join(tmpdir(), 'yz-bench-ingest-'));
 const logs = join(work, 'logs');
 mkdirSync(logs);
 const say = (s: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-
-class Loadgen {
-  private waiters = new Map<string, (m: Record<string, unknown>) => void>();
-  constructor(readonly p: Proc) {
-    p.child.on('message', (m: Record<string, unknown>) => {
-      const w = this.waiters.get(String(m.type));
-      this.waiters.delete(String(m.type));
-      w?.(m);
-    });
-  }
-  ask<T extends Record<string, unknown>>(cmd: object, reply: string, timeoutMs = 600_000): Promise<T> {
-    return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`loadgen: no ${reply} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.set(reply, (m) => {
-        clearTimeout(t);
-        res(m as T);
-      });
-      if (Object.keys(cmd).length) this.p.child.send(cmd);
-    });
-  }
-  tell(cmd: object): void {
-    this.p.child.send(cmd);
-  }
-  async stats(): Promise<LoadStats> {
-    return (await this.ask<{ stats: LoadStats }>({ cmd: 'stats' }, 'stats')).stats;
-  }
-}
-
-/**
- * Poll the last occupancy time of probe stations every 100 ms (up to 4 polls in flight, so a slow
- * query does not delay the next); the first poll that sees a new reading time gives a latency sample
- * (poll issue time − reading time: an upper bound, ≤ 100 ms above the true latency).
- */
-function probe(influxUrl: string, db: string, stride: number) {
-  const ids = Array.from({ length: Math.min(40, N) }, (_, i) => stationId(Math.min(N - 1, i * stride)));
-  const seen = new Map<string, number>();
-  const samples: { at: number; ms: number }[] = [];
-  const queryMs: number[] = [];
-  let inFlight = 0;
-  const q = `SELECT last("value") FROM "occupancy" WHERE "station" =~ /^(${ids.join('|')})$/ AND time > now() - 1m GROUP BY "station"`;
-  const poll = async () => {
-    const at = Date.now();
-    inFlight++;
-    try {
-      for (const r of await influxRows(influxUrl, db, q)) {
-        const st = String(r.station);
-        const t = Number(r.time);
-        const prev = seen.get(st);
-        if (prev === undefined || t > prev) {
-          if (prev !== undefined) samples.push({ at, ms: at - t });
-          seen.set(st, t);
-        }
-      }
-      queryMs.push(Date.now() - at);
-    } catch {
-      /* database not there yet */
-    } finally {
-      inFlight--;
-    }
-  };
-  const timer = setInterval(() => {
-    if (inFlight < 4) void poll();
-  }, 100);
-  return { samples, queryMs, stop: () => clearInterval(timer) };
-}
-
-/** p50/p99 (bucket upper bounds, s→ms) of one of the server's histograms between two scrapes. */
-function histQuantiles(
-  before: string,
-  after: string,
-  name = 'yizhan_influx_point_age_seconds',
-  labels = '',
-): { p50Ms: number; p99Ms: number; count: number; over1s: number } | undefined {
-  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\S+)`);
-  const parse = (t: string) => {
-    const m = new Map<number, number>();
-    for (const l of t.split('\n')) {
-      const x = re.exec(l);
-      if (x) m.set(x[1] === '+Inf' ? Infinity : Number(x[1]), Number(x[2]));
-    }
-    return m;
-  };
-  const a = parse(before);
-  const b = parse(after);
-  const les = [...b.keys()].sort((x, y) => x - y);
-  const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
-  if (!total) return undefined;
-  const q = (p: number) => {
-    for (const le of les) if ((b.get(le) ?? 0) - (a.get(le) ?? 0) >= p * total) return le * 1000;
-    return Infinity;
-  };
-  const over1s = total - ((b.get(1) ?? 0) - (a.get(1) ?? 0));
-  return { p50Ms: q(0.5), p99Ms: q(0.99), count: total, over1s };
-}
 
 async function ramp(
   name: string,
@@ -203,7 +92,7 @@ async function ramp(
 ): Promise<SystemResult> {
   const scrape = async () => (metricsUrl ? await (await fetch(metricsUrl)).text() : '');
   const sampler = new Sampler(() => procs().map((p) => ({ name: p.name, pid: p.pid })));
-  const pr = probe(influxUrl, db, Math.max(1, Math.floor(N / 40)));
+  const pr = probe(influxUrl, db, N);
   const steps: StepResult[] = [];
   try {
     for (const rate of STEPS) {
@@ -297,19 +186,31 @@ async function ramp(
 
 async function main(): Promise<void> {
   say(`work dir ${work}; ${N} stations, steps ${STEPS.join(',')} readings/s, hold ${HOLD_S} s`);
+  const plan = planProcesses(N);
+  say(plan.note);
+  if (plan.brokers > 1 && !flag('broker-cluster'))
+    throw new Error(
+      `${N} stations need ${N + 1024} open files in one broker process, the limit is ${plan.openFiles.now} (hard ${plan.openFiles.hard}). ` +
+        `Raise it (\`ulimit -n ${2 * N + 4096}\`; root with CAP_SYS_RESOURCE to raise the hard limit; LimitNOFILE= in a systemd unit), ` +
+        `use fewer --stations, or pass --broker-cluster to run ${plan.brokers} broker processes on Redis.`,
+    );
+  const tProv = Date.now();
   const prov = await makeProvince(work, N);
-  say('province ready (configs + accounts)');
-  const stationsFile = join(work, 'loadgen-stations.json');
-  writeFileSync(
-    stationsFile,
-    JSON.stringify({
-      stations: Array.from({ length: N }, (_, i) => ({
-        id: stationId(i),
-        password: prov.secrets.get(stationId(i)),
-      })),
-      sensors: TELEMETRY,
-    }),
-  );
+  const provisionS = Math.round((Date.now() - tProv) / 100) / 10;
+  say(`province ready in ${provisionS} s (${N} station configs + scrypt accounts at bench cost N=2^10)`);
+  // Load generator shard k takes stations k, k + shards, k + 2 × shards, …
+  const stationsFiles = Array.from({ length: plan.loadgenShards }, (_, k) => {
+    const f = join(work, `loadgen-stations-${k}.json`);
+    const ids = Array.from({ length: N }, (_, i) => i).filter((i) => i % plan.loadgenShards === k);
+    writeFileSync(
+      f,
+      JSON.stringify({
+        stations: ids.map((i) => ({ id: stationId(i), password: prov.secrets.get(stationId(i)) })),
+        sensors: TELEMETRY,
+      }),
+    );
+    return f;
+  });
   const influx = await startInfluxd({ dir: join(work, 'influx'), data: INFLUX_DATA });
   const influxProc: Proc = { name: 'influxd', child: influx.process, pid: influx.process.pid ?? 0 };
   const results: Record<string, unknown> = {
@@ -319,19 +220,49 @@ async function main(): Promise<void> {
     steps: STEPS,
     writer: { batchSize: Number(BATCH), maxInFlight: Number(IN_FLIGHT), flushInterval: FLUSH },
     influxData: INFLUX_DATA,
+    setup: { provisionS, sourceAddresses: Number(SOURCE_ADDRESSES), ...plan },
   };
   try {
     const runSystem = async (name: 'yizhan' | 'nodeRed'): Promise<SystemResult> => {
-      const mqttPort = await freePort();
-      const broker = nodeProc(
-        'broker',
-        join(ROOT, 'bench/ingest-broker.ts'),
-        [prov.credFile, String(mqttPort)],
-        { ...process.env, LOG_LEVEL: 'warn' },
-        logs,
-      );
-      await sleep(1500);
-      const procs: Proc[] = [influxProc, broker];
+      // Everything started here is stopped at the end, in reverse order, whatever happens.
+      const started: Proc[] = [];
+      let stopLoadgen = async () => {};
+      try {
+        return await runWith(name, started, (f) => (stopLoadgen = f));
+      } finally {
+        await stopLoadgen();
+        for (const p of started.reverse()) await stopProc(p);
+      }
+    };
+    const runWith = async (
+      name: 'yizhan' | 'nodeRed',
+      started: Proc[],
+      onLoadgen: (stop: () => Promise<void>) => void,
+    ): Promise<SystemResult> => {
+      // More than one broker process (on Redis) only when one cannot hold a socket per station.
+      const redisPort = plan.brokers > 1 ? await freePort() : undefined;
+      const redis = redisPort
+        ? plainProc('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], process.env, logs)
+        : undefined;
+      if (redis) started.push(redis);
+      if (redisPort) await waitForPort(redisPort);
+      const brokers: { proc: Proc; mqttPort: number; metricsUrl: string }[] = [];
+      for (let b = 0; b < plan.brokers; b++) {
+        const mqttPort = await freePort();
+        const metricsPort = await freePort();
+        const proc = nodeProc(
+          b ? `broker-${b + 1}` : 'broker',
+          join(ROOT, 'bench/ingest-broker.ts'),
+          [prov.credFile, String(mqttPort), String(metricsPort), String(Math.ceil(N / plan.brokers)), ...(redisPort ? [`redis://127.0.0.1:${redisPort}/0`] : [])],
+          { ...process.env, LOG_LEVEL: 'warn' },
+          logs,
+        );
+        started.push(proc);
+        await waitHttp(`http://127.0.0.1:${metricsPort}/healthz`, 60_000);
+        brokers.push({ proc, mqttPort, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` });
+      }
+      const mqttPort = brokers[0]?.mqttPort ?? 0;
+      const procs: Proc[] = [influxProc, ...brokers.map((b) => b.proc), ...(redis ? [redis] : [])];
       let consumer: Proc;
       let metricsUrl: string | undefined;
       if (name === 'yizhan') {
@@ -362,6 +293,7 @@ async function main(): Promise<void> {
           false,
           flag('profile-server') ? ['--cpu-prof', `--cpu-prof-dir=${logs}`] : [],
         );
+        started.push(consumer);
         await waitHttp(`http://127.0.0.1:${httpPort}/readyz`, 180_000);
       } else {
         await influxRows(influx.url, 'nodered', 'CREATE DATABASE "nodered"');
@@ -375,25 +307,47 @@ async function main(): Promise<void> {
           influxPort: influx.port,
         });
         consumer = nr.proc;
+        started.push(consumer);
         await sleep(3000);
       }
       procs.push(consumer);
+      const addrPerShard = Math.ceil(Number(SOURCE_ADDRESSES) / plan.loadgenShards);
       const lg = new Loadgen(
-        nodeProc(
-          'loadgen',
-          join(ROOT, 'bench/loadgen.ts'),
-          ['--url', `mqtt://127.0.0.1:${mqttPort}`, '--stations', stationsFile],
-          process.env,
-          logs,
-          true,
+        stationsFiles.map((f, k) =>
+          nodeProc(
+            k ? `loadgen-${k + 1}` : 'loadgen',
+            join(ROOT, 'bench/loadgen-main.ts'),
+            [
+              '--url',
+              `mqtt://127.0.0.1:${brokers[k % brokers.length]?.mqttPort ?? mqttPort}`,
+              '--stations',
+              f,
+              '--source-addresses',
+              String(addrPerShard),
+              '--address-offset',
+              String(k * addrPerShard),
+            ],
+            process.env,
+            logs,
+            true,
+          ),
         ),
       );
-      procs.push(lg.p);
-      try {
-        await lg.ask({}, 'ready', 60_000);
-        const t = Date.now();
-        const c = await lg.ask<{ connected: number }>({ cmd: 'connect', concurrency: 500 }, 'connected');
-        say(`${name}: ${c.connected}/${N} stations connected in ${Date.now() - t} ms`);
+      procs.push(...lg.procs);
+      onLoadgen(() => lg.stop());
+      {
+        await lg.ready();
+        const c = await lg.connect(500);
+        const connect = {
+          connected: c.connected,
+          ms: c.ms,
+          attempts: c.stats.connectAttempts,
+          failures: c.stats.connectFailures,
+          loadgenRssMB: c.stats.memory.rssMB,
+        };
+        (results.connect as Record<string, unknown> | undefined) ??= {};
+        (results.connect as Record<string, unknown>)[name] = connect;
+        say(`${name}: ${c.connected}/${N} stations connected in ${c.ms} ms ${JSON.stringify(connect)}`);
         lg.tell({ cmd: 'period', ms: Math.round(((N * PER_MSG) / (STEPS[0] ?? 15000)) * 1000) });
         lg.tell({ cmd: 'start' });
         const r = await ramp(
@@ -404,82 +358,46 @@ async function main(): Promise<void> {
           () => procs,
           metricsUrl,
         );
-        if (name === 'yizhan' && flag('storm')) results.storm = await storm(lg, influx.url);
+        if (name === 'yizhan' && flag('storm') && metricsUrl)
+          results.storm = await runStorm({
+            lg,
+            stations: N,
+            influxUrl: influx.url,
+            db: 'yizhan',
+            serverMetricsUrl: metricsUrl,
+            brokerMetricsUrls: brokers.map((b) => b.metricsUrl),
+            say,
+          });
+        const end = await lg.stats();
+        r.loadgen = {
+          memory: end.memory,
+          connectFailures: end.connectFailures,
+          dropped: end.dropped,
+        };
         return r;
-      } finally {
-        await lg.ask({ cmd: 'stop' }, 'stopped', 30_000).catch(() => undefined);
-        await stopProc(lg.p, 5000);
-        await stopProc(consumer);
-        await stopProc(broker);
       }
     };
     results.yizhan = await runSystem('yizhan');
     results.nodeRed = flag('no-nodered') ? { note: 'skipped (--no-nodered)' } : await runSystem('nodeRed');
-    // (a) InfluxDB ceiling, last: its background compactions must not slow the other runs.
-    say('(a) InfluxDB ceiling: 20 s of 10,000-line batches, 3 writers');
-    const s = new Sampler(() => [{ name: 'influxd', pid: influxProc.pid }]);
-    s.begin();
-    const ceil = await influxCeiling(influx.url, N, 20);
-    results.influxCeiling = { ...ceil, procs: s.end() };
-    say(`(a) ${JSON.stringify(results.influxCeiling)}`);
-    await influxRows(influx.url, 'ceiling', 'DROP DATABASE "ceiling"');
+    if (flag('no-ceiling')) results.influxCeiling = { note: 'skipped (--no-ceiling)' };
+    else {
+      // (a) InfluxDB ceiling, last: its background compactions must not slow the other runs.
+      say('(a) InfluxDB ceiling: 20 s of 10,000-line batches, 3 writers');
+      const s = new Sampler(() => [{ name: 'influxd', pid: influxProc.pid }]);
+      s.begin();
+      const ceil = await influxCeiling(influx.url, N, 20);
+      results.influxCeiling = { ...ceil, procs: s.end() };
+      say(`(a) ${JSON.stringify(results.influxCeiling)}`);
+      await influxRows(influx.url, 'ceiling', 'DROP DATABASE "ceiling"');
+    }
   } finally {
     await influx.stop();
   }
   table(results);
-  const out = join(ROOT, 'bench/results/ingest.json');
+  const out = resolve(ROOT, opt('out', 'bench/results/ingest.json'));
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   say(`wrote ${out}; logs in ${logs}`);
 }
 
-/** Reconnect storm at the default rate: all drop, all reconnect at once, redeliver, replay 6 messages each. */
-async function storm(lg: Loadgen, influxUrl: string): Promise<Record<string, unknown>> {
-  const period = 10_000;
-  lg.tell({ cmd: 'period', ms: period });
-  await sleep(2 * period);
-  const before = await lg.stats();
-  const t0 = Date.now();
-  const r = await lg.ask<{ ms: number }>({ cmd: 'storm', replay: 6 }, 'storm');
-  say(`storm: all ${N} reconnected in ${r.ms} ms`);
-  await sleep(2 * period);
-  const after = await lg.stats();
-  // Every reading with a time in the minute before the storm must be stored exactly once (replays overwrite).
-  const from = Math.floor((t0 - 60_000) / 1000) * 1000;
-  const to = Math.floor(t0 / 1000) * 1000;
-  const sent = Object.entries(after.sentBySecond).reduce(
-    (a, [k, v]) => (Number(k) >= from / 1000 && Number(k) < to / 1000 ? a + v : a),
-    0,
-  );
-  await sleep(5000);
-  const stored = await countStored(influxUrl, 'yizhan', from, to);
-  const res = {
-    reconnectMs: r.ms,
-    replayedMessages: after.replayedMessages - before.replayedMessages,
-    redelivered: after.redelivered - before.redelivered,
-    windowSent: sent,
-    windowStored: stored,
-  };
-  say(`storm: ${JSON.stringify(res)}`);
-  return res;
-}
-
-function table(r: Record<string, unknown>): void {
-  const row = (name: string, x: unknown) => {
-    const s = x as Partial<SystemResult> & { readingsPerSec?: number };
-    const procs = Object.entries(s.procs ?? {})
-      .map(([k, v]) => `${k} ${v.cpuPct}% ${v.rssMB}MB`)
-      .join(', ');
-    return `| ${name} | ${s.readingsPerSec ?? '—'} | ${s.lost ?? '—'} | ${s.p50Ms ?? '—'} | ${s.p99Ms ?? '—'} | ${procs || (s.note ?? '')} |`;
-  };
-  const lines = [
-    `stations: ${N}, hold ${HOLD_S} s per step, steps ${STEPS.join(', ')} readings/s`,
-    '| system | sustained readings/s | lost at step above | p50 ms | p99 ms | CPU (of one core) / peak RSS per process |',
-    '|---|---|---|---|---|---|',
-    row('(a) InfluxDB ceiling (direct /write)', r.influxCeiling),
-    row('(b) yizhan end to end', r.yizhan),
-    row('(c) Node-RED 4 + contrib-influxdb', r.nodeRed),
-  ];
-  process.stdout.write(lines.join('\n') + '\n');
-}
 
 await main();

@@ -2,77 +2,63 @@
  * Load generator: N simulated stations, each its own MQTT connection (client id = username =
  * station id, its own password), publishing the real payloads at QoS 1: telemetry with every
  * non-door sensor (15 readings with 5 sockets) every `periodMs`, door events now and then.
- * Stations are spread evenly over the period. Reconnect storm: every connection is dropped at
- * once, all reconnect at once, resend their unacknowledged messages (MQTT redelivery, DUP) and
- * replay their last `replay` telemetry messages under a new boot (an edge spool replay).
+ * Stations are spread evenly over the period.
  *
- * A light MQTT 3.1.1 client on mqtt-packet (mqtt.js clients are too heavy for 20,000 in one process).
+ * Connections behave like the edge agent's (edge/src/agent/mqtt-link.ts): a CONNACK must come
+ * within the agent's connect timeout (10 s), and any failed attempt or dropped connection is
+ * retried after the agent's exponential backoff with jitter (1 s doubling to 60 s, equal jitter);
+ * unacknowledged messages are resent with DUP after every reconnect. Each station connects from
+ * its own loopback address (127.1.0.1, 127.1.0.2, …) unless `sourceAddresses` says otherwise,
+ * since a province's stations come from many addresses, so the broker's per-address connect
+ * budget applies as it would in the field.
  *
- *   npx tsx bench/loadgen.ts --url mqtt://127.0.0.1:1883 --stations stations.json [--period 10s] [--duration 60s]
+ * Reconnect storm: every connection is dropped at once, all reconnect at once (retrying as above),
+ * resend their unacknowledged messages (DUP) and replay their last `replay` telemetry messages
+ * under a new boot (an edge spool replay after a reboot).
  *
- * `stations.json`: `{"stations":[{"id":"st-00001","password":"…"}], "sensors":[{"sensor","kind"}]}`.
- * Forked with an IPC channel (bench/ingest.ts), it takes commands instead: start, period, storm, stats, stop.
+ * A light MQTT 3.1.1 client (CONNECT from mqtt-packet; PUBLISH encoded and CONNACK/PUBACK parsed
+ * here): mqtt.js clients are too heavy for 20,000 in one process. Memory per station is bounded:
+ * the reading times of the last `historyMax` telemetry messages (values are a function of time)
+ * and at most `maxInflight` encoded unacknowledged packets.
+ *
+ * CLI and IPC commands: bench/loadgen-main.ts.
  */
 import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import { Backoff, DEFAULT_MQTT_BACKOFF } from '../edge/src/agent/backoff.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../edge/src/agent/options.js';
+import type { LoadOptions, LoadStats, StormResult } from './loadgen-types.js';
+import { DISCONNECT, PINGREQ, connectPacket, frames, loopbackAddress, newBoot, publishPacket } from './loadgen-wire.js';
 
-export interface LoadStation {
-  id: string;
-  password?: string;
-}
-export interface LoadSensor {
-  sensor: string;
-  kind: string;
-}
-export interface LoadOptions {
-  url: string;
-  stations: LoadStation[];
-  /** Readings of one telemetry message. */
-  sensors: LoadSensor[];
-  /** Telemetry period per station, ms. Default 10 000. */
-  periodMs?: number;
-  /** Door events per station per hour. Default 6. */
-  doorEventsPerHour?: number;
-  /** Unacknowledged messages per station before new ones are counted as `skipped`. Default 50. */
-  maxInflight?: number;
-  /** Concurrent connects at start. Default 500. */
-  connectConcurrency?: number;
-}
-
-export interface LoadStats {
-  stations: number;
-  connected: number;
-  /** Messages and readings handed to the sockets (replays included). */
-  messages: number;
-  readings: number;
-  /** Readings of new telemetry/events (not replays): what must be in InfluxDB once. */
-  uniqueReadings: number;
-  acked: number;
-  inflight: number;
-  /** Readings not sent: station not connected or over maxInflight. */
-  skipped: number;
-  connectErrors: number;
-  replayedMessages: number;
-  redelivered: number;
-  /** New telemetry readings sent / skipped, by reading time (whole seconds since the epoch). */
-  sentBySecond: Record<string, number>;
-  skippedBySecond: Record<string, number>;
-}
+export type { LoadOptions, LoadSensor, LoadStation, LoadStats, StormResult } from './loadgen-types.js';
 
 interface St {
   id: string;
-  password: string | undefined;
+  password: Buffer | undefined;
+  local: string | undefined;
   sock: Socket | undefined;
   up: boolean;
+  /** Connect attempts since the last success. */
+  attempts: number;
+  backoff: Backoff;
+  retry: NodeJS.Timeout | undefined;
+  connTimer: NodeJS.Timeout | undefined;
+  /** Called once when the current first attempt succeeds or fails (start-up pacing). */
+  settled: (() => void) | undefined;
+  /** Telemetry messages to replay under a new boot at the next CONNACK (storm). */
+  replay: number;
+  rx: Buffer | undefined;
   bootId: string;
   seq: number;
   msgId: number;
-  inflight: Map<number, Packet & { cmd: 'publish' }>;
-  history: { ts: number; readings: { sensor: string; kind: string; value: number }[] }[];
+  /** Encoded PUBLISH packets not yet acknowledged, by message id. */
+  inflight: Map<number, Buffer>;
+  /** Reading times of the last telemetry messages sent (values are a function of the time). */
+  history: number[];
   door: number;
 }
+
+const MB = 1024 * 1024;
+const KEEPALIVE_S = 300;
 
 export class LoadGenerator {
   private readonly st: St[];
@@ -81,9 +67,14 @@ export class LoadGenerator {
   private periodMs: number;
   private cursor = 0;
   private cycleStart = 0;
+  private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
   private ping: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly connectTimeoutMs: number;
+  private readonly maxInflight: number;
+  private readonly historyMax: number;
+  private replayedFromMs: number | undefined;
   readonly stats: LoadStats;
 
   constructor(private readonly o: LoadOptions) {
@@ -91,11 +82,23 @@ export class LoadGenerator {
     this.host = u.hostname;
     this.port = Number(u.port || 1883);
     this.periodMs = o.periodMs ?? 10_000;
-    this.st = o.stations.map((s) => ({
+    this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.maxInflight = o.maxInflight ?? 50;
+    this.historyMax = o.historyMax ?? 12;
+    const k = /^127\./.test(this.host) ? (o.sourceAddresses ?? o.stations.length) : 0;
+    this.st = o.stations.map((s, i) => ({
       id: s.id,
-      password: s.password,
+      password: s.password !== undefined ? Buffer.from(s.password) : undefined,
+      local: k > 0 ? loopbackAddress((o.addressOffset ?? 0) + (i % k)) : undefined,
       sock: undefined,
       up: false,
+      attempts: 0,
+      backoff: new Backoff(o.backoff ?? DEFAULT_MQTT_BACKOFF),
+      retry: undefined,
+      connTimer: undefined,
+      settled: undefined,
+      replay: 0,
+      rx: undefined,
       bootId: newBoot(),
       seq: 0,
       msgId: 0,
@@ -112,26 +115,51 @@ export class LoadGenerator {
       acked: 0,
       inflight: 0,
       skipped: 0,
-      connectErrors: 0,
+      connectAttempts: 0,
+      connectFailures: {},
+      dropped: 0,
       replayedMessages: 0,
+      replayedReadings: 0,
       redelivered: 0,
       sentBySecond: {},
       skippedBySecond: {},
+      memory: { rssMB: 0, heapUsedMB: 0, externalMB: 0 },
     };
   }
 
-  /** Connect every station (bounded concurrency); resolves when all are up or `timeoutMs` passed. */
-  async connectAll(concurrency = this.o.connectConcurrency ?? 500, timeoutMs = 300_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
+  /** Stats with the memory figures of now. */
+  snapshot(): LoadStats {
+    const m = process.memoryUsage();
+    this.stats.memory = {
+      rssMB: Math.round(m.rss / MB),
+      heapUsedMB: Math.round(m.heapUsed / MB),
+      externalMB: Math.round((m.external + m.arrayBuffers) / MB),
+    };
+    return this.stats;
+  }
+
+  /**
+   * Connect every station, at most `concurrency` first attempts at a time (failed ones retry on
+   * their own backoff); resolves when all are up or `timeoutMs` passed, with the number up.
+   */
+  async connectAll(concurrency = this.o.connectConcurrency ?? 500, timeoutMs = 600_000): Promise<number> {
     let next = 0;
-    const worker = async () => {
-      while (next < this.st.length && Date.now() < deadline) {
+    let active = 0;
+    const pump = () => {
+      while (!this.stopped && active < concurrency && next < this.st.length) {
         const s = this.st[next++];
-        if (s) await this.connect(s).catch(() => undefined);
+        if (!s) continue;
+        active++;
+        s.settled = () => {
+          active--;
+          pump();
+        };
+        this.open(s);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, this.st.length) }, worker));
-    this.ping ??= setInterval(() => this.pingAll(), 60_000);
+    pump();
+    await this.until(() => this.stats.connected === this.st.length, timeoutMs);
+    this.ping ??= setInterval(() => this.pingAll(), (KEEPALIVE_S / 5) * 1000);
     return this.stats.connected;
   }
 
@@ -149,16 +177,53 @@ export class LoadGenerator {
   }
 
   /** Drop every connection at once, reconnect all at once, redeliver and replay `replay` messages each. */
-  async storm(replay: number): Promise<number> {
+  async storm(replay: number, timeoutMs = 600_000): Promise<StormResult> {
+    const before = { ...this.stats, connectFailures: { ...this.stats.connectFailures } };
     const t0 = Date.now();
+    this.replayedFromMs = undefined;
     for (const s of this.st) {
-      s.sock?.destroy();
-      s.sock = undefined;
+      clearTimeout(s.retry);
+      clearTimeout(s.connTimer);
+      const old = s.sock;
+      s.sock = undefined; // its close event is now ignored
+      old?.destroy();
       if (s.up) this.stats.connected--;
       s.up = false;
+      s.attempts = 0;
+      s.backoff.reset();
+      s.replay = replay;
     }
-    await Promise.all(this.st.map((s) => this.connect(s, true, replay).catch(() => undefined)));
-    return Date.now() - t0;
+    // Let the old sockets' file descriptors close first (the process's open-file limit may not
+    // hold two per station), then every station reconnects at once.
+    await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.st) this.open(s);
+    await this.until(() => this.stats.connected === this.st.length, timeoutMs);
+    const ms = Date.now() - t0;
+    const failures: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.stats.connectFailures)) {
+      const d = v - (before.connectFailures[k] ?? 0);
+      if (d) failures[k] = d;
+    }
+    let retried = 0;
+    let maxAttempts = 0;
+    for (const s of this.st) {
+      if (s.attempts > 1) retried++;
+      maxAttempts = Math.max(maxAttempts, s.attempts);
+    }
+    return {
+      ms,
+      connected: this.stats.connected,
+      stations: this.st.length,
+      attempts: this.stats.connectAttempts - before.connectAttempts,
+      stationsRetried: retried,
+      maxAttempts,
+      failures,
+      dropped: this.stats.dropped - before.dropped,
+      redelivered: this.stats.redelivered - before.redelivered,
+      replayedMessages: this.stats.replayedMessages - before.replayedMessages,
+      replayedReadings: this.stats.replayedReadings - before.replayedReadings,
+      replayedFromMs: this.replayedFromMs,
+    };
   }
 
   async stop(): Promise<void> {
@@ -166,88 +231,114 @@ export class LoadGenerator {
     clearInterval(this.timer);
     clearInterval(this.ping);
     for (const s of this.st) {
-      if (s.sock && s.up) s.sock.write(mqttPacket.generate({ cmd: 'disconnect' }));
+      clearTimeout(s.retry);
+      clearTimeout(s.connTimer);
+      if (s.sock && s.up) s.sock.write(DISCONNECT);
       s.sock?.end();
     }
     await new Promise((r) => setTimeout(r, 200));
     for (const s of this.st) s.sock?.destroy();
   }
 
-  private connect(s: St, storm = false, replay = 0): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const sock = connect({ host: this.host, port: this.port });
-      sock.setNoDelay(true);
-      s.sock = sock;
-      const parser = mqttPacket.parser({ protocolVersion: 4 });
-      let settled = false;
-      const fail = (e: Error) => {
-        if (s.sock !== sock) return; // an old connection (dropped in a storm)
-        if (s.up) this.stats.connected--;
-        s.up = false;
-        if (!settled) {
-          settled = true;
-          this.stats.connectErrors++;
-          reject(e);
-        }
+  private until(done: () => boolean, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (done() || this.stopped || Date.now() > end) resolve();
+        else setTimeout(check, 10);
       };
-      parser.on('packet', (p: Packet) => {
-        if (p.cmd === 'connack') {
-          if (p.returnCode !== 0) return fail(new Error(`connack ${p.returnCode}`));
-          s.up = true;
-          this.stats.connected++;
-          settled = true;
-          if (storm) this.afterStorm(s, replay);
-          resolve();
-        } else if (p.cmd === 'puback' && p.messageId !== undefined) {
-          if (s.inflight.delete(p.messageId)) {
-            this.stats.acked++;
-            this.stats.inflight--;
-          }
-        }
-      });
-      sock.on('data', (d) => parser.parse(d));
-      sock.on('error', (e) => fail(e));
-      sock.on('close', () => fail(new Error('closed')));
-      sock.write(
-        mqttPacket.generate({
-          cmd: 'connect',
-          protocolId: 'MQTT',
-          protocolVersion: 4,
-          clientId: s.id,
-          clean: true,
-          keepalive: 300,
-          username: s.id,
-          ...(s.password !== undefined ? { password: Buffer.from(s.password) } : {}),
-        }),
-      );
+      check();
     });
   }
 
-  /** After a storm reconnect: resend unacknowledged messages (DUP), then replay history under a new boot. */
-  private afterStorm(s: St, replay: number): void {
+  /** One connection attempt; its failure schedules the next after the station's backoff. */
+  private open(s: St): void {
+    s.retry = undefined;
+    s.attempts++;
+    this.stats.connectAttempts++;
+    s.rx = undefined;
+    const sock = connect({ host: this.host, port: this.port, ...(s.local ? { localAddress: s.local } : {}) });
+    s.sock = sock;
+    sock.setNoDelay(true);
+    s.connTimer = setTimeout(() => this.lost(s, sock, 'connack_timeout'), this.connectTimeoutMs);
+    sock.on('data', (d: Buffer) => this.onData(s, sock, d));
+    sock.on('error', (e: NodeJS.ErrnoException) => this.lost(s, sock, e.code ?? 'socket_error'));
+    sock.on('close', () => this.lost(s, sock, 'closed'));
+    sock.write(connectPacket(s.id, s.password, KEEPALIVE_S));
+  }
+
+  /** The connection `sock` of `s` failed or ended; retry unless it is stale or we are stopping. */
+  private lost(s: St, sock: Socket, reason: string): void {
+    if (s.sock !== sock) return;
+    clearTimeout(s.connTimer);
+    s.sock = undefined;
+    sock.destroy();
+    if (s.up) {
+      s.up = false;
+      this.stats.connected--;
+      this.stats.dropped++;
+    } else {
+      this.stats.connectFailures[reason] = (this.stats.connectFailures[reason] ?? 0) + 1;
+      this.settle(s);
+    }
+    if (!this.stopped) s.retry = setTimeout(() => this.open(s), s.backoff.next());
+  }
+
+  private settle(s: St): void {
+    const f = s.settled;
+    s.settled = undefined;
+    f?.();
+  }
+
+  private onData(s: St, sock: Socket, d: Buffer): void {
+    s.rx = frames(s.rx, d, (type, body) => {
+      if (type === 2) this.onConnack(s, sock, body[1] ?? 255);
+      else if (type === 4 && body.length >= 2) this.onPuback(s, body.readUInt16BE(0));
+      return s.sock === sock;
+    });
+  }
+
+  private onConnack(s: St, sock: Socket, code: number): void {
+    if (code !== 0) return this.lost(s, sock, `connack_${code}`);
+    clearTimeout(s.connTimer);
+    s.up = true;
+    this.stats.connected++;
+    s.backoff.reset();
+    this.settle(s);
     for (const p of s.inflight.values()) {
-      this.write(s, { ...p, dup: true });
+      const dup = Buffer.from(p);
+      dup[0] = (dup[0] ?? 0) | 0x08;
+      sock.write(dup);
       this.stats.redelivered++;
     }
-    s.bootId = newBoot();
-    s.seq = 0;
-    for (const h of s.history.slice(-replay)) {
-      this.publish(
-        s,
-        'telemetry',
-        { ...this.env(s, h.ts), historical: true, readings: h.readings },
-        h.readings.length,
-        false,
-      );
-      this.stats.replayedMessages++;
+    if (s.replay > 0) {
+      const replay = s.replay;
+      s.replay = 0;
+      s.bootId = newBoot();
+      s.seq = 0;
+      for (const ts of s.history.slice(-replay)) {
+        const readings = this.readingsAt(ts);
+        if (this.publish(s, 'telemetry', { ...this.env(s, ts), historical: true, readings }, readings.length, false)) {
+          this.stats.replayedMessages++;
+          this.stats.replayedReadings += readings.length;
+          this.replayedFromMs = Math.min(this.replayedFromMs ?? ts, ts);
+        }
+      }
+    }
+  }
+
+  private onPuback(s: St, id: number): void {
+    if (s.inflight.delete(id)) {
+      this.stats.acked++;
+      this.stats.inflight--;
     }
   }
 
   private tick(): void {
     if (this.stopped) return;
-    if (Math.random() < 0.001) this.prune();
     const n = this.st.length;
     const now = Date.now();
+    if (now - this.lastPrune > 10_000) this.prune(now);
     for (;;) {
       const elapsed = now - this.cycleStart;
       const target = Math.min(n, Math.floor((elapsed / this.periodMs) * n));
@@ -261,18 +352,22 @@ export class LoadGenerator {
     }
   }
 
+  /** The readings of a telemetry message at `ts`: a function of the time, so only times are kept. */
+  private readingsAt(ts: number): { sensor: string; kind: string; value: number }[] {
+    return this.o.sensors.map((x, i) => ({ ...x, value: ((ts / 1000 + i) % 97) / 2 }));
+  }
+
   private telemetry(s: St, now: number): void {
     // Reading times must differ per station: never reuse the previous one.
-    const last = s.history.at(-1)?.ts ?? 0;
-    const ts = Math.max(now, last + 1);
-    const readings = this.o.sensors.map((x, i) => ({ ...x, value: ((ts / 1000 + i) % 97) / 2 }));
+    const ts = Math.max(now, (s.history.at(-1) ?? 0) + 1);
+    const readings = this.readingsAt(ts);
     const sent = this.publish(s, 'telemetry', { ...this.env(s, ts), readings }, readings.length, true);
     const by = sent ? this.stats.sentBySecond : this.stats.skippedBySecond;
     const sec = String(Math.floor(ts / 1000));
     by[sec] = (by[sec] ?? 0) + readings.length;
     if (sent) {
-      s.history.push({ ts, readings });
-      if (s.history.length > 12) s.history.shift();
+      s.history.push(ts);
+      if (s.history.length > this.historyMax) s.history.shift();
     }
     const pDoor = ((this.o.doorEventsPerHour ?? 6) * this.periodMs) / 3_600_000;
     if (Math.random() < pDoor) {
@@ -283,8 +378,9 @@ export class LoadGenerator {
   }
 
   /** Forget per-second counts older than 15 minutes. */
-  private prune(): void {
-    const old = Math.floor(Date.now() / 1000) - 900;
+  private prune(now: number): void {
+    this.lastPrune = now;
+    const old = Math.floor(now / 1000) - 900;
     for (const by of [this.stats.sentBySecond, this.stats.skippedBySecond])
       for (const k of Object.keys(by)) if (Number(k) < old) delete by[k];
   }
@@ -294,118 +390,23 @@ export class LoadGenerator {
   }
 
   private publish(s: St, leaf: string, payload: object, readings: number, unique: boolean): boolean {
-    if (!s.up || !s.sock || s.inflight.size >= (this.o.maxInflight ?? 50)) {
+    if (!s.up || !s.sock || s.inflight.size >= this.maxInflight) {
       this.stats.skipped += readings;
       return false;
     }
-    s.msgId = (s.msgId % 65535) + 1;
-    const p = {
-      cmd: 'publish' as const,
-      topic: `yizhan/v1/stations/${s.id}/${leaf}`,
-      payload: Buffer.from(JSON.stringify(payload)),
-      qos: 1 as const,
-      messageId: s.msgId,
-      retain: false,
-      dup: false,
-    };
+    do s.msgId = (s.msgId % 65535) + 1;
+    while (s.inflight.has(s.msgId));
+    const p = publishPacket(`yizhan/v1/stations/${s.id}/${leaf}`, s.msgId, JSON.stringify(payload));
     s.inflight.set(s.msgId, p);
     this.stats.inflight++;
-    this.write(s, p);
+    s.sock.write(p);
     this.stats.messages++;
     this.stats.readings += readings;
     if (unique) this.stats.uniqueReadings += readings;
     return true;
   }
 
-  private write(s: St, p: Packet): void {
-    s.sock?.write(mqttPacket.generate(p));
-  }
-
   private pingAll(): void {
-    for (const s of this.st) if (s.up) this.write(s, { cmd: 'pingreq' });
+    for (const s of this.st) if (s.up) s.sock?.write(PINGREQ);
   }
 }
-
-function newBoot(): string {
-  return randomBytes(6).toString('hex');
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function ms(s: string | undefined, dflt: number): number {
-  if (!s) return dflt;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/.exec(s);
-  if (!m) throw new Error(`not a duration: ${s}`);
-  const f = m[2] === 'ms' ? 1 : m[2] === 'min' ? 60_000 : 1000;
-  return Number(m[1]) * f;
-}
-
-type Command =
-  | { cmd: 'connect'; concurrency?: number }
-  | { cmd: 'start' }
-  | { cmd: 'period'; ms: number }
-  | { cmd: 'storm'; replay: number }
-  | { cmd: 'stats' }
-  | { cmd: 'stop' };
-
-async function main(): Promise<void> {
-  const file = arg('stations');
-  const url = arg('url') ?? 'mqtt://127.0.0.1:1883';
-  if (!file)
-    throw new Error(
-      'usage: loadgen.ts --url mqtt://… --stations stations.json [--period 10s] [--duration 60s]',
-    );
-  const cfg = JSON.parse(readFileSync(file, 'utf8')) as { stations: LoadStation[]; sensors: LoadSensor[] };
-  const gen = new LoadGenerator({
-    url,
-    stations: cfg.stations,
-    sensors: cfg.sensors,
-    periodMs: ms(arg('period'), 10_000),
-  });
-  const send = process.send?.bind(process);
-  if (send) {
-    process.on('message', (m: Command) => {
-      void (async () => {
-        switch (m.cmd) {
-          case 'connect':
-            send({ type: 'connected', connected: await gen.connectAll(m.concurrency) });
-            return;
-          case 'start':
-            gen.start();
-            return;
-          case 'period':
-            gen.setPeriod(m.ms);
-            return;
-          case 'storm':
-            send({ type: 'storm', ms: await gen.storm(m.replay) });
-            return;
-          case 'stats':
-            send({ type: 'stats', stats: gen.stats });
-            return;
-          case 'stop':
-            await gen.stop();
-            send({ type: 'stopped' });
-            process.exit(0);
-        }
-      })();
-    });
-    send({ type: 'ready' });
-    return;
-  }
-  const connected = await gen.connectAll();
-  process.stdout.write(`connected ${connected}/${cfg.stations.length}\n`);
-  gen.start();
-  const end = Date.now() + ms(arg('duration'), 60_000);
-  const t = setInterval(() => {
-    process.stdout.write(JSON.stringify(gen.stats) + '\n');
-    if (Date.now() > end) {
-      clearInterval(t);
-      void gen.stop().then(() => process.exit(0));
-    }
-  }, 1000);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) void main();

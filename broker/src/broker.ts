@@ -15,7 +15,7 @@ import { startSideHttp, type HealthReport, type SideHttp } from './http.js';
 import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js';
 import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics } from './metrics.js';
-import { boundQueues, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
+import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
   /** MQTT TCP port; 0 picks a free one (see BrokerHandle.port). */
@@ -113,6 +113,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   } as ReturnType<typeof createGuard>;
   const hooks = createHooks({ store, log, metrics, sessions, limits, guard: guardProxy });
   const aedes = await Aedes.createBroker({
+    // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
+    // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
+    // releases a queue of messages that complete synchronously by recursion, so thousands queued at
+    // once overflow the stack ("Maximum call stack size exceeded", mcollina/mqemitter#204; seen
+    // with 10,000 stations in bench:ingest --storm). 0: no in-flight limit, nothing queued there
+    // (that queue was unbounded anyway; the per-client queue bounds memory).
+    concurrency: 0,
     ...opts.aedes,
     ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
     connectTimeout: limits.connectTimeoutMs,
@@ -121,6 +128,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     queueLimit: limits.preConnectQueue,
     ...hooks,
   });
+  if (backend) coalesceAddSubscriptions(aedes);
   const guard = createGuard(aedes, limits, log, metrics.registry);
   late.guard = guard;
   const dropThrottle = new LogThrottle(limits.logIntervalMs);

@@ -17,6 +17,7 @@
  * | YIZHAN_MQTT_CONNECT_TIMEOUT  | 5s                              |
  * | YIZHAN_MQTT_TRUSTED_ADDRESSES| – comma-separated IPs never rate-limited or banned |
  * | YIZHAN_MQTT_STATION_RATE     | 100 (PUBLISH/s per station; burst 10×) |
+ * | YIZHAN_MQTT_SESSION_QUEUE    | 1000 (QoS 1 messages kept per persistent session, e.g. the server's while it restarts) |
  * | LOG_LEVEL                    | info                            |
  */
 import { resolve } from 'node:path';
@@ -93,6 +94,13 @@ function limitSettings(env: NodeJS.ProcessEnv): LimitsInput {
     const n = Number(rate);
     if (!/^\d+$/.test(rate) || n < 1 || n > 1_000_000) throw new SettingsError('YIZHAN_MQTT_STATION_RATE', rate, 'a whole number of messages per second, 1..1000000');
     limits.publishRate = { station: { perSecond: n, burst: n * 10 } };
+  }
+  const queue = env.YIZHAN_MQTT_SESSION_QUEUE;
+  if (queue) {
+    const n = Number(queue);
+    if (!/^\d+$/.test(queue) || n < 10 || n > 100_000_000)
+      throw new SettingsError('YIZHAN_MQTT_SESSION_QUEUE', queue, 'a whole number of messages, 10..100000000 (size it for the server\'s longest restart: messages/s × seconds)');
+    limits.maxQueuedPerClient = n;
   }
   if (env.YIZHAN_MQTT_TRUSTED_ADDRESSES) limits.trustedAddresses = env.YIZHAN_MQTT_TRUSTED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean);
   return limits;

@@ -7,7 +7,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
-import { DURATION_PATTERN, parseDuration } from '../../protocol/src/index.js';
+import { DURATION_PATTERN, parseDuration, parseSize } from '../../protocol/src/index.js';
+import { DEFAULT_SPOOL_MAX_BYTES } from './influx/spool.js';
 import type { InfluxConnection } from './influx/transport.js';
 
 const Dur = (description: string, dflt: string) =>
@@ -16,6 +17,9 @@ const Dur = (description: string, dflt: string) =>
     description: `${description} (duration, e.g. "${dflt}")`,
     default: dflt,
   });
+/** A byte size with its unit (`512MB`, `1GB`; powers of 1024), checked by parseSize(). */
+const Size = (description: string, dflt: string) =>
+  Type.String({ description: `${description} (size: B, KB, MB or GB, e.g. "${dflt}")`, default: dflt });
 const Port = (description: string, dflt: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, description: `${description} (0..65535)`, default: dflt });
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
@@ -103,6 +107,10 @@ export const EnvSchema = Type.Object({
     default: 50_000,
     description: 'Points held in memory for InfluxDB; beyond, the oldest go to the disk spool',
   }),
+  YIZHAN_INFLUX_SPOOL_MAX: Size(
+    'Size bound of the on-disk write spool ($YIZHAN_DATA_DIR/influx-spool); lines beyond it are dropped and counted',
+    '1GB',
+  ),
   YIZHAN_DATA_DIR: Type.String({
     minLength: 1,
     default: '.data',
@@ -118,6 +126,10 @@ export const EnvSchema = Type.Object({
     Type.String({ pattern: '^https?://', description: 'Alerts are POSTed here as JSON on fire and resolve' }),
   ),
   YIZHAN_ALERT_WEBHOOK_TIMEOUT: Dur('Timeout of one webhook request', '5s'),
+  YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD: Dur(
+    'How long a station must report its serial link down before serial_link_down fires',
+    '1min',
+  ),
   YIZHAN_LANG: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], {
     default: 'zh-CN',
     description: 'Default language of pages and messages (?lang= or Accept-Language override it)',
@@ -140,6 +152,10 @@ const DURATIONS = new Set(
     .filter(([, s]) => (s as { pattern?: string }).pattern === DURATION_PATTERN)
     .map(([k]) => k),
 );
+/** Byte sizes: the smallest accepted, so a unit slip ("1B" for "1GB") is caught at start. */
+const SIZES: Record<string, { min: number; minText: string }> = {
+  YIZHAN_INFLUX_SPOOL_MAX: { min: 1024 ** 2, minText: '1MB' },
+};
 const KNOWN = Object.keys(EnvSchema.properties);
 /** YIZHAN_* variables with these prefixes belong to other components and are not checked here. */
 export const IGNORED_PREFIXES = [
@@ -170,10 +186,13 @@ export interface ServerConfig {
     flushIntervalMs: number;
     maxInFlight: number;
     maxBufferLines: number;
+    /** Size bound of the on-disk write spool, bytes (YIZHAN_INFLUX_SPOOL_MAX). */
+    spoolMaxBytes: number;
   };
   dataDir: string;
   stationsDir?: string;
-  alerts: { webhookUrl?: string; webhookTimeoutMs: number };
+  /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
+  alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
@@ -230,6 +249,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     const d = parseDuration(v);
     if (!d.ok) errors.push(`${k}: ${d.message}`);
   }
+  const sizes: Record<string, number> = {};
+  for (const [k, { min, minText }] of Object.entries(SIZES)) {
+    const text = raw[k] ?? (EnvSchema.properties as Record<string, { default?: string }>)[k]?.default;
+    if (text === undefined) continue;
+    const r = parseSize(text);
+    if (!r.ok) errors.push(`${k}: ${r.message}`);
+    else if (r.bytes < min) errors.push(`${k}: "${text}" is below the smallest accepted size, ${minText}`);
+    else sizes[k] = r.bytes;
+  }
   const value = Value.Default(EnvSchema, Value.Convert(EnvSchema, { ...raw }));
   for (const e of Value.Errors(EnvSchema, value)) {
     const name = e.path.replace(/^\//, '').split('/')[0] ?? e.path;
@@ -282,12 +310,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         flushIntervalMs: ms(v.YIZHAN_INFLUX_FLUSH_INTERVAL),
         maxInFlight: v.YIZHAN_INFLUX_MAX_IN_FLIGHT,
         maxBufferLines: v.YIZHAN_INFLUX_MAX_BUFFER_LINES,
+        spoolMaxBytes: sizes.YIZHAN_INFLUX_SPOOL_MAX ?? DEFAULT_SPOOL_MAX_BYTES,
       },
       dataDir: v.YIZHAN_DATA_DIR,
       stationsDir: v.YIZHAN_STATIONS_DIR,
       alerts: {
         webhookUrl: v.YIZHAN_ALERT_WEBHOOK_URL,
         webhookTimeoutMs: ms(v.YIZHAN_ALERT_WEBHOOK_TIMEOUT),
+        serialLinkDownHold: v.YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD,
       },
       lang: v.YIZHAN_LANG,
       ingestMaxFutureMs: ms(v.YIZHAN_INGEST_MAX_FUTURE),

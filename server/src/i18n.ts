@@ -55,6 +55,32 @@ export function message(code: ErrorCode, lang: Lang, params: Params = {}): strin
   return MESSAGES[code][lang](params);
 }
 
+const UNITS = {
+  'zh-CN': { d: ' 天', h: ' 小时', min: ' 分钟', minShort: ' 分', s: ' 秒', sep: ' ' },
+  en: { d: ' d', h: ' h', min: ' min', minShort: ' min', s: ' s', sep: ' ' },
+} as const;
+
+/**
+ * A duration for people, at most two units, rounded down: `45 秒` / `45 s`, `1 分 30 秒` /
+ * `1 min 30 s` (below 10 minutes), `12 分钟` / `12 min`, `2 小时 5 分钟` / `2 h 5 min`,
+ * `3 天 4 小时` / `3 d 4 h`. Negative values count as 0.
+ */
+export function formatDuration(ms: number, lang: Lang): string {
+  const u = UNITS[lang];
+  const totalS = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(totalS / 86_400);
+  const h = Math.floor((totalS % 86_400) / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const sec = totalS % 60;
+  const two = (a: number, ua: string, b: number, ub: string) =>
+    b ? `${a}${ua}${u.sep}${b}${ub}` : `${a}${ua}`;
+  if (d) return two(d, u.d, h, u.h);
+  if (h) return two(h, u.h, m, u.min);
+  if (m >= 10) return `${m}${u.min}`;
+  if (m) return sec ? `${m}${u.minShort}${u.sep}${sec}${u.s}` : `${m}${u.min}`;
+  return `${sec}${u.s}`;
+}
+
 /** Every error body: `{ error: { code, message } }`. */
 export const ErrorBody = Type.Object(
   {

@@ -45,9 +45,12 @@ async function main(): Promise<number> {
         maxBufferLines: c.influx.maxBufferLines,
       },
     },
-    alerts: c.alerts.webhookUrl
-      ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
-      : {},
+    alerts: {
+      ...(c.alerts.webhookUrl
+        ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
+        : {}),
+      serialLinkDown: { hold: c.alerts.serialLinkDownHold },
+    },
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
     sse: { heartbeatMs: c.sseHeartbeatMs },

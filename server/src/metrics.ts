@@ -140,6 +140,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['rule', 'status'] as const,
       registers: r,
     }),
+    alertObservationsIgnored: new Counter({
+      name: 'yizhan_alert_observations_ignored_total',
+      help: 'Observations an alert rule did not act on, by rule and reason (e.g. historical: a report too old to be live)',
+      labelNames: ['rule', 'reason'] as const,
+      registers: r,
+    }),
     alertHistoryDropped: new Counter({
       name: 'yizhan_alert_history_dropped_total',
       help: 'Resolved alerts removed from the bounded in-memory history',

@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import type { AlertRule } from './alerts/types.js';
+import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
 import type { WebhookOptions } from './alerts/webhook.js';
 import type { Lang } from './i18n.js';
 import type { IngestOptions } from './ingest/ingest.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
     historySize?: number;
     /** Replace the default rule set. */
     rules?: AlertRule[];
+    /** serial_link_down settings (durations with units, e.g. `{ hold: "1min" }`); ignored with `rules`. */
+    serialLinkDown?: Partial<SerialLinkDownOptions>;
     tickIntervalMs?: number;
   };
   ingest?: Partial<IngestOptions>;

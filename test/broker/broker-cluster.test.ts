@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { provisionAccounts } from '../../broker/src/credentials.js';
 import { stationTopic } from '../../protocol/src/index.js';
+import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
 import { freePort, waitForPort } from '../../scripts/lib/ports.js';
 import { connect, inbox, ROOT, tempDir, waitFor } from './helpers.js';
 
@@ -122,3 +123,18 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   expect([...new Set(bbox.messages.map((m) => m.payload).filter((p) => p.startsWith('away-')))].sort()).toEqual(['away-1', 'away-2', 'away-3', 'away-4', 'away-5']);
   await Promise.all([back.endAsync(true), viewer.endAsync(true), station.endAsync(true)]);
 }, 90_000);
+
+it('a persistent session subscribing to several filters in one SUBSCRIBE gets its SUBACK (the server subscribes to five at once)', async () => {
+  const n = await startNode('D');
+  const server = await connect(`mqtt://127.0.0.1:${n.port}`, 'server', secret('server'), { clientId: 'server-multi', clean: false });
+  try {
+    const filters = INGEST_FILTERS.map((f) => f);
+    const granted = await Promise.race([
+      server.subscribeAsync(filters, { qos: 1 }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no SUBACK within 5 s')), 5_000)),
+    ]);
+    expect(granted.map((g) => g.qos)).toEqual(filters.map(() => 1));
+  } finally {
+    await server.endAsync(true);
+  }
+}, 30_000);

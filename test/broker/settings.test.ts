@@ -18,6 +18,7 @@ describe('broker settings', () => {
       YIZHAN_MQTT_MAX_PACKET: '64KB',
       YIZHAN_MQTT_CONNECT_TIMEOUT: '3s',
       YIZHAN_MQTT_STATION_RATE: '50',
+      YIZHAN_MQTT_SESSION_QUEUE: '200000',
       YIZHAN_MQTT_TRUSTED_ADDRESSES: '10.0.0.7, 10.0.0.8',
     });
     expect(s.tls).toEqual({ port: 8883, certFile: '/etc/yizhan/cert.pem', keyFile: '/etc/yizhan/key.pem' });
@@ -27,6 +28,7 @@ describe('broker settings', () => {
       maxPacketBytes: 64 * 1024,
       connectTimeoutMs: 3_000,
       publishRate: { station: { perSecond: 50, burst: 500 } },
+      maxQueuedPerClient: 200_000,
       trustedAddresses: ['10.0.0.7', '10.0.0.8'],
     });
   });
@@ -39,6 +41,7 @@ describe('broker settings', () => {
     [{ YIZHAN_MQTT_MAX_PACKET: '1GB' }, 'YIZHAN_MQTT_MAX_PACKET'],
     [{ YIZHAN_MQTT_CONNECT_TIMEOUT: 'soon' }, 'YIZHAN_MQTT_CONNECT_TIMEOUT'],
     [{ YIZHAN_MQTT_STATION_RATE: '0' }, 'YIZHAN_MQTT_STATION_RATE'],
+    [{ YIZHAN_MQTT_SESSION_QUEUE: '1k' }, 'YIZHAN_MQTT_SESSION_QUEUE'],
   ])('%o is refused, naming %s', (env, variable) => {
     expect(() => readBrokerSettings(env)).toThrow(SettingsError);
     expect(() => readBrokerSettings(env)).toThrow(variable);

@@ -20,8 +20,9 @@ describe('loadConfig', () => {
         rp: 'raw',
         retentionMs: 30 * 86_400_000,
         flushIntervalMs: 200,
+        spoolMaxBytes: 1024 ** 3,
       },
-      alerts: { webhookTimeoutMs: 5000 },
+      alerts: { webhookTimeoutMs: 5000, serialLinkDownHold: '1min' },
       lang: 'zh-CN',
       sseHeartbeatMs: 15_000,
       logLevel: 'info',
@@ -36,8 +37,10 @@ describe('loadConfig', () => {
       INFLUX_API: 'v2',
       INFLUX_TOKEN: 't',
       YIZHAN_INFLUX_FLUSH_INTERVAL: '250ms',
+      YIZHAN_INFLUX_SPOOL_MAX: '256MB',
       YIZHAN_ALERT_WEBHOOK_URL: 'http://hooks.local/x',
       YIZHAN_ALERT_WEBHOOK_TIMEOUT: '2s',
+      YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD: '90s',
       YIZHAN_LANG: 'en',
       PATH: '/usr/bin',
     });
@@ -50,8 +53,13 @@ describe('loadConfig', () => {
       api: 'v2',
       token: 't',
       flushIntervalMs: 250,
+      spoolMaxBytes: 256 * 1024 ** 2,
     });
-    expect(r.config.alerts).toEqual({ webhookUrl: 'http://hooks.local/x', webhookTimeoutMs: 2000 });
+    expect(r.config.alerts).toEqual({
+      webhookUrl: 'http://hooks.local/x',
+      webhookTimeoutMs: 2000,
+      serialLinkDownHold: '90s',
+    });
     expect(r.config.lang).toBe('en');
   });
 
@@ -62,6 +70,26 @@ describe('loadConfig', () => {
       name: 'duration without unit',
       env: { YIZHAN_SSE_HEARTBEAT: '15' },
       error: /^YIZHAN_SSE_HEARTBEAT: "15" is not a duration/,
+    },
+    {
+      name: 'spool bound without unit',
+      env: { YIZHAN_INFLUX_SPOOL_MAX: '1024' },
+      error: /^YIZHAN_INFLUX_SPOOL_MAX: "1024" is not a size; write a number and a unit/,
+    },
+    {
+      name: 'spool bound with an unknown unit',
+      env: { YIZHAN_INFLUX_SPOOL_MAX: '2TB' },
+      error: /^YIZHAN_INFLUX_SPOOL_MAX: "2TB" is not a size/,
+    },
+    {
+      name: 'spool bound too small (unit slip)',
+      env: { YIZHAN_INFLUX_SPOOL_MAX: '1KB' },
+      error: /^YIZHAN_INFLUX_SPOOL_MAX: "1KB" is below the smallest accepted size, 1MB$/,
+    },
+    {
+      name: 'serial_link_down hold without unit',
+      env: { YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD: '60' },
+      error: /^YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD: "60" is not a duration/,
     },
     { name: 'api not v1/v2', env: { INFLUX_API: 'v3' }, error: /^INFLUX_API: / },
     {

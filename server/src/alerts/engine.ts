@@ -9,13 +9,19 @@ import type { Metrics } from '../metrics.js';
 import type { StationRegistry } from '../registry.js';
 import type { Observation } from '../state/observation.js';
 import type { ObservationListener } from '../ingest/ingest.js';
+import { RateLimiter } from '../util/bounded.js';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {
   /** Resolved alerts kept for `GET /api/v1/alerts?state=resolved`; older ones are dropped (counted). */
   historySize: number;
+  /** At most one "observation ignored" log line per rule, station and reason in this many ms. */
+  ignoredLogIntervalMs: number;
 }
-export const DEFAULT_ALERT_ENGINE_OPTIONS: AlertEngineOptions = { historySize: 1000 };
+export const DEFAULT_ALERT_ENGINE_OPTIONS: AlertEngineOptions = {
+  historySize: 1000,
+  ignoredLogIntervalMs: 60_000,
+};
 
 export type AlertFilter = 'firing' | 'resolved' | 'all';
 
@@ -28,6 +34,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   /** Resolved alerts, oldest first. */
   private readonly history: Alert[] = [];
   private readonly opts: AlertEngineOptions;
+  private readonly ignoredLog: RateLimiter;
 
   constructor(
     private readonly registry: StationRegistry,
@@ -39,6 +46,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     super();
     this.setMaxListeners(0); // one listener per SSE client
     this.opts = { ...DEFAULT_ALERT_ENGINE_OPTIONS, ...opts };
+    this.ignoredLog = new RateLimiter(this.opts.ignoredLogIntervalMs);
     const names = new Set<string>();
     for (const r of rules) {
       if (names.has(r.name)) throw new Error(`alert rule ${r.name} is registered twice`);
@@ -96,6 +104,15 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     return {
       station,
       isFiring: (key) => this.firing.has(fp(key)),
+      ignored: (reason, detail = {}) => {
+        this.metrics.alertObservationsIgnored.inc({ rule: rule.name, reason });
+        const suppressed = this.ignoredLog.allow(`${rule.name}|${stationId}|${reason}`);
+        if (suppressed === undefined) return;
+        this.log.info(
+          { rule: rule.name, station: stationId, reason, suppressed, ...detail },
+          `alert rule ${rule.name} ignored an observation: ${reason}`,
+        );
+      },
       fire: (d: AlertDraft) => {
         const fingerprint = fp(d.key);
         if (this.firing.has(fingerprint)) return;

@@ -21,7 +21,7 @@ export const Alert = Type.Object(
     fingerprint: Type.String({
       description: 'rule/station[/key]: the same problem has the same fingerprint',
     }),
-    rule: Type.String({ description: 'Rule name, e.g. dispenser_broken' }),
+    rule: Type.String({ description: 'Rule name: dispenser_broken, serial_link_down' }),
     stationId: Type.String(),
     stationName: Type.String(),
     township: Type.String(),
@@ -55,6 +55,12 @@ export interface RuleContext {
   /** Resolve the alert for `key` (default '') if it fires; `at` is station time in ms. */
   resolve(at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>): void;
   isFiring(key?: string): boolean;
+  /**
+   * The rule chose not to act on an observation (e.g. a report too old to be live): counted in
+   * `yizhan_alert_observations_ignored_total{rule,reason}` and logged, at most once a minute per
+   * station and reason.
+   */
+  ignored(reason: string, detail?: Record<string, unknown>): void;
 }
 
 /**

@@ -7,6 +7,10 @@
  *   "alert": { "id": "…", "rule": "dispenser_broken", "labels": {…}, "annotations": {…}, "message": {…}, … } }
  * ```
  *
+ * Every rule (`dispenser_broken`, `serial_link_down`; see rules/index.ts) has the same body:
+ * `labels` {alertname, station, township, severity} to route on, `annotations` summary (zh-CN) and
+ * summary_en, plus resolved/resolved_en once resolved; `evidence` holds the rule's own facts.
+ *
  * Sent in order from a bounded queue by one worker; a failed POST (network error, timeout, 408,
  * 429, 5xx) is retried with doubling backoff up to maxAttempts, other 4xx are given up at once.
  * What cannot be sent is counted in `yizhan_alert_webhook_dropped_total{reason}`.

@@ -20,9 +20,15 @@ export default fp(
     const opts = app.serverOptions;
     const log = app.log.child({ component: 'alerts' });
     const a = opts.alerts ?? {};
-    const engine = new AlertEngine(app.registry, a.rules ?? defaultRules(), app.metrics, log, {
-      ...(a.historySize !== undefined ? { historySize: a.historySize } : {}),
-    });
+    const engine = new AlertEngine(
+      app.registry,
+      a.rules ?? defaultRules({ serialLinkDown: a.serialLinkDown }),
+      app.metrics,
+      log,
+      {
+        ...(a.historySize !== undefined ? { historySize: a.historySize } : {}),
+      },
+    );
     app.decorate('alerts', engine);
     app.store.useAlertCount((id) => engine.activeCount(id));
     const webhook = a.webhook ? new WebhookNotifier(a.webhook, app.metrics, log) : undefined;
