@@ -16,14 +16,15 @@ import { plainProc, waitHttp, type Proc } from './ingest-lib.js';
 const NR_DIR = resolve(import.meta.dirname, '.node-red');
 const RED = join(NR_DIR, 'node_modules', 'node-red', 'red.js');
 
-/** `npm install` in bench/.node-red when Node-RED is not there yet. */
+/** `npm ci` in bench/.node-red when Node-RED is not there yet. */
 export function ensureNodeRed(): string {
   if (
     !existsSync(join(NR_DIR, 'node_modules', 'node-red-contrib-influxdb', 'package.json')) ||
     !existsSync(RED)
   ) {
     process.stdout.write('installing Node-RED 4 and node-red-contrib-influxdb into bench/.node-red …\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: NR_DIR, stdio: 'inherit' });
+    // Pinned by the tracked package.json and package-lock.json beside it.
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NR_DIR, stdio: 'inherit' });
   }
   return RED;
 }
