@@ -8,18 +8,34 @@
  * Prints a table, writes bench/results/edge.json.
  *
  *   npm run bench:edge -- [--window 30] [--warm 8] [--flags "--max-semi-space-size=1 --lite-mode"]
+ *                         [--env "MALLOC_ARENA_MAX=2 UV_THREADPOOL_SIZE=1"] [--only agent]
  *
- * Both run as deployed (docs/deploy-edge.md): bundled to one ESM file with esbuild (dependencies
- * stay in node_modules), started with plain `node`; the agent with its disk spool (fsync every
- * second) and health every 30 s. (Under the tsx loader the same agent takes ~120 MB RSS: the loader
- * keeps the TypeScript transform in memory.)
+ * `--only agent` measures the agent with the tuned flags only (for trying flags and environment
+ * variables) and leaves bench/results/edge.json alone.
+ *
+ * Both run as deployed (docs/deploy-edge.md): bundled to one ESM file by edge/build.ts (the
+ * `npm run build:edge` options), started with plain `node` and the node flags and Environment= of
+ * the systemd unit (read from edge/deploy/yizhan-edge.service, so the two cannot drift; `--flags`
+ * and `--env` replace or add to them for both); the agent with its disk spool (fsync every
+ * second) and health every 30 s, its stations folder holding the 47 sample stations beside the bench
+ * station, as on a board. (Under the tsx loader the same agent takes ~120 MB RSS: the loader keeps
+ * the TypeScript transform in memory.)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
+import { bundleEdge, deployedNode } from '../edge/build.js';
 import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
 import { startPtyPair } from '../scripts/lib/socat.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
@@ -32,6 +48,7 @@ const opt = (n: string, d: string): string => {
 };
 const WINDOW_S = Number(opt('window', '30'));
 const WARM_S = Number(opt('warm', '8'));
+const ONLY_AGENT = opt('only', '') === 'agent';
 const CLK_TCK = 100;
 const ID = 'st-901';
 
@@ -56,34 +73,26 @@ function rssMb(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 const BUILD = join(ROOT, 'dist', 'bench-edge');
-/** Bundle a TypeScript entry to dist/bench-edge/<name>.mjs (dependencies external). */
-function bundle(entry: string, name: string): string {
-  const out = join(BUILD, `${name}.mjs`);
-  const r = spawnSync(
-    join(ROOT, 'node_modules/.bin/esbuild'),
-    [
-      entry,
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--packages=external',
-      '--target=node20',
-      `--outfile=${out}`,
-      '--log-level=warning',
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  if (r.status !== 0) throw new Error(`esbuild failed for ${entry}`);
-  return out;
-}
-/** Node flags of the deployed unit (edge/deploy/yizhan-edge.service): a small young generation, no optimizing compiler. */
-const TUNED_FLAGS = opt('flags', '--max-semi-space-size=1 --lite-mode').split(' ').filter(Boolean);
-function node(args: string[], flags: string[] = []): ChildProcess {
+/** Bundle a TypeScript entry to dist/bench-edge/<name>.mjs, as `npm run build:edge` does. */
+const bundle = (entry: string, name: string): string => bundleEdge(entry, join(BUILD, `${name}.mjs`));
+
+/** How the systemd unit starts the agent (its node flags and Environment= lines). */
+const DEPLOYED = deployedNode();
+const TUNED_FLAGS = opt('flags', DEPLOYED.flags.join(' ')).split(' ').filter(Boolean);
+const EXTRA_ENV = Object.fromEntries(
+  opt('env', '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+) as Record<string, string>;
+/** Environment of the deployed agent (the unit's Environment= lines and --env); the peer gets it too, for fairness. */
+const TUNED_ENV: Record<string, string> = { ...DEPLOYED.env, ...EXTRA_ENV };
+function node(args: string[], flags: string[] = [], env: Record<string, string> = {}): ChildProcess {
   const [entry, ...rest] = args;
   const js = entry?.endsWith('.mjs') ? [...flags, entry, ...rest] : [...flags, '--import', 'tsx', ...args];
   return spawn(process.execPath, js, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
@@ -95,8 +104,14 @@ async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode === null) p.kill('SIGKILL');
 }
 
-/** A station like the samples with 20 sensors: door, occupancy, ambient, 7 sockets + 7 powers, 3 water. */
+/**
+ * The stations folder of a board: the 47 sample stations (as docs/deploy-edge.md ships them) and the
+ * bench station, like the samples but with 20 sensors: door, occupancy, ambient, 7 sockets + 7
+ * powers, 3 water.
+ */
 function writeStation(dir: string): void {
+  for (const f of readdirSync(DEFAULT_STATIONS_DIR))
+    copyFileSync(join(DEFAULT_STATIONS_DIR, f), join(dir, f));
   const base = loadStationsOrThrow(DEFAULT_STATIONS_DIR).find((s) => s.id === 'st-001');
   if (!base) throw new Error('st-001 missing from the sample stations');
   const keep = (ch: number) => ch < 10 || (ch >= 10 && ch < 17) || (ch >= 40 && ch < 47) || ch >= 80;
@@ -113,6 +128,7 @@ async function measure(
   mqttUrl: string,
   peer: boolean,
   flags: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<Figures> {
   const pty = await startPtyPair(work, `${label}-${hz}`);
   const stations = join(work, 'stations');
@@ -127,7 +143,7 @@ async function measure(
   });
   const state = join(work, `state-${label}-${hz}`);
   const agent = peer
-    ? node([join(BUILD, 'peer.mjs'), pty.agentPath, mqttUrl], flags)
+    ? node([join(BUILD, 'peer.mjs'), pty.agentPath, mqttUrl], flags, env)
     : node(
         [
           join(BUILD, 'agent.mjs'),
@@ -147,6 +163,7 @@ async function measure(
           '30s',
         ],
         flags,
+        env,
       );
   const pid = agent.pid;
   if (pid === undefined) throw new Error(`${label} did not start`);
@@ -198,12 +215,23 @@ async function main(): Promise<void> {
   };
   try {
     for (const hz of [1, 10]) {
-      say(`agent at ${hz} Hz (${TUNED_FLAGS.join(' ')}): warm ${WARM_S} s, window ${WINDOW_S} s`);
-      results.agent![`hz${hz}`] = await measure('agent', hz, work, url, false, TUNED_FLAGS);
-      say(`agent at ${hz} Hz, node defaults`);
-      results['agent (node defaults)']![`hz${hz}`] = await measure('agent-default', hz, work, url, false);
-      say(`peer (naive forwarder) at ${hz} Hz, same flags as the agent`);
-      results.peer![`hz${hz}`] = await measure('peer', hz, work, url, true, TUNED_FLAGS);
+      say(
+        `agent at ${hz} Hz (${[...envText(TUNED_ENV), ...TUNED_FLAGS].join(' ')}): warm ${WARM_S} s, window ${WINDOW_S} s`,
+      );
+      results.agent![`hz${hz}`] = await measure('agent', hz, work, url, false, TUNED_FLAGS, TUNED_ENV);
+      if (ONLY_AGENT) continue;
+      say(`agent at ${hz} Hz, node defaults (no flags)`);
+      results['agent (node defaults)']![`hz${hz}`] = await measure(
+        'agent-default',
+        hz,
+        work,
+        url,
+        false,
+        [],
+        TUNED_ENV,
+      );
+      say(`peer (naive forwarder) at ${hz} Hz, same flags and environment as the agent`);
+      results.peer![`hz${hz}`] = await measure('peer', hz, work, url, true, TUNED_FLAGS, TUNED_ENV);
     }
   } finally {
     broker.kill('SIGTERM');
@@ -223,10 +251,15 @@ async function main(): Promise<void> {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i] ?? 0)).join('  '));
   const a = results.agent!;
+  if (ONLY_AGENT) {
+    say('--only agent: bench/results/edge.json left as it was');
+    return;
+  }
   const out = {
     hz1: strip(a.hz1),
     hz10: strip(a.hz10),
     nodeFlags: TUNED_FLAGS,
+    nodeEnv: TUNED_ENV,
     nodeDefaults: {
       hz1: strip(results['agent (node defaults)']!.hz1),
       hz10: strip(results['agent (node defaults)']!.hz10),
@@ -243,6 +276,8 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench/results/edge.json'), `${JSON.stringify(out, null, 2)}\n`);
   say('wrote bench/results/edge.json');
 }
+
+const envText = (env: Record<string, string>): string[] => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
 function strip(f: Figures | undefined): Omit<Figures, 'frames'> & { frames: number } {
   if (!f) throw new Error('missing measurement');

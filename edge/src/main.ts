@@ -7,6 +7,7 @@
  *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml]
  *        [--simulate [--speed 60] [--seed 1]]   (no hardware: a simulated controller on an in-memory pair)
  *
+ * Only the station's own file is read from the stations folder: `<dir>/<station>.yaml`.
  * The state folder holds the durable spool (messages waiting for the broker) and the applied remote
  * config; default `$YIZHAN_DATA_DIR/edge/<station>` (.data/edge/<station>). `--state-dir none` keeps
  * messages in memory only.
@@ -16,11 +17,18 @@
  * reports READY and pings the watchdog (see edge/deploy/).
  * SIGINT/SIGTERM: publish offline status (reason "shutdown"), close the spool and exit 0.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { parseDuration, parseSize } from '../../protocol/src/duration.js';
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../../firmware-config/src/load.js';
+import { STATION_ID_PATTERN } from '../../protocol/src/mqtt/topics.js';
+import {
+  DEFAULT_STATIONS_DIR,
+  loadStationFile,
+  StationConfigError,
+} from '../../firmware-config/src/load.js';
+import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
 import { StationSimulator } from './simulator/simulator.js';
@@ -31,6 +39,22 @@ const USAGE =
   'usage: main.ts --station <id> --mqtt <url> --password-file <file> [--serial-path <dev>] [--stations-dir <dir>] [--state-dir <dir>|none] [--spool-max 64MB] [--spool-fsync interval|always|never] [--health-interval 30s] [--modbus <file.yaml>] [--simulate [--speed N] [--seed N]]';
 
 class UsageError extends Error {}
+
+/**
+ * The station's own file, `<dir>/<id>.yaml` (or `.yml`; the loader checks that the id inside matches
+ * the file name). Only this one: another station's broken file in the same folder must not keep this
+ * agent from starting, and parsing the 47 files of a deployment to keep one costs a board ~7 MB of
+ * RSS at start (bench:edge).
+ */
+function loadOwnStation(dir: string, id: string): StationConfig {
+  if (!new RegExp(STATION_ID_PATTERN).test(id))
+    throw new UsageError(`--station "${id}" is not a station id (${STATION_ID_PATTERN})`);
+  const file = ['.yaml', '.yml'].map((ext) => join(dir, `${id}${ext}`)).find((f) => existsSync(f));
+  if (!file) throw new UsageError(`station ${id} is not in ${dir} (no ${id}.yaml there)`);
+  const { station, issues } = loadStationFile(file);
+  if (!station) throw new StationConfigError(issues, file);
+  return station;
+}
 
 function number(name: string, text: string | undefined, dflt: number): number {
   if (text === undefined) return dflt;
@@ -71,8 +95,7 @@ async function main(): Promise<void> {
   const passwordFile = values['password-file'] ?? process.env.YIZHAN_MQTT_PASSWORD_FILE;
   if (!passwordFile) throw new UsageError('--password-file (or YIZHAN_MQTT_PASSWORD_FILE) is required');
   const dir = values['stations-dir'] ?? process.env.YIZHAN_STATIONS_DIR ?? DEFAULT_STATIONS_DIR;
-  const station = loadStationsOrThrow(dir).find((s) => s.id === id);
-  if (!station) throw new UsageError(`station ${id} is not in ${dir}`);
+  const station = loadOwnStation(dir, id);
 
   const stateArg =
     values['state-dir'] ??
