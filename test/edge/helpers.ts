@@ -19,6 +19,8 @@ export interface TestBroker {
 export interface TestBrokerOptions {
   /** Let a client connect? Refused ones get CONNACK "server unavailable" (3). Default: everyone. */
   admit?: (clientId: string) => boolean;
+  /** Every message the broker accepts from a client (diagnostics: what reached the broker). */
+  onPublish?: (topic: string, payload: Buffer, clientId: string) => void;
 }
 
 export async function startTestBroker(port = 0, opts: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -33,6 +35,11 @@ export async function startTestBroker(port = 0, opts: TestBrokerOptions = {}): P
         }
       : {},
   );
+  const onPublish = opts.onPublish;
+  if (onPublish)
+    aedes.on('publish', (packet, client) => {
+      if (client) onPublish(packet.topic, Buffer.from(packet.payload), client.id);
+    });
   const sockets = new Set<Socket>();
   const server: Server = createServer((s) => {
     sockets.add(s);

@@ -7,6 +7,11 @@
  * Afterwards InfluxDB holds every reading the controllers sent exactly once, with the time it was
  * read (inside the outage), and the server has dropped the replays of acknowledged messages by
  * (station, bootId, seq).
+ *
+ * The outage cuts the stations off and takes the broker down once the server has what the broker
+ * acknowledged (field-helpers gatedBroker: this in-memory broker would lose it, no agent can help);
+ * pauses catch the simulators up, so nothing is sent while the agents are killed. A failure prints,
+ * per short station, where the missing frame stopped (outage-diagnostics.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +22,7 @@ import { StationSimulator } from '../../edge/src/simulator/index.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { startServer, startTestInflux, type StartedServer, type TestInflux } from '../server/helpers.js';
 import { record, waitFor, type Recorder } from './helpers.js';
+import { BrokerLog } from './outage-diagnostics.js';
 import {
   PausableClock,
   gatedBroker,
@@ -56,7 +62,8 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   cleanup.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
   const influx: TestInflux = await startTestInflux();
   cleanup.push(() => influx.cleanup());
-  const broker = await gatedBroker(['yizhan-server', 'rec-']);
+  const brokerLog = new BrokerLog();
+  const broker = await gatedBroker(['yizhan-server', 'rec-'], brokerLog.onPublish);
   cleanup.push(() => broker.close());
   const server: StartedServer = await startServer({ stations, mqttUrl: broker.url, influxUrl: influx.url });
   cleanup.push(() => server.close());
@@ -66,19 +73,19 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   const sims: StationSimulator[] = [];
   // Points each station's frames become, counted only while `counting`; and when (send time).
   let counting = false;
-  const expected = new Map<string, { at: number; n: number }[]>();
+  const expected = new Map<string, { at: number; n: number; type: string }[]>();
   const byKind = new Map<string, Map<string, number>>();
   for (const st of stations) {
     const pty = await startPtyPair(dir, st.id);
     pairs.push(pty);
     cleanup.push(() => pty.stop());
     const sim = new StationSimulator(st, { speed: SPEED, seed: 3, clock, tickMs: 50 });
-    const list: { at: number; n: number }[] = [];
+    const list: { at: number; n: number; type: string }[] = [];
     expected.set(st.id, list);
     const kindOf = new Map(st.sensors.map((x) => [x.channel, x.kind]));
     sim.onFrame((_b, f) => {
       if (!counting) return;
-      list.push({ at: Date.now(), n: pointsOf(st, f) });
+      list.push({ at: Date.now(), n: pointsOf(st, f), type: f.type });
       const k = byKind.get(st.id) ?? new Map<string, number>();
       byKind.set(st.id, k);
       const chans =
@@ -103,6 +110,15 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
     maxPublishRatePerS: 25,
   };
   const framesOut = () => sims.reduce((n, x) => n + x.stats.framesOut, 0);
+  // Pause the controllers. A simulator steps up to the clock's time on its own 50 ms timer, so one
+  // whose timer is late (a loaded machine) would still send what it owes after setRate(0) — after
+  // the checks below, even into the port of a killed agent (a frame nobody reads: on a real line it
+  // is gone too; the promise covers what the agent has read). Catching them up now makes the pause
+  // a pause: nothing is sent until the clock runs again.
+  const pause = (): void => {
+    clock.setRate(0);
+    for (const x of sims) x.tick();
+  };
   let agents: AgentsProc = startAgentsProc(settings);
   cleanup.push(() => agents.kill('SIGKILL'));
   await agents.waitFor('all 47 serial ports open', (s) => s.portsOpen === 47, 60_000);
@@ -111,7 +127,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
 
   // Quiet point: the controllers pause until the agents have read everything already sent
   // (their frame count stops moving); from here on every frame sent is counted.
-  clock.setRate(0);
+  pause();
   await stable(() => agents.last()?.framesGood);
   const f0 = agents.last()?.framesGood ?? 0;
   const s0 = framesOut();
@@ -120,7 +136,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   clock.setRate(1);
   await new Promise((r) => setTimeout(r, 2000));
 
-  await broker.down();
+  const heldAtDown = await broker.down();
   const downAt = Date.now();
   await new Promise((r) => setTimeout(r, 12_000));
   const spooled = await agents.waitFor('messages spooled', (s) => s.depth > 2000);
@@ -143,7 +159,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
 
   // Crash in the middle of the replay, once every frame the controllers sent has been read (and so
   // written to a spool): exactly what was sent since the quiet point.
-  clock.setRate(0);
+  pause();
   await agents.waitFor(
     'every frame sent has been read',
     (s) => s.framesGood - f0 === framesOut() - s0,
@@ -152,6 +168,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   const before = agents.last();
   expect(before?.depth ?? 0).toBeGreaterThan(500);
   const killAt = Date.now();
+  const sentAtKill = framesOut();
   await agents.kill('SIGKILL');
   agents = startAgentsProc(settings);
   cleanup.push(() => agents.kill('SIGKILL'));
@@ -165,7 +182,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   clock.setRate(1);
   await agents.waitFor('serial links up again (same PTYs)', (s) => s.serialUp === 47, 30_000);
   await new Promise((r) => setTimeout(r, 3000));
-  clock.setRate(0);
+  pause();
   await agents.waitFor('every frame sent has been read', (s) => s.framesGood === framesOut() - s1, 10_000);
   await agents.waitFor('spools drained', (s) => s.depth === 0, 90_000);
   const tEnd = Date.now();
@@ -229,6 +246,25 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
     console.log(JSON.stringify({ writer }));
     console.log(
       JSON.stringify({
+        server: metrics.split('\n').filter((l) => /^yizhan_ingest_(messages|duplicates)_total/.test(l)),
+        broker: brokerLog.totals(),
+      }),
+    );
+    for (const x of stations.filter((y) => got.get(y.id) !== want.get(y.id)).slice(0, 6))
+      console.log(
+        JSON.stringify(
+          await brokerLog.explain(x.id, expected.get(x.id) ?? [], influx.url, t0, tEnd, {
+            live: t0,
+            outage: downAt,
+            replay: upAt,
+            killed: killAt,
+            restarted: restartAt,
+            end: tEnd,
+          }),
+        ),
+      );
+    console.log(
+      JSON.stringify({
         stored: (b2.results[0]?.series ?? []).map((x) => [x.name, x.values[0]?.[1]]),
         sent: [...(byKind.get(st?.id ?? '') ?? [])],
       }),
@@ -236,6 +272,8 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
     console.log(
       JSON.stringify({
         st: st?.id,
+        heldAtDown,
+        sentWhileAgentsDown: s1 - sentAtKill,
         t0,
         downAt,
         upAt,
