@@ -15,6 +15,7 @@ import { startSideHttp, type HealthReport, type SideHttp } from './http.js';
 import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js';
 import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics } from './metrics.js';
+import { indexOutgoing } from './outgoing-index.js';
 import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
@@ -129,6 +130,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ...hooks,
   });
   if (backend) coalesceAddSubscriptions(aedes);
+  // In memory: an indexed outgoing store, so a consumer that falls behind does not make every
+  // delivery slower (broker/src/outgoing-index.ts). Before boundQueues, which wraps it.
+  else if (!indexOutgoing((aedes as Aedes & { persistence: unknown }).persistence))
+    log.warn('aedes persistence is not the expected in-memory shape; outgoing queues stay unindexed (O(n) per delivery)');
   const guard = createGuard(aedes, limits, log, metrics.registry);
   late.guard = guard;
   const dropThrottle = new LogThrottle(limits.logIntervalMs);
