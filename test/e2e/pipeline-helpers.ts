@@ -1,6 +1,5 @@
 /**
- * Small, independent tools of the end-to-end pipeline test: a pausable/warpable clock for the
- * simulators, a pino logger that keeps its lines, an SSE reader that stamps arrival times, a real
+ * Small, independent tools of the end-to-end pipeline test: a pino logger that keeps its lines, an SSE reader that stamps arrival times, a real
  * webhook receiver, plain-HTTP InfluxQL, seeded line noise, and a check that no process started
  * under a folder survives.
  */
@@ -10,33 +9,11 @@ import { Writable } from 'node:stream';
 import type { Page } from 'playwright-core';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../../edge/src/simulator/index.js';
 import { mulberry32 } from '../../edge/src/simulator/index.js';
 import { SOF1, SOF2 } from '../../protocol/src/serial/constants.js';
 
 export { sleep, waitFor } from '../helpers/wait.js';
-
-/**
- * A simulator clock that follows the wall clock at `rate` times its speed: 1 = normal, 0 = paused,
- * 30 = thirty times faster. Changing the rate never makes the clock jump.
- */
-export class WarpClock implements Clock {
-  private baseVirtual: number;
-  private baseReal: number;
-  private rate = 1;
-  constructor() {
-    this.baseReal = Date.now();
-    this.baseVirtual = this.baseReal;
-  }
-  now(): number {
-    return this.baseVirtual + (Date.now() - this.baseReal) * this.rate;
-  }
-  setRate(rate: number): void {
-    this.baseVirtual = this.now();
-    this.baseReal = Date.now();
-    this.rate = rate;
-  }
-}
+export { WarpClock } from '../helpers/clock.js';
 
 export interface LogLine {
   level: number;

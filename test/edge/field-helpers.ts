@@ -9,21 +9,6 @@ import type { Frame } from '../../protocol/src/serial/frames.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { startTestBroker, waitFor, type TestBroker, type TestBrokerOptions } from './helpers.js';
 
-/** Simulated controllers follow this clock: rate 0 pauses them (nothing is sent). */
-export class PausableClock {
-  private base = Date.now();
-  private at = Date.now();
-  private rate = 1;
-  now(): number {
-    return this.base + (Date.now() - this.at) * this.rate;
-  }
-  setRate(rate: number): void {
-    this.base = this.now();
-    this.at = Date.now();
-    this.rate = rate;
-  }
-}
-
 export interface ProcStats {
   depth: number;
   serialUp: number;

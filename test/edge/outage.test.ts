@@ -23,8 +23,8 @@ import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { startServer, startTestInflux, type StartedServer, type TestInflux } from '../server/helpers.js';
 import { record, waitFor, type Recorder } from './helpers.js';
 import { BrokerLog } from './outage-diagnostics.js';
+import { WarpClock } from '../helpers/clock.js';
 import {
-  PausableClock,
   gatedBroker,
   influxCounts,
   pointsOf,
@@ -68,7 +68,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   const server: StartedServer = await startServer({ stations, mqttUrl: broker.url, influxUrl: influx.url });
   cleanup.push(() => server.close());
 
-  const clock = new PausableClock();
+  const clock = new WarpClock();
   const pairs: PtyPair[] = [];
   const sims: StationSimulator[] = [];
   // Points each station's frames become, counted only while `counting`; and when (send time).

@@ -12,7 +12,8 @@ import { StationSimulator } from '../../edge/src/simulator/index.js';
 import { startPtyPair } from '../../scripts/lib/socat.js';
 import { stationFixture } from './fixtures.js';
 import { FAST_BACKOFF, memoryLogger, record, waitFor, type Recorder } from './helpers.js';
-import { PausableClock, gatedBroker } from './field-helpers.js';
+import { gatedBroker } from './field-helpers.js';
+import { WarpClock } from '../helpers/clock.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -28,7 +29,7 @@ it('spool full during an outage: oldest dropped, dropped count = messages missin
   cleanup.push(() => broker.close());
   let rec: Recorder = await record(broker.url, 'yizhan/v1/stations/st-321/#');
   const station = stationFixture({ id: 'st-321' });
-  const clock = new PausableClock();
+  const clock = new WarpClock();
   const sim = new StationSimulator(station, { speed: 200, seed: 9, clock, tickMs: 20 });
   await sim.attachToPath(pty.devicePath);
   cleanup.push(() => sim.stop());
