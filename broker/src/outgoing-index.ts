@@ -37,74 +37,75 @@ const PacketCtor = require('aedes-packet') as new (p: OutgoingPacket) => Outgoin
 
 const brokerKey = (p: OutgoingPacket): string => `${p.brokerId ?? ''}\u0000${p.brokerCounter ?? ''}`;
 
+/** Keys of entries grouped by some value; usually one key a group. */
+class KeyIndex<V> {
+  private readonly groups = new Map<V, Set<number>>();
+
+  add(v: V, k: number): void {
+    let s = this.groups.get(v);
+    if (!s) this.groups.set(v, (s = new Set()));
+    s.add(k);
+  }
+
+  delete(v: V, k: number): void {
+    const s = this.groups.get(v);
+    if (!s) return;
+    s.delete(k);
+    if (s.size === 0) this.groups.delete(v);
+  }
+
+  keys(v: V): ReadonlySet<number> | undefined {
+    return this.groups.get(v);
+  }
+
+  /** The oldest entry of the group (the smallest key). */
+  first(v: V): number | undefined {
+    let min: number | undefined;
+    for (const k of this.groups.get(v) ?? []) if (min === undefined || k < min) min = k;
+    return min;
+  }
+}
+
 class ClientQueue {
   /** In queue order (a Map keeps insertion order); key: a sequence number of this queue. */
   readonly entries = new Map<number, OutgoingPacket>();
-  /** First entry of each (brokerId, brokerCounter). */
-  readonly byBroker = new Map<string, number>();
-  /** Entries by packet id (usually one; ids wrap at 65535). */
-  readonly byMessageId = new Map<number, Set<number>>();
+  /** Entries by (brokerId, brokerCounter). */
+  readonly byBroker = new KeyIndex<string>();
+  /** Entries by packet id (ids wrap at 65535). */
+  readonly byMessageId = new KeyIndex<number>();
   next = 0;
 
   add(p: OutgoingPacket): void {
     const k = this.next++;
     this.entries.set(k, p);
-    const bk = brokerKey(p);
-    if (!this.byBroker.has(bk)) this.byBroker.set(bk, k);
-    if (p.messageId !== undefined) this.indexId(k, p.messageId);
+    this.index(k, p);
   }
 
   setMessageId(k: number, p: OutgoingPacket, id: number | undefined): void {
-    if (p.messageId !== undefined) this.unindexId(k, p.messageId);
+    if (p.messageId !== undefined) this.byMessageId.delete(p.messageId, k);
     p.messageId = id;
-    if (id !== undefined) this.indexId(k, id);
+    if (id !== undefined) this.byMessageId.add(id, k);
   }
 
   replace(k: number, old: OutgoingPacket, p: OutgoingPacket): void {
-    this.remove(k, old);
+    this.unindex(k, old);
     this.entries.set(k, p);
-    const bk = brokerKey(p);
-    const first = this.byBroker.get(bk);
-    if (first === undefined || first > k) this.byBroker.set(bk, k);
-    if (p.messageId !== undefined) this.indexId(k, p.messageId);
+    this.index(k, p);
   }
 
   remove(k: number, p: OutgoingPacket): void {
     this.entries.delete(k);
-    const bk = brokerKey(p);
-    if (this.byBroker.get(bk) === k) {
-      this.byBroker.delete(bk);
-      // Another entry of the same (brokerId, brokerCounter) becomes the first (rare: a scan).
-      for (const [key, e] of this.entries)
-        if (brokerKey(e) === bk) {
-          this.byBroker.set(bk, key);
-          break;
-        }
-    }
-    if (p.messageId !== undefined) this.unindexId(k, p.messageId);
+    this.unindex(k, p);
   }
 
-  /** The oldest entry with this packet id. */
-  oldestWithId(id: number | undefined): number | undefined {
-    if (id === undefined) return undefined;
-    const keys = this.byMessageId.get(id);
-    if (!keys) return undefined;
-    let min: number | undefined;
-    for (const k of keys) if (min === undefined || k < min) min = k;
-    return min;
+  private index(k: number, p: OutgoingPacket): void {
+    this.byBroker.add(brokerKey(p), k);
+    if (p.messageId !== undefined) this.byMessageId.add(p.messageId, k);
   }
 
-  private indexId(k: number, id: number): void {
-    let s = this.byMessageId.get(id);
-    if (!s) this.byMessageId.set(id, (s = new Set()));
-    s.add(k);
-  }
-
-  private unindexId(k: number, id: number): void {
-    const s = this.byMessageId.get(id);
-    if (!s) return;
-    s.delete(k);
-    if (s.size === 0) this.byMessageId.delete(id);
+  private unindex(k: number, p: OutgoingPacket): void {
+    this.byBroker.delete(brokerKey(p), k);
+    if (p.messageId !== undefined) this.byMessageId.delete(p.messageId, k);
   }
 }
 
@@ -134,9 +135,9 @@ export class OutgoingIndex {
    */
   outgoingUpdate(client: ClientRef, packet: OutgoingPacket): Promise<void> {
     const q = this.queue(client.id);
-    const same = q.byBroker.get(brokerKey(packet));
+    const same = q.byBroker.first(brokerKey(packet));
     let other: number | undefined;
-    const ids = packet.messageId === undefined ? undefined : q.byMessageId.get(packet.messageId);
+    const ids = packet.messageId === undefined ? undefined : q.byMessageId.keys(packet.messageId);
     if (ids)
       for (const k of ids)
         if (q.entries.get(k)?.brokerId !== packet.brokerId && (other === undefined || k < other)) other = k;
@@ -155,7 +156,7 @@ export class OutgoingIndex {
 
   outgoingClearMessageId(client: ClientRef, packet: OutgoingPacket): Promise<OutgoingPacket | undefined> {
     const q = this.queue(client.id);
-    const k = q.oldestWithId(packet.messageId);
+    const k = packet.messageId === undefined ? undefined : q.byMessageId.first(packet.messageId);
     if (k === undefined) return Promise.resolve(undefined);
     const e = q.entries.get(k);
     if (e) q.remove(k, e);
