@@ -18,6 +18,9 @@
  * the broker's workaround for an aedes bug there (coalesceAddSubscriptions in broker/src/persistence.ts).
  *
  *   node --import tsx bench/ingest-broker.ts <credentials.json> <port> <metrics port> <stations> [redis://…]
+ *
+ * Started with `--cpu-prof` (bench:ingest --profile-broker), it exits at once on SIGTERM/SIGINT
+ * without closing its connections, so that node writes the profile.
  */
 import pino from 'pino';
 import { startBroker } from '../broker/src/index.js';
@@ -37,7 +40,11 @@ const broker = await startBroker({
   ...(redisUrl ? { redisUrl } : {}),
 });
 process.stdout.write(`broker ready on ${broker.url}, metrics on ${broker.metricsPort}\n`);
+// Under --cpu-prof (bench:ingest --profile-broker) exit at once: node writes the profile only on a
+// normal exit, and closing thousands of connections can outlast the bench's stop timeout (SIGKILL).
+const profiling = process.execArgv.some((a) => a.startsWith('--cpu-prof'));
 const stop = () => {
+  if (profiling) process.exit(0);
   void broker.close().then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);

@@ -1,9 +1,9 @@
 /**
- * Helpers of bench:ingest: synthetic province (station configs, credentials), child processes with
- * CPU/memory sampling from /proc, InfluxQL over fetch, and the InfluxDB ceiling run.
+ * Helpers of bench:ingest: synthetic province (station configs, credentials), InfluxQL over fetch,
+ * the InfluxDB ceiling run, and the open-file plan (child processes: bench/ingest-procs.ts).
  */
-import { execFileSync, spawn, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { provisionAccounts } from '../broker/src/index.js';
@@ -90,110 +90,6 @@ export async function makeProvince(
     { params: { algo: 'scrypt', N: 1024, r: 8, p: 1, keyLen: 32 } },
   );
   return { stationsDir, secrets, credFile };
-}
-
-export interface Proc {
-  name: string;
-  child: ChildProcess;
-  pid: number;
-}
-
-/** A node process running a TypeScript file through tsx (the pid is node's own, for /proc sampling). */
-export function nodeProc(
-  name: string,
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  logDir: string,
-  ipc = false,
-  nodeArgs: string[] = [],
-): Proc {
-  const log = openSync(join(logDir, `${name}.log`), 'a');
-  const child = ipc
-    ? fork(file, args, {
-        execArgv: ['--import', 'tsx', ...nodeArgs],
-        env,
-        stdio: ['ignore', log, log, 'ipc'],
-      })
-    : spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
-        env,
-        stdio: ['ignore', log, log],
-      });
-  if (child.pid === undefined) throw new Error(`${name} did not start`);
-  return { name, child, pid: child.pid };
-}
-
-export function plainProc(
-  name: string,
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  logDir: string,
-  cwd?: string,
-): Proc {
-  const log = openSync(join(logDir, `${name}.log`), 'a');
-  const child = spawn(cmd, args, { env, stdio: ['ignore', log, log], cwd });
-  if (child.pid === undefined) throw new Error(`${name} did not start`);
-  return { name, child, pid: child.pid };
-}
-
-export async function stopProc(p: Proc, timeoutMs = 15_000): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const t = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(t);
-}
-
-/** CPU seconds (user + system) and RSS bytes of a pid, from /proc. */
-export function usage(pid: number): { cpuS: number; rss: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(f[11]) + Number(f[12])) / 100;
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    return { cpuS, rss };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU % (of one core) and peak RSS per process over a window. */
-export class Sampler {
-  private start = new Map<string, number>();
-  private peak = new Map<string, number>();
-  private t0 = 0;
-  private timer: NodeJS.Timeout | undefined;
-  constructor(private readonly procs: () => { name: string; pid: number }[]) {}
-  begin(): void {
-    this.t0 = Date.now();
-    this.start.clear();
-    this.peak.clear();
-    for (const p of this.procs()) this.start.set(p.name, usage(p.pid)?.cpuS ?? 0);
-    clearInterval(this.timer);
-    this.timer = setInterval(() => {
-      for (const p of this.procs()) {
-        const u = usage(p.pid);
-        if (u) this.peak.set(p.name, Math.max(this.peak.get(p.name) ?? 0, u.rss));
-      }
-    }, 1000);
-  }
-  end(): Record<string, { cpuPct: number; rssMB: number }> {
-    clearInterval(this.timer);
-    const dt = (Date.now() - this.t0) / 1000;
-    const out: Record<string, { cpuPct: number; rssMB: number }> = {};
-    for (const p of this.procs()) {
-      const u = usage(p.pid);
-      const cpu = u ? u.cpuS - (this.start.get(p.name) ?? u.cpuS) : 0;
-      out[p.name] = {
-        cpuPct: Math.round((cpu / dt) * 1000) / 10,
-        rssMB: Math.round(Math.max(this.peak.get(p.name) ?? 0, u?.rss ?? 0) / 1e5) / 10,
-      };
-    }
-    return out;
-  }
 }
 
 /** InfluxQL rows of the first statement. */

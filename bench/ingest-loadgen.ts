@@ -3,7 +3,7 @@
  * bench/loadgen-main.ts (shards), driven over IPC, with their answers merged.
  */
 import type { LoadStats, StormResult } from './loadgen.js';
-import { stopProc, type Proc } from './ingest-lib.js';
+import { stopProc, type Proc } from './ingest-procs.js';
 
 /** One forked load generator process (bench/loadgen-main.ts), driven over IPC. */
 class Shard {

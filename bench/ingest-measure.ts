@@ -3,6 +3,7 @@
  * visible in a query) and the server's and broker's Prometheus metrics between two scrapes; the
  * printed table.
  */
+import { samplesOf } from '../test/helpers/prom.js';
 import { influxRows, stationId } from './ingest-lib.js';
 import type { StormReport } from './ingest-storm.js';
 import type { LoadStats } from './loadgen.js';
@@ -84,14 +85,13 @@ export function histQuantiles(
   before: string,
   after: string,
   name = 'yizhan_influx_point_age_seconds',
-  labels = '',
+  labels: Record<string, string> = {},
 ): { p50Ms: number; p99Ms: number; count: number; over1s: number } | undefined {
-  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)"${labels}\\} (\\S+)`);
   const parse = (t: string) => {
     const m = new Map<number, number>();
-    for (const l of t.split('\n')) {
-      const x = re.exec(l);
-      if (x) m.set(x[1] === '+Inf' ? Infinity : Number(x[1]), Number(x[2]));
+    for (const s of samplesOf(t, `${name}_bucket`, labels)) {
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      m.set(le, (m.get(le) ?? 0) + s.value);
     }
     return m;
   };
@@ -108,33 +108,16 @@ export function histQuantiles(
   return { p50Ms: q(0.5), p99Ms: q(0.99), count: total, over1s };
 }
 
-/** Prometheus text: every sample of `name` as labels → value (labels as written, '' for none). */
-export function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const re = new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`);
-  for (const line of text.split('\n')) {
-    const m = re.exec(line);
-    if (m) out.set(m[1] ?? '', Number(m[2]));
-  }
-  return out;
-}
-
-/** Sum of every sample of `name`. */
-export function metricSum(text: string, name: string): number {
-  let n = 0;
-  for (const v of samples(text, name).values()) n += v;
-  return n;
-}
-
 /** Increase of `name` between two scrapes, by the value of one label (only the ones that grew). */
 export function metricDeltaBy(before: string, after: string, name: string, label: string): Record<string, number> {
-  const key = (labels: string) => new RegExp(`${label}="([^"]*)"`).exec(labels)?.[1] ?? '';
-  const a = new Map<string, number>();
-  for (const [l, v] of samples(before, name)) a.set(key(l), (a.get(key(l)) ?? 0) + v);
+  const by = (text: string) => {
+    const m = new Map<string, number>();
+    for (const s of samplesOf(text, name)) m.set(s.labels[label] ?? '', (m.get(s.labels[label] ?? '') ?? 0) + s.value);
+    return m;
+  };
+  const a = by(before);
   const out: Record<string, number> = {};
-  const b = new Map<string, number>();
-  for (const [l, v] of samples(after, name)) b.set(key(l), (b.get(key(l)) ?? 0) + v);
-  for (const [k, v] of b) if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
+  for (const [k, v] of by(after)) if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
   return out;
 }
 

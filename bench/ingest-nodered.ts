@@ -11,7 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { plainProc, waitHttp, type Proc } from './ingest-lib.js';
+import { waitHttp } from './ingest-lib.js';
+import { plainProc, type Proc } from './ingest-procs.js';
 
 const NR_DIR = resolve(import.meta.dirname, '.node-red');
 const RED = join(NR_DIR, 'node_modules', 'node-red', 'red.js');

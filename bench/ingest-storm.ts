@@ -13,7 +13,8 @@
 import type { StormResult } from './loadgen.js';
 import { countStored, sleep } from './ingest-lib.js';
 import type { Loadgen } from './ingest-loadgen.js';
-import { metricDeltaBy, metricSum, scrape } from './ingest-measure.js';
+import { sumOf } from '../test/helpers/prom.js';
+import { metricDeltaBy, scrape } from './ingest-measure.js';
 
 export interface StormReport extends Omit<StormResult, 'failures' | 'redelivered' | 'replayedFromMs'> {
   /** Time until every station was connected again, ms. */
@@ -103,8 +104,8 @@ export async function runStorm(c: StormContext): Promise<StormReport> {
   }
   const s1 = await scrape(c.serverMetricsUrl);
   const b1 = (await Promise.all(c.brokerMetricsUrls.map(scrape))).join('\n');
-  const dupes = metricSum(s1, 'yizhan_ingest_duplicates_total') - metricSum(s0, 'yizhan_ingest_duplicates_total');
-  const delta = (name: string) => metricSum(b1, name) - metricSum(b0, name);
+  const dupes = sumOf(s1, 'yizhan_ingest_duplicates_total') - sumOf(s0, 'yizhan_ingest_duplicates_total');
+  const delta = (name: string) => sumOf(b1, name) - sumOf(b0, name);
   const { failures, redelivered: _r, replayedFromMs: _from, ...rest } = r;
   const report: StormReport = {
     ...rest,

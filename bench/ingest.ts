@@ -23,6 +23,9 @@
  *     [--source-addresses N]   (loopback addresses the stations connect from; default one each, 0 = all from 127.0.0.1)
  *     [--batch 1000] [--in-flight 4] [--flush 200ms]   (the server's writer settings)
  *     [--influx-data 'cache-snapshot-memory-size="256m";wal-fsync-delay="10ms"']   (influxd [data] overrides)
+ *     [--profile-server] [--profile-broker]   (CPU profiles, <logs>/server.cpuprofile and <logs>/broker-<system>.cpuprofile)
+ *
+ * Whatever way the bench ends (done, error, SIGINT, SIGTERM), it stops every process it started.
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,25 +33,30 @@ import { join, resolve } from 'node:path';
 import { startInfluxd } from '../scripts/lib/influxd.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import {
-  Sampler,
   TELEMETRY,
-  countStored,
-  plainProc,
   planProcesses,
   influxCeiling,
   influxRows,
   makeProvince,
-  nodeProc,
-  pct,
   sleep,
   stationId,
-  stopProc,
   waitHttp,
-  type Proc,
 } from './ingest-lib.js';
+import {
+  Sampler,
+  cpuProfileArgs,
+  mainThreadProfile,
+  nodeProc,
+  plainProc,
+  runCleaningUp,
+  stopProc,
+  track,
+  type Proc,
+} from './ingest-procs.js';
 import { Loadgen } from './ingest-loadgen.js';
-import { histQuantiles, probe, table, type StepResult, type SystemResult } from './ingest-measure.js';
+import { table, type SystemResult } from './ingest-measure.js';
 import { startNodeRed } from './ingest-nodered.js';
+import { ramp } from './ingest-ramp.js';
 import { runStorm } from './ingest-storm.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -82,108 +90,6 @@ const logs = join(work, 'logs');
 mkdirSync(logs);
 const say = (s: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-async function ramp(
-  name: string,
-  lg: Loadgen,
-  influxUrl: string,
-  db: string,
-  procs: () => Proc[],
-  metricsUrl?: string,
-): Promise<SystemResult> {
-  const scrape = async () => (metricsUrl ? await (await fetch(metricsUrl)).text() : '');
-  const sampler = new Sampler(() => procs().map((p) => ({ name: p.name, pid: p.pid })));
-  const pr = probe(influxUrl, db, N);
-  const steps: StepResult[] = [];
-  try {
-    for (const rate of STEPS) {
-      const periodMs = Math.round(((N * PER_MSG) / rate) * 1000);
-      lg.tell({ cmd: 'period', ms: periodMs });
-      // Warm up for at least one period, so every station has sent at the new rate (and every series exists).
-      const warm = Math.max(WARM_S * 1000, periodMs + 3000);
-      say(`${name}: ${rate} readings/s (period ${periodMs} ms), warm-up ${warm / 1000} s, hold ${HOLD_S} s`);
-      await sleep(warm);
-      const t0 = Math.ceil(Date.now() / 1000) * 1000;
-      await sleep(t0 - Date.now());
-      sampler.begin();
-      const m0 = await scrape();
-      const q0 = pr.queryMs.length;
-      const t1 = t0 + HOLD_S * 1000;
-      await sleep(t1 - Date.now() + 50);
-      const procStats = sampler.end();
-      const m1 = await scrape();
-      const server = histQuantiles(m0, m1);
-      const writes = histQuantiles(m0, m1, 'yizhan_influx_write_duration_seconds', ',outcome="ok"');
-      const enqueue = histQuantiles(m0, m1, 'yizhan_influx_enqueue_age_seconds');
-      const gauge = (n: string) => Math.round(Number(new RegExp(`^${n} (\\S+)`, 'm').exec(m1)?.[1] ?? NaN) * 1000);
-      const loopLag = metricsUrl
-        ? { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') }
-        : undefined;
-      const probeQueryP99 = pct(pr.queryMs.slice(q0), 99);
-      const st = await lg.stats();
-      const sum = (by: Record<string, number>) =>
-        Object.entries(by).reduce(
-          (a, [k, v]) => (Number(k) >= t0 / 1000 && Number(k) < t1 / 1000 ? a + v : a),
-          0,
-        );
-      const sent = sum(st.sentBySecond);
-      const skipped = sum(st.skippedBySecond);
-      // Let the pipeline drain: until the count reaches what was sent or stops growing (at most 90 s).
-      let stored = -1;
-      const drainEnd = Date.now() + 90_000;
-      while (Date.now() < drainEnd) {
-        await sleep(2000);
-        const c = await countStored(influxUrl, db, t0, t1).catch(() => stored);
-        if (c >= sent || (c === stored && c > 0)) {
-          stored = c;
-          break;
-        }
-        stored = c;
-      }
-      const lat = pr.samples.filter((s) => s.at >= t0 && s.at < t1 + 2000).map((s) => s.ms);
-      const r: StepResult = {
-        offered: Math.round((sent + skipped) / HOLD_S),
-        sent,
-        skipped,
-        stored,
-        lost: sent + skipped - stored,
-        p50Ms: pct(lat, 50),
-        p99Ms: pct(lat, 99),
-        samples: lat.length,
-        pass: false,
-        procs: procStats,
-        probeQueryP99Ms: probeQueryP99,
-        ...(server ? { serverPointAge: server } : {}),
-        ...(writes ? { serverWrites: writes } : {}),
-        ...(enqueue ? { serverEnqueueAge: enqueue } : {}),
-        ...(loopLag ? { serverLoopLag: loopLag } : {}),
-      };
-      r.pass = r.lost === 0 && r.p99Ms < 1000;
-      steps.push(r);
-      say(
-        `${name}: offered ${r.offered}/s sent ${sent} skipped ${skipped} stored ${stored} lost ${r.lost} p50 ${r.p50Ms} p99 ${r.p99Ms} (${r.samples} samples, probe query p99 ${probeQueryP99} ms${server ? `, server histogram ${JSON.stringify(server)}` : ''}${writes ? `, writes ${JSON.stringify(writes)}` : ''}${enqueue ? `, enqueue age ${JSON.stringify(enqueue)}` : ''}${loopLag ? `, server loop lag ${JSON.stringify(loopLag)}` : ''}) ${r.pass ? 'PASS' : 'FAIL'} ${JSON.stringify(procStats)}`,
-      );
-      // Past saturation (more than 5 % lost) higher steps only lose more.
-      if (r.lost > 0.05 * (sent + skipped)) break;
-    }
-  } finally {
-    pr.stop();
-  }
-  let bi = -1;
-  steps.forEach((s, i) => {
-    if (s.pass) bi = i;
-  });
-  const best = steps[bi];
-  const above = steps[bi + 1];
-  return {
-    readingsPerSec: best ? (STEPS[bi] ?? 0) : 0,
-    lost: above ? above.lost : null,
-    p50Ms: best?.p50Ms ?? NaN,
-    p99Ms: best?.p99Ms ?? NaN,
-    steps,
-    procs: (best ?? steps[0])?.procs ?? {},
-  };
-}
-
 async function main(): Promise<void> {
   say(`work dir ${work}; ${N} stations, steps ${STEPS.join(',')} readings/s, hold ${HOLD_S} s`);
   const plan = planProcesses(N);
@@ -212,7 +118,7 @@ async function main(): Promise<void> {
     return f;
   });
   const influx = await startInfluxd({ dir: join(work, 'influx'), data: INFLUX_DATA });
-  const influxProc: Proc = { name: 'influxd', child: influx.process, pid: influx.process.pid ?? 0 };
+  const influxProc = track({ name: 'influxd', child: influx.process, pid: influx.process.pid ?? 0 });
   const results: Record<string, unknown> = {
     stations: N,
     command: `npm run bench:ingest -- ${argv.join(' ')}`.trim(),
@@ -232,6 +138,8 @@ async function main(): Promise<void> {
       } finally {
         await stopLoadgen();
         for (const p of started.reverse()) await stopProc(p);
+        for (const p of started.filter((x) => x.profileDir))
+          say(`${name}: CPU profile of ${p.name}: ${mainThreadProfile(p) ?? `none written (see ${p.profileDir} and its log)`}`);
       }
     };
     const runWith = async (
@@ -256,6 +164,8 @@ async function main(): Promise<void> {
           [prov.credFile, String(mqttPort), String(metricsPort), String(Math.ceil(N / plan.brokers)), ...(redisPort ? [`redis://127.0.0.1:${redisPort}/0`] : [])],
           { ...process.env, LOG_LEVEL: 'warn' },
           logs,
+          false,
+          flag('profile-broker') ? cpuProfileArgs(join(logs, `broker${b ? `-${b + 1}` : ''}-${name}`)) : [],
         );
         started.push(proc);
         await waitHttp(`http://127.0.0.1:${metricsPort}/healthz`, 60_000);
@@ -291,7 +201,7 @@ async function main(): Promise<void> {
           },
           logs,
           false,
-          flag('profile-server') ? ['--cpu-prof', `--cpu-prof-dir=${logs}`] : [],
+          flag('profile-server') ? cpuProfileArgs(join(logs, 'server')) : [],
         );
         started.push(consumer);
         await waitHttp(`http://127.0.0.1:${httpPort}/readyz`, 180_000);
@@ -351,6 +261,7 @@ async function main(): Promise<void> {
         lg.tell({ cmd: 'period', ms: Math.round(((N * PER_MSG) / (STEPS[0] ?? 15000)) * 1000) });
         lg.tell({ cmd: 'start' });
         const r = await ramp(
+          { stations: N, steps: STEPS, holdS: HOLD_S, warmS: WARM_S, say },
           name,
           lg,
           influx.url,
@@ -399,5 +310,4 @@ async function main(): Promise<void> {
   say(`wrote ${out}; logs in ${logs}`);
 }
 
-
-await main();
+await runCleaningUp(main);

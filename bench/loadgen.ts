@@ -21,110 +21,31 @@
  * the reading times of the last `historyMax` telemetry messages (values are a function of time)
  * and at most `maxInflight` encoded unacknowledged packets.
  *
- * CLI and IPC commands: bench/loadgen-main.ts.
+ * Connections: bench/loadgen-links.ts (StationLinks); CLI and IPC commands: bench/loadgen-main.ts.
  */
-import { connect, type Socket } from 'node:net';
-import { Backoff, DEFAULT_MQTT_BACKOFF } from '../edge/src/agent/backoff.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../edge/src/agent/options.js';
 import type { LoadOptions, LoadStats, StormResult } from './loadgen-types.js';
-import { DISCONNECT, PINGREQ, connectPacket, frames, loopbackAddress, newBoot, publishPacket } from './loadgen-wire.js';
+import { StationLinks, type St } from './loadgen-links.js';
+import { newBoot, publishPacket } from './loadgen-wire.js';
 
 export type { LoadOptions, LoadSensor, LoadStation, LoadStats, StormResult } from './loadgen-types.js';
 
-interface St {
-  id: string;
-  password: Buffer | undefined;
-  local: string | undefined;
-  sock: Socket | undefined;
-  up: boolean;
-  /** Connect attempts since the last success. */
-  attempts: number;
-  backoff: Backoff;
-  retry: NodeJS.Timeout | undefined;
-  connTimer: NodeJS.Timeout | undefined;
-  /** Called once when the current first attempt succeeds or fails (start-up pacing). */
-  settled: (() => void) | undefined;
-  /** Telemetry messages to replay under a new boot at the next CONNACK (storm). */
-  replay: number;
-  rx: Buffer | undefined;
-  bootId: string;
-  seq: number;
-  msgId: number;
-  /** Encoded PUBLISH packets not yet acknowledged, by message id. */
-  inflight: Map<number, Buffer>;
-  /** Reading times of the last telemetry messages sent (values are a function of the time). */
-  history: number[];
-  door: number;
-}
-
 const MB = 1024 * 1024;
-const KEEPALIVE_S = 300;
 
-export class LoadGenerator {
-  private readonly st: St[];
-  private readonly host: string;
-  private readonly port: number;
+export class LoadGenerator extends StationLinks {
   private periodMs: number;
   private cursor = 0;
   private cycleStart = 0;
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
-  private ping: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private readonly connectTimeoutMs: number;
   private readonly maxInflight: number;
   private readonly historyMax: number;
   private replayedFromMs: number | undefined;
-  readonly stats: LoadStats;
 
-  constructor(private readonly o: LoadOptions) {
-    const u = new URL(o.url);
-    this.host = u.hostname;
-    this.port = Number(u.port || 1883);
+  constructor(o: LoadOptions) {
+    super(o);
     this.periodMs = o.periodMs ?? 10_000;
-    this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.maxInflight = o.maxInflight ?? 50;
     this.historyMax = o.historyMax ?? 12;
-    const k = /^127\./.test(this.host) ? (o.sourceAddresses ?? o.stations.length) : 0;
-    this.st = o.stations.map((s, i) => ({
-      id: s.id,
-      password: s.password !== undefined ? Buffer.from(s.password) : undefined,
-      local: k > 0 ? loopbackAddress((o.addressOffset ?? 0) + (i % k)) : undefined,
-      sock: undefined,
-      up: false,
-      attempts: 0,
-      backoff: new Backoff(o.backoff ?? DEFAULT_MQTT_BACKOFF),
-      retry: undefined,
-      connTimer: undefined,
-      settled: undefined,
-      replay: 0,
-      rx: undefined,
-      bootId: newBoot(),
-      seq: 0,
-      msgId: 0,
-      inflight: new Map(),
-      history: [],
-      door: 0,
-    }));
-    this.stats = {
-      stations: this.st.length,
-      connected: 0,
-      messages: 0,
-      readings: 0,
-      uniqueReadings: 0,
-      acked: 0,
-      inflight: 0,
-      skipped: 0,
-      connectAttempts: 0,
-      connectFailures: {},
-      dropped: 0,
-      replayedMessages: 0,
-      replayedReadings: 0,
-      redelivered: 0,
-      sentBySecond: {},
-      skippedBySecond: {},
-      memory: { rssMB: 0, heapUsedMB: 0, externalMB: 0 },
-    };
   }
 
   /** Stats with the memory figures of now. */
@@ -136,31 +57,6 @@ export class LoadGenerator {
       externalMB: Math.round((m.external + m.arrayBuffers) / MB),
     };
     return this.stats;
-  }
-
-  /**
-   * Connect every station, at most `concurrency` first attempts at a time (failed ones retry on
-   * their own backoff); resolves when all are up or `timeoutMs` passed, with the number up.
-   */
-  async connectAll(concurrency = this.o.connectConcurrency ?? 500, timeoutMs = 600_000): Promise<number> {
-    let next = 0;
-    let active = 0;
-    const pump = () => {
-      while (!this.stopped && active < concurrency && next < this.st.length) {
-        const s = this.st[next++];
-        if (!s) continue;
-        active++;
-        s.settled = () => {
-          active--;
-          pump();
-        };
-        this.open(s);
-      }
-    };
-    pump();
-    await this.until(() => this.stats.connected === this.st.length, timeoutMs);
-    this.ping ??= setInterval(() => this.pingAll(), (KEEPALIVE_S / 5) * 1000);
-    return this.stats.connected;
   }
 
   /** Start publishing: station i at phase i/N of the period. */
@@ -181,18 +77,8 @@ export class LoadGenerator {
     const before = { ...this.stats, connectFailures: { ...this.stats.connectFailures } };
     const t0 = Date.now();
     this.replayedFromMs = undefined;
-    for (const s of this.st) {
-      clearTimeout(s.retry);
-      clearTimeout(s.connTimer);
-      const old = s.sock;
-      s.sock = undefined; // its close event is now ignored
-      old?.destroy();
-      if (s.up) this.stats.connected--;
-      s.up = false;
-      s.attempts = 0;
-      s.backoff.reset();
-      s.replay = replay;
-    }
+    this.dropAll();
+    for (const s of this.st) s.replay = replay;
     // Let the old sockets' file descriptors close first (the process's open-file limit may not
     // hold two per station), then every station reconnects at once.
     await new Promise((r) => setTimeout(r, 20));
@@ -227,90 +113,12 @@ export class LoadGenerator {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.timer);
-    clearInterval(this.ping);
-    for (const s of this.st) {
-      clearTimeout(s.retry);
-      clearTimeout(s.connTimer);
-      if (s.sock && s.up) s.sock.write(DISCONNECT);
-      s.sock?.end();
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    for (const s of this.st) s.sock?.destroy();
+    await this.closeAll();
   }
 
-  private until(done: () => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    return new Promise((resolve) => {
-      const check = () => {
-        if (done() || this.stopped || Date.now() > end) resolve();
-        else setTimeout(check, 10);
-      };
-      check();
-    });
-  }
-
-  /** One connection attempt; its failure schedules the next after the station's backoff. */
-  private open(s: St): void {
-    s.retry = undefined;
-    s.attempts++;
-    this.stats.connectAttempts++;
-    s.rx = undefined;
-    const sock = connect({ host: this.host, port: this.port, ...(s.local ? { localAddress: s.local } : {}) });
-    s.sock = sock;
-    sock.setNoDelay(true);
-    s.connTimer = setTimeout(() => this.lost(s, sock, 'connack_timeout'), this.connectTimeoutMs);
-    sock.on('data', (d: Buffer) => this.onData(s, sock, d));
-    sock.on('error', (e: NodeJS.ErrnoException) => this.lost(s, sock, e.code ?? 'socket_error'));
-    sock.on('close', () => this.lost(s, sock, 'closed'));
-    sock.write(connectPacket(s.id, s.password, KEEPALIVE_S));
-  }
-
-  /** The connection `sock` of `s` failed or ended; retry unless it is stale or we are stopping. */
-  private lost(s: St, sock: Socket, reason: string): void {
-    if (s.sock !== sock) return;
-    clearTimeout(s.connTimer);
-    s.sock = undefined;
-    sock.destroy();
-    if (s.up) {
-      s.up = false;
-      this.stats.connected--;
-      this.stats.dropped++;
-    } else {
-      this.stats.connectFailures[reason] = (this.stats.connectFailures[reason] ?? 0) + 1;
-      this.settle(s);
-    }
-    if (!this.stopped) s.retry = setTimeout(() => this.open(s), s.backoff.next());
-  }
-
-  private settle(s: St): void {
-    const f = s.settled;
-    s.settled = undefined;
-    f?.();
-  }
-
-  private onData(s: St, sock: Socket, d: Buffer): void {
-    s.rx = frames(s.rx, d, (type, body) => {
-      if (type === 2) this.onConnack(s, sock, body[1] ?? 255);
-      else if (type === 4 && body.length >= 2) this.onPuback(s, body.readUInt16BE(0));
-      return s.sock === sock;
-    });
-  }
-
-  private onConnack(s: St, sock: Socket, code: number): void {
-    if (code !== 0) return this.lost(s, sock, `connack_${code}`);
-    clearTimeout(s.connTimer);
-    s.up = true;
-    this.stats.connected++;
-    s.backoff.reset();
-    this.settle(s);
-    for (const p of s.inflight.values()) {
-      const dup = Buffer.from(p);
-      dup[0] = (dup[0] ?? 0) | 0x08;
-      sock.write(dup);
-      this.stats.redelivered++;
-    }
+  /** At every CONNACK: after a storm, replay the last telemetry messages under a new boot. */
+  protected connected(s: St): void {
     if (s.replay > 0) {
       const replay = s.replay;
       s.replay = 0;
@@ -324,13 +132,6 @@ export class LoadGenerator {
           this.replayedFromMs = Math.min(this.replayedFromMs ?? ts, ts);
         }
       }
-    }
-  }
-
-  private onPuback(s: St, id: number): void {
-    if (s.inflight.delete(id)) {
-      this.stats.acked++;
-      this.stats.inflight--;
     }
   }
 
@@ -404,9 +205,5 @@ export class LoadGenerator {
     this.stats.readings += readings;
     if (unique) this.stats.uniqueReadings += readings;
     return true;
-  }
-
-  private pingAll(): void {
-    for (const s of this.st) if (s.up) s.sock?.write(PINGREQ);
   }
 }

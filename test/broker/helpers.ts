@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
 import { provisionAccounts, type AccountRequest, type EditOptions } from '../../broker/src/credentials.js';
+import { sumOf } from '../helpers/prom.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -194,12 +195,8 @@ export function inbox(client: MqttClient): {
 
 /** Sum of the samples of a metric whose labels include `labels` (0 when none). */
 export async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = registry.getSingleMetric(name);
-  if (!m) throw new Error(`no metric ${name}`);
-  const { values } = await m.get();
-  return values
-    .filter((s) => Object.entries(labels).every(([k, val]) => String((s.labels as Record<string, unknown>)[k]) === val))
-    .reduce((sum, s) => sum + s.value, 0);
+  if (!registry.getSingleMetric(name)) throw new Error(`no metric ${name}`);
+  return sumOf(await registry.getSingleMetricAsString(name), name, labels);
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {

@@ -24,6 +24,7 @@ import { startServer, startTestInflux, type StartedServer, type TestInflux } fro
 import { record, waitFor, type Recorder } from './helpers.js';
 import { BrokerLog } from './outage-diagnostics.js';
 import { WarpClock } from '../helpers/clock.js';
+import { sumOf } from '../helpers/prom.js';
 import {
   gatedBroker,
   influxCounts,
@@ -189,16 +190,11 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
 
   // The server's InfluxDB writer may hold points (queue, its own disk spool after a failed write
   // under load): wait until it has written everything it received.
-  const gauge = (text: string, name: string): number =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith(name))
-      .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
   await waitForAsync(
     'server writer idle',
     async () => {
       const m = await (await fetch(`${server.url}/metrics`)).text();
-      return gauge(m, 'yizhan_influx_queue_lines') === 0 && gauge(m, 'yizhan_influx_spool_bytes') === 0
+      return sumOf(m, 'yizhan_influx_queue_lines') === 0 && sumOf(m, 'yizhan_influx_spool_bytes') === 0
         ? true
         : undefined;
     },
@@ -304,6 +300,6 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   expect(Math.abs(inOutage - sentInOutage) / sentInOutage).toBeLessThan(0.1);
   expect(spooled.depth).toBeGreaterThan(2000);
   // Acknowledged messages replayed after the crash were recognised and dropped by the server.
-  const dup = Number(/^yizhan_ingest_duplicates_total (\d+)/m.exec(metrics)?.[1] ?? '0');
+  const dup = sumOf(metrics, 'yizhan_ingest_duplicates_total');
   expect(dup).toBeGreaterThan(0);
 }, 240_000);

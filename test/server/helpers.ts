@@ -205,20 +205,7 @@ import { waitFor } from '../helpers/wait.js';
 export { waitFor };
 
 /** The value of one sample in Prometheus text format, or undefined. Labels must match exactly. */
-export function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = (m[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (got === want) return Number(m[3]);
-  }
-  return undefined;
-}
+export { valueOf as metric } from '../helpers/prom.js';
 
 export interface Stack {
   influx: TestInflux;
