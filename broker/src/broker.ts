@@ -132,7 +132,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   if (backend) coalesceAddSubscriptions(aedes);
   // In memory: an indexed outgoing store, so a consumer that falls behind does not make every
   // delivery slower (broker/src/outgoing-index.ts). Before boundQueues, which wraps it.
-  else if (!indexOutgoing((aedes as Aedes & { persistence: unknown }).persistence))
+  // Also gives every connection unused packet ids (a resumed session lost messages without it).
+  else if (!indexOutgoing(aedes as Aedes & { persistence: unknown }))
     log.warn('aedes persistence is not the expected in-memory shape; outgoing queues stay unindexed (O(n) per delivery)');
   const guard = createGuard(aedes, limits, log, metrics.registry);
   late.guard = guard;

@@ -14,6 +14,16 @@
  * packet id, so enqueue, update and clear are O(1). The observable behaviour (what is stored, what
  * each call returns, the order of `outgoingStream`) is that of aedes-persistence; the test
  * `test/broker/outgoing-index.test.ts` runs random operation sequences on both and compares.
+ *
+ * One change of behaviour, in aedes rather than in the store: new packet ids skip the ids the
+ * session's queue still holds (`unusedPacketIds`). aedes gives each connection a packet id counter
+ * that starts at random and skips nothing, while the messages the previous connection left
+ * unacknowledged keep their ids to be re-sent [MQTT-4.4.0-1]. Once the counter reached such an id,
+ * the new message's PUBACK removed the older message (the store clears the first entry with the
+ * id), which was never sent again: messages lost without a trace, and when aedes' resend came to
+ * it, "no such packet" closed the connection. A consumer at 3,000 messages/s wraps all 65,535 ids
+ * in 22 s, so a long resend after a reconnect always met it (705 readings lost in a
+ * 10,000-station storm). [MQTT-2.3.1-2] asks for "a currently unused Packet Identifier".
  */
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -112,6 +122,8 @@ class ClientQueue {
 /** The outgoing methods of aedes-persistence's AsyncPersistence, with the same contracts. */
 export class OutgoingIndex {
   private readonly queues = new Map<string, ClientQueue>();
+  /** The connection (aedes client object) that last gave each entry its packet id. */
+  private readonly sentOn = new WeakMap<OutgoingPacket, ClientRef>();
 
   private queue(clientId: string): ClientQueue {
     let q = this.queues.get(clientId);
@@ -143,12 +155,18 @@ export class OutgoingIndex {
         if (q.entries.get(k)?.brokerId !== packet.brokerId && (other === undefined || k < other)) other = k;
     if (same !== undefined && (other === undefined || same < other)) {
       const e = q.entries.get(same);
-      if (e) q.setMessageId(same, e, packet.messageId);
+      if (e) {
+        q.setMessageId(same, e, packet.messageId);
+        this.sentOn.set(e, client);
+      }
       return Promise.resolve();
     }
     if (other !== undefined) {
       const e = q.entries.get(other);
-      if (e) q.replace(other, e, packet);
+      if (e) {
+        q.replace(other, e, packet);
+        this.sentOn.set(packet, client);
+      }
       return Promise.resolve();
     }
     return Promise.reject(new Error('no such packet'));
@@ -163,25 +181,101 @@ export class OutgoingIndex {
     return Promise.resolve(e);
   }
 
-  outgoingStream(client: ClientRef): Readable {
-    return Readable.from([...(this.queues.get(client.id)?.entries.values() ?? [])]);
+  /** Whether an entry of the client's queue holds this packet id (sent, not yet acknowledged). */
+  inUse(clientId: string, messageId: number): boolean {
+    return this.queues.get(clientId)?.byMessageId.keys(messageId) !== undefined;
   }
+
+  /**
+   * What aedes resends to a client after it (re)connects: the queue as it is when called, read
+   * lazily, at the pace the socket drains. Skipped: entries acknowledged before the reader reaches
+   * them (as aedes-persistence's live array does) and entries this same connection has already
+   * sent (the newest entries also go out live, as they arrive). A snapshot handed aedes messages
+   * that had been delivered and acknowledged meanwhile, and aedes closes the connection on those
+   * ("no such packet"): a slow consumer that reconnects was disconnected again and again.
+   * Entries queued after the call are delivered live.
+   */
+  outgoingStream(client: ClientRef): Readable {
+    const q = this.queues.get(client.id);
+    if (!q) return Readable.from([]);
+    const end = q.next;
+    const sentOn = this.sentOn;
+    function* upTo(): Generator<OutgoingPacket> {
+      for (const [k, p] of q?.entries ?? []) {
+        if (k >= end) return;
+        if (sentOn.get(p) !== client) yield p;
+      }
+    }
+    // One entry read ahead at most: the fewer waiting in the stream's buffer, the fewer can be
+    // acknowledged (through a live delivery) while they wait.
+    return Readable.from(upTo(), { highWaterMark: 1 });
+  }
+}
+
+/** The fields of an aedes client that packet id assignment uses. */
+export interface PacketIdClient {
+  id?: string | null;
+  /** aedes' next packet id for this connection (lib/qos-packet.js reads it, then sets it one on). */
+  _nextId: number;
+}
+
+/** Packet ids are 1..65535 [MQTT-2.3.1-1]. */
+const MAX_PACKET_ID = 65_535;
+
+/**
+ * Make a connection's packet id counter skip ids its session's queue still holds, so every new
+ * QoS 1/2 PUBLISH carries a currently unused packet id [MQTT-2.3.1-2]. aedes' QoSPacket reads
+ * `client._nextId` as the id and then sets it one on; the accessor keeps that contract and only
+ * moves past held ids. Should all 65,535 be held (more messages in flight than ids), it returns
+ * the counter's id unchanged, as aedes would.
+ */
+export function unusedPacketIds(client: PacketIdClient, index: OutgoingIndex): void {
+  let next = client._nextId;
+  Object.defineProperty(client, '_nextId', {
+    configurable: true,
+    enumerable: true,
+    get(): number {
+      const clientId = client.id;
+      if (!clientId) return next;
+      let id = next;
+      for (let n = 0; n < MAX_PACKET_ID && index.inUse(clientId, id); n++)
+        id = id >= MAX_PACKET_ID ? 1 : id + 1;
+      next = id;
+      return id;
+    },
+    set(v: number) {
+      next = v;
+    },
+  });
+}
+
+/** The aedes instance fields `indexOutgoing` replaces or wraps. */
+interface AedesLike {
+  persistence: unknown;
+  preConnect: (client: never, packet: never, done: never) => void;
 }
 
 /**
  * Put the indexed store into aedes' in-memory persistence (the object aedes holds: a
- * CallBackPersistence around an AsyncPersistence). Returns false, changing nothing, when the
- * persistence is not that shape (another aedes-persistence version, Redis).
+ * CallBackPersistence around an AsyncPersistence), and give every connection unused packet ids
+ * (`unusedPacketIds`, from aedes' preConnect, before the session is restored). Returns the store,
+ * or undefined, changing nothing, when the persistence is not that shape (another
+ * aedes-persistence version, Redis).
  */
-export function indexOutgoing(persistence: unknown): boolean {
-  const inner = (persistence as { asyncPersistence?: Record<string, unknown> }).asyncPersistence;
+export function indexOutgoing(aedes: AedesLike): OutgoingIndex | undefined {
+  const inner = (aedes.persistence as { asyncPersistence?: Record<string, unknown> }).asyncPersistence;
   if (!inner || typeof inner.outgoingUpdate !== 'function' || typeof inner.outgoingStream !== 'function')
-    return false;
+    return undefined;
   const index = new OutgoingIndex();
   inner.outgoingEnqueue = index.outgoingEnqueue.bind(index);
   inner.outgoingEnqueueCombi = index.outgoingEnqueueCombi.bind(index);
   inner.outgoingUpdate = index.outgoingUpdate.bind(index);
   inner.outgoingClearMessageId = index.outgoingClearMessageId.bind(index);
   inner.outgoingStream = index.outgoingStream.bind(index);
-  return true;
+  const preConnect = aedes.preConnect as (client: PacketIdClient, packet: unknown, done: unknown) => void;
+  aedes.preConnect = (client: PacketIdClient, packet: unknown, done: unknown) => {
+    unusedPacketIds(client, index);
+    preConnect(client, packet, done);
+  };
+  return index;
 }

@@ -5,12 +5,26 @@
  * broker delivers QoS 1 messages to a persistent session across a reconnect with it in place.
  */
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OutgoingIndex, indexOutgoing, type OutgoingPacket } from '../../broker/src/outgoing-index.js';
+import {
+  OutgoingIndex,
+  indexOutgoing,
+  unusedPacketIds,
+  type OutgoingPacket,
+  type PacketIdClient,
+} from '../../broker/src/outgoing-index.js';
 import { brokerSuite, inbox } from './helpers.js';
 
 const require = createRequire(import.meta.url);
+/** aedes' own QoSPacket (lib/qos-packet.js, not in its exports map): it takes the packet id from `client._nextId`. */
+const QoSPacket = (
+  (await import(pathToFileURL(join(dirname(require.resolve('aedes')), 'lib/qos-packet.js')).href)) as {
+    default: new (original: object, client: object) => OutgoingPacket;
+  }
+).default;
 const AsyncPersistence = require('aedes-persistence/asyncPersistence.js') as new () => Store;
 
 interface Store {
@@ -109,8 +123,60 @@ describe('indexed outgoing store', () => {
 
   it('fits the aedes-persistence installed here, and leaves another shape alone', () => {
     const createMemory = require('aedes-persistence') as () => object;
-    expect(indexOutgoing(createMemory())).toBe(true);
-    expect(indexOutgoing({ outgoingUpdate: () => undefined })).toBe(false);
+    const noop = () => undefined;
+    expect(indexOutgoing({ persistence: createMemory(), preConnect: noop })).toBeInstanceOf(OutgoingIndex);
+    expect(indexOutgoing({ persistence: { outgoingUpdate: noop }, preConnect: noop })).toBeUndefined();
+  });
+
+  it('gives a new message a packet id no queued message holds, the way aedes takes it [MQTT-2.3.1-2]', async () => {
+    const index = new OutgoingIndex();
+    const sub = { clientId: 'server' };
+    const broker = { id: 'b1', counter: 0 };
+    // Three messages sent on an earlier connection with ids 65534, 65535 and 1, not acknowledged.
+    for (const [counter, messageId] of [
+      [1, 65_534],
+      [2, 65_535],
+      [3, 1],
+    ] as const) {
+      await index.outgoingEnqueue(sub, { brokerId: 'b1', brokerCounter: counter });
+      await index.outgoingUpdate({ id: 'server' }, { brokerId: 'b1', brokerCounter: counter, messageId });
+    }
+    const client: PacketIdClient & { broker: typeof broker; _onError(): void } = {
+      id: 'server',
+      _nextId: 65_534,
+      broker,
+      _onError: () => undefined,
+    };
+    unusedPacketIds(client, index);
+    const ids = [0, 1, 2].map(() => new QoSPacket({ cmd: 'publish', topic: 't', qos: 1 }, client).messageId);
+    expect(ids).toEqual([2, 3, 4]);
+    // Once acknowledged, an id is free again.
+    await index.outgoingClearMessageId({ id: 'server' }, { messageId: 65_535 });
+    client._nextId = 65_535;
+    expect(new QoSPacket({ cmd: 'publish', topic: 't', qos: 1 }, client).messageId).toBe(65_535);
+  });
+
+  it('resends after a reconnect what the new connection has not sent itself, skipping what was acknowledged meanwhile', async () => {
+    const index = new OutgoingIndex();
+    const sub = { clientId: 'server' };
+    const earlier = { id: 'server' };
+    const now = { id: 'server' };
+    for (let counter = 1; counter <= 4; counter++)
+      await index.outgoingEnqueue(sub, { brokerId: 'b1', brokerCounter: counter });
+    await index.outgoingUpdate(earlier, { brokerId: 'b1', brokerCounter: 1, messageId: 11 }); // in flight when the link broke
+    await index.outgoingUpdate(now, { brokerId: 'b1', brokerCounter: 4, messageId: 14 }); // went out live on the new one
+    const stream = index.outgoingStream(now);
+    const seen: unknown[] = [];
+    for await (const p of stream as AsyncIterable<OutgoingPacket>) {
+      seen.push(p.brokerCounter);
+      // counter 3 is acknowledged (through another path) before the reader gets to it
+      if (p.brokerCounter === 1) {
+        await index.outgoingUpdate(now, { brokerId: 'b1', brokerCounter: 3, messageId: 13 });
+        await index.outgoingClearMessageId(now, { messageId: 13 });
+        await index.outgoingEnqueue(sub, { brokerId: 'b1', brokerCounter: 5 }); // queued after: goes out live
+      }
+    }
+    expect(seen).toEqual([1, 2]);
   });
 
   const suite = brokerSuite([
