@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { brokerSuite } from './helpers.js';
 
 const TOPIC = 'yizhan/v1/stations/st-001/telemetry';
-const TOTAL = 8_000;
+const TOTAL = 4_000;
 
 describe('persistent session resumed under load', () => {
   const suite = brokerSuite(
@@ -69,21 +69,22 @@ describe('persistent session resumed under load', () => {
     if (!session) throw new Error('the broker does not hold the resumed session');
     session._nextId = (lastId % 65_535) + 20;
     for (let i = TOTAL / 2; i < TOTAL; i++) station.publish(TOPIC, `m${i}`, { qos: 1 });
-    // Settled: nothing new for a second (a lost message never comes).
+    // Settled: all of them, or nothing new for 5 s (a lost message never comes; a loaded machine
+    // may pause the slow reader for a while).
     let last = -1;
+    let quietSince = Date.now();
     await expect
       .poll(
         () => {
-          const settled = got.size === last;
-          last = got.size;
-          return settled || got.size === TOTAL;
+          if (got.size !== last) [last, quietSince] = [got.size, Date.now()];
+          return got.size === TOTAL || Date.now() - quietSince > 5_000;
         },
-        { timeout: 30_000, interval: 1_000 },
+        { timeout: 100_000, interval: 500 },
       )
       .toBe(true);
     const missing = Array.from({ length: TOTAL }, (_, i) => `m${i}`).filter((m) => !got.has(m));
     expect(missing).toEqual([]);
     // and the broker never closed the resumed connection (aedes did, on "no such packet")
     expect(second.connected).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });

@@ -151,34 +151,6 @@ export async function metricSum(
     .reduce((sum, s) => sum + s.value, 0);
 }
 
-/** The value of one sample in Prometheus text format (labels must match exactly), or undefined. */
-export function promSample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const want = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    if ((m[2] ?? '').split(',').filter(Boolean).sort().join(',') === want) return Number(m[3]);
-  }
-  return undefined;
-}
-
-/** Every sample of a metric in Prometheus text format: labels text → value. */
-export function promSamples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (m && m[1] === name) out.set(m[2] ?? '', Number(m[3]));
-  }
-  return out;
-}
-
 /** GET a JSON body. */
 export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);

@@ -11,6 +11,7 @@
  * 300× while its heater is broken, so that the controller's 10-minute heating check fires within
  * seconds. The agents stamp messages with the real clock, as in production.
  */
+import { samplesOf } from '../helpers/prom.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { loadStationsOrThrow } from '../../firmware-config/src/load.js';
@@ -38,7 +39,6 @@ import {
   noiseBursts,
   openSse,
   processesMentioning,
-  promSamples,
   recordText,
   sleep,
   textTimes,
@@ -415,7 +415,7 @@ describe('controller → serial → agent → broker → server → InfluxDB, li
       'yizhan_alert_webhook_dropped_total',
     ])
       expect(
-        [...promSamples(text, name)].filter(([, v]) => v !== 0),
+        samplesOf(text, name).filter((x) => x.value !== 0),
         name,
       ).toEqual([]);
     expect(p.serverLog.filter((l) => l.level >= 40 && /rejected|dropped|refused/.test(l.msg))).toEqual([]);

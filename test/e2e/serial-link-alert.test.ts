@@ -7,6 +7,7 @@
  * webhook follows. Finally the agent stops while the cable is out (the station goes dark), and no
  * alert may fire. Hold 3 s to keep it short; agent health every 1 s.
  */
+import { valueOf } from '../helpers/prom.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,6 @@ import {
   captureLogger,
   getJson,
   processesMentioning,
-  promSample,
   sleep,
   startWebhookReceiver,
   waitFor,
@@ -244,7 +244,7 @@ describe('serial_link_down: cable pulled → firing webhook; plugged back → re
 
     const metrics = (await must(app, 'server').inject('/metrics')).body;
     const sample = (labels: Record<string, string>, name = 'yizhan_alerts_total') =>
-      promSample(metrics, name, { rule: 'serial_link_down', ...labels });
+      valueOf(metrics, name, { rule: 'serial_link_down', ...labels });
     expect(sample({ status: 'firing' })).toBe(1);
     expect(sample({ status: 'resolved' })).toBe(1);
     expect(sample({}, 'yizhan_alerts_firing')).toBe(0);
