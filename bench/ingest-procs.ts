@@ -216,7 +216,7 @@ export class Sampler {
  * SIGKILLs any straggler.
  * Exits with 0, 1 (error), 130 (SIGINT) or 143 (SIGTERM).
  */
-export async function runCleaningUp(main: () => Promise<void>): Promise<void> {
+export async function runCleaningUp(main: () => Promise<void>, afterStop: () => void = () => undefined): Promise<void> {
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number, why?: string): Promise<void> => {
     if (why && !shuttingDown) process.stderr.write(`${why}\n→ stopping every process the bench started …\n`);
@@ -225,6 +225,7 @@ export async function runCleaningUp(main: () => Promise<void>): Promise<void> {
       shuttingDown = stopAll()
         .then(() => {
           for (const p of profiled) process.stderr.write(`CPU profile of ${p.name}: ${mainThreadProfile(p) ?? `none written (see ${p.profileDir})`}\n`);
+          afterStop();
         })
         .finally(() => process.exit(code));
     }

@@ -19,6 +19,7 @@
  *
  *   npm run bench:ingest -- [--stations 10000] [--hold 60] [--steps 15000,30000,45000,60000] [--no-nodered] [--no-ceiling] [--storm]
  *     [--out bench/results/ingest.json]   (where the JSON goes; trial runs can keep the recorded one)
+ *     [--keep-data]   (keep the run's InfluxDB files and server spool in the work dir; removed by default)
  *     [--broker-cluster]   (when one broker process cannot hold a socket per station: several on Redis)
  *     [--source-addresses N]   (loopback addresses the stations connect from; default one each, 0 = all from 127.0.0.1)
  *     [--batch 1000] [--in-flight 4] [--flush 200ms]   (the server's writer settings)
@@ -27,7 +28,7 @@
  *
  * Whatever way the bench ends (done, error, SIGINT, SIGTERM), it stops every process it started.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startInfluxd } from '../scripts/lib/influxd.js';
@@ -310,4 +311,10 @@ async function main(): Promise<void> {
   say(`wrote ${out}; logs in ${logs}`);
 }
 
-await runCleaningUp(main);
+// The run's data (InfluxDB files, the server's spool: hundreds of MB) goes once every process has
+// stopped; logs, profiles and the generated station files stay. --keep-data keeps it all.
+await runCleaningUp(main, () => {
+  if (flag('keep-data')) return;
+  for (const d of ['influx', 'server-data']) rmSync(join(work, d), { recursive: true, force: true });
+  say(`removed the run's data from ${work} (--keep-data keeps it)`);
+});
