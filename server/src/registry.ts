@@ -4,16 +4,21 @@
  */
 import type { SensorChannel, StationConfig } from '../../firmware-config/src/schema.js';
 import type { SensorKindName } from '../../protocol/src/serial/constants.js';
+import { sensorHead, stationHead } from './influx/points.js';
 
 export interface StationEntry {
   config: StationConfig;
   sensors: ReadonlyMap<string, SensorChannel>;
   /** Sensor ids by kind, in channel order. */
   byKind: ReadonlyMap<SensorKindName, readonly SensorChannel[]>;
+  /** Line protocol of a reading from its station tags to `value=` (points.ts stationHead). */
+  stationHead: string;
 }
 
 export class StationRegistry {
   private readonly stations = new Map<string, StationEntry>();
+  /** points.ts sensorHead by sensor id and kind, for every configured pair (shared by stations). */
+  private readonly sensorHeads = new Map<string, Map<string, string>>();
 
   constructor(configs: readonly StationConfig[]) {
     for (const config of configs) {
@@ -26,9 +31,22 @@ export class StationRegistry {
         const list = byKind.get(s.kind) ?? [];
         list.push(s);
         byKind.set(s.kind, list);
+        let kinds = this.sensorHeads.get(s.id);
+        if (!kinds) this.sensorHeads.set(s.id, (kinds = new Map<string, string>()));
+        if (!kinds.has(s.kind)) kinds.set(s.kind, sensorHead(s.id, s.kind));
       }
-      this.stations.set(config.id, { config, sensors, byKind });
+      this.stations.set(config.id, { config, sensors, byKind, stationHead: stationHead(config) });
     }
+  }
+
+  /**
+   * The line of a reading up to its value (points.ts readingHead), built from strings made once;
+   * undefined unless the station has this sensor with this kind.
+   */
+  readingHead(entry: StationEntry, sensor: string, kind: string): string | undefined {
+    if (entry.sensors.get(sensor)?.kind !== kind) return undefined;
+    const head = this.sensorHeads.get(sensor)?.get(kind);
+    return head === undefined ? undefined : head + entry.stationHead;
   }
 
   get(id: string): StationEntry | undefined {

@@ -10,6 +10,7 @@ import type { StationRegistry } from '../registry.js';
 import type { Observation } from '../state/observation.js';
 import type { ObservationListener } from '../ingest/ingest.js';
 import { RateLimiter } from '../util/bounded.js';
+import type { StationConfig } from '../../../firmware-config/src/schema.js';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {
@@ -99,69 +100,115 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   private context(rule: AlertRule, stationId: string): RuleContext | undefined {
     const entry = this.registry.get(stationId);
     if (!entry) return undefined;
-    const station = entry.config;
-    const fp = (key = '') => (key ? `${rule.name}/${stationId}/${key}` : `${rule.name}/${stationId}`);
-    return {
-      station,
-      isFiring: (key) => this.firing.has(fp(key)),
-      ignored: (reason, detail = {}) => {
-        this.metrics.alertObservationsIgnored.inc({ rule: rule.name, reason });
-        const suppressed = this.ignoredLog.allow(`${rule.name}|${stationId}|${reason}`);
-        if (suppressed === undefined) return;
-        this.log.info(
-          { rule: rule.name, station: stationId, reason, suppressed, ...detail },
-          `alert rule ${rule.name} ignored an observation: ${reason}`,
-        );
-      },
-      fire: (d: AlertDraft) => {
-        const fingerprint = fp(d.key);
-        if (this.firing.has(fingerprint)) return;
-        const alert: Alert = {
-          id: randomUUID(),
-          fingerprint,
-          rule: rule.name,
-          stationId,
-          stationName: station.name,
-          township: station.township,
-          severity: d.severity,
-          status: 'firing',
-          startsAt: new Date(d.at).toISOString(),
-          endsAt: null,
-          message: d.message,
-          resolvedMessage: null,
-          evidence: d.evidence,
-        };
-        this.firing.set(fingerprint, alert);
-        this.metrics.alertsFiring.inc({ rule: rule.name });
-        this.metrics.alertTransitions.inc({ rule: rule.name, status: 'firing' });
-        this.log.warn(
-          { alert: alert.id, fingerprint, evidence: d.evidence },
-          `alert firing: ${d.message.en}`,
-        );
-        this.emit('alert', alert);
-      },
-      resolve: (at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>) => {
-        const fingerprint = fp(key);
-        const cur = this.firing.get(fingerprint);
-        if (!cur) return;
-        this.firing.delete(fingerprint);
-        const done: Alert = {
-          ...cur,
-          status: 'resolved',
-          endsAt: new Date(Math.max(at, Date.parse(cur.startsAt))).toISOString(),
-          resolvedMessage: note,
-          evidence: evidence ? { ...cur.evidence, resolved: evidence } : cur.evidence,
-        };
-        this.history.push(done);
-        if (this.history.length > this.opts.historySize) {
-          this.history.splice(0, this.history.length - this.opts.historySize);
-          this.metrics.alertHistoryDropped.inc();
-        }
-        this.metrics.alertsFiring.dec({ rule: rule.name });
-        this.metrics.alertTransitions.inc({ rule: rule.name, status: 'resolved' });
-        this.log.info({ alert: done.id, fingerprint }, `alert resolved: ${note.en}`);
-        this.emit('alert', done);
-      },
+    return new StationRuleContext(this, rule, stationId, entry.config);
+  }
+
+  /** @internal RuleContext.ignored of a rule and station. */
+  noteIgnored(rule: AlertRule, stationId: string, reason: string, detail: Record<string, unknown>): void {
+    this.metrics.alertObservationsIgnored.inc({ rule: rule.name, reason });
+    const suppressed = this.ignoredLog.allow(`${rule.name}|${stationId}|${reason}`);
+    if (suppressed === undefined) return;
+    this.log.info(
+      { rule: rule.name, station: stationId, reason, suppressed, ...detail },
+      `alert rule ${rule.name} ignored an observation: ${reason}`,
+    );
+  }
+
+  /** @internal RuleContext.isFiring: the alert with this fingerprint fires. */
+  firingNow(fingerprint: string): boolean {
+    return this.firing.has(fingerprint);
+  }
+
+  /** @internal RuleContext.fire of a rule and station. */
+  fireAlert(
+    rule: AlertRule,
+    stationId: string,
+    station: StationConfig,
+    fingerprint: string,
+    d: AlertDraft,
+  ): void {
+    if (this.firing.has(fingerprint)) return;
+    const alert: Alert = {
+      id: randomUUID(),
+      fingerprint,
+      rule: rule.name,
+      stationId,
+      stationName: station.name,
+      township: station.township,
+      severity: d.severity,
+      status: 'firing',
+      startsAt: new Date(d.at).toISOString(),
+      endsAt: null,
+      message: d.message,
+      resolvedMessage: null,
+      evidence: d.evidence,
     };
+    this.firing.set(fingerprint, alert);
+    this.metrics.alertsFiring.inc({ rule: rule.name });
+    this.metrics.alertTransitions.inc({ rule: rule.name, status: 'firing' });
+    this.log.warn({ alert: alert.id, fingerprint, evidence: d.evidence }, `alert firing: ${d.message.en}`);
+    this.emit('alert', alert);
+  }
+
+  /** @internal RuleContext.resolve of a rule. */
+  resolveAlert(
+    rule: AlertRule,
+    fingerprint: string,
+    at: number,
+    note: LocalizedText,
+    evidence: Record<string, unknown> | undefined,
+  ): void {
+    const cur = this.firing.get(fingerprint);
+    if (!cur) return;
+    this.firing.delete(fingerprint);
+    const done: Alert = {
+      ...cur,
+      status: 'resolved',
+      endsAt: new Date(Math.max(at, Date.parse(cur.startsAt))).toISOString(),
+      resolvedMessage: note,
+      evidence: evidence ? { ...cur.evidence, resolved: evidence } : cur.evidence,
+    };
+    this.history.push(done);
+    if (this.history.length > this.opts.historySize) {
+      this.history.splice(0, this.history.length - this.opts.historySize);
+      this.metrics.alertHistoryDropped.inc();
+    }
+    this.metrics.alertsFiring.dec({ rule: rule.name });
+    this.metrics.alertTransitions.inc({ rule: rule.name, status: 'resolved' });
+    this.log.info({ alert: done.id, fingerprint }, `alert resolved: ${note.en}`);
+    this.emit('alert', done);
+  }
+}
+
+/**
+ * What a rule sees of one station: a small object per rule and message with its methods on the
+ * prototype (a context of closures cost seven function objects per rule and message).
+ */
+class StationRuleContext implements RuleContext {
+  constructor(
+    private readonly engine: AlertEngine,
+    private readonly rule: AlertRule,
+    private readonly stationId: string,
+    readonly station: StationConfig,
+  ) {}
+
+  private fp(key = ''): string {
+    return key ? `${this.rule.name}/${this.stationId}/${key}` : `${this.rule.name}/${this.stationId}`;
+  }
+
+  isFiring(key?: string): boolean {
+    return this.engine.firingNow(this.fp(key));
+  }
+
+  ignored(reason: string, detail: Record<string, unknown> = {}): void {
+    this.engine.noteIgnored(this.rule, this.stationId, reason, detail);
+  }
+
+  fire(d: AlertDraft): void {
+    this.engine.fireAlert(this.rule, this.stationId, this.station, this.fp(d.key), d);
+  }
+
+  resolve(at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>): void {
+    this.engine.resolveAlert(this.rule, this.fp(key), at, note, evidence);
   }
 }

@@ -67,7 +67,36 @@ export function readingPoint(
   value: number,
   ts: number,
 ): Line {
-  return `${escapeMeasurement(kind)}${tag('sensor', sensor)}${tag('station', st.id)}${tag('township', st.township)} value=${float(value)} ${ms(ts)}`;
+  return readingHead(st, sensor, kind) + readingTail(value, timeSuffix(ts));
+}
+
+/**
+ * The part of a reading's line that depends only on station and sensor (measurement, tags and
+ * `value=`). The ingest path joins its two parts, each built once (server/src/registry.ts),
+ * instead of escaping and formatting the tags for every reading.
+ */
+export function readingHead(st: StationTags, sensor: string, kind: SensorKindName): string {
+  return sensorHead(sensor, kind) + stationHead(st);
+}
+
+/** First part of a {@link readingHead}: measurement and sensor tag (the same for many stations). */
+export function sensorHead(sensor: string, kind: SensorKindName): string {
+  return `${escapeMeasurement(kind)}${tag('sensor', sensor)}`;
+}
+
+/** Second part of a {@link readingHead}: station and township tags, then ` value=`. */
+export function stationHead(st: StationTags): string {
+  return `${tag('station', st.id)}${tag('township', st.township)} value=`;
+}
+
+/** ` <ms>`: the end of every line of a message with time `ts`. */
+export function timeSuffix(ts: number): string {
+  return ' ' + ms(ts);
+}
+
+/** What follows a {@link readingHead}: the value and the {@link timeSuffix}. */
+export function readingTail(value: number, suffix: string): string {
+  return float(value) + suffix;
 }
 
 export function statusPoint(st: StationTags, online: boolean, ts: number): Line {

@@ -15,7 +15,6 @@
  * counted in `tornLines`.
  */
 import {
-  appendFileSync,
   closeSync,
   mkdirSync,
   openSync,
@@ -25,6 +24,7 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -68,6 +68,11 @@ export class Spool {
   tornLines = 0;
   /** The last segment ends in a torn line: appends go to a new segment. */
   private sealLast = false;
+  /**
+   * The segment taking appends, kept open: a spill happens once per message while InfluxDB is
+   * slower than the input, and opening and closing the file each time tripled its cost.
+   */
+  private appendFd: { seg: number; fd: number } | undefined;
 
   constructor(opts: SpoolOptions) {
     this.dir = opts.dir;
@@ -138,10 +143,31 @@ export class Spool {
       this.segments.push(last);
       this.sizes.set(last, 0);
     }
-    appendFileSync(this.path(last, '.lp'), chunk);
+    this.appendTo(last, chunk);
     this.sizes.set(last, (this.sizes.get(last) ?? 0) + chunkBytes);
     this.total += chunkBytes;
     return taken;
+  }
+
+  /** Close the file kept open for appends (the next append opens it again). */
+  close(): void {
+    const a = this.appendFd;
+    this.appendFd = undefined;
+    if (a) closeSync(a.fd);
+  }
+
+  private appendTo(seg: number, chunk: string): void {
+    if (this.appendFd?.seg !== seg) {
+      this.close();
+      this.appendFd = { seg, fd: openSync(this.path(seg, '.lp'), 'a') };
+    }
+    try {
+      const buf = Buffer.from(chunk);
+      for (let off = 0; off < buf.length;) off += writeSync(this.appendFd.fd, buf, off, buf.length - off);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
   }
 
   /** Up to `max` lines from the replay position, in order; undefined when empty. */
@@ -200,6 +226,7 @@ export class Spool {
   }
 
   private dropSegment(seg: number): void {
+    if (this.appendFd?.seg === seg) this.close();
     const size = this.sizes.get(seg) ?? 0;
     for (const ext of ['.lp', '.pos'] as const)
       try {

@@ -34,7 +34,14 @@ import type { StateStore } from '../state/store.js';
 import type { Observation } from '../state/observation.js';
 import type { PointSink } from '../influx/writer.js';
 import type { DeadLetterSink } from './deadletter.js';
-import { faultPoint, healthPoint, readingPoint, statusPoint, type Line } from '../influx/points.js';
+import {
+  faultPoint,
+  healthPoint,
+  readingTail,
+  statusPoint,
+  timeSuffix,
+  type Line,
+} from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
 
 /** Leaves the server subscribes to and consumes. */
@@ -103,6 +110,9 @@ export class Ingestor {
   private readonly logLimit: RateLimiter;
   /** The message being handled, for dead-letter samples. */
   private payload: Buffer | undefined;
+  /** Counter children bound once (a labelled inc() hashes its labels on every call). */
+  private readonly accepted: Record<IngestLeaf, { inc(): void }>;
+  private readonly rejected = new Map<RejectReason, { inc(): void }>();
 
   constructor(
     private readonly deps: IngestDeps,
@@ -111,6 +121,11 @@ export class Ingestor {
     this.opts = { ...DEFAULT_INGEST_OPTIONS, ...opts };
     this.seen = new BoundedSeenSet(this.opts.dedupeCapacity);
     this.logLimit = new RateLimiter(this.opts.rejectLogIntervalMs);
+    const m = deps.metrics.ingestMessages;
+    this.accepted = Object.fromEntries(INGEST_LEAVES.map((leaf) => [leaf, m.labels({ leaf })])) as Record<
+      IngestLeaf,
+      { inc(): void }
+    >;
   }
 
   /** Handle one message. Never throws. */
@@ -162,7 +177,7 @@ export class Ingestor {
         'ts_too_old',
         `ts ${new Date(msg.ts).toISOString()} is older than the retention`,
       );
-    if ('seq' in msg && this.seen.checkAndAdd(`${stationId}/${msg.bootId}/${msg.seq}`)) {
+    if ('seq' in msg && this.seen.checkAndAdd(stationId + '/' + msg.bootId + '/' + msg.seq)) {
       this.deps.metrics.ingestDuplicates.inc();
       this.deps.log.debug({ topic, bootId: msg.bootId, seq: msg.seq }, 'mqtt redelivery ignored');
       return;
@@ -170,7 +185,7 @@ export class Ingestor {
     const points: Line[] = [];
     const obs: Observation[] = [];
     this.collect(topic, entry, leaf, msg, points, obs);
-    this.deps.metrics.ingestMessages.inc({ leaf });
+    this.accepted[leaf].inc();
     if (points.length) this.deps.sink.write(points);
     if (obs.length === 0) return;
     const live = this.deps.store.apply(stationId, obs);
@@ -190,9 +205,11 @@ export class Ingestor {
       case 'telemetry': {
         const m = msg as PayloadFor['telemetry'];
         const historical = m.historical === true;
+        const suffix = timeSuffix(m.ts);
         for (const r of m.readings) {
-          if (!this.sensorOk(topic, entry, r.sensor, r.kind)) continue;
-          points.push(readingPoint(st, r.sensor, r.kind, r.value, m.ts));
+          const head = this.readingHead(topic, entry, r.sensor, r.kind);
+          if (head === undefined) continue;
+          points.push(head + readingTail(r.value, suffix));
           obs.push({ type: 'reading', sensor: r.sensor, kind: r.kind, value: r.value, ts: m.ts, historical });
         }
         return;
@@ -202,9 +219,10 @@ export class Ingestor {
         const ev = m.event;
         const historical = m.historical === true;
         switch (ev.type) {
-          case 'state':
-            if (!this.sensorOk(topic, entry, ev.sensor, ev.kind)) return;
-            points.push(readingPoint(st, ev.sensor, ev.kind, ev.value, m.ts));
+          case 'state': {
+            const head = this.readingHead(topic, entry, ev.sensor, ev.kind);
+            if (head === undefined) return;
+            points.push(head + readingTail(ev.value, timeSuffix(m.ts)));
             obs.push({
               type: 'reading',
               sensor: ev.sensor,
@@ -214,6 +232,7 @@ export class Ingestor {
               historical,
             });
             return;
+          }
           case 'fault':
             if (!this.sensorOk(topic, entry, ev.sensor, undefined)) return;
             points.push(faultPoint(st, ev.sensor, ev.fault, ev.active, m.ts));
@@ -264,6 +283,14 @@ export class Ingestor {
     }
   }
 
+  /** The line head of a reading (readingHead) when the sensor is configured with that kind; else undefined. */
+  private readingHead(topic: string, entry: StationEntry, sensor: string, kind: string): string | undefined {
+    const head = this.deps.registry.readingHead(entry, sensor, kind);
+    if (head !== undefined) return head;
+    this.sensorOk(topic, entry, sensor, kind);
+    return undefined;
+  }
+
   /** The sensor exists in the station config (and has that kind, when given); else count and log. */
   private sensorOk(topic: string, entry: StationEntry, sensor: string, kind: string | undefined): boolean {
     const s = entry.sensors.get(sensor);
@@ -289,7 +316,9 @@ export class Ingestor {
   }
 
   private reject(topic: string, stationId: string | undefined, reason: RejectReason, detail: string): void {
-    this.deps.metrics.ingestRejected.inc({ reason });
+    let counter = this.rejected.get(reason);
+    if (!counter) this.rejected.set(reason, (counter = this.deps.metrics.ingestRejected.labels({ reason })));
+    counter.inc();
     this.deps.deadLetter?.add({ source: 'mqtt', reason, topic, detail, payload: this.payload });
     const suppressed = this.logLimit.allow(`${stationId ?? topic.slice(0, 100)}|${reason}`);
     if (suppressed === undefined) return;

@@ -134,7 +134,10 @@ export function deriveLive(entry: StationEntry, raw: RawStationState, activeAler
     offlineReason: raw.offlineReason,
     bootId: raw.bootId,
     ambientC: first(entry, raw, 'ambient_temp'),
-    readings: Object.fromEntries(raw.readings),
+    // Copies: the store updates its reading objects in place.
+    readings: Object.fromEntries(
+      [...raw.readings].map(([id, r]) => [id, { kind: r.kind, value: r.value, ts: r.ts }]),
+    ),
     faults: [...raw.faults.values()].sort((a, b) => a.since - b.since),
     health: raw.health,
     controller: raw.controller,

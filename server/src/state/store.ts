@@ -86,7 +86,14 @@ export class StateStore extends EventEmitter<StateEvents> {
         const prev = raw.readings.get(o.sensor);
         if (prev && o.ts < prev.ts) return false;
         if (isDoor && (!prev || prev.value !== o.value)) raw.doorSince = o.ts;
-        raw.readings.set(o.sensor, { kind: o.kind, value: o.value, ts: o.ts });
+        // Updated in place: at province scale a new object per reading outlives young-generation
+        // GC (until the station's next message) and piles up in the old generation. Raw state
+        // never leaves the store (deriveLive copies), so nobody sees it change.
+        if (prev) {
+          prev.kind = o.kind;
+          prev.value = o.value;
+          prev.ts = o.ts;
+        } else raw.readings.set(o.sensor, { kind: o.kind, value: o.value, ts: o.ts });
         return true;
       }
       case 'fault': {

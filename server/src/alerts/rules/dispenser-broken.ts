@@ -31,6 +31,14 @@ interface StationMemory {
   baseTemp: number | null;
   lastTemp: number | null;
   stuck: Record<string, unknown> | null;
+  /** From the station config (fixed for the process), read on the first observation. */
+  settings: Settings;
+}
+
+interface Settings {
+  timeoutMs: number;
+  minRise: number;
+  setpoint: number;
 }
 
 function fmt(n: number): string {
@@ -40,10 +48,12 @@ function fmt(n: number): string {
 export function dispenserBrokenRule(): AlertRule {
   const mem = new Map<string, StationMemory>();
 
-  function memoryOf(id: string): StationMemory {
+  function memoryOf(ctx: RuleContext): StationMemory {
+    const id = ctx.station.id;
     let m = mem.get(id);
     if (!m) {
       m = {
+        settings: settings(ctx),
         faults: new Map(),
         heaterOn: false,
         windowStart: null,
@@ -56,7 +66,7 @@ export function dispenserBrokenRule(): AlertRule {
     return m;
   }
 
-  function settings(ctx: RuleContext): { timeoutMs: number; minRise: number; setpoint: number } {
+  function settings(ctx: RuleContext): Settings {
     const d = ctx.station.dispenser;
     const parsed = d.heatingTimeout ? parseDuration(d.heatingTimeout) : undefined;
     return {
@@ -72,7 +82,18 @@ export function dispenserBrokenRule(): AlertRule {
     m.stuck = null;
   }
 
-  function evaluate(ctx: RuleContext, m: StationMemory, ts: number, why: { zh: string; en: string }): void {
+  /** What made a firing alert resolve: the fault was cleared, or the readings' state in `m`. */
+  function why(m: StationMemory, faultCleared: boolean): { zh: string; en: string } {
+    if (faultCleared) return { zh: '加热器故障已清除', en: 'heater failure cleared' };
+    return !m.heaterOn
+      ? { zh: '加热器正常关闭', en: 'heater switched off' }
+      : {
+          zh: `水温已升至 ${fmt(m.lastTemp ?? 0)}°C`,
+          en: `water temperature rose to ${fmt(m.lastTemp ?? 0)} °C`,
+        };
+  }
+
+  function evaluate(ctx: RuleContext, m: StationMemory, ts: number, faultCleared: boolean): void {
     const name = ctx.station.name;
     const nameEn = ctx.station.nameEn ?? ctx.station.id;
     const broken = m.faults.size > 0 || m.stuck !== null;
@@ -95,11 +116,12 @@ export function dispenserBrokenRule(): AlertRule {
             },
       });
     } else if (!broken && ctx.isFiring()) {
+      const w = why(m, faultCleared);
       ctx.resolve(
         ts,
         {
-          'zh-CN': `${name}：饮水机恢复正常（${why.zh}）`,
-          en: `${nameEn}: hot-water dispenser back to normal (${why.en})`,
+          'zh-CN': `${name}：饮水机恢复正常（${w.zh}）`,
+          en: `${nameEn}: hot-water dispenser back to normal (${w.en})`,
         },
         undefined,
         {
@@ -113,13 +135,13 @@ export function dispenserBrokenRule(): AlertRule {
   return {
     name: DISPENSER_BROKEN,
     observe(ctx: RuleContext, o: Observation): void {
-      const m = memoryOf(ctx.station.id);
-      const { timeoutMs, minRise, setpoint } = settings(ctx);
+      const m = memoryOf(ctx);
+      const { timeoutMs, minRise, setpoint } = m.settings;
       if (o.type === 'fault') {
         if (o.fault !== 'heater_failure') return;
         if (o.active) m.faults.set(o.sensor, o.ts);
         else m.faults.delete(o.sensor);
-        evaluate(ctx, m, o.ts, { zh: '加热器故障已清除', en: 'heater failure cleared' });
+        evaluate(ctx, m, o.ts, true);
         return;
       }
       if (o.type !== 'reading') return;
@@ -160,13 +182,7 @@ export function dispenserBrokenRule(): AlertRule {
             heatingTimeoutMs: timeoutMs,
           };
       }
-      const why = !m.heaterOn
-        ? { zh: '加热器正常关闭', en: 'heater switched off' }
-        : {
-            zh: `水温已升至 ${fmt(m.lastTemp ?? 0)}°C`,
-            en: `water temperature rose to ${fmt(m.lastTemp ?? 0)} °C`,
-          };
-      evaluate(ctx, m, o.ts, why);
+      evaluate(ctx, m, o.ts, false);
     },
   };
 }
