@@ -10,6 +10,7 @@
  * MQTT 3.1.1 [MQTT-4.3.2-2]: a PUBACK acknowledges the PUBLISH sent with that packet id, and
  * [MQTT-4.4.0-1] has unacknowledged PUBLISH packets re-sent after a reconnect.
  */
+import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { brokerSuite } from './helpers.js';
 
@@ -29,6 +30,25 @@ describe('persistent session resumed under load', () => {
       },
     },
   );
+
+  /** The server's session again, with its message handler set before any packet can arrive. */
+  async function connectHandling(handler: MqttClient['handleMessage']): Promise<MqttClient> {
+    const client = mqtt.connect(suite.tb.broker.url, {
+      clientId: 'server-resume',
+      username: 'server',
+      password: suite.tb.secret('server'),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clean: false,
+    });
+    client.handleMessage = handler;
+    client.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('close', () => reject(new Error('connection closed before its CONNACK')));
+    });
+    return suite.keep(Promise.resolve(client));
+  }
 
   it('a session cut with thousands of messages in flight gets every one after it reconnects, while new ones keep coming', async () => {
     const got = new Set<string>();
@@ -56,11 +76,12 @@ describe('persistent session resumed under load', () => {
     // The same session again; the station goes on publishing while it resumes.
     // It reads slowly (a busy consumer), so the broker's resend of the held messages waits for
     // the socket to drain while new messages go out beside it and are acknowledged first.
-    const second = await suite.as('server', { clientId: 'server-resume', clean: false });
-    second.handleMessage = (packet, done) => {
+    // The handler is in place before the CONNACK: the resend follows it at once, often in the
+    // same TCP segment, before code after an awaited connect would run.
+    const second = await connectHandling((packet, done) => {
       got.add(String(packet.payload));
       setTimeout(done, 1);
-    };
+    });
     // Each connection's counter starts at random; a busy session wraps all 65,535 ids in seconds
     // (3,000 messages/s at a province's load). Start it where the first connection's waiting
     // messages' ids are, which is where any counter gets to while a long resend is under way.
