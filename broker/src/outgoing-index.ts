@@ -15,7 +15,8 @@
  * each call returns, the order of `outgoingStream`) is that of aedes-persistence; the test
  * `test/broker/outgoing-index.test.ts` runs random operation sequences on both and compares.
  *
- * One change of behaviour, in aedes rather than in the store: new packet ids skip the ids the
+ * Two changes of behaviour. `outgoingStream` skips what the reconnected client has already been
+ * sent (see there). And, in aedes rather than in the store, new packet ids skip the ids the
  * session's queue still holds (`unusedPacketIds`). aedes gives each connection a packet id counter
  * that starts at random and skips nothing, while the messages the previous connection left
  * unacknowledged keep their ids to be re-sent [MQTT-4.4.0-1]. Once the counter reached such an id,
@@ -198,10 +199,10 @@ export class OutgoingIndex {
   outgoingStream(client: ClientRef): Readable {
     const q = this.queues.get(client.id);
     if (!q) return Readable.from([]);
-    const end = q.next;
+    const { entries, next: end } = q;
     const sentOn = this.sentOn;
     function* upTo(): Generator<OutgoingPacket> {
-      for (const [k, p] of q?.entries ?? []) {
+      for (const [k, p] of entries) {
         if (k >= end) return;
         if (sentOn.get(p) !== client) yield p;
       }

@@ -16,6 +16,7 @@ import { HttpError, type SendOptions, type Transport } from '@influxdata/influxd
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../util/bounded.js';
+import { lineTime } from './points.js';
 
 /** What the writer does with each outcome. */
 export interface DeliveryHooks {
@@ -124,10 +125,9 @@ export class LineDelivery {
 }
 
 /**
- * The timestamp of each line: the number after its last space, as
- * `Number(line.slice(line.lastIndexOf(' ') + 1))` gives it, read from `body` (the lines joined by
- * `\n`) where the line ends in ` <digits>`, so the (often concatenated) line strings are not
- * flattened one by one.
+ * The timestamp of each line, as `lineTime` gives it, read from `body` (the lines joined by `\n`)
+ * where the line ends in ` <digits>`, so the (often concatenated) line strings are not flattened
+ * one by one.
  */
 export function lineTimes(lines: readonly string[], body: string): Float64Array {
   const out = new Float64Array(lines.length);
@@ -147,7 +147,7 @@ export function lineTimes(lines: readonly string[], body: string): Float64Array 
     out[i] =
       scale > 1 && scale <= 1e15 && body.charCodeAt(j) === 32 && j > end - line.length - 1
         ? v
-        : Number(line.slice(line.lastIndexOf(' ') + 1));
+        : lineTime(line);
   }
   return out;
 }

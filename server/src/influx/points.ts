@@ -89,6 +89,11 @@ export function stationHead(st: StationTags): string {
   return `${tag('station', st.id)}${tag('township', st.township)} value=`;
 }
 
+/** The timestamp a line ends with (the number after its last space); NaN when there is none. */
+export function lineTime(line: string): number {
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** ` <ms>`: the end of every line of a message with time `ts`. */
 export function timeSuffix(ts: number): string {
   return ' ' + ms(ts);

@@ -27,6 +27,7 @@ import { RateLimiter } from '../util/bounded.js';
 import { Spool, type SpoolOptions } from './spool.js';
 import { LineDelivery } from './delivery.js';
 import { LineQueue } from './line-queue.js';
+import { lineTime } from './points.js';
 
 export type DropReason =
   'rejected' | 'invalid' | 'buffer_full' | 'spool_full' | 'spool_error' | 'closed' | 'shutdown';
@@ -145,8 +146,7 @@ export class InfluxWriter implements PointSink {
     if (lines.length === 0) return;
     this.metrics.influxPointsReceived.inc(lines.length);
     // Upstream share of the latency (one sample per call: the points of one message share a time).
-    const first = lines[0] ?? '';
-    const ts = Number(first.slice(first.lastIndexOf(' ') + 1));
+    const ts = lineTime(lines[0] ?? '');
     if (Number.isFinite(ts)) this.enqueueAge.observe(Math.max(0, Date.now() - ts) / 1000);
     if (this.closed) {
       this.toSpool([...lines], 'closed');
