@@ -1,38 +1,78 @@
 #!/usr/bin/env bash
-# Install the Debian packages yizhan needs, only those missing.
-#   scripts/setup-os.sh run    what `npm start` needs (influxd)
-#   scripts/setup-os.sh test   what the tests need (influxd, socat, mosquitto, chromium, redis-server, openssl)
+# Install the Debian packages yizhan needs, only those missing, then check that what the tests run
+# really starts (a package can be present and still lack what --no-install-recommends left out).
+#   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
+#   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
+#                              clients, chromium, redis-server, openssl, gcc with the C headers, and
+#                              /usr/bin/python3 with the modules of the Modbus slave fixture
 # As root on Debian it installs with apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 what="${1:-run}"
+# Debian's interpreter: the Debian python3-* packages are installed for it, not for a pyenv python3.
+PY=/usr/bin/python3
+MODBUS_SLAVE=test/edge/fixtures/modbus-slave.py
 declare -A bin_pkg=(
   [influxd]=influxdb
   [socat]=socat
   [mosquitto]=mosquitto
   [mosquitto_pub]=mosquitto-clients
+  [mosquitto_sub]=mosquitto-clients
   [chromium]=chromium
   [redis-server]=redis-server
   [openssl]=openssl
+  [gcc]=gcc
+)
+# Python modules the Modbus slave fixture imports: pymodbus's serial server needs pyserial and
+# pyserial-asyncio, which python3-pymodbus only recommends.
+declare -A py_pkg=(
+  [pymodbus]=python3-pymodbus
+  [serial]=python3-serial
+  [serial_asyncio]=python3-serial-asyncio
 )
 case "$what" in
-  run) need=(influxd) ;;
-  test) need=(influxd socat mosquitto mosquitto_pub chromium redis-server openssl) ;;
+  run)
+    need=(influxd)
+    [ "${YIZHAN_SERIAL:-mock}" = pty ] && need+=(socat)
+    ;;
+  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
+
+has_bin() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+# test/protocol/doc-c-reference.test.ts compiles the C code of docs/protocol/serial-v1.md; gcc
+# without libc6-dev (only recommended) has no <stdio.h>.
+compiles_c() {
+  printf '#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\nint main(void){return 0;}\n' |
+    gcc -std=c99 -x c -o /dev/null - 2>&1
+}
+modbus_slave_starts() { "$PY" "$MODBUS_SLAVE" --check 2>&1; }
+
 missing=()
-for b in "${need[@]}"; do
-  command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("${bin_pkg[$b]}")
-done
-# The Modbus test runs a third-party slave: Debian's pymodbus under Debian's own python3.
-if [ "$what" = test ] && ! /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1; then
-  missing+=(python3-pymodbus)
+add() { case " ${missing[*]} " in *" $1 "*) ;; *) missing+=("$1") ;; esac; }
+for b in "${need[@]}"; do has_bin "$b" || add "${bin_pkg[$b]}"; done
+if [ "$what" = test ]; then
+  if [ -x "$PY" ]; then
+    for m in "${!py_pkg[@]}"; do "$PY" -c "import $m" >/dev/null 2>&1 || add "${py_pkg[$m]}"; done
+  else
+    add python3
+    for m in "${!py_pkg[@]}"; do add "${py_pkg[$m]}"; done
+  fi
+  if has_bin gcc && ! compiles_c >/dev/null; then add libc6-dev; fi
+  has_bin gcc || add libc6-dev
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "缺少系统软件包 / missing Debian packages: ${missing[*]}" >&2
+    echo "请安装 / please install:  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
   echo "正在安装系统软件包 / installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Wait for another apt run (unattended-upgrades on a fresh machine) instead of failing at once.
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # On a systemd machine Debian starts the services it installs. yizhan runs its own influxd with a
   # project-local data folder on port 8086, so stop the system one we just brought in.
   for pkg in "${missing[@]}"; do
@@ -41,8 +81,19 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "已停用系统 influxdb 服务（yizhan 自带实例）/ stopped the system influxdb service; re-enable: systemctl enable --now influxdb"
     fi
   done
-  exit 0
 fi
-echo "缺少系统软件包 / missing Debian packages: ${missing[*]}" >&2
-echo "请安装 / please install:  sudo apt-get install -y ${missing[*]}" >&2
-exit 1
+
+# What the tests run, run once: an import or header that no package check above names fails here,
+# with its own error, instead of in the middle of a test.
+[ "$what" = test ] || exit 0
+if ! out="$(modbus_slave_starts)"; then
+  echo "Modbus 测试的从站无法启动 / the Modbus test's slave ($PY $MODBUS_SLAVE) cannot start:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+if ! out="$(compiles_c)"; then
+  echo "gcc 无法编译 C 参考代码的测试 / gcc cannot compile the C reference test:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+exit 0

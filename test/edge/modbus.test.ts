@@ -4,6 +4,7 @@
  * configured scaling; a slave that does not answer is counted in health.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,15 +16,14 @@ import { parseModbusConfig, ModbusConfigError } from '../../edge/src/modbus/poll
 import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
 import { StationSimulator } from '../../edge/src/simulator/index.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
-import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
+import { startPtyPair } from '../../scripts/lib/socat.js';
+import { Cleanups } from '../helpers/cleanups.js';
 import {
   startServer,
   startTestBroker,
   startTestInflux,
   stationFixture,
   waitFor,
-  type StartedServer,
-  type TestBroker,
   type TestInflux,
 } from '../server/helpers.js';
 
@@ -36,6 +36,12 @@ station.sensors.push(
   { channel: 202, id: 'outdoor-temp', kind: 'ambient_temp' },
   { channel: 203, id: 'meter-power-f', kind: 'socket_power' },
 );
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
 const modbusYaml = (path: string) => `
 port: { path: ${path}, baudRate: 9600 }
 responseTimeout: 300ms
@@ -89,36 +95,45 @@ describe('Modbus file', () => {
 });
 
 describe('Modbus meter end to end', () => {
-  let dir: string;
-  let pty: PtyPair;
-  let slave: ChildProcess;
+  const cleanups = new Cleanups();
   let influx: TestInflux;
-  let broker: TestBroker;
-  let server: StartedServer;
-  let sim: StationSimulator;
   let agent: Agent;
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'yz-modbus-'));
-    pty = await startPtyPair(dir, 'm');
-    slave = spawn(PYTHON, ['test/edge/fixtures/modbus-slave.py', pty.devicePath], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+  /** Start the slave; it must say "ready" (a missing Python module makes it exit with a traceback). */
+  const startSlave = async (devicePath: string): Promise<void> => {
+    const slave = spawn(PYTHON, ['test/edge/fixtures/modbus-slave.py', devicePath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    cleanups.add('pymodbus slave', () => stopChild(slave));
+    let stderr = '';
+    slave.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     await new Promise<void>((resolve, reject) => {
       slave.once('error', (e) =>
-        reject(new Error(`cannot start ${PYTHON} (apt-get install python3-pymodbus): ${e.message}`)),
+        reject(new Error(`cannot start ${PYTHON} (run: bash scripts/setup-os.sh test): ${e.message}`)),
       );
       slave.once('exit', (c) =>
-        reject(new Error(`pymodbus slave exited (${c}); is python3-pymodbus installed?`)),
+        reject(new Error(`pymodbus slave exited (${c}); run: bash scripts/setup-os.sh test\n${stderr}`)),
       );
       createInterface({ input: slave.stdout as NodeJS.ReadableStream }).on('line', (l) => {
         if (l.includes('ready')) resolve();
       });
     });
+  };
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yz-modbus-'));
+    cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
+    const pty = await startPtyPair(dir, 'm');
+    cleanups.add('socat', () => pty.stop());
+    await startSlave(pty.devicePath);
     influx = await startTestInflux();
-    broker = await startTestBroker();
-    server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
-    sim = new StationSimulator(station, { speed: 1, seed: 1 });
+    cleanups.add('influxd', () => influx.cleanup());
+    const broker = await startTestBroker();
+    cleanups.add('broker', () => broker.close());
+    const server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
+    cleanups.add('server', () => server.close());
+    const sim = new StationSimulator(station, { speed: 1, seed: 1 });
+    cleanups.add('simulator', () => sim.stop());
     await sim.attachToPath(mockPathFor(station.id), { binding: PairedMockBinding });
     sim.start();
     agent = await startAgent({
@@ -131,18 +146,10 @@ describe('Modbus meter end to end', () => {
       logger: pino({ level: 'silent' }),
       healthIntervalMs: 60_000,
     });
+    cleanups.add('agent', () => agent.stop());
   }, 60_000);
 
-  afterAll(async () => {
-    await agent.stop();
-    await sim.stop();
-    await server.close();
-    await broker.close();
-    await influx.cleanup();
-    slave.kill('SIGTERM');
-    await pty.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanups.run());
 
   const last = async (measurement: string, sensor: string): Promise<number | undefined> => {
     const q = `SELECT last("value") FROM "${measurement}" WHERE "station"='${station.id}' AND "sensor"='${sensor}'`;
