@@ -5,6 +5,7 @@
 import type { SensorChannel, StationConfig } from '../../firmware-config/src/schema.js';
 import type { SensorKindName } from '../../protocol/src/serial/constants.js';
 import { sensorHead, stationHead } from './influx/points.js';
+import { parseOpeningHours, type OpeningHours } from '../../firmware-config/src/hours.js';
 
 export interface StationEntry {
   config: StationConfig;
@@ -13,6 +14,8 @@ export interface StationEntry {
   byKind: ReadonlyMap<SensorKindName, readonly SensorChannel[]>;
   /** Line protocol of a reading from its station tags to `value=` (points.ts stationHead). */
   stationHead: string;
+  /** `hours:` parsed once. */
+  hours: OpeningHours;
 }
 
 export class StationRegistry {
@@ -35,7 +38,13 @@ export class StationRegistry {
         if (!kinds) this.sensorHeads.set(s.id, (kinds = new Map<string, string>()));
         if (!kinds.has(s.kind)) kinds.set(s.kind, sensorHead(s.id, s.kind));
       }
-      this.stations.set(config.id, { config, sensors, byKind, stationHead: stationHead(config) });
+      this.stations.set(config.id, {
+        config,
+        sensors,
+        byKind,
+        stationHead: stationHead(config),
+        hours: parseOpeningHours(config.hours),
+      });
     }
   }
 

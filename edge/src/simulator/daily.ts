@@ -4,35 +4,13 @@
  * process time zone, so a simulation gives the same result on every machine.
  */
 
-/** China Standard Time, UTC+8, in minutes. */
-export const DEFAULT_UTC_OFFSET_MIN = 480;
-const DAY_MIN = 1440;
-
-/** Minutes since local midnight (fractional) for a Unix time in ms. */
-export function localMinuteOfDay(epochMs: number, utcOffsetMin = DEFAULT_UTC_OFFSET_MIN): number {
-  const m = (epochMs / 60_000 + utcOffsetMin) % DAY_MIN;
-  return m < 0 ? m + DAY_MIN : m;
-}
-
-export interface OpeningHours {
-  openMin: number;
-  closeMin: number;
-}
-
-/** Parse "HH:MM-HH:MM" (already validated by the config schema). "00:00-24:00" is always open. */
-export function parseOpeningHours(text: string): OpeningHours {
-  const m = /^(\d\d):(\d\d)-(\d\d):(\d\d)$/.exec(text);
-  if (!m) throw new RangeError(`opening hours "${text}" are not "HH:MM-HH:MM"`);
-  const [, h1, m1, h2, m2] = m.map(Number) as [number, number, number, number, number];
-  return { openMin: h1 * 60 + m1, closeMin: h2 * 60 + m2 };
-}
-
-/** Whether the station is open at a local minute; handles hours that cross midnight ("22:00-06:00"). */
-export function isOpenAt(h: OpeningHours, minute: number): boolean {
-  if (h.openMin === h.closeMin) return true;
-  if (h.openMin < h.closeMin) return minute >= h.openMin && minute < h.closeMin;
-  return minute >= h.openMin || minute < h.closeMin;
-}
+export {
+  DEFAULT_UTC_OFFSET_MIN,
+  isOpenAt,
+  localMinuteOfDay,
+  parseOpeningHours,
+  type OpeningHours,
+} from '../../../firmware-config/src/hours.js';
 
 const bump = (minute: number, centre: number, width: number): number =>
   Math.exp(-0.5 * ((minute - centre) / width) ** 2);

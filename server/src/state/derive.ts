@@ -3,6 +3,7 @@
  * free sockets, whether hot water is ready, door open/closed.
  */
 import type { StationEntry } from '../registry.js';
+import { openState } from '../../../firmware-config/src/hours.js';
 import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
 import type {
   ActiveFault,
@@ -30,6 +31,8 @@ export interface RawStationState {
   offlineReason: string | null;
   bootId: string | null;
   lastSeen: number | null;
+  /** Latest reading or fault event: data from the sensor controller, not health or status. */
+  lastReading: number | null;
   readings: Map<string, ReadingState>;
   doorSince: number | null;
   /** Active faults by `sensor/fault`. */
@@ -49,6 +52,7 @@ export function emptyRawState(): RawStationState {
     offlineReason: null,
     bootId: null,
     lastSeen: null,
+    lastReading: null,
     readings: new Map(),
     doorSince: null,
     faults: new Map(),
@@ -98,6 +102,7 @@ export function deriveSummary(
   entry: StationEntry,
   raw: RawStationState,
   activeAlerts: number,
+  now = Date.now(),
 ): StationSummary {
   const c = entry.config;
   const occ = values(entry, raw, 'occupancy');
@@ -113,6 +118,8 @@ export function deriveSummary(
     location: { lat: c.location.lat, lon: c.location.lon },
     online: raw.online,
     lastSeen: raw.lastSeen,
+    lastReading: raw.lastReading,
+    hours: { text: c.hours, ...openState(entry.hours, now) },
     seats: { total: c.seats, occupied, free: occupied === null ? null : Math.max(0, c.seats - occupied) },
     sockets: {
       total: c.sockets,

@@ -73,6 +73,21 @@ export const StationSummary = Type.Object(
     location: Type.Object({ lat: Type.Number(), lon: Type.Number() }, { additionalProperties: false }),
     online: Nullable(Type.Boolean({ description: 'null until the first status message' })),
     lastSeen: Nullable(Ms('Time of the latest message from the station')),
+    lastReading: Nullable(
+      Ms(
+        'Time of the latest reading or fault event from the sensor controller (health and status do not count)',
+      ),
+    ),
+    hours: Type.Object(
+      {
+        text: Type.String({
+          description: 'Opening hours from the station file, "HH:MM-HH:MM" China Standard Time',
+        }),
+        open: Type.Boolean({ description: 'Open now' }),
+        nextChange: Nullable(Ms('Next opening (when closed) or closing (when open); null when always open')),
+      },
+      { additionalProperties: false },
+    ),
     seats: Type.Object(
       {
         total: Type.Integer(),

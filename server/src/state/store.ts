@@ -44,6 +44,11 @@ export class StateStore extends EventEmitter<StateEvents> {
     const live: Observation[] = [];
     for (const o of observations) {
       if (raw.lastSeen === null || o.ts > raw.lastSeen) raw.lastSeen = o.ts;
+      if (
+        (o.type === 'reading' || o.type === 'fault') &&
+        (raw.lastReading === null || o.ts > raw.lastReading)
+      )
+        raw.lastReading = o.ts;
       if (this.applyOne(entry.sensors.get('sensor' in o ? o.sensor : '')?.kind === 'door', raw, o))
         live.push(o);
     }
