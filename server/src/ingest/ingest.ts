@@ -11,11 +11,15 @@
  * | `unknown_station`  | station id not in the station configs                                  |
  * | `not_utf8` `not_json` `schema` `too_large` | payload fails decodePayloadFor                  |
  * | `station_mismatch` | payload stationId ≠ topic station id                                   |
+ * | `ts_invalid`       | payload time beyond what a JavaScript Date holds (> 8.64e15 ms)        |
  * | `ts_future`        | payload time further ahead of the server clock than maxFutureSkewMs    |
  * | `ts_too_old`       | payload time older than maxAgeMs (the retention: InfluxDB would refuse); |
  * |                    | not for status, which still updates live state                        |
  * | `unknown_sensor`   | a reading/event names a sensor the station config lacks (only that one) |
  * | `kind_mismatch`    | a reading's kind differs from the configured kind (only that one)      |
+ * | `out_of_range`     | a reading or state event outside what its sensor can report (limits.ts; |
+ * |                    | only that one): not stored, not live, not seen by the alert rules      |
+ * | `counter_overflow` | a health message whose counters are not safe integers or sum beyond 2^53 |
  * | `internal`         | a bug in the server; the message is skipped, the process lives on      |
  *
  * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice.
@@ -28,6 +32,7 @@ import {
   type PayloadFor,
   type TopicLeafValue,
 } from '../../../protocol/src/index.js';
+import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
 import type { Metrics } from '../metrics.js';
 import type { StationEntry, StationRegistry } from '../registry.js';
 import type { StateStore } from '../state/store.js';
@@ -43,6 +48,10 @@ import {
   type Line,
 } from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
+import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
+
+/** The largest time a JavaScript Date holds, ms (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
@@ -64,10 +73,13 @@ export type RejectReason =
   | 'schema'
   | 'too_large'
   | 'station_mismatch'
+  | 'ts_invalid'
   | 'ts_future'
   | 'ts_too_old'
   | 'unknown_sensor'
   | 'kind_mismatch'
+  | 'out_of_range'
+  | 'counter_overflow'
   | 'internal';
 
 /** Receives the observations that were newer than the known state (alert rules). */
@@ -113,6 +125,8 @@ export class Ingestor {
   /** Counter children bound once (a labelled inc() hashes its labels on every call). */
   private readonly accepted: Record<IngestLeaf, { inc(): void }>;
   private readonly rejected = new Map<RejectReason, { inc(): void }>();
+  /** What each sensor can report, by station and sensor id (built once). */
+  private readonly limits = new Map<string, Map<string, ValueLimit>>();
 
   constructor(
     private readonly deps: IngestDeps,
@@ -126,6 +140,8 @@ export class Ingestor {
       IngestLeaf,
       { inc(): void }
     >;
+    for (const e of deps.registry.all())
+      this.limits.set(e.config.id, new Map(e.config.sensors.map((s) => [s.id, valueLimit(s.kind, e.config)])));
   }
 
   /** Handle one message. Never throws. */
@@ -160,6 +176,8 @@ export class Ingestor {
         'station_mismatch',
         `payload stationId "${msg.stationId}" ≠ topic "${stationId}"`,
       );
+    if (msg.ts > MAX_DATE_MS)
+      return this.reject(topic, stationId, 'ts_invalid', `ts ${msg.ts} is beyond the largest time (${MAX_DATE_MS} ms)`);
     const now = Date.now();
     if (msg.ts > now + this.opts.maxFutureSkewMs)
       return this.reject(
@@ -177,6 +195,10 @@ export class Ingestor {
         'ts_too_old',
         `ts ${new Date(msg.ts).toISOString()} is older than the retention`,
       );
+    if (leaf === 'health') {
+      const overflow = counterOverflow(msg as PayloadFor['health']);
+      if (overflow) return this.reject(topic, stationId, 'counter_overflow', overflow);
+    }
     if ('seq' in msg && this.seen.checkAndAdd(stationId + '/' + msg.bootId + '/' + msg.seq)) {
       this.deps.metrics.ingestDuplicates.inc();
       this.deps.log.debug({ topic, bootId: msg.bootId, seq: msg.seq }, 'mqtt redelivery ignored');
@@ -206,9 +228,10 @@ export class Ingestor {
         const m = msg as PayloadFor['telemetry'];
         const historical = m.historical === true;
         const suffix = timeSuffix(m.ts);
+        const limits = this.limits.get(st.id);
         for (const r of m.readings) {
           const head = this.readingHead(topic, entry, r.sensor, r.kind);
-          if (head === undefined) continue;
+          if (head === undefined || !this.inRange(topic, st.id, limits, r.sensor, r.kind, r.value)) continue;
           points.push(head + readingTail(r.value, suffix));
           obs.push({ type: 'reading', sensor: r.sensor, kind: r.kind, value: r.value, ts: m.ts, historical });
         }
@@ -221,7 +244,8 @@ export class Ingestor {
         switch (ev.type) {
           case 'state': {
             const head = this.readingHead(topic, entry, ev.sensor, ev.kind);
-            if (head === undefined) return;
+            if (head === undefined || !this.inRange(topic, st.id, this.limits.get(st.id), ev.sensor, ev.kind, ev.value))
+              return;
             points.push(head + readingTail(ev.value, timeSuffix(m.ts)));
             obs.push({
               type: 'reading',
@@ -291,6 +315,26 @@ export class Ingestor {
     return undefined;
   }
 
+  /** The value is one its (configured) sensor can report; else count and log with the allowed range. */
+  private inRange(
+    topic: string,
+    stationId: string,
+    limits: Map<string, ValueLimit> | undefined,
+    sensor: string,
+    kind: SensorKindName,
+    value: number,
+  ): boolean {
+    const l = limits?.get(sensor);
+    if (!l || withinLimit(l, value)) return true;
+    this.reject(
+      topic,
+      stationId,
+      'out_of_range',
+      `sensor "${sensor}" (${kind}) reported ${value}; allowed ${describeLimit(kind, l)}`,
+    );
+    return false;
+  }
+
   /** The sensor exists in the station config (and has that kind, when given); else count and log. */
   private sensorOk(topic: string, entry: StationEntry, sensor: string, kind: string | undefined): boolean {
     const s = entry.sensors.get(sensor);
@@ -327,6 +371,28 @@ export class Ingestor {
       `mqtt message rejected: ${reason}`,
     );
   }
+}
+
+/** Why a health message's counters cannot be stored (not safe integers, or a sum beyond 2^53); else undefined. */
+function counterOverflow(h: PayloadFor['health']): string | undefined {
+  const s = h.serial;
+  let bad = 0;
+  for (const [k, n] of Object.entries(s.framesBad)) {
+    if (!Number.isSafeInteger(n)) return `serial.framesBad.${k.slice(0, 40)} = ${n} is not a safe integer`;
+    bad += n;
+  }
+  if (!Number.isSafeInteger(bad)) return `serial.framesBad sums to ${bad}, beyond 2^53`;
+  const fields: [string, number | null | undefined][] = [
+    ['rssBytes', h.rssBytes],
+    ['serial.framesGood', s.framesGood],
+    ['serial.lastFrameAgeMs', s.lastFrameAgeMs],
+    ['spool.depth', h.spool?.depth],
+    ['spool.oldestAgeMs', h.spool?.oldestAgeMs],
+    ['spool.dropped', h.spool?.dropped],
+  ];
+  for (const [name, n] of fields)
+    if (n !== null && n !== undefined && !Number.isSafeInteger(n)) return `${name} = ${n} is not a safe integer`;
+  return undefined;
 }
 
 function isIngestLeaf(leaf: TopicLeafValue): leaf is IngestLeaf {
