@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../../edge/src/agent/index.js';
 import { parseModbusConfig, ModbusConfigError } from '../../edge/src/modbus/poller.js';
@@ -18,6 +17,7 @@ import { StationSimulator } from '../../edge/src/simulator/index.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { startPtyPair } from '../../scripts/lib/socat.js';
 import { Cleanups } from '../helpers/cleanups.js';
+import { captureLogger } from '../e2e/pipeline-helpers.js';
 import {
   startServer,
   startTestBroker,
@@ -96,25 +96,28 @@ describe('Modbus file', () => {
 
 describe('Modbus meter end to end', () => {
   const cleanups = new Cleanups();
+  const agentLog = captureLogger('info');
   let influx: TestInflux;
   let agent: Agent;
+  let devicePath: string;
+  let slave: ChildProcess | undefined;
 
   /** Start the slave; it must say "ready" (a missing Python module makes it exit with a traceback). */
-  const startSlave = async (devicePath: string): Promise<void> => {
-    const slave = spawn(PYTHON, ['test/edge/fixtures/modbus-slave.py', devicePath], {
+  const startSlave = async (): Promise<void> => {
+    const child = spawn(PYTHON, ['test/edge/fixtures/modbus-slave.py', devicePath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    cleanups.add('pymodbus slave', () => stopChild(slave));
+    slave = child;
     let stderr = '';
-    slave.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     await new Promise<void>((resolve, reject) => {
-      slave.once('error', (e) =>
+      child.once('error', (e) =>
         reject(new Error(`cannot start ${PYTHON} (run: bash scripts/setup-os.sh test): ${e.message}`)),
       );
-      slave.once('exit', (c) =>
+      child.once('exit', (c) =>
         reject(new Error(`pymodbus slave exited (${c}); run: bash scripts/setup-os.sh test\n${stderr}`)),
       );
-      createInterface({ input: slave.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
         if (l.includes('ready')) resolve();
       });
     });
@@ -125,7 +128,9 @@ describe('Modbus meter end to end', () => {
     cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
     const pty = await startPtyPair(dir, 'm');
     cleanups.add('socat', () => pty.stop());
-    await startSlave(pty.devicePath);
+    devicePath = pty.devicePath;
+    cleanups.add('pymodbus slave', () => slave && stopChild(slave));
+    await startSlave();
     influx = await startTestInflux();
     cleanups.add('influxd', () => influx.cleanup());
     const broker = await startTestBroker();
@@ -143,7 +148,7 @@ describe('Modbus meter end to end', () => {
       serialPath: mockPathFor(station.id),
       binding: PairedMockBinding,
       modbus: parseModbusConfig(modbusYaml(pty.agentPath), station),
-      logger: pino({ level: 'silent' }),
+      logger: agentLog.logger,
       healthIntervalMs: 60_000,
     });
     cleanups.add('agent', () => agent.stop());
@@ -176,5 +181,20 @@ describe('Modbus meter end to end', () => {
       10_000,
     );
     expect(agent.health().serial.framesBad.modbus_exception).toBe(0);
+  });
+
+  it('a meter that stops answering is logged each time it fails again after it answered (not only the first time)', async () => {
+    const failures = () =>
+      agentLog.lines.filter((l) => l.msg.startsWith('Modbus read failed') && l['device'] === 'meter').length;
+    const recoveries = () =>
+      agentLog.lines.filter((l) => l.msg === 'Modbus register answers again' && l['device'] === 'meter').length;
+    for (let outage = 1; outage <= 2; outage++) {
+      const before = failures();
+      if (slave) await stopChild(slave);
+      await waitFor(`outage ${outage} logged`, () => failures() > before, 10_000);
+      const answered = recoveries();
+      await startSlave();
+      await waitFor(`meter answers again after outage ${outage}`, () => recoveries() > answered, 10_000);
+    }
   });
 });

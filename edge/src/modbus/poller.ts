@@ -178,7 +178,8 @@ export class ModbusPoller {
   private port: SerialPortStream | undefined;
   private master: ModbusMaster | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly failing = new Set<string>();
+  /** Registers failing now ("device:table:address") and how; each failure is logged once until it answers. */
+  private readonly failing = new Map<string, ModbusErrorKind>();
   private stopped = false;
 
   constructor(private readonly o: ModbusPollerOptions) {}
@@ -218,21 +219,22 @@ export class ModbusPoller {
     const readings: Reading[] = [];
     for (const r of d.registers) {
       const wide = r.format !== 'u16' && r.format !== 'i16';
+      const key = `${d.name}:${r.table}:${r.address}`;
+      const where = { device: d.name, unit: d.address, table: r.table, register: r.address, sensor: r.sensor };
       try {
         const regs = await m.read(d.address, r.table, r.address, wide ? 2 : 1);
         const kind = kinds.get(r.sensor);
         if (!kind) continue;
         const value = decode(regs, r.format) * r.scale + r.offset;
         readings.push({ sensor: r.sensor, kind, value: Math.round(value * 1e6) / 1e6 });
-        this.failing.delete(`${d.name}`);
+        if (this.failing.delete(key)) this.o.logger.info(where, 'Modbus register answers again');
       } catch (e) {
         const kind: ModbusErrorKind = e instanceof ModbusError ? e.kind : 'bad_response';
         this.o.onProblem(kind);
-        const key = `${d.name}:${kind}`;
-        if (!this.failing.has(key)) {
-          this.failing.add(key);
+        if (this.failing.get(key) !== kind) {
+          this.failing.set(key, kind);
           this.o.logger.warn(
-            { device: d.name, unit: d.address, register: r.address, err: (e as Error).message },
+            { ...where, kind, err: (e as Error).message },
             'Modbus read failed (logged once until it answers)',
           );
         }
