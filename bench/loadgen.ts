@@ -26,6 +26,11 @@
 import type { LoadOptions, LoadStats, StormResult } from './loadgen-types.js';
 import { StationLinks, type St } from './loadgen-links.js';
 import { newBoot, publishPacket } from './loadgen-wire.js';
+import { valueLimit } from '../server/src/ingest/limits.js';
+import type { SensorKindName } from '../protocol/src/serial/constants.js';
+
+/** Seats of the bench stations (ingest-lib.ts makeProvince): the occupancy range follows them. */
+const BENCH_SEATS = { seats: 10 };
 
 export type { LoadOptions, LoadSensor, LoadStation, LoadStats, StormResult } from './loadgen-types.js';
 
@@ -153,9 +158,16 @@ export class LoadGenerator extends StationLinks {
     }
   }
 
-  /** The readings of a telemetry message at `ts`: a function of the time, so only times are kept. */
+  /**
+   * The readings of a telemetry message at `ts`: a function of the time, so only times are kept;
+   * each inside what its kind can report (the server refuses the rest as out_of_range).
+   */
   private readingsAt(ts: number): { sensor: string; kind: string; value: number }[] {
-    return this.o.sensors.map((x, i) => ({ ...x, value: ((ts / 1000 + i) % 97) / 2 }));
+    return this.o.sensors.map((x, i) => {
+      const v = ((ts / 1000 + i) % 97) / 2;
+      const l = valueLimit(x.kind as SensorKindName, BENCH_SEATS);
+      return { ...x, value: l.integer ? Math.floor(v) % (l.max + 1) : Math.min(v, l.max) };
+    });
   }
 
   private telemetry(s: St, now: number): void {
