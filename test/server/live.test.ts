@@ -2,9 +2,9 @@
  * Live outputs through the real parts (aedes, influxd, server): the SSE stream (filtering,
  * heartbeat, slow-client drop) and alerts end to end, with a real HTTP webhook receiver.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setLogger } from '@influxdata/influxdb-client';
 import type { StationLive, StationSummary } from '../../server/src/state/schema.js';
 import type { Alert } from '../../server/src/alerts/types.js';
@@ -61,7 +61,9 @@ describe('SSE /api/v1/events', () => {
           .slice(n)
           .every((e) => e.event !== 'station' || (JSON.parse(e.data) as StationLive).id === 'st-003'),
       ).toBe(true);
-      await waitFor('heartbeat comment', () => es.comments.some((c) => c.startsWith('ping')));
+      // The heartbeat is an event (comments are invisible to EventSource), carrying the server time.
+      const hb = await waitFor('heartbeat event', () => es.events.find((e) => e.event === 'heartbeat'));
+      expect(Math.abs(Number(hb.data) - Date.now())).toBeLessThan(5000);
     } finally {
       es.close();
     }
@@ -105,6 +107,57 @@ describe('SSE /api/v1/events', () => {
       reader.close();
     }
   });
+});
+
+describe('SSE with 2,000 clients', () => {
+  it('encodes each change once, however many clients get it', async () => {
+    const port = Number(new URL(s.server.url).port);
+    const N = 2000;
+    const marker = 'event: station\ndata: {"id":"st-002"';
+    const got = new Array<number>(N).fill(0);
+    const socks: Socket[] = [];
+    const before = metric(await s.metricsText(), 'yizhan_sse_clients') ?? 0;
+    try {
+      for (let i = 0; i < N; i++) {
+        // Half watch st-002 only (a station screen), half watch everything (a list page).
+        const path = i % 2 ? '/api/v1/events?station=st-002' : '/api/v1/events';
+        const sock = connect(port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+        let tail = '';
+        sock.on('data', (b: Buffer) => {
+          const text = tail + b.toString('latin1');
+          for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) got[i]!++;
+          tail = text.slice(-marker.length);
+        });
+        socks.push(sock);
+        if (i % 200 === 199)
+          await waitFor('clients connected', async () => {
+            const n = (metric(await s.metricsText(), 'yizhan_sse_clients') ?? 0) - before;
+            return n >= i + 1;
+          });
+      }
+      await waitFor('every snapshot', () => got.every((n) => n >= 1), 30_000);
+      const spy = vi.spyOn(JSON, 'stringify');
+      const changes = 10;
+      try {
+        for (let k = 0; k < changes; k++) s.server.app.store.touch('st-002');
+        await waitFor('every change at every client', () => got.every((n) => n >= 1 + changes), 30_000);
+        const encodings = spy.mock.calls.filter(([v]) => {
+          const o = v as Partial<StationLive> | null;
+          return typeof o === 'object' && o !== null && o.id === 'st-002' && 'readings' in o;
+        }).length;
+        expect(encodings).toBe(changes);
+      } finally {
+        spy.mockRestore();
+      }
+      expect((await fetch(`${s.server.url}/healthz`)).status).toBe(200);
+    } finally {
+      for (const sock of socks) sock.destroy();
+    }
+    await waitFor(
+      'clients gone',
+      async () => (metric(await s.metricsText(), 'yizhan_sse_clients') ?? 0) === before,
+    );
+  }, 90_000);
 });
 
 describe('alerts', () => {

@@ -1,11 +1,12 @@
 /**
  * `GET /api/v1/events[?station=st-001,st-002]`: Server-Sent Events of live changes.
  *
- *   event: station   data: StationLive    (on connect for each matching station, then on every change)
- *   event: alert     data: Alert          (fire and resolve)
- *   : ping           every heartbeat interval (15 s), keeps proxies from closing the stream
+ *   event: station    data: StationLive  (on connect for each matching station, then on every change)
+ *   event: alert      data: Alert        (fire and resolve)
+ *   event: heartbeat  data: server time, Unix ms (every heartbeat interval, 15 s): keeps proxies
+ *                     from closing the stream and lets a page see that the server still speaks
  *
- * Each client has a bounded send buffer: one that reads too slowly (more than maxBufferBytes
+ * Each change is encoded once for all its clients (sse-hub.ts). Each client has a bounded send buffer: one that reads too slowly (more than maxBufferBytes
  * unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
  * reconnects by itself and gets a fresh snapshot.
  */
@@ -16,6 +17,8 @@ import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import type { Alert } from '../alerts/types.js';
 import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_BUFFER_BYTES } from '../options.js';
+import { SseHub, sseFrame, type SseSink } from './sse-hub.js';
+import { HoursTimer } from '../state/hours-timer.js';
 
 /** Tells EventSource how long to wait before reconnecting, ms. */
 export const SSE_RETRY_MS = 2000;
@@ -23,12 +26,36 @@ export const SSE_RETRY_MS = 2000;
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const maxBuffer = app.serverOptions.sse?.maxBufferBytes ?? DEFAULT_SSE_MAX_BUFFER_BYTES;
-  const clients = new Set<ServerResponse>();
+  const hub = new SseHub();
+  const streams = new Set<ServerResponse>();
+
+  const onStation = (s: StationLive): void => hub.toStation(s.id, () => sseFrame('station', s));
+  const onAlert = (a: Alert): void => hub.toStation(a.stationId, () => sseFrame('alert', a));
+  // Opening and closing times change what a screen shows without any message from the station.
+  const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));
+  const heartbeat = setInterval(() => hub.toAll(sseFrame('heartbeat', Date.now())), heartbeatMs);
+  heartbeat.unref();
+
+  /** Listen to the store only while somebody watches: deriving a full view per message costs. */
+  function attach(): void {
+    if (hub.size !== 1) return;
+    app.store.on('change', onStation);
+    app.alerts.on('alert', onAlert);
+    hours.start();
+  }
+  function detach(): void {
+    if (hub.size !== 0) return;
+    app.store.off('change', onStation);
+    app.alerts.off('alert', onAlert);
+    hours.stop();
+  }
 
   app.addHook('preClose', (hookDone) => {
+    clearInterval(heartbeat);
+    hours.stop();
     // End each stream and its connection (a keep-alive socket would hold close() up).
-    for (const res of clients) res.end(() => res.socket?.destroy());
-    clients.clear();
+    for (const res of streams) res.end(() => res.socket?.destroy());
+    streams.clear();
     hookDone();
   });
 
@@ -67,51 +94,48 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      clients.add(res);
-      app.metrics.sseClients.set(clients.size);
       let closed = false;
       let primed = false; // the first snapshot may exceed the limit; the limit is for falling behind
 
-      const send = (chunk: string): void => {
-        if (closed) return;
-        if (primed && res.writableLength > maxBuffer) {
-          app.metrics.sseDropped.inc();
-          req.log.warn({ unsent: res.writableLength, limit: maxBuffer }, 'SSE client too slow; disconnected');
-          cleanup();
-          res.destroy();
-          return;
-        }
-        res.write(chunk);
+      const sink: SseSink = {
+        send(chunk) {
+          if (closed) return;
+          if (primed && res.writableLength > maxBuffer) {
+            app.metrics.sseDropped.inc();
+            req.log.warn(
+              { unsent: res.writableLength, limit: maxBuffer },
+              'SSE client too slow; disconnected',
+            );
+            cleanup();
+            res.destroy();
+            return;
+          }
+          res.write(chunk);
+        },
       };
-      const onStation = (s: StationLive): void => {
-        if (!filter || filter.has(s.id)) send(`event: station\ndata: ${JSON.stringify(s)}\n\n`);
-      };
-      const onAlert = (a: Alert): void => {
-        if (!filter || filter.has(a.stationId)) send(`event: alert\ndata: ${JSON.stringify(a)}\n\n`);
-      };
-      const heartbeat = setInterval(() => send(`: ping ${Date.now()}\n\n`), heartbeatMs);
       function cleanup(): void {
         if (closed) return;
         closed = true;
-        clearInterval(heartbeat);
-        app.store.off('change', onStation);
-        app.alerts.off('alert', onAlert);
-        clients.delete(res);
-        app.metrics.sseClients.set(clients.size);
+        streams.delete(res);
+        hub.remove(sink, filter);
+        detach();
+        app.metrics.sseClients.set(hub.size);
         // The client went away: release the socket too (a half-closed one would hold close() up).
         if (!res.destroyed) res.destroy();
       }
       res.on('close', cleanup);
       res.on('error', cleanup);
 
-      send(`retry: ${SSE_RETRY_MS}\n\n`);
+      res.write(`retry: ${SSE_RETRY_MS}\n\n`);
       for (const id of filter ?? app.registry.all().map((e) => e.config.id)) {
         const s = app.store.live(id);
-        if (s) onStation(s);
+        if (s) sink.send(sseFrame('station', s));
       }
       primed = true;
-      app.store.on('change', onStation);
-      app.alerts.on('alert', onAlert);
+      streams.add(res);
+      hub.add(sink, filter);
+      attach();
+      app.metrics.sseClients.set(hub.size);
     },
   );
   done();
