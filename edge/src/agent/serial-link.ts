@@ -1,8 +1,16 @@
 /**
  * The agent's side of the serial line: opens the port, pipes it through a FrameDecoder, watches
- * for silence, and reopens with backoff. The link is "up" from the first good frame until the port
- * errors or closes, or no frame arrives within the frame timeout; then it is "down" and the port is
- * (re)opened after a backoff delay.
+ * for silence, and reopens the port when it fails. The link is "up" from the first good frame until
+ * the port errors or closes, or no frame arrives within the frame timeout; then it is "down".
+ *
+ * - Silence: the link is reported down, and the port stays open. A controller that was quiet (or
+ *   powered off) and comes back is heard at once, including the HELLO of a reboot, after which the
+ *   agent applies the remote config again. Closing the port would lose whatever arrives while it is
+ *   closed.
+ * - Port error or close (cable or USB adapter pulled): the port is reopened at once; if that open
+ *   fails, again after a backoff delay (growing, with jitter) until it works. The first reopen after
+ *   a loss is immediate only when frames arrived since the last one, so a port that opens and
+ *   closes again at once cannot make a busy loop.
  */
 import type { Logger } from 'pino';
 import type { SerialPortStream } from '@serialport/stream';
@@ -46,6 +54,8 @@ export class SerialLink {
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A loss since the last good frame already had its immediate reopen: the next one waits. */
+  private reopenedAtOnce = false;
   private readonly backoff: Backoff;
   private readonly log: Logger;
 
@@ -121,7 +131,10 @@ export class SerialLink {
       this.stats.dropped[d.reason]++;
       this.log.debug({ reason: d.reason, detail: d.detail, bytes: d.bytes }, 'serial bytes dropped');
     });
-    port.on('error', (e: Error) => this.log.warn({ err: e.message }, 'serial port error'));
+    port.on('error', (e: Error) => {
+      this.log.warn({ err: e.message }, 'serial port error');
+      if (gen === this.generation && !this.stopped) this.lost(`port error: ${e.message}`);
+    });
     port.on('close', (err: Error | null) => {
       if (gen !== this.generation || this.stopped) return;
       this.lost(err ? `port closed: ${err.message}` : 'port closed');
@@ -134,6 +147,7 @@ export class SerialLink {
     this.stats.framesGood++;
     this.stats.lastFrameAt = this.o.now();
     this.watchdog?.refresh();
+    this.reopenedAtOnce = false;
     if (this.stats.state === 'down') {
       this.backoff.reset();
       this.setState('up', 'frames arriving');
@@ -141,21 +155,28 @@ export class SerialLink {
     this.o.onFrame(f);
   }
 
+  /** No frame within the frame timeout: report the link down, keep the port open and listening. */
   private armWatchdog(gen: number): void {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
-      if (gen === this.generation) this.lost(`no frame for ${this.o.frameTimeoutMs} ms`);
+      if (gen !== this.generation || this.stats.state === 'down') return;
+      this.log.warn(
+        { silentMs: this.o.frameTimeoutMs },
+        'no frame from the controller within the frame timeout; the port stays open',
+      );
+      this.setState('down', `no frame for ${this.o.frameTimeoutMs} ms`);
     }, this.o.frameTimeoutMs);
   }
 
-  /** The port failed or went silent: mark down, close it, reopen after a backoff delay. */
+  /** The port failed or closed: mark down, close it, reopen at once (then with backoff). */
   private lost(reason: string): void {
     this.generation++;
     clearTimeout(this.watchdog);
     this.setState('down', reason);
     const p = this.port;
     this.port = undefined;
-    const delay = this.backoff.next();
+    const delay = this.reopenedAtOnce ? this.backoff.next() : 0;
+    this.reopenedAtOnce = true;
     this.log.warn({ reason, retryInMs: delay }, 'serial link lost; reopening');
     if (p) void closePort(p).finally(() => this.scheduleOpen(delay));
     else this.scheduleOpen(delay);
