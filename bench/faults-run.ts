@@ -1,0 +1,140 @@
+/**
+ * The fault run shared by test/e2e/faults.test.ts and `npm run bench:faults`: real processes
+ * (bench/faults-stack.ts), counting controllers sending steadily (bench/faults-controller.ts), and
+ * per round, one after the other: kill -9 of every agent, the broker, the server, influxd; a
+ * restart delay as systemd's RestartSec would give; the restart with the same data folder; then
+ * the system settles until it has caught up. Afterwards the controllers stop, InfluxDB is read, and
+ * every reading sent is accounted for per kill (bench/faults-count.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { influxql } from '../test/e2e/pipeline-helpers.js';
+import { sleep } from '../test/helpers/wait.js';
+import { CountingController } from './faults-controller.js';
+import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';
+import { FaultStack, KILLS, type Kill } from './faults-stack.js';
+
+export const DB = 'yizhan';
+
+export interface FaultRunOptions {
+  /** Sample stations st-001.. to run. */
+  stations: number;
+  /** One READINGS frame per station every intervalMs. */
+  intervalMs: number;
+  /** Each round kills every process of `kills` once. */
+  rounds: number;
+  kills?: readonly Kill[];
+  /** Steady load before each kill, ms. */
+  loadMs: number;
+  /** Wait between kill and restart, ms: [min, max], drawn per kill. */
+  restartDelayMs: readonly [number, number];
+  /** After the restart: at least this long, then until caught up (at most maxSettleMs). */
+  settleMs: number;
+  maxSettleMs: number;
+  keepData?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface FaultReport extends Count {
+  commit: string;
+  settings: Omit<FaultRunOptions, 'log'> & { channelsPerFrame: number; unheardGraceMs: number };
+  durationS: number;
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Frames of each station whose seq channel is in InfluxDB since `since`. */
+async function storedFrames(url: string, since: number, controllers: readonly CountingController[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const q = `SELECT count("value") FROM "socket_power" WHERE time >= ${since}ms GROUP BY "station", "sensor"`;
+  for (const r of await influxql(url, DB, q))
+    if (controllers.some((c) => c.plan.station === r.station && c.plan.hi === r.sensor)) out.set(String(r.station), Number(r.count));
+  return out;
+}
+
+/**
+ * Everything sent up to 1 s ago is in InfluxDB, but frames that may have gone unheard (sent while an
+ * agent was dead): the system has caught up.
+ */
+async function caughtUp(url: string, since: number, controllers: readonly CountingController[], windows: readonly KillWindow[]): Promise<boolean> {
+  const have = await storedFrames(url, since, controllers).catch(() => undefined);
+  if (!have) return false;
+  const before = Date.now() - 1000;
+  return controllers.every((c) => {
+    let want = 0;
+    for (const at of c.sentAt) {
+      if (Number.isNaN(at) || at >= before) continue;
+      const unheard = windows.some((w) => {
+        const open = w.portOpenAt?.get(c.plan.station);
+        return open !== undefined && at >= w.killAt - UNHEARD_GRACE_MS && at <= open;
+      });
+      if (!unheard) want++;
+    }
+    return (have.get(c.plan.station) ?? 0) >= want;
+  });
+}
+
+export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
+  const say = o.log ?? (() => undefined);
+  const started = Date.now();
+  const stations = loadStationsOrThrow(DEFAULT_STATIONS_DIR).slice(0, o.stations);
+  if (stations.length < o.stations) throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
+  const perS = (stations.length * 1000) / o.intervalMs;
+  // The server's session must hold what arrives while it is away (restart delay + start), with room.
+  const stack = new FaultStack({ stations, sessionQueue: Math.max(1000, Math.ceil(perS * 120)), keepData: o.keepData, log: say });
+  const controllers = stations.map((s) => new CountingController(s, o.intervalMs));
+  const windows: KillWindow[] = [];
+  try {
+    say(`starting influxd, broker, server and ${stations.length} agents in ${stack.root}`);
+    await stack.start();
+    for (const c of controllers) await c.attach(stack.pairs.get(c.station.id)?.devicePath ?? '');
+    const t0 = Date.now();
+    controllers.forEach((c, i) => c.start((i * o.intervalMs) / controllers.length));
+    say(`${stations.length} controllers sending every ${o.intervalMs} ms (${perS.toFixed(0)} frames/s)`);
+    let from = t0;
+    for (let round = 1; round <= o.rounds; round++)
+      for (const kill of o.kills ?? KILLS) {
+        await sleep(o.loadMs);
+        const killAt = Date.now();
+        await stack.kill(kill);
+        const delay = o.restartDelayMs[0] + Math.random() * (o.restartDelayMs[1] - o.restartDelayMs[0]);
+        await sleep(delay);
+        await stack.restart(kill);
+        const readyAt = Date.now();
+        const w: KillWindow = { kill, round, from, to: Infinity, killAt, readyAt };
+        if (kill === 'agent') w.portOpenAt = new Map(stack.portOpenAt);
+        windows.push(w);
+        say(`round ${round}: ${kill} killed, restarted after ${Math.round(delay)} ms, ready ${readyAt - killAt} ms after the kill`);
+        await sleep(o.settleMs);
+        const deadline = readyAt + o.maxSettleMs;
+        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows))) await sleep(250);
+        if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
+        else say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
+        w.to = Date.now();
+        from = w.to;
+      }
+    for (const c of controllers) c.pause();
+    const last = windows[windows.length - 1];
+    if (last) last.to = Infinity;
+    // Drain: the last frames reach InfluxDB (the writer flushes every 200 ms).
+    const deadline = Date.now() + o.maxSettleMs;
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows))) await sleep(250);
+    const count = await countFaults(stack.influxUrl, DB, controllers, windows);
+    const { log: _log, ...settings } = o;
+    return {
+      ...count,
+      commit: commit(),
+      settings: { ...settings, channelsPerFrame: controllers[0]?.plan.channels.length ?? 0, unheardGraceMs: UNHEARD_GRACE_MS },
+      durationS: Math.round((Date.now() - started) / 1000),
+    };
+  } finally {
+    await Promise.all(controllers.map((c) => c.close()));
+    await stack.stop();
+  }
+}
