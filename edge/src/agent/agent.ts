@@ -20,6 +20,7 @@ import { validators } from '../../../protocol/src/mqtt/validate.js';
 import { encodeFrame, SeqCounter } from '../../../protocol/src/serial/encoder.js';
 import type { Frame } from '../../../protocol/src/serial/frames.js';
 import { AGENT_VERSION } from '../version.js';
+import { Commands, type CommandResult } from './commands.js';
 import { FrameMapper, MAP_PROBLEM_REASONS, type MapProblem, type MapProblemReason } from './mapper.js';
 import { MqttLink, type MqttLinkStats } from './mqtt-link.js';
 import { AgentConfigError, resolveOptions, type AgentOptions } from './options.js';
@@ -44,6 +45,8 @@ export interface AgentHealth {
   config: { version: number; applied: ConfigReport['applied'] };
   /** Messages the agent built that failed their schema (a bug); not published. */
   invalidPayloads: number;
+  /** Messages on the `cmd` topic refused without an id to answer to. */
+  invalidCommands: number;
   /** Messages published or queued so far (the next seq). */
   messages: number;
 }
@@ -59,7 +62,7 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-type StationLeaf = 'telemetry' | 'events' | 'health' | 'config/reported';
+type StationLeaf = 'telemetry' | 'events' | 'health' | 'config/reported' | 'cmd/result';
 
 /**
  * Start the agent. Resolves once it is running: the broker and the serial port are connected in
@@ -86,6 +89,7 @@ class EdgeAgent implements Agent {
   private readonly mqtt: MqttLink;
   private readonly outbox: Outbox;
   private readonly remoteConfig: RemoteConfig;
+  private readonly commands: Commands;
   private readonly modbus: ModbusPoller | undefined;
   private readonly modbusProblems: Record<string, number> = {};
   private readonly problems = Object.fromEntries(MAP_PROBLEM_REASONS.map((k) => [k, 0])) as Record<
@@ -148,6 +152,16 @@ class EdgeAgent implements Agent {
       },
       report: (r) => this.emit('config/reported', { ...r }, this.r.now(), true),
     });
+    this.commands = new Commands({
+      logger: this.log,
+      reply: (r: CommandResult) => this.emit('cmd/result', { ...r }),
+      status: () => ({
+        agentVersion: AGENT_VERSION,
+        uptimeS: Math.round(this.health().uptimeS),
+        serial: this.serial.stats.state,
+      }),
+      readController: () => this.remoteConfig.readController(),
+    });
     const s = o.station.serial;
     this.serial = new SerialLink({
       port: {
@@ -183,9 +197,10 @@ class EdgeAgent implements Agent {
       outbox: this.outbox,
       maxInflight: this.r.maxInflight,
       maxPublishRatePerS: this.r.maxPublishRatePerS,
-      subscriptions: [stationTopic(this.stationId, 'config/desired')],
+      subscriptions: [stationTopic(this.stationId, 'config/desired'), stationTopic(this.stationId, 'cmd')],
       onMessage: (topic, payload) => {
         if (topic === stationTopic(this.stationId, 'config/desired')) this.remoteConfig.onDesired(payload);
+        else if (topic === stationTopic(this.stationId, 'cmd')) this.commands.onCommand(payload);
       },
       backoff: this.r.mqttBackoff,
       connectTimeoutMs: this.r.connectTimeoutMs,
@@ -237,6 +252,7 @@ class EdgeAgent implements Agent {
       },
       config: { version: this.remoteConfig.version, applied: this.remoteConfig.applied },
       invalidPayloads: this.invalid,
+      invalidCommands: this.commands.invalidCommands,
       messages: this.seq,
     };
   }

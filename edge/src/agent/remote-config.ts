@@ -53,11 +53,23 @@ type Answer = { ok: true; value?: number } | { ok: false; reason: string };
 
 const NAK_NAMES = new Map<number, string>(Object.entries(NakReason).map(([k, v]) => [v, k]));
 
+/** The settings CONFIG_GET can read, and the runtime config field each one is. */
+const READABLE = [
+  ['readingIntervalS', 'reading_interval_s'],
+  ['heartbeatIntervalS', 'heartbeat_interval_s'],
+  ['doorStuckS', 'door_stuck_s'],
+  ['waterSetpointC', 'water_setpoint_dc'],
+] as const;
+
+export type ControllerRead = { ok: true; config: StationRuntimeConfig } | { ok: false; reason: string };
+
 export class RemoteConfig {
   private saved: Saved = { version: 0, applied: {} };
   private waiting: { seq: number | undefined; key: number; resolve: (a: Answer) => void } | undefined;
   private next: { version: number; config: StationRuntimeConfig } | undefined;
   private busy = false;
+  /** Requests to the controller run one round at a time (a config round, a get_config command). */
+  private chain: Promise<unknown> = Promise.resolve();
   private readonly channels: Map<string, number>;
 
   constructor(private readonly o: RemoteConfigOptions) {
@@ -119,6 +131,26 @@ export class RemoteConfig {
     else if (f.type === 'config_value' && f.key === w.key) w.resolve({ ok: true, value: f.value });
   }
 
+  /** Read the controller's settings with CONFIG_GET, one key after another, between config rounds. */
+  readController(): Promise<ControllerRead> {
+    return this.exclusive(async (): Promise<ControllerRead> => {
+      const config: Record<string, number> = {};
+      for (const [field, key] of READABLE) {
+        const a = await this.ask({ type: 'config_get', key: ConfigKey[key] });
+        if (!a.ok) return { ok: false, reason: `CONFIG_GET ${key}: ${a.reason}` };
+        if (a.value === undefined) return { ok: false, reason: `CONFIG_GET ${key}: answered without a value` };
+        config[field] = key === 'water_setpoint_dc' ? a.value / 10 : a.value;
+      }
+      return { ok: true, config };
+    });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   private reject(version: number, reason: string): void {
     this.o.logger.warn({ version, reason }, 'desired config rejected; the previous config stays');
     this.o.report({ version, status: 'rejected', reason: reason.slice(0, 256), applied: this.saved.applied });
@@ -128,10 +160,12 @@ export class RemoteConfig {
     if (this.busy) return;
     this.busy = true;
     try {
-      for (let n = this.next; n; n = this.next) {
-        this.next = undefined;
-        await this.apply(n.version, n.config, reapply && n.version === this.saved.version);
-      }
+      await this.exclusive(async () => {
+        for (let n = this.next; n; n = this.next) {
+          this.next = undefined;
+          await this.apply(n.version, n.config, reapply && n.version === this.saved.version);
+        }
+      });
     } finally {
       this.busy = false;
     }
