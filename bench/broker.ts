@@ -92,6 +92,8 @@ async function startBroker(name: BrokerName, dir: string): Promise<Running> {
       env: {
         ...process.env,
         YIZHAN_CREDENTIALS_FILE: join(dir, 'credentials.json'),
+        YIZHAN_DATA_DIR: dir, // the broker's state journal goes to <dir>/broker-state (BENCH_BROKER_STATE_DIR=memory: none)
+        ...(process.env.BENCH_BROKER_STATE_DIR ? { YIZHAN_BROKER_STATE_DIR: process.env.BENCH_BROKER_STATE_DIR } : {}),
         YIZHAN_MQTT_PORT: String(port),
         YIZHAN_BROKER_METRICS_PORT: String(await freePort()),
         YIZHAN_MQTT_STATION_RATE: '1000', // the default 100/s (burst 1,000) could throttle 1,000 stations in a long closed-loop run

@@ -16,6 +16,8 @@ import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js'
 import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics } from './metrics.js';
 import { indexOutgoing } from './outgoing-index.js';
+import { holdAcksUntilStored } from './ack-gate.js';
+import { openDiskState, type DiskState } from './disk-state.js';
 import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
@@ -42,6 +44,14 @@ export interface BrokerOptions {
   ws?: { port: number };
   /** `redis://host:port/db`: share sessions, retained messages and queues with other brokers on it. */
   redisUrl?: string;
+  /**
+   * Keep sessions, subscriptions, queued QoS 1/2 messages, retained messages and wills in this
+   * folder (broker/src/disk-state.ts), so a restart loses nothing; a station's PUBACK then waits
+   * until its message is on disk. Undefined: in memory only. Not used with redisUrl.
+   */
+  stateDir?: string;
+  /** Compact the state journal beyond this size (see DEFAULT_COMPACT_BYTES). */
+  stateCompactBytes?: number;
   /** Passed to aedes (e.g. heartbeatInterval). Hooks, persistence and mq are set by the broker. */
   aedes?: Omit<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward' | 'published'>;
 }
@@ -129,12 +139,24 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     queueLimit: limits.preConnectQueue,
     ...hooks,
   });
-  if (backend) coalesceAddSubscriptions(aedes);
   // In memory: an indexed outgoing store, so a consumer that falls behind does not make every
   // delivery slower (broker/src/outgoing-index.ts). Before boundQueues, which wraps it.
   // Also gives every connection unused packet ids (a resumed session lost messages without it).
-  else if (!indexOutgoing(aedes as Aedes & { persistence: unknown }))
-    log.warn('aedes persistence is not the expected in-memory shape; outgoing queues stay unindexed (O(n) per delivery)');
+  const index = backend ? undefined : indexOutgoing(aedes as Aedes & { persistence: unknown });
+  if (backend) coalesceAddSubscriptions(aedes);
+  else if (!index) log.warn('aedes persistence is not the expected in-memory shape; outgoing queues stay unindexed (O(n) per delivery)');
+  let disk: DiskState | undefined;
+  if (opts.stateDir && !backend) {
+    try {
+      if (!index) throw new Error('the in-memory store is not the expected shape; broker state cannot be kept on disk');
+      const inner = (aedes as unknown as { persistence: { asyncPersistence: unknown } }).persistence.asyncPersistence;
+      disk = await openDiskState(inner, index, { dir: opts.stateDir, log, registry: metrics.registry, compactBytes: opts.stateCompactBytes });
+    } catch (err) {
+      await new Promise<void>((r) => aedes.close(() => r()));
+      throw err;
+    }
+    holdAcksUntilStored(aedes);
+  }
   const guard = createGuard(aedes, limits, log, metrics.registry);
   late.guard = guard;
   const dropThrottle = new LogThrottle(limits.logIntervalMs);
@@ -143,10 +165,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     if (suppressed !== undefined)
       log.warn({ clientId, max: limits.maxQueuedPerClient, ...(suppressed ? { suppressed } : {}) }, 'queue full: QoS 1/2 message dropped for this client');
   };
-  late.queues = boundQueues((aedes as Aedes & { persistence: unknown }).persistence, limits.maxQueuedPerClient, (clientId) => {
-    metrics.queueDrops.inc();
-    dropLog(clientId);
-  });
+  late.queues = boundQueues(
+    (aedes as Aedes & { persistence: unknown }).persistence,
+    limits.maxQueuedPerClient,
+    (clientId) => {
+      metrics.queueDrops.inc();
+      dropLog(clientId);
+    },
+    disk?.restoredQueues,
+  );
   let closing = false;
 
   /** Why a session may no longer continue under the accounts in use, if it may not. */
@@ -205,11 +232,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     const st = store.stats();
     const problems: string[] = [];
     if (st.lastError) problems.push(`credentials file not reloaded (previous accounts in use): ${st.lastError}`);
+    const diskProblem = disk?.problem();
+    if (diskProblem) problems.push(diskProblem);
     return {
       status: closing ? 'closing' : problems.length ? 'degraded' : 'ok',
       problems,
       clients: connectedByRole(),
       cluster: backend ? 'redis' : 'memory',
+      state: disk ? { dir: disk.dir, journalBytes: disk.journalBytes() } : backend ? 'redis' : 'memory',
       accounts: st.accountsByRole,
       credentialsFile: st.file,
       credentialsLoadedAt: st.lastReloadAt,
@@ -227,6 +257,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   } catch (err) {
     await Promise.all([started.listener?.close(), started.tls?.close(), started.ws?.close()]);
     await new Promise<void>((r) => aedes.close(() => r()));
+    await disk?.close().catch(() => undefined);
     await backend?.close().catch(() => undefined);
     throw err;
   }
@@ -261,6 +292,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
         const listenersDone = Promise.all([listener.close(), started.tls?.close(), started.ws?.close()]);
         await new Promise<void>((r) => aedes.close(() => r()));
         await listenersDone;
+        await disk?.close().catch((err: unknown) => log.error({ err, dir: disk?.dir }, 'closing the broker state journal failed'));
         await backend?.close().catch((err: unknown) => log.error({ err }, 'closing the Redis connection failed'));
         await started.http?.close();
         log.info('broker closed');

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { startBroker, type BrokerHandle } from './broker.js';
 import { CredentialsFileError } from './credentials-file.js';
 import { TlsFilesError } from './listeners.js';
+import { DiskStateError } from './disk-state.js';
 import { say } from './i18n.js';
 import { readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';
 
@@ -27,6 +28,7 @@ function explain(e: unknown, mqttPort: number, metricsPort: number): never {
       );
     refuse(`凭据文件 ${e.file} 无法使用：${e.detail}`, `credentials file ${e.file} cannot be used: ${e.detail}`);
   }
+  if (e instanceof DiskStateError) refuse(`状态目录无法使用：${e.message}`, e.message);
   if (e instanceof TlsFilesError) refuse(`TLS 证书或私钥无法使用：${e.message}`, e.message);
   const err = e as NodeJS.ErrnoException & { port?: number };
   if (err.code === 'EADDRINUSE') {
@@ -63,6 +65,7 @@ try {
     tls: settings.tls,
     ws: settings.wsPort !== undefined ? { port: settings.wsPort } : undefined,
     redisUrl: settings.redisUrl,
+    stateDir: settings.stateDir,
     limits: settings.limits,
     logger: log,
   });

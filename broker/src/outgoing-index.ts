@@ -125,6 +125,8 @@ export class OutgoingIndex {
   private readonly queues = new Map<string, ClientQueue>();
   /** The connection (aedes client object) that last gave each entry its packet id. */
   private readonly sentOn = new WeakMap<OutgoingPacket, ClientRef>();
+  /** Called when `outgoingUpdate` replaces an entry by another packet (the disk journal records it). */
+  onReplace: ((clientId: string, old: OutgoingPacket, packet: OutgoingPacket) => void) | undefined;
 
   private queue(clientId: string): ClientQueue {
     let q = this.queues.get(clientId);
@@ -167,6 +169,7 @@ export class OutgoingIndex {
       if (e) {
         q.replace(other, e, packet);
         this.sentOn.set(packet, client);
+        this.onReplace?.(client.id, e, packet);
       }
       return Promise.resolve();
     }
@@ -180,6 +183,27 @@ export class OutgoingIndex {
     const e = q.entries.get(k);
     if (e) q.remove(k, e);
     return Promise.resolve(e);
+  }
+
+  /** Remove the oldest entry of the client's queue with the packet's broker id and counter. */
+  removeByKey(clientId: string, packet: OutgoingPacket): OutgoingPacket | undefined {
+    const q = this.queues.get(clientId);
+    const k = q?.byBroker.first(brokerKey(packet));
+    const e = k === undefined ? undefined : q?.entries.get(k);
+    if (q && k !== undefined && e) q.remove(k, e);
+    return e;
+  }
+
+  /** Every queued entry, client by client, each client's in queue order. */
+  *all(): Generator<[clientId: string, packet: OutgoingPacket]> {
+    for (const [clientId, q] of this.queues) for (const p of q.entries.values()) yield [clientId, p];
+  }
+
+  /** Entries queued per client (clients with an empty queue left out). */
+  lengths(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const [clientId, q] of this.queues) if (q.entries.size) m.set(clientId, q.entries.size);
+    return m;
   }
 
   /** Whether an entry of the client's queue holds this packet id (sent, not yet acknowledged). */

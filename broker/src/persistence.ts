@@ -1,7 +1,8 @@
 /**
  * Where aedes keeps sessions, retained messages, wills and QoS 1/2 queues, and how brokers talk
  * to each other:
- * - default: in memory, one process (aedes-persistence + mqemitter);
+ * - default: in memory, one process (aedes-persistence + mqemitter), journalled to disk
+ *   (broker/src/disk-state.ts) unless turned off;
  * - with a Redis URL: aedes-persistence-redis + mqemitter-redis, so several broker processes on
  *   the same Redis act as one broker (a client may reconnect to any of them and find its
  *   subscriptions, queued messages and the retained statuses).
@@ -72,12 +73,19 @@ export interface QueueBound {
  * what this node enqueued and saw cleared (PUBACK or clean session), so with Redis the bound
  * holds per node. Patches the live persistence object aedes uses.
  */
-export function boundQueues(persistence: unknown, max: number, onDrop: (clientId: string) => void): QueueBound {
+export function boundQueues(
+  persistence: unknown,
+  max: number,
+  onDrop: (clientId: string) => void,
+  /** Queue lengths already held (restored from disk at start). */
+  initial: ReadonlyMap<string, number> = new Map(),
+): QueueBound {
   const p = persistence as QueueingPersistence;
   if (typeof p.outgoingEnqueueCombi !== 'function' || typeof p.outgoingClearMessageId !== 'function' || typeof p.outgoingEnqueue !== 'function')
     throw new Error('persistence has no outgoingEnqueueCombi/outgoingEnqueue/outgoingClearMessageId; cannot bound queues');
-  const counts = new Map<string, number>();
+  const counts = new Map(initial);
   let total = 0;
+  for (const n of counts.values()) total += n;
   const admit = (clientId: string): boolean => {
     const n = counts.get(clientId) ?? 0;
     if (n >= max) {

@@ -12,7 +12,8 @@
  * | YIZHAN_MQTT_TLS_PORT         | – (TLS off); needs the two below |
  * | YIZHAN_MQTT_TLS_CERT / _KEY  | – PEM files, re-read on SIGHUP  |
  * | YIZHAN_MQTT_WS_PORT          | – (MQTT over WebSocket off)     |
- * | YIZHAN_REDIS_URL             | – (one process, in memory)      |
+ * | YIZHAN_REDIS_URL             | – (one process, state on disk)  |
+ * | YIZHAN_BROKER_STATE_DIR      | <YIZHAN_DATA_DIR>/broker-state; `memory` = nothing kept on disk |
  * | YIZHAN_MQTT_MAX_PACKET       | 256KB                           |
  * | YIZHAN_MQTT_CONNECT_TIMEOUT  | 5s                              |
  * | YIZHAN_MQTT_TRUSTED_ADDRESSES| – comma-separated IPs never rate-limited or banned |
@@ -35,6 +36,8 @@ export interface BrokerSettings {
   tls: { port: number; certFile: string; keyFile: string } | undefined;
   wsPort: number | undefined;
   redisUrl: string | undefined;
+  /** Folder of the broker's state journal; undefined: in memory (YIZHAN_BROKER_STATE_DIR=memory, or Redis). */
+  stateDir: string | undefined;
   limits: LimitsInput;
   logLevel: string;
 }
@@ -106,6 +109,13 @@ function limitSettings(env: NodeJS.ProcessEnv): LimitsInput {
   return limits;
 }
 
+function stateDir(env: NodeJS.ProcessEnv, redisUrl: string | undefined): string | undefined {
+  const raw = env.YIZHAN_BROKER_STATE_DIR;
+  if (redisUrl !== undefined) return undefined; // Redis keeps the state
+  if (raw === 'memory') return undefined;
+  return raw ? resolve(raw) : resolve(env.YIZHAN_DATA_DIR || '.data', 'broker-state');
+}
+
 export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): BrokerSettings {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new SettingsError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
@@ -120,6 +130,7 @@ export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): Broker
     tls: tlsSettings(env),
     wsPort: optionalPort(env, 'YIZHAN_MQTT_WS_PORT'),
     redisUrl,
+    stateDir: stateDir(env, redisUrl),
     limits: limitSettings(env),
     logLevel,
   };

@@ -75,10 +75,17 @@ describe('broker process: running', () => {
     await st1.publishAsync('yizhan/v1/stations/st-001/telemetry', '{"n":1}', { qos: 1 });
     expect((await box.next('yizhan/v1/stations/st-001/telemetry')).payload).toBe('{"n":1}');
 
+    // the same data folder: its broker state folder is held by the running broker
     const second = await runTs('broker/src/main.ts', [], { env: { ...env, YIZHAN_LANG: 'en', YIZHAN_BROKER_METRICS_PORT: String(await freePort()) } });
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`port ${mqttPort} is already in use`);
+    expect(second.stderr).toContain(`is in use by process ${proc.pid}`);
     expect(second.stderr).not.toMatch(STACK_LINE);
+    const third = await runTs('broker/src/main.ts', [], {
+      env: { ...env, YIZHAN_LANG: 'en', YIZHAN_BROKER_METRICS_PORT: String(await freePort()), YIZHAN_BROKER_STATE_DIR: join(dataDir, 'other-state') },
+    });
+    expect(third.code).toBe(1);
+    expect(third.stderr).toContain(`port ${mqttPort} is already in use`);
+    expect(third.stderr).not.toMatch(STACK_LINE);
 
     const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
     proc.kill('SIGTERM');
