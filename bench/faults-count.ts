@@ -166,11 +166,28 @@ export async function countFaults(
   return { rows, missing, wrong };
 }
 
-/** One line per missing frame (at most `max`), for a failure message. */
+/**
+ * The missing frames for a failure message: consecutive frames of one station and kill in one line
+ * (`st-004 n=142..175 (34 frames, 340 readings) sent -18..+4,990 ms after the broker kill of round 3`),
+ * at most `max` lines.
+ */
 export function describeMissing(missing: readonly Miss[], max = 20): string {
-  const lines = missing
-    .slice(0, max)
-    .map((m) => `${m.station} n=${m.n} sent ${new Date(m.at).toISOString()} (${m.afterKillMs} ms after the ${m.kill} kill of round ${m.round}): ${m.sensors.length} reading(s) missing: ${m.sensors.join(', ')}`);
-  if (missing.length > max) lines.push(`… and ${missing.length - max} more frames`);
+  const runs: Miss[][] = [];
+  for (const m of missing) {
+    const run = runs[runs.length - 1];
+    const prev = run?.[run.length - 1];
+    if (run && prev && prev.station === m.station && prev.kill === m.kill && prev.round === m.round && prev.n + 1 === m.n) run.push(m);
+    else runs.push([m]);
+  }
+  const lines = runs.slice(0, max).map((run) => {
+    const a = run[0] as Miss;
+    const b = run[run.length - 1] as Miss;
+    const readings = run.reduce((s, m) => s + m.sensors.length, 0);
+    const ms = (x: number) => `${x >= 0 ? '+' : ''}${x.toLocaleString('en')}`;
+    const span = a === b ? `n=${a.n}` : `n=${a.n}..${b.n}`;
+    const sensors = run.every((m) => m.sensors.length === a.sensors.length) ? '' : ' (some channels only)';
+    return `${a.station} ${span} (${run.length} frame(s), ${readings} readings${sensors}) sent ${new Date(a.at).toISOString()}, ${ms(a.afterKillMs)}..${ms(b.afterKillMs)} ms after the ${a.kill} kill of round ${a.round}`;
+  });
+  if (runs.length > max) lines.push(`… and ${runs.length - max} more runs of missing frames`);
   return lines.join('\n');
 }
