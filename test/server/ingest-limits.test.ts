@@ -20,7 +20,8 @@ const logger = pino(
   { level: 'warn' },
   new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   }),
@@ -69,7 +70,9 @@ describe('values a sensor cannot report', () => {
     await waitFor('six refusals counted', async () => (await rejected('out_of_range')) === 6);
     await stack.server.app.influx.writer.flush();
     const rows = await waitFor('the good readings stored', async () => {
-      const r = await stack.ql.rows(`SELECT count("value") FROM /.*/ WHERE "station" = 'st-001' GROUP BY "sensor"`);
+      const r = await stack.ql.rows(
+        `SELECT count("value") FROM /.*/ WHERE "station" = 'st-001' GROUP BY "sensor"`,
+      );
       return r.length === 2 ? r : undefined;
     });
     expect(rows.map((r) => r.sensor).sort()).toEqual(['ambient', 'socket-2']);
@@ -82,21 +85,29 @@ describe('values a sensor cannot report', () => {
 
     const line = logs.find((l) => l.reason === 'out_of_range' && String(l.detail).includes('occupancy'));
     expect(line).toMatchObject({ station: 'st-001' });
-    expect(line?.detail).toBe('sensor "occupancy" (occupancy) reported 100316; allowed 0..72 people (whole numbers)');
+    expect(line?.detail).toBe(
+      'sensor "occupancy" (occupancy) reported 100316; allowed 0..72 people (whole numbers)',
+    );
   });
 
   it('a water temperature out of range does not feed the dispenser rule', async () => {
     const st = new FakeStation('st-001');
     const t0 = Date.now() - 5 * 60_000;
     await mosquittoPub('telemetry', st.telemetry([{ sensor: 'heater', kind: 'heater', value: 1 }], t0));
-    await mosquittoPub('telemetry', st.telemetry([{ sensor: 'water-temp', kind: 'water_temp', value: 40 }], t0 + 1000));
+    await mosquittoPub(
+      'telemetry',
+      st.telemetry([{ sensor: 'water-temp', kind: 'water_temp', value: 40 }], t0 + 1000),
+    );
     // A broken probe reading 6553.5 °C for two minutes: the water did not heat, whatever it says.
     for (let i = 1; i <= 4; i++)
       await mosquittoPub(
         'telemetry',
         st.telemetry([{ sensor: 'water-temp', kind: 'water_temp', value: 6553.5 }], t0 + 1000 + i * 30_000),
       );
-    await mosquittoPub('telemetry', st.telemetry([{ sensor: 'water-temp', kind: 'water_temp', value: 40.5 }], t0 + 150_000));
+    await mosquittoPub(
+      'telemetry',
+      st.telemetry([{ sensor: 'water-temp', kind: 'water_temp', value: 40.5 }], t0 + 150_000),
+    );
     await waitFor('the last temperature applied', async () => {
       const live = (await stack.getJson<StationLive>('/api/v1/stations/st-001')).body;
       return live.water.tempC === 40.5;

@@ -21,12 +21,14 @@ import { encodeFrame, SeqCounter } from '../../../protocol/src/serial/encoder.js
 import type { Frame } from '../../../protocol/src/serial/frames.js';
 import { AGENT_VERSION } from '../version.js';
 import { Commands, type CommandResult } from './commands.js';
+import { ActiveFaults } from './active-faults.js';
 import { FrameMapper, MAP_PROBLEM_REASONS, type MapProblem, type MapProblemReason } from './mapper.js';
 import { MqttLink, type MqttLinkStats } from './mqtt-link.js';
 import { AgentConfigError, resolveOptions, type AgentOptions } from './options.js';
 import { MemoryOutbox, type Outbox } from './outbox.js';
 import { RemoteConfig, type ConfigReport } from './remote-config.js';
 import { DiskSpool } from './spool.js';
+import { GuardedSpool } from './spool-guard.js';
 import { MODBUS_PROBLEMS, ModbusPoller } from '../modbus/poller.js';
 import { SerialLink, type LinkState } from './serial-link.js';
 
@@ -40,7 +42,7 @@ export interface AgentHealth {
   /** The serial port is open (state may still be down until a frame arrives). */
   serialPortOpen: boolean;
   mqtt: MqttLinkStats & { url: string };
-  outbox: { depth: number; oldestAgeMs: number | null; dropped: number };
+  outbox: { depth: number; oldestAgeMs: number | null; dropped: number; writeErrors: number };
   /** Remote config: last applied version and values. */
   config: { version: number; applied: ConfigReport['applied'] };
   /** Messages the agent built that failed their schema (a bug); not published. */
@@ -49,6 +51,8 @@ export interface AgentHealth {
   invalidCommands: number;
   /** Messages published or queued so far (the next seq). */
   messages: number;
+  /** The controller's active faults (active-faults.ts); null while the agent cannot know the whole set. */
+  faults: HealthPayload['faults'] | null;
 }
 
 export interface Agent {
@@ -97,6 +101,7 @@ class EdgeAgent implements Agent {
     number
   >;
   private readonly warnedOnce = new Set<string>();
+  private readonly faults = new ActiveFaults();
   private readonly startedAt: number;
   private readonly toController = new SeqCounter();
   private seq = 0;
@@ -121,12 +126,15 @@ class EdgeAgent implements Agent {
     this.outbox =
       o.outbox ??
       (o.stateDir
-        ? new DiskSpool({
-            dir: join(o.stateDir, 'spool'),
-            maxBytes: o.spoolMaxBytes,
-            fsync: o.spoolFsync,
-            logger: this.log,
-          })
+        ? new GuardedSpool(
+            new DiskSpool({
+              dir: join(o.stateDir, 'spool'),
+              maxBytes: o.spoolMaxBytes,
+              fsync: o.spoolFsync,
+              logger: this.log,
+            }),
+            { logger: this.log },
+          )
         : new MemoryOutbox(o.outboxCapacity));
     if (o.modbus) {
       for (const k of MODBUS_PROBLEMS) this.modbusProblems[k] = 0;
@@ -249,11 +257,13 @@ class EdgeAgent implements Agent {
         depth: this.outbox.depth,
         oldestAgeMs: oldest === undefined ? null : Math.max(0, now - oldest),
         dropped: this.outbox.dropped,
+        writeErrors: this.outbox.writeErrors ?? 0,
       },
       config: { version: this.remoteConfig.version, applied: this.remoteConfig.applied },
       invalidPayloads: this.invalid,
       invalidCommands: this.commands.invalidCommands,
       messages: this.seq,
+      faults: this.faults.report() ?? null,
     };
   }
 
@@ -291,8 +301,17 @@ class EdgeAgent implements Agent {
     this.lastFrameTs = ts;
     for (const b of bodies) {
       if (b.leaf === 'telemetry') this.emit('telemetry', { readings: b.readings }, ts);
-      else this.emit('events', { event: b.event }, ts);
+      else {
+        if (b.event.type === 'fault') this.faults.onFault(b.event.sensor, b.event.fault, b.event.active, ts);
+        this.emit('events', { event: b.event }, ts);
+      }
     }
+    // A reboot or a heartbeat that changes what is known of the active faults: tell the server now.
+    if (
+      (f.type === 'hello' && this.faults.onHello()) ||
+      (f.type === 'heartbeat' && this.faults.onHeartbeat(f.status))
+    )
+      this.publishHealth();
   }
 
   private onProblem(p: MapProblem): void {
@@ -325,6 +344,7 @@ class EdgeAgent implements Agent {
       cpuPct: Math.round(cpuPct * 10) / 10,
       serial: h.serial,
       spool: h.outbox,
+      ...(h.faults ? { faults: h.faults } : {}),
     });
   }
 

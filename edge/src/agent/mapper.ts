@@ -2,6 +2,10 @@
  * Serial frames → MQTT message bodies, using the station config to name channels.
  * Values are scaled to engineering units (scaleRaw). A channel the config does not list is not
  * published: it is reported as a problem `unknown_channel` (the agent counts and logs it once).
+ * A READINGS or HELLO listing more than the 100 channels serial v1 allows (§6.1, §6.2) is reported
+ * as `too_many_channels`; what can still be trusted goes out: the readings of configured channels
+ * (a station file lists at most 100), and the HELLO with its first 100 inventory entries (it is
+ * the sign that the controller rebooted).
  */
 import type { StationConfig } from '../../../firmware-config/src/schema.js';
 import type { EventBody, Reading } from '../../../protocol/src/mqtt/payloads.js';
@@ -11,7 +15,7 @@ import {
   sensorKindFromCode,
   type SensorKindName,
 } from '../../../protocol/src/serial/constants.js';
-import type { Frame, HelloFrame } from '../../../protocol/src/serial/frames.js';
+import { MAX_CHANNELS_PER_FRAME, type Frame, type HelloFrame } from '../../../protocol/src/serial/frames.js';
 
 /**
  * Why (part of) a frame was not published. Counted in health under serial.framesBad next to the
@@ -19,12 +23,14 @@ import type { Frame, HelloFrame } from '../../../protocol/src/serial/frames.js';
  * - `unknown_channel`: a channel the station config does not list
  * - `unknown_fault`: a FAULT code this protocol version does not define
  * - `unexpected_type`: a frame only the edge sends (CONFIG_SET, CONFIG_GET) came from the controller
+ * - `too_many_channels`: a READINGS or HELLO lists more than {@link MAX_CHANNELS_PER_FRAME} channels
  */
-export type MapProblemReason = 'unknown_channel' | 'unknown_fault' | 'unexpected_type';
+export type MapProblemReason = 'unknown_channel' | 'unknown_fault' | 'unexpected_type' | 'too_many_channels';
 export const MAP_PROBLEM_REASONS: readonly MapProblemReason[] = [
   'unknown_channel',
   'unknown_fault',
   'unexpected_type',
+  'too_many_channels',
 ];
 
 export interface MapProblem {
@@ -59,6 +65,7 @@ export class FrameMapper {
     const r: MapResult = { bodies: [], problems: [], notes: [] };
     switch (f.type) {
       case 'readings': {
+        this.checkCount('READINGS', f.readings.length, r);
         const readings: Reading[] = [];
         for (const { channel, raw } of f.readings) {
           const s = this.sensor(channel, r);
@@ -92,6 +99,7 @@ export class FrameMapper {
         break;
       }
       case 'hello':
+        this.checkCount('HELLO', f.sensors.length, r);
         r.bodies.push({ leaf: 'events', event: this.hello(f, r.notes) });
         break;
       case 'config_set':
@@ -109,6 +117,14 @@ export class FrameMapper {
         break;
     }
     return r;
+  }
+
+  private checkCount(frame: string, count: number, r: MapResult): void {
+    if (count > MAX_CHANNELS_PER_FRAME)
+      r.problems.push({
+        reason: 'too_many_channels',
+        detail: `${frame} lists ${count} channels, serial v1 allows at most ${MAX_CHANNELS_PER_FRAME}`,
+      });
   }
 
   private sensor(channel: number, r: MapResult): SensorRef | undefined {
@@ -140,6 +156,6 @@ export class FrameMapper {
     if (diffs.length > 0)
       notes.push(`controller inventory differs from the config: ${diffs.slice(0, 10).join('; ')}`);
     const fw = `${f.firmware.major}.${f.firmware.minor}.${f.firmware.patch}`;
-    return { type: 'hello', firmware: fw, boardId: f.boardId, sensors };
+    return { type: 'hello', firmware: fw, boardId: f.boardId, sensors: sensors.slice(0, MAX_CHANNELS_PER_FRAME) };
   }
 }

@@ -113,6 +113,17 @@ export const EventPayload = Type.Object(
 export type EventPayload = Static<typeof EventPayload>;
 
 export const SerialLinkState = Type.Union([Type.Literal('up'), Type.Literal('down')]);
+/** The largest time a JavaScript Date holds, ms. */
+export const MAX_DATE_MS = 8.64e15;
+export const ReportedFault = Type.Object(
+  {
+    sensor: SensorId,
+    fault: FaultNameSchema,
+    since: Type.Integer({ minimum: 0, maximum: MAX_DATE_MS, description: 'When the agent saw it raised, ms' }),
+  },
+  { additionalProperties: false },
+);
+export type ReportedFault = Static<typeof ReportedFault>;
 export const HealthPayload = Type.Object(
   {
     ...Envelope,
@@ -136,9 +147,19 @@ export const HealthPayload = Type.Object(
           depth: Type.Integer({ minimum: 0 }),
           oldestAgeMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
           dropped: Type.Integer({ minimum: 0 }),
+          writeErrors: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'messages the disk refused (full, I/O error); held in memory' }),
+          ),
         },
         { additionalProperties: false },
       ),
+    ),
+    faults: Type.Optional(
+      Type.Array(ReportedFault, {
+        maxItems: 200,
+        description:
+          "The controller's active faults as the agent knows them; absent while the agent cannot know the whole set",
+      }),
     ),
   },
   { additionalProperties: false, $id: 'HealthPayload' },

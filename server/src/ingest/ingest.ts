@@ -26,6 +26,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import {
+  MAX_DATE_MS,
   TopicLeaf,
   decodePayloadFor,
   parseStationTopic,
@@ -49,9 +50,6 @@ import {
 } from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
-
-/** The largest time a JavaScript Date holds, ms (ECMA-262 §21.4.1.1). */
-const MAX_DATE_MS = 8.64e15;
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
