@@ -8,7 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { DURATION_PATTERN, parseDuration, parseSize } from '../../protocol/src/index.js';
-import { DEFAULT_SPOOL_MAX_BYTES } from './influx/spool.js';
+import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
 import type { InfluxConnection } from './influx/transport.js';
 
 const Dur = (description: string, dflt: string) =>
@@ -108,13 +108,17 @@ export const EnvSchema = Type.Object({
     description: 'Points held in memory for InfluxDB; beyond, the oldest go to the disk spool',
   }),
   YIZHAN_INFLUX_SPOOL_MAX: Size(
-    'Size bound of the on-disk write spool ($YIZHAN_DATA_DIR/influx-spool); lines beyond it are dropped and counted',
+    'Size bound of the write-ahead spool ($YIZHAN_DATA_DIR/influx-spool); past it the oldest undelivered lines are dropped and counted',
     '1GB',
+  ),
+  YIZHAN_INFLUX_SPOOL_SYNC: Dur(
+    'Group commit of the write-ahead spool: at most one fdatasync per this interval; a message is acknowledged once its lines are synced',
+    `${DEFAULT_SPOOL_SYNC_INTERVAL_MS}ms`,
   ),
   YIZHAN_DATA_DIR: Type.String({
     minLength: 1,
     default: '.data',
-    description: 'Folder for local data: InfluxDB write spool, dead-letter log',
+    description: 'Folder for local data: InfluxDB write-ahead spool, dead-letter log',
   }),
   YIZHAN_STATIONS_DIR: Opt(
     Type.String({
@@ -188,6 +192,8 @@ export interface ServerConfig {
     maxBufferLines: number;
     /** Size bound of the on-disk write spool, bytes (YIZHAN_INFLUX_SPOOL_MAX). */
     spoolMaxBytes: number;
+    /** Group commit interval of the spool, ms (YIZHAN_INFLUX_SPOOL_SYNC). */
+    spoolSyncIntervalMs: number;
   };
   dataDir: string;
   stationsDir?: string;
@@ -311,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         maxInFlight: v.YIZHAN_INFLUX_MAX_IN_FLIGHT,
         maxBufferLines: v.YIZHAN_INFLUX_MAX_BUFFER_LINES,
         spoolMaxBytes: sizes.YIZHAN_INFLUX_SPOOL_MAX ?? DEFAULT_SPOOL_MAX_BYTES,
+        spoolSyncIntervalMs: ms(v.YIZHAN_INFLUX_SPOOL_SYNC),
       },
       dataDir: v.YIZHAN_DATA_DIR,
       stationsDir: v.YIZHAN_STATIONS_DIR,

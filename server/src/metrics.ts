@@ -33,6 +33,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers: r,
     }),
+    mqttAcksHeld: new Gauge({
+      name: 'yizhan_mqtt_acks_held',
+      help: 'PUBACKs waiting for the group commit that makes their message durable',
+      registers: r,
+    }),
+    mqttAcksWithheld: new Counter({
+      name: 'yizhan_mqtt_acks_withheld_total',
+      help: 'PUBACKs never sent, by reason: not_durable (spool error; the broker sends the message again on reconnect), disconnected (the connection closed first)',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
     ingestDuplicates: new Counter({
       name: 'yizhan_ingest_duplicates_total',
       help: 'MQTT redeliveries recognised by (station, bootId, seq) and not applied again',
@@ -52,7 +63,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     influxPointsDropped: new Counter({
       name: 'yizhan_influx_points_dropped_total',
-      help: 'Points given up: rejected (InfluxDB refused the line; sampled to the dead-letter log), invalid, buffer_full (no spool), spool_full, spool_error, closed, shutdown (no spool)',
+      help: 'Points given up: rejected (InfluxDB refused the line; sampled to the dead-letter log), invalid, buffer_full (no spool), spool_full (oldest spool segment deleted at the size bound), spool_error (could not append: the message is not acknowledged), closed, shutdown (no spool)',
       labelNames: ['reason'] as const,
       registers: r,
     }),
@@ -70,7 +81,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     influxQueueLines: new Gauge({
       name: 'yizhan_influx_queue_lines',
-      help: 'Lines held in memory for InfluxDB (queued and in flight)',
+      help: 'Lines held in memory for InfluxDB (not yet written; older ones are read back from the spool)',
       registers: r,
     }),
     influxPointsReceived: new Counter({
@@ -80,17 +91,29 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     influxPointsSpooled: new Counter({
       name: 'yizhan_influx_points_spooled_total',
-      help: 'Lines appended to the on-disk spool (InfluxDB down or slower than the input)',
+      help: 'Lines appended to the write-ahead spool on disk (every line, before its message is acknowledged)',
       registers: r,
     }),
     influxPointsReplayed: new Counter({
       name: 'yizhan_influx_points_replayed_total',
-      help: 'Spooled lines replayed to InfluxDB',
+      help: 'Lines written to InfluxDB read back from the spool on disk (a backlog, or left by a previous run)',
       registers: r,
     }),
     influxSpoolBytes: new Gauge({
       name: 'yizhan_influx_spool_bytes',
-      help: 'Bytes in the on-disk spool not yet replayed',
+      help: 'Bytes in the write-ahead spool not yet written to InfluxDB',
+      registers: r,
+    }),
+    influxSpoolErrors: new Counter({
+      name: 'yizhan_influx_spool_errors_total',
+      help: 'I/O errors of the write-ahead spool, by operation (append, sync, read, cursor, delete)',
+      labelNames: ['op'] as const,
+      registers: r,
+    }),
+    influxSpoolSyncDuration: new Histogram({
+      name: 'yizhan_influx_spool_sync_seconds',
+      help: 'Duration of one group commit (fdatasync) of the write-ahead spool',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: r,
     }),
     influxUp: new Gauge({

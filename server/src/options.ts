@@ -21,6 +21,8 @@ export interface InfluxOptions extends InfluxConnection {
   setupBackoff?: { minMs?: number; maxMs?: number };
   /** Size bound of the on-disk write spool (under `dataDir`), bytes. Default 1 GiB. */
   spoolMaxBytes?: number;
+  /** Group commit of that spool: at most one fdatasync per this many ms. Default 10. */
+  spoolSyncIntervalMs?: number;
   /** Rollup retention policy and continuous queries (1.x); see docs/data-model.md. */
   rollups?: { rp?: string; retentionMs?: number; enabled?: boolean };
 }
@@ -54,8 +56,9 @@ export interface ServerOptions {
   };
   ingest?: Partial<IngestOptions>;
   /**
-   * Folder for local data: the InfluxDB write spool (`influx-spool/`) and the dead-letter log
-   * (`dead-letter.ndjson`). Absent: no spool (lines wait in memory only) and no dead-letter file.
+   * Folder for local data: the InfluxDB write-ahead spool (`influx-spool/`) and the dead-letter log
+   * (`dead-letter.ndjson`). Absent: no spool (lines wait in memory only, messages are acknowledged
+   * when handled) and no dead-letter file.
    */
   dataDir?: string;
   sse?: { heartbeatMs?: number; maxBufferBytes?: number };

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
         retentionMs: 30 * 86_400_000,
         flushIntervalMs: 200,
         spoolMaxBytes: 1024 ** 3,
+        spoolSyncIntervalMs: 10,
       },
       alerts: { webhookTimeoutMs: 5000, serialLinkDownHold: '1min' },
       lang: 'zh-CN',
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
       INFLUX_TOKEN: 't',
       YIZHAN_INFLUX_FLUSH_INTERVAL: '250ms',
       YIZHAN_INFLUX_SPOOL_MAX: '256MB',
+      YIZHAN_INFLUX_SPOOL_SYNC: '2ms',
       YIZHAN_ALERT_WEBHOOK_URL: 'http://hooks.local/x',
       YIZHAN_ALERT_WEBHOOK_TIMEOUT: '2s',
       YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD: '90s',
@@ -54,6 +56,7 @@ describe('loadConfig', () => {
       token: 't',
       flushIntervalMs: 250,
       spoolMaxBytes: 256 * 1024 ** 2,
+      spoolSyncIntervalMs: 2,
     });
     expect(r.config.alerts).toEqual({
       webhookUrl: 'http://hooks.local/x',

@@ -102,7 +102,7 @@ describe('influx against influxd 1.x', () => {
     const dead: DeadLetterEntry[] = [];
     const w = new InfluxWriter(createTransport(conn), '', 'yizhan/raw', metrics, log, {
       flushIntervalMs: 50,
-      onDropped: (lines, reason) => dropped.push({ lines, reason }),
+      onDropped: (_n, reason, lines) => dropped.push({ lines: lines ?? [], reason }),
       deadLetter: { add: (e) => dead.push(e) },
     });
     w.start();
@@ -191,7 +191,7 @@ describe('influx against influxd 1.x', () => {
       flushIntervalMs: 10,
       minRetryDelayMs: 20,
       maxBufferLines: 100,
-      onDropped: (l, r) => reasons.set(r, (reasons.get(r) ?? 0) + l.length),
+      onDropped: (n, r) => reasons.set(r, (reasons.get(r) ?? 0) + n),
     });
     w.start();
     for (let i = 0; i < 150; i++)

@@ -5,9 +5,6 @@
  * the plain code gave: the same bytes, the same numbers, every message acknowledged once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
@@ -18,8 +15,6 @@ import { Ingestor } from '../../server/src/ingest/ingest.js';
 import { MqttIngest } from '../../server/src/ingest/mqtt.js';
 import { readingPoint, readingTail, timeSuffix } from '../../server/src/influx/points.js';
 import { lineTimes } from '../../server/src/influx/delivery.js';
-import { LineQueue } from '../../server/src/influx/line-queue.js';
-import { Spool } from '../../server/src/influx/spool.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { FakeStation, publisher, startTestBroker, stationFixture, type TestBroker } from './helpers.js';
 
@@ -86,72 +81,6 @@ describe('lineTimes: the time of each line, read from the joined body', () => {
       }),
       { numRuns: 500 },
     );
-  });
-});
-
-describe('LineQueue: the writer queue behaves as the array it replaced', () => {
-  type Op = { op: 'push'; n: number } | { op: 'take'; n: number } | { op: 'unshift'; n: number };
-  const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ op: fc.constant('push' as const), n: fc.integer({ min: 0, max: 3000 }) }),
-    fc.record({ op: fc.constant('take' as const), n: fc.integer({ min: 0, max: 4000 }) }),
-    fc.record({ op: fc.constant('unshift' as const), n: fc.integer({ min: 0, max: 1500 }) }),
-  );
-
-  it('push, take from the front and put back give what Array push/splice/unshift gave', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        const q = new LineQueue();
-        const model: string[] = [];
-        let next = 0;
-        const fresh = (n: number) => Array.from({ length: n }, () => `l${next++}`);
-        for (const o of ops) {
-          if (o.op === 'push') {
-            const lines = fresh(o.n);
-            q.push(lines);
-            model.push(...lines);
-          } else if (o.op === 'take') {
-            expect(q.take(o.n)).toEqual(model.splice(0, o.n));
-          } else {
-            const lines = fresh(o.n);
-            q.unshift(lines);
-            model.unshift(...lines);
-          }
-          expect(q.length).toBe(model.length);
-        }
-        expect(q.take()).toEqual(model);
-        expect(q.length).toBe(0);
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
-
-describe('Spool with its append file kept open', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'yz-hotpath-spool-'));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const drain = (s: Spool) => {
-    const out: string[] = [];
-    for (let b = s.read(7); b; b = s.read(7)) {
-      out.push(...b.lines);
-      s.commit(b);
-    }
-    return out;
-  };
-
-  it('appends after every segment was replayed and removed land in a new file; a restart reads them', () => {
-    const s = new Spool({ dir, segmentBytes: 100 });
-    const batch = (k: number) => Array.from({ length: 5 }, (_, i) => `m,s=a value=${k} ${k * 10 + i}`);
-    expect(s.append(batch(1))).toBe(5);
-    expect(drain(s)).toEqual(batch(1));
-    expect(s.empty).toBe(true);
-    expect(s.append(batch(2))).toBe(5);
-    expect(s.append(batch(3))).toBe(5);
-    expect(new Spool({ dir, segmentBytes: 100 }).bytes).toBe(s.bytes);
-    expect(drain(s)).toEqual([...batch(2), ...batch(3)]);
-    s.close();
-    expect(s.append(batch(4))).toBe(5);
-    s.close();
-    expect(drain(new Spool({ dir }))).toEqual(batch(4));
   });
 });
 

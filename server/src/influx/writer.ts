@@ -1,32 +1,30 @@
 /**
- * Batching InfluxDB writer with bounded memory, a durable on-disk spool and nothing lost silently.
+ * Batching InfluxDB writer on a write-ahead spool (spool.ts): nothing lost silently, and nothing
+ * acknowledged before it is durable.
  *
- * Lines wait in a memory queue (at most `maxBufferLines`, in-flight batches included) and go out
- * in batches of `batchSize` (or every `flushIntervalMs`), `maxInFlight` requests at a time, through
- * the client library's transport (so the 1.x rewrite and auth apply). The client's own WriteApi is
- * not used: it keeps failed batches in memory and drops the oldest past its limit.
+ * Every line goes into the spool first (appended to disk at once, fsynced by group commit; with no
+ * spool folder, memory only). `onDurable` tells the MQTT side which messages it may acknowledge
+ * (see ingest/ack-gate.ts). Batches of `batchSize` lines (or what waits every `flushIntervalMs`)
+ * go to InfluxDB, `maxInFlight` requests at a time, through the client library's transport (so
+ * the 1.x rewrite and auth apply); the client's own WriteApi is not used: it keeps failed batches
+ * in memory and drops the oldest past its limit. Batches come from the spool's memory while the
+ * lines are there (the newest `maxBufferLines`) and from disk otherwise: a backlog while InfluxDB
+ * is slow or down, and at start the lines a previous run did not deliver (a SIGKILL included).
  *
  * What each InfluxDB answer means (written, a line refused for its content, InfluxDB down) is
  * decided per batch in delivery.ts; a refused line is dropped as `rejected` and sampled to the
- * dead-letter log; while InfluxDB is down the batch and the queue go to the spool, new lines too,
- * until a replay succeeds.
- *
- * The memory queue over its bound spills its oldest lines to the spool (backpressure: when InfluxDB
- * is slower than the input, the disk takes the difference). The spool is replayed in order, one
- * batch at a time, with backoff while InfluxDB is down, and at start (a restart with a non-empty
- * spool). Re-writing a line is harmless: a point with the same series and timestamp overwrites.
- * Without a spool (no data dir), lines wait in memory while InfluxDB is down and the oldest are
- * dropped past maxBufferLines as `buffer_full`. Every drop is counted in
- * `yizhan_influx_points_dropped_total{reason}` and passed to `onDropped`.
+ * dead-letter log. A written batch is accepted (the spool's cursor moves); a batch InfluxDB could
+ * not take is rejected and comes again, probed with backoff while InfluxDB is down. Writing a line
+ * twice is harmless: a point with the same measurement, tags and timestamp overwrites.
+ * Every drop is counted in `yizhan_influx_points_dropped_total{reason}` and passed to `onDropped`.
  */
 import type { Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { DeadLetterSink } from '../ingest/deadletter.js';
 import { RateLimiter } from '../util/bounded.js';
-import { Spool, type SpoolOptions } from './spool.js';
+import { Spool, type SpoolBatch, type SpoolOptions } from './spool.js';
 import { LineDelivery } from './delivery.js';
-import { LineQueue } from './line-queue.js';
 import { lineTime } from './points.js';
 
 export type DropReason =
@@ -38,8 +36,16 @@ export interface PointSink {
   write(lines: readonly string[]): void;
   /** Send what is queued now. */
   flush(): Promise<void>;
-  /** Flush and stop; what is still unsent goes to the spool (or is counted as dropped without one). */
+  /** Flush and stop; what is still unsent stays in the spool (or is counted as dropped without one). */
   close(): Promise<void>;
+}
+
+/** What to wait for before acknowledging the input whose lines were written last. */
+export interface AckTicket {
+  /** Log offset the spool must have made durable. */
+  offset: number;
+  /** False: some of these lines could not be put in the spool; do not acknowledge. */
+  ok: boolean;
 }
 
 export interface WriterOptions {
@@ -56,19 +62,19 @@ export interface WriterOptions {
   maxBatchSize: number;
   /** Longest time a line waits in the queue before a partial batch is sent, ms. */
   flushIntervalMs: number;
-  /** Lines held in memory (queued + in flight); beyond, the oldest spill to the spool. */
+  /** Lines held in memory; older ones are read back from the spool's disk (without one: dropped). */
   maxBufferLines: number;
-  /** Concurrent write requests of live data. */
+  /** Concurrent write requests. */
   maxInFlight: number;
   /** First wait before retrying a down InfluxDB, ms (doubles up to maxRetryDelayMs). */
   minRetryDelayMs: number;
   maxRetryDelayMs: number;
-  /** Durable spool (folder, size bound); none: lines wait in memory only. */
-  spool?: SpoolOptions;
+  /** Spool folder, size bound and group commit; no `dir`: lines wait in memory only. */
+  spool?: Omit<SpoolOptions, 'onDurable' | 'onDropped' | 'onError' | 'maxMemoryRecords'>;
   /** Samples of lines InfluxDB refused. */
   deadLetter?: DeadLetterSink;
-  /** Called with the lines of every drop. */
-  onDropped?: (lines: readonly string[], reason: DropReason) => void;
+  /** Called for every drop, with the lines when they are in memory (spool drops are on disk). */
+  onDropped?: (count: number, reason: DropReason, lines?: readonly string[]) => void;
 }
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
@@ -84,10 +90,8 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
 export class InfluxWriter implements PointSink {
   private readonly opts: WriterOptions;
   private readonly delivery: LineDelivery;
-  private readonly spool: Spool | undefined;
-  private readonly queue = new LineQueue();
+  private readonly spool: Spool;
   private inFlight = 0;
-  private inFlightLines = 0;
   private readonly running = new Set<Promise<void>>();
   private started = false;
   private closed = false;
@@ -99,6 +103,9 @@ export class InfluxWriter implements PointSink {
   private wake: (() => void) | undefined;
   private readonly ticker: NodeJS.Timeout;
   private readonly logLimit = new RateLimiter(10_000);
+  /** Lines the spool refused since the last ackTicket(). */
+  private unlogged = 0;
+  private readonly durableListeners: ((offset: number, ok: boolean) => void)[] = [];
   /** Histogram observers bound once: a plain observe() allocates about 180 bytes per call. */
   private readonly pointAge: { observe(v: number): void };
   private readonly enqueueAge: { observe(v: number): void };
@@ -120,28 +127,47 @@ export class InfluxWriter implements PointSink {
       down: (status, message, lines) => this.markDown(status, message, lines),
       refused: (line, message) => this.refuse(line, message),
     });
-    this.spool = this.opts.spool ? new Spool(this.opts.spool) : undefined;
-    if (this.spool && !this.spool.empty)
-      log.info({ dir: this.spool.dir, bytes: this.spool.bytes }, 'influx spool not empty; will replay');
+    const syncSeconds = metrics.influxSpoolSyncDuration.labels();
+    this.spool = new Spool({
+      ...this.opts.spool,
+      maxMemoryRecords: this.opts.maxBufferLines,
+      onDurable: (offset, ok, syncMs) => {
+        if (syncMs > 0) syncSeconds.observe(syncMs / 1000);
+        for (const l of this.durableListeners) l(offset, ok);
+      },
+      onDropped: (n, why) =>
+        this.drop(
+          n,
+          why === 'full' ? 'spool_full' : 'buffer_full',
+          why === 'full' ? 'spool at its size bound' : 'no spool and InfluxDB down',
+        ),
+      onError: (op, err) => this.spoolError(op, err),
+    });
+    if (this.spool.tornBytes > 0)
+      log.warn(
+        { dir: this.spool.dir, bytes: this.spool.tornBytes },
+        'influx spool: cut a torn last line (the process died while appending it)',
+      );
+    if (this.spool.bytes > 0)
+      log.info({ dir: this.spool.dir, bytes: this.spool.bytes }, 'influx spool not empty; will deliver it');
     this.ticker = setInterval(() => this.kick(true), this.opts.flushIntervalMs);
     this.ticker.unref();
     this.gauges();
   }
 
-  /** Begin writing (after the database setup): queued lines go out, a non-empty spool is replayed. */
+  /** Begin writing (after the database setup): queued lines go out, a non-empty spool is delivered. */
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
     this.metrics.influxUp.set(1);
-    this.kick(false);
-    this.pump();
+    this.kick(true);
   }
 
   write(input: readonly string[]): void {
     let lines = input;
     if (!input.every(Boolean)) {
       lines = input.filter(Boolean);
-      for (const l of input) if (!l) this.drop([l], 'invalid', 'empty line');
+      for (const l of input) if (!l) this.drop(1, 'invalid', 'empty line', [l]);
     }
     if (lines.length === 0) return;
     this.metrics.influxPointsReceived.inc(lines.length);
@@ -149,26 +175,51 @@ export class InfluxWriter implements PointSink {
     const ts = lineTime(lines[0] ?? '');
     if (Number.isFinite(ts)) this.enqueueAge.observe(Math.max(0, Date.now() - ts) / 1000);
     if (this.closed) {
-      this.toSpool([...lines], 'closed');
+      this.unlogged += lines.length;
+      this.drop(lines.length, 'closed', 'writer closed', lines);
       return;
     }
-    this.queue.push(lines);
-    if (this.down && this.spool) this.toSpool(this.queue.take(), 'buffer_full');
-    const over = this.queue.length + this.inFlightLines - this.opts.maxBufferLines;
-    if (over > 0) this.toSpool(this.queue.take(over), 'buffer_full');
-    if (this.queue.length >= this.opts.batchSize) this.kick(false);
+    const added = this.spool.add(lines);
+    if (!added.ok) {
+      this.unlogged += lines.length;
+      this.drop(lines.length, 'spool_error', added.error.message, lines);
+      return;
+    }
+    if (this.spool.dir !== undefined) this.metrics.influxPointsSpooled.inc(lines.length);
+    if (this.spool.unread.memory >= this.opts.batchSize) this.kick(false);
+  }
+
+  /**
+   * What the input handled since the last call waits for: everything added so far durable, and
+   * `ok` false when some of its lines could not be put in the spool (do not acknowledge that input).
+   */
+  ackTicket(): AckTicket {
+    const ok = this.unlogged === 0;
+    this.unlogged = 0;
+    return { offset: this.spool.end, ok };
+  }
+
+  /** Called after each group commit with the log offset now durable (`ok` false: the sync failed). */
+  onDurable(listener: (offset: number, ok: boolean) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  /** Log offset up to which lines are durable. */
+  get durable(): number {
+    return this.spool.durable;
   }
 
   async flush(): Promise<void> {
-    while (this.started && !this.down && (this.queue.length > 0 || this.running.size > 0)) {
+    while (this.started && !this.down && (this.waiting() || this.running.size > 0)) {
       this.kick(true);
+      if (this.running.size === 0) return;
       await Promise.race(this.running);
     }
   }
 
   /**
-   * Flush (for at most `flushTimeoutMs`), then stop: lines still in memory go to the spool, so a
-   * slow or dead InfluxDB cannot make a shutdown lose them (they are replayed at the next start).
+   * Flush (for at most `flushTimeoutMs`), then stop. With a spool folder, what was not delivered
+   * stays on disk for the next start; without one it is counted as dropped (`shutdown`).
    */
   async close(flushTimeoutMs = 5000): Promise<void> {
     if (this.closed) return;
@@ -178,24 +229,26 @@ export class InfluxWriter implements PointSink {
     const timeout = new Promise<void>((r) => (timer = setTimeout(r, flushTimeoutMs)));
     await Promise.race([this.flush(), timeout]);
     this.stopped = true;
-    this.toSpool(this.queue.take(), 'shutdown');
     this.wake?.();
-    // Requests already sent: wait for their answer (a failure spools them) within the same time.
+    // Requests already sent: wait for their answer within the same time.
     await Promise.race([Promise.all([...this.running, this.pumping]), timeout]);
     clearTimeout(timer);
-    this.toSpool(this.queue.take(), 'shutdown');
-    this.spool?.close();
+    if (this.spool.dir === undefined) {
+      const left = this.spool.pendingInMemory();
+      this.drop(left.length, 'shutdown', 'no spool configured', left);
+    }
+    this.spool.close();
     this.gauges();
   }
 
-  /** Lines held in memory now (queued and in flight). */
+  /** Lines held in memory now (not yet written). */
   get memoryLines(): number {
-    return this.queue.length + this.inFlightLines;
+    return this.spool.memoryRecords;
   }
 
-  /** Spooled bytes not yet replayed. */
+  /** Spooled bytes not yet written. */
   get spoolBytes(): number {
-    return this.spool?.bytes ?? 0;
+    return this.spool.dir === undefined ? 0 : this.spool.bytes;
   }
 
   /** True while the last write failed for a reason a retry may fix. */
@@ -203,38 +256,46 @@ export class InfluxWriter implements PointSink {
     return this.down;
   }
 
+  private waiting(): boolean {
+    const u = this.spool.unread;
+    return u.disk || u.memory > 0;
+  }
+
   /** Send batches while there is room: full ones, or also a partial one when `partial`. */
   private kick(partial: boolean): void {
     this.gauges();
-    while (
-      this.started &&
-      !this.down &&
-      !this.stopped &&
-      this.inFlight < this.opts.maxInFlight &&
-      this.queue.length > 0 &&
-      (partial || this.queue.length >= this.opts.batchSize)
-    ) {
-      const backlog = this.queue.length >= 2 * this.opts.batchSize;
-      const batch = this.queue.take(
+    while (this.started && !this.down && !this.stopped && this.inFlight < this.opts.maxInFlight) {
+      const u = this.spool.unread;
+      if (!u.disk && (u.memory === 0 || (!partial && u.memory < this.opts.batchSize))) break;
+      const backlog = u.disk || u.memory >= 2 * this.opts.batchSize;
+      const batch = this.spool.batch(
         backlog ? Math.max(this.opts.batchSize, this.opts.maxBatchSize) : this.opts.batchSize,
       );
-      this.inFlight++;
-      this.inFlightLines += batch.length;
-      const run = this.delivery
-        .deliver(batch)
-        .then((pending) => {
-          if (pending.length === 0) return;
-          if (this.spool) this.toSpool(pending, 'buffer_full');
-          else this.queue.unshift(pending);
-        })
-        .catch((e: unknown) => this.log.error({ err: String(e) }, 'influx writer bug'))
-        .finally(() => {
-          this.inFlight--;
-          this.inFlightLines -= batch.length;
-          this.running.delete(run);
-          this.kick(false);
-        });
-      this.running.add(run);
+      if (!batch) break;
+      this.send(batch);
+    }
+  }
+
+  private send(batch: SpoolBatch): void {
+    this.inFlight++;
+    const run = this.delivery
+      .deliver(batch.records)
+      .then((pending) => this.settle(batch, pending.length === 0))
+      .catch((e: unknown) => this.log.error({ err: String(e) }, 'influx writer bug'))
+      .finally(() => {
+        this.inFlight--;
+        this.running.delete(run);
+        this.kick(false);
+      });
+    this.running.add(run);
+  }
+
+  private settle(batch: SpoolBatch, written: boolean): void {
+    if (written) {
+      this.spool.accept(batch);
+      if (batch.fromDisk) this.metrics.influxPointsReplayed.inc(batch.records.length);
+    } else {
+      this.spool.reject(batch);
     }
   }
 
@@ -248,7 +309,6 @@ export class InfluxWriter implements PointSink {
       this.backoff = this.opts.minRetryDelayMs;
       this.metrics.influxUp.set(1);
       this.log.info({ spoolBytes: this.spoolBytes }, 'influx writes succeed again');
-      this.kick(false);
     }
   }
 
@@ -257,12 +317,11 @@ export class InfluxWriter implements PointSink {
       this.down = true;
       this.metrics.influxUp.set(0);
       this.log.warn(
-        { status, lines, err: message.slice(0, 300), spool: this.spool ? this.spool.dir : 'none' },
-        this.spool
-          ? 'influx write failed; spooling to disk until InfluxDB takes writes again'
+        { status, lines, err: message.slice(0, 300), spool: this.spool.dir ?? 'none' },
+        this.spool.dir !== undefined
+          ? 'influx write failed; lines wait in the spool until InfluxDB takes writes again'
           : 'influx write failed; holding lines in memory (no spool) until InfluxDB takes writes again',
       );
-      if (this.spool) this.toSpool(this.queue.take(), 'buffer_full');
     }
     this.pump();
   }
@@ -276,10 +335,10 @@ export class InfluxWriter implements PointSink {
       detail: message,
       payload: line,
     });
-    this.drop([line], 'rejected', message);
+    this.drop(1, 'rejected', message, [line]);
   }
 
-  /** Replay the spool (and, while down without a spool, probe with queued lines), with backoff. */
+  /** While InfluxDB is down: probe with one batch at a time, with backoff, until one is written. */
   private pump(): void {
     if (this.pumping || this.stopped || !this.started) return;
     this.pumping = this.pumpLoop().finally(() => {
@@ -289,76 +348,38 @@ export class InfluxWriter implements PointSink {
   }
 
   private async pumpLoop(): Promise<void> {
-    while (!this.stopped) {
-      if (this.down) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, this.backoff);
-          this.wake = done;
-          function done(): void {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-        this.wake = undefined;
-        if (this.stopped) return;
-      }
-      // Replay up to maxInFlight batches at once (faster than the input, or the backlog never ends);
-      // the replay position moves only when all of them are written.
-      const batch = this.spool?.read(this.opts.batchSize * (this.down ? 1 : this.opts.maxInFlight));
-      let failed: boolean;
-      if (batch) {
-        const chunks: string[][] = [];
-        for (let i = 0; i < batch.lines.length; i += this.opts.batchSize)
-          chunks.push(batch.lines.slice(i, i + this.opts.batchSize));
-        const pending = await Promise.all(chunks.map((c) => this.delivery.deliver(c)));
-        failed = pending.some((p) => p.length > 0);
-        if (!failed && this.spool) {
-          this.spool.commit(batch);
-          this.metrics.influxPointsReplayed.inc(batch.lines.length);
+    while (!this.stopped && this.down) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, this.backoff);
+        this.wake = done;
+        function done(): void {
+          clearTimeout(t);
+          resolve();
         }
-      } else if (this.down && this.queue.length > 0) {
-        const lines = this.queue.take(this.opts.batchSize);
-        const pending = await this.delivery.deliver(lines);
-        failed = pending.length > 0;
-        if (failed) this.queue.unshift(pending);
-      } else if (this.down) {
-        // Nothing to probe with: the next live batch tells.
+      });
+      this.wake = undefined;
+      // Requests sent before InfluxDB went down settle first (each rejected batch comes again).
+      if (this.running.size > 0) await Promise.all(this.running);
+      if (this.stopped) return;
+      const batch = this.spool.batch(this.opts.batchSize);
+      if (!batch) {
+        // Nothing to probe with: the next batch tells.
         this.down = false;
         this.metrics.influxUp.set(1);
-        return;
-      } else {
-        return;
+        break;
       }
-      if (failed) this.backoff = Math.min(this.opts.maxRetryDelayMs, this.backoff * 2);
+      const pending = await this.delivery.deliver(batch.records);
+      this.settle(batch, pending.length === 0);
+      if (pending.length > 0) this.backoff = Math.min(this.opts.maxRetryDelayMs, this.backoff * 2);
       this.gauges();
     }
+    this.kick(true);
   }
 
-  /** Lines that cannot stay in memory: to the spool, or dropped with `reasonWithout`. */
-  private toSpool(lines: string[], reasonWithout: DropReason): void {
-    if (lines.length === 0) return;
-    if (!this.spool) {
-      if (reasonWithout === 'buffer_full' && this.down && !this.closed) {
-        // Without a spool the newest wait in memory; the oldest beyond the bound are dropped.
-        this.queue.unshift(lines);
-        const over = this.queue.length - this.opts.maxBufferLines;
-        if (over > 0) this.drop(this.queue.take(over), 'buffer_full', 'no spool and InfluxDB down');
-        return;
-      }
-      this.drop(lines, reasonWithout, 'no spool configured');
-      return;
-    }
-    let taken = 0;
-    try {
-      taken = this.spool.append(lines);
-    } catch (e) {
-      this.drop(lines, 'spool_error', (e as Error).message);
-      return;
-    }
-    if (taken > 0) this.metrics.influxPointsSpooled.inc(taken);
-    if (taken < lines.length) this.drop(lines.slice(taken), 'spool_full', 'spool at its size bound');
-    this.gauges();
-    this.pump();
+  private spoolError(op: string, err: Error): void {
+    this.metrics.influxSpoolErrors.inc({ op });
+    if (this.logLimit.allow(`spool_${op}`) !== undefined)
+      this.log.error({ op, dir: this.spool?.dir, err: err.message }, 'influx spool I/O error');
   }
 
   private gauges(): void {
@@ -366,17 +387,17 @@ export class InfluxWriter implements PointSink {
     this.metrics.influxSpoolBytes.set(this.spoolBytes);
   }
 
-  private drop(lines: readonly string[], reason: DropReason, why: string): void {
-    if (lines.length === 0) return;
-    this.metrics.influxPointsDropped.inc({ reason }, lines.length);
+  private drop(count: number, reason: DropReason, why: string, lines?: readonly string[]): void {
+    if (count === 0) return;
+    this.metrics.influxPointsDropped.inc({ reason }, count);
     const suppressed = this.logLimit.allow(reason);
     if (suppressed !== undefined)
       this.log.error(
-        { reason, lines: lines.length, why: why.slice(0, 300), first: lines[0]?.slice(0, 200), suppressed },
+        { reason, lines: count, why: why.slice(0, 300), first: lines?.[0]?.slice(0, 200), suppressed },
         'influx points dropped',
       );
     try {
-      this.opts.onDropped?.(lines, reason);
+      this.opts.onDropped?.(count, reason, lines);
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'influx onDropped hook threw');
     }

@@ -1,7 +1,9 @@
 /**
  * The server's MQTT connection: a persistent session (clean: false, stable client id) so QoS 1
  * messages published while the server restarts are delivered when it is back; subscribes at QoS 1
- * to every consumed leaf of all stations and feeds each message to the Ingestor.
+ * to every consumed leaf of all stations and feeds each message to the Ingestor. With an AckGate,
+ * a message's PUBACK leaves only once its lines are durable (ack-gate.ts): a server killed at any
+ * moment loses nothing the broker does not send again.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,6 +11,7 @@ import type { Writable } from 'node:stream';
 import { allStationsFilter } from '../../../protocol/src/index.js';
 import type { Metrics } from '../metrics.js';
 import { INGEST_LEAVES } from './ingest.js';
+import type { AckGate } from './ack-gate.js';
 
 export interface MqttOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
@@ -38,6 +41,7 @@ export class MqttIngest {
     private readonly onMessage: (topic: string, payload: Buffer) => void,
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
+    private readonly gate?: AckGate,
   ) {}
 
   /** Connected to the broker and subscribed. */
@@ -62,6 +66,7 @@ export class MqttIngest {
       ...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: noop }),
     });
     this.client = client;
+    this.gate?.install(client);
     // One PUBACK per message, each its own socket write (a syscall) otherwise: hold the acks of
     // every packet parsed in this turn of the event loop and send them in one write (they leave
     // at most one loop turn later; each is still sent only after its message was handled).
@@ -108,11 +113,12 @@ export class MqttIngest {
     });
   }
 
-  /** Disconnect cleanly (pending acks are sent first). */
-  async stop(): Promise<void> {
+  /** Disconnect cleanly (held acks are sent first, for at most `drainMs`). */
+  async stop(drainMs = 2000): Promise<void> {
     const c = this.client;
     if (!c) return;
     this.client = undefined;
+    await this.gate?.drained(drainMs);
     await c.endAsync();
     this.subscribed = false;
     this.metrics.mqttConnected.set(0);

@@ -55,7 +55,13 @@ export default fp(
       : undefined;
     const writer = new InfluxWriter(transport, conn.org ?? '', bucketFor(conn), m, log, {
       ...(opts.dataDir
-        ? { spool: { dir: join(opts.dataDir, 'influx-spool'), maxBytes: conn.spoolMaxBytes } }
+        ? {
+            spool: {
+              dir: join(opts.dataDir, 'influx-spool'),
+              maxBytes: conn.spoolMaxBytes,
+              syncIntervalMs: conn.spoolSyncIntervalMs,
+            },
+          }
         : {}),
       deadLetter,
       ...conn.writer,

@@ -1,12 +1,14 @@
 /**
  * Ingest plugin: the MQTT subscription and the Ingestor that checks each message and feeds live
- * state, the InfluxDB writer and the alert engine. Connects on onReady; disconnects first at
+ * state, the InfluxDB writer and the alert engine; each PUBACK waits for the writer's spool to make
+ * the message's lines durable (AckGate). Connects on onReady; disconnects first at
  * shutdown, so nothing arrives while the writer flushes.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Ingestor } from '../ingest/ingest.js';
 import { MqttIngest } from '../ingest/mqtt.js';
+import { AckGate } from '../ingest/ack-gate.js';
 import { DEFAULT_RETENTION_MS } from '../options.js';
 
 declare module 'fastify' {
@@ -31,11 +33,15 @@ export default fp(
       },
       { maxAgeMs: opts.influx.retentionMs ?? DEFAULT_RETENTION_MS, ...opts.ingest },
     );
+    const writer = app.influx.writer;
+    const gate = new AckGate(writer, app.metrics);
+    writer.onDurable((offset, ok) => gate.release(offset, ok));
     const mqtt = new MqttIngest(
       opts.mqtt,
       (topic, payload) => ingestor.handle(topic, payload),
       app.metrics,
       log,
+      gate,
     );
     app.decorate('ingest', { ingestor, mqtt });
     app.metrics.mqttConnected.set(0);

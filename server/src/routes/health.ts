@@ -1,4 +1,8 @@
-/** `/healthz` (the process is up), `/readyz` (MQTT subscribed and InfluxDB set up), `/metrics`. */
+/**
+ * `/healthz` (the process is up; answers from memory), `/readyz` (MQTT subscribed, and InfluxDB set
+ * up and taking writes: 503 from the first write request that fails for a reason a retry may fix
+ * until one succeeds again; the writer probes a down InfluxDB with backoff up to 5 s), `/metrics`.
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 
@@ -8,7 +12,10 @@ const Ready = Type.Object(
     checks: Type.Object(
       {
         mqtt: Type.Boolean({ description: 'Connected to the broker and subscribed' }),
-        influx: Type.Boolean({ description: 'Database and retention policy set up (or skipped on 2.x/3.x)' }),
+        influx: Type.Boolean({
+          description:
+            'Database and retention policy set up (or skipped on 2.x/3.x), and the last write request did not fail',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -26,7 +33,10 @@ const health: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/readyz',
     { schema: { response: { 200: Ready, 503: Ready } }, logLevel: 'warn' },
     (_req, reply) => {
-      const checks = { mqtt: app.ingest.mqtt.ready, influx: app.influx.setupDone };
+      const checks = {
+        mqtt: app.ingest.mqtt.ready,
+        influx: app.influx.setupDone && !app.influx.writer.influxDown,
+      };
       const ready = checks.mqtt && checks.influx;
       void reply.code(ready ? 200 : 503).send({ ready, checks });
     },
