@@ -56,7 +56,7 @@ function open(port: number, localAddress: string, onPacket: (p: Packet) => void)
   });
 }
 
-async function login(port: number, localAddress: string, username: string, secret: string): Promise<Conn> {
+async function login(port: number, localAddress: string, username: string, secret: string, clean = true): Promise<Conn> {
   let onConnack: (rc: number) => void = () => {};
   const conn = await open(port, localAddress, (p) => {
     if (p.cmd === 'connack') onConnack(p.returnCode ?? -1);
@@ -65,7 +65,7 @@ async function login(port: number, localAddress: string, username: string, secre
     onConnack = resolve;
     conn.socket.once('close', () => reject(new Error(`${username}: closed before CONNACK`)));
     conn.socket.write(
-      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: username, keepalive: 600, username, password: Buffer.from(secret) }),
+      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, clientId: username, keepalive: 600, username, password: Buffer.from(secret) }),
     );
   });
   if (rc !== 0) throw new Error(`${username}: CONNACK ${rc}`);
@@ -167,7 +167,9 @@ async function init(m: InitMessage): Promise<void> {
     stations[i] = st;
   });
   const [user, secret] = m.server;
-  sub = await login(m.port, address(0), user, secret);
+  // BENCH_PERSISTENT_SERVER=1: the server keeps a persistent session, as the yizhan server does
+  // (every message is then queued for it until its PUBACK, and journalled by the broker)
+  sub = await login(m.port, address(0), user, secret, process.env.BENCH_PERSISTENT_SERVER !== '1');
   const subscribed = new Map<number, () => void>();
   sub.onPacket = (p) => {
     if (p.cmd === 'suback') subscribed.get(p.messageId ?? 0)?.();

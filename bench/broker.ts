@@ -5,7 +5,10 @@
  * Writes bench/results/broker.json; the figures are recorded in docs/benchmarks.md.
  *
  * Settings (environment): BENCH_CLIENTS (1000,10000), BENCH_SECONDS (8, measured per phase),
- * BENCH_WORKERS (2), BENCH_WINDOW (messages in flight per worker, 1000).
+ * BENCH_WORKERS (2), BENCH_WINDOW (messages in flight per worker, 1000), BENCH_PERSISTENT_SERVER
+ * (1: the subscribing servers keep persistent sessions, as the yizhan server does; default clean),
+ * BENCH_BROKER_STATE_DIR (`memory`: the yizhan broker keeps no state on disk; default: on disk in
+ * the run's temp folder).
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
