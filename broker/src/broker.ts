@@ -80,10 +80,13 @@ export interface BrokerHandle {
 }
 
 /**
- * Default interface: loopback. Until TLS arrives, secrets would cross the network in clear text;
- * set host (YIZHAN_MQTT_HOST) to 0.0.0.0 deliberately to accept remote stations.
+ * Default interface: loopback. Plain TCP carries secrets in clear text: remote stations should
+ * use the TLS listener (BrokerOptions.tls); set host (YIZHAN_MQTT_HOST) to 0.0.0.0 deliberately.
  */
 export const DEFAULT_BROKER_HOST = '127.0.0.1';
+
+/** aedes' own ceiling (its topic matcher allows 100 levels). */
+const AEDES_MAX_TOPIC_LEVELS = 100;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -135,7 +138,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
     connectTimeout: limits.connectTimeoutMs,
     drainTimeout: limits.drainTimeoutMs,
-    maxTopicLevels: limits.maxTopicLevels,
+    // aedes closes the connection for a filter deeper than this; the hooks refuse deeper than
+    // limits.maxTopicLevels with SUBACK 0x80 first (publish: ACL, outside the station tree).
+    maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
     queueLimit: limits.preConnectQueue,
     ...hooks,
   });

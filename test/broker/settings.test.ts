@@ -8,6 +8,13 @@ describe('broker settings', () => {
     expect(s).toMatchObject({ mqttPort: 1883, tls: undefined, wsPort: undefined, redisUrl: undefined, limits: {} });
   });
 
+  it('keeps the broker state in $YIZHAN_DATA_DIR/broker-state unless told otherwise; none with Redis', () => {
+    expect(readBrokerSettings({ YIZHAN_DATA_DIR: '/var/lib/yizhan' }).stateDir).toBe('/var/lib/yizhan/broker-state');
+    expect(readBrokerSettings({ YIZHAN_BROKER_STATE_DIR: '/srv/broker' }).stateDir).toBe('/srv/broker');
+    expect(readBrokerSettings({ YIZHAN_BROKER_STATE_DIR: 'memory' }).stateDir).toBeUndefined();
+    expect(readBrokerSettings({ YIZHAN_REDIS_URL: 'redis://10.0.0.5:6379/2' }).stateDir).toBeUndefined();
+  });
+
   it('reads TLS, WebSocket, Redis and limits', () => {
     const s = readBrokerSettings({
       YIZHAN_MQTT_TLS_PORT: '8883',
