@@ -9,6 +9,10 @@
  * | anyone            | nothing starting with `$` (e.g. `$SYS`)        | nothing starting with `$`, no bare `#`   |
  *
  * Will messages: a station's will may only be its own `status` topic; other roles have no will.
+ * Retain: only `status`, `config/desired` and `config/reported` hold retained state. A retained
+ * `cmd` is refused (a stale command would run again); on the station's data leaves (`telemetry`,
+ * `events`, `health`, `cmd/result`) the flag is stripped and the message delivered, so a station
+ * that sets it loses nothing, and no old fault comes back to a server that resubscribes.
  */
 import {
   STATION_PUBLISH_LEAVES,
@@ -43,17 +47,25 @@ export type DenyReason =
   /** A station using a wildcard filter, or anybody subscribing to a bare `#`/`+` root. */
   | 'wildcard_not_allowed'
   /** A will message on a topic other than the station's own status. */
-  | 'will_not_allowed';
+  | 'will_not_allowed'
+  /** A filter deeper than the broker's level limit (SUBACK 0x80, the connection stays). */
+  | 'too_many_levels';
 
-export type AclDecision = { ok: true } | { ok: false; reason: DenyReason };
+/** `stripRetain`: allowed, but delivered and stored as a non-retained message. */
+export type AclDecision = { ok: true; stripRetain?: boolean } | { ok: false; reason: DenyReason };
 
 const ALLOW: AclDecision = { ok: true };
+const ALLOW_UNRETAINED: AclDecision = { ok: true, stripRetain: true };
 const deny = (reason: DenyReason): AclDecision => ({ ok: false, reason });
 
 /** Leaves the server and operators may publish (to any station). */
 export const SERVER_PUBLISH_LEAVES: readonly TopicLeafValue[] = [TopicLeaf.configDesired, TopicLeaf.cmd];
-/** Leaves whose messages must never be retained. */
+/** Leaves that hold retained state (the newest message is what a newcomer needs). */
+export const RETAINED_LEAVES: readonly TopicLeafValue[] = [TopicLeaf.status, TopicLeaf.configDesired, TopicLeaf.configReported];
+/** Leaves whose messages must never be retained: a retained `cmd` is refused. */
 export const NON_RETAINED_LEAVES: readonly TopicLeafValue[] = [TopicLeaf.cmd];
+/** Leaves whose retain flag is stripped: readings and events are history, not state. */
+export const RETAIN_STRIPPED_LEAVES: readonly TopicLeafValue[] = [TopicLeaf.telemetry, TopicLeaf.events, TopicLeaf.health, TopicLeaf.cmdResult];
 
 const ROOT_LEVELS = TOPIC_ROOT.split('/');
 
@@ -75,7 +87,8 @@ export function checkPublish(p: Principal, topic: string, retain: boolean): AclD
   switch (p.role) {
     case 'station':
       if (parsed.stationId !== p.username) return deny('other_station');
-      return STATION_PUBLISH_LEAVES.includes(parsed.leaf) ? ALLOW : deny('leaf_not_allowed');
+      if (!STATION_PUBLISH_LEAVES.includes(parsed.leaf)) return deny('leaf_not_allowed');
+      return retain && RETAIN_STRIPPED_LEAVES.includes(parsed.leaf) ? ALLOW_UNRETAINED : ALLOW;
     case 'server':
     case 'operator':
       return SERVER_PUBLISH_LEAVES.includes(parsed.leaf) ? ALLOW : deny('leaf_not_allowed');
@@ -125,4 +138,20 @@ export function checkWill(p: Principal, will: { topic: string; retain?: boolean 
 export function checkOrphanWill(clientId: string | undefined, topic: string): AclDecision {
   if (clientId === undefined || !isStationId(clientId)) return deny('will_not_allowed');
   return checkWill({ username: clientId, role: 'station', clientId }, { topic });
+}
+
+/**
+ * The account a client id belongs to: the account named exactly so, else the one whose name
+ * followed by `-` begins it, the longest such name winning (`server-main` belongs to `server`;
+ * with accounts `yizhan` and `yizhan-server`, `yizhan-server-2` belongs to `yizhan-server`).
+ * Every client id has at most one owner, so no account can connect under an id another account
+ * may use, and take over its session (MQTT-3.1.4-2) and the messages queued for it.
+ */
+export function clientIdOwner(clientId: string, isAccount: (username: string) => boolean): string | undefined {
+  if (isAccount(clientId)) return clientId;
+  for (let i = clientId.lastIndexOf('-'); i > 0; i = clientId.lastIndexOf('-', i - 1)) {
+    const prefix = clientId.slice(0, i);
+    if (isAccount(prefix)) return prefix;
+  }
+  return undefined;
 }

@@ -1,24 +1,55 @@
 /**
  * The connection guard sits between the listeners and aedes:
- * - at accept: closes connections from banned addresses and beyond the per-address connect rate;
+ * - at accept, on the raw TCP socket of every listener, before any TLS or WebSocket work: closes
+ *   connections from banned addresses, beyond the per-address connect rate, and beyond the budget
+ *   of connections that have not yet sent a complete CONNECT (preauth.ts); closes those that have
+ *   not done so within the connect timeout (a TLS client that never sends its ClientHello, a
+ *   WebSocket that never upgrades, a TCP socket that stays silent);
  * - on the wire: follows MQTT framing in the bytes aedes reads, before mqtt-packet buffers them,
  *   and closes a connection whose first packet is not CONNECT or whose packet announces more
  *   than the size limit (mqtt-packet would otherwise buffer up to 256 MB per packet, even before
- *   authentication);
+ *   authentication), and one whose SUBSCRIBE or UNSUBSCRIBE carries a filter that is not
+ *   well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1, MQTT-1.5.3-2: the server MUST close);
  * - counts failed logins and refused connects per address as strikes; too many → a ban;
  * - counts bytes in and out of every socket.
+ * Every closed connection is counted in yizhan_broker_guard_drops_total{listener,reason} and
+ * logged (one line per reason and address per interval).
  */
 import type { Aedes, Client } from 'aedes';
+import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { LogThrottle, TokenBucket, type BrokerLimits } from './limits.js';
+import type { ListenerKind } from './listeners.js';
+import { openFilesLimit, PreAuthBudget } from './preauth.js';
 
-export type GuardDrop = 'banned' | 'connect_rate' | 'not_connect_first' | 'oversized_packet' | 'malformed_length' | 'aedes_internals';
+export type GuardDrop =
+  | 'banned'
+  | 'connect_rate'
+  | 'preauth_per_address'
+  | 'preauth_full'
+  | 'preauth_evicted'
+  | 'connect_timeout'
+  | 'max_connections'
+  | 'fd_limit'
+  | 'not_connect_first'
+  | 'oversized_packet'
+  | 'malformed_length'
+  | 'invalid_filter'
+  | 'aedes_internals';
 
 export interface ConnectionGuard {
-  /** Hand a new connection to aedes unless refused. `remote` is the peer address (IP). */
-  accept(conn: Duplex, remote: string | undefined, req?: unknown): void;
+  /**
+   * A TCP socket was just accepted by `listener`, before any TLS or WebSocket work. Closes it and
+   * returns false when refused; otherwise starts its connect timer and returns true.
+   */
+  admit(raw: Socket, listener: ListenerKind): boolean;
+  /** Hand a connection admitted by admit() to aedes; `raw` is its TCP socket (conn itself for plain TCP). */
+  accept(conn: Duplex, raw: Socket, req?: unknown): void;
+  /** A listener refused a connection itself (maxConnections) or could not accept one (EMFILE). */
+  listenerDrop(listener: ListenerKind, reason: 'max_connections' | 'fd_limit', remote?: string, err?: Error): void;
   /** A failed login from this client's address: one strike. */
   loginFailed(client: Client): void;
   /** Remote address of a client's connection, as given to accept(). */
@@ -27,7 +58,7 @@ export interface ConnectionGuard {
   /** Bytes read and written over all sockets, live ones included. */
   bytes(): { in: number; out: number };
   /** Metric: connections refused or closed by the guard. */
-  drops: Counter<'reason'>;
+  drops: Counter<'listener' | 'reason'>;
 }
 
 interface Strikes {
@@ -39,18 +70,39 @@ interface ParserLike {
   parse(buf: Buffer): number;
 }
 
+/** mqtt-packet's parser, as far as the filter check reads it. */
+interface ParserInternals {
+  _list: { length: number; readUInt16BE(at: number): number; slice(from: number, to: number): Buffer };
+  _pos: number;
+  error?: Error;
+  _parseString: (this: ParserInternals) => string | null;
+  _parseSubscribe: (this: ParserInternals) => void;
+  _parseUnsubscribe: (this: ParserInternals) => void;
+  _emitError: (this: ParserInternals, err: Error) => void;
+}
+
 /** What of a socket counts its bytes. */
 interface ByteCounted {
   bytesRead?: number;
   bytesWritten?: number;
 }
 
+/** A connection between accept and its complete CONNECT. */
+interface Ticket {
+  address: string;
+  listener: ListenerKind;
+  raw: Socket;
+  timer?: NodeJS.Timeout;
+}
+
+const unmapped = (a: string | undefined): string | undefined => (a?.startsWith('::ffff:') ? a.slice(7) : a);
+
 export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, registry: Registry): ConnectionGuard {
   const registers = [registry];
   const drops = new Counter({
     name: 'yizhan_broker_guard_drops_total',
-    help: 'Connections refused at accept or closed on the wire by the guard, by reason (banned, connect_rate, not_connect_first, oversized_packet, malformed_length)',
-    labelNames: ['reason'],
+    help: 'Connections refused at accept or closed by the guard, by listener (tcp, tls, ws) and reason (banned, connect_rate, preauth_per_address, preauth_full, preauth_evicted, connect_timeout, max_connections, fd_limit, not_connect_first, oversized_packet, malformed_length, invalid_filter)',
+    labelNames: ['listener', 'reason'],
     registers,
   });
   const bans = new Counter({ name: 'yizhan_broker_bans_total', help: 'Addresses banned after repeated failed logins or connect floods', registers });
@@ -58,9 +110,16 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
   const buckets = new Map<string, TokenBucket>();
   const trusted = new Set(limits.trustedAddresses);
   const addresses = new WeakMap<object, string>();
+  const tickets = new WeakMap<Socket, Ticket>();
   const throttle = new LogThrottle(limits.logIntervalMs);
   const live = new Set<ByteCounted>();
   const done = { in: 0, out: 0 };
+  // A quarter of the open-file limit at most goes to connections that have not yet authenticated,
+  // so a flood cannot take the descriptors that authenticated stations need.
+  const fds = openFilesLimit();
+  const budget = new PreAuthBudget<Ticket>(limits.maxPreAuthPerAddress, Math.max(1, Math.min(limits.maxPreAuth, Math.floor((fds ?? Infinity) / 4))));
+  if (budget.total < limits.maxPreAuth)
+    log.warn({ openFilesLimit: fds, maxPreAuth: budget.total }, 'open-file limit is low: unauthenticated connections capped at a quarter of it; raise it (systemd LimitNOFILE, ulimit -n)');
   new Gauge({
     name: 'yizhan_broker_banned_addresses',
     help: 'Remote addresses banned now',
@@ -70,6 +129,14 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
       let n = 0;
       for (const s of strikesByAddr.values()) if (s.bannedUntil > now) n++;
       this.set(n);
+    },
+  });
+  new Gauge({
+    name: 'yizhan_broker_preauth_connections',
+    help: 'Connections accepted that have not yet sent a complete CONNECT (TLS handshake, WebSocket upgrade or CONNECT under way)',
+    registers,
+    collect() {
+      this.set(budget.size);
     },
   });
 
@@ -110,19 +177,75 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
     return s !== undefined && s.bannedUntil > Date.now();
   }
 
-  function refuse(conn: Duplex, remote: string | undefined, reason: GuardDrop, detail: string): void {
-    drops.inc({ reason });
-    warn(`${reason}|${remote ?? ''}`, { remote, reason }, `connection closed: ${detail}`);
+  function refuse(conn: Duplex, listener: ListenerKind, remote: string | undefined, reason: GuardDrop, detail: string): false {
+    drops.inc({ listener, reason });
+    warn(`${reason}|${remote ?? ''}`, { listener, remote, reason }, `connection closed: ${detail}`);
     conn.destroy();
+    return false;
+  }
+
+  /** The connection sent its complete CONNECT (or closed): it leaves the pre-auth budget. */
+  function settle(t: Ticket): void {
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = undefined;
+    budget.release(t);
+  }
+
+  function admit(raw: Socket, listener: ListenerKind): boolean {
+    const remote = unmapped(raw.remoteAddress);
+    if (remote === undefined) {
+      raw.destroy(); // already gone: nothing to count
+      return false;
+    }
+    const t: Ticket = { address: remote, listener, raw };
+    if (!trusted.has(remote)) {
+      if (isBanned(remote)) return refuse(raw, listener, remote, 'banned', 'address is banned');
+      let bucket = buckets.get(remote);
+      if (!bucket) buckets.set(remote, (bucket = new TokenBucket(limits.connectRate)));
+      if (!bucket.tryTake()) {
+        strike(remote, 'connect rate');
+        return refuse(raw, listener, remote, 'connect_rate', `more than ${limits.connectRate.perSecond} connects/s from one address`);
+      }
+      const admitted = budget.admit(t);
+      if (!admitted.ok) {
+        strike(remote, admitted.reason);
+        const detail =
+          admitted.reason === 'preauth_per_address'
+            ? `${limits.maxPreAuthPerAddress} connections from this address have not sent CONNECT yet`
+            : `${budget.total} connections have not sent CONNECT yet, this address holds its share`;
+        return refuse(raw, listener, remote, admitted.reason, detail);
+      }
+      if (admitted.evict) {
+        const e = admitted.evict;
+        settle(e);
+        refuse(e.raw, e.listener, e.address, 'preauth_evicted', 'unauthenticated connections at their limit: the oldest of the address holding most closed to admit another address');
+      }
+    }
+    tickets.set(raw, t);
+    t.timer = setTimeout(() => {
+      t.timer = undefined;
+      budget.release(t);
+      strike(remote, 'connect timeout');
+      refuse(raw, listener, remote, 'connect_timeout', `no complete CONNECT within ${limits.connectTimeoutMs} ms of accept`);
+    }, limits.connectTimeoutMs);
+    t.timer.unref();
+    raw.once('close', () => settle(t));
+    return true;
   }
 
   /** Follows the MQTT framing of what aedes reads; returns a reason when the stream must be cut. */
-  function frameChecker(client: Client): (buf: Buffer) => GuardDrop | undefined {
-    let first = true;
+  function frameChecker(client: Client, connectComplete: () => void): (buf: Buffer) => GuardDrop | undefined {
+    let first = true; // the next packet type byte is the first one
+    let inConnect = true; // the first packet's bytes have not all arrived
     let remaining = 0; // body bytes of the current packet still to come
     let headerBytes = 0; // 0 = expecting a packet type byte
     let length = 0;
     let multiplier = 1;
+    const packetDone = (): void => {
+      if (!inConnect) return;
+      inConnect = false;
+      connectComplete();
+    };
     return (buf) => {
       let i = 0;
       while (i < buf.length) {
@@ -130,6 +253,7 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
           const n = Math.min(remaining, buf.length - i);
           i += n;
           remaining -= n;
+          if (remaining === 0) packetDone();
           continue;
         }
         const b = buf[i++] ?? 0;
@@ -152,17 +276,69 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
         if (headerBytes + length > max) return 'oversized_packet';
         remaining = length;
         headerBytes = 0;
+        if (remaining === 0) packetDone();
       }
       return undefined;
     };
   }
 
+  /**
+   * MQTT-1.5.3-1 (well-formed UTF-8, no surrogates) and MQTT-1.5.3-2 (no U+0000): a topic filter
+   * that breaks either MUST close the connection. mqtt-packet decodes strings leniently (bad bytes
+   * become U+FFFD), so the bytes are checked before decoding, for SUBSCRIBE and UNSUBSCRIBE only
+   * (no cost on PUBLISH). False when the parser is not the expected shape.
+   */
+  function strictFilters(parser: ParserInternals, onBad: () => void): boolean {
+    const proto = Object.getPrototypeOf(parser) as ParserInternals;
+    if ([proto._parseString, proto._parseSubscribe, proto._parseUnsubscribe, proto._emitError].some((f) => typeof f !== 'function')) return false;
+    let bad = false;
+    const checked = function (this: ParserInternals): string | null {
+      const list = this._list;
+      const at = this._pos;
+      if (list.length - at >= 2) {
+        const end = at + 2 + list.readUInt16BE(at);
+        if (end <= list.length) {
+          const bytes = list.slice(at + 2, end);
+          if (!isUtf8(bytes) || bytes.includes(0)) bad = true;
+        }
+      }
+      return proto._parseString.call(this);
+    };
+    const strict = (parse: (this: ParserInternals) => void) =>
+      function (this: ParserInternals): void {
+        bad = false;
+        this._parseString = checked;
+        try {
+          parse.call(this);
+        } finally {
+          delete (this as Partial<ParserInternals>)._parseString;
+        }
+        if (bad && !this.error) {
+          onBad();
+          this._emitError(new Error('topic filter is not well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1/-2)'));
+        }
+      };
+    parser._parseSubscribe = strict(proto._parseSubscribe);
+    parser._parseUnsubscribe = strict(proto._parseUnsubscribe);
+    return true;
+  }
+
   const originalHandle = aedes.handle.bind(aedes);
+  let warnedFilters = false;
   return {
     drops,
-    isBanned: (address) => isBanned(address.startsWith('::ffff:') ? address.slice(7) : address),
+    admit,
+    isBanned: (address) => isBanned(unmapped(address) ?? address),
     addressOf: (client) => addresses.get(client.conn),
     loginFailed: (client) => strike(addresses.get(client.conn), 'failed login'),
+    listenerDrop(listener, reason, remote, err) {
+      drops.inc({ listener, reason });
+      const suppressed = throttle.pass(`${reason}|${listener}`);
+      if (suppressed === undefined) return;
+      const fields = { listener, remote: unmapped(remote), reason, err: err?.message, ...(suppressed ? { suppressed } : {}) };
+      if (reason === 'fd_limit') log.error(fields, 'connection not accepted: the process is out of file descriptors (raise the open-file limit)');
+      else log.warn(fields, 'connection closed at accept: listener at its maximum connections');
+    },
     bytes() {
       let i = done.in;
       let o = done.out;
@@ -172,34 +348,38 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
       }
       return { in: i, out: o };
     },
-    accept(conn, peer, req) {
-      // an IPv4 peer on a dual-stack listener shows as ::ffff:a.b.c.d; one address, one budget
-      const remote = peer?.startsWith('::ffff:') ? peer.slice(7) : peer;
-      if (remote !== undefined && !trusted.has(remote)) {
-        if (isBanned(remote)) return refuse(conn, remote, 'banned', 'address is banned');
-        let bucket = buckets.get(remote);
-        if (!bucket) buckets.set(remote, (bucket = new TokenBucket(limits.connectRate)));
-        if (!bucket.tryTake()) {
-          strike(remote, 'connect rate');
-          return refuse(conn, remote, 'connect_rate', `more than ${limits.connectRate.perSecond} connects/s from one address`);
-        }
-      }
+    accept(conn, raw, req) {
+      const ticket = tickets.get(raw);
+      const remote = ticket?.address ?? unmapped(raw.remoteAddress);
+      const listener = ticket?.listener ?? 'tcp';
       if (remote !== undefined) addresses.set(conn, remote);
-      const counted = (conn as Duplex & { _yizhanBytes?: ByteCounted })._yizhanBytes ?? (conn as ByteCounted);
-      live.add(counted);
-      conn.once('close', () => {
-        live.delete(counted);
-        done.in += counted.bytesRead ?? 0;
-        done.out += counted.bytesWritten ?? 0;
+      // bytes on the wire: the TCP socket under TLS or WebSocket
+      live.add(raw);
+      raw.once('close', () => {
+        live.delete(raw);
+        done.in += raw.bytesRead;
+        done.out += raw.bytesWritten;
       });
       const client = (originalHandle as (c: Duplex, r?: unknown) => Client)(conn, req);
       const parser = (client as Client & { _parser?: ParserLike })._parser;
       if (!parser || typeof parser.parse !== 'function') {
         // aedes changed its internals: refuse rather than run without the size limit.
         log.error('aedes client has no _parser.parse; packet size cannot be enforced, refusing connections');
-        return refuse(conn, remote, 'aedes_internals', 'broker cannot enforce packet limits');
+        refuse(conn, listener, remote, 'aedes_internals', 'broker cannot enforce packet limits');
+        return;
       }
-      const check = frameChecker(client);
+      const filtersChecked = strictFilters(parser as ParserLike & ParserInternals, () => {
+        drops.inc({ listener, reason: 'invalid_filter' });
+        strike(remote, 'invalid_filter');
+        warn(`invalid_filter|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: 'invalid_filter' }, 'connection closed: topic filter not well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1/-2)');
+      });
+      if (!filtersChecked && !warnedFilters) {
+        warnedFilters = true;
+        log.error('mqtt-packet parser has not the expected shape; topic filters are not checked for UTF-8 (MQTT-1.5.3)');
+      }
+      const check = frameChecker(client, () => {
+        if (ticket) settle(ticket);
+      });
       const parse = parser.parse.bind(parser);
       let cut = false;
       parser.parse = (buf: Buffer): number => {
@@ -208,9 +388,9 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
         if (bad === undefined) return parse(buf);
         cut = true;
         const detail = bad === 'oversized_packet' ? 'packet larger than the limit' : bad === 'not_connect_first' ? 'first packet is not CONNECT' : 'malformed remaining length';
-        drops.inc({ reason: bad });
+        drops.inc({ listener, reason: bad });
         strike(remote, bad);
-        warn(`${bad}|${client.id ?? remote ?? ''}`, { remote, clientId: client.id, reason: bad }, `connection closed: ${detail}`);
+        warn(`${bad}|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: bad }, `connection closed: ${detail}`);
         client.emit('error', new Error(detail));
         return 0;
       };

@@ -6,7 +6,7 @@
  */
 import type { AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { checkOrphanWill, checkPublish, checkSubscribe, checkWill, type AclDecision, type Principal } from './acl.js';
+import { checkOrphanWill, checkPublish, checkSubscribe, checkWill, clientIdOwner, type AclDecision, type Principal } from './acl.js';
 import type { CredentialStore } from './credential-store.js';
 import type { ConnectionGuard } from './guard.js';
 import { LogThrottle, OrderedDelay, TokenBucket, type BrokerLimits } from './limits.js';
@@ -92,6 +92,16 @@ export function createHooks(ctx: HookContext): Hooks {
     return error;
   }
 
+  function accepted(packet: PublishPacket, done: (err?: Error | null) => void): void {
+    metrics.messagesIn.inc({ qos: String(packet.qos) });
+    done(null);
+  }
+
+  function dropDelayed(client: Client): void {
+    metrics.delayedDropped.inc();
+    warnOnce(`delayed|${client.id}`, { clientId: client.id }, 'delayed publish dropped: the client is disconnected');
+  }
+
   function denied(action: 'publish' | 'subscribe' | 'will', client: Client | null, principal: Principal | undefined, topic: string, decision: AclDecision & { ok: false }): void {
     metrics.aclDenials.inc({ action, reason: decision.reason, role: principal?.role ?? 'none' });
     warnOnce(
@@ -141,14 +151,19 @@ export function createHooks(ctx: HookContext): Hooks {
             return done(refuse(client, username, result.reason, detail), false);
           }
           const { account } = result;
-          // A station is its own client id: a station must not take another station's session
-          // (MQTT-3.1.4-2 would close the real one), nor connect under a name its ACL does not match.
+          // A client id belongs to one account (acl.ts clientIdOwner): a station is exactly its own
+          // name; the server and operators use their name or `<name>-<suffix>`. Nobody can take over
+          // (MQTT-3.1.4-2) another account's session or the messages queued for it.
           if (account.role === 'station' && clientId !== account.username)
             return done(refuse(client, username, 'client_id_mismatch', `station "${username}" must use client id "${username}", not "${clientId}"`), false);
-          // Server and operator clients choose their ids (e.g. "server-main"), but never another
-          // account's name: that would take over (MQTT-3.1.4-2) a station's or the server's session.
-          if (account.role !== 'station' && clientId !== account.username && store.get(clientId) !== undefined)
-            return done(refuse(client, username, 'client_id_reserved', `client id "${clientId}" is the name of another account`), false);
+          const owner = clientIdOwner(clientId, (name) => store.get(name) !== undefined);
+          if (owner !== account.username)
+            return done(
+              owner === undefined
+                ? refuse(client, username, 'client_id_mismatch', `client id "${clientId}" of "${username}" must be "${username}" or start with "${username}-"`)
+                : refuse(client, username, 'client_id_reserved', `client id "${clientId}" belongs to account "${owner}"`),
+              false,
+            );
           const principal: Principal = { username: account.username, role: account.role, clientId };
           if (info.will) {
             const d = checkWill(principal, info.will);
@@ -194,15 +209,20 @@ export function createHooks(ctx: HookContext): Hooks {
         // Returning an error makes aedes close it, before PUBACK and before any delivery.
         return done(new Error(`publish to ${topic} denied: ${d.reason}`));
       }
-      metrics.messagesIn.inc({ qos: String(packet.qos) });
-      if (isWill) return done(null);
+      if (d.stripRetain) {
+        // readings and events are never retained (acl.ts): deliver them, but not as state
+        packet.retain = false;
+        metrics.retainStripped.inc();
+        warnOnce(`retain|${client.id}`, { clientId: client.id, topic }, 'retain flag removed: this topic is never retained');
+      }
+      if (isWill) return accepted(packet, done);
       // Per-client rate: excess publishes wait for their token. aedes reads no more of this
       // client's socket meanwhile, so a flooder is slowed by TCP back-pressure, not buffered.
       let bucket = publishBuckets.get(client);
       if (!bucket) publishBuckets.set(client, (bucket = new TokenBucket(limits.publishRate[session.principal.role])));
       const wait = bucket.take();
-      const delays = publishDelays.get(client);
-      if (wait === 0 && !delays?.pending) return done(null);
+      let delays = publishDelays.get(client);
+      if (wait === 0 && !delays?.pending) return accepted(packet, done);
       metrics.publishThrottled.inc({ role: session.principal.role });
       if (wait > limits.publishMaxDelayMs) {
         warnOnce(`flood|${client.id}`, { clientId: client.id, role: session.principal.role, behindMs: wait }, 'connection closed: publish rate far above the limit');
@@ -210,17 +230,21 @@ export function createHooks(ctx: HookContext): Hooks {
         return done(new Error('publish rate limit exceeded'));
       }
       warnOnce(`throttle|${client.id}`, { clientId: client.id, role: session.principal.role, delayMs: wait }, 'publish rate above the limit: delaying');
-      if (delays) delays.push(wait, () => done(null));
-      else {
-        const fresh = new OrderedDelay();
-        publishDelays.set(client, fresh);
-        fresh.push(wait, () => done(null));
-      }
+      if (!delays) publishDelays.set(client, (delays = new OrderedDelay()));
+      // Nothing of a client is published once it is disconnected (flood, revoked account,
+      // network): what still waits is dropped and counted, never published after its will.
+      delays.push(wait, () => (client.closed ? dropDelayed(client) : accepted(packet, done)));
     },
 
     authorizeSubscribe(client: Client, sub: Subscription, done) {
       const session = sessions.get(client);
-      const d: AclDecision = session ? checkSubscribe(session.principal, sub.topic) : { ok: false, reason: 'outside_tree' };
+      // Deeper filters get 0x80 like any refused filter (§3.9.3); aedes itself would close the
+      // connection for them, so its own level limit is set far above this one (broker.ts).
+      const d: AclDecision = !session
+        ? { ok: false, reason: 'outside_tree' }
+        : sub.topic.split('/').length > limits.maxTopicLevels
+          ? { ok: false, reason: 'too_many_levels' }
+          : checkSubscribe(session.principal, sub.topic);
       if (!d.ok) {
         denied('subscribe', client, session?.principal, sub.topic, d);
         // §3.9.3: return code 0x80 (failure) for this filter in the SUBACK; the connection stays.

@@ -16,8 +16,12 @@ export interface BrokerLimits {
   maxPacketBytes: number;
   /** Largest packet before the connection is authenticated (the CONNECT itself and anything sent with it), in bytes. */
   maxConnectPacketBytes: number;
-  /** Time from TCP accept to a complete CONNECT, in milliseconds; then the socket is closed. */
+  /** Time from TCP accept to a complete CONNECT (TLS handshake and WebSocket upgrade included), in milliseconds; then the socket is closed. */
   connectTimeoutMs: number;
+  /** Connections from one address that have not yet sent a complete CONNECT; more are closed at accept. */
+  maxPreAuthPerAddress: number;
+  /** Such connections over all listeners and addresses (at most a quarter of the process' open-file limit); see preauth.ts. */
+  maxPreAuth: number;
   /** Smallest accepted CONNECT keepalive, in seconds (0 = "no keepalive" is refused when this is ≥ 1). */
   keepaliveMinS: number;
   /** Largest accepted CONNECT keepalive, in seconds. */
@@ -51,7 +55,8 @@ export interface BrokerLimits {
 /**
  * Defaults sized for a fleet of dozens to thousands of stations on a mobile network:
  * - packets: 256 KiB (a station's largest message is a few KiB); 16 KiB before authentication;
- * - CONNECT within 5 s of accept (aedes' own default is 30 s);
+ * - CONNECT within 5 s of accept (aedes' own default is 30 s), TLS handshake and WebSocket
+ *   upgrade included; at most 128 such unfinished connections per address and 4,096 in all;
  * - keepalive 1 s..20 min (0 is refused: a station must be detectably gone);
  * - 16 topic levels (the station tree has 5 or 6);
  * - a subscriber that stops reading is dropped after 10 s;
@@ -66,6 +71,8 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * 1024,
   maxConnectPacketBytes: 16 * 1024,
   connectTimeoutMs: 5_000,
+  maxPreAuthPerAddress: 128,
+  maxPreAuth: 4_096,
   keepaliveMinS: 1,
   keepaliveMaxS: 1_200,
   maxTopicLevels: 16,

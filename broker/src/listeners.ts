@@ -1,7 +1,9 @@
 /**
  * Network listeners that feed connections to aedes through the connection guard: plain TCP,
  * TLS (certificate and key from files, reloadable without dropping connections) and MQTT over
- * WebSocket. All share one aedes instance.
+ * WebSocket. All share one aedes instance. Every listener hands each raw TCP socket to
+ * guard.admit() first, before any TLS handshake or HTTP upgrade: bans, the connect rate, the
+ * budget of unauthenticated connections and the connect timeout apply alike to all three.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
@@ -74,19 +76,26 @@ function closer(server: Server, extra?: () => void): () => Promise<void> {
   };
 }
 
-function onSocket(guard: ConnectionGuard) {
-  return (socket: Socket): void => {
-    socket.setNoDelay(true);
-    guard.accept(socket, socket.remoteAddress);
-  };
+/** Count connections the server itself refuses (maxConnections) or cannot accept (EMFILE), and log other errors. */
+function watchServer(server: Server, kind: ListenerKind, guard: ConnectionGuard, log: Logger): void {
+  server.on('drop', (d) => guard.listenerDrop(kind, 'max_connections', d?.remoteAddress));
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // Out of descriptors: libuv accepts and closes the pending connection itself (no busy loop);
+    // the unauthenticated-connection budget (a quarter of the limit) keeps this for real load.
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') guard.listenerDrop(kind, 'fd_limit', undefined, err);
+    else log.error({ err, listener: kind }, 'MQTT listener error');
+  });
 }
 
 export async function startTcpListener(guard: ConnectionGuard, opts: TcpListenerOptions, log: Logger): Promise<Listener> {
-  const server = createServer(onSocket(guard));
+  const server = createServer((socket: Socket) => {
+    if (!guard.admit(socket, 'tcp')) return;
+    socket.setNoDelay(true);
+    guard.accept(socket, socket);
+  });
   server.maxConnections = opts.maxConnections;
-  server.on('drop', (d) => log.warn({ remote: d?.remoteAddress, max: opts.maxConnections }, 'connection dropped: too many connections'));
   const port = await listen(server, opts.port, opts.host);
-  server.on('error', (err) => log.error({ err }, 'MQTT TCP listener error'));
+  watchServer(server, 'tcp', guard, log);
   return { kind: 'tcp', host: opts.host, port, close: closer(server) };
 }
 
@@ -103,21 +112,36 @@ async function readTlsFiles(opts: TlsListenerOptions): Promise<SecureContextOpti
 
 export async function startTlsListener(guard: ConnectionGuard, opts: TlsListenerOptions, log: Logger): Promise<TlsListener> {
   let server: TlsServer;
+  /** Admitted raw sockets by peer address and port, until their handshake completes or they close. */
+  const handshaking = new Map<string, Socket>();
+  const key = (s: { remoteAddress?: string; remotePort?: number }): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
   try {
-    server = createTlsServer({ ...(await readTlsFiles(opts)), minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, onSocket(guard));
+    // handshakeTimeout only emits tlsClientError; the guard's connect timer closes the socket.
+    server = createTlsServer({ ...(await readTlsFiles(opts)), minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, (tlsSocket) => {
+      const raw = handshaking.get(key(tlsSocket));
+      if (!raw) return void tlsSocket.destroy(); // closed meanwhile
+      handshaking.delete(key(tlsSocket));
+      tlsSocket.setNoDelay(true);
+      guard.accept(tlsSocket, raw);
+    });
   } catch (e) {
     if (e instanceof TlsFilesError) throw e;
     throw new TlsFilesError(`TLS certificate ${opts.certFile} and key ${opts.keyFile} cannot be used: ${(e as Error).message}`);
   }
   server.maxConnections = opts.maxConnections;
-  // Banned addresses are cut before the (CPU-costly) TLS handshake; the rest is checked after it.
-  server.on('connection', (socket: Socket) => {
-    if (socket.remoteAddress !== undefined && guard.isBanned(socket.remoteAddress)) socket.destroy();
+  // Limits apply before the (CPU-costly) handshake, on the raw socket.
+  server.on('connection', (raw: Socket) => {
+    if (!guard.admit(raw, 'tls')) return;
+    const k = key(raw);
+    handshaking.set(k, raw);
+    raw.once('close', () => {
+      if (handshaking.get(k) === raw) handshaking.delete(k);
+    });
   });
   // A failed handshake (scanner, wrong CA) is the client's problem: debug level, no crash.
   server.on('tlsClientError', (err, socket) => log.debug({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed'));
   const port = await listen(server, opts.port, opts.host);
-  server.on('error', (err) => log.error({ err }, 'MQTT TLS listener error'));
+  watchServer(server, 'tls', guard, log);
   return {
     kind: 'tls',
     host: opts.host,
@@ -143,6 +167,10 @@ export async function startWsListener(guard: ConnectionGuard, opts: TcpListenerO
   http.maxConnections = opts.maxConnections;
   http.headersTimeout = 10_000;
   http.requestTimeout = 10_000;
+  // Limits apply before any HTTP parsing or upgrade, on the raw socket.
+  http.on('connection', (raw: Socket) => {
+    if (guard.admit(raw, 'ws')) raw.setNoDelay(true);
+  });
   const wss = new WebSocketServer({
     server: http,
     maxPayload: DEFAULT_WS_MAX_PAYLOAD,
@@ -150,14 +178,12 @@ export async function startWsListener(guard: ConnectionGuard, opts: TcpListenerO
   });
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
-    // the guard counts bytes on the TCP socket under the WebSocket
-    (stream as typeof stream & { _yizhanBytes?: Socket })._yizhanBytes = req.socket;
     stream.on('error', (err) => log.debug({ remote: req.socket.remoteAddress, err: err.message }, 'WebSocket stream error'));
-    guard.accept(stream, req.socket.remoteAddress, req);
+    guard.accept(stream, req.socket, req);
   });
   wss.on('error', (err) => log.error({ err }, 'MQTT WebSocket listener error'));
   const port = await listen(http, opts.port, opts.host);
-  http.on('error', (err) => log.error({ err }, 'MQTT WebSocket HTTP error'));
+  watchServer(http, 'ws', guard, log);
   return {
     kind: 'ws',
     host: opts.host,

@@ -17,6 +17,10 @@ export interface BrokerMetrics {
   disconnects: Counter<'reason'>;
   /** QoS 1/2 messages not queued for a persistent session because its queue was full. */
   queueDrops: Counter;
+  /** Delayed (rate-limited) PUBLISHes dropped because their client was gone by their time. */
+  delayedDropped: Counter;
+  /** PUBLISHes whose retain flag was removed (leaves that are never retained). */
+  retainStripped: Counter;
   sessionsRevoked: Counter<'reason'>;
   reloads: Counter<'result'>;
 }
@@ -128,6 +132,16 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
       labelNames: ['reason'],
       registers,
     }),
+    delayedDropped: new Counter({
+      name: 'yizhan_broker_delayed_publishes_dropped_total',
+      help: 'PUBLISH packets held back by the publish rate and dropped because their client was disconnected meanwhile (never published, never acknowledged)',
+      registers,
+    }),
+    retainStripped: new Counter({
+      name: 'yizhan_broker_retain_stripped_total',
+      help: 'PUBLISH packets with retain set on a leaf that is never retained (telemetry, events, health, cmd/result): delivered without retain',
+      registers,
+    }),
     queueDrops: new Counter({
       name: 'yizhan_broker_queue_dropped_total',
       help: 'QoS 1/2 messages dropped because a persistent session already had the maximum queued',
@@ -135,7 +149,7 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
     }),
     authFailures: new Counter({
       name: 'yizhan_broker_auth_failures_total',
-      help: 'Refused CONNECTs, by reason (unknown_user, bad_password, missing_credentials, empty_client_id, client_id_mismatch, client_id_reserved, will_denied, keepalive_out_of_range, overloaded)',
+      help: 'Refused CONNECTs, by reason (unknown_user, bad_password, missing_credentials, empty_client_id, client_id_mismatch, client_id_reserved, will_denied, invalid_filter, keepalive_out_of_range, overloaded)',
       labelNames: ['reason'],
       registers,
     }),

@@ -11,24 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAccounts } from '../../broker/src/credentials.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { closed, connect, inbox, ROOT, run, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
+import { closed, connect, inbox, makeCert, ROOT, run, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir, cleanup } = await tempDir('yizhan-tls-')));
 afterAll(async () => cleanup());
-
-/** A self-signed P-256 certificate for 127.0.0.1/localhost, written to cert.pem/key.pem in `into`. */
-async function makeCert(into: string, cn: string): Promise<{ cert: string; key: string }> {
-  const cert = join(into, 'cert.pem');
-  const key = join(into, 'key.pem');
-  const r = await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ]);
-  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return { cert, key };
-}
 
 /** The CN of the certificate the server presents to a new TLS connection. */
 function presentedCn(port: number): Promise<string> {

@@ -236,6 +236,18 @@ export function runTs(entry: string, args: string[], opts: { env?: NodeJS.Proces
   return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
 }
 
+/** A self-signed P-256 certificate for 127.0.0.1/localhost, written to cert.pem/key.pem in `into`. */
+export async function makeCert(into: string, cn: string): Promise<{ cert: string; key: string }> {
+  const cert = join(into, 'cert.pem');
+  const key = join(into, 'key.pem');
+  const r = await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
+  ]);
+  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key };
+}
+
 /**
  * Send a hand-made MQTT 3.1.1 CONNECT (mqtt.js refuses to send some of the packets we need to test,
  * e.g. a zero-length client id with CleanSession 0) and resolve with the CONNACK return code.
