@@ -101,10 +101,10 @@ describe('/screen/:stationId', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(await page.getAttribute('#tile-door', 'data-state')).toBe('open');
 
-    // Heater fault: water tile says 故障 (fault).
+    // Heater fault: the water tile says 热水器故障 (dispenser out of order) instead of the temperature.
     await pub.pub('st-001', 'events', st.fault('heater', 'heater_failure', true));
     await page.waitForFunction(
-      () => document.getElementById('water-state')?.textContent === '故障',
+      () => document.getElementById('water-temp')?.textContent === '热水器故障',
       undefined,
       { timeout: 2000 },
     );

@@ -1,19 +1,28 @@
-/** Pages for people: `/` (station list) and `/screen/:stationId` (the live station screen). */
+/**
+ * Pages for people: `/` (station list), `/screen/:stationId` (the live station screen) and the
+ * pages' web font under `/assets/fonts/` (content-hashed names, cached for a year).
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { SCREEN_TEXT, pickLang } from '../i18n.js';
+import { SCREEN_TEXT, errorBody, pickLang } from '../i18n.js';
 import { renderScreen } from '../screen/screen.js';
 import { renderIndex, renderNotFound } from '../screen/html.js';
+import { FONT_URL_PREFIX, loadPageFonts } from '../screen/font.js';
+import { DEFAULT_SSE_HEARTBEAT_MS } from '../options.js';
 
 const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const LangQuery = Type.Object({ lang: Type.Optional(Type.String({ maxLength: 8 })) });
+  const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
+  const fonts = loadPageFonts((path, err) =>
+    app.log.warn({ path, err }, 'web font missing: pages use system fonts (run npm run font:subset)'),
+  );
 
   app.get('/', { schema: { querystring: LangQuery } }, async (req, reply) => {
     const lang = pickLang(req, app.defaultLang, { useAcceptLanguage: false });
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(renderIndex(app.store.summaries(), lang, SCREEN_TEXT[lang]));
+      .send(renderIndex(app.store.summaries(), lang, SCREEN_TEXT[lang], fonts.css));
   });
 
   app.get(
@@ -25,8 +34,27 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       const lang = pickLang(req, app.defaultLang, { useAcceptLanguage: false });
       const live = app.store.live(req.params.stationId);
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
-      if (!live) return reply.code(404).send(renderNotFound(req.params.stationId, lang, SCREEN_TEXT[lang]));
-      return reply.send(renderScreen(live, lang, SCREEN_TEXT[lang]));
+      if (!live)
+        return reply.code(404).send(renderNotFound(req.params.stationId, lang, SCREEN_TEXT[lang], fonts.css));
+      return reply.send(
+        renderScreen(live, lang, SCREEN_TEXT[lang], { heartbeatMs, fontCss: fonts.css, now: Date.now() }),
+      );
+    },
+  );
+
+  app.get(
+    `${FONT_URL_PREFIX}:file`,
+    { schema: { params: Type.Object({ file: Type.String({ maxLength: 128 }) }) } },
+    async (req, reply) => {
+      const font = fonts.byName.get(req.params.file);
+      if (!font)
+        return reply
+          .code(404)
+          .send(errorBody('not_found', pickLang(req, app.defaultLang), { method: 'GET', url: req.url }));
+      return reply
+        .type('font/woff2')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(font.data);
     },
   );
   done();

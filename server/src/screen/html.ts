@@ -1,7 +1,7 @@
 /** Small HTML helpers and the station index page `/`. */
 import type { Lang, ScreenText } from '../i18n.js';
 import type { StationSummary } from '../state/schema.js';
-import { INDEX_CSS } from './style.js';
+import { indexCss } from './style.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -17,24 +17,39 @@ export function jsonForScript(v: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-export function renderIndex(stations: readonly StationSummary[], lang: Lang, t: ScreenText): string {
+/** Status cell of the index: online/offline/unknown, or closed outside opening hours. */
+function indexStatus(s: StationSummary, t: ScreenText): { text: string; cls: string } {
+  if (s.online === null) return { text: t.unknown, cls: '' };
+  if (!s.online) return { text: t.offline, cls: 'off' };
+  if (!s.hours.open) return { text: t.closedNow, cls: 'shut' };
+  return { text: t.online, cls: 'on' };
+}
+
+export function renderIndex(
+  stations: readonly StationSummary[],
+  lang: Lang,
+  t: ScreenText,
+  fontCss: string,
+): string {
   const q = lang === 'en' ? '?lang=en' : '';
   const other = lang === 'en' ? 'zh-CN' : 'en';
   const rows = stations
     .map((s) => {
       const name = lang === 'en' ? (s.nameEn ?? s.name) : s.name;
-      const status = s.online === null ? t.unknown : s.online ? t.online : t.offline;
-      const cls = s.online === null ? '' : s.online ? 'on' : 'off';
+      const status = indexStatus(s, t);
+      // Counts only for a station that is online and open: no stale or closed seats advertised.
+      const counts = status.cls === 'on';
       return `<tr><td><a href="/screen/${encodeURIComponent(s.id)}${q}">${escapeHtml(name)}</a></td>
 <td class="hide-sm">${escapeHtml(s.id)}</td><td>${escapeHtml(s.township)}</td>
-<td class="${cls}">${escapeHtml(status)}</td>
-<td>${s.seats.free ?? '—'} / ${s.seats.total}</td><td class="hide-sm">${s.sockets.free ?? '—'} / ${s.sockets.total}</td></tr>`;
+<td class="${status.cls}">${escapeHtml(status.text)}</td>
+<td>${counts ? (s.seats.free ?? '—') : '—'} / ${s.seats.total}</td>
+<td class="hide-sm">${counts ? (s.sockets.free ?? '—') : '—'} / ${s.sockets.total}</td></tr>`;
     })
     .join('\n');
   return `<!doctype html>
 <html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(t.stations)} · ${escapeHtml(t.title)}</title><style>${INDEX_CSS}</style></head>
+<title>${escapeHtml(t.stations)} · ${escapeHtml(t.title)}</title><style>${indexCss(fontCss)}</style></head>
 <body>
 <h1>${escapeHtml(t.title)} · ${escapeHtml(t.stations)} <small><a href="/?lang=${other}">${escapeHtml(t.otherLang)}</a></small></h1>
 <table>
@@ -48,9 +63,9 @@ ${rows}
 </html>`;
 }
 
-export function renderNotFound(id: string, lang: Lang, t: ScreenText): string {
+export function renderNotFound(id: string, lang: Lang, t: ScreenText, fontCss: string): string {
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(t.notFound)}</title><style>${INDEX_CSS}</style></head>
+<title>${escapeHtml(t.notFound)}</title><style>${indexCss(fontCss)}</style></head>
 <body><h1>${escapeHtml(t.notFound)}: ${escapeHtml(id)}</h1><p><a href="/${lang === 'en' ? '?lang=en' : ''}">${escapeHtml(t.stations)}</a></p></body></html>`;
 }

@@ -1,71 +1,30 @@
 /**
  * The station screen `/screen/:stationId`: four big tiles (free seats, free sockets, hot water,
- * door), online badge and last update time, updated live from `/api/v1/events` (EventSource,
- * reconnects by itself). One self-contained HTML document: inline CSS and JS, no external assets.
- * Fits a 1080p kiosk (2×2 tiles filling the screen) and a phone (one column).
+ * door), online badge, a notice line for anything that makes the values untrustworthy (no
+ * connection, station offline, sensors disconnected, closed), and the time of the last reading,
+ * updated live from `/api/v1/events` (script.ts). One HTML document with inline CSS and JS; the
+ * only other request is the subset web font (font.ts). Fits a 1080p kiosk (2×2 tiles filling
+ * the screen) and a phone (one column).
  */
 import type { Lang, ScreenText } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import { escapeHtml, jsonForScript } from './html.js';
-import { SCREEN_CSS } from './style.js';
+import { screenCss } from './style.js';
+import { SCREEN_JS } from './script.js';
 
-const SCREEN_JS = String.raw`
-(function () {
-  var T = JSON.parse(document.getElementById('texts').textContent);
-  var state = JSON.parse(document.getElementById('state').textContent);
-  var lang = document.documentElement.lang;
-  function $(id) { return document.getElementById(id); }
-  function set(id, text) { var el = $(id); if (el.textContent !== text) el.textContent = text; }
-  function time(ms) {
-    if (ms === null || ms === undefined) return '—';
-    var d = new Date(ms);
-    return d.toLocaleString(lang, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  }
-  function num(v, digits) { return v === null || v === undefined ? '—' : Number(v).toFixed(digits); }
-  function render(s) {
-    state = s;
-    set('free-seats', s.seats.free === null ? '—' : String(s.seats.free));
-    set('seats-total', T.of + ' ' + s.seats.total);
-    set('free-sockets', s.sockets.free === null ? '—' : String(s.sockets.free));
-    set('sockets-total', T.of + ' ' + s.sockets.total + (s.sockets.tripped ? ' · ' + T.tripped + ' ' + s.sockets.tripped : ''));
-    set('water-temp', s.water.tempC === null ? '—' : num(s.water.tempC, 0) + '°C');
-    var ws = s.water.state;
-    set('water-state', ws === 'ready' ? T.ready : ws === 'heating' ? T.heating : ws === 'fault' ? T.fault : T.unknown);
-    $('tile-water').dataset.state = ws;
-    var door = s.door.open === null ? 'unknown' : s.door.open ? 'open' : 'closed';
-    set('door', door === 'open' ? T.open : door === 'closed' ? T.closed : T.unknown);
-    set('door-since', s.door.since === null ? '' : T.since + ' ' + time(s.door.since));
-    $('tile-door').dataset.state = door;
-    var online = s.online === null ? 'unknown' : s.online ? 'online' : 'offline';
-    set('online', online === 'online' ? T.online : online === 'offline' ? T.offline : T.unknown);
-    $('online').dataset.state = online;
-    set('last-update', time(s.lastSeen));
-    document.body.dataset.online = online;
-  }
-  function conn(live) {
-    set('conn', live ? T.live : T.connecting);
-    $('conn').dataset.live = live ? '1' : '0';
-  }
-  var es = null;
-  function connect() {
-    conn(false);
-    es = new EventSource('/api/v1/events?station=' + encodeURIComponent(state.id));
-    es.onopen = function () { conn(true); };
-    es.addEventListener('station', function (e) {
-      try { render(JSON.parse(e.data)); } catch (err) { console.error('bad station event', err); }
-    });
-    es.onerror = function () {
-      conn(false);
-      if (es.readyState === 2) { es.close(); setTimeout(connect, 3000); }
-    };
-  }
-  render(state);
-  connect();
-  setInterval(function () { render(state); }, 30000);
-})();
-`;
+export interface ScreenPageOptions {
+  /** SSE heartbeat interval: the page calls the connection lost after 2.5 of them without an event. */
+  heartbeatMs: number;
+  /** `@font-face` rules of the web font (font.ts). */
+  fontCss: string;
+  /** Server time of rendering, Unix ms. */
+  now: number;
+}
 
-export function renderScreen(s: StationLive, lang: Lang, t: ScreenText): string {
+/** Times on the screen are China Standard Time, like the opening hours in the station files. */
+export const SCREEN_TIME_ZONE = 'Asia/Shanghai';
+
+export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: ScreenPageOptions): string {
   const name = lang === 'en' ? (s.nameEn ?? s.name) : s.name;
   const other = lang === 'en' ? 'zh-CN' : 'en';
   return `<!doctype html>
@@ -74,9 +33,9 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText): string 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · ${escapeHtml(t.title)}</title>
-<style>${SCREEN_CSS}</style>
+<style>${screenCss(page.fontCss)}</style>
 </head>
-<body data-online="unknown">
+<body data-online="unknown" data-stale="0">
 <header>
   <div class="title">
     <h1 id="name">${escapeHtml(name)}</h1>
@@ -87,6 +46,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText): string 
     <a class="lang" href="?lang=${other}">${escapeHtml(t.otherLang)}</a>
   </div>
 </header>
+<div id="notice" data-level=""></div>
 <main>
   <section class="tile" id="tile-seats">
     <h2>${escapeHtml(t.freeSeats)}</h2>
@@ -115,6 +75,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText): string 
 </footer>
 <script type="application/json" id="texts">${jsonForScript(t)}</script>
 <script type="application/json" id="state">${jsonForScript(s)}</script>
+<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE })}</script>
 <script>${SCREEN_JS}</script>
 </body>
 </html>`;

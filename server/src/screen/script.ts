@@ -1,0 +1,136 @@
+/**
+ * The station screen's script (inline, ES5, no libraries). It renders the state from the page and
+ * then from `/api/v1/events`, and never lets stale data look live:
+ *
+ * - the stream is watched: with no event for 2.5 heartbeat intervals the screen says
+ *   "连接中断 · 数据可能过时" with how long the server has been silent, greys the values and
+ *   reconnects; it is live again only when a fresh station snapshot arrives;
+ * - an offline station, or one whose agent reports its serial link down, shows its values grey,
+ *   marked as last known, with the age of the last reading ("最后更新" is the time of the last
+ *   reading or fault event; health messages do not advance it);
+ * - a dispenser fault replaces the water temperature with "热水器故障";
+ * - outside opening hours the seat and socket counts give way to "已闭站" and the opening time.
+ *
+ * Ages use the server's clock (the heartbeat carries it), so a kiosk with a wrong clock still
+ * shows the right age; times are shown in China Standard Time like the opening hours.
+ */
+export const SCREEN_JS = String.raw`
+(function () {
+  function $(id) { return document.getElementById(id); }
+  function json(id) { return JSON.parse($(id).textContent); }
+  var T = json('texts'), state = json('state'), cfg = json('cfg');
+  var skew = cfg.now - Date.now();
+  var lastHeard = Date.now(), connectedAt = 0, live = false, lost = false, es = null;
+  var lang = document.documentElement.lang;
+  function now() { return Date.now() + skew; }
+  function set(id, text) { var el = $(id); if (el.textContent !== text) el.textContent = text; }
+  function attr(el, name, v) { if (el.getAttribute(name) !== v) el.setAttribute(name, v); }
+  function fill(tpl, v) { return tpl.replace('{0}', v); }
+  function duration(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000)), u = T.units;
+    return s < 60 ? s + u.s : s < 3600 ? Math.floor(s / 60) + u.min
+      : s < 86400 ? Math.floor(s / 3600) + u.h : Math.floor(s / 86400) + u.d;
+  }
+  function age(ms) { return fill(T.ago, duration(ms)); }
+  function time(ms) {
+    if (ms === null || ms === undefined) return '—';
+    return new Date(ms).toLocaleString(lang, { timeZone: cfg.timeZone, month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  }
+  function count(v) { return v === null || v === undefined ? '—' : String(v); }
+  function faultNames(s) {
+    var names = [];
+    for (var i = 0; i < s.faults.length; i++) {
+      var n = T.faults[s.faults[i].fault];
+      if (n && names.indexOf(n) < 0) names.push(n);
+    }
+    return names.join(' · ');
+  }
+  function condition(s) {
+    var online = s.online === null ? 'unknown' : s.online ? 'online' : 'offline';
+    var serialDown = online === 'online' && s.health !== null && !s.health.serialUp;
+    var dataAge = s.lastReading === null ? '' : ' · ' + fill(T.dataFrom, age(now() - s.lastReading));
+    if (lost) return { stale: true, online: 'unknown', notice: T.connLost + ' · ' + fill(T.silentFor, duration(Date.now() - lastHeard)), level: 'lost' };
+    if (online === 'offline') return { stale: true, online: online, notice: T.stationOffline + dataAge, level: 'offline' };
+    if (online === 'unknown') return { stale: true, online: online, notice: T.noData, level: 'offline' };
+    if (serialDown) return { stale: true, online: online, notice: T.serialDown + dataAge, level: 'serial' };
+    if (!s.hours.open) return { stale: false, online: online, notice: T.closedNow + ' · ' + fill(T.opensAt, s.hours.text.split('-')[0]), level: 'closed' };
+    return { stale: false, online: online, notice: '', level: '' };
+  }
+  function renderCounts(s, c) {
+    var closed = !s.hours.open, mark = c.stale ? ' · ' + T.lastKnown : '';
+    set('free-seats', closed ? T.closedNow : count(s.seats.free));
+    attr($('tile-seats'), 'data-closed', closed ? '1' : '0');
+    set('seats-total', closed ? T.hours + ' ' + s.hours.text : T.of + ' ' + s.seats.total + mark);
+    set('free-sockets', closed ? '—' : count(s.sockets.free));
+    set('sockets-total', closed ? T.closedNow : T.of + ' ' + s.sockets.total +
+      (s.sockets.tripped ? ' · ' + T.tripped + ' ' + s.sockets.tripped : '') + mark);
+  }
+  function renderWater(s, c) {
+    var w = s.water, temp = w.tempC === null ? '—' : Number(w.tempC).toFixed(0) + '°C';
+    var tile = $('tile-water');
+    if (w.state === 'fault') {
+      set('water-temp', T.dispenserFault);
+      var names = faultNames(s);
+      set('water-state', (names ? names + ' · ' : '') + T.waterTemp + ' ' + temp);
+      attr(tile, 'data-state', 'fault');
+      return;
+    }
+    set('water-temp', temp);
+    if (c.stale) set('water-state', w.tempC === null ? T.unknown : T.lastKnown);
+    else set('water-state', w.state === 'ready' ? T.ready : w.state === 'heating' ? T.heating : T.unknown);
+    attr(tile, 'data-state', c.stale ? 'stale' : w.state);
+  }
+  function render() {
+    var s = state, c = condition(s);
+    renderCounts(s, c);
+    renderWater(s, c);
+    var door = s.door.open === null ? 'unknown' : s.door.open ? 'open' : 'closed';
+    set('door', door === 'open' ? T.open : door === 'closed' ? T.closed : T.unknown);
+    set('door-since', c.stale ? T.lastKnown : s.door.since === null ? '' : T.since + ' ' + time(s.door.since));
+    attr($('tile-door'), 'data-state', c.stale ? 'stale' : door);
+    set('online', c.online === 'online' ? T.online : c.online === 'offline' ? T.offline : T.unknown);
+    attr($('online'), 'data-state', c.online);
+    set('notice', c.notice);
+    attr($('notice'), 'data-level', c.level);
+    set('last-update', time(s.lastReading) + (s.lastReading === null ? '' : ' (' + age(now() - s.lastReading) + ')'));
+    set('conn', lost ? T.connLostShort : live ? T.live : T.connecting);
+    attr($('conn'), 'data-live', live && !lost ? '1' : '0');
+    attr(document.body, 'data-stale', c.stale ? '1' : '0');
+    attr(document.body, 'data-online', c.online);
+  }
+  function connect() {
+    if (es) es.close();
+    connectedAt = Date.now();
+    es = new EventSource('/api/v1/events?station=' + encodeURIComponent(state.id));
+    es.addEventListener('station', function (e) {
+      lastHeard = Date.now();
+      try { state = JSON.parse(e.data); live = true; lost = false; } catch (err) { console.error('bad station event', err); }
+      render();
+    });
+    es.addEventListener('heartbeat', function (e) {
+      lastHeard = Date.now();
+      var t = Number(e.data);
+      if (t > 0) skew = t - Date.now();
+    });
+    es.onerror = function () {
+      live = false;
+      lost = true;
+      render();
+      if (es.readyState === 2) setTimeout(connect, 3000);
+    };
+  }
+  render();
+  connect();
+  setInterval(function () {
+    var silent = Date.now() - lastHeard;
+    if (silent > 2.5 * cfg.heartbeatMs) {
+      live = false;
+      lost = true;
+      // A frozen server keeps the TCP connection open: give up on it and try a new one.
+      if (Date.now() - connectedAt > Math.max(cfg.heartbeatMs, 3000)) connect();
+    }
+    render();
+  }, 1000);
+})();
+`;
