@@ -33,6 +33,8 @@ export interface Outbox {
   readonly depth: number;
   /** Messages dropped since start. */
   readonly dropped: number;
+  /** Messages the disk refused to write (GuardedSpool); absent for outboxes without a disk. */
+  readonly writeErrors?: number;
   /** enqueuedAt of the head, or undefined when empty. */
   oldestEnqueuedAt(): number | undefined;
   /** The broker acknowledged `m` (taken out with shift): a durable outbox may forget it. */

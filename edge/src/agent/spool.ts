@@ -34,6 +34,7 @@
 import {
   closeSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -112,6 +113,8 @@ export class DiskSpool implements Outbox {
   private droppedCount = 0;
   private corruptCount = 0;
   private dirty = false;
+  /** A failed write left a partial line that could not be cut off: start the next one on a new line. */
+  private tornTail = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** Live lane: pushed while the link is up, served before the backlog (sids ascending). */
@@ -181,9 +184,9 @@ export class DiskSpool implements Outbox {
       tail = this.tail();
     }
     if (this.fd === undefined) throw new SpoolError('spool tail is not open');
-    writeSync(this.fd, line);
-    if (this.fsync === 'always') fsyncSync(this.fd);
-    else this.dirty = true;
+    this.append(this.fd, tail, line);
+    this.dirty = true;
+    if (this.fsync === 'always') this.sync();
     tail.bytes += len;
     tail.last = id;
     this.nextSid++;
@@ -366,15 +369,41 @@ export class DiskSpool implements Outbox {
     }
   }
 
+  /** Start a new tail segment; when it cannot be created, the old tail stays open (and this throws). */
   private openTail(): void {
+    const path = join(this.o.dir, `${String(this.nextSid).padStart(16, '0')}.seg`);
+    const fd = openSync(path, 'a');
     if (this.fd !== undefined) {
-      if (this.fsync !== 'never') fsyncSync(this.fd);
+      if (this.fsync !== 'never') this.sync();
       closeSync(this.fd);
     }
-    const path = join(this.o.dir, `${String(this.nextSid).padStart(16, '0')}.seg`);
-    this.fd = openSync(path, 'a');
+    this.fd = fd;
+    this.tornTail = false;
     this.segs.push({ first: this.nextSid, last: this.nextSid - 1, bytes: 0, path });
     this.dirty = false;
+  }
+
+  /**
+   * Write one record. A failed write (disk full, I/O error) throws and leaves the segment as it was:
+   * a partly written line is cut off, or, when that fails too, ended by the next record's newline.
+   */
+  private append(fd: number, tail: Segment, line: string): void {
+    const text = this.tornTail ? `\n${line}` : line;
+    try {
+      const n = writeSync(fd, text);
+      const want = Buffer.byteLength(text);
+      if (n !== want) throw new SpoolError(`short write to the spool: ${n} of ${want} bytes (disk full?)`);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, tail.bytes);
+        this.tornTail = false;
+      } catch {
+        this.tornTail = true;
+      }
+      throw e;
+    }
+    if (this.tornTail) tail.bytes += 1;
+    this.tornTail = false;
   }
 
   private sync(): void {
