@@ -3,10 +3,12 @@
  * with its own data folder that survives a kill -9 and restart:
  *
  * ```
- * counting controllers ─ socat PTY pairs ─▶ edge agents (edge/src/main.ts, one per station, disk spool)
+ * counting controllers ─ socat PTY pairs ─▶ edge agents (one process per station, disk spool)
  *   ─MQTT─▶ broker (broker/src/main.ts, $root/broker) ─▶ server (server/src/main.ts, $root/server)
  *   ─▶ influxd (scripts/lib/influxd.ts, $root/influxd)
  * ```
+ * The agents run as deployed (docs/deploy-edge.md): edge/src/main.ts bundled by edge/build.ts into
+ * a dist/faults-XXXXXX folder (removed at stop), started with the systemd unit's node flags and environment.
  * kill(name) sends SIGKILL and waits for the exit; restart(name) starts the same command again and
  * waits until it is ready (agents: every serial port open again). stop() kills everything and removes
  * the temp folder; an 'exit' hook kills what is left if the caller never gets there.
@@ -17,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { provisionAccounts } from '../broker/src/credentials.js';
+import { bundleEdge, deployedNode } from '../edge/build.js';
+import { DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
 import type { StationConfig } from '../firmware-config/src/schema.js';
 import { startInfluxd } from '../scripts/lib/influxd.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
@@ -81,9 +85,15 @@ export class FaultStack {
   private readonly logs: WriteStream[] = [];
   private readonly logFiles = new WeakMap<ChildProcess, string>();
   private readonly say: (line: string) => void;
+  private readonly distDir: string;
+  private agentBundle = '';
 
   constructor(private readonly o: StackOptions) {
     this.root = mkdtempSync(join(tmpdir(), 'yz-faults-'));
+    // The agent bundle must sit in the project (its serialport package stays external).
+    mkdirSync(join(ROOT, 'dist'), { recursive: true });
+    this.distDir = mkdtempSync(join(ROOT, 'dist', 'faults-'));
+    roots.add(this.distDir);
     if (!o.keepData) roots.add(this.root);
     this.say = o.log ?? (() => undefined);
   }
@@ -107,6 +117,8 @@ export class FaultStack {
       [...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })), { username: 'server', role: 'server' as const }],
       { params: FAST_SCRYPT },
     );
+    // The agent runs as deployed: bundled, with the systemd unit's node flags and environment.
+    this.agentBundle = bundleEdge('edge/src/main.ts', join(this.distDir, 'edge-agent.mjs'));
     mkdirSync(join(this.root, 'secrets'), { recursive: true });
     for (const [user, secret] of secrets) writeFileSync(join(this.root, 'secrets', user), secret, { mode: 0o600 });
     for (const s of this.o.stations) {
@@ -179,23 +191,28 @@ export class FaultStack {
     if (this.o.keepData) this.say(`data and logs kept in ${this.root}`);
     else rmSync(this.root, { recursive: true, force: true });
     roots.delete(this.root);
+    rmSync(this.distDir, { recursive: true, force: true });
+    roots.delete(this.distDir);
   }
 
   private async startAgent(id: string): Promise<void> {
     const pair = this.pairs.get(id);
     if (!pair) throw new Error(`no PTY pair for ${id}`);
     this.portOpenAt.delete(id);
-    const child = this.node(
+    const deployed = deployedNode();
+    const child = this.spawnLogged(
       `agent ${id}`,
-      'edge/src/main.ts',
       [
+        ...deployed.flags,
+        this.agentBundle,
         '--station', id,
+        '--stations-dir', DEFAULT_STATIONS_DIR,
         '--mqtt', this.mqttUrl,
         '--password-file', join(this.root, 'secrets', id),
         '--serial-path', pair.agentPath,
         '--state-dir', join(this.root, 'edge', id),
       ],
-      {},
+      deployed.env,
       (line) => {
         if (line.includes('"msg":"serial port open"')) this.portOpenAt.set(id, Date.now());
       },
@@ -203,19 +220,18 @@ export class FaultStack {
     await this.until(`agent ${id}: serial port open`, child, () => this.portOpenAt.has(id));
   }
 
-  /** A node process running a TypeScript entry through tsx; its output goes to $root/logs/<name>.log. */
-  private node(
-    name: string,
-    entry: string,
-    args: string[],
-    env: Record<string, string>,
-    onLine?: (line: string) => void,
-  ): ChildProcess {
+  /** A node process running a TypeScript entry through tsx. */
+  private node(name: string, entry: string, args: string[], env: Record<string, string>): ChildProcess {
+    return this.spawnLogged(name, ['--import', 'tsx', join(ROOT, entry), ...args], env);
+  }
+
+  /** `node <args>`; its output goes to $root/logs/<name>.log, stdout lines also to `onLine`. */
+  private spawnLogged(name: string, args: string[], env: Record<string, string>, onLine?: (line: string) => void): ChildProcess {
     mkdirSync(join(this.root, 'logs'), { recursive: true });
     const logFile = join(this.root, 'logs', `${name.replace(/\s+/g, '-')}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     this.logs.push(log);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

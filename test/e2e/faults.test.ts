@@ -1,7 +1,7 @@
 /**
- * Issue 10's fault test with an independent count: 4 stations, each a counting controller on a socat
- * PTY sending a READINGS frame every 150 ms to its own edge agent process; the broker, the server
- * and influxd as real processes. Under that load, kill -9 of the agents, the broker, the server and
+ * Issue 10's fault test with an independent count: 6 stations, each a counting controller on a
+ * socat PTY sending a READINGS frame every 120 ms to its own edge agent process (bundled, as
+ * deployed); the broker, the server and influxd as real processes. Under that load, kill -9 of the agents, the broker, the server and
  * influxd, one at a time, each restarted with its data folder after 1–2 s. Every reading the
  * controllers sent must be in InfluxDB with the value sent: 0 lost, 0 wrong, per kill.
  *
@@ -16,8 +16,8 @@ import { runFaults } from '../../bench/faults-run.js';
 
 it('kill -9 of agent, broker, server and influxd under load: every reading sent is in InfluxDB once, with its value', { timeout: 240_000 }, async () => {
   const report = await runFaults({
-    stations: 4,
-    intervalMs: 150,
+    stations: 6,
+    intervalMs: 120,
     rounds: 1,
     loadMs: 3000,
     restartDelayMs: [1000, 2000],
