@@ -28,13 +28,17 @@ const HEADER_BYTES = 8;
 /** A record longer than this is taken as garbage (a torn length field), not allocated. */
 export const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
+/** The header of one record. */
+function header(payload: Buffer): Buffer {
+  const h = Buffer.allocUnsafe(HEADER_BYTES);
+  h.writeUInt32LE(payload.length, 0);
+  h.writeUInt32LE(crc32(payload), 4);
+  return h;
+}
+
 /** Frame one record. */
 export function frame(payload: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  b.writeUInt32LE(payload.length, 0);
-  b.writeUInt32LE(crc32(payload), 4);
-  payload.copy(b, HEADER_BYTES);
-  return b;
+  return Buffer.concat([header(payload), payload]);
 }
 
 export interface ParsedJournal {
@@ -148,9 +152,8 @@ export class Journal {
 
   append(payload: Buffer): void {
     if (this.closed) return;
-    const f = frame(payload);
-    this.pending.push(f);
-    this.pendingBytes += f.length;
+    this.pending.push(header(payload), payload);
+    this.pendingBytes += HEADER_BYTES + payload.length;
     this.schedule();
   }
 
