@@ -3,7 +3,7 @@
  * of resolved ones in memory, and emits `alert` on every fire/resolve (for the webhook and SSE).
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { StationRegistry } from '../registry.js';
@@ -36,6 +36,8 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   private readonly history: Alert[] = [];
   private readonly opts: AlertEngineOptions;
   private readonly ignoredLog: RateLimiter;
+  /** Observations being restored after a restart (see restore). */
+  private restoring = false;
 
   constructor(
     private readonly registry: StationRegistry,
@@ -70,6 +72,20 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
           );
         }
       }
+    }
+  }
+
+  /**
+   * Observations restored after a server restart (faults still active in InfluxDB). Rules see them
+   * as usual; an alert they fire was announced before the restart, so it is kept firing without a
+   * new notification (no webhook, no SSE), with the id it had (ids derive from fingerprint and start).
+   */
+  restore(stationId: string, observations: readonly Observation[]): void {
+    this.restoring = true;
+    try {
+      this.observe(stationId, observations);
+    } finally {
+      this.restoring = false;
     }
   }
 
@@ -128,8 +144,9 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     d: AlertDraft,
   ): void {
     if (this.firing.has(fingerprint)) return;
+    const startsAt = new Date(d.at).toISOString();
     const alert: Alert = {
-      id: randomUUID(),
+      id: alertId(fingerprint, startsAt),
       fingerprint,
       rule: rule.name,
       stationId,
@@ -137,7 +154,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
       township: station.township,
       severity: d.severity,
       status: 'firing',
-      startsAt: new Date(d.at).toISOString(),
+      startsAt,
       endsAt: null,
       message: d.message,
       resolvedMessage: null,
@@ -145,6 +162,10 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     };
     this.firing.set(fingerprint, alert);
     this.metrics.alertsFiring.inc({ rule: rule.name });
+    if (this.restoring) {
+      this.log.info({ alert: alert.id, fingerprint }, `alert still firing after restart: ${d.message.en}`);
+      return;
+    }
     this.metrics.alertTransitions.inc({ rule: rule.name, status: 'firing' });
     this.log.warn({ alert: alert.id, fingerprint, evidence: d.evidence }, `alert firing: ${d.message.en}`);
     this.emit('alert', alert);
@@ -178,6 +199,12 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     this.log.info({ alert: done.id, fingerprint }, `alert resolved: ${note.en}`);
     this.emit('alert', done);
   }
+}
+
+/** The same firing (fingerprint and start) has the same id, also across server restarts; UUID-shaped. */
+function alertId(fingerprint: string, startsAt: string): string {
+  const h = createHash('sha256').update(`${fingerprint}|${startsAt}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /**

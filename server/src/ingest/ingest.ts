@@ -295,6 +295,7 @@ export class Ingestor {
         const m = msg as PayloadFor['health'];
         points.push(healthPoint(st, m));
         obs.push({ type: 'health', ts: m.ts, health: m });
+        if (m.faults) this.reconcileFaults(topic, entry, m, points, obs);
         return;
       }
       case 'config/reported': {
@@ -311,6 +312,37 @@ export class Ingestor {
     if (head !== undefined) return head;
     this.sensorOk(topic, entry, sensor, kind);
     return undefined;
+  }
+
+  /**
+   * The agent reported the controller's whole set of active faults: raise what live state lacks (at
+   * the time the agent saw it raised), clear what the controller no longer has (at the report's
+   * time; e.g. a reboot without a clear event). Written like fault events, so InfluxDB and the
+   * "当前故障" panel follow; the store's per-fault times keep a replayed old report from undoing
+   * newer events.
+   */
+  private reconcileFaults(
+    topic: string,
+    entry: StationEntry,
+    m: PayloadFor['health'],
+    points: Line[],
+    obs: Observation[],
+  ): void {
+    const st = entry.config;
+    const known = this.deps.store.activeFaults(st.id);
+    const reported = new Set<string>();
+    for (const f of m.faults ?? []) {
+      const key = `${f.sensor}/${f.fault}`;
+      reported.add(key);
+      if (known?.has(key) || !this.sensorOk(topic, entry, f.sensor, undefined)) continue;
+      points.push(faultPoint(st, f.sensor, f.fault, true, f.since));
+      obs.push({ type: 'fault', sensor: f.sensor, fault: f.fault, active: true, ts: f.since, historical: false });
+    }
+    for (const [key, f] of known ?? []) {
+      if (reported.has(key)) continue;
+      points.push(faultPoint(st, f.sensor, f.fault, false, m.ts));
+      obs.push({ type: 'fault', sensor: f.sensor, fault: f.fault, active: false, ts: m.ts, historical: false });
+    }
   }
 
   /** The value is one its (configured) sensor can report; else count and log with the allowed range. */

@@ -8,6 +8,10 @@ import { AlertEngine } from '../alerts/engine.js';
 import { WebhookNotifier } from '../alerts/webhook.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
+import { restoreActiveFaults } from '../state/restore.js';
+
+/** Longest wait for InfluxDB's active faults at start; MQTT ingest waits for it. */
+const DEFAULT_FAULT_RESTORE_TIMEOUT_MS = 5_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +41,19 @@ export default fp(
       webhook?.enqueue(alert);
       app.store.touch(alert.stationId);
     });
+    // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
+    app.addHook('onReady', async () => {
+      await restoreActiveFaults(
+        {
+          ql: app.influx.ql,
+          registry: app.registry,
+          store: app.store,
+          restore: (id, obs) => engine.restore(id, obs),
+          log,
+        },
+        DEFAULT_FAULT_RESTORE_TIMEOUT_MS,
+      );
+    });
     const tick = setInterval(() => engine.tick(Date.now()), a.tickIntervalMs ?? DEFAULT_ALERT_TICK_MS);
     tick.unref();
     app.shutdown.add(30, 'alerts', async () => {
@@ -45,5 +62,5 @@ export default fp(
     });
     done();
   },
-  { name: 'yizhan-alerts', dependencies: ['yizhan-core'] },
+  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-influx'] },
 );

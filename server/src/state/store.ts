@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { StationRegistry } from '../registry.js';
 import type { Observation } from './observation.js';
 import { deriveLive, deriveSummary, emptyRawState, type RawStationState } from './derive.js';
-import type { StationLive, StationSummary } from './schema.js';
+import type { ActiveFault, StationLive, StationSummary } from './schema.js';
 
 export interface StateEvents {
   /** A station's state changed; carries the full new state. */
@@ -56,6 +56,29 @@ export class StateStore extends EventEmitter<StateEvents> {
     if (this.listenerCount('change') > 0)
       this.emit('change', deriveLive(entry, raw, this.alertCount(stationId)));
     return live;
+  }
+
+  /** The station's active faults by `sensor/fault` (read-only view of live state). */
+  activeFaults(stationId: string): ReadonlyMap<string, ActiveFault> | undefined {
+    return this.raw.get(stationId)?.faults;
+  }
+
+  /**
+   * Faults known active from before a server restart (InfluxDB): set unless the station already
+   * said otherwise. Nothing else changes (not lastSeen: no message arrived). Returns those set.
+   */
+  restoreFaults(stationId: string, faults: readonly ActiveFault[]): ActiveFault[] {
+    const raw = this.raw.get(stationId);
+    if (!raw) return [];
+    const set: ActiveFault[] = [];
+    for (const f of faults) {
+      const key = `${f.sensor}/${f.fault}`;
+      if (raw.faultTs.has(key)) continue;
+      raw.faultTs.set(key, f.since);
+      raw.faults.set(key, { ...f });
+      set.push(f);
+    }
+    return set;
   }
 
   /** Re-announce a station (e.g. its alert count changed). */
