@@ -1,5 +1,6 @@
 /**
- * Broker process entry: `npx tsx broker/src/main.ts` (settings: see settings.ts).
+ * Broker process entry: `npx tsx broker/src/main.ts` (settings: see settings.ts; `--help` lists
+ * them and exits without starting).
  * Refuses to start, with a plain message and exit code 1, when the settings or the credentials
  * file are unusable; closes gracefully on SIGINT/SIGTERM (a second signal exits at once).
  */
@@ -9,7 +10,7 @@ import { CredentialsFileError } from './credentials-file.js';
 import { TlsFilesError } from './listeners.js';
 import { DiskStateError } from './disk-state.js';
 import { say } from './i18n.js';
-import { readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';
+import { describeBrokerSettings, readBrokerSettings, SettingsError, type BrokerSettings } from './settings.js';
 
 /** Longest wait for a graceful close before exiting anyway, in milliseconds. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -41,11 +42,21 @@ function explain(e: unknown, mqttPort: number, metricsPort: number): never {
   throw e;
 }
 
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${say('驿站 MQTT 服务（broker）的设置，均为环境变量：', 'yizhan MQTT broker. Settings (environment variables):')}\n${describeBrokerSettings()}\n`);
+  process.exit(0);
+}
+if (args.length > 0) refuse(`不认识的参数 ${args.join(' ')}；设置用环境变量，见 --help`, `unknown arguments ${args.join(' ')}; settings are environment variables, see --help`);
+
 let settings: BrokerSettings;
 try {
   settings = readBrokerSettings();
 } catch (e) {
-  if (e instanceof SettingsError) refuse(`环境变量 ${e.variable} 的值 "${e.value}" 无效`, e.message);
+  if (e instanceof SettingsError) {
+    process.stderr.write(`${say('驿站 MQTT 服务未启动：以下环境变量有误', 'broker not started: fix these settings')}\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    process.exit(1);
+  }
   throw e;
 }
 const log = pino({ name: 'broker', level: settings.logLevel });

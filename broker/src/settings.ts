@@ -1,31 +1,60 @@
 /**
- * Settings of the broker process, from environment variables (each has a default).
- *
- * | variable                     | default                         |
- * |------------------------------|---------------------------------|
- * | YIZHAN_MQTT_PORT             | 1883                            |
- * | YIZHAN_MQTT_HOST             | 127.0.0.1 (0.0.0.0 for remote)  |
- * | YIZHAN_BROKER_METRICS_PORT   | 9101                            |
- * | YIZHAN_BROKER_METRICS_HOST   | 127.0.0.1                       |
- * | YIZHAN_DATA_DIR              | .data                           |
- * | YIZHAN_CREDENTIALS_FILE      | <YIZHAN_DATA_DIR>/credentials.json |
- * | YIZHAN_MQTT_TLS_PORT         | – (TLS off); needs the two below |
- * | YIZHAN_MQTT_TLS_CERT / _KEY  | – PEM files, re-read on SIGHUP  |
- * | YIZHAN_MQTT_WS_PORT          | – (MQTT over WebSocket off)     |
- * | YIZHAN_REDIS_URL             | – (one process, state on disk)  |
- * | YIZHAN_BROKER_STATE_DIR      | <YIZHAN_DATA_DIR>/broker-state; `memory` = nothing kept on disk |
- * | YIZHAN_MQTT_MAX_PACKET       | 256KB                           |
- * | YIZHAN_MQTT_CONNECT_TIMEOUT  | 5s                              |
- * | YIZHAN_MQTT_TRUSTED_ADDRESSES| – comma-separated IPs never rate-limited or banned |
- * | YIZHAN_MQTT_STATION_RATE     | 100 (PUBLISH/s per station; burst 10×) |
- * | YIZHAN_MQTT_SESSION_QUEUE    | 1000 (QoS 1 messages kept per persistent session, e.g. the server's while it restarts) |
- * | LOG_LEVEL                    | info                            |
+ * Settings of the broker process, from environment variables (each has a default; the table is
+ * BROKER_SETTINGS, printed by `npx tsx broker/src/main.ts --help`). Every problem is reported at
+ * once. Unknown YIZHAN_* variables are refused with a "did you mean": a typo in a TLS variable
+ * would otherwise start the broker without TLS. `npm start` gives all components one environment,
+ * so the names the server knows (server/src/config.ts) and the prefixes other components own are
+ * accepted too.
  */
 import { resolve } from 'node:path';
+import { didYouMean } from '../../firmware-config/src/did-you-mean.js';
 import { parseDuration, parseSize } from '../../protocol/src/index.js';
+import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '../../server/src/config.js';
 import { defaultCredentialsFile } from './credentials-file.js';
 import { DEFAULT_BROKER_HOST } from './broker.js';
 import { DEFAULT_LIMITS, type LimitsInput } from './limits.js';
+
+export interface BrokerSetting {
+  name: string;
+  default: string;
+  meaning: string;
+}
+
+/** Every setting of the broker process. */
+export const BROKER_SETTINGS: readonly BrokerSetting[] = [
+  { name: 'YIZHAN_MQTT_PORT', default: '1883', meaning: 'MQTT TCP port' },
+  { name: 'YIZHAN_MQTT_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of all MQTT listeners; 0.0.0.0 for remote stations (use TLS for them)' },
+  { name: 'YIZHAN_MQTT_TLS_PORT', default: '(off)', meaning: 'MQTT over TLS, usually 8883; needs YIZHAN_MQTT_TLS_CERT and YIZHAN_MQTT_TLS_KEY' },
+  { name: 'YIZHAN_MQTT_TLS_CERT', default: '-', meaning: 'PEM certificate chain file; re-read on SIGHUP' },
+  { name: 'YIZHAN_MQTT_TLS_KEY', default: '-', meaning: 'PEM private key file; re-read on SIGHUP' },
+  { name: 'YIZHAN_MQTT_WS_PORT', default: '(off)', meaning: 'MQTT over WebSocket (subprotocol mqtt, any path)' },
+  { name: 'YIZHAN_REDIS_URL', default: '(none)', meaning: 'redis://host:6379/0: share sessions, retained messages and queues with the other brokers on it' },
+  { name: 'YIZHAN_BROKER_STATE_DIR', default: '$YIZHAN_DATA_DIR/broker-state', meaning: 'folder of the state journal (sessions, queues, retained); memory = nothing on disk; unused with Redis' },
+  { name: 'YIZHAN_MQTT_MAX_PACKET', default: '256KB', meaning: 'largest MQTT packet, 1KB..256MB (16 KiB before authentication)' },
+  { name: 'YIZHAN_MQTT_CONNECT_TIMEOUT', default: `${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`, meaning: 'from TCP accept to a complete CONNECT (TLS handshake, WebSocket upgrade included), 100ms..2min' },
+  { name: 'YIZHAN_MQTT_STATION_RATE', default: String(DEFAULT_LIMITS.publishRate.station.perSecond), meaning: 'PUBLISH/s per station (burst 10x); excess is delayed, far excess disconnects' },
+  { name: 'YIZHAN_MQTT_SESSION_QUEUE', default: String(DEFAULT_LIMITS.maxQueuedPerClient), meaning: "QoS 1 messages kept per persistent session (the server's while it restarts)" },
+  { name: 'YIZHAN_MQTT_TRUSTED_ADDRESSES', default: '(none)', meaning: 'comma-separated peer IPs never rate-limited or banned' },
+  { name: 'YIZHAN_BROKER_METRICS_PORT', default: '9101', meaning: 'side HTTP port: /metrics, /healthz' },
+  { name: 'YIZHAN_BROKER_METRICS_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of the side HTTP port' },
+  { name: 'YIZHAN_DATA_DIR', default: '.data', meaning: 'the credentials file is <dir>/credentials.json' },
+  { name: 'YIZHAN_CREDENTIALS_FILE', default: '$YIZHAN_DATA_DIR/credentials.json', meaning: 'explicit credentials file' },
+  { name: 'YIZHAN_LANG', default: 'zh-CN', meaning: 'en: English-only start-up messages' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino log level' },
+];
+
+const OWN = BROKER_SETTINGS.map((s) => s.name);
+/** Names the broker accepts without using them: the server's and other components' (one environment in npm start). */
+const SHARED = [...Object.keys(EnvSchema.properties), ...OTHER_COMPONENT_VARS];
+/** The broker owns YIZHAN_BROKER_*: those are checked here, not ignored. */
+const OTHER_PREFIXES = IGNORED_PREFIXES.filter((p) => p !== 'YIZHAN_BROKER_');
+
+/** `--help`: every setting with its default and meaning. */
+export function describeBrokerSettings(): string {
+  const w = Math.max(...BROKER_SETTINGS.map((s) => s.name.length));
+  const d = Math.max(...BROKER_SETTINGS.map((s) => s.default.length));
+  return BROKER_SETTINGS.map((s) => `  ${s.name.padEnd(w)}  ${s.default.padEnd(d)}  ${s.meaning}`).join('\n');
+}
 
 export interface BrokerSettings {
   mqttPort: number;
@@ -42,68 +71,74 @@ export interface BrokerSettings {
   logLevel: string;
 }
 
-/** A setting has a bad value; fix the environment (retrying unchanged cannot help). */
+/** Settings are wrong (every problem, one per line); fix the environment (retrying unchanged cannot help). */
 export class SettingsError extends Error {
   override name = 'SettingsError';
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly expected: string,
-  ) {
-    super(`${variable}: must be ${expected}, got "${value}"`);
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
   }
 }
 
+/** Collects problems; each reader returns its default when its variable is bad. */
+type Bad = (variable: string, value: string, expected: string) => void;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function port(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+function port(env: NodeJS.ProcessEnv, name: string, dflt: number, bad: Bad): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new SettingsError(name, raw, 'a port number 1..65535');
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    bad(name, raw, 'a port number 1..65535');
+    return dflt;
+  }
   return n;
 }
 
-function optionalPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  return env[name] ? port(env, name, 0) : undefined;
+function optionalPort(env: NodeJS.ProcessEnv, name: string, bad: Bad): number | undefined {
+  return env[name] ? port(env, name, 0, bad) : undefined;
 }
 
-function tlsSettings(env: NodeJS.ProcessEnv): BrokerSettings['tls'] {
-  const tlsPort = optionalPort(env, 'YIZHAN_MQTT_TLS_PORT');
-  if (tlsPort === undefined) return undefined;
+function tlsSettings(env: NodeJS.ProcessEnv, bad: Bad): BrokerSettings['tls'] {
+  const tlsPort = optionalPort(env, 'YIZHAN_MQTT_TLS_PORT', bad);
   const certFile = env.YIZHAN_MQTT_TLS_CERT;
   const keyFile = env.YIZHAN_MQTT_TLS_KEY;
-  if (!certFile) throw new SettingsError('YIZHAN_MQTT_TLS_CERT', '', 'a PEM certificate file when YIZHAN_MQTT_TLS_PORT is set');
-  if (!keyFile) throw new SettingsError('YIZHAN_MQTT_TLS_KEY', '', 'a PEM key file when YIZHAN_MQTT_TLS_PORT is set');
-  return { port: tlsPort, certFile: resolve(certFile), keyFile: resolve(keyFile) };
+  if (tlsPort === undefined) {
+    // a certificate without a port is a half-done TLS set-up: never start without TLS silently
+    if (certFile || keyFile) bad('YIZHAN_MQTT_TLS_PORT', '', 'set (e.g. 8883) when YIZHAN_MQTT_TLS_CERT or YIZHAN_MQTT_TLS_KEY is');
+    return undefined;
+  }
+  if (!certFile) bad('YIZHAN_MQTT_TLS_CERT', '', 'a PEM certificate file when YIZHAN_MQTT_TLS_PORT is set');
+  if (!keyFile) bad('YIZHAN_MQTT_TLS_KEY', '', 'a PEM key file when YIZHAN_MQTT_TLS_PORT is set');
+  return certFile && keyFile ? { port: tlsPort, certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined;
 }
 
-function limitSettings(env: NodeJS.ProcessEnv): LimitsInput {
+function limitSettings(env: NodeJS.ProcessEnv, bad: Bad): LimitsInput {
   const limits: LimitsInput = {};
   const size = env.YIZHAN_MQTT_MAX_PACKET;
   if (size) {
     const r = parseSize(size);
-    if (!r.ok || r.bytes < 1024 || r.bytes > 256 * 1024 * 1024) throw new SettingsError('YIZHAN_MQTT_MAX_PACKET', size, 'a size from 1KB to 256MB, e.g. 256KB');
-    limits.maxPacketBytes = r.bytes;
+    if (!r.ok || r.bytes < 1024 || r.bytes > 256 * 1024 * 1024) bad('YIZHAN_MQTT_MAX_PACKET', size, 'a size from 1KB to 256MB, e.g. 256KB');
+    else limits.maxPacketBytes = r.bytes;
   }
   const timeout = env.YIZHAN_MQTT_CONNECT_TIMEOUT;
   if (timeout) {
     const r = parseDuration(timeout);
-    if (!r.ok || r.ms < 100 || r.ms > 120_000) throw new SettingsError('YIZHAN_MQTT_CONNECT_TIMEOUT', timeout, `a duration from 100ms to 2min, e.g. ${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`);
-    limits.connectTimeoutMs = r.ms;
+    if (!r.ok || r.ms < 100 || r.ms > 120_000) bad('YIZHAN_MQTT_CONNECT_TIMEOUT', timeout, `a duration from 100ms to 2min, e.g. ${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`);
+    else limits.connectTimeoutMs = r.ms;
   }
   const rate = env.YIZHAN_MQTT_STATION_RATE;
   if (rate) {
     const n = Number(rate);
-    if (!/^\d+$/.test(rate) || n < 1 || n > 1_000_000) throw new SettingsError('YIZHAN_MQTT_STATION_RATE', rate, 'a whole number of messages per second, 1..1000000');
-    limits.publishRate = { station: { perSecond: n, burst: n * 10 } };
+    if (!/^\d+$/.test(rate) || n < 1 || n > 1_000_000) bad('YIZHAN_MQTT_STATION_RATE', rate, 'a whole number of messages per second, 1..1000000');
+    else limits.publishRate = { station: { perSecond: n, burst: n * 10 } };
   }
   const queue = env.YIZHAN_MQTT_SESSION_QUEUE;
   if (queue) {
     const n = Number(queue);
     if (!/^\d+$/.test(queue) || n < 10 || n > 100_000_000)
-      throw new SettingsError('YIZHAN_MQTT_SESSION_QUEUE', queue, 'a whole number of messages, 10..100000000 (size it for the server\'s longest restart: messages/s × seconds)');
-    limits.maxQueuedPerClient = n;
+      bad('YIZHAN_MQTT_SESSION_QUEUE', queue, 'a whole number of messages, 10..100000000 (size it for the server\'s longest restart: messages/s × seconds)');
+    else limits.maxQueuedPerClient = n;
   }
   if (env.YIZHAN_MQTT_TRUSTED_ADDRESSES) limits.trustedAddresses = env.YIZHAN_MQTT_TRUSTED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean);
   return limits;
@@ -116,22 +151,44 @@ function stateDir(env: NodeJS.ProcessEnv, redisUrl: string | undefined): string 
   return raw ? resolve(raw) : resolve(env.YIZHAN_DATA_DIR || '.data', 'broker-state');
 }
 
+/** `NAME: unknown setting; did you mean …?` for each YIZHAN_* variable nobody uses. */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('YIZHAN_') || OWN.includes(name) || SHARED.includes(name) || OTHER_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const hint = didYouMean(name, OWN) ?? didYouMean(name, SHARED);
+    problems.push(`${name}: unknown setting${hint ? `; did you mean ${hint}?` : ''}`);
+  }
+  return problems;
+}
+
+/** Read and check every setting; throws one SettingsError listing every problem. */
 export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): BrokerSettings {
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new SettingsError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
-  const redisUrl = env.YIZHAN_REDIS_URL || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) throw new SettingsError('YIZHAN_REDIS_URL', redisUrl, 'a URL like redis://127.0.0.1:6379/0');
-  return {
-    mqttPort: port(env, 'YIZHAN_MQTT_PORT', 1883),
+  const problems = unknownVariables(env);
+  const bad: Bad = (variable, value, expected) => problems.push(`${variable}: must be ${expected}, got "${value}"`);
+  let logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    bad('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+    logLevel = 'info';
+  }
+  let redisUrl = env.YIZHAN_REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    bad('YIZHAN_REDIS_URL', redisUrl, 'a URL like redis://127.0.0.1:6379/0');
+    redisUrl = undefined;
+  }
+  const settings: BrokerSettings = {
+    mqttPort: port(env, 'YIZHAN_MQTT_PORT', 1883, bad),
     mqttHost: env.YIZHAN_MQTT_HOST || DEFAULT_BROKER_HOST,
-    metricsPort: port(env, 'YIZHAN_BROKER_METRICS_PORT', 9101),
+    metricsPort: port(env, 'YIZHAN_BROKER_METRICS_PORT', 9101, bad),
     metricsHost: env.YIZHAN_BROKER_METRICS_HOST || DEFAULT_BROKER_HOST,
     credentialsFile: env.YIZHAN_CREDENTIALS_FILE ? resolve(env.YIZHAN_CREDENTIALS_FILE) : defaultCredentialsFile(env),
-    tls: tlsSettings(env),
-    wsPort: optionalPort(env, 'YIZHAN_MQTT_WS_PORT'),
+    tls: tlsSettings(env, bad),
+    wsPort: optionalPort(env, 'YIZHAN_MQTT_WS_PORT', bad),
     redisUrl,
     stateDir: stateDir(env, redisUrl),
-    limits: limitSettings(env),
+    limits: limitSettings(env, bad),
     logLevel,
   };
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settings;
 }

@@ -33,6 +33,25 @@ describe('broker process: refusing to start', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
+  it('--help prints every setting with its default and exits 0 without starting', async () => {
+    const mqttPort = await freePort();
+    const r = await runTs('broker/src/main.ts', ['--help'], { env: { YIZHAN_LANG: 'en', YIZHAN_MQTT_PORT: String(mqttPort), YIZHAN_DATA_DIR: join(dir, 'nothing-here') }, timeoutMs: 10_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^yizhan MQTT broker\. Settings/);
+    expect(r.stdout).toMatch(/YIZHAN_MQTT_TLS_PORT\s+\(off\)\s+MQTT over TLS/);
+    expect(r.stdout).toMatch(/YIZHAN_MQTT_CONNECT_TIMEOUT\s+5s\s/);
+    expect(r.stderr).toBe(''); // no "credentials file does not exist": nothing was started
+  });
+
+  it('a typo in a TLS variable refuses to start (it started without TLS), with a did-you-mean', async () => {
+    const r = await runTs('broker/src/main.ts', [], {
+      env: { YIZHAN_LANG: 'en', YIZHAN_DATA_DIR: dir, YIZHAN_MQTT_TLS_PROT: '8883', YIZHAN_MQTT_TLS_CERT: 'c.pem', YIZHAN_MQTT_TLS_KEY: 'k.pem', YIZHAN_MQTT_PORT: String(await freePort()) },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('YIZHAN_MQTT_TLS_PROT: unknown setting; did you mean YIZHAN_MQTT_TLS_PORT?');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
   it('a bad setting names the variable', async () => {
     const r = await runTs('broker/src/main.ts', [], { env: { YIZHAN_LANG: 'en', YIZHAN_MQTT_PORT: 'eighteen83', YIZHAN_DATA_DIR: dir } });
     expect(r.code).toBe(1);

@@ -53,4 +53,31 @@ describe('broker settings', () => {
     expect(() => readBrokerSettings(env)).toThrow(SettingsError);
     expect(() => readBrokerSettings(env)).toThrow(variable);
   });
+
+  it('refuses unknown YIZHAN_* variables with a did-you-mean, and reports every problem at once', () => {
+    const env = { YIZHAN_MQTT_TLS_PROT: '8883', YIZHAN_MQTT_TLS_CERT: '/etc/c.pem', YIZHAN_MQTT_TLS_KEY: '/etc/k.pem', YIZHAN_MQTT_PORT: 'x', YIZHAN_BROKER_METRIC_PORT: '9', YIZHAN_ZZZ: '1' };
+    let error: SettingsError | undefined;
+    try {
+      readBrokerSettings(env);
+    } catch (e) {
+      error = e as SettingsError;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(error?.problems).toEqual([
+      'YIZHAN_BROKER_METRIC_PORT: unknown setting; did you mean YIZHAN_BROKER_METRICS_PORT?',
+      'YIZHAN_MQTT_TLS_PROT: unknown setting; did you mean YIZHAN_MQTT_TLS_PORT?',
+      'YIZHAN_ZZZ: unknown setting',
+      'YIZHAN_MQTT_PORT: must be a port number 1..65535, got "x"',
+      'YIZHAN_MQTT_TLS_PORT: must be set (e.g. 8883) when YIZHAN_MQTT_TLS_CERT or YIZHAN_MQTT_TLS_KEY is, got ""',
+    ]);
+  });
+
+  it("accepts the names other components use in npm start's one environment", () => {
+    expect(() =>
+      readBrokerSettings({
+        YIZHAN_HTTP_PORT: '8080', YIZHAN_MQTT_URL: 'mqtt://127.0.0.1:1883', YIZHAN_MQTT_USERNAME: 'yizhan-server', YIZHAN_INFLUX_PORT: '8086',
+        YIZHAN_SIM_SPEED: '10', YIZHAN_SERIAL: 'mock', YIZHAN_SECRETS_DIR: '/tmp/s', YIZHAN_STATIONS_DIR: 'firmware-config/stations', YIZHAN_EDGE_STATE_DIR: '/tmp/e',
+      }),
+    ).not.toThrow();
+  });
 });
