@@ -132,6 +132,7 @@ export class Journal {
   private bytes = 0;
   private compactedBytes = 0;
   private failedAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** The last failure, until a write succeeds again. */
   lastError: Error | undefined;
@@ -176,6 +177,7 @@ export class Journal {
     await this.durable?.promise.catch(() => undefined);
     await this.flushing;
     this.closed = true;
+    clearTimeout(this.retryTimer);
     await this.fh?.close().catch(() => undefined);
     this.fh = undefined;
   }
@@ -223,9 +225,21 @@ export class Journal {
         this.opts.onError(err, compact ? 'compact' : 'write');
         done?.reject(err);
         // Records of later turns wait for the retry: another attempt now would fail the same way.
+        // With nothing waiting, a retry is made anyway, so /healthz recovers without traffic.
         if (this.pending.length || this.durable) await sleep(this.opts.retryMs ?? 1000);
+        else this.retryLater();
       }
     }
+  }
+
+  private retryLater(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.closed || !this.lastError) return;
+      this.durable ??= deferred();
+      this.durable.promise.catch(() => undefined); // failures are reported through onError
+      this.schedule();
+    }, this.opts.retryMs ?? 1000).unref();
   }
 
   private async write(batch: Buffer[], bytes: number, sync: boolean): Promise<void> {
