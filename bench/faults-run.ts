@@ -59,13 +59,18 @@ async function storedFrames(url: string, since: number, controllers: readonly Co
 }
 
 /**
- * Everything sent up to 1 s ago is in InfluxDB, but frames that may have gone unheard (sent while an
- * agent was dead): the system has caught up.
+ * Every frame sent before `before` is in InfluxDB, but frames that may have gone unheard (sent while
+ * an agent was dead): the system has caught up.
  */
-async function caughtUp(url: string, since: number, controllers: readonly CountingController[], windows: readonly KillWindow[]): Promise<boolean> {
+async function caughtUp(
+  url: string,
+  since: number,
+  controllers: readonly CountingController[],
+  windows: readonly KillWindow[],
+  before: number,
+): Promise<boolean> {
   const have = await storedFrames(url, since, controllers).catch(() => undefined);
   if (!have) return false;
-  const before = Date.now() - 1000;
   return controllers.every((c) => {
     let want = 0;
     for (const at of c.sentAt) {
@@ -113,7 +118,8 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
         say(`round ${round}: ${kill} killed, restarted after ${Math.round(delay)} ms, ready ${readyAt - killAt} ms after the kill`);
         await sleep(o.settleMs);
         const deadline = readyAt + o.maxSettleMs;
-        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows))) await sleep(250);
+        // Caught up: everything sent until 1 s ago is stored (the newest are on their way).
+        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows, Date.now() - 1000))) await sleep(250);
         if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
         else say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
         w.to = Date.now();
@@ -122,9 +128,11 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     for (const c of controllers) c.pause();
     const last = windows[windows.length - 1];
     if (last) last.to = Infinity;
-    // Drain: the last frames reach InfluxDB (the writer flushes every 200 ms).
+    // Drain: wait for every frame sent, up to the last (or at most maxSettleMs).
+    const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows))) await sleep(250);
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows, end))) await sleep(250);
+    if (Date.now() >= deadline) say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     const { log: _log, ...settings } = o;
     return {
