@@ -42,6 +42,12 @@ function cst(min: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 const closedOpensAt = cst(120);
+/** The notice of a closed station: the opening time, "明天" when that is after midnight. */
+const tomorrow = localMinuteOfDay(Date.now()) + 120 >= 1440;
+const closedNotice = {
+  zh: `已闭站 · ${tomorrow ? '明天 ' : ''}${closedOpensAt} 开放`,
+  en: `Station closed · Opens ${tomorrow ? 'tomorrow ' : ''}at ${closedOpensAt}`,
+};
 
 async function text(page: Page, id: string): Promise<string> {
   return (await page.textContent(`#${id}`))?.trim() ?? '';
@@ -208,11 +214,12 @@ describe('station screen states', () => {
     const page = await open('/screen/st-002');
     expect(await text(page, 'free-seats')).toBe('已闭站');
     expect(await text(page, 'free-sockets')).toBe('—');
-    expect(await text(page, 'notice')).toBe(`已闭站 · ${closedOpensAt} 开放`);
+    expect(await text(page, 'notice')).toBe(closedNotice.zh);
+    expect(await text(page, 'water-state')).toBe('已闭站'); // hot water is not on offer either
     await page.goto(`${proxy.url}/screen/st-002?lang=en`);
     await page.waitForSelector('#conn[data-live="1"]');
-    expect(await text(page, 'free-seats')).toBe('Closed');
-    expect(await text(page, 'notice')).toBe(`Closed · Opens at ${closedOpensAt}`);
+    expect(await text(page, 'free-seats')).toBe('Station closed');
+    expect(await text(page, 'notice')).toBe(closedNotice.en);
     await page.goto(`${proxy.url}/`);
     const row = await page.locator('tbody tr', { hasText: 'st-002' }).locator('td').allTextContents();
     expect(row.slice(3, 5).map((t) => t.trim())).toEqual(['已闭站', '— / 10']);

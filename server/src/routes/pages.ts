@@ -8,6 +8,8 @@ import { SCREEN_TEXT, errorBody, pickLang } from '../i18n.js';
 import { renderScreen } from '../screen/screen.js';
 import { renderIndex, renderNotFound } from '../screen/html.js';
 import { FONT_URL_PREFIX, loadPageFonts } from '../screen/font.js';
+import { missingGlyphs } from '../screen/glyphs.js';
+import { woff2CodePoints } from '../screen/woff2.js';
 import { DEFAULT_SSE_HEARTBEAT_MS } from '../options.js';
 
 const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -16,6 +18,21 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const fonts = loadPageFonts((path, err) =>
     app.log.warn({ path, err }, 'web font missing: pages use system fonts (run npm run font:subset)'),
   );
+
+  const [font] = fonts.fonts;
+  if (font) {
+    // A station added without `npm run font:subset`: on a kiosk without CJK fonts its name would be blank.
+    const mapped = woff2CodePoints(font.data);
+    for (const e of app.registry.all()) {
+      const c = e.config;
+      const missing = missingGlyphs(`${c.name}${c.township}${c.address}`, mapped);
+      if (missing)
+        app.log.warn(
+          { station: c.id, missing },
+          'station text has characters the web font lacks; run npm run font:subset (kiosks without CJK fonts show them blank)',
+        );
+    }
+  }
 
   app.get('/', { schema: { querystring: LangQuery } }, async (req, reply) => {
     const lang = pickLang(req, app.defaultLang, { useAcceptLanguage: false });

@@ -56,3 +56,13 @@ export function pageCodePoints(stationsDir = DEFAULT_STATIONS_DIR): number[] {
     }
   return [...set].sort((a, b) => a - b);
 }
+
+/** Characters of `text` beyond ASCII that `mapped` lacks, each once, in order. */
+export function missingGlyphs(text: string, mapped: ReadonlySet<number>): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp > 0x7e && wanted(cp) && !mapped.has(cp) && !out.includes(ch)) out += ch;
+  }
+  return out;
+}

@@ -37,6 +37,14 @@ export const SCREEN_JS = String.raw`
     return new Date(ms).toLocaleString(lang, { timeZone: cfg.timeZone, month: '2-digit', day: '2-digit',
       hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
   }
+  /** "07:00 开放", or "明天 07:00 开放" when that is another day (China Standard Time). */
+  function opens(at) {
+    if (at === null) return '';
+    var day = { timeZone: cfg.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' };
+    var hm = new Date(at).toLocaleTimeString(lang, { timeZone: cfg.timeZone, hour: '2-digit', minute: '2-digit', hour12: false });
+    var other = new Date(at).toLocaleDateString('en', day) !== new Date(now()).toLocaleDateString('en', day);
+    return fill(other ? T.opensTomorrow : T.opensAt, hm);
+  }
   function count(v) { return v === null || v === undefined ? '—' : String(v); }
   function faultNames(s) {
     var names = [];
@@ -54,7 +62,7 @@ export const SCREEN_JS = String.raw`
     if (online === 'offline') return { stale: true, online: online, notice: T.stationOffline + dataAge, level: 'offline' };
     if (online === 'unknown') return { stale: true, online: online, notice: T.noData, level: 'offline' };
     if (serialDown) return { stale: true, online: online, notice: T.serialDown + dataAge, level: 'serial' };
-    if (!s.hours.open) return { stale: false, online: online, notice: T.closedNow + ' · ' + fill(T.opensAt, s.hours.text.split('-')[0]), level: 'closed' };
+    if (!s.hours.open) return { stale: false, online: online, notice: T.closedNow + ' · ' + opens(s.hours.nextChange), level: 'closed' };
     return { stale: false, online: online, notice: '', level: '' };
   }
   function renderCounts(s, c) {
@@ -78,8 +86,9 @@ export const SCREEN_JS = String.raw`
     }
     set('water-temp', temp);
     if (c.stale) set('water-state', w.tempC === null ? T.unknown : T.lastKnown);
+    else if (!s.hours.open) set('water-state', T.closedNow);
     else set('water-state', w.state === 'ready' ? T.ready : w.state === 'heating' ? T.heating : T.unknown);
-    attr(tile, 'data-state', c.stale ? 'stale' : w.state);
+    attr(tile, 'data-state', c.stale ? 'stale' : !s.hours.open ? 'closed' : w.state);
   }
   function render() {
     var s = state, c = condition(s);
