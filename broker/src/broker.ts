@@ -18,6 +18,7 @@ import { createBrokerMetrics } from './metrics.js';
 import { indexOutgoing } from './outgoing-index.js';
 import { holdAcksUntilStored } from './ack-gate.js';
 import { openDiskState, type DiskState } from './disk-state.js';
+import { clearUnretainable, type RetainedStore } from './retained.js';
 import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
@@ -161,6 +162,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       throw err;
     }
     holdAcksUntilStored(aedes);
+  }
+  try {
+    await clearUnretainable((aedes as Aedes & { persistence: RetainedStore }).persistence, log);
+  } catch (err) {
+    log.error({ err }, 'could not check retained messages on never-retained topics; old ones may be replayed');
   }
   const guard = createGuard(aedes, limits, log, metrics.registry);
   late.guard = guard;

@@ -3,9 +3,12 @@
  * their connection, retained events that come back, topic filters that are not valid UTF-8.
  * Real clients where they fit: Debian's mosquitto_sub/mosquitto_pub, raw sockets.
  */
+import { join } from 'node:path';
+import type { Aedes } from 'aedes';
 import { describe, expect, it } from 'vitest';
+import type { RetainedStore } from '../../broker/src/retained.js';
 import { stationTopic } from '../../protocol/src/index.js';
-import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, waitFor } from './helpers.js';
+import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, startTestBroker, tempDir, waitFor } from './helpers.js';
 import { rawLogin } from './raw.js';
 
 const suite = brokerSuite(
@@ -94,6 +97,38 @@ describe('events and telemetry are never retained', () => {
     await later.subscribeAsync([events, stationTopic('st-001', 'status')], { qos: 1 });
     await new Promise((r) => setTimeout(r, 300));
     expect(laterBox.messages.filter((m) => m.topic === events)).toEqual([]);
+  });
+});
+
+describe('retained events from before this rule', () => {
+  it('are removed when a broker with its state on disk starts; the retained status stays', async () => {
+    const d = await tempDir('yizhan-retained-');
+    const stateDir = join(d.dir, 'state');
+    const events = stationTopic('st-001', 'events');
+    const status = stationTopic('st-001', 'status');
+    const first = await startTestBroker([{ username: 'st-001', role: 'station' }], { stateDir });
+    // what a broker without the rule stored
+    const store = (first.broker.aedes as Aedes & { persistence: RetainedStore }).persistence;
+    await store.storeRetained({ cmd: 'publish', topic: events, payload: Buffer.from('{"fault":"dispenser_broken"}'), qos: 1, retain: true });
+    const st = await connect(first.broker.url, 'st-001', first.secret('st-001'));
+    await st.publishAsync(status, '{"state":"online"}', { qos: 1, retain: true });
+    await st.endAsync();
+    await first.stop();
+
+    const second = await startTestBroker([{ username: 'server', role: 'server' }], { stateDir });
+    try {
+      const server = await connect(second.broker.url, 'server', second.secret('server'));
+      const box = inbox(server);
+      await server.subscribeAsync([events, status], { qos: 1 });
+      expect((await box.next(status)).payload).toBe('{"state":"online"}');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(box.messages.filter((m) => m.topic === events)).toEqual([]);
+      expect(second.logs.some((l) => l.msg.startsWith('retained messages removed') && l.cleared === 1)).toBe(true);
+      await server.endAsync();
+    } finally {
+      await second.stop();
+      await d.cleanup();
+    }
   });
 });
 
