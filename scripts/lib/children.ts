@@ -19,22 +19,48 @@ export interface Child {
 }
 
 const LEVELS: Record<number, string> = { 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** pino's own fields, and ids that only matter in the log file. */
+const NOT_ECHOED = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'bootId', 'v']);
+const MAX_VALUE_CHARS = 160;
 
-/** Echo a pino JSON line of level warn or above as one short console line; other text as is. */
-function echo(name: string, line: string): void {
-  if (!line.startsWith('{')) {
-    if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
-    return;
-  }
+/** One context value as it appears on the console: an error by its message, text quoted when it has spaces. */
+function show(v: unknown): string {
+  const e = v as { message?: unknown } | null;
+  const text =
+    typeof v === 'string'
+      ? v
+      : typeof e === 'object' && e !== null && typeof e.message === 'string'
+        ? e.message
+        : JSON.stringify(v);
+  const cut = text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
+  return /[\s"=]/.test(cut) ? JSON.stringify(cut) : cut;
+}
+
+/**
+ * A pino JSON line of level warn or above as one console line with its context (which station,
+ * which error, which reason: every field but pino's own), so the cause is on the console and not
+ * only in the log file; other text as is.
+ */
+export function consoleLine(name: string, line: string): string | undefined {
+  if (!line.startsWith('{')) return line.trim() ? `[${name}] ${line}` : undefined;
+  let rec: Record<string, unknown>;
   try {
-    const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-    const level = rec.level ?? 30;
-    if (level < 40) return;
-    const extra = rec.err?.message ? ` (${rec.err.message})` : '';
-    process.stdout.write(`[${name}] ${LEVELS[level] ?? level} ${rec.msg ?? ''}${extra}\n`);
+    rec = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    process.stdout.write(`[${name}] ${line}\n`);
+    return `[${name}] ${line}`;
   }
+  const level = typeof rec.level === 'number' ? rec.level : 30;
+  if (level < 40) return undefined;
+  const ctx = Object.entries(rec)
+    .filter(([k, v]) => !NOT_ECHOED.has(k) && v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${show(v)}`);
+  const msg = typeof rec.msg === 'string' ? rec.msg : '';
+  return `[${name}] ${LEVELS[level] ?? level} ${msg}${ctx.length ? ` (${ctx.join(' ')})` : ''}`;
+}
+
+function echo(name: string, line: string): void {
+  const out = consoleLine(name, line);
+  if (out !== undefined) process.stdout.write(`${out}\n`);
 }
 
 const running = new Set<ChildProcess>();
@@ -64,6 +90,9 @@ export function startNodeChild(
     stream.pipe(log, { end: false });
     createInterface({ input: stream }).on('line', (l) => echo(name, l));
   }
+  // 'close' comes after both pipes have delivered their last bytes ('exit' can come before them):
+  // ending the log file any earlier fails those writes with "write after end".
+  child.once('close', () => log.end());
   running.add(child);
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -82,7 +111,6 @@ export function startNodeChild(
       const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(t);
-      log.end();
     },
   };
 }
