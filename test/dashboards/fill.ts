@@ -9,7 +9,8 @@
  * started, so several simulated hours land in the recent past (the server refuses future
  * timestamps) and the dashboards' relative ranges (`now-6h`) see them. The agents stamp messages
  * with simulated time. During the run one dispenser heater fails, one socket trips, one door is
- * opened and one agent is stopped, so that the "now" panels have something to show.
+ * opened and one agent is stopped, so that the "now" panels have something to show; and one
+ * controller with a tripped socket reboots without ever clearing the fault (it must not stay "now").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -64,6 +65,8 @@ export interface FilledInflux {
   doorOpened: string;
   /** The station whose agent was stopped (published offline). */
   offline: string;
+  /** A socket_tripped raised, then its controller rebooted (HELLO) without a clear event. */
+  rebooted: { station: string; sensor: string };
   stop(): Promise<void>;
 }
 
@@ -175,11 +178,14 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
 
     // a and b are the narrowed selection of the tests (first township, first two stations), so
     // that the "now" panels have rows with the variables narrowed too.
-    const [a, b] = stations.map((s) => s.id) as [string, string];
+    const [a, b, c] = stations.map((s) => s.id) as [string, string, string];
     await sleep(1000);
     sims.get(a).injectFault('heater_failure');
     sims.get(b).injectFault('socket_tripped', 1);
-    await sleep(o.runS * 1000 - 2500);
+    sims.get(c).injectFault('socket_tripped', 1);
+    await sleep(1500);
+    sims.get(c).reboot();
+    await sleep(o.runS * 1000 - 4000);
     sims.get(a).setDoor(true);
     await sleep(500);
     await agents.get(b)?.stop();
@@ -199,6 +205,11 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
     );
     await lastIs(`${a}'s door open`, `SELECT last("value") FROM "door" WHERE "station" = '${a}'`, 1);
     await lastIs(
+      `${c}'s socket_tripped ended by its controller's reboot`,
+      `SELECT last("active") FROM "fault" WHERE "station" = '${c}' AND "fault" = 'socket_tripped'`,
+      0,
+    );
+    await lastIs(
       `${a}'s heater_failure raised`,
       `SELECT last("active") FROM "fault" WHERE "station" = '${a}' AND "fault" = 'heater_failure'`,
       1,
@@ -214,6 +225,7 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
       socketTripped: { station: b, sensor: firstSocket(stations[1]) },
       doorOpened: a,
       offline: b,
+      rebooted: { station: c, sensor: firstSocket(stations[2]) },
       stop,
     };
   } catch (e) {

@@ -207,6 +207,17 @@ describe('what the crews see after the run', () => {
     expect(rows).toContainEqual({ station: influx.heaterFailed, sensor: 'heater', fault: 'heater_failure' });
     expect(firstValue(await seriesOf('故障（当前） / Faults active now'))).toBe(rows.length);
   });
+  it('当前故障: not the socket whose controller rebooted without clearing it', async () => {
+    const { station, sensor } = influx.rebooted;
+    const raised = await runInfluxQL(
+      influx.url,
+      influx.db,
+      `SELECT count("active") FROM "fault" WHERE "station" = '${station}' AND "sensor" = '${sensor}' AND "active" = 1`,
+    );
+    expect(raised.series[0]?.values[0]?.[1], 'the trip was raised during the run').toBeGreaterThan(0);
+    const rows = (await seriesOf('当前故障 / Active faults')).map((s) => ({ ...s.tags }));
+    expect(rows).not.toContainEqual(expect.objectContaining({ station, sensor }));
+  });
   it('代理健康: a row per station that sent health, with the last frame age in seconds', async () => {
     const series = await seriesOf('代理健康 / Agent health');
     expect(series.map((s) => s.tags.station).sort()).toEqual(influx.stations.map((s) => s.id).sort());

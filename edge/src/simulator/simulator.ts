@@ -47,6 +47,12 @@ import {
 
 export * from './types.js';
 
+const DEFAULT_SETTINGS = {
+  readingIntervalS: DEFAULT_READING_INTERVAL_S,
+  heartbeatIntervalS: DEFAULT_HEARTBEAT_INTERVAL_S,
+  doorStuckS: DEFAULT_DOOR_STUCK_S,
+};
+
 export class StationSimulator {
   readonly layout: StationLayout;
   readonly speed: number;
@@ -60,13 +66,15 @@ export class StationSimulator {
   };
   private readonly model: StationModel;
   private readonly clock: Clock;
-  private readonly seq = new SeqCounter();
+  private seq = new SeqCounter();
   private readonly channels: ReadonlySet<number>;
   private readonly listeners = new Set<(bytes: Buffer, frame: Frame) => void>();
   private readonly decoder = new FrameDecoder();
   private readonly active = new Map<string, { code: number; channel: number }>();
   private settings: ControllerSettings;
   private t = 0;
+  /** Simulated second of the last boot (uptime counts from it). */
+  private bootAtS = 0;
   private booted = false;
   private realStart: number | undefined;
   private offsetMs = 0;
@@ -86,9 +94,7 @@ export class StationSimulator {
     this.layout = layoutFor(config);
     this.channels = new Set(this.layout.channels.map((c) => c.channel));
     this.settings = {
-      readingIntervalS: DEFAULT_READING_INTERVAL_S,
-      heartbeatIntervalS: DEFAULT_HEARTBEAT_INTERVAL_S,
-      doorStuckS: DEFAULT_DOOR_STUCK_S,
+      ...DEFAULT_SETTINGS,
       waterSetpointDc: Math.round(config.dispenser.setpointC * 10),
       disabled: new Set(),
     };
@@ -107,13 +113,13 @@ export class StationSimulator {
     return this.config.id;
   }
   get uptimeMs(): number {
-    return (this.t * 1000) % 2 ** 32;
+    return ((this.t - this.bootAtS) * 1000) % 2 ** 32;
   }
 
   snapshot(): SimSnapshot {
     const m = this.model;
     return {
-      uptimeMs: this.t * 1000,
+      uptimeMs: (this.t - this.bootAtS) * 1000,
       time: this.startTime + this.t * 1000,
       occupancy: m.people.occupancy,
       door: m.door.open,
@@ -155,6 +161,33 @@ export class StationSimulator {
     if (this.booted) return;
     this.booted = true;
     this.realStart = this.clock.now();
+    this.sendHello();
+  }
+
+  /**
+   * Power cycle (watchdog, brown-out): the controller forgets its active faults without clearing
+   * them and its settings, restarts SEQ and uptime at 0 and sends HELLO (serial v1 §6.1, §6.4).
+   * Socket protection resets with the power; what is still wrong is raised again (the door watchdog
+   * at once, a dead heater after its heating timeout).
+   */
+  reboot(): void {
+    if (!this.booted) return this.boot();
+    this.active.clear();
+    this.seq = new SeqCounter();
+    this.settings = {
+      ...DEFAULT_SETTINGS,
+      waterSetpointDc: Math.round(this.config.dispenser.setpointC * 10),
+      disabled: new Set(),
+    };
+    this.model.dispenser.setpointC = this.config.dispenser.setpointC;
+    this.bootAtS = this.t;
+    this.sendHello();
+    this.model.sockets.states.forEach((_, i) => this.model.sockets.reset(i));
+    this.model.dispenser.faultRaised = false;
+    this.checkDoor();
+  }
+
+  private sendHello(): void {
     const fw = this.opts.firmware ?? DEFAULT_FIRMWARE;
     const sensors = this.layout.channels.map((c) => ({ channel: c.channel, kind: SensorKind[c.kind].code }));
     this.send({
@@ -165,8 +198,8 @@ export class StationSimulator {
       sensors,
     });
     this.sendReadings();
-    this.nextReadingS = this.settings.readingIntervalS;
-    this.nextHeartbeatS = this.settings.heartbeatIntervalS;
+    this.nextReadingS = this.t + this.settings.readingIntervalS;
+    this.nextHeartbeatS = this.t + this.settings.heartbeatIntervalS;
   }
 
   /** Boot and follow the clock with an own timer (for one station; many: runSimulatedStations). */
