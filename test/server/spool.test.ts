@@ -163,6 +163,20 @@ describe('Spool', () => {
     expect(got).toEqual(recs(16 - got.length, got.length));
   });
 
+  it('takes over a spool of the previous format (seg-*.lp, .pos) once: what was not replayed, in order', () => {
+    const dir = tmp();
+    const l = recs(0, 6);
+    const first = `${l[0]}\n${l[1]}\n${l[2]}\n`;
+    writeFileSync(join(dir, 'seg-0000000000000001.lp'), first);
+    writeFileSync(join(dir, 'seg-0000000000000001.pos'), String(Buffer.byteLength(`${l[0]}\n`)));
+    writeFileSync(join(dir, 'seg-0000000000000002.lp'), `${l[3]}\n${l[4]}\n${l[5]}\nm,s=a value=torn`);
+    const s = open({ dir });
+    expect(s.imported).toBe(5);
+    expect(readdirSync(dir).filter((f) => f.startsWith('seg-'))).toEqual([]);
+    s.close();
+    expect(drain(open({ dir }), 100)).toEqual(recs(1, 5));
+  });
+
   it('memory only: records past the bound are dropped, oldest first, and counted', () => {
     const drops = new Map<string, number>();
     const s = open({ maxMemoryRecords: 10, drops });

@@ -17,7 +17,8 @@
  *   After a crash, records past the cursor are delivered again: at-least-once.
  * - Bounded: past `maxBytes` on disk the oldest segment is deleted and its records not yet
  *   accepted are reported to `onDropped(n, 'full')`.
- * - A torn last record (the process died mid-append) is cut off when the spool is opened.
+ * - A torn last record (the process died mid-append) is cut off when the spool is opened; a spool
+ *   of the previous format (`seg-*.lp` + `.pos`, InfluxDB-overflow only) is taken over then.
  * - I/O errors never throw out of `add`, `batch`, `accept` or the group commit: they go to
  *   `onError`; a failed `add` returns `ok: false` (its records are not in the log).
  *
@@ -27,17 +28,9 @@
  * Log offsets are byte offsets into the whole log (across segments), so the cursor and every
  * acknowledgement are one number.
  */
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import {
-  countRecords,
-  cutTornTail,
-  readCursor,
-  readRecords,
-  scanSegments,
-  segmentPath,
-  writeCursor,
-  type Segment,
-} from './spool-files.js';
+import { fdatasync, mkdirSync, writeSync } from 'node:fs';
+import { importLegacy, readCursor, writeCursor } from './spool-files.js';
+import { SegmentFiles } from './spool-segments.js';
 
 /** 1 GiB. */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 ** 3;
@@ -97,14 +90,7 @@ export class Spool {
   readonly dir: string | undefined;
   private readonly o: Required<Omit<SpoolOptions, 'dir' | 'onDurable' | 'io'>> &
     Pick<SpoolOptions, 'onDurable'>;
-  private readonly io: SpoolIo;
-  private segments: Segment[] = [];
-  private fd: number | undefined;
-  /** Segments rolled over since the last group commit: synced, then closed. */
-  private rolled: number[] = [];
-  private dirDirty = false;
-  /** The last segment takes no more appends (one failed): the next append starts a new one. */
-  private sealed = false;
+  private readonly files: SegmentFiles | undefined;
   private appendEnd = 0;
   private synced = 0;
   private cursor = 0;
@@ -123,6 +109,8 @@ export class Spool {
   private closed = false;
   /** Bytes of a torn last record cut off at open. */
   readonly tornBytes: number = 0;
+  /** Records taken over at open from a spool of the previous format. */
+  readonly imported: number = 0;
 
   constructor(opts: SpoolOptions = {}) {
     this.dir = opts.dir;
@@ -136,20 +124,25 @@ export class Spool {
       onDropped: opts.onDropped ?? (() => {}),
       onError: opts.onError ?? (() => {}),
     };
-    this.io = { writeSync, fdatasync, ...opts.io };
     if (this.dir === undefined) return;
     mkdirSync(this.dir, { recursive: true });
-    this.segments = scanSegments(this.dir);
-    const last = this.segments.at(-1);
-    if (last) this.tornBytes = cutTornTail(this.dir, last);
-    const first = this.segments[0];
+    const io = { writeSync, fdatasync, ...opts.io };
+    const files = new SegmentFiles(this.dir, this.o.segmentBytes, io, this.o.onError);
+    this.files = files;
+    this.tornBytes = files.tornBytes;
     const saved = readCursor(this.dir);
-    this.appendEnd = last ? last.start + last.size : (saved ?? 0);
-    this.cursor = Math.min(this.appendEnd, Math.max(first?.start ?? this.appendEnd, saved ?? 0));
+    this.appendEnd = files.end ?? saved ?? 0;
+    const first = files.segments[0]?.start ?? this.appendEnd;
+    this.cursor = Math.min(this.appendEnd, Math.max(first, saved ?? 0));
     this.savedCursor = saved ?? -1;
     this.synced = this.appendEnd;
     this.readPos = this.cursor;
-    this.deleteBehindCursor();
+    files.deleteUpTo(this.cursor);
+    this.imported = importLegacy(
+      this.dir,
+      (records) => this.add(records).ok,
+      () => this.syncNow(),
+    );
   }
 
   /** Bytes in the log not yet accepted. */
@@ -187,63 +180,32 @@ export class Spool {
     if (records.length === 0) return { ok: true, end: this.appendEnd };
     const buf = Buffer.from(records.join('\n') + '\n');
     const start = this.appendEnd;
-    if (this.dir !== undefined) {
-      const err = this.append(buf);
-      if (err) return { ok: false, error: err };
-    }
+    const err = this.files?.append(buf, start);
+    if (err) return { ok: false, error: err };
     this.appendEnd += buf.length;
     this.chunks.push({ start, end: this.appendEnd, records });
     this.memRecords += records.length;
     this.unreadRecords += records.length;
     this.evictMemory();
-    if (this.dir === undefined) {
+    if (!this.files) {
       this.synced = this.appendEnd;
       this.o.onDurable?.(this.synced, true, 0);
     } else {
-      this.dropOverBound();
+      this.dropOverBound(this.files);
       this.scheduleSync();
     }
     return { ok: true, end: this.appendEnd };
   }
 
-  private append(buf: Buffer): Error | undefined {
-    const dir = this.dir as string;
-    try {
-      let last = this.segments.at(-1);
-      if (!last || this.sealed || last.size >= this.o.segmentBytes) {
-        if (this.fd !== undefined) this.rolled.push(this.fd);
-        this.fd = undefined;
-        this.sealed = false;
-        // An empty last segment starts at appendEnd: reuse its name ('w' drops what a failed write left).
-        if (!last || last.size > 0) this.segments.push((last = { start: this.appendEnd, size: 0 }));
-        this.fd = openSync(segmentPath(dir, last.start), 'w');
-        this.dirDirty = true;
-      } else if (this.fd === undefined) {
-        this.fd = openSync(segmentPath(dir, last.start), 'a');
-      }
-      for (let off = 0; off < buf.length;) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
-      last.size += buf.length;
-      return undefined;
-    } catch (e) {
-      // A partial write stays behind the segment's end (never read): appends go to a new segment.
-      if (this.fd !== undefined) this.rolled.push(this.fd);
-      this.fd = undefined;
-      this.sealed = true;
-      const err = e as Error;
-      this.o.onError('append', err);
-      return err;
-    }
-  }
-
   /** Up to `max` records from the read position, in order; undefined when none wait. */
   batch(max: number): SpoolBatch | undefined {
-    if (this.readPos >= this.appendEnd || max <= 0) return undefined;
-    let b: SpoolBatch;
-    if (this.readPos < this.memStart) {
-      const r = this.readDisk(max);
-      if (!r) return this.batch(max);
-      b = r;
-    } else {
+    while (this.readPos < this.appendEnd && max > 0) {
+      if (this.readPos < this.memStart) {
+        const b = this.readDisk(this.files as SegmentFiles, max);
+        if (!b) continue; // an unreadable stretch was skipped
+        this.inflight.push(b);
+        return b;
+      }
       const records: string[] = [];
       const start = this.readPos;
       while (this.next < this.chunks.length) {
@@ -254,30 +216,25 @@ export class Spool {
         this.next++;
       }
       this.unreadRecords -= records.length;
-      b = { records, start, end: this.readPos, fromDisk: false };
+      const b = { records, start, end: this.readPos, fromDisk: false };
+      this.inflight.push(b);
+      return b;
     }
-    this.inflight.push(b);
-    return b;
+    return undefined;
   }
 
-  private readDisk(max: number): SpoolBatch | undefined {
-    const dir = this.dir as string;
-    const i = this.segmentAt(this.readPos);
-    const seg = this.segments[i];
-    if (!seg) return undefined;
-    const limit = Math.min(seg.start + seg.size, this.memStart);
+  private readDisk(files: SegmentFiles, max: number): SpoolBatch | undefined {
     try {
-      const { records, end } = readRecords(dir, seg, this.readPos, limit, max);
-      if (records.length === 0)
-        throw new Error(`no record at log offset ${this.readPos} in ${segmentPath(dir, seg.start)}`);
+      const { records, end } = files.read(this.readPos, this.memStart, max);
       const b = { records, start: this.readPos, end, fromDisk: true };
       this.readPos = end;
       return b;
     } catch (e) {
-      // Unreadable: skip to the end of what this read covered, so delivery never stalls on it.
+      // Unreadable: skip to the next segment (or memory), so delivery never stalls on it.
       this.o.onError('read', e as Error);
-      const skipped: SpoolBatch = { records: [], start: this.readPos, end: limit, fromDisk: true };
-      this.readPos = limit;
+      const next = files.segments.find((g) => g.start > this.readPos)?.start ?? this.memStart;
+      const skipped: SpoolBatch = { records: [], start: this.readPos, end: next, fromDisk: true };
+      this.readPos = next;
       this.inflight.push(skipped);
       this.accept(skipped);
       return undefined;
@@ -304,22 +261,13 @@ export class Spool {
     const i = this.inflight.indexOf(b);
     if (i < 0) return;
     const again = this.inflight.splice(i);
-    if (this.dir === undefined) {
+    if (!this.files) {
       // Memory only: records memory gave up while their batch was out are gone now.
       let lost = 0;
       for (const x of again) lost += recordsBefore(x, this.memStart);
       if (lost > 0) this.o.onDropped(lost, 'memory_full');
     }
-    this.seek(Math.max(b.start, this.cursor, this.dir === undefined ? this.memStart : 0));
-  }
-
-  /** Move the read position (a record boundary) and the memory read index with it. */
-  private seek(pos: number): void {
-    this.readPos = pos;
-    this.next = this.chunkAt(pos);
-    this.unreadRecords = 0;
-    for (let j = this.next; j < this.chunks.length; j++)
-      this.unreadRecords += (this.chunks[j] as Chunk).records.length;
+    this.seek(Math.max(b.start, this.cursor, this.files ? 0 : this.memStart));
   }
 
   /** Memory only: every record not yet accepted (for counting at shutdown). */
@@ -333,28 +281,31 @@ export class Spool {
   /** Final group commit and cursor; the spool takes no more records. */
   close(): void {
     if (this.closed) return;
+    this.syncNow();
     this.closed = true;
+  }
+
+  /** Synchronous group commit now (open and close). */
+  private syncNow(): void {
     clearTimeout(this.timer);
-    if (this.dir === undefined) return;
-    const fds = [...this.rolled, ...(this.fd === undefined ? [] : [this.fd])];
-    let ok = true;
-    for (const fd of fds) {
-      try {
-        fsyncSync(fd);
-      } catch (e) {
-        ok = false;
-        this.o.onError('sync', e as Error);
-      }
-      closeSync(fd);
-    }
-    this.rolled = [];
-    this.fd = undefined;
-    this.saveCursor();
-    this.deleteBehindCursor();
+    this.timer = undefined;
+    if (!this.files) return;
+    const ok = this.files.close();
+    this.saveCursor(this.files);
+    this.files.deleteUpTo(this.cursor);
     if (this.synced < this.appendEnd) {
       this.synced = this.appendEnd;
       this.o.onDurable?.(this.synced, ok, 0);
     }
+  }
+
+  /** Move the read position (a record boundary) and the memory read index with it. */
+  private seek(pos: number): void {
+    this.readPos = pos;
+    this.next = this.chunkAt(pos);
+    this.unreadRecords = 0;
+    for (let j = this.next; j < this.chunks.length; j++)
+      this.unreadRecords += (this.chunks[j] as Chunk).records.length;
   }
 
   private evictMemory(): void {
@@ -364,7 +315,7 @@ export class Spool {
       if (this.head >= this.next) {
         this.unreadRecords -= c.records.length;
         this.next++;
-        if (this.dir === undefined) {
+        if (!this.files) {
           this.o.onDropped(c.records.length, 'memory_full');
           this.readPos = c.end;
           this.cursor = Math.max(this.cursor, c.end);
@@ -376,17 +327,14 @@ export class Spool {
   }
 
   /** Past maxBytes: delete the oldest segment; its records not yet accepted are dropped. */
-  private dropOverBound(): void {
-    const dir = this.dir as string;
-    while (
-      this.segments.length > 1 &&
-      this.appendEnd - (this.segments[0] as Segment).start > this.o.maxBytes
-    ) {
-      const seg = this.segments[0] as Segment;
+  private dropOverBound(files: SegmentFiles): void {
+    for (;;) {
+      const seg = files.overBound(this.o.maxBytes, this.appendEnd);
+      if (!seg) return;
       const segEnd = seg.start + seg.size;
       if (this.cursor < segEnd) {
         try {
-          this.o.onDropped(countRecords(dir, seg, Math.max(seg.start, this.cursor)), 'full');
+          this.o.onDropped(files.count(seg, this.cursor), 'full');
         } catch (e) {
           this.o.onError('read', e as Error);
         }
@@ -399,30 +347,12 @@ export class Spool {
         if (this.readPos < segEnd) this.seek(segEnd);
         else this.next = Math.max(this.next, this.head);
       }
-      this.deleteSegment(seg);
-    }
-  }
-
-  /** Delete the segments that end at or before the cursor (never the one taking appends). */
-  private deleteBehindCursor(): void {
-    while (this.segments.length > 1) {
-      const seg = this.segments[0] as Segment;
-      if (seg.start + seg.size > this.cursor) return;
-      this.deleteSegment(seg);
-    }
-  }
-
-  private deleteSegment(seg: Segment): void {
-    this.segments.shift();
-    try {
-      unlinkSync(segmentPath(this.dir as string, seg.start));
-    } catch (e) {
-      this.o.onError('delete', e as Error);
+      files.deleteOldest();
     }
   }
 
   private scheduleSync(): void {
-    if (this.dir === undefined || this.syncing || this.timer || this.closed) return;
+    if (!this.files || this.syncing || this.timer || this.closed) return;
     const pending = this.appendEnd - this.synced;
     if (pending <= 0 && this.cursor === this.savedCursor) return;
     const wait =
@@ -433,64 +363,33 @@ export class Spool {
   /** One fdatasync for everything appended so far; then the cursor and the deletions behind it. */
   private groupCommit(): void {
     this.timer = undefined;
-    if (this.closed) return;
+    const files = this.files;
+    if (this.closed || !files) return;
     this.syncing = true;
     this.lastSyncAt = Date.now();
     const t0 = performance.now();
     const target = this.appendEnd;
-    const fds = [...this.rolled, ...(this.fd === undefined || target === this.synced ? [] : [this.fd])];
-    const rolled = this.rolled;
-    this.rolled = [];
-    if (this.dirDirty) {
-      this.dirDirty = false;
-      try {
-        const d = openSync(this.dir as string, 'r');
-        fsyncSync(d);
-        closeSync(d);
-      } catch (e) {
-        this.o.onError('sync', e as Error);
-      }
-    }
-    let left = fds.length;
-    let ok = true;
-    const finish = () => {
-      for (const fd of rolled) closeSync(fd);
+    files.sync((ok) => {
       this.syncing = false;
       if (this.closed) return;
       if (target > this.synced) {
         this.synced = target;
         this.o.onDurable?.(target, ok, performance.now() - t0);
       }
-      this.saveCursor();
-      this.deleteBehindCursor();
+      this.saveCursor(files);
+      files.deleteUpTo(this.cursor);
       this.scheduleSync();
-    };
-    if (left === 0) return finish();
-    for (const fd of fds)
-      this.io.fdatasync(fd, (err) => {
-        if (err) {
-          ok = false;
-          this.o.onError('sync', err);
-        }
-        if (--left === 0) finish();
-      });
+    });
   }
 
-  private saveCursor(): void {
+  private saveCursor(files: SegmentFiles): void {
     if (this.cursor === this.savedCursor) return;
     try {
-      writeCursor(this.dir as string, this.cursor);
+      writeCursor(files.dir, this.cursor);
       this.savedCursor = this.cursor;
     } catch (e) {
       this.o.onError('cursor', e as Error);
     }
-  }
-
-  /** Index of the segment holding log offset `pos`. */
-  private segmentAt(pos: number): number {
-    let i = this.segments.length - 1;
-    while (i > 0 && (this.segments[i] as Segment).start > pos) i--;
-    return i;
   }
 
   /** Index of the memory chunk starting at `pos` (chunks.length when past the last). */

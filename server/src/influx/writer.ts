@@ -148,6 +148,11 @@ export class InfluxWriter implements PointSink {
         { dir: this.spool.dir, bytes: this.spool.tornBytes },
         'influx spool: cut a torn last line (the process died while appending it)',
       );
+    if (this.spool.imported > 0)
+      log.info(
+        { dir: this.spool.dir, lines: this.spool.imported },
+        'influx spool: took over the lines of the previous spool format',
+      );
     if (this.spool.bytes > 0)
       log.info({ dir: this.spool.dir, bytes: this.spool.bytes }, 'influx spool not empty; will deliver it');
     this.ticker = setInterval(() => this.kick(true), this.opts.flushIntervalMs);

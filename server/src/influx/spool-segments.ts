@@ -1,0 +1,180 @@
+/**
+ * The segment files of a {@link Spool} (spool.ts): appends to the last segment, the group-commit
+ * fdatasync of everything appended since the previous one, reads, and deletions. Generic: no
+ * server imports. File names and the cursor: spool-files.ts.
+ */
+import { closeSync, fsyncSync, openSync, unlinkSync } from 'node:fs';
+import {
+  countRecords,
+  cutTornTail,
+  readRecords,
+  scanSegments,
+  segmentPath,
+  type Segment,
+} from './spool-files.js';
+import type { SpoolIo, SpoolOp } from './spool.js';
+
+export class SegmentFiles {
+  readonly segments: Segment[];
+  /** Bytes of a torn last record cut off at open. */
+  readonly tornBytes: number;
+  private fd: number | undefined;
+  /** Segments rolled over since the last group commit: synced, then closed. */
+  private rolled: number[] = [];
+  private dirDirty = false;
+  /** The last segment takes no more appends (one failed): the next append starts a new one. */
+  private sealed = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly io: SpoolIo,
+    private readonly onError: (op: SpoolOp, err: Error) => void,
+  ) {
+    this.segments = scanSegments(dir);
+    const last = this.segments.at(-1);
+    this.tornBytes = last ? cutTornTail(dir, last) : 0;
+  }
+
+  /** Log offset after the last segment's last byte (undefined when there is no segment). */
+  get end(): number | undefined {
+    const last = this.segments.at(-1);
+    return last && last.start + last.size;
+  }
+
+  /** Append `buf` at log offset `at` (the end of the log). Returns the error, if any. */
+  append(buf: Buffer, at: number): Error | undefined {
+    try {
+      let last = this.segments.at(-1);
+      if (!last || this.sealed || last.size >= this.segmentBytes) {
+        if (this.fd !== undefined) this.rolled.push(this.fd);
+        this.fd = undefined;
+        this.sealed = false;
+        // An empty last segment starts at `at`: reuse its name ('w' drops what a failed write left).
+        if (!last || last.size > 0) this.segments.push((last = { start: at, size: 0 }));
+        this.fd = openSync(segmentPath(this.dir, last.start), 'w');
+        this.dirDirty = true;
+      } else if (this.fd === undefined) {
+        this.fd = openSync(segmentPath(this.dir, last.start), 'a');
+      }
+      for (let off = 0; off < buf.length;) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
+      last.size += buf.length;
+      return undefined;
+    } catch (e) {
+      // A partial write stays behind the segment's end (never read): appends go to a new segment.
+      if (this.fd !== undefined) this.rolled.push(this.fd);
+      this.fd = undefined;
+      this.sealed = true;
+      this.onError('append', e as Error);
+      return e as Error;
+    }
+  }
+
+  /** fdatasync everything appended so far (and the folder after a new segment); `done(ok)`. */
+  sync(done: (ok: boolean) => void): void {
+    const rolled = this.rolled;
+    this.rolled = [];
+    const fds = [...rolled, ...(this.fd === undefined ? [] : [this.fd])];
+    let ok = this.syncDir();
+    let left = fds.length;
+    const finish = () => {
+      for (const fd of rolled) this.closeFd(fd);
+      done(ok);
+    };
+    if (left === 0) return finish();
+    for (const fd of fds)
+      this.io.fdatasync(fd, (err) => {
+        if (err) {
+          ok = false;
+          this.onError('sync', err);
+        }
+        if (--left === 0) finish();
+      });
+  }
+
+  /** Synchronous final sync and close (shutdown). */
+  close(): boolean {
+    let ok = this.syncDir();
+    for (const fd of [...this.rolled, ...(this.fd === undefined ? [] : [this.fd])]) {
+      try {
+        fsyncSync(fd);
+      } catch (e) {
+        ok = false;
+        this.onError('sync', e as Error);
+      }
+      this.closeFd(fd);
+    }
+    this.rolled = [];
+    this.fd = undefined;
+    return ok;
+  }
+
+  /** Records from log offset `pos` up to `limit` (and the end of pos's segment), at most `max`. */
+  read(pos: number, limit: number, max: number): { records: string[]; end: number; limit: number } {
+    let i = this.segments.length - 1;
+    while (i > 0 && (this.segments[i] as Segment).start > pos) i--;
+    const seg = this.segments[i];
+    if (!seg) throw new Error(`no segment holds log offset ${pos}`);
+    const lim = Math.min(seg.start + seg.size, limit);
+    const r = readRecords(this.dir, seg, pos, lim, max);
+    if (r.records.length === 0)
+      throw new Error(`no record at log offset ${pos} in ${segmentPath(this.dir, seg.start)}`);
+    return { ...r, limit: lim };
+  }
+
+  /** The oldest segment when the log spans more than `maxBytes` up to `end` (never the last one). */
+  overBound(maxBytes: number, end: number): Segment | undefined {
+    const first = this.segments[0];
+    return this.segments.length > 1 && first && end - first.start > maxBytes ? first : undefined;
+  }
+
+  /** Records of `seg` from log offset `from` on. */
+  count(seg: Segment, from: number): number {
+    return countRecords(this.dir, seg, Math.max(seg.start, from));
+  }
+
+  /** Delete the oldest segment (never the one taking appends). */
+  deleteOldest(): void {
+    const seg = this.segments.length > 1 ? this.segments.shift() : undefined;
+    if (!seg) return;
+    try {
+      unlinkSync(segmentPath(this.dir, seg.start));
+    } catch (e) {
+      this.onError('delete', e as Error);
+    }
+  }
+
+  /** Delete the segments that end at or before `offset` (never the one taking appends). */
+  deleteUpTo(offset: number): void {
+    while (this.segments.length > 1) {
+      const seg = this.segments[0] as Segment;
+      if (seg.start + seg.size > offset) return;
+      this.deleteOldest();
+    }
+  }
+
+  private syncDir(): boolean {
+    if (!this.dirDirty) return true;
+    this.dirDirty = false;
+    try {
+      const d = openSync(this.dir, 'r');
+      try {
+        fsyncSync(d);
+      } finally {
+        closeSync(d);
+      }
+      return true;
+    } catch (e) {
+      this.onError('sync', e as Error);
+      return false;
+    }
+  }
+
+  private closeFd(fd: number): void {
+    try {
+      closeSync(fd);
+    } catch (e) {
+      this.onError('sync', e as Error);
+    }
+  }
+}

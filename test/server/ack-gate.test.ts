@@ -1,0 +1,177 @@
+/**
+ * AckGate with the real mqtt.js client (through MqttIngest) against a hand-written MQTT peer that
+ * records every PUBACK: mqtt.js reads every message at once, but each PUBACK leaves only after the
+ * spool made the message's lines durable, in the order the PUBLISHes arrived [MQTT-4.6.0-2]; a
+ * message whose lines could not be spooled is never acknowledged; PUBACKs held when the connection
+ * closes are not sent on the next one.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server, type Socket } from 'node:net';
+import mqttPacket from 'mqtt-packet';
+import pino from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { createMetrics } from '../../server/src/metrics.js';
+import { MqttIngest } from '../../server/src/ingest/mqtt.js';
+import { AckGate, type DurableLog } from '../../server/src/ingest/ack-gate.js';
+import { metric } from './helpers.js';
+
+const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+const TOPIC = 'yizhan/v1/stations/st-001/telemetry';
+
+/** An MQTT 3.1.1 peer: accepts the connection and subscription, publishes on demand, records PUBACKs. */
+async function peer(): Promise<{
+  url: string;
+  pubacks: number[];
+  connections: number;
+  publish(ids: number[]): void;
+  drop(): void;
+  close(): Promise<void>;
+}> {
+  let sock: Socket | undefined;
+  const state = { pubacks: [] as number[], connections: 0 };
+  const server: Server = createServer((s) => {
+    sock = s;
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    s.on('data', (d: Buffer) => parser.parse(d));
+    s.on('error', () => {});
+    parser.on('packet', (p) => {
+      if (p.cmd === 'connect') {
+        state.connections++;
+        s.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      } else if (p.cmd === 'subscribe')
+        s.write(
+          mqttPacket.generate({
+            cmd: 'suback',
+            messageId: p.messageId,
+            granted: p.subscriptions.map(() => 1),
+          }),
+        );
+      else if (p.cmd === 'puback') state.pubacks.push(p.messageId ?? -1);
+      else if (p.cmd === 'pingreq') s.write(mqttPacket.generate({ cmd: 'pingresp' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    pubacks: state.pubacks,
+    get connections() {
+      return state.connections;
+    },
+    publish(ids) {
+      const bufs = ids.map((messageId) =>
+        mqttPacket.generate({
+          cmd: 'publish',
+          topic: TOPIC,
+          payload: Buffer.from(String(messageId)),
+          qos: 1,
+          dup: false,
+          retain: false,
+          messageId,
+        }),
+      );
+      sock?.write(Buffer.concat(bufs)); // one TCP write: mqtt.js parses them in one go
+    },
+    drop: () => sock?.destroy(),
+    close: () =>
+      new Promise<void>((r) => {
+        sock?.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A stand-in for the writer: each message adds 100 bytes to the log; the test moves `durable`. */
+class FakeLog implements DurableLog {
+  end = 0;
+  durable = 0;
+  failing = new Set<number>();
+  handled: number[] = [];
+  onMessage = (_t: string, payload: Buffer): void => {
+    const id = Number(payload.toString());
+    this.handled.push(id);
+    if (!this.failing.has(id)) this.end += 100;
+    this.lastOk = !this.failing.has(id);
+  };
+  private lastOk = true;
+  ackTicket(): { offset: number; ok: boolean } {
+    return { offset: this.end, ok: this.lastOk };
+  }
+}
+
+describe('AckGate', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  });
+
+  async function setup() {
+    const p = await peer();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const fake = new FakeLog();
+    const gate = new AckGate(fake, metrics);
+    const m = new MqttIngest(
+      { url: p.url, clientId: 'gate-test', reconnectPeriodMs: 100 },
+      fake.onMessage,
+      metrics,
+      log,
+      gate,
+    );
+    m.start();
+    closers.push(
+      () => p.close(),
+      () => m.stop(0),
+    );
+    await expect.poll(() => m.ready, { timeout: 10_000 }).toBe(true);
+    const release = (durable: number, ok = true) => {
+      fake.durable = durable;
+      gate.release(durable, ok);
+    };
+    return { p, metrics, fake, gate, release };
+  }
+
+  it('reads every message at once but sends each PUBACK only once its lines are durable, in arrival order', async () => {
+    const { p, fake, gate, release } = await setup();
+    p.publish([11, 12, 13, 14, 15]);
+    await expect.poll(() => fake.handled).toEqual([11, 12, 13, 14, 15]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.pubacks).toEqual([]);
+    expect(gate.size).toBe(5);
+    release(300); // the group commit covered the first three messages
+    await expect.poll(() => p.pubacks).toEqual([11, 12, 13]);
+    release(500);
+    await expect.poll(() => p.pubacks).toEqual([11, 12, 13, 14, 15]);
+    expect(gate.size).toBe(0);
+  });
+
+  it('never acknowledges a message whose lines could not be spooled (nor one whose sync failed); later ones go on', async () => {
+    const { p, fake, metrics, release } = await setup();
+    fake.failing.add(22);
+    p.publish([21, 22, 23]);
+    await expect.poll(() => fake.handled).toEqual([21, 22, 23]);
+    release(200);
+    await expect.poll(() => p.pubacks).toEqual([21, 23]);
+    p.publish([24]);
+    await expect.poll(() => fake.handled.length).toBe(4);
+    release(300, false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.pubacks).toEqual([21, 23]);
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_mqtt_acks_withheld_total', { reason: 'not_durable' })).toBe(2);
+  });
+
+  it('drops the PUBACKs it holds when the connection closes: none reaches the next connection', async () => {
+    const { p, fake, metrics, release } = await setup();
+    p.publish([31, 32]);
+    await expect.poll(() => fake.handled.length).toBe(2);
+    p.drop();
+    await expect.poll(() => p.connections, { timeout: 10_000 }).toBe(2);
+    release(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.pubacks).toEqual([]);
+    const text = await metrics.registry.metrics();
+    expect(metric(text, 'yizhan_mqtt_acks_withheld_total', { reason: 'disconnected' })).toBe(2);
+    expect(metric(text, 'yizhan_mqtt_acks_held')).toBe(0);
+  });
+});
