@@ -17,7 +17,10 @@ export type LocalizedText = Static<typeof LocalizedText>;
 
 export const Alert = Type.Object(
   {
-    id: Type.String({ description: 'Unique per firing (a new id when the same problem fires again)' }),
+    id: Type.String({
+      description:
+        'Unique per firing (a new id when the same problem fires again); derived from fingerprint and startsAt, so it survives a server restart',
+    }),
     fingerprint: Type.String({
       description: 'rule/station[/key]: the same problem has the same fingerprint',
     }),
