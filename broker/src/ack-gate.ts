@@ -33,6 +33,7 @@ class ConnGate {
   /** The ticket of the PUBACK being written now. */
   armed: Ticket | undefined;
   private readonly held: { args: WriteArgs; ticket?: Ticket }[] = [];
+  private corked = false;
   private readonly write: (...args: WriteArgs) => boolean;
 
   constructor(private readonly conn: Conn) {
@@ -51,12 +52,20 @@ class ConnGate {
     const held = this.held;
     const ready = (): boolean => held.length > 0 && (held[0]?.ticket?.settled ?? true);
     if (!ready()) return;
-    this.conn.cork?.();
+    // what is released during one loop turn leaves in one write (aedes' own writes are corked
+    // for a tick; released one by one, each PUBACK cost a syscall)
+    if (!this.corked && this.conn.cork && this.conn.uncork) {
+      this.corked = true;
+      this.conn.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.conn.uncork?.();
+      });
+    }
     while (ready()) {
       const h = held.shift();
       if (h && !h.ticket?.failed && !this.conn.destroyed) this.write(...h.args);
     }
-    this.conn.uncork?.();
   }
 }
 
