@@ -68,6 +68,12 @@ export interface Count {
 /** Readings of a frame sent before the kill may still sit unread in the PTY when the agent dies. */
 export const UNHEARD_GRACE_MS = 250;
 
+/** Frame sent at `at` by `station` may have gone unheard: sent while no agent had the port open. */
+export function unheardCandidate(w: KillWindow, station: string, at: number): boolean {
+  const open = w.portOpenAt?.get(station);
+  return open !== undefined && at >= w.killAt - UNHEARD_GRACE_MS && at <= open;
+}
+
 const windowOf = (windows: readonly KillWindow[], at: number): number => windows.findIndex((w) => at >= w.from && at < w.to);
 
 /** Every point of the planned sensors of one station, grouped by time. */
@@ -154,8 +160,7 @@ export async function countFaults(
       row.sent += width;
       row.stored += have;
       if (have === width) continue;
-      const openAt = win.portOpenAt?.get(plan.station);
-      if (have === 0 && openAt !== undefined && at >= win.killAt - UNHEARD_GRACE_MS && at <= openAt) {
+      if (have === 0 && unheardCandidate(win, plan.station, at)) {
         row.unheard += width;
         continue;
       }

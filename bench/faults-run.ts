@@ -8,10 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
-import { influxql } from '../test/e2e/pipeline-helpers.js';
 import { sleep } from '../test/helpers/wait.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';
+import { caughtUp } from './faults-settle.js';
 import { FaultStack, KILLS, type Kill } from './faults-stack.js';
 
 export const DB = 'yizhan';
@@ -49,42 +49,6 @@ function commit(): string {
   }
 }
 
-/** Frames of each station whose seq channel is in InfluxDB since `since`. */
-async function storedFrames(url: string, since: number, controllers: readonly CountingController[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const q = `SELECT count("value") FROM "socket_power" WHERE time >= ${since}ms GROUP BY "station", "sensor"`;
-  for (const r of await influxql(url, DB, q))
-    if (controllers.some((c) => c.plan.station === r.station && c.plan.hi === r.sensor)) out.set(String(r.station), Number(r.count));
-  return out;
-}
-
-/**
- * Every frame sent before `before` is in InfluxDB, but frames that may have gone unheard (sent while
- * an agent was dead): the system has caught up.
- */
-async function caughtUp(
-  url: string,
-  since: number,
-  controllers: readonly CountingController[],
-  windows: readonly KillWindow[],
-  before: number,
-): Promise<boolean> {
-  const have = await storedFrames(url, since, controllers).catch(() => undefined);
-  if (!have) return false;
-  return controllers.every((c) => {
-    let want = 0;
-    for (const at of c.sentAt) {
-      if (Number.isNaN(at) || at >= before) continue;
-      const unheard = windows.some((w) => {
-        const open = w.portOpenAt?.get(c.plan.station);
-        return open !== undefined && at >= w.killAt - UNHEARD_GRACE_MS && at <= open;
-      });
-      if (!unheard) want++;
-    }
-    return (have.get(c.plan.station) ?? 0) >= want;
-  });
-}
-
 export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
   const say = o.log ?? (() => undefined);
   const started = Date.now();
@@ -119,7 +83,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
         await sleep(o.settleMs);
         const deadline = readyAt + o.maxSettleMs;
         // Caught up: everything sent until 1 s ago is stored (the newest are on their way).
-        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows, Date.now() - 1000))) await sleep(250);
+        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, t0 - 1000, controllers, windows, Date.now() - 1000))) await sleep(250);
         if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
         else say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
         w.to = Date.now();
@@ -131,7 +95,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     // Drain: wait for every frame sent, up to the last (or at most maxSettleMs).
     const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, t0 - 1000, controllers, windows, end))) await sleep(250);
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, t0 - 1000, controllers, windows, end))) await sleep(250);
     if (Date.now() >= deadline) say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     const { log: _log, ...settings } = o;

@@ -33,6 +33,8 @@ export type Kill = (typeof KILLS)[number];
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Cheap scrypt for the run's accounts (the default costs ~100 ms per hash and per connect). */
+/** The server's account, named like its default client id (as `npm start` does): the broker binds client ids to accounts. */
+const SERVER_ACCOUNT = 'yizhan-server';
 const FAST_SCRYPT = { algo: 'scrypt' as const, N: 2 ** 10, r: 8, p: 1, keyLen: 32 };
 
 export interface StackOptions {
@@ -114,7 +116,7 @@ export class FaultStack {
     this.httpUrl = `http://127.0.0.1:${this.httpPort}`;
     const secrets = await provisionAccounts(
       join(this.root, 'credentials.json'),
-      [...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })), { username: 'server', role: 'server' as const }],
+      [...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })), { username: SERVER_ACCOUNT, role: 'server' as const }],
       { params: FAST_SCRYPT },
     );
     // The agent runs as deployed: bundled, with the systemd unit's node flags and environment.
@@ -169,8 +171,8 @@ export class FaultStack {
           YIZHAN_HTTP_HOST: '127.0.0.1',
           YIZHAN_HTTP_PORT: String(this.httpPort),
           YIZHAN_MQTT_URL: this.mqttUrl,
-          YIZHAN_MQTT_USERNAME: 'server',
-          YIZHAN_MQTT_PASSWORD_FILE: join(this.root, 'secrets', 'server'),
+          YIZHAN_MQTT_USERNAME: SERVER_ACCOUNT,
+          YIZHAN_MQTT_PASSWORD_FILE: join(this.root, 'secrets', SERVER_ACCOUNT),
           INFLUX_URL: this.influxUrl,
           YIZHAN_DATA_DIR: join(this.root, 'server'),
         });
