@@ -23,6 +23,8 @@ const Size = (description: string, dflt: string) =>
 const Port = (description: string, dflt: number) =>
   Type.Integer({ minimum: 0, maximum: 65535, description: `${description} (0..65535)`, default: dflt });
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+/** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
+const API_TOKEN_MIN = 16;
 
 export const EnvSchema = Type.Object({
   YIZHAN_HTTP_HOST: Type.String({
@@ -46,6 +48,15 @@ export const EnvSchema = Type.Object({
   ),
   YIZHAN_MQTT_PASSWORD_FILE: Opt(
     Type.String({ minLength: 1, description: 'File whose content (trimmed) is the MQTT password' }),
+  ),
+  YIZHAN_API_TOKEN: Opt(
+    Type.String({
+      minLength: API_TOKEN_MIN,
+      description: 'Bearer token of the write API (PUT …/config); unset: writes refused (prefer YIZHAN_API_TOKEN_FILE)',
+    }),
+  ),
+  YIZHAN_API_TOKEN_FILE: Opt(
+    Type.String({ minLength: 1, description: 'File whose content (trimmed) is the write API token' }),
   ),
   YIZHAN_MQTT_CLIENT_ID: Type.String({
     pattern: '^[A-Za-z0-9_-]{1,64}$',
@@ -161,6 +172,8 @@ const SIZES: Record<string, { min: number; minText: string }> = {
   YIZHAN_INFLUX_SPOOL_MAX: { min: 1024 ** 2, minText: '1MB' },
 };
 const KNOWN = Object.keys(EnvSchema.properties);
+/** Settings whose values never appear in a message. */
+const SECRETS = new Set(['YIZHAN_API_TOKEN', 'YIZHAN_MQTT_PASSWORD', 'INFLUX_PASSWORD', 'INFLUX_TOKEN']);
 /** YIZHAN_* variables with these prefixes belong to other components and are not checked here. */
 export const IGNORED_PREFIXES = [
   'YIZHAN_EDGE_',
@@ -200,6 +213,8 @@ export interface ServerConfig {
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
+  /** Write API token (YIZHAN_API_TOKEN or the file in YIZHAN_API_TOKEN_FILE); undefined: writes refused. */
+  apiToken?: string;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   shutdownGraceMs: number;
@@ -269,7 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     const name = e.path.replace(/^\//, '').split('/')[0] ?? e.path;
     if (DURATIONS.has(name)) continue; // reported above with a clearer message
     const desc = (EnvSchema.properties as Record<string, { description?: string }>)[name]?.description;
-    errors.push(`${name}: ${e.message}, got ${JSON.stringify(raw[name] ?? null)}${desc ? ` (${desc})` : ''}`);
+    const got = SECRETS.has(name) ? '(value not shown)' : JSON.stringify(raw[name] ?? null);
+    errors.push(`${name}: ${e.message}, got ${got}${desc ? ` (${desc})` : ''}`);
   }
   let password: string | undefined;
   const v = value as Env;
@@ -285,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       );
     }
   }
+  const apiToken = errors.length === 0 ? readApiToken(v, errors) : undefined;
   if (errors.length) return { ok: false, errors: [...new Set(errors)] };
   const ms = (s: string) => {
     const d = parseDuration(s);
@@ -327,12 +344,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         serialLinkDownHold: v.YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD,
       },
       lang: v.YIZHAN_LANG,
+      apiToken,
       ingestMaxFutureMs: ms(v.YIZHAN_INGEST_MAX_FUTURE),
       sseHeartbeatMs: ms(v.YIZHAN_SSE_HEARTBEAT),
       shutdownGraceMs: ms(v.YIZHAN_SHUTDOWN_GRACE),
       logLevel: v.LOG_LEVEL,
     },
   };
+}
+
+/** The write API token from YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE; problems go to `errors`. */
+function readApiToken(v: Env, errors: string[]): string | undefined {
+  if (!v.YIZHAN_API_TOKEN_FILE) return v.YIZHAN_API_TOKEN;
+  if (v.YIZHAN_API_TOKEN) {
+    errors.push('YIZHAN_API_TOKEN_FILE: set either it or YIZHAN_API_TOKEN, not both');
+    return undefined;
+  }
+  let token: string;
+  try {
+    token = readFileSync(v.YIZHAN_API_TOKEN_FILE, 'utf8').trim();
+  } catch (e) {
+    errors.push(`YIZHAN_API_TOKEN_FILE: cannot read ${v.YIZHAN_API_TOKEN_FILE}: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (token.length < API_TOKEN_MIN) {
+    errors.push(
+      `YIZHAN_API_TOKEN_FILE: the token in ${v.YIZHAN_API_TOKEN_FILE} is ${token ? 'shorter than' : 'empty; at least'} ${API_TOKEN_MIN} characters`,
+    );
+    return undefined;
+  }
+  return token;
 }
 
 /** Human-readable list of every setting with its default, for `--help`. */

@@ -57,6 +57,7 @@ async function main(): Promise<number> {
     lang: c.lang,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
+    apiToken: c.apiToken,
   });
   let closing = false;
   const stop = (signal: string) => {

@@ -70,4 +70,9 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (default true). */
   defaultMetrics?: boolean;
+  /**
+   * Bearer token of the write API (PUT /api/v1/stations/:id/config). Absent: every write is refused
+   * (403 write_api_disabled). Never logged.
+   */
+  apiToken?: string;
 }

@@ -45,15 +45,13 @@ interface View {
     reason: string | null;
     applied: Record<string, unknown>;
   } | null;
-  inSync: boolean;
+  inSync: boolean | null;
 }
 
 beforeAll(async () => {
   influx = await startTestInflux();
   broker = await startTestBroker();
-  process.env.YIZHAN_API_TOKEN = TOKEN;
-  server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
-  delete process.env.YIZHAN_API_TOKEN;
+  server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url, apiToken: TOKEN });
   const path = mockPathFor(station.id);
   sim = new StationSimulator(controllerConfig, { speed: 10, seed: 2, tickMs: 50 });
   await sim.attachToPath(path, { binding: PairedMockBinding });
@@ -105,6 +103,8 @@ describe('config API', () => {
     expect(r.status).toBe(401);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect((await view()).desired).toBeNull();
+    // Never sent a config: nothing to be in sync with (not "out of sync").
+    expect((await view()).inSync).toBeNull();
   });
 
   it('applied: desired published, controller ACKs, reported applied, desired = reported', async () => {

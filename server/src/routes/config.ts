@@ -13,11 +13,14 @@
  * retained messages then, so versions keep increasing across server restarts; until those have
  * arrived (bounded wait) PUT answers 503 `config_not_ready`.
  *
- * Writes need `Authorization: Bearer <token>` with the token from YIZHAN_API_TOKEN or the file in
- * YIZHAN_API_TOKEN_FILE; without a configured token every write is refused (403
- * `write_api_disabled`), so a server is never writable by accident.
+ * Writes need `Authorization: Bearer <token>` with the server's token (`apiToken` option; main.ts
+ * reads it from YIZHAN_API_TOKEN or the file in YIZHAN_API_TOKEN_FILE); without a token every write
+ * is refused (403 `write_api_disabled`), so a server is never writable by accident.
+ *
+ * `inSync`: true when the station reported the desired version as applied, false while it has not
+ * (not yet answered, or rejected), null when the station was never sent a config (nothing to be in
+ * sync with).
  */
-import { readFileSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -36,18 +39,6 @@ import { pickLang, type Lang } from '../i18n.js';
 
 /** Wait after SUBACK for retained desired configs before accepting writes, ms. */
 export const DEFAULT_CONFIG_SETTLE_MS = 500;
-
-/** The write token from the environment, or undefined (writes refused). Throws when the file cannot be read. */
-export function apiTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.YIZHAN_API_TOKEN_FILE) {
-    try {
-      return readFileSync(env.YIZHAN_API_TOKEN_FILE, 'utf8').trim() || undefined;
-    } catch (e) {
-      throw new Error(`YIZHAN_API_TOKEN_FILE ${env.YIZHAN_API_TOKEN_FILE}: ${(e as Error).message}`);
-    }
-  }
-  return env.YIZHAN_API_TOKEN?.trim() || undefined;
-}
 
 const TEXT = {
   station_not_found: { 'zh-CN': '没有编号为 {id} 的驿站', en: 'No station with id {id}' },
@@ -76,7 +67,9 @@ const ConfigView = Type.Object(
     stationId: Type.String(),
     desired: Type.Union([Type.Omit(ConfigDesiredPayload, ['v']), Type.Null()]),
     reported: StationLive.properties.config,
-    inSync: Type.Boolean({ description: 'reported version = desired version and status applied' }),
+    inSync: Type.Union([Type.Boolean(), Type.Null()], {
+      description: 'reported version = desired version and status applied; null: no config was ever sent',
+    }),
   },
   { additionalProperties: false },
 );
@@ -85,7 +78,7 @@ type ConfigView = Static<typeof ConfigView>;
 const hash = (s: string) => createHash('sha256').update(s).digest();
 
 const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
-  const token = apiTokenFromEnv();
+  const token = app.serverOptions.apiToken;
   const o = app.serverOptions.mqtt;
   const desired = new Map<string, Desired>();
   let ready = false;
@@ -152,7 +145,7 @@ const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       stationId: id,
       desired: d ? { version: d.version, ts: d.ts, config: d.config } : null,
       reported,
-      inSync: !!d && !!reported && reported.version === d.version && reported.status === 'applied',
+      inSync: d ? !!reported && reported.version === d.version && reported.status === 'applied' : null,
     };
   };
 
