@@ -7,7 +7,7 @@
  * (broker/src/disk-state.ts), and the message is lost although acknowledged. The gate holds that
  * PUBACK, and every later write to the same connection (to keep their order), until aedes' publish
  * of the message has completed: the message is queued for every persistent session and, with the
- * disk journal, fsynced. When the publish fails, the PUBACK is never sent; aedes closes the
+ * disk journal, fsynced (with Redis: written to Redis). When the publish fails, the PUBACK is never sent; aedes closes the
  * connection and the station sends the message again on its next connection.
  *
  * How: `authorizePublish` is the last step before aedes writes the PUBACK, synchronously, in the

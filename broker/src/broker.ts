@@ -161,8 +161,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       await new Promise<void>((r) => aedes.close(() => r()));
       throw err;
     }
-    holdAcksUntilStored(aedes);
   }
+  // On disk or in Redis: a QoS 1 PUBACK leaves once the message is stored (broker/src/ack-gate.ts).
+  if (disk || backend) holdAcksUntilStored(aedes);
   try {
     await clearUnretainable((aedes as Aedes & { persistence: RetainedStore }).persistence, log);
   } catch (err) {
