@@ -84,21 +84,24 @@ export class AckGate {
     const stream = client.stream as Writable | undefined;
     const cork = stream && typeof stream.cork === 'function' && this.size > 1;
     if (cork) stream.cork();
-    let withheld = 0;
+    let notDurable = 0;
+    let gone = 0;
     let sent = 0;
     while (this.head < this.held.length) {
       const h = this.held[this.head] as Held;
       if (h.offset > durable) break;
       this.head++;
-      if (!h.ok || !ok || h.stream !== client.stream || !client.connected) withheld++;
+      if (!h.ok || !ok) notDurable++;
+      else if (h.stream !== client.stream || !client.connected) gone++;
       else {
         send(h.packet as { cmd: string });
         sent++;
       }
     }
     if (cork) stream.uncork();
-    if (withheld) this.metrics.mqttAcksWithheld.inc({ reason: 'not_durable' }, withheld);
-    this.metrics.mqttAcksHeld.dec(sent + withheld);
+    if (notDurable) this.metrics.mqttAcksWithheld.inc({ reason: 'not_durable' }, notDurable);
+    if (gone) this.metrics.mqttAcksWithheld.inc({ reason: 'disconnected' }, gone);
+    this.metrics.mqttAcksHeld.dec(sent + notDurable + gone);
     this.compact();
   }
 
