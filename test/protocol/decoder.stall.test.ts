@@ -2,7 +2,9 @@
  * Noise that looks like a frame header with a large LEN must not hold back the good frames behind
  * it for long: after `stallTimeoutMs` with no new byte, the false start is given up.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_STALL_TIMEOUT_MS } from '../../protocol/src/serial/decoder.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../protocol/src/serial/index.js';
 
 const good = encodeFrame({ type: 'event', seq: 7, uptimeMs: 1234, channel: 1, raw: 1 });
@@ -48,5 +50,19 @@ describe('FrameDecoder stall timeout', () => {
     d.end();
     await new Promise((r) => setTimeout(r, 10));
     expect(frames).toHaveLength(1); // flush still rescues it
+  });
+});
+
+describe('the inter-byte timeout in docs/protocol/serial-v1.md', () => {
+  const doc = readFileSync(new URL('../../docs/protocol/serial-v1.md', import.meta.url), 'utf8');
+  const section = (n: number): string => {
+    const start = doc.indexOf(`\n## ${n}. `);
+    return doc.slice(start, doc.indexOf('\n## ', start + 1));
+  };
+
+  it('§3 (frame envelope) and §9 (receiving) both state the decoder default', () => {
+    expect(section(3)).toMatch(new RegExp(`inter-byte timeout of ${DEFAULT_STALL_TIMEOUT_MS} ms`));
+    expect(section(9)).toMatch(new RegExp(`no further byte arrives for ${DEFAULT_STALL_TIMEOUT_MS} ms`));
+    expect(section(9)).toContain('inter-byte timeout');
   });
 });

@@ -51,8 +51,9 @@ export interface FrameDecoderOptions {
    * A partial frame that gets no further byte for this long is given up (up to the next start-of-frame
    * marker, counted as `garbage`) and the bytes behind it are searched again. Without it, noise that
    * looks like a header with a large LEN would hold the good frames behind it until LEN bytes arrive.
-   * Default {@link DEFAULT_STALL_TIMEOUT_MS} (ms); 0 disables. A maximal frame takes 45 ms at 115200 baud
-   * and 545 ms at 9600 baud, so raise it for lines slower than 19200 baud.
+   * Default {@link DEFAULT_STALL_TIMEOUT_MS} (ms); 0 disables. Every chunk that arrives restarts it, so
+   * it is an inter-byte timeout: it bounds the pauses between bytes, not the time a whole frame takes
+   * (545 ms for a maximal frame at 9600 baud). docs/protocol/serial-v1.md §3 and §9 state it.
    */
   stallTimeoutMs?: number;
 }
