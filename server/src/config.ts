@@ -186,6 +186,17 @@ export const IGNORED_PREFIXES = [
 /** Variables of other components that a shared environment (npm start) may carry; accepted, unused here. */
 export const OTHER_COMPONENT_VARS = [
   'YIZHAN_MQTT_HOST',
+  // the broker's (broker/src/settings.ts BROKER_SETTINGS; test/broker/settings.test.ts keeps the two in step)
+  'YIZHAN_MQTT_TLS_PORT',
+  'YIZHAN_MQTT_TLS_CERT',
+  'YIZHAN_MQTT_TLS_KEY',
+  'YIZHAN_MQTT_WS_PORT',
+  'YIZHAN_REDIS_URL',
+  'YIZHAN_MQTT_MAX_PACKET',
+  'YIZHAN_MQTT_CONNECT_TIMEOUT',
+  'YIZHAN_MQTT_STATION_RATE',
+  'YIZHAN_MQTT_SESSION_QUEUE',
+  'YIZHAN_MQTT_TRUSTED_ADDRESSES',
   'YIZHAN_CREDENTIALS_FILE',
   'YIZHAN_SERIAL',
   'YIZHAN_SECRETS_DIR',

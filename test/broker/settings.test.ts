@@ -1,6 +1,7 @@
 /** Broker settings from the environment: TLS, WebSocket, Redis and limits. */
 import { describe, expect, it } from 'vitest';
-import { readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
+import { BROKER_SETTINGS, readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
+import { loadConfig } from '../../server/src/config.js';
 
 describe('broker settings', () => {
   it('defaults: plain TCP only, in memory, default limits', () => {
@@ -79,5 +80,12 @@ describe('broker settings', () => {
         YIZHAN_SIM_SPEED: '10', YIZHAN_SERIAL: 'mock', YIZHAN_SECRETS_DIR: '/tmp/s', YIZHAN_STATIONS_DIR: 'firmware-config/stations', YIZHAN_EDGE_STATE_DIR: '/tmp/e',
       }),
     ).not.toThrow();
+  });
+
+  it('the server accepts every broker setting (npm start gives both one environment)', () => {
+    const env = Object.fromEntries(BROKER_SETTINGS.map((s) => [s.name, 'x']));
+    const r = loadConfig(env);
+    const unknown = r.ok ? [] : r.errors.filter((e) => e.includes('unknown setting'));
+    expect(unknown).toEqual([]);
   });
 });
