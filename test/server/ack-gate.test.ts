@@ -13,6 +13,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createMetrics } from '../../server/src/metrics.js';
 import { MqttIngest } from '../../server/src/ingest/mqtt.js';
 import { AckGate, type DurableLog } from '../../server/src/ingest/ack-gate.js';
+import { InfluxWriter } from '../../server/src/influx/writer.js';
+import { createTransport } from '../../server/src/influx/transport.js';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { metric } from './helpers.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
@@ -173,5 +178,51 @@ describe('AckGate', () => {
     const text = await metrics.registry.metrics();
     expect(metric(text, 'yizhan_mqtt_acks_withheld_total', { reason: 'disconnected' })).toBe(2);
     expect(metric(text, 'yizhan_mqtt_acks_held')).toBe(0);
+  });
+});
+
+describe('InfluxWriter tickets', () => {
+  it('a disk that refuses the append (ENOSPC): the lines are counted as spool_error and their ticket says do not acknowledge; the next ones are fine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yz-ticket-'));
+    let full = false;
+    const metrics = createMetrics({ defaultMetrics: false });
+    const w = new InfluxWriter(
+      createTransport({ url: 'http://127.0.0.1:9', api: 'v1', db: 'yizhan', rp: 'raw' }),
+      '',
+      'yizhan/raw',
+      metrics,
+      log,
+      {
+        spool: {
+          dir,
+          io: {
+            writeSync: (fd, buf, off, len) => {
+              if (full)
+                throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+              return writeSync(fd, buf, off, len);
+            },
+          },
+        },
+      },
+    );
+    try {
+      w.write(['m,s=a value=1 1']);
+      const first = w.ackTicket();
+      expect(first.ok).toBe(true);
+      full = true;
+      w.write(['m,s=a value=2 2', 'm,s=a value=3 3']);
+      expect(w.ackTicket()).toEqual({ offset: first.offset, ok: false });
+      full = false;
+      w.write(['m,s=a value=4 4']);
+      const third = w.ackTicket();
+      expect(third.ok).toBe(true);
+      await expect.poll(() => w.durable).toBe(third.offset);
+      const text = await metrics.registry.metrics();
+      expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'spool_error' })).toBe(2);
+      expect(metric(text, 'yizhan_influx_spool_errors_total', { op: 'append' })).toBe(1);
+    } finally {
+      await w.close(100);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
