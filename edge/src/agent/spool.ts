@@ -300,7 +300,8 @@ export class DiskSpool implements Outbox {
     for (const t of this.timers) clearInterval(t);
     this.saveCursor();
     if (this.fd !== undefined) {
-      fsyncSync(this.fd);
+      this.dirty = true;
+      this.sync(); // a failing disk is logged, not thrown at shutdown
       closeSync(this.fd);
       this.fd = undefined;
     }
