@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Aedes } from 'aedes';
 import { describe, expect, it } from 'vitest';
+import { revokeAccount } from '../../broker/src/credentials.js';
 import type { RetainedStore } from '../../broker/src/retained.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, startTestBroker, tempDir, waitFor } from './helpers.js';
@@ -158,5 +159,27 @@ describe('SUBSCRIBE filters that are not valid UTF-8 close the connection (MQTT-
     const suback = (await client.next('suback')) as { granted: number[] };
     expect(suback.granted).toEqual([128]);
     client.socket.destroy();
+  });
+});
+
+describe('a revoked account publishes nothing more', () => {
+  it("the station's publishes waiting for their rate slot when its account is revoked are dropped", async () => {
+    const { tb } = suite;
+    const topic = stationTopic('st-002', 'telemetry');
+    const server = await suite.as('server', { clientId: 'server-revoke' });
+    const box = inbox(server);
+    await server.subscribeAsync(topic, { qos: 1 });
+    const st = await suite.as('st-002');
+    const dropped = await metric(tb.broker.metrics, 'yizhan_broker_delayed_publishes_dropped_total').catch(() => 0);
+    // 20 at once, 25 more over 1.25 s (20/s): under the 1.5 s that would disconnect it
+    for (let i = 0; i < 45; i++) st.publish(topic, String(i), { qos: 0 });
+    await waitFor(() => box.messages.length >= 20, 'the first 20');
+    await revokeAccount(tb.file, 'st-002');
+    await closed(st);
+    const atClose = box.messages.length;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(box.messages.length).toBe(atClose);
+    expect(atClose).toBeLessThan(45);
+    expect(await metric(tb.broker.metrics, 'yizhan_broker_delayed_publishes_dropped_total')).toBe(dropped + 45 - atClose);
   });
 });
