@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPublish, checkSubscribe, checkWill, type DenyReason, type Principal } from '../../broker/src/acl.js';
+import { checkPublish, checkSubscribe, checkWill, clientIdOwner, type DenyReason, type Principal } from '../../broker/src/acl.js';
 import { STATION_PUBLISH_LEAVES, STATION_SUBSCRIBE_LEAVES, TopicLeaf, stationTopic } from '../../protocol/src/index.js';
 
 const st1: Principal = { username: 'st-001', role: 'station', clientId: 'st-001' };
@@ -82,5 +82,36 @@ describe('will rules', () => {
   it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))('%s leaves a will on %s → %s', (_name, topic, expected, who) => {
     const d = checkWill(who, { topic, retain: true });
     expect(d.ok ? 'ok' : d.reason).toBe(expected);
+  });
+});
+
+describe('retain only where the protocol keeps state', () => {
+  it.each(['telemetry', 'events', 'health', 'cmd/result'])('a station publishing %s with retain: allowed, flag stripped', (leaf) => {
+    expect(checkPublish(st1, T('st-001', leaf), true)).toEqual({ ok: true, stripRetain: true });
+    expect(checkPublish(st1, T('st-001', leaf), false)).toEqual({ ok: true });
+  });
+  it.each(['status', 'config/reported'])('a station publishing %s with retain: kept', (leaf) => {
+    expect(checkPublish(st1, T('st-001', leaf), true)).toEqual({ ok: true });
+  });
+});
+
+describe('client ids belong to one account', () => {
+  const accounts = new Set(['server', 'ops', 'yizhan', 'yizhan-server', 'st-001']);
+  const owner = (id: string) => clientIdOwner(id, (u) => accounts.has(u));
+  it.each([
+    ['server', 'server'],
+    ['server-main', 'server'],
+    ['server-main-2', 'server'],
+    ['ops-laptop', 'ops'],
+    ['yizhan-server', 'yizhan-server'],
+    ['yizhan-server-2', 'yizhan-server'],
+    ['yizhan-ops', 'yizhan'],
+    ['st-001', 'st-001'],
+    ['st-002', undefined],
+    ['laptop', undefined],
+    ['-server', undefined],
+    ['serverx', undefined],
+  ])('%s → %s', (id, expected) => {
+    expect(owner(id)).toBe(expected);
   });
 });
