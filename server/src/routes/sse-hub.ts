@@ -1,7 +1,8 @@
 /**
  * The fan-out of `/api/v1/events`: every change is encoded once (one JSON.stringify and one UTF-8
- * buffer) and that buffer is written to each client that asked for the station. Clients are
- * indexed by station, so a change reaches only its watchers without a walk over every client.
+ * buffer) and that buffer is written to each client that asked for the station, at most one
+ * write per client per event-loop turn. Clients are indexed by station, so a change reaches only
+ * its watchers without a walk over every client.
  */
 
 export interface SseSink {
@@ -19,6 +20,8 @@ export class SseHub {
   private readonly everything = new Set<SseSink>();
   private readonly byStation = new Map<string, Set<SseSink>>();
   private readonly all = new Set<SseSink>();
+  private pending: { stationId: string; chunk: Buffer }[] = [];
+  private flushScheduled = false;
 
   get size(): number {
     return this.all.size;
@@ -55,14 +58,42 @@ export class SseHub {
     return this.everything.size > 0 || this.byStation.has(stationId);
   }
 
-  /** Send a frame to the clients of one station; the frame is built only when somebody watches. */
+  /**
+   * Send a frame to the clients of one station; the frame is built only when somebody watches.
+   * Frames of one event-loop turn go out together (flush): each client gets one write per turn
+   * however many stations changed in it (all stations reporting at once meant 47 writes per
+   * client), and the frames for "every station" clients are joined once for all of them.
+   */
   toStation(stationId: string, frame: () => Buffer): void {
     if (!this.watched(stationId)) return;
-    const chunk = frame();
-    // A sink dropped for being slow removes itself during the loop; Set iteration allows that.
-    for (const s of this.everything) s.send(chunk);
-    const set = this.byStation.get(stationId);
-    if (set) for (const s of set) s.send(chunk);
+    this.pending.push({ stationId, chunk: frame() });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (this.everything.size > 0) {
+      const all = batch.length === 1 ? batch[0]!.chunk : Buffer.concat(batch.map((b) => b.chunk));
+      // A sink dropped for being slow removes itself during the loop; Set iteration allows that.
+      for (const s of this.everything) s.send(all);
+    }
+    const byId = new Map<string, Buffer[]>();
+    for (const b of batch) {
+      if (!this.byStation.has(b.stationId)) continue;
+      const list = byId.get(b.stationId);
+      if (list) list.push(b.chunk);
+      else byId.set(b.stationId, [b.chunk]);
+    }
+    for (const [id, chunks] of byId) {
+      const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const set = this.byStation.get(id);
+      if (set) for (const s of set) s.send(chunk);
+    }
   }
 
   /** Send one frame to every client. */
