@@ -11,6 +11,7 @@ import { didYouMean } from '../../firmware-config/src/did-you-mean.js';
 import { parseDuration, parseSize } from '../../protocol/src/index.js';
 import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '../../server/src/config.js';
 import { defaultCredentialsFile } from './credentials-file.js';
+import { currentLang, type Lang } from './i18n.js';
 import { DEFAULT_BROKER_HOST } from './broker.js';
 import { DEFAULT_LIMITS, type LimitsInput } from './limits.js';
 
@@ -18,29 +19,31 @@ export interface BrokerSetting {
   name: string;
   default: string;
   meaning: string;
+  /** The meaning in Simplified Chinese (shown unless YIZHAN_LANG=en). */
+  zh: string;
 }
 
 /** Every setting of the broker process. */
 export const BROKER_SETTINGS: readonly BrokerSetting[] = [
-  { name: 'YIZHAN_MQTT_PORT', default: '1883', meaning: 'MQTT TCP port' },
-  { name: 'YIZHAN_MQTT_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of all MQTT listeners; 0.0.0.0 for remote stations (use TLS for them)' },
-  { name: 'YIZHAN_MQTT_TLS_PORT', default: '(off)', meaning: 'MQTT over TLS, usually 8883; needs YIZHAN_MQTT_TLS_CERT and YIZHAN_MQTT_TLS_KEY' },
-  { name: 'YIZHAN_MQTT_TLS_CERT', default: '-', meaning: 'PEM certificate chain file; re-read on SIGHUP' },
-  { name: 'YIZHAN_MQTT_TLS_KEY', default: '-', meaning: 'PEM private key file; re-read on SIGHUP' },
-  { name: 'YIZHAN_MQTT_WS_PORT', default: '(off)', meaning: 'MQTT over WebSocket (subprotocol mqtt, any path)' },
-  { name: 'YIZHAN_REDIS_URL', default: '(none)', meaning: 'redis://host:6379/0: share sessions, retained messages and queues with the other brokers on it' },
-  { name: 'YIZHAN_BROKER_STATE_DIR', default: '$YIZHAN_DATA_DIR/broker-state', meaning: 'folder of the state journal (sessions, queues, retained); memory = nothing on disk; unused with Redis' },
-  { name: 'YIZHAN_MQTT_MAX_PACKET', default: '256KB', meaning: 'largest MQTT packet, 1KB..256MB (16 KiB before authentication)' },
-  { name: 'YIZHAN_MQTT_CONNECT_TIMEOUT', default: `${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`, meaning: 'from TCP accept to a complete CONNECT (TLS handshake, WebSocket upgrade included), 100ms..2min' },
-  { name: 'YIZHAN_MQTT_STATION_RATE', default: String(DEFAULT_LIMITS.publishRate.station.perSecond), meaning: 'PUBLISH/s per station (burst 10x); excess is delayed, far excess disconnects' },
-  { name: 'YIZHAN_MQTT_SESSION_QUEUE', default: String(DEFAULT_LIMITS.maxQueuedPerClient), meaning: "QoS 1 messages kept per persistent session (the server's while it restarts)" },
-  { name: 'YIZHAN_MQTT_TRUSTED_ADDRESSES', default: '(none)', meaning: 'comma-separated peer IPs never rate-limited or banned' },
-  { name: 'YIZHAN_BROKER_METRICS_PORT', default: '9101', meaning: 'side HTTP port: /metrics, /healthz' },
-  { name: 'YIZHAN_BROKER_METRICS_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of the side HTTP port' },
-  { name: 'YIZHAN_DATA_DIR', default: '.data', meaning: 'the credentials file is <dir>/credentials.json' },
-  { name: 'YIZHAN_CREDENTIALS_FILE', default: '$YIZHAN_DATA_DIR/credentials.json', meaning: 'explicit credentials file' },
-  { name: 'YIZHAN_LANG', default: 'zh-CN', meaning: 'en: English-only start-up messages' },
-  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino log level' },
+  { name: 'YIZHAN_MQTT_PORT', default: '1883', meaning: 'MQTT TCP port', zh: 'MQTT TCP 端口' },
+  { name: 'YIZHAN_MQTT_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of all MQTT listeners; 0.0.0.0 for remote stations (use TLS for them)', zh: '所有 MQTT 监听的网卡地址；远程驿站用 0.0.0.0（并用 TLS）' },
+  { name: 'YIZHAN_MQTT_TLS_PORT', default: '(off)', meaning: 'MQTT over TLS, usually 8883; needs YIZHAN_MQTT_TLS_CERT and YIZHAN_MQTT_TLS_KEY', zh: 'MQTT over TLS 端口，通常 8883；需同时设置证书和私钥' },
+  { name: 'YIZHAN_MQTT_TLS_CERT', default: '-', meaning: 'PEM certificate chain file; re-read on SIGHUP', zh: 'PEM 证书链文件；SIGHUP 时重新读取' },
+  { name: 'YIZHAN_MQTT_TLS_KEY', default: '-', meaning: 'PEM private key file; re-read on SIGHUP', zh: 'PEM 私钥文件；SIGHUP 时重新读取' },
+  { name: 'YIZHAN_MQTT_WS_PORT', default: '(off)', meaning: 'MQTT over WebSocket (subprotocol mqtt, any path)', zh: 'MQTT over WebSocket 端口（子协议 mqtt，任意路径）' },
+  { name: 'YIZHAN_REDIS_URL', default: '(none)', meaning: 'redis://host:6379/0: share sessions, retained messages and queues with the other brokers on it', zh: 'redis://host:6379/0：与同一 Redis 上的其他 broker 共享会话、保留消息和队列' },
+  { name: 'YIZHAN_BROKER_STATE_DIR', default: '$YIZHAN_DATA_DIR/broker-state', meaning: 'folder of the state journal (sessions, queues, retained); memory = nothing on disk; unused with Redis', zh: '状态日志目录（会话、队列、保留消息）；memory = 不写磁盘；用 Redis 时不用' },
+  { name: 'YIZHAN_MQTT_MAX_PACKET', default: '256KB', meaning: 'largest MQTT packet, 1KB..256MB (16 KiB before authentication)', zh: '最大 MQTT 报文，1KB..256MB（认证前 16 KiB）' },
+  { name: 'YIZHAN_MQTT_CONNECT_TIMEOUT', default: `${DEFAULT_LIMITS.connectTimeoutMs / 1000}s`, meaning: 'from TCP accept to a complete CONNECT (TLS handshake, WebSocket upgrade included), 100ms..2min', zh: '从 TCP 接入到完整 CONNECT 的时限（含 TLS 握手、WebSocket 升级），100ms..2min' },
+  { name: 'YIZHAN_MQTT_STATION_RATE', default: String(DEFAULT_LIMITS.publishRate.station.perSecond), meaning: 'PUBLISH/s per station (burst 10x); excess is delayed, far excess disconnects', zh: '每个驿站每秒 PUBLISH 数（突发 10 倍）；超出则延迟，远超则断开' },
+  { name: 'YIZHAN_MQTT_SESSION_QUEUE', default: String(DEFAULT_LIMITS.maxQueuedPerClient), meaning: "QoS 1 messages kept per persistent session (the server's while it restarts)", zh: '每个持久会话保留的 QoS 1 消息数（服务器重启期间）' },
+  { name: 'YIZHAN_MQTT_TRUSTED_ADDRESSES', default: '(none)', meaning: 'comma-separated peer IPs never rate-limited or banned', zh: '逗号分隔的对端 IP，不限速、不封禁' },
+  { name: 'YIZHAN_BROKER_METRICS_PORT', default: '9101', meaning: 'side HTTP port: /metrics, /healthz', zh: '旁路 HTTP 端口：/metrics、/healthz' },
+  { name: 'YIZHAN_BROKER_METRICS_HOST', default: DEFAULT_BROKER_HOST, meaning: 'interface of the side HTTP port', zh: '旁路 HTTP 端口的网卡地址' },
+  { name: 'YIZHAN_DATA_DIR', default: '.data', meaning: 'the credentials file is <dir>/credentials.json', zh: '凭据文件为 <目录>/credentials.json' },
+  { name: 'YIZHAN_CREDENTIALS_FILE', default: '$YIZHAN_DATA_DIR/credentials.json', meaning: 'explicit credentials file', zh: '指定凭据文件' },
+  { name: 'YIZHAN_LANG', default: 'zh-CN', meaning: 'en: English-only start-up messages', zh: 'en：启动信息只用英文' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino log level', zh: 'pino 日志级别' },
 ];
 
 const OWN = BROKER_SETTINGS.map((s) => s.name);
@@ -49,11 +52,11 @@ const SHARED = [...Object.keys(EnvSchema.properties), ...OTHER_COMPONENT_VARS];
 /** The broker owns YIZHAN_BROKER_*: those are checked here, not ignored. */
 const OTHER_PREFIXES = IGNORED_PREFIXES.filter((p) => p !== 'YIZHAN_BROKER_');
 
-/** `--help`: every setting with its default and meaning. */
-export function describeBrokerSettings(): string {
+/** `--help`: every setting with its default and meaning (Chinese, or English with YIZHAN_LANG=en). */
+export function describeBrokerSettings(lang: Lang = currentLang()): string {
   const w = Math.max(...BROKER_SETTINGS.map((s) => s.name.length));
   const d = Math.max(...BROKER_SETTINGS.map((s) => s.default.length));
-  return BROKER_SETTINGS.map((s) => `  ${s.name.padEnd(w)}  ${s.default.padEnd(d)}  ${s.meaning}`).join('\n');
+  return BROKER_SETTINGS.map((s) => `  ${s.name.padEnd(w)}  ${s.default.padEnd(d)}  ${lang === 'en' ? s.meaning : s.zh}`).join('\n');
 }
 
 export interface BrokerSettings {

@@ -41,6 +41,9 @@ describe('broker process: refusing to start', () => {
     expect(r.stdout).toMatch(/YIZHAN_MQTT_TLS_PORT\s+\(off\)\s+MQTT over TLS/);
     expect(r.stdout).toMatch(/YIZHAN_MQTT_CONNECT_TIMEOUT\s+5s\s/);
     expect(r.stderr).toBe(''); // no "credentials file does not exist": nothing was started
+    const zh = await runTs('broker/src/main.ts', ['-h'], { env: { YIZHAN_LANG: 'zh-CN' }, timeoutMs: 10_000 });
+    expect(zh.code).toBe(0);
+    expect(zh.stdout).toMatch(/YIZHAN_MQTT_PORT\s+1883\s+MQTT TCP 端口/);
   });
 
   it('a typo in a TLS variable refuses to start (it started without TLS), with a did-you-mean', async () => {
