@@ -17,6 +17,9 @@ export function jsonForScript(v: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** The list is a snapshot; it reloads itself so that a page left open does not show old counts. */
+const INDEX_REFRESH_S = 30;
+
 /** Status cell of the index: online/offline/unknown, or closed outside opening hours. */
 function indexStatus(s: StationSummary, t: ScreenText): { text: string; cls: string } {
   if (s.online === null) return { text: t.unknown, cls: '' };
@@ -49,6 +52,7 @@ export function renderIndex(
   return `<!doctype html>
 <html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${INDEX_REFRESH_S}">
 <title>${escapeHtml(t.stations)} · ${escapeHtml(t.title)}</title><style>${indexCss(fontCss)}</style></head>
 <body>
 <h1>${escapeHtml(t.title)} · ${escapeHtml(t.stations)} <small><a href="/?lang=${other}">${escapeHtml(t.otherLang)}</a></small></h1>
