@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FONT_DIR, FONT_FACES } from '../../server/src/screen/font.js';
-import { pageCodePoints, pageTextSources } from '../../server/src/screen/glyphs.js';
+import { pageCodePoints, pageTextSources, stationGlyphGaps } from '../../server/src/screen/glyphs.js';
+import { StationRegistry } from '../../server/src/registry.js';
+import { stationFixture } from './helpers.js';
 import { woff2CodePoints } from '../../server/src/screen/woff2.js';
 
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/u;
@@ -33,6 +35,20 @@ describe('subset web font', () => {
     expect(sources.find(([s]) => s.endsWith('st-001.yaml'))?.[1]).toContain('城关人民路驿站');
     const all = new Set(pageCodePoints());
     expect(all.has('闭'.codePointAt(0) ?? 0)).toBe(true);
+  });
+
+  it('names a station whose name the font cannot show (the server logs it at start)', () => {
+    const mapped = woff2CodePoints(readFileSync(join(FONT_DIR, FONT_FACES[0].file)));
+    const registry = new StationRegistry([
+      {
+        ...stationFixture('st-001'),
+        name: '城关人民路驿站',
+        township: '城关镇',
+        address: '青岚县城关镇人民路18号',
+      },
+      { ...stationFixture('st-002'), name: '鑫龘驿站', township: '城关镇', address: '人民路1号' },
+    ]);
+    expect(stationGlyphGaps(registry.all(), mapped)).toEqual([{ station: 'st-002', missing: '鑫龘' }]);
   });
 
   it('stays small: under 300 KB for both weights', () => {

@@ -8,7 +8,7 @@ import { SCREEN_TEXT, errorBody, pickLang } from '../i18n.js';
 import { renderScreen } from '../screen/screen.js';
 import { renderIndex, renderNotFound } from '../screen/html.js';
 import { FONT_URL_PREFIX, loadPageFonts } from '../screen/font.js';
-import { missingGlyphs } from '../screen/glyphs.js';
+import { stationGlyphGaps } from '../screen/glyphs.js';
 import { woff2CodePoints } from '../screen/woff2.js';
 import { DEFAULT_SSE_HEARTBEAT_MS } from '../options.js';
 
@@ -22,15 +22,14 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const [font] = fonts.fonts;
   if (font) {
     // A station added without `npm run font:subset`: on a kiosk without CJK fonts its name would be blank.
-    const mapped = woff2CodePoints(font.data);
-    for (const e of app.registry.all()) {
-      const c = e.config;
-      const missing = missingGlyphs(`${c.name}${c.township}${c.address}`, mapped);
-      if (missing)
+    try {
+      for (const gap of stationGlyphGaps(app.registry.all(), woff2CodePoints(font.data)))
         app.log.warn(
-          { station: c.id, missing },
+          gap,
           'station text has characters the web font lacks; run npm run font:subset (kiosks without CJK fonts show them blank)',
         );
+    } catch (err) {
+      app.log.warn({ err, font: font.name }, 'web font unreadable: its characters were not checked');
     }
   }
 

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCREEN_TEXT } from '../i18n.js';
+import type { StationEntry } from '../registry.js';
 
 const SCREEN_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -63,6 +64,19 @@ export function missingGlyphs(text: string, mapped: ReadonlySet<number>): string
   for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;
     if (cp > 0x7e && wanted(cp) && !mapped.has(cp) && !out.includes(ch)) out += ch;
+  }
+  return out;
+}
+
+/** Stations whose name, township or address has characters the font lacks. */
+export function stationGlyphGaps(
+  stations: readonly StationEntry[],
+  mapped: ReadonlySet<number>,
+): { station: string; missing: string }[] {
+  const out: { station: string; missing: string }[] = [];
+  for (const { config: c } of stations) {
+    const missing = missingGlyphs(`${c.name}${c.township}${c.address}`, mapped);
+    if (missing) out.push({ station: c.id, missing });
   }
   return out;
 }
