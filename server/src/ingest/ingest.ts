@@ -50,6 +50,7 @@ import {
 } from '../influx/points.js';
 import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
+import { counterOverflow, reconcileFaults } from './health.js';
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
@@ -295,7 +296,10 @@ export class Ingestor {
         const m = msg as PayloadFor['health'];
         points.push(healthPoint(st, m));
         obs.push({ type: 'health', ts: m.ts, health: m });
-        if (m.faults) this.reconcileFaults(topic, entry, m, points, obs);
+        if (m.faults)
+          reconcileFaults(this.deps.store.activeFaults(st.id), st, m, points, obs, (sensor) =>
+            this.sensorOk(topic, entry, sensor, undefined),
+          );
         return;
       }
       case 'config/reported': {
@@ -312,37 +316,6 @@ export class Ingestor {
     if (head !== undefined) return head;
     this.sensorOk(topic, entry, sensor, kind);
     return undefined;
-  }
-
-  /**
-   * The agent reported the controller's whole set of active faults: raise what live state lacks (at
-   * the time the agent saw it raised), clear what the controller no longer has (at the report's
-   * time; e.g. a reboot without a clear event). Written like fault events, so InfluxDB and the
-   * "当前故障" panel follow; the store's per-fault times keep a replayed old report from undoing
-   * newer events.
-   */
-  private reconcileFaults(
-    topic: string,
-    entry: StationEntry,
-    m: PayloadFor['health'],
-    points: Line[],
-    obs: Observation[],
-  ): void {
-    const st = entry.config;
-    const known = this.deps.store.activeFaults(st.id);
-    const reported = new Set<string>();
-    for (const f of m.faults ?? []) {
-      const key = `${f.sensor}/${f.fault}`;
-      reported.add(key);
-      if (known?.has(key) || !this.sensorOk(topic, entry, f.sensor, undefined)) continue;
-      points.push(faultPoint(st, f.sensor, f.fault, true, f.since));
-      obs.push({ type: 'fault', sensor: f.sensor, fault: f.fault, active: true, ts: f.since, historical: false });
-    }
-    for (const [key, f] of known ?? []) {
-      if (reported.has(key)) continue;
-      points.push(faultPoint(st, f.sensor, f.fault, false, m.ts));
-      obs.push({ type: 'fault', sensor: f.sensor, fault: f.fault, active: false, ts: m.ts, historical: false });
-    }
   }
 
   /** The value is one its (configured) sensor can report; else count and log with the allowed range. */
@@ -401,28 +374,6 @@ export class Ingestor {
       `mqtt message rejected: ${reason}`,
     );
   }
-}
-
-/** Why a health message's counters cannot be stored (not safe integers, or a sum beyond 2^53); else undefined. */
-function counterOverflow(h: PayloadFor['health']): string | undefined {
-  const s = h.serial;
-  let bad = 0;
-  for (const [k, n] of Object.entries(s.framesBad)) {
-    if (!Number.isSafeInteger(n)) return `serial.framesBad.${k.slice(0, 40)} = ${n} is not a safe integer`;
-    bad += n;
-  }
-  if (!Number.isSafeInteger(bad)) return `serial.framesBad sums to ${bad}, beyond 2^53`;
-  const fields: [string, number | null | undefined][] = [
-    ['rssBytes', h.rssBytes],
-    ['serial.framesGood', s.framesGood],
-    ['serial.lastFrameAgeMs', s.lastFrameAgeMs],
-    ['spool.depth', h.spool?.depth],
-    ['spool.oldestAgeMs', h.spool?.oldestAgeMs],
-    ['spool.dropped', h.spool?.dropped],
-  ];
-  for (const [name, n] of fields)
-    if (n !== null && n !== undefined && !Number.isSafeInteger(n)) return `${name} = ${n} is not a safe integer`;
-  return undefined;
 }
 
 function isIngestLeaf(leaf: TopicLeafValue): leaf is IngestLeaf {
