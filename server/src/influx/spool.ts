@@ -13,7 +13,7 @@
  *   else from disk: records memory gave up (a long InfluxDB outage) and those of a previous run.
  * - `accept` moves the committed cursor over the longest prefix of accepted batches (batches may
  *   be delivered concurrently and finish in any order); the cursor is written atomically
- *   (spool-files.ts) with the next group commit, and segments wholly behind it are deleted.
+ *   (spool-files.ts) at most once a second, and segments wholly behind it are deleted.
  *   After a crash, records past the cursor are delivered again: at-least-once.
  * - Bounded: past `maxBytes` on disk the oldest segment is deleted and its records not yet
  *   accepted are reported to `onDropped(n, 'full')`.
@@ -40,6 +40,11 @@ export const DEFAULT_SPOOL_SEGMENT_BYTES = 8 * 1024 ** 2;
 export const DEFAULT_SPOOL_SYNC_INTERVAL_MS = 10;
 /** Group commit: sync at once when this many bytes wait. 1 MiB. */
 export const DEFAULT_SPOOL_SYNC_BYTES = 1024 ** 2;
+/**
+ * The cursor file is rewritten at most this often, ms: after a crash at most this much more of
+ * what InfluxDB already accepted is delivered again (harmless: the points overwrite themselves).
+ */
+export const SPOOL_CURSOR_SAVE_MS = 1000;
 /** Records kept in memory for delivery without a disk read. */
 export const DEFAULT_SPOOL_MEMORY_RECORDS = 50_000;
 
@@ -106,6 +111,8 @@ export class Spool {
   private syncing = false;
   private timer: NodeJS.Timeout | undefined;
   private lastSyncAt = 0;
+  private lastCursorAt = 0;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
   private closed = false;
   /** Bytes of a torn last record cut off at open. */
   readonly tornBytes: number = 0;
@@ -178,7 +185,7 @@ export class Spool {
   add(records: readonly string[]): { ok: true; end: number } | { ok: false; error: Error } {
     if (this.closed) return { ok: false, error: new Error('spool closed') };
     if (records.length === 0) return { ok: true, end: this.appendEnd };
-    const buf = Buffer.from(records.join('\n') + '\n');
+    const buf = this.encode(records);
     const start = this.appendEnd;
     const err = this.files?.append(buf, start);
     if (err) return { ok: false, error: err };
@@ -195,6 +202,21 @@ export class Spool {
       this.scheduleSync();
     }
     return { ok: true, end: this.appendEnd };
+  }
+
+  /** The records, each followed by a newline, in a reused buffer (no string join, no allocation). */
+  private encode(records: readonly string[]): Buffer {
+    let off = 0;
+    for (const r of records) {
+      if (off + r.length * 3 + 1 > this.scratch.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, off + r.length * 3 + 1));
+        this.scratch.copy(bigger, 0, 0, off);
+        this.scratch = bigger;
+      }
+      off += this.scratch.write(r, off);
+      this.scratch[off++] = 10;
+    }
+    return this.scratch.subarray(0, off);
   }
 
   /** Up to `max` records from the read position, in order; undefined when none wait. */
@@ -355,8 +377,9 @@ export class Spool {
     if (!this.files || this.syncing || this.timer || this.closed) return;
     const pending = this.appendEnd - this.synced;
     if (pending <= 0 && this.cursor === this.savedCursor) return;
-    const wait =
-      pending >= this.o.syncBytes ? 0 : Math.max(0, this.lastSyncAt + this.o.syncIntervalMs - Date.now());
+    const now = Date.now();
+    let wait = pending >= this.o.syncBytes ? 0 : Math.max(0, this.lastSyncAt + this.o.syncIntervalMs - now);
+    if (pending <= 0) wait = Math.max(wait, this.lastCursorAt + SPOOL_CURSOR_SAVE_MS - now);
     this.timer = setTimeout(() => this.groupCommit(), wait);
   }
 
@@ -376,7 +399,7 @@ export class Spool {
         this.synced = target;
         this.o.onDurable?.(target, ok, performance.now() - t0);
       }
-      this.saveCursor(files);
+      if (Date.now() - this.lastCursorAt >= SPOOL_CURSOR_SAVE_MS) this.saveCursor(files);
       files.deleteUpTo(this.cursor);
       this.scheduleSync();
     });
@@ -387,6 +410,7 @@ export class Spool {
     try {
       writeCursor(files.dir, this.cursor);
       this.savedCursor = this.cursor;
+      this.lastCursorAt = Date.now();
     } catch (e) {
       this.o.onError('cursor', e as Error);
     }
