@@ -183,4 +183,26 @@ describe('StationSimulator configuration (CONFIG_SET / CONFIG_GET)', () => {
     await settle();
     expect(r.sim.stats.unexpectedIn).toBe(1);
   });
+
+  it('reboot: HELLO with SEQ 0 and uptime from 0, faults forgotten without clear frames, a dead heater raised again', () => {
+    const r = recordSim(stationFixture({ heatingTimeout: '5min' }), { seed: 3, startTime: NIGHT });
+    r.sim.advance(2 * MIN_MS);
+    r.sim.injectFault('socket_tripped', 1);
+    r.sim.injectFault('heater_failure');
+    r.sim.advance(7 * MIN_MS);
+    expect(r.of('fault').map((f) => f.code).sort()).toEqual([FaultCode.heater_failure, FaultCode.socket_tripped]);
+    const n = r.frames.length;
+    r.sim.reboot();
+    expect(r.frames[n]).toMatchObject({ type: 'hello', seq: 0 });
+    r.sim.advance(MIN_MS);
+    const after = r.frames.slice(n);
+    expect(after.filter((f) => f.type === 'fault')).toEqual([]);
+    expect(after.find((f) => f.type === 'heartbeat')).toMatchObject({ status: 0 });
+    expect(after.find((f) => f.type === 'readings')?.uptimeMs).toBe(0);
+    // The socket's protection reset with the power; the heater is still dead and is raised again.
+    r.sim.advance(6 * MIN_MS);
+    expect(r.frames.slice(n).filter((f) => f.type === 'fault')).toEqual([
+      expect.objectContaining({ code: FaultCode.heater_failure, active: true }),
+    ]);
+  });
 });

@@ -106,6 +106,13 @@ export class Dispenser {
     }
   }
 
+  /** The controller rebooted: its heating watchdog forgets a raised fault and starts a new window. */
+  controllerRebooted(nowS: number): void {
+    this.faultRaised = false;
+    this.refS = nowS;
+    this.refT = this.tempC;
+  }
+
   private checkHeating(nowS: number): void {
     if (!this.heater || this.faultRaised) return;
     if (this.tempC >= this.refT + this.params.minRiseC) {

@@ -183,7 +183,7 @@ export class StationSimulator {
     this.bootAtS = this.t;
     this.sendHello();
     this.model.sockets.states.forEach((_, i) => this.model.sockets.reset(i));
-    this.model.dispenser.faultRaised = false;
+    this.model.dispenser.controllerRebooted(this.t);
     this.checkDoor();
   }
 
