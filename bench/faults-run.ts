@@ -31,6 +31,8 @@ export interface FaultRunOptions {
   /** After the restart: at least this long, then until caught up (at most maxSettleMs). */
   settleMs: number;
   maxSettleMs: number;
+  /** Extra server settings (environment variables). */
+  serverEnv?: Record<string, string>;
   keepData?: boolean;
   log?: (line: string) => void;
 }
@@ -56,7 +58,13 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
   if (stations.length < o.stations) throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
   const perS = (stations.length * 1000) / o.intervalMs;
   // The server's session must hold what arrives while it is away (restart delay + start), with room.
-  const stack = new FaultStack({ stations, sessionQueue: Math.max(1000, Math.ceil(perS * 120)), keepData: o.keepData, log: say });
+  const stack = new FaultStack({
+    stations,
+    sessionQueue: Math.max(1000, Math.ceil(perS * 120)),
+    serverEnv: o.serverEnv,
+    keepData: o.keepData,
+    log: say,
+  });
   const controllers = stations.map((s) => new CountingController(s, o.intervalMs));
   const windows: KillWindow[] = [];
   try {
@@ -83,7 +91,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
         await sleep(o.settleMs);
         const deadline = readyAt + o.maxSettleMs;
         // Caught up: everything sent until 1 s ago is stored (the newest are on their way).
-        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, t0 - 1000, controllers, windows, Date.now() - 1000))) await sleep(250);
+        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))) await sleep(500);
         if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
         else say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
         w.to = Date.now();
@@ -92,10 +100,11 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     for (const c of controllers) c.pause();
     const last = windows[windows.length - 1];
     if (last) last.to = Infinity;
-    // Drain: wait for every frame sent, up to the last (or at most maxSettleMs).
+    // Drain: wait for every frame of the last window, up to the last one sent (at most maxSettleMs).
     const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, t0 - 1000, controllers, windows, end))) await sleep(250);
+    const lastFrom = last?.from ?? t0;
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, lastFrom, end))) await sleep(500);
     if (Date.now() >= deadline) say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     const { log: _log, ...settings } = o;

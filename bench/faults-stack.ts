@@ -41,6 +41,8 @@ export interface StackOptions {
   stations: readonly StationConfig[];
   /** QoS 1 messages the broker keeps for the server's session while the server is away. */
   sessionQueue: number;
+  /** Extra server settings (environment variables), e.g. YIZHAN_INFLUX_FLUSH_INTERVAL. */
+  serverEnv?: Record<string, string>;
   /** Keep the temp folder at stop() (logs, data). */
   keepData?: boolean;
   log?: (line: string) => void;
@@ -175,6 +177,7 @@ export class FaultStack {
           YIZHAN_MQTT_PASSWORD_FILE: join(this.root, 'secrets', SERVER_ACCOUNT),
           INFLUX_URL: this.influxUrl,
           YIZHAN_DATA_DIR: join(this.root, 'server'),
+          ...this.o.serverEnv,
         });
         await this.until('server /readyz', child, async () => (await fetch(`${this.httpUrl}/readyz`).catch(() => undefined))?.status === 200);
         return;
