@@ -42,7 +42,8 @@ export function planFor(station: StationConfig): ChannelPlan {
   const byKind = (k: SensorKindName) => station.sensors.filter((s) => s.kind === k);
   const power = byKind('socket_power');
   const [hi, lo, third] = power;
-  if (!hi || !lo) throw new Error(`${station.id}: the fault test needs two socket_power sensors, it has ${power.length}`);
+  if (!hi || !lo)
+    throw new Error(`${station.id}: the fault test needs two socket_power sensors, it has ${power.length}`);
   const seats = Math.max(1, Math.min(station.seats, 20));
   const fns: Partial<Record<SensorKindName, (n: number) => number>> = {
     door: (n) => n % 2,
@@ -57,7 +58,13 @@ export function planFor(station: StationConfig): ChannelPlan {
     { channel: hi.channel, sensor: hi.id, kind: 'socket_power', raw: (n) => Math.floor(n / 1000) },
     { channel: lo.channel, sensor: lo.id, kind: 'socket_power', raw: (n) => n % 1000 },
   ];
-  if (third) channels.push({ channel: third.channel, sensor: third.id, kind: 'socket_power', raw: (n) => (n * 7) % 1000 });
+  if (third)
+    channels.push({
+      channel: third.channel,
+      sensor: third.id,
+      kind: 'socket_power',
+      raw: (n) => (n * 7) % 1000,
+    });
   for (const [kind, raw] of Object.entries(fns) as [SensorKindName, (n: number) => number][]) {
     const s = byKind(kind)[0];
     if (s) channels.push({ channel: s.channel, sensor: s.id, kind, raw });
@@ -70,7 +77,8 @@ export function decodeN(hi: number | undefined, lo: number | undefined): number 
   if (hi === undefined || lo === undefined) return undefined;
   const h = Math.round(hi * 10);
   const l = Math.round(lo * 10);
-  if (Math.abs(h - hi * 10) > 1e-6 || Math.abs(l - lo * 10) > 1e-6 || l < 0 || l > 999 || h < 0) return undefined;
+  if (Math.abs(h - hi * 10) > 1e-6 || Math.abs(l - lo * 10) > 1e-6 || l < 0 || l > 999 || h < 0)
+    return undefined;
   return h * 1000 + l;
 }
 

@@ -74,12 +74,22 @@ export function unheardCandidate(w: KillWindow, station: string, at: number): bo
   return open !== undefined && at >= w.killAt - UNHEARD_GRACE_MS && at <= open;
 }
 
-const windowOf = (windows: readonly KillWindow[], at: number): number => windows.findIndex((w) => at >= w.from && at < w.to);
+const windowOf = (windows: readonly KillWindow[], at: number): number =>
+  windows.findIndex((w) => at >= w.from && at < w.to);
 
 /** Every point of the planned sensors of one station, grouped by time. */
-async function pointsByTime(url: string, db: string, c: CountingController, since: number): Promise<Map<number, Map<string, number>>> {
+async function pointsByTime(
+  url: string,
+  db: string,
+  c: CountingController,
+  since: number,
+): Promise<Map<number, Map<string, number>>> {
   const kinds = [...new Set(c.plan.channels.map((x) => x.kind))].map((k) => `"${k}"`).join(',');
-  const rows = await influxql(url, db, `SELECT "value" FROM ${kinds} WHERE "station" = '${c.plan.station}' AND time >= ${since}ms GROUP BY "sensor"`);
+  const rows = await influxql(
+    url,
+    db,
+    `SELECT "value" FROM ${kinds} WHERE "station" = '${c.plan.station}' AND time >= ${since}ms GROUP BY "sensor"`,
+  );
   const byTime = new Map<number, Map<string, number>>();
   for (const r of rows) {
     const t = Number(r.time);
@@ -125,7 +135,11 @@ export async function countFaults(
     for (const [t, g] of await pointsByTime(url, db, c, since)) {
       const n = decodeN(g.get(plan.hi), g.get(plan.lo));
       if (n === undefined || n >= sentAt.length || Number.isNaN(sentAt[n])) {
-        bad(t, `${g.size} point(s) whose seq channels give no frame that was sent (${plan.hi}=${g.get(plan.hi)}, ${plan.lo}=${g.get(plan.lo)})`, g.size);
+        bad(
+          t,
+          `${g.size} point(s) whose seq channels give no frame that was sent (${plan.hi}=${g.get(plan.hi)}, ${plan.lo}=${g.get(plan.lo)})`,
+          g.size,
+        );
         continue;
       }
       const sent = sentAt[n] ?? 0;
@@ -137,8 +151,10 @@ export async function countFaults(
           continue;
         }
         const want = stored(ch.kind, ch.raw(n));
-        if (Math.abs(value - want) > 1e-9) bad(sent, `frame ${n} ${sensor}: stored ${value}, sent ${want}`, 1);
-        else if (t < sent - 2) bad(sent, `frame ${n} ${sensor}: stored at ${t}, before it was sent (${sent})`, 1);
+        if (Math.abs(value - want) > 1e-9)
+          bad(sent, `frame ${n} ${sensor}: stored ${value}, sent ${want}`, 1);
+        else if (t < sent - 2)
+          bad(sent, `frame ${n} ${sensor}: stored at ${t}, before it was sent (${sent})`, 1);
         else if (found[n * width + i]) {
           const row = rows[windowOf(windows, sent)];
           if (row) row.duplicates++;
@@ -165,7 +181,15 @@ export async function countFaults(
         continue;
       }
       row.lost += width - have;
-      missing.push({ kill: win.kill, round: win.round, station: plan.station, n, at, afterKillMs: at - win.killAt, sensors: gone });
+      missing.push({
+        kill: win.kill,
+        round: win.round,
+        station: plan.station,
+        n,
+        at,
+        afterKillMs: at - win.killAt,
+        sensors: gone,
+      });
     }
   }
   return { rows, missing, wrong };
@@ -181,7 +205,15 @@ export function describeMissing(missing: readonly Miss[], max = 20): string {
   for (const m of missing) {
     const run = runs[runs.length - 1];
     const prev = run?.[run.length - 1];
-    if (run && prev && prev.station === m.station && prev.kill === m.kill && prev.round === m.round && prev.n + 1 === m.n) run.push(m);
+    if (
+      run &&
+      prev &&
+      prev.station === m.station &&
+      prev.kill === m.kill &&
+      prev.round === m.round &&
+      prev.n + 1 === m.n
+    )
+      run.push(m);
     else runs.push([m]);
   }
   const lines = runs.slice(0, max).map((run) => {

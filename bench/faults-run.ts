@@ -45,7 +45,10 @@ export interface FaultReport extends Count {
 
 function commit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -55,7 +58,8 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
   const say = o.log ?? (() => undefined);
   const started = Date.now();
   const stations = loadStationsOrThrow(DEFAULT_STATIONS_DIR).slice(0, o.stations);
-  if (stations.length < o.stations) throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
+  if (stations.length < o.stations)
+    throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
   const perS = (stations.length * 1000) / o.intervalMs;
   // The server's session must hold what arrives while it is away (restart delay + start), with room.
   const stack = new FaultStack({
@@ -87,13 +91,20 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
         const w: KillWindow = { kill, round, from, to: Infinity, killAt, readyAt };
         if (kill === 'agent') w.portOpenAt = new Map(stack.portOpenAt);
         windows.push(w);
-        say(`round ${round}: ${kill} killed, restarted after ${Math.round(delay)} ms, ready ${readyAt - killAt} ms after the kill`);
+        say(
+          `round ${round}: ${kill} killed, restarted after ${Math.round(delay)} ms, ready ${readyAt - killAt} ms after the kill`,
+        );
         await sleep(o.settleMs);
         const deadline = readyAt + o.maxSettleMs;
         // Caught up: everything sent until 1 s ago is stored (the newest are on their way).
-        while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))) await sleep(500);
+        while (
+          Date.now() < deadline &&
+          !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))
+        )
+          await sleep(500);
         if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
-        else say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
+        else
+          say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
         w.to = Date.now();
         from = w.to;
       }
@@ -104,14 +115,23 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
     const lastFrom = last?.from ?? t0;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, lastFrom, end))) await sleep(500);
-    if (Date.now() >= deadline) say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
+    while (
+      Date.now() < deadline &&
+      !(await caughtUp(stack.influxUrl, DB, controllers, windows, lastFrom, end))
+    )
+      await sleep(500);
+    if (Date.now() >= deadline)
+      say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     const { log: _log, ...settings } = o;
     return {
       ...count,
       commit: commit(),
-      settings: { ...settings, channelsPerFrame: controllers[0]?.plan.channels.length ?? 0, unheardGraceMs: UNHEARD_GRACE_MS },
+      settings: {
+        ...settings,
+        channelsPerFrame: controllers[0]?.plan.channels.length ?? 0,
+        unheardGraceMs: UNHEARD_GRACE_MS,
+      },
       durationS: Math.round((Date.now() - started) / 1000),
     };
   } finally {

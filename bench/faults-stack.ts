@@ -14,7 +14,15 @@
  * the temp folder; an 'exit' hook kills what is left if the caller never gets there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -118,13 +126,17 @@ export class FaultStack {
     this.httpUrl = `http://127.0.0.1:${this.httpPort}`;
     const secrets = await provisionAccounts(
       join(this.root, 'credentials.json'),
-      [...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })), { username: SERVER_ACCOUNT, role: 'server' as const }],
+      [
+        ...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })),
+        { username: SERVER_ACCOUNT, role: 'server' as const },
+      ],
       { params: FAST_SCRYPT },
     );
     // The agent runs as deployed: bundled, with the systemd unit's node flags and environment.
     this.agentBundle = bundleEdge('edge/src/main.ts', join(this.distDir, 'edge-agent.mjs'));
     mkdirSync(join(this.root, 'secrets'), { recursive: true });
-    for (const [user, secret] of secrets) writeFileSync(join(this.root, 'secrets', user), secret, { mode: 0o600 });
+    for (const [user, secret] of secrets)
+      writeFileSync(join(this.root, 'secrets', user), secret, { mode: 0o600 });
     for (const s of this.o.stations) {
       const pair = await startPtyPair(this.root, s.id);
       track({ name: `socat ${s.id}`, child: pair.process, pid: pair.process.pid ?? 0 });
@@ -165,7 +177,12 @@ export class FaultStack {
           YIZHAN_CREDENTIALS_FILE: join(this.root, 'credentials.json'),
           YIZHAN_MQTT_SESSION_QUEUE: String(this.o.sessionQueue),
         });
-        await this.until('broker', child, () => waitForPort(this.mqttPort, '127.0.0.1', 500).then(() => true, () => false));
+        await this.until('broker', child, () =>
+          waitForPort(this.mqttPort, '127.0.0.1', 500).then(
+            () => true,
+            () => false,
+          ),
+        );
         return;
       }
       case 'server': {
@@ -179,7 +196,11 @@ export class FaultStack {
           YIZHAN_DATA_DIR: join(this.root, 'server'),
           ...this.o.serverEnv,
         });
-        await this.until('server /readyz', child, async () => (await fetch(`${this.httpUrl}/readyz`).catch(() => undefined))?.status === 200);
+        await this.until(
+          'server /readyz',
+          child,
+          async () => (await fetch(`${this.httpUrl}/readyz`).catch(() => undefined))?.status === 200,
+        );
         return;
       }
       case 'agent':
@@ -190,7 +211,8 @@ export class FaultStack {
 
   /** Kill every process, then remove the temp folder (unless keepData). */
   async stop(): Promise<void> {
-    for (const name of ['agent', 'server', 'broker', 'influxd'] as const) await this.kill(name).catch(() => undefined);
+    for (const name of ['agent', 'server', 'broker', 'influxd'] as const)
+      await this.kill(name).catch(() => undefined);
     await Promise.all([...this.pairs.values()].map((p) => p.stop()));
     await Promise.all(this.logs.map((l) => new Promise((r) => l.end(r))));
     if (this.o.keepData) this.say(`data and logs kept in ${this.root}`);
@@ -210,12 +232,18 @@ export class FaultStack {
       [
         ...deployed.flags,
         this.agentBundle,
-        '--station', id,
-        '--stations-dir', DEFAULT_STATIONS_DIR,
-        '--mqtt', this.mqttUrl,
-        '--password-file', join(this.root, 'secrets', id),
-        '--serial-path', pair.agentPath,
-        '--state-dir', join(this.root, 'edge', id),
+        '--station',
+        id,
+        '--stations-dir',
+        DEFAULT_STATIONS_DIR,
+        '--mqtt',
+        this.mqttUrl,
+        '--password-file',
+        join(this.root, 'secrets', id),
+        '--serial-path',
+        pair.agentPath,
+        '--state-dir',
+        join(this.root, 'edge', id),
       ],
       deployed.env,
       (line) => {
@@ -231,7 +259,12 @@ export class FaultStack {
   }
 
   /** `node <args>`; its output goes to $root/logs/<name>.log, stdout lines also to `onLine`. */
-  private spawnLogged(name: string, args: string[], env: Record<string, string>, onLine?: (line: string) => void): ChildProcess {
+  private spawnLogged(
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    onLine?: (line: string) => void,
+  ): ChildProcess {
     mkdirSync(join(this.root, 'logs'), { recursive: true });
     const logFile = join(this.root, 'logs', `${name.replace(/\s+/g, '-')}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
@@ -265,12 +298,19 @@ export class FaultStack {
   }
 
   /** Wait until `ready` holds (60 s at most); fails at once, naming the logs, when the process exits first. */
-  private async until(what: string, child: ChildProcess, ready: () => boolean | Promise<boolean>): Promise<void> {
+  private async until(
+    what: string,
+    child: ChildProcess,
+    ready: () => boolean | Promise<boolean>,
+  ): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (!(await ready())) {
       if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${what}: the process exited (${child.exitCode ?? child.signalCode}); its log ends:\n${this.tail(child)}`);
-      if (Date.now() > deadline) throw new Error(`${what}: not ready after 60 s; its log ends:\n${this.tail(child)}`);
+        throw new Error(
+          `${what}: the process exited (${child.exitCode ?? child.signalCode}); its log ends:\n${this.tail(child)}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not ready after 60 s; its log ends:\n${this.tail(child)}`);
       await sleep(50);
     }
   }

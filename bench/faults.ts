@@ -78,7 +78,10 @@ async function main(): Promise<void> {
   if (report.wrong.length) console.log(`\nwrong:\n${report.wrong.join('\n')}`);
   mkdirSync(dirname(out), { recursive: true });
   const { rows, ...rest } = report;
-  writeFileSync(out, `${JSON.stringify({ faults: rows, ...rest, missing: rest.missing.slice(0, 200) }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ faults: rows, ...rest, missing: rest.missing.slice(0, 200) }, null, 2)}\n`,
+  );
   say(`wrote ${out} (commit ${report.commit}, ${report.durationS} s)`);
 }
 
