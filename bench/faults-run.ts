@@ -111,14 +111,11 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     for (const c of controllers) c.pause();
     const last = windows[windows.length - 1];
     if (last) last.to = Infinity;
-    // Drain: wait for every frame of the last window, up to the last one sent (at most maxSettleMs).
+    // Drain: wait for every frame sent, up to the last one (a window that ran out of settle time
+    // may still be delivering), at most maxSettleMs.
     const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
-    const lastFrom = last?.from ?? t0;
-    while (
-      Date.now() < deadline &&
-      !(await caughtUp(stack.influxUrl, DB, controllers, windows, lastFrom, end))
-    )
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, t0, end)))
       await sleep(500);
     if (Date.now() >= deadline)
       say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
