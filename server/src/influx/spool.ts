@@ -31,6 +31,7 @@
 import { fdatasync, mkdirSync, writeSync } from 'node:fs';
 import { importLegacy, readCursor, writeCursor } from './spool-files.js';
 import { SegmentFiles } from './spool-segments.js';
+import { MemoryTail } from './spool-memory.js';
 
 /** 1 GiB. */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 ** 3;
@@ -85,12 +86,6 @@ export interface SpoolBatch {
   done?: boolean;
 }
 
-interface Chunk {
-  start: number;
-  end: number;
-  records: readonly string[];
-}
-
 export class Spool {
   readonly dir: string | undefined;
   private readonly o: Required<Omit<SpoolOptions, 'dir' | 'onDurable' | 'io'>> &
@@ -101,12 +96,7 @@ export class Spool {
   private cursor = 0;
   private savedCursor = -1;
   private readPos = 0;
-  /** Memory: chunks (one per add) from `head`; `next` is the first not yet batched. */
-  private chunks: Chunk[] = [];
-  private head = 0;
-  private next = 0;
-  private memRecords = 0;
-  private unreadRecords = 0;
+  private readonly mem = new MemoryTail();
   private inflight: SpoolBatch[] = [];
   private syncing = false;
   private timer: NodeJS.Timeout | undefined;
@@ -159,12 +149,12 @@ export class Spool {
 
   /** Records waiting for a batch: in memory, plus whether older ones wait on disk. */
   get unread(): { memory: number; disk: boolean } {
-    return { memory: this.unreadRecords, disk: this.readPos < this.memStart };
+    return { memory: this.mem.unread, disk: this.readPos < this.memStart };
   }
 
   /** Records held in memory (not yet accepted). */
   get memoryRecords(): number {
-    return this.memRecords;
+    return this.mem.records;
   }
 
   /** Log offset after the last added record. */
@@ -178,7 +168,7 @@ export class Spool {
   }
 
   private get memStart(): number {
-    return this.chunks[this.head]?.start ?? this.appendEnd;
+    return this.mem.start(this.appendEnd);
   }
 
   /** Append records. `end`: the log offset after them (acknowledge once onDurable passed it). */
@@ -190,9 +180,7 @@ export class Spool {
     const err = this.files?.append(buf, start);
     if (err) return { ok: false, error: err };
     this.appendEnd += buf.length;
-    this.chunks.push({ start, end: this.appendEnd, records });
-    this.memRecords += records.length;
-    this.unreadRecords += records.length;
+    this.mem.push({ start, end: this.appendEnd, records });
     this.evictMemory();
     if (!this.files) {
       this.synced = this.appendEnd;
@@ -228,17 +216,10 @@ export class Spool {
         this.inflight.push(b);
         return b;
       }
-      const records: string[] = [];
-      const start = this.readPos;
-      while (this.next < this.chunks.length) {
-        const c = this.chunks[this.next] as Chunk;
-        if (records.length > 0 && records.length + c.records.length > max) break;
-        for (const r of c.records) records.push(r);
-        this.readPos = c.end;
-        this.next++;
-      }
-      this.unreadRecords -= records.length;
-      const b = { records, start, end: this.readPos, fromDisk: false };
+      const taken = this.mem.take(max);
+      if (!taken) return undefined;
+      const b = { records: taken.records, start: this.readPos, end: taken.end, fromDisk: false };
+      this.readPos = taken.end;
       this.inflight.push(b);
       return b;
     }
@@ -270,11 +251,7 @@ export class Spool {
     while (this.inflight[n]?.done) n++;
     if (n === 0) return;
     for (const done of this.inflight.splice(0, n)) this.cursor = Math.max(this.cursor, done.end);
-    while (this.head < this.next && (this.chunks[this.head] as Chunk).end <= this.cursor) {
-      this.memRecords -= (this.chunks[this.head] as Chunk).records.length;
-      this.head++;
-    }
-    this.compact();
+    this.mem.releaseUpTo(this.cursor, true);
     this.scheduleSync();
   }
 
@@ -294,10 +271,7 @@ export class Spool {
 
   /** Memory only: every record not yet accepted (for counting at shutdown). */
   pendingInMemory(): string[] {
-    const out: string[] = [];
-    for (let j = this.head; j < this.chunks.length; j++)
-      for (const r of (this.chunks[j] as Chunk).records) out.push(r);
-    return out;
+    return this.mem.all();
   }
 
   /** Final group commit and cursor; the spool takes no more records. */
@@ -324,28 +298,19 @@ export class Spool {
   /** Move the read position (a record boundary) and the memory read index with it. */
   private seek(pos: number): void {
     this.readPos = pos;
-    this.next = this.chunkAt(pos);
-    this.unreadRecords = 0;
-    for (let j = this.next; j < this.chunks.length; j++)
-      this.unreadRecords += (this.chunks[j] as Chunk).records.length;
+    this.mem.seek(pos);
   }
 
   private evictMemory(): void {
-    while (this.memRecords > this.o.maxMemoryRecords && this.head < this.chunks.length) {
-      const c = this.chunks[this.head] as Chunk;
-      this.memRecords -= c.records.length;
-      if (this.head >= this.next) {
-        this.unreadRecords -= c.records.length;
-        this.next++;
-        if (!this.files) {
-          this.o.onDropped(c.records.length, 'memory_full');
-          this.readPos = c.end;
-          this.cursor = Math.max(this.cursor, c.end);
-        }
+    while (this.mem.records > this.o.maxMemoryRecords) {
+      const e = this.mem.evictOldest();
+      if (!e) return;
+      if (e.unread && !this.files) {
+        this.o.onDropped(e.chunk.records.length, 'memory_full');
+        this.readPos = e.chunk.end;
+        this.cursor = Math.max(this.cursor, e.chunk.end);
       }
-      this.head++;
     }
-    this.compact();
   }
 
   /** Past maxBytes: delete the oldest segment; its records not yet accepted are dropped. */
@@ -362,12 +327,8 @@ export class Spool {
         }
         this.cursor = segEnd;
         this.inflight = this.inflight.filter((b) => b.start >= segEnd);
-        while (this.head < this.chunks.length && (this.chunks[this.head] as Chunk).end <= segEnd) {
-          this.memRecords -= (this.chunks[this.head] as Chunk).records.length;
-          this.head++;
-        }
+        this.mem.releaseUpTo(segEnd, false);
         if (this.readPos < segEnd) this.seek(segEnd);
-        else this.next = Math.max(this.next, this.head);
       }
       files.deleteOldest();
     }
@@ -413,31 +374,6 @@ export class Spool {
       this.lastCursorAt = Date.now();
     } catch (e) {
       this.o.onError('cursor', e as Error);
-    }
-  }
-
-  /** Index of the memory chunk starting at `pos` (chunks.length when past the last). */
-  private chunkAt(pos: number): number {
-    let lo = this.head;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.chunks[mid] as Chunk).start < pos) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Drop the emptied front of the chunk array once it is most of it (each chunk moves once). */
-  private compact(): void {
-    if (this.head === this.chunks.length) {
-      this.chunks = [];
-      this.next -= this.head;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
-      this.next -= this.head;
-      this.head = 0;
     }
   }
 }
