@@ -6,8 +6,6 @@
  * closes are not sent on the next one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server, type Socket } from 'node:net';
-import mqttPacket from 'mqtt-packet';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createMetrics } from '../../server/src/metrics.js';
@@ -19,74 +17,9 @@ import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metric } from './helpers.js';
+import { mqttPeer } from './mqtt-peer.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
-const TOPIC = 'yizhan/v1/stations/st-001/telemetry';
-
-/** An MQTT 3.1.1 peer: accepts the connection and subscription, publishes on demand, records PUBACKs. */
-async function peer(): Promise<{
-  url: string;
-  pubacks: number[];
-  connections: number;
-  publish(ids: number[]): void;
-  drop(): void;
-  close(): Promise<void>;
-}> {
-  let sock: Socket | undefined;
-  const state = { pubacks: [] as number[], connections: 0 };
-  const server: Server = createServer((s) => {
-    sock = s;
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    s.on('data', (d: Buffer) => parser.parse(d));
-    s.on('error', () => {});
-    parser.on('packet', (p) => {
-      if (p.cmd === 'connect') {
-        state.connections++;
-        s.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-      } else if (p.cmd === 'subscribe')
-        s.write(
-          mqttPacket.generate({
-            cmd: 'suback',
-            messageId: p.messageId,
-            granted: p.subscriptions.map(() => 1),
-          }),
-        );
-      else if (p.cmd === 'puback') state.pubacks.push(p.messageId ?? -1);
-      else if (p.cmd === 'pingreq') s.write(mqttPacket.generate({ cmd: 'pingresp' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    pubacks: state.pubacks,
-    get connections() {
-      return state.connections;
-    },
-    publish(ids) {
-      const bufs = ids.map((messageId) =>
-        mqttPacket.generate({
-          cmd: 'publish',
-          topic: TOPIC,
-          payload: Buffer.from(String(messageId)),
-          qos: 1,
-          dup: false,
-          retain: false,
-          messageId,
-        }),
-      );
-      sock?.write(Buffer.concat(bufs)); // one TCP write: mqtt.js parses them in one go
-    },
-    drop: () => sock?.destroy(),
-    close: () =>
-      new Promise<void>((r) => {
-        sock?.destroy();
-        server.close(() => r());
-      }),
-  };
-}
-
 /** A stand-in for the writer: each message adds 100 bytes to the log; the test moves `durable`. */
 class FakeLog implements DurableLog {
   end = 0;
@@ -112,7 +45,7 @@ describe('AckGate', () => {
   });
 
   async function setup() {
-    const p = await peer();
+    const p = await mqttPeer();
     const metrics = createMetrics({ defaultMetrics: false });
     const fake = new FakeLog();
     const gate = new AckGate(fake, metrics);

@@ -105,6 +105,8 @@ export class InfluxWriter implements PointSink {
   private readonly logLimit = new RateLimiter(10_000);
   /** Lines the spool refused since the last ackTicket(). */
   private unlogged = 0;
+  /** Lines the spool refused since the start. */
+  private refused = 0;
   private readonly durableListeners: ((offset: number, ok: boolean) => void)[] = [];
   /** Histogram observers bound once: a plain observe() allocates about 180 bytes per call. */
   private readonly pointAge: { observe(v: number): void };
@@ -180,13 +182,13 @@ export class InfluxWriter implements PointSink {
     const ts = lineTime(lines[0] ?? '');
     if (Number.isFinite(ts)) this.enqueueAge.observe(Math.max(0, Date.now() - ts) / 1000);
     if (this.closed) {
-      this.unlogged += lines.length;
+      this.refuseAll(lines.length);
       this.drop(lines.length, 'closed', 'writer closed', lines);
       return;
     }
     const added = this.spool.add(lines);
     if (!added.ok) {
-      this.unlogged += lines.length;
+      this.refuseAll(lines.length);
       this.drop(lines.length, 'spool_error', added.error.message, lines);
       return;
     }
@@ -212,6 +214,21 @@ export class InfluxWriter implements PointSink {
   /** Log offset up to which lines are durable. */
   get durable(): number {
     return this.spool.durable;
+  }
+
+  /** Log offset after the lines added last. */
+  get end(): number {
+    return this.spool.end;
+  }
+
+  /** Lines the spool refused since the start (their input must not be acknowledged). */
+  get refusedLines(): number {
+    return this.refused;
+  }
+
+  private refuseAll(n: number): void {
+    this.unlogged += n;
+    this.refused += n;
   }
 
   async flush(): Promise<void> {

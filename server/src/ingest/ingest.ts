@@ -22,7 +22,9 @@
  * | `counter_overflow` | a health message whose counters are not safe integers or sum beyond 2^53 |
  * | `internal`         | a bug in the server; the message is skipped, the process lives on      |
  *
- * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice.
+ * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice;
+ * a message is remembered only once its lines are durable (redelivery.ts), so the broker's resend of
+ * a message whose PUBACK was withheld is ingested.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import {
@@ -48,7 +50,8 @@ import {
   timeSuffix,
   type Line,
 } from '../influx/points.js';
-import { BoundedSeenSet, RateLimiter } from '../util/bounded.js';
+import { RateLimiter } from '../util/bounded.js';
+import { Redeliveries, type LineLog } from './redelivery.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
 import { counterOverflow, reconcileFaults } from './health.js';
 
@@ -113,11 +116,13 @@ export interface IngestDeps {
   log: FastifyBaseLogger;
   /** Samples of refused messages (topic, reason, payload); none: counters and logs only. */
   deadLetter?: DeadLetterSink;
+  /** The sink's log: a message is remembered as seen once its lines are durable (none: at once). */
+  lineLog?: LineLog;
 }
 
 export class Ingestor {
   private readonly opts: IngestOptions;
-  private readonly seen: BoundedSeenSet;
+  private readonly seen: Redeliveries;
   private readonly logLimit: RateLimiter;
   /** The message being handled, for dead-letter samples. */
   private payload: Buffer | undefined;
@@ -132,7 +137,7 @@ export class Ingestor {
     opts: Partial<IngestOptions> = {},
   ) {
     this.opts = { ...DEFAULT_INGEST_OPTIONS, ...opts };
-    this.seen = new BoundedSeenSet(this.opts.dedupeCapacity);
+    this.seen = new Redeliveries(this.opts.dedupeCapacity, deps.lineLog);
     this.logLimit = new RateLimiter(this.opts.rejectLogIntervalMs);
     const m = deps.metrics.ingestMessages;
     this.accepted = Object.fromEntries(INGEST_LEAVES.map((leaf) => [leaf, m.labels({ leaf })])) as Record<
@@ -140,7 +145,10 @@ export class Ingestor {
       { inc(): void }
     >;
     for (const e of deps.registry.all())
-      this.limits.set(e.config.id, new Map(e.config.sensors.map((s) => [s.id, valueLimit(s.kind, e.config)])));
+      this.limits.set(
+        e.config.id,
+        new Map(e.config.sensors.map((s) => [s.id, valueLimit(s.kind, e.config)])),
+      );
   }
 
   /** Handle one message. Never throws. */
@@ -176,7 +184,12 @@ export class Ingestor {
         `payload stationId "${msg.stationId}" ≠ topic "${stationId}"`,
       );
     if (msg.ts > MAX_DATE_MS)
-      return this.reject(topic, stationId, 'ts_invalid', `ts ${msg.ts} is beyond the largest time (${MAX_DATE_MS} ms)`);
+      return this.reject(
+        topic,
+        stationId,
+        'ts_invalid',
+        `ts ${msg.ts} is beyond the largest time (${MAX_DATE_MS} ms)`,
+      );
     const now = Date.now();
     if (msg.ts > now + this.opts.maxFutureSkewMs)
       return this.reject(
@@ -198,16 +211,18 @@ export class Ingestor {
       const overflow = counterOverflow(msg as PayloadFor['health']);
       if (overflow) return this.reject(topic, stationId, 'counter_overflow', overflow);
     }
-    if ('seq' in msg && this.seen.checkAndAdd(stationId + '/' + msg.bootId + '/' + msg.seq)) {
+    const key = 'seq' in msg ? stationId + '/' + msg.bootId + '/' + msg.seq : undefined;
+    if (key !== undefined && this.seen.has(key)) {
       this.deps.metrics.ingestDuplicates.inc();
-      this.deps.log.debug({ topic, bootId: msg.bootId, seq: msg.seq }, 'mqtt redelivery ignored');
+      this.deps.log.debug({ topic, key }, 'mqtt redelivery ignored');
       return;
     }
     const points: Line[] = [];
     const obs: Observation[] = [];
     this.collect(topic, entry, leaf, msg, points, obs);
     this.accepted[leaf].inc();
-    if (points.length) this.deps.sink.write(points);
+    if (points.length) this.seen.write(key, this.deps.sink, points);
+    else if (key !== undefined) this.seen.remember(key);
     if (obs.length === 0) return;
     const live = this.deps.store.apply(stationId, obs);
     if (live.length) this.deps.listener.observe(stationId, live);
@@ -243,7 +258,10 @@ export class Ingestor {
         switch (ev.type) {
           case 'state': {
             const head = this.readingHead(topic, entry, ev.sensor, ev.kind);
-            if (head === undefined || !this.inRange(topic, st.id, this.limits.get(st.id), ev.sensor, ev.kind, ev.value))
+            if (
+              head === undefined ||
+              !this.inRange(topic, st.id, this.limits.get(st.id), ev.sensor, ev.kind, ev.value)
+            )
               return;
             points.push(head + readingTail(ev.value, timeSuffix(m.ts)));
             obs.push({

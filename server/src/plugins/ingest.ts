@@ -30,6 +30,7 @@ export default fp(
         metrics: app.metrics,
         log,
         deadLetter: app.influx.deadLetter,
+        lineLog: app.influx.writer,
       },
       { maxAgeMs: opts.influx.retentionMs ?? DEFAULT_RETENTION_MS, ...opts.ingest },
     );

@@ -87,15 +87,25 @@ export class BoundedSeenSet {
 
   /** True when `key` was seen (and is still remembered); otherwise remembers it and returns false. */
   checkAndAdd(key: string): boolean {
-    const known = this.seen.has(key);
-    // A key seen again stays longest (least-recently-used eviction).
+    if (this.has(key)) return true;
+    this.add(key);
+    return false;
+  }
+
+  /** `key` is remembered (a key seen again stays longest: least-recently-used eviction). */
+  has(key: string): boolean {
+    if (!this.seen.has(key)) return false;
     this.seen.use(key);
-    if (known) return true;
+    return true;
+  }
+
+  /** Remember `key`, forgetting the least recently used one past `capacity`. */
+  add(key: string): void {
+    this.seen.use(key);
     if (this.seen.size > this.capacity) {
       this.seen.evictOldest();
       this.evicted++;
     }
-    return false;
   }
 
   get size(): number {
