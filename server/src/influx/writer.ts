@@ -14,8 +14,9 @@
  * What each InfluxDB answer means (written, a line refused for its content, InfluxDB down) is
  * decided per batch in delivery.ts; a refused line is dropped as `rejected` and sampled to the
  * dead-letter log. A written batch is accepted (the spool's cursor moves); a batch InfluxDB could
- * not take is rejected and comes again, probed with backoff while InfluxDB is down. Writing a line
- * twice is harmless: a point with the same measurement, tags and timestamp overwrites.
+ * not take is rejected and comes again, probed with backoff while InfluxDB is down (outage.ts).
+ * Writing a line twice is harmless: a point with the same measurement, tags and timestamp
+ * overwrites.
  * Every drop is counted in `yizhan_influx_points_dropped_total{reason}` and passed to `onDropped`.
  */
 import type { Transport } from '@influxdata/influxdb-client';
@@ -25,6 +26,7 @@ import type { DeadLetterSink } from '../ingest/deadletter.js';
 import { RateLimiter } from '../util/bounded.js';
 import { Spool, type SpoolBatch, type SpoolOptions } from './spool.js';
 import { LineDelivery } from './delivery.js';
+import { InfluxOutage } from './outage.js';
 import { lineTime } from './points.js';
 
 export type DropReason =
@@ -96,11 +98,7 @@ export class InfluxWriter implements PointSink {
   private started = false;
   private closed = false;
   private stopped = false;
-  /** InfluxDB failed the last write for a reason a retry may fix. */
-  private down = false;
-  private backoff: number;
-  private pumping: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly outage: InfluxOutage;
   private readonly ticker: NodeJS.Timeout;
   private readonly logLimit = new RateLimiter(10_000);
   /** Lines the spool refused since the last ackTicket(). */
@@ -121,12 +119,19 @@ export class InfluxWriter implements PointSink {
     opts: Partial<WriterOptions> = {},
   ) {
     this.opts = { ...DEFAULT_WRITER_OPTIONS, ...opts };
-    this.backoff = this.opts.minRetryDelayMs;
+    this.outage = new InfluxOutage(this.opts, metrics, log, {
+      inFlight: () => (this.running.size > 0 ? Promise.all(this.running) : undefined),
+      probe: () => this.probe(),
+      ended: () => {
+        this.gauges();
+        this.kick(true);
+      },
+    });
     this.pointAge = metrics.influxPointAge.labels();
     this.enqueueAge = metrics.influxEnqueueAge.labels();
     this.delivery = new LineDelivery(transport, org, bucket, metrics, log, {
       written: (lines, times) => this.written(lines, times),
-      down: (status, message, lines) => this.markDown(status, message, lines),
+      down: (status, message, lines) => this.outage.failed(status, message, lines, this.spool.dir),
       refused: (line, message) => this.refuse(line, message),
     });
     const syncSeconds = metrics.influxSpoolSyncDuration.labels();
@@ -232,7 +237,7 @@ export class InfluxWriter implements PointSink {
   }
 
   async flush(): Promise<void> {
-    while (this.started && !this.down && (this.waiting() || this.running.size > 0)) {
+    while (this.started && !this.outage.down && (this.waiting() || this.running.size > 0)) {
       this.kick(true);
       if (this.running.size === 0) return;
       await Promise.race(this.running);
@@ -251,9 +256,9 @@ export class InfluxWriter implements PointSink {
     const timeout = new Promise<void>((r) => (timer = setTimeout(r, flushTimeoutMs)));
     await Promise.race([this.flush(), timeout]);
     this.stopped = true;
-    this.wake?.();
+    const probing = this.outage.stop();
     // Requests already sent: wait for their answer within the same time.
-    await Promise.race([Promise.all([...this.running, this.pumping]), timeout]);
+    await Promise.race([Promise.all([...this.running, probing]), timeout]);
     clearTimeout(timer);
     if (this.spool.dir === undefined) {
       const left = this.spool.pendingInMemory();
@@ -275,7 +280,7 @@ export class InfluxWriter implements PointSink {
 
   /** True while the last write failed for a reason a retry may fix. */
   get influxDown(): boolean {
-    return this.down;
+    return this.outage.down;
   }
 
   private waiting(): boolean {
@@ -286,7 +291,7 @@ export class InfluxWriter implements PointSink {
   /** Send batches while there is room: full ones, or also a partial one when `partial`. */
   private kick(partial: boolean): void {
     this.gauges();
-    while (this.started && !this.down && !this.stopped && this.inFlight < this.opts.maxInFlight) {
+    while (this.started && !this.outage.down && !this.stopped && this.inFlight < this.opts.maxInFlight) {
       const u = this.spool.unread;
       if (!u.disk && (u.memory === 0 || (!partial && u.memory < this.opts.batchSize))) break;
       const backlog = u.disk || u.memory >= 2 * this.opts.batchSize;
@@ -326,26 +331,7 @@ export class InfluxWriter implements PointSink {
     const now = Date.now();
     const h = this.pointAge;
     for (const ts of times) if (Number.isFinite(ts)) h.observe(Math.max(0, now - ts) / 1000);
-    if (this.down) {
-      this.down = false;
-      this.backoff = this.opts.minRetryDelayMs;
-      this.metrics.influxUp.set(1);
-      this.log.info({ spoolBytes: this.spoolBytes }, 'influx writes succeed again');
-    }
-  }
-
-  private markDown(status: number | undefined, message: string, lines: number): void {
-    if (!this.down) {
-      this.down = true;
-      this.metrics.influxUp.set(0);
-      this.log.warn(
-        { status, lines, err: message.slice(0, 300), spool: this.spool.dir ?? 'none' },
-        this.spool.dir !== undefined
-          ? 'influx write failed; lines wait in the spool until InfluxDB takes writes again'
-          : 'influx write failed; holding lines in memory (no spool) until InfluxDB takes writes again',
-      );
-    }
-    this.pump();
+    this.outage.up(this.spoolBytes);
   }
 
   /** One line InfluxDB refused for its content: dead-letter sample, counted drop. */
@@ -360,42 +346,14 @@ export class InfluxWriter implements PointSink {
     this.drop(1, 'rejected', message, [line]);
   }
 
-  /** While InfluxDB is down: probe with one batch at a time, with backoff, until one is written. */
-  private pump(): void {
-    if (this.pumping || this.stopped || !this.started) return;
-    this.pumping = this.pumpLoop().finally(() => {
-      this.pumping = undefined;
-      this.gauges();
-    });
-  }
-
-  private async pumpLoop(): Promise<void> {
-    while (!this.stopped && this.down) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, this.backoff);
-        this.wake = done;
-        function done(): void {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      this.wake = undefined;
-      // Requests sent before InfluxDB went down settle first (each rejected batch comes again).
-      if (this.running.size > 0) await Promise.all(this.running);
-      if (this.stopped) return;
-      const batch = this.spool.batch(this.opts.batchSize);
-      if (!batch) {
-        // Nothing to probe with: the next batch tells.
-        this.down = false;
-        this.metrics.influxUp.set(1);
-        break;
-      }
-      const pending = await this.delivery.deliver(batch.records);
-      this.settle(batch, pending.length === 0);
-      if (pending.length > 0) this.backoff = Math.min(this.opts.maxRetryDelayMs, this.backoff * 2);
-      this.gauges();
-    }
-    this.kick(true);
+  /** One batch while InfluxDB is down (outage.ts): written or not; undefined when none waits. */
+  private async probe(): Promise<boolean | undefined> {
+    const batch = this.spool.batch(this.opts.batchSize);
+    if (!batch) return undefined;
+    const pending = await this.delivery.deliver(batch.records);
+    this.settle(batch, pending.length === 0);
+    this.gauges();
+    return pending.length === 0;
   }
 
   private spoolError(op: string, err: Error): void {
