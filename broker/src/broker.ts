@@ -17,6 +17,7 @@ import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsLis
 import { createBrokerMetrics } from './metrics.js';
 import { indexOutgoing } from './outgoing-index.js';
 import { holdAcksUntilStored } from './ack-gate.js';
+import { emitInCounterOrder } from './emit-order.js';
 import { openDiskState, type DiskState } from './disk-state.js';
 import { clearUnretainable, type RetainedStore } from './retained.js';
 import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
@@ -162,6 +163,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       throw err;
     }
   }
+  // Storing a message before its delivery takes a varying time; aedes drops a message that another
+  // published after it overtook, so deliveries keep publish order (broker/src/emit-order.ts).
+  emitInCounterOrder(aedes);
   // On disk or in Redis: a QoS 1 PUBACK leaves once the message is stored (broker/src/ack-gate.ts).
   if (disk || backend) holdAcksUntilStored(aedes);
   try {

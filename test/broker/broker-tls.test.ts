@@ -2,7 +2,7 @@
  * TLS (certificate from files, reloaded on SIGHUP without dropping connections) and MQTT over
  * WebSocket. Certificates are made with openssl at test time; no key is ever committed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAccounts } from '../../broker/src/credentials.js';
 import { stationTopic } from '../../protocol/src/index.js';
-import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { closed, connect, inbox, makeCert, ROOT, run, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
+import { freePort } from '../../scripts/lib/ports.js';
+import { closed, connect, inbox, makeCert, run, spawnBroker, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -86,38 +86,37 @@ describe('broker process: SIGHUP reloads the TLS certificate', () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
-  it('new connections get the new certificate, open ones stay connected; a broken pair keeps the old one', async () => {
+  // a minute to start: on a loaded 2-core machine compiling and starting the broker takes seconds
+  it('new connections get the new certificate, open ones stay connected; a broken pair keeps the old one', { timeout: 90_000 }, async () => {
     const dataDir = join(dir, 'proc');
     const secrets = await provisionAccounts(join(dataDir, 'credentials.json'), [{ username: 'st-001', role: 'station' }]);
     const { cert, key } = await makeCert(dir, 'first-cert');
     const [mqttPort, tlsPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-    const env = {
-      ...process.env,
+    const broker = spawnBroker({
       YIZHAN_DATA_DIR: dataDir,
       YIZHAN_MQTT_PORT: String(mqttPort),
       YIZHAN_MQTT_TLS_PORT: String(tlsPort),
       YIZHAN_MQTT_TLS_CERT: cert,
       YIZHAN_MQTT_TLS_KEY: key,
       YIZHAN_BROKER_METRICS_PORT: String(metricsPort),
-    };
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    });
+    const proc = broker.proc;
     child = proc;
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    await waitForPort(tlsPort);
+    const out = (): string => broker.output();
+    await broker.listening([mqttPort, tlsPort, metricsPort]);
     expect(await presentedCn(tlsPort)).toBe('first-cert');
     const secret = secrets.get('st-001') ?? '';
     const st = await connect(`mqtts://127.0.0.1:${tlsPort}`, 'st-001', secret, { ca: await readFile(cert) });
 
     await makeCert(dir, 'second-cert'); // renewal writes the same files
     proc.kill('SIGHUP');
-    await waitFor(() => out.includes('TLS certificate reloaded'), 'reload log line');
+    await waitFor(() => out().includes('TLS certificate reloaded'), 'reload log line');
     expect(await presentedCn(tlsPort)).toBe('second-cert');
     expect(st.connected).toBe(true);
 
     await writeFile(key, 'not a key');
     proc.kill('SIGHUP');
-    await waitFor(() => out.includes('TLS files not reloaded'), 'reload error line');
+    await waitFor(() => out().includes('TLS files not reloaded'), 'reload error line');
     expect(await presentedCn(tlsPort)).toBe('second-cert');
     await st.endAsync();
     proc.kill('SIGTERM');

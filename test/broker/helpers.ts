@@ -1,5 +1,5 @@
 /** Shared helpers of the broker tests: temp stores, an in-process broker, real clients. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
 import { provisionAccounts, type AccountRequest, type EditOptions } from '../../broker/src/credentials.js';
 import { sumOf } from '../helpers/prom.js';
+import { waitForPort } from '../../scripts/lib/ports.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -57,7 +58,8 @@ export async function startTestBroker(
   const file = join(dir, 'credentials.json');
   const secrets = await provisionAccounts(file, accounts, edit);
   const { logger, lines } = captureLogger();
-  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 }, ...extra });
+  // state on disk, as in production (YIZHAN_BROKER_STATE_DIR); `stateDir: undefined` keeps it in memory
+  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 }, stateDir: join(dir, 'broker-state'), ...extra });
   return {
     broker,
     file,
@@ -132,6 +134,26 @@ export async function connect(url: string, username: string, password: string | 
   });
   client.on('error', () => {}); // errors after connect surface as 'close', asserted by the tests
   return client;
+}
+
+/**
+ * Connect with `inbox` collecting from the first packet on: a resumed session's queued messages
+ * can arrive in the same TCP segment as the CONNACK, before `await connect(...)` returns.
+ */
+export async function connectInbox(
+  url: string,
+  username: string,
+  password: string | undefined,
+  opts: IClientOptions = {},
+): Promise<{ client: MqttClient; box: ReturnType<typeof inbox> }> {
+  const client = mqtt.connect(url, { clientId: username, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+  const box = inbox(client);
+  client.on('error', () => {}); // a refusal surfaces as the rejection below
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('close', () => reject(new Error(`connection of ${String(opts.clientId ?? username)} closed before its CONNACK`)));
+  });
+  return { client, box };
 }
 
 /** Connect and expect a refusal; resolves with the CONNACK return code. */
@@ -234,6 +256,50 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 /** Run a TypeScript entry of this repo with tsx, as `npm start` does. */
 export function runTs(entry: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
+}
+
+/** The broker process (broker/src/main.ts, as `npm start` runs it) and what it printed. */
+export interface BrokerProcess {
+  proc: ChildProcess;
+  /** Its stdout and stderr so far. */
+  output(): string;
+  /**
+   * Resolve once every port accepts connections; reject, with the process's output, when it exits
+   * first or after timeoutMs (a loaded CI machine needs seconds to compile and start it).
+   */
+  listening(ports: number[], timeoutMs?: number): Promise<void>;
+}
+
+/** Start broker/src/main.ts with `env` on top of this process's environment. */
+export function spawnBroker(env: NodeJS.ProcessEnv): BrokerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (d: Buffer): void => {
+    out += d.toString('utf8');
+  };
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
+  const exited = new Promise<string>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(`it exited (${signal ?? `code ${code}`})`));
+    proc.once('error', (err) => resolve(`it could not be started (${err.message})`));
+  });
+  return {
+    proc,
+    output: () => out,
+    async listening(ports, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      const ready = (async () => {
+        for (const port of ports) await waitForPort(port, '127.0.0.1', Math.max(0, deadline - Date.now()));
+      })();
+      const failed = await Promise.race([ready.then(() => undefined, (e: Error) => e.message), exited]);
+      if (failed !== undefined)
+        throw new Error(`broker process not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`);
+    },
+  };
 }
 
 /** A self-signed P-256 certificate for 127.0.0.1/localhost, written to cert.pem/key.pem in `into`. */
