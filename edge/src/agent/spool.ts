@@ -30,20 +30,11 @@
  * also queued in memory in the live lane, which `shift()` serves before the backlog; the disk reader
  * skips the sids the live lane took, so each record is handed out once. When the link drops, the
  * live lane's unsent records fall back to the backlog (in sid order). The format on disk is unchanged.
+ *
+ * Files: the record format and recovery scan in spool-format.ts, the tail writes, fsync, cursor
+ * file and deletions in spool-tail.ts.
  */
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Outbox, OutboxMessage } from './outbox.js';
 import {
@@ -54,8 +45,9 @@ import {
   type Rec,
   type Segment,
 } from './spool-format.js';
+import { SpoolError, TailFile, saveAckedCursor, unlinkSegment, type FsyncPolicy } from './spool-tail.js';
 
-export type FsyncPolicy = 'always' | 'interval' | 'never';
+export { SpoolError, type FsyncPolicy };
 
 export interface SpoolOptions {
   /** Folder of the spool (created if missing). One folder per station. */
@@ -84,21 +76,12 @@ export const DEFAULT_SPOOL_ACK_FLUSH_MS = 500;
 /** 1 000 records (messages) waiting in the live lane, at most. */
 export const DEFAULT_SPOOL_LIVE_MAX = 1000;
 
-/** The spool folder cannot be used (permissions, not a folder); retrying will not help. */
-export class SpoolError extends Error {
-  readonly retryable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpoolError';
-  }
-}
-
 export class DiskSpool implements Outbox {
   readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly fsync: FsyncPolicy;
   private readonly segs: Segment[] = [];
-  private fd: number | undefined;
+  private readonly file: TailFile;
   private nextSid = 0;
   /** Next sid to hand out from disk. */
   private readSid = 0;
@@ -112,9 +95,6 @@ export class DiskSpool implements Outbox {
   private savedFrontier = -1;
   private droppedCount = 0;
   private corruptCount = 0;
-  private dirty = false;
-  /** A failed write left a partial line that could not be cut off: start the next one on a new line. */
-  private tornTail = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** Live lane: pushed while the link is up, served before the backlog (sids ascending). */
@@ -134,6 +114,7 @@ export class DiskSpool implements Outbox {
     );
     this.fsync = o.fsync ?? 'interval';
     this.liveMax = o.liveMax ?? DEFAULT_SPOOL_LIVE_MAX;
+    this.file = new TailFile(o.dir, this.fsync, o.logger);
     try {
       mkdirSync(o.dir, { recursive: true });
       this.recover();
@@ -143,7 +124,7 @@ export class DiskSpool implements Outbox {
       throw new SpoolError(`cannot use the spool folder ${o.dir}: ${(e as Error).message}`);
     }
     if (this.fsync === 'interval') {
-      const t = setInterval(() => this.sync(), o.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS);
+      const t = setInterval(() => this.file.sync(), o.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS);
       this.timers.push(t);
     }
     this.timers.push(setInterval(() => this.saveCursor(), o.ackFlushMs ?? DEFAULT_SPOOL_ACK_FLUSH_MS));
@@ -183,10 +164,7 @@ export class DiskSpool implements Outbox {
       this.openTail();
       tail = this.tail();
     }
-    if (this.fd === undefined) throw new SpoolError('spool tail is not open');
-    this.append(this.fd, tail, line);
-    this.dirty = true;
-    if (this.fsync === 'always') this.sync();
+    this.file.append(tail, line);
     tail.bytes += len;
     tail.last = id;
     this.nextSid++;
@@ -299,12 +277,7 @@ export class DiskSpool implements Outbox {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.saveCursor();
-    if (this.fd !== undefined) {
-      this.dirty = true;
-      this.sync(); // a failing disk is logged, not thrown at shutdown
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
+    this.file.close();
   }
 
   private tail(): Segment {
@@ -317,7 +290,7 @@ export class DiskSpool implements Outbox {
     while (this.ackedAhead.delete(this.frontier + 1)) this.frontier++;
     while (this.segs.length > 1 && (this.segs[0]?.last ?? Infinity) <= this.frontier) {
       const s = this.segs.shift();
-      if (s) this.unlink(s);
+      if (s) unlinkSegment(s, this.o.logger);
     }
   }
 
@@ -348,7 +321,7 @@ export class DiskSpool implements Outbox {
       if (this.frontier < s.last) this.frontier = s.last;
       for (const id of this.ackedAhead) if (id <= this.frontier) this.ackedAhead.delete(id);
       this.advance();
-      this.unlink(s);
+      unlinkSegment(s, this.o.logger);
       this.o.logger?.warn(
         {
           dropped: lost,
@@ -362,71 +335,14 @@ export class DiskSpool implements Outbox {
     }
   }
 
-  private unlink(s: Segment): void {
-    try {
-      unlinkSync(s.path);
-    } catch (e) {
-      this.o.logger?.warn({ err: (e as Error).message, path: s.path }, 'cannot delete a spool segment');
-    }
-  }
-
   /** Start a new tail segment; when it cannot be created, the old tail stays open (and this throws). */
   private openTail(): void {
-    const path = join(this.o.dir, `${String(this.nextSid).padStart(16, '0')}.seg`);
-    const fd = openSync(path, 'a');
-    if (this.fd !== undefined) {
-      if (this.fsync !== 'never') this.sync();
-      closeSync(this.fd);
-    }
-    this.fd = fd;
-    this.tornTail = false;
-    this.segs.push({ first: this.nextSid, last: this.nextSid - 1, bytes: 0, path });
-    this.dirty = false;
-  }
-
-  /**
-   * Write one record. A failed write (disk full, I/O error) throws and leaves the segment as it was:
-   * a partly written line is cut off, or, when that fails too, ended by the next record's newline.
-   */
-  private append(fd: number, tail: Segment, line: string): void {
-    const text = this.tornTail ? `\n${line}` : line;
-    try {
-      const n = writeSync(fd, text);
-      const want = Buffer.byteLength(text);
-      if (n !== want) throw new SpoolError(`short write to the spool: ${n} of ${want} bytes (disk full?)`);
-    } catch (e) {
-      try {
-        ftruncateSync(fd, tail.bytes);
-        this.tornTail = false;
-      } catch {
-        this.tornTail = true;
-      }
-      throw e;
-    }
-    if (this.tornTail) tail.bytes += 1;
-    this.tornTail = false;
-  }
-
-  private sync(): void {
-    if (!this.dirty || this.fd === undefined) return;
-    this.dirty = false;
-    try {
-      fsyncSync(this.fd);
-    } catch (e) {
-      this.o.logger?.warn({ err: (e as Error).message }, 'spool fsync failed');
-    }
+    this.segs.push(this.file.open(this.nextSid));
   }
 
   private saveCursor(): void {
     if (this.frontier === this.savedFrontier) return;
-    const file = join(this.o.dir, 'acked');
-    try {
-      writeFileSync(`${file}.tmp`, String(this.frontier));
-      renameSync(`${file}.tmp`, file);
-      this.savedFrontier = this.frontier;
-    } catch (e) {
-      this.o.logger?.warn({ err: (e as Error).message, file }, 'cannot save the spool cursor; will retry');
-    }
+    if (saveAckedCursor(this.o.dir, this.frontier, this.o.logger)) this.savedFrontier = this.frontier;
   }
 
   /** Read back the segments left by an earlier run and the acked cursor. */
