@@ -51,6 +51,27 @@ describe('Prometheus text helpers', () => {
     expect(s.map((x) => x.value)).toEqual([Infinity, -Infinity, NaN, 4]);
   });
 
+  it('reads what prom-client prints for NaN and infinite gauges ("Nan", "-Inf"); the other samples still sum', async () => {
+    const reg = new Registry();
+    new Gauge({ name: 'lag_seconds', help: 'lag before its first measurement', registers: [reg] }).set(NaN);
+    new Gauge({ name: 'low', help: 'low', registers: [reg] }).set(-Infinity);
+    new Gauge({ name: 'queued', help: 'queued', registers: [reg] }).set(6);
+    const text = await reg.metrics();
+    expect(text).toContain('lag_seconds Nan');
+    expect(valueOf(text, 'lag_seconds')).toBeNaN();
+    expect(valueOf(text, 'low')).toBe(-Infinity);
+    expect(sumOf(text, 'queued')).toBe(6);
+  });
+
+  it.each([
+    ['nan', NaN],
+    ['inf', Infinity],
+    ['+infinity', Infinity],
+    ['-INF', -Infinity],
+  ])('reads the special value %s in any case, as Prometheus does', (v, want) => {
+    expect(parseProm(`m ${v}`)[0]?.value).toBe(want);
+  });
+
   const bad: { line: string; why: string }[] = [
     { line: '{x="1"} 3', why: 'no metric name' },
     { line: 'm{x=1} 3', why: 'unreadable labels' },

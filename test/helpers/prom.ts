@@ -17,12 +17,16 @@ export interface PromSample {
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const LABEL = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,?)/;
 
-function number(s: string): number {
-  if (s === '+Inf' || s === 'Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  if (s === 'NaN') return NaN;
+/**
+ * A sample value as Prometheus reads it (Go's ParseFloat): the special values in any case, with an
+ * optional sign (`NaN`, `+Inf`, `-Inf`, `Infinity`; prom-client prints `Nan`). Undefined when it
+ * is not a number.
+ */
+function number(s: string): number | undefined {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
+  if (special) return special[2]?.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   const n = Number(s);
-  return s === '' || Number.isNaN(n) ? NaN : n;
+  return s === '' || Number.isNaN(n) ? undefined : n;
 }
 
 /**
@@ -55,7 +59,7 @@ export function parseProm(text: string): PromSample[] {
     }
     const [value, ...more] = rest.trim().split(/\s+/);
     const v = number(value ?? '');
-    if (more.length > 1 || (Number.isNaN(v) && value !== 'NaN')) throw bad('no numeric value');
+    if (more.length > 1 || v === undefined) throw bad('no numeric value');
     out.push({ name, labels, value: v });
   });
   return out;
