@@ -28,7 +28,8 @@
  *
  * Whatever way the bench ends (done, error, SIGINT, SIGTERM), it stops every process it started.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startInfluxd } from '../scripts/lib/influxd.js';
@@ -62,10 +63,34 @@ import { runStorm } from './ingest-storm.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
-const flag = (n: string) => argv.includes(`--${n}`);
-const opt = (n: string, d: string) => {
-  const i = argv.indexOf(`--${n}`);
-  return i >= 0 ? (argv[i + 1] ?? d) : d;
+const FLAGS = ['broker-cluster', 'keep-data', 'no-ceiling', 'no-nodered', 'profile-broker', 'profile-server', 'storm', 'help'] as const;
+const OPTIONS = ['batch', 'flush', 'hold', 'in-flight', 'influx-data', 'out', 'source-addresses', 'stations', 'steps', 'warm'] as const;
+/** Flags and options as parsed by node's parseArgs: an unknown or misspelt one stops the bench before it starts anything. */
+const args = (() => {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      options: Object.fromEntries([
+        ...FLAGS.map((f) => [f, { type: 'boolean' as const }]),
+        ...OPTIONS.map((o) => [o, { type: 'string' as const }]),
+      ]),
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    process.stderr.write(`bench:ingest: ${(e as Error).message}\n(npm run bench:ingest -- --help lists the options)\n`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  // The usage is the header comment of this file.
+  const src = readFileSync(new URL(import.meta.url), 'utf8');
+  process.stdout.write(src.slice(src.indexOf('/**') + 3, src.indexOf('*/')).replace(/^ \*[ ]?/gm, '') + '\n');
+  process.exit(0);
+}
+const flag = (n: (typeof FLAGS)[number]) => args[n] === true;
+const opt = (n: (typeof OPTIONS)[number], d: string) => {
+  const v = args[n];
+  return typeof v === 'string' ? v : d;
 };
 const N = Number(opt('stations', '10000'));
 const HOLD_S = Number(opt('hold', '60'));
