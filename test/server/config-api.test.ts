@@ -10,18 +10,7 @@ import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.
 import { StationSimulator } from '../../edge/src/simulator/index.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import pino from 'pino';
-import {
-  publisher,
-  startServer,
-  startTestBroker,
-  startTestInflux,
-  stationFixture,
-  waitFor,
-  type Publisher,
-  type StartedServer,
-  type TestBroker,
-  type TestInflux,
-} from './helpers.js';
+import { startServer, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
 
 const TOKEN = 'test-token-3f9c';
 // The server and the agent know a sensor on channel 4 that the controller does not have: the
@@ -30,12 +19,11 @@ const station: StationConfig = stationFixture('st-041');
 station.sensors.push({ channel: 4, id: 'ambient-2', kind: 'ambient_temp' });
 const controllerConfig = stationFixture('st-041');
 
-let influx: TestInflux;
-let broker: TestBroker;
-let server: StartedServer;
+let stack: Stack;
+let server: Stack['server'];
 let agent: Agent;
 let sim: StationSimulator;
-let pub: Publisher;
+let pub: Stack['pub'];
 
 interface View {
   desired: { version: number; config: Record<string, unknown> } | null;
@@ -49,23 +37,21 @@ interface View {
 }
 
 beforeAll(async () => {
-  influx = await startTestInflux();
-  broker = await startTestBroker();
-  server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url, apiToken: TOKEN });
+  stack = await startStack({ stations: [station], apiToken: TOKEN });
+  ({ server, pub } = stack);
   const path = mockPathFor(station.id);
   sim = new StationSimulator(controllerConfig, { speed: 10, seed: 2, tickMs: 50 });
   await sim.attachToPath(path, { binding: PairedMockBinding });
   sim.start();
   agent = await startAgent({
     station,
-    mqttUrl: broker.url,
+    mqttUrl: stack.broker.url,
     password: 'x',
     serialPath: path,
     binding: PairedMockBinding,
     logger: pino({ level: 'silent' }),
     healthIntervalMs: 60_000,
   });
-  pub = await publisher(broker.url);
   await waitFor('config API ready', async () => {
     const r = await put({ readingIntervalS: 10 }, 'Bearer nope');
     return r.status === 401;
@@ -73,12 +59,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await pub.close();
   await agent.stop();
   await sim.stop();
-  await server.close();
-  await broker.close();
-  await influx.cleanup();
+  await stack.close();
 });
 
 /** `auth` '' sends no Authorization header. */
@@ -194,7 +177,11 @@ describe('config API', () => {
 
 describe('config API without a configured token', () => {
   it('refuses every write (403 write_api_disabled), reads still work', async () => {
-    const other = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
+    const other = await startServer({
+      stations: [station],
+      mqttUrl: stack.broker.url,
+      influxUrl: stack.influx.url,
+    });
     try {
       const r = await fetch(`${other.url}/api/v1/stations/${station.id}/config?lang=en`, {
         method: 'PUT',

@@ -6,7 +6,6 @@
  * set): the fault is gone from the live view, from InfluxDB's last state (what the "当前故障" panel
  * reads), and the alert resolves once.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../server/src/alerts/types.js';
 import type { StationLive } from '../../server/src/state/schema.js';
@@ -16,8 +15,10 @@ import {
   startServer,
   startTestBroker,
   startTestInflux,
+  startHookReceiver,
   stationFixture,
   waitFor,
+  type HookReceiver,
   type Publisher,
   type StartedServer,
   type TestBroker,
@@ -26,7 +27,7 @@ import {
 
 const ST = stationFixture('st-001');
 const hooks: { status: string; alert: Alert }[] = [];
-let hookServer: Server;
+let hookReceiver: HookReceiver | undefined;
 let hookUrl: string;
 let influx: TestInflux;
 let broker: TestBroker;
@@ -48,17 +49,8 @@ const firing = async (): Promise<Alert[]> =>
   (await server!.app.inject('/api/v1/alerts')).json<{ alerts: Alert[] }>().alerts;
 
 beforeAll(async () => {
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      hooks.push(JSON.parse(body) as (typeof hooks)[number]);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  const ha = hookServer.address();
-  hookUrl = `http://127.0.0.1:${typeof ha === 'object' && ha ? ha.port : 0}/hook`;
+  hookReceiver = await startHookReceiver(hooks);
+  hookUrl = hookReceiver.url;
   [influx, broker] = await Promise.all([startTestInflux(), startTestBroker()]);
   pub = await publisher(broker.url);
 });
@@ -66,7 +58,7 @@ afterAll(async () => {
   await pub?.close();
   await server?.close();
   await Promise.all([broker?.close(), influx?.cleanup()]);
-  await new Promise<void>((r) => (hookServer ? hookServer.close(() => r()) : r()));
+  await hookReceiver?.close();
 });
 
 describe('active faults survive a server restart and clear when the controller says so', () => {

@@ -4,6 +4,7 @@
  * builders, and a started server on a free port.
  */
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,6 +207,30 @@ export { waitFor };
 
 /** The value of one sample in Prometheus text format, or undefined. Labels must match exactly. */
 export { valueOf as metric } from '../helpers/prom.js';
+
+export interface HookReceiver {
+  /** The URL to give the alert webhook. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An HTTP server that answers every webhook POST with 200 and appends its JSON body to `into`. */
+export async function startHookReceiver<T>(into: T[]): Promise<HookReceiver> {
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      into.push(JSON.parse(body) as T);
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/hook`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
 
 export interface Stack {
   influx: TestInflux;

@@ -3,33 +3,32 @@
  * heartbeat, slow-client drop) and alerts end to end, with a real HTTP webhook receiver.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setLogger } from '@influxdata/influxdb-client';
 import type { StationLive, StationSummary } from '../../server/src/state/schema.js';
 import type { Alert } from '../../server/src/alerts/types.js';
-import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
+import {
+  FakeStation,
+  metric,
+  startHookReceiver,
+  startStack,
+  stationFixture,
+  waitFor,
+  type HookReceiver,
+  type Stack,
+} from './helpers.js';
 import { openSse, type SseClient } from '../helpers/sse.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 const MIN = 60_000;
 
 let s: Stack;
-let hookServer: Server;
+let hookReceiver: HookReceiver | undefined;
 const hooks: { status: string; alert: Alert & { labels: Record<string, string> } }[] = [];
 
 beforeAll(async () => {
-  hookServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      hooks.push(JSON.parse(body) as (typeof hooks)[number]);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  const ha = hookServer.address();
-  const hookUrl = `http://127.0.0.1:${typeof ha === 'object' && ha ? ha.port : 0}/hook`;
+  hookReceiver = await startHookReceiver(hooks);
+  const hookUrl = hookReceiver.url;
   s = await startStack({
     stations: [stationFixture('st-001'), stationFixture('st-002'), stationFixture('st-003')],
     alerts: { webhook: { url: hookUrl, minBackoffMs: 50 } },
@@ -38,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s?.close();
-  await new Promise<void>((r) => (hookServer ? hookServer.close(() => r()) : r()));
+  await hookReceiver?.close();
 });
 
 describe('SSE /api/v1/events', () => {

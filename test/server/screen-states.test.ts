@@ -12,27 +12,15 @@ import { setLogger } from '@influxdata/influxdb-client';
 import { launchChromium } from '../helpers/browser.js';
 import { startFreezeProxy, type FreezeProxy } from '../helpers/freeze-proxy.js';
 import { localMinuteOfDay } from '../../firmware-config/src/hours.js';
-import {
-  FakeStation,
-  publisher,
-  startServer,
-  startTestBroker,
-  startTestInflux,
-  stationFixture,
-  type Publisher,
-  type StartedServer,
-  type TestBroker,
-  type TestInflux,
-} from './helpers.js';
+import { FakeStation, startStack, stationFixture, type Stack } from './helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
 const HEARTBEAT_MS = 1000;
-let influx: TestInflux;
-let broker: TestBroker;
-let server: StartedServer;
+let stack: Stack | undefined;
+let server: Stack['server'];
 let proxy: FreezeProxy;
-let pub: Publisher;
+let pub: Stack['pub'];
 let ctx: BrowserContext;
 let profile: string;
 
@@ -98,10 +86,7 @@ async function open(path: string, size = { width: 1920, height: 1080 }): Promise
 }
 
 beforeAll(async () => {
-  [influx, broker] = await Promise.all([startTestInflux(), startTestBroker()]);
-  server = await startServer({
-    mqttUrl: broker.url,
-    influxUrl: influx.url,
+  stack = await startStack({
     sse: { heartbeatMs: HEARTBEAT_MS },
     stations: [
       stationFixture('st-001'),
@@ -111,9 +96,9 @@ beforeAll(async () => {
       stationFixture('st-005'),
     ],
   });
+  ({ server, pub } = stack);
   const u = new URL(server.url);
   proxy = await startFreezeProxy({ host: u.hostname, port: Number(u.port) });
-  pub = await publisher(broker.url);
   profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
   ctx = await launchChromium(profile);
 }, 90_000);
@@ -121,10 +106,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  await pub?.close();
   await proxy?.close();
-  await server?.close();
-  await Promise.all([broker?.close(), influx?.cleanup()]);
+  await stack?.close();
 });
 
 describe('station screen states', () => {

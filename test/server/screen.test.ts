@@ -10,25 +10,13 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { setLogger } from '@influxdata/influxdb-client';
-import {
-  FakeStation,
-  publisher,
-  startServer,
-  startTestBroker,
-  startTestInflux,
-  stationFixture,
-  type Publisher,
-  type StartedServer,
-  type TestBroker,
-  type TestInflux,
-} from './helpers.js';
+import { FakeStation, startStack, stationFixture, type Stack } from './helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
-let influx: TestInflux;
-let broker: TestBroker;
-let server: StartedServer;
-let pub: Publisher;
+let stack: Stack | undefined;
+let server: Stack['server'];
+let pub: Stack['pub'];
 let ctx: BrowserContext;
 let profile: string;
 const st = new FakeStation('st-001');
@@ -38,13 +26,10 @@ async function text(page: Page, id: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  [influx, broker] = await Promise.all([startTestInflux(), startTestBroker()]);
-  server = await startServer({
-    mqttUrl: broker.url,
-    influxUrl: influx.url,
+  stack = await startStack({
     stations: [stationFixture('st-001', { seats: 12, sockets: 6 }), stationFixture('st-002')],
   });
-  pub = await publisher(broker.url);
+  ({ server, pub } = stack);
   const ts = Date.now() - 1000;
   await pub.pub('st-001', 'status', st.status('online', ts), { retain: true });
   await pub.pub(
@@ -68,9 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
-  await pub?.close();
-  await server?.close();
-  await Promise.all([broker?.close(), influx?.cleanup()]);
+  await stack?.close();
 });
 
 describe('/screen/:stationId', () => {
