@@ -71,9 +71,9 @@ const args = (() => {
     return parseArgs({
       args: argv,
       strict: true,
-      options: Object.fromEntries([
-        ...FLAGS.map((f) => [f, { type: 'boolean' as const }]),
-        ...OPTIONS.map((o) => [o, { type: 'string' as const }]),
+      options: Object.fromEntries<{ type: 'boolean' | 'string' }>([
+        ...FLAGS.map((f) => [f, { type: 'boolean' }] as const),
+        ...OPTIONS.map((o) => [o, { type: 'string' }] as const),
       ]),
     }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
