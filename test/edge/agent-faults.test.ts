@@ -4,7 +4,7 @@
  * still goes out; health reports the controller's active faults once the agent knows the whole set
  * (after a HELLO, or a heartbeat saying none is active), and an empty set after a reboot.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validators } from '../../protocol/src/mqtt/validate.js';
 import {
   FaultCode,
@@ -16,29 +16,12 @@ import {
   SensorKind,
 } from '../../protocol/src/serial/constants.js';
 import { crc16 } from '../../protocol/src/serial/crc16.js';
-import { startHarness, type Harness } from './agent-harness.js';
-import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
+import { harnessSuite, type Harness } from './agent-harness.js';
+import { waitFor } from './helpers.js';
 
-let broker: TestBroker;
-let rec: Recorder;
-const running: Harness[] = [];
-const start = async (id: string, healthIntervalMs = 60_000): Promise<Harness> => {
-  const h = await startHarness(rec, broker.url, { id }, { healthIntervalMs });
-  running.push(h);
-  return h;
-};
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-  rec = await record(broker.url);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((h) => h.agent.stop()));
-});
-afterAll(async () => {
-  await rec.close();
-  await broker.close();
-});
+const suite = harnessSuite();
+const start = (id: string, healthIntervalMs = 60_000): Promise<Harness> =>
+  suite.start({ id }, { healthIntervalMs });
 
 /** A frame with any payload, CRC right (the encoder refuses more than 100 channels, a controller may not). */
 function rawFrame(type: number, seq: number, payload: Buffer): Buffer {

@@ -13,13 +13,17 @@ import { encodeFrame, SeqCounter } from '../../protocol/src/serial/encoder.js';
 import type { Frame } from '../../protocol/src/serial/frames.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { stationFixture, type StationFixtureOptions } from './fixtures.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   FAST_BACKOFF,
   memoryLogger,
+  record,
+  startTestBroker,
   waitFor,
   type LogLine,
   type Received,
   type Recorder,
+  type TestBroker,
 } from './helpers.js';
 
 export interface Harness {
@@ -74,6 +78,56 @@ export async function startHarness(
     got,
     send(...frames) {
       for (const f of frames) device.write(encodeFrame({ ...f, seq: seq.next() }));
+    },
+  };
+}
+
+export interface HarnessSuite {
+  readonly broker: TestBroker;
+  /** Records every message on the broker. */
+  readonly rec: Recorder;
+  /** An agent on the suite's broker; stopped after the test. */
+  start(
+    cfg: StationFixtureOptions & { id: string },
+    opts?: Partial<AgentOptions>,
+    edit?: (s: StationConfig) => void,
+  ): Promise<Harness>;
+}
+
+/**
+ * Registers the hooks of a test file of agents: one broker and recorder for the file, the agents a
+ * test started stopped after it.
+ */
+export function harnessSuite(): HarnessSuite {
+  let broker: TestBroker | undefined;
+  let rec: Recorder | undefined;
+  const running: Harness[] = [];
+  beforeAll(async () => {
+    broker = await startTestBroker();
+    rec = await record(broker.url);
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((h) => h.agent.stop()));
+  });
+  afterAll(async () => {
+    await rec?.close();
+    await broker?.close();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('harnessSuite: used before beforeAll ran');
+    return v;
+  };
+  return {
+    get broker() {
+      return started(broker);
+    },
+    get rec() {
+      return started(rec);
+    },
+    async start(cfg, opts, edit) {
+      const h = await startHarness(started(rec), started(broker).url, cfg, opts, edit);
+      running.push(h);
+      return h;
     },
   };
 }

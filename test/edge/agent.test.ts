@@ -1,32 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validators } from '../../protocol/src/mqtt/validate.js';
 import { FaultCode, SensorKind } from '../../protocol/src/serial/constants.js';
 import { encodeFrame } from '../../protocol/src/serial/encoder.js';
-import { startHarness, type Harness } from './agent-harness.js';
-import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
+import { harnessSuite } from './agent-harness.js';
+import { record, waitFor } from './helpers.js';
 
-let broker: TestBroker;
-let rec: Recorder;
-const running: Harness[] = [];
-const start = async (
-  ...a: Parameters<typeof startHarness> extends [unknown, unknown, ...infer R] ? R : never
-) => {
-  const h = await startHarness(rec, broker.url, ...a);
-  running.push(h);
-  return h;
-};
-
-beforeAll(async () => {
-  broker = await startTestBroker();
-  rec = await record(broker.url);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((h) => h.agent.stop()));
-});
-afterAll(async () => {
-  await rec.close();
-  await broker.close();
-});
+const suite = harnessSuite();
+const start = suite.start.bind(suite);
 
 describe('edge agent over a mock serial pair, to a real broker', () => {
   it('publishes telemetry and events with scaled values, sensor ids from the config, and +1 seq', async () => {
@@ -95,7 +75,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
       expect('historical' in m.json).toBe(false);
     }
     // Every station message (health, telemetry, events) counts in one sequence without gaps.
-    const seqs = rec.messages
+    const seqs = suite.rec.messages
       .filter((m) => m.topic.includes('/st-101/') && !m.topic.endsWith('/status'))
       .map((m) => m.json.seq as number);
     expect(seqs).toEqual(seqs.map((_, i) => i));
@@ -104,7 +84,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
 
   it('keeps a retained online status, with the bootId, for late subscribers', async () => {
     const h = await start({ id: 'st-102' });
-    const late = await record(broker.url, 'yizhan/v1/stations/st-102/status');
+    const late = await record(suite.broker.url, 'yizhan/v1/stations/st-102/status');
     const m = await waitFor('retained status', () => late.messages[0]);
     expect(m.retain).toBe(true);
     expect(m.json).toEqual({
@@ -197,7 +177,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
     expect(err?.msg).toMatch(/invalid payload \(bug\); not published/);
     expect(JSON.stringify(err?.errors)).toMatch(/readings\/0\/sensor/);
     expect(h.got('telemetry')[0]?.json).toMatchObject({ readings: [{ sensor: 'occupancy', value: 4 }] });
-    const seqs = rec.messages
+    const seqs = suite.rec.messages
       .filter((m) => m.topic.includes('/st-105/') && !m.topic.endsWith('/status'))
       .map((m) => m.json.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i));
@@ -253,7 +233,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
       { id: 'st-109' },
       { mqttBackoff: { initialMs: 1500, maxMs: 1500, factor: 1, jitter: 0 } },
     );
-    expect(broker.killClient('st-109')).toBe(true);
+    expect(suite.broker.killClient('st-109')).toBe(true);
     const will = await waitFor('will', () => h.got('status').find((m) => m.json.state === 'offline'));
     expect(will.json).toEqual({
       v: 1,
@@ -264,7 +244,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
       ts: expect.any(Number) as number,
       agentVersion: '0.1.0',
     });
-    const late = await record(broker.url, 'yizhan/v1/stations/st-109/status');
+    const late = await record(suite.broker.url, 'yizhan/v1/stations/st-109/status');
     const retained = await waitFor('retained will', () => late.messages[0]);
     expect(retained).toMatchObject({ retain: true, json: { state: 'offline', reason: 'will' } });
     await late.close();
@@ -275,7 +255,7 @@ describe('edge agent over a mock serial pair, to a real broker', () => {
   it('stop() publishes a retained offline status with reason "shutdown" and no will', async () => {
     const h = await start({ id: 'st-110' });
     await h.agent.stop();
-    const late = await record(broker.url, 'yizhan/v1/stations/st-110/status');
+    const late = await record(suite.broker.url, 'yizhan/v1/stations/st-110/status');
     const m = await waitFor('retained status', () => late.messages[0]);
     expect(m).toMatchObject({
       retain: true,
