@@ -6,7 +6,9 @@
  * readings after it.
  */
 import { describe, expect, it } from 'vitest';
+import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
+import { emitInCounterOrder } from '../../broker/src/emit-order.js';
 import { brokerSuite, inbox } from './helpers.js';
 
 const STATUS = 'yizhan/v1/stations/st-001/status';
@@ -60,5 +62,47 @@ describe('live delivery order with the state journal on disk', () => {
     // (MQTT orders messages of the same QoS only)
     expect([...got].sort()).toEqual([0, 1, 2]);
     expect(got.indexOf(0)).toBeLessThan(got.indexOf(2));
+  });
+});
+
+describe('emitInCounterOrder on a bare aedes', () => {
+  type Store = { storeRetained: (p: { topic: string }) => Promise<void> };
+  const topic = 'yizhan/v1/stations/st-001/status';
+
+  /** An aedes whose storeRetained is `store`, with the ordering installed; what its subscriber got. */
+  async function bare(store: Store['storeRetained']): Promise<{ aedes: Aedes; got: string[]; publish: (payload: string, retain: boolean) => Promise<Error | undefined> }> {
+    const aedes = await Aedes.createBroker();
+    (aedes as unknown as { persistence: Store }).persistence.storeRetained = store;
+    emitInCounterOrder(aedes);
+    const got: string[] = [];
+    await new Promise<void>((r) =>
+      aedes.subscribe(topic, (p, cb) => {
+        got.push(p.payload.toString());
+        cb();
+      }, r),
+    );
+    const publish = (payload: string, retain: boolean): Promise<Error | undefined> =>
+      new Promise((r) => aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false }, (err) => r(err ?? undefined)));
+    return { aedes, got, publish };
+  }
+
+  it('a message stored slowly is handed over before a later one that needs no storing', async () => {
+    const { aedes, got, publish } = await bare(() => new Promise((r) => setTimeout(r, 50)));
+    await Promise.all([publish('retained', true), publish('plain', false)]);
+    expect(got).toEqual(['retained', 'plain']);
+    aedes.close();
+  });
+
+  it('a message whose storing fails does not hold back later ones, and is not handed over', async () => {
+    const { aedes, got, publish } = await bare(() => new Promise((_, reject) => setTimeout(() => reject(new Error('disk full')), 50)));
+    const [failed] = await Promise.all([publish('retained', true), publish('plain', false)]);
+    expect(failed?.message).toBe('disk full');
+    expect(got).toEqual(['plain']);
+    // refused before it is numbered (too many topic levels): nothing is held behind it
+    const deep = await new Promise<Error | null | undefined>((r) => aedes.publish({ cmd: 'publish', topic: 'a/'.repeat(200) + 'b', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }, r));
+    expect(deep?.message).toBe('topic has too many levels');
+    await publish('after', false);
+    expect(got).toEqual(['plain', 'after']);
+    aedes.close();
   });
 });

@@ -3,7 +3,7 @@
  * default) is killed with SIGKILL or stopped with SIGTERM and started again on the same port and
  * data folder, with real mqtt.js stations and a server holding a persistent session.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { provisionAccounts } from '../../broker/src/credentials.js';
 import { frame } from '../../broker/src/journal.js';
 import { stationTopic } from '../../protocol/src/index.js';
-import { freePort, waitForPort } from '../../scripts/lib/ports.js';
+import { freePort } from '../../scripts/lib/ports.js';
 import { sumOf } from '../helpers/prom.js';
-import { connect, inbox, ROOT, tempDir, waitFor } from './helpers.js';
+import { connect, connectInbox, inbox, spawnBroker, tempDir, waitFor } from './helpers.js';
 
 const STATIONS = ['st-001', 'st-002', 'st-003'];
 let dir: string;
@@ -30,31 +30,20 @@ interface Node {
 
 /** Start the broker process on `ports` with `dataDir`; resolves once it listens. */
 async function startNode(dataDir: string, ports: { mqtt: number; metrics: number }, env: NodeJS.ProcessEnv = {}): Promise<Node> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      YIZHAN_DATA_DIR: dataDir,
-      YIZHAN_CREDENTIALS_FILE: join(dir, 'credentials.json'),
-      YIZHAN_MQTT_PORT: String(ports.mqtt),
-      YIZHAN_BROKER_METRICS_PORT: String(ports.metrics),
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const broker = spawnBroker({
+    YIZHAN_DATA_DIR: dataDir,
+    YIZHAN_CREDENTIALS_FILE: join(dir, 'credentials.json'),
+    YIZHAN_MQTT_PORT: String(ports.mqtt),
+    YIZHAN_BROKER_METRICS_PORT: String(ports.metrics),
+    LOG_LEVEL: 'warn',
+    ...env,
   });
-  proc.stderr?.resume();
-  procs.push(proc);
-  await waitForPort(ports.mqtt, '127.0.0.1', 30_000);
-  await waitForPort(ports.metrics, '127.0.0.1', 30_000);
+  procs.push(broker.proc);
+  await broker.listening([ports.mqtt, ports.metrics]);
   return {
-    proc,
+    proc: broker.proc,
     url: `mqtt://127.0.0.1:${ports.mqtt}`,
-    metrics: async (name) => {
-      const text = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
-      // only this metric's lines: prom-client prints NaN for the event-loop lag just after start
-      return sumOf(text.split('\n').filter((l) => l.startsWith(name)).join('\n'), name);
-    },
+    metrics: async (name) => sumOf(await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text(), name),
   };
 }
 
@@ -70,6 +59,13 @@ async function client(url: string, username: string, opts: Parameters<typeof con
   const c = await connect(url, username, secrets.get(username), opts);
   clients.push(c);
   return c;
+}
+
+/** The server's session, its messages collected from the CONNACK on (the queue follows it at once). */
+async function resumed(url: string): Promise<ReturnType<typeof inbox>> {
+  const { client: c, box } = await connectInbox(url, 'server', secrets.get('server'), { clientId: 'server-main', clean: false });
+  clients.push(c);
+  return box;
 }
 
 let runs = 0;
@@ -130,8 +126,7 @@ it('kill -9 of the broker: every message it acknowledged reaches the server, bef
   );
   expect(acked.size).toBe(ackedBeforeKill + 150);
 
-  const back = await client(node.url, 'server', { clientId: 'server-main', clean: false });
-  const box = inbox(back);
+  const box = await resumed(node.url);
   const got = (): Set<string> => new Set(box.messages.map((m) => m.payload));
   await waitFor(() => [...acked].every((p) => got().has(p)), 'every acknowledged message at the server', 20_000).catch(() => undefined);
   const missing = [...acked].filter((p) => !got().has(p));
@@ -164,9 +159,7 @@ it('SIGTERM restart: retained statuses and the server\'s subscriptions survive; 
   const st2 = await client(node.url, 'st-002');
   await st2.publishAsync(TELEMETRY('st-002'), 'reading-after-restart', { qos: 1 });
   await st2.publishAsync(stationTopic('st-002', 'events'), 'event-after-restart', { qos: 1 });
-  const back = await client(node.url, 'server', { clientId: 'server-main', clean: false });
-  expect(back.connected).toBe(true);
-  const box = inbox(back);
+  const box = await resumed(node.url);
   expect((await box.next(TELEMETRY('st-002'))).payload).toBe('reading-after-restart');
   expect((await box.next(stationTopic('st-002', 'events'))).payload).toBe('event-after-restart');
 }, 120_000);
@@ -189,8 +182,7 @@ it('the session queue bound holds across a restart: what was queued counts, newe
   expect(await node.metrics('yizhan_broker_queue_dropped_total')).toBe(6);
   expect(await node.metrics('yizhan_broker_queued_messages')).toBe(10);
 
-  const back = await client(node.url, 'server', { clientId: 'server-main', clean: false });
-  const box = inbox(back);
+  const box = await resumed(node.url);
   await waitFor(() => box.messages.length >= 10, '10 queued messages', 10_000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300)); // nothing beyond the bound follows
   expect(box.messages.map((m) => m.payload)).toEqual([...Array.from({ length: 6 }, (_, i) => `first-${i}`), ...Array.from({ length: 4 }, (_, i) => `second-${i}`)]);
