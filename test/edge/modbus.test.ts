@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import type { Agent } from '../../edge/src/agent/index.js';
+import { agentOnSimulator } from './sim-helpers.js';
 import { parseModbusConfig, ModbusConfigError } from '../../edge/src/modbus/poller.js';
-import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
-import { StationSimulator } from '../../edge/src/simulator/index.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { startPtyPair } from '../../scripts/lib/socat.js';
 import { Cleanups } from '../helpers/cleanups.js';
@@ -137,21 +136,14 @@ describe('Modbus meter end to end', () => {
     cleanups.add('broker', () => broker.close());
     const server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
     cleanups.add('server', () => server.close());
-    const sim = new StationSimulator(station, { speed: 1, seed: 1 });
-    cleanups.add('simulator', () => sim.stop());
-    await sim.attachToPath(mockPathFor(station.id), { binding: PairedMockBinding });
-    sim.start();
-    agent = await startAgent({
-      station,
-      mqttUrl: broker.url,
-      password: 'x',
-      serialPath: mockPathFor(station.id),
-      binding: PairedMockBinding,
-      modbus: parseModbusConfig(modbusYaml(pty.agentPath), station),
-      logger: agentLog.logger,
-      healthIntervalMs: 60_000,
-    });
-    cleanups.add('agent', () => agent.stop());
+    ({ agent } = await agentOnSimulator(station, broker.url, cleanups, {
+      sim: { speed: 1, seed: 1 },
+      agent: {
+        modbus: parseModbusConfig(modbusYaml(pty.agentPath), station),
+        logger: agentLog.logger,
+        healthIntervalMs: 60_000,
+      },
+    }));
   }, 60_000);
 
   afterAll(() => cleanups.run());
@@ -187,7 +179,8 @@ describe('Modbus meter end to end', () => {
     const failures = () =>
       agentLog.lines.filter((l) => l.msg.startsWith('Modbus read failed') && l['device'] === 'meter').length;
     const recoveries = () =>
-      agentLog.lines.filter((l) => l.msg === 'Modbus register answers again' && l['device'] === 'meter').length;
+      agentLog.lines.filter((l) => l.msg === 'Modbus register answers again' && l['device'] === 'meter')
+        .length;
     for (let outage = 1; outage <= 2; outage++) {
       const before = failures();
       if (slave) await stopChild(slave);

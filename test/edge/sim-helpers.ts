@@ -2,6 +2,9 @@
 import { FrameDecoder } from '../../protocol/src/serial/decoder.js';
 import type { Frame } from '../../protocol/src/serial/frames.js';
 import { StationSimulator, type SimulatorOptions } from '../../edge/src/simulator/index.js';
+import { startAgent, type Agent, type AgentOptions } from '../../edge/src/agent/index.js';
+import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
+import type { Cleanups } from '../helpers/cleanups.js';
 import type { StationConfig } from '../../firmware-config/src/schema.js';
 import { MIDNIGHT_CST, stationFixture } from './fixtures.js';
 
@@ -58,3 +61,29 @@ export const MIN_MS = 60_000;
 
 /** Let stream callbacks run (the simulator's input decoder is a stream). */
 export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
+
+/**
+ * The simulator as the station's controller on the mock serial pair, and an agent reading it and
+ * publishing to `mqttUrl`; both are stopped by `cleanups` (the agent first).
+ */
+export async function agentOnSimulator(
+  station: StationConfig,
+  mqttUrl: string,
+  cleanups: Cleanups,
+  opts: { sim: SimulatorOptions; agent: Partial<AgentOptions> },
+): Promise<{ sim: StationSimulator; agent: Agent }> {
+  const sim = new StationSimulator(station, opts.sim);
+  cleanups.add('controller', () => sim.stop());
+  await sim.attachToPath(mockPathFor(station.id), { binding: PairedMockBinding });
+  sim.start();
+  const agent = await startAgent({
+    station,
+    mqttUrl,
+    password: 'x',
+    serialPath: mockPathFor(station.id),
+    binding: PairedMockBinding,
+    ...opts.agent,
+  });
+  cleanups.add('agent', () => agent.stop());
+  return { sim, agent };
+}

@@ -10,12 +10,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import type { Agent } from '../../edge/src/agent/index.js';
+import { agentOnSimulator } from './sim-helpers.js';
 import { GuardedSpool } from '../../edge/src/agent/spool-guard.js';
 import { DiskSpool } from '../../edge/src/agent/spool.js';
 import type { OutboxMessage } from '../../edge/src/agent/outbox.js';
-import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
-import { StationSimulator } from '../../edge/src/simulator/index.js';
 import { Cleanups } from '../helpers/cleanups.js';
 import { stationFixture } from './fixtures.js';
 import { FAST_BACKOFF, memoryLogger, record, startTestBroker, waitFor, type Recorder } from './helpers.js';
@@ -29,7 +28,10 @@ vi.mock('node:fs', async (importOriginal) => {
       // A full disk takes the first bytes, then refuses: a short count, or ENOSPC.
       const n = actual.writeSync(fd, data.slice(0, 7));
       if (disk.fault === 'short') return n;
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        syscall: 'write',
+      });
     }
     return (actual.writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
   }) as typeof actual.writeSync;
@@ -43,7 +45,8 @@ const msg = (n: number): OutboxMessage => ({
   retain: false,
   enqueuedAt: 1000 + n,
 });
-const numberOf = (m: OutboxMessage | undefined): number => (JSON.parse(String(m?.payload)) as { n: number }).n;
+const numberOf = (m: OutboxMessage | undefined): number =>
+  (JSON.parse(String(m?.payload)) as { n: number }).n;
 
 describe('GuardedSpool on a real folder with a disk that refuses writes', () => {
   const cleanups = new Cleanups();
@@ -75,14 +78,15 @@ describe('GuardedSpool on a real folder with a disk that refuses writes', () => 
 
       spool.push(msg(10)); // the disk takes writes again: held ones first
       expect(spool.heldCount).toBe(0);
-      expect(lines.some((l) => /spool writable again/.test(l.msg) && l.writeErrors === 7 && l.dropped === 2)).toBe(
-        true,
-      );
+      expect(
+        lines.some((l) => /spool writable again/.test(l.msg) && l.writeErrors === 7 && l.dropped === 2),
+      ).toBe(true);
       spool.close();
 
       const seg = readdirSync(dir).filter((f) => f.endsWith('.seg'));
       const text = seg.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
-      for (const line of text.split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+      for (const line of text.split('\n').filter(Boolean))
+        expect(() => JSON.parse(line) as unknown).not.toThrow();
       const again = new DiskSpool({ dir, fsync: 'never' });
       const out: number[] = [];
       for (let m = again.shift(); m; m = again.shift()) out.push(numberOf(m));
@@ -130,22 +134,10 @@ describe('agent on a board whose disk fills up', () => {
     cleanups.add('broker', () => broker.close());
     rec = await record(broker.url);
     cleanups.add('recorder', () => rec.close());
-    const sim = new StationSimulator(station, { speed: 50, seed: 4, tickMs: 20 });
-    cleanups.add('controller', () => sim.stop());
-    await sim.attachToPath(mockPathFor(station.id), { binding: PairedMockBinding });
-    sim.start();
-    agent = await startAgent({
-      station,
-      mqttUrl: broker.url,
-      password: 'x',
-      serialPath: mockPathFor(station.id),
-      binding: PairedMockBinding,
-      mqttBackoff: FAST_BACKOFF,
-      healthIntervalMs: 300,
-      stateDir: join(dir, 'state'),
-      logger,
-    });
-    cleanups.add('agent', () => agent.stop());
+    ({ agent } = await agentOnSimulator(station, broker.url, cleanups, {
+      sim: { speed: 50, seed: 4, tickMs: 20 },
+      agent: { mqttBackoff: FAST_BACKOFF, healthIntervalMs: 300, stateDir: join(dir, 'state'), logger },
+    }));
   });
   afterAll(async () => {
     disk.fault = 'off';
