@@ -4,7 +4,6 @@
  * token is refused, a token that is too short or given twice stops the start with a message that
  * names the setting, and the token never appears in the server's output.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../../scripts/lib/ports.js';
 import { Cleanups } from '../helpers/cleanups.js';
-import { startTestBroker, startTestInflux, stationFixture, waitFor, type TestBroker, type TestInflux } from './helpers.js';
+import {
+  spawnServerMain,
+  startTestBroker,
+  startTestInflux,
+  stationFixture,
+  waitFor,
+  type ServerProcess,
+  type TestBroker,
+  type TestInflux,
+} from './helpers.js';
 
 const TOKEN = 'tok-7d1e5c0b9a4f4e3d8c2b';
 const cleanups = new Cleanups();
@@ -20,24 +28,12 @@ let dir: string;
 let broker: TestBroker;
 let influx: TestInflux;
 
-function runMain(env: Record<string, string>): {
-  output: () => string;
-  done: Promise<number | null>;
-  kill(sig: NodeJS.Signals): void;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+function runMain(env: Record<string, string>): ServerProcess {
+  const main = spawnServerMain(env);
   cleanups.add('server process', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (main.running) main.kill('SIGKILL');
   });
-  return { output: () => out, done, kill: (sig) => child.kill(sig) };
+  return main;
 }
 
 beforeAll(async () => {
@@ -89,9 +85,11 @@ describe('YIZHAN_API_TOKEN_FILE through server/src/main.ts', () => {
       200,
     );
     expect(r.status).toBe(202);
-    expect(((await r.json()) as { desired: { config: unknown } }).desired.config).toEqual({ readingIntervalS: 5 });
+    expect(((await r.json()) as { desired: { config: unknown } }).desired.config).toEqual({
+      readingIntervalS: 5,
+    });
     main.kill('SIGTERM');
-    expect(await main.done).toBe(0);
+    expect((await main.done).code).toBe(0);
     expect(main.output()).not.toContain(TOKEN);
   }, 60_000);
 
@@ -108,13 +106,19 @@ describe('YIZHAN_API_TOKEN_FILE through server/src/main.ts', () => {
       message: /YIZHAN_API_TOKEN_FILE: set either it or YIZHAN_API_TOKEN, not both/,
       secret: TOKEN,
     },
-  ])('refuses to start with $what, naming the setting and not showing the value', async ({ env, message, secret }) => {
-    const main = runMain({
-      YIZHAN_STATIONS_DIR: dir,
-      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '<file>' ? join(dir, 'token') : v])),
-    });
-    expect(await main.done).toBe(2);
-    expect(main.output()).toMatch(message);
-    expect(main.output()).not.toContain(secret);
-  }, 30_000);
+  ])(
+    'refuses to start with $what, naming the setting and not showing the value',
+    async ({ env, message, secret }) => {
+      const main = runMain({
+        YIZHAN_STATIONS_DIR: dir,
+        ...Object.fromEntries(
+          Object.entries(env).map(([k, v]) => [k, v === '<file>' ? join(dir, 'token') : v]),
+        ),
+      });
+      expect((await main.done).code).toBe(2);
+      expect(main.output()).toMatch(message);
+      expect(main.output()).not.toContain(secret);
+    },
+    30_000,
+  );
 });

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,6 +208,44 @@ export { waitFor };
 
 /** The value of one sample in Prometheus text format, or undefined. Labels must match exactly. */
 export { valueOf as metric } from '../helpers/prom.js';
+
+export interface ServerProcess {
+  /** stdout and stderr as they came, so far. */
+  output(): string;
+  /** Once it exited: the exit code and what each stream printed. */
+  done: Promise<{ code: number | null; out: string; err: string }>;
+  kill(sig: NodeJS.Signals): void;
+  /** Still running. */
+  readonly running: boolean;
+}
+
+/** The real entry point, server/src/main.ts, as a child process with only `env` (plus PATH and HOME). */
+export function spawnServerMain(env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let all = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    all += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+    all += c.toString();
+  });
+  return {
+    output: () => all,
+    done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err }))),
+    kill: (sig) => child.kill(sig),
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+  };
+}
 
 export interface HookReceiver {
   /** The URL to give the alert webhook. */

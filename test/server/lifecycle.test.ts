@@ -4,7 +4,6 @@
  * SIGTERM after flushing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { InfluxQLClient } from '../../server/src/influx/query.js';
 import {
   FakeStation,
   publisher,
+  spawnServerMain,
   startTestBroker,
   startTestInflux,
   stationFixture,
@@ -119,28 +119,9 @@ describe('readiness and flushing', () => {
   });
 });
 
-function runMain(env: Record<string, string>): {
-  done: Promise<{ code: number | null; out: string; err: string }>;
-  kill(sig: NodeJS.Signals): void;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return {
-    done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err }))),
-    kill: (sig) => child.kill(sig),
-  };
-}
-
 describe('main.ts', () => {
   it('refuses to start on bad settings, naming each', async () => {
-    const { done } = runMain({ YIZHAN_HTTP_PORT: 'eighty', YIZHAN_INFLUX_FLUSH_INTERVL: '1s' });
+    const { done } = spawnServerMain({ YIZHAN_HTTP_PORT: 'eighty', YIZHAN_INFLUX_FLUSH_INTERVL: '1s' });
     const r = await done;
     expect(r.code).toBe(2);
     expect(r.err).toContain('refusing to start');
@@ -155,7 +136,7 @@ describe('main.ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'yz-stations-'));
     writeFileSync(join(dir, 'st-001.yaml'), stringify(stationFixture('st-001')));
     const port = await freePort();
-    const main = runMain({
+    const main = spawnServerMain({
       YIZHAN_HTTP_HOST: '127.0.0.1',
       YIZHAN_HTTP_PORT: String(port),
       YIZHAN_MQTT_URL: broker.url,
