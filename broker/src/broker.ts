@@ -17,7 +17,7 @@ import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsLis
 import { createBrokerMetrics } from './metrics.js';
 import { indexOutgoing } from './outgoing-index.js';
 import { holdAcksUntilStored } from './ack-gate.js';
-import { emitInCounterOrder } from './emit-order.js';
+import { DEFAULT_STALL_MS, emitInCounterOrder } from './emit-order.js';
 import { openDiskState, type DiskState } from './disk-state.js';
 import { clearUnretainable, type RetainedStore } from './retained.js';
 import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
@@ -165,7 +165,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   }
   // Storing a message before its delivery takes a varying time; aedes drops a message that another
   // published after it overtook, so deliveries keep publish order (broker/src/emit-order.ts).
-  emitInCounterOrder(aedes);
+  emitInCounterOrder(aedes, {
+    onStall: ({ brokerCounter, held }) =>
+      log.error({ brokerCounter, held, stallMs: DEFAULT_STALL_MS }, 'a message has not finished storing; the messages held behind it are delivered without waiting for it'),
+  });
   // On disk or in Redis: a QoS 1 PUBACK leaves once the message is stored (broker/src/ack-gate.ts).
   if (disk || backend) holdAcksUntilStored(aedes);
   try {

@@ -14,6 +14,8 @@
  *
  * Each publish is registered with the counter it is about to get; its hand-over to subscribers
  * (`mq.emit`) waits until every earlier registered publish has been handed over or has failed.
+ * A publish that neither completes nor fails within `stallMs` (a store that never answers) stops
+ * holding the later ones back (`onStall`); it is handed over whenever it comes.
  */
 import type { Aedes } from 'aedes';
 
@@ -27,8 +29,15 @@ interface Pending {
   ready?: () => void;
 }
 
+/** How long an unfinished publish may hold later ones back, by default. */
+export const DEFAULT_STALL_MS = 10_000;
+
 /** Install on this broker, after its persistence is set up and before clients connect. */
-export function emitInCounterOrder(aedes: Aedes): { pending(): number } {
+export function emitInCounterOrder(
+  aedes: Aedes,
+  opts: { stallMs?: number; onStall?: (info: { brokerCounter: number; held: number }) => void } = {},
+): { pending(): number } {
+  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
   const a = aedes as unknown as {
     id: string;
     counter: number;
@@ -37,13 +46,33 @@ export function emitInCounterOrder(aedes: Aedes): { pending(): number } {
   };
   // counters are given in increasing order, so insertion order is counter order
   const pending = new Map<number, Pending>();
-  const flush = (): void => {
+  // one timer at a time: the first entry waiting at its start, if still first when it fires, stalled
+  let timer: NodeJS.Timeout | undefined;
+  let watched: number | undefined;
+  const first = (): number | undefined => pending.keys().next().value;
+  const check = (): void => {
+    timer = undefined;
+    const head = first();
+    if (head !== undefined && head === watched && pending.size > 1) {
+      pending.delete(head);
+      opts.onStall?.({ brokerCounter: head, held: pending.size });
+      flush();
+    } else arm();
+  };
+  const arm = (): void => {
+    if (timer || pending.size < 2) return; // nothing held back
+    watched = first();
+    timer = setTimeout(check, stallMs);
+    timer.unref();
+  };
+  function flush(): void {
     for (const [n, p] of pending) {
-      if (!p.ready) return;
+      if (!p.ready) break;
       pending.delete(n);
       p.ready();
     }
-  };
+    arm();
+  }
   const publish = a.publish;
   a.publish = function (packet, client, done) {
     if (typeof client === 'function') {

@@ -70,10 +70,13 @@ describe('emitInCounterOrder on a bare aedes', () => {
   const topic = 'yizhan/v1/stations/st-001/status';
 
   /** An aedes whose storeRetained is `store`, with the ordering installed; what its subscriber got. */
-  async function bare(store: Store['storeRetained']): Promise<{ aedes: Aedes; got: string[]; publish: (payload: string, retain: boolean) => Promise<Error | undefined> }> {
+  async function bare(
+    store: Store['storeRetained'],
+    opts: Parameters<typeof emitInCounterOrder>[1] = {},
+  ): Promise<{ aedes: Aedes; got: string[]; publish: (payload: string, retain: boolean) => Promise<Error | undefined> }> {
     const aedes = await Aedes.createBroker();
     (aedes as unknown as { persistence: Store }).persistence.storeRetained = store;
-    emitInCounterOrder(aedes);
+    emitInCounterOrder(aedes, opts);
     const got: string[] = [];
     await new Promise<void>((r) =>
       aedes.subscribe(topic, (p, cb) => {
@@ -103,6 +106,18 @@ describe('emitInCounterOrder on a bare aedes', () => {
     expect(deep?.message).toBe('topic has too many levels');
     await publish('after', false);
     expect(got).toEqual(['plain', 'after']);
+    aedes.close();
+  });
+
+  it('a store that never answers holds later messages back for stallMs only, and is reported', async () => {
+    const stalls: number[] = [];
+    const { aedes, got, publish } = await bare(() => new Promise(() => {}), { stallMs: 200, onStall: ({ held }) => stalls.push(held) });
+    void publish('retained', true);
+    const t0 = Date.now();
+    await publish('plain', false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+    expect(got).toEqual(['plain']);
+    expect(stalls).toEqual([1]);
     aedes.close();
   });
 });

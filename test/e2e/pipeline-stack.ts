@@ -127,7 +127,8 @@ export async function startPipeline(opts: {
     };
 
     const bl = captureLogger('info');
-    const broker = await startBroker({ port: 0, credentialsFile, logger: bl.logger });
+    // state on disk, as npm start runs it (YIZHAN_BROKER_STATE_DIR)
+    const broker = await startBroker({ port: 0, credentialsFile, logger: bl.logger, stateDir: join(root, 'broker-state') });
     cleanups.push({ name: 'broker', fn: () => broker.close() });
 
     const sl = captureLogger('warn');

@@ -109,7 +109,7 @@ beforeAll(async () => {
   influx = influxd;
   hook = receiver;
   const secret = (u: string): string => must(secrets.get(u), `secret of ${u}`);
-  broker = await startBroker({ port: 0, credentialsFile, logger: captureLogger('warn').logger });
+  broker = await startBroker({ port: 0, credentialsFile, logger: captureLogger('warn').logger, stateDir: join(root, 'broker-state') });
   app = await buildApp({
     stations: [station],
     mqtt: {
