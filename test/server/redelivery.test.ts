@@ -153,8 +153,9 @@ class FakeLog implements LineLog {
   onDurable(l: (offset: number, ok: boolean) => void): void {
     this.listeners.push(l);
   }
-  commit(ok: boolean): void {
-    for (const l of this.listeners) l(this.end, ok);
+  /** A group commit up to `offset` (default: everything written). */
+  commit(ok: boolean, offset = this.end): void {
+    for (const l of this.listeners) l(offset, ok);
   }
 }
 
@@ -163,12 +164,13 @@ describe('Ingestor dedupe waits for the group commit', () => {
     const registry = new StationRegistry([stationFixture('st-001')]);
     const metrics = createMetrics({ defaultMetrics: false });
     const fake = new FakeLog();
+    let observed = 0;
     const ingestor = new Ingestor({
       registry,
       store: new StateStore(registry),
       sink: fake,
       lineLog: fake,
-      listener: { observe: () => {} },
+      listener: { observe: () => observed++ },
       metrics,
       log,
     });
@@ -178,7 +180,7 @@ describe('Ingestor dedupe waits for the group commit', () => {
       ),
     );
     const duplicates = async () => metric(await metrics.registry.metrics(), 'yizhan_ingest_duplicates_total');
-    return { ingestor, fake, payload, duplicates };
+    return { ingestor, fake, payload, duplicates, observed: () => observed };
   }
 
   it('a failed sync: the resend is written again; once a sync succeeded, the next copy is a duplicate', async () => {
@@ -193,14 +195,21 @@ describe('Ingestor dedupe waits for the group commit', () => {
     expect(await duplicates()).toBe(1);
   });
 
-  it('a copy that arrives before the sync is known is written again (its own PUBACK waits for its own lines)', async () => {
-    const { ingestor, fake, payload, duplicates } = setup();
+  it('a copy that arrives before the sync is known: a duplicate for live state, but its lines are written again (its own PUBACK waits for them)', async () => {
+    const { ingestor, fake, payload, duplicates, observed } = setup();
     ingestor.handle(TOPIC, payload);
     ingestor.handle(TOPIC, payload);
     expect(fake.writes).toHaveLength(2);
+    expect(observed()).toBe(1);
+    expect(await duplicates()).toBe(1);
+    // The first copy's sync fails; the second copy's lines are in a later one that succeeds.
+    fake.commit(false, 100);
+    ingestor.handle(TOPIC, payload);
+    expect(fake.writes).toHaveLength(3); // still unsettled: written again
     fake.commit(true);
     ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(2);
-    expect(await duplicates()).toBe(1);
+    expect(fake.writes).toHaveLength(3);
+    expect(observed()).toBe(1);
+    expect(await duplicates()).toBe(3);
   });
 });

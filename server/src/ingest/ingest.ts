@@ -23,8 +23,7 @@
  * | `internal`         | a bug in the server; the message is skipped, the process lives on      |
  *
  * Redeliveries (same station, bootId, seq) are recognised in a bounded set and not applied twice;
- * a message is remembered only once its lines are durable (redelivery.ts), so the broker's resend of
- * a message whose PUBACK was withheld is ingested.
+ * a message not made durable is forgotten, so the broker's resend is ingested (redelivery.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import {
@@ -212,18 +211,20 @@ export class Ingestor {
       if (overflow) return this.reject(topic, stationId, 'counter_overflow', overflow);
     }
     const key = 'seq' in msg ? stationId + '/' + msg.bootId + '/' + msg.seq : undefined;
-    if (key !== undefined && this.seen.has(key)) {
+    const dup = key === undefined ? undefined : this.seen.known(key);
+    if (dup !== undefined) {
       this.deps.metrics.ingestDuplicates.inc();
-      this.deps.log.debug({ topic, key }, 'mqtt redelivery ignored');
-      return;
+      this.deps.log.debug({ topic, key, durable: dup === 'durable' }, 'mqtt redelivery ignored');
+      if (dup === 'durable') return;
     }
     const points: Line[] = [];
     const obs: Observation[] = [];
     this.collect(topic, entry, leaf, msg, points, obs);
-    this.accepted[leaf].inc();
+    if (dup === undefined) this.accepted[leaf].inc();
     if (points.length) this.seen.write(key, this.deps.sink, points);
     else if (key !== undefined) this.seen.remember(key);
-    if (obs.length === 0) return;
+    // A copy of a message whose lines are not durable yet: only its lines again (redelivery.ts).
+    if (dup !== undefined || obs.length === 0) return;
     const live = this.deps.store.apply(stationId, obs);
     if (live.length) this.deps.listener.observe(stationId, live);
   }

@@ -1,14 +1,15 @@
 /**
- * Recognises MQTT QoS 1 redeliveries by (station, bootId, seq), remembering a message only once
- * its lines are durable.
+ * Recognises MQTT QoS 1 redeliveries by (station, bootId, seq), remembering a message for good only
+ * once its lines are durable.
  *
  * A message whose lines the writer's spool could not make durable (the append was refused, or the
  * group commit covering them failed) is not acknowledged (ack-gate.ts): the broker sends it again
  * on the next connection, and that copy must be ingested, not ignored as a duplicate. So a key is
- * added to the seen set when the group commit covering its lines succeeded, and forgotten when it
- * failed. A copy that arrives before that is known is ingested again: its lines are written a
- * second time (harmless: the same point overwrites itself), and its own PUBACK waits for its own
- * lines, so it is acknowledged only if they became durable.
+ * `durable` once the group commit covering its lines succeeded, and forgotten when the append was
+ * refused or the commit failed. Until that is known the key is `unsettled`: a copy arriving then is
+ * a duplicate for live state and the alert rules, but its lines are written again (harmless: the
+ * same point overwrites itself), so its own PUBACK waits for its own lines and is sent only if
+ * they became durable, whatever happens to the first copy's.
  */
 import { BoundedSeenSet } from '../util/bounded.js';
 
@@ -24,11 +25,13 @@ export interface LineLog {
 
 export class Redeliveries {
   private readonly seen: BoundedSeenSet;
-  /** Keys whose lines wait for a group commit, in log order. */
+  /** Writes whose lines wait for a group commit, in log order. */
   private pending: { key: string; offset: number }[] = [];
   private head = 0;
+  /** Key → its writes in `pending`. */
+  private readonly unsettled = new Map<string, number>();
   private synced = 0;
-  /** Keys forgotten because their lines were refused or their group commit failed. */
+  /** Writes forgotten because their lines were refused or their group commit failed. */
   forgotten = 0;
 
   constructor(
@@ -39,9 +42,10 @@ export class Redeliveries {
     log?.onDurable((offset, ok) => this.settle(offset, ok));
   }
 
-  /** The message was handled before and its lines are durable: a redelivery to ignore. */
-  has(key: string): boolean {
-    return this.seen.has(key);
+  /** `durable`: handled before and its lines are durable; `unsettled`: handled, not yet known. */
+  known(key: string): 'durable' | 'unsettled' | undefined {
+    if (this.seen.has(key)) return 'durable';
+    return this.unsettled.has(key) ? 'unsettled' : undefined;
   }
 
   /** Write the message's lines to `sink`; remember `key` once they are durable. */
@@ -66,8 +70,9 @@ export class Redeliveries {
     // A memory-only log is durable at once (its onDurable ran inside write()).
     if (this.synced >= log.end) return this.seen.add(key);
     this.pending.push({ key, offset: log.end });
-    // Bounded: past the capacity the oldest waiting key is let go (a resend is then ingested twice).
-    if (this.pending.length - this.head > this.seen.capacity) this.head++;
+    this.unsettled.set(key, (this.unsettled.get(key) ?? 0) + 1);
+    // Bounded: past the capacity the oldest waiting write is let go (a copy is then written again).
+    if (this.pending.length - this.head > this.seen.capacity) this.release(false);
     this.compact();
   }
 
@@ -82,14 +87,20 @@ export class Redeliveries {
 
   private settle(offset: number, ok: boolean): void {
     this.synced = offset;
-    while (this.head < this.pending.length) {
-      const p = this.pending[this.head] as { key: string; offset: number };
-      if (p.offset > offset) break;
-      this.head++;
-      if (ok) this.seen.add(p.key);
-      else this.forgotten++;
-    }
+    while (this.head < this.pending.length && (this.pending[this.head]?.offset ?? Infinity) <= offset)
+      this.release(ok);
     this.compact();
+  }
+
+  /** Take the oldest pending write: its key durable (`ok`) or one write fewer waiting. */
+  private release(ok: boolean): void {
+    const p = this.pending[this.head++];
+    if (!p) return;
+    const n = (this.unsettled.get(p.key) ?? 1) - 1;
+    if (n > 0) this.unsettled.set(p.key, n);
+    else this.unsettled.delete(p.key);
+    if (ok) this.seen.add(p.key);
+    else this.forgotten++;
   }
 
   private compact(): void {
