@@ -5,7 +5,7 @@
  */
 import type { PayloadFor } from '../../../protocol/src/index.js';
 import { faultPoint, type Line, type StationTags } from '../influx/points.js';
-import type { Observation } from '../state/observation.js';
+import { activeFaultObservation, type Observation } from '../state/observation.js';
 import type { ActiveFault } from '../state/schema.js';
 
 /** Why a health message's counters cannot be stored (not safe integers, or a sum beyond 2^53); else undefined. */
@@ -53,14 +53,7 @@ export function reconcileFaults(
     reported.add(key);
     if (known?.has(key) || !sensorOk(f.sensor)) continue;
     points.push(faultPoint(st, f.sensor, f.fault, true, f.since));
-    obs.push({
-      type: 'fault',
-      sensor: f.sensor,
-      fault: f.fault,
-      active: true,
-      ts: f.since,
-      historical: false,
-    });
+    obs.push(activeFaultObservation(f));
   }
   for (const [key, f] of known ?? []) {
     if (reported.has(key)) continue;

@@ -24,3 +24,8 @@ export type Observation =
   | { type: 'config'; ts: number; reported: ConfigReportedPayload };
 
 export type ObservationType = Observation['type'];
+
+/** A fault active since `since` (in a health report's fault set, or restored at start) as a live observation. */
+export function activeFaultObservation(f: { sensor: string; fault: FaultName; since: number }): Observation {
+  return { type: 'fault', sensor: f.sensor, fault: f.fault, active: true, ts: f.since, historical: false };
+}

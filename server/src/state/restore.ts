@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { FAULT_NAMES, type FaultName } from '../../../protocol/src/serial/constants.js';
 import type { InfluxQLClient } from '../influx/query.js';
 import type { StationRegistry } from '../registry.js';
-import type { Observation } from './observation.js';
+import { activeFaultObservation, type Observation } from './observation.js';
 import type { ActiveFault } from './schema.js';
 import type { StateStore } from './store.js';
 
@@ -52,17 +52,7 @@ export async function restoreActiveFaults(d: RestoreDeps, timeoutMs: number): Pr
     for (const [station, faults] of byStation) {
       const set = d.store.restoreFaults(station, faults);
       n += set.length;
-      d.restore(
-        station,
-        set.map((f) => ({
-          type: 'fault',
-          sensor: f.sensor,
-          fault: f.fault,
-          active: true,
-          ts: f.since,
-          historical: false,
-        })),
-      );
+      d.restore(station, set.map(activeFaultObservation));
     }
     d.log.info({ faults: n, stations: byStation.size }, 'active faults restored from InfluxDB');
     return n;
