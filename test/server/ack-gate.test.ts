@@ -9,7 +9,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createMetrics } from '../../server/src/metrics.js';
-import { MqttIngest } from '../../server/src/ingest/mqtt.js';
 import { AckGate, type DurableLog } from '../../server/src/ingest/ack-gate.js';
 import { InfluxWriter } from '../../server/src/influx/writer.js';
 import { createTransport } from '../../server/src/influx/transport.js';
@@ -17,7 +16,7 @@ import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metric } from './helpers.js';
-import { mqttPeer } from './mqtt-peer.js';
+import { ingestFromPeer, mqttPeer } from './mqtt-peer.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 /** A stand-in for the writer: each message adds 100 bytes to the log; the test moves `durable`. */
@@ -49,19 +48,9 @@ describe('AckGate', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const fake = new FakeLog();
     const gate = new AckGate(fake, metrics);
-    const m = new MqttIngest(
-      { url: p.url, clientId: 'gate-test', reconnectPeriodMs: 100 },
-      fake.onMessage,
-      metrics,
-      log,
-      gate,
-    );
-    m.start();
-    closers.push(
-      () => p.close(),
-      () => m.stop(0),
-    );
-    await expect.poll(() => m.ready, { timeout: 10_000 }).toBe(true);
+    closers.push(() => p.close());
+    const m = await ingestFromPeer(p, fake.onMessage, metrics, gate, 'gate-test');
+    closers.push(() => m.stop(0));
     const release = (durable: number, ok = true) => {
       fake.durable = durable;
       gate.release(durable, ok);

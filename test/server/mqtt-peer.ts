@@ -4,6 +4,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import pino from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
+import { MqttIngest } from '../../server/src/ingest/mqtt.js';
+import type { AckGate } from '../../server/src/ingest/ack-gate.js';
+import type { Metrics } from '../../server/src/metrics.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface MqttPeer {
   url: string;
@@ -71,4 +77,33 @@ export async function mqttPeer(): Promise<MqttPeer> {
         server.close(() => r());
       }),
   };
+}
+
+/**
+ * The server's MQTT side (MqttIngest with `gate` holding the PUBACKs) connected to `peer`; resolves
+ * once subscribed. The caller stops it (`stop(0)`).
+ */
+export async function ingestFromPeer(
+  peer: MqttPeer,
+  onMessage: (topic: string, payload: Buffer) => void,
+  metrics: Metrics,
+  gate: AckGate,
+  clientId: string,
+): Promise<MqttIngest> {
+  const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+  const m = new MqttIngest(
+    { url: peer.url, clientId, reconnectPeriodMs: 100 },
+    onMessage,
+    metrics,
+    log,
+    gate,
+  );
+  m.start();
+  try {
+    await waitFor('connected to the MQTT peer', () => m.ready, 10_000);
+  } catch (e) {
+    await m.stop(0);
+    throw e;
+  }
+  return m;
 }

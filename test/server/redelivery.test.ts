@@ -10,20 +10,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
-import { createMetrics } from '../../server/src/metrics.js';
+import { createMetrics, type Metrics } from '../../server/src/metrics.js';
 import { StationRegistry } from '../../server/src/registry.js';
 import { StateStore } from '../../server/src/state/store.js';
 import { Ingestor } from '../../server/src/ingest/ingest.js';
-import { MqttIngest } from '../../server/src/ingest/mqtt.js';
 import { AckGate } from '../../server/src/ingest/ack-gate.js';
 import type { LineLog } from '../../server/src/ingest/redelivery.js';
-import { InfluxWriter } from '../../server/src/influx/writer.js';
+import { InfluxWriter, type PointSink } from '../../server/src/influx/writer.js';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { FakeStation, metric, stationFixture } from './helpers.js';
-import { mqttPeer } from './mqtt-peer.js';
+import { ingestFromPeer, mqttPeer } from './mqtt-peer.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const TOPIC = 'yizhan/v1/stations/st-001/telemetry';
+
+/** An Ingestor for st-001 writing to `sink`, remembering a message once the sink's log made it durable. */
+function ingestorFor(sink: PointSink & LineLog, metrics: Metrics, observe: () => void = () => {}): Ingestor {
+  const registry = new StationRegistry([stationFixture('st-001')]);
+  return new Ingestor({
+    registry,
+    store: new StateStore(registry),
+    sink,
+    lineLog: sink,
+    listener: { observe },
+    metrics,
+    log,
+  });
+}
 
 /** An InfluxDB stand-in that takes every write and keeps its lines. */
 async function influxStub(): Promise<{ url: string; lines: string[]; close(): Promise<void> }> {
@@ -80,32 +93,13 @@ describe('resend of a message that was not made durable', () => {
     );
     writer.start();
     closers.push(() => writer.close(500));
-    const registry = new StationRegistry([stationFixture('st-001')]);
-    const ingestor = new Ingestor({
-      registry,
-      store: new StateStore(registry),
-      sink: writer,
-      lineLog: writer,
-      listener: { observe: () => {} },
-      metrics,
-      log,
-    });
+    const ingestor = ingestorFor(writer, metrics);
     const gate = new AckGate(writer, metrics);
     writer.onDurable((offset, ok) => gate.release(offset, ok));
     const peer = await mqttPeer();
-    const mqtt = new MqttIngest(
-      { url: peer.url, clientId: 'redeliver-test', reconnectPeriodMs: 100 },
-      (t, p) => ingestor.handle(t, p),
-      metrics,
-      log,
-      gate,
-    );
-    mqtt.start();
-    closers.push(
-      () => peer.close(),
-      () => mqtt.stop(0),
-    );
-    await expect.poll(() => mqtt.ready, { timeout: 10_000 }).toBe(true);
+    closers.push(() => peer.close());
+    const mqtt = await ingestFromPeer(peer, (t, p) => ingestor.handle(t, p), metrics, gate, 'redeliver-test');
+    closers.push(() => mqtt.stop(0));
 
     const msg = new FakeStation('st-001').telemetry([
       { sensor: 'ambient', kind: 'ambient_temp', value: 21.5 },
@@ -161,19 +155,10 @@ class FakeLog implements LineLog {
 
 describe('Ingestor dedupe waits for the group commit', () => {
   function setup() {
-    const registry = new StationRegistry([stationFixture('st-001')]);
     const metrics = createMetrics({ defaultMetrics: false });
     const fake = new FakeLog();
     let observed = 0;
-    const ingestor = new Ingestor({
-      registry,
-      store: new StateStore(registry),
-      sink: fake,
-      lineLog: fake,
-      listener: { observe: () => observed++ },
-      metrics,
-      log,
-    });
+    const ingestor = ingestorFor(fake, metrics, () => observed++);
     const payload = Buffer.from(
       JSON.stringify(
         new FakeStation('st-001').telemetry([{ sensor: 'ambient', kind: 'ambient_temp', value: 21.5 }]),
