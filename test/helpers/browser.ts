@@ -3,6 +3,9 @@
  * needs (no sandbox as root; no background networking, which the closed network would refuse) and
  * a fresh profile folder per launch.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -23,4 +26,28 @@ export function launchChromium(profileDir: string): Promise<BrowserContext> {
     args: CHROMIUM_ARGS,
     headless: true,
   });
+}
+
+export interface Chromium {
+  ctx: BrowserContext;
+  /** Close the browser and remove its profile folder. */
+  close(): Promise<void>;
+}
+
+/** Launch Chromium with a fresh profile in a temporary folder. */
+export async function startChromium(): Promise<Chromium> {
+  const profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
+  try {
+    const ctx = await launchChromium(profile);
+    return {
+      ctx,
+      async close() {
+        await ctx.close();
+        rmSync(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
 }

@@ -4,12 +4,9 @@
  * hours; and the subset web font that carries every Chinese character of the pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { setLogger } from '@influxdata/influxdb-client';
-import { launchChromium } from '../helpers/browser.js';
+import { startChromium, type Chromium } from '../helpers/browser.js';
 import { startFreezeProxy, type FreezeProxy } from '../helpers/freeze-proxy.js';
 import { localMinuteOfDay } from '../../firmware-config/src/hours.js';
 import { FakeStation, startStack, stationFixture, type Stack } from './helpers.js';
@@ -22,7 +19,7 @@ let server: Stack['server'];
 let proxy: FreezeProxy;
 let pub: Stack['pub'];
 let ctx: BrowserContext;
-let profile: string;
+let chromium: Chromium | undefined;
 
 /** "HH:MM" in China Standard Time, `min` minutes from now. */
 function cst(min: number): string {
@@ -99,13 +96,12 @@ beforeAll(async () => {
   ({ server, pub } = stack);
   const u = new URL(server.url);
   proxy = await startFreezeProxy({ host: u.hostname, port: Number(u.port) });
-  profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
-  ctx = await launchChromium(profile);
+  chromium = await startChromium();
+  ctx = chromium.ctx;
 }, 90_000);
 
 afterAll(async () => {
-  await ctx?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
   await proxy?.close();
   await stack?.close();
 });

@@ -4,11 +4,10 @@
  * kiosk and on a phone, and the station index.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { startChromium, type Chromium } from '../helpers/browser.js';
 import { setLogger } from '@influxdata/influxdb-client';
 import { FakeStation, startStack, stationFixture, type Stack } from './helpers.js';
 
@@ -18,7 +17,7 @@ let stack: Stack | undefined;
 let server: Stack['server'];
 let pub: Stack['pub'];
 let ctx: BrowserContext;
-let profile: string;
+let chromium: Chromium | undefined;
 const st = new FakeStation('st-001');
 
 async function text(page: Page, id: string): Promise<string> {
@@ -46,13 +45,12 @@ beforeAll(async () => {
       ts,
     ),
   );
-  profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
-  ctx = await launchChromium(profile);
+  chromium = await startChromium();
+  ctx = chromium.ctx;
 }, 90_000);
 
 afterAll(async () => {
-  await ctx?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
   await stack?.close();
 });
 
