@@ -22,6 +22,7 @@
  * Started with `--cpu-prof` (bench:ingest --profile-broker), it exits at once on SIGTERM/SIGINT
  * without closing its connections, so that node writes the profile.
  */
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { startBroker } from '../broker/src/index.js';
 
@@ -37,7 +38,13 @@ const broker = await startBroker({
   maxConnections: 2 * n + 1_000,
   credentials: { cacheMaxEntries: n + 1_000 },
   limits: { maxQueuedPerClient: 1_000_000 },
-  ...(redisUrl ? { redisUrl } : {}),
+  // As deployed (broker/src/main.ts): sessions and queued messages journalled on disk, a station's
+  // PUBACK only once its message is fsynced; BENCH_BROKER_STATE_DIR=memory measures without it.
+  ...(redisUrl
+    ? { redisUrl }
+    : process.env.BENCH_BROKER_STATE_DIR === 'memory'
+      ? {}
+      : { stateDir: process.env.BENCH_BROKER_STATE_DIR ?? join(dirname(file), 'broker-state') }),
 });
 process.stdout.write(`broker ready on ${broker.url}, metrics on ${broker.metricsPort}\n`);
 // Under --cpu-prof (bench:ingest --profile-broker) exit at once: node writes the profile only on a
