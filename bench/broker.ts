@@ -8,7 +8,12 @@
  * BENCH_WORKERS (2), BENCH_WINDOW (messages in flight per worker, 1000), BENCH_PERSISTENT_SERVER
  * (1: the subscribing servers keep persistent sessions, as the yizhan server does; default clean),
  * BENCH_BROKER_STATE_DIR (`memory`: the yizhan broker keeps no state on disk; default: on disk in
- * the run's temp folder).
+ * the run's temp folder), YIZHAN_MQTT_SESSION_QUEUE (the yizhan broker's bound per persistent
+ * session; default here 10 × BENCH_WINDOW, see SESSION_QUEUE).
+ *
+ * The closed loop counts a message in flight until the subscriber receives it, so a message the
+ * broker drops is never returned to the window: the run fails, naming the drops
+ * (`yizhan_broker_queue_dropped_total`), instead of reporting a throughput that fell to 0.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -18,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { provisionAccounts } from '../broker/src/credentials.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
+import { valueOf } from '../test/helpers/prom.js';
 import type { FromWorker, ToWorker } from './broker-worker.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +32,15 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const PAYLOAD_BYTES = 128;
+/**
+ * The yizhan broker counts a persistent session's messages sent and not yet acknowledged in its
+ * queue bound (YIZHAN_MQTT_SESSION_QUEUE, default 1,000), and a worker keeps BENCH_WINDOW (1,000)
+ * in flight to its subscriber plus the PUBACKs on their way back: at the default bound a
+ * persistent subscriber loses messages from the first second (the run fell to 0 msgs/s). The bench
+ * measures throughput, not the bound, so the bound is sized well above the window. mosquitto's
+ * `max_queued_messages 1000` does not count its in-flight messages (max_inflight_messages 20).
+ */
+const SESSION_QUEUE = process.env.YIZHAN_MQTT_SESSION_QUEUE ?? String(10 * WINDOW);
 /** Total open-loop rate for the latency phase, msgs/s. */
 const PACED_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 5000);
 const MAX_CLIENTS = Math.max(...CLIENTS);
@@ -81,13 +96,18 @@ async function setup(dir: string): Promise<Map<string, string>> {
 interface Running {
   proc: ChildProcess;
   port: number;
+  /** The yizhan broker's /metrics URL (mosquitto: none). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
 async function startBroker(name: BrokerName, dir: string): Promise<Running> {
   const port = await freePort();
   let proc: ChildProcess;
+  let metricsUrl: string | undefined;
   if (name === 'yizhan') {
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     // BENCH_BROKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the broker under load
     const nodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
@@ -98,7 +118,8 @@ async function startBroker(name: BrokerName, dir: string): Promise<Running> {
         YIZHAN_DATA_DIR: dir, // the broker's state journal goes to <dir>/broker-state (BENCH_BROKER_STATE_DIR=memory: none)
         ...(process.env.BENCH_BROKER_STATE_DIR ? { YIZHAN_BROKER_STATE_DIR: process.env.BENCH_BROKER_STATE_DIR } : {}),
         YIZHAN_MQTT_PORT: String(port),
-        YIZHAN_BROKER_METRICS_PORT: String(await freePort()),
+        YIZHAN_BROKER_METRICS_PORT: String(metricsPort),
+        YIZHAN_MQTT_SESSION_QUEUE: SESSION_QUEUE,
         YIZHAN_MQTT_STATION_RATE: '1000', // the default 100/s (burst 1,000) could throttle 1,000 stations in a long closed-loop run
         LOG_LEVEL: 'warn',
       },
@@ -133,6 +154,7 @@ async function startBroker(name: BrokerName, dir: string): Promise<Running> {
   return {
     proc,
     port,
+    metricsUrl,
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();
@@ -180,6 +202,26 @@ function fromAll<T extends FromWorker['type']>(workers: ChildProcess[], type: T)
   );
 }
 
+/** The yizhan broker's persistent-session queues: messages dropped so far, messages queued now. */
+async function queueFigures(broker: Running): Promise<{ drops: number; queued: number }> {
+  if (!broker.metricsUrl) return { drops: 0, queued: 0 };
+  const text = await (await fetch(broker.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+  return { drops: valueOf(text, 'yizhan_broker_queue_dropped_total') ?? 0, queued: valueOf(text, 'yizhan_broker_queued_messages') ?? 0 };
+}
+
+/** A dropped message never leaves the closed loop's window: fail with the count rather than print a stalled rate. */
+async function failOnDrops(broker: Running, qos: 0 | 1, rate?: number): Promise<void> {
+  const { drops, queued } = await queueFigures(broker);
+  // the phase ends 1.5 s after the last publish: what is still queued then was never acknowledged
+  if (queued > 0) process.stdout.write(`(${queued} QoS 1 messages still queued after the QoS ${qos} phase) `);
+  if (drops > 0)
+    throw new Error(
+      `the yizhan broker dropped ${drops} QoS 1 messages for the subscribers' full session queues (yizhan_broker_queue_dropped_total) ` +
+        `in the QoS ${qos}${rate ? ` @${rate}/s` : ''} phase; YIZHAN_MQTT_SESSION_QUEUE=${SESSION_QUEUE} is below what is in flight ` +
+        `(BENCH_WINDOW=${WINDOW} per worker plus PUBACKs under way), so the closed loop stalls and its rate means nothing: raise it`,
+    );
+}
+
 async function measure(name: BrokerName, clients: number, dir: string, secrets: Map<string, string>): Promise<Figures> {
   const broker = await startBroker(name, dir);
   const workers = Array.from({ length: WORKERS }, () => fork(join(ROOT, 'bench/broker-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
@@ -208,6 +250,7 @@ async function measure(name: BrokerName, clients: number, dir: string, secrets: 
       const t = Date.now();
       for (const w of workers) w.send({ type: 'run', qos, warmupMs: 2_000, measureMs: SECONDS * 1000, ...(rate ? { rate: rate / WORKERS } : {}) } satisfies ToWorker);
       const rs = await results;
+      await failOnDrops(broker, qos, rate);
       const cpuPct = Math.round((((await cpuSeconds(broker.proc.pid)) - cpu0) / ((Date.now() - t) / 1000)) * 100);
       const got = rs.reduce((s, r) => s + r.received / (r.measureMs / 1000), 0);
       const lat = rs.flatMap((r) => r.latencies).sort((a, b) => a - b);

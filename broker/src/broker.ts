@@ -20,7 +20,7 @@ import { holdAcksUntilStored } from './ack-gate.js';
 import { DEFAULT_STALL_MS, emitInCounterOrder } from './emit-order.js';
 import { openDiskState, type DiskState } from './disk-state.js';
 import { clearUnretainable, type RetainedStore } from './retained.js';
-import { boundQueues, coalesceAddSubscriptions, redisBackend, type ClusterBackend, type QueueBound } from './persistence.js';
+import { boundQueues, coalesceAddSubscriptions, redisBackend, skipDroppedDeliveries, type ClusterBackend, type QueueBound } from './persistence.js';
 
 export interface BrokerOptions {
   /** MQTT TCP port; 0 picks a free one (see BrokerHandle.port). */
@@ -193,6 +193,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     },
     disk?.restoredQueues,
   );
+  skipDroppedDeliveries(aedes, late.queues);
   let closing = false;
 
   /** Why a session may no longer continue under the accounts in use, if it may not. */

@@ -3,6 +3,7 @@
  * off, that it is counted, and that a well-behaved client on the same broker is not disturbed.
  */
 import type { MqttClient } from 'mqtt';
+import type { Packet } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '../../protocol/src/index.js';
 import { closed, connect, connectRefused, inbox, metric, startTestBroker, subscribeCodes, waitFor, type TestBroker } from './helpers.js';
@@ -166,6 +167,36 @@ describe('limits per client', () => {
     expect(box.messages.map((m) => m.payload)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
     expect(await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')).toBe(15);
     await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by PUBACKs');
+  });
+
+  it('a connected persistent subscriber over the bound: each acknowledged message delivered or counted as dropped, and it stays connected', async () => {
+    const { client: sub, returnCode } = await rawLogin(tb.broker.port, 'server', tb.secret('server'), { clientId: 'server-live', clean: false });
+    raws.push(sub);
+    expect(returnCode).toBe(0);
+    const stations = ['st-001', 'st-002', 'st-003'];
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: stations.map((s) => ({ topic: stationTopic(s, 'telemetry'), qos: 1 as const })) });
+    await sub.next('suback');
+    const dropped0 = await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total');
+    const received = (): Packet[] => sub.packets.filter((p) => p.cmd === 'publish');
+    // closed loop: each station publishes its next message once the previous one is acknowledged
+    const publishers = await Promise.all(stations.map((s) => login(s)));
+    await Promise.all(
+      publishers.map(async (st, k) => {
+        for (let i = 0; i < 15; i++) await st.publishAsync(stationTopic(stations[k] ?? '', 'telemetry'), `${k}-${i}`, { qos: 1 });
+      }),
+    );
+    await waitFor(async () => received().length + (await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')) - dropped0 === 45, 'all 45 delivered or dropped');
+    expect(received()).toHaveLength(10);
+    expect((await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')) - dropped0).toBe(35);
+    // still connected: its PUBACKs free the queue and the next messages reach it
+    for (const p of received()) sub.send({ cmd: 'puback', messageId: (p as { messageId: number }).messageId });
+    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by PUBACKs');
+    const before = received().length;
+    for (let i = 0; i < 5; i++) await publishers[0]?.publishAsync(stationTopic('st-001', 'telemetry'), `after-${i}`, { qos: 1 });
+    await waitFor(() => received().length === before + 5, 'the 5 messages after the PUBACKs', 3_000);
+    expect(received().slice(before).map((p) => String((p as { payload: Buffer }).payload))).toEqual(Array.from({ length: 5 }, (_, i) => `after-${i}`));
+    for (const p of received().slice(before)) sub.send({ cmd: 'puback', messageId: (p as { messageId: number }).messageId });
+    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by the last PUBACKs');
   });
 
   it('repeated denials of one client: every one counted, one log line per interval with the suppressed count', async () => {
