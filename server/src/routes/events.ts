@@ -21,6 +21,13 @@ import { SseHub, sseFrame } from './sse-hub.js';
 import { openSseStream } from './sse-stream.js';
 import { HoursTimer } from '../state/hours-timer.js';
 
+const EventsQuery = Type.Object({
+  station: Type.Optional(
+    Type.String({ maxLength: 2000, description: 'Comma-separated station ids; all when absent' }),
+  ),
+  lang: Type.Optional(Type.String({ maxLength: 8 })),
+});
+
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const maxBuffer = app.serverOptions.sse?.maxBufferBytes ?? DEFAULT_SSE_MAX_BUFFER_BYTES;
@@ -59,17 +66,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     '/api/v1/events',
-    {
-      schema: {
-        querystring: Type.Object({
-          station: Type.Optional(
-            Type.String({ maxLength: 2000, description: 'Comma-separated station ids; all when absent' }),
-          ),
-          lang: Type.Optional(Type.String({ maxLength: 8 })),
-        }),
-        response: { 404: ErrorBody },
-      },
-    },
+    { schema: { querystring: EventsQuery, response: { 404: ErrorBody } } },
     (req, reply) => {
       const ids = req.query.station
         ?.split(',')
