@@ -7,9 +7,9 @@
  * accepted too.
  */
 import { resolve } from 'node:path';
-import { didYouMean } from '../../firmware-config/src/did-you-mean.js';
-import { parseDuration, parseSize } from '../../protocol/src/index.js';
-import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '../../server/src/config.js';
+import { didYouMean } from '@yizhan/common/did-you-mean';
+import { parseDuration, parseSize } from '@yizhan/protocol';
+import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '@yizhan/server/config';
 import { defaultCredentialsFile } from './credentials-file.js';
 import { currentLang, type Lang } from './i18n.js';
 import { DEFAULT_BROKER_HOST } from './broker.js';

@@ -8,8 +8,8 @@
  * uses it, and so do editors that read the JSON Schema (VS Code, yaml-language-server).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DURATION_PATTERN, STATION_ID_PATTERN } from '../../protocol/src/index.js';
-import { SENSOR_KIND_NAMES as KINDS } from '../../protocol/src/serial/constants.js';
+import { DURATION_PATTERN, STATION_ID_PATTERN } from '@yizhan/protocol';
+import { SENSOR_KIND_NAMES as KINDS } from '@yizhan/protocol/serial';
 
 const Duration = (description: string, dflt?: string) =>
   Type.String({

@@ -7,7 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
-import { DURATION_PATTERN, parseDuration, parseSize } from '../../protocol/src/index.js';
+import { DURATION_PATTERN, parseDuration, parseSize } from '@yizhan/protocol';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
 import type { InfluxConnection } from './influx/transport.js';
 

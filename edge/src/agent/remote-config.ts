@@ -13,11 +13,11 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import type { StationRuntimeConfig } from '../../../protocol/src/mqtt/payloads.js';
-import { decodePayloadFor } from '../../../protocol/src/mqtt/validate.js';
-import { ConfigKey, NakReason, type ConfigKeyName } from '../../../protocol/src/serial/constants.js';
-import type { Frame } from '../../../protocol/src/serial/frames.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import type { StationRuntimeConfig } from '@yizhan/protocol/mqtt';
+import { decodePayloadFor } from '@yizhan/protocol/mqtt';
+import { ConfigKey, NakReason, type ConfigKeyName } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 
 export interface ConfigReport {
   version: number;

@@ -33,7 +33,7 @@ import {
   stationTopic,
   validators,
   type ConfigDesiredPayload as Desired,
-} from '../../../protocol/src/index.js';
+} from '@yizhan/protocol';
 import { StationLive } from '../state/schema.js';
 import { pickLang, type Lang } from '../i18n.js';
 
