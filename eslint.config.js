@@ -22,7 +22,8 @@ const esc = (/** @type {string} */ s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&
 /** Refused everywhere: a path inside a package given by its name. */
 const NO_DEEP_NAME = {
   group: ['@yizhan/*/src', '@yizhan/*/src/**', '@yizhan/*/*.ts'],
-  message: "import a package's entry point ('@yizhan/protocol/serial'), not its files; the entry points are the \"exports\" of its package.json (docs/architecture.md)",
+  message:
+    "import a package's entry point ('@yizhan/protocol/serial'), not its files; the entry points are the \"exports\" of its package.json (docs/architecture.md)",
 };
 
 /** A relative import whose first folder after the `../` steps is one of `folders`. */
@@ -38,7 +39,12 @@ function exportedFiles() {
       if (!String(target).endsWith('.ts')) return [];
       const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
       const file = esc(`${folder}/${String(target).slice(2, -3)}.js`);
-      return [{ regex: `^(\\.\\./)+${file}$`, message: `import '${spec}' (its package's entry point) instead of the file` }];
+      return [
+        {
+          regex: `^(\\.\\./)+${file}$`,
+          message: `import '${spec}' (its package's entry point) instead of the file`,
+        },
+      ];
     });
   });
 }
@@ -56,9 +62,17 @@ const packageBlocks = Object.entries(PACKAGES).map(([folder, { name, may }]) => 
         {
           patterns: [
             NO_DEEP_NAME,
-            leaving(others, `${name} does not reach into another folder by a relative path: import the package by its name ('@yizhan/…'), see docs/architecture.md`),
+            leaving(
+              others,
+              `${name} does not reach into another folder by a relative path: import the package by its name ('@yizhan/…'), see docs/architecture.md`,
+            ),
             ...(refused.length
-              ? [{ regex: `^(${refused.map(esc).join('|')})(/|$)`, message: `${name} may import ${allowed} (docs/architecture.md)` }]
+              ? [
+                  {
+                    regex: `^(${refused.map(esc).join('|')})(/|$)`,
+                    message: `${name} may import ${allowed} (docs/architecture.md)`,
+                  },
+                ]
               : []),
           ],
         },
@@ -89,7 +103,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [NO_DEEP_NAME, leaving(FOLDERS, "import the package by its name ('@yizhan/…'), not by a relative path into its folder (docs/architecture.md)")] },
+        {
+          patterns: [
+            NO_DEEP_NAME,
+            leaving(
+              FOLDERS,
+              "import the package by its name ('@yizhan/…'), not by a relative path into its folder (docs/architecture.md)",
+            ),
+          ],
+        },
       ],
     },
   },
@@ -103,7 +125,10 @@ export default tseslint.config(
         {
           patterns: [
             NO_DEEP_NAME,
-            leaving(['protocol/src', 'common/src'], "every module of @yizhan/protocol and @yizhan/common is an entry point: import it by name ('@yizhan/protocol/serial')"),
+            leaving(
+              ['protocol/src', 'common/src'],
+              "every module of @yizhan/protocol and @yizhan/common is an entry point: import it by name ('@yizhan/protocol/serial')",
+            ),
             ...exportedFiles(),
           ],
         },
