@@ -10,7 +10,8 @@
  * dependencies left in node_modules their comments and indentation cost ~4 MB of RSS (bench:edge,
  * docs/benchmarks.md). serialport stays in node_modules: its native binding is found on disk next to
  * the package. Dependencies are loaded from a single file, so node_modules on the board is only
- * needed for serialport.
+ * needed for serialport; the board installs edge/package.json's dependencies alone
+ * (`npm ci --omit=dev --workspace=@yizhan/edge`, docs/deploy-edge.md).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

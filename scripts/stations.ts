@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
-import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '../edge/src/index.js';
+import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '@yizhan/edge';
 import { startPtyPair, type PtyPair } from './lib/socat.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'stations' } });

@@ -7,9 +7,13 @@
  * accepted too.
  */
 import { resolve } from 'node:path';
-import { didYouMean } from '../../firmware-config/src/did-you-mean.js';
-import { parseDuration, parseSize } from '../../protocol/src/index.js';
-import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '../../server/src/config.js';
+import { didYouMean } from '@yizhan/common/did-you-mean';
+import { isLogLevel, LOG_LEVELS } from '@yizhan/common/log-levels';
+import { parseDuration, parseSize } from '@yizhan/protocol';
+// The one exception to "the broker never imports the server" (docs/architecture.md): the names the
+// server's settings accept, until every process declares its settings in one library of @yizhan/common.
+// eslint-disable-next-line no-restricted-imports
+import { EnvSchema, IGNORED_PREFIXES, OTHER_COMPONENT_VARS } from '@yizhan/server/config';
 import { defaultCredentialsFile } from './credentials-file.js';
 import { currentLang, type Lang } from './i18n.js';
 import { DEFAULT_BROKER_HOST } from './broker.js';
@@ -84,8 +88,6 @@ export class SettingsError extends Error {
 
 /** Collects problems; each reader returns its default when its variable is bad. */
 type Bad = (variable: string, value: string, expected: string) => void;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function port(env: NodeJS.ProcessEnv, name: string, dflt: number, bad: Bad): number {
   const raw = env[name];
@@ -170,7 +172,7 @@ export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): Broker
   const problems = unknownVariables(env);
   const bad: Bad = (variable, value, expected) => problems.push(`${variable}: must be ${expected}, got "${value}"`);
   let logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
+  if (!isLogLevel(logLevel)) {
     bad('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
     logLevel = 'info';
   }

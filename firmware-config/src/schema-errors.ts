@@ -5,8 +5,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { DURATION_PATTERN, parseDuration } from '../../protocol/src/duration.js';
-import { didYouMean } from './did-you-mean.js';
+import { DURATION_PATTERN, parseDuration } from '@yizhan/protocol/duration';
+import { didYouMean } from '@yizhan/common/did-you-mean';
 import type { DataPath, Finding } from './issues.js';
 import { StationConfig } from './schema.js';
 

@@ -7,7 +7,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
-import { DURATION_PATTERN, parseDuration, parseSize } from '../../protocol/src/index.js';
+import { LOG_LEVELS } from '@yizhan/common/log-levels';
+import { DURATION_PATTERN, parseDuration, parseSize } from '@yizhan/protocol';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
 import type { InfluxConnection } from './influx/transport.js';
 
@@ -156,7 +157,7 @@ export const EnvSchema = Type.Object({
   YIZHAN_SSE_HEARTBEAT: Dur('Interval of the keep-alive comment on /api/v1/events', '15s'),
   YIZHAN_SHUTDOWN_GRACE: Dur('Longest wait for flushing InfluxDB and webhooks at shutdown', '10s'),
   LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    LOG_LEVELS.map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level' },
   ),
 });

@@ -1,7 +1,7 @@
 /** Broker settings from the environment: TLS, WebSocket, Redis and limits. */
 import { describe, expect, it } from 'vitest';
 import { BROKER_SETTINGS, readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
-import { loadConfig } from '../../server/src/config.js';
+import { loadConfig } from '@yizhan/server/config';
 
 describe('broker settings', () => {
   it('defaults: plain TCP only, in memory, default limits', () => {

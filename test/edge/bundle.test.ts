@@ -10,8 +10,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleEdge, deployedNode } from '../../edge/build.js';
-import { DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { bundleEdge, deployedNode } from '@yizhan/edge/build';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -3,8 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { parseDuration } from '@yizhan/protocol/duration';
 import type { Binding } from '../serial/types.js';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Outbox } from './outbox.js';

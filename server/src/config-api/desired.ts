@@ -14,7 +14,7 @@ import {
   stationTopic,
   validators,
   type ConfigDesiredPayload,
-} from '../../../protocol/src/index.js';
+} from '@yizhan/protocol';
 import type { MqttOptions } from '../ingest/mqtt.js';
 
 /** Wait after SUBACK for the retained desired configs before accepting writes, ms. */

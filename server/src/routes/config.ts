@@ -25,7 +25,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigDesiredPayload, validators } from '../../../protocol/src/index.js';
+import { ConfigDesiredPayload, validators } from '@yizhan/protocol';
 import { StationLive } from '../state/schema.js';
 import { pickLang, type Lang } from '../i18n.js';
 import type { StationConfig } from '../config-api/desired.js';

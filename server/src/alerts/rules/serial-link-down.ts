@@ -36,7 +36,7 @@
  * `historical` flag. A station clock running more than that behind makes every report look
  * historical. The alert then never fires, and the ignored counter grows.
  */
-import { parseDuration, type HealthPayload } from '../../../../protocol/src/index.js';
+import { parseDuration, type HealthPayload } from '@yizhan/protocol';
 import { formatDuration } from '../../i18n.js';
 import type { Observation } from '../../state/observation.js';
 import type { AlertRule, LocalizedText, RuleContext } from '../types.js';
