@@ -159,6 +159,8 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (value === undefined || value === null) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names its weekday and month; Date.parse alone would read "-5" as a year.
+  if (!/^[A-Za-z]{3},? /.test(v)) return undefined;
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
