@@ -72,6 +72,18 @@ describe('retryDecision', () => {
       { retriable: true, reason: 'network' },
     ],
     [
+      'fetch failed (undici) on a connect timeout, code on the cause',
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('x'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+      }),
+      { retriable: true, reason: 'timeout' },
+    ],
+    [
+      'an error whose own flag overrides its status',
+      Object.assign(new Error('x'), { status: 503, retriable: false }),
+      { retriable: false, reason: 'unavailable', status: 503 },
+    ],
+    [
       'AbortSignal.timeout',
       new DOMException('timed out', 'TimeoutError'),
       { retriable: true, reason: 'timeout' },
