@@ -112,10 +112,7 @@ export const EnvSchema = Type.Object({
     default: DEFAULT_WRITER_OPTIONS.maxInFlight,
     description: 'Concurrent InfluxDB write requests of live data',
   }),
-  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur(
-    'Longest time a point waits before it is written',
-    `${DEFAULT_WRITER_OPTIONS.flushIntervalMs}ms`,
-  ),
+  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', `${DEFAULT_WRITER_OPTIONS.flushIntervalMs}ms`),
   YIZHAN_INFLUX_MAX_BUFFER_LINES: Type.Integer({
     minimum: 100,
     maximum: 10_000_000,
