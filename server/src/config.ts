@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { LOG_LEVELS } from '@yizhan/common/log-levels';
 import { DURATION_PATTERN, parseDuration, parseSize } from '@yizhan/protocol';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
-import type { InfluxConnection } from './influx/transport.js';
+import { DEFAULT_WRITER_OPTIONS } from './influx/writer.js';
+import { DEFAULT_INFLUX_CONNECTION, type InfluxConnection } from './influx/transport.js';
 
 const Dur = (description: string, dflt: string) =>
   Type.String({
@@ -72,18 +73,18 @@ export const EnvSchema = Type.Object({
   ),
   YIZHAN_INFLUX_PORT: Port('Port of the local influxd, used when INFLUX_URL is unset', 8086),
   INFLUX_API: Type.Union([Type.Literal('v1'), Type.Literal('v2')], {
-    default: 'v1',
+    default: DEFAULT_INFLUX_CONNECTION.api,
     description:
       'v1: 1.x /write and /query (creates database and retention policy); v2: 2.x/3.x write API with a token',
   }),
   INFLUX_DB: Type.String({
     minLength: 1,
-    default: 'yizhan',
+    default: DEFAULT_INFLUX_CONNECTION.db,
     description: 'Database (1.x) / DBRP database (2.x)',
   }),
   INFLUX_RP: Type.String({
     minLength: 1,
-    default: 'raw',
+    default: DEFAULT_INFLUX_CONNECTION.rp,
     description: 'Default retention policy created at start (1.x)',
   }),
   INFLUX_TOKEN: Opt(
@@ -96,27 +97,27 @@ export const EnvSchema = Type.Object({
   INFLUX_USERNAME: Opt(Type.String({ minLength: 1, description: 'User for InfluxDB 1.x authentication' })),
   INFLUX_PASSWORD: Opt(Type.String({ description: 'Password for InfluxDB 1.x authentication' })),
   YIZHAN_INFLUX_V1_AUTH: Type.Union([Type.Literal('basic'), Type.Literal('params')], {
-    default: 'basic',
+    default: DEFAULT_INFLUX_CONNECTION.v1Auth,
     description: 'How 1.x credentials are sent: basic (Authorization header) or params (u/p in the URL)',
   }),
   YIZHAN_INFLUX_RETENTION: Dur('Duration of the retention policy', '30d'),
   YIZHAN_INFLUX_BATCH_SIZE: Type.Integer({
     minimum: 1,
     maximum: 100_000,
-    default: 1000,
+    default: DEFAULT_WRITER_OPTIONS.batchSize,
     description: 'Points per write request',
   }),
   YIZHAN_INFLUX_MAX_IN_FLIGHT: Type.Integer({
     minimum: 1,
     maximum: 64,
-    default: 4,
+    default: DEFAULT_WRITER_OPTIONS.maxInFlight,
     description: 'Concurrent InfluxDB write requests of live data',
   }),
-  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', '200ms'),
+  YIZHAN_INFLUX_FLUSH_INTERVAL: Dur('Longest time a point waits before it is written', `${DEFAULT_WRITER_OPTIONS.flushIntervalMs}ms`),
   YIZHAN_INFLUX_MAX_BUFFER_LINES: Type.Integer({
     minimum: 100,
     maximum: 10_000_000,
-    default: 50_000,
+    default: DEFAULT_WRITER_OPTIONS.maxBufferLines,
     description: 'Points held in memory for InfluxDB; beyond, the oldest go to the disk spool',
   }),
   YIZHAN_INFLUX_SPOOL_MAX: Size(

@@ -23,7 +23,7 @@ import type { Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { DeadLetterSink } from '../ingest/deadletter.js';
-import { RateLimiter } from '../util/bounded.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import { Spool, type SpoolBatch, type SpoolOptions } from './spool.js';
 import { LineDelivery } from './delivery.js';
 import { InfluxOutage } from './outage.js';
@@ -100,7 +100,7 @@ export class InfluxWriter implements PointSink {
   private stopped = false;
   private readonly outage: InfluxOutage;
   private readonly ticker: NodeJS.Timeout;
-  private readonly logLimit = new RateLimiter(10_000);
+  private readonly logLimit = new LogThrottle();
   /** Lines the spool refused since the last ackTicket(). */
   private unlogged = 0;
   /** Lines the spool refused since the start. */
@@ -131,7 +131,7 @@ export class InfluxWriter implements PointSink {
     this.enqueueAge = metrics.influxEnqueueAge.labels();
     this.delivery = new LineDelivery(transport, org, bucket, metrics, log, {
       written: (lines, times) => this.written(lines, times),
-      down: (status, message, lines) => this.outage.failed(status, message, lines, this.spool.dir),
+      down: (decision, message, lines) => this.outage.failed(decision, message, lines, this.spool.dir),
       refused: (line, message) => this.refuse(line, message),
     });
     const syncSeconds = metrics.influxSpoolSyncDuration.labels();
@@ -358,7 +358,7 @@ export class InfluxWriter implements PointSink {
 
   private spoolError(op: string, err: Error): void {
     this.metrics.influxSpoolErrors.inc({ op });
-    if (this.logLimit.allow(`spool_${op}`) !== undefined)
+    if (this.logLimit.pass(`spool_${op}`) !== undefined)
       this.log.error({ op, dir: this.spool?.dir, err: err.message }, 'influx spool I/O error');
   }
 
@@ -370,7 +370,7 @@ export class InfluxWriter implements PointSink {
   private drop(count: number, reason: DropReason, why: string, lines?: readonly string[]): void {
     if (count === 0) return;
     this.metrics.influxPointsDropped.inc({ reason }, count);
-    const suppressed = this.logLimit.allow(reason);
+    const suppressed = this.logLimit.pass(reason);
     if (suppressed !== undefined)
       this.log.error(
         { reason, lines: count, why: why.slice(0, 300), first: lines?.[0]?.slice(0, 200), suppressed },

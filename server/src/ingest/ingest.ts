@@ -49,7 +49,7 @@ import {
   timeSuffix,
   type Line,
 } from '../influx/points.js';
-import { RateLimiter } from '../util/bounded.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import { Redeliveries, type LineLog } from './redelivery.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
 import { counterOverflow, reconcileFaults } from './health.js';
@@ -122,7 +122,7 @@ export interface IngestDeps {
 export class Ingestor {
   private readonly opts: IngestOptions;
   private readonly seen: Redeliveries;
-  private readonly logLimit: RateLimiter;
+  private readonly logLimit: LogThrottle;
   /** The message being handled, for dead-letter samples. */
   private payload: Buffer | undefined;
   /** Counter children bound once (a labelled inc() hashes its labels on every call). */
@@ -137,7 +137,7 @@ export class Ingestor {
   ) {
     this.opts = { ...DEFAULT_INGEST_OPTIONS, ...opts };
     this.seen = new Redeliveries(this.opts.dedupeCapacity, deps.lineLog);
-    this.logLimit = new RateLimiter(this.opts.rejectLogIntervalMs);
+    this.logLimit = new LogThrottle(this.opts.rejectLogIntervalMs);
     const m = deps.metrics.ingestMessages;
     this.accepted = Object.fromEntries(INGEST_LEAVES.map((leaf) => [leaf, m.labels({ leaf })])) as Record<
       IngestLeaf,
@@ -386,7 +386,7 @@ export class Ingestor {
     if (!counter) this.rejected.set(reason, (counter = this.deps.metrics.ingestRejected.labels({ reason })));
     counter.inc();
     this.deps.deadLetter?.add({ source: 'mqtt', reason, topic, detail, payload: this.payload });
-    const suppressed = this.logLimit.allow(`${stationId ?? topic.slice(0, 100)}|${reason}`);
+    const suppressed = this.logLimit.pass(`${stationId ?? topic.slice(0, 100)}|${reason}`);
     if (suppressed === undefined) return;
     this.deps.log.warn(
       { topic: topic.slice(0, 200), station: stationId, reason, detail: detail.slice(0, 500), suppressed },
