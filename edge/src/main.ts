@@ -63,12 +63,9 @@ async function main(): Promise<void> {
     return;
   }
   const parsed = parseFlags(EDGE_SETTINGS, args);
-  const { values: v, problems } = parseSettings(EDGE_SETTINGS, {
-    env: process.env,
-    flags: parsed.ok ? parsed.flags : {},
-  });
-  if (!parsed.ok) problems.unshift(...parsed.problems);
-  else if (parsed.positionals.length > 0) problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
+  const { values: v, problems } = parseSettings(EDGE_SETTINGS, { env: process.env, flags: parsed.flags });
+  problems.unshift(...parsed.problems);
+  if (parsed.positionals.length > 0) problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
   if (!v.station) problems.push('--station: is required');
   if (!v.mqttUrl) problems.push('--mqtt (or YIZHAN_MQTT_URL): is required');
   if (!v.passwordFile) problems.push('--password-file (or YIZHAN_MQTT_PASSWORD_FILE): is required');

@@ -36,8 +36,10 @@ export function helpText(d: Declaration<Settings>, lang: Lang = 'zh-CN'): string
     .join('\n');
 }
 
-const cell = (t: string): string => t.replace(/\|/g, '\\|');
-const code = (t: string): string => (t === '' ? '–' : `\`${t}\``);
+/** Markdown-safe: a `|` would end the cell, a `<dir>` would be read as HTML. */
+const cell = (t: string): string => t.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A default as code, or as words when it explains itself (`(off)`) or is empty. */
+const shownDefault = (t: string): string => (t === '' ? '–' : t.startsWith('(') ? cell(t) : `\`${t.replace(/\|/g, '\\|')}\``);
 
 /** A markdown table: name(s), default, meaning in Chinese and English. `keys` picks and orders rows. */
 export function markdownTable(d: Declaration<Settings>, keys?: readonly string[]): string {
@@ -47,7 +49,7 @@ export function markdownTable(d: Declaration<Settings>, keys?: readonly string[]
       .split(', ')
       .map((n) => `\`${n}\``)
       .join(', ');
-    lines.push(`| ${names} | ${cell(code(r.dflt))} | ${cell(r.zh)} | ${cell(r.en)} |`);
+    lines.push(`| ${names} | ${shownDefault(r.dflt)} | ${cell(r.zh)} | ${cell(r.en)} |`);
   }
   return lines.join('\n');
 }

@@ -55,17 +55,14 @@ export function envNames(d: Declaration<Settings>): string[] {
   });
 }
 
-/** `did you mean X?`, naming the owner when X is another component's. */
-function hintFor(word: string, own: readonly string[], component: string, flags = false): string {
-  const mine = didYouMean(word, own);
-  if (mine !== undefined) return `; did you mean ${mine}?`;
-  if (flags) return '';
-  for (const [owner, c] of Object.entries(CATALOGUE)) {
-    if (owner === component) continue;
-    const other = didYouMean(word, c.names);
-    if (other !== undefined) return `; did you mean ${other} (a setting of ${owner})?`;
-  }
-  return '';
+/** `did you mean X?` for the closest name (own names win ties), naming the owner when X is another's. */
+function hintFor(word: string, own: readonly string[], component: string): string {
+  const others = Object.entries(CATALOGUE).filter(([owner]) => owner !== component);
+  const guess = didYouMean(word, [...own, ...others.flatMap(([, c]) => c.names)]);
+  if (guess === undefined) return '';
+  if (own.includes(guess)) return `; did you mean ${guess}?`;
+  const owner = others.find(([, c]) => c.names.includes(guess))?.[0];
+  return `; did you mean ${guess} (a setting of ${owner})?`;
 }
 
 function unknownVariables(d: Declaration<Settings>, env: NodeJS.ProcessEnv): string[] {
@@ -114,9 +111,16 @@ function source(
   }
 }
 
+/** Text to the schema's type. Numbers are plain decimals: TypeBox would take "1.5" as the integer 1. */
+function convert(s: Setting<unknown>, raw: string): unknown {
+  const type: unknown = s.schema.type;
+  if (type === 'integer' || type === 'number') return /^[+-]?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  return Value.Convert(s.schema, raw);
+}
+
 /** Check and decode one written value; undefined and a problem when it is wrong. */
 function decodeOne(s: Setting<unknown>, raw: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
-  const value = typeof raw === 'string' ? Value.Convert(s.schema, raw) : raw;
+  const value = typeof raw === 'string' ? convert(s, raw) : raw;
   const first = Value.Errors(s.schema, value).First();
   const shown = s.secret ? HIDDEN : show(raw);
   if (first !== undefined) {
@@ -167,9 +171,12 @@ export function parseSettings<S extends Settings>(d: Declaration<S>, inputs: Inp
   return { values: values as Values<S>, given, problems: [...new Set(problems)] };
 }
 
-export type FlagResult =
-  | { ok: true; flags: Record<string, string | boolean | undefined>; positionals: string[] }
-  | { ok: false; problems: string[] };
+export interface FlagResult {
+  /** Every flag given, known ones only: parseSettings checks their values even when others were wrong. */
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  problems: string[];
+}
 
 /** The command line against a declaration's flags; unknown flags get a did-you-mean. */
 export function parseFlags(d: Declaration<Settings>, argv: readonly string[]): FlagResult {
@@ -188,7 +195,8 @@ export function parseFlags(d: Declaration<Settings>, argv: readonly string[]): F
     const name = m[1] as string;
     const opt = options[name];
     if (opt === undefined) {
-      problems.push(`--${name}: unknown flag${hintFor(name, known, d.component, true).replace(/mean (\S+)\?/, 'mean --$1?')}`);
+      const guess = didYouMean(name, known);
+      problems.push(`--${name}: unknown flag${guess === undefined ? '' : `; did you mean --${guess}?`}`);
       continue;
     }
     if (opt.type === 'boolean') flags[name] = true;
@@ -196,5 +204,5 @@ export function parseFlags(d: Declaration<Settings>, argv: readonly string[]): F
     else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) flags[name] = argv[++i];
     else problems.push(`--${name}: needs a value`);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, flags, positionals };
+  return { flags, positionals, problems };
 }
