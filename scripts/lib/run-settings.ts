@@ -2,7 +2,8 @@
  * Settings of `npm start` (the whole system on one machine), declared once: every one is an
  * environment variable with a default; the README's table is generated from START_SETTINGS.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
 import {
   defineSettings,
   int,
@@ -20,6 +21,13 @@ export const START_SETTINGS = defineSettings({
   settings: {
     httpPort: port({ default: 8080, zh: '服务器的 HTTP 端口：API、驿站屏幕、/metrics、/healthz、/readyz', en: 'HTTP port of the server: API, station screens, /metrics, /healthz, /readyz' }),
     mqttPort: port({ default: 1883, zh: 'broker 的 MQTT 端口', en: 'MQTT port of the broker' }),
+    mqttUrl: text({
+      pattern: '^(mqtts?|wss?|tcp|tls)://',
+      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
+      zh: '服务器和模拟驿站连接的 broker 地址',
+      en: 'broker URL of the server and the simulated stations',
+    }),
     brokerMetricsPort: port({ default: 9101, zh: 'broker 的旁路 HTTP 端口：/metrics、/healthz', en: "broker's side HTTP port: /metrics, /healthz" }),
     influxPort: port({ default: 8086, zh: 'npm start 运行的本机 influxd 的 HTTP 端口（设了 INFLUX_URL 时不用）', en: 'HTTP port of the local influxd that npm start runs (ignored when INFLUX_URL is set)' }),
     influxUrl: text({
@@ -36,7 +44,7 @@ export const START_SETTINGS = defineSettings({
       en: 'InfluxDB data, broker credentials (hashes only) and state (broker-state/), local secrets of simulated stations, logs',
     }),
     secretsDir: text({ defaultText: '$YIZHAN_DATA_DIR/secrets', zh: '模拟驿站的 MQTT 密码文件目录', en: 'folder of the simulated stations\' MQTT password files' }),
-    stationsDir: text({ default: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'folder of station YAML files' }),
+    stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'folder of station YAML files' }),
     serial: oneOf(['mock', 'pty'], {
       default: 'mock',
       zh: '模拟驿站的串口：mock（内存中的一对）或 pty（socat 真实 PTY 对，需 socat）',
@@ -57,8 +65,14 @@ export interface RunSettings {
   influxPort: number;
   /** External InfluxDB; unset = start a local influxd. */
   influxUrl: string | undefined;
+  /** Broker URL of the simulated stations (and the server). */
+  mqttUrl: string;
   /** Absolute. */
   dataDir: string;
+  /** Absolute. */
+  secretsDir: string;
+  stationsDir: string;
+  logLevel: string;
   serial: 'mock' | 'pty';
   simSpeed: number;
   simSeed: number;
@@ -76,7 +90,11 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     brokerMetricsPort: v.brokerMetricsPort,
     influxPort: v.influxPort,
     influxUrl: v.influxUrl,
+    mqttUrl: v.mqttUrl ?? `mqtt://127.0.0.1:${v.mqttPort}`,
     dataDir: resolve(v.dataDir),
+    secretsDir: resolve(v.secretsDir ?? join(v.dataDir, 'secrets')),
+    stationsDir: v.stationsDir ?? DEFAULT_STATIONS_DIR,
+    logLevel: v.logLevel,
     serial: v.serial,
     simSpeed: v.simSpeed,
     simSeed: v.simSeed,

@@ -86,6 +86,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
     names: [
       'YIZHAN_HTTP_PORT',
       'YIZHAN_MQTT_PORT',
+      'YIZHAN_MQTT_URL',
       'YIZHAN_BROKER_METRICS_PORT',
       'YIZHAN_INFLUX_PORT',
       'INFLUX_URL',

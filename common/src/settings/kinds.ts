@@ -52,7 +52,7 @@ export function text<D extends string | undefined = undefined>(
   o: SettingDoc & { default?: D; minLength?: number; pattern?: string; expected?: string },
 ): Opt<D, string> {
   const schema = Type.String({ minLength: o.minLength ?? 1, ...(o.pattern ? { pattern: o.pattern } : {}) });
-  return make<string>(o, { schema, default: o.default, expected: o.expected, decode: asIs }) as Opt<D, string>;
+  return make<string>(o, { schema, default: o.default, expected: o.expected, decode: asIs });
 }
 
 export function int<D extends number | undefined = undefined>(
@@ -63,7 +63,7 @@ export function int<D extends number | undefined = undefined>(
     default: o.default,
     expected: o.expected ?? `a whole number ${o.min}..${o.max}`,
     decode: asIs,
-  }) as Opt<D, number>;
+  });
 }
 
 export function port<D extends number | undefined = undefined>(
@@ -81,7 +81,7 @@ export function num<D extends number | undefined = undefined>(
     default: o.default,
     expected: `a number ${o.min}..${o.max}`,
     decode: asIs,
-  }) as Opt<D, number>;
+  });
 }
 
 export function oneOf<const V extends readonly string[], D extends V[number] | undefined = undefined>(
@@ -92,7 +92,7 @@ export function oneOf<const V extends readonly string[], D extends V[number] | u
     schema: Type.Union(values.map((v) => Type.Literal(v))),
     default: o.default,
     decode: asIs,
-  }) as Opt<D, V[number]>;
+  });
 }
 
 /** Bounds of a duration or size, in ms or bytes, with the written form used in messages. */
@@ -122,7 +122,7 @@ export function duration<D extends string | undefined = undefined>(
       const d = parseDuration(String(v));
       return d.ok ? bounded(String(v), d.ms, o, 'duration') : d;
     },
-  }) as Opt<D, number>;
+  });
 }
 
 /** A duration kept as written (`"1min"`), for options that take the text. */
@@ -136,7 +136,7 @@ export function durationText<D extends string | undefined = undefined>(
       const d = parseDuration(String(v));
       return d.ok ? ok(String(v)) : d;
     },
-  }) as Opt<D, string>;
+  });
 }
 
 /** A byte size with its unit (`512MB`, `1GB`; powers of 1024), used in bytes. */
@@ -150,7 +150,7 @@ export function size<D extends string | undefined = undefined>(
       const r = parseSize(String(v));
       return r.ok ? bounded(String(v), r.bytes, o, 'size') : r;
     },
-  }) as Opt<D, number>;
+  });
 }
 
 /** Comma-separated values (`10.0.0.7, 10.0.0.8`), blanks dropped. */
