@@ -1,6 +1,7 @@
 /**
  * Every setting of the edge agent process, declared once (common/src/settings): its flags, the
- * environment variables some of them fall back to, defaults (the agent's DEFAULT_* values, with
+ * environment variables some of them fall back to (the systemd unit's /etc/yizhan/edge.env sets
+ * YIZHAN_STATION, YIZHAN_MQTT_URL, YIZHAN_SPOOL_MAX), defaults (the agent's DEFAULT_* values, with
  * units), `--help` and the docs table.
  */
 import { formatDuration } from '../../protocol/src/duration.js';
@@ -22,7 +23,7 @@ export const EDGE_SETTINGS = defineSettings({
   component: 'edge',
   prefix: 'YIZHAN_EDGE_',
   settings: {
-    station: text({ flag: 'station', env: false, zh: '本驿站 id（必填），读取 <stations-dir>/<id>.yaml', en: "this station's id (required); reads <stations-dir>/<id>.yaml" }),
+    station: text({ flag: 'station', env: 'YIZHAN_STATION', zh: '本驿站 id（必填），读取 <stations-dir>/<id>.yaml', en: "this station's id (required); reads <stations-dir>/<id>.yaml" }),
     mqttUrl: text({
       flag: 'mqtt',
       env: 'YIZHAN_MQTT_URL',
@@ -43,7 +44,7 @@ export const EDGE_SETTINGS = defineSettings({
     dataDir: text({ env: 'YIZHAN_DATA_DIR', default: '.data', zh: '默认状态目录的上级目录', en: 'parent of the default state folder' }),
     spoolMax: size({
       flag: 'spool-max',
-      env: false,
+      env: 'YIZHAN_SPOOL_MAX',
       default: `${DEFAULT_SPOOL_MAX_BYTES / 1024 ** 2}MB`,
       zh: '磁盘队列大小上限（B/KB/MB/GB）；超出则丢弃最旧的消息并计数',
       en: 'size bound of the disk spool (B, KB, MB, GB); past it the oldest messages are dropped and counted',

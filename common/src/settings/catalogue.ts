@@ -73,11 +73,13 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
   'edge': {
     prefixes: ['YIZHAN_EDGE_', 'YIZHAN_AGENT_'],
     names: [
+      'YIZHAN_STATION',
       'YIZHAN_MQTT_URL',
       'YIZHAN_MQTT_PASSWORD_FILE',
       'YIZHAN_STATIONS_DIR',
       'YIZHAN_EDGE_STATE_DIR',
       'YIZHAN_DATA_DIR',
+      'YIZHAN_SPOOL_MAX',
       'LOG_LEVEL',
     ],
   },
@@ -99,6 +101,10 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_LANG',
       'LOG_LEVEL',
     ],
+  },
+  'grafana': {
+    prefixes: [],
+    names: ['YIZHAN_DASHBOARDS_DIR'],
   },
 };
 /** Variables nobody declares: the benchmarks' and the tests' own. */
