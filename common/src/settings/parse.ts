@@ -70,7 +70,7 @@ function unknownVariables(d: Declaration<Settings>, env: NodeJS.ProcessEnv): str
   const ownPrefixes = CATALOGUE[d.component]?.prefixes ?? [];
   const problems: string[] = [];
   for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith('YIZHAN_') || own.includes(name) || env[name] === undefined) continue;
+    if (!name.startsWith('YIZHAN_') || own.includes(name) || !env[name]) continue; // empty = unset
     const owner = Object.entries(CATALOGUE).find(([, c]) => c.names.includes(name));
     if (owner) continue;
     const foreignPrefix = [...IGNORED_PREFIXES, ...Object.entries(CATALOGUE).flatMap(([o, c]) => (o === d.component ? [] : c.prefixes))]
@@ -118,20 +118,22 @@ function convert(s: Setting<unknown>, raw: string): unknown {
   return Value.Convert(s.schema, raw);
 }
 
-/** Check and decode one written value; undefined and a problem when it is wrong. */
+/** Check and decode one written value: the value, or a message saying what is wrong. */
 function decodeOne(s: Setting<unknown>, raw: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
   const value = typeof raw === 'string' ? convert(s, raw) : raw;
   const first = Value.Errors(s.schema, value).First();
-  const shown = s.secret ? HIDDEN : show(raw);
-  if (first !== undefined) {
-    if (s.expected !== undefined) return { ok: false, message: `must be ${s.expected}, got ${shown}` };
-    const { message } = describeValueError(first, { last: '' });
-    return { ok: false, message: s.secret ? `${message} ${HIDDEN}` : message };
-  }
-  return s.decode(value);
+  let r: { ok: true; value: unknown } | { ok: false; message: string };
+  if (first === undefined) r = s.decode(value);
+  else if (s.expected !== undefined) r = { ok: false, message: `must be ${s.expected}, got ${show(raw)}` };
+  else r = { ok: false, message: describeValueError(first, { last: '' }).message };
+  if (r.ok || !s.secret) return r;
+  // A secret never appears in a message, whatever the message builder quoted.
+  const text = String(raw);
+  const message = text === '' ? r.message : r.message.split(JSON.stringify(text)).join(HIDDEN).split(text).join(HIDDEN);
+  return { ok: false, message: message.includes(HIDDEN) ? message : `${message} ${HIDDEN}` };
 }
 
-/** Every flag of a declaration, for node:util parseArgs. */
+/** Every flag of a declaration and whether it takes a value. */
 function flagOptions(d: Declaration<Settings>): Record<string, { type: 'string' | 'boolean' }> {
   const out: Record<string, { type: 'string' | 'boolean' }> = {};
   for (const s of Object.values(d.settings))

@@ -42,6 +42,8 @@ const DECL = defineSettings({
     speed: num({ min: 0.1, max: 10, default: 1, flag: 'speed', env: false, zh: '倍速', en: 'speed' }),
     lang: oneOf(['zh-CN', 'en'], { default: 'zh-CN', zh: '语言', en: 'language' }),
     token: text({ secret: true, minLength: 16, zh: '令牌', en: 'token' }),
+    password: text({ secret: true, pattern: '^[a-z]+$', expected: 'lower-case letters', zh: '密码', en: 'password' }),
+    key: oneOf(['alpha', 'beta'], { secret: true, zh: '钥', en: 'key' }),
     trusted: list({ zh: '信任', en: 'trusted' }),
     simulate: flagSwitch({ flag: 'simulate', env: false, zh: '模拟', en: 'simulate' }),
   },
@@ -93,6 +95,8 @@ describe('parseSettings', () => {
     { name: 'a whole number', env: { YIZHAN_BATCH: '1.5' }, problem: 'YIZHAN_BATCH: must be a whole number 1..100, got "1.5"' },
     { name: 'one of, with a did-you-mean', env: { YIZHAN_LANG: 'EN' }, problem: 'YIZHAN_LANG: must be one of zh-CN, en; got "EN"; did you mean "en"?' },
     { name: 'a short secret, value not shown', env: { YIZHAN_TOKEN: 'short-secret' }, problem: 'YIZHAN_TOKEN: must be at least 16 characters long, got 12 (value not shown)' },
+    { name: 'a secret with a pattern, value not shown', env: { YIZHAN_PASSWORD: 'Secret-1' }, problem: 'YIZHAN_PASSWORD: must be lower-case letters, got (value not shown)' },
+    { name: 'a secret the message builder would quote', env: { YIZHAN_KEY: 'alphx' }, problem: /^YIZHAN_KEY: must be one of alpha, beta; got \(value not shown\)/ },
     { name: 'a secret and its file', env: { YIZHAN_TOKEN: TOKEN, YIZHAN_TOKEN_FILE: file('t2', TOKEN) }, problem: 'YIZHAN_TOKEN_FILE: set either it or YIZHAN_TOKEN, not both' },
     { name: 'an unreadable file', env: { YIZHAN_TOKEN_FILE: '/nonexistent/token' }, problem: /^YIZHAN_TOKEN_FILE: cannot read \/nonexistent\/token: ENOENT/ },
     { name: 'an empty file', env: { YIZHAN_TOKEN_FILE: file('empty', '\n') }, problem: /^YIZHAN_TOKEN_FILE: .*empty is empty$/ },
@@ -114,7 +118,7 @@ describe('parseSettings', () => {
     const r = parseSettings(DECL, { env });
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatch(problem);
-    expect(r.problems.join('\n')).not.toContain(TOKEN);
+    for (const secret of [TOKEN, 'short-secret', 'Secret-1', 'alphx']) expect(r.problems.join('\n')).not.toContain(secret);
   });
 
   it('reports every problem at once, unknown names first, and keeps the defaults of the wrong ones', () => {
