@@ -13,7 +13,7 @@ import { startNodeChild, waitForHttp, type Child } from './lib/children.js';
 import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
 import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
 import { provisionLocalSecrets } from './lib/local-secrets.js';
-import { loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
 
 const zh = (process.env.YIZHAN_LANG ?? 'zh-CN') !== 'en';
 const say = (cn: string, en: string): void => console.log(zh ? `${cn} / ${en}` : en);

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadStationsOrThrow } from '../firmware-config/src/load.js';
-import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '../edge/src/index.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '@yizhan/edge';
 import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
 import { startPtyPair, type PtyPair } from './lib/socat.js';
 

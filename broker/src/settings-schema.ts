@@ -3,7 +3,7 @@
  * defaults, `--help` and the README table come from here; defaults are DEFAULT_LIMITS' and
  * DEFAULT_BROKER_HOST, written with their units.
  */
-import { formatDuration } from '../../protocol/src/duration.js';
+import { formatDuration } from '@yizhan/protocol/duration';
 import {
   defineSettings,
   duration,
@@ -13,7 +13,7 @@ import {
   port,
   size,
   text,
-} from '../../common/src/settings/index.js';
+} from '@yizhan/common/settings';
 import { DEFAULT_BROKER_HOST } from './broker.js';
 import { DEFAULT_LIMITS } from './limits.js';
 

@@ -6,7 +6,7 @@
  * other components declare are accepted too.
  */
 import { resolve } from 'node:path';
-import { helpText, parseSettings, type Values } from '../../common/src/settings/index.js';
+import { helpText, parseSettings, type Values } from '@yizhan/common/settings';
 import { defaultCredentialsFile } from './credentials-file.js';
 import { currentLang, type Lang } from './i18n.js';
 import type { LimitsInput } from './limits.js';

@@ -5,7 +5,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { DURATION_PATTERN, parseDuration } from '../../protocol/src/duration.js';
+import { DURATION_PATTERN, parseDuration } from '@yizhan/protocol/duration';
 import { didYouMean } from './did-you-mean.js';
 
 /** Describe a value the way the user wrote it. */

@@ -20,14 +20,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { helpText, parseFlags, parseSettings } from '../../common/src/settings/index.js';
-import { STATION_ID_PATTERN } from '../../protocol/src/mqtt/topics.js';
+import { helpText, parseFlags, parseSettings } from '@yizhan/common/settings';
+import { STATION_ID_PATTERN } from '@yizhan/protocol/mqtt';
 import {
   DEFAULT_STATIONS_DIR,
   loadStationFile,
   StationConfigError,
-} from '../../firmware-config/src/load.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+} from '@yizhan/station-config/load';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
 import { StationSimulator } from './simulator/simulator.js';

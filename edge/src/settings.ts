@@ -4,7 +4,7 @@
  * YIZHAN_STATION, YIZHAN_MQTT_URL, YIZHAN_SPOOL_MAX), defaults (the agent's DEFAULT_* values, with
  * units), `--help` and the docs table.
  */
-import { formatDuration } from '../../protocol/src/duration.js';
+import { formatDuration } from '@yizhan/protocol/duration';
 import {
   defineSettings,
   duration,
@@ -15,7 +15,7 @@ import {
   oneOf,
   size,
   text,
-} from '../../common/src/settings/index.js';
+} from '@yizhan/common/settings';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './agent/options.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
 

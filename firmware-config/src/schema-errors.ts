@@ -4,7 +4,7 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ValueError } from '@sinclair/typebox/errors';
-import { describeValueError, isRecord, withoutEchoes } from '../../common/src/schema-errors.js';
+import { describeValueError, isRecord, withoutEchoes } from '@yizhan/common/schema-errors';
 import type { DataPath, Finding } from './issues.js';
 import { StationConfig } from './schema.js';
 

@@ -3,7 +3,7 @@
  * environment variable with a default; the README's table is generated from START_SETTINGS.
  */
 import { join, resolve } from 'node:path';
-import { DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import {
   defineSettings,
   int,
@@ -13,7 +13,7 @@ import {
   parseSettings,
   port,
   text,
-} from '../../common/src/settings/index.js';
+} from '@yizhan/common/settings';
 
 export const START_SETTINGS = defineSettings({
   component: 'npm start',

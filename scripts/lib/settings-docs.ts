@@ -4,10 +4,10 @@
  * the settings tables between `<!-- settings:NAME -->` and `<!-- /settings:NAME -->` in the docs.
  * test/scripts/lib/settings-docs.test.ts fails when a file differs from what this renders.
  */
-import { BROKER_SETTINGS } from '../../broker/src/settings-schema.js';
-import { envNames, markdownTable, type Declaration, type Settings } from '../../common/src/settings/index.js';
-import { EDGE_SETTINGS } from '../../edge/src/settings.js';
-import { SERVER_SETTINGS } from '../../server/src/settings.js';
+import { BROKER_SETTINGS } from '@yizhan/broker/settings';
+import { envNames, markdownTable, type Declaration, type Settings } from '@yizhan/common/settings';
+import { EDGE_SETTINGS } from '@yizhan/edge/settings';
+import { SERVER_SETTINGS } from '@yizhan/server/settings';
 import { START_SETTINGS } from './run-settings.js';
 
 /** Every process's declaration, and the variable prefixes each one owns (others leave them alone). */

@@ -2,7 +2,7 @@
  * Server settings (declared in settings.ts) read from the environment and shaped into the
  * ServerConfig main.ts builds the app from. Errors read `NAME: message`, all at once.
  */
-import { helpText, parseSettings, type Lang } from '../../common/src/settings/index.js';
+import { helpText, parseSettings, type Lang } from '@yizhan/common/settings';
 import type { InfluxConnection } from './influx/transport.js';
 import { SERVER_SETTINGS } from './settings.js';
 

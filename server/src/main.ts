@@ -6,7 +6,7 @@
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
 import { resolve } from 'node:path';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { buildApp } from './app.js';
 import { describeConfig, loadConfig } from './config.js';
 

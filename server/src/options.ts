@@ -4,7 +4,7 @@
  * settings declaration shows them with their units.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import type { AlertRule } from './alerts/types.js';
 import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
 import type { WebhookOptions } from './alerts/webhook.js';

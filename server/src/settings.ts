@@ -3,7 +3,7 @@
  * defaults, `--help` and the README table all come from here. Defaults are the DEFAULT_* values of
  * the modules that use them, written with their units.
  */
-import { formatDuration } from '../../protocol/src/duration.js';
+import { formatDuration } from '@yizhan/protocol/duration';
 import {
   defineSettings,
   duration,
@@ -14,7 +14,7 @@ import {
   port,
   size,
   text,
-} from '../../common/src/settings/index.js';
+} from '@yizhan/common/settings';
 import { DEFAULT_SERIAL_LINK_DOWN_OPTIONS } from './alerts/rules/serial-link-down.js';
 import { DEFAULT_WEBHOOK_OPTIONS } from './alerts/webhook.js';
 import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';

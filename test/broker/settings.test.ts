@@ -1,8 +1,8 @@
 /** Broker settings from the environment: TLS, WebSocket, Redis and limits. */
 import { describe, expect, it } from 'vitest';
-import { envNames } from '../../common/src/settings/index.js';
+import { envNames } from '@yizhan/common/settings';
 import { BROKER_SETTINGS, readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
-import { loadConfig } from '../../server/src/config.js';
+import { loadConfig } from '@yizhan/server/config';
 
 describe('broker settings', () => {
   it('defaults: plain TCP only, in memory, default limits', () => {

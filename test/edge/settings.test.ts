@@ -1,7 +1,7 @@
 /** The edge agent's options: flags, the environment the systemd unit gives it, every problem at once. */
 import { describe, expect, it } from 'vitest';
-import { parseFlags, parseSettings } from '../../common/src/settings/index.js';
-import { EDGE_SETTINGS } from '../../edge/src/settings.js';
+import { parseFlags, parseSettings } from '@yizhan/common/settings';
+import { EDGE_SETTINGS } from '@yizhan/edge/settings';
 
 function read(argv: string[], env: Record<string, string> = {}) {
   const f = parseFlags(EDGE_SETTINGS, argv);

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Agent } from '../../edge/src/agent/index.js';
+import type { Agent } from '@yizhan/edge/agent';
 import { agentOnSimulator } from './sim-helpers.js';
 import { GuardedSpool } from '../../edge/src/agent/spool-guard.js';
 import { DiskSpool } from '../../edge/src/agent/spool.js';

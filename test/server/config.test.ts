@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../server/src/config.js';
+import { describeConfig, loadConfig } from '@yizhan/server/config';
 
 describe('loadConfig', () => {
   it('defaults match the team settings table', () => {

@@ -5,7 +5,8 @@
  * value becomes what the process uses (a duration into ms, a size into bytes).
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { DURATION_PATTERN, parseDuration, parseSize } from '../../../protocol/src/duration.js';
+import { DURATION_PATTERN, parseDuration, parseSize } from '@yizhan/protocol/duration';
+import { LOG_LEVELS, type LogLevel } from '../log-levels.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -172,10 +173,8 @@ export function flagSwitch(o: SettingDoc & { flag: string }): Setting<boolean> {
   return make<boolean>(o, { schema: Type.Boolean(), default: false, switch: true, decode: asIs });
 }
 
-/** The pino log levels, one setting shared by every process. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-export function logLevel(): Setting<(typeof LOG_LEVELS)[number]> {
+/** LOG_LEVEL, one setting shared by every process. */
+export function logLevel(): Setting<LogLevel> {
   return oneOf(LOG_LEVELS, { env: 'LOG_LEVEL', default: 'info', zh: 'pino 日志级别', en: 'pino log level' });
 }
 

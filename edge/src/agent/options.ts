@@ -3,9 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { DEFAULT_FRAME_TIMEOUT } from '../../../firmware-config/src/timings.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { DEFAULT_FRAME_TIMEOUT } from '@yizhan/station-config/timings';
+import { parseDuration } from '@yizhan/protocol/duration';
 import type { Binding } from '../serial/types.js';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Outbox } from './outbox.js';

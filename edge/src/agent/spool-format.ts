@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { TopicLeaf, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
+import { TopicLeaf, type TopicLeafValue } from '@yizhan/protocol/mqtt';
 import type { OutboxMessage } from './outbox.js';
 
 /** A spooled message with its sid. */

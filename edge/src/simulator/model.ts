@@ -3,13 +3,13 @@
  * It knows nothing about frames; what changes is reported through a {@link ModelSink}.
  * One call of {@link StationModel.step} is one simulated second.
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { stationTimings } from '../../../firmware-config/src/timings.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { stationTimings } from '@yizhan/station-config/timings';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import { localMinuteOfDay, parseOpeningHours } from './daily.js';
 import { Dispenser } from './dispenser.js';
 import { Door, People, type ModelSink } from './people.js';
-import type { Random } from './prng.js';
+import type { Random } from '@yizhan/common/prng';
 import { Sockets } from './sockets.js';
 
 /** Chance that an arriving rider plugs something in, and that they draw a cup of hot water. */

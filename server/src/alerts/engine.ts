@@ -10,7 +10,7 @@ import type { StationRegistry } from '../registry.js';
 import type { Observation } from '../state/observation.js';
 import type { ObservationListener } from '../ingest/ingest.js';
 import { RateLimiter } from '../util/bounded.js';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {

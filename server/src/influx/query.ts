@@ -5,7 +5,7 @@
  */
 import { HttpError, canRetryHttpCall, type Transport } from '@influxdata/influxdb-client';
 import { Type, type Static } from '@sinclair/typebox';
-import { compile } from '../../../protocol/src/index.js';
+import { compile } from '@yizhan/protocol';
 
 /** A failed InfluxDB call. `retriable` says whether trying again later can help. */
 export class InfluxError extends Error {

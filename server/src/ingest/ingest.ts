@@ -33,8 +33,8 @@ import {
   parseStationTopic,
   type PayloadFor,
   type TopicLeafValue,
-} from '../../../protocol/src/index.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+} from '@yizhan/protocol';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import type { Metrics } from '../metrics.js';
 import type { StationEntry, StationRegistry } from '../registry.js';
 import type { StateStore } from '../state/store.js';

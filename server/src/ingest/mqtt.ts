@@ -8,7 +8,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Writable } from 'node:stream';
-import { allStationsFilter } from '../../../protocol/src/index.js';
+import { allStationsFilter } from '@yizhan/protocol';
 import type { Metrics } from '../metrics.js';
 import { INGEST_LEAVES } from './ingest.js';
 import type { AckGate } from './ack-gate.js';

@@ -1,6 +1,6 @@
 /** --help and README tables come from the declaration. */
 import { describe, expect, it } from 'vitest';
-import { defineSettings, duration, helpText, markdownTable, port, text } from '../../../common/src/settings/index.js';
+import { defineSettings, duration, helpText, markdownTable, port, text } from '@yizhan/common/settings';
 
 const DECL = defineSettings({
   component: 'demo',

@@ -19,7 +19,7 @@ import {
   port,
   size,
   text,
-} from '../../../common/src/settings/index.js';
+} from '@yizhan/common/settings';
 
 const dir = mkdtempSync(join(tmpdir(), 'yz-settings-'));
 const file = (name: string, content: string): string => {

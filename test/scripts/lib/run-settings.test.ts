@@ -1,7 +1,7 @@
 /** npm start's settings: defaults, every problem at once, and the names the other processes use accepted. */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATIONS_DIR } from '../../../firmware-config/src/load.js';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { readRunSettings, SettingsError } from '../../../scripts/lib/run-settings.js';
 
 describe('readRunSettings', () => {

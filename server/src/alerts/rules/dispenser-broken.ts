@@ -11,7 +11,7 @@
  * All times are the readings' own timestamps, never the wall clock, so replays and simulated
  * time give the same answer. A heater holding the water at the setpoint is not a fault.
  */
-import { stationTimings } from '../../../../firmware-config/src/timings.js';
+import { stationTimings } from '@yizhan/station-config/timings';
 import type { Observation } from '../../state/observation.js';
 import type { AlertRule, RuleContext } from '../types.js';
 
