@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  */
 const PACKAGES = {
   protocol: { name: '@yizhan/protocol', may: [] },
-  common: { name: '@yizhan/common', may: [] },
+  common: { name: '@yizhan/common', may: ['@yizhan/protocol'] },
   'firmware-config': { name: '@yizhan/station-config', may: ['@yizhan/protocol', '@yizhan/common'] },
   edge: { name: '@yizhan/edge', may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common'] },
   broker: { name: '@yizhan/broker', may: ['@yizhan/protocol', '@yizhan/common'] },

@@ -53,6 +53,7 @@ import { LogThrottle } from '@yizhan/common/log-throttle';
 import { Redeliveries, type LineLog } from './redelivery.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
 import { counterOverflow, reconcileFaults } from './health.js';
+import { DEFAULT_RETENTION_MS } from '../options.js';
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
@@ -103,7 +104,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
   dedupeCapacity: 100_000,
   rejectLogIntervalMs: 60_000,
   maxFutureSkewMs: 10 * 60_000,
-  maxAgeMs: 30 * 86_400_000,
+  maxAgeMs: DEFAULT_RETENTION_MS,
 };
 
 export interface IngestDeps {
