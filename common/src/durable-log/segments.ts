@@ -1,9 +1,12 @@
 /**
- * The segment files of a {@link Spool} (spool.ts): appends to the last segment, the group-commit
- * fdatasync of everything appended since the previous one, reads, and deletions. Generic: no
- * server imports. File names and the cursor: spool-files.ts.
+ * The segment files of a {@link SegmentLog} (log.ts): appends to the last segment, the group-commit
+ * fdatasync of everything appended since the previous one, reads, and deletions. File names and
+ * the cursor: files.ts.
+ *
+ * A failed append leaves a gap in the log offsets (they are never reused: an acknowledgement may
+ * wait on them); the next append starts a new segment after the gap, and a read skips it.
  */
-import { closeSync, fsyncSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import {
   countRecords,
   cutTornTail,
@@ -11,8 +14,8 @@ import {
   scanSegments,
   segmentPath,
   type Segment,
-} from './spool-files.js';
-import type { SpoolIo, SpoolOp } from './spool.js';
+} from './files.js';
+import type { LogIo, LogOp } from './log.js';
 
 export class SegmentFiles {
   readonly segments: Segment[];
@@ -28,8 +31,8 @@ export class SegmentFiles {
   constructor(
     readonly dir: string,
     private readonly segmentBytes: number,
-    private readonly io: SpoolIo,
-    private readonly onError: (op: SpoolOp, err: Error) => void,
+    private readonly io: LogIo,
+    private readonly onError: (op: LogOp, err: Error) => void,
   ) {
     this.segments = scanSegments(dir);
     const last = this.segments.at(-1);
@@ -50,8 +53,12 @@ export class SegmentFiles {
         if (this.fd !== undefined) this.rolled.push(this.fd);
         this.fd = undefined;
         this.sealed = false;
-        // An empty last segment starts at `at`: reuse its name ('w' drops what a failed write left).
+        // An empty last segment takes the name of `at` ('w' drops what a failed write left).
         if (!last || last.size > 0) this.segments.push((last = { start: at, size: 0 }));
+        else if (last.start !== at) {
+          renameSync(segmentPath(this.dir, last.start), segmentPath(this.dir, at));
+          last.start = at;
+        }
         this.fd = openSync(segmentPath(this.dir, last.start), 'w');
         this.dirDirty = true;
       } else if (this.fd === undefined) {
@@ -115,6 +122,11 @@ export class SegmentFiles {
     while (i > 0 && (this.segments[i] as Segment).start > pos) i--;
     const seg = this.segments[i];
     if (!seg) throw new Error(`no segment holds log offset ${pos}`);
+    if (pos >= seg.start + seg.size) {
+      // A gap a failed append left: nothing to read up to the next segment.
+      const next = this.segments[i + 1]?.start ?? limit;
+      if (next > pos) return { records: [], end: Math.min(next, limit), limit };
+    }
     const lim = Math.min(seg.start + seg.size, limit);
     const r = readRecords(this.dir, seg, pos, lim, max);
     if (r.records.length === 0)
