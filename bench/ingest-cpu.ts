@@ -38,7 +38,12 @@ const STATIONS = 500;
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const transport = {
-  send(_path: string, _body: string, _o: unknown, cb: { responseStarted?: (h: object, s: number) => void; complete?: () => void }) {
+  send(
+    _path: string,
+    _body: string,
+    _o: unknown,
+    cb: { responseStarted?: (h: object, s: number) => void; complete?: () => void },
+  ) {
     setImmediate(() => {
       cb.responseStarted?.({}, 204);
       cb.complete?.();
@@ -85,13 +90,19 @@ async function round(): Promise<{ usPerMsg: number; lines: number }> {
   const t0 = Date.now();
   const payloads = Array.from({ length: MESSAGES }, (_, i) => {
     const s = i % STATIONS;
-    const env = { v: 1, stationId: configs[s]?.id, bootId: 'boot-cpu', seq: (seq[s] = (seq[s] ?? 0) + 1), ts: t0 + i };
+    const env = {
+      v: 1,
+      stationId: configs[s]?.id,
+      bootId: 'boot-cpu',
+      seq: (seq[s] = (seq[s] ?? 0) + 1),
+      ts: t0 + i,
+    };
     return Buffer.from(JSON.stringify({ ...env, readings: readingsOf(i) }));
   });
   let durable = 0;
   writer.onDurable((o) => (durable = o));
   const cpu0 = process.cpuUsage();
-  for (let i = 0; i < MESSAGES; ) {
+  for (let i = 0; i < MESSAGES;) {
     for (const end = Math.min(MESSAGES, i + PER_TURN); i < end; i++) {
       ing.handle(topics[i % STATIONS] as string, payloads[i] as Buffer);
       writer.ackTicket();

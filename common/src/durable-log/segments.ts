@@ -6,15 +6,8 @@
  * A failed append leaves a gap in the log offsets (they are never reused: an acknowledgement may
  * wait on them); the next append starts a new segment after the gap, and a read skips it.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
-import {
-  countRecords,
-  cutTornTail,
-  readRecords,
-  scanSegments,
-  segmentPath,
-  type Segment,
-} from './files.js';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { countRecords, cutTornTail, readRecords, scanSegments, segmentPath, type Segment } from './files.js';
 import type { LogIo, LogOp } from './log.js';
 
 export class SegmentFiles {
@@ -68,7 +61,10 @@ export class SegmentFiles {
       last.size += buf.length;
       return undefined;
     } catch (e) {
-      // A partial write stays behind the segment's end (never read): appends go to a new segment.
+      // A partial write is cut off (or, when that fails too, stays behind the segment's end, where
+      // a read skips it); appends go to a new segment.
+      const last = this.segments.at(-1);
+      if (this.fd !== undefined && last) cutBack(this.fd, last.size);
       if (this.fd !== undefined) this.rolled.push(this.fd);
       this.fd = undefined;
       this.sealed = true;
@@ -129,6 +125,10 @@ export class SegmentFiles {
     }
     const lim = Math.min(seg.start + seg.size, limit);
     const r = readRecords(this.dir, seg, pos, lim, max);
+    const next = this.segments[i + 1];
+    // No newline up to the end of a segment followed by another: a write torn by a failed append.
+    if (r.records.length === 0 && next && lim === seg.start + seg.size)
+      return { records: [], end: Math.min(next.start, limit), limit };
     if (r.records.length === 0)
       throw new Error(`no record at log offset ${pos} in ${segmentPath(this.dir, seg.start)}`);
     return { ...r, limit: lim };
@@ -188,5 +188,14 @@ export class SegmentFiles {
     } catch (e) {
       this.onError('sync', e as Error);
     }
+  }
+}
+
+/** Cut what a failed write left after `size` bytes; a failure here is left to the reader. */
+function cutBack(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // The reader skips a torn stretch at a segment's end (read()).
   }
 }

@@ -74,7 +74,13 @@ export interface WriterOptions {
   /** Spool folder, size bound and group commit; no `dir`: lines wait in memory only. */
   spool?: Omit<
     SpoolOptions,
-    'onDurable' | 'onDropped' | 'onError' | 'onAppendFailed' | 'onAppended' | 'maxMemoryRecords' | 'appendPerTurn'
+    | 'onDurable'
+    | 'onDropped'
+    | 'onError'
+    | 'onAppendFailed'
+    | 'onAppended'
+    | 'maxMemoryRecords'
+    | 'appendPerTurn'
   >;
   /** Samples of lines InfluxDB refused. */
   deadLetter?: DeadLetterSink;
