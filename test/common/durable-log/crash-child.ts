@@ -17,11 +17,14 @@ const die = (): never => {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable');
 };
+/** Set once r0..r39 are accepted: the cursor saved from then on names r40. */
+let armed = false;
 const rename = fs.renameSync;
 fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
-  if (String(to).endsWith('cursor') && point === 'before-rename') die();
+  const cursor = armed && String(to).endsWith('cursor');
+  if (cursor && point === 'before-rename') die();
   rename(from, to);
-  if (String(to).endsWith('cursor') && point === 'after-cursor') die();
+  if (cursor && point === 'after-cursor') die();
 };
 syncBuiltinESMExports();
 const { SegmentLog } = await import('../../../common/src/durable-log/log.js');
@@ -39,5 +42,6 @@ while (taken < 40) {
   taken += b.records.length;
   log.accept(b);
 }
+armed = true;
 // The group commit saves the cursor (cursorSaveMs 0): the kill points above fire there.
 setInterval(() => {}, 1000);
