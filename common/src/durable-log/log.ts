@@ -34,7 +34,8 @@
  * acknowledgement are one number.
  */
 import { fdatasync, mkdirSync, writeSync } from 'node:fs';
-import { readCursor, writeCursor } from './files.js';
+import { readCursor } from './files.js';
+import { GroupCommit } from './commit.js';
 import { SegmentFiles } from './segments.js';
 import { MemoryTail, type Chunk } from './memory.js';
 import { PendingAppends } from './pending.js';
@@ -114,19 +115,15 @@ export class SegmentLog {
   readonly tornBytes: number = 0;
   protected readonly o: typeof DEFAULTS & LogOptions;
   private readonly files: SegmentFiles | undefined;
+  private readonly commit: GroupCommit | undefined;
   private appendEnd = 0;
   private synced = 0;
   private cursor = 0;
-  private savedCursor = -1;
   private readPos = 0;
   private readonly mem = new MemoryTail();
   private readonly pending = new PendingAppends();
   private flushScheduled: NodeJS.Immediate | undefined;
   private inflight: LogBatch[] = [];
-  private syncing = false;
-  private timer: NodeJS.Timeout | undefined;
-  private lastSyncAt = 0;
-  private lastCursorAt = 0;
   private closed = false;
 
   constructor(opts: LogOptions = {}) {
@@ -142,10 +139,24 @@ export class SegmentLog {
     this.appendEnd = files.end ?? saved ?? 0;
     const first = files.segments[0]?.start ?? this.appendEnd;
     this.cursor = Math.min(this.appendEnd, Math.max(first, saved ?? 0));
-    this.savedCursor = saved ?? -1;
     this.synced = this.appendEnd;
     this.readPos = this.cursor;
     files.deleteUpTo(this.cursor);
+    this.commit = new GroupCommit(
+      files,
+      this.o,
+      {
+        written: () => this.appendEnd - this.pending.bytes,
+        synced: () => this.synced,
+        cursor: () => this.cursor,
+        durable: (offset, ok, ms) => {
+          this.synced = offset;
+          this.o.onDurable?.(offset, ok, ms);
+        },
+        error: (op, e) => this.error(op, e),
+      },
+      saved ?? -1,
+    );
   }
 
   /** Bytes in the log not yet accepted. */
@@ -227,7 +238,7 @@ export class SegmentLog {
       this.synced = this.appendEnd;
       this.o.onDurable?.(this.synced, true, 0);
     }
-    this.scheduleSync();
+    this.commit?.schedule();
     this.o.onAppended?.();
     return undefined;
   }
@@ -280,7 +291,7 @@ export class SegmentLog {
     if (n === 0) return;
     for (const done of this.inflight.splice(0, n)) this.cursor = Math.max(this.cursor, done.end);
     this.mem.releaseUpTo(this.cursor, true);
-    this.scheduleSync();
+    this.commit?.schedule();
   }
 
   /** The batch was not delivered: it (and everything after it) comes again from the next batch. */
@@ -307,21 +318,13 @@ export class SegmentLog {
     if (this.closed) return;
     this.flush();
     this.commitNow();
+    this.commit?.stop();
     this.closed = true;
   }
 
   /** Synchronous commit now: fsync, cursor, deletions behind it. */
   protected commitNow(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.files) return;
-    const ok = this.files.close();
-    this.saveCursor(this.files);
-    this.files.deleteUpTo(this.cursor);
-    if (this.synced < this.appendEnd) {
-      this.synced = this.appendEnd;
-      this.o.onDurable?.(this.synced, ok, 0);
-    }
+    this.commit?.now();
   }
 
   /** Move the read position (a record boundary) and the memory read index with it. */
@@ -360,52 +363,6 @@ export class SegmentLog {
         if (this.readPos < segEnd) this.seek(segEnd);
       }
       files.deleteOldest();
-    }
-  }
-
-  private scheduleSync(): void {
-    if (!this.files || this.syncing || this.timer || this.closed) return;
-    const pending = this.appendEnd - this.pending.bytes - this.synced;
-    if (pending <= 0 && this.cursor === this.savedCursor) return;
-    const now = Date.now();
-    let wait = pending >= this.o.syncBytes ? 0 : Math.max(0, this.lastSyncAt + this.o.syncIntervalMs - now);
-    if (pending <= 0) wait = Math.max(wait, this.lastCursorAt + this.o.cursorSaveMs - now);
-    this.timer = setTimeout(() => this.groupCommit(), wait);
-    if (this.o.fsync === 'none') this.timer.unref();
-  }
-
-  /** One fdatasync for everything written so far; then the cursor and the deletions behind it. */
-  private groupCommit(): void {
-    this.timer = undefined;
-    const files = this.files;
-    if (this.closed || !files) return;
-    this.syncing = true;
-    this.lastSyncAt = Date.now();
-    const t0 = performance.now();
-    const target = this.appendEnd - this.pending.bytes;
-    const after = (ok: boolean) => {
-      this.syncing = false;
-      if (this.closed) return;
-      if (target > this.synced) {
-        this.synced = target;
-        this.o.onDurable?.(target, ok, performance.now() - t0);
-      }
-      if (Date.now() - this.lastCursorAt >= this.o.cursorSaveMs) this.saveCursor(files);
-      files.deleteUpTo(this.cursor);
-      this.scheduleSync();
-    };
-    if (this.o.fsync === 'none') after(true);
-    else files.sync(after);
-  }
-
-  private saveCursor(files: SegmentFiles): void {
-    if (this.cursor === this.savedCursor) return;
-    try {
-      writeCursor(files.dir, this.cursor);
-      this.savedCursor = this.cursor;
-      this.lastCursorAt = Date.now();
-    } catch (e) {
-      this.error('cursor', e as Error);
     }
   }
 

@@ -39,6 +39,11 @@ export type SpoolDropReason = LogDropReason;
 export type SpoolOp = LogOp;
 export type SpoolIo = LogIo;
 export type SpoolOptions = LogOptions;
+/** What the writer's caller sets: where, how large, how often it syncs; the rest is the writer's. */
+export type SpoolSettings = Pick<
+  SpoolOptions,
+  'dir' | 'maxBytes' | 'segmentBytes' | 'syncIntervalMs' | 'syncBytes' | 'io'
+>;
 
 export class Spool extends SegmentLog {
   /** Lines taken over at open from a spool of the previous format. */

@@ -24,7 +24,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { DeadLetterSink } from '../ingest/deadletter.js';
 import { RateLimiter } from '../util/bounded.js';
-import { Spool, type SpoolBatch, type SpoolOptions } from './spool.js';
+import { Spool, type SpoolBatch, type SpoolSettings } from './spool.js';
 import { LineDelivery } from './delivery.js';
 import { InfluxOutage } from './outage.js';
 import { lineTime } from './points.js';
@@ -72,16 +72,7 @@ export interface WriterOptions {
   minRetryDelayMs: number;
   maxRetryDelayMs: number;
   /** Spool folder, size bound and group commit; no `dir`: lines wait in memory only. */
-  spool?: Omit<
-    SpoolOptions,
-    | 'onDurable'
-    | 'onDropped'
-    | 'onError'
-    | 'onAppendFailed'
-    | 'onAppended'
-    | 'maxMemoryRecords'
-    | 'appendPerTurn'
-  >;
+  spool?: SpoolSettings;
   /** Samples of lines InfluxDB refused. */
   deadLetter?: DeadLetterSink;
   /** Called for every drop, with the lines when they are in memory (spool drops are on disk). */
