@@ -71,7 +71,8 @@ export interface LogOptions {
   appendPerTurn?: boolean;
   /** After each commit: durable up to `offset`; `ok` false when the sync or append failed; its duration. */
   onDurable?: (offset: number, ok: boolean, syncMs: number) => void;
-  onDropped?: (records: number, reason: LogDropReason) => void;
+  /** With `full`: the dropped segment's end offset, and how many of its records the reader had not reached. */
+  onDropped?: (records: number, reason: LogDropReason, segment?: { end: number; unread: number }) => void;
   onError?: (op: LogOp, err: Error) => void;
   /** Records of a deferred append that could not be written (not in the log). */
   onAppendFailed?: (records: readonly string[], err: Error) => void;
@@ -291,6 +292,9 @@ export class SegmentLog {
     if (n === 0) return;
     for (const done of this.inflight.splice(0, n)) this.cursor = Math.max(this.cursor, done.end);
     this.mem.releaseUpTo(this.cursor, true);
+    // Whole segments behind the cursor go now (a crash before the cursor file is saved finds
+    // them gone: the log then starts at its first segment).
+    this.files?.deleteUpTo(this.cursor);
     this.commit?.schedule();
   }
 
@@ -306,6 +310,16 @@ export class SegmentLog {
       if (lost > 0) this.dropped(lost, 'memory_full');
     }
     this.seek(Math.max(b.start, this.cursor, this.files ? 0 : this.memStart));
+  }
+
+  /** Records the reader has not reached yet (reads the segments on disk: call it seldom). */
+  unreadRecords(): number {
+    const files = this.files;
+    if (!files || this.readPos >= this.memStart) return this.mem.unread;
+    let n = 0;
+    for (const seg of files.segments)
+      if (seg.start + seg.size > this.readPos) n += files.count(seg, Math.max(this.readPos, seg.start));
+    return n;
   }
 
   /** Memory only: every record not yet accepted (for counting at shutdown). */
@@ -353,7 +367,8 @@ export class SegmentLog {
       const segEnd = seg.start + seg.size;
       if (this.cursor < segEnd) {
         try {
-          this.dropped(files.count(seg, this.cursor), 'full');
+          const unread = this.readPos < segEnd ? files.count(seg, Math.max(this.readPos, seg.start)) : 0;
+          this.dropped(files.count(seg, this.cursor), 'full', { end: segEnd, unread });
         } catch (e) {
           this.error('read', e as Error);
         }
@@ -371,9 +386,9 @@ export class SegmentLog {
     this.o.onError?.(op, err);
   }
 
-  private dropped(n: number, reason: LogDropReason): void {
+  private dropped(n: number, reason: LogDropReason, segment?: { end: number; unread: number }): void {
     this.drops[reason] += n;
-    (this.o.onDropped ?? noop)(n, reason);
+    (this.o.onDropped ?? noop)(n, reason, segment);
   }
 }
 

@@ -57,7 +57,11 @@ export class SegmentFiles {
       } else if (this.fd === undefined) {
         this.fd = openSync(segmentPath(this.dir, last.start), 'a');
       }
-      for (let off = 0; off < buf.length;) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
+      for (let off = 0; off < buf.length;) {
+        const n = this.io.writeSync(this.fd, buf, off, buf.length - off);
+        if (n <= 0) throw new Error(`short write: ${off} of ${buf.length} bytes written (disk full?)`);
+        off += n;
+      }
       last.size += buf.length;
       return undefined;
     } catch (e) {
@@ -118,6 +122,8 @@ export class SegmentFiles {
     while (i > 0 && (this.segments[i] as Segment).start > pos) i--;
     const seg = this.segments[i];
     if (!seg) throw new Error(`no segment holds log offset ${pos}`);
+    // Before the first segment (a gap whose segment was deleted): skip to it.
+    if (seg.start > pos) return { records: [], end: Math.min(seg.start, limit), limit };
     if (pos >= seg.start + seg.size) {
       // A gap a failed append left: nothing to read up to the next segment.
       const next = this.segments[i + 1]?.start ?? limit;
