@@ -28,6 +28,8 @@ export interface Segment {
   start: number;
   /** Bytes in the segment that belong to the log. */
   size: number;
+  /** Time of its last append, ms since the epoch (the file's mtime at open). */
+  writtenAt: number;
 }
 
 const SEGMENT = /^(\d{16})\.log$/;
@@ -39,7 +41,9 @@ export function scanSegments(dir: string): Segment[] {
   const segs: Segment[] = [];
   for (const f of readdirSync(dir)) {
     const m = SEGMENT.exec(f);
-    if (m) segs.push({ start: Number(m[1]), size: statSync(join(dir, f)).size });
+    if (!m) continue;
+    const st = statSync(join(dir, f));
+    segs.push({ start: Number(m[1]), size: st.size, writtenAt: st.mtimeMs });
   }
   segs.sort((a, b) => a.start - b.start);
   for (let i = 0; i + 1 < segs.length; i++) {

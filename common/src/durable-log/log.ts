@@ -19,8 +19,8 @@
  *   may finish in any order); the cursor file is replaced atomically (files.ts) at most every
  *   `cursorSaveMs`, and segments wholly behind it are deleted. After a crash, records past the
  *   cursor are delivered again: at-least-once.
- * - Bound: past `maxBytes` on disk the oldest segment is deleted; its records not yet accepted go to
- *   `onDropped(n, 'full')` (drop oldest).
+ * - Bound: past `maxBytes` on disk, or once its last record is older than `maxAgeMs`, the oldest
+ *   segment is deleted; its records not yet accepted go to `onDropped(n, 'full')` (drop oldest).
  * - Torn tail: bytes after the last newline of the last segment (the process died mid-append) are
  *   cut off at open (`tornBytes`).
  * - I/O errors never throw out of `add`, `batch`, `accept` or the group commit: they go to `onError`
@@ -55,6 +55,11 @@ export interface LogOptions {
   dir?: string;
   /** Largest size of all segments, bytes. Default 1 GiB. */
   maxBytes?: number;
+  /**
+   * Age bound, checked at each append: a segment whose last record is older than this is dropped
+   * like one past `maxBytes` (never the one taking appends). Default: none.
+   */
+  maxAgeMs?: number;
   /** A new segment starts past this size, bytes. Default 8 MiB. */
   segmentBytes?: number;
   /** Default `group`. */
@@ -96,6 +101,7 @@ export type AddResult = { ok: true; end: number } | { ok: false; error: Error };
 
 const DEFAULTS = {
   maxBytes: 1024 ** 3,
+  maxAgeMs: Infinity,
   segmentBytes: 8 * 1024 ** 2,
   fsync: 'group' as FsyncPolicy,
   syncIntervalMs: 10,
@@ -362,7 +368,7 @@ export class SegmentLog {
   /** Past maxBytes: delete the oldest segment; its records not yet accepted are dropped. */
   private dropOverBound(files: SegmentFiles): void {
     for (;;) {
-      const seg = files.overBound(this.o.maxBytes, this.appendEnd);
+      const seg = files.overBound(this.o.maxBytes, this.appendEnd, this.o.maxAgeMs);
       if (!seg) return;
       const segEnd = seg.start + seg.size;
       if (this.cursor < segEnd) {

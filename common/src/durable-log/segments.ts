@@ -47,7 +47,8 @@ export class SegmentFiles {
         this.fd = undefined;
         this.sealed = false;
         // An empty last segment takes the name of `at` ('w' drops what a failed write left).
-        if (!last || last.size > 0) this.segments.push((last = { start: at, size: 0 }));
+        if (!last || last.size > 0)
+          this.segments.push((last = { start: at, size: 0, writtenAt: Date.now() }));
         else if (last.start !== at) {
           renameSync(segmentPath(this.dir, last.start), segmentPath(this.dir, at));
           last.start = at;
@@ -63,6 +64,7 @@ export class SegmentFiles {
         off += n;
       }
       last.size += buf.length;
+      last.writtenAt = Date.now();
       return undefined;
     } catch (e) {
       // A partial write is cut off (or, when that fails too, stays behind the segment's end, where
@@ -140,10 +142,14 @@ export class SegmentFiles {
     return { ...r, limit: lim };
   }
 
-  /** The oldest segment when the log spans more than `maxBytes` up to `end` (never the last one). */
-  overBound(maxBytes: number, end: number): Segment | undefined {
+  /**
+   * The oldest segment when the log spans more than `maxBytes` up to `end`, or when its last append
+   * is older than `maxAgeMs` (never the last segment).
+   */
+  overBound(maxBytes: number, end: number, maxAgeMs = Infinity): Segment | undefined {
     const first = this.segments[0];
-    return this.segments.length > 1 && first && end - first.start > maxBytes ? first : undefined;
+    if (this.segments.length < 2 || !first) return undefined;
+    return end - first.start > maxBytes || Date.now() - first.writtenAt > maxAgeMs ? first : undefined;
   }
 
   /** Records of `seg` from log offset `from` on. */

@@ -4,7 +4,7 @@
  * its drop count; both fsync policies; one write per event-loop turn. (The server's own spool
  * tests, test/server/spool.test.ts, cover order and at-least-once under any accept/reject order.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -197,6 +197,20 @@ describe('SegmentLog bound and policies', () => {
       expect(got.length * 4).toBeLessThanOrEqual(maxBytes + segmentBytes);
     },
   );
+
+  it('past maxAgeMs the segments written before go at the next append, counted; the newest stay', () => {
+    const drops: number[] = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const log = reopen(tmp(), { maxAgeMs: 60_000, segmentBytes: 8, onDropped: (n) => drops.push(n) });
+    for (let i = 10; i < 20; i++) log.add([`r${i}`]); // 4 bytes each: five segments of two
+    vi.setSystemTime(Date.now() + 61_000);
+    log.add(['r20']);
+    vi.useRealTimers();
+    expect(drops.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(log.drops.full).toBe(10);
+    expect(drain(log)).toEqual(['r20']);
+    log.close();
+  });
 
   it.each([
     { fsync: 'group' as const, syncs: 1 },
