@@ -5,7 +5,7 @@
  */
 import { writeCursor } from './files.js';
 import type { SegmentFiles } from './segments.js';
-import type { FsyncPolicy, LogOp } from './log.js';
+import type { FsyncPolicy, LogOp } from './types.js';
 
 /** What the committer reads from the log and tells it. */
 export interface CommitTarget {

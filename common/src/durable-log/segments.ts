@@ -8,7 +8,7 @@
  */
 import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { countRecords, cutTornTail, readRecords, scanSegments, segmentPath, type Segment } from './files.js';
-import type { LogIo, LogOp } from './log.js';
+import type { LogIo, LogOp } from './types.js';
 
 export class SegmentFiles {
   readonly segments: Segment[];
