@@ -1,5 +1,5 @@
 /**
- * The whole yizhan pipeline with nothing faked, for test/e2e/pipeline.test.ts:
+ * The whole yizhan pipeline with nothing faked, for test/e2e/pipeline.int.test.ts:
  *
  * ```
  * StationSimulator ─▶ socat PTY pair ─▶ edge agent (native serialport) ─MQTT─▶ yizhan broker

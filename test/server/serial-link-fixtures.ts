@@ -1,6 +1,6 @@
 /**
- * Fixtures of the serial_link_down rule tests (serial-link-rule.test.ts: which report sequences
- * fire and resolve; serial-link-content.test.ts: what the alerts say): health reports of station
+ * Fixtures of the serial_link_down rule tests (alerts/rules/serial-link-down.test.ts: which report sequences
+ * fire and resolve; alerts/rules/serial-link-down.content.test.ts: what the alerts say): health reports of station
  * st-001 and an engine holding only this rule, driven by a table of steps. Times in the tables are
  * seconds from T; a report arrives at its own time unless `arrive` says otherwise.
  */

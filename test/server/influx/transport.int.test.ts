@@ -1,0 +1,182 @@
+/**
+ * The 1.x transport: v2 write paths become 1.x /write paths (table), and through a real HTTP
+ * server we check what actually goes on the wire for v1 (basic auth / u,p params) and v2 (token).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import {
+  createTransport,
+  rewritePathForV1,
+  type InfluxConnection,
+} from '../../../server/src/influx/transport.js';
+import { InfluxQLClient } from '../../../server/src/influx/query.js';
+
+describe('rewritePathForV1', () => {
+  const cases: { name: string; path: string; opts?: Parameters<typeof rewritePathForV1>[1]; want: string }[] =
+    [
+      {
+        name: 'bucket db/rp, ms precision',
+        path: '/api/v2/write?org=&bucket=yizhan%2Fraw&precision=ms',
+        want: '/write?db=yizhan&rp=raw&precision=ms',
+      },
+      {
+        name: 'bucket db only',
+        path: '/api/v2/write?org=o&bucket=yizhan&precision=s',
+        want: '/write?db=yizhan&precision=s',
+      },
+      {
+        name: 'ns → n',
+        path: '/api/v2/write?org=&bucket=a%2Fb&precision=ns',
+        want: '/write?db=a&rp=b&precision=n',
+      },
+      {
+        name: 'us → u',
+        path: '/api/v2/write?org=&bucket=a%2Fb&precision=us',
+        want: '/write?db=a&rp=b&precision=u',
+      },
+      {
+        name: 'db and rp options override the bucket',
+        path: '/api/v2/write?org=&bucket=x%2Fy&precision=ms',
+        opts: { db: 'yizhan', rp: 'raw' },
+        want: '/write?db=yizhan&rp=raw&precision=ms',
+      },
+      {
+        name: 'consistency kept',
+        path: '/api/v2/write?org=&bucket=a%2Fb&precision=ms&consistency=one',
+        want: '/write?db=a&rp=b&precision=ms&consistency=one',
+      },
+      {
+        name: 'u/p params appended',
+        path: '/api/v2/write?org=&bucket=a%2Fb&precision=ms',
+        opts: { params: { u: 'writer', p: 'p&w d' } },
+        want: '/write?db=a&rp=b&precision=ms&u=writer&p=p%26w+d',
+      },
+      { name: 'query path unchanged', path: '/query?q=SHOW+DATABASES', want: '/query?q=SHOW+DATABASES' },
+      { name: 'ping unchanged', path: '/ping', want: '/ping' },
+      {
+        name: 'query gets u/p',
+        path: '/query?q=x',
+        opts: { params: { u: 'a', p: 'b' } },
+        want: '/query?q=x&u=a&p=b',
+      },
+    ];
+  it.each(cases)('$name', ({ path, opts, want }) => {
+    expect(rewritePathForV1(path, opts)).toBe(want);
+  });
+
+  it('refuses a write without any database (a retry cannot help)', () => {
+    expect(() => rewritePathForV1('/api/v2/write?org=&bucket=&precision=ms')).toThrow(/no database/);
+  });
+});
+
+describe('transport on the wire', () => {
+  let server: Server;
+  let url: string;
+  const seen: { method: string; url: string; auth: string | undefined; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body });
+        if (req.url?.startsWith('/query')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              results: [
+                { statement_id: 0, series: [{ name: 'm', columns: ['time', 'value'], values: [[1, 2.5]] }] },
+              ],
+            }),
+          );
+        } else {
+          res.writeHead(204);
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  async function writeOne(conn: InfluxConnection): Promise<(typeof seen)[number]> {
+    seen.length = 0;
+    const client = new InfluxDB({ url, transport: createTransport(conn) });
+    const api = client.getWriteApi(conn.org ?? '', conn.bucket ?? `${conn.db}/${conn.rp}`, 'ms');
+    api.writePoint(
+      new Point('water_temp').tag('station', 'st-001').floatField('value', 61.5).timestamp(1_700_000_000_123),
+    );
+    await api.close();
+    const req = seen[0];
+    if (!req) throw new Error('no request seen');
+    return req;
+  }
+
+  it('v1 with username: /write?db&rp&precision and basic auth, body unchanged', async () => {
+    const req = await writeOne({
+      url,
+      api: 'v1',
+      db: 'yizhan',
+      rp: 'raw',
+      username: 'w',
+      password: 'secret',
+    });
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms');
+    expect(req.auth).toBe('Basic ' + Buffer.from('w:secret').toString('base64'));
+    expect(req.body).toBe('water_temp,station=st-001 value=61.5 1700000000123');
+  });
+
+  it('v1 with params auth: u and p in the URL, no Authorization header', async () => {
+    const req = await writeOne({
+      url,
+      api: 'v1',
+      db: 'yizhan',
+      rp: 'raw',
+      username: 'w',
+      password: 'secret',
+      v1Auth: 'params',
+    });
+    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms&u=w&p=secret');
+    expect(req.auth).toBeUndefined();
+  });
+
+  it('v1 without username uses the token header (1.8+ "user:password" tokens)', async () => {
+    const req = await writeOne({ url, api: 'v1', db: 'yizhan', rp: 'raw', token: 'u:p' });
+    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms');
+    expect(req.auth).toBe('Token u:p');
+  });
+
+  it('v2 passes the client path through unchanged with token auth', async () => {
+    const req = await writeOne({
+      url,
+      api: 'v2',
+      db: 'yizhan',
+      rp: 'raw',
+      org: 'county',
+      bucket: 'yizhan-raw',
+      token: 'tok',
+    });
+    expect(req.url).toBe('/api/v2/write?org=county&bucket=yizhan-raw&precision=ms');
+    expect(req.auth).toBe('Token tok');
+  });
+
+  it('InfluxQL: GET for SELECT/SHOW, POST for CREATE, through the same auth', async () => {
+    seen.length = 0;
+    const ql = new InfluxQLClient(
+      createTransport({ url, api: 'v1', db: 'yizhan', rp: 'raw', username: 'r', password: 'x' }),
+      {
+        db: 'yizhan',
+      },
+    );
+    const rows = await ql.rows('SELECT value FROM m', { epoch: 'ms' });
+    await ql.query('CREATE DATABASE "yizhan"');
+    expect(rows).toEqual([{ time: 1, value: 2.5 }]);
+    expect(seen.map((s) => s.method)).toEqual(['GET', 'POST']);
+    expect(seen[0]?.url).toBe('/query?q=SELECT+value+FROM+m&db=yizhan&epoch=ms');
+    expect(seen.every((s) => s.auth === 'Basic ' + Buffer.from('r:x').toString('base64'))).toBe(true);
+  });
+});
