@@ -11,7 +11,8 @@ import { provisionAccounts } from '../../broker/src/credentials.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
 import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { connect, inbox, ROOT, tempDir, waitFor } from './helpers.js';
+import { connect, inbox, ROOT, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const children: ChildProcess[] = [];
 let dir: string;
@@ -94,14 +95,14 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   for (let i = 1; i <= total; i++) {
     sent.push(station.publishAsync(stationTopic('st-001', 'telemetry'), String(i), { qos: 1 }));
     if (i === 20) {
-      await waitFor(() => box.messages.length >= 5, 'first messages through A → Redis → B', 5_000);
+      await waitFor('first messages through A → Redis → B', () => box.messages.length >= 5, 5_000);
       a.proc.kill('SIGKILL');
     }
     await new Promise((r) => setTimeout(r, 20));
   }
   await Promise.all(sent); // every PUBACK arrives, from A before its death or from B after
   // on timeout, the assertion below names the missing messages
-  await waitFor(() => new Set(box.messages.map((m) => m.payload)).size >= total, `all ${total} messages at the server`, 15_000).catch(() => undefined);
+  await waitFor(`all ${total} messages at the server`, () => new Set(box.messages.map((m) => m.payload)).size >= total, 15_000).catch(() => undefined);
   const got = new Set(box.messages.map((m) => m.payload));
   expect([...Array(total).keys()].map((i) => String(i + 1)).filter((p) => !got.has(p))).toEqual([]);
   expect((station.options as { port?: number }).port).toBe(b.port);
@@ -119,7 +120,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   const c = await startNode('C'); // a replacement node; the server returns through it
   const back = await connect(`mqtt://127.0.0.1:${c.port}`, 'server', secret('server'), { clientId: 'server-main', clean: false });
   const bbox = inbox(back);
-  await waitFor(() => bbox.messages.filter((m) => m.payload.startsWith('away-')).length >= 5, 'queued messages after reconnect', 10_000).catch(() => undefined);
+  await waitFor('queued messages after reconnect', () => bbox.messages.filter((m) => m.payload.startsWith('away-')).length >= 5, 10_000).catch(() => undefined);
   expect([...new Set(bbox.messages.map((m) => m.payload).filter((p) => p.startsWith('away-')))].sort()).toEqual(['away-1', 'away-2', 'away-3', 'away-4', 'away-5']);
   await Promise.all([back.endAsync(true), viewer.endAsync(true), station.endAsync(true)]);
 }, 90_000);

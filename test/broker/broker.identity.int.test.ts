@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { revokeAccount } from '../../broker/src/credentials.js';
 import type { RetainedStore } from '../../broker/src/retained.js';
 import { stationTopic } from '../../protocol/src/index.js';
-import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, startTestBroker, tempDir, waitFor } from './helpers.js';
+import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, startTestBroker, tempDir } from './helpers.js';
 import { rawLogin } from './raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 const suite = brokerSuite(
   [
@@ -149,7 +150,7 @@ describe('SUBSCRIBE filters that are not valid UTF-8 close the connection (MQTT-
     client.socket.write(Buffer.concat([Buffer.from([0x82, body.length]), body]));
     await client.closed;
     expect(client.packets.filter((p) => p.cmd === 'suback')).toEqual([]);
-    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_guard_drops_total', { reason: 'invalid_filter' })) >= 1, 'invalid_filter counted');
+    await waitFor('invalid_filter counted', async () => (await metric(tb.broker.metrics, 'yizhan_broker_guard_drops_total', { reason: 'invalid_filter' })) >= 1);
   });
 
   it('a valid filter with non-ASCII characters is answered (0x80: outside the tree), the connection stays', async () => {
@@ -173,7 +174,7 @@ describe('a revoked account publishes nothing more', () => {
     const dropped = await metric(tb.broker.metrics, 'yizhan_broker_delayed_publishes_dropped_total').catch(() => 0);
     // 20 at once, 25 more over 1.25 s (20/s): under the 1.5 s that would disconnect it
     for (let i = 0; i < 45; i++) st.publish(topic, String(i), { qos: 0 });
-    await waitFor(() => box.messages.length >= 20, 'the first 20');
+    await waitFor('the first 20', () => box.messages.length >= 20);
     await revokeAccount(tb.file, 'st-002');
     await closed(st);
     const atClose = box.messages.length;

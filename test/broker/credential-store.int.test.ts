@@ -3,7 +3,8 @@ import { readFile, writeFile, rename } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { provisionAccounts, revokeAccount, rotateAccount } from '../../broker/src/credentials.js';
-import { brokerSuite, closed, connectRefused, metric, waitFor } from './helpers.js';
+import { brokerSuite, closed, connectRefused, metric } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const suite = brokerSuite([
     { username: 'st-001', role: 'station' },
@@ -42,7 +43,7 @@ describe('credential changes without a restart', () => {
   it('a new account works as soon as it is provisioned', async () => {
     const secrets = await provisionAccounts(suite.tb.file, [{ username: 'st-004', role: 'station' }]);
     const secret = secrets.get('st-004') ?? '';
-    await waitFor(() => suite.tb.broker.credentials.get('st-004') !== undefined, 'reload of st-004');
+    await waitFor('reload of st-004', () => suite.tb.broker.credentials.get('st-004') !== undefined);
     const c = await as('st-004', secret);
     expect(c.connected).toBe(true);
   });
@@ -52,7 +53,7 @@ describe('credential changes without a restart', () => {
     const errorsBefore = await metric(suite.tb.broker.metrics, 'yizhan_broker_credentials_reloads_total', { result: 'error' });
     // written the way an editor might: not atomically, half a file
     await writeFile(suite.tb.file, good.slice(0, good.length / 2));
-    await waitFor(() => suite.tb.logs.some((l) => l.level === 50 && l.problem === 'not_json'), 'error log of the broken file');
+    await waitFor('error log of the broken file', () => suite.tb.logs.some((l) => l.level === 50 && l.problem === 'not_json'));
     const line = suite.tb.logs.find((l) => l.level === 50 && l.problem === 'not_json');
     expect(line?.msg).toContain(suite.tb.file);
     expect(line?.detail).toMatch(/not valid JSON at line \d+/);
@@ -72,7 +73,7 @@ describe('credential changes without a restart', () => {
     const tmp = `${suite.tb.file}.fix`;
     await writeFile(tmp, good, { mode: 0o600 });
     await rename(tmp, suite.tb.file);
-    await waitFor(async () => (await metric(suite.tb.broker.metrics, 'yizhan_broker_credentials_file_ok')) === 1, 'reload of the fixed file');
+    await waitFor('reload of the fixed file', async () => (await metric(suite.tb.broker.metrics, 'yizhan_broker_credentials_file_ok')) === 1);
     const fixed = (await (await fetch(`http://127.0.0.1:${suite.tb.broker.metricsPort}/healthz`)).json()) as { status: string };
     expect(fixed.status).toBe('ok');
   });

@@ -13,7 +13,8 @@ import { frame } from '../../broker/src/journal.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { freePort } from '../../scripts/lib/ports.js';
 import { sumOf } from '../helpers/prom.js';
-import { connect, connectInbox, inbox, spawnBroker, tempDir, waitFor } from './helpers.js';
+import { connect, connectInbox, inbox, spawnBroker, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STATIONS = ['st-001', 'st-002', 'st-003'];
 let dir: string;
@@ -110,7 +111,7 @@ it('kill -9 of the broker: every message it acknowledged reaches the server, bef
     }
   };
   const pumps = stations.map((c, i) => pump(c, STATIONS[i] ?? '').catch(() => undefined));
-  await waitFor(() => acked.size >= 600, '600 acknowledged messages', 20_000);
+  await waitFor('600 acknowledged messages', () => acked.size >= 600, 20_000);
   await stop(node, 'SIGKILL');
   stopped = true;
   const ackedBeforeKill = acked.size;
@@ -128,7 +129,7 @@ it('kill -9 of the broker: every message it acknowledged reaches the server, bef
 
   const box = await resumed(node.url);
   const got = (): Set<string> => new Set(box.messages.map((m) => m.payload));
-  await waitFor(() => [...acked].every((p) => got().has(p)), 'every acknowledged message at the server', 20_000).catch(() => undefined);
+  await waitFor('every acknowledged message at the server', () => [...acked].every((p) => got().has(p)), 20_000).catch(() => undefined);
   const missing = [...acked].filter((p) => !got().has(p));
   expect({ missing: missing.length, first: missing.slice(0, 5) }).toEqual({ missing: 0, first: [] });
 }, 120_000);
@@ -183,7 +184,7 @@ it('the session queue bound holds across a restart: what was queued counts, newe
   expect(await node.metrics('yizhan_broker_queued_messages')).toBe(10);
 
   const box = await resumed(node.url);
-  await waitFor(() => box.messages.length >= 10, '10 queued messages', 10_000).catch(() => undefined);
+  await waitFor('10 queued messages', () => box.messages.length >= 10, 10_000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300)); // nothing beyond the bound follows
   expect(box.messages.map((m) => m.payload)).toEqual([...Array.from({ length: 6 }, (_, i) => `first-${i}`), ...Array.from({ length: 4 }, (_, i) => `second-${i}`)]);
 }, 120_000);

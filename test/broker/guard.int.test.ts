@@ -6,8 +6,9 @@ import type { MqttClient } from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '../../protocol/src/index.js';
-import { closed, connect, connectRefused, inbox, metric, startTestBroker, subscribeCodes, waitFor, type TestBroker } from './helpers.js';
+import { closed, connect, connectRefused, inbox, metric, startTestBroker, subscribeCodes, type TestBroker } from './helpers.js';
 import { rawClient, rawLogin, type RawClient } from './raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tb: TestBroker;
 const clients: MqttClient[] = [];
@@ -124,7 +125,7 @@ describe('limits per client', () => {
     const st = await login('st-002');
     const t0 = Date.now();
     for (let i = 0; i < 100; i++) st.publish(stationTopic('st-002', 'telemetry'), String(i), { qos: 0 });
-    await waitFor(() => box.messages.length >= 100, '100 messages', 5_000);
+    await waitFor('100 messages', () => box.messages.length >= 100, 5_000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // 50 at once, 50 more at 100/s
     expect(box.messages.map((m) => m.payload)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
     expect(await metric(tb.broker.metrics, 'yizhan_broker_publish_throttled_total', { role: 'station' })).toBeGreaterThan(0);
@@ -148,7 +149,7 @@ describe('limits per client', () => {
       await st.publishAsync(stationTopic('st-001', 'telemetry'), payload, { qos: 1 });
       if (i % 20 === 19) expect(await probe()).toBeLessThan(500);
     }
-    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_forced_disconnects_total', { reason: 'drain_timeout' })) >= 1, 'drain timeout', 5_000);
+    await waitFor('drain timeout', async () => (await metric(tb.broker.metrics, 'yizhan_broker_forced_disconnects_total', { reason: 'drain_timeout' })) >= 1, 5_000);
     expect(await probe()).toBeLessThan(500);
   });
 
@@ -162,11 +163,11 @@ describe('limits per client', () => {
     const back = await connect(tb.broker.url, 'server', tb.secret('server'), { clientId: 'server-q', clean: false });
     clients.push(back);
     const box = inbox(back);
-    await waitFor(() => box.messages.length >= 10, 'queued messages', 3_000);
+    await waitFor('queued messages', () => box.messages.length >= 10, 3_000);
     await new Promise((r) => setTimeout(r, 200));
     expect(box.messages.map((m) => m.payload)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
     expect(await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')).toBe(15);
-    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by PUBACKs');
+    await waitFor('queue emptied by PUBACKs', async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0);
   });
 
   it('a connected persistent subscriber over the bound: each acknowledged message delivered or counted as dropped, and it stays connected', async () => {
@@ -185,18 +186,18 @@ describe('limits per client', () => {
         for (let i = 0; i < 15; i++) await st.publishAsync(stationTopic(stations[k] ?? '', 'telemetry'), `${k}-${i}`, { qos: 1 });
       }),
     );
-    await waitFor(async () => received().length + (await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')) - dropped0 === 45, 'all 45 delivered or dropped');
+    await waitFor('all 45 delivered or dropped', async () => received().length + (await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')) - dropped0 === 45);
     expect(received()).toHaveLength(10);
     expect((await metric(tb.broker.metrics, 'yizhan_broker_queue_dropped_total')) - dropped0).toBe(35);
     // still connected: its PUBACKs free the queue and the next messages reach it
     for (const p of received()) sub.send({ cmd: 'puback', messageId: (p as { messageId: number }).messageId });
-    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by PUBACKs');
+    await waitFor('queue emptied by PUBACKs', async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0);
     const before = received().length;
     for (let i = 0; i < 5; i++) await publishers[0]?.publishAsync(stationTopic('st-001', 'telemetry'), `after-${i}`, { qos: 1 });
-    await waitFor(() => received().length === before + 5, 'the 5 messages after the PUBACKs', 3_000);
+    await waitFor('the 5 messages after the PUBACKs', () => received().length === before + 5, 3_000);
     expect(received().slice(before).map((p) => String((p as { payload: Buffer }).payload))).toEqual(Array.from({ length: 5 }, (_, i) => `after-${i}`));
     for (const p of received().slice(before)) sub.send({ cmd: 'puback', messageId: (p as { messageId: number }).messageId });
-    await waitFor(async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0, 'queue emptied by the last PUBACKs');
+    await waitFor('queue emptied by the last PUBACKs', async () => (await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')) === 0);
   });
 
   it('repeated denials of one client: every one counted, one log line per interval with the suppressed count', async () => {
@@ -233,7 +234,7 @@ describe('limits per address', () => {
   it('a connect flood from one address is cut at accept and banned; a station elsewhere keeps its latency', async () => {
     const socks = await Promise.allSettled(Array.from({ length: 200 }, () => rawClient(tb.broker.port, { localAddress: '127.0.0.41' })));
     for (const s of socks) if (s.status === 'fulfilled') raws.push(s.value);
-    await waitFor(async () => (await drops('connect_rate')) >= 10, 'connect_rate drops');
+    await waitFor('connect_rate drops', async () => (await drops('connect_rate')) >= 10);
     expect(await metric(tb.broker.metrics, 'yizhan_broker_bans_total')).toBeGreaterThanOrEqual(1);
     expect(await probe()).toBeLessThan(500);
   });

@@ -221,14 +221,6 @@ export async function metric(registry: Registry, name: string, labels: Record<st
   return sumOf(await registry.getSingleMetricAsString(name), name, labels);
 }
 
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;

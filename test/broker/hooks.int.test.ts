@@ -1,6 +1,7 @@
 /** Who may connect: real mqtt.js clients (and hand-made CONNECT packets) against an in-process broker. */
 import { describe, expect, it } from 'vitest';
-import { brokerSuite, connect, connectRefused, metric, rawConnect, waitFor } from './helpers.js';
+import { brokerSuite, connect, connectRefused, metric, rawConnect } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const suite = brokerSuite([
     { username: 'st-001', role: 'station' },
@@ -19,7 +20,7 @@ describe('authentication', () => {
     await keep(connect(url, 'server', suite.tb.secret('server'), { clientId: 'server-main' }));
     await keep(connect(url, 'ops', suite.tb.secret('ops'), { clientId: 'ops-laptop' }));
     expect(st1.connected).toBe(true);
-    await waitFor(async () => (await metric(suite.tb.broker.metrics, 'yizhan_broker_connected_clients', { role: 'station' })) === 1, 'station gauge');
+    await waitFor('station gauge', async () => (await metric(suite.tb.broker.metrics, 'yizhan_broker_connected_clients', { role: 'station' })) === 1);
     expect(await metric(suite.tb.broker.metrics, 'yizhan_broker_connected_clients', { role: 'server' })).toBe(1);
     expect(await metric(suite.tb.broker.metrics, 'yizhan_broker_connected_clients', { role: 'operator' })).toBe(1);
     const line = suite.tb.logs.find((l) => l.msg === 'client connected' && l.clientId === 'ops-laptop');

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frame, Journal, parseJournal, readJournal } from '../../broker/src/journal.js';
 import { stationTopic } from '../../protocol/src/index.js';
-import { closed, connect, inbox, metric, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
+import { closed, connect, inbox, metric, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const rec = (s: string): Buffer => Buffer.from(s);
 
@@ -113,7 +114,7 @@ describe('a failing disk under the broker', () => {
 
     vi.restoreAllMocks();
     // the broker tries again by itself (no traffic needed) and acknowledges again
-    await waitFor(() => broker.health().status === 'ok', '/healthz ok once the disk works', 10_000);
+    await waitFor('/healthz ok once the disk works', () => broker.health().status === 'ok', 10_000);
     const again = await connect(broker.url, 'st-001', secret('st-001'));
     await again.publishAsync(topic, 'after', { qos: 1 });
     await again.endAsync();
@@ -121,7 +122,7 @@ describe('a failing disk under the broker', () => {
     const back = await connect(broker.url, 'server', secret('server'), { clientId: 'server-main', clean: false });
     const box = inbox(back);
     expect((await box.next(topic)).payload).toBe('before');
-    await waitFor(() => box.messages.some((m) => m.payload === 'after'), 'the message acknowledged after recovery');
+    await waitFor('the message acknowledged after recovery', () => box.messages.some((m) => m.payload === 'after'));
     await back.endAsync(true);
     await cleanup();
   }, 30_000);

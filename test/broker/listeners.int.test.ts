@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAccounts } from '../../broker/src/credentials.js';
 import { stationTopic } from '../../protocol/src/index.js';
 import { freePort } from '../../scripts/lib/ports.js';
-import { closed, connect, inbox, makeCert, run, spawnBroker, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
+import { closed, connect, inbox, makeCert, run, spawnBroker, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -110,13 +111,13 @@ describe('broker process: SIGHUP reloads the TLS certificate', () => {
 
     await makeCert(dir, 'second-cert'); // renewal writes the same files
     proc.kill('SIGHUP');
-    await waitFor(() => out().includes('TLS certificate reloaded'), 'reload log line');
+    await waitFor('reload log line', () => out().includes('TLS certificate reloaded'));
     expect(await presentedCn(tlsPort)).toBe('second-cert');
     expect(st.connected).toBe(true);
 
     await writeFile(key, 'not a key');
     proc.kill('SIGHUP');
-    await waitFor(() => out().includes('TLS files not reloaded'), 'reload error line');
+    await waitFor('reload error line', () => out().includes('TLS files not reloaded'));
     expect(await presentedCn(tlsPort)).toBe('second-cert');
     await st.endAsync();
     proc.kill('SIGTERM');

@@ -9,7 +9,8 @@ import { connect as tcp, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '../../protocol/src/index.js';
-import { connect, inbox, makeCert, metric, run, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
+import { connect, inbox, makeCert, metric, run, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FLOOD = 2_000;
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -102,7 +103,7 @@ describe('unauthenticated connections on every listener', () => {
     expect((await box.next(stationTopic('st-001', 'telemetry'))).payload).toBe(text);
 
     // every silent socket is gone soon after the connect timeout (TLS: no ClientHello ever sent)
-    await waitFor(() => open(flood) === 0, `all ${listener} flood sockets closed`, CONNECT_TIMEOUT_MS + 4_000);
+    await waitFor(`all ${listener} flood sockets closed`, () => open(flood) === 0, CONNECT_TIMEOUT_MS + 4_000);
     const drops = (reason: string) => metric(tb.broker.metrics, 'yizhan_broker_guard_drops_total', { listener, reason });
     expect(await drops('connect_timeout')).toBeGreaterThanOrEqual(1);
     expect((await drops('connect_rate')) + (await drops('preauth_per_address')) + (await drops('banned'))).toBeGreaterThanOrEqual(FLOOD - tb.broker.limits.maxPreAuthPerAddress);
@@ -128,7 +129,7 @@ describe('the global budget of unauthenticated connections', () => {
       const b = await silentSockets(port, '127.0.0.6', 40);
       // 127.0.0.6 evicts 127.0.0.5's oldest until both hold their share (60 ÷ 2), then is refused
       const drops = (reason: string) => metric(tb.broker.metrics, 'yizhan_broker_guard_drops_total', { listener: 'tls', reason });
-      await waitFor(async () => (await drops('preauth_evicted')) + (await drops('preauth_full')) === 20, 'all 80 flood sockets admitted or refused');
+      await waitFor('all 80 flood sockets admitted or refused', async () => (await drops('preauth_evicted')) + (await drops('preauth_full')) === 20);
       expect(await drops('preauth_evicted')).toBe(10);
       expect(await drops('preauth_full')).toBe(10);
       expect(await metric(tb.broker.metrics, 'yizhan_broker_preauth_connections')).toBe(60);
@@ -139,7 +140,7 @@ describe('the global budget of unauthenticated connections', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(await drops('preauth_evicted')).toBe(11);
-      await waitFor(() => open(a) + open(b) === 59, 'one flood socket closed to make room');
+      await waitFor('one flood socket closed to make room', () => open(a) + open(b) === 59);
       for (const s of [...a, ...b]) s.destroy();
     } finally {
       await tb.stop();

@@ -21,7 +21,7 @@ import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../../firmware-config
 import { StationSimulator } from '../../edge/src/simulator/index.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { startServer, startTestInflux, type StartedServer, type TestInflux } from '../server/helpers.js';
-import { record, waitFor, type Recorder } from '../edge/helpers.js';
+import { record, type Recorder } from '../edge/helpers.js';
 import { BrokerLog } from '../edge/outage-diagnostics.js';
 import { WarpClock } from '../helpers/clock.js';
 import { sumOf } from '../helpers/prom.js';
@@ -31,9 +31,9 @@ import {
   pointsOf,
   startAgentsProc,
   sum,
-  waitForAsync,
   type AgentsProc,
 } from '../edge/field-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SPEED = 50;
 
@@ -144,10 +144,11 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
   await broker.up();
   const upAt = Date.now();
   // The server subscribes before any agent may reconnect (its session is gone with the old broker).
-  await waitForAsync(
+  await waitFor(
     'server subscribed again',
     async () => ((await fetch(`${server.url}/readyz`)).status === 200 ? true : undefined),
     15_000,
+    200,
   );
   const rec: Recorder = await record(broker.url, 'yizhan/v1/stations/+/telemetry');
   cleanup.push(() => rec.close());
@@ -190,7 +191,7 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
 
   // The server's InfluxDB writer may hold points (queue, its own disk spool after a failed write
   // under load): wait until it has written everything it received.
-  await waitForAsync(
+  await waitFor(
     'server writer idle',
     async () => {
       const m = await (await fetch(`${server.url}/metrics`)).text();
@@ -199,15 +200,17 @@ it('long broker outage, then SIGKILL during the replay: every reading in InfluxD
         : undefined;
     },
     60_000,
+    200,
   ).catch(() => undefined);
   const want = new Map([...expected].map(([id, l]) => [id, l.reduce((a, b) => a + b.n, 0)]));
-  const got = await waitForAsync(
+  const got = await waitFor(
     'InfluxDB holding every reading',
     async () => {
       const c = await influxCounts(influx.url, t0, tEnd);
       return sum(c) >= sum(want) ? c : undefined;
     },
     60_000,
+    200,
   ).catch(() => influxCounts(influx.url, t0, tEnd)); // the per-station comparison below shows what is missing
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   const lost = metrics

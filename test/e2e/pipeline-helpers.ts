@@ -12,7 +12,6 @@ import type { Registry } from 'prom-client';
 import { mulberry32 } from '../../edge/src/simulator/index.js';
 import { SOF1, SOF2 } from '../../protocol/src/serial/constants.js';
 
-export { sleep, waitFor } from '../helpers/wait.js';
 export { WarpClock } from '../helpers/clock.js';
 
 export interface LogLine {

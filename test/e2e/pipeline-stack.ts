@@ -28,7 +28,8 @@ import type { Frame } from '../../protocol/src/serial/frames.js';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { buildApp } from '../../server/src/app.js';
-import { captureLogger, startWebhookReceiver, waitFor, WarpClock, type LogLine } from './pipeline-helpers.js';
+import { captureLogger, startWebhookReceiver, WarpClock, type LogLine } from './pipeline-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 

@@ -40,12 +40,11 @@ import {
   openSse,
   processesMentioning,
   recordText,
-  sleep,
   textTimes,
-  waitFor,
   type SseClient,
 } from './pipeline-helpers.js';
 import { DB, startPipeline, type ObservedMessage, type Pipeline, type SimStation } from './pipeline-stack.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const ALL = loadStationsOrThrow();
 const A_CONFIG = pick(ALL, (s) => s.id === 'st-001', 'st-001');

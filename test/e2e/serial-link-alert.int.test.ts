@@ -28,12 +28,11 @@ import {
   captureLogger,
   getJson,
   processesMentioning,
-  sleep,
   startWebhookReceiver,
-  waitFor,
   type LogLine,
   type WebhookPost,
 } from './pipeline-helpers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 

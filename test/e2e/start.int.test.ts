@@ -105,9 +105,7 @@ describe('npm start', () => {
     const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 30_000);
     await exited;
     // npm returns at once on SIGINT; the supervisor goes on stopping the services in order.
-    const deadline = Date.now() + 30_000;
-    while (processesOfThisRun().length > 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(processesOfThisRun, { timeout: 30_000, interval: 200 }).toEqual([]);
     clearTimeout(timer);
     expect(output).toContain('已全部停止 / all stopped');
     expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace

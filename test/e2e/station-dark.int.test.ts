@@ -8,28 +8,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { startAgent, type Agent } from '../../edge/src/agent/index.js';
 import type { StationLive } from '../../server/src/state/schema.js';
-import { FAST_BACKOFF, startTestBroker, type TestBroker } from '../edge/helpers.js';
+import { FAST_BACKOFF } from '../edge/helpers.js';
 import {
   metric,
   startServer,
   startTestInflux,
-  stationFixture,
-  waitFor,
   type StartedServer,
   type TestInflux,
 } from '../server/helpers.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
 import { createTransport } from '../../server/src/influx/transport.js';
+import { type PlainBroker, startPlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { stationFixture } from '../helpers/station.js';
 
 const station = stationFixture('st-001');
 let influx: TestInflux;
-let broker: TestBroker;
+let broker: PlainBroker;
 let server: StartedServer;
 let agent: Agent | undefined;
 
 beforeAll(async () => {
   influx = await startTestInflux();
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
   server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
 });
 afterAll(async () => {

@@ -12,14 +12,16 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEdge, deployedNode } from '../../edge/build.js';
 import { DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
-import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
+import { record, type Recorder } from './helpers.js';
+import { type PlainBroker, startPlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // Inside the repository, so that the bundle finds serialport in node_modules as on a board.
 const OUT = join(ROOT, 'dist', `test-edge-${process.pid}`);
 let bundle = '';
 let work = '';
-let broker: TestBroker;
+let broker: PlainBroker;
 let rec: Recorder;
 
 beforeAll(async () => {
@@ -29,7 +31,7 @@ beforeAll(async () => {
   copyFileSync(join(DEFAULT_STATIONS_DIR, 'st-001.yaml'), join(work, 'stations', 'st-001.yaml'));
   writeFileSync(join(work, 'stations', 'st-002.yaml'), 'id: st-002\nsensors: [oops\n');
   writeFileSync(join(work, 'secret'), 'any\n');
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
   rec = await record(broker.url);
 });
 afterAll(async () => {

@@ -8,7 +8,7 @@
 import mqtt from 'mqtt';
 import { afterAll, expect, it } from 'vitest';
 import { gatedBroker } from './field-helpers.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setLogger } from '@influxdata/influxdb-client';
 import type { StationLive, StationSummary } from '../../server/src/state/schema.js';
-import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
+import { FakeStation, metric, startStack, type Stack } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { stationFixture } from '../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 

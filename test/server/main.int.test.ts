@@ -18,19 +18,18 @@ import {
   FakeStation,
   publisher,
   spawnServerMain,
-  startTestBroker,
   startTestInflux,
-  stationFixture,
-  waitFor,
-  type TestBroker,
   type TestInflux,
 } from './helpers.js';
+import { type PlainBroker, startPlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { stationFixture } from '../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
-let broker: TestBroker;
+let broker: PlainBroker;
 beforeAll(async () => {
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
 });
 afterAll(async () => {
   await broker?.close();

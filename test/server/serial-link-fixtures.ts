@@ -11,7 +11,7 @@ import { serialLinkDownRule, type SerialLinkDownOptions } from '../../server/src
 import type { Alert } from '../../server/src/alerts/types.js';
 import { createMetrics } from '../../server/src/metrics.js';
 import { StationRegistry } from '../../server/src/registry.js';
-import { stationFixture } from './helpers.js';
+import { stationFixture } from '../helpers/station.js';
 
 export const T = 1_700_000_000_000;
 export const S = 1000;

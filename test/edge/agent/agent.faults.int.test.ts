@@ -17,7 +17,7 @@ import {
 } from '../../../protocol/src/serial/constants.js';
 import { crc16 } from '../../../protocol/src/serial/crc16.js';
 import { harnessSuite, type Harness } from '../agent-harness.js';
-import { waitFor } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const suite = harnessSuite();
 const start = (id: string, healthIntervalMs = 60_000): Promise<Harness> =>

@@ -14,11 +14,14 @@ import {
 } from '../../../edge/src/simulator/index.js';
 import { loadStationsOrThrow } from '../../../firmware-config/src/load.js';
 import { validators } from '../../../protocol/src/mqtt/validate.js';
-import { MIDNIGHT_CST, stationFixture } from '../fixtures.js';
-import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from '../helpers.js';
+import { MIDNIGHT_CST } from '../fixtures.js';
+import { record, type Recorder } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const ids = Array.from({ length: 47 }, (_, i) => `st-${String(i + 1).padStart(3, '0')}`);
-let broker: TestBroker | undefined;
+let broker: PlainBroker | undefined;
 let rec: Recorder | undefined;
 let fleet: SimulatedStations | undefined;
 let agents: Agent[] = [];
@@ -32,9 +35,9 @@ afterAll(async () => {
 
 describe('runSimulatedStations', () => {
   it('drives 47 stations from one timer, every agent sees its HELLO and publishes telemetry', async () => {
-    broker = await startTestBroker();
+    broker = await startPlainBroker();
     rec = await record(broker.url);
-    const stations = ids.map((id, i) => stationFixture({ id, seats: 6 + (i % 10), sockets: 2 + (i % 5) }));
+    const stations = ids.map((id, i) => stationFixture(id, { seats: 6 + (i % 10), sockets: 2 + (i % 5) }));
     const setInterval = vi.spyOn(globalThis, 'setInterval');
     fleet = await runSimulatedStations(stations, { seed: 7, speed: 30, autoBoot: false, tickMs: 50 });
     expect(setInterval).not.toHaveBeenCalled();

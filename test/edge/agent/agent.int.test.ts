@@ -3,7 +3,8 @@ import { validators } from '../../../protocol/src/mqtt/validate.js';
 import { FaultCode, SensorKind } from '../../../protocol/src/serial/constants.js';
 import { encodeFrame } from '../../../protocol/src/serial/encoder.js';
 import { harnessSuite } from '../agent-harness.js';
-import { record, waitFor } from '../helpers.js';
+import { record } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const suite = harnessSuite();
 const start = suite.start.bind(suite);

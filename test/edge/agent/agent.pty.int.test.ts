@@ -11,20 +11,19 @@ import { StationSimulator } from '../../../edge/src/simulator/index.js';
 import { ConfigKey, scaleRaw } from '../../../protocol/src/serial/constants.js';
 import type { Frame } from '../../../protocol/src/serial/frames.js';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { stationFixture } from '../fixtures.js';
 import {
   FAST_BACKOFF,
   memoryLogger,
   record,
-  startTestBroker,
-  waitFor,
   type Recorder,
-  type TestBroker,
 } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 let dir: string;
 let pty: PtyPair;
-let broker: TestBroker;
+let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
@@ -34,9 +33,9 @@ const { logger, lines } = memoryLogger();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yizhan-pty-'));
   pty = await startPtyPair(dir);
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
   rec = await record(broker.url);
-  const station = stationFixture({ id: 'st-301', serialPath: pty.agentPath });
+  const station = stationFixture('st-301', { serialPath: pty.agentPath });
   agent = await startAgent({
     station,
     mqttUrl: broker.url,

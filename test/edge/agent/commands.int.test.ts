@@ -14,10 +14,11 @@ import { StationSimulator } from '../../../edge/src/simulator/index.js';
 import { stationTopic } from '../../../protocol/src/mqtt/topics.js';
 import { run, startTestBroker, type TestBroker } from '../../broker/helpers.js';
 import { Cleanups } from '../../helpers/cleanups.js';
-import { stationFixture } from '../fixtures.js';
-import { FAST_BACKOFF, waitFor } from '../helpers.js';
+import { FAST_BACKOFF } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
-const station = stationFixture({ id: 'st-321' });
+const station = stationFixture('st-321');
 const cleanups = new Cleanups();
 let tb: TestBroker;
 let agent: Agent;

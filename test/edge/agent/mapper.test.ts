@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FrameMapper, type MappedBody } from '../../../edge/src/agent/mapper.js';
 import type { Frame } from '../../../protocol/src/serial/frames.js';
-import { stationFixture } from '../fixtures.js';
+import { stationFixture } from '../../helpers/station.js';
 
 describe('FrameMapper', () => {
-  const m = new FrameMapper(stationFixture({ sockets: 1 }));
+  const m = new FrameMapper(stationFixture('st-001', { sockets: 1 }));
   it.each<[string, Frame, MappedBody]>([
     [
       'socket power in 0.1 W',

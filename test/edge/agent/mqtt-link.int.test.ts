@@ -4,9 +4,11 @@ import { startAgent } from '../../../edge/src/agent/index.js';
 import { mockDevice, mockPathFor, PairedMockBinding } from '../../../edge/src/serial/mock-pair.js';
 import { encodeFrame } from '../../../protocol/src/serial/encoder.js';
 import { freePort } from '../../../scripts/lib/ports.js';
-import { stationFixture } from '../fixtures.js';
 import { startHarness, type Harness } from '../agent-harness.js';
-import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from '../helpers.js';
+import { record, type Recorder } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +26,7 @@ async function restartableBroker(): Promise<{
   up(): Promise<void>;
   openGate(): void;
 }> {
-  let b: TestBroker = await startTestBroker();
+  let b: PlainBroker = await startPlainBroker();
   const port = b.port;
   let r = await record(b.url);
   let gate = true;
@@ -41,7 +43,7 @@ async function restartableBroker(): Promise<{
     },
     async up() {
       gate = false;
-      b = await startTestBroker(port, { admit: (id) => gate || id.startsWith('rec-') });
+      b = await startPlainBroker({ port, admit: (id) => gate || id.startsWith('rec-') });
       r = await record(b.url);
     },
     openGate() {
@@ -118,7 +120,7 @@ describe('edge agent and a broker that goes away', () => {
 
   it('starts without a broker, keeps reading serial, and stops promptly', async () => {
     const nobody = `mqtt://127.0.0.1:${await freePort()}`;
-    const station = stationFixture({ id: 'st-203' });
+    const station = stationFixture('st-203');
     const device = mockDevice(mockPathFor('st-203'));
     const agent = await startAgent({
       station,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptions, AgentConfigError } from '../../../edge/src/agent/options.js';
-import { stationFixture } from '../fixtures.js';
+import { stationFixture } from '../../helpers/station.js';
 
 describe('agent options', () => {
   it.each([
@@ -15,7 +15,7 @@ describe('agent options', () => {
   });
   it('takes the frame timeout and serial path from the station config', () => {
     const r = resolveOptions({
-      station: stationFixture({ frameTimeout: '2min', serialPath: '/dev/ttyYZ3' }),
+      station: stationFixture('st-001', { frameTimeout: '2min', serialPath: '/dev/ttyYZ3' }),
       mqttUrl: 'mqtt://x',
       password: 'p',
     });

@@ -16,11 +16,13 @@ import { StationSimulator } from '../../../edge/src/simulator/index.js';
 import { stationTopic } from '../../../protocol/src/mqtt/topics.js';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
 import { Cleanups } from '../../helpers/cleanups.js';
-import { stationFixture } from '../fixtures.js';
-import { FAST_BACKOFF, memoryLogger, record, startTestBroker, waitFor, type Recorder } from '../helpers.js';
+import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const FRAME_TIMEOUT_MS = 1000;
-const station = stationFixture({ id: 'st-312' });
+const station = stationFixture('st-312');
 const { logger, lines } = memoryLogger();
 const cleanups = new Cleanups();
 let pty: PtyPair;
@@ -44,7 +46,7 @@ beforeAll(async () => {
   cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
   pty = await startPtyPair(dir, 's');
   cleanups.add('socat', () => pty.stop());
-  const broker = await startTestBroker();
+  const broker = await startPlainBroker();
   cleanups.add('broker', () => broker.close());
   rec = await record(broker.url);
   cleanups.add('recorder', () => rec.close());

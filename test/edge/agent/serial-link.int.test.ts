@@ -12,31 +12,30 @@ import { StationSimulator, type SimTransport } from '../../../edge/src/simulator
 import { crc16 } from '../../../protocol/src/serial/crc16.js';
 import { encodeFrame } from '../../../protocol/src/serial/encoder.js';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { stationFixture } from '../fixtures.js';
 import {
   FAST_BACKOFF,
   memoryLogger,
   record,
-  startTestBroker,
-  waitFor,
   type Recorder,
-  type TestBroker,
 } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 let dir: string;
 let pty: PtyPair;
-let broker: TestBroker;
+let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
 let line: SimTransport;
-const station = stationFixture({ id: 'st-311' });
+const station = stationFixture('st-311');
 const { logger, lines } = memoryLogger();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yz-serial-'));
   pty = await startPtyPair(dir, 'x');
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
   rec = await record(broker.url);
   sim = new StationSimulator(station, { speed: 20, seed: 5, tickMs: 50 });
   line = await sim.attachToPath(pty.devicePath);

@@ -16,8 +16,10 @@ import { GuardedSpool } from '../../../edge/src/agent/spool-guard.js';
 import { DiskSpool } from '../../../edge/src/agent/spool.js';
 import type { OutboxMessage } from '../../../edge/src/agent/outbox.js';
 import { Cleanups } from '../../helpers/cleanups.js';
-import { stationFixture } from '../fixtures.js';
-import { FAST_BACKOFF, memoryLogger, record, startTestBroker, waitFor, type Recorder } from '../helpers.js';
+import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 type DiskFault = 'off' | 'throw' | 'short';
 const disk: { fault: DiskFault } = vi.hoisted(() => ({ fault: 'off' }));
@@ -121,7 +123,7 @@ describe('GuardedSpool on a real folder with a disk that refuses writes', () => 
 });
 
 describe('agent on a board whose disk fills up', () => {
-  const station = stationFixture({ id: 'st-331' });
+  const station = stationFixture('st-331');
   const cleanups = new Cleanups();
   const { logger, lines } = memoryLogger();
   let rec: Recorder;
@@ -130,7 +132,7 @@ describe('agent on a board whose disk fills up', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'yz-diskfull-agent-'));
     cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-    const broker = await startTestBroker();
+    const broker = await startPlainBroker();
     cleanups.add('broker', () => broker.close());
     rec = await record(broker.url);
     cleanups.add('recorder', () => rec.close());

@@ -10,10 +10,11 @@ import { afterAll, expect, it } from 'vitest';
 import { startAgent } from '../../../edge/src/agent/index.js';
 import { StationSimulator } from '../../../edge/src/simulator/index.js';
 import { startPtyPair } from '../../../scripts/lib/socat.js';
-import { stationFixture } from '../fixtures.js';
-import { FAST_BACKOFF, memoryLogger, record, waitFor, type Recorder } from '../helpers.js';
+import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
 import { gatedBroker } from '../field-helpers.js';
 import { WarpClock } from '../../helpers/clock.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -28,7 +29,7 @@ it('spool full during an outage: oldest dropped, dropped count = messages missin
   const broker = await gatedBroker(['rec-']);
   cleanup.push(() => broker.close());
   let rec: Recorder = await record(broker.url, 'yizhan/v1/stations/st-321/#');
-  const station = stationFixture({ id: 'st-321' });
+  const station = stationFixture('st-321');
   const clock = new WarpClock();
   const sim = new StationSimulator(station, { speed: 200, seed: 9, clock, tickMs: 20 });
   await sim.attachToPath(pty.devicePath);

@@ -14,7 +14,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MqttLink } from '../../../edge/src/agent/mqtt-link.js';
 import type { OutboxMessage } from '../../../edge/src/agent/outbox.js';
 import { DiskSpool } from '../../../edge/src/agent/spool.js';
-import { FAST_BACKOFF, memoryLogger, startTestBroker, waitFor } from '../helpers.js';
+import { FAST_BACKOFF, memoryLogger } from '../helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -228,7 +230,7 @@ describe('live data during a replay, through a real broker', () => {
     const outageStart = Date.now() - 120_000;
     for (let i = 0; i < BACKLOG; i++) spool.push(msg(i, outageStart + i));
 
-    const broker = await startTestBroker();
+    const broker = await startPlainBroker();
     cleanup.push(() => broker.close());
     const sub = await mqtt.connectAsync(broker.url, { clientId: 'rec-lanes' });
     cleanup.push(() => sub.endAsync(true));

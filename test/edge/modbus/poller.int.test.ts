@@ -19,12 +19,12 @@ import { Cleanups } from '../../helpers/cleanups.js';
 import { captureLogger } from '../../e2e/pipeline-helpers.js';
 import {
   startServer,
-  startTestBroker,
   startTestInflux,
-  stationFixture,
-  waitFor,
   type TestInflux,
 } from '../../server/helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 /** Debian's interpreter: python3-pymodbus is installed for it (a pyenv python3 on PATH would lack it). */
 const PYTHON = '/usr/bin/python3';
@@ -132,7 +132,7 @@ describe('Modbus meter end to end', () => {
     await startSlave();
     influx = await startTestInflux();
     cleanups.add('influxd', () => influx.cleanup());
-    const broker = await startTestBroker();
+    const broker = await startPlainBroker();
     cleanups.add('broker', () => broker.close());
     const server = await startServer({ stations: [station], mqttUrl: broker.url, influxUrl: influx.url });
     cleanups.add('server', () => server.close());

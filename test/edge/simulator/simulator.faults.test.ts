@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ConfigKey, FaultCode, NakReason } from '../../../protocol/src/serial/constants.js';
 import { encodeFrame } from '../../../protocol/src/serial/encoder.js';
 import type { Frame } from '../../../protocol/src/serial/frames.js';
-import { stationFixture, MIDNIGHT_CST } from '../fixtures.js';
+import { MIDNIGHT_CST } from '../fixtures.js';
 import { MIN_MS, recordSim, settle } from '../sim-helpers.js';
-import { waitFor } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const NIGHT = MIDNIGHT_CST + 3 * 3_600_000;
 
 describe('StationSimulator faults', () => {
   it('heater_failure: heater stays on, water stops warming, FAULT after heatingTimeout; readings alone show it', () => {
-    const r = recordSim(stationFixture({ heatingTimeout: '5min', minRiseC: 2 }), {
+    const r = recordSim(stationFixture('st-001', { heatingTimeout: '5min', minRiseC: 2 }), {
       seed: 3,
       startTime: NIGHT,
     });
@@ -54,7 +55,7 @@ describe('StationSimulator faults', () => {
   });
 
   it('door_stuck: door opens and stays open, FAULT after door_stuck_s, clearing closes it', () => {
-    const r = recordSim(stationFixture({ seats: 0 }), { startTime: NIGHT });
+    const r = recordSim(stationFixture('st-001', { seats: 0 }), { startTime: NIGHT });
     r.sim.advance(MIN_MS);
     r.sim.injectFault('door_stuck');
     expect(r.events(1).at(-1)).toMatchObject({ raw: 1 });
@@ -72,7 +73,7 @@ describe('StationSimulator faults', () => {
   });
 
   it('socket_tripped n: socket n goes to state 2 with no power and a FAULT; clearing resets it', () => {
-    const r = recordSim(stationFixture({ sockets: 4 }), { startTime: NIGHT });
+    const r = recordSim(stationFixture('st-001', { sockets: 4 }), { startTime: NIGHT });
     r.sim.advance(MIN_MS);
     r.sim.injectFault('socket_tripped', 3);
     expect(r.events(12).at(-1)).toMatchObject({ raw: 2 });
@@ -95,7 +96,7 @@ describe('StationSimulator faults', () => {
   });
 
   it('setDoor emits the EVENT at once and holds the door until released', () => {
-    const r = recordSim(stationFixture({ seats: 0 }), { startTime: NIGHT });
+    const r = recordSim(stationFixture('st-001', { seats: 0 }), { startTime: NIGHT });
     r.sim.advance(10_000);
     r.sim.setDoor(true);
     expect(r.frames.at(-1)).toMatchObject({ type: 'event', channel: 1, raw: 1, uptimeMs: 10_000 });
@@ -143,7 +144,7 @@ describe('StationSimulator configuration (CONFIG_SET / CONFIG_GET)', () => {
   });
 
   it('applies what it acknowledged and reads it back', async () => {
-    const r = recordSim();
+    const r = recordSim(stationFixture('st-001', { setpointC: 90 }));
     r.sim.boot();
     await answer(r, set(ConfigKey.reading_interval_s, 2));
     await answer(r, set(ConfigKey.channel_enable, 3 << 8));
@@ -185,7 +186,7 @@ describe('StationSimulator configuration (CONFIG_SET / CONFIG_GET)', () => {
   });
 
   it('reboot: HELLO with SEQ 0 and uptime from 0, faults forgotten without clear frames, a dead heater raised again', () => {
-    const r = recordSim(stationFixture({ heatingTimeout: '5min' }), { seed: 3, startTime: NIGHT });
+    const r = recordSim(stationFixture('st-001', { heatingTimeout: '5min' }), { seed: 3, startTime: NIGHT });
     r.sim.advance(2 * MIN_MS);
     r.sim.injectFault('socket_tripped', 1);
     r.sim.injectFault('heater_failure');

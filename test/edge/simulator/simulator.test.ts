@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FaultCode } from '../../../protocol/src/serial/constants.js';
-import { stationFixture, MIDNIGHT_CST } from '../fixtures.js';
+import { MIDNIGHT_CST } from '../fixtures.js';
 import { decodeAll, HOUR_MS, MIN_MS, recordSim } from '../sim-helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const LUNCH = MIDNIGHT_CST + 11 * HOUR_MS;
 
@@ -91,7 +92,7 @@ describe('StationSimulator behaviour over a day', () => {
     { seats: 12, seed: 2 },
     { seats: 30, seed: 3 },
   ])('occupancy never exceeds $seats seats and peaks at lunch and dinner (seed $seed)', ({ seats, seed }) => {
-    const r = recordSim(stationFixture({ seats }), { seed });
+    const r = recordSim(stationFixture('st-001', { seats }), { seed });
     const perMinute: number[] = [];
     for (let m = 0; m < 1440; m++) {
       r.sim.advance(MIN_MS);
@@ -117,7 +118,7 @@ describe('StationSimulator behaviour over a day', () => {
   });
 
   it('opens the door for every arrival and departure and closes it again', () => {
-    const r = recordSim(stationFixture({ seats: 12 }), { seed: 5 });
+    const r = recordSim(stationFixture('st-001', { seats: 12 }), { seed: 5 });
     r.sim.advance(24 * HOUR_MS);
     let door = r.readings(1)[0]?.raw;
     let occ = r.readings(2)[0]?.raw ?? 0;
@@ -145,7 +146,7 @@ describe('StationSimulator behaviour over a day', () => {
   });
 
   it('charges phones (5-20 W) and e-bikes (up to 400 W) for minutes to hours', () => {
-    const r = recordSim(stationFixture({ seats: 20, sockets: 6 }), { seed: 9 });
+    const r = recordSim(stationFixture('st-001', { seats: 20, sockets: 6 }), { seed: 9 });
     r.sim.advance(24 * HOUR_MS);
     const sessions: { minutes: number; maxW: number; end: number }[] = [];
     for (let n = 1; n <= 6; n++) {
@@ -172,7 +173,7 @@ describe('StationSimulator behaviour over a day', () => {
 
   it('runs the heater by the thermostat and draws, cools and refills the tank', () => {
     const setpoint = 90;
-    const r = recordSim(stationFixture({ seats: 12, setpointC: setpoint }), { seed: 4 });
+    const r = recordSim(stationFixture('st-001', { seats: 12, setpointC: setpoint }), { seed: 4 });
     const atHeaterEvents: { on: boolean; temp: number }[] = [];
     r.sim.onFrame((_b, f) => {
       if (f.type === 'event' && f.channel === 81)

@@ -186,14 +186,6 @@ const SCRIPT: Step[] = [
   },
 ];
 
-async function until(cond: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.each([mockTransport, ptyTransport])('FrameDecoder behind a serial port: $name', (transport) => {
   let line: Line;
   let decoder: serial.FrameDecoder;
@@ -219,10 +211,9 @@ describe.each([mockTransport, ptyTransport])('FrameDecoder behind a serial port:
     for (const step of SCRIPT) await line.send(step.bytes);
 
     const want = SCRIPT.flatMap((s) => s.frames ?? []);
-    await until(
-      () => frames.length >= want.length,
-      () => `${want.length} frames, got ${frames.length}; stats ${JSON.stringify(decoder.stats)}`,
-    );
+    await expect
+      .poll(() => frames.length, { message: 'every frame of the script', timeout: 10_000, interval: 10 })
+      .toBeGreaterThanOrEqual(want.length);
     expect(frames).toStrictEqual(want);
     expect(errors).toEqual([]);
     const total = (r: serial.DropReason): number => SCRIPT.reduce((n, s) => n + (s.drops?.[r] ?? 0), 0);
@@ -248,10 +239,7 @@ describe.each([mockTransport, ptyTransport])('FrameDecoder behind a serial port:
     await new Promise((r) => setTimeout(r, 50));
     expect(frames).toEqual([]);
     await line.send(bytes.subarray(bytes.length - 1));
-    await until(
-      () => frames.length > 0,
-      () => 'the HELLO frame',
-    );
+    await expect.poll(() => frames.length, { message: 'the HELLO frame', interval: 10 }).toBeGreaterThan(0);
     expect(frames).toStrictEqual([frame]);
     expect(decoder.stats.dropped).toStrictEqual(Object.fromEntries(serial.DROP_REASONS.map((r) => [r, 0])));
   });

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { WebhookNotifier } from '../../../server/src/alerts/webhook.js';
 import { createMetrics } from '../../../server/src/metrics.js';
 import type { Alert } from '../../../server/src/alerts/types.js';
-import { metric, waitFor } from '../helpers.js';
+import { metric } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const log = pino({ level: 'silent' });
 let server: Server;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { StationRegistry } from '../../../server/src/registry.js';
 import { readingPoint, readingTail, timeSuffix } from '../../../server/src/influx/points.js';
-import { stationFixture } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const T0 = 1_790_000_000_123;
 

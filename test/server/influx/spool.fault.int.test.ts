@@ -18,11 +18,11 @@ import {
   metric,
   publisher,
   startServer,
-  startTestBroker,
-  stationFixture,
-  waitFor,
   type StartedServer,
 } from '../helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const STATIONS = ['st-001', 'st-002', 'st-003', 'st-004', 'st-005'].map((id) => stationFixture(id));
 const SENSORS = (STATIONS[0]?.sensors ?? []).map((s) => ({ sensor: s.id, kind: s.kind }));
@@ -42,7 +42,7 @@ describe('fault: InfluxDB killed under load, server restarted with a non-empty s
     const influxDir = join(tmp, 'influx');
     let influx: InfluxdHandle = await startInfluxd({ dir: influxDir, port });
     cleanups.push(() => influx.stop());
-    const broker = await startTestBroker();
+    const broker = await startPlainBroker();
     cleanups.push(() => broker.close());
     const dataDir = join(tmp, 'data');
     const boot = (): Promise<StartedServer> =>

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from '../helpers.js';
+import { FakeStation, metric, startStack, type Stack } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const STATIONS = [stationFixture('st-001'), stationFixture('st-002')];
 const SENSORS = (STATIONS[0]?.sensors ?? []).map((s) => ({ sensor: s.id, kind: s.kind }));

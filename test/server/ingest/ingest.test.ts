@@ -11,7 +11,8 @@ import { createMetrics } from '../../../server/src/metrics.js';
 import { Ingestor } from '../../../server/src/ingest/ingest.js';
 import { readingPoint } from '../../../server/src/influx/points.js';
 import { stationTopic } from '../../../protocol/src/index.js';
-import { FakeStation, stationFixture } from '../helpers.js';
+import { FakeStation } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 

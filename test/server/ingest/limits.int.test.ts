@@ -11,7 +11,9 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StationLive } from '../../../server/src/state/schema.js';
-import { FakeStation, metric, startStack, stationFixture, waitFor, type Stack } from '../helpers.js';
+import { FakeStation, metric, startStack, type Stack } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const run = promisify(execFile);
 const ST = stationFixture('st-001', { seats: 26, heatingTimeout: '1min' });

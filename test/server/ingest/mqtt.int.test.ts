@@ -7,19 +7,20 @@ import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { createMetrics } from '../../../server/src/metrics.js';
 import { MqttIngest } from '../../../server/src/ingest/mqtt.js';
-import { FakeStation, publisher, startTestBroker, type TestBroker } from '../helpers.js';
+import { FakeStation, publisher } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 
 describe('MqttIngest: acknowledgements sent in one write per loop turn', () => {
-  let broker: TestBroker | undefined;
+  let broker: PlainBroker | undefined;
   afterEach(async () => {
     await broker?.close();
     broker = undefined;
   });
 
   it('acknowledges every message once: a new connection of the session gets no redelivery', async () => {
-    broker = await startTestBroker();
+    broker = await startPlainBroker();
     const metrics = createMetrics({ defaultMetrics: false });
     const seen: number[] = [];
     const connect = async () => {

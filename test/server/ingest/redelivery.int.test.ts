@@ -18,8 +18,9 @@ import { AckGate } from '../../../server/src/ingest/ack-gate.js';
 import type { LineLog } from '../../../server/src/ingest/redelivery.js';
 import { InfluxWriter, type PointSink } from '../../../server/src/influx/writer.js';
 import { createTransport } from '../../../server/src/influx/transport.js';
-import { FakeStation, metric, stationFixture } from '../helpers.js';
+import { FakeStation, metric } from '../helpers.js';
 import { ingestFromPeer, mqttPeer } from '../mqtt-peer.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const TOPIC = 'yizhan/v1/stations/st-001/telemetry';

@@ -13,19 +13,18 @@ import { freePort } from '../../../scripts/lib/ports.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import {
   spawnServerMain,
-  startTestBroker,
   startTestInflux,
-  stationFixture,
-  waitFor,
   type ServerProcess,
-  type TestBroker,
   type TestInflux,
 } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const TOKEN = 'tok-7d1e5c0b9a4f4e3d8c2b';
 const cleanups = new Cleanups();
 let dir: string;
-let broker: TestBroker;
+let broker: PlainBroker;
 let influx: TestInflux;
 
 function runMain(env: Record<string, string>): ServerProcess {
@@ -41,7 +40,7 @@ beforeAll(async () => {
   cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'st-001.yaml'), stringify(stationFixture('st-001')));
   writeFileSync(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
-  broker = await startTestBroker();
+  broker = await startPlainBroker();
   cleanups.add('broker', () => broker.close());
   influx = await startTestInflux();
   cleanups.add('influxd', () => influx.cleanup());

@@ -10,7 +10,9 @@ import { mockPathFor, PairedMockBinding } from '../../../edge/src/serial/mock-pa
 import { StationSimulator } from '../../../edge/src/simulator/index.js';
 import type { StationConfig } from '../../../firmware-config/src/schema.js';
 import pino from 'pino';
-import { startServer, startStack, stationFixture, waitFor, type Stack } from '../helpers.js';
+import { startServer, startStack, type Stack } from '../helpers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const TOKEN = 'test-token-3f9c';
 // The server and the agent know a sensor on channel 4 that the controller does not have: the

@@ -12,12 +12,12 @@ import {
   metric,
   startHookReceiver,
   startStack,
-  stationFixture,
-  waitFor,
   type HookReceiver,
   type Stack,
 } from '../helpers.js';
 import { openSse, type SseClient } from '../../helpers/sse.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 const MIN = 60_000;

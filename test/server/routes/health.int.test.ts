@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { startInfluxd, type InfluxdHandle } from '../../../scripts/lib/influxd.js';
 import { createTransport } from '../../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../../server/src/influx/query.js';
-import { FakeStation, publisher, startServer, startTestBroker, stationFixture, waitFor } from '../helpers.js';
+import { FakeStation, publisher, startServer } from '../helpers.js';
+import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'yz-readyz-'));
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -22,7 +25,7 @@ it('/readyz is 503 while InfluxDB cannot be written, 200 once it can again; /hea
   let influx: InfluxdHandle = await startInfluxd({ dir: join(tmp, 'influx') });
   const port = influx.port;
   cleanups.push(() => influx.stop());
-  const broker = await startTestBroker();
+  const broker = await startPlainBroker();
   cleanups.push(() => broker.close());
   const server = await startServer({
     stations: [stationFixture('st-001')],

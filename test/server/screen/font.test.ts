@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { FONT_DIR, FONT_FACES } from '../../../server/src/screen/font.js';
 import { pageCodePoints, pageTextSources, stationGlyphGaps } from '../../../server/src/screen/glyphs.js';
 import { StationRegistry } from '../../../server/src/registry.js';
-import { stationFixture } from '../helpers.js';
 import { woff2CodePoints } from '../../../server/src/screen/woff2.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/u;
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startChromium, type Chromium } from '../../helpers/browser.js';
 import { setLogger } from '@influxdata/influxdb-client';
-import { FakeStation, startStack, stationFixture, type Stack } from '../helpers.js';
+import { FakeStation, startStack, type Stack } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 

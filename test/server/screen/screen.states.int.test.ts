@@ -9,7 +9,8 @@ import { setLogger } from '@influxdata/influxdb-client';
 import { startChromium, type Chromium } from '../../helpers/browser.js';
 import { startFreezeProxy, type FreezeProxy } from '../../helpers/freeze-proxy.js';
 import { localMinuteOfDay } from '../../../firmware-config/src/hours.js';
-import { FakeStation, startStack, stationFixture, type Stack } from '../helpers.js';
+import { FakeStation, startStack, type Stack } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 

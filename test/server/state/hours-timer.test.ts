@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openState, parseOpeningHours } from '../../../firmware-config/src/hours.js';
 import { HoursTimer } from '../../../server/src/state/hours-timer.js';
 import { StationRegistry } from '../../../server/src/registry.js';
-import { stationFixture } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 /** Unix ms of a China Standard Time wall clock on 2026-12-01. */
 const cst = (h: number, m = 0) => Date.UTC(2026, 11, 1, h - 8, m);

@@ -13,24 +13,23 @@ import {
   FakeStation,
   publisher,
   startServer,
-  startTestBroker,
   startTestInflux,
   startHookReceiver,
-  stationFixture,
-  waitFor,
   type HookReceiver,
   type Publisher,
   type StartedServer,
-  type TestBroker,
   type TestInflux,
 } from '../helpers.js';
+import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { waitFor } from '../../helpers/wait.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const ST = stationFixture('st-001');
 const hooks: { status: string; alert: Alert }[] = [];
 let hookReceiver: HookReceiver | undefined;
 let hookUrl: string;
 let influx: TestInflux;
-let broker: TestBroker;
+let broker: PlainBroker;
 let pub: Publisher;
 let server: StartedServer | undefined;
 
@@ -51,7 +50,7 @@ const firing = async (): Promise<Alert[]> =>
 beforeAll(async () => {
   hookReceiver = await startHookReceiver(hooks);
   hookUrl = hookReceiver.url;
-  [influx, broker] = await Promise.all([startTestInflux(), startTestBroker()]);
+  [influx, broker] = await Promise.all([startTestInflux(), startPlainBroker()]);
   pub = await publisher(broker.url);
 });
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { StationRegistry } from '../../../server/src/registry.js';
 import { StateStore } from '../../../server/src/state/store.js';
 import type { Observation } from '../../../server/src/state/observation.js';
 import type { StationLive } from '../../../server/src/state/schema.js';
-import { stationFixture } from '../helpers.js';
+import { stationFixture } from '../../helpers/station.js';
 
 const T = 1_700_000_000_000;
 const r = (

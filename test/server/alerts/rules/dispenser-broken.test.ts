@@ -10,7 +10,8 @@ import { StationRegistry } from '../../../../server/src/registry.js';
 import { createMetrics } from '../../../../server/src/metrics.js';
 import type { Observation } from '../../../../server/src/state/observation.js';
 import type { Alert } from '../../../../server/src/alerts/types.js';
-import { metric, stationFixture } from '../../helpers.js';
+import { metric } from '../../helpers.js';
+import { stationFixture } from '../../../helpers/station.js';
 
 const T = 1_700_000_000_000;
 const MIN = 60_000;

@@ -12,8 +12,9 @@ import type { Alert } from '../../../../server/src/alerts/types.js';
 import { formatDuration } from '../../../../server/src/i18n.js';
 import { createMetrics } from '../../../../server/src/metrics.js';
 import { StationRegistry } from '../../../../server/src/registry.js';
-import { metric, stationFixture } from '../../helpers.js';
+import { metric } from '../../helpers.js';
 import { BOOT_A, BOOT_B, PORT, S, T, run } from '../../serial-link-fixtures.js';
+import { stationFixture } from '../../../helpers/station.js';
 
 describe('serial_link_down alert content', () => {
   it('names the station (name and id), the port, the last frame age and the hold, in Chinese and English', async () => {
