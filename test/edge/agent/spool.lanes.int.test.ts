@@ -4,44 +4,15 @@
  * readings made after the reconnect reach the broker within a second, and at the end every message
  * arrived once, in order within its lane, with `historical: true` on the backlog only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MqttLink } from '../../../edge/src/agent/mqtt-link.js';
-import type { OutboxMessage } from '../../../edge/src/agent/outbox.js';
-import { DiskSpool } from '../../../edge/src/agent/spool.js';
 import { FAST_BACKOFF, memoryLogger } from '../helpers.js';
 import { startPlainBroker } from '../../helpers/mqtt-broker.js';
 import { waitFor } from '../../helpers/wait.js';
+import { msg, spoolScratch, TOPIC } from '../spool-helpers.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-afterAll(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'yz-lanes-'));
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-function open(dir: string, liveMax?: number): DiskSpool {
-  const s = new DiskSpool({ dir, fsync: 'never', liveMax });
-  cleanup.push(() => s.close());
-  return s;
-}
-const TOPIC = 'yizhan/v1/stations/st-901/telemetry';
-const msg = (seq: number, enqueuedAt = 1_700_000_000_000 + seq): OutboxMessage => ({
-  topic: TOPIC,
-  leaf: 'telemetry',
-  payload: Buffer.from(JSON.stringify({ bootId: 'b-1', seq, ts: enqueuedAt })),
-  retain: false,
-  enqueuedAt,
-});
+const { tmp, open, cleanup } = spoolScratch();
 
 describe('live data during a replay, through a real broker', () => {
   it('new readings arrive within 1 s while 4 000 spooled messages replay; all arrive once', async () => {

@@ -2,51 +2,13 @@
  * Live data while a backlog replays (issue 3): the DiskSpool's live lane, on a real folder, by hand
  * and over random link histories (through MqttLink and a real broker: spool.lanes.int.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboxMessage } from '../../../edge/src/agent/outbox.js';
 import { DiskSpool } from '../../../edge/src/agent/spool.js';
+import { msg, seqOf, spoolScratch, take } from '../spool-helpers.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-afterAll(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'yz-lanes-'));
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-function open(dir: string, liveMax?: number): DiskSpool {
-  const s = new DiskSpool({ dir, fsync: 'never', liveMax });
-  cleanup.push(() => s.close());
-  return s;
-}
-const TOPIC = 'yizhan/v1/stations/st-901/telemetry';
-const msg = (seq: number, enqueuedAt = 1_700_000_000_000 + seq): OutboxMessage => ({
-  topic: TOPIC,
-  leaf: 'telemetry',
-  payload: Buffer.from(JSON.stringify({ bootId: 'b-1', seq, ts: enqueuedAt })),
-  retain: false,
-  enqueuedAt,
-});
-const seqOf = (m: OutboxMessage | undefined): number =>
-  m ? (JSON.parse(m.payload.toString('utf8')) as { seq: number }).seq : -1;
-function take(s: DiskSpool, n: number): OutboxMessage[] {
-  const out: OutboxMessage[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = s.shift();
-    if (m) out.push(m);
-  }
-  return out;
-}
-
+const { tmp, open, cleanup } = spoolScratch();
 
 describe('DiskSpool lanes', () => {
   it('serves records pushed while live ahead of the backlog, each once, lanes in order', () => {

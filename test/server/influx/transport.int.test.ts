@@ -53,53 +53,44 @@ describe('transport on the wire', () => {
     return req;
   }
 
-  it('v1 with username: /write?db&rp&precision and basic auth, body unchanged', async () => {
-    const req = await writeOne({
-      url,
-      api: 'v1',
-      db: 'yizhan',
-      rp: 'raw',
-      username: 'w',
-      password: 'secret',
-    });
-    expect(req.method).toBe('POST');
-    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms');
-    expect(req.auth).toBe('Basic ' + Buffer.from('w:secret').toString('base64'));
-    expect(req.body).toBe('water_temp,station=st-001 value=61.5 1700000000123');
-  });
+  const basic = (user: string, password: string): string =>
+    'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+  // What each kind of connection sends for the same point: the path and query, and the auth header.
+  const writes: { name: string; conn: Omit<InfluxConnection, 'url'>; path: string; auth: string | undefined }[] = [
+    {
+      name: 'v1 with username: /write?db&rp&precision and basic auth',
+      conn: { api: 'v1', db: 'yizhan', rp: 'raw', username: 'w', password: 'secret' },
+      path: '/write?db=yizhan&rp=raw&precision=ms',
+      auth: basic('w', 'secret'),
+    },
+    {
+      name: 'v1 with params auth: u and p in the URL, no Authorization header',
+      conn: { api: 'v1', db: 'yizhan', rp: 'raw', username: 'w', password: 'secret', v1Auth: 'params' },
+      path: '/write?db=yizhan&rp=raw&precision=ms&u=w&p=secret',
+      auth: undefined,
+    },
+    {
+      name: 'v1 without username uses the token header (1.8+ "user:password" tokens)',
+      conn: { api: 'v1', db: 'yizhan', rp: 'raw', token: 'u:p' },
+      path: '/write?db=yizhan&rp=raw&precision=ms',
+      auth: 'Token u:p',
+    },
+    {
+      name: 'v2 passes the client path through unchanged with token auth',
+      conn: { api: 'v2', db: 'yizhan', rp: 'raw', org: 'county', bucket: 'yizhan-raw', token: 'tok' },
+      path: '/api/v2/write?org=county&bucket=yizhan-raw&precision=ms',
+      auth: 'Token tok',
+    },
+  ];
 
-  it('v1 with params auth: u and p in the URL, no Authorization header', async () => {
-    const req = await writeOne({
-      url,
-      api: 'v1',
-      db: 'yizhan',
-      rp: 'raw',
-      username: 'w',
-      password: 'secret',
-      v1Auth: 'params',
+  it.each(writes)('$name; body unchanged', async ({ conn, path, auth }) => {
+    const req = await writeOne({ url, ...conn });
+    expect(req).toEqual({
+      method: 'POST',
+      url: path,
+      auth,
+      body: 'water_temp,station=st-001 value=61.5 1700000000123',
     });
-    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms&u=w&p=secret');
-    expect(req.auth).toBeUndefined();
-  });
-
-  it('v1 without username uses the token header (1.8+ "user:password" tokens)', async () => {
-    const req = await writeOne({ url, api: 'v1', db: 'yizhan', rp: 'raw', token: 'u:p' });
-    expect(req.url).toBe('/write?db=yizhan&rp=raw&precision=ms');
-    expect(req.auth).toBe('Token u:p');
-  });
-
-  it('v2 passes the client path through unchanged with token auth', async () => {
-    const req = await writeOne({
-      url,
-      api: 'v2',
-      db: 'yizhan',
-      rp: 'raw',
-      org: 'county',
-      bucket: 'yizhan-raw',
-      token: 'tok',
-    });
-    expect(req.url).toBe('/api/v2/write?org=county&bucket=yizhan-raw&precision=ms');
-    expect(req.auth).toBe('Token tok');
   });
 
   it('InfluxQL: GET for SELECT/SHOW, POST for CREATE, through the same auth', async () => {
@@ -115,6 +106,6 @@ describe('transport on the wire', () => {
     expect(rows).toEqual([{ time: 1, value: 2.5 }]);
     expect(seen.map((s) => s.method)).toEqual(['GET', 'POST']);
     expect(seen[0]?.url).toBe('/query?q=SELECT+value+FROM+m&db=yizhan&epoch=ms');
-    expect(seen.every((s) => s.auth === 'Basic ' + Buffer.from('r:x').toString('base64'))).toBe(true);
+    expect(seen.every((s) => s.auth === basic('r', 'x'))).toBe(true);
   });
 });
