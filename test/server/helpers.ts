@@ -15,6 +15,13 @@ import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { buildApp, type ServerOptions } from '../../server/src/app.js';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
+import type { PointSink } from '../../server/src/influx/writer.js';
+import { Ingestor } from '../../server/src/ingest/ingest.js';
+import type { LineLog } from '../../server/src/ingest/redelivery.js';
+import type { Metrics } from '../../server/src/metrics.js';
+import { StationRegistry } from '../../server/src/registry.js';
+import { StateStore } from '../../server/src/state/store.js';
+import { stationFixture } from '../helpers/station.js';
 import { startPlainBroker, type PlainBroker } from '../helpers/mqtt-broker.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -232,4 +239,18 @@ export async function startStack(
       await Promise.all([broker.close(), influx.cleanup()]);
     },
   };
+}
+
+/** An Ingestor for st-001 writing to `sink`, remembering a message once the sink's log made it durable. */
+export function ingestorFor(sink: PointSink & LineLog, metrics: Metrics, observe: () => void = () => {}): Ingestor {
+  const registry = new StationRegistry([stationFixture('st-001')]);
+  return new Ingestor({
+    registry,
+    store: new StateStore(registry),
+    sink,
+    lineLog: sink,
+    listener: { observe },
+    metrics,
+    log: pino({ level: 'silent' }),
+  });
 }

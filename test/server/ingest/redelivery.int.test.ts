@@ -10,34 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
-import { createMetrics, type Metrics } from '../../../server/src/metrics.js';
-import { StationRegistry } from '../../../server/src/registry.js';
-import { StateStore } from '../../../server/src/state/store.js';
-import { Ingestor } from '../../../server/src/ingest/ingest.js';
+import { createMetrics } from '../../../server/src/metrics.js';
 import { AckGate } from '../../../server/src/ingest/ack-gate.js';
-import type { LineLog } from '../../../server/src/ingest/redelivery.js';
-import { InfluxWriter, type PointSink } from '../../../server/src/influx/writer.js';
+import { InfluxWriter } from '../../../server/src/influx/writer.js';
 import { createTransport } from '../../../server/src/influx/transport.js';
-import { FakeStation, metric } from '../helpers.js';
+import { FakeStation, ingestorFor, metric } from '../helpers.js';
 import { ingestFromPeer, mqttPeer } from '../mqtt-peer.js';
-import { stationFixture } from '../../helpers/station.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 const TOPIC = 'yizhan/v1/stations/st-001/telemetry';
 
-/** An Ingestor for st-001 writing to `sink`, remembering a message once the sink's log made it durable. */
-function ingestorFor(sink: PointSink & LineLog, metrics: Metrics, observe: () => void = () => {}): Ingestor {
-  const registry = new StationRegistry([stationFixture('st-001')]);
-  return new Ingestor({
-    registry,
-    store: new StateStore(registry),
-    sink,
-    lineLog: sink,
-    listener: { observe },
-    metrics,
-    log,
-  });
-}
 
 /** An InfluxDB stand-in that takes every write and keeps its lines. */
 async function influxStub(): Promise<{ url: string; lines: string[]; close(): Promise<void> }> {
@@ -56,6 +38,7 @@ async function influxStub(): Promise<{ url: string; lines: string[]; close(): Pr
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return { url: `http://127.0.0.1:${port}`, lines, close: () => new Promise((r) => server.close(() => r())) };
 }
+
 
 describe('resend of a message that was not made durable', () => {
   const closers: (() => Promise<void> | void)[] = [];
@@ -130,72 +113,5 @@ describe('resend of a message that was not made durable', () => {
     const text = await metrics.registry.metrics();
     expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'spool_error' })).toBe(1);
     expect(metric(text, 'yizhan_ingest_duplicates_total')).toBe(0);
-  });
-});
-
-/** A log whose group commits the test decides. */
-class FakeLog implements LineLog {
-  end = 0;
-  refusedLines = 0;
-  private listeners: ((offset: number, ok: boolean) => void)[] = [];
-  writes: string[][] = [];
-  write = (lines: readonly string[]): void => {
-    this.writes.push([...lines]);
-    this.end += 100;
-  };
-  flush = async (): Promise<void> => {};
-  close = async (): Promise<void> => {};
-  onDurable(l: (offset: number, ok: boolean) => void): void {
-    this.listeners.push(l);
-  }
-  /** A group commit up to `offset` (default: everything written). */
-  commit(ok: boolean, offset = this.end): void {
-    for (const l of this.listeners) l(offset, ok);
-  }
-}
-
-describe('Ingestor dedupe waits for the group commit', () => {
-  function setup() {
-    const metrics = createMetrics({ defaultMetrics: false });
-    const fake = new FakeLog();
-    let observed = 0;
-    const ingestor = ingestorFor(fake, metrics, () => observed++);
-    const payload = Buffer.from(
-      JSON.stringify(
-        new FakeStation('st-001').telemetry([{ sensor: 'ambient', kind: 'ambient_temp', value: 21.5 }]),
-      ),
-    );
-    const duplicates = async () => metric(await metrics.registry.metrics(), 'yizhan_ingest_duplicates_total');
-    return { ingestor, fake, payload, duplicates, observed: () => observed };
-  }
-
-  it('a failed sync: the resend is written again; once a sync succeeded, the next copy is a duplicate', async () => {
-    const { ingestor, fake, payload, duplicates } = setup();
-    ingestor.handle(TOPIC, payload);
-    fake.commit(false);
-    ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(2);
-    fake.commit(true);
-    ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(2);
-    expect(await duplicates()).toBe(1);
-  });
-
-  it('a copy that arrives before the sync is known: a duplicate for live state, but its lines are written again (its own PUBACK waits for them)', async () => {
-    const { ingestor, fake, payload, duplicates, observed } = setup();
-    ingestor.handle(TOPIC, payload);
-    ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(2);
-    expect(observed()).toBe(1);
-    expect(await duplicates()).toBe(1);
-    // The first copy's sync fails; the second copy's lines are in a later one that succeeds.
-    fake.commit(false, 100);
-    ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(3); // still unsettled: written again
-    fake.commit(true);
-    ingestor.handle(TOPIC, payload);
-    expect(fake.writes).toHaveLength(3);
-    expect(observed()).toBe(1);
-    expect(await duplicates()).toBe(3);
   });
 });
