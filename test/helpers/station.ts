@@ -4,7 +4,11 @@
  * number so a page or an alert shows which one it is (st-041: 测试041号驿站).
  */
 import type { StationConfig } from '../../firmware-config/src/schema.js';
-import { DEFAULT_FRAME_TIMEOUT, DEFAULT_HEATING_TIMEOUT, DEFAULT_MIN_RISE_C } from '../../firmware-config/src/timings.js';
+import {
+  DEFAULT_FRAME_TIMEOUT,
+  DEFAULT_HEATING_TIMEOUT,
+  DEFAULT_MIN_RISE_C,
+} from '../../firmware-config/src/timings.js';
 
 export interface StationFixtureOptions {
   seats?: number;

@@ -9,11 +9,17 @@ import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 
 function refuse(what: string): never {
-  throw new Error(`unit tests start no ${what}; a test that needs one is an integration test: name its file *.int.test.ts (see test/README.md)`);
+  throw new Error(
+    `unit tests start no ${what}; a test that needs one is an integration test: name its file *.int.test.ts (see test/README.md)`,
+  );
 }
 
 for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const) {
-  Object.defineProperty(childProcess, name, { value: () => refuse(`child process (child_process.${name})`), writable: true, configurable: true });
+  Object.defineProperty(childProcess, name, {
+    value: () => refuse(`child process (child_process.${name})`),
+    writable: true,
+    configurable: true,
+  });
 }
 net.Server.prototype.listen = function listen(): never {
   refuse('listening socket (net.Server.listen)');

@@ -27,9 +27,14 @@ describe('waitFor', () => {
       /timed out after \d+ ms waiting for the door to close$/,
     );
     await expect(
-      waitFor('influxd', () => {
-        throw new Error('ECONNREFUSED');
-      }, 50, 5),
+      waitFor(
+        'influxd',
+        () => {
+          throw new Error('ECONNREFUSED');
+        },
+        50,
+        5,
+      ),
     ).rejects.toThrow(/waiting for influxd \(last error: ECONNREFUSED\)/);
   });
 });

@@ -29,7 +29,8 @@ export async function waitFor<T>(
       { timeout: timeoutMs, interval: everyMs },
     );
   } catch (e) {
-    const last = e instanceof Error && !e.message.startsWith('not yet: ') ? ` (last error: ${e.message})` : '';
+    const last =
+      e instanceof Error && !e.message.startsWith('not yet: ') ? ` (last error: ${e.message})` : '';
     throw new Error(`timed out after ${Date.now() - started} ms waiting for ${what}${last}`, { cause: e });
   }
 }
