@@ -7,8 +7,7 @@
  */
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
 import { StationSimulator } from '@yizhan/edge/simulator';
-import { encodeFrame } from '@yizhan/protocol/serial';
-import { ConfigKey } from '@yizhan/protocol/serial';
+import { encodeFrame, ConfigKey } from '@yizhan/protocol/serial';
 
 const [dir, id, device, hzText] = process.argv.slice(2);
 const hz = Number(hzText);

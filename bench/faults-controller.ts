@@ -9,8 +9,7 @@
  * point found in InfluxDB is thus identified by the two seq channels stored at the same time, and
  * every value of it checked against what was sent.
  */
-import { SensorKind, type SensorKindName } from '@yizhan/protocol/serial';
-import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
+import { SensorKind, type SensorKindName, encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { serialTransport, type SimTransport } from '@yizhan/edge/simulator';
 

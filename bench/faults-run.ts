@@ -1,5 +1,5 @@
 /**
- * The fault run shared by test/e2e/faults.test.ts and `npm run bench:faults`: real processes
+ * The fault run shared by test/e2e/faults.int.test.ts and `npm run bench:faults`: real processes
  * (bench/faults-stack.ts), counting controllers sending steadily (bench/faults-controller.ts), and
  * per round, one after the other: kill -9 of every agent, the broker, the server, influxd; a
  * restart delay as systemd's RestartSec would give; the restart with the same data folder; then

@@ -1,5 +1,5 @@
 /**
- * bench:faults — the long version of the fault test (test/e2e/faults.test.ts): more stations, several
+ * bench:faults — the long version of the fault test (test/e2e/faults.int.test.ts): more stations, several
  * rounds of kill -9 of every agent, the broker, the server and influxd under steady load, each
  * restarted after 1–3 s with its data folder; every reading the counting controllers sent is looked
  * up in InfluxDB. Prints a table per kill and writes bench/results/faults.json:

@@ -22,7 +22,7 @@ import { createMetrics } from '../server/src/metrics.js';
 import { Ingestor } from '../server/src/ingest/ingest.js';
 import { InfluxWriter } from '../server/src/influx/writer.js';
 import { stationTopic } from '@yizhan/protocol';
-import { stationFixture } from '../test/server/helpers.js';
+import { stationFixture } from '../test/helpers/station.js';
 
 const { values } = parseArgs({
   options: {

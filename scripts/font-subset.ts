@@ -2,7 +2,7 @@
  * `npm run font:subset`: rebuild the pages' web font (server/assets/fonts/) from Debian's
  * fonts-noto-cjk with Debian's python3-fonttools and python3-brotli (pyftsubset), keeping exactly
  * the characters the pages can show (server/src/screen/glyphs.ts). Run it after changing a
- * Chinese text of the pages or adding a station; test/server/font.test.ts fails until you do.
+ * Chinese text of the pages or adding a station; test/server/screen/font.test.ts fails until you do.
  *
  *   apt-get install fonts-noto-cjk python3-fonttools python3-brotli
  */

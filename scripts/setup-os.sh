@@ -44,7 +44,7 @@ esac
 bash scripts/check-node.sh
 
 has_bin() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-# test/protocol/doc-c-reference.test.ts compiles the C code of docs/protocol/serial-v1.md; gcc
+# test/protocol/serial/encoder.c-reference.int.test.ts compiles the C code of docs/protocol/serial-v1.md; gcc
 # without libc6-dev (only recommended) has no <stdio.h>.
 compiles_c() {
   printf '#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\nint main(void){return 0;}\n' |

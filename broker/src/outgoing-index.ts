@@ -13,7 +13,7 @@
  * Here each client's queue is a Map in queue order, indexed by (brokerId, brokerCounter) and by
  * packet id, so enqueue, update and clear are O(1). The observable behaviour (what is stored, what
  * each call returns, the order of `outgoingStream`) is that of aedes-persistence; the test
- * `test/broker/outgoing-index.test.ts` runs random operation sequences on both and compares.
+ * `test/broker/outgoing-index.int.test.ts` runs random operation sequences on both and compares.
  *
  * Two changes of behaviour. `outgoingStream` skips what the reconnected client has already been
  * sent (see there). And, in aedes rather than in the store, new packet ids skip the ids the

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkPublish, checkSubscribe, checkWill, clientIdOwner, type DenyReason, type Principal } from '../../broker/src/acl.js';
+import {
+  checkPublish,
+  checkSubscribe,
+  checkWill,
+  clientIdOwner,
+  type DenyReason,
+  type Principal,
+} from '../../broker/src/acl.js';
 import { STATION_PUBLISH_LEAVES, STATION_SUBSCRIBE_LEAVES, TopicLeaf, stationTopic } from '@yizhan/protocol';
 
 const st1: Principal = { username: 'st-001', role: 'station', clientId: 'st-001' };
@@ -12,7 +19,12 @@ type Row = [who: Principal, topic: string, retain: boolean, expected: 'ok' | Den
 describe('publish rules', () => {
   const rows: Row[] = [
     // a station: its own publish leaves only
-    ...STATION_PUBLISH_LEAVES.map((leaf): Row => [st1, stationTopic('st-001', leaf), leaf === 'status', 'ok']),
+    ...STATION_PUBLISH_LEAVES.map((leaf): Row => [
+      st1,
+      stationTopic('st-001', leaf),
+      leaf === 'status',
+      'ok',
+    ]),
     [st1, T('st-001', 'config/desired'), true, 'leaf_not_allowed'],
     [st1, T('st-001', 'cmd'), false, 'leaf_not_allowed'],
     [st1, T('st-002', 'telemetry'), false, 'other_station'],
@@ -35,15 +47,22 @@ describe('publish rules', () => {
     [operator, T('st-003', 'cmd'), false, 'ok'],
     [operator, T('st-003', 'health'), false, 'leaf_not_allowed'],
   ];
-  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))('%s publishes %s (retain %s) → %s', (_name, topic, retain, expected, who) => {
-    const d = checkPublish(who, topic, retain);
-    expect(d.ok ? 'ok' : d.reason).toBe(expected);
-  });
+  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))(
+    '%s publishes %s (retain %s) → %s',
+    (_name, topic, retain, expected, who) => {
+      const d = checkPublish(who, topic, retain);
+      expect(d.ok ? 'ok' : d.reason).toBe(expected);
+    },
+  );
 });
 
 describe('subscribe rules', () => {
   const rows: [Principal, string, 'ok' | DenyReason][] = [
-    ...STATION_SUBSCRIBE_LEAVES.map((leaf): [Principal, string, 'ok'] => [st1, stationTopic('st-001', leaf), 'ok']),
+    ...STATION_SUBSCRIBE_LEAVES.map((leaf): [Principal, string, 'ok'] => [
+      st1,
+      stationTopic('st-001', leaf),
+      'ok',
+    ]),
     [st1, '#', 'wildcard_not_allowed'],
     [st1, 'yizhan/v1/stations/st-001/#', 'wildcard_not_allowed'],
     [st1, 'yizhan/v1/stations/+/cmd', 'wildcard_not_allowed'],
@@ -64,10 +83,13 @@ describe('subscribe rules', () => {
     [operator, 'yizhan/v1/stations/+/events', 'ok'],
     [operator, '#', 'wildcard_not_allowed'],
   ];
-  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))('%s subscribes %s → %s', (_name, filter, expected, who) => {
-    const d = checkSubscribe(who, filter);
-    expect(d.ok ? 'ok' : d.reason).toBe(expected);
-  });
+  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))(
+    '%s subscribes %s → %s',
+    (_name, filter, expected, who) => {
+      const d = checkSubscribe(who, filter);
+      expect(d.ok ? 'ok' : d.reason).toBe(expected);
+    },
+  );
 });
 
 describe('will rules', () => {
@@ -79,17 +101,23 @@ describe('will rules', () => {
     [server, stationTopic('st-001', TopicLeaf.status), 'will_not_allowed'],
     [operator, stationTopic('st-001', TopicLeaf.cmd), 'will_not_allowed'],
   ];
-  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))('%s leaves a will on %s → %s', (_name, topic, expected, who) => {
-    const d = checkWill(who, { topic, retain: true });
-    expect(d.ok ? 'ok' : d.reason).toBe(expected);
-  });
+  it.each(rows.map(([who, ...rest]) => [who.username, ...rest, who] as const))(
+    '%s leaves a will on %s → %s',
+    (_name, topic, expected, who) => {
+      const d = checkWill(who, { topic, retain: true });
+      expect(d.ok ? 'ok' : d.reason).toBe(expected);
+    },
+  );
 });
 
 describe('retain only where the protocol keeps state', () => {
-  it.each(['telemetry', 'events', 'health', 'cmd/result'])('a station publishing %s with retain: allowed, flag stripped', (leaf) => {
-    expect(checkPublish(st1, T('st-001', leaf), true)).toEqual({ ok: true, stripRetain: true });
-    expect(checkPublish(st1, T('st-001', leaf), false)).toEqual({ ok: true });
-  });
+  it.each(['telemetry', 'events', 'health', 'cmd/result'])(
+    'a station publishing %s with retain: allowed, flag stripped',
+    (leaf) => {
+      expect(checkPublish(st1, T('st-001', leaf), true)).toEqual({ ok: true, stripRetain: true });
+      expect(checkPublish(st1, T('st-001', leaf), false)).toEqual({ ok: true });
+    },
+  );
   it.each(['status', 'config/reported'])('a station publishing %s with retain: kept', (leaf) => {
     expect(checkPublish(st1, T('st-001', leaf), true)).toEqual({ ok: true });
   });

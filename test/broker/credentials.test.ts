@@ -61,7 +61,9 @@ describe('provisionAccounts', () => {
   it('serialises concurrent writers so no account is lost', async () => {
     const file = join(dir, 'concurrent.json');
     const cheap = { params: { ...DEFAULT_SCRYPT_PARAMS, N: 2 ** 10 } };
-    const batches = [0, 1, 2, 3].map((b) => [1, 2, 3].map((i) => ({ username: `st-${b}0${i}`, role: 'station' as const })));
+    const batches = [0, 1, 2, 3].map((b) =>
+      [1, 2, 3].map((i) => ({ username: `st-${b}0${i}`, role: 'station' as const })),
+    );
     const results = await Promise.all(batches.map((accounts) => provisionAccounts(file, accounts, cheap)));
     expect(results.reduce((n, m) => n + m.size, 0)).toBe(12);
     expect((await readCredentialsFile(file)).data.accounts).toHaveLength(12);
@@ -72,7 +74,13 @@ describe('provisionAccounts', () => {
     [[{ username: 'st_001', role: 'station' as const }], 'invalid_username'],
     [[{ username: 'x', role: 'server' as const }], 'invalid_username'],
     [[{ username: 'st-009', role: 'root' as 'server' }], 'invalid_role'],
-    [[{ username: 'st-001', role: 'station' as const }, { username: 'st-001', role: 'operator' as const }], 'role_conflict'],
+    [
+      [
+        { username: 'st-001', role: 'station' as const },
+        { username: 'st-001', role: 'operator' as const },
+      ],
+      'role_conflict',
+    ],
   ])('refuses %j with %s', async (accounts, code) => {
     const file = join(dir, 'refused.json');
     const err = await provisionAccounts(file, accounts).catch((e: unknown) => e);
@@ -111,23 +119,43 @@ describe('broken credentials files', () => {
     ['secret stored in clear', doc([{ ...good, secret: 'abc' }]), 'schema', /\/accounts\/0/],
     ['duplicate username', doc([good, good]), 'invalid', /accounts\/1 \(st-001\): username appears twice/],
     ['station with a non-station name', doc([{ ...good, username: 'ops.team' }]), 'invalid', /station id/],
-    ['short salt', doc([{ ...good, salt: Buffer.alloc(8).toString('base64') }]), 'invalid', /salt must be at least 16 bytes/],
-    ['hash of the wrong length', doc([{ ...good, hash: Buffer.alloc(31).toString('base64') }]), 'invalid', /hash must be params.keyLen \(32\) bytes/],
-    ['N not a power of two', doc([{ ...good, params: { ...good.params, N: 30000 } }]), 'invalid', /params.N must be a power of two/],
+    [
+      'short salt',
+      doc([{ ...good, salt: Buffer.alloc(8).toString('base64') }]),
+      'invalid',
+      /salt must be at least 16 bytes/,
+    ],
+    [
+      'hash of the wrong length',
+      doc([{ ...good, hash: Buffer.alloc(31).toString('base64') }]),
+      'invalid',
+      /hash must be params.keyLen \(32\) bytes/,
+    ],
+    [
+      'N not a power of two',
+      doc([{ ...good, params: { ...good.params, N: 30000 } }]),
+      'invalid',
+      /params.N must be a power of two/,
+    ],
   ];
-  it.each(fixtures)('%s: refused with a message naming the file and the problem', async (_name, text, problem, detail) => {
-    const file = join(dir, 'broken.json');
-    await writeFile(file, text, { mode: 0o600 });
-    const err = await readCredentialsFile(file).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CredentialsFileError);
-    const e = err as CredentialsFileError;
-    expect(e.problem).toBe(problem);
-    expect(e.detail).toMatch(detail);
-    expect(e.message).toContain(file);
-    // provisioning never overwrites a broken file
-    await expect(provisionAccounts(file, [{ username: 'st-047', role: 'station' }])).rejects.toBeInstanceOf(CredentialsFileError);
-    expect(await readFile(file, 'utf8')).toBe(text);
-  });
+  it.each(fixtures)(
+    '%s: refused with a message naming the file and the problem',
+    async (_name, text, problem, detail) => {
+      const file = join(dir, 'broken.json');
+      await writeFile(file, text, { mode: 0o600 });
+      const err = await readCredentialsFile(file).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CredentialsFileError);
+      const e = err as CredentialsFileError;
+      expect(e.problem).toBe(problem);
+      expect(e.detail).toMatch(detail);
+      expect(e.message).toContain(file);
+      // provisioning never overwrites a broken file
+      await expect(provisionAccounts(file, [{ username: 'st-047', role: 'station' }])).rejects.toBeInstanceOf(
+        CredentialsFileError,
+      );
+      expect(await readFile(file, 'utf8')).toBe(text);
+    },
+  );
 
   it('a missing file is reported as missing', async () => {
     const err = await readCredentialsFile(join(dir, 'nope.json')).catch((e: unknown) => e);

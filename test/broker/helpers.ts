@@ -33,7 +33,9 @@ export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger: pino({ level: 'debug' }, sink), lines };
 }
 
-export async function tempDir(prefix = 'yizhan-broker-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'yizhan-broker-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -59,7 +61,15 @@ export async function startTestBroker(
   const secrets = await provisionAccounts(file, accounts, edit);
   const { logger, lines } = captureLogger();
   // state on disk, as in production (YIZHAN_BROKER_STATE_DIR); `stateDir: undefined` keeps it in memory
-  const broker = await startBroker({ port: 0, metricsPort: 0, credentialsFile: file, logger, credentials: { pollIntervalMs: 100 }, stateDir: join(dir, 'broker-state'), ...extra });
+  const broker = await startBroker({
+    port: 0,
+    metricsPort: 0,
+    credentialsFile: file,
+    logger,
+    credentials: { pollIntervalMs: 100 },
+    stateDir: join(dir, 'broker-state'),
+    ...extra,
+  });
   return {
     broker,
     file,
@@ -122,7 +132,12 @@ export function brokerSuite(
 }
 
 /** Connect with mqtt.js (MQTT 3.1.1, no automatic reconnect). */
-export async function connect(url: string, username: string, password: string | undefined, opts: IClientOptions = {}): Promise<MqttClient> {
+export async function connect(
+  url: string,
+  username: string,
+  password: string | undefined,
+  opts: IClientOptions = {},
+): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, {
     clientId: username,
     username,
@@ -146,18 +161,33 @@ export async function connectInbox(
   password: string | undefined,
   opts: IClientOptions = {},
 ): Promise<{ client: MqttClient; box: ReturnType<typeof inbox> }> {
-  const client = mqtt.connect(url, { clientId: username, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+  const client = mqtt.connect(url, {
+    clientId: username,
+    username,
+    password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...opts,
+  });
   const box = inbox(client);
   client.on('error', () => {}); // a refusal surfaces as the rejection below
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
-    client.once('close', () => reject(new Error(`connection of ${String(opts.clientId ?? username)} closed before its CONNACK`)));
+    client.once('close', () =>
+      reject(new Error(`connection of ${String(opts.clientId ?? username)} closed before its CONNACK`)),
+    );
   });
   return { client, box };
 }
 
 /** Connect and expect a refusal; resolves with the CONNACK return code. */
-export async function connectRefused(url: string, username: string, password: string | undefined, opts: IClientOptions = {}): Promise<number> {
+export async function connectRefused(
+  url: string,
+  username: string,
+  password: string | undefined,
+  opts: IClientOptions = {},
+): Promise<number> {
   try {
     const c = await connect(url, username, password, opts);
     await c.endAsync(true);
@@ -171,7 +201,10 @@ export async function connectRefused(url: string, username: string, password: st
 export function closed(client: MqttClient, timeoutMs = 5_000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!client.connected) return resolve();
-    const t = setTimeout(() => reject(new Error(`connection of ${client.options.clientId} still open after ${timeoutMs} ms`)), timeoutMs);
+    const t = setTimeout(
+      () => reject(new Error(`connection of ${client.options.clientId} still open after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     client.once('close', () => {
       clearTimeout(t);
       resolve();
@@ -201,7 +234,10 @@ export function inbox(client: MqttClient): {
         return Promise.resolve(seen);
       }
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           topic,
           resolve: (m) => {
@@ -216,17 +252,13 @@ export function inbox(client: MqttClient): {
 }
 
 /** Sum of the samples of a metric whose labels include `labels` (0 when none). */
-export async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   if (!registry.getSingleMetric(name)) throw new Error(`no metric ${name}`);
   return sumOf(await registry.getSingleMetricAsString(name), name, labels);
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export interface RunResult {
@@ -237,9 +269,17 @@ export interface RunResult {
 }
 
 /** Run a command to completion (killed after timeoutMs). */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -254,7 +294,11 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 }
 
 /** Run a TypeScript entry of this repo with tsx, as `npm start` does. */
-export function runTs(entry: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runTs(
+  entry: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
 }
 
@@ -295,9 +339,17 @@ export function spawnBroker(env: NodeJS.ProcessEnv): BrokerProcess {
       const ready = (async () => {
         for (const port of ports) await waitForPort(port, '127.0.0.1', Math.max(0, deadline - Date.now()));
       })();
-      const failed = await Promise.race([ready.then(() => undefined, (e: Error) => e.message), exited]);
+      const failed = await Promise.race([
+        ready.then(
+          () => undefined,
+          (e: Error) => e.message,
+        ),
+        exited,
+      ]);
       if (failed !== undefined)
-        throw new Error(`broker process not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`);
+        throw new Error(
+          `broker process not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`,
+        );
     },
   };
 }
@@ -307,8 +359,23 @@ export async function makeCert(into: string, cn: string): Promise<{ cert: string
   const cert = join(into, 'cert.pem');
   const key = join(into, 'key.pem');
   const r = await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
   ]);
   if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { cert, key };
@@ -318,7 +385,10 @@ export async function makeCert(into: string, cn: string): Promise<{ cert: string
  * Send a hand-made MQTT 3.1.1 CONNECT (mqtt.js refuses to send some of the packets we need to test,
  * e.g. a zero-length client id with CleanSession 0) and resolve with the CONNACK return code.
  */
-export async function rawConnect(port: number, p: { clientId: string; clean: boolean; username?: string; password?: string }): Promise<number> {
+export async function rawConnect(
+  port: number,
+  p: { clientId: string; clean: boolean; username?: string; password?: string },
+): Promise<number> {
   const { connect: tcp } = await import('node:net');
   const str = (s: string): Buffer => {
     const b = Buffer.from(s, 'utf8');
@@ -326,7 +396,8 @@ export async function rawConnect(port: number, p: { clientId: string; clean: boo
     len.writeUInt16BE(b.length);
     return Buffer.concat([len, b]);
   };
-  const flags = (p.username !== undefined ? 0x80 : 0) | (p.password !== undefined ? 0x40 : 0) | (p.clean ? 0x02 : 0);
+  const flags =
+    (p.username !== undefined ? 0x80 : 0) | (p.password !== undefined ? 0x40 : 0) | (p.clean ? 0x02 : 0);
   const body = Buffer.concat([
     str('MQTT'),
     Buffer.from([4, flags, 0, 30]),
@@ -360,10 +431,15 @@ export async function rawConnect(port: number, p: { clientId: string; clean: boo
 }
 
 /** SUBSCRIBE and resolve with the SUBACK return codes (mqtt.js rejects on 0x80, the tests want the codes). */
-export function subscribeCodes(client: MqttClient, filters: string | string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
+export function subscribeCodes(
+  client: MqttClient,
+  filters: string | string[],
+  qos: 0 | 1 | 2 = 1,
+): Promise<number[]> {
   return new Promise((resolve, reject) => {
     client.subscribe(filters, { qos }, (err, _granted, packet) => {
-      if (packet && 'granted' in packet && Array.isArray(packet.granted)) resolve(packet.granted.map((g) => (typeof g === 'number' ? g : -1)));
+      if (packet && 'granted' in packet && Array.isArray(packet.granted))
+        resolve(packet.granted.map((g) => (typeof g === 'number' ? g : -1)));
       else reject(err ?? new Error('no SUBACK'));
     });
   });

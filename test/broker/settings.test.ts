@@ -7,11 +7,19 @@ import { loadConfig } from '@yizhan/server/config';
 describe('broker settings', () => {
   it('defaults: plain TCP only, in memory, default limits', () => {
     const s = readBrokerSettings({});
-    expect(s).toMatchObject({ mqttPort: 1883, tls: undefined, wsPort: undefined, redisUrl: undefined, limits: {} });
+    expect(s).toMatchObject({
+      mqttPort: 1883,
+      tls: undefined,
+      wsPort: undefined,
+      redisUrl: undefined,
+      limits: {},
+    });
   });
 
   it('keeps the broker state in $YIZHAN_DATA_DIR/broker-state unless told otherwise; none with Redis', () => {
-    expect(readBrokerSettings({ YIZHAN_DATA_DIR: '/var/lib/yizhan' }).stateDir).toBe('/var/lib/yizhan/broker-state');
+    expect(readBrokerSettings({ YIZHAN_DATA_DIR: '/var/lib/yizhan' }).stateDir).toBe(
+      '/var/lib/yizhan/broker-state',
+    );
     expect(readBrokerSettings({ YIZHAN_BROKER_STATE_DIR: '/srv/broker' }).stateDir).toBe('/srv/broker');
     expect(readBrokerSettings({ YIZHAN_BROKER_STATE_DIR: 'memory' }).stateDir).toBeUndefined();
     expect(readBrokerSettings({ YIZHAN_REDIS_URL: 'redis://10.0.0.5:6379/2' }).stateDir).toBeUndefined();
@@ -57,7 +65,14 @@ describe('broker settings', () => {
   });
 
   it('refuses unknown YIZHAN_* variables with a did-you-mean, and reports every problem at once', () => {
-    const env = { YIZHAN_MQTT_TLS_PROT: '8883', YIZHAN_MQTT_TLS_CERT: '/etc/c.pem', YIZHAN_MQTT_TLS_KEY: '/etc/k.pem', YIZHAN_MQTT_PORT: 'x', YIZHAN_BROKER_METRIC_PORT: '9', YIZHAN_ZZZ: '1' };
+    const env = {
+      YIZHAN_MQTT_TLS_PROT: '8883',
+      YIZHAN_MQTT_TLS_CERT: '/etc/c.pem',
+      YIZHAN_MQTT_TLS_KEY: '/etc/k.pem',
+      YIZHAN_MQTT_PORT: 'x',
+      YIZHAN_BROKER_METRIC_PORT: '9',
+      YIZHAN_ZZZ: '1',
+    };
     let error: SettingsError | undefined;
     try {
       readBrokerSettings(env);
@@ -77,8 +92,15 @@ describe('broker settings', () => {
   it("accepts the names other components use in npm start's one environment", () => {
     expect(() =>
       readBrokerSettings({
-        YIZHAN_HTTP_PORT: '8080', YIZHAN_MQTT_URL: 'mqtt://127.0.0.1:1883', YIZHAN_MQTT_USERNAME: 'yizhan-server', YIZHAN_INFLUX_PORT: '8086',
-        YIZHAN_SIM_SPEED: '10', YIZHAN_SERIAL: 'mock', YIZHAN_SECRETS_DIR: '/tmp/s', YIZHAN_STATIONS_DIR: 'firmware-config/stations', YIZHAN_EDGE_STATE_DIR: '/tmp/e',
+        YIZHAN_HTTP_PORT: '8080',
+        YIZHAN_MQTT_URL: 'mqtt://127.0.0.1:1883',
+        YIZHAN_MQTT_USERNAME: 'yizhan-server',
+        YIZHAN_INFLUX_PORT: '8086',
+        YIZHAN_SIM_SPEED: '10',
+        YIZHAN_SERIAL: 'mock',
+        YIZHAN_SECRETS_DIR: '/tmp/s',
+        YIZHAN_STATIONS_DIR: 'firmware-config/stations',
+        YIZHAN_EDGE_STATE_DIR: '/tmp/e',
       }),
     ).not.toThrow();
   });

@@ -13,10 +13,8 @@
  * controller with a tripped socket reboots without ever clearing the fault (it must not stay "now").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { startAgent, type Agent } from '@yizhan/edge/agent';
@@ -25,10 +23,11 @@ import { runSimulatedStations, type SimulatedStations } from '@yizhan/edge/simul
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
-import { freePort } from '../../scripts/lib/ports.js';
 import { buildApp } from '@yizhan/server';
 import type { TimeRange } from './grafanaMacros.js';
 import { runInfluxQL } from './influxql.js';
+import { startPlainBroker } from '../helpers/mqtt-broker.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 export interface FillOptions {
   /** Simulated seconds per real second. */
@@ -92,30 +91,6 @@ function firstSocket(s: StationConfig | undefined): string {
   return sockets[0].id;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function startTestBroker(): Promise<{ url: string; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer((socket) => aedes.handle(socket));
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((r) => aedes.close(() => r()));
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
-async function waitFor(what: string, timeoutMs: number, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`fill: timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promise<FilledInflux> {
   const dir = mkdtempSync(join(tmpdir(), 'yizhan-dash-'));
   const cleanups: (() => Promise<void>)[] = [];
@@ -131,7 +106,7 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
     const stations = pickStations(loadStationsOrThrow());
     const influxd: InfluxdHandle = await startInfluxd({ dir: join(dir, 'influxd') });
     cleanups.push(() => influxd.stop());
-    const broker = await startTestBroker();
+    const broker = await startPlainBroker();
     cleanups.push(() => broker.close());
     const app: FastifyInstance = await buildApp({
       stations,
@@ -144,8 +119,9 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
     await app.ready();
     await waitFor(
       'the server to be ready',
-      15_000,
       async () => (await app.inject('/readyz')).statusCode === 200,
+      15_000,
+      200,
     );
 
     const realStart = Date.now();
@@ -194,10 +170,12 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
 
     // The last things that happened must be the last values in InfluxDB before the tests look.
     const lastIs = (what: string, q: string, want: number): Promise<void> =>
-      waitFor(what, o.settleTimeoutMs, async () => {
-        const row = (await runInfluxQL(influxd.url, DB, q)).series[0]?.values[0];
-        return row?.[1] === want;
-      });
+      waitFor(
+        what,
+        async () => (await runInfluxQL(influxd.url, DB, q)).series[0]?.values[0]?.[1] === want,
+        o.settleTimeoutMs,
+        200,
+      ).then(() => undefined);
     await lastIs(
       `${b} offline (its agent stopped)`,
       `SELECT last("online") FROM "station_status" WHERE "station" = '${b}'`,

@@ -4,12 +4,7 @@
  * sequence of station messages must become.
  */
 import type { StationConfig } from '@yizhan/station-config/schema';
-import {
-  FaultCode,
-  scaleRaw,
-  type FaultName,
-  type SensorKindName,
-} from '@yizhan/protocol/serial';
+import { FaultCode, scaleRaw, type FaultName, type SensorKindName } from '@yizhan/protocol/serial';
 import type { EventFrame, Frame, ReadingsFrame } from '@yizhan/protocol/serial';
 import type { ObservedMessage, SentFrame } from './pipeline-stack.js';
 

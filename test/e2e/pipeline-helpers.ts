@@ -12,7 +12,6 @@ import type { Registry } from 'prom-client';
 import { mulberry32 } from '@yizhan/edge/simulator';
 import { SOF1, SOF2 } from '@yizhan/protocol/serial';
 
-export { sleep, waitFor } from '../helpers/wait.js';
 export { WarpClock } from '../helpers/clock.js';
 
 export interface LogLine {

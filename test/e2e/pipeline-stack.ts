@@ -1,5 +1,5 @@
 /**
- * The whole yizhan pipeline with nothing faked, for test/e2e/pipeline.test.ts:
+ * The whole yizhan pipeline with nothing faked, for test/e2e/pipeline.int.test.ts:
  *
  * ```
  * StationSimulator ─▶ socat PTY pair ─▶ edge agent (native serialport) ─MQTT─▶ yizhan broker
@@ -28,7 +28,8 @@ import type { Frame } from '@yizhan/protocol/serial';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { buildApp } from '@yizhan/server';
-import { captureLogger, startWebhookReceiver, waitFor, WarpClock, type LogLine } from './pipeline-helpers.js';
+import { captureLogger, startWebhookReceiver, WarpClock, type LogLine } from './pipeline-helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
@@ -128,7 +129,12 @@ export async function startPipeline(opts: {
 
     const bl = captureLogger('info');
     // state on disk, as npm start runs it (YIZHAN_BROKER_STATE_DIR)
-    const broker = await startBroker({ port: 0, credentialsFile, logger: bl.logger, stateDir: join(root, 'broker-state') });
+    const broker = await startBroker({
+      port: 0,
+      credentialsFile,
+      logger: bl.logger,
+      stateDir: join(root, 'broker-state'),
+    });
     cleanups.push({ name: 'broker', fn: () => broker.close() });
 
     const sl = captureLogger('warn');

@@ -12,19 +12,11 @@ import {
 import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
 import type { Frame } from '@yizhan/protocol/serial';
 import type { StationConfig } from '@yizhan/station-config/schema';
-import { stationFixture, type StationFixtureOptions } from './fixtures.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import {
-  FAST_BACKOFF,
-  memoryLogger,
-  record,
-  startTestBroker,
-  waitFor,
-  type LogLine,
-  type Received,
-  type Recorder,
-  type TestBroker,
-} from './helpers.js';
+import { FAST_BACKOFF, memoryLogger, record, type LogLine, type Received, type Recorder } from './helpers.js';
+import { type PlainBroker, startPlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
+import { stationFixture, type StationFixtureOptions } from '../helpers/station.js';
 
 export interface Harness {
   station: StationConfig;
@@ -46,7 +38,8 @@ export async function startHarness(
   opts: Partial<AgentOptions> = {},
   edit?: (s: StationConfig) => void,
 ): Promise<Harness> {
-  const station = stationFixture(cfg);
+  const { id, ...o } = cfg;
+  const station = stationFixture(id, o);
   edit?.(station);
   const path = mockPathFor(station.id);
   const device = mockDevice(path);
@@ -83,7 +76,7 @@ export async function startHarness(
 }
 
 export interface HarnessSuite {
-  readonly broker: TestBroker;
+  readonly broker: PlainBroker;
   /** Records every message on the broker. */
   readonly rec: Recorder;
   /** An agent on the suite's broker; stopped after the test. */
@@ -99,11 +92,11 @@ export interface HarnessSuite {
  * test started stopped after it.
  */
 export function harnessSuite(): HarnessSuite {
-  let broker: TestBroker | undefined;
+  let broker: PlainBroker | undefined;
   let rec: Recorder | undefined;
   const running: Harness[] = [];
   beforeAll(async () => {
-    broker = await startTestBroker();
+    broker = await startPlainBroker();
     rec = await record(broker.url);
   });
   afterEach(async () => {

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Frame } from '@yizhan/protocol/serial';
 import type { StationConfig } from '@yizhan/station-config/schema';
-import { startTestBroker, waitFor, type TestBroker, type TestBrokerOptions } from './helpers.js';
+import { type PlainBroker, type PlainBrokerOptions, startPlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface ProcStats {
   depth: number;
@@ -57,7 +58,7 @@ export function startAgentsProc(settings: Record<string, unknown>): AgentsProc {
 /** A broker that goes down and comes back on the same port; while `gate` is closed only admitted prefixes connect. */
 export async function gatedBroker(
   admitWhileClosed: string[],
-  onPublish?: TestBrokerOptions['onPublish'],
+  onPublish?: PlainBrokerOptions['onPublish'],
 ): Promise<{
   url: string;
   /** Resolves with the messages it still had to deliver to the admitted clients when the stations went. */
@@ -68,7 +69,7 @@ export async function gatedBroker(
 }> {
   let gate = true;
   const admit = (id: string): boolean => gate || admitWhileClosed.some((p) => id.startsWith(p));
-  let b: TestBroker | undefined = await startTestBroker(0, { admit, onPublish });
+  let b: PlainBroker | undefined = await startPlainBroker({ admit, onPublish });
   const port = b.port;
   return {
     url: b.url,
@@ -88,10 +89,11 @@ export async function gatedBroker(
       // loss no agent can prevent (1 outage run in 3 under load failed on it). So it goes down only
       // once the admitted clients (the server) have acknowledged every message it holds for them.
       const held = await pendingOutgoing(cur, clients());
-      await waitForAsync(
+      await waitFor(
         'the broker delivered what it acknowledged',
-        async () => ((await pendingOutgoing(cur, clients())) === 0 ? true : undefined),
+        async () => (await pendingOutgoing(cur, clients())) === 0,
         20_000,
+        200,
       );
       await cur.close();
       b = undefined;
@@ -99,7 +101,7 @@ export async function gatedBroker(
     },
     async up() {
       gate = false;
-      b = await startTestBroker(port, { admit, onPublish });
+      b = await startPlainBroker({ port, admit, onPublish });
     },
     open() {
       gate = true;
@@ -111,7 +113,7 @@ export async function gatedBroker(
 }
 
 /** QoS 1 messages the broker sent to these clients and holds until they acknowledge (PUBACK). */
-async function pendingOutgoing(b: TestBroker, ids: readonly string[]): Promise<number> {
+async function pendingOutgoing(b: PlainBroker, ids: readonly string[]): Promise<number> {
   const persistence = (
     b.aedes as unknown as { persistence: { outgoingStream(c: { id: string }): AsyncIterable<unknown> } }
   ).persistence;
@@ -161,18 +163,3 @@ export async function influxCounts(
 }
 
 export const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-
-/** Poll an async check until it gives a value; throws naming `what` after the timeout. */
-export async function waitForAsync<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -10,7 +10,7 @@ function read(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('edge agent options', () => {
-  it('defaults are the agent\'s: 64MB spool, interval fsync, 30s health', () => {
+  it("defaults are the agent's: 64MB spool, interval fsync, 30s health", () => {
     expect(read([]).values).toMatchObject({
       spoolMax: 64 * 1024 ** 2,
       spoolFsync: 'interval',
@@ -24,7 +24,24 @@ describe('edge agent options', () => {
   });
 
   it('reads the flags of the systemd unit', () => {
-    const argv = ['--station', 'st-001', '--mqtt', 'mqtts://broker:8883', '--password-file', '/etc/yizhan/mqtt.secret', '--serial-path', '/dev/yizhan-controller', '--state-dir', '/var/lib/yizhan/edge', '--spool-max', '16MB', '--health-interval', '1min', '--spool-fsync', 'always'];
+    const argv = [
+      '--station',
+      'st-001',
+      '--mqtt',
+      'mqtts://broker:8883',
+      '--password-file',
+      '/etc/yizhan/mqtt.secret',
+      '--serial-path',
+      '/dev/yizhan-controller',
+      '--state-dir',
+      '/var/lib/yizhan/edge',
+      '--spool-max',
+      '16MB',
+      '--health-interval',
+      '1min',
+      '--spool-fsync',
+      'always',
+    ];
     const { values, problems } = read(argv);
     expect(problems).toEqual([]);
     expect(values).toMatchObject({
@@ -40,14 +57,29 @@ describe('edge agent options', () => {
   });
 
   it("accepts the unit's environment file (edge/deploy/edge.env.example) and falls back to it", () => {
-    const env = { YIZHAN_STATION: 'st-001', YIZHAN_MQTT_URL: 'mqtts://broker.example.cn:8883', YIZHAN_SPOOL_MAX: '32MB', LOG_LEVEL: 'warn', YIZHAN_EDGE_STATE_DIR: 'none' };
+    const env = {
+      YIZHAN_STATION: 'st-001',
+      YIZHAN_MQTT_URL: 'mqtts://broker.example.cn:8883',
+      YIZHAN_SPOOL_MAX: '32MB',
+      LOG_LEVEL: 'warn',
+      YIZHAN_EDGE_STATE_DIR: 'none',
+    };
     const { values, problems } = read([], env);
     expect(problems).toEqual([]);
-    expect(values).toMatchObject({ station: 'st-001', mqttUrl: 'mqtts://broker.example.cn:8883', spoolMax: 32 * 1024 ** 2, logLevel: 'warn', stateDir: 'none' });
+    expect(values).toMatchObject({
+      station: 'st-001',
+      mqttUrl: 'mqtts://broker.example.cn:8883',
+      spoolMax: 32 * 1024 ** 2,
+      logLevel: 'warn',
+      stateDir: 'none',
+    });
   });
 
   it('lists every problem at once, each naming its flag or variable', () => {
-    const { problems } = read(['--spool-maxx', '1GB', '--speed', '0', '--spool-fsync', 'sometimes', '--health-interval', '30'], { YIZHAN_MQTT_URL: 'broker:1883' });
+    const { problems } = read(
+      ['--spool-maxx', '1GB', '--speed', '0', '--spool-fsync', 'sometimes', '--health-interval', '30'],
+      { YIZHAN_MQTT_URL: 'broker:1883' },
+    );
     expect(problems).toEqual([
       '--spool-maxx: unknown flag; did you mean --spool-max?',
       'YIZHAN_MQTT_URL: must be a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://), got "broker:1883"',

@@ -6,7 +6,8 @@ import { startAgent, type Agent, type AgentOptions } from '@yizhan/edge/agent';
 import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
 import type { Cleanups } from '../helpers/cleanups.js';
 import type { StationConfig } from '@yizhan/station-config/schema';
-import { MIDNIGHT_CST, stationFixture } from './fixtures.js';
+import { MIDNIGHT_CST } from './fixtures.js';
+import { stationFixture } from '../helpers/station.js';
 
 export interface Recording {
   sim: StationSimulator;

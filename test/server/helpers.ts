@@ -1,98 +1,29 @@
 /**
- * Test helpers for the server: station fixtures (by hand, following the station conventions),
- * a plain in-test aedes broker (no auth), a real influxd, a publishing mqtt.js client with payload
- * builders, and a started server on a free port.
+ * Test helpers for the server: a real influxd, a publishing mqtt.js client with payload builders,
+ * and a started server on a free port.
  */
-import { createServer, type Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { StationConfig } from '@yizhan/station-config/schema';
 import { stationTopic, type TopicLeafValue } from '@yizhan/protocol';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { buildApp, type ServerOptions } from '@yizhan/server';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
-
-export interface StationFixtureOptions {
-  seats?: number;
-  sockets?: number;
-  setpointC?: number;
-  heatingTimeout?: string;
-  minRiseC?: number;
-  township?: string;
-}
-
-/** A station config as the 47 samples are built: door 1, occupancy 2, ambient 3, sockets 10.., power 40.., water 80-82. */
-export function stationFixture(id: string, o: StationFixtureOptions = {}): StationConfig {
-  const sockets = o.sockets ?? 4;
-  const n = id.slice(-3);
-  return {
-    id,
-    name: `测试${n}号驿站`,
-    nameEn: `Test Station ${n}`,
-    township: o.township ?? '城关镇',
-    address: `测试路${n}号`,
-    location: { lat: 30, lon: 120 },
-    seats: o.seats ?? 10,
-    sockets,
-    hours: '00:00-24:00',
-    dispenser: {
-      model: 'TEST-1',
-      setpointC: o.setpointC ?? 95,
-      ...(o.heatingTimeout ? { heatingTimeout: o.heatingTimeout } : {}),
-      ...(o.minRiseC !== undefined ? { minRiseC: o.minRiseC } : {}),
-    },
-    serial: { path: '/dev/null', baudRate: 115200 },
-    sensors: [
-      { channel: 1, id: 'door', kind: 'door' },
-      { channel: 2, id: 'occupancy', kind: 'occupancy' },
-      { channel: 3, id: 'ambient', kind: 'ambient_temp' },
-      ...Array.from({ length: sockets }, (_, i) => ({
-        channel: 10 + i,
-        id: `socket-${i + 1}`,
-        kind: 'socket_state' as const,
-      })),
-      ...Array.from({ length: sockets }, (_, i) => ({
-        channel: 40 + i,
-        id: `socket-${i + 1}-power`,
-        kind: 'socket_power' as const,
-      })),
-      { channel: 80, id: 'water-temp', kind: 'water_temp' },
-      { channel: 81, id: 'heater', kind: 'heater' },
-      { channel: 82, id: 'water-level', kind: 'water_level' },
-    ],
-  };
-}
-
-export interface TestBroker {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startTestBroker(): Promise<TestBroker> {
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer((s) => aedes.handle(s));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import type { PointSink } from '../../server/src/influx/writer.js';
+import { Ingestor } from '../../server/src/ingest/ingest.js';
+import type { LineLog } from '../../server/src/ingest/redelivery.js';
+import type { Metrics } from '../../server/src/metrics.js';
+import { StationRegistry } from '../../server/src/registry.js';
+import { StateStore } from '../../server/src/state/store.js';
+import { stationFixture } from '../helpers/station.js';
+import { startPlainBroker, type PlainBroker } from '../helpers/mqtt-broker.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface TestInflux extends InfluxdHandle {
   cleanup(): Promise<void>;
@@ -202,10 +133,6 @@ export async function startServer(
   return { app, url, close: () => app.close() };
 }
 
-import { waitFor } from '../helpers/wait.js';
-
-export { waitFor };
-
 /** The value of one sample in Prometheus text format, or undefined. Labels must match exactly. */
 export { valueOf as metric } from '../helpers/prom.js';
 
@@ -273,7 +200,7 @@ export async function startHookReceiver<T>(into: T[]): Promise<HookReceiver> {
 
 export interface Stack {
   influx: TestInflux;
-  broker: TestBroker;
+  broker: PlainBroker;
   server: StartedServer;
   pub: Publisher;
   /** InfluxQL on the test database. */
@@ -288,7 +215,7 @@ export interface Stack {
 export async function startStack(
   opts: Omit<Parameters<typeof startServer>[0], 'mqttUrl' | 'influxUrl'>,
 ): Promise<Stack> {
-  const [influx, broker] = await Promise.all([startTestInflux(), startTestBroker()]);
+  const [influx, broker] = await Promise.all([startTestInflux(), startPlainBroker()]);
   const server = await startServer({ ...opts, mqttUrl: broker.url, influxUrl: influx.url });
   const pub = await publisher(broker.url);
   const ql = new InfluxQLClient(createTransport({ url: influx.url, api: 'v1', db: 'yizhan', rp: 'raw' }), {
@@ -311,4 +238,22 @@ export async function startStack(
       await Promise.all([broker.close(), influx.cleanup()]);
     },
   };
+}
+
+/** An Ingestor for st-001 writing to `sink`, remembering a message once the sink's log made it durable. */
+export function ingestorFor(
+  sink: PointSink & LineLog,
+  metrics: Metrics,
+  observe: () => void = () => {},
+): Ingestor {
+  const registry = new StationRegistry([stationFixture('st-001')]);
+  return new Ingestor({
+    registry,
+    store: new StateStore(registry),
+    sink,
+    lineLog: sink,
+    listener: { observe },
+    metrics,
+    log: pino({ level: 'silent' }),
+  });
 }

@@ -1,17 +1,20 @@
 /**
- * Fixtures of the serial_link_down rule tests (serial-link-rule.test.ts: which report sequences
- * fire and resolve; serial-link-content.test.ts: what the alerts say): health reports of station
+ * Fixtures of the serial_link_down rule tests (alerts/rules/serial-link-down.test.ts: which report sequences
+ * fire and resolve; alerts/rules/serial-link-down.content.test.ts: what the alerts say): health reports of station
  * st-001 and an engine holding only this rule, driven by a table of steps. Times in the tables are
  * seconds from T; a report arrives at its own time unless `arrive` says otherwise.
  */
 import pino from 'pino';
 import type { HealthPayload } from '@yizhan/protocol';
 import { AlertEngine } from '../../server/src/alerts/engine.js';
-import { serialLinkDownRule, type SerialLinkDownOptions } from '../../server/src/alerts/rules/serial-link-down.js';
+import {
+  serialLinkDownRule,
+  type SerialLinkDownOptions,
+} from '../../server/src/alerts/rules/serial-link-down.js';
 import type { Alert } from '../../server/src/alerts/types.js';
 import { createMetrics } from '../../server/src/metrics.js';
 import { StationRegistry } from '../../server/src/registry.js';
-import { stationFixture } from './helpers.js';
+import { stationFixture } from '../helpers/station.js';
 
 export const T = 1_700_000_000_000;
 export const S = 1000;

@@ -1,6 +1,6 @@
 /**
  * The characters the pages can show, for the subset web font (scripts/font-subset.ts builds the
- * font from them; test/server/font.test.ts checks the font still covers them): every text in
+ * font from them; test/server/screen/font.test.ts checks the font still covers them): every text in
  * SCREEN_TEXT, the page templates themselves, and the station files (names, townships, addresses).
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -24,14 +24,25 @@ describe('readRunSettings', () => {
   });
 
   it.each([
-    [{ YIZHAN_MQTT_PORT: '1999', YIZHAN_DATA_DIR: '/srv/yz' }, { mqttUrl: 'mqtt://127.0.0.1:1999', secretsDir: '/srv/yz/secrets' }],
-    [{ YIZHAN_SERIAL: 'pty', YIZHAN_SIM_SPEED: '60', INFLUX_URL: 'http://db:8086' }, { serial: 'pty', simSpeed: 60, influxUrl: 'http://db:8086' }],
+    [
+      { YIZHAN_MQTT_PORT: '1999', YIZHAN_DATA_DIR: '/srv/yz' },
+      { mqttUrl: 'mqtt://127.0.0.1:1999', secretsDir: '/srv/yz/secrets' },
+    ],
+    [
+      { YIZHAN_SERIAL: 'pty', YIZHAN_SIM_SPEED: '60', INFLUX_URL: 'http://db:8086' },
+      { serial: 'pty', simSpeed: 60, influxUrl: 'http://db:8086' },
+    ],
   ])('reads %o', (env, expected) => {
     expect(readRunSettings(env)).toMatchObject(expected);
   });
 
   it('lists every problem at once, one per line', () => {
-    const env = { YIZHAN_SERIAL: 'usb', YIZHAN_SIM_SPEED: '0', INFLUX_URL: 'db:8086', YIZHAN_HTTP_PROT: '80' };
+    const env = {
+      YIZHAN_SERIAL: 'usb',
+      YIZHAN_SIM_SPEED: '0',
+      INFLUX_URL: 'db:8086',
+      YIZHAN_HTTP_PROT: '80',
+    };
     expect(() => readRunSettings(env)).toThrow(SettingsError);
     let message = '';
     try {
@@ -49,7 +60,12 @@ describe('readRunSettings', () => {
 
   it('accepts the settings of the server, the broker and the agents (npm start passes one environment)', () => {
     expect(() =>
-      readRunSettings({ YIZHAN_MQTT_TLS_PORT: '8883', YIZHAN_API_TOKEN_FILE: '/x', YIZHAN_EDGE_STATE_DIR: '/e', YIZHAN_INFLUX_BATCH_SIZE: '5' }),
+      readRunSettings({
+        YIZHAN_MQTT_TLS_PORT: '8883',
+        YIZHAN_API_TOKEN_FILE: '/x',
+        YIZHAN_EDGE_STATE_DIR: '/e',
+        YIZHAN_INFLUX_BATCH_SIZE: '5',
+      }),
     ).not.toThrow();
   });
 });
