@@ -1,49 +1,13 @@
 /**
  * The durable log (common/src/durable-log) as its users see it: what a reopened log delivers after
- * a torn write, after a kill -9 at each step of a commit, after a full disk; the size bound and
+ * a torn write, after a full disk (a kill -9 at each step of a commit: log.crash.int.test.ts); the size bound and
  * its drop count; both fsync policies; one write per event-loop turn. (The server's own spool
  * tests, test/server/spool.test.ts, cover order and at-least-once under any accept/reject order.)
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  fdatasync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
+import { appendFileSync, fdatasync, statSync, symlinkSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { SegmentLog, type LogOptions } from '@yizhan/common/durable-log/log';
-
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'yz-dlog-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const recs = (from: number, n: number) => Array.from({ length: n }, (_, i) => `r${from + i}`);
-const nextTurn = () => new Promise((r) => setImmediate(r));
-
-/** Everything a log delivers, taken and accepted in batches of 7. */
-function drain(log: SegmentLog): string[] {
-  const out: string[] = [];
-  for (let b = log.batch(7); b; b = log.batch(7)) {
-    out.push(...b.records);
-    log.accept(b);
-  }
-  return out;
-}
-const reopen = (dir: string, o: LogOptions = {}) => new SegmentLog({ dir, ...o });
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log'));
+import { drain, nextTurn, recs, reopen, segments, tmp } from './helpers.js';
 
 describe('SegmentLog after a crash', () => {
   // r0..r9 written as "r0\n" … "r9\n": 30 bytes, record i at bytes 3i..3i+2.
@@ -75,34 +39,6 @@ describe('SegmentLog after a crash', () => {
     const b = reopen(dir);
     expect(b.tornBytes).toBe('r99-half'.length);
     expect(drain(b)).toEqual(recs(0, 3));
-  });
-
-  // A real process (crash-child.ts) adds r0..r99, accepts r0..r39 and is killed at `point`.
-  it.each([
-    {
-      point: 'after-write',
-      delivered: recs(0, 100),
-      why: 'written, never synced or committed: the page cache holds it',
-    },
-    {
-      point: 'before-rename',
-      delivered: recs(0, 100),
-      why: 'cursor.tmp written, not renamed: the old (no) cursor holds',
-    },
-    {
-      point: 'after-cursor',
-      delivered: recs(40, 60),
-      why: 'the cursor names r40: only what was not accepted comes again',
-    },
-  ])('kill -9 $point: $why', ({ point, delivered }) => {
-    const dir = tmp();
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'crash-child.ts'), dir, point],
-      { timeout: 20_000, encoding: 'utf8' },
-    );
-    expect(child.signal, child.stderr).toBe('SIGKILL');
-    expect(drain(reopen(dir))).toEqual(delivered);
   });
 });
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskSpool } from '../../edge/src/agent/spool.js';
+import { DiskSpool } from '../../../edge/src/agent/spool.js';
 
 const dirs: string[] = [];
 const tmp = () => {
