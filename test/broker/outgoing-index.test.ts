@@ -1,5 +1,5 @@
 /**
- * The broker's indexed outgoing store (broker/src/outgoing-index.ts) must behave exactly like
+ * The broker's indexed outgoing store (broker/src/aedes-patches/outgoing-index.ts) must behave exactly like
  * aedes-persistence's in-memory one it replaces: random sequences of enqueue, update (packet id
  * assignment), clear (PUBACK) and stream run on both, and every result is compared. Then a real
  * broker delivers QoS 1 messages to a persistent session across a reconnect with it in place.
@@ -15,7 +15,7 @@ import {
   unusedPacketIds,
   type OutgoingPacket,
   type PacketIdClient,
-} from '../../broker/src/outgoing-index.js';
+} from '../../broker/src/aedes-patches/outgoing-index.js';
 import { brokerSuite, inbox } from './helpers.js';
 
 const require = createRequire(import.meta.url);
