@@ -31,6 +31,13 @@ export const PINNED_AEDES = '1.2';
 /** The installed aedes is not the release the patches were written for. */
 export class AedesVersionError extends Error {
   override name = 'AedesVersionError';
+  constructor(
+    message: string,
+    /** The installed version, when it could be read. */
+    readonly installed?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Version of the aedes this process loads (its package.json, found from its entry point). */
