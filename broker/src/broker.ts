@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { patchAedes, type Patched } from './aedes-patches/index.js';
 import { CredentialStore, type CredentialStoreOptions } from './credential-store.js';
+import type { DiskState } from './disk-state.js';
 import { logBrokerEvents } from './events.js';
 import { createGuard, type ConnectionGuard } from './guard.js';
 import { brokerHealth } from './health.js';
@@ -116,24 +117,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     addressOf: (c) => late.guard?.addressOf(c),
   };
   const hooks = createHooks({ store, log, metrics, sessions: sessions.byClient, limits, guard: guardProxy });
-  const aedes = await Aedes.createBroker({
-    // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
-    // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
-    // releases a queue of messages that complete synchronously by recursion, so thousands queued at
-    // once overflow the stack ("Maximum call stack size exceeded", mcollina/mqemitter#204; seen
-    // with 10,000 stations in bench:ingest --storm). 0: no in-flight limit, nothing queued there
-    // (that queue was unbounded anyway; the per-client queue bounds memory).
-    concurrency: 0,
-    ...opts.aedes,
-    ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
-    connectTimeout: limits.connectTimeoutMs,
-    drainTimeout: limits.drainTimeoutMs,
-    // aedes closes the connection for a filter deeper than this; the hooks refuse deeper than
-    // limits.maxTopicLevels with SUBACK 0x80 first (publish: ACL, outside the station tree).
-    maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
-    queueLimit: limits.preConnectQueue,
-    ...hooks,
-  });
+  const aedes = await createAedes(opts, limits, hooks, backend);
   const patched = await patchAedes(aedes, {
     log,
     registry: metrics.registry,
@@ -142,11 +126,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     stateCompactBytes: opts.stateCompactBytes,
     maxQueuedPerClient: limits.maxQueuedPerClient,
     onQueueDrop: queueDropReporter(metrics, limits, log),
-  }).catch(async (err: unknown) => {
-    await new Promise<void>((r) => aedes.close(() => r()));
-    await backend?.close().catch(() => undefined);
-    throw err;
-  });
+  }).catch((err: unknown) => abandon(err, aedes, undefined, backend));
   late.patched = patched;
   const { disk } = patched;
   try {
@@ -161,21 +141,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   let closing = false;
   const health = (): HealthReport => brokerHealth({ store, sessions, disk, redis: backend !== undefined, closing: () => closing });
-  const started: { listener?: Listener; tls?: TlsListener; ws?: Listener; http?: SideHttp } = {};
-  try {
-    const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    started.listener = await startTcpListener(guard, { port: opts.port, host, maxConnections }, log);
-    if (opts.tls) started.tls = await startTlsListener(guard, { ...opts.tls, host, maxConnections }, log);
-    if (opts.ws) started.ws = await startWsListener(guard, { port: opts.ws.port, host, maxConnections }, log);
-    if (opts.metricsPort !== undefined)
-      started.http = await startSideHttp({ port: opts.metricsPort, host: opts.metricsHost ?? DEFAULT_BROKER_HOST, registry: metrics.registry, health, log });
-  } catch (err) {
-    await Promise.all([started.listener?.close(), started.tls?.close(), started.ws?.close()]);
-    await new Promise<void>((r) => aedes.close(() => r()));
-    await disk?.close().catch(() => undefined);
-    await backend?.close().catch(() => undefined);
-    throw err;
-  }
+  const started = await listen(guard, opts, host, (o) => startSideHttp({ ...o, registry: metrics.registry, health, log }), log).catch((err: unknown) =>
+    abandon(err, aedes, disk, backend),
+  );
   store.start();
   const listener = started.listener;
   if (!LOOPBACK.has(host))
@@ -200,19 +168,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     credentials: store,
     health,
     close() {
-      closed ??= (async () => {
-        closing = true;
-        store.stop();
-        // stop accepting now; resolves when sockets are gone
-        const listenersDone = Promise.all([listener.close(), started.tls?.close(), started.ws?.close()]);
-        await new Promise<void>((r) => aedes.close(() => r()));
-        await listenersDone;
-        await disk?.close().catch((err: unknown) => log.error({ err, dir: disk?.dir }, 'closing the broker state journal failed'));
-        await backend?.close().catch((err: unknown) => log.error({ err }, 'closing the Redis connection failed'));
-        await started.http?.close();
-        log.info('broker closed');
-      })();
-      return closed;
+      closing = true;
+      return (closed ??= closeAll(store, started, aedes, disk, backend, log));
     },
   };
 }
@@ -226,4 +183,76 @@ function queueDropReporter(metrics: BrokerMetrics, limits: BrokerLimits, log: Lo
     if (suppressed !== undefined)
       log.warn({ clientId, max: limits.maxQueuedPerClient, ...(suppressed ? { suppressed } : {}) }, 'queue full: QoS 1/2 message dropped for this client');
   };
+}
+
+type Hooks = ReturnType<typeof createHooks>;
+
+function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
+  return Aedes.createBroker({
+    // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
+    // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
+    // releases a queue of messages that complete synchronously by recursion, so thousands queued at
+    // once overflow the stack ("Maximum call stack size exceeded", mcollina/mqemitter#204; seen
+    // with 10,000 stations in bench:ingest --storm). 0: no in-flight limit, nothing queued there
+    // (that queue was unbounded anyway; the per-client queue bounds memory).
+    concurrency: 0,
+    ...opts.aedes,
+    ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
+    connectTimeout: limits.connectTimeoutMs,
+    drainTimeout: limits.drainTimeoutMs,
+    // aedes closes the connection for a filter deeper than this; the hooks refuse deeper than
+    // limits.maxTopicLevels with SUBACK 0x80 first (publish: ACL, outside the station tree).
+    maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
+    queueLimit: limits.preConnectQueue,
+    ...hooks,
+  });
+}
+
+interface Started {
+  listener: Listener;
+  tls?: TlsListener;
+  ws?: Listener;
+  http?: SideHttp;
+}
+
+/** Open the MQTT listeners and the side HTTP port; on a failure, close what was opened and throw. */
+async function listen(
+  guard: ConnectionGuard,
+  opts: BrokerOptions,
+  host: string,
+  startHttp: (o: { port: number; host: string }) => Promise<SideHttp>,
+  log: Logger,
+): Promise<Started> {
+  const started: Partial<Started> = {};
+  try {
+    const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    started.listener = await startTcpListener(guard, { port: opts.port, host, maxConnections }, log);
+    if (opts.tls) started.tls = await startTlsListener(guard, { ...opts.tls, host, maxConnections }, log);
+    if (opts.ws) started.ws = await startWsListener(guard, { port: opts.ws.port, host, maxConnections }, log);
+    if (opts.metricsPort !== undefined) started.http = await startHttp({ port: opts.metricsPort, host: opts.metricsHost ?? DEFAULT_BROKER_HOST });
+    return { ...started, listener: started.listener };
+  } catch (err) {
+    await Promise.all([started.listener?.close(), started.tls?.close(), started.ws?.close()]);
+    throw err;
+  }
+}
+
+/** A start failed after aedes was created: close what was opened, then throw `err`. */
+async function abandon(err: unknown, aedes: Aedes, disk: DiskState | undefined, backend: ClusterBackend | undefined): Promise<never> {
+  await new Promise<void>((r) => aedes.close(() => r()));
+  await disk?.close().catch(() => undefined);
+  await backend?.close().catch(() => undefined);
+  throw err;
+}
+
+async function closeAll(store: CredentialStore, started: Started, aedes: Aedes, disk: DiskState | undefined, backend: ClusterBackend | undefined, log: Logger): Promise<void> {
+  store.stop();
+  // stop accepting now; resolves when sockets are gone
+  const listenersDone = Promise.all([started.listener.close(), started.tls?.close(), started.ws?.close()]);
+  await new Promise<void>((r) => aedes.close(() => r()));
+  await listenersDone;
+  await disk?.close().catch((err: unknown) => log.error({ err, dir: disk.dir }, 'closing the broker state journal failed'));
+  await backend?.close().catch((err: unknown) => log.error({ err }, 'closing the Redis connection failed'));
+  await started.http?.close();
+  log.info('broker closed');
 }
