@@ -9,6 +9,7 @@
  * - emit-order.ts: deliveries in publish order although storing takes varying times;
  * - ack-gate.ts: a QoS 1 PUBACK leaves once its message is stored;
  * - queue-bound.ts: each persistent session's queue bounded, dropped messages not delivered;
+ * - write-batching.ts: a connection's writes of one loop turn in one writev;
  * - parser.ts: the per-connection packet parser watched (installed by broker/src/guard.ts on each
  *   new client, since the parser exists only once aedes.handle created the client).
  */
@@ -24,6 +25,7 @@ import { DEFAULT_STALL_MS, emitInCounterOrder } from './emit-order.js';
 import { indexOutgoing } from './outgoing-index.js';
 import { boundQueues, skipDroppedDeliveries, type QueueBound } from './queue-bound.js';
 import { coalesceAddSubscriptions } from './subscriptions.js';
+import { batchWritesPerTurn } from './write-batching.js';
 
 /** The aedes release (major.minor) these patches were written against and tested with. */
 export const PINNED_AEDES = '1.2';
@@ -98,7 +100,9 @@ export interface Patched {
  * 3. emit order wraps publish and mq.emit, then the ack gate wraps publish around it, so the
  *    PUBACK waits for the whole publish, ordering included;
  * 4. the bound wraps the outer persistence last: a dropped message is neither indexed nor
- *    journalled, and restored queue lengths seed it.
+ *    journalled, and restored queue lengths seed it;
+ * 5. write batching wraps each connection's write as aedes registers the client, before the ack
+ *    gate wraps it again on the first QoS 1 PUBLISH: released PUBACKs are batched too.
  */
 export async function patchAedes(aedes: Aedes, opts: PatchOptions): Promise<Patched> {
   checkAedesVersion(opts.aedesVersion ?? installedAedesVersion());
@@ -122,6 +126,7 @@ export async function patchAedes(aedes: Aedes, opts: PatchOptions): Promise<Patc
   try {
     const queues = boundQueues(withPersistence.persistence, opts.maxQueuedPerClient, opts.onQueueDrop, disk?.restoredQueues);
     skipDroppedDeliveries(aedes, queues);
+    batchWritesPerTurn(aedes);
     return { disk, queues };
   } catch (err) {
     await disk?.close().catch(() => undefined);
