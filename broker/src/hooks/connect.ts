@@ -50,11 +50,12 @@ interface ConnectInfo {
   will: { topic: string; retain?: boolean } | undefined;
 }
 
-export function connectHooks(ctx: HookContext, report: Reporter): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
-  const { store, log, metrics, sessions, limits, guard } = ctx;
-  const connectInfo = new WeakMap<Client, ConnectInfo>();
+type Refuse = (client: Client, username: string | undefined, reason: AuthFailure, detail: string) => AuthenticateError;
 
-  function refuse(client: Client, username: string | undefined, reason: AuthFailure, detail: string): AuthenticateError {
+/** A refused CONNECT: counted, logged once per interval, a strike for wrong credentials; the error carries its CONNACK code. */
+function refuser(ctx: HookContext, report: Reporter, connectInfo: WeakMap<Client, ConnectInfo>): Refuse {
+  const { metrics, guard } = ctx;
+  return (client, username, reason, detail) => {
     metrics.authFailures.inc({ reason });
     if (CREDENTIAL_FAILURES.has(reason)) guard.loginFailed(client);
     const clientId = connectInfo.get(client)?.clientId ?? client.id;
@@ -63,7 +64,13 @@ export function connectHooks(ctx: HookContext, report: Reporter): Required<Pick<
     const error = new Error(detail) as AuthenticateError;
     error.returnCode = RETURN_CODE[reason];
     return error;
-  }
+  };
+}
+
+export function connectHooks(ctx: HookContext, report: Reporter): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
+  const { store, log, sessions, limits } = ctx;
+  const connectInfo = new WeakMap<Client, ConnectInfo>();
+  const refuse = refuser(ctx, report, connectInfo);
 
   /** The account may use this client id and will; the session it gets, or the refusal. */
   function admit(client: Client, info: ConnectInfo, account: { username: string; role: Principal['role']; hash: string }): AuthenticateError | undefined {
