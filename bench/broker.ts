@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { provisionAccounts } from '../broker/src/credentials.js';
+import { provisionAccounts } from '@yizhan/broker/credentials';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import { valueOf } from '../test/helpers/prom.js';
 import type { FromWorker, ToWorker } from './broker-worker.js';

@@ -6,9 +6,9 @@
  *   node --import tsx bench/edge-peer.ts <serial-path> <mqtt-url>
  */
 import mqtt from 'mqtt';
-import { FrameDecoder } from '../protocol/src/serial/decoder.js';
-import type { Frame } from '../protocol/src/serial/frames.js';
-import { openPort } from '../edge/src/serial/open-port.js';
+import { FrameDecoder } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
+import { openPort } from '@yizhan/edge';
 
 const [path, url] = process.argv.slice(2);
 if (!path || !url) {

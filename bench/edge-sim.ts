@@ -5,10 +5,10 @@
  *
  *   node --import tsx bench/edge-sim.ts <stations-dir> <station-id> <device-path> <hz>
  */
-import { loadStationsOrThrow } from '../firmware-config/src/load.js';
-import { StationSimulator } from '../edge/src/simulator/index.js';
-import { encodeFrame } from '../protocol/src/serial/encoder.js';
-import { ConfigKey } from '../protocol/src/serial/constants.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { StationSimulator } from '@yizhan/edge/simulator';
+import { encodeFrame } from '@yizhan/protocol/serial';
+import { ConfigKey } from '@yizhan/protocol/serial';
 
 const [dir, id, device, hzText] = process.argv.slice(2);
 const hz = Number(hzText);

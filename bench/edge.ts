@@ -35,8 +35,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { bundleEdge, deployedNode } from '../edge/build.js';
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { bundleEdge, deployedNode } from '@yizhan/edge/build';
+import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
 import { startPtyPair } from '../scripts/lib/socat.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
 

@@ -9,10 +9,10 @@
  * point found in InfluxDB is thus identified by the two seq channels stored at the same time, and
  * every value of it checked against what was sent.
  */
-import { SensorKind, type SensorKindName } from '../protocol/src/serial/constants.js';
-import { encodeFrame, SeqCounter } from '../protocol/src/serial/encoder.js';
-import type { StationConfig } from '../firmware-config/src/schema.js';
-import { serialTransport, type SimTransport } from '../edge/src/simulator/transport.js';
+import { SensorKind, type SensorKindName } from '@yizhan/protocol/serial';
+import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { serialTransport, type SimTransport } from '@yizhan/edge/simulator';
 
 export interface PlannedChannel {
   channel: number;

@@ -7,7 +7,7 @@
  * every reading sent is accounted for per kill (bench/faults-count.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
 import { sleep } from '../test/helpers/wait.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';

@@ -26,10 +26,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { provisionAccounts } from '../broker/src/credentials.js';
-import { bundleEdge, deployedNode } from '../edge/build.js';
-import { DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
-import type { StationConfig } from '../firmware-config/src/schema.js';
+import { provisionAccounts } from '@yizhan/broker/credentials';
+import { bundleEdge, deployedNode } from '@yizhan/edge/build';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { startInfluxd } from '../scripts/lib/influxd.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import { startPtyPair, type PtyPair } from '../scripts/lib/socat.js';

@@ -24,7 +24,7 @@
  */
 import { dirname, join } from 'node:path';
 import pino from 'pino';
-import { startBroker } from '../broker/src/index.js';
+import { startBroker } from '@yizhan/broker';
 
 const [file, port, metricsPort, stations, redisUrl] = process.argv.slice(2);
 if (!file || !port || !metricsPort || !stations)

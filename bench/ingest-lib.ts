@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { provisionAccounts } from '../broker/src/index.js';
+import { provisionAccounts } from '@yizhan/broker';
 
 export const TOWNSHIPS = [
   '城关镇',

@@ -9,6 +9,7 @@
  * storm, stats, stop.
  */
 import { readFileSync } from 'node:fs';
+import { parseDuration } from '@yizhan/protocol/duration';
 import { LoadGenerator, type LoadSensor, type LoadStation } from './loadgen.js';
 
 function arg(name: string): string | undefined {
@@ -18,10 +19,9 @@ function arg(name: string): string | undefined {
 
 function ms(s: string | undefined, dflt: number): number {
   if (!s) return dflt;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/.exec(s);
-  if (!m) throw new Error(`not a duration: ${s}`);
-  const f = m[2] === 'ms' ? 1 : m[2] === 'min' ? 60_000 : 1000;
-  return Number(m[1]) * f;
+  const r = parseDuration(s);
+  if (!r.ok) throw new Error(r.message);
+  return r.ms;
 }
 
 type Command =

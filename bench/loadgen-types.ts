@@ -1,5 +1,5 @@
 /** Options and results of the load generator (bench/loadgen.ts). */
-import type { BackoffOptions } from '../edge/src/agent/backoff.js';
+import type { BackoffOptions } from '@yizhan/edge/agent';
 
 export interface LoadStation {
   id: string;

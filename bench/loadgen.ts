@@ -26,8 +26,8 @@
 import type { LoadOptions, LoadStats, StormResult } from './loadgen-types.js';
 import { StationLinks, type St } from './loadgen-links.js';
 import { newBoot, publishPacket } from './loadgen-wire.js';
-import { valueLimit } from '../server/src/ingest/limits.js';
-import type { SensorKindName } from '../protocol/src/serial/constants.js';
+import { valueLimit } from '@yizhan/server/ingest/limits';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 
 /** Seats of the bench stations (ingest-lib.ts makeProvince): the occupancy range follows them. */
 const BENCH_SEATS = { seats: 10 };

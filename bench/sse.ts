@@ -16,8 +16,8 @@ import { connect, type Socket } from 'node:net';
 import { request, Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { buildApp } from '../server/src/app.js';
-import { loadStationsOrThrow } from '../firmware-config/src/load.js';
+import { buildApp } from '@yizhan/server';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
 
 interface Job {
   port: number;

@@ -1,7 +1,8 @@
 /**
  * The deployed edge bundle: `npm run build:edge` writes dist/edge-agent.mjs (and its source map),
- * one ESM file that the board runs with plain `node` (edge/deploy/yizhan-edge.service). bench:edge
- * builds the agent and its peer with the same options, so it measures what is deployed.
+ * one ESM file that the board runs with the Node 24 in its node_modules (docs/runtime.md) as the
+ * systemd unit says (edge/deploy/yizhan-edge.service). bench:edge builds the agent and its peer with
+ * the same options, so it measures what is deployed.
  *
  *   npx tsx edge/build.ts [entry.ts] [out.mjs]      (default edge/src/main.ts → dist/edge-agent.mjs)
  *
@@ -10,7 +11,8 @@
  * dependencies left in node_modules their comments and indentation cost ~4 MB of RSS (bench:edge,
  * docs/benchmarks.md). serialport stays in node_modules: its native binding is found on disk next to
  * the package. Dependencies are loaded from a single file, so node_modules on the board is only
- * needed for serialport.
+ * needed for serialport and the Node binary; the board installs edge/package.json's dependencies
+ * alone (`npm ci --omit=dev --workspace=@yizhan/edge …`, docs/deploy-edge.md).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ export const EDGE_BUNDLE_ARGS: readonly string[] = [
   '--bundle',
   '--platform=node',
   '--format=esm',
-  '--target=node20',
+  '--target=node24',
   // The native serial binding must stay a real package on disk.
   '--external:serialport',
   '--external:@serialport/*',
@@ -50,19 +52,25 @@ export function bundleEdge(entry: string, outfile: string): string {
   return out;
 }
 
+/** Where docs/deploy-edge.md unpacks the bundle on a board; the unit's paths start with it. */
+const BOARD_ROOT = '/opt/yizhan/';
+
 /**
- * How the systemd unit (edge/deploy/yizhan-edge.service) runs the bundle: the node flags of its
- * ExecStart line and its Environment= settings. bench:edge and the bundle test run it the same way.
+ * How the systemd unit (edge/deploy/yizhan-edge.service) runs the bundle: its node binary (a path
+ * under /opt/yizhan is given as the same path in this checkout), the node flags of its ExecStart
+ * line and its Environment= settings. bench:edge and the bundle test run it the same way.
  */
-export function deployedNode(): { flags: string[]; env: Record<string, string> } {
+export function deployedNode(): { node: string; flags: string[]; env: Record<string, string> } {
   const file = resolve(ROOT, 'edge/deploy/yizhan-edge.service');
   const unit = readFileSync(file, 'utf8');
-  const exec = /^ExecStart=\S*node\s+(.*?)\s*\S+\/edge-agent\.mjs/m.exec(unit);
-  if (exec?.[1] === undefined)
+  const exec = /^ExecStart=(\S*node)\s+(.*?)\s*\S+\/edge-agent\.mjs/m.exec(unit);
+  if (exec?.[1] === undefined || exec[2] === undefined)
     throw new Error(`${file}: no "ExecStart=.../node [flags] .../edge-agent.mjs" line`);
+  const bin = exec[1];
+  const node = bin.startsWith(BOARD_ROOT) ? resolve(ROOT, bin.slice(BOARD_ROOT.length)) : bin;
   const env: Record<string, string> = {};
   for (const m of unit.matchAll(/^Environment=(\w+)=(\S*)\s*$/gm)) if (m[1]) env[m[1]] = m[2] ?? '';
-  return { flags: exec[1].split(/\s+/).filter(Boolean), env };
+  return { node, flags: exec[2].split(/\s+/).filter(Boolean), env };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageCodePoints } from '../server/src/screen/glyphs.js';
-import { FONT_DIR, FONT_FACES, FONT_FAMILY } from '../server/src/screen/font.js';
+import { pageCodePoints } from '@yizhan/server/screen/glyphs';
+import { FONT_DIR, FONT_FACES, FONT_FAMILY } from '@yizhan/server/screen/font';
 
 const NOTO_DIR = '/usr/share/fonts/opentype/noto';
 /** Index of "Noto Sans CJK SC" in Debian's NotoSansCJK-*.ttc collections. */

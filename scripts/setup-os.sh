@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages yizhan needs, only those missing, then check that what the tests run
-# really starts (a package can be present and still lack what --no-install-recommends left out).
+# Check that npm scripts run on the project's Node.js (scripts/check-node.sh), install the Debian
+# packages yizhan needs, only those missing, then check that what the tests run really starts (a
+# package can be present and still lack what --no-install-recommends left out).
 #   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
 #                              clients, chromium, redis-server, openssl, gcc with the C headers, and
@@ -38,6 +39,9 @@ case "$what" in
   test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
+
+# The Node.js that npm scripts run on first: the project's Node 24 from node_modules (docs/runtime.md).
+bash scripts/check-node.sh
 
 has_bin() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 # test/protocol/doc-c-reference.test.ts compiles the C code of docs/protocol/serial-v1.md; gcc

@@ -13,7 +13,7 @@ import { startNodeChild, waitForHttp, type Child } from './lib/children.js';
 import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
 import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
 import { provisionLocalSecrets } from './lib/local-secrets.js';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
 
 const zh = (process.env.YIZHAN_LANG ?? 'zh-CN') !== 'en';
 const say = (cn: string, en: string): void => console.log(zh ? `${cn} / ${en}` : en);
@@ -29,8 +29,7 @@ function findInfluxd(): string | undefined {
 
 async function main(): Promise<void> {
   const s: RunSettings = readRunSettings();
-  const stationsDir = process.env.YIZHAN_STATIONS_DIR ?? DEFAULT_STATIONS_DIR;
-  const stations = loadStationsOrThrow(stationsDir);
+  const stations = loadStationsOrThrow(s.stationsDir);
   mkdirSync(s.dataDir, { recursive: true });
   const logDir = join(s.dataDir, 'logs');
 
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
     const accounts = ['yizhan-server', ...stations.map((st) => st.id)];
     const secretsDir = await provisionLocalSecrets(s.dataDir, accounts);
     const mqttUrl = `mqtt://127.0.0.1:${s.mqttPort}`;
-    const common = { YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: stationsDir };
+    const common = { YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: s.stationsDir };
 
     const broker = startNodeChild(
       'broker',

@@ -8,19 +8,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../firmware-config/src/load.js';
-import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '../edge/src/index.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { PairedMockBinding, mockPathFor, runSimulatedStations, serialTransport, startAgent, type Agent } from '@yizhan/edge';
+import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
 import { startPtyPair, type PtyPair } from './lib/socat.js';
 
-const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'stations' } });
+let settings: RunSettings;
+try {
+  settings = readRunSettings();
+} catch (e) {
+  if (!(e instanceof SettingsError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
+const log = pino({ level: settings.logLevel, base: { component: 'stations' } });
 
 async function main(): Promise<void> {
-  const stations = loadStationsOrThrow(process.env.YIZHAN_STATIONS_DIR ?? DEFAULT_STATIONS_DIR);
-  const mqttUrl = process.env.YIZHAN_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-  const secretsDir = process.env.YIZHAN_SECRETS_DIR ?? join(process.env.YIZHAN_DATA_DIR ?? '.data', 'secrets');
-  const usePty = process.env.YIZHAN_SERIAL === 'pty';
-  const speed = Number(process.env.YIZHAN_SIM_SPEED ?? '1');
-  const seed = Number(process.env.YIZHAN_SIM_SEED ?? '1');
+  const { mqttUrl, secretsDir, simSpeed: speed, simSeed: seed } = settings;
+  const stations = loadStationsOrThrow(settings.stationsDir);
+  const usePty = settings.serial === 'pty';
 
   const ptyDir = usePty ? mkdtempSync(join(tmpdir(), 'yizhan-pty-')) : undefined;
   const pairs = new Map<string, PtyPair>();

@@ -23,7 +23,7 @@ import {
   parseStationTopic,
   stationTopic,
   type TopicLeafValue,
-} from '../../protocol/src/index.js';
+} from '@yizhan/protocol';
 import type { Role } from './credentials.js';
 
 /** The authenticated party behind a connection. */

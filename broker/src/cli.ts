@@ -28,7 +28,7 @@ import {
   ROLES,
   type Role,
 } from './credentials.js';
-import { isStationId } from '../../protocol/src/index.js';
+import { isStationId } from '@yizhan/protocol';
 import { say } from './i18n.js';
 
 class UsageError extends Error {}

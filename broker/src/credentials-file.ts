@@ -21,7 +21,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compile, isStationId, STATION_ID_PATTERN } from '../../protocol/src/index.js';
+import { compile, isStationId, STATION_ID_PATTERN } from '@yizhan/protocol';
 
 // ---------------------------------------------------------------------------------------------
 // Contract

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
-import { allStationsFilter } from '../../protocol/src/index.js';
+import { allStationsFilter } from '@yizhan/protocol';
 import { NON_RETAINED_LEAVES, RETAIN_STRIPPED_LEAVES } from './acl.js';
 
 /** What of aedes' persistence this needs (the in-memory, disk and Redis stores all have it). */

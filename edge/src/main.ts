@@ -12,31 +12,30 @@
  * config; default `$YIZHAN_DATA_DIR/edge/<station>` (.data/edge/<station>). `--state-dir none` keeps
  * messages in memory only.
  *
- * Environment fallbacks: YIZHAN_MQTT_URL, YIZHAN_MQTT_PASSWORD_FILE, YIZHAN_STATIONS_DIR,
- * YIZHAN_EDGE_STATE_DIR, YIZHAN_DATA_DIR, LOG_LEVEL. Under systemd (Type=notify, WatchdogSec) it
+ * Every option and its environment fallback is declared in settings.ts (`--help` lists them); every
+ * problem with them is reported at once. Under systemd (Type=notify, WatchdogSec) it
  * reports READY and pings the watchdog (see edge/deploy/).
  * SIGINT/SIGTERM: publish offline status (reason "shutdown"), close the spool and exit 0.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { parseDuration, parseSize } from '../../protocol/src/duration.js';
-import { STATION_ID_PATTERN } from '../../protocol/src/mqtt/topics.js';
+import { helpText, parseFlags, parseSettings } from '@yizhan/common/settings';
+import { STATION_ID_PATTERN } from '@yizhan/protocol/mqtt';
 import {
   DEFAULT_STATIONS_DIR,
   loadStationFile,
   StationConfigError,
-} from '../../firmware-config/src/load.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+} from '@yizhan/station-config/load';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
 import { StationSimulator } from './simulator/simulator.js';
 import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
+import { EDGE_SETTINGS } from './settings.js';
 
-const USAGE =
-  'usage: main.ts --station <id> --mqtt <url> --password-file <file> [--serial-path <dev>] [--stations-dir <dir>] [--state-dir <dir>|none] [--spool-max 64MB] [--spool-fsync interval|always|never] [--health-interval 30s] [--modbus <file.yaml>] [--simulate [--speed N] [--seed N]]';
+const USAGE = 'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
 
 class UsageError extends Error {}
 
@@ -56,75 +55,35 @@ function loadOwnStation(dir: string, id: string): StationConfig {
   return station;
 }
 
-function number(name: string, text: string | undefined, dflt: number): number {
-  if (text === undefined) return dflt;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--${name} must be a positive number, got "${text}"`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      station: { type: 'string' },
-      mqtt: { type: 'string' },
-      'password-file': { type: 'string' },
-      'serial-path': { type: 'string' },
-      'stations-dir': { type: 'string' },
-      simulate: { type: 'boolean', default: false },
-      speed: { type: 'string' },
-      seed: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'spool-max': { type: 'string' },
-      'spool-fsync': { type: 'string' },
-      'health-interval': { type: 'string' },
-      modbus: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    const en = process.env.YIZHAN_LANG === 'en';
+    console.log(`${USAGE}\n${helpText(EDGE_SETTINGS, en ? 'en' : 'zh-CN')}`);
     return;
   }
-  const id = values.station;
-  if (!id) throw new UsageError('--station is required');
-  const mqttUrl = values.mqtt ?? process.env.YIZHAN_MQTT_URL;
-  if (!mqttUrl) throw new UsageError('--mqtt (or YIZHAN_MQTT_URL) is required');
-  const passwordFile = values['password-file'] ?? process.env.YIZHAN_MQTT_PASSWORD_FILE;
-  if (!passwordFile) throw new UsageError('--password-file (or YIZHAN_MQTT_PASSWORD_FILE) is required');
-  const dir = values['stations-dir'] ?? process.env.YIZHAN_STATIONS_DIR ?? DEFAULT_STATIONS_DIR;
-  const station = loadOwnStation(dir, id);
-
-  const stateArg =
-    values['state-dir'] ??
-    process.env.YIZHAN_EDGE_STATE_DIR ??
-    join(process.env.YIZHAN_DATA_DIR ?? '.data', 'edge', id);
+  const parsed = parseFlags(EDGE_SETTINGS, args);
+  const { values: v, problems } = parseSettings(EDGE_SETTINGS, { env: process.env, flags: parsed.flags });
+  problems.unshift(...parsed.problems);
+  if (parsed.positionals.length > 0) problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
+  if (!v.station) problems.push('--station: is required');
+  if (!v.mqttUrl) problems.push('--mqtt (or YIZHAN_MQTT_URL): is required');
+  if (!v.passwordFile) problems.push('--password-file (or YIZHAN_MQTT_PASSWORD_FILE): is required');
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  const id = v.station as string;
+  const mqttUrl = v.mqttUrl as string;
+  const passwordFile = v.passwordFile as string;
+  const station = loadOwnStation(v.stationsDir ?? DEFAULT_STATIONS_DIR, id);
+  const stateArg = v.stateDir ?? join(v.dataDir, 'edge', id);
   const stateDir = stateArg === 'none' ? undefined : stateArg;
-  let spoolMaxBytes: number | undefined;
-  if (values['spool-max'] !== undefined) {
-    const sz = parseSize(values['spool-max']);
-    if (!sz.ok) throw new UsageError(`--spool-max: ${sz.message}`);
-    spoolMaxBytes = sz.bytes;
-  }
-  const fsync = values['spool-fsync'];
-  if (fsync !== undefined && fsync !== 'interval' && fsync !== 'always' && fsync !== 'never')
-    throw new UsageError(`--spool-fsync must be interval, always or never, got "${fsync}"`);
-  let healthIntervalMs: number | undefined;
-  if (values['health-interval'] !== undefined) {
-    const d = parseDuration(values['health-interval']);
-    if (!d.ok) throw new UsageError(`--health-interval: ${d.message}`);
-    healthIntervalMs = d.ms;
-  }
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = pino({ level: v.logLevel });
   let sim: StationSimulator | undefined;
-  let serialPath = values['serial-path'];
-  if (values.simulate) {
+  let serialPath = v.serialPath;
+  if (v.simulate) {
     serialPath = mockPathFor(id);
     sim = new StationSimulator(station, {
-      speed: number('speed', values.speed, 1),
-      seed: number('seed', values.seed, 1),
+      speed: v.speed,
+      seed: v.seed,
     });
     await sim.attachToPath(serialPath, { binding: PairedMockBinding });
     sim.start();
@@ -137,10 +96,10 @@ async function main(): Promise<void> {
     binding: sim ? PairedMockBinding : undefined,
     logger,
     stateDir,
-    spoolMaxBytes,
-    spoolFsync: fsync,
-    healthIntervalMs,
-    modbus: values.modbus ? loadModbusConfig(values.modbus, station) : undefined,
+    spoolMaxBytes: v.spoolMax,
+    spoolFsync: v.spoolFsync,
+    healthIntervalMs: v.healthInterval,
+    modbus: v.modbus ? loadModbusConfig(v.modbus, station) : undefined,
   });
   const systemd = startSystemdNotify(logger);
   let stopping = false;

@@ -8,8 +8,8 @@
  * uses it, and so do editors that read the JSON Schema (VS Code, yaml-language-server).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DURATION_PATTERN, STATION_ID_PATTERN } from '../../protocol/src/index.js';
-import { SENSOR_KIND_NAMES as KINDS } from '../../protocol/src/serial/constants.js';
+import { DURATION_PATTERN, SENSOR_ID_PATTERN, STATION_ID_PATTERN } from '@yizhan/protocol';
+import { SENSOR_KIND_NAMES as KINDS } from '@yizhan/protocol/serial';
 
 const Duration = (description: string, dflt?: string) =>
   Type.String({
@@ -18,9 +18,6 @@ const Duration = (description: string, dflt?: string) =>
     patternErrorMessage: 'write a number and a unit: ms, s, min, h or d (e.g. "30s", "5min")',
     ...(dflt ? { default: dflt } : {}),
   });
-
-/** Sensor ids: 1..32 characters, lower-case letters, digits, '_' and '-', starting with a letter. */
-export const SENSOR_ID_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
 
 export const SensorChannel = Type.Object(
   {

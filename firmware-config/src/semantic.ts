@@ -4,8 +4,8 @@
  * station is open at some time. They read the raw data defensively, so they also run on files
  * with schema errors and every problem is reported in one pass.
  */
-import { parseDuration } from '../../protocol/src/duration.js';
-import { SensorKind } from '../../protocol/src/serial/constants.js';
+import { parseDuration } from '@yizhan/protocol/duration';
+import { SensorKind } from '@yizhan/protocol/serial';
 import type { DataPath, Finding } from './issues.js';
 import { formatPath } from './issues.js';
 

@@ -2,7 +2,7 @@
  * A station's durations in milliseconds, with the schema's defaults filled in, so the edge agent
  * and the server do not each re-parse "30s" or re-state the defaults.
  */
-import { parseDuration } from '../../protocol/src/duration.js';
+import { parseDuration } from '@yizhan/protocol/duration';
 import { DispenserSettings, SerialSettings, type StationConfig } from './schema.js';
 
 /** Default of `serial.frameTimeout` (from the schema): no frame for this long = serial link down. */

@@ -3,7 +3,12 @@
  * A bare number is refused, so nobody has to guess whether `30` meant seconds or minutes.
  */
 const UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-const RE = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)$/;
+/**
+ * A duration as text: a number and its unit. JSON Schema patterns (station files, settings) and the
+ * parser use this one rule; group 1 is the number, group 2 the unit.
+ */
+export const DURATION_PATTERN = '^(\\d+(?:\\.\\d+)?)\\s*(ms|s|min|h|d)$';
+const RE = new RegExp(DURATION_PATTERN);
 
 /** Parse a duration string into milliseconds. Returns an error message instead of throwing. */
 export function parseDuration(text: string): { ok: true; ms: number } | { ok: false; message: string } {
@@ -17,8 +22,6 @@ export function formatDuration(ms: number): string {
     if (ms >= f && ms % f === 0) return `${ms / f}${u}`;
   return `${ms}ms`;
 }
-
-export const DURATION_PATTERN = '^\\d+(\\.\\d+)?\\s*(ms|s|min|h|d)$';
 
 /** Byte sizes: `512KB`, `64MB`, `1GB` (powers of 1024). */
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };

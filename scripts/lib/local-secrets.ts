@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCredentialsFile, provisionAccounts, rotateAccount, type Role } from '../../broker/src/credentials.js';
+import { defaultCredentialsFile, provisionAccounts, rotateAccount, type Role } from '@yizhan/broker/credentials';
 
 export const SERVER_ACCOUNT = 'yizhan-server';
 

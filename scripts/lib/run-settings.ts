@@ -1,60 +1,102 @@
 /**
- * Settings of `npm start` (the whole system on one machine). Every one is an environment variable
- * with a default; the README's settings table lists them.
+ * Settings of `npm start` (the whole system on one machine), declared once: every one is an
+ * environment variable with a default; the README's table is generated from START_SETTINGS.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import {
+  defineSettings,
+  int,
+  logLevel,
+  num,
+  oneOf,
+  parseSettings,
+  port,
+  text,
+} from '@yizhan/common/settings';
+
+export const START_SETTINGS = defineSettings({
+  component: 'npm start',
+  prefix: 'YIZHAN_',
+  settings: {
+    httpPort: port({ default: 8080, zh: '服务器的 HTTP 端口：API、驿站屏幕、/metrics、/healthz、/readyz', en: 'HTTP port of the server: API, station screens, /metrics, /healthz, /readyz' }),
+    mqttPort: port({ default: 1883, zh: 'broker 的 MQTT 端口', en: 'MQTT port of the broker' }),
+    mqttUrl: text({
+      pattern: '^(mqtts?|wss?|tcp|tls)://',
+      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
+      zh: '服务器和模拟驿站连接的 broker 地址',
+      en: 'broker URL of the server and the simulated stations',
+    }),
+    brokerMetricsPort: port({ default: 9101, zh: 'broker 的旁路 HTTP 端口：/metrics、/healthz', en: "broker's side HTTP port: /metrics, /healthz" }),
+    influxPort: port({ default: 8086, zh: 'npm start 运行的本机 influxd 的 HTTP 端口（设了 INFLUX_URL 时不用）', en: 'HTTP port of the local influxd that npm start runs (ignored when INFLUX_URL is set)' }),
+    influxUrl: text({
+      env: 'INFLUX_URL',
+      pattern: '^https?://',
+      expected: 'a URL starting with http:// or https://',
+      defaultText: '(unset: local influxd)',
+      zh: '使用已有的 InfluxDB，而不启动本机 influxd',
+      en: 'use an existing InfluxDB instead of starting one',
+    }),
+    dataDir: text({
+      default: '.data',
+      zh: 'InfluxDB 数据、broker 凭据（只存哈希）和状态（broker-state/）、模拟驿站的本地密钥、日志',
+      en: 'InfluxDB data, broker credentials (hashes only) and state (broker-state/), local secrets of simulated stations, logs',
+    }),
+    secretsDir: text({ defaultText: '$YIZHAN_DATA_DIR/secrets', zh: '模拟驿站的 MQTT 密码文件目录', en: 'folder of the simulated stations\' MQTT password files' }),
+    stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'folder of station YAML files' }),
+    serial: oneOf(['mock', 'pty'], {
+      default: 'mock',
+      zh: '模拟驿站的串口：mock（内存中的一对）或 pty（socat 真实 PTY 对，需 socat）',
+      en: 'serial line of simulated stations: mock (in-memory pair) or pty (real socat PTY pairs, needs socat)',
+    }),
+    simSpeed: num({ min: 0.1, max: 10_000, default: 1, zh: '模拟时间比真实时间快的倍数（人数曲线、加热周期）', en: 'simulated time runs this many times faster (occupancy curve, heating cycle)' }),
+    simSeed: int({ min: 0, max: 2 ** 31 - 1, default: 1, zh: '模拟驿站的随机种子（同一种子，同样行为）', en: 'seed of the simulated stations (same seed, same behaviour)' }),
+    lang: oneOf(['zh-CN', 'en'], { default: 'zh-CN', zh: '消息和页面的语言：zh-CN 或 en（页面也接受 ?lang=en）', en: 'language of messages and pages: zh-CN or en (pages also take ?lang=en)' }),
+    logLevel: logLevel(),
+  },
+});
 
 export interface RunSettings {
-  /** HTTP port of the server (API, screens, metrics). Env YIZHAN_HTTP_PORT, default 8080. */
   httpPort: number;
-  /** MQTT port of the broker. Env YIZHAN_MQTT_PORT, default 1883. */
   mqttPort: number;
-  /** Port of the broker's metrics and health HTTP side port. Env YIZHAN_BROKER_METRICS_PORT, default 9101. */
   brokerMetricsPort: number;
-  /** HTTP port of the local influxd. Env YIZHAN_INFLUX_PORT, default 8086. Ignored when INFLUX_URL is set. */
+  /** Ignored when influxUrl is set. */
   influxPort: number;
-  /** External InfluxDB; unset = start a local influxd. Env INFLUX_URL. */
+  /** External InfluxDB; unset = start a local influxd. */
   influxUrl: string | undefined;
-  /** Folder for InfluxDB data, credentials, secrets and logs. Env YIZHAN_DATA_DIR, default ./.data. */
+  /** Broker URL of the simulated stations (and the server). */
+  mqttUrl: string;
+  /** Absolute. */
   dataDir: string;
-  /** Serial transport of the simulated stations: mock binding or real PTY pairs (socat). Env YIZHAN_SERIAL, default mock. */
+  /** Absolute. */
+  secretsDir: string;
+  stationsDir: string;
+  logLevel: string;
   serial: 'mock' | 'pty';
-  /** Simulated time runs this many times faster than real time. Env YIZHAN_SIM_SPEED, default 1. */
   simSpeed: number;
-  /** Seed of the simulated stations. Env YIZHAN_SIM_SEED, default 1. */
   simSeed: number;
 }
 
+/** The settings are wrong: the message lists every problem, one per line. */
 export class SettingsError extends Error {}
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new SettingsError(`${name}: must be an integer ${min}..${max}, got "${raw}"`);
-  return n;
-}
-
 export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettings {
-  const serial = env.YIZHAN_SERIAL ?? 'mock';
-  if (serial !== 'mock' && serial !== 'pty') throw new SettingsError(`YIZHAN_SERIAL: must be "mock" or "pty", got "${serial}"`);
-  const speedRaw = env.YIZHAN_SIM_SPEED ?? '1';
-  const simSpeed = Number(speedRaw);
-  if (!Number.isFinite(simSpeed) || simSpeed < 0.1 || simSpeed > 10_000)
-    throw new SettingsError(`YIZHAN_SIM_SPEED: must be a number 0.1..10000, got "${speedRaw}"`);
-  const influxUrl = env.INFLUX_URL === '' ? undefined : env.INFLUX_URL;
-  if (influxUrl !== undefined && !/^https?:\/\//.test(influxUrl))
-    throw new SettingsError(`INFLUX_URL: must start with http:// or https://, got "${influxUrl}"`);
+  const { values: v, problems } = parseSettings(START_SETTINGS, { env });
+  if (problems.length > 0) throw new SettingsError(problems.join('\n'));
   return {
-    httpPort: intEnv(env, 'YIZHAN_HTTP_PORT', 8080, 1, 65535),
-    mqttPort: intEnv(env, 'YIZHAN_MQTT_PORT', 1883, 1, 65535),
-    brokerMetricsPort: intEnv(env, 'YIZHAN_BROKER_METRICS_PORT', 9101, 1, 65535),
-    influxPort: intEnv(env, 'YIZHAN_INFLUX_PORT', 8086, 1, 65535),
-    influxUrl,
-    dataDir: resolve(env.YIZHAN_DATA_DIR ?? '.data'),
-    serial,
-    simSpeed,
-    simSeed: intEnv(env, 'YIZHAN_SIM_SEED', 1, 0, 2 ** 31 - 1),
+    httpPort: v.httpPort,
+    mqttPort: v.mqttPort,
+    brokerMetricsPort: v.brokerMetricsPort,
+    influxPort: v.influxPort,
+    influxUrl: v.influxUrl,
+    mqttUrl: v.mqttUrl ?? `mqtt://127.0.0.1:${v.mqttPort}`,
+    dataDir: resolve(v.dataDir),
+    secretsDir: resolve(v.secretsDir ?? join(v.dataDir, 'secrets')),
+    stationsDir: v.stationsDir ?? DEFAULT_STATIONS_DIR,
+    logLevel: v.logLevel,
+    serial: v.serial,
+    simSpeed: v.simSpeed,
+    simSeed: v.simSeed,
   };
 }

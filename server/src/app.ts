@@ -5,6 +5,7 @@
  *   influx   transport (1.x rewrite / v2), writer, InfluxQL client, setup with retry
  *   alerts   rule engine, webhook notifier
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
+ *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
@@ -20,6 +21,8 @@ import health from './routes/health.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
+import configApi from './plugins/config-api.js';
+import configRoutes from './routes/config.js';
 import type { ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -43,6 +46,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(api);
   await app.register(events);
   await app.register(pages);
-  await app.register(import('./routes/config.js')); // remote station config API (edge, issue 3)
+  await app.register(configApi);
+  await app.register(configRoutes);
   return app;
 }

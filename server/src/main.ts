@@ -6,13 +6,15 @@
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
 import { resolve } from 'node:path';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { buildApp } from './app.js';
 import { describeConfig, loadConfig } from './config.js';
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(`yizhan server. Settings (environment variables):\n${describeConfig()}\n`);
+    const en = process.env.YIZHAN_LANG === 'en';
+    const title = en ? 'yizhan server. Settings (environment variables):' : '驿站服务器的设置（环境变量）：';
+    process.stdout.write(`${title}\n${describeConfig(en ? 'en' : 'zh-CN')}\n`);
     return 0;
   }
   const cfg = loadConfig(process.env);

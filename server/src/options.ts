@@ -1,9 +1,10 @@
 /**
- * Everything buildApp() needs. main.ts fills it from environment variables (config.ts); tests
- * fill it directly.
+ * Everything buildApp() needs. main.ts fills it from the settings (settings.ts, config.ts); tests
+ * fill it directly. The DEFAULT_* values here are the only statement of those defaults: the
+ * settings declaration shows them with their units.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import type { AlertRule } from './alerts/types.js';
 import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
 import type { WebhookOptions } from './alerts/webhook.js';
@@ -19,9 +20,9 @@ export interface InfluxOptions extends InfluxConnection {
   writer?: Partial<WriterOptions>;
   /** Backoff of the setup retries, ms. */
   setupBackoff?: { minMs?: number; maxMs?: number };
-  /** Size bound of the on-disk write spool (under `dataDir`), bytes. Default 1 GiB. */
+  /** Size bound of the on-disk write spool (under `dataDir`), bytes. Default DEFAULT_SPOOL_MAX_BYTES (influx/spool.ts). */
   spoolMaxBytes?: number;
-  /** Group commit of that spool: at most one fdatasync per this many ms. Default 10. */
+  /** Group commit of that spool: at most one fdatasync per this many ms. Default DEFAULT_SPOOL_SYNC_INTERVAL_MS. */
   spoolSyncIntervalMs?: number;
   /** Rollup retention policy and continuous queries (1.x); see docs/data-model.md. */
   rollups?: { rp?: string; retentionMs?: number; enabled?: boolean };

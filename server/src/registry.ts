@@ -2,10 +2,10 @@
  * The known stations (from firmware-config) indexed for the ingest path: station by id, sensor by id.
  * Messages for anything not in here are refused.
  */
-import type { SensorChannel, StationConfig } from '../../firmware-config/src/schema.js';
-import type { SensorKindName } from '../../protocol/src/serial/constants.js';
+import type { SensorChannel, StationConfig } from '@yizhan/station-config/schema';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import { sensorHead, stationHead } from './influx/points.js';
-import { parseOpeningHours, type OpeningHours } from '../../firmware-config/src/hours.js';
+import { parseOpeningHours, type OpeningHours } from '@yizhan/station-config/hours';
 
 export interface StationEntry {
   config: StationConfig;

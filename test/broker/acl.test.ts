@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPublish, checkSubscribe, checkWill, clientIdOwner, type DenyReason, type Principal } from '../../broker/src/acl.js';
-import { STATION_PUBLISH_LEAVES, STATION_SUBSCRIBE_LEAVES, TopicLeaf, stationTopic } from '../../protocol/src/index.js';
+import { STATION_PUBLISH_LEAVES, STATION_SUBSCRIBE_LEAVES, TopicLeaf, stationTopic } from '@yizhan/protocol';
 
 const st1: Principal = { username: 'st-001', role: 'station', clientId: 'st-001' };
 const server: Principal = { username: 'server', role: 'server', clientId: 'server' };

@@ -1,6 +1,6 @@
 /** What connected clients may do: topic ACLs, retained status, wills — real mqtt.js clients. */
 import { describe, expect, it } from 'vitest';
-import { stationTopic, type StatusPayload, type TelemetryPayload } from '../../protocol/src/index.js';
+import { stationTopic, type StatusPayload, type TelemetryPayload } from '@yizhan/protocol';
 import { brokerSuite, closed, connect, inbox, metric, subscribeCodes } from './helpers.js';
 
 const suite = brokerSuite([

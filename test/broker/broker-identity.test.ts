@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import type { Aedes } from 'aedes';
 import { describe, expect, it } from 'vitest';
-import { revokeAccount } from '../../broker/src/credentials.js';
+import { revokeAccount } from '@yizhan/broker/credentials';
 import type { RetainedStore } from '../../broker/src/retained.js';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { brokerSuite, closed, connect, connectRefused, inbox, metric, run, startTestBroker, tempDir, waitFor } from './helpers.js';
 import { rawLogin } from './raw.js';
 

@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { closed, connect, connectRefused, inbox, metric, startTestBroker, subscribeCodes, waitFor, type TestBroker } from './helpers.js';
 import { rawClient, rawLogin, type RawClient } from './raw.js';
 

@@ -3,7 +3,7 @@
  * a station and the server that stay connected keep their latency meanwhile.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { connect, inbox, startTestBroker, type TestBroker } from './helpers.js';
 import { rawLogin, type RawClient } from './raw.js';
 

@@ -8,7 +8,7 @@
 import { connect as tcp, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { connect, inbox, makeCert, metric, run, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
 
 const FLOOD = 2_000;

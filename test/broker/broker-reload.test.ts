@@ -2,7 +2,7 @@
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { provisionAccounts, revokeAccount, rotateAccount } from '../../broker/src/credentials.js';
+import { provisionAccounts, revokeAccount, rotateAccount } from '@yizhan/broker/credentials';
 import { brokerSuite, closed, connectRefused, metric, waitFor } from './helpers.js';
 
 const suite = brokerSuite([

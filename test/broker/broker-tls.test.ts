@@ -8,8 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionAccounts } from '../../broker/src/credentials.js';
-import { stationTopic } from '../../protocol/src/index.js';
+import { provisionAccounts } from '@yizhan/broker/credentials';
+import { stationTopic } from '@yizhan/protocol';
 import { freePort } from '../../scripts/lib/ports.js';
 import { closed, connect, inbox, makeCert, run, spawnBroker, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
 

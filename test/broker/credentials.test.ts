@@ -10,7 +10,7 @@ import {
   rotateAccount,
   verifySecret,
   type CredentialsFileProblem,
-} from '../../broker/src/credentials.js';
+} from '@yizhan/broker/credentials';
 import { tempDir } from './helpers.js';
 
 let dir: string;

@@ -9,7 +9,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
-import { provisionAccounts, type AccountRequest, type EditOptions } from '../../broker/src/credentials.js';
+import { provisionAccounts, type AccountRequest, type EditOptions } from '@yizhan/broker/credentials';
 import { sumOf } from '../helpers/prom.js';
 import { waitForPort } from '../../scripts/lib/ports.js';
 

@@ -8,7 +8,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frame, Journal, parseJournal, readJournal } from '../../broker/src/journal.js';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { closed, connect, inbox, metric, startTestBroker, tempDir, waitFor, type TestBroker } from './helpers.js';
 
 const rec = (s: string): Buffer => Buffer.from(s);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionAccounts } from '../../broker/src/credentials.js';
+import { provisionAccounts } from '@yizhan/broker/credentials';
 import { freePort, waitForPort } from '../../scripts/lib/ports.js';
 import { connect, inbox, ROOT, runTs, tempDir } from './helpers.js';
 

@@ -1,7 +1,8 @@
 /** Broker settings from the environment: TLS, WebSocket, Redis and limits. */
 import { describe, expect, it } from 'vitest';
+import { envNames } from '@yizhan/common/settings';
 import { BROKER_SETTINGS, readBrokerSettings, SettingsError } from '../../broker/src/settings.js';
-import { loadConfig } from '../../server/src/config.js';
+import { loadConfig } from '@yizhan/server/config';
 
 describe('broker settings', () => {
   it('defaults: plain TCP only, in memory, default limits', () => {
@@ -83,7 +84,7 @@ describe('broker settings', () => {
   });
 
   it('the server accepts every broker setting (npm start gives both one environment)', () => {
-    const env = Object.fromEntries(BROKER_SETTINGS.map((s) => [s.name, 'x']));
+    const env = Object.fromEntries(envNames(BROKER_SETTINGS).map((name) => [name, 'x']));
     const r = loadConfig(env);
     const unknown = r.ok ? [] : r.errors.filter((e) => e.includes('unknown setting'));
     expect(unknown).toEqual([]);

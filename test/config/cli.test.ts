@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STATION_SCHEMA_FILE } from '../../firmware-config/src/json-schema.js';
+import { STATION_SCHEMA_FILE } from '@yizhan/station-config/json-schema';
 import { BROKEN, BROKEN_CASES, DUP, REPO, VALID } from './helpers.js';
 
 interface Run {

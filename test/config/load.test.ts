@@ -9,13 +9,13 @@ import {
   loadStationsDir,
   loadStationsOrThrow,
   StationConfigError,
-} from '../../firmware-config/src/load.js';
+} from '@yizhan/station-config/load';
 import {
   DEFAULT_FRAME_TIMEOUT,
   DEFAULT_HEATING_TIMEOUT,
   DEFAULT_MIN_RISE_C,
   stationTimings,
-} from '../../firmware-config/src/timings.js';
+} from '@yizhan/station-config/timings';
 import { BROKEN, BROKEN_CASES, DUP, VALID } from './helpers.js';
 
 const lines = (issues: Parameters<typeof formatIssue>[0][], dir: string) =>

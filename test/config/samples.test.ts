@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SENSOR_KIND_NAMES } from '../../protocol/src/serial/constants.js';
-import { STATION_SCHEMA_FILE, stationJsonSchemaText } from '../../firmware-config/src/json-schema.js';
+import { SENSOR_KIND_NAMES } from '@yizhan/protocol/serial';
+import { STATION_SCHEMA_FILE, stationJsonSchemaText } from '@yizhan/station-config/json-schema';
 import {
   DEFAULT_STATIONS_DIR,
   loadStationsDir,
   loadStationsOrThrow,
-} from '../../firmware-config/src/load.js';
-import { distanceKm, renderSamples } from '../../firmware-config/src/samples/generate.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+} from '@yizhan/station-config/load';
+import { distanceKm, renderSamples } from '@yizhan/station-config/samples';
+import type { StationConfig } from '@yizhan/station-config/schema';
 
 const { stations, issues } = loadStationsDir();
 const files = readdirSync(DEFAULT_STATIONS_DIR).sort();

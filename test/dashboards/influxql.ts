@@ -3,7 +3,7 @@
  * `POST /query?db=…&epoch=ms` with the statement in a form body. The answer is schema-checked.
  */
 import { Type } from '@sinclair/typebox';
-import { compile } from '../../protocol/src/mqtt/validate.js';
+import { compile } from '@yizhan/protocol/mqtt';
 
 const Series = Type.Object({
   name: Type.Optional(Type.String()),

@@ -3,14 +3,14 @@
  * (never by id), frame filters, the agent's frame → message mapping, and the InfluxDB points a
  * sequence of station messages must become.
  */
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import {
   FaultCode,
   scaleRaw,
   type FaultName,
   type SensorKindName,
-} from '../../protocol/src/serial/constants.js';
-import type { EventFrame, Frame, ReadingsFrame } from '../../protocol/src/serial/frames.js';
+} from '@yizhan/protocol/serial';
+import type { EventFrame, Frame, ReadingsFrame } from '@yizhan/protocol/serial';
 import type { ObservedMessage, SentFrame } from './pipeline-stack.js';
 
 /** Readings-only kinds: every point comes from a READINGS frame (no EVENT writes to them). */

@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import type { Page } from 'playwright-core';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { mulberry32 } from '../../edge/src/simulator/index.js';
-import { SOF1, SOF2 } from '../../protocol/src/serial/constants.js';
+import { mulberry32 } from '@yizhan/edge/simulator';
+import { SOF1, SOF2 } from '@yizhan/protocol/serial';
 
 export { sleep, waitFor } from '../helpers/wait.js';
 export { WarpClock } from '../helpers/clock.js';

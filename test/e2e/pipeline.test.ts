@@ -14,9 +14,9 @@
 import { samplesOf } from '../helpers/prom.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { loadStationsOrThrow } from '../../firmware-config/src/load.js';
-import { scaleRaw, type SensorKindName } from '../../protocol/src/serial/constants.js';
-import type { ReadingsFrame } from '../../protocol/src/serial/frames.js';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { scaleRaw, type SensorKindName } from '@yizhan/protocol/serial';
+import type { ReadingsFrame } from '@yizhan/protocol/serial';
 import {
   byTimeAndSensor,
   channelMapper,

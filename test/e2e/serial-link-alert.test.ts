@@ -14,15 +14,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { setLogger } from '@influxdata/influxdb-client';
-import { startBroker, type BrokerHandle } from '../../broker/src/index.js';
-import { provisionAccounts } from '../../broker/src/credentials.js';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
-import { StationSimulator } from '../../edge/src/simulator/index.js';
-import { loadStationsOrThrow } from '../../firmware-config/src/load.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { startBroker, type BrokerHandle } from '@yizhan/broker';
+import { provisionAccounts } from '@yizhan/broker/credentials';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
+import { StationSimulator } from '@yizhan/edge/simulator';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
-import { buildApp } from '../../server/src/app.js';
+import { buildApp } from '@yizhan/server';
 import type { StationLive } from '../../server/src/state/schema.js';
 import {
   captureLogger,

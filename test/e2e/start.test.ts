@@ -1,11 +1,12 @@
 /**
  * The README's first command, as a newcomer runs it: `npm start` brings up InfluxDB, the broker,
  * the server and 47 simulated stations; within 60 s all 47 are live in /api/v1/stations and have
- * readings in InfluxDB; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops
- * everything and leaves no process behind.
+ * readings in InfluxDB; the services run on the project's Node 24 (node_modules/.bin/node), not the
+ * machine's node; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops everything and
+ * leaves no process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ interface StationSummary {
   online: boolean | null;
 }
 
+const ROOT = join(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'yizhan-start-'));
 let child: ChildProcess | undefined;
 let output = '';
@@ -39,6 +41,22 @@ function processesOfThisRun(): number[] {
   return found;
 }
 
+/** The services of this run (`node --import tsx <entry>`): entry → the binary it runs on. */
+function runtimesOfThisRun(): Record<string, string> {
+  const runtimes: Record<string, string> = {};
+  for (const p of processesOfThisRun()) {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0');
+      const i = argv.indexOf('tsx');
+      const entry = argv[i + 1];
+      if (i > 0 && argv[i - 1] === '--import' && entry) runtimes[entry] = readlinkSync(`/proc/${p}/exe`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return runtimes;
+}
+
 afterAll(() => {
   for (const p of processesOfThisRun()) process.kill(p, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
@@ -54,7 +72,7 @@ describe('npm start', () => {
     ];
     const started = Date.now();
     child = spawn('npm', ['start'], {
-      cwd: join(import.meta.dirname, '..', '..'),
+      cwd: ROOT,
       env: {
         ...process.env,
         YIZHAN_HTTP_PORT: String(http),
@@ -98,7 +116,15 @@ describe('npm start', () => {
     expect({ online, inInflux }).toEqual({ online: 47, inInflux: 47 });
     expect(elapsed).toBeLessThan(60_000);
 
-    // 2. Ctrl-C: everything stops, stations publish offline first, no process is left
+    // 2. every service runs on the Node that npm ci installed (docs/runtime.md)
+    const projectNode = realpathSync(join(ROOT, 'node_modules', '.bin', 'node'));
+    expect(runtimesOfThisRun()).toEqual({
+      'broker/src/main.ts': projectNode,
+      'server/src/main.ts': projectNode,
+      'scripts/stations.ts': projectNode,
+    });
+
+    // 3. Ctrl-C: everything stops, stations publish offline first, no process is left
     const pid = child.pid as number;
     expect(processesOfThisRun().length).toBeGreaterThanOrEqual(5); // npm, supervisor, influxd, broker, server, stations
     process.kill(-pid, 'SIGINT');

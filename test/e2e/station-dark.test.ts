@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
 import type { StationLive } from '../../server/src/state/schema.js';
 import { FAST_BACKOFF, startTestBroker, type TestBroker } from '../edge/helpers.js';
 import {

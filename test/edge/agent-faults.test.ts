@@ -5,7 +5,7 @@
  * (after a HELLO, or a heartbeat saying none is active), and an empty set after a reboot.
  */
 import { describe, expect, it } from 'vitest';
-import { validators } from '../../protocol/src/mqtt/validate.js';
+import { validators } from '@yizhan/protocol/mqtt';
 import {
   FaultCode,
   FrameType,
@@ -14,8 +14,8 @@ import {
   SOF1,
   SOF2,
   SensorKind,
-} from '../../protocol/src/serial/constants.js';
-import { crc16 } from '../../protocol/src/serial/crc16.js';
+} from '@yizhan/protocol/serial';
+import { crc16 } from '@yizhan/protocol/serial';
 import { harnessSuite, type Harness } from './agent-harness.js';
 import { waitFor } from './helpers.js';
 

@@ -2,16 +2,16 @@
  * An agent on a mock serial pair, talking to the in-test broker; the test plays the controller by
  * writing hand-made frames to the device end.
  */
-import { startAgent, type Agent, type AgentOptions } from '../../edge/src/agent/index.js';
+import { startAgent, type Agent, type AgentOptions } from '@yizhan/edge/agent';
 import {
   mockDevice,
   mockPathFor,
   PairedMockBinding,
   type MockDeviceEnd,
 } from '../../edge/src/serial/mock-pair.js';
-import { encodeFrame, SeqCounter } from '../../protocol/src/serial/encoder.js';
-import type { Frame } from '../../protocol/src/serial/frames.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { stationFixture, type StationFixtureOptions } from './fixtures.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAgent } from '../../edge/src/agent/index.js';
+import { startAgent } from '@yizhan/edge/agent';
 import { mockDevice, mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
-import { encodeFrame } from '../../protocol/src/serial/encoder.js';
+import { encodeFrame } from '@yizhan/protocol/serial';
 import { freePort } from '../../scripts/lib/ports.js';
 import { stationFixture } from './fixtures.js';
 import { startHarness, type Harness } from './agent-harness.js';

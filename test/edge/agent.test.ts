@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validators } from '../../protocol/src/mqtt/validate.js';
-import { FaultCode, SensorKind } from '../../protocol/src/serial/constants.js';
-import { encodeFrame } from '../../protocol/src/serial/encoder.js';
+import { validators } from '@yizhan/protocol/mqtt';
+import { FaultCode, SensorKind } from '@yizhan/protocol/serial';
+import { encodeFrame } from '@yizhan/protocol/serial';
 import { harnessSuite } from './agent-harness.js';
 import { record, waitFor } from './helpers.js';
 

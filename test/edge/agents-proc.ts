@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '../../firmware-config/src/load.js';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
 
 interface Settings {
   mqttUrl: string;

@@ -1,17 +1,17 @@
 /**
  * The deployed artifact: the agent bundled by edge/build.ts (what `npm run build:edge` ships, its
- * dependencies inside), run with plain `node` and the systemd unit's flags and environment. It must
- * start, publish a simulated station's readings to a real broker and stop cleanly; it reads only its
- * own station file, so another station's broken file in the same folder does not stop it, and a
- * missing own file is a clear start-up error.
+ * dependencies inside), run with the systemd unit's node binary (the Node 24 that `npm ci` put in
+ * node_modules), flags and environment. It must start, publish a simulated station's readings to a
+ * real broker and stop cleanly; it reads only its own station file, so another station's broken file
+ * in the same folder does not stop it, and a missing own file is a clear start-up error.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleEdge, deployedNode } from '../../edge/build.js';
-import { DEFAULT_STATIONS_DIR } from '../../firmware-config/src/load.js';
+import { bundleEdge, deployedNode } from '@yizhan/edge/build';
+import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -40,9 +40,9 @@ afterAll(async () => {
 });
 
 function run(station: string): { exited: Promise<number | null>; stderr: () => string; kill(): void } {
-  const { flags, env } = deployedNode();
+  const { node, flags, env } = deployedNode();
   const child = spawn(
-    process.execPath,
+    node,
     [
       ...flags,
       bundle,
@@ -74,6 +74,17 @@ function run(station: string): { exited: Promise<number | null>; stderr: () => s
 }
 
 describe('edge agent bundle (as deployed)', () => {
+  it("runs on the Node major of package.json's engines, from the bundle's own node_modules", () => {
+    const { node } = deployedNode();
+    expect(node).toBe(join(ROOT, 'node_modules/.bin/node'));
+    const engines = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
+    const want = Number(/^>=(\d+)$/.exec(engines)?.[1]);
+    const have = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+    expect(Number(have.split('.')[0]), `node ${have}, engines ${engines}`).toBeGreaterThanOrEqual(want);
+  });
+
   it('publishes readings and health next to a broken file of another station, and stops cleanly', async () => {
     const agent = run('st-001');
     const telemetry = await waitFor('telemetry from the bundled agent', () => rec.on('telemetry')[0], 15_000);

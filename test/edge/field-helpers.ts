@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Frame } from '../../protocol/src/serial/frames.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { Frame } from '@yizhan/protocol/serial';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { startTestBroker, waitFor, type TestBroker, type TestBrokerOptions } from './helpers.js';
 
 export interface ProcStats {

@@ -2,7 +2,7 @@
  * Station configs built by hand for edge tests, following the sample-station conventions
  * (door 1, occupancy 2, ambient 3, socket-N 10.., socket-N-power 40.., water 80/81/82).
  */
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 
 export interface StationFixtureOptions {
   id?: string;

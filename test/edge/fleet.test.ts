@@ -4,16 +4,16 @@
  */
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
 import { FrameMapper } from '../../edge/src/agent/mapper.js';
 import {
   runSimulatedStations,
   StationSimulator,
   type SimulatedStations,
-} from '../../edge/src/simulator/index.js';
-import { loadStationsOrThrow } from '../../firmware-config/src/load.js';
-import { validators } from '../../protocol/src/mqtt/validate.js';
+} from '@yizhan/edge/simulator';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { validators } from '@yizhan/protocol/mqtt';
 import { MIDNIGHT_CST, stationFixture } from './fixtures.js';
 import { record, startTestBroker, waitFor, type Recorder, type TestBroker } from './helpers.js';
 

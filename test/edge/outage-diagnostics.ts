@@ -3,7 +3,7 @@
  * missing and where it stopped — never published (a hole in the agent's seq at the broker), published
  * but not stored (no point at its ts), or overwritten (two messages of the station with one ts).
  */
-import { parseStationTopic } from '../../protocol/src/index.js';
+import { parseStationTopic } from '@yizhan/protocol';
 
 /** A station message as the broker accepted it (every publish, replays included). */
 export interface BrokerMsg {

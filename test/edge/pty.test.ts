@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
-import { StationSimulator } from '../../edge/src/simulator/index.js';
-import { ConfigKey, scaleRaw } from '../../protocol/src/serial/constants.js';
-import type { Frame } from '../../protocol/src/serial/frames.js';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
+import { StationSimulator } from '@yizhan/edge/simulator';
+import { ConfigKey, scaleRaw } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { stationFixture } from './fixtures.js';
 import {

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
-import { StationSimulator, type SimTransport } from '../../edge/src/simulator/index.js';
-import { crc16 } from '../../protocol/src/serial/crc16.js';
-import { encodeFrame } from '../../protocol/src/serial/encoder.js';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
+import { StationSimulator, type SimTransport } from '@yizhan/edge/simulator';
+import { crc16 } from '@yizhan/protocol/serial';
+import { encodeFrame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import { stationFixture } from './fixtures.js';
 import {

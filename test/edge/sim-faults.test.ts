@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigKey, FaultCode, NakReason } from '../../protocol/src/serial/constants.js';
-import { encodeFrame } from '../../protocol/src/serial/encoder.js';
-import type { Frame } from '../../protocol/src/serial/frames.js';
+import { ConfigKey, FaultCode, NakReason } from '@yizhan/protocol/serial';
+import { encodeFrame } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 import { stationFixture, MIDNIGHT_CST } from './fixtures.js';
 import { MIN_MS, recordSim, settle } from './sim-helpers.js';
 import { waitFor } from './helpers.js';

@@ -1,11 +1,11 @@
 /** Helpers for simulator tests: record frames, filter by type/channel. */
-import { FrameDecoder } from '../../protocol/src/serial/decoder.js';
-import type { Frame } from '../../protocol/src/serial/frames.js';
-import { StationSimulator, type SimulatorOptions } from '../../edge/src/simulator/index.js';
-import { startAgent, type Agent, type AgentOptions } from '../../edge/src/agent/index.js';
+import { FrameDecoder } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
+import { StationSimulator, type SimulatorOptions } from '@yizhan/edge/simulator';
+import { startAgent, type Agent, type AgentOptions } from '@yizhan/edge/agent';
 import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
 import type { Cleanups } from '../helpers/cleanups.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { MIDNIGHT_CST, stationFixture } from './fixtures.js';
 
 export interface Recording {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultCode } from '../../protocol/src/serial/constants.js';
+import { FaultCode } from '@yizhan/protocol/serial';
 import { stationFixture, MIDNIGHT_CST } from './fixtures.js';
 import { decodeAll, HOUR_MS, MIN_MS, recordSim } from './sim-helpers.js';
 

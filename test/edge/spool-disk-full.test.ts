@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Agent } from '../../edge/src/agent/index.js';
+import type { Agent } from '@yizhan/edge/agent';
 import { agentOnSimulator } from './sim-helpers.js';
 import { GuardedSpool } from '../../edge/src/agent/spool-guard.js';
 import { DiskSpool } from '../../edge/src/agent/spool.js';
@@ -24,9 +24,10 @@ const disk: { fault: DiskFault } = vi.hoisted(() => ({ fault: 'off' }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof fs>();
   const writeSync = ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: unknown[]): number => {
-    if (disk.fault !== 'off' && typeof data === 'string') {
-      // A full disk takes the first bytes, then refuses: a short count, or ENOSPC.
-      const n = actual.writeSync(fd, data.slice(0, 7));
+    if (disk.fault !== 'off' && Buffer.isBuffer(data)) {
+      // A full disk takes a few bytes, then refuses: short counts down to 0, or ENOSPC.
+      const [off = 0, len = data.length] = rest as [number?, number?];
+      const n = len > 7 ? actual.writeSync(fd, data, off, 7) : 0;
       if (disk.fault === 'short') return n;
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
         code: 'ENOSPC',
@@ -83,7 +84,7 @@ describe('GuardedSpool on a real folder with a disk that refuses writes', () => 
       ).toBe(true);
       spool.close();
 
-      const seg = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+      const seg = readdirSync(dir).filter((f) => f.endsWith('.log'));
       const text = seg.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
       for (const line of text.split('\n').filter(Boolean))
         expect(() => JSON.parse(line) as unknown).not.toThrow();

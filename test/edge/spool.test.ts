@@ -104,7 +104,7 @@ describe('DiskSpool', () => {
     expect(got[0]).toBe(s.dropped);
     expect(got).toEqual(Array.from({ length: c.n - s.dropped }, (_, i) => s.dropped + i));
     // Segments whose records are all acknowledged are deleted (the tail stays).
-    expect(readdirSync(dir).filter((n) => n.endsWith('.seg')).length).toBe(1);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.log')).length).toBe(1);
   });
 
   it('a torn last line (power cut mid-write) is skipped and counted; the rest replays', () => {
@@ -112,7 +112,7 @@ describe('DiskSpool', () => {
     const a = open(dir);
     for (let i = 0; i < 3; i++) a.push(msg(i));
     a.close();
-    const seg = readdirSync(dir).find((n) => n.endsWith('.seg'));
+    const seg = readdirSync(dir).find((n) => n.endsWith('.log'));
     if (!seg) throw new Error('no segment written');
     appendFileSync(join(dir, seg), '[3,"yizhan/v1/stations/st-001/telemetry","tele');
     const b = open(dir);

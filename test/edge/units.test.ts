@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../edge/src/agent/backoff.js';
 import { FrameMapper, type MappedBody } from '../../edge/src/agent/mapper.js';
-import type { Frame } from '../../protocol/src/serial/frames.js';
+import type { Frame } from '@yizhan/protocol/serial';
 import { markHistorical } from '../../edge/src/agent/mqtt-link.js';
 import { resolveOptions, AgentConfigError } from '../../edge/src/agent/options.js';
-import { validators } from '../../protocol/src/mqtt/validate.js';
+import { validators } from '@yizhan/protocol/mqtt';
 import { MemoryOutbox, type OutboxMessage } from '../../edge/src/agent/outbox.js';
 import { mockDevice, MAX_BYTES_WHILE_CLOSED } from '../../edge/src/serial/mock-pair.js';
 import { demandAt, isOpenAt, parseOpeningHours } from '../../edge/src/simulator/daily.js';
-import { mulberry32 } from '../../edge/src/simulator/prng.js';
+import { mulberry32 } from '@yizhan/common/prng';
 import { stationFixture } from './fixtures.js';
 
 const msg = (n: number): OutboxMessage => ({

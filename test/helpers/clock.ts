@@ -1,4 +1,4 @@
-import type { Clock } from '../../edge/src/simulator/index.js';
+import type { Clock } from '@yizhan/edge/simulator';
 
 /**
  * A simulator clock that follows the wall clock at `rate` times its speed: 1 = normal, 0 = paused,

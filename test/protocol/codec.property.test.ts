@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { serial } from '../../protocol/src/index.js';
+import { serial } from '@yizhan/protocol';
 import { cutsArb, FRAME_ARBS, FRAME_NAMES, frameArb, hostileStreamArb } from './fixtures/arbitraries.js';
 import { fromHex, SERIAL_VECTORS, toHex, vectorNamed } from './fixtures/serial-vectors.js';
 import { byteByByte, crcValidCandidateAt, decodeChunks, rawFrame, splitAt, sum } from './helpers.js';

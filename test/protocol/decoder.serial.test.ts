@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort, SerialPortMock } from 'serialport';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serial } from '../../protocol/src/index.js';
+import { serial } from '@yizhan/protocol';
 import { startPtyPair } from '../../scripts/lib/socat.js';
 import { vectorNamed } from './fixtures/serial-vectors.js';
 import { rawFrame } from './helpers.js';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STALL_TIMEOUT_MS } from '../../protocol/src/serial/decoder.js';
-import { encodeFrame, FrameDecoder, type Frame } from '../../protocol/src/serial/index.js';
+import { DEFAULT_STALL_TIMEOUT_MS } from '@yizhan/protocol/serial';
+import { encodeFrame, FrameDecoder, type Frame } from '@yizhan/protocol/serial';
 
 const good = encodeFrame({ type: 'event', seq: 7, uptimeMs: 1234, channel: 1, raw: 1 });
 // SOF, version 1, type READINGS, seq 0, LEN 500: a plausible header whose frame never completes.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serial } from '../../protocol/src/index.js';
+import { serial } from '@yizhan/protocol';
 import { hostileStreamArb } from './fixtures/arbitraries.js';
 import { fromHex, SERIAL_VECTORS } from './fixtures/serial-vectors.js';
 import { decodeChunks } from './helpers.js';

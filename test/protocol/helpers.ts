@@ -2,7 +2,7 @@
  * Helpers shared by the protocol tests: run bytes through a FrameDecoder, cut byte strings into
  * chunks, and build raw frames with chosen (possibly wrong) envelope fields.
  */
-import { serial } from '../../protocol/src/index.js';
+import { serial } from '@yizhan/protocol';
 
 export interface DecodeRun {
   frames: serial.Frame[];

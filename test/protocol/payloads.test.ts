@@ -17,7 +17,7 @@ import {
   TopicLeaf,
   type PayloadError,
   type TopicLeafValue,
-} from '../../protocol/src/index.js';
+} from '@yizhan/protocol';
 import { baseFor, VALID_PAYLOADS } from './fixtures/mqtt-examples.js';
 
 const LEAVES = Object.values(TopicLeaf);

@@ -104,10 +104,10 @@ describe('AckGate', () => {
 });
 
 describe('InfluxWriter tickets', () => {
-  it('a disk that refuses the append (ENOSPC): the lines are counted as spool_error and their ticket says do not acknowledge; the next ones are fine', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'yz-ticket-'));
-    let full = false;
+  /** A writer on a spool whose writes fail while `full()`; counts the write() calls. */
+  function writerOn(dir: string, full: () => boolean) {
     const metrics = createMetrics({ defaultMetrics: false });
+    const io = { writes: 0 };
     const w = new InfluxWriter(
       createTransport({ url: 'http://127.0.0.1:9', api: 'v1', db: 'yizhan', rp: 'raw' }),
       '',
@@ -119,7 +119,8 @@ describe('InfluxWriter tickets', () => {
           dir,
           io: {
             writeSync: (fd, buf, off, len) => {
-              if (full)
+              io.writes++;
+              if (full())
                 throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
               return writeSync(fd, buf, off, len);
             },
@@ -127,18 +128,54 @@ describe('InfluxWriter tickets', () => {
         },
       },
     );
+    /** Each group commit (or failed append): durable up to offset, ok or not. */
+    const outcomes: { offset: number; ok: boolean }[] = [];
+    w.onDurable((offset, ok) => outcomes.push({ offset, ok }));
+    /** What the gate does for a ticket: the first outcome that covers it. */
+    const verdict = (t: { offset: number; ok: boolean }) =>
+      t.ok ? outcomes.find((o) => o.offset >= t.offset)?.ok : false;
+    return { w, metrics, io, verdict };
+  }
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it('the lines of one event-loop turn reach the spool in one write; each message is acknowledged once they are durable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yz-ticket-'));
+    const { w, io, verdict } = writerOn(dir, () => false);
+    try {
+      const tickets = Array.from({ length: 50 }, (_, i) => {
+        w.write([`m,s=a value=${i} ${i}`, `m,s=b value=${i} ${i}`]);
+        return w.ackTicket();
+      });
+      expect(io.writes).toBe(0);
+      await nextTurn();
+      expect(io.writes).toBe(1);
+      await expect.poll(() => tickets.map(verdict)).toEqual(tickets.map(() => true));
+    } finally {
+      await w.close(100);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a disk that refuses the append (ENOSPC): the lines are counted as spool_error and their messages are never acknowledged; the next ones are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yz-ticket-'));
+    let full = false;
+    const { w, metrics, verdict } = writerOn(dir, () => full);
     try {
       w.write(['m,s=a value=1 1']);
       const first = w.ackTicket();
-      expect(first.ok).toBe(true);
+      await nextTurn();
       full = true;
       w.write(['m,s=a value=2 2', 'm,s=a value=3 3']);
-      expect(w.ackTicket()).toEqual({ offset: first.offset, ok: false });
+      const refused = w.ackTicket();
+      await nextTurn();
       full = false;
       w.write(['m,s=a value=4 4']);
       const third = w.ackTicket();
-      expect(third.ok).toBe(true);
       await expect.poll(() => w.durable).toBe(third.offset);
+      expect(verdict(refused)).toBe(false);
+      expect(verdict(third)).toBe(true);
+      expect(third.offset).toBeGreaterThan(refused.offset);
+      expect(refused.offset).toBeGreaterThan(first.offset);
       const text = await metrics.registry.metrics();
       expect(metric(text, 'yizhan_influx_points_dropped_total', { reason: 'spool_error' })).toBe(2);
       expect(metric(text, 'yizhan_influx_spool_errors_total', { op: 'append' })).toBe(1);

@@ -1,7 +1,7 @@
-/** Bounded helpers: the redelivery set forgets the oldest keys, the log limiter counts what it held back. */
+/** The redelivery set forgets the least recently used keys (the log throttle: test/common/log-throttle.test.ts). */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BoundedSeenSet, RateLimiter } from '../../server/src/util/bounded.js';
+import { BoundedSeenSet } from '../../server/src/util/bounded.js';
 
 describe('BoundedSeenSet', () => {
   it('recognises a key seen before, and forgets the least recently used beyond capacity', () => {
@@ -50,70 +50,5 @@ describe('BoundedSeenSet', () => {
   });
   it('refuses a capacity below 1', () => {
     expect(() => new BoundedSeenSet(0)).toThrow(RangeError);
-  });
-});
-
-describe('RateLimiter', () => {
-  it('allows once per interval per key and reports the suppressed count', () => {
-    let now = 0;
-    const r = new RateLimiter(1000, 10, () => now);
-    expect(r.allow('st-001|schema')).toBe(0);
-    expect(r.allow('st-001|schema')).toBeUndefined();
-    expect(r.allow('st-001|schema')).toBeUndefined();
-    expect(r.allow('st-002|schema')).toBe(0);
-    now = 1000;
-    expect(r.allow('st-001|schema')).toBe(2);
-  });
-  it('answers as a Map kept in use order (delete + set when allowed, oldest key evicted) did', () => {
-    /** The implementation it replaced. */
-    class MapModel {
-      readonly last = new Map<string, { at: number; suppressed: number }>();
-      constructor(
-        readonly intervalMs: number,
-        readonly maxKeys: number,
-        readonly now: () => number,
-      ) {}
-      allow(key: string): number | undefined {
-        const t = this.now();
-        const e = this.last.get(key);
-        if (e && t - e.at < this.intervalMs) {
-          e.suppressed++;
-          return undefined;
-        }
-        const suppressed = e?.suppressed ?? 0;
-        this.last.delete(key);
-        this.last.set(key, { at: t, suppressed: 0 });
-        if (this.last.size > this.maxKeys) {
-          const oldest = this.last.keys().next();
-          if (!oldest.done) this.last.delete(oldest.value);
-        }
-        return suppressed;
-      }
-    }
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 400 })), {
-          maxLength: 3000,
-        }),
-        (maxKeys, calls) => {
-          let now = 0;
-          const r = new RateLimiter(1000, maxKeys, () => now);
-          const m = new MapModel(1000, maxKeys, () => now);
-          for (const [k, dt] of calls) {
-            now += dt;
-            expect(r.allow(`k${k}`)).toBe(m.allow(`k${k}`));
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-  it('keeps at most maxKeys keys', () => {
-    const r = new RateLimiter(1000, 2, () => 0);
-    r.allow('a');
-    r.allow('b');
-    r.allow('c');
-    expect(r.allow('a')).toBe(0);
   });
 });

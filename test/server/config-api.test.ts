@@ -5,10 +5,10 @@
  * simulator on an in-memory serial pair.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type Agent } from '../../edge/src/agent/index.js';
+import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { mockPathFor, PairedMockBinding } from '../../edge/src/serial/mock-pair.js';
-import { StationSimulator } from '../../edge/src/simulator/index.js';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
+import { StationSimulator } from '@yizhan/edge/simulator';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import pino from 'pino';
 import { startServer, startStack, stationFixture, waitFor, type Stack } from './helpers.js';
 

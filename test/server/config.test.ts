@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../server/src/config.js';
+import { describeConfig, loadConfig } from '@yizhan/server/config';
 
 describe('loadConfig', () => {
   it('defaults match the team settings table', () => {
@@ -150,7 +150,8 @@ describe('loadConfig', () => {
     expect(r.ok && r.config.mqtt).toMatchObject({ username: 'server', password: 's3cret' });
   });
 
-  it('describes every setting with its default', () => {
-    expect(describeConfig()).toMatch(/YIZHAN_HTTP_PORT\s+HTTP port .*\[default: 8080\]/);
+  it('describes every setting with its default, in Chinese unless asked for English', () => {
+    expect(describeConfig('en')).toMatch(/YIZHAN_HTTP_PORT\s+8080\s+HTTP port/);
+    expect(describeConfig()).toMatch(/YIZHAN_HTTP_PORT\s+8080\s+.*HTTP 端口/);
   });
 });

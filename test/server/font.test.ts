@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FONT_DIR, FONT_FACES } from '../../server/src/screen/font.js';
-import { pageCodePoints, pageTextSources, stationGlyphGaps } from '../../server/src/screen/glyphs.js';
+import { FONT_DIR, FONT_FACES } from '@yizhan/server/screen/font';
+import { pageCodePoints, pageTextSources, stationGlyphGaps } from '@yizhan/server/screen/glyphs';
 import { StationRegistry } from '../../server/src/registry.js';
 import { stationFixture } from './helpers.js';
 import { woff2CodePoints } from '../../server/src/screen/woff2.js';

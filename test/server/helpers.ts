@@ -13,10 +13,10 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { StationConfig } from '../../firmware-config/src/schema.js';
-import { stationTopic, type TopicLeafValue } from '../../protocol/src/index.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { stationTopic, type TopicLeafValue } from '@yizhan/protocol';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
-import { buildApp, type ServerOptions } from '../../server/src/app.js';
+import { buildApp, type ServerOptions } from '@yizhan/server';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
 

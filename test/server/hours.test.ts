@@ -3,7 +3,7 @@
  * that changes; HoursTimer re-announces a station exactly when it opens or closes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openState, parseOpeningHours } from '../../firmware-config/src/hours.js';
+import { openState, parseOpeningHours } from '@yizhan/station-config/hours';
 import { HoursTimer } from '../../server/src/state/hours-timer.js';
 import { StationRegistry } from '../../server/src/registry.js';
 import { stationFixture } from './helpers.js';

@@ -15,7 +15,7 @@ import { Ingestor } from '../../server/src/ingest/ingest.js';
 import { MqttIngest } from '../../server/src/ingest/mqtt.js';
 import { readingPoint, readingTail, timeSuffix } from '../../server/src/influx/points.js';
 import { lineTimes } from '../../server/src/influx/delivery.js';
-import { stationTopic } from '../../protocol/src/index.js';
+import { stationTopic } from '@yizhan/protocol';
 import { FakeStation, publisher, startTestBroker, stationFixture, type TestBroker } from './helpers.js';
 
 const T0 = 1_790_000_000_123;

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import pino from 'pino';
 import { setLogger } from '@influxdata/influxdb-client';
 import { freePort } from '../../scripts/lib/ports.js';
-import { buildApp } from '../../server/src/app.js';
+import { buildApp } from '@yizhan/server';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
 import {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Point } from '@influxdata/influxdb-client';
 import { faultPoint, healthPoint, readingPoint, statusPoint } from '../../server/src/influx/points.js';
-import type { HealthPayload } from '../../protocol/src/index.js';
+import type { HealthPayload } from '@yizhan/protocol';
 
 const T0 = 1_790_000_000_123;
 const text = fc.string({

@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { setLogger } from '@influxdata/influxdb-client';
 import { startChromium, type Chromium } from '../helpers/browser.js';
 import { startFreezeProxy, type FreezeProxy } from '../helpers/freeze-proxy.js';
-import { localMinuteOfDay } from '../../firmware-config/src/hours.js';
+import { localMinuteOfDay } from '@yizhan/station-config/hours';
 import { FakeStation, startStack, stationFixture, type Stack } from './helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });

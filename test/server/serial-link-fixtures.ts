@@ -5,7 +5,7 @@
  * seconds from T; a report arrives at its own time unless `arrive` says otherwise.
  */
 import pino from 'pino';
-import type { HealthPayload } from '../../protocol/src/index.js';
+import type { HealthPayload } from '@yizhan/protocol';
 import { AlertEngine } from '../../server/src/alerts/engine.js';
 import { serialLinkDownRule, type SerialLinkDownOptions } from '../../server/src/alerts/rules/serial-link-down.js';
 import type { Alert } from '../../server/src/alerts/types.js';

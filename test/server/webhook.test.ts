@@ -60,7 +60,7 @@ describe('WebhookNotifier', () => {
     plan.length = received.length = 0;
     plan.push(503, 'hang', 200, 200);
     const metrics = createMetrics({ defaultMetrics: false });
-    const w = new WebhookNotifier({ url, timeoutMs: 200, minBackoffMs: 20 }, metrics, log);
+    const w = new WebhookNotifier({ url, timeoutMs: 1000, minBackoffMs: 20 }, metrics, log);
     w.enqueue(alert('a1'));
     w.enqueue(alert('a1', 'resolved'));
     await waitFor(

@@ -10,8 +10,8 @@
  * a heartbeat says a fault is active while the set is empty (a raise was lost on the line); then
  * `report()` gives undefined and the server keeps what it knows.
  */
-import type { ReportedFault } from '../../../protocol/src/mqtt/payloads.js';
-import type { FaultName } from '../../../protocol/src/serial/constants.js';
+import type { ReportedFault } from '@yizhan/protocol/mqtt';
+import type { FaultName } from '@yizhan/protocol/serial';
 
 /** HEARTBEAT status bit 0: at least one fault is active. */
 export const STATUS_FAULT_ACTIVE = 0x01;

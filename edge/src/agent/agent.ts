@@ -14,11 +14,11 @@ import {
   PAYLOAD_VERSION,
   type HealthPayload,
   type StatusPayload,
-} from '../../../protocol/src/mqtt/payloads.js';
-import { stationTopic, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
-import { validators } from '../../../protocol/src/mqtt/validate.js';
-import { encodeFrame, SeqCounter } from '../../../protocol/src/serial/encoder.js';
-import type { Frame } from '../../../protocol/src/serial/frames.js';
+} from '@yizhan/protocol/mqtt';
+import { stationTopic, type TopicLeafValue } from '@yizhan/protocol/mqtt';
+import { validators } from '@yizhan/protocol/mqtt';
+import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 import { AGENT_VERSION } from '../version.js';
 import { Commands, type CommandResult } from './commands.js';
 import { ActiveFaults } from './active-faults.js';

@@ -11,8 +11,8 @@
  * it is logged and counted (health: `invalidCommands`), since there is nobody to answer.
  */
 import type { Logger } from 'pino';
-import type { CommandPayload } from '../../../protocol/src/mqtt/payloads.js';
-import { decodePayloadFor } from '../../../protocol/src/mqtt/validate.js';
+import type { CommandPayload } from '@yizhan/protocol/mqtt';
+import { decodePayloadFor } from '@yizhan/protocol/mqtt';
 import type { ControllerRead } from './remote-config.js';
 
 export interface CommandResult {

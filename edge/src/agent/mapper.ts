@@ -7,15 +7,15 @@
  * (a station file lists at most 100), and the HELLO with its first 100 inventory entries (it is
  * the sign that the controller rebooted).
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import type { EventBody, Reading } from '../../../protocol/src/mqtt/payloads.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import type { EventBody, Reading } from '@yizhan/protocol/mqtt';
 import {
   faultFromCode,
   scaleRaw,
   sensorKindFromCode,
   type SensorKindName,
-} from '../../../protocol/src/serial/constants.js';
-import { MAX_CHANNELS_PER_FRAME, type Frame, type HelloFrame } from '../../../protocol/src/serial/frames.js';
+} from '@yizhan/protocol/serial';
+import { MAX_CHANNELS_PER_FRAME, type Frame, type HelloFrame } from '@yizhan/protocol/serial';
 
 /**
  * Why (part of) a frame was not published. Counted in health under serial.framesBad next to the

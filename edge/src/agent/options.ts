@@ -3,8 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { DEFAULT_FRAME_TIMEOUT } from '@yizhan/station-config/timings';
+import { parseDuration } from '@yizhan/protocol/duration';
 import type { Binding } from '../serial/types.js';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Outbox } from './outbox.js';
@@ -28,7 +29,7 @@ export interface AgentOptions {
   logger?: Logger;
   /** Period of health messages, ms. Default {@link DEFAULT_HEALTH_INTERVAL_MS}. */
   healthIntervalMs?: number;
-  /** No frame for this long (ms) = serial link down. Default: `station.serial.frameTimeout` (30 s). */
+  /** No frame for this long (ms) = serial link down. Default: `station.serial.frameTimeout` (its schema default when absent). */
   frameTimeoutMs?: number;
   /**
    * Folder for what must outlive the process: `spool/` (the durable outbox, a DiskSpool) and
@@ -74,13 +75,19 @@ export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 export const DEFAULT_MAX_INFLIGHT = 100;
 /** 500 publishes per second: a 10 000-message backlog replays in 20 s. */
 export const DEFAULT_MAX_PUBLISH_RATE_PER_S = 500;
-/** Serial frame timeout when the config gives none: 30 s. */
-export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+/** Serial frame timeout when the config gives none, ms: the station schema's default. */
+export const DEFAULT_FRAME_TIMEOUT_MS: number = durationMs(DEFAULT_FRAME_TIMEOUT);
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_S = 30;
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 /** Queued longer than 30 s = historical. */
 export const DEFAULT_HISTORICAL_AFTER_MS = 30_000;
+
+function durationMs(text: string): number {
+  const d = parseDuration(text);
+  if (!d.ok) throw new Error(`station schema default: ${d.message}`);
+  return d.ms;
+}
 
 /** The options cannot work as given; retrying will not help until they are fixed. */
 export class AgentConfigError extends Error {
@@ -123,7 +130,7 @@ export function resolveOptions(o: AgentOptions): ResolvedAgentOptions {
     throw new AgentConfigError(`${id}: no MQTT password; give --password-file (or the password option)`);
   let frameTimeoutMs = o.frameTimeoutMs;
   if (frameTimeoutMs === undefined) {
-    const d = parseDuration(o.station.serial.frameTimeout ?? '30s');
+    const d = parseDuration(o.station.serial.frameTimeout ?? DEFAULT_FRAME_TIMEOUT);
     if (!d.ok) throw new AgentConfigError(`${id}: serial.frameTimeout: ${d.message}`);
     frameTimeoutMs = d.ms;
   }

@@ -7,7 +7,7 @@
  * agent's default when it has a spool folder): it also implements `ack` (delivered, may be forgotten)
  * and `close`.
  */
-import type { TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
+import type { TopicLeafValue } from '@yizhan/protocol/mqtt';
 
 export interface OutboxMessage {
   topic: string;

@@ -13,11 +13,11 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import type { StationRuntimeConfig } from '../../../protocol/src/mqtt/payloads.js';
-import { decodePayloadFor } from '../../../protocol/src/mqtt/validate.js';
-import { ConfigKey, NakReason, type ConfigKeyName } from '../../../protocol/src/serial/constants.js';
-import type { Frame } from '../../../protocol/src/serial/frames.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import type { StationRuntimeConfig } from '@yizhan/protocol/mqtt';
+import { decodePayloadFor } from '@yizhan/protocol/mqtt';
+import { ConfigKey, nakReasonFromCode, type ConfigKeyName } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 
 export interface ConfigReport {
   version: number;
@@ -51,7 +51,6 @@ interface Saved {
 
 type Answer = { ok: true; value?: number } | { ok: false; reason: string };
 
-const NAK_NAMES = new Map<number, string>(Object.entries(NakReason).map(([k, v]) => [v, k]));
 
 /** The settings CONFIG_GET can read, and the runtime config field each one is. */
 const READABLE = [
@@ -127,7 +126,7 @@ export class RemoteConfig {
     if (!w) return;
     if (f.type === 'ack' && f.ackSeq === w.seq) w.resolve({ ok: true });
     else if (f.type === 'nak' && f.nakSeq === w.seq)
-      w.resolve({ ok: false, reason: NAK_NAMES.get(f.reason) ?? `nak ${f.reason}` });
+      w.resolve({ ok: false, reason: nakReasonFromCode(f.reason) ?? `nak ${f.reason}` });
     else if (f.type === 'config_value' && f.key === w.key) w.resolve({ ok: true, value: f.value });
   }
 

@@ -19,8 +19,8 @@ import {
   DROP_REASONS,
   type DropInfo,
   type DropReason,
-} from '../../../protocol/src/serial/decoder.js';
-import type { Frame } from '../../../protocol/src/serial/frames.js';
+} from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 import { closePort, openPort, type PortSettings } from '../serial/open-port.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 

@@ -1,60 +1,45 @@
 /**
- * The on-disk record format of the DiskSpool (spool.ts): one JSON array per line,
- * `[sid, topic, leaf, retain(0|1), enqueuedAt, payload]`, in segment files named by their first
- * sid (16 digits). A line that does not parse (a write torn by a power cut) is reported, not thrown.
+ * The record format of the DiskSpool (spool.ts): one JSON array per line,
+ * `[topic, leaf, retain(0|1), enqueuedAt, payload]`, in the durable log's segments; and the take-over
+ * of a spool of the format before it (`<16-digit sid>.seg` files of `[sid, topic, leaf, retain,
+ * enqueuedAt, payload]` lines and an `acked` cursor file): its records not yet acknowledged are
+ * appended to the log in order, made durable, and the old files deleted.
  */
-import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { TopicLeaf, type TopicLeafValue } from '../../../protocol/src/mqtt/topics.js';
+import { TopicLeaf, type TopicLeafValue } from '@yizhan/protocol/mqtt';
+import type { SegmentLog } from '@yizhan/common/durable-log/log';
 import type { OutboxMessage } from './outbox.js';
 
-/** A spooled message with its sid. */
+/** A spooled message with its id (its log offset). */
 export type Rec = OutboxMessage & { id: number };
 
-/** One segment file. */
-export interface Segment {
-  first: number;
-  /** Last sid written; first - 1 while empty. */
-  last: number;
-  bytes: number;
-  path: string;
+/** The spool folder cannot be used (permissions, not a folder, disk full); retrying will not help. */
+export class SpoolError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpoolError';
+  }
 }
 
 const LEAVES = new Set<string>(Object.values(TopicLeaf));
-/** Segment file names: the first sid, 16 digits. */
-export const SEG_RE = /^(\d{16})\.seg$/;
 
-/** The record line of one message. */
-export function formatRecord(id: number, m: OutboxMessage): string {
-  return `${JSON.stringify([id, m.topic, m.leaf, m.retain ? 1 : 0, m.enqueuedAt, m.payload.toString('utf8')])}\n`;
+/** The record of one message (no newline: JSON escapes them). */
+export function formatRecord(m: OutboxMessage): string {
+  return JSON.stringify([m.topic, m.leaf, m.retain ? 1 : 0, m.enqueuedAt, m.payload.toString('utf8')]);
 }
 
-/** The records of a segment's text; `onBad(lineNumber)` for each line that cannot be read. */
-export function parseSegment(text: string, onBad: (line: number) => void): Rec[] {
-  const out: Rec[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line) continue;
-    const r = parseRecord(line);
-    if (r) out.push(r);
-    else onBad(i + 1);
-  }
-  return out;
+/** The message of a record, or undefined when it cannot be read. */
+export function parseRecord(line: string, id: number): Rec | undefined {
+  const v = parseJson(line);
+  if (!Array.isArray(v) || v.length !== 5) return undefined;
+  return toRec(id, v as unknown[]);
 }
 
-export function parseRecord(line: string): Rec | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(v) || v.length !== 6) return undefined;
-  const [id, topic, leaf, retain, enqueuedAt, payload] = v as unknown[];
+function toRec(id: number, [topic, leaf, retain, enqueuedAt, payload]: unknown[]): Rec | undefined {
   if (
-    typeof id !== 'number' ||
     typeof topic !== 'string' ||
     typeof leaf !== 'string' ||
     !LEAVES.has(leaf) ||
@@ -62,18 +47,64 @@ export function parseRecord(line: string): Rec | undefined {
     typeof payload !== 'string'
   )
     return undefined;
-  return {
-    id,
-    topic,
-    leaf: leaf as TopicLeafValue,
-    retain: retain === 1,
-    enqueuedAt,
-    payload: Buffer.from(payload, 'utf8'),
-  };
+  const m = { topic, leaf: leaf as TopicLeafValue, retain: retain === 1, enqueuedAt };
+  return { ...m, payload: Buffer.from(payload, 'utf8'), id };
 }
 
-/** The `acked` cursor of a spool folder: every sid <= it is done; -1 when missing or unreadable. */
-export function readAckedCursor(dir: string, logger?: Logger): number {
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Segment files of the previous format: the first sid, 16 digits. */
+const LEGACY_SEG = /^(\d{16})\.seg$/;
+
+/**
+ * Take over a spool of the previous format in `dir`, if any: its records with a sid past `acked`
+ * are added to `log` in sid order and committed, then the old files are deleted. A line that does
+ * not parse (a torn write) is skipped and logged. Throws a SpoolError naming the file when the log
+ * refuses a record (disk full): the old files stay for the next start. Closes `log` when there
+ * was something to take over (returns undefined, and leaves it open, when there was not).
+ */
+export function takeOverLegacy(dir: string, log: SegmentLog, logger?: Logger): number | undefined {
+  const names = readdirSync(dir)
+    .filter((n) => LEGACY_SEG.test(n))
+    .sort();
+  if (names.length === 0) return undefined;
+  const acked = legacyAcked(dir, logger);
+  let taken = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    for (const [i, line] of lines.entries()) {
+      if (!line) continue;
+      const v = parseJson(line);
+      const rec =
+        Array.isArray(v) && v.length === 6 && typeof v[0] === 'number' ? toRec(v[0], v.slice(1)) : undefined;
+      if (!rec) {
+        logger?.warn({ path, line: i + 1 }, 'spool record unreadable (torn write?); skipped');
+        continue;
+      }
+      if (rec.id <= acked) continue;
+      const r = log.add([formatRecord(rec)]);
+      if (!r.ok)
+        throw new SpoolError(
+          `cannot take over ${path} (spool of the previous format): ${r.error.message}; free disk space and start again, or delete the *.seg files in ${dir} to give up their messages`,
+        );
+      taken++;
+    }
+  }
+  log.close(); // commit; the caller reopens
+  for (const name of names) unlinkSync(join(dir, name));
+  rmSync(join(dir, 'acked'), { force: true });
+  logger?.info({ dir, messages: taken }, 'spool: took over the messages of the previous spool format');
+  return taken;
+}
+
+function legacyAcked(dir: string, logger?: Logger): number {
   let text: string;
   try {
     text = readFileSync(join(dir, 'acked'), 'utf8').trim();
@@ -83,32 +114,4 @@ export function readAckedCursor(dir: string, logger?: Logger): number {
   if (/^-?\d+$/.test(text)) return Number(text);
   logger?.warn({ dir, text: text.slice(0, 40) }, 'spool cursor unreadable; replaying everything');
   return -1;
-}
-
-/**
- * The segments an earlier run left in `dir`, oldest first. Segments that are empty or wholly at or
- * below `acked` are deleted; `onBad(path, line)` for each line that cannot be read.
- */
-export function scanSegments(
-  dir: string,
-  acked: number,
-  onBad: (path: string, line: number) => void,
-): Segment[] {
-  const segs: Segment[] = [];
-  const names = readdirSync(dir)
-    .filter((n) => SEG_RE.test(n))
-    .sort();
-  for (const name of names) {
-    const path = join(dir, name);
-    const first = Number(SEG_RE.exec(name)?.[1]);
-    const bytes = statSync(path).size;
-    const recs = bytes === 0 ? [] : parseSegment(readFileSync(path, 'utf8'), (line) => onBad(path, line));
-    const last = recs.length ? (recs[recs.length - 1]?.id ?? first - 1) : first - 1;
-    if (recs.length === 0 || last <= acked) {
-      unlinkSync(path);
-      continue;
-    }
-    segs.push({ first, last, bytes, path });
-  }
-  return segs;
 }

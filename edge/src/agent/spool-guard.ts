@@ -27,7 +27,7 @@ export interface SpoolGuardOptions {
 export const DEFAULT_SPOOL_HELD_MAX = 10_000;
 
 export class GuardedSpool implements Outbox {
-  /** Not on disk, oldest first; messages without a sid. */
+  /** Not on disk, oldest first; messages without an id. */
   private held: OutboxMessage[] = [];
   private readonly maxHeld: number;
   private writeErrorCount = 0;

@@ -13,9 +13,10 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
 import { parse } from 'yaml';
 import type { SerialPortStream } from '@serialport/stream';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import type { Reading } from '../../../protocol/src/mqtt/payloads.js';
-import { DURATION_PATTERN, parseDuration } from '../../../protocol/src/duration.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import type { Reading } from '@yizhan/protocol/mqtt';
+import { DURATION_PATTERN, parseDuration } from '@yizhan/protocol/duration';
+import { describeValueError, withoutEchoes } from '@yizhan/common/schema-errors';
 import { closePort, openPort } from '../serial/open-port.js';
 import type { Binding } from '../serial/types.js';
 import { ModbusError, ModbusMaster, type ModbusErrorKind } from './rtu.js';
@@ -102,7 +103,9 @@ export function parseModbusConfig(
   }
   const withDefaults = applyDefaults(raw);
   if (!check.Check(withDefaults)) {
-    const errs = [...check.Errors(withDefaults)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+    const errs = withoutEchoes([...check.Errors(withDefaults)])
+      .slice(0, 5)
+      .map((e) => `${e.path || '/'}: ${describeValueError(e, { last: e.path.split('/').pop() ?? '' }).message}`);
     throw new ModbusConfigError(`${file}: ${errs.join('; ')}`);
   }
   const ids = new Set(station.sensors.map((s) => s.id));

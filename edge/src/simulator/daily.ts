@@ -10,7 +10,7 @@ export {
   localMinuteOfDay,
   parseOpeningHours,
   type OpeningHours,
-} from '../../../firmware-config/src/hours.js';
+} from '@yizhan/station-config/hours';
 
 const bump = (minute: number, centre: number, width: number): number =>
   Math.exp(-0.5 * ((minute - centre) / width) ** 2);

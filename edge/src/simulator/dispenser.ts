@@ -8,7 +8,7 @@
  * restarts while the tank refills (the controller opened the inlet valve, so a drop is expected).
  */
 import type { ModelSink } from './people.js';
-import type { Random } from './prng.js';
+import type { Random } from '@yizhan/common/prng';
 
 /** Heating rate with a working heater, °C per second (about 20 min from cold to 90 °C). */
 export const HEAT_RATE_C_PER_S = 0.06;

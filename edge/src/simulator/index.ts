@@ -19,7 +19,7 @@ export {
 } from './transport.js';
 export { layoutFor, channelOf, type StationLayout, type ChannelSpec } from './layout.js';
 export { demandAt, localMinuteOfDay, DEFAULT_UTC_OFFSET_MIN } from './daily.js';
-export { mulberry32, hashSeed, Random } from './prng.js';
+export { mulberry32, hashSeed, Random } from '@yizhan/common/prng';
 export {
   DEFAULT_READING_INTERVAL_S,
   DEFAULT_HEARTBEAT_INTERVAL_S,

@@ -3,8 +3,8 @@
  * (never by sensor id). Sockets: the n-th socket_state channel (by channel number) pairs with the
  * n-th socket_power channel.
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 
 export interface ChannelSpec {
   channel: number;

@@ -3,13 +3,13 @@
  * It knows nothing about frames; what changes is reported through a {@link ModelSink}.
  * One call of {@link StationModel.step} is one simulated second.
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { parseDuration } from '../../../protocol/src/duration.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { stationTimings } from '@yizhan/station-config/timings';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import { localMinuteOfDay, parseOpeningHours } from './daily.js';
 import { Dispenser } from './dispenser.js';
 import { Door, People, type ModelSink } from './people.js';
-import type { Random } from './prng.js';
+import type { Random } from '@yizhan/common/prng';
 import { Sockets } from './sockets.js';
 
 /** Chance that an arriving rider plugs something in, and that they draw a cup of hot water. */
@@ -45,13 +45,13 @@ export class StationModel {
     this.people = new People(rng, cfg.seats, parseOpeningHours(cfg.hours));
     this.door = new Door((open) => sink.state('door', 0, open ? 1 : 0));
     this.sockets = new Sockets(rng, opts.socketCount, sink);
-    const timeout = parseDuration(cfg.dispenser.heatingTimeout ?? '10min');
+    const timings = stationTimings(cfg);
     this.dispenser = new Dispenser(
       rng,
       {
         setpointC: cfg.dispenser.setpointC,
-        heatingTimeoutS: timeout.ok ? Math.max(1, Math.round(timeout.ms / 1000)) : 600,
-        minRiseC: cfg.dispenser.minRiseC ?? 2,
+        heatingTimeoutS: Math.max(1, Math.round(timings.heatingTimeoutMs / 1000)),
+        minRiseC: timings.minRiseC,
       },
       sink,
     );

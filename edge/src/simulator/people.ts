@@ -1,9 +1,9 @@
 /**
  * Riders coming and going, and the door they open. Time is in whole simulated seconds.
  */
-import type { FaultName, SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { FaultName, SensorKindName } from '@yizhan/protocol/serial';
 import { demandAt, isOpenAt, medianStayMin, type OpeningHours } from './daily.js';
-import type { Random } from './prng.js';
+import type { Random } from '@yizhan/common/prng';
 
 /** Where model components report what the controller would see. Values are in engineering units. */
 export interface ModelSink {

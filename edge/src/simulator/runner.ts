@@ -2,7 +2,7 @@
  * Many simulated stations in one process, driven by a single timer: every tick advances each
  * simulator to the clock's time. 47 stations cost one interval, not 47 x (readings + heartbeat + …).
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import { mockPathFor } from '../serial/mock-pair.js';
 import { DEFAULT_SIM_TICK_MS, StationSimulator, systemClock, type SimulatorOptions } from './simulator.js';
 import { mockTransport, type SimTransport } from './transport.js';

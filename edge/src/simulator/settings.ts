@@ -2,7 +2,7 @@
  * The controller's runtime settings (serial protocol v1 ConfigKey) and the CONFIG_SET / CONFIG_GET
  * rules: ranges as documented in protocol/src/serial/constants.ts.
  */
-import { configKeyFromCode, type NakReasonName } from '../../../protocol/src/serial/constants.js';
+import { configKeyFromCode, type NakReasonName } from '@yizhan/protocol/serial';
 
 export interface ControllerSettings {
   /** Seconds between READINGS frames, 1..3600. */

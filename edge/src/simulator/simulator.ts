@@ -8,7 +8,7 @@
  * seconds (plus any manual input), never on when the timers fire. Transport-agnostic: frames go to a
  * {@link SimTransport} (serial port, mock pair, or nothing) and to {@link StationSimulator.onFrame}.
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import {
   FaultCode,
   unscaleValue,
@@ -17,14 +17,14 @@ import {
   SensorKind,
   type FaultName,
   type SensorKindName,
-} from '../../../protocol/src/serial/constants.js';
-import { FrameDecoder } from '../../../protocol/src/serial/decoder.js';
-import { encodeFrame, SeqCounter } from '../../../protocol/src/serial/encoder.js';
-import type { Frame } from '../../../protocol/src/serial/frames.js';
+} from '@yizhan/protocol/serial';
+import { FrameDecoder } from '@yizhan/protocol/serial';
+import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
+import type { Frame } from '@yizhan/protocol/serial';
 import { DEFAULT_UTC_OFFSET_MIN } from './daily.js';
 import { layoutFor, type StationLayout } from './layout.js';
 import { StationModel } from './model.js';
-import { hashSeed, Random } from './prng.js';
+import { hashSeed, Random } from '@yizhan/common/prng';
 import {
   applyConfigSet,
   readConfig,

@@ -4,7 +4,7 @@
  * Now and then a socket trips (overcurrent): state 2, FAULT socket_tripped, reset by staff later.
  */
 import type { ModelSink } from './people.js';
-import type { Random } from './prng.js';
+import type { Random } from '@yizhan/common/prng';
 
 export const SocketState = { idle: 0, charging: 1, tripped: 2 } as const;
 export type SocketStateValue = (typeof SocketState)[keyof typeof SocketState];

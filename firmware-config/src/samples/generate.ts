@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mulberry32 } from '../../../edge/src/simulator/prng.js';
+import { mulberry32 } from '@yizhan/common/prng';
 import { COUNTY, DISPENSERS, PLACES, TOWNSHIPS, type Place, type Township } from './data.js';
 
 const STATIONS_DIR = fileURLToPath(new URL('../../stations', import.meta.url));

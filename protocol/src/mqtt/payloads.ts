@@ -18,7 +18,12 @@ const BootId = Type.String({
 });
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Per-boot message counter' });
 const Ts = Type.Integer({ minimum: 0, description: 'Unix time in milliseconds (UTC)' });
-const SensorId = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', description: 'Sensor id from the station config' });
+/**
+ * Sensor ids: 1..32 characters, lower-case letters, digits, '_' and '-', starting with a letter. The
+ * station file schema (@yizhan/station-config) checks the same rule where the ids are written.
+ */
+export const SENSOR_ID_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
+const SensorId = Type.String({ pattern: SENSOR_ID_PATTERN, description: 'Sensor id from the station config' });
 export const SensorKindSchema = Type.Union(
   SENSOR_KIND_NAMES.map((k) => Type.Literal(k)),
   { description: 'Sensor kind' },

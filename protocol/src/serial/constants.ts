@@ -32,6 +32,7 @@ export const HEADER_SIZE = 8;
 export const TRAILER_SIZE = 2;
 /** Largest payload a v1 frame may carry, in bytes. Longer LEN fields are a framing error. */
 export const MAX_PAYLOAD = 512;
+/** Largest whole frame (header, payload, CRC): what a reader must be able to hold at once. */
 export const MAX_FRAME = HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE;
 
 /** Frame type codes (byte 3). */

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { HEADER_SIZE, MAX_PAYLOAD, PROTOCOL_VERSION, SOF1, SOF2, TRAILER_SIZE } from './constants.js';
+import { HEADER_SIZE, MAX_FRAME, MAX_PAYLOAD, PROTOCOL_VERSION, SOF1, SOF2, TRAILER_SIZE } from './constants.js';
 import { crc16 } from './crc16.js';
 import { decodePayload, frameNameFromCode, type Frame } from './frames.js';
 
@@ -60,7 +60,7 @@ export interface FrameDecoderOptions {
 /** Default wait for the rest of a started frame, in milliseconds. */
 export const DEFAULT_STALL_TIMEOUT_MS = 500;
 /** Default upper bound of buffered bytes: four maximal frames. */
-export const DEFAULT_MAX_BUFFER = 4 * (HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE);
+export const DEFAULT_MAX_BUFFER = 4 * MAX_FRAME;
 const SOF_MARKER = Buffer.from([SOF1, SOF2]);
 
 /**
@@ -89,7 +89,7 @@ export class FrameDecoder extends Transform {
 
   constructor(opts: FrameDecoderOptions = {}) {
     super({ readableObjectMode: true });
-    this.maxBuffer = Math.max(opts.maxBuffer ?? DEFAULT_MAX_BUFFER, HEADER_SIZE + MAX_PAYLOAD + TRAILER_SIZE);
+    this.maxBuffer = Math.max(opts.maxBuffer ?? DEFAULT_MAX_BUFFER, MAX_FRAME);
     this.stallTimeoutMs = Math.max(0, opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
   }
 

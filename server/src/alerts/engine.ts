@@ -9,8 +9,8 @@ import type { Metrics } from '../metrics.js';
 import type { StationRegistry } from '../registry.js';
 import type { Observation } from '../state/observation.js';
 import type { ObservationListener } from '../ingest/ingest.js';
-import { RateLimiter } from '../util/bounded.js';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {
@@ -35,7 +35,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   /** Resolved alerts, oldest first. */
   private readonly history: Alert[] = [];
   private readonly opts: AlertEngineOptions;
-  private readonly ignoredLog: RateLimiter;
+  private readonly ignoredLog: LogThrottle;
   /** Observations being restored after a restart (see restore). */
   private restoring = false;
 
@@ -49,7 +49,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     super();
     this.setMaxListeners(0); // one listener per SSE client
     this.opts = { ...DEFAULT_ALERT_ENGINE_OPTIONS, ...opts };
-    this.ignoredLog = new RateLimiter(this.opts.ignoredLogIntervalMs);
+    this.ignoredLog = new LogThrottle(this.opts.ignoredLogIntervalMs);
     const names = new Set<string>();
     for (const r of rules) {
       if (names.has(r.name)) throw new Error(`alert rule ${r.name} is registered twice`);
@@ -122,7 +122,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   /** @internal RuleContext.ignored of a rule and station. */
   noteIgnored(rule: AlertRule, stationId: string, reason: string, detail: Record<string, unknown>): void {
     this.metrics.alertObservationsIgnored.inc({ rule: rule.name, reason });
-    const suppressed = this.ignoredLog.allow(`${rule.name}|${stationId}|${reason}`);
+    const suppressed = this.ignoredLog.pass(`${rule.name}|${stationId}|${reason}`);
     if (suppressed === undefined) return;
     this.log.info(
       { rule: rule.name, station: stationId, reason, suppressed, ...detail },

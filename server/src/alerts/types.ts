@@ -3,7 +3,7 @@
  * webhook. Times are RFC 3339 strings of the station's reading time.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 import type { Observation } from '../state/observation.js';
 
 export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);

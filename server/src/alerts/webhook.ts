@@ -11,11 +11,15 @@
  * `labels` {alertname, station, township, severity} to route on, `annotations` summary (zh-CN) and
  * summary_en, plus resolved/resolved_en once resolved; `evidence` holds the rule's own facts.
  *
- * Sent in order from a bounded queue by one worker; a failed POST (network error, timeout, 408,
- * 429, 5xx) is retried with doubling backoff up to maxAttempts, other 4xx are given up at once.
+ * Sent in order from a bounded queue by one worker; a failed POST that a retry may fix (network
+ * error, timeout, 408, 425, 429, 5xx but 501/505: common/src/retry.ts decides) is retried with
+ * doubling backoff (longer when the receiver sends Retry-After) up to maxAttempts, other answers
+ * are given up at once.
  * What cannot be sent is counted in `yizhan_alert_webhook_dropped_total{reason}`.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { Backoff } from '@yizhan/common/backoff';
+import { HttpStatusError, retryDecision, retryDelayMs } from '@yizhan/common/retry';
 import type { Metrics } from '../metrics.js';
 import type { Alert } from './types.js';
 import { redact } from '../ingest/mqtt.js';
@@ -71,8 +75,6 @@ export function webhookBody(a: Alert): WebhookBody {
     },
   };
 }
-
-class RetryableError extends Error {}
 
 export class WebhookNotifier {
   private readonly queue: WebhookBody[] = [];
@@ -133,7 +135,12 @@ export class WebhookNotifier {
 
   /** Send with retries. True when finished (delivered or given up), false when interrupted by close(). */
   private async deliver(body: WebhookBody): Promise<boolean> {
-    let wait = this.opts.minBackoffMs;
+    // No jitter: one receiver, nothing to spread.
+    const delays = new Backoff({
+      initialMs: this.opts.minBackoffMs,
+      maxMs: this.opts.maxBackoffMs,
+      jitter: 0,
+    });
     for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
       try {
         await this.post(body);
@@ -143,47 +150,41 @@ export class WebhookNotifier {
       } catch (e) {
         if (this.stopping.signal.aborted) return false;
         this.metrics.webhookFailed.inc();
-        const retry = e instanceof RetryableError && attempt < this.opts.maxAttempts;
+        const decision = retryDecision(e);
+        const retry = decision.retriable && attempt < this.opts.maxAttempts;
         const ctx = {
           url: redact(this.opts.url),
           alert: body.alert.id,
           status: body.status,
           attempt,
-          err: (e as Error).message,
+          err:
+            decision.reason === 'timeout' && decision.status === undefined
+              ? `timeout after ${this.opts.timeoutMs} ms`
+              : (e as Error).message,
         };
         if (!retry) {
           this.metrics.webhookDropped.inc({ reason: 'gave_up' });
           this.log.error(ctx, 'alert webhook failed; notification given up');
           return true;
         }
+        const wait = retryDelayMs(decision, delays);
         this.log.warn({ ...ctx, retryInMs: wait }, 'alert webhook failed; retrying');
         if (!(await this.sleep(wait))) return false;
-        wait = Math.min(this.opts.maxBackoffMs, wait * 2);
       }
     }
     return true;
   }
 
   private async post(body: WebhookBody): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch(this.opts.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'yizhan-server' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.stopping.signal]),
-      });
-    } catch (e) {
-      const err = e as Error;
-      throw new RetryableError(
-        err.name === 'TimeoutError' ? `timeout after ${this.opts.timeoutMs} ms` : err.message,
-      );
-    }
+    const res = await fetch(this.opts.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'yizhan-server' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.stopping.signal]),
+    });
     const text = (await res.text().catch(() => '')).slice(0, 200);
     if (res.ok) return;
-    const msg = `HTTP ${res.status} ${text}`.trim();
-    if (res.status === 408 || res.status === 429 || res.status >= 500) throw new RetryableError(msg);
-    throw new Error(msg);
+    throw new HttpStatusError(`HTTP ${res.status} ${text}`.trim(), res.status, res.headers);
   }
 
   /** Resolves true after ms, false at once when stopping. */

@@ -1,38 +1,37 @@
 /**
- * One batch of lines to InfluxDB: the write request, and what its answer means.
+ * One batch of lines to InfluxDB: the write request, and what its answer means (the decision is
+ * common/src/retry.ts's, for every retry loop of the tree).
  *
  * | InfluxDB answers                                     | outcome                                         |
  * |------------------------------------------------------|-------------------------------------------------|
  * | 2xx                                                  | `written(lines)`                                |
  * | 400/413/422 (parse error, field type conflict,       | the batch is split in halves until the bad lines |
- * | partial write, beyond retention, max series)         | are alone; good lines land, each bad line goes   |
- * |                                                      | to `refused(line, message)`                      |
- * | anything else (network, timeout, 5xx, 429, 401/403/404) | `down(...)`; the lines are handed back (a retry |
- * |                                                      | may help)                                        |
+ * | partial write, beyond retention, max series):        | are alone; good lines land, each bad line goes   |
+ * | the decision says `split`                            | to `refused(line, message)`                      |
+ * | anything else (network, timeout, 5xx, 429, 401/403/404) | `down(decision, ...)`; the lines are handed back |
+ * |                                                      | (a retry may help, or an operator's fix)         |
  *
  * Requests go through the client library's transport, so the 1.x rewrite and auth apply.
  */
 import { HttpError, type SendOptions, type Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
+import { retryDecision, type RetryDecision } from '@yizhan/common/retry';
 import type { Metrics } from '../metrics.js';
-import { RateLimiter } from '../util/bounded.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import { lineTime } from './points.js';
 
 /** What the writer does with each outcome. */
 export interface DeliveryHooks {
   /** `times[i]`: the timestamp at the end of `lines[i]` (lineTime), NaN when there is none. */
   written(lines: readonly string[], times: Float64Array): void;
-  /** InfluxDB could not take the batch for a reason a retry may fix. */
-  down(status: number | undefined, message: string, lines: number): void;
+  /** InfluxDB could not take the batch for a reason a retry (or an operator) may fix. */
+  down(decision: RetryDecision, message: string, lines: number): void;
   /** InfluxDB refused this line for its content; a retry cannot help. */
   refused(line: string, message: string): void;
 }
 
 /** A write request slower than this (s) is logged with the concurrency it met. */
 const SLOW_WRITE_S = 1;
-
-/** Statuses that mean "something in these lines is wrong": split the batch to find it. */
-const LINE_ERRORS = new Set([400, 413, 422]);
 
 export class LineDelivery {
   private readonly path: string;
@@ -43,7 +42,7 @@ export class LineDelivery {
   };
   /** Write requests awaiting an answer (live and replay). */
   private posting = 0;
-  private readonly logLimit = new RateLimiter(10_000);
+  private readonly logLimit = new LogThrottle();
 
   constructor(
     private readonly transport: Transport,
@@ -65,12 +64,12 @@ export class LineDelivery {
     try {
       times = await this.post(lines);
     } catch (e) {
-      const status = e instanceof HttpError ? e.statusCode : undefined;
-      const lineError = status !== undefined && LINE_ERRORS.has(status);
+      const decision = retryDecision(e);
       const message = errorText(e);
-      this.metrics.influxWriteErrors.inc({ retriable: String(!lineError) });
-      if (!lineError) {
-        this.hooks.down(status, message, lines.length);
+      // The label says whether the lines are kept to be sent again (all but split batches).
+      this.metrics.influxWriteErrors.inc({ retriable: String(!decision.split) });
+      if (!decision.split) {
+        this.hooks.down(decision, message, lines.length);
         return lines;
       }
       if (lines.length === 1) {
@@ -95,7 +94,7 @@ export class LineDelivery {
       const s = end({ outcome });
       this.metrics.influxWritesInFlight.set(--this.posting);
       // A slow write holds its lines' latency: log it with the concurrency it met (rate-limited).
-      if (s >= SLOW_WRITE_S && this.logLimit.allow('slow_write') !== undefined)
+      if (s >= SLOW_WRITE_S && this.logLimit.pass('slow_write') !== undefined)
         this.log.warn(
           { ms: Math.round(s * 1000), lines: lines.length, concurrent, outcome },
           'slow influx write',
@@ -106,9 +105,12 @@ export class LineDelivery {
     const times = lineTimes(lines, body);
     return new Promise((resolve, reject) => {
       let status: number | undefined;
+      let retryAfter: string | undefined;
       this.transport.send(this.path, body, this.sendOptions, {
-        responseStarted: (_headers, statusCode) => {
+        responseStarted: (headers, statusCode) => {
           status = statusCode;
+          const h = headers['retry-after'];
+          retryAfter = Array.isArray(h) ? h[0] : h;
         },
         error: (e) => {
           done('error');
@@ -117,7 +119,7 @@ export class LineDelivery {
         complete: () => {
           done('ok');
           if (status === undefined || (status >= 200 && status < 300)) resolve(times);
-          else reject(new HttpError(status, `unexpected HTTP ${status} to a write`));
+          else reject(new HttpError(status, `unexpected HTTP ${status} to a write`, undefined, retryAfter));
         },
       });
     });

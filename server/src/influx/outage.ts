@@ -1,10 +1,12 @@
 /**
  * InfluxDB down: the writer's state while writes fail for a reason a retry may fix, and the probe
  * loop that ends it. While down, no batch goes out except one probe at a time, after a wait that
- * starts at `minRetryDelayMs` and doubles up to `maxRetryDelayMs` while probes fail; the first
- * written batch (a probe or a request already under way) ends the outage.
+ * starts at `minRetryDelayMs` and doubles up to `maxRetryDelayMs` while probes fail (longer when
+ * InfluxDB answered with a Retry-After, common/src/retry.ts); the first written batch (a probe or a request already under way) ends the outage.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { Backoff } from '@yizhan/common/backoff';
+import { retryDelayMs, type RetryDecision } from '@yizhan/common/retry';
 import type { Metrics } from '../metrics.js';
 
 /** What the probe loop does through the writer. */
@@ -20,17 +22,24 @@ export interface OutageHooks {
 export class InfluxOutage {
   private isDown = false;
   private stopped = false;
-  private backoff: number;
+  private readonly backoff: Backoff;
+  /** What InfluxDB asked of the last failed write (Retry-After). */
+  private lastFailure: RetryDecision | undefined;
   private pumping: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly delays: { minRetryDelayMs: number; maxRetryDelayMs: number },
+    delays: { minRetryDelayMs: number; maxRetryDelayMs: number },
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
     private readonly hooks: OutageHooks,
   ) {
-    this.backoff = delays.minRetryDelayMs;
+    // No jitter: one writer per server, nothing to spread.
+    this.backoff = new Backoff({
+      initialMs: delays.minRetryDelayMs,
+      maxMs: delays.maxRetryDelayMs,
+      jitter: 0,
+    });
   }
 
   /** True while the last write failed for a reason a retry may fix. */
@@ -42,13 +51,16 @@ export class InfluxOutage {
   up(spoolBytes: number): void {
     if (!this.isDown) return;
     this.isDown = false;
-    this.backoff = this.delays.minRetryDelayMs;
+    this.backoff.reset();
+    this.lastFailure = undefined;
     this.metrics.influxUp.set(1);
     this.log.info({ spoolBytes }, 'influx writes succeed again');
   }
 
   /** A write failed for a reason a retry may fix: start probing (logged once per outage). */
-  failed(status: number | undefined, message: string, lines: number, spoolDir: string | undefined): void {
+  failed(decision: RetryDecision, message: string, lines: number, spoolDir: string | undefined): void {
+    this.lastFailure = decision;
+    const status = decision.status;
     if (!this.isDown) {
       this.isDown = true;
       this.metrics.influxUp.set(0);
@@ -74,8 +86,9 @@ export class InfluxOutage {
 
   private async probeLoop(): Promise<void> {
     while (!this.stopped && this.isDown) {
+      const wait = retryDelayMs(this.lastFailure, this.backoff);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, this.backoff);
+        const t = setTimeout(done, wait);
         this.wake = done;
         function done(): void {
           clearTimeout(t);
@@ -93,7 +106,6 @@ export class InfluxOutage {
         this.metrics.influxUp.set(1);
         break;
       }
-      if (!written) this.backoff = Math.min(this.delays.maxRetryDelayMs, this.backoff * 2);
     }
     this.hooks.ended();
   }

@@ -16,8 +16,8 @@
  * fixed by its first write). Timestamps are the station's reading time in ms (write precision
  * `ms`), so a redelivered message overwrites the same point instead of adding one.
  */
-import type { HealthPayload } from '../../../protocol/src/index.js';
-import type { FaultName, SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { HealthPayload } from '@yizhan/protocol';
+import type { FaultName, SensorKindName } from '@yizhan/protocol/serial';
 
 /** One line of InfluxDB line protocol, no trailing newline. */
 export type Line = string;

@@ -3,17 +3,22 @@
  * on 3.x. `SELECT`/`SHOW` go as GET, everything else (CREATE, ALTER, DROP, SELECT … INTO) as POST,
  * as the 1.x API requires. The JSON answer is checked against a schema before it is trusted.
  */
-import { HttpError, canRetryHttpCall, type Transport } from '@influxdata/influxdb-client';
+import { HttpError, type Transport } from '@influxdata/influxdb-client';
 import { Type, type Static } from '@sinclair/typebox';
-import { compile } from '../../../protocol/src/index.js';
+import { compile } from '@yizhan/protocol';
+import { retryDecision } from '@yizhan/common/retry';
 
-/** A failed InfluxDB call. `retriable` says whether trying again later can help. */
+/**
+ * A failed InfluxDB call. `retriable` says whether trying again later can help (common/src/retry.ts
+ * decides), `retryAfterMs` how long InfluxDB asked to wait.
+ */
 export class InfluxError extends Error {
   override readonly name = 'InfluxError';
   constructor(
     message: string,
     readonly retriable: boolean,
     readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -64,13 +69,18 @@ export interface QueryOptions {
 /** Wrap any error from the transport as an {@link InfluxError}. */
 export function toInfluxError(e: unknown, what: string): InfluxError {
   if (e instanceof InfluxError) return e;
+  const d = retryDecision(e);
   if (e instanceof HttpError) {
     const body = (e.body ?? '').slice(0, 300);
-    return new InfluxError(`${what}: HTTP ${e.statusCode} ${body}`.trim(), canRetryHttpCall(e), e.statusCode);
+    return new InfluxError(
+      `${what}: HTTP ${e.statusCode} ${body}`.trim(),
+      d.retriable,
+      e.statusCode,
+      d.retryAfterMs,
+    );
   }
   const msg = e instanceof Error ? e.message : String(e);
-  // Anything else is a network-level problem (refused, reset, timeout): worth retrying.
-  return new InfluxError(`${what}: ${msg}`, true);
+  return new InfluxError(`${what}: ${msg}`, d.retriable);
 }
 
 /** Quote an InfluxQL identifier (database, retention policy, measurement). */

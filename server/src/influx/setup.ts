@@ -12,6 +12,8 @@
  * The step is retried with backoff until InfluxDB answers; the server is not ready before.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
+import { retryDecision, retryDelayMs } from '@yizhan/common/retry';
 import type { InfluxApi } from './transport.js';
 import { InfluxError, quoteIdent, type InfluxQLClient } from './query.js';
 import { ensureRollups } from './rollups.js';
@@ -29,9 +31,13 @@ export interface SetupOptions {
 export type SetupOutcome =
   { done: 'created'; version: string | undefined } | { done: 'skipped'; reason: string };
 
-/** First and largest wait between setup attempts, in ms. */
-export const DEFAULT_SETUP_MIN_BACKOFF_MS = 500;
-export const DEFAULT_SETUP_MAX_BACKOFF_MS = 30_000;
+/** Waits between setup attempts: 0.5 s doubling to 30 s (no jitter: one server, nothing to spread). */
+export const DEFAULT_SETUP_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
+  initialMs: 500,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0,
+});
 
 /** InfluxQL duration literal for ms: whole days when exact, else hours (rounded up, ≥ 1h). */
 export function influxDuration(ms: number): string {
@@ -81,8 +87,9 @@ export async function setupOnce(
 
 /**
  * Run {@link setupOnce} until it succeeds or `signal` aborts (then rejects with the abort reason).
- * Waits double from minBackoffMs to maxBackoffMs. Errors that a retry cannot fix (auth, bad names)
- * are logged as errors, the rest as warnings; both are retried, since an operator may fix them.
+ * Waits double from `backoff.minMs` to `backoff.maxMs` (longer when InfluxDB sends Retry-After).
+ * Errors that a retry cannot fix (auth, bad names: common/src/retry.ts decides) are logged as
+ * errors, the rest as warnings; both are retried, since an operator may fix them.
  */
 export async function setupWithRetry(
   client: InfluxQLClient,
@@ -91,17 +98,24 @@ export async function setupWithRetry(
   signal: AbortSignal,
   backoff: { minMs?: number; maxMs?: number } = {},
 ): Promise<SetupOutcome> {
-  let wait = backoff.minMs ?? DEFAULT_SETUP_MIN_BACKOFF_MS;
-  const max = backoff.maxMs ?? DEFAULT_SETUP_MAX_BACKOFF_MS;
+  const delays = new Backoff({
+    ...DEFAULT_SETUP_BACKOFF,
+    initialMs: backoff.minMs ?? DEFAULT_SETUP_BACKOFF.initialMs,
+    maxMs: backoff.maxMs ?? DEFAULT_SETUP_BACKOFF.maxMs,
+  });
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
+    let wait: number;
     try {
       return await setupOnce(client, opts, log);
     } catch (e) {
       signal.throwIfAborted();
+      // What did not come from InfluxDB (transport errors are InfluxErrors) is a bug here.
       const err = e instanceof InfluxError ? e : new InfluxError(String(e), false);
-      const ctx = { attempt, retryInMs: wait, err: err.message };
-      if (err.retriable) log.warn(ctx, 'influx setup failed; InfluxDB not reachable yet, retrying');
+      const decision = retryDecision(err);
+      wait = retryDelayMs(decision, delays);
+      const ctx = { attempt, retryInMs: wait, err: err.message, reason: decision.reason };
+      if (decision.retriable) log.warn(ctx, 'influx setup failed; InfluxDB not reachable yet, retrying');
       else log.error(ctx, 'influx setup failed; check INFLUX_* settings (a retry alone will not help)');
     }
     await new Promise<void>((resolve) => {
@@ -113,6 +127,5 @@ export async function setupWithRetry(
       }
       signal.addEventListener('abort', done, { once: true });
     });
-    wait = Math.min(max, wait * 2);
   }
 }

@@ -39,12 +39,19 @@ export interface InfluxConnection {
   password?: string;
   /** How 1.x credentials travel: `basic` (Authorization header, default) or `params` (`u`/`p` in the URL). */
   v1Auth?: 'basic' | 'params';
-  /** Request timeout in ms. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  /** Request timeout in ms. Default {@link DEFAULT_INFLUX_CONNECTION}. */
   timeoutMs?: number;
 }
 
-/** Default request timeout for InfluxDB HTTP calls, in milliseconds. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Defaults of the connection: the only place they are written (the server's settings read them). */
+export const DEFAULT_INFLUX_CONNECTION = Object.freeze({
+  api: 'v1',
+  db: 'yizhan',
+  rp: 'raw',
+  v1Auth: 'basic',
+  /** Request timeout for InfluxDB HTTP calls, ms. */
+  timeoutMs: 10_000,
+} as const satisfies Partial<InfluxConnection>);
 
 const V2_WRITE = '/api/v2/write';
 /** v2 precision names → 1.x `precision` values. */
@@ -161,7 +168,7 @@ export function nodeTransport(url: string, token: string | undefined, timeoutMs:
 
 /** Build the transport for a connection: the 1.x wrapper for `v1`, the plain client transport for `v2`. */
 export function createTransport(conn: InfluxConnection): Transport {
-  const timeout = conn.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeout = conn.timeoutMs ?? DEFAULT_INFLUX_CONNECTION.timeoutMs;
   if (conn.api === 'v2') return nodeTransport(conn.url, conn.token, timeout);
   // On 1.x a token is only used when there is no username (1.8+ accepts "Token user:password").
   const inner = nodeTransport(conn.url, conn.username === undefined ? conn.token : undefined, timeout);

@@ -2,8 +2,8 @@
  * Batching InfluxDB writer on a write-ahead spool (spool.ts): nothing lost silently, and nothing
  * acknowledged before it is durable.
  *
- * Every line goes into the spool first (appended to disk at once, fsynced by group commit; with no
- * spool folder, memory only). `onDurable` tells the MQTT side which messages it may acknowledge
+ * Every line goes into the spool first (appended to disk at the end of the event-loop turn, one
+ * write for all lines of the turn, and fsynced by group commit; with no spool folder, memory only). `onDurable` tells the MQTT side which messages it may acknowledge
  * (see ingest/ack-gate.ts). Batches of `batchSize` lines (or what waits every `flushIntervalMs`)
  * go to InfluxDB, `maxInFlight` requests at a time, through the client library's transport (so
  * the 1.x rewrite and auth apply); the client's own WriteApi is not used: it keeps failed batches
@@ -23,8 +23,8 @@ import type { Transport } from '@influxdata/influxdb-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { DeadLetterSink } from '../ingest/deadletter.js';
-import { RateLimiter } from '../util/bounded.js';
-import { Spool, type SpoolBatch, type SpoolOptions } from './spool.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
+import { Spool, type SpoolBatch, type SpoolSettings } from './spool.js';
 import { LineDelivery } from './delivery.js';
 import { InfluxOutage } from './outage.js';
 import { lineTime } from './points.js';
@@ -72,7 +72,7 @@ export interface WriterOptions {
   minRetryDelayMs: number;
   maxRetryDelayMs: number;
   /** Spool folder, size bound and group commit; no `dir`: lines wait in memory only. */
-  spool?: Omit<SpoolOptions, 'onDurable' | 'onDropped' | 'onError' | 'maxMemoryRecords'>;
+  spool?: SpoolSettings;
   /** Samples of lines InfluxDB refused. */
   deadLetter?: DeadLetterSink;
   /** Called for every drop, with the lines when they are in memory (spool drops are on disk). */
@@ -100,7 +100,7 @@ export class InfluxWriter implements PointSink {
   private stopped = false;
   private readonly outage: InfluxOutage;
   private readonly ticker: NodeJS.Timeout;
-  private readonly logLimit = new RateLimiter(10_000);
+  private readonly logLimit = new LogThrottle();
   /** Lines the spool refused since the last ackTicket(). */
   private unlogged = 0;
   /** Lines the spool refused since the start. */
@@ -131,13 +131,23 @@ export class InfluxWriter implements PointSink {
     this.enqueueAge = metrics.influxEnqueueAge.labels();
     this.delivery = new LineDelivery(transport, org, bucket, metrics, log, {
       written: (lines, times) => this.written(lines, times),
-      down: (status, message, lines) => this.outage.failed(status, message, lines, this.spool.dir),
+      down: (decision, message, lines) => this.outage.failed(decision, message, lines, this.spool.dir),
       refused: (line, message) => this.refuse(line, message),
     });
     const syncSeconds = metrics.influxSpoolSyncDuration.labels();
     this.spool = new Spool({
       ...this.opts.spool,
       maxMemoryRecords: this.opts.maxBufferLines,
+      // One write() for all lines of an event-loop turn: the PUBACKs wait for the group commit
+      // anyway, and a write per message was most of the spool's CPU (bench/ingest-cpu.ts).
+      appendPerTurn: true,
+      onAppendFailed: (lines, err) => {
+        this.refused += lines.length;
+        this.drop(lines.length, 'spool_error', err.message, lines);
+      },
+      onAppended: () => {
+        if (this.spool.unread.memory >= this.opts.batchSize) this.kick(false);
+      },
       onDurable: (offset, ok, syncMs) => {
         if (syncMs > 0) syncSeconds.observe(syncMs / 1000);
         for (const l of this.durableListeners) l(offset, ok);
@@ -237,6 +247,7 @@ export class InfluxWriter implements PointSink {
   }
 
   async flush(): Promise<void> {
+    this.spool.flush();
     while (this.started && !this.outage.down && (this.waiting() || this.running.size > 0)) {
       this.kick(true);
       if (this.running.size === 0) return;
@@ -358,7 +369,7 @@ export class InfluxWriter implements PointSink {
 
   private spoolError(op: string, err: Error): void {
     this.metrics.influxSpoolErrors.inc({ op });
-    if (this.logLimit.allow(`spool_${op}`) !== undefined)
+    if (this.logLimit.pass(`spool_${op}`) !== undefined)
       this.log.error({ op, dir: this.spool?.dir, err: err.message }, 'influx spool I/O error');
   }
 
@@ -370,7 +381,7 @@ export class InfluxWriter implements PointSink {
   private drop(count: number, reason: DropReason, why: string, lines?: readonly string[]): void {
     if (count === 0) return;
     this.metrics.influxPointsDropped.inc({ reason }, count);
-    const suppressed = this.logLimit.allow(reason);
+    const suppressed = this.logLimit.pass(reason);
     if (suppressed !== undefined)
       this.log.error(
         { reason, lines: count, why: why.slice(0, 300), first: lines?.[0]?.slice(0, 200), suppressed },

@@ -19,7 +19,7 @@
  * reconnect [MQTT-4.4.0-1], and the server recognises the copies it already has (ingest dedupe).
  */
 import type { MqttClient } from 'mqtt';
-import type { Writable } from 'node:stream';
+import { corkUntilNextTurn } from '@yizhan/common/cork-turn';
 import type { Metrics } from '../metrics.js';
 
 /** What the gate needs from the writer: a ticket per message, and the group commits. */
@@ -81,9 +81,8 @@ export class AckGate {
     const client = this.client;
     const send = this.send;
     if (!client || !send || this.size === 0) return;
-    const stream = client.stream as Writable | undefined;
-    const cork = stream && typeof stream.cork === 'function' && this.size > 1;
-    if (cork) stream.cork();
+    // Every PUBACK this commit releases leaves in one socket write.
+    if (this.size > 1) corkUntilNextTurn(client.stream);
     let notDurable = 0;
     let gone = 0;
     let sent = 0;
@@ -98,7 +97,6 @@ export class AckGate {
         sent++;
       }
     }
-    if (cork) stream.uncork();
     if (notDurable) this.metrics.mqttAcksWithheld.inc({ reason: 'not_durable' }, notDurable);
     if (gone) this.metrics.mqttAcksWithheld.inc({ reason: 'disconnected' }, gone);
     this.metrics.mqttAcksHeld.dec(sent + notDurable + gone);

@@ -3,7 +3,7 @@
  * stored (`counter_overflow`), and the agent's report of the controller's active faults, which
  * live state and InfluxDB follow (mqtt-v1 §4.4).
  */
-import type { PayloadFor } from '../../../protocol/src/index.js';
+import type { PayloadFor } from '@yizhan/protocol';
 import { faultPoint, type Line, type StationTags } from '../influx/points.js';
 import { activeFaultObservation, type Observation } from '../state/observation.js';
 import type { ActiveFault } from '../state/schema.js';

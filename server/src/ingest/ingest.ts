@@ -33,8 +33,8 @@ import {
   parseStationTopic,
   type PayloadFor,
   type TopicLeafValue,
-} from '../../../protocol/src/index.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+} from '@yizhan/protocol';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import type { Metrics } from '../metrics.js';
 import type { StationEntry, StationRegistry } from '../registry.js';
 import type { StateStore } from '../state/store.js';
@@ -49,10 +49,11 @@ import {
   timeSuffix,
   type Line,
 } from '../influx/points.js';
-import { RateLimiter } from '../util/bounded.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import { Redeliveries, type LineLog } from './redelivery.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
 import { counterOverflow, reconcileFaults } from './health.js';
+import { DEFAULT_RETENTION_MS } from '../options.js';
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
@@ -103,7 +104,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
   dedupeCapacity: 100_000,
   rejectLogIntervalMs: 60_000,
   maxFutureSkewMs: 10 * 60_000,
-  maxAgeMs: 30 * 86_400_000,
+  maxAgeMs: DEFAULT_RETENTION_MS,
 };
 
 export interface IngestDeps {
@@ -122,7 +123,7 @@ export interface IngestDeps {
 export class Ingestor {
   private readonly opts: IngestOptions;
   private readonly seen: Redeliveries;
-  private readonly logLimit: RateLimiter;
+  private readonly logLimit: LogThrottle;
   /** The message being handled, for dead-letter samples. */
   private payload: Buffer | undefined;
   /** Counter children bound once (a labelled inc() hashes its labels on every call). */
@@ -137,7 +138,7 @@ export class Ingestor {
   ) {
     this.opts = { ...DEFAULT_INGEST_OPTIONS, ...opts };
     this.seen = new Redeliveries(this.opts.dedupeCapacity, deps.lineLog);
-    this.logLimit = new RateLimiter(this.opts.rejectLogIntervalMs);
+    this.logLimit = new LogThrottle(this.opts.rejectLogIntervalMs);
     const m = deps.metrics.ingestMessages;
     this.accepted = Object.fromEntries(INGEST_LEAVES.map((leaf) => [leaf, m.labels({ leaf })])) as Record<
       IngestLeaf,
@@ -386,7 +387,7 @@ export class Ingestor {
     if (!counter) this.rejected.set(reason, (counter = this.deps.metrics.ingestRejected.labels({ reason })));
     counter.inc();
     this.deps.deadLetter?.add({ source: 'mqtt', reason, topic, detail, payload: this.payload });
-    const suppressed = this.logLimit.allow(`${stationId ?? topic.slice(0, 100)}|${reason}`);
+    const suppressed = this.logLimit.pass(`${stationId ?? topic.slice(0, 100)}|${reason}`);
     if (suppressed === undefined) return;
     this.deps.log.warn(
       { topic: topic.slice(0, 200), station: stationId, reason, detail: detail.slice(0, 500), suppressed },

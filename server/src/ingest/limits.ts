@@ -17,8 +17,8 @@
  * Built once per sensor when the station registry is built; the check per reading is two
  * comparisons (and an integer test for counted kinds).
  */
-import type { StationConfig } from '../../../firmware-config/src/schema.js';
-import { SensorKind, type SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { SensorKind, type SensorKindName } from '@yizhan/protocol/serial';
 
 export interface ValueLimit {
   min: number;

@@ -7,8 +7,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Writable } from 'node:stream';
-import { allStationsFilter } from '../../../protocol/src/index.js';
+import { allStationsFilter } from '@yizhan/protocol';
+import { corkUntilNextTurn } from '@yizhan/common/cork-turn';
 import type { Metrics } from '../metrics.js';
 import { INGEST_LEAVES } from './ingest.js';
 import type { AckGate } from './ack-gate.js';
@@ -33,8 +33,6 @@ export const INGEST_FILTERS = INGEST_LEAVES.map((leaf) => allStationsFilter(leaf
 export class MqttIngest {
   private client: MqttClient | undefined;
   private subscribed = false;
-  /** The socket whose writes are held until the next loop turn, if any. */
-  private corked: Writable | undefined;
 
   constructor(
     private readonly opts: MqttOptions,
@@ -70,7 +68,7 @@ export class MqttIngest {
     // One PUBACK per message, each its own socket write (a syscall) otherwise: hold the acks of
     // every packet parsed in this turn of the event loop and send them in one write (they leave
     // at most one loop turn later; each is still sent only after its message was handled).
-    client.on('packetreceive', () => this.holdWrites(client));
+    client.on('packetreceive', () => corkUntilNextTurn(client.stream));
     client.on('connect', (ack) => {
       this.metrics.mqttConnected.set(1);
       this.log.info({ url: redact(o.url), sessionPresent: ack.sessionPresent }, 'mqtt connected');
@@ -99,18 +97,6 @@ export class MqttIngest {
       this.log.error({ url: redact(o.url), err: err.message }, 'mqtt connection error');
     });
     client.on('offline', () => this.log.warn({ url: redact(o.url) }, 'mqtt offline; reconnecting'));
-  }
-
-  /** Hold the socket's writes until the next loop turn (see start()). */
-  private holdWrites(client: MqttClient): void {
-    const stream = client.stream as Writable | undefined;
-    if (this.corked || !stream || typeof stream.cork !== 'function') return;
-    this.corked = stream;
-    stream.cork();
-    setImmediate(() => {
-      this.corked = undefined;
-      stream.uncork();
-    });
   }
 
   /** Disconnect cleanly (held acks are sent first, for at most `drainMs`). */

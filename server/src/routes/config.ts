@@ -9,9 +9,9 @@
  * PUT checks the body (schema, and that every `sensorsEnabled` key is a sensor of the station),
  * gives it the next version and publishes it retained (QoS 1) on the station's `config/desired`;
  * the agent applies it and answers on `config/reported`, which ingest keeps in live state.
- * The API's own broker connection opens on its first request; desired versions are learned from the
- * retained messages then, so versions keep increasing across server restarts; until those have
- * arrived (bounded wait) PUT answers 503 `config_not_ready`.
+ * The desired configs and their broker connection are `app.desiredConfigs`
+ * (server/src/config-api/desired.ts); until the retained configs have been read PUT answers 503
+ * `config_not_ready`.
  *
  * Writes need `Authorization: Bearer <token>` with the server's token (`apiToken` option; main.ts
  * reads it from YIZHAN_API_TOKEN or the file in YIZHAN_API_TOKEN_FILE); without a token every write
@@ -24,21 +24,11 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import mqtt, { type MqttClient } from 'mqtt';
-import {
-  ConfigDesiredPayload,
-  allStationsFilter,
-  parseStationTopic,
-  stationTopic,
-  validators,
-  type ConfigDesiredPayload as Desired,
-} from '../../../protocol/src/index.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigDesiredPayload, validators } from '@yizhan/protocol';
 import { StationLive } from '../state/schema.js';
 import { pickLang, type Lang } from '../i18n.js';
-
-/** Wait after SUBACK for retained desired configs before accepting writes, ms. */
-export const DEFAULT_CONFIG_SETTLE_MS = 500;
+import type { StationConfig } from '../config-api/desired.js';
 
 const TEXT = {
   station_not_found: { 'zh-CN': '没有编号为 {id} 的驿站', en: 'No station with id {id}' },
@@ -77,99 +67,64 @@ type ConfigView = Static<typeof ConfigView>;
 
 const hash = (s: string) => createHash('sha256').update(s).digest();
 
-const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+function view(app: FastifyInstance, id: string): ConfigView | undefined {
+  const live = app.store.live(id);
+  if (!live) return undefined;
+  const d = app.desiredConfigs.get(id);
+  const reported = live.config;
+  return {
+    stationId: id,
+    desired: d ? { version: d.version, ts: d.ts, config: d.config } : null,
+    reported,
+    inSync: d ? !!reported && reported.version === d.version && reported.status === 'applied' : null,
+  };
+}
+
+/** Sends the refusal and returns false unless the request carries the server's bearer token. */
+function authorized(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply): boolean {
   const token = app.serverOptions.apiToken;
-  const o = app.serverOptions.mqtt;
-  const desired = new Map<string, Desired>();
-  let ready = false;
-  let client: MqttClient | undefined;
-  const log = app.log.child({ component: 'config-api' });
-  if (!token)
-    log.info(
+  const lang = pickLang(req, app.defaultLang);
+  if (!token) {
+    void reply.code(403).send(err('write_api_disabled', lang));
+    return false;
+  }
+  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (!m?.[1] || !timingSafeEqual(hash(m[1]), hash(token))) {
+    void reply.code(401).header('www-authenticate', 'Bearer').send(err('unauthorized', lang));
+    return false;
+  }
+  return true;
+}
+
+/** The body as a station config of station `id`, or the reason it is not one. */
+function checkBody(
+  app: FastifyInstance,
+  id: string,
+  body: unknown,
+): { config: StationConfig } | { detail: string } {
+  const check = validators['config/desired'];
+  const candidate = { v: 1, version: 1, ts: Date.now(), config: body };
+  if (!check.check(candidate)) return { detail: check.errors(candidate).join('; ').slice(0, 400) };
+  const sensors = new Set(app.registry.get(id)?.config.sensors.map((s) => s.id));
+  const unknown = Object.keys(candidate.config.sensorsEnabled ?? {}).filter((s) => !sensors.has(s));
+  if (unknown.length) return { detail: `sensorsEnabled: ${id} has no sensor ${unknown.join(', ')}` };
+  return { config: candidate.config };
+}
+
+const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  if (!app.serverOptions.apiToken)
+    app.log.info(
+      { component: 'config-api' },
       'config API writes disabled (secure default): set YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE to enable PUT',
     );
-
-  // Connected on first use of the API (not at start): a server whose config API is unused keeps a
-  // single broker connection. The first request waits (bounded) for the retained desired configs.
-  let connecting: Promise<void> | undefined;
-  const ensureClient = (): Promise<void> => {
-    connecting ??= new Promise<void>((resolve) => {
-      const c = mqtt.connect(o.url, {
-        clientId: `${o.clientId ?? 'yizhan-server'}-config`,
-        username: o.username,
-        password: o.password,
-        clean: true,
-        reconnectPeriod: o.reconnectPeriodMs ?? 1000,
-        protocolVersion: 4,
-      });
-      client = c;
-      const giveUp = setTimeout(resolve, DEFAULT_CONFIG_SETTLE_MS * 6);
-      giveUp.unref();
-      c.on('connect', () => {
-        c.subscribe(allStationsFilter('config/desired'), { qos: 1 }, (e) => {
-          if (e) return log.error({ err: e.message }, 'cannot subscribe to desired configs');
-          setTimeout(() => {
-            ready = true;
-            clearTimeout(giveUp);
-            resolve();
-          }, DEFAULT_CONFIG_SETTLE_MS).unref();
-        });
-      });
-      c.on('message', (topic, payload) => {
-        const t = parseStationTopic(topic);
-        const v = validators['config/desired'];
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(payload.toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
-        if (!t || !v.check(parsed)) return log.warn({ topic }, 'retained desired config unreadable; ignored');
-        const known = desired.get(t.stationId);
-        if (!known || parsed.version > known.version) desired.set(t.stationId, parsed);
-      });
-      c.on('error', (e) => log.warn({ err: e.message }, 'config-api mqtt error'));
-    });
-    return connecting;
-  };
-  app.addHook('onClose', async () => {
-    await client?.endAsync(true); // publishes are awaited in PUT; nothing is left in flight
-  });
-
-  const view = (id: string): ConfigView | undefined => {
-    const live = app.store.live(id);
-    if (!live) return undefined;
-    const d = desired.get(id);
-    const reported = live.config;
-    return {
-      stationId: id,
-      desired: d ? { version: d.version, ts: d.ts, config: d.config } : null,
-      reported,
-      inSync: d ? !!reported && reported.version === d.version && reported.status === 'applied' : null,
-    };
-  };
-
-  const authorized = (req: FastifyRequest, reply: FastifyReply): boolean => {
-    const lang = pickLang(req, app.defaultLang);
-    if (!token) {
-      void reply.code(403).send(err('write_api_disabled', lang));
-      return false;
-    }
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (!m?.[1] || !timingSafeEqual(hash(m[1]), hash(token))) {
-      void reply.code(401).header('www-authenticate', 'Bearer').send(err('unauthorized', lang));
-      return false;
-    }
-    return true;
-  };
-
   const params = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
   app.get(
     '/api/v1/stations/:id/config',
     { schema: { params, response: { 200: ConfigView, 404: Err } } },
     async (req, reply) => {
-      await ensureClient();
-      const v = view(req.params.id);
+      await app.desiredConfigs.open();
+      const v = view(app, req.params.id);
       if (v) return v;
       return reply
         .code(404)
@@ -183,43 +138,22 @@ const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     { schema: { params, response: { 202: ConfigView, '4xx': Err, '5xx': Err } } },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
-      if (!authorized(req, reply)) return reply;
+      if (!authorized(app, req, reply)) return reply;
       const id = req.params.id;
-      const entry = app.registry.get(id);
-      if (!entry) return reply.code(404).send(err('station_not_found', lang, { id }));
-      const body = req.body;
-      const check = validators['config/desired'];
-      const candidate = { v: 1, version: 1, ts: Date.now(), config: body };
-      if (!check.check(candidate)) {
-        const detail = check.errors(candidate).join('; ').slice(0, 400);
-        return reply.code(400).send(err('invalid_config', lang, { detail }));
-      }
-      const sensors = new Set(entry.config.sensors.map((s) => s.id));
-      const unknown = Object.keys(candidate.config.sensorsEnabled ?? {}).filter((s) => !sensors.has(s));
-      if (unknown.length)
-        return reply
-          .code(400)
-          .send(
-            err('invalid_config', lang, {
-              detail: `sensorsEnabled: ${id} has no sensor ${unknown.join(', ')}`,
-            }),
-          );
-      await ensureClient();
-      if (!ready || !client?.connected) return reply.code(503).send(err('config_not_ready', lang));
+      if (!app.registry.get(id)) return reply.code(404).send(err('station_not_found', lang, { id }));
+      const checked = checkBody(app, id, req.body);
+      if ('detail' in checked)
+        return reply.code(400).send(err('invalid_config', lang, { detail: checked.detail }));
+      await app.desiredConfigs.open();
+      if (!app.desiredConfigs.ready) return reply.code(503).send(err('config_not_ready', lang));
       const reportedVersion = app.store.live(id)?.config?.version ?? 0;
-      const version = Math.max(desired.get(id)?.version ?? 0, reportedVersion) + 1;
-      const msg: Desired = { v: 1, version, ts: Date.now(), config: candidate.config };
       try {
-        await client.publishAsync(stationTopic(id, 'config/desired'), JSON.stringify(msg), {
-          qos: 1,
-          retain: true,
-        });
+        const msg = await app.desiredConfigs.publish(id, checked.config, reportedVersion);
+        req.log.info({ station: id, version: msg.version, config: msg.config }, 'desired config published');
       } catch (e) {
         return reply.code(503).send(err('publish_failed', lang, { detail: (e as Error).message }));
       }
-      desired.set(id, msg);
-      log.info({ station: id, version, config: msg.config }, 'desired config published');
-      const v = view(id);
+      const v = view(app, id);
       if (!v) return reply.code(404).send(err('station_not_found', lang, { id }));
       return reply.code(202).send(v);
     },

@@ -6,8 +6,8 @@
  *   event: heartbeat  data: server time, Unix ms (every heartbeat interval, 15 s): keeps proxies
  *                     from closing the stream and lets a page see that the server still speaks
  *
- * Each change is encoded once for all its clients (sse-hub.ts). Each client has a bounded send buffer: one that reads too slowly (more than maxBufferBytes
- * unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
+ * Each change is encoded once for all its clients (sse-hub.ts). Each client has a bounded send
+ * buffer (sse-stream.ts): one that reads too slowly (more than maxBufferBytes unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
  * reconnects by itself and gets a fresh snapshot.
  */
 import { Type } from '@sinclair/typebox';
@@ -17,11 +17,16 @@ import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import type { Alert } from '../alerts/types.js';
 import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_BUFFER_BYTES } from '../options.js';
-import { SseHub, sseFrame, type SseSink } from './sse-hub.js';
+import { SseHub, sseFrame } from './sse-hub.js';
+import { openSseStream } from './sse-stream.js';
 import { HoursTimer } from '../state/hours-timer.js';
 
-/** Tells EventSource how long to wait before reconnecting, ms. */
-export const SSE_RETRY_MS = 2000;
+const EventsQuery = Type.Object({
+  station: Type.Optional(
+    Type.String({ maxLength: 2000, description: 'Comma-separated station ids; all when absent' }),
+  ),
+  lang: Type.Optional(Type.String({ maxLength: 8 })),
+});
 
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
@@ -61,17 +66,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     '/api/v1/events',
-    {
-      schema: {
-        querystring: Type.Object({
-          station: Type.Optional(
-            Type.String({ maxLength: 2000, description: 'Comma-separated station ids; all when absent' }),
-          ),
-          lang: Type.Optional(Type.String({ maxLength: 8 })),
-        }),
-        response: { 404: ErrorBody },
-      },
-    },
+    { schema: { querystring: EventsQuery, response: { 404: ErrorBody } } },
     (req, reply) => {
       const ids = req.query.station
         ?.split(',')
@@ -88,52 +83,25 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      let closed = false;
-      let primed = false; // the first snapshot may exceed the limit; the limit is for falling behind
-
-      const sink: SseSink = {
-        send(chunk) {
-          if (closed) return;
-          if (primed && res.writableLength > maxBuffer) {
-            app.metrics.sseDropped.inc();
-            req.log.warn(
-              { unsent: res.writableLength, limit: maxBuffer },
-              'SSE client too slow; disconnected',
-            );
-            cleanup();
-            res.destroy();
-            return;
-          }
-          res.write(chunk);
+      const stream = openSseStream({
+        res,
+        log: req.log,
+        maxBufferBytes: maxBuffer,
+        onTooSlow: () => app.metrics.sseDropped.inc(),
+        onEnd: (sink) => {
+          streams.delete(res);
+          hub.remove(sink, filter);
+          detach();
+          app.metrics.sseClients.set(hub.size);
         },
-      };
-      function cleanup(): void {
-        if (closed) return;
-        closed = true;
-        streams.delete(res);
-        hub.remove(sink, filter);
-        detach();
-        app.metrics.sseClients.set(hub.size);
-        // The client went away: release the socket too (a half-closed one would hold close() up).
-        if (!res.destroyed) res.destroy();
-      }
-      res.on('close', cleanup);
-      res.on('error', cleanup);
-
-      res.write(`retry: ${SSE_RETRY_MS}\n\n`);
+      });
       for (const id of filter ?? app.registry.all().map((e) => e.config.id)) {
         const s = app.store.live(id);
-        if (s) sink.send(sseFrame('station', s));
+        if (s) stream.sink.send(sseFrame('station', s));
       }
-      primed = true;
+      stream.prime();
       streams.add(res);
-      hub.add(sink, filter);
+      hub.add(stream.sink, filter);
       attach();
       app.metrics.sseClients.set(hub.size);
     },

@@ -3,8 +3,8 @@
  * free sockets, whether hot water is ready, door open/closed.
  */
 import type { StationEntry } from '../registry.js';
-import { openState } from '../../../firmware-config/src/hours.js';
-import type { SensorKindName } from '../../../protocol/src/serial/constants.js';
+import { openState } from '@yizhan/station-config/hours';
+import type { SensorKindName } from '@yizhan/protocol/serial';
 import type {
   ActiveFault,
   AgentHealthState,

@@ -4,7 +4,7 @@
  * One timer for all stations, set to the earliest next change (and at most an hour ahead, so a
  * wall-clock jump is caught up within the hour).
  */
-import { openState } from '../../../firmware-config/src/hours.js';
+import { openState } from '@yizhan/station-config/hours';
 import type { StationRegistry } from '../registry.js';
 
 const MAX_WAIT_MS = 3_600_000;

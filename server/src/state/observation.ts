@@ -2,8 +2,8 @@
  * What the ingest path hands to live state and to the alert rules: one observation per fact,
  * already checked against the station config, with the station's own timestamp.
  */
-import type { ConfigReportedPayload, HealthPayload } from '../../../protocol/src/index.js';
-import type { FaultName, SensorKindName } from '../../../protocol/src/serial/constants.js';
+import type { ConfigReportedPayload, HealthPayload } from '@yizhan/protocol';
+import type { FaultName, SensorKindName } from '@yizhan/protocol/serial';
 
 export type Observation =
   | { type: 'reading'; sensor: string; kind: SensorKindName; value: number; ts: number; historical: boolean }

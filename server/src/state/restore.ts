@@ -7,7 +7,7 @@
  * active set (ingest reconcileFaults) correct whatever InfluxDB missed.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { FAULT_NAMES, type FaultName } from '../../../protocol/src/serial/constants.js';
+import { FAULT_NAMES, type FaultName } from '@yizhan/protocol/serial';
 import type { InfluxQLClient } from '../influx/query.js';
 import type { StationRegistry } from '../registry.js';
 import { activeFaultObservation, type Observation } from './observation.js';

@@ -3,7 +3,7 @@
  * types derive from them. Times are Unix ms from the station's clock (payload `ts`).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { FaultNameSchema, SensorKindSchema } from '../../../protocol/src/index.js';
+import { FaultNameSchema, SensorKindSchema } from '@yizhan/protocol';
 
 const Ms = (description: string) => Type.Integer({ minimum: 0, description });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

@@ -11,15 +11,11 @@
  * All times are the readings' own timestamps, never the wall clock, so replays and simulated
  * time give the same answer. A heater holding the water at the setpoint is not a fault.
  */
-import { parseDuration } from '../../../../protocol/src/index.js';
+import { stationTimings } from '@yizhan/station-config/timings';
 import type { Observation } from '../../state/observation.js';
 import type { AlertRule, RuleContext } from '../types.js';
 
 export const DISPENSER_BROKEN = 'dispenser_broken';
-/** Used when the station config has no dispenser.heatingTimeout. */
-export const DEFAULT_HEATING_TIMEOUT_MS = 10 * 60_000;
-/** Used when the station config has no dispenser.minRiseC, °C. */
-export const DEFAULT_MIN_RISE_C = 2;
 
 interface StationMemory {
   /** Active heater_failure faults: sensor → since. */
@@ -67,13 +63,8 @@ export function dispenserBrokenRule(): AlertRule {
   }
 
   function settings(ctx: RuleContext): Settings {
-    const d = ctx.station.dispenser;
-    const parsed = d.heatingTimeout ? parseDuration(d.heatingTimeout) : undefined;
-    return {
-      timeoutMs: parsed?.ok ? parsed.ms : DEFAULT_HEATING_TIMEOUT_MS,
-      minRise: d.minRiseC ?? DEFAULT_MIN_RISE_C,
-      setpoint: d.setpointC,
-    };
+    const t = stationTimings(ctx.station); // the station schema's defaults where the file has none
+    return { timeoutMs: t.heatingTimeoutMs, minRise: t.minRiseC, setpoint: ctx.station.dispenser.setpointC };
   }
 
   function restartWindow(m: StationMemory, ts: number, temp: number | null): void {

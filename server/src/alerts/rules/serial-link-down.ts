@@ -36,7 +36,7 @@
  * `historical` flag. A station clock running more than that behind makes every report look
  * historical. The alert then never fires, and the ignored counter grows.
  */
-import { parseDuration, type HealthPayload } from '../../../../protocol/src/index.js';
+import { parseDuration, type HealthPayload } from '@yizhan/protocol';
 import { formatDuration } from '../../i18n.js';
 import type { Observation } from '../../state/observation.js';
 import type { AlertRule, LocalizedText, RuleContext } from '../types.js';
@@ -105,89 +105,101 @@ function names(ctx: RuleContext): { zh: string; en: string } {
   return { zh: `${s.name}（${s.id}）`, en: `${s.nameEn ?? s.name} (${s.id})` };
 }
 
-export function serialLinkDownRule(opts: Partial<SerialLinkDownOptions> = {}): AlertRule {
-  const o = { ...DEFAULT_SERIAL_LINK_DOWN_OPTIONS, ...opts };
-  const holdMs = ms('hold', o.hold);
-  const maxAgeMs = ms('maxReportAge', o.maxReportAge);
-  const now = o.now ?? Date.now;
-  const mem = new Map<string, StationMemory>();
+function firingMessage(n: { zh: string; en: string }, r: Report, holdMs: number): LocalizedText {
+  const hold = { zh: formatDuration(holdMs, 'zh-CN'), en: formatDuration(holdMs, 'en') };
+  const age = r.lastFrameAgeMs;
+  const tail =
+    age === null
+      ? {
+          zh: `串口 ${r.port}，代理启动后未收到过数据帧`,
+          en: `port ${r.port}, no frame since the agent started`,
+        }
+      : {
+          zh: `串口 ${r.port}，最后一帧在 ${formatDuration(age, 'zh-CN')}前`,
+          en: `port ${r.port}, last frame ${formatDuration(age, 'en')} ago`,
+        };
+  return {
+    'zh-CN': `${n.zh}：传感器控制器串口连接中断已超过 ${hold.zh}（${tail.zh}），请检查串口线和控制器电源`,
+    en: `${n.en}: serial link to the sensor controller down for more than ${hold.en} (${tail.en}); check the cable and the controller's power`,
+  };
+}
 
-  function memoryOf(id: string): StationMemory {
-    let m = mem.get(id);
+function resolvedMessage(
+  n: { zh: string; en: string },
+  r: Report,
+  since: number | null,
+  newBoot: boolean,
+): LocalizedText {
+  const lasted =
+    since === null
+      ? null
+      : { zh: formatDuration(r.ts - since, 'zh-CN'), en: formatDuration(r.ts - since, 'en') };
+  const why: LocalizedText = newBoot
+    ? { 'zh-CN': '重启后的边缘代理报告串口正常', en: 'the restarted edge agent reports the link up' }
+    : { 'zh-CN': '控制器数据帧恢复', en: 'frames from the controller arrive again' };
+  return {
+    'zh-CN': `${n.zh}：串口连接已恢复（${why['zh-CN']}${lasted ? `，中断约 ${lasted.zh}` : ''}）`,
+    en: `${n.en}: serial link back up (${why.en}${lasted ? `; it was down for about ${lasted.en}` : ''})`,
+  };
+}
+
+export function serialLinkDownRule(opts: Partial<SerialLinkDownOptions> = {}): AlertRule {
+  return new SerialLinkDownRule({ ...DEFAULT_SERIAL_LINK_DOWN_OPTIONS, ...opts });
+}
+
+class SerialLinkDownRule implements AlertRule {
+  readonly name = SERIAL_LINK_DOWN;
+  private readonly holdMs: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private readonly mem = new Map<string, StationMemory>();
+
+  constructor(o: SerialLinkDownOptions) {
+    this.holdMs = ms('hold', o.hold);
+    this.maxAgeMs = ms('maxReportAge', o.maxReportAge);
+    this.now = o.now ?? Date.now;
+  }
+
+  observe(ctx: RuleContext, obs: Observation): void {
+    const m = this.memoryOf(ctx.station.id);
+    switch (obs.type) {
+      case 'status':
+        if (!obs.online) {
+          m.dark = true;
+          m.downSince = null;
+          return;
+        }
+        m.dark = false;
+        if (m.bootId !== obs.bootId) {
+          m.downSince = null;
+          m.bootSince = obs.ts;
+        }
+        m.bootId = obs.bootId;
+        return;
+      case 'health':
+        this.onHealth(ctx, m, obs.ts, obs.health);
+        return;
+      case 'reading':
+      case 'fault':
+      case 'hello':
+      case 'config':
+        return;
+    }
+  }
+
+  private memoryOf(id: string): StationMemory {
+    let m = this.mem.get(id);
     if (!m) {
       m = { dark: false, bootId: null, bootSince: null, downSince: null, firing: null };
-      mem.set(id, m);
+      this.mem.set(id, m);
     }
     return m;
   }
 
-  /** Fire when the latest down report `r` is at least `hold` after the first one. */
-  function check(ctx: RuleContext, m: StationMemory, r: Report): void {
-    if (m.downSince === null || ctx.isFiring()) return;
-    const downFor = r.ts - m.downSince;
-    if (downFor < holdMs) return;
-    const frameAge = r.lastFrameAgeMs;
-    const n = names(ctx);
-    const hold = { zh: formatDuration(holdMs, 'zh-CN'), en: formatDuration(holdMs, 'en') };
-    const tail =
-      frameAge === null
-        ? {
-            zh: `串口 ${r.port}，代理启动后未收到过数据帧`,
-            en: `port ${r.port}, no frame since the agent started`,
-          }
-        : {
-            zh: `串口 ${r.port}，最后一帧在 ${formatDuration(frameAge, 'zh-CN')}前`,
-            en: `port ${r.port}, last frame ${formatDuration(frameAge, 'en')} ago`,
-          };
-    m.firing = { since: m.downSince, bootId: r.bootId };
-    ctx.fire({
-      severity: 'warning',
-      at: m.downSince,
-      evidence: {
-        port: r.port,
-        lastFrameAgeMs: frameAge,
-        downSince: new Date(m.downSince).toISOString(),
-        downForMs: downFor,
-        holdMs,
-        bootId: r.bootId,
-        lastReportAt: new Date(r.ts).toISOString(),
-      },
-      message: {
-        'zh-CN': `${n.zh}：传感器控制器串口连接中断已超过 ${hold.zh}（${tail.zh}），请检查串口线和控制器电源`,
-        en: `${n.en}: serial link to the sensor controller down for more than ${hold.en} (${tail.en}); check the cable and the controller's power`,
-      },
-    });
-  }
-
-  function resolve(ctx: RuleContext, m: StationMemory, r: Report): void {
-    const f = m.firing;
-    m.firing = null;
-    if (!ctx.isFiring()) return;
-    const n = names(ctx);
-    const since = f?.since ?? null;
-    const newBoot = f !== null && f.bootId !== r.bootId;
-    const lasted =
-      since === null
-        ? null
-        : { zh: formatDuration(r.ts - since, 'zh-CN'), en: formatDuration(r.ts - since, 'en') };
-    const why: LocalizedText = newBoot
-      ? { 'zh-CN': '重启后的边缘代理报告串口正常', en: 'the restarted edge agent reports the link up' }
-      : { 'zh-CN': '控制器数据帧恢复', en: 'frames from the controller arrive again' };
-    ctx.resolve(
-      r.ts,
-      {
-        'zh-CN': `${n.zh}：串口连接已恢复（${why['zh-CN']}${lasted ? `，中断约 ${lasted.zh}` : ''}）`,
-        en: `${n.en}: serial link back up (${why.en}${lasted ? `; it was down for about ${lasted.en}` : ''})`,
-      },
-      undefined,
-      { port: r.port, bootId: r.bootId, newBoot, at: new Date(r.ts).toISOString() },
-    );
-  }
-
-  function onHealth(ctx: RuleContext, m: StationMemory, ts: number, h: HealthPayload): void {
-    const arrived = now();
+  private onHealth(ctx: RuleContext, m: StationMemory, ts: number, h: HealthPayload): void {
+    const arrived = this.now();
     const lateBy = arrived - ts;
-    if (lateBy > maxAgeMs) {
+    if (lateBy > this.maxAgeMs) {
       ctx.ignored('historical', { ts: new Date(ts).toISOString(), lateByMs: lateBy, state: h.serial.state });
       return;
     }
@@ -209,40 +221,45 @@ export function serialLinkDownRule(opts: Partial<SerialLinkDownOptions> = {}): A
     const r: Report = { ts, port: h.serial.port, lastFrameAgeMs: h.serial.lastFrameAgeMs, bootId: h.bootId };
     if (h.serial.state === 'up') {
       m.downSince = null;
-      resolve(ctx, m, r);
+      this.resolve(ctx, m, r);
       return;
     }
     m.downSince ??= ts;
-    check(ctx, m, r);
+    this.check(ctx, m, r);
   }
 
-  return {
-    name: SERIAL_LINK_DOWN,
-    observe(ctx: RuleContext, obs: Observation): void {
-      const m = memoryOf(ctx.station.id);
-      switch (obs.type) {
-        case 'status':
-          if (!obs.online) {
-            m.dark = true;
-            m.downSince = null;
-            return;
-          }
-          m.dark = false;
-          if (m.bootId !== obs.bootId) {
-            m.downSince = null;
-            m.bootSince = obs.ts;
-          }
-          m.bootId = obs.bootId;
-          return;
-        case 'health':
-          onHealth(ctx, m, obs.ts, obs.health);
-          return;
-        case 'reading':
-        case 'fault':
-        case 'hello':
-        case 'config':
-          return;
-      }
-    },
-  };
+  /** Fire when the latest down report `r` is at least `hold` after the first one. */
+  private check(ctx: RuleContext, m: StationMemory, r: Report): void {
+    if (m.downSince === null || ctx.isFiring()) return;
+    const downFor = r.ts - m.downSince;
+    if (downFor < this.holdMs) return;
+    m.firing = { since: m.downSince, bootId: r.bootId };
+    ctx.fire({
+      severity: 'warning',
+      at: m.downSince,
+      evidence: {
+        port: r.port,
+        lastFrameAgeMs: r.lastFrameAgeMs,
+        downSince: new Date(m.downSince).toISOString(),
+        downForMs: downFor,
+        holdMs: this.holdMs,
+        bootId: r.bootId,
+        lastReportAt: new Date(r.ts).toISOString(),
+      },
+      message: firingMessage(names(ctx), r, this.holdMs),
+    });
+  }
+
+  private resolve(ctx: RuleContext, m: StationMemory, r: Report): void {
+    const f = m.firing;
+    m.firing = null;
+    if (!ctx.isFiring()) return;
+    const newBoot = f !== null && f.bootId !== r.bootId;
+    ctx.resolve(r.ts, resolvedMessage(names(ctx), r, f?.since ?? null, newBoot), undefined, {
+      port: r.port,
+      bootId: r.bootId,
+      newBoot,
+      at: new Date(r.ts).toISOString(),
+    });
+  }
 }

@@ -1,18 +1,14 @@
 /**
- * The segment files of a {@link Spool} (spool.ts): appends to the last segment, the group-commit
- * fdatasync of everything appended since the previous one, reads, and deletions. Generic: no
- * server imports. File names and the cursor: spool-files.ts.
+ * The segment files of a {@link SegmentLog} (log.ts): appends to the last segment, the group-commit
+ * fdatasync of everything appended since the previous one, reads, and deletions. File names and
+ * the cursor: files.ts.
+ *
+ * A failed append leaves a gap in the log offsets (they are never reused: an acknowledgement may
+ * wait on them); the next append starts a new segment after the gap, and a read skips it.
  */
-import { closeSync, fsyncSync, openSync, unlinkSync } from 'node:fs';
-import {
-  countRecords,
-  cutTornTail,
-  readRecords,
-  scanSegments,
-  segmentPath,
-  type Segment,
-} from './spool-files.js';
-import type { SpoolIo, SpoolOp } from './spool.js';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { countRecords, cutTornTail, readRecords, scanSegments, segmentPath, type Segment } from './files.js';
+import type { LogIo, LogOp } from './types.js';
 
 export class SegmentFiles {
   readonly segments: Segment[];
@@ -28,8 +24,8 @@ export class SegmentFiles {
   constructor(
     readonly dir: string,
     private readonly segmentBytes: number,
-    private readonly io: SpoolIo,
-    private readonly onError: (op: SpoolOp, err: Error) => void,
+    private readonly io: LogIo,
+    private readonly onError: (op: LogOp, err: Error) => void,
   ) {
     this.segments = scanSegments(dir);
     const last = this.segments.at(-1);
@@ -50,18 +46,31 @@ export class SegmentFiles {
         if (this.fd !== undefined) this.rolled.push(this.fd);
         this.fd = undefined;
         this.sealed = false;
-        // An empty last segment starts at `at`: reuse its name ('w' drops what a failed write left).
-        if (!last || last.size > 0) this.segments.push((last = { start: at, size: 0 }));
+        // An empty last segment takes the name of `at` ('w' drops what a failed write left).
+        if (!last || last.size > 0)
+          this.segments.push((last = { start: at, size: 0, writtenAt: Date.now() }));
+        else if (last.start !== at) {
+          renameSync(segmentPath(this.dir, last.start), segmentPath(this.dir, at));
+          last.start = at;
+        }
         this.fd = openSync(segmentPath(this.dir, last.start), 'w');
         this.dirDirty = true;
       } else if (this.fd === undefined) {
         this.fd = openSync(segmentPath(this.dir, last.start), 'a');
       }
-      for (let off = 0; off < buf.length;) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
+      for (let off = 0; off < buf.length;) {
+        const n = this.io.writeSync(this.fd, buf, off, buf.length - off);
+        if (n <= 0) throw new Error(`short write: ${off} of ${buf.length} bytes written (disk full?)`);
+        off += n;
+      }
       last.size += buf.length;
+      last.writtenAt = Date.now();
       return undefined;
     } catch (e) {
-      // A partial write stays behind the segment's end (never read): appends go to a new segment.
+      // A partial write is cut off (or, when that fails too, stays behind the segment's end, where
+      // a read skips it); appends go to a new segment.
+      const last = this.segments.at(-1);
+      if (this.fd !== undefined && last) cutBack(this.fd, last.size);
       if (this.fd !== undefined) this.rolled.push(this.fd);
       this.fd = undefined;
       this.sealed = true;
@@ -115,17 +124,32 @@ export class SegmentFiles {
     while (i > 0 && (this.segments[i] as Segment).start > pos) i--;
     const seg = this.segments[i];
     if (!seg) throw new Error(`no segment holds log offset ${pos}`);
+    // Before the first segment (a gap whose segment was deleted): skip to it.
+    if (seg.start > pos) return { records: [], end: Math.min(seg.start, limit), limit };
+    if (pos >= seg.start + seg.size) {
+      // A gap a failed append left: nothing to read up to the next segment.
+      const next = this.segments[i + 1]?.start ?? limit;
+      if (next > pos) return { records: [], end: Math.min(next, limit), limit };
+    }
     const lim = Math.min(seg.start + seg.size, limit);
     const r = readRecords(this.dir, seg, pos, lim, max);
+    const next = this.segments[i + 1];
+    // No newline up to the end of a segment followed by another: a write torn by a failed append.
+    if (r.records.length === 0 && next && lim === seg.start + seg.size)
+      return { records: [], end: Math.min(next.start, limit), limit };
     if (r.records.length === 0)
       throw new Error(`no record at log offset ${pos} in ${segmentPath(this.dir, seg.start)}`);
     return { ...r, limit: lim };
   }
 
-  /** The oldest segment when the log spans more than `maxBytes` up to `end` (never the last one). */
-  overBound(maxBytes: number, end: number): Segment | undefined {
+  /**
+   * The oldest segment when the log spans more than `maxBytes` up to `end`, or when its last append
+   * is older than `maxAgeMs` (never the last segment).
+   */
+  overBound(maxBytes: number, end: number, maxAgeMs = Infinity): Segment | undefined {
     const first = this.segments[0];
-    return this.segments.length > 1 && first && end - first.start > maxBytes ? first : undefined;
+    if (this.segments.length < 2 || !first) return undefined;
+    return end - first.start > maxBytes || Date.now() - first.writtenAt > maxAgeMs ? first : undefined;
   }
 
   /** Records of `seg` from log offset `from` on. */
@@ -176,5 +200,14 @@ export class SegmentFiles {
     } catch (e) {
       this.onError('sync', e as Error);
     }
+  }
+}
+
+/** Cut what a failed write left after `size` bytes; a failure here is left to the reader. */
+function cutBack(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+  } catch {
+    // The reader skips a torn stretch at a segment's end (read()).
   }
 }

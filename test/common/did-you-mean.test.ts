@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, levenshtein } from '../../firmware-config/src/did-you-mean.js';
+import { didYouMean, levenshtein } from '@yizhan/common/did-you-mean';
 
 describe('levenshtein', () => {
   it.each([

@@ -1,7 +1,7 @@
 /**
- * The newest records of a {@link Spool} (spool.ts) in memory, one chunk per add, in log order:
+ * The newest records of a {@link SegmentLog} (log.ts) in memory, one chunk per add, in log order:
  * batches come from here without a disk read. `head` is the oldest chunk kept, `next` the first
- * not yet taken into a batch. Generic: no server imports.
+ * not yet taken into a batch.
  */
 export interface Chunk {
   /** Log offsets of its first byte and after its last. */

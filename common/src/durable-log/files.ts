@@ -1,6 +1,6 @@
 /**
- * The files of a {@link Spool} (spool.ts): segments named by the log offset of their first byte,
- * and the committed cursor. No server imports: the spool is generic over newline-free records.
+ * The files of a {@link SegmentLog} (log.ts): segments named by the log offset of their first
+ * byte, and the committed cursor. Generic over newline-free records.
  *
  *   <dir>/0000000000000000.log    oldest segment; its first byte is log offset 0
  *   <dir>/0000000008388731.log    next segment, starting at log offset 8,388,731
@@ -12,7 +12,6 @@
  */
 import {
   closeSync,
-  existsSync,
   ftruncateSync,
   openSync,
   readFileSync,
@@ -20,7 +19,6 @@ import {
   readdirSync,
   renameSync,
   statSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +28,8 @@ export interface Segment {
   start: number;
   /** Bytes in the segment that belong to the log. */
   size: number;
+  /** Time of its last append, ms since the epoch (the file's mtime at open). */
+  writtenAt: number;
 }
 
 const SEGMENT = /^(\d{16})\.log$/;
@@ -41,7 +41,9 @@ export function scanSegments(dir: string): Segment[] {
   const segs: Segment[] = [];
   for (const f of readdirSync(dir)) {
     const m = SEGMENT.exec(f);
-    if (m) segs.push({ start: Number(m[1]), size: statSync(join(dir, f)).size });
+    if (!m) continue;
+    const st = statSync(join(dir, f));
+    segs.push({ start: Number(m[1]), size: st.size, writtenAt: st.mtimeMs });
   }
   segs.sort((a, b) => a.start - b.start);
   for (let i = 0; i + 1 < segs.length; i++) {
@@ -137,43 +139,4 @@ export function countRecords(dir: string, seg: Segment, from: number): number {
   let n = 0;
   for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
   return n;
-}
-
-const LEGACY = /^seg-\d{16}\.lp$/;
-
-/**
- * Take over a spool of the previous format (`seg-<n>.lp` segments, the oldest with a `.pos` replay
- * offset; written only while InfluxDB was down or slow): its records not yet replayed are added to
- * the log in order, made durable (`sync`), and the old files deleted. Returns the records taken.
- * When `add` fails the old files stay for the next start.
- */
-export function importLegacy(dir: string, add: (records: string[]) => boolean, sync: () => void): number {
-  const files = readdirSync(dir)
-    .filter((f) => LEGACY.test(f))
-    .sort();
-  if (files.length === 0) return 0;
-  let taken = 0;
-  for (const [i, f] of files.entries()) {
-    let pos = 0;
-    if (i === 0)
-      try {
-        pos = Number(readFileSync(join(dir, f.replace(/\.lp$/, '.pos')), 'utf8')) || 0;
-      } catch {
-        pos = 0; // no replay position: the segment was not replayed at all
-      }
-    const lines = readFileSync(join(dir, f)).subarray(pos).toString('utf8').split('\n');
-    lines.pop(); // '' after the last newline, or a torn last line
-    const records = lines.filter(Boolean);
-    for (let j = 0; j < records.length; j += 1000) {
-      if (!add(records.slice(j, j + 1000))) return taken;
-      taken += Math.min(1000, records.length - j);
-    }
-  }
-  sync();
-  for (const f of files) {
-    const pos = join(dir, f.replace(/\.lp$/, '.pos'));
-    unlinkSync(join(dir, f));
-    if (existsSync(pos)) unlinkSync(pos);
-  }
-  return taken;
 }

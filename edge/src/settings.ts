@@ -1,0 +1,66 @@
+/**
+ * Every setting of the edge agent process, declared once (common/src/settings): its flags, the
+ * environment variables some of them fall back to (the systemd unit's /etc/yizhan/edge.env sets
+ * YIZHAN_STATION, YIZHAN_MQTT_URL, YIZHAN_SPOOL_MAX), defaults (the agent's DEFAULT_* values, with
+ * units), `--help` and the docs table.
+ */
+import { formatDuration } from '@yizhan/protocol/duration';
+import {
+  defineSettings,
+  duration,
+  flagSwitch,
+  int,
+  logLevel,
+  num,
+  oneOf,
+  size,
+  text,
+} from '@yizhan/common/settings';
+import { DEFAULT_HEALTH_INTERVAL_MS } from './agent/options.js';
+import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
+
+export const EDGE_SETTINGS = defineSettings({
+  component: 'edge',
+  prefix: 'YIZHAN_EDGE_',
+  settings: {
+    station: text({ flag: 'station', env: 'YIZHAN_STATION', zh: '本驿站 id（必填），读取 <stations-dir>/<id>.yaml', en: "this station's id (required); reads <stations-dir>/<id>.yaml" }),
+    mqttUrl: text({
+      flag: 'mqtt',
+      env: 'YIZHAN_MQTT_URL',
+      pattern: '^(mqtts?|wss?|tcp|tls)://',
+      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      zh: 'broker 地址（必填），如 mqtts://broker:8883',
+      en: 'broker URL (required), e.g. mqtts://broker:8883',
+    }),
+    passwordFile: text({ flag: 'password-file', env: 'YIZHAN_MQTT_PASSWORD_FILE', zh: '本驿站 MQTT 密码文件（必填）', en: "file holding the station's MQTT password (required)" }),
+    serialPath: text({ flag: 'serial-path', env: false, defaultText: 'serial.path of the station file', zh: '串口设备，替代驿站文件中的 serial.path', en: "serial device instead of the station file's serial.path" }),
+    stationsDir: text({ flag: 'stations-dir', env: 'YIZHAN_STATIONS_DIR', defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录（只读本驿站的文件）', en: "folder of station YAML files (only this station's file is read)" }),
+    stateDir: text({
+      flag: 'state-dir',
+      defaultText: '$YIZHAN_DATA_DIR/edge/<station>',
+      zh: '持久队列和已应用的远程配置所在目录；none = 只在内存中',
+      en: 'folder of the durable spool and the applied remote config; none = memory only',
+    }),
+    dataDir: text({ env: 'YIZHAN_DATA_DIR', default: '.data', zh: '默认状态目录的上级目录', en: 'parent of the default state folder' }),
+    spoolMax: size({
+      flag: 'spool-max',
+      env: 'YIZHAN_SPOOL_MAX',
+      default: `${DEFAULT_SPOOL_MAX_BYTES / 1024 ** 2}MB`,
+      zh: '磁盘队列大小上限（B/KB/MB/GB）；超出则丢弃最旧的消息并计数',
+      en: 'size bound of the disk spool (B, KB, MB, GB); past it the oldest messages are dropped and counted',
+    }),
+    spoolFsync: oneOf(['interval', 'always', 'never'], {
+      flag: 'spool-fsync',
+      env: false,
+      default: 'interval',
+      zh: '磁盘队列的 fsync 策略：interval（每秒）、always（每条）、never',
+      en: 'fsync policy of the disk spool: interval (each second), always (each record), never',
+    }),
+    healthInterval: duration({ flag: 'health-interval', env: false, default: formatDuration(DEFAULT_HEALTH_INTERVAL_MS), zh: '健康消息周期', en: 'period of health messages' }),
+    modbus: text({ flag: 'modbus', env: false, zh: 'Modbus 电表配置文件（见 edge/deploy/modbus.example.yaml）', en: 'Modbus meters file (see edge/deploy/modbus.example.yaml)' }),
+    simulate: flagSwitch({ flag: 'simulate', env: false, zh: '无硬件：内存中的模拟控制器', en: 'no hardware: a simulated controller on an in-memory pair' }),
+    speed: num({ flag: 'speed', env: false, min: 0.001, max: 1_000_000, default: 1, zh: '模拟时间倍速（--simulate）', en: 'simulated time speed-up (--simulate)' }),
+    seed: int({ flag: 'seed', env: false, min: 0, max: 2 ** 31 - 1, default: 1, zh: '模拟的随机种子（--simulate）', en: 'seed of the simulation (--simulate)' }),
+    logLevel: logLevel(),
+  },
+});
