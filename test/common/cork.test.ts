@@ -1,7 +1,7 @@
 /** corkUntilNextTurn (common/src/cork.ts): writes of one loop turn leave in one writev. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { corkUntilNextTurn } from '../../common/src/cork.js';
+import { corkUntilNextTurn } from '@yizhan/common/cork';
 
 function recorder(): { stream: Writable; writes: number[] } {
   const writes: number[] = []; // chunks per write call that reached the "socket"

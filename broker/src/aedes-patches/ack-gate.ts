@@ -15,7 +15,7 @@
  * ticket that `publish`'s callback settles.
  */
 import type { Aedes, Client } from 'aedes';
-import { corkUntilNextTurn } from '../../../common/src/cork.js';
+import { corkUntilNextTurn } from '@yizhan/common/cork';
 
 interface Ticket {
   settled: boolean;

@@ -9,7 +9,7 @@
  * a message waits at most one loop turn longer.
  */
 import type { Aedes, Client } from 'aedes';
-import { corkUntilNextTurn, type Corkable } from '../../../common/src/cork.js';
+import { corkUntilNextTurn, type Corkable } from '@yizhan/common/cork';
 
 type WriteArgs = Parameters<NodeJS.WritableStream['write']>;
 interface Conn extends Corkable {
