@@ -9,7 +9,7 @@
  * At start the journal is replayed into the empty store, then rewritten as a snapshot.
  *
  * What is fsynced before aedes goes on: a message queued for a persistent session (so the
- * station's PUBACK, held by broker/src/ack-gate.ts until the publish completes, leaves only once
+ * station's PUBACK, held by broker/src/aedes-patches/ack-gate.ts until the publish completes, leaves only once
  * the message is on disk), a retained message, subscriptions (before the SUBACK), a will, an
  * incoming QoS 2 message (before the PUBREC). Not fsynced, written within a loop turn: clears
  * (PUBACK from the subscriber; a lost clear means the message is sent again, and the server drops
@@ -22,7 +22,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { decode, encode, packetHead, StateMirror, type DecodedRecord, type StoredPacket, type Subscription } from './disk-records.js';
 import { Journal, readJournal } from './journal.js';
 import { LogThrottle } from './limits.js';
-import type { OutgoingIndex } from './outgoing-index.js';
+import type { OutgoingIndex } from './aedes-patches/outgoing-index.js';
 
 /** The journal is compacted when it exceeds max(this, 4 × its size after the last compaction). */
 export const DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024;

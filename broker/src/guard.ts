@@ -16,7 +16,6 @@
  * logged (one line per reason and address per interval).
  */
 import type { Aedes, Client } from 'aedes';
-import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -24,6 +23,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { LogThrottle, TokenBucket, type BrokerLimits } from './limits.js';
 import type { ListenerKind } from './listeners.js';
 import { openFilesLimit, PreAuthBudget } from './preauth.js';
+import { connackSent, watchParser } from './aedes-patches/parser.js';
 
 export type GuardDrop =
   | 'banned'
@@ -39,6 +39,9 @@ export type GuardDrop =
   | 'malformed_length'
   | 'invalid_filter'
   | 'aedes_internals';
+
+/** Why the framing check cuts a stream. */
+type FrameDrop = 'not_connect_first' | 'oversized_packet' | 'malformed_length';
 
 export interface ConnectionGuard {
   /**
@@ -64,21 +67,6 @@ export interface ConnectionGuard {
 interface Strikes {
   times: number[];
   bannedUntil: number;
-}
-
-interface ParserLike {
-  parse(buf: Buffer): number;
-}
-
-/** mqtt-packet's parser, as far as the filter check reads it. */
-interface ParserInternals {
-  _list: { length: number; readUInt16BE(at: number): number; slice(from: number, to: number): Buffer };
-  _pos: number;
-  error?: Error;
-  _parseString: (this: ParserInternals) => string | null;
-  _parseSubscribe: (this: ParserInternals) => void;
-  _parseUnsubscribe: (this: ParserInternals) => void;
-  _emitError: (this: ParserInternals, err: Error) => void;
 }
 
 /** What of a socket counts its bytes. */
@@ -234,7 +222,7 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
   }
 
   /** Follows the MQTT framing of what aedes reads; returns a reason when the stream must be cut. */
-  function frameChecker(client: Client, connectComplete: () => void): (buf: Buffer) => GuardDrop | undefined {
+  function frameChecker(client: Client, connectComplete: () => void): (buf: Buffer) => FrameDrop | undefined {
     let first = true; // the next packet type byte is the first one
     let inConnect = true; // the first packet's bytes have not all arrived
     let remaining = 0; // body bytes of the current packet still to come
@@ -272,7 +260,7 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
           if (headerBytes > 4) return 'malformed_length';
           continue;
         }
-        const max = (client as Client & { connackSent?: boolean }).connackSent ? limits.maxPacketBytes : limits.maxConnectPacketBytes;
+        const max = connackSent(client) ? limits.maxPacketBytes : limits.maxConnectPacketBytes;
         if (headerBytes + length > max) return 'oversized_packet';
         remaining = length;
         headerBytes = 0;
@@ -280,47 +268,6 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
       }
       return undefined;
     };
-  }
-
-  /**
-   * MQTT-1.5.3-1 (well-formed UTF-8, no surrogates) and MQTT-1.5.3-2 (no U+0000): a topic filter
-   * that breaks either MUST close the connection. mqtt-packet decodes strings leniently (bad bytes
-   * become U+FFFD), so the bytes are checked before decoding, for SUBSCRIBE and UNSUBSCRIBE only
-   * (no cost on PUBLISH). False when the parser is not the expected shape.
-   */
-  function strictFilters(parser: ParserInternals, onBad: () => void): boolean {
-    const proto = Object.getPrototypeOf(parser) as ParserInternals;
-    if ([proto._parseString, proto._parseSubscribe, proto._parseUnsubscribe, proto._emitError].some((f) => typeof f !== 'function')) return false;
-    let bad = false;
-    const checked = function (this: ParserInternals): string | null {
-      const list = this._list;
-      const at = this._pos;
-      if (list.length - at >= 2) {
-        const end = at + 2 + list.readUInt16BE(at);
-        if (end <= list.length) {
-          const bytes = list.slice(at + 2, end);
-          if (!isUtf8(bytes) || bytes.includes(0)) bad = true;
-        }
-      }
-      return proto._parseString.call(this);
-    };
-    const strict = (parse: (this: ParserInternals) => void) =>
-      function (this: ParserInternals): void {
-        bad = false;
-        this._parseString = checked;
-        try {
-          parse.call(this);
-        } finally {
-          delete (this as Partial<ParserInternals>)._parseString;
-        }
-        if (bad && !this.error) {
-          onBad();
-          this._emitError(new Error('topic filter is not well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1/-2)'));
-        }
-      };
-    parser._parseSubscribe = strict(proto._parseSubscribe);
-    parser._parseUnsubscribe = strict(proto._parseUnsubscribe);
-    return true;
   }
 
   const originalHandle = aedes.handle.bind(aedes);
@@ -361,39 +308,33 @@ export function createGuard(aedes: Aedes, limits: BrokerLimits, log: Logger, reg
         done.out += raw.bytesWritten;
       });
       const client = (originalHandle as (c: Duplex, r?: unknown) => Client)(conn, req);
-      const parser = (client as Client & { _parser?: ParserLike })._parser;
-      if (!parser || typeof parser.parse !== 'function') {
+      const watched = watchParser(client, {
+        check: frameChecker(client, () => {
+          if (ticket) settle(ticket);
+        }),
+        onCut(bad) {
+          const detail = bad === 'oversized_packet' ? 'packet larger than the limit' : bad === 'not_connect_first' ? 'first packet is not CONNECT' : 'malformed remaining length';
+          drops.inc({ listener, reason: bad });
+          strike(remote, bad);
+          warn(`${bad}|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: bad }, `connection closed: ${detail}`);
+          client.emit('error', new Error(detail));
+        },
+        onBadFilter() {
+          drops.inc({ listener, reason: 'invalid_filter' });
+          strike(remote, 'invalid_filter');
+          warn(`invalid_filter|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: 'invalid_filter' }, 'connection closed: topic filter not well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1/-2)');
+        },
+      });
+      if (!watched.parse) {
         // aedes changed its internals: refuse rather than run without the size limit.
         log.error('aedes client has no _parser.parse; packet size cannot be enforced, refusing connections');
         refuse(conn, listener, remote, 'aedes_internals', 'broker cannot enforce packet limits');
         return;
       }
-      const filtersChecked = strictFilters(parser as ParserLike & ParserInternals, () => {
-        drops.inc({ listener, reason: 'invalid_filter' });
-        strike(remote, 'invalid_filter');
-        warn(`invalid_filter|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: 'invalid_filter' }, 'connection closed: topic filter not well-formed UTF-8 or contains U+0000 (MQTT-1.5.3-1/-2)');
-      });
-      if (!filtersChecked && !warnedFilters) {
+      if (!watched.filters && !warnedFilters) {
         warnedFilters = true;
         log.error('mqtt-packet parser has not the expected shape; topic filters are not checked for UTF-8 (MQTT-1.5.3)');
       }
-      const check = frameChecker(client, () => {
-        if (ticket) settle(ticket);
-      });
-      const parse = parser.parse.bind(parser);
-      let cut = false;
-      parser.parse = (buf: Buffer): number => {
-        if (cut) return 0;
-        const bad = check(buf);
-        if (bad === undefined) return parse(buf);
-        cut = true;
-        const detail = bad === 'oversized_packet' ? 'packet larger than the limit' : bad === 'not_connect_first' ? 'first packet is not CONNECT' : 'malformed remaining length';
-        drops.inc({ listener, reason: bad });
-        strike(remote, bad);
-        warn(`${bad}|${client.id ?? remote ?? ''}`, { listener, remote, clientId: client.id, reason: bad }, `connection closed: ${detail}`);
-        client.emit('error', new Error(detail));
-        return 0;
-      };
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import { startBroker, type BrokerHandle } from './broker.js';
+import { AedesVersionError, PINNED_AEDES } from './aedes-patches/index.js';
 import { CredentialsFileError } from './credentials-file.js';
 import { TlsFilesError } from './listeners.js';
 import { DiskStateError } from './disk-state.js';
@@ -31,6 +32,11 @@ function explain(e: unknown, mqttPort: number, metricsPort: number): never {
   }
   if (e instanceof DiskStateError) refuse(`状态目录无法使用：${e.message}`, e.message);
   if (e instanceof TlsFilesError) refuse(`TLS 证书或私钥无法使用：${e.message}`, e.message);
+  if (e instanceof AedesVersionError)
+    refuse(
+      `已安装的 aedes ${e.installed ?? '（版本未知）'} 不是代理所适配的 ${PINNED_AEDES}.x（broker/src/aedes-patches/ 修改了它的内部实现）；请运行 npm ci 安装锁定版本`,
+      e.message,
+    );
   const err = e as NodeJS.ErrnoException & { port?: number };
   if (err.code === 'EADDRINUSE') {
     const p = err.port ?? mqttPort;

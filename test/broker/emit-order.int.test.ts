@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { emitInCounterOrder } from '../../broker/src/emit-order.js';
+import { emitInCounterOrder } from '../../broker/src/aedes-patches/emit-order.js';
 import { brokerSuite, inbox } from './helpers.js';
 
 const STATUS = 'yizhan/v1/stations/st-001/status';

@@ -15,6 +15,7 @@
  * ticket that `publish`'s callback settles.
  */
 import type { Aedes, Client } from 'aedes';
+import { corkUntilNextTurn } from '@yizhan/common/cork';
 
 interface Ticket {
   settled: boolean;
@@ -33,7 +34,6 @@ class ConnGate {
   /** The ticket of the PUBACK being written now. */
   armed: Ticket | undefined;
   private readonly held: { args: WriteArgs; ticket?: Ticket }[] = [];
-  private corked = false;
   private readonly write: (...args: WriteArgs) => boolean;
 
   constructor(private readonly conn: Conn) {
@@ -54,14 +54,7 @@ class ConnGate {
     if (!ready()) return;
     // what is released during one loop turn leaves in one write (aedes' own writes are corked
     // for a tick; released one by one, each PUBACK cost a syscall)
-    if (!this.corked && this.conn.cork && this.conn.uncork) {
-      this.corked = true;
-      this.conn.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.conn.uncork?.();
-      });
-    }
+    corkUntilNextTurn(this.conn);
     while (ready()) {
       const h = held.shift();
       if (h && !h.ticket?.failed && !this.conn.destroyed) this.write(...h.args);

@@ -48,31 +48,47 @@ const PacketCtor = require('aedes-packet') as new (p: OutgoingPacket) => Outgoin
 
 const brokerKey = (p: OutgoingPacket): string => `${p.brokerId ?? ''}\u0000${p.brokerCounter ?? ''}`;
 
-/** Keys of entries grouped by some value; usually one key a group. */
+/**
+ * Keys of entries grouped by some value; usually one key a group, kept as a bare number (a Set
+ * only for groups of two or more): a Set per message and index was most of this store's garbage.
+ */
 class KeyIndex<V> {
-  private readonly groups = new Map<V, Set<number>>();
+  private readonly groups = new Map<V, number | Set<number>>();
 
   add(v: V, k: number): void {
-    let s = this.groups.get(v);
-    if (!s) this.groups.set(v, (s = new Set()));
-    s.add(k);
+    const s = this.groups.get(v);
+    if (s === undefined) this.groups.set(v, k);
+    else if (typeof s !== 'number') s.add(k);
+    else if (s !== k) this.groups.set(v, new Set([s, k]));
   }
 
   delete(v: V, k: number): void {
     const s = this.groups.get(v);
-    if (!s) return;
+    if (s === undefined) return;
+    if (typeof s === 'number') {
+      if (s === k) this.groups.delete(v);
+      return;
+    }
     s.delete(k);
-    if (s.size === 0) this.groups.delete(v);
+    if (s.size === 1) this.groups.set(v, s.values().next().value as number);
+    else if (s.size === 0) this.groups.delete(v);
   }
 
-  keys(v: V): ReadonlySet<number> | undefined {
-    return this.groups.get(v);
+  keys(v: V): Iterable<number> | undefined {
+    const s = this.groups.get(v);
+    return typeof s === 'number' ? [s] : s;
+  }
+
+  has(v: V): boolean {
+    return this.groups.has(v);
   }
 
   /** The oldest entry of the group (the smallest key). */
   first(v: V): number | undefined {
+    const s = this.groups.get(v);
+    if (s === undefined || typeof s === 'number') return s;
     let min: number | undefined;
-    for (const k of this.groups.get(v) ?? []) if (min === undefined || k < min) min = k;
+    for (const k of s) if (min === undefined || k < min) min = k;
     return min;
   }
 }
@@ -208,7 +224,7 @@ export class OutgoingIndex {
 
   /** Whether an entry of the client's queue holds this packet id (sent, not yet acknowledged). */
   inUse(clientId: string, messageId: number): boolean {
-    return this.queues.get(clientId)?.byMessageId.keys(messageId) !== undefined;
+    return this.queues.get(clientId)?.byMessageId.has(messageId) === true;
   }
 
   /**
