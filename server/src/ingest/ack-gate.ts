@@ -19,7 +19,7 @@
  * reconnect [MQTT-4.4.0-1], and the server recognises the copies it already has (ingest dedupe).
  */
 import type { MqttClient } from 'mqtt';
-import { corkUntilNextTurn } from '@yizhan/common/cork-turn';
+import { corkUntilNextTurn } from '@yizhan/common/cork';
 import type { Metrics } from '../metrics.js';
 
 /** What the gate needs from the writer: a ticket per message, and the group commits. */

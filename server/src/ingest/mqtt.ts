@@ -8,7 +8,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyBaseLogger } from 'fastify';
 import { allStationsFilter } from '@yizhan/protocol';
-import { corkUntilNextTurn } from '@yizhan/common/cork-turn';
+import { corkUntilNextTurn } from '@yizhan/common/cork';
 import type { Metrics } from '../metrics.js';
 import { INGEST_LEAVES } from './ingest.js';
 import type { AckGate } from './ack-gate.js';
