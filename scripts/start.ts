@@ -19,7 +19,8 @@ const zh = (process.env.YIZHAN_LANG ?? 'zh-CN') !== 'en';
 const say = (cn: string, en: string): void => console.log(zh ? `${cn} / ${en}` : en);
 
 function findInfluxd(): string | undefined {
-  for (const p of ['/usr/bin/influxd', '/usr/sbin/influxd', '/usr/local/bin/influxd']) if (existsSync(p)) return p;
+  for (const p of ['/usr/bin/influxd', '/usr/sbin/influxd', '/usr/local/bin/influxd'])
+    if (existsSync(p)) return p;
   try {
     return execFileSync('sh', ['-c', 'command -v influxd'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
@@ -27,9 +28,163 @@ function findInfluxd(): string | undefined {
   }
 }
 
+/** The services started so far, and the one way to stop them all: in reverse start order. */
+class Services {
+  readonly children: Child[] = [];
+  influxd: InfluxdHandle | undefined;
+  stopping = false;
+  private stopAsked = 0;
+
+  async stopAll(code: number): Promise<never> {
+    if (this.stopping) {
+      // A second Ctrl-C more than a second after the first forces the exit; a duplicate delivery
+      // of the same signal (npm, sh and tsx all relay it) does not.
+      if (Date.now() - this.stopAsked > 1000) {
+        say('强制退出', 'forced exit');
+        process.exit(code || 130);
+      }
+      return new Promise<never>(() => undefined);
+    }
+    this.stopping = true;
+    this.stopAsked = Date.now();
+    say('正在停止…', 'stopping…');
+    for (const c of [...this.children].reverse()) await c.stop();
+    if (this.influxd) await this.influxd.stop();
+    say('已全部停止', 'all stopped');
+    process.exit(code);
+  }
+
+  /** Ctrl-C and SIGTERM stop everything; an unexpected exit still takes influxd down. */
+  stopOnSignals(): void {
+    process.once('exit', () => {
+      // Last resort (an unexpected exit): never leave a detached influxd behind.
+      if (this.influxd && this.influxd.process.exitCode === null) this.influxd.process.kill('SIGTERM');
+    });
+    process.on('SIGINT', () => void this.stopAll(0));
+    process.on('SIGTERM', () => void this.stopAll(0));
+  }
+
+  /** One service exiting on its own stops the rest. */
+  stopWhenOneExits(): void {
+    for (const c of this.children)
+      void c.exited.then((code) => {
+        if (!this.stopping) {
+          say(
+            `${c.name} 意外退出（${code}），见 ${c.logFile}`,
+            `${c.name} exited unexpectedly (${code}); see ${c.logFile}`,
+          );
+          void this.stopAll(1);
+        }
+      });
+  }
+}
+
+/** INFLUX_URL when set; else a local influxd started in the data directory. */
+async function influxUrlOf(s: RunSettings, run: Services): Promise<string> {
+  if (s.influxUrl) return s.influxUrl;
+  const bin = findInfluxd();
+  if (!bin) {
+    say(
+      '找不到 influxd。请安装：sudo apt-get install -y influxdb，或设置 INFLUX_URL 使用已有的 InfluxDB',
+      'influxd not found. Install it: sudo apt-get install -y influxdb, or set INFLUX_URL to an existing InfluxDB',
+    );
+    process.exit(1);
+  }
+  run.influxd = await startInfluxd({
+    dir: join(s.dataDir, 'influxdb'),
+    port: s.influxPort,
+    binary: bin,
+    detached: true,
+  });
+  return run.influxd.url;
+}
+
+interface Endpoints {
+  mqttUrl: string;
+  influxUrl: string;
+  logDir: string;
+}
+
+/** The broker, then the server once the broker is healthy, then the stations once the server is ready. */
+async function startServices(
+  s: RunSettings,
+  run: Services,
+  stationIds: string[],
+  e: Endpoints,
+): Promise<void> {
+  const secretsDir = await provisionLocalSecrets(s.dataDir, ['yizhan-server', ...stationIds]);
+  const common = { YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: s.stationsDir };
+  const broker = startNodeChild(
+    'broker',
+    'broker/src/main.ts',
+    [],
+    {
+      ...common,
+      YIZHAN_MQTT_PORT: String(s.mqttPort),
+      YIZHAN_BROKER_METRICS_PORT: String(s.brokerMetricsPort),
+    },
+    e.logDir,
+  );
+  run.children.push(broker);
+  await waitForHttp(`http://127.0.0.1:${s.brokerMetricsPort}/healthz`, broker, 20_000);
+
+  const server = startNodeChild(
+    'server',
+    'server/src/main.ts',
+    [],
+    {
+      ...common,
+      YIZHAN_HTTP_PORT: String(s.httpPort),
+      YIZHAN_MQTT_URL: e.mqttUrl,
+      YIZHAN_MQTT_USERNAME: 'yizhan-server',
+      YIZHAN_MQTT_PASSWORD_FILE: join(secretsDir, 'yizhan-server.secret'),
+      INFLUX_URL: e.influxUrl,
+    },
+    e.logDir,
+  );
+  run.children.push(server);
+  await waitForHttp(`http://127.0.0.1:${s.httpPort}/readyz`, server, 60_000);
+
+  const fleet = startNodeChild(
+    'stations',
+    'scripts/stations.ts',
+    [],
+    {
+      ...common,
+      YIZHAN_MQTT_URL: e.mqttUrl,
+      YIZHAN_SECRETS_DIR: secretsDir,
+      YIZHAN_SERIAL: s.serial,
+      YIZHAN_SIM_SPEED: String(s.simSpeed),
+      YIZHAN_SIM_SEED: String(s.simSeed),
+    },
+    e.logDir,
+  );
+  run.children.push(fleet);
+}
+
+function printRunning(s: RunSettings, stationIds: string[], e: Endpoints): void {
+  const http = `http://localhost:${s.httpPort}`;
+  console.log('');
+  say('yizhan 已启动', 'yizhan is running');
+  console.log(`  驿站列表 / stations:     ${http}/`);
+  console.log(`  驿站屏幕 / station screen: ${http}/screen/${stationIds[0] ?? 'st-001'}`);
+  console.log(`  接口 / API:              ${http}/api/v1/stations`);
+  console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
+  console.log(
+    `  指标 / metrics:          ${http}/metrics  (broker: http://localhost:${s.brokerMetricsPort}/metrics)`,
+  );
+  console.log(`  MQTT:                    ${e.mqttUrl}`);
+  console.log(`  InfluxDB:                ${e.influxUrl}  (db yizhan)`);
+  console.log(`  日志 / logs:              ${e.logDir}`);
+  say(
+    `${stationIds.length} 个模拟驿站（${s.serial === 'pty' ? 'PTY 串口' : '模拟串口'}），按 Ctrl-C 停止`,
+    `${stationIds.length} simulated stations (${s.serial} serial); Ctrl-C to stop`,
+  );
+}
+
 async function main(): Promise<void> {
   const s: RunSettings = readRunSettings();
-  const stations = loadStationsOrThrow(s.stationsDir);
+  const stationIds = loadStationsOrThrow(s.stationsDir).map((st) => st.id);
   mkdirSync(s.dataDir, { recursive: true });
   const logDir = join(s.dataDir, 'logs');
 
@@ -41,126 +196,25 @@ async function main(): Promise<void> {
   if (!s.influxUrl) ports.push(['YIZHAN_INFLUX_PORT', s.influxPort]);
   await ensurePortsFree(ports);
 
-  const children: Child[] = [];
-  let influxd: InfluxdHandle | undefined;
-  let stopping = false;
-  let stopAsked = 0;
-  const stopAll = async (code: number): Promise<never> => {
-    if (stopping) {
-      // A second Ctrl-C more than a second after the first forces the exit; a duplicate delivery
-      // of the same signal (npm, sh and tsx all relay it) does not.
-      if (Date.now() - stopAsked > 1000) {
-        say('强制退出', 'forced exit');
-        process.exit(code || 130);
-      }
-      return new Promise<never>(() => undefined);
-    }
-    stopping = true;
-    stopAsked = Date.now();
-    say('正在停止…', 'stopping…');
-    for (const c of [...children].reverse()) await c.stop();
-    if (influxd) await influxd.stop();
-    say('已全部停止', 'all stopped');
-    process.exit(code);
-  };
-  process.once('exit', () => {
-    // Last resort (an unexpected exit): never leave a detached influxd behind.
-    if (influxd && influxd.process.exitCode === null) influxd.process.kill('SIGTERM');
-  });
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-
+  const run = new Services();
+  run.stopOnSignals();
   try {
-    let influxUrl = s.influxUrl;
-    if (!influxUrl) {
-      const bin = findInfluxd();
-      if (!bin) {
-        say(
-          '找不到 influxd。请安装：sudo apt-get install -y influxdb，或设置 INFLUX_URL 使用已有的 InfluxDB',
-          'influxd not found. Install it: sudo apt-get install -y influxdb, or set INFLUX_URL to an existing InfluxDB',
-        );
-        process.exit(1);
-      }
-      influxd = await startInfluxd({ dir: join(s.dataDir, 'influxdb'), port: s.influxPort, binary: bin, detached: true });
-      influxUrl = influxd.url;
-    }
-
-    const accounts = ['yizhan-server', ...stations.map((st) => st.id)];
-    const secretsDir = await provisionLocalSecrets(s.dataDir, accounts);
-    const mqttUrl = `mqtt://127.0.0.1:${s.mqttPort}`;
-    const common = { YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: s.stationsDir };
-
-    const broker = startNodeChild(
-      'broker',
-      'broker/src/main.ts',
-      [],
-      { ...common, YIZHAN_MQTT_PORT: String(s.mqttPort), YIZHAN_BROKER_METRICS_PORT: String(s.brokerMetricsPort) },
-      logDir,
-    );
-    children.push(broker);
-    await waitForHttp(`http://127.0.0.1:${s.brokerMetricsPort}/healthz`, broker, 20_000);
-
-    const server = startNodeChild(
-      'server',
-      'server/src/main.ts',
-      [],
-      {
-        ...common,
-        YIZHAN_HTTP_PORT: String(s.httpPort),
-        YIZHAN_MQTT_URL: mqttUrl,
-        YIZHAN_MQTT_USERNAME: 'yizhan-server',
-        YIZHAN_MQTT_PASSWORD_FILE: join(secretsDir, 'yizhan-server.secret'),
-        INFLUX_URL: influxUrl,
-      },
-      logDir,
-    );
-    children.push(server);
-    await waitForHttp(`http://127.0.0.1:${s.httpPort}/readyz`, server, 60_000);
-
-    const fleet = startNodeChild(
-      'stations',
-      'scripts/stations.ts',
-      [],
-      {
-        ...common,
-        YIZHAN_MQTT_URL: mqttUrl,
-        YIZHAN_SECRETS_DIR: secretsDir,
-        YIZHAN_SERIAL: s.serial,
-        YIZHAN_SIM_SPEED: String(s.simSpeed),
-        YIZHAN_SIM_SEED: String(s.simSeed),
-      },
-      logDir,
-    );
-    children.push(fleet);
-
-    for (const c of children)
-      void c.exited.then((code) => {
-        if (!stopping) {
-          say(`${c.name} 意外退出（${code}），见 ${c.logFile}`, `${c.name} exited unexpectedly (${code}); see ${c.logFile}`);
-          void stopAll(1);
-        }
-      });
-
-    const http = `http://localhost:${s.httpPort}`;
-    console.log('');
-    say('yizhan 已启动', 'yizhan is running');
-    console.log(`  驿站列表 / stations:     ${http}/`);
-    console.log(`  驿站屏幕 / station screen: ${http}/screen/${stations[0]?.id ?? 'st-001'}`);
-    console.log(`  接口 / API:              ${http}/api/v1/stations`);
-    console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
-    console.log(`  指标 / metrics:          ${http}/metrics  (broker: http://localhost:${s.brokerMetricsPort}/metrics)`);
-    console.log(`  MQTT:                    ${mqttUrl}`);
-    console.log(`  InfluxDB:                ${influxUrl}  (db yizhan)`);
-    console.log(`  日志 / logs:              ${logDir}`);
-    say(`${stations.length} 个模拟驿站（${s.serial === 'pty' ? 'PTY 串口' : '模拟串口'}），按 Ctrl-C 停止`, `${stations.length} simulated stations (${s.serial} serial); Ctrl-C to stop`);
-  } catch (e) {
-    console.error(`\n${(e as Error).message}`);
-    await stopAll(1);
+    const influxUrl = await influxUrlOf(s, run);
+    const e: Endpoints = { mqttUrl: `mqtt://127.0.0.1:${s.mqttPort}`, influxUrl, logDir };
+    await startServices(s, run, stationIds, e);
+    run.stopWhenOneExits();
+    printRunning(s, stationIds, e);
+  } catch (err) {
+    console.error(`\n${(err as Error).message}`);
+    await run.stopAll(1);
   }
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof SettingsError || e instanceof PortInUseError) console.error((e).message);
-  else console.error(zh ? `启动失败 / start failed: ${(e as Error).message}` : `start failed: ${(e as Error).message}`);
+  if (e instanceof SettingsError || e instanceof PortInUseError) console.error(e.message);
+  else
+    console.error(
+      zh ? `启动失败 / start failed: ${(e as Error).message}` : `start failed: ${(e as Error).message}`,
+    );
   process.exit(1);
 });

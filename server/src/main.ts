@@ -7,8 +7,69 @@
  */
 import { resolve } from 'node:path';
 import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
-import { buildApp } from './app.js';
-import { describeConfig, loadConfig } from './config.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type ServerOptions } from './app.js';
+import { describeConfig, loadConfig, type ServerConfig } from './config.js';
+
+/** The app's options from the settings and the loaded station files. */
+function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): ServerOptions {
+  return {
+    stations,
+    mqtt: c.mqtt,
+    influx: {
+      ...c.influx,
+      writer: {
+        batchSize: c.influx.batchSize,
+        flushIntervalMs: c.influx.flushIntervalMs,
+        maxInFlight: c.influx.maxInFlight,
+        maxBufferLines: c.influx.maxBufferLines,
+      },
+    },
+    alerts: {
+      ...(c.alerts.webhookUrl
+        ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
+        : {}),
+      serialLinkDown: { hold: c.alerts.serialLinkDownHold },
+    },
+    ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
+    dataDir: c.dataDir,
+    sse: { heartbeatMs: c.sseHeartbeatMs },
+    lang: c.lang,
+    logLevel: c.logLevel,
+    shutdownGraceMs: c.shutdownGraceMs,
+    apiToken: c.apiToken,
+  };
+}
+
+/** Close gracefully on SIGINT/SIGTERM; a second signal, or a close past the deadline, exits at once. */
+function stopOnSignals(app: FastifyInstance, graceMs: number): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // Hard deadline in case something hangs: grace for flushing plus a margin.
+    setTimeout(
+      () => {
+        app.log.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      graceMs * 2 + 5000,
+    ).unref();
+    app.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        app.log.error({ err: e }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -35,58 +96,8 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const app = await buildApp({
-    stations,
-    mqtt: c.mqtt,
-    influx: {
-      ...c.influx,
-      writer: {
-        batchSize: c.influx.batchSize,
-        flushIntervalMs: c.influx.flushIntervalMs,
-        maxInFlight: c.influx.maxInFlight,
-        maxBufferLines: c.influx.maxBufferLines,
-      },
-    },
-    alerts: {
-      ...(c.alerts.webhookUrl
-        ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
-        : {}),
-      serialLinkDown: { hold: c.alerts.serialLinkDownHold },
-    },
-    ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
-    dataDir: c.dataDir,
-    sse: { heartbeatMs: c.sseHeartbeatMs },
-    lang: c.lang,
-    logLevel: c.logLevel,
-    shutdownGraceMs: c.shutdownGraceMs,
-    apiToken: c.apiToken,
-  });
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) {
-      app.log.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    // Hard deadline in case something hangs: grace for flushing plus a margin.
-    setTimeout(
-      () => {
-        app.log.error('shutdown took too long; exiting');
-        process.exit(1);
-      },
-      c.shutdownGraceMs * 2 + 5000,
-    ).unref();
-    app.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        app.log.error({ err: e }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  const app = await buildApp(serverOptions(c, stations));
+  stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(
     { stations: stations.length, mqtt: c.mqtt.url, influx: c.influx.url, api: c.influx.api },

@@ -4,13 +4,12 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const r = [registry];
+/** The registries a metric registers with: the app instance's own. */
+type Registers = Registry[];
+
+/** MQTT ingest: the connection, accepted and refused messages, held acknowledgements. */
+function ingestMetrics(r: Registers) {
   return {
-    registry,
-    // --- ingest (MQTT)
     mqttConnected: new Gauge({
       name: 'yizhan_mqtt_connected',
       help: '1 while the server is connected to the MQTT broker',
@@ -49,7 +48,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'MQTT redeliveries recognised by (station, bootId, seq) and not applied again',
       registers: r,
     }),
-    // --- InfluxDB
+  };
+}
+
+/** InfluxDB writes: points accepted, failed and dropped, request latency, what waits in memory. */
+function influxWriteMetrics(r: Registers) {
+  return {
     influxPointsWritten: new Counter({
       name: 'yizhan_influx_points_written_total',
       help: 'Points (lines) InfluxDB accepted',
@@ -89,6 +93,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Points (lines) handed to the InfluxDB writer',
       registers: r,
     }),
+  };
+}
+
+/** The write-ahead spool in front of InfluxDB. */
+function influxSpoolMetrics(r: Registers) {
+  return {
     influxPointsSpooled: new Counter({
       name: 'yizhan_influx_points_spooled_total',
       help: 'Lines appended to the write-ahead spool on disk (every line, before its message is acknowledged)',
@@ -116,6 +126,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: r,
     }),
+  };
+}
+
+/** InfluxDB health and freshness: up, reading ages, the dead-letter log, setup. */
+function influxHealthMetrics(r: Registers) {
+  return {
     influxUp: new Gauge({
       name: 'yizhan_influx_up',
       help: '0 while InfluxDB fails writes for a reason a retry may fix (lines go to the spool)',
@@ -150,7 +166,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: '1 once the database and retention policy exist (or setup was skipped on 2.x/3.x)',
       registers: r,
     }),
-    // --- alerts
+  };
+}
+
+/** Alerts: rule states, history and webhook delivery. */
+function alertMetrics(r: Registers) {
+  return {
     alertsFiring: new Gauge({
       name: 'yizhan_alerts_firing',
       help: 'Alerts firing now, by rule',
@@ -195,7 +216,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Notifications waiting to be sent',
       registers: r,
     }),
-    // --- HTTP live stream
+  };
+}
+
+/** The HTTP live stream (SSE) and station presence. */
+function liveMetrics(r: Registers) {
+  return {
     sseClients: new Gauge({
       name: 'yizhan_sse_clients',
       help: 'Connected /api/v1/events clients',
@@ -211,6 +237,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Stations whose agent is online',
       registers: r,
     }),
+  };
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    ...ingestMetrics(r),
+    ...influxWriteMetrics(r),
+    ...influxSpoolMetrics(r),
+    ...influxHealthMetrics(r),
+    ...alertMetrics(r),
+    ...liveMetrics(r),
   };
 }
 

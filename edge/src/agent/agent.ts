@@ -10,11 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import {
-  PAYLOAD_VERSION,
-  type HealthPayload,
-  type StatusPayload,
-} from '@yizhan/protocol/mqtt';
+import { PAYLOAD_VERSION, type StatusPayload } from '@yizhan/protocol/mqtt';
 import { stationTopic, type TopicLeafValue } from '@yizhan/protocol/mqtt';
 import { validators } from '@yizhan/protocol/mqtt';
 import { encodeFrame, SeqCounter } from '@yizhan/protocol/serial';
@@ -23,48 +19,17 @@ import { AGENT_VERSION } from '../version.js';
 import { Commands, type CommandResult } from './commands.js';
 import { ActiveFaults } from './active-faults.js';
 import { FrameMapper, MAP_PROBLEM_REASONS, type MapProblem, type MapProblemReason } from './mapper.js';
-import { MqttLink, type MqttLinkStats } from './mqtt-link.js';
+import { MqttLink } from './mqtt-link.js';
 import { AgentConfigError, resolveOptions, type AgentOptions } from './options.js';
 import { MemoryOutbox, type Outbox } from './outbox.js';
-import { RemoteConfig, type ConfigReport } from './remote-config.js';
+import { RemoteConfig } from './remote-config.js';
 import { DiskSpool } from './spool.js';
 import { GuardedSpool } from './spool-guard.js';
 import { MODBUS_PROBLEMS, ModbusPoller } from '../modbus/poller.js';
 import { SerialLink, type LinkState } from './serial-link.js';
+import type { Agent, AgentHealth } from './agent-api.js';
 
-export interface AgentHealth {
-  stationId: string;
-  bootId: string;
-  agentVersion: string;
-  uptimeS: number;
-  rssBytes: number;
-  serial: HealthPayload['serial'];
-  /** The serial port is open (state may still be down until a frame arrives). */
-  serialPortOpen: boolean;
-  mqtt: MqttLinkStats & { url: string };
-  outbox: { depth: number; oldestAgeMs: number | null; dropped: number; writeErrors: number };
-  /** Remote config: last applied version and values. */
-  config: { version: number; applied: ConfigReport['applied'] };
-  /** Messages the agent built that failed their schema (a bug); not published. */
-  invalidPayloads: number;
-  /** Messages on the `cmd` topic refused without an id to answer to. */
-  invalidCommands: number;
-  /** Messages published or queued so far (the next seq). */
-  messages: number;
-  /** The controller's active faults (active-faults.ts); null while the agent cannot know the whole set. */
-  faults: HealthPayload['faults'] | null;
-}
-
-export interface Agent {
-  readonly stationId: string;
-  /** Random per start; in every message. */
-  readonly bootId: string;
-  health(): AgentHealth;
-  /** Send a frame to the controller (e.g. CONFIG_SET); false when the port is not open. */
-  sendToController(frame: Frame): boolean;
-  /** Flush, publish offline status (retained, reason "shutdown"), close serial and MQTT. */
-  stop(): Promise<void>;
-}
+export type { Agent, AgentHealth } from './agent-api.js';
 
 type StationLeaf = 'telemetry' | 'events' | 'health' | 'config/reported' | 'cmd/result';
 
@@ -81,6 +46,21 @@ export function startAgent(opts: AgentOptions): Promise<Agent> {
   } catch (e) {
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
+}
+
+/** The disk spool when the agent has a state directory, else a bounded queue in memory. */
+function outboxFor(o: AgentOptions, log: Logger): Outbox {
+  return o.stateDir
+    ? new GuardedSpool(
+        new DiskSpool({
+          dir: join(o.stateDir, 'spool'),
+          maxBytes: o.spoolMaxBytes,
+          fsync: o.spoolFsync,
+          logger: log,
+        }),
+        { logger: log },
+      )
+    : new MemoryOutbox(o.outboxCapacity);
 }
 
 class EdgeAgent implements Agent {
@@ -123,34 +103,35 @@ class EdgeAgent implements Agent {
       bootId: this.bootId,
     });
     this.mapper = new FrameMapper(o.station);
-    this.outbox =
-      o.outbox ??
-      (o.stateDir
-        ? new GuardedSpool(
-            new DiskSpool({
-              dir: join(o.stateDir, 'spool'),
-              maxBytes: o.spoolMaxBytes,
-              fsync: o.spoolFsync,
-              logger: this.log,
-            }),
-            { logger: this.log },
-          )
-        : new MemoryOutbox(o.outboxCapacity));
-    if (o.modbus) {
-      for (const k of MODBUS_PROBLEMS) this.modbusProblems[k] = 0;
-      this.modbus = new ModbusPoller({
-        config: o.modbus,
-        station: o.station,
-        binding: o.modbusBinding,
-        logger: this.log.child({ modbus: o.modbus.port.path }),
-        onReadings: (readings) => this.emit('telemetry', { readings }),
-        onProblem: (kind) => {
-          const k = `modbus_${kind}`;
-          this.modbusProblems[k] = (this.modbusProblems[k] ?? 0) + 1;
-        },
-      });
-    }
-    this.remoteConfig = new RemoteConfig({
+    this.outbox = o.outbox ?? outboxFor(o, this.log);
+    this.modbus = this.createModbus();
+    this.remoteConfig = this.createRemoteConfig();
+    this.commands = this.createCommands();
+    this.serial = this.createSerial();
+    this.mqtt = this.createMqtt();
+  }
+
+  /** The Modbus poller when the station has Modbus sensors; its readings are telemetry. */
+  private createModbus(): ModbusPoller | undefined {
+    const o = this.o;
+    if (!o.modbus) return undefined;
+    for (const k of MODBUS_PROBLEMS) this.modbusProblems[k] = 0;
+    return new ModbusPoller({
+      config: o.modbus,
+      station: o.station,
+      binding: o.modbusBinding,
+      logger: this.log.child({ modbus: o.modbus.port.path }),
+      onReadings: (readings) => this.emit('telemetry', { readings }),
+      onProblem: (kind) => {
+        const k = `modbus_${kind}`;
+        this.modbusProblems[k] = (this.modbusProblems[k] ?? 0) + 1;
+      },
+    });
+  }
+
+  private createRemoteConfig(): RemoteConfig {
+    const o = this.o;
+    return new RemoteConfig({
       station: o.station,
       logger: this.log,
       stateFile: o.stateDir ? join(o.stateDir, 'config.json') : undefined,
@@ -160,7 +141,10 @@ class EdgeAgent implements Agent {
       },
       report: (r) => this.emit('config/reported', { ...r }, this.r.now(), true),
     });
-    this.commands = new Commands({
+  }
+
+  private createCommands(): Commands {
+    return new Commands({
       logger: this.log,
       reply: (r: CommandResult) => this.emit('cmd/result', { ...r }),
       status: () => ({
@@ -170,8 +154,12 @@ class EdgeAgent implements Agent {
       }),
       readController: () => this.remoteConfig.readController(),
     });
+  }
+
+  private createSerial(): SerialLink {
+    const o = this.o;
     const s = o.station.serial;
-    this.serial = new SerialLink({
+    return new SerialLink({
       port: {
         path: this.r.serialPath,
         baudRate: s.baudRate,
@@ -187,7 +175,12 @@ class EdgeAgent implements Agent {
       onFrame: (f) => this.onFrame(f),
       onState: (state, reason) => this.onSerialState(state, reason),
     });
-    this.mqtt = new MqttLink({
+  }
+
+  /** The MQTT link: status with will, the outbox, and the station's two subscriptions. */
+  private createMqtt(): MqttLink {
+    const o = this.o;
+    return new MqttLink({
       url: o.mqttUrl,
       // The broker requires a station's client id to equal its username (no impersonation).
       clientId: this.stationId,

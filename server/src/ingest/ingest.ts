@@ -27,7 +27,6 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import {
-  MAX_DATE_MS,
   TopicLeaf,
   decodePayloadFor,
   parseStationTopic,
@@ -52,7 +51,8 @@ import {
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import { Redeliveries, type LineLog } from './redelivery.js';
 import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limits.js';
-import { counterOverflow, reconcileFaults } from './health.js';
+import { reconcileFaults } from './health.js';
+import { messageProblem } from './checks.js';
 import { DEFAULT_RETENTION_MS } from '../options.js';
 
 /** Leaves the server subscribes to and consumes. */
@@ -176,41 +176,8 @@ export class Ingestor {
     const decoded = decodePayloadFor(leaf, payload);
     if (!decoded.ok) return this.reject(topic, stationId, decoded.error.reason, decoded.error.message);
     const msg = decoded.value;
-    if (msg.stationId !== stationId)
-      return this.reject(
-        topic,
-        stationId,
-        'station_mismatch',
-        `payload stationId "${msg.stationId}" ≠ topic "${stationId}"`,
-      );
-    if (msg.ts > MAX_DATE_MS)
-      return this.reject(
-        topic,
-        stationId,
-        'ts_invalid',
-        `ts ${msg.ts} is beyond the largest time (${MAX_DATE_MS} ms)`,
-      );
-    const now = Date.now();
-    if (msg.ts > now + this.opts.maxFutureSkewMs)
-      return this.reject(
-        topic,
-        stationId,
-        'ts_future',
-        `ts ${new Date(msg.ts).toISOString()} is ahead of the server clock`,
-      );
-    // A retained status may be older than the retention and still be the truth (a station dead for
-    // weeks): it updates live state but is not written (see collect).
-    if (msg.ts < now - this.opts.maxAgeMs && leaf !== 'status')
-      return this.reject(
-        topic,
-        stationId,
-        'ts_too_old',
-        `ts ${new Date(msg.ts).toISOString()} is older than the retention`,
-      );
-    if (leaf === 'health') {
-      const overflow = counterOverflow(msg as PayloadFor['health']);
-      if (overflow) return this.reject(topic, stationId, 'counter_overflow', overflow);
-    }
+    const problem = messageProblem(stationId, leaf, msg, Date.now(), this.opts);
+    if (problem) return this.reject(topic, stationId, problem.reason, problem.detail);
     const key = 'seq' in msg ? stationId + '/' + msg.bootId + '/' + msg.seq : undefined;
     const dup = key === undefined ? undefined : this.seen.known(key);
     if (dup !== undefined) {
@@ -230,6 +197,7 @@ export class Ingestor {
     if (live.length) this.deps.listener.observe(stationId, live);
   }
 
+  /** The points and observations of one accepted message, by leaf. */
   private collect(
     topic: string,
     entry: StationEntry,
@@ -238,82 +206,16 @@ export class Ingestor {
     points: Line[],
     obs: Observation[],
   ): void {
-    const st = entry.config;
     switch (leaf) {
-      case 'telemetry': {
-        const m = msg as PayloadFor['telemetry'];
-        const historical = m.historical === true;
-        const suffix = timeSuffix(m.ts);
-        const limits = this.limits.get(st.id);
-        for (const r of m.readings) {
-          const head = this.readingHead(topic, entry, r.sensor, r.kind);
-          if (head === undefined || !this.inRange(topic, st.id, limits, r.sensor, r.kind, r.value)) continue;
-          points.push(head + readingTail(r.value, suffix));
-          obs.push({ type: 'reading', sensor: r.sensor, kind: r.kind, value: r.value, ts: m.ts, historical });
-        }
-        return;
-      }
-      case 'events': {
-        const m = msg as PayloadFor['events'];
-        const ev = m.event;
-        const historical = m.historical === true;
-        switch (ev.type) {
-          case 'state': {
-            const head = this.readingHead(topic, entry, ev.sensor, ev.kind);
-            if (
-              head === undefined ||
-              !this.inRange(topic, st.id, this.limits.get(st.id), ev.sensor, ev.kind, ev.value)
-            )
-              return;
-            points.push(head + readingTail(ev.value, timeSuffix(m.ts)));
-            obs.push({
-              type: 'reading',
-              sensor: ev.sensor,
-              kind: ev.kind,
-              value: ev.value,
-              ts: m.ts,
-              historical,
-            });
-            return;
-          }
-          case 'fault':
-            if (!this.sensorOk(topic, entry, ev.sensor, undefined)) return;
-            points.push(faultPoint(st, ev.sensor, ev.fault, ev.active, m.ts));
-            obs.push({
-              type: 'fault',
-              sensor: ev.sensor,
-              fault: ev.fault,
-              active: ev.active,
-              ts: m.ts,
-              historical,
-            });
-            return;
-          case 'hello':
-            obs.push({ type: 'hello', ts: m.ts, firmware: ev.firmware, boardId: ev.boardId });
-            return;
-        }
-        return;
-      }
-      case 'status': {
-        const m = msg as PayloadFor['status'];
-        const online = m.state === 'online';
-        // A will is built when the agent connects (its ts names that connection); the broker sends
-        // it when the connection is lost, so the station went dark when it arrived.
-        const at = !online && m.reason === 'will' ? Math.max(m.ts, Date.now()) : m.ts;
-        if (at >= Date.now() - this.opts.maxAgeMs) points.push(statusPoint(st, online, at));
-        obs.push({
-          type: 'status',
-          online,
-          bootId: m.bootId,
-          ts: m.ts,
-          at,
-          reason: m.reason,
-          agentVersion: m.agentVersion,
-        });
-        return;
-      }
+      case 'telemetry':
+        return this.collectTelemetry(topic, entry, msg as PayloadFor['telemetry'], points, obs);
+      case 'events':
+        return this.collectEvent(topic, entry, msg as PayloadFor['events'], points, obs);
+      case 'status':
+        return this.collectStatus(entry, msg as PayloadFor['status'], points, obs);
       case 'health': {
         const m = msg as PayloadFor['health'];
+        const st = entry.config;
         points.push(healthPoint(st, m));
         obs.push({ type: 'health', ts: m.ts, health: m });
         if (m.faults)
@@ -328,6 +230,94 @@ export class Ingestor {
         return;
       }
     }
+  }
+
+  private collectTelemetry(
+    topic: string,
+    entry: StationEntry,
+    m: PayloadFor['telemetry'],
+    points: Line[],
+    obs: Observation[],
+  ): void {
+    const st = entry.config;
+    const historical = m.historical === true;
+    const suffix = timeSuffix(m.ts);
+    const limits = this.limits.get(st.id);
+    for (const r of m.readings) {
+      const head = this.readingHead(topic, entry, r.sensor, r.kind);
+      if (head === undefined || !this.inRange(topic, st.id, limits, r.sensor, r.kind, r.value)) continue;
+      points.push(head + readingTail(r.value, suffix));
+      obs.push({ type: 'reading', sensor: r.sensor, kind: r.kind, value: r.value, ts: m.ts, historical });
+    }
+  }
+
+  private collectEvent(
+    topic: string,
+    entry: StationEntry,
+    m: PayloadFor['events'],
+    points: Line[],
+    obs: Observation[],
+  ): void {
+    const st = entry.config;
+    const ev = m.event;
+    const historical = m.historical === true;
+    switch (ev.type) {
+      case 'state': {
+        const head = this.readingHead(topic, entry, ev.sensor, ev.kind);
+        if (
+          head === undefined ||
+          !this.inRange(topic, st.id, this.limits.get(st.id), ev.sensor, ev.kind, ev.value)
+        )
+          return;
+        points.push(head + readingTail(ev.value, timeSuffix(m.ts)));
+        obs.push({
+          type: 'reading',
+          sensor: ev.sensor,
+          kind: ev.kind,
+          value: ev.value,
+          ts: m.ts,
+          historical,
+        });
+        return;
+      }
+      case 'fault':
+        if (!this.sensorOk(topic, entry, ev.sensor, undefined)) return;
+        points.push(faultPoint(st, ev.sensor, ev.fault, ev.active, m.ts));
+        obs.push({
+          type: 'fault',
+          sensor: ev.sensor,
+          fault: ev.fault,
+          active: ev.active,
+          ts: m.ts,
+          historical,
+        });
+        return;
+      case 'hello':
+        obs.push({ type: 'hello', ts: m.ts, firmware: ev.firmware, boardId: ev.boardId });
+        return;
+    }
+  }
+
+  private collectStatus(
+    entry: StationEntry,
+    m: PayloadFor['status'],
+    points: Line[],
+    obs: Observation[],
+  ): void {
+    const online = m.state === 'online';
+    // A will is built when the agent connects (its ts names that connection); the broker sends
+    // it when the connection is lost, so the station went dark when it arrived.
+    const at = !online && m.reason === 'will' ? Math.max(m.ts, Date.now()) : m.ts;
+    if (at >= Date.now() - this.opts.maxAgeMs) points.push(statusPoint(entry.config, online, at));
+    obs.push({
+      type: 'status',
+      online,
+      bootId: m.bootId,
+      ts: m.ts,
+      at,
+      reason: m.reason,
+      agentVersion: m.agentVersion,
+    });
   }
 
   /** The line head of a reading (readingHead) when the sensor is configured with that kind; else undefined. */

@@ -4,14 +4,15 @@
  * `app.influx.setupDone` feeds /readyz. The writer is flushed and closed at shutdown.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { setLogger } from '@influxdata/influxdb-client';
 import { createTransport, bucketFor } from '../influx/transport.js';
 import { InfluxWriter } from '../influx/writer.js';
 import { InfluxQLClient } from '../influx/query.js';
-import { setupWithRetry, type SetupOutcome } from '../influx/setup.js';
+import { setupWithRetry, type SetupOptions, type SetupOutcome } from '../influx/setup.js';
 import { DEFAULT_ROLLUP_RETENTION_MS, DEFAULT_ROLLUP_RP } from '../influx/rollups.js';
-import { DEFAULT_RETENTION_MS } from '../options.js';
+import { DEFAULT_RETENTION_MS, type InfluxOptions } from '../options.js';
+import type { Metrics } from '../metrics.js';
 import { DeadLetterLog, type DeadLetterSink } from '../ingest/deadletter.js';
 import { join } from 'node:path';
 
@@ -31,6 +32,35 @@ declare module 'fastify' {
   }
 }
 
+/** The dead-letter log in `dataDir`, counted in the metrics; its I/O errors logged. */
+function deadLetterLog(dataDir: string, m: Metrics, log: FastifyBaseLogger): DeadLetterLog {
+  return new DeadLetterLog({
+    file: join(dataDir, 'dead-letter.ndjson'),
+    onWritten: (source) => m.deadLetterWritten.inc({ source }),
+    onSkipped: (why, err) => {
+      m.deadLetterSkipped.inc({ why });
+      if (err) log.error({ err: err.message }, 'dead-letter log not writable');
+    },
+  });
+}
+
+/** The database, retention policy and rollup policy setup creates, defaults filled in. */
+function setupTarget(conn: InfluxOptions): SetupOptions {
+  return {
+    api: conn.api,
+    db: conn.db,
+    rp: conn.rp,
+    retentionMs: conn.retentionMs ?? DEFAULT_RETENTION_MS,
+    rollup:
+      conn.rollups?.enabled === false
+        ? undefined
+        : {
+            rp: conn.rollups?.rp ?? DEFAULT_ROLLUP_RP,
+            retentionMs: conn.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
+          },
+  };
+}
+
 export default fp(
   function influx(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void) {
     const opts = app.serverOptions;
@@ -43,16 +73,7 @@ export default fp(
     });
     const transport = createTransport(conn);
     const m = app.metrics;
-    const deadLetter = opts.dataDir
-      ? new DeadLetterLog({
-          file: join(opts.dataDir, 'dead-letter.ndjson'),
-          onWritten: (source) => m.deadLetterWritten.inc({ source }),
-          onSkipped: (why, err) => {
-            m.deadLetterSkipped.inc({ why });
-            if (err) log.error({ err: err.message }, 'dead-letter log not writable');
-          },
-        })
-      : undefined;
+    const deadLetter = opts.dataDir ? deadLetterLog(opts.dataDir, m, log) : undefined;
     const writer = new InfluxWriter(transport, conn.org ?? '', bucketFor(conn), m, log, {
       ...(opts.dataDir
         ? {
@@ -74,25 +95,7 @@ export default fp(
     const abort = new AbortController();
     let setupRun: Promise<void> = Promise.resolve();
     app.addHook('onReady', (hookDone) => {
-      setupRun = setupWithRetry(
-        ql,
-        {
-          api: conn.api,
-          db: conn.db,
-          rp: conn.rp,
-          retentionMs: conn.retentionMs ?? DEFAULT_RETENTION_MS,
-          rollup:
-            conn.rollups?.enabled === false
-              ? undefined
-              : {
-                  rp: conn.rollups?.rp ?? DEFAULT_ROLLUP_RP,
-                  retentionMs: conn.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
-                },
-        },
-        log,
-        abort.signal,
-        conn.setupBackoff,
-      ).then(
+      setupRun = setupWithRetry(ql, setupTarget(conn), log, abort.signal, conn.setupBackoff).then(
         (outcome) => {
           service.setupDone = true;
           service.setupOutcome = outcome;
