@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { TopicLeaf, type TopicLeafValue } from '@yizhan/protocol/mqtt';
-import type { SegmentLog } from '@yizhan/common/durable-log/log';
+import type { SegmentLog } from '@yizhan/common/durable-log';
 import type { OutboxMessage } from './outbox.js';
 
 /** A spooled message with its id (its log offset). */

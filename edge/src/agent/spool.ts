@@ -31,7 +31,7 @@
  * records fall back to the backlog (in log order).
  */
 import type { Logger } from 'pino';
-import { SegmentLog, type LogBatch } from '@yizhan/common/durable-log/log';
+import { SegmentLog, type LogBatch } from '@yizhan/common/durable-log';
 import type { Outbox, OutboxMessage } from './outbox.js';
 import { SpoolError, formatRecord, parseRecord, takeOverLegacy, type Rec } from './spool-format.js';
 

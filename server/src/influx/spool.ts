@@ -16,7 +16,7 @@ import {
   type LogIo,
   type LogOp,
   type LogOptions,
-} from '@yizhan/common/durable-log/log';
+} from '@yizhan/common/durable-log';
 
 /** 1 GiB. */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 ** 3;

@@ -27,7 +27,7 @@ fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
   if (cursor && point === 'after-cursor') die();
 };
 syncBuiltinESMExports();
-const { SegmentLog } = await import('@yizhan/common/durable-log/log');
+const { SegmentLog } = await import('@yizhan/common/durable-log');
 
 const log = new SegmentLog({ dir, appendPerTurn: true, cursorSaveMs: 0, syncIntervalMs: 1 });
 for (let t = 0; t < 10; t++) {

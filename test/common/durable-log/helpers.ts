@@ -3,7 +3,7 @@ import { afterEach } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SegmentLog, type LogOptions } from '@yizhan/common/durable-log/log';
+import { SegmentLog, type LogOptions } from '@yizhan/common/durable-log';
 
 const dirs: string[] = [];
 export const tmp = () => {
