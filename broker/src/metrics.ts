@@ -35,85 +35,79 @@ export interface MetricsSources {
   queueDepth(): number;
 }
 
+type Registers = Registry[];
+
 export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'yizhan_broker_' });
   const registers = [registry];
+  // Registered in this order, which is the order of /metrics.
+  accountGauges(src, registers);
+  trafficGauges(src, registers);
+  return { registry, ...packetCounters(registers), ...credentialCounters(registers) };
+}
 
-  new Gauge({
-    name: 'yizhan_broker_connected_clients',
-    help: 'Authenticated MQTT clients connected now, by account role',
-    labelNames: ['role'],
+/** Clients connected and the accounts and their verification cache, read at each scrape. */
+function accountGauges(src: MetricsSources, registers: Registers): void {
+  perRoleGauge(
     registers,
-    collect() {
-      for (const [role, n] of Object.entries(src.connectedByRole())) this.set({ role }, n);
-    },
-  });
-  new Gauge({
-    name: 'yizhan_broker_accounts',
-    help: 'Accounts in the credentials file in use, by role',
-    labelNames: ['role'],
+    'yizhan_broker_connected_clients',
+    'Authenticated MQTT clients connected now, by account role',
+    () => src.connectedByRole(),
+  );
+  perRoleGauge(
     registers,
-    collect() {
-      for (const [role, n] of Object.entries(src.store.stats().accountsByRole)) this.set({ role }, n);
-    },
-  });
-  new Gauge({
-    name: 'yizhan_broker_credentials_file_ok',
-    help: '1 when the credentials file on disk is the one in use, 0 when the last reload failed (previous accounts kept)',
+    'yizhan_broker_accounts',
+    'Accounts in the credentials file in use, by role',
+    () => src.store.stats().accountsByRole,
+  );
+  readGauge(
     registers,
-    collect() {
-      this.set(src.store.stats().lastError === undefined ? 1 : 0);
-    },
-  });
-  new Counter({
-    name: 'yizhan_broker_auth_cache_hits_total',
-    help: 'CONNECTs verified from the in-memory cache instead of scrypt',
+    'yizhan_broker_credentials_file_ok',
+    '1 when the credentials file on disk is the one in use, 0 when the last reload failed (previous accounts kept)',
+    () => (src.store.stats().lastError === undefined ? 1 : 0),
+  );
+  readCounter(
     registers,
-    collect() {
-      this.reset();
-      this.inc(src.store.stats().cacheHits);
-    },
-  });
-  new Counter({
-    name: 'yizhan_broker_auth_cache_misses_total',
-    help: 'CONNECTs that needed a scrypt verification',
+    'yizhan_broker_auth_cache_hits_total',
+    'CONNECTs verified from the in-memory cache instead of scrypt',
+    () => src.store.stats().cacheHits,
+  );
+  readCounter(
     registers,
-    collect() {
-      this.reset();
-      this.inc(src.store.stats().cacheMisses);
-    },
-  });
+    'yizhan_broker_auth_cache_misses_total',
+    'CONNECTs that needed a scrypt verification',
+    () => src.store.stats().cacheMisses,
+  );
+}
 
-  new Counter({
-    name: 'yizhan_broker_bytes_received_total',
-    help: 'Bytes read from MQTT client sockets',
+/** Bytes on the client sockets and messages queued, read at each scrape. */
+function trafficGauges(src: MetricsSources, registers: Registers): void {
+  readCounter(
     registers,
-    collect() {
-      this.reset();
-      this.inc(src.bytes().in);
-    },
-  });
-  new Counter({
-    name: 'yizhan_broker_bytes_sent_total',
-    help: 'Bytes written to MQTT client sockets',
+    'yizhan_broker_bytes_received_total',
+    'Bytes read from MQTT client sockets',
+    () => src.bytes().in,
+  );
+  readCounter(
     registers,
-    collect() {
-      this.reset();
-      this.inc(src.bytes().out);
-    },
-  });
-  new Gauge({
-    name: 'yizhan_broker_queued_messages',
-    help: 'QoS 1/2 messages queued on this node for persistent sessions (offline or awaiting PUBACK)',
+    'yizhan_broker_bytes_sent_total',
+    'Bytes written to MQTT client sockets',
+    () => src.bytes().out,
+  );
+  readGauge(
     registers,
-    collect() {
-      this.set(src.queueDepth());
-    },
-  });
+    'yizhan_broker_queued_messages',
+    'QoS 1/2 messages queued on this node for persistent sessions (offline or awaiting PUBACK)',
+    () => src.queueDepth(),
+  );
+}
 
+/** Counted by the hooks and aedes' events, packet by packet. */
+function packetCounters(
+  registers: Registers,
+): Omit<BrokerMetrics, 'registry' | 'sessionsRevoked' | 'reloads'> {
   return {
-    registry,
     messagesOut: new Counter({
       name: 'yizhan_broker_messages_out_total',
       help: 'PUBLISH packets delivered to subscribers, by QoS of the delivery',
@@ -165,6 +159,12 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
       labelNames: ['qos'],
       registers,
     }),
+  };
+}
+
+/** Counted by the credential store and the sessions it closes. */
+function credentialCounters(registers: Registers): Pick<BrokerMetrics, 'sessionsRevoked' | 'reloads'> {
+  return {
     sessionsRevoked: new Counter({
       name: 'yizhan_broker_sessions_revoked_total',
       help: 'Connections closed because their account was removed, rotated or changed role',
@@ -178,4 +178,46 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
       registers,
     }),
   };
+}
+
+/** A gauge with one series per account role. */
+function perRoleGauge(
+  registers: Registers,
+  name: string,
+  help: string,
+  read: () => Partial<Record<Role, number>>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['role'],
+    registers,
+    collect() {
+      for (const [role, n] of Object.entries(read())) this.set({ role }, n);
+    },
+  });
+}
+
+function readGauge(registers: Registers, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+/** A counter whose total another part keeps: set to that total at each scrape. */
+function readCounter(registers: Registers, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }
