@@ -2,7 +2,8 @@
  * bench:edge — the cost of one edge agent on its board: one station with 20 sensors, its simulated
  * controller in a separate process on a socat PTY, READINGS at 1 Hz and at 10 Hz, published to a
  * local mosquitto. Only the agent process is measured (from /proc: RSS, user+system CPU):
- * RSS (MB), CPU % of one core, CPU ms per 1 000 frames. In the same run, the peer: a naive
+ * RSS (MB) and its private part (RssAnon: without the file pages of the node binary and libraries,
+ * which are shared and reclaimable), CPU % of one core, CPU ms per 1 000 frames. In the same run, the peer: a naive
  * serial → MQTT forwarder (bench/edge-peer.ts: decode and publish, no spool, checks or health).
  * Target (Pi Zero 2 class): < 60 MB RSS and < 2 % of a core at 1 Hz.
  * Prints a table, writes bench/results/edge.json.
@@ -54,6 +55,8 @@ const ID = 'st-901';
 
 interface Figures {
   rssMb: number;
+  /** Peak private memory (RssAnon): RSS less the node binary's and libraries' file pages. */
+  privateMb: number;
   cpuPctOfCore: number;
   cpuMsPer1000Frames: number;
   frames: number;
@@ -68,9 +71,11 @@ function cpuMs(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
+/** RSS and its private part (RssAnon) in MB: the file pages of the binary are shared and reclaimable. */
+function memMb(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
 const BUILD = join(ROOT, 'dist', 'bench-edge');
 /** Bundle a TypeScript entry to dist/bench-edge/<name>.mjs, as `npm run build:edge` does. */
@@ -172,8 +177,11 @@ async function measure(
   const c0 = cpuMs(pid);
   const t0 = Date.now();
   let rssMax = 0;
+  let anonMax = 0;
   while (Date.now() - t0 < WINDOW_S * 1000) {
-    rssMax = Math.max(rssMax, rssMb(pid));
+    const m = memMb(pid);
+    rssMax = Math.max(rssMax, m.rss);
+    anonMax = Math.max(anonMax, m.anon);
     await sleep(1000);
   }
   const c1 = cpuMs(pid);
@@ -186,6 +194,7 @@ async function measure(
   const used = c1 - c0;
   return {
     rssMb: Math.round(rssMax * 10) / 10,
+    privateMb: Math.round(anonMax * 10) / 10,
     cpuPctOfCore: Math.round((used / ms) * 1000) / 10,
     cpuMsPer1000Frames: frames > 0 ? Math.round((used / frames) * 1000) : 0,
     frames,
@@ -237,13 +246,14 @@ async function main(): Promise<void> {
     broker.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
   }
-  const rows = [['process', 'rate', 'RSS MB', 'CPU % of a core', 'CPU ms / 1000 frames', 'frames']];
+  const rows = [['process', 'rate', 'RSS MB', 'private MB', 'CPU % of a core', 'CPU ms / 1000 frames', 'frames']];
   for (const [who, r] of Object.entries(results))
     for (const [hz, f] of Object.entries(r))
       rows.push([
         who,
         hz,
         String(f.rssMb),
+        String(f.privateMb),
         String(f.cpuPctOfCore),
         String(f.cpuMsPer1000Frames),
         String(f.frames),
@@ -283,6 +293,7 @@ function strip(f: Figures | undefined): Omit<Figures, 'frames'> & { frames: numb
   if (!f) throw new Error('missing measurement');
   return {
     rssMb: f.rssMb,
+    privateMb: f.privateMb,
     cpuPctOfCore: f.cpuPctOfCore,
     cpuMsPer1000Frames: f.cpuMsPer1000Frames,
     frames: f.frames,
