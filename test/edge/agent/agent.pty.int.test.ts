@@ -13,6 +13,7 @@ import type { Frame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
 import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
 import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
@@ -25,11 +26,17 @@ let sim: StationSimulator;
 const sent: Frame[] = [];
 const { logger, lines } = memoryLogger();
 
+const cleanups = new Cleanups();
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yizhan-pty-'));
+  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
   pty = await startPtyPair(dir);
+  cleanups.add('socat', () => pty.stop());
   broker = await startPlainBroker();
+  cleanups.add('broker', () => broker.close());
   rec = await record(broker.url);
+  cleanups.add('recorder', () => rec.close());
   const station = stationFixture('st-301', { serialPath: pty.agentPath });
   agent = await startAgent({
     station,
@@ -39,24 +46,19 @@ beforeAll(async () => {
     serialBackoff: FAST_BACKOFF,
     mqttBackoff: FAST_BACKOFF,
   });
+  cleanups.add('agent', () => agent.stop());
   await waitFor(
     'serial port open',
     () => agent.health().serial.port === pty.agentPath && lines.some((l) => l.msg === 'serial port open'),
   );
   sim = new StationSimulator(station, { seed: 11, speed: 20 });
   sim.onFrame((_b, f) => sent.push(f));
+  cleanups.add('simulator', () => sim.stop());
   await sim.attachToPath(pty.devicePath);
   sim.start();
 });
 
-afterAll(async () => {
-  await agent.stop();
-  await sim.stop();
-  await rec.close();
-  await broker.close();
-  await pty.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanups.run());
 
 describe('simulator ↔ socat PTY ↔ agent ↔ broker', () => {
   it('delivers HELLO and READINGS as MQTT events and telemetry, values scaled as sent', async () => {

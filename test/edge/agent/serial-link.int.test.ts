@@ -13,6 +13,7 @@ import { crc16, encodeFrame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
 import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
 import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
@@ -26,12 +27,20 @@ let line: SimTransport;
 const station = stationFixture('st-311');
 const { logger, lines } = memoryLogger();
 
+const cleanups = new Cleanups();
+
+// the closures read `pty` and `sim` when they run: the tests replace both (a cable plugged back)
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yz-serial-'));
+  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
   pty = await startPtyPair(dir, 'x');
+  cleanups.add('socat', () => pty.stop());
   broker = await startPlainBroker();
+  cleanups.add('broker', () => broker.close());
   rec = await record(broker.url);
+  cleanups.add('recorder', () => rec.close());
   sim = new StationSimulator(station, { speed: 20, seed: 5, tickMs: 50 });
+  cleanups.add('simulator', () => sim.stop());
   line = await sim.attachToPath(pty.devicePath);
   sim.start();
   agent = await startAgent({
@@ -46,15 +55,9 @@ beforeAll(async () => {
     stateDir: join(dir, 'state'),
     logger,
   });
+  cleanups.add('agent', () => agent.stop());
 });
-afterAll(async () => {
-  await agent.stop();
-  await sim.stop();
-  await pty.stop();
-  await rec.close();
-  await broker.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanups.run());
 
 const health = () =>
   rec
