@@ -2,24 +2,18 @@
  * The simulator on the device end of a real socat PTY pair, the agent on the other end with the
  * native serialport binding, publishing to a real broker.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { StationSimulator } from '@yizhan/edge/simulator';
 import { ConfigKey, scaleRaw } from '@yizhan/protocol/serial';
 import type { Frame } from '@yizhan/protocol/serial';
-import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import type { PtyPair } from '../../../scripts/lib/socat.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, type Recorder } from '../helpers.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
-let dir: string;
 let pty: PtyPair;
-let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
@@ -29,18 +23,12 @@ const { logger, lines } = memoryLogger();
 const cleanups = new Cleanups();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'yizhan-pty-'));
-  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-  pty = await startPtyPair(dir);
-  cleanups.add('socat', () => pty.stop());
-  broker = await startPlainBroker();
-  cleanups.add('broker', () => broker.close());
-  rec = await record(broker.url);
-  cleanups.add('recorder', () => rec.close());
+  const rig = await startPtyRig(cleanups, 'yizhan-pty-');
+  ({ pty, rec } = rig);
   const station = stationFixture('st-301', { serialPath: pty.agentPath });
   agent = await startAgent({
     station,
-    mqttUrl: broker.url,
+    mqttUrl: rig.broker.url,
     password: 'pw',
     logger,
     serialBackoff: FAST_BACKOFF,

@@ -7,17 +7,14 @@
  * The serial backoff is long here (10 s, the default grows to 30 s): a port closed for silence would
  * stay closed through the HELLO, which is then lost, and the rebooted controller keeps its defaults.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { StationSimulator } from '@yizhan/edge/simulator';
 import { stationTopic } from '@yizhan/protocol/mqtt';
-import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
+import type { PtyPair } from '../../../scripts/lib/socat.js';
 import { Cleanups } from '../../helpers/cleanups.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, type Recorder } from '../helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
@@ -41,14 +38,8 @@ const serialStates = () => rec.on('health').map((m) => (m.json.serial as { state
 const hellos = () => rec.on('events').filter((m) => (m.json.event as { type: string }).type === 'hello');
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'yz-silence-'));
-  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-  pty = await startPtyPair(dir, 's');
-  cleanups.add('socat', () => pty.stop());
-  const broker = await startPlainBroker();
-  cleanups.add('broker', () => broker.close());
-  rec = await record(broker.url);
-  cleanups.add('recorder', () => rec.close());
+  const { dir, broker, ...rig } = await startPtyRig(cleanups, 'yz-silence-', 's');
+  ({ pty, rec } = rig);
   sim = await newController(1);
   agent = await startAgent({
     station,

@@ -3,23 +3,19 @@
  * (a new PTY at the same path), the controller reboots, and the line carries garbage, bad CRCs and
  * unknown frame types. The agent reports it all in health and recovers without a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { StationSimulator, type SimTransport } from '@yizhan/edge/simulator';
 import { crc16, encodeFrame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, type Recorder } from '../helpers.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
 let dir: string;
 let pty: PtyPair;
-let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
@@ -29,23 +25,18 @@ const { logger, lines } = memoryLogger();
 
 const cleanups = new Cleanups();
 
-// the closures read `pty` and `sim` when they run: the tests replace both (a cable plugged back)
+// the tests replace `pty` and `sim` (a cable plugged back): these closures read them when they run
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'yz-serial-'));
-  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-  pty = await startPtyPair(dir, 'x');
-  cleanups.add('socat', () => pty.stop());
-  broker = await startPlainBroker();
-  cleanups.add('broker', () => broker.close());
-  rec = await record(broker.url);
-  cleanups.add('recorder', () => rec.close());
+  const rig = await startPtyRig(cleanups, 'yz-serial-', 'x');
+  ({ dir, pty, rec } = rig);
+  cleanups.add('socat plugged back', () => pty.stop());
   sim = new StationSimulator(station, { speed: 20, seed: 5, tickMs: 50 });
   cleanups.add('simulator', () => sim.stop());
   line = await sim.attachToPath(pty.devicePath);
   sim.start();
   agent = await startAgent({
     station,
-    mqttUrl: broker.url,
+    mqttUrl: rig.broker.url,
     password: 'x',
     serialPath: pty.agentPath,
     frameTimeoutMs: 1500,
