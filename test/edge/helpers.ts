@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
+import { startAgent, type Agent, type AgentOptions } from '@yizhan/edge/agent';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
 import type { Cleanups } from '../helpers/cleanups.js';
 import { startPlainBroker, type PlainBroker } from '../helpers/mqtt-broker.js';
@@ -88,4 +89,27 @@ export async function startPtyRig(cleanups: Cleanups, prefix: string, ptyName?: 
   const rec = await record(broker.url);
   cleanups.add('recorder', () => rec.close());
   return { dir, pty, broker, rec };
+}
+
+/**
+ * The agent of `station` on the rig's PTY and broker, as the serial-fault tests run it: fast MQTT
+ * backoff, health only every minute (the tests read it on demand), state in `dir/state`; stopped
+ * by `cleanups`. `opts` holds what the test is about (frame timeout, serial backoff).
+ */
+export async function startRigAgent(
+  rig: PtyRig,
+  cleanups: Cleanups,
+  opts: Pick<AgentOptions, 'station' | 'logger' | 'frameTimeoutMs' | 'serialBackoff'>,
+): Promise<Agent> {
+  const agent = await startAgent({
+    mqttUrl: rig.broker.url,
+    password: 'x',
+    serialPath: rig.pty.agentPath,
+    mqttBackoff: FAST_BACKOFF,
+    healthIntervalMs: 60_000,
+    stateDir: join(rig.dir, 'state'),
+    ...opts,
+  });
+  cleanups.add('agent', () => agent.stop());
+  return agent;
 }

@@ -3,13 +3,12 @@
  * (a new PTY at the same path), the controller reboots, and the line carries garbage, bad CRCs and
  * unknown frame types. The agent reports it all in health and recovers without a restart.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@yizhan/edge/agent';
+import type { Agent } from '@yizhan/edge/agent';
 import { StationSimulator, type SimTransport } from '@yizhan/edge/simulator';
 import { crc16, encodeFrame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { FAST_BACKOFF, memoryLogger, startPtyRig, type Recorder } from '../helpers.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, startRigAgent, type Recorder } from '../helpers.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
@@ -34,19 +33,12 @@ beforeAll(async () => {
   cleanups.add('simulator', () => sim.stop());
   line = await sim.attachToPath(pty.devicePath);
   sim.start();
-  agent = await startAgent({
+  agent = await startRigAgent(rig, cleanups, {
     station,
-    mqttUrl: rig.broker.url,
-    password: 'x',
-    serialPath: pty.agentPath,
+    logger,
     frameTimeoutMs: 1500,
     serialBackoff: FAST_BACKOFF,
-    mqttBackoff: FAST_BACKOFF,
-    healthIntervalMs: 60_000,
-    stateDir: join(dir, 'state'),
-    logger,
   });
-  cleanups.add('agent', () => agent.stop());
 });
 afterAll(() => cleanups.run());
 
