@@ -20,7 +20,7 @@ import {
   startTestBroker,
   tempDir,
 } from './helpers.js';
-import { rawLogin } from './raw.js';
+import { mosquittoAuth, rawLogin } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 
 const suite = brokerSuite(
@@ -48,17 +48,8 @@ describe("the server's session belongs to the server's account", () => {
     for (let i = 0; i < 3; i++) await st.publishAsync(telemetry, `queued ${i}`, { qos: 1 });
 
     const taker = await run('mosquitto_sub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(tb.broker.port),
-      '-i',
-      'server-main',
+      ...mosquittoAuth(tb.broker.port, 'ops', tb.secret('ops'), { clientId: 'server-main' }),
       '-c',
-      '-u',
-      'ops',
-      '-P',
-      tb.secret('ops'),
       '-t',
       telemetry,
       '-q',
@@ -127,16 +118,7 @@ describe('events and telemetry are never retained', () => {
     const liveBox = inbox(live);
     await live.subscribeAsync(events, { qos: 1 });
     const r = await run('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(tb.broker.port),
-      '-i',
-      'st-001',
-      '-u',
-      'st-001',
-      '-P',
-      tb.secret('st-001'),
+      ...mosquittoAuth(tb.broker.port, 'st-001', tb.secret('st-001')),
       '-t',
       events,
       '-q',

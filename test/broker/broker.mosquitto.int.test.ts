@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
 import { metric, run, startTestBroker, type TestBroker } from './helpers.js';
+import { mosquittoAuth } from './raw.js';
 
 let tb: TestBroker;
 const children: ChildProcess[] = [];
@@ -19,20 +20,8 @@ afterEach(() => {
 });
 afterAll(async () => tb.stop());
 
-const auth = (user: string, password = tb.secret(user), clientId = user): string[] => [
-  '-h',
-  '127.0.0.1',
-  '-p',
-  String(tb.broker.port),
-  '-V',
-  'mqttv311',
-  '-i',
-  clientId,
-  '-u',
-  user,
-  '-P',
-  password,
-];
+const auth = (user: string, password = tb.secret(user), clientId = user): string[] =>
+  mosquittoAuth(tb.broker.port, user, password, { clientId, v311: true });
 
 /** mosquitto_sub in the background, `-v -d`: message lines are "topic payload". */
 function sub(

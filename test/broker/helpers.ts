@@ -131,6 +131,17 @@ export function brokerSuite(
   };
 }
 
+/** mqtt.js options of every test client: MQTT 3.1.1, client id = username, no automatic reconnect. */
+const clientOptions = (username: string, password: string | undefined, opts: IClientOptions): IClientOptions => ({
+  clientId: username,
+  username,
+  password,
+  protocolVersion: 4,
+  reconnectPeriod: 0,
+  connectTimeout: 5_000,
+  ...opts,
+});
+
 /** Connect with mqtt.js (MQTT 3.1.1, no automatic reconnect). */
 export async function connect(
   url: string,
@@ -138,15 +149,7 @@ export async function connect(
   password: string | undefined,
   opts: IClientOptions = {},
 ): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, {
-    clientId: username,
-    username,
-    password,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...opts,
-  });
+  const client = await mqtt.connectAsync(url, clientOptions(username, password, opts));
   client.on('error', () => {}); // errors after connect surface as 'close', asserted by the tests
   return client;
 }
@@ -161,15 +164,7 @@ export async function connectInbox(
   password: string | undefined,
   opts: IClientOptions = {},
 ): Promise<{ client: MqttClient; box: ReturnType<typeof inbox> }> {
-  const client = mqtt.connect(url, {
-    clientId: username,
-    username,
-    password,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...opts,
-  });
+  const client = mqtt.connect(url, clientOptions(username, password, opts));
   const box = inbox(client);
   client.on('error', () => {}); // a refusal surfaces as the rejection below
   await new Promise<void>((resolve, reject) => {

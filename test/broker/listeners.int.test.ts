@@ -22,6 +22,7 @@ import {
   tempDir,
   type TestBroker,
 } from './helpers.js';
+import { mosquittoAuth } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
@@ -62,20 +63,7 @@ describe('TLS and WebSocket listeners (in-process broker)', () => {
     const box = inbox(server);
     await server.subscribeAsync(stationTopic('st-001', 'telemetry'), { qos: 1 });
     const r = await run('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(tb.broker.tlsPort),
-      '--cafile',
-      ca,
-      '-V',
-      'mqttv311',
-      '-i',
-      'st-001',
-      '-u',
-      'st-001',
-      '-P',
-      tb.secret('st-001'),
+      ...mosquittoAuth(tb.broker.tlsPort, 'st-001', tb.secret('st-001'), { cafile: ca, v311: true }),
       '-t',
       stationTopic('st-001', 'telemetry'),
       '-m',
@@ -91,18 +79,9 @@ describe('TLS and WebSocket listeners (in-process broker)', () => {
 
   it('a client that does not trust the certificate is refused by its own TLS check', async () => {
     const r = await run('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(tb.broker.tlsPort),
+      ...mosquittoAuth(tb.broker.tlsPort, 'st-001', 'x'),
       '--capath',
       '/nonexistent',
-      '-u',
-      'st-001',
-      '-P',
-      'x',
-      '-i',
-      'st-001',
       '-t',
       'a',
       '-m',

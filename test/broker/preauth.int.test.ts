@@ -19,6 +19,7 @@ import {
   tempDir,
   type TestBroker,
 } from './helpers.js';
+import { mosquittoAuth } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FLOOD = 2_000;
@@ -82,17 +83,7 @@ describe('unauthenticated connections on every listener', () => {
 
   const publishWithMosquitto = (port: number, tls: boolean, text: string) =>
     run('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      ...(tls ? ['--cafile', ca] : []),
-      '-i',
-      'st-001',
-      '-u',
-      'st-001',
-      '-P',
-      tb.secret('st-001'),
+      ...mosquittoAuth(port, 'st-001', tb.secret('st-001'), tls ? { cafile: ca } : {}),
       '-q',
       '1',
       '-t',
@@ -189,18 +180,7 @@ describe('the global budget of unauthenticated connections', () => {
       expect(await drops('preauth_full')).toBe(10);
       expect(await metric(tb.broker.metrics, 'yizhan_broker_preauth_connections')).toBe(60);
       const r = await run('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '--cafile',
-        cert,
-        '-i',
-        'st-001',
-        '-u',
-        'st-001',
-        '-P',
-        tb.secret('st-001'),
+        ...mosquittoAuth(port, 'st-001', tb.secret('st-001'), { cafile: cert }),
         '-q',
         '1',
         '-t',

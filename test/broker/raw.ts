@@ -77,3 +77,30 @@ export async function rawLogin(
   const connack = await Promise.race([client.next('connack'), client.closed.then(() => ({ cmd: 'connack', returnCode: -1 }) as Packet)]);
   return { client, returnCode: (connack as { returnCode?: number }).returnCode ?? -1 };
 }
+
+/**
+ * The connection arguments of Debian's mosquitto_pub / mosquitto_sub against the test broker on
+ * 127.0.0.1: `--cafile` for the TLS listener, `-V mqttv311` where a test pins the protocol.
+ * `port` may be the port of a listener that did not start: mosquitto then refuses "-p undefined".
+ */
+export function mosquittoAuth(
+  port: number | undefined,
+  username: string,
+  password: string,
+  opts: { clientId?: string; cafile?: string; v311?: boolean } = {},
+): string[] {
+  return [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(opts.cafile === undefined ? [] : ['--cafile', opts.cafile]),
+    ...(opts.v311 === true ? ['-V', 'mqttv311'] : []),
+    '-i',
+    opts.clientId ?? username,
+    '-u',
+    username,
+    '-P',
+    password,
+  ];
+}

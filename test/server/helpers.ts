@@ -146,6 +146,34 @@ export interface ServerProcess {
   readonly running: boolean;
 }
 
+/** The settings of a server main serving on 127.0.0.1:`port` against a test broker and influxd. */
+export function serverMainEnv(o: {
+  port: number;
+  mqttUrl: string;
+  clientId: string;
+  influxUrl: string;
+  stationsDir: string;
+}): Record<string, string> {
+  return {
+    YIZHAN_HTTP_HOST: '127.0.0.1',
+    YIZHAN_HTTP_PORT: String(o.port),
+    YIZHAN_MQTT_URL: o.mqttUrl,
+    YIZHAN_MQTT_CLIENT_ID: o.clientId,
+    INFLUX_URL: o.influxUrl,
+    YIZHAN_STATIONS_DIR: o.stationsDir,
+  };
+}
+
+/** Resolves once the server main on 127.0.0.1:`port` answers /readyz with 200 (its start takes seconds). */
+export async function serverMainReady(port: number): Promise<void> {
+  await waitFor(
+    'server main ready',
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+    30_000,
+    200,
+  );
+}
+
 /** The real entry point, server/src/main.ts, as a child process with only `env` (plus PATH and HOME). */
 export function spawnServerMain(env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {

@@ -14,7 +14,15 @@ import { freePort } from '../../scripts/lib/ports.js';
 import { buildApp } from '@yizhan/server';
 import { createTransport } from '../../server/src/influx/transport.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
-import { FakeStation, publisher, spawnServerMain, startTestInflux, type TestInflux } from './helpers.js';
+import {
+  FakeStation,
+  publisher,
+  serverMainEnv,
+  serverMainReady,
+  spawnServerMain,
+  startTestInflux,
+  type TestInflux,
+} from './helpers.js';
 import { type PlainBroker, startPlainBroker } from '../helpers/mqtt-broker.js';
 import { waitFor } from '../helpers/wait.js';
 import { stationFixture } from '../helpers/station.js';
@@ -130,23 +138,19 @@ describe('main.ts', () => {
     writeFileSync(join(dir, 'st-001.yaml'), stringify(stationFixture('st-001')));
     const port = await freePort();
     const main = spawnServerMain({
-      YIZHAN_HTTP_HOST: '127.0.0.1',
-      YIZHAN_HTTP_PORT: String(port),
-      YIZHAN_MQTT_URL: broker.url,
-      YIZHAN_MQTT_CLIENT_ID: 'yizhan-server-main',
-      INFLUX_URL: influx.url,
+      ...serverMainEnv({
+        port,
+        mqttUrl: broker.url,
+        clientId: 'yizhan-server-main',
+        influxUrl: influx.url,
+        stationsDir: dir,
+      }),
       YIZHAN_INFLUX_FLUSH_INTERVAL: '1h',
-      YIZHAN_STATIONS_DIR: dir,
       LOG_LEVEL: 'warn',
     });
     const pub = await publisher(broker.url);
     try {
-      await waitFor(
-        'main ready',
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-        30_000,
-        200,
-      );
+      await serverMainReady(port);
       const ts = Date.now() - 1000;
       await pub.pub(
         'st-001',

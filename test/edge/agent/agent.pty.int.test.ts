@@ -2,61 +2,51 @@
  * The simulator on the device end of a real socat PTY pair, the agent on the other end with the
  * native serialport binding, publishing to a real broker.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@yizhan/edge/agent';
 import { StationSimulator } from '@yizhan/edge/simulator';
 import { ConfigKey, scaleRaw } from '@yizhan/protocol/serial';
 import type { Frame } from '@yizhan/protocol/serial';
-import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import type { PtyPair } from '../../../scripts/lib/socat.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, type Recorder } from '../helpers.js';
+import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
-let dir: string;
 let pty: PtyPair;
-let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
 const sent: Frame[] = [];
 const { logger, lines } = memoryLogger();
 
+const cleanups = new Cleanups();
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'yizhan-pty-'));
-  pty = await startPtyPair(dir);
-  broker = await startPlainBroker();
-  rec = await record(broker.url);
+  const rig = await startPtyRig(cleanups, 'yizhan-pty-');
+  ({ pty, rec } = rig);
   const station = stationFixture('st-301', { serialPath: pty.agentPath });
   agent = await startAgent({
     station,
-    mqttUrl: broker.url,
+    mqttUrl: rig.broker.url,
     password: 'pw',
     logger,
     serialBackoff: FAST_BACKOFF,
     mqttBackoff: FAST_BACKOFF,
   });
+  cleanups.add('agent', () => agent.stop());
   await waitFor(
     'serial port open',
     () => agent.health().serial.port === pty.agentPath && lines.some((l) => l.msg === 'serial port open'),
   );
   sim = new StationSimulator(station, { seed: 11, speed: 20 });
   sim.onFrame((_b, f) => sent.push(f));
+  cleanups.add('simulator', () => sim.stop());
   await sim.attachToPath(pty.devicePath);
   sim.start();
 });
 
-afterAll(async () => {
-  await agent.stop();
-  await sim.stop();
-  await rec.close();
-  await broker.close();
-  await pty.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanups.run());
 
 describe('simulator ↔ socat PTY ↔ agent ↔ broker', () => {
   it('delivers HELLO and READINGS as MQTT events and telemetry, values scaled as sent', async () => {

@@ -7,17 +7,13 @@
  * The serial backoff is long here (10 s, the default grows to 30 s): a port closed for silence would
  * stay closed through the HELLO, which is then lost, and the rebooted controller keeps its defaults.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@yizhan/edge/agent';
+import type { Agent } from '@yizhan/edge/agent';
 import { StationSimulator } from '@yizhan/edge/simulator';
 import { stationTopic } from '@yizhan/protocol/mqtt';
-import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
+import type { PtyPair } from '../../../scripts/lib/socat.js';
 import { Cleanups } from '../../helpers/cleanups.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { memoryLogger, startPtyRig, startRigAgent, type Recorder } from '../helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
@@ -41,28 +37,15 @@ const serialStates = () => rec.on('health').map((m) => (m.json.serial as { state
 const hellos = () => rec.on('events').filter((m) => (m.json.event as { type: string }).type === 'hello');
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'yz-silence-'));
-  cleanups.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-  pty = await startPtyPair(dir, 's');
-  cleanups.add('socat', () => pty.stop());
-  const broker = await startPlainBroker();
-  cleanups.add('broker', () => broker.close());
-  rec = await record(broker.url);
-  cleanups.add('recorder', () => rec.close());
+  const rig = await startPtyRig(cleanups, 'yz-silence-', 's');
+  ({ pty, rec } = rig);
   sim = await newController(1);
-  agent = await startAgent({
+  agent = await startRigAgent(rig, cleanups, {
     station,
-    mqttUrl: broker.url,
-    password: 'x',
-    serialPath: pty.agentPath,
+    logger,
     frameTimeoutMs: FRAME_TIMEOUT_MS,
     serialBackoff: { initialMs: 10_000, maxMs: 30_000, factor: 2, jitter: 0 },
-    mqttBackoff: FAST_BACKOFF,
-    healthIntervalMs: 60_000,
-    stateDir: join(dir, 'state'),
-    logger,
   });
-  cleanups.add('agent', () => agent.stop());
 });
 afterAll(() => cleanups.run());
 

@@ -3,22 +3,18 @@
  * (a new PTY at the same path), the controller reboots, and the line carries garbage, bad CRCs and
  * unknown frame types. The agent reports it all in health and recovers without a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAgent, type Agent } from '@yizhan/edge/agent';
+import type { Agent } from '@yizhan/edge/agent';
 import { StationSimulator, type SimTransport } from '@yizhan/edge/simulator';
 import { crc16, encodeFrame } from '@yizhan/protocol/serial';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
-import { FAST_BACKOFF, memoryLogger, record, type Recorder } from '../helpers.js';
-import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
+import { FAST_BACKOFF, memoryLogger, startPtyRig, startRigAgent, type Recorder } from '../helpers.js';
+import { Cleanups } from '../../helpers/cleanups.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
 
 let dir: string;
 let pty: PtyPair;
-let broker: PlainBroker;
 let rec: Recorder;
 let agent: Agent;
 let sim: StationSimulator;
@@ -26,35 +22,25 @@ let line: SimTransport;
 const station = stationFixture('st-311');
 const { logger, lines } = memoryLogger();
 
+const cleanups = new Cleanups();
+
+// the tests replace `pty` and `sim` (a cable plugged back): these closures read them when they run
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'yz-serial-'));
-  pty = await startPtyPair(dir, 'x');
-  broker = await startPlainBroker();
-  rec = await record(broker.url);
+  const rig = await startPtyRig(cleanups, 'yz-serial-', 'x');
+  ({ dir, pty, rec } = rig);
+  cleanups.add('socat plugged back', () => pty.stop());
   sim = new StationSimulator(station, { speed: 20, seed: 5, tickMs: 50 });
+  cleanups.add('simulator', () => sim.stop());
   line = await sim.attachToPath(pty.devicePath);
   sim.start();
-  agent = await startAgent({
+  agent = await startRigAgent(rig, cleanups, {
     station,
-    mqttUrl: broker.url,
-    password: 'x',
-    serialPath: pty.agentPath,
+    logger,
     frameTimeoutMs: 1500,
     serialBackoff: FAST_BACKOFF,
-    mqttBackoff: FAST_BACKOFF,
-    healthIntervalMs: 60_000,
-    stateDir: join(dir, 'state'),
-    logger,
   });
 });
-afterAll(async () => {
-  await agent.stop();
-  await sim.stop();
-  await pty.stop();
-  await rec.close();
-  await broker.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanups.run());
 
 const health = () =>
   rec

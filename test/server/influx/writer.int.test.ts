@@ -209,21 +209,24 @@ describe('influx against influxd 1.x', () => {
 });
 
 describe('influx setup with a late InfluxDB', () => {
-  it('retries with backoff until influxd answers, then creates the database', async () => {
-    const port = await freePort();
-    const conn: InfluxConnection = { url: `http://127.0.0.1:${port}`, api: 'v1', db: 'late', rp: 'raw' };
-    const ql = new InfluxQLClient(createTransport(conn), { db: 'late' });
+  /** setupWithRetry of database `db` at 127.0.0.1:`port`, where nothing answers yet, until aborted. */
+  function setupLate(port: number, db: string, backoff: { minMs: number; maxMs?: number }) {
+    const conn: InfluxConnection = { url: `http://127.0.0.1:${port}`, api: 'v1', db, rp: 'raw' };
+    const ql = new InfluxQLClient(createTransport(conn), { db });
     const abort = new AbortController();
     const run = setupWithRetry(
       ql,
-      { api: 'v1', db: 'late', rp: 'raw', retentionMs: THIRTY_DAYS },
+      { api: 'v1', db, rp: 'raw', retentionMs: THIRTY_DAYS },
       log,
       abort.signal,
-      {
-        minMs: 50,
-        maxMs: 200,
-      },
+      backoff,
     );
+    return { ql, abort, run };
+  }
+
+  it('retries with backoff until influxd answers, then creates the database', async () => {
+    const port = await freePort();
+    const { ql, abort, run } = setupLate(port, 'late', { minMs: 50, maxMs: 200 });
     await new Promise((r) => setTimeout(r, 400));
     const influx = await startTestInflux(port);
     try {
@@ -237,21 +240,7 @@ describe('influx setup with a late InfluxDB', () => {
   });
 
   it('stops when aborted (shutdown before InfluxDB ever answered)', async () => {
-    const conn: InfluxConnection = {
-      url: `http://127.0.0.1:${await freePort()}`,
-      api: 'v1',
-      db: 'x',
-      rp: 'raw',
-    };
-    const ql = new InfluxQLClient(createTransport(conn));
-    const abort = new AbortController();
-    const run = setupWithRetry(
-      ql,
-      { api: 'v1', db: 'x', rp: 'raw', retentionMs: THIRTY_DAYS },
-      log,
-      abort.signal,
-      { minMs: 20 },
-    );
+    const { abort, run } = setupLate(await freePort(), 'x', { minMs: 20 });
     setTimeout(() => abort.abort(new Error('stop')), 100);
     await expect(run).rejects.toThrow('stop');
   });

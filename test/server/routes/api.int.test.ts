@@ -12,6 +12,8 @@ import { stringify } from 'yaml';
 import { freePort } from '../../../scripts/lib/ports.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import {
+  serverMainEnv,
+  serverMainReady,
   spawnServerMain,
   startTestInflux,
   type ServerProcess,
@@ -51,12 +53,13 @@ describe('YIZHAN_API_TOKEN_FILE through server/src/main.ts', () => {
   it('enables the config write API: the right token is accepted, a wrong one refused; the token is never printed', async () => {
     const port = await freePort();
     const main = runMain({
-      YIZHAN_HTTP_HOST: '127.0.0.1',
-      YIZHAN_HTTP_PORT: String(port),
-      YIZHAN_MQTT_URL: broker.url,
-      YIZHAN_MQTT_CLIENT_ID: 'yizhan-server-token',
-      INFLUX_URL: influx.url,
-      YIZHAN_STATIONS_DIR: dir,
+      ...serverMainEnv({
+        port,
+        mqttUrl: broker.url,
+        clientId: 'yizhan-server-token',
+        influxUrl: influx.url,
+        stationsDir: dir,
+      }),
       YIZHAN_DATA_DIR: join(dir, 'data'),
       YIZHAN_API_TOKEN_FILE: join(dir, 'token'),
       LOG_LEVEL: 'debug',
@@ -67,12 +70,7 @@ describe('YIZHAN_API_TOKEN_FILE through server/src/main.ts', () => {
         headers: { 'content-type': 'application/json', authorization: auth },
         body: JSON.stringify({ readingIntervalS: 5 }),
       });
-    await waitFor(
-      'server ready',
-      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200,
-      30_000,
-      200,
-    );
+    await serverMainReady(port);
     expect((await put('Bearer not-the-token')).status).toBe(401);
     const r = await waitFor(
       'PUT accepted',
