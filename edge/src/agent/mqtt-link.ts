@@ -14,6 +14,7 @@
  * lanes share the publish rate, so the replay keeps its pace and live data is not stuck behind it.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { brokerAddress } from '@yizhan/common/mqtt-url';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
@@ -93,7 +94,8 @@ export class MqttLink {
   }
 
   start(): void {
-    const c = mqtt.connect(this.o.url, {
+    const c = mqtt.connect({
+      ...brokerAddress(this.o.url),
       clientId: this.o.clientId,
       username: this.o.username,
       password: this.o.password,
@@ -206,10 +208,13 @@ export class MqttLink {
       return true;
     }
     if (!this.pumpTimer && !this.stopping) {
-      this.pumpTimer = setTimeout(() => {
-        this.pumpTimer = undefined;
-        this.pump();
-      }, Math.ceil(((1 - this.tokens) / rate) * 1000));
+      this.pumpTimer = setTimeout(
+        () => {
+          this.pumpTimer = undefined;
+          this.pump();
+        },
+        Math.ceil(((1 - this.tokens) / rate) * 1000),
+      );
     }
     return false;
   }

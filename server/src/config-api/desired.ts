@@ -7,6 +7,7 @@
  * arrived (a bounded wait) `ready` stays false and writes are refused by the route.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { brokerAddress } from '@yizhan/common/mqtt-url';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   allStationsFilter,
@@ -48,7 +49,8 @@ export class DesiredConfigs {
   open(): Promise<void> {
     this.connecting ??= new Promise<void>((resolve) => {
       const o = this.mqttOpts;
-      const c = mqtt.connect(o.url, {
+      const c = mqtt.connect({
+        ...brokerAddress(o.url),
         clientId: `${o.clientId ?? 'yizhan-server'}-config`,
         username: o.username,
         password: o.password,

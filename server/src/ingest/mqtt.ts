@@ -6,6 +6,7 @@
  * moment loses nothing the broker does not send again.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { brokerAddress } from '@yizhan/common/mqtt-url';
 import type { FastifyBaseLogger } from 'fastify';
 import { allStationsFilter } from '@yizhan/protocol';
 import { corkUntilNextTurn } from '@yizhan/common/cork';
@@ -50,7 +51,8 @@ export class MqttIngest {
   /** Start connecting (returns at once; reconnects forever in the background). */
   start(): void {
     const o = this.opts;
-    const client = mqtt.connect(o.url, {
+    const client = mqtt.connect({
+      ...brokerAddress(o.url),
       clientId: o.clientId ?? DEFAULT_MQTT_CLIENT_ID,
       clean: false,
       username: o.username,
