@@ -1,0 +1,14 @@
+/**
+ * Every migration the code knows, by name; names sort in the order they apply. A new migration is a
+ * new file `NNNN_what.ts` added here, never an edit of one that has shipped.
+ */
+import type { Migration } from 'kysely/migration';
+import { migration0001 } from './0001_accounts.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export function migrations(engine: Engine): Record<string, Migration> {
+  return {
+    '0001_accounts': migration0001(engine),
+  };
+}
