@@ -4,8 +4,9 @@
 # package can be present and still lack what --no-install-recommends left out).
 #   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
-#                              clients, chromium, redis-server, openssl, gcc with the C headers, and
-#                              /usr/bin/python3 with the modules of the Modbus slave fixture
+#                              clients, chromium, redis-server, openssl, gcc with the C headers,
+#                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
+#                              tests, and /usr/bin/python3 with the modules of the Modbus slave fixture
 # As root on Debian it installs with apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,27 @@ compiles_c() {
   printf '#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\nint main(void){return 0;}\n' |
     gcc -std=c99 -x c -o /dev/null - 2>&1
 }
+# Debian keeps PostgreSQL's server programs in /usr/lib/postgresql/<major>/bin, off PATH; the
+# store tests look there too (test/helpers/postgres.ts).
+pg_bin() {
+  local p
+  p="$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$p" ] || p="$(command -v "$1" 2>/dev/null)" || return 1
+  echo "$p"
+}
+# A throw-away cluster as the store tests make one: initdb refuses root, so root runs it as postgres.
+initdb_runs() {
+  local dir out rc=0
+  dir="$(mktemp -d)"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$dir"
+    out="$(runuser -u postgres -- "$(pg_bin initdb)" -D "$dir/data" -A trust -U postgres --no-sync 2>&1)" || rc=$?
+  else
+    out="$("$(pg_bin initdb)" -D "$dir/data" -A trust -U postgres --no-sync 2>&1)" || rc=$?
+  fi
+  rm -rf "$dir"
+  [ "$rc" -eq 0 ] || { echo "$out"; return 1; }
+}
 modbus_slave_starts() { "$PY" "$MODBUS_SLAVE" --check 2>&1; }
 
 missing=()
@@ -63,6 +85,7 @@ if [ "$what" = test ]; then
     for m in "${!py_pkg[@]}"; do add "${py_pkg[$m]}"; done
   fi
   if has_bin gcc && ! compiles_c >/dev/null; then add libc6-dev; fi
+  pg_bin initdb >/dev/null || add postgresql
   has_bin gcc || add libc6-dev
 fi
 
@@ -80,6 +103,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   # On a systemd machine Debian starts the services it installs. yizhan runs its own influxd with a
   # project-local data folder on port 8086, so stop the system one we just brought in.
   for pkg in "${missing[@]}"; do
+    # The store tests start their own throw-away clusters; the system one is not used.
+    if [ "$pkg" = postgresql ] && command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
+      systemctl disable --now postgresql >/dev/null 2>&1 || true
+      echo "已停用系统 postgresql 服务（测试自建临时实例）/ stopped the system postgresql service; re-enable: systemctl enable --now postgresql"
+    fi
     if [ "$pkg" = influxdb ] && command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet influxdb 2>/dev/null; then
       systemctl disable --now influxdb >/dev/null 2>&1 || true
       echo "已停用系统 influxdb 服务（yizhan 自带实例）/ stopped the system influxdb service; re-enable: systemctl enable --now influxdb"
@@ -92,6 +120,11 @@ fi
 [ "$what" = test ] || exit 0
 if ! out="$(modbus_slave_starts)"; then
   echo "Modbus 测试的从站无法启动 / the Modbus test's slave ($PY $MODBUS_SLAVE) cannot start:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+if ! out="$(initdb_runs)"; then
+  echo "PostgreSQL 的 initdb 无法建立临时实例 / initdb cannot create the store tests' throw-away cluster:" >&2
   echo "$out" >&2
   exit 1
 fi

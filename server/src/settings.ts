@@ -111,6 +111,14 @@ export const SERVER_SETTINGS = defineSettings({
       en: 'Group commit of the write-ahead spool: at most one fdatasync per interval; a message is acknowledged once its lines are synced',
     }),
     dataDir: text({ default: '.data', zh: '本地数据目录：InfluxDB 预写日志、死信日志', en: 'Folder for local data: InfluxDB write-ahead spool, dead-letter log' }),
+    dbUrl: text({
+      secret: true,
+      pattern: '^postgres(ql)?://',
+      expected: 'a postgres:// or postgresql:// URL',
+      defaultText: '(unset: SQLite in $YIZHAN_DATA_DIR/yizhan.db)',
+      zh: '操作数据库（账号、角色、审计日志）的位置：未设用 SQLite，postgres://… 用 PostgreSQL（issue 12，服务器尚未接入）',
+      en: 'Used by the operations store (accounts, roles, audit log; issue 12, not yet wired): unset for SQLite, postgres://… for PostgreSQL',
+    }),
     stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'Folder of station YAML files' }),
     alertWebhookUrl: text({
       pattern: '^https?://',

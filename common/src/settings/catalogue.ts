@@ -35,6 +35,8 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_INFLUX_SPOOL_MAX',
       'YIZHAN_INFLUX_SPOOL_SYNC',
       'YIZHAN_DATA_DIR',
+      'YIZHAN_DB_URL',
+      'YIZHAN_DB_URL_FILE',
       'YIZHAN_STATIONS_DIR',
       'YIZHAN_ALERT_WEBHOOK_URL',
       'YIZHAN_ALERT_WEBHOOK_TIMEOUT',

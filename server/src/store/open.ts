@@ -20,8 +20,8 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 export interface StoreOptions {
   /** YIZHAN_DB_URL: unset or empty for SQLite in dataDir, or postgres://… / postgresql://… */
   url?: string | undefined;
-  /** YIZHAN_DATA_DIR: where the SQLite file lives. */
-  dataDir?: string | undefined;
+  /** YIZHAN_DATA_DIR: where the SQLite file lives (unused with PostgreSQL). */
+  dataDir: string;
 }
 
 export interface Store {
@@ -54,9 +54,8 @@ function connect(opts: StoreOptions): Store {
     return { db, engine: 'postgres', location: redact(url), close: () => db.destroy() };
   }
   if (url) throw new Error(`YIZHAN_DB_URL must be empty (SQLite) or start with postgres:// — got "${url.split(':')[0]}:…"`);
-  const dir = opts.dataDir ?? 'data';
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, SQLITE_FILE);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const file = path.join(opts.dataDir, SQLITE_FILE);
   const sqlite = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

@@ -22,6 +22,10 @@ function tmpDir(): string {
   return d;
 }
 
+afterAll(() => {
+  for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 let pgCluster: PgCluster | undefined;
 let pgDbs = 0;
 
@@ -29,10 +33,7 @@ const ENGINES: Engine[] = [
   {
     name: 'sqlite',
     setup: () => Promise.resolve(),
-    teardown: () => {
-      for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-      return Promise.resolve();
-    },
+    teardown: () => Promise.resolve(),
     fresh: () => Promise.resolve({ dataDir: tmpDir() }),
   },
   {
@@ -53,7 +54,7 @@ const ENGINES: Engine[] = [
       } finally {
         await admin.close();
       }
-      return { url: pgCluster.url.replace(/\/postgres$/, `/${name}`) };
+      return { url: pgCluster.url.replace(/\/postgres$/, `/${name}`), dataDir: tmpDir() };
     },
   },
 ];
@@ -148,7 +149,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
 
   it.runIf(engine.name === 'sqlite')('keeps a committed write when the writing process is killed with SIGKILL', async () => {
     const opts = await engine.fresh();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/write-and-hang.ts'), opts.dataDir ?? '', 'killed'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/write-and-hang.ts'), opts.dataDir, 'killed'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -173,6 +174,6 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
 
 describe('store URL', () => {
   it('refuses a YIZHAN_DB_URL that is neither empty nor postgres://', async () => {
-    await expect(openStore({ url: 'mysql://root:pw@db/yizhan' })).rejects.toThrow(/postgres:\/\/.*mysql:…/);
+    await expect(openStore({ url: 'mysql://root:pw@db/yizhan', dataDir: tmpDir() })).rejects.toThrow(/postgres:\/\/.*mysql:…/);
   });
 });
