@@ -25,7 +25,9 @@ export interface PgCluster {
 export function pgBin(name: string): string {
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
-    const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    const majors = readdirSync(root)
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => Number(b) - Number(a));
     for (const m of majors) {
       const p = path.join(root, m, 'bin', name);
       if (existsSync(p)) return p;
@@ -49,12 +51,17 @@ async function freePort(): Promise<number> {
 /** Run a PostgreSQL program, as the postgres user when we are root. */
 async function pgRun(bin: string, args: string[]): Promise<void> {
   const asRoot = process.getuid?.() === 0;
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', pgBin(bin), ...args]] : [pgBin(bin), args];
+  const [cmd, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', pgBin(bin), ...args]]
+    : [pgBin(bin), args];
   try {
     await run(cmd, argv, { timeout: 60_000 });
   } catch (e) {
     const err = e as Error & { stderr?: string; stdout?: string };
-    throw new Error(`${bin} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
+    throw new Error(
+      `${bin} ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+      { cause: e },
+    );
   }
 }
 
@@ -75,7 +82,18 @@ export async function startPostgres(): Promise<PgCluster> {
     }
   };
   try {
-    await pgRun('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync']);
+    await pgRun('initdb', [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
     const port = await freePort();
     const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
     await pgRun('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start']);

@@ -53,11 +53,15 @@ function connect(opts: StoreOptions): Store {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', location: redact(url), close: () => db.destroy() };
   }
-  if (url) throw new Error(`YIZHAN_DB_URL must be empty (SQLite) or start with postgres:// — got "${url.split(':')[0]}:…"`);
+  if (url)
+    throw new Error(
+      `YIZHAN_DB_URL 须为空（SQLite）或以 postgres:// 开头 / must be empty (SQLite) or start with postgres:// — got "${url.split(':')[0]}:…"`,
+    );
   mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, SQLITE_FILE);
   const sqlite = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma('journal_mode = WAL');
+  // better-sqlite3's build turns foreign keys on by default; said here so a different build cannot drop it.
   sqlite.pragma('foreign_keys = ON');
   // WAL with synchronous=NORMAL can lose the last commits on power loss; FULL keeps every answered write.
   sqlite.pragma('synchronous = FULL');

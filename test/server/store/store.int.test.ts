@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, StoreTooNewError, type Store, type StoreOptions } from '../../../server/src/store/open.js';
+import {
+  openStore,
+  StoreTooNewError,
+  type Store,
+  type StoreOptions,
+} from '../../../server/src/store/open.js';
 import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
 
 /** One engine under test: how to get a fresh, empty store location for one test. */
@@ -63,7 +68,9 @@ const ENGINES: Engine[] = [
 async function openRaw(url: string): Promise<Pick<Store, 'db' | 'close'>> {
   const { Kysely, PostgresDialect } = await import('kysely');
   const pg = (await import('pg')).default;
-  const db = new Kysely<never>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+  const db = new Kysely<never>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+  });
   return { db: db as never, close: () => db.destroy() };
 }
 
@@ -94,9 +101,19 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
   it('reopens an up-to-date store without changing it, and a write survives closing', async () => {
     const opts = await engine.fresh();
     const first = await openStore(opts);
-    await first.db.insertInto('townships').values({ code: 'zq', name_zh: '朱桥镇', name_en: 'Zhuqiao' }).execute();
-    const { id } = await first.db.insertInto('users').values(user('wang')).returning('id').executeTakeFirstOrThrow();
-    await first.db.insertInto('role_grants').values({ user_id: id, role: 'township_manager', scope: 'zq' }).execute();
+    await first.db
+      .insertInto('townships')
+      .values({ code: 'zq', name_zh: '朱桥镇', name_en: 'Zhuqiao' })
+      .execute();
+    const { id } = await first.db
+      .insertInto('users')
+      .values(user('wang'))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await first.db
+      .insertInto('role_grants')
+      .values({ user_id: id, role: 'township_manager', scope: 'zq' })
+      .execute();
     await first.close();
 
     const again = await openStore(opts);
@@ -107,7 +124,9 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
       expect(await again.db.selectFrom('role_grants').selectAll().execute()).toEqual([
         { user_id: id, role: 'township_manager', scope: 'zq' },
       ]);
-      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.db);
+      const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+        again.db,
+      );
       expect(applied.rows.map((r) => r.name)).toEqual(['0001_accounts']);
     } finally {
       await again.close();
@@ -117,7 +136,9 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
   it('refuses a store migrated by newer code, naming the version and what to do', async () => {
     const opts = await engine.fresh();
     const store = await openStore(opts);
-    await sql`insert into kysely_migration (name, timestamp) values ('0999_future', '2030-01-01T00:00:00.000Z')`.execute(store.db);
+    await sql`insert into kysely_migration (name, timestamp) values ('0999_future', '2030-01-01T00:00:00.000Z')`.execute(
+      store.db,
+    );
     await store.close();
     const refused = openStore(opts);
     await expect(refused).rejects.toBeInstanceOf(StoreTooNewError);
@@ -139,7 +160,10 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
     const store = await openStore(await engine.fresh());
     try {
       await expect(
-        store.db.insertInto('role_grants').values({ user_id: 4242, role: 'viewer', scope: 'county' }).execute(),
+        store.db
+          .insertInto('role_grants')
+          .values({ user_id: 4242, role: 'viewer', scope: 'county' })
+          .execute(),
       ).rejects.toThrow(/foreign key/i);
       expect(await store.db.selectFrom('role_grants').selectAll().execute()).toEqual([]);
     } finally {
@@ -147,33 +171,67 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
     }
   });
 
-  it.runIf(engine.name === 'sqlite')('keeps a committed write when the writing process is killed with SIGKILL', async () => {
-    const opts = await engine.fresh();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/write-and-hang.ts'), opts.dataDir, 'killed'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_c, s) => resolve(s)));
-    try {
-      await expect.poll(() => out + err, { timeout: 30_000 }).toContain('committed');
-    } finally {
-      child.kill('SIGKILL');
-    }
-    expect(await exited).toBe('SIGKILL');
-    const store = await openStore(opts);
-    try {
-      expect(await store.db.selectFrom('users').select('login').execute()).toEqual([{ login: 'killed' }]);
-    } finally {
-      await store.close();
-    }
-  });
+  it.runIf(engine.name === 'sqlite')(
+    'keeps SQLite in one WAL file in the data folder, synced at every commit',
+    async () => {
+      const opts = await engine.fresh();
+      const store = await openStore(opts);
+      try {
+        expect(store.location).toBe(path.join(opts.dataDir, 'yizhan.db'));
+        const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+        expect(mode.rows).toEqual([{ journal_mode: 'wal' }]);
+        const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
+        expect(sync.rows).toEqual([{ synchronous: 2 }]); // FULL
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it.runIf(engine.name === 'sqlite')(
+    'keeps a committed write when the writing process is killed with SIGKILL',
+    async () => {
+      const opts = await engine.fresh();
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(import.meta.dirname, 'fixtures/write-and-hang.ts'),
+          opts.dataDir,
+          'killed',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_c, s) => resolve(s)),
+      );
+      try {
+        await expect.poll(() => out + err, { timeout: 30_000 }).toContain('committed');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(await exited).toBe('SIGKILL');
+      const store = await openStore(opts);
+      try {
+        expect(await store.db.selectFrom('users').select('login').execute()).toEqual([{ login: 'killed' }]);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });
 
 describe('store URL', () => {
   it('refuses a YIZHAN_DB_URL that is neither empty nor postgres://', async () => {
-    await expect(openStore({ url: 'mysql://root:pw@db/yizhan', dataDir: tmpDir() })).rejects.toThrow(/postgres:\/\/.*mysql:…/);
+    await expect(openStore({ url: 'mysql://root:pw@db/yizhan', dataDir: tmpDir() })).rejects.toThrow(
+      /postgres:\/\/.*mysql:…/,
+    );
   });
 });

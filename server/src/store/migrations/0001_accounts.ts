@@ -18,7 +18,9 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
         .execute();
       await db.schema
         .createTable('users')
-        .addColumn('id', serialId, (c) => (engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', serialId, (c) =>
+          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('login', 'text', (c) => c.notNull().unique())
         .addColumn('display_name', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text', (c) => c.notNull())
@@ -47,7 +49,9 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
       await db.schema
         .createTable('api_tokens')
-        .addColumn('id', serialId, (c) => (engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', serialId, (c) =>
+          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -58,7 +62,9 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', serialId, (c) => (engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', serialId, (c) =>
+          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('at', 'bigint', (c) => c.notNull())
         // Kept when the user is gone: the audit log outlives accounts.
         .addColumn('user_id', 'bigint', (c) => c.references('users.id').onDelete('set null'))
