@@ -3,11 +3,14 @@
  * first. Written once for both engines: `id` columns are the engine's auto-increment integer and
  * timestamps are bigint Unix milliseconds.
  */
-import type { Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
+  // AUTOINCREMENT: SQLite then never reuses a deleted row's id, like PostgreSQL's sequence.
   const serialId = engine === 'sqlite' ? 'integer' : 'bigserial';
+  const idKey = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey();
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -18,9 +21,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
         .execute();
       await db.schema
         .createTable('users')
-        .addColumn('id', serialId, (c) =>
-          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
-        )
+        .addColumn('id', serialId, idKey)
         .addColumn('login', 'text', (c) => c.notNull().unique())
         .addColumn('display_name', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text', (c) => c.notNull())
@@ -49,9 +50,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
       await db.schema
         .createTable('api_tokens')
-        .addColumn('id', serialId, (c) =>
-          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
-        )
+        .addColumn('id', serialId, idKey)
         .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -62,9 +61,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', serialId, (c) =>
-          engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
-        )
+        .addColumn('id', serialId, idKey)
         .addColumn('at', 'bigint', (c) => c.notNull())
         // Kept when the user is gone: the audit log outlives accounts.
         .addColumn('user_id', 'bigint', (c) => c.references('users.id').onDelete('set null'))
