@@ -14,6 +14,7 @@ import {
   size,
   text,
 } from '@yizhan/common/settings';
+import { DEFAULT_PORTS } from '@yizhan/common/ports';
 import { DEFAULT_BROKER_HOST } from './broker.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
@@ -23,7 +24,7 @@ export const BROKER_SETTINGS = defineSettings({
   component: 'broker',
   prefix: 'YIZHAN_',
   settings: {
-    mqttPort: port({ default: 1883, zh: 'MQTT TCP 端口', en: 'MQTT TCP port' }),
+    mqttPort: port({ default: DEFAULT_PORTS.mqtt, zh: 'MQTT TCP 端口', en: 'MQTT TCP port' }),
     mqttHost: text({
       default: DEFAULT_BROKER_HOST,
       zh: '所有 MQTT 监听的网卡地址；远程驿站用 0.0.0.0（并用 TLS；明文 TCP 会记录警告）',
@@ -80,7 +81,7 @@ export const BROKER_SETTINGS = defineSettings({
       en: "QoS 1 messages kept per persistent session (the server's while it restarts); size it as messages/s × longest restart",
     }),
     mqttTrustedAddresses: list({ zh: '逗号分隔的对端 IP，不限速、不封禁（如服务器所在主机）', en: "comma-separated peer IPs never rate-limited or banned (e.g. the server's host)" }),
-    brokerMetricsPort: port({ default: 9101, zh: '旁路 HTTP 端口：/metrics、/healthz', en: 'side HTTP port: /metrics, /healthz' }),
+    brokerMetricsPort: port({ default: DEFAULT_PORTS.brokerMetrics, zh: '旁路 HTTP 端口：/metrics、/healthz', en: 'side HTTP port: /metrics, /healthz' }),
     brokerMetricsHost: text({ default: DEFAULT_BROKER_HOST, zh: '旁路 HTTP 端口的网卡地址', en: 'interface of the side HTTP port' }),
     dataDir: text({ default: '.data', zh: '凭据文件为 <目录>/credentials.json，状态在 <目录>/broker-state/', en: 'the credentials file is <dir>/credentials.json, the state <dir>/broker-state/' }),
     credentialsFile: text({ defaultText: '$YIZHAN_DATA_DIR/credentials.json', zh: '指定凭据文件（命令行工具也用）', en: 'explicit credentials file (also used by the CLI)' }),

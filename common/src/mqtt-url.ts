@@ -8,7 +8,12 @@
 
 /** mqtt.js' names; `tls://` is taken as `mqtts` (the same transport). */
 export type BrokerProtocol = 'mqtt' | 'mqtts' | 'tcp' | 'ws' | 'wss';
-const PROTOCOLS: readonly string[] = ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'];
+const PROTOCOLS: readonly string[] = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'tls'];
+
+/** What a broker-URL setting accepts: exactly the schemes brokerAddress() parses. */
+export const BROKER_URL_PATTERN = `^(${PROTOCOLS.join('|')})://`;
+const SHOWN = PROTOCOLS.map((p) => `${p}://`);
+export const BROKER_URL_EXPECTED = `a broker URL (${SHOWN.slice(0, -1).join(', ')} or ${SHOWN.at(-1)})`;
 
 export interface BrokerAddress {
   protocol: BrokerProtocol;

@@ -16,6 +16,7 @@ import {
   size,
   text,
 } from '@yizhan/common/settings';
+import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_HEALTH_INTERVAL_MS } from './agent/options.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
 
@@ -27,8 +28,8 @@ export const EDGE_SETTINGS = defineSettings({
     mqttUrl: text({
       flag: 'mqtt',
       env: 'YIZHAN_MQTT_URL',
-      pattern: '^(mqtts?|wss?|tcp|tls)://',
-      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      pattern: BROKER_URL_PATTERN,
+      expected: BROKER_URL_EXPECTED,
       zh: 'broker 地址（必填），如 mqtts://broker:8883',
       en: 'broker URL (required), e.g. mqtts://broker:8883',
     }),

@@ -14,22 +14,24 @@ import {
   port,
   text,
 } from '@yizhan/common/settings';
+import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
+import { DEFAULT_PORTS } from '@yizhan/common/ports';
 
 export const START_SETTINGS = defineSettings({
   component: 'npm start',
   prefix: 'YIZHAN_',
   settings: {
-    httpPort: port({ default: 8080, zh: '服务器的 HTTP 端口：API、驿站屏幕、/metrics、/healthz、/readyz', en: 'HTTP port of the server: API, station screens, /metrics, /healthz, /readyz' }),
-    mqttPort: port({ default: 1883, zh: 'broker 的 MQTT 端口', en: 'MQTT port of the broker' }),
+    httpPort: port({ default: DEFAULT_PORTS.http, zh: '服务器的 HTTP 端口：API、驿站屏幕、/metrics、/healthz、/readyz', en: 'HTTP port of the server: API, station screens, /metrics, /healthz, /readyz' }),
+    mqttPort: port({ default: DEFAULT_PORTS.mqtt, zh: 'broker 的 MQTT 端口', en: 'MQTT port of the broker' }),
     mqttUrl: text({
-      pattern: '^(mqtts?|wss?|tcp|tls)://',
-      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      pattern: BROKER_URL_PATTERN,
+      expected: BROKER_URL_EXPECTED,
       defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
       zh: '服务器和模拟驿站连接的 broker 地址',
       en: 'broker URL of the server and the simulated stations',
     }),
-    brokerMetricsPort: port({ default: 9101, zh: 'broker 的旁路 HTTP 端口：/metrics、/healthz', en: "broker's side HTTP port: /metrics, /healthz" }),
-    influxPort: port({ default: 8086, zh: 'npm start 运行的本机 influxd 的 HTTP 端口（设了 INFLUX_URL 时不用）', en: 'HTTP port of the local influxd that npm start runs (ignored when INFLUX_URL is set)' }),
+    brokerMetricsPort: port({ default: DEFAULT_PORTS.brokerMetrics, zh: 'broker 的旁路 HTTP 端口：/metrics、/healthz', en: "broker's side HTTP port: /metrics, /healthz" }),
+    influxPort: port({ default: DEFAULT_PORTS.influx, zh: 'npm start 运行的本机 influxd 的 HTTP 端口（设了 INFLUX_URL 时不用）', en: 'HTTP port of the local influxd that npm start runs (ignored when INFLUX_URL is set)' }),
     influxUrl: text({
       env: 'INFLUX_URL',
       pattern: '^https?://',

@@ -15,6 +15,8 @@ import {
   size,
   text,
 } from '@yizhan/common/settings';
+import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
+import { DEFAULT_PORTS } from '@yizhan/common/ports';
 import { DEFAULT_SERIAL_LINK_DOWN_OPTIONS } from './alerts/rules/serial-link-down.js';
 import { DEFAULT_WEBHOOK_OPTIONS } from './alerts/webhook.js';
 import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';
@@ -35,15 +37,15 @@ export const SERVER_SETTINGS = defineSettings({
   prefix: 'YIZHAN_',
   settings: {
     httpHost: text({ default: '0.0.0.0', zh: 'HTTP 服务监听地址', en: 'Address the HTTP server listens on' }),
-    httpPort: port({ default: 8080, min: 0, zh: 'API、驿站屏幕和 /metrics 的 HTTP 端口', en: 'HTTP port for the API, station screens and /metrics' }),
+    httpPort: port({ default: DEFAULT_PORTS.http, min: 0, zh: 'API、驿站屏幕和 /metrics 的 HTTP 端口', en: 'HTTP port for the API, station screens and /metrics' }),
     mqttUrl: text({
-      pattern: '^(mqtts?|wss?|tcp|tls)://',
-      expected: 'a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://)',
+      pattern: BROKER_URL_PATTERN,
+      expected: BROKER_URL_EXPECTED,
       defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
       zh: 'broker 地址，如 mqtt://127.0.0.1:1883',
       en: 'Broker URL, e.g. mqtt://127.0.0.1:1883',
     }),
-    mqttPort: port({ default: 1883, min: 0, zh: '本机 broker 端口，未设 YIZHAN_MQTT_URL 时使用', en: 'Port of the local broker, used when YIZHAN_MQTT_URL is unset' }),
+    mqttPort: port({ default: DEFAULT_PORTS.mqtt, min: 0, zh: '本机 broker 端口，未设 YIZHAN_MQTT_URL 时使用', en: 'Port of the local broker, used when YIZHAN_MQTT_URL is unset' }),
     mqttUsername: text({ zh: '服务器的 MQTT 用户（角色 server）', en: 'MQTT user of the server (role "server")' }),
     mqttPassword: text({ secret: true, zh: 'MQTT 密码（优先用 _FILE：文件内容去掉首尾空白）', en: 'MQTT password (prefer the _FILE variant: the trimmed file content)' }),
     mqttClientId: text({
@@ -68,7 +70,7 @@ export const SERVER_SETTINGS = defineSettings({
       zh: 'InfluxDB 地址',
       en: 'InfluxDB URL',
     }),
-    influxPort: port({ default: 8086, min: 0, zh: '本机 influxd 端口，未设 INFLUX_URL 时使用', en: 'Port of the local influxd, used when INFLUX_URL is unset' }),
+    influxPort: port({ default: DEFAULT_PORTS.influx, min: 0, zh: '本机 influxd 端口，未设 INFLUX_URL 时使用', en: 'Port of the local influxd, used when INFLUX_URL is unset' }),
     influxApi: oneOf(['v1', 'v2'], {
       env: 'INFLUX_API',
       default: DEFAULT_INFLUX_CONNECTION.api,

@@ -20,7 +20,7 @@ describe('brokerAddress', () => {
 
   it.each([
     ['127.0.0.1:1883', /is not a URL|protocol "127.0.0.1"/],
-    ['http://h:80', /protocol "http" is not one of mqtt, mqtts, tcp, tls, ws, wss/],
+    ['http://h:80', /protocol "http" is not one of mqtt, mqtts, ws, wss, tcp, tls/],
     ['not a url', /"not a url" is not a URL/],
   ])('refuses %s, naming it', (url, message) => {
     expect(() => brokerAddress(url)).toThrow(message);
