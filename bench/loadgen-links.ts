@@ -7,7 +7,8 @@
  * when, is the subclass's (LoadGenerator).
  */
 import { connect, type Socket } from 'node:net';
-import { Backoff, DEFAULT_MQTT_BACKOFF, DEFAULT_CONNECT_TIMEOUT_MS } from '@yizhan/edge/agent';
+import { Backoff } from '@yizhan/common/backoff';
+import { DEFAULT_MQTT_BACKOFF, DEFAULT_CONNECT_TIMEOUT_MS } from '@yizhan/edge/agent';
 import type { LoadOptions, LoadStats } from './loadgen-types.js';
 import { DISCONNECT, PINGREQ, connectPacket, frames, loopbackAddress, newBoot } from './loadgen-wire.js';
 

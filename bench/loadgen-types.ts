@@ -1,5 +1,5 @@
 /** Options and results of the load generator (bench/loadgen.ts). */
-import type { BackoffOptions } from '@yizhan/edge/agent';
+import type { BackoffOptions } from '@yizhan/common/backoff';
 
 export interface LoadStation {
   id: string;

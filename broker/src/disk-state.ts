@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { decode, encode, packetHead, StateMirror, type DecodedRecord, type StoredPacket, type Subscription } from './disk-records.js';
 import { Journal, readJournal } from './journal.js';
-import { LogThrottle } from './limits.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import type { OutgoingIndex } from './aedes-patches/outgoing-index.js';
 
 /** The journal is compacted when it exceeds max(this, 4 × its size after the last compaction). */

@@ -186,4 +186,3 @@ export class OrderedDelay {
  * forbidden action thousands of times per second costs one line per interval (shared with the
  * server: O(1) per call where a Map kept in use order cost 20 to 60 µs).
  */
-export { LogThrottle } from '@yizhan/common/log-throttle';

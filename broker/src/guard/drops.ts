@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { LogThrottle } from '../limits.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import type { ListenerKind } from '../listeners.js';
 
 export type GuardDrop =

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { AclDecision, Principal } from '../acl.js';
 import type { CredentialStore } from '../credential-store.js';
 import type { ConnectionGuard } from '../guard.js';
-import { LogThrottle, type BrokerLimits } from '../limits.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
+import type { BrokerLimits } from '../limits.js';
 import type { BrokerMetrics } from '../metrics.js';
 
 /** What the broker knows about an authenticated connection. */

@@ -2,9 +2,7 @@
  * The agent's two backoffs (the algorithm is common/src/backoff.ts): reconnecting to the broker,
  * and reopening the serial port (sooner and shorter: a USB adapter comes back within seconds).
  */
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '@yizhan/common/backoff';
-
-export { Backoff, type BackoffOptions };
+import { DEFAULT_BACKOFF, type BackoffOptions } from '@yizhan/common/backoff';
 
 export const DEFAULT_MQTT_BACKOFF: Readonly<BackoffOptions> = DEFAULT_BACKOFF;
 export const DEFAULT_SERIAL_BACKOFF: Readonly<BackoffOptions> = Object.freeze({

@@ -12,7 +12,7 @@ export {
   type AgentOptions,
 } from './options.js';
 export { MemoryOutbox, DEFAULT_OUTBOX_CAPACITY, type Outbox, type OutboxMessage } from './outbox.js';
-export { Backoff, DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF, type BackoffOptions } from './backoff.js';
+export { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF } from './backoff.js';
 export { FrameMapper, MAP_PROBLEM_REASONS, type MapProblemReason } from './mapper.js';
 export {
   DiskSpool,

@@ -16,7 +16,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { brokerAddress } from '@yizhan/common/mqtt-url';
 import type { Logger } from 'pino';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
 import type { Outbox, OutboxMessage } from './outbox.js';
 
 export interface MqttLinkOptions {

@@ -22,7 +22,7 @@ import {
 } from '@yizhan/protocol/serial';
 import type { Frame } from '@yizhan/protocol/serial';
 import { closePort, openPort, type PortSettings } from '../serial/open-port.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
 
 export type LinkState = 'up' | 'down';
 
