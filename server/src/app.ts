@@ -1,7 +1,9 @@
 /**
  * buildApp(): the fastify plugin tree of the yizhan server.
  *
- *   core     options, metrics, station registry, live state, ordered shutdown, error handlers
+ *   core     options, metrics, station registry, hierarchy, live state, ordered shutdown, errors
+ *   ops      the operations store (accounts, sessions, alerts, audit): SQLite or PostgreSQL
+ *   auth     who is asking (session cookie, API token), route access, CSRF
  *   influx   transport (1.x rewrite / v2), writer, InfluxQL client, setup with retry
  *   alerts   rule engine, webhook notifier
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
@@ -14,6 +16,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import core from './plugins/core.js';
+import opsStore from './plugins/ops-store.js';
+import auth from './plugins/auth.js';
 import influx from './plugins/influx.js';
 import alerts from './plugins/alerts.js';
 import ingest from './plugins/ingest.js';
@@ -39,6 +43,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   // Options travel as a decoration (app.serverOptions), not as register() options, whose
   // `logLevel`/`prefix` keys fastify would interpret.
   await app.register(core, { server: opts });
+  await app.register(opsStore);
+  await app.register(auth);
   await app.register(influx);
   await app.register(alerts);
   await app.register(ingest);

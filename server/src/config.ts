@@ -23,11 +23,13 @@ export interface ServerConfig {
     spoolSyncIntervalMs: number;
   };
   dataDir: string;
+  /** Operations store: a postgres:// URL, or undefined for SQLite in dataDir (YIZHAN_DB_URL). */
+  dbUrl?: string;
   stationsDir?: string;
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
-  /** Write API token (YIZHAN_API_TOKEN or the file in YIZHAN_API_TOKEN_FILE); undefined: writes refused. */
+  /** Deprecated shared config-API token (YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE). */
   apiToken?: string;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         spoolSyncIntervalMs: v.influxSpoolSync,
       },
       dataDir: v.dataDir,
+      dbUrl: v.dbUrl,
       stationsDir: v.stationsDir,
       alerts: {
         webhookUrl: v.alertWebhookUrl,

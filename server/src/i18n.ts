@@ -44,6 +44,22 @@ const MESSAGES = {
     'zh-CN': (p: Params) => `请求无效：${p.detail}`,
     en: (p: Params) => `Bad request: ${p.detail}`,
   },
+  login_required: {
+    'zh-CN': () => '请先登录（或提供有效的 API 令牌）',
+    en: () => 'Log in first (or send a valid API token)',
+  },
+  forbidden: {
+    'zh-CN': (p: Params) => `无权限：需要 ${p.permission}`,
+    en: (p: Params) => `Not allowed: needs ${p.permission}`,
+  },
+  forbidden_township: {
+    'zh-CN': (p: Params) => `无权限：${p.permission} 不包括镇街 ${p.township}`,
+    en: (p: Params) => `Not allowed: your ${p.permission} does not cover township ${p.township}`,
+  },
+  csrf_failed: {
+    'zh-CN': () => '缺少或错误的 x-csrf-token 请求头（请刷新页面后重试）',
+    en: () => 'Missing or wrong x-csrf-token header (reload the page and retry)',
+  },
   internal: {
     'zh-CN': () => '服务器内部错误，请稍后再试',
     en: () => 'Internal server error, please try again later',

@@ -33,6 +33,7 @@ function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): Se
     },
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
+    ...(c.dbUrl ? { dbUrl: c.dbUrl } : {}),
     sse: { heartbeatMs: c.sseHeartbeatMs },
     lang: c.lang,
     logLevel: c.logLevel,

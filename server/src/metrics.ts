@@ -240,6 +240,40 @@ function liveMetrics(r: Registers) {
   };
 }
 
+/** People: logins, lockouts, refused requests, the operations store. */
+function authMetrics(r: Registers) {
+  return {
+    logins: new Counter({
+      name: 'yizhan_logins_total',
+      help: 'Login attempts, by outcome: ok, bad_credentials, locked, rate_limited, disabled',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    lockouts: new Counter({
+      name: 'yizhan_account_lockouts_total',
+      help: 'Accounts locked after too many failed logins',
+      registers: r,
+    }),
+    authDenied: new Counter({
+      name: 'yizhan_auth_denied_total',
+      help: 'Requests refused by the auth guard, by reason: login_required, forbidden, forbidden_township, csrf_failed',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    legacyTokenUses: new Counter({
+      name: 'yizhan_legacy_api_token_uses_total',
+      help: 'Requests authorised by the deprecated shared YIZHAN_API_TOKEN (replace it with personal tokens)',
+      registers: r,
+    }),
+    storeErrors: new Counter({
+      name: 'yizhan_store_errors_total',
+      help: 'Failed writes to the operations store, by what was written',
+      labelNames: ['what'] as const,
+      registers: r,
+    }),
+  };
+}
+
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -252,6 +286,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     ...influxHealthMetrics(r),
     ...alertMetrics(r),
     ...liveMetrics(r),
+    ...authMetrics(r),
   };
 }
 

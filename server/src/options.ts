@@ -9,6 +9,7 @@ import type { AlertRule } from './alerts/types.js';
 import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
 import type { WebhookOptions } from './alerts/webhook.js';
 import type { Lang } from './i18n.js';
+import type { TownshipDef } from './org/hierarchy.js';
 import type { IngestOptions } from './ingest/ingest.js';
 import type { MqttOptions } from './ingest/mqtt.js';
 import type { InfluxConnection } from './influx/transport.js';
@@ -42,6 +43,8 @@ export const DEFAULT_ALERT_TICK_MS = 5_000;
 export interface ServerOptions {
   /** The station registry (firmware-config/stations). */
   stations: readonly StationConfig[];
+  /** Township codes and names (org/hierarchy.ts); a township without one is known by its name. */
+  townships?: readonly TownshipDef[];
   mqtt: MqttOptions;
   influx: InfluxOptions;
   alerts?: {
@@ -62,6 +65,11 @@ export interface ServerOptions {
    * when handled) and no dead-letter file.
    */
   dataDir?: string;
+  /**
+   * Operations store (accounts, alerts, audit): a postgres:// URL, or absent for SQLite in
+   * `dataDir/yizhan.db` (in memory when dataDir is absent too, for tests).
+   */
+  dbUrl?: string;
   sse?: { heartbeatMs?: number; maxBufferBytes?: number };
   /** Default language of pages and errors. Default zh-CN. */
   lang?: Lang;
@@ -72,8 +80,8 @@ export interface ServerOptions {
   /** Collect Node process metrics (default true). */
   defaultMetrics?: boolean;
   /**
-   * Bearer token of the write API (PUT /api/v1/stations/:id/config). Absent: every write is refused
-   * (403 write_api_disabled). Never logged.
+   * Deprecated shared bearer token of the config API (PUT /api/v1/stations/:id/config), kept so old
+   * scripts work; personal API tokens replace it. Never logged.
    */
   apiToken?: string;
 }

@@ -58,9 +58,9 @@ export const SERVER_SETTINGS = defineSettings({
     apiToken: text({
       secret: true,
       minLength: API_TOKEN_MIN,
-      defaultText: '(unset: writes refused)',
-      zh: `写接口（PUT …/config）的 Bearer 令牌，至少 ${API_TOKEN_MIN} 个字符；未设则拒绝写入；从不记录`,
-      en: `Bearer token of the write API (PUT …/config), at least ${API_TOKEN_MIN} characters; unset: writes refused; never logged`,
+      defaultText: '(unset)',
+      zh: `已弃用：配置接口（PUT …/config）的共享 Bearer 令牌，至少 ${API_TOKEN_MIN} 个字符；请改用个人 API 令牌；从不记录`,
+      en: `Deprecated: shared bearer token of the config API (PUT …/config), at least ${API_TOKEN_MIN} characters; use personal API tokens instead; never logged`,
     }),
     influxUrl: text({
       env: 'INFLUX_URL',
@@ -118,8 +118,8 @@ export const SERVER_SETTINGS = defineSettings({
       pattern: '^postgres(ql)?://',
       expected: 'a postgres:// or postgresql:// URL',
       defaultText: '(unset: SQLite in $YIZHAN_DATA_DIR/yizhan.db)',
-      zh: '操作数据库（账号、角色、审计日志）的位置：未设用 SQLite，postgres://… 用 PostgreSQL（issue 12，服务器尚未接入）',
-      en: 'Used by the operations store (accounts, roles, audit log; issue 12, not yet wired): unset for SQLite, postgres://… for PostgreSQL',
+      zh: '操作数据库（账号、角色、告警、审计日志）：未设用 SQLite（$YIZHAN_DATA_DIR/yizhan.db），postgres://… 用 PostgreSQL（多个服务器进程时）',
+      en: 'Operations store (accounts, roles, alerts, audit log): unset for SQLite ($YIZHAN_DATA_DIR/yizhan.db), postgres://… for PostgreSQL (more than one server process)',
     }),
     stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'Folder of station YAML files' }),
     alertWebhookUrl: text({

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { StationRegistry } from '../registry.js';
 import { StateStore } from '../state/store.js';
+import { Hierarchy } from '../org/hierarchy.js';
 import { errorBody, pickLang, type Lang } from '../i18n.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS, type ServerOptions } from '../options.js';
 
@@ -36,6 +37,8 @@ declare module 'fastify' {
     serverOptions: ServerOptions;
     metrics: Metrics;
     registry: StationRegistry;
+    /** County → township → station; township codes of stations. */
+    hierarchy: Hierarchy;
     store: StateStore;
     shutdown: Shutdown;
     defaultLang: Lang;
@@ -58,6 +61,7 @@ export default fp(
     app.decorate('serverOptions', opts);
     app.decorate('metrics', metrics);
     app.decorate('registry', registry);
+    app.decorate('hierarchy', new Hierarchy(opts.stations, opts.townships));
     app.decorate('store', store);
     app.decorate('shutdown', shutdown);
     app.decorate('defaultLang', opts.lang ?? 'zh-CN');

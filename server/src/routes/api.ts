@@ -17,6 +17,7 @@ const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
           200: Type.Object({ stations: Type.Array(StationSummary) }, { additionalProperties: false }),
         },
       },
+      config: { access: 'public' },
     },
     () => ({ stations: app.store.summaries() }),
   );
@@ -29,6 +30,7 @@ const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         querystring: Type.Object({ lang: Lang }),
         response: { 200: StationLive, 404: ErrorBody },
       },
+      config: { access: 'public' },
     },
     (req, reply) => {
       const live = app.store.live(req.params.id);
@@ -52,6 +54,7 @@ const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         }),
         response: { 200: Type.Object({ alerts: Type.Array(Alert) }, { additionalProperties: false }) },
       },
+      config: { access: 'station:read' },
     },
     (req) => {
       const all = app.alerts.list(req.query.state);

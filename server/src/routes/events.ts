@@ -66,7 +66,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     '/api/v1/events',
-    { schema: { querystring: EventsQuery, response: { 404: ErrorBody } } },
+    { schema: { querystring: EventsQuery, response: { 404: ErrorBody } }, config: { access: 'public' } },
     (req, reply) => {
       const ids = req.query.station
         ?.split(',')

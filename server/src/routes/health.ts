@@ -26,12 +26,12 @@ const Ready = Type.Object(
 const health: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/healthz',
-    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } }, logLevel: 'warn' },
+    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } }, logLevel: 'warn', config: { access: 'public' } },
     () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
-    { schema: { response: { 200: Ready, 503: Ready } }, logLevel: 'warn' },
+    { schema: { response: { 200: Ready, 503: Ready } }, logLevel: 'warn', config: { access: 'public' } },
     (_req, reply) => {
       const checks = {
         mqtt: app.ingest.mqtt.ready,
@@ -41,7 +41,7 @@ const health: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       void reply.code(ready ? 200 : 503).send({ ready, checks });
     },
   );
-  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/metrics', { logLevel: 'warn', config: { access: 'public' } }, async (_req, reply) => {
     const body = await app.metrics.registry.metrics();
     return reply.type(app.metrics.registry.contentType).send(body);
   });

@@ -33,7 +33,7 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     }
   }
 
-  app.get('/', { schema: { querystring: LangQuery } }, async (req, reply) => {
+  app.get('/', { schema: { querystring: LangQuery }, config: { access: 'public' } }, async (req, reply) => {
     const lang = pickLang(req, app.defaultLang, { useAcceptLanguage: false });
     return reply
       .type('text/html; charset=utf-8')
@@ -45,6 +45,7 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/screen/:stationId',
     {
       schema: { params: Type.Object({ stationId: Type.String({ maxLength: 64 }) }), querystring: LangQuery },
+      config: { access: 'public' },
     },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang, { useAcceptLanguage: false });
@@ -60,7 +61,7 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     `${FONT_URL_PREFIX}:file`,
-    { schema: { params: Type.Object({ file: Type.String({ maxLength: 128 }) }) } },
+    { schema: { params: Type.Object({ file: Type.String({ maxLength: 128 }) }) }, config: { access: 'public' } },
     async (req, reply) => {
       const font = fonts.byName.get(req.params.file);
       if (!font)

@@ -20,8 +20,8 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 export interface StoreOptions {
   /** YIZHAN_DB_URL: unset or empty for SQLite in dataDir, or postgres://… / postgresql://… */
   url?: string | undefined;
-  /** YIZHAN_DATA_DIR: where the SQLite file lives (unused with PostgreSQL). */
-  dataDir: string;
+  /** YIZHAN_DATA_DIR: where the SQLite file lives (unused with PostgreSQL); absent: in memory (tests). */
+  dataDir: string | undefined;
 }
 
 export interface Store {
@@ -57,8 +57,8 @@ function connect(opts: StoreOptions): Store {
     throw new Error(
       `YIZHAN_DB_URL 须为空（SQLite）或以 postgres:// 开头 / must be empty (SQLite) or start with postgres:// — got "${url.split(':')[0]}:…"`,
     );
-  mkdirSync(opts.dataDir, { recursive: true });
-  const file = path.join(opts.dataDir, SQLITE_FILE);
+  const file = opts.dataDir === undefined ? ':memory:' : path.join(opts.dataDir, SQLITE_FILE);
+  if (opts.dataDir !== undefined) mkdirSync(opts.dataDir, { recursive: true });
   const sqlite = new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma('journal_mode = WAL');
   // better-sqlite3's build turns foreign keys on by default; said here so a different build cannot drop it.

@@ -21,6 +21,9 @@ export interface UsersTable {
   password_hash: string;
   disabled_at: number | null;
   created_at: number;
+  failed_logins: Generated<number>;
+  locked_until: number | null;
+  password_changed_at: number | null;
 }
 
 export interface RoleGrantsTable {
@@ -37,6 +40,7 @@ export interface SessionsTable {
   expires_at: number;
   revoked_at: number | null;
   address: string | null;
+  last_seen_at: number | null;
 }
 
 export interface ApiTokensTable {
@@ -48,6 +52,7 @@ export interface ApiTokensTable {
   scopes: string;
   created_at: number;
   revoked_at: number | null;
+  last_used_at: number | null;
 }
 
 export interface AuditLogTable {
@@ -59,6 +64,39 @@ export interface AuditLogTable {
   target: string;
   before_json: string | null;
   after_json: string | null;
+  /** The township code the entry concerns; null for county-wide things (accounts, townships). */
+  township: string | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  fingerprint: string;
+  rule: string;
+  station_id: string;
+  /** Township code when the alert fired. */
+  township: string;
+  severity: string;
+  /** firing | resolved */
+  status: string;
+  starts_at: number;
+  ends_at: number | null;
+  message_json: string;
+  resolved_message_json: string | null;
+  evidence_json: string;
+  acked_at: number | null;
+  acked_by: number | null;
+  updated_at: number;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  alert_id: string;
+  at: number;
+  /** null: the rule engine. */
+  user_id: number | null;
+  /** fired | resolved | acknowledged | unacknowledged | commented */
+  kind: string;
+  text: string | null;
 }
 
 export interface Database {
@@ -68,4 +106,6 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
 }

@@ -17,7 +17,7 @@ interface Engine {
   name: 'sqlite' | 'postgres';
   setup(): Promise<void>;
   teardown(): Promise<void>;
-  fresh(): Promise<StoreOptions>;
+  fresh(): Promise<StoreOptions & { dataDir: string }>;
 }
 
 const tmpDirs: string[] = [];

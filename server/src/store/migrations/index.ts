@@ -4,11 +4,13 @@
  */
 import type { Migration } from 'kysely/migration';
 import { migration0001 } from './0001_accounts.js';
+import { migration0002 } from './0002_organisation.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001_accounts': migration0001(engine),
+    '0002_organisation': migration0002(engine),
   };
 }
