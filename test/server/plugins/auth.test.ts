@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
   await app.register(opsStore);
   await app.register(auth);
-  await app.register(async (r) => {
+  await app.register((r, _o, done) => {
     r.get('/open', { config: { access: 'public' } }, () => ({ ok: true }));
     r.get('/mine', { config: { access: 'session' } }, (req) => ({ login: req.principal?.login }));
     r.get('/read', { config: { access: 'station:read' } }, () => ({ ok: true }));
@@ -51,6 +51,7 @@ beforeAll(async () => {
       },
       () => ({ ok: true }),
     );
+    done();
   });
   await app.ready();
 });
