@@ -43,7 +43,7 @@ async function clientWorker(job: Job): Promise<void> {
     if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
   }
   // Start probing once the connection snapshots have arrived (bytes stop growing for a second).
-  for (let last = -1; last !== bytes; ) {
+  for (let last = -1; last !== bytes;) {
     last = bytes;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     stations,
     loggerInstance: pino({ level: 'silent' }),
     defaultMetrics: false,
+    // Every client of the benchmark connects from this one address.
+    sse: { maxPerAddress: clients },
     mqtt: { url: 'mqtt://127.0.0.1:1', clientId: 'bench-sse', reconnectPeriodMs: 60_000 },
     influx: {
       url: 'http://127.0.0.1:1',

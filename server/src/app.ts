@@ -15,7 +15,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import core from './plugins/core.js';
+import core, { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/core.js';
 import opsStore from './plugins/ops-store.js';
 import auth from './plugins/auth.js';
 import influx from './plugins/influx.js';
@@ -27,7 +27,7 @@ import events from './routes/events.js';
 import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
-import type { ServerOptions } from './options.js';
+import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
 
@@ -38,7 +38,14 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
       : { logger: { level: opts.logLevel ?? 'info' } }),
     // SSE streams are ended in preClose; other keep-alive connections are closed when idle.
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+    // A request body larger than this is refused with 413 before it is read in full; a route
+    // that needs more sets its own `bodyLimit`.
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    // removeAdditional off: a field a schema does not know (`additionalProperties: false`) is a
+    // 400 naming it, not silently dropped (a misspelt `disabled` would otherwise change nothing).
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Options travel as a decoration (app.serverOptions), not as register() options, whose
   // `logLevel`/`prefix` keys fastify would interpret.

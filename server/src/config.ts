@@ -33,6 +33,7 @@ export interface ServerConfig {
   apiToken?: string;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
+  sseMaxPerAddress: number;
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       apiToken: v.apiToken,
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
+      sseMaxPerAddress: v.sseMaxPerAddress,
       shutdownGraceMs: v.shutdownGrace,
       logLevel: v.logLevel,
     },

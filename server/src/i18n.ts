@@ -44,6 +44,23 @@ const MESSAGES = {
     'zh-CN': (p: Params) => `请求无效：${p.detail}`,
     en: (p: Params) => `Bad request: ${p.detail}`,
   },
+  body_too_large: {
+    'zh-CN': (p: Params) => `请求体太大：此接口最多接受 ${p.limit}`,
+    en: (p: Params) => `Request body too large: this endpoint takes at most ${p.limit}`,
+  },
+  too_many_streams: {
+    'zh-CN': (p: Params) => `此地址打开的实时数据流过多（最多 ${p.limit} 个），请关闭一些页面后重试`,
+    en: (p: Params) =>
+      `Too many live streams from this address (at most ${p.limit}); close some pages and retry`,
+  },
+  bad_url: {
+    'zh-CN': () => '请求地址无效：路径中有不能解码的字符',
+    en: () => 'Invalid URL: the path has characters that cannot be decoded',
+  },
+  param_too_long: {
+    'zh-CN': (p: Params) => `请求地址无效：路径中的编号超过 ${p.limit} 个字符`,
+    en: (p: Params) => `Invalid URL: an id in the path is longer than ${p.limit} characters`,
+  },
   login_required: {
     'zh-CN': () => '请先登录（或提供有效的 API 令牌）',
     en: () => 'Log in first (or send a valid API token)',

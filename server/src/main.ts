@@ -34,7 +34,7 @@ function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): Se
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
     ...(c.dbUrl ? { dbUrl: c.dbUrl } : {}),
-    sse: { heartbeatMs: c.sseHeartbeatMs },
+    sse: { heartbeatMs: c.sseHeartbeatMs, maxPerAddress: c.sseMaxPerAddress },
     lang: c.lang,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,

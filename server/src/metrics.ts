@@ -232,6 +232,12 @@ function liveMetrics(r: Registers) {
       help: 'SSE clients disconnected because they read too slowly (buffer over the limit)',
       registers: r,
     }),
+    sseRefused: new Counter({
+      name: 'yizhan_sse_refused_total',
+      help: 'SSE streams refused before opening, by reason: per_address (the address already holds the most allowed)',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
     stationsOnline: new Gauge({
       name: 'yizhan_stations_online',
       help: 'Stations whose agent is online',

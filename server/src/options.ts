@@ -35,6 +35,13 @@ export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 /** An SSE client with more unsent bytes than this is disconnected. */
 export const DEFAULT_SSE_MAX_BUFFER_BYTES = 256 * 1024;
+/**
+ * Open /api/v1/events streams per client address: room for a county office or a carrier NAT full
+ * of riders' phones, not for one host opening thousands.
+ */
+export const DEFAULT_SSE_MAX_PER_ADDRESS = 100;
+/** Largest request body of the API, bytes (every write of the API is a small JSON object). */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 /** Longest wait for flushing at shutdown, ms. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** How often time-based alert rules are evaluated, ms. */
@@ -70,7 +77,8 @@ export interface ServerOptions {
    * `dataDir/yizhan.db` (in memory when dataDir is absent too, for tests).
    */
   dbUrl?: string;
-  sse?: { heartbeatMs?: number; maxBufferBytes?: number };
+  /** maxPerAddress: open /api/v1/events streams one client address may hold (default DEFAULT_SSE_MAX_PER_ADDRESS). */
+  sse?: { heartbeatMs?: number; maxBufferBytes?: number; maxPerAddress?: number };
   /** Default language of pages and errors. Default zh-CN. */
   lang?: Lang;
   /** pino level for the built-in logger (ignored with loggerInstance). Default info. */

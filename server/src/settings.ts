@@ -23,21 +23,30 @@ import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
 import { DEFAULT_WRITER_OPTIONS } from './influx/writer.js';
 import { DEFAULT_INFLUX_CONNECTION } from './influx/transport.js';
-import { DEFAULT_RETENTION_MS, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SSE_HEARTBEAT_MS } from './options.js';
+import {
+  DEFAULT_RETENTION_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_SSE_HEARTBEAT_MS,
+  DEFAULT_SSE_MAX_PER_ADDRESS,
+} from './options.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
 
 const GB = 1024 ** 3;
-const sizeText = (bytes: number): string =>
-  bytes % GB === 0 ? `${bytes / GB}GB` : `${bytes / 1024 ** 2}MB`;
+const sizeText = (bytes: number): string => (bytes % GB === 0 ? `${bytes / GB}GB` : `${bytes / 1024 ** 2}MB`);
 
 export const SERVER_SETTINGS = defineSettings({
   component: 'server',
   prefix: 'YIZHAN_',
   settings: {
     httpHost: text({ default: '0.0.0.0', zh: 'HTTP 服务监听地址', en: 'Address the HTTP server listens on' }),
-    httpPort: port({ default: DEFAULT_PORTS.http, min: 0, zh: 'API、驿站屏幕和 /metrics 的 HTTP 端口', en: 'HTTP port for the API, station screens and /metrics' }),
+    httpPort: port({
+      default: DEFAULT_PORTS.http,
+      min: 0,
+      zh: 'API、驿站屏幕和 /metrics 的 HTTP 端口',
+      en: 'HTTP port for the API, station screens and /metrics',
+    }),
     mqttUrl: text({
       pattern: BROKER_URL_PATTERN,
       expected: BROKER_URL_EXPECTED,
@@ -45,9 +54,21 @@ export const SERVER_SETTINGS = defineSettings({
       zh: 'broker 地址，如 mqtt://127.0.0.1:1883',
       en: 'Broker URL, e.g. mqtt://127.0.0.1:1883',
     }),
-    mqttPort: port({ default: DEFAULT_PORTS.mqtt, min: 0, zh: '本机 broker 端口，未设 YIZHAN_MQTT_URL 时使用', en: 'Port of the local broker, used when YIZHAN_MQTT_URL is unset' }),
-    mqttUsername: text({ zh: '服务器的 MQTT 用户（角色 server）', en: 'MQTT user of the server (role "server")' }),
-    mqttPassword: text({ secret: true, zh: 'MQTT 密码（优先用 _FILE：文件内容去掉首尾空白）', en: 'MQTT password (prefer the _FILE variant: the trimmed file content)' }),
+    mqttPort: port({
+      default: DEFAULT_PORTS.mqtt,
+      min: 0,
+      zh: '本机 broker 端口，未设 YIZHAN_MQTT_URL 时使用',
+      en: 'Port of the local broker, used when YIZHAN_MQTT_URL is unset',
+    }),
+    mqttUsername: text({
+      zh: '服务器的 MQTT 用户（角色 server）',
+      en: 'MQTT user of the server (role "server")',
+    }),
+    mqttPassword: text({
+      secret: true,
+      zh: 'MQTT 密码（优先用 _FILE：文件内容去掉首尾空白）',
+      en: 'MQTT password (prefer the _FILE variant: the trimmed file content)',
+    }),
     mqttClientId: text({
       default: 'yizhan-server',
       pattern: '^[A-Za-z0-9_-]{1,64}$',
@@ -70,29 +91,83 @@ export const SERVER_SETTINGS = defineSettings({
       zh: 'InfluxDB 地址',
       en: 'InfluxDB URL',
     }),
-    influxPort: port({ default: DEFAULT_PORTS.influx, min: 0, zh: '本机 influxd 端口，未设 INFLUX_URL 时使用', en: 'Port of the local influxd, used when INFLUX_URL is unset' }),
+    influxPort: port({
+      default: DEFAULT_PORTS.influx,
+      min: 0,
+      zh: '本机 influxd 端口，未设 INFLUX_URL 时使用',
+      en: 'Port of the local influxd, used when INFLUX_URL is unset',
+    }),
     influxApi: oneOf(['v1', 'v2'], {
       env: 'INFLUX_API',
       default: DEFAULT_INFLUX_CONNECTION.api,
       zh: 'v1：1.x 的 /write 和 /query（创建数据库和保留策略）；v2：2.x/3.x 写接口，用令牌',
       en: 'v1: 1.x /write and /query (creates database and retention policy); v2: 2.x/3.x write API with a token',
     }),
-    influxDb: text({ env: 'INFLUX_DB', default: DEFAULT_INFLUX_CONNECTION.db, zh: '数据库（1.x）/ DBRP 数据库（2.x）', en: 'Database (1.x) / DBRP database (2.x)' }),
-    influxRp: text({ env: 'INFLUX_RP', default: DEFAULT_INFLUX_CONNECTION.rp, zh: '启动时创建的默认保留策略（1.x）', en: 'Default retention policy created at start (1.x)' }),
-    influxToken: text({ env: 'INFLUX_TOKEN', secret: true, zh: 'API 令牌（v2），或 1.8+ 开启认证时的 "用户:密码"', en: 'API token (v2), or "user:password" for 1.8+ with auth' }),
+    influxDb: text({
+      env: 'INFLUX_DB',
+      default: DEFAULT_INFLUX_CONNECTION.db,
+      zh: '数据库（1.x）/ DBRP 数据库（2.x）',
+      en: 'Database (1.x) / DBRP database (2.x)',
+    }),
+    influxRp: text({
+      env: 'INFLUX_RP',
+      default: DEFAULT_INFLUX_CONNECTION.rp,
+      zh: '启动时创建的默认保留策略（1.x）',
+      en: 'Default retention policy created at start (1.x)',
+    }),
+    influxToken: text({
+      env: 'INFLUX_TOKEN',
+      secret: true,
+      zh: 'API 令牌（v2），或 1.8+ 开启认证时的 "用户:密码"',
+      en: 'API token (v2), or "user:password" for 1.8+ with auth',
+    }),
     influxOrg: text({ env: 'INFLUX_ORG', zh: '组织（v2）', en: 'Organisation (v2)' }),
-    influxBucket: text({ env: 'INFLUX_BUCKET', defaultText: '$INFLUX_DB/$INFLUX_RP', zh: 'Bucket（v2）', en: 'Bucket (v2)' }),
-    influxUsername: text({ env: 'INFLUX_USERNAME', zh: 'InfluxDB 1.x 认证用户', en: 'User for InfluxDB 1.x authentication' }),
-    influxPassword: text({ env: 'INFLUX_PASSWORD', secret: true, zh: 'InfluxDB 1.x 认证密码', en: 'Password for InfluxDB 1.x authentication' }),
+    influxBucket: text({
+      env: 'INFLUX_BUCKET',
+      defaultText: '$INFLUX_DB/$INFLUX_RP',
+      zh: 'Bucket（v2）',
+      en: 'Bucket (v2)',
+    }),
+    influxUsername: text({
+      env: 'INFLUX_USERNAME',
+      zh: 'InfluxDB 1.x 认证用户',
+      en: 'User for InfluxDB 1.x authentication',
+    }),
+    influxPassword: text({
+      env: 'INFLUX_PASSWORD',
+      secret: true,
+      zh: 'InfluxDB 1.x 认证密码',
+      en: 'Password for InfluxDB 1.x authentication',
+    }),
     influxV1Auth: oneOf(['basic', 'params'], {
       default: DEFAULT_INFLUX_CONNECTION.v1Auth,
       zh: '1.x 凭据的发送方式：basic（Authorization 头）或 params（URL 中的 u/p）',
       en: 'How 1.x credentials are sent: basic (Authorization header) or params (u/p in the URL)',
     }),
-    influxRetention: duration({ default: formatDuration(DEFAULT_RETENTION_MS), zh: '原始数据保留策略的时长', en: 'Duration of the retention policy' }),
-    influxBatchSize: int({ min: 1, max: 100_000, default: DEFAULT_WRITER_OPTIONS.batchSize, zh: '每次写请求的点数', en: 'Points per write request' }),
-    influxMaxInFlight: int({ min: 1, max: 64, default: DEFAULT_WRITER_OPTIONS.maxInFlight, zh: '实时数据的并发 InfluxDB 写请求数', en: 'Concurrent InfluxDB write requests of live data' }),
-    influxFlushInterval: duration({ default: formatDuration(DEFAULT_WRITER_OPTIONS.flushIntervalMs), zh: '一个点写入前最长等待时间', en: 'Longest time a point waits before it is written' }),
+    influxRetention: duration({
+      default: formatDuration(DEFAULT_RETENTION_MS),
+      zh: '原始数据保留策略的时长',
+      en: 'Duration of the retention policy',
+    }),
+    influxBatchSize: int({
+      min: 1,
+      max: 100_000,
+      default: DEFAULT_WRITER_OPTIONS.batchSize,
+      zh: '每次写请求的点数',
+      en: 'Points per write request',
+    }),
+    influxMaxInFlight: int({
+      min: 1,
+      max: 64,
+      default: DEFAULT_WRITER_OPTIONS.maxInFlight,
+      zh: '实时数据的并发 InfluxDB 写请求数',
+      en: 'Concurrent InfluxDB write requests of live data',
+    }),
+    influxFlushInterval: duration({
+      default: formatDuration(DEFAULT_WRITER_OPTIONS.flushIntervalMs),
+      zh: '一个点写入前最长等待时间',
+      en: 'Longest time a point waits before it is written',
+    }),
     influxMaxBufferLines: int({
       min: 100,
       max: 10_000_000,
@@ -112,7 +187,11 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '预写日志的组提交：每个间隔最多一次 fdatasync；数据同步后才确认消息',
       en: 'Group commit of the write-ahead spool: at most one fdatasync per interval; a message is acknowledged once its lines are synced',
     }),
-    dataDir: text({ default: '.data', zh: '本地数据目录：InfluxDB 预写日志、死信日志', en: 'Folder for local data: InfluxDB write-ahead spool, dead-letter log' }),
+    dataDir: text({
+      default: '.data',
+      zh: '本地数据目录：InfluxDB 预写日志、死信日志',
+      en: 'Folder for local data: InfluxDB write-ahead spool, dead-letter log',
+    }),
     dbUrl: text({
       secret: true,
       pattern: '^postgres(ql)?://',
@@ -121,14 +200,22 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '操作数据库（账号、角色、告警、审计日志）：未设用 SQLite（$YIZHAN_DATA_DIR/yizhan.db），postgres://… 用 PostgreSQL（多个服务器进程时）',
       en: 'Operations store (accounts, roles, alerts, audit log): unset for SQLite ($YIZHAN_DATA_DIR/yizhan.db), postgres://… for PostgreSQL (more than one server process)',
     }),
-    stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'Folder of station YAML files' }),
+    stationsDir: text({
+      defaultText: 'firmware-config/stations',
+      zh: '驿站 YAML 文件目录',
+      en: 'Folder of station YAML files',
+    }),
     alertWebhookUrl: text({
       pattern: '^https?://',
       expected: 'a URL starting with http:// or https://',
       zh: '告警触发和解除时以 JSON POST 到此地址',
       en: 'Alerts are POSTed here as JSON on fire and resolve',
     }),
-    alertWebhookTimeout: duration({ default: formatDuration(DEFAULT_WEBHOOK_OPTIONS.timeoutMs), zh: '单次 webhook 请求超时', en: 'Timeout of one webhook request' }),
+    alertWebhookTimeout: duration({
+      default: formatDuration(DEFAULT_WEBHOOK_OPTIONS.timeoutMs),
+      zh: '单次 webhook 请求超时',
+      en: 'Timeout of one webhook request',
+    }),
     alertSerialLinkDownHold: durationText({
       default: DEFAULT_SERIAL_LINK_DOWN_OPTIONS.hold,
       zh: '驿站报告串口中断持续多久后触发 serial_link_down',
@@ -144,8 +231,23 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '时间戳超前服务器时钟超过此值的消息被拒绝（ts_future）',
       en: 'Messages stamped further ahead of the server clock are refused (ts_future)',
     }),
-    sseHeartbeat: duration({ default: formatDuration(DEFAULT_SSE_HEARTBEAT_MS), zh: '/api/v1/events 的保活注释间隔', en: 'Interval of the keep-alive comment on /api/v1/events' }),
-    shutdownGrace: duration({ default: formatDuration(DEFAULT_SHUTDOWN_GRACE_MS), zh: '关闭时等待 InfluxDB 和 webhook 写完的最长时间', en: 'Longest wait for flushing InfluxDB and webhooks at shutdown' }),
+    sseHeartbeat: duration({
+      default: formatDuration(DEFAULT_SSE_HEARTBEAT_MS),
+      zh: '/api/v1/events 的保活注释间隔',
+      en: 'Interval of the keep-alive comment on /api/v1/events',
+    }),
+    sseMaxPerAddress: int({
+      min: 1,
+      max: 100_000,
+      default: DEFAULT_SSE_MAX_PER_ADDRESS,
+      zh: '一个客户端地址最多同时打开的 /api/v1/events 实时流；超出返回 429 并计数',
+      en: 'Open /api/v1/events streams one client address may hold; more get 429 and are counted',
+    }),
+    shutdownGrace: duration({
+      default: formatDuration(DEFAULT_SHUTDOWN_GRACE_MS),
+      zh: '关闭时等待 InfluxDB 和 webhook 写完的最长时间',
+      en: 'Longest wait for flushing InfluxDB and webhooks at shutdown',
+    }),
     logLevel: logLevel(),
   },
 });

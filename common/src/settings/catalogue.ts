@@ -44,6 +44,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_LANG',
       'YIZHAN_INGEST_MAX_FUTURE',
       'YIZHAN_SSE_HEARTBEAT',
+      'YIZHAN_SSE_MAX_PER_ADDRESS',
       'YIZHAN_SHUTDOWN_GRACE',
       'LOG_LEVEL',
     ],

@@ -9,6 +9,8 @@
  *   a Permission                     held for some township (the handler filters lists by it)
  *   { permission, township(req) }    held for the township the request concerns; a township of
  *                                    undefined means "no such thing": the handler answers 404
+ *   { permission, orLoopback: true } a client on this host (loopback, no proxy header) without
+ *                                    credentials, anyone else with the permission (/metrics)
  *
  * Who: the session cookie (server-side session in the store), or `Authorization: Bearer yzt_…`
  * (a personal API token, limited to its scopes), or the deprecated shared YIZHAN_API_TOKEN (only
@@ -31,15 +33,26 @@ export type Access =
   | 'public'
   | 'session'
   | Permission
-  | { permission: Permission; township: (req: FastifyRequest) => string | undefined };
+  | { permission: Permission; township: (req: FastifyRequest) => string | undefined }
+  | { permission: Permission; orLoopback: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every route with its declared access, as added (the authorisation matrix test walks it). */
+    routeAccess: readonly RouteAccess[];
+  }
   interface FastifyRequest {
     principal: Principal | null;
   }
+}
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -52,6 +65,20 @@ const LEGACY: Principal = {
   grants: [{ role: 'county_admin', scope: COUNTY }],
   tokenScopes: ['config:write'],
 };
+
+/** Headers a reverse proxy adds: their presence means the real client is somewhere else. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * Whether the TCP peer is this host and no proxy speaks for someone else. The socket's address,
+ * not `req.ip` (which a trusted proxy's header sets); a proxy on this host is loopback to us, so
+ * any forwarding header makes the request count as remote.
+ */
+export function fromLoopback(req: FastifyRequest): boolean {
+  const a = req.socket.remoteAddress ?? '';
+  const loopback = a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+  return loopback && PROXY_HEADERS.every((h) => req.headers[h] === undefined);
+}
 
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -91,15 +118,20 @@ export default fp(
     await app.register(cookie);
     app.decorateRequest('principal', null);
 
+    const routes: RouteAccess[] = [];
+    app.decorate('routeAccess', routes);
     app.addHook('onRoute', (route) => {
-      if (route.config?.access === undefined)
+      const access = route.config?.access;
+      if (access === undefined)
         throw new Error(
           `route ${String(route.method)} ${route.url} declares no config.access (public, session or a permission)`,
         );
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access });
     });
 
     app.addHook('preHandler', async (req, reply) => {
       const access = req.routeOptions.config.access ?? 'public';
+      if (typeof access === 'object' && 'orLoopback' in access && fromLoopback(req)) return;
       if (access === 'public' && !req.headers.authorization && !req.cookies[SESSION_COOKIE]) return;
       req.principal = await identify(app, req);
       if (access === 'public') return;
@@ -116,7 +148,7 @@ export default fp(
       const permission = typeof access === 'string' ? access : access.permission;
       if (!canAnywhere(p, permission))
         return deny(app, req, reply, 403, errorBody('forbidden', lang, { permission }));
-      if (typeof access === 'string') return;
+      if (typeof access === 'string' || !('township' in access)) return;
       const township = access.township(req);
       if (township !== undefined && !can(p, permission, township))
         return deny(app, req, reply, 403, errorBody('forbidden_township', lang, { permission, township }));

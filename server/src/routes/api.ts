@@ -1,7 +1,7 @@
 /** JSON API: stations (list and one) and alerts. Errors are `{ error: { code, message } }`. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { StationLive, StationSummary } from '../state/schema.js';
+import { StationIdParams, StationLive, StationSummary } from '../state/schema.js';
 import { Alert } from '../alerts/types.js';
 import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 
@@ -26,7 +26,7 @@ const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/stations/:id',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        params: StationIdParams,
         querystring: Type.Object({ lang: Lang }),
         response: { 200: StationLive, 404: ErrorBody },
       },

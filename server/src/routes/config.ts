@@ -26,7 +26,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigDesiredPayload, validators } from '@yizhan/protocol';
-import { StationLive } from '../state/schema.js';
+import { StationIdParams, StationLive } from '../state/schema.js';
 import { pickLang, type Lang } from '../i18n.js';
 import type { StationConfig } from '../config-api/desired.js';
 
@@ -96,8 +96,9 @@ function checkBody(
 }
 
 const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
-  const params = Type.Object({ id: Type.String({ maxLength: 64 }) });
-  const stationTownship = (req: FastifyRequest) => app.hierarchy.townshipOf((req.params as { id: string }).id);
+  const params = StationIdParams;
+  const stationTownship = (req: FastifyRequest) =>
+    app.hierarchy.townshipOf((req.params as { id: string }).id);
 
   app.get(
     '/api/v1/stations/:id/config',

@@ -9,17 +9,29 @@
  * Each change is encoded once for all its clients (sse-hub.ts). Each client has a bounded send
  * buffer (sse-stream.ts): one that reads too slowly (more than maxBufferBytes unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
  * reconnects by itself and gets a fresh snapshot.
+ *
+ * The stream is public (a station screen shows the same), but `alert` events go only to a
+ * logged-in principal with station:read, and only for stations of its townships (session or
+ * token, checked when the stream opens). One address holds at most maxPerAddress streams at once;
+ * more are refused with 429 `too_many_streams`, counted in `yizhan_sse_refused_total`.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import type { Alert } from '../alerts/types.js';
-import { DEFAULT_SSE_HEARTBEAT_MS, DEFAULT_SSE_MAX_BUFFER_BYTES } from '../options.js';
-import { SseHub, sseFrame } from './sse-hub.js';
+import {
+  DEFAULT_SSE_HEARTBEAT_MS,
+  DEFAULT_SSE_MAX_BUFFER_BYTES,
+  DEFAULT_SSE_MAX_PER_ADDRESS,
+} from '../options.js';
+import { canAnywhere, townshipsWith, type Principal } from '../auth/roles.js';
+import { NOBODY, SseHub, audienceOf, sseFrame, type Audience } from './sse-hub.js';
 import { openSseStream } from './sse-stream.js';
 import { HoursTimer } from '../state/hours-timer.js';
+import type { StationRegistry } from '../registry.js';
 
 const EventsQuery = Type.Object({
   station: Type.Optional(
@@ -28,14 +40,64 @@ const EventsQuery = Type.Object({
   lang: Type.Optional(Type.String({ maxLength: 8 })),
 });
 
+/** Open streams per client address, at most `max` each. */
+export class AddressQuota {
+  private readonly open = new Map<string, number>();
+  constructor(readonly max: number) {}
+  /** Takes a place for the address; false when it holds `max` already. */
+  take(address: string): boolean {
+    const n = this.open.get(address) ?? 0;
+    if (n >= this.max) return false;
+    this.open.set(address, n + 1);
+    return true;
+  }
+  release(address: string): void {
+    const left = (this.open.get(address) ?? 1) - 1;
+    if (left > 0) this.open.set(address, left);
+    else this.open.delete(address);
+  }
+}
+
+/** The stations a client asked for (undefined: all), or the first id that is no station. */
+function stationFilter(
+  registry: StationRegistry,
+  station: string | undefined,
+): { filter: Set<string> | undefined } | { unknown: string } {
+  const ids = station
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = ids?.find((id) => !registry.has(id));
+  if (unknown !== undefined) return { unknown };
+  return { filter: ids?.length ? new Set(ids) : undefined };
+}
+
+/** 429: the address holds `limit` streams already (counted; the client retries later). */
+function tooMany(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, limit: number): void {
+  app.metrics.sseRefused.inc({ reason: 'per_address' });
+  req.log.warn({ address: req.ip }, 'SSE stream refused: too many from one address');
+  const body = errorBody('too_many_streams', pickLang(req, app.defaultLang), { limit });
+  void reply.code(429).header('retry-after', '30').send(body);
+}
+
+/** Who gets which alerts on this stream: nobody without station:read. */
+function alertAudience(p: Principal | null): Audience {
+  return p && canAnywhere(p, 'station:read') ? audienceOf(townshipsWith(p, 'station:read')) : NOBODY;
+}
+
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const maxBuffer = app.serverOptions.sse?.maxBufferBytes ?? DEFAULT_SSE_MAX_BUFFER_BYTES;
+  // Keyed by req.ip: the proxy's client when trustProxy is set.
+  const quota = new AddressQuota(app.serverOptions.sse?.maxPerAddress ?? DEFAULT_SSE_MAX_PER_ADDRESS);
   const hub = new SseHub();
   const streams = new Set<ServerResponse>();
 
   const onStation = (s: StationLive): void => hub.toStation(s.id, () => sseFrame('station', s));
-  const onAlert = (a: Alert): void => hub.toStation(a.stationId, () => sseFrame('alert', a));
+  const onAlert = (a: Alert): void =>
+    hub.toStation(a.stationId, () => sseFrame('alert', a), {
+      township: app.hierarchy.townshipOf(a.stationId) ?? '',
+    });
   // Opening and closing times change what a screen shows without any message from the station.
   const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));
   const heartbeat = setInterval(() => hub.toAll(sseFrame('heartbeat', Date.now())), heartbeatMs);
@@ -66,20 +128,20 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     '/api/v1/events',
-    { schema: { querystring: EventsQuery, response: { 404: ErrorBody } }, config: { access: 'public' } },
+    {
+      schema: { querystring: EventsQuery, response: { 404: ErrorBody, 429: ErrorBody } },
+      config: { access: 'public' },
+    },
     (req, reply) => {
-      const ids = req.query.station
-        ?.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const unknown = ids?.find((id) => !app.registry.has(id));
-      if (unknown !== undefined) {
-        void reply
-          .code(404)
-          .send(errorBody('station_not_found', pickLang(req, app.defaultLang), { id: unknown }));
+      const asked = stationFilter(app.registry, req.query.station);
+      if ('unknown' in asked) {
+        const body = errorBody('station_not_found', pickLang(req, app.defaultLang), { id: asked.unknown });
+        void reply.code(404).send(body);
         return;
       }
-      const filter = ids?.length ? new Set(ids) : undefined;
+      const filter = asked.filter;
+      const address = req.ip;
+      if (!quota.take(address)) return tooMany(app, req, reply, quota.max);
 
       reply.hijack();
       const res = reply.raw;
@@ -89,6 +151,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         maxBufferBytes: maxBuffer,
         onTooSlow: () => app.metrics.sseDropped.inc(),
         onEnd: (sink) => {
+          quota.release(address);
           streams.delete(res);
           hub.remove(sink, filter);
           detach();
@@ -101,7 +164,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       }
       stream.prime();
       streams.add(res);
-      hub.add(stream.sink, filter);
+      hub.add(stream.sink, filter, alertAudience(req.principal));
       attach();
       app.metrics.sseClients.set(hub.size);
     },

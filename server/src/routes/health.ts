@@ -1,7 +1,8 @@
 /**
  * `/healthz` (the process is up; answers from memory), `/readyz` (MQTT subscribed, and InfluxDB set
  * up and taking writes: 503 from the first write request that fails for a reason a retry may fix
- * until one succeeds again; the writer probes a down InfluxDB with backoff up to 5 s), `/metrics`.
+ * until one succeeds again; the writer probes a down InfluxDB with backoff up to 5 s), `/metrics`
+ * (clients on this host, or a token with metrics:read).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -26,7 +27,11 @@ const Ready = Type.Object(
 const health: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/healthz',
-    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } }, logLevel: 'warn', config: { access: 'public' } },
+    {
+      schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      logLevel: 'warn',
+      config: { access: 'public' },
+    },
     () => ({ status: 'ok' as const }),
   );
   app.get(
@@ -41,10 +46,16 @@ const health: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       void reply.code(ready ? 200 : 503).send({ ready, checks });
     },
   );
-  app.get('/metrics', { logLevel: 'warn', config: { access: 'public' } }, async (_req, reply) => {
-    const body = await app.metrics.registry.metrics();
-    return reply.type(app.metrics.registry.contentType).send(body);
-  });
+  // Prometheus on this host scrapes without credentials; from elsewhere with a personal token
+  // holding metrics:read (docs/operations.md "What is public").
+  app.get(
+    '/metrics',
+    { logLevel: 'warn', config: { access: { permission: 'metrics:read', orLoopback: true } } },
+    async (_req, reply) => {
+      const body = await app.metrics.registry.metrics();
+      return reply.type(app.metrics.registry.contentType).send(body);
+    },
+  );
   done();
 };
 export default health;

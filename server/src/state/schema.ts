@@ -3,10 +3,18 @@
  * types derive from them. Times are Unix ms from the station's clock (payload `ts`).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { FaultNameSchema, SensorKindSchema } from '@yizhan/protocol';
+import { FaultNameSchema, STATION_ID_PATTERN, SensorKindSchema } from '@yizhan/protocol';
 
 const Ms = (description: string) => Type.Integer({ minimum: 0, description });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/**
+ * `:id` of the station routes: a station id's own pattern, so `..%2f`, NUL, look-alike letters or
+ * an endless id are a 400 naming `params/id` before any lookup.
+ */
+export const StationIdParams = Type.Object({
+  id: Type.String({ pattern: STATION_ID_PATTERN, maxLength: 32, description: 'Station id, e.g. st-001' }),
+});
 
 export const ReadingState = Type.Object(
   {

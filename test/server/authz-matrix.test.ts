@@ -1,0 +1,249 @@
+/**
+ * The authorisation matrix: every route buildApp registers × every role × own/other township, plus
+ * anonymous and a token with no scopes, against the status written in the table below. The table
+ * is written out by hand, not derived from auth/roles.ts, so a wrong permission there (or a wrong
+ * access declaration on a route) fails here. A route registered but missing from the table fails,
+ * and so does a row whose route is not registered.
+ *
+ * Every principal is a user with one grant in township A (county_admin: the county); "own" sends
+ * the request about township A, "other" about township B. Requests come from a remote address
+ * (192.0.2.x, one per column), so /metrics needs its token there.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { ROLES, type Role } from '../../server/src/auth/roles.js';
+import { createToken } from '../../server/src/auth/sessions.js';
+import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
+import { OTHER, OWN, addTestAlert, startFullApp } from './full-app.js';
+
+const ROLE_COLUMNS = [
+  'county_admin',
+  'township_manager',
+  'crew_lead',
+  'crew_member',
+  'planner',
+  'grid_staff',
+  'viewer',
+] as const satisfies readonly Role[];
+
+/** Parts of issue 12 whose routes are not in this tree yet: their rows wait (empty once merged). */
+const NOT_YET_MERGED = new Set<Part>(['auth', 'org', 'alerts', 'web']);
+
+type Part = 'main' | 'auth' | 'org' | 'alerts' | 'web';
+type Township = typeof OWN | typeof OTHER;
+interface Ctx {
+  app: FastifyInstance;
+  /** The column's user (null: anonymous). */
+  user: TestUser | null;
+  /** Users with a viewer grant in A and in B: targets of the user-admin routes. */
+  people: Record<string, TestUser>;
+  alerts: Record<string, string>;
+  seq: number;
+}
+interface Req {
+  url: string;
+  payload?: unknown;
+}
+interface Row {
+  route: string;
+  part: Part;
+  /**
+   * anon, no-scope token, then per role "own/other" (one status: the same for both), in the order
+   * of ROLE_COLUMNS: county_admin township_manager crew_lead crew_member planner grid_staff viewer.
+   */
+  expect: string;
+  req?: (t: Township, c: Ctx) => Req | Promise<Req>;
+  /** A stream that never ends (SSE): only its status is read. */
+  stream?: true;
+  /** Each request with a fresh session or token (the request ends it: logout). */
+  fresh?: true;
+}
+
+const station = (t: Township): Req => ({ url: `/api/v1/stations/${t.station}` });
+const alert = (t: Township, c: Ctx) => c.alerts[t.code] ?? '';
+const freshAlert = async (t: Township, c: Ctx, acked = false): Promise<string> => {
+  const id = await addTestAlert(c.app, t.station);
+  if (acked)
+    await c.app.ops.db.updateTable('alerts').set({ acked_at: Date.now() }).where('id', '=', id).execute();
+  return id;
+};
+const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
+
+// prettier-ignore
+const ROWS: Row[] = [
+  //                                                anon tok  CA  TM       CL       CM       PL       GS       VW
+  { route: 'GET /', part: 'main',                   expect: '200 200  200 200      200      200      200      200      200' },
+  { route: 'GET /healthz', part: 'main',            expect: '200 200  200 200      200      200      200      200      200' },
+  // No broker or InfluxDB in this test: not ready, for everybody.
+  { route: 'GET /readyz', part: 'main',             expect: '503 503  503 503      503      503      503      503      503' },
+  { route: 'GET /metrics', part: 'main',            expect: '401 403  200 403      403      403      403      403      403' },
+  { route: 'GET /api/v1/stations', part: 'main',    expect: '200 200  200 200      200      200      200      200      200' },
+  { route: 'GET /api/v1/stations/:id', part: 'main', expect: '200 200 200 200      200      200      200      200      200', req: station },
+  { route: 'GET /screen/:stationId', part: 'main',  expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: `/screen/${t.station}` }) },
+  { route: 'GET /assets/fonts/:file', part: 'main', expect: '200 200  200 200      200      200      200      200      200', req: (_t, c) => ({ url: fontUrl(c) }) },
+  { route: 'GET /api/v1/events', part: 'main',      expect: '200 200  200 200      200      200      200      200      200', stream: true, req: (t) => ({ url: `/api/v1/events?station=${t.station}` }) },
+  { route: 'GET /api/v1/stations/:id/config', part: 'main',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `${station(t).url}/config` }) },
+  // Allowed writes reach the handler, which answers 503 config_not_ready without a broker.
+  { route: 'PUT /api/v1/stations/:id/config', part: 'main',
+                                                    expect: '401 403  503 503/403  503/403  403      403      403      403', req: (t) => ({ url: `${station(t).url}/config`, payload: { readingIntervalS: 5 } }) },
+  { route: 'GET /api/v1/alerts', part: 'main',      expect: '401 403  200 200      200      200      200      200      200' },
+
+  { route: 'POST /api/v1/auth/login', part: 'auth', expect: '401 401  401 401      401      401      401      401      401',
+    req: (t, c) => ({ url: '/api/v1/auth/login', payload: { login: `nobody${++c.seq}`, password: 'not-the-password-1' } }) },
+  { route: 'POST /api/v1/auth/logout', part: 'auth', fresh: true,
+                                                    expect: '401 204  204 204      204      204      204      204      204' },
+  { route: 'GET /api/v1/auth/me', part: 'auth',     expect: '401 200  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/auth/password', part: 'auth', fresh: true,
+                                                    expect: '401 403  400 400      400      400      400      400      400',
+    req: () => ({ url: '/api/v1/auth/password', payload: { current: 'not-the-password-1', next: 'a-new-password-2026' } }) },
+  { route: 'GET /api/v1/users', part: 'auth',       expect: '401 403  200 200      403      403      403      403      403' },
+  { route: 'POST /api/v1/users', part: 'auth',      expect: '401 403  201 201/403  403      403      403      403      403',
+    req: (t, c) => ({ url: '/api/v1/users', payload: { login: `made${++c.seq}`, displayName: '新用户', grants: [{ role: 'viewer', scope: t.code }] } }) },
+  { route: 'PATCH /api/v1/users/:id', part: 'auth', expect: '401 403  200 200/403  403      403      403      403      403',
+    req: (t, c) => ({ url: `/api/v1/users/${person(t, c)}`, payload: { displayName: `改名${++c.seq}` } }) },
+  { route: 'POST /api/v1/users/:id/reset-password', part: 'auth',
+                                                    expect: '401 403  200 200/403  403      403      403      403      403', req: (t, c) => ({ url: `/api/v1/users/${person(t, c)}/reset-password` }) },
+  { route: 'GET /api/v1/tokens', part: 'auth',      expect: '401 200  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/tokens', part: 'auth',     expect: '401 403  201 201      201      201      201      201      201',
+    req: () => ({ url: '/api/v1/tokens', payload: { name: '脚本', scopes: ['station:read'] } }) },
+  // own: a token of the column's user; other: a token of somebody else.
+  { route: 'DELETE /api/v1/tokens/:id', part: 'auth',
+                                                    expect: '401 204/404 204/404 204/404 204/404 204/404 204/404 204/404 204/404',
+    req: async (t, c) => {
+      const owner = t === OWN && c.user ? c.user : (c.people[OWN.code] as TestUser);
+      return { url: `/api/v1/tokens/${(await createToken(c.app.ops.db, owner.id, 'x', [])).id}` };
+    } },
+
+  { route: 'GET /api/v1/townships', part: 'org',   expect: '401 403  200 200      200      200      200      200      200' },
+  { route: 'GET /api/v1/fleet', part: 'org',       expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/fleet?township=${t.code}` }) },
+  { route: 'GET /api/v1/audit', part: 'org',       expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit?township=${t.code}` }) },
+  { route: 'GET /api/v1/audit.csv', part: 'org',   expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit.csv?township=${t.code}` }) },
+
+  { route: 'GET /api/v1/alerts/:id', part: 'alerts', expect: '401 403 200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t, c) => ({ url: `/api/v1/alerts/${alert(t, c)}` }) },
+  { route: 'POST /api/v1/alerts/:id/ack', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await freshAlert(t, c)}/ack` }) },
+  { route: 'POST /api/v1/alerts/:id/unack', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await freshAlert(t, c, true)}/unack` }) },
+  { route: 'POST /api/v1/alerts/:id/comments', part: 'alerts',
+                                                    expect: '401 403  201 201/403  201/403  201/403  403      403      403',
+    req: (t, c) => ({ url: `/api/v1/alerts/${alert(t, c)}/comments`, payload: { text: '已到场处理' } }) },
+
+  // The pages' files are public; without a build the server answers 503 with a hint (part web).
+  { route: 'GET /app/', part: 'web',                expect: '200 200  200 200      200      200      200      200      200' },
+  { route: 'GET /app/*', part: 'web',               expect: '200 200  200 200      200      200      200      200      200', req: () => ({ url: '/app/alerts' }) },
+];
+
+interface Column {
+  name: string;
+  user: TestUser | null;
+  headers: () => Promise<Record<string, string>>;
+}
+
+/** "401 403 200 200/403 …" → per column [own, other]. */
+function parseExpect(row: Row): [number, number][] {
+  const cells = row.expect.trim().split(/\s+/);
+  if (cells.length !== 2 + ROLE_COLUMNS.length) throw new Error(`${row.route}: ${cells.length} cells`);
+  return cells.map((c) => {
+    const [own, other = own] = c.split('/').map(Number);
+    return [own as number, other as number];
+  });
+}
+
+let app: FastifyInstance;
+let columns: Column[];
+let fonts: string | undefined;
+const ctxBase = { people: {} as Record<string, TestUser>, alerts: {} as Record<string, string>, seq: 0 };
+
+function fontUrl(_c: Ctx): string {
+  return fonts ?? '/assets/fonts/missing.woff2';
+}
+
+beforeAll(async () => {
+  app = await startFullApp();
+  const noScopes = await addTestUser(app, [{ role: 'county_admin', scope: 'county' }]);
+  columns = [
+    { name: 'anonymous', user: null, headers: () => Promise.resolve({}) },
+    { name: 'token without scopes', user: noScopes, headers: () => tokenHeaders(app, noScopes, []) },
+  ];
+  for (const role of ROLE_COLUMNS) {
+    const user = await addTestUser(app, [{ role, scope: role === 'county_admin' ? 'county' : OWN.code }]);
+    columns.push({ name: role, user, headers: () => sessionHeaders(app, user) });
+  }
+  for (const t of [OWN, OTHER]) {
+    ctxBase.people[t.code] = await addTestUser(app, [{ role: 'viewer', scope: t.code }]);
+    ctxBase.alerts[t.code] = await addTestAlert(app, t.station);
+  }
+  const index = await app.inject({ url: '/' });
+  fonts = /\/assets\/fonts\/[\w.-]+\.woff2/.exec(index.body)?.[0];
+});
+afterAll(() => app?.close());
+
+const key = (method: string, url: string) => `${method} ${url}`;
+
+async function statusOf(
+  row: Row,
+  method: string,
+  col: Column,
+  idx: number,
+  t: Township,
+  headers: Record<string, string>,
+) {
+  const ctx: Ctx = Object.assign(ctxBase, { app, user: col.user });
+  const r = row.req ? await row.req(t, ctx) : { url: row.route.split(' ')[1] ?? '' };
+  const res = await app.inject({
+    method: method as 'GET',
+    url: r.url,
+    headers,
+    remoteAddress: `192.0.2.${idx + 1}`,
+    ...(r.payload !== undefined ? { payload: r.payload as object } : {}),
+    ...(row.stream ? { payloadAsStream: true } : {}),
+  });
+  if (row.stream) {
+    res.stream().destroy();
+    res.raw.res.destroy();
+  }
+  return res.statusCode;
+}
+
+describe('authorisation matrix', () => {
+  it('the table has one row per registered route, and every row is registered', () => {
+    const registered = new Set(
+      app.routeAccess.filter((r) => r.method !== 'HEAD').map((r) => key(r.method, r.url)),
+    );
+    const table = new Set(ROWS.map((r) => r.route));
+    const missing = [...registered].filter((r) => !table.has(r));
+    const notRegistered = ROWS.filter((r) => !registered.has(r.route) && !NOT_YET_MERGED.has(r.part)).map(
+      (r) => r.route,
+    );
+    expect({ missing, notRegistered }).toEqual({ missing: [], notRegistered: [] });
+    // Every HEAD route is the HEAD of a GET in the table (same hooks, same access).
+    const heads = app.routeAccess.filter((r) => r.method === 'HEAD').map((r) => key('GET', r.url));
+    expect(heads.filter((h) => !registered.has(h))).toEqual([]);
+    expect([...ROLE_COLUMNS]).toEqual([...ROLES]);
+  });
+
+  const live = () => ROWS.filter((r) => !NOT_YET_MERGED.has(r.part));
+  it.each(ROWS.map((r) => [r.route, r] as const))('%s', async (_name, row) => {
+    if (!live().includes(row)) return;
+    const want = parseExpect(row);
+    const methods = [row.route.split(' ')[0] ?? 'GET'];
+    if (
+      methods[0] === 'GET' &&
+      app.routeAccess.some((r) => r.method === 'HEAD' && key('GET', r.url) === row.route)
+    )
+      methods.push('HEAD');
+    const wrong: string[] = [];
+    for (const method of methods)
+      for (const [i, col] of columns.entries()) {
+        const shared = row.fresh ? undefined : await col.headers();
+        for (const [j, t] of [OWN, OTHER].entries()) {
+          const got = await statusOf(row, method, col, i, t, shared ?? (await col.headers()));
+          const exp = want[i]?.[j];
+          if (got !== exp)
+            wrong.push(`${method} ${col.name} ${j ? 'other' : 'own'}: ${got}, expected ${exp}`);
+        }
+      }
+    expect(wrong).toEqual([]);
+  });
+});

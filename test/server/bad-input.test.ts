@@ -1,0 +1,265 @@
+/**
+ * Bad input to every write route and to the query strings of the list routes: wrong types, a 1 MB
+ * body, SQL metacharacters, unknown fields and path tricks. Each gets a 4xx whose message names
+ * the field (or the limit), never a 5xx, and nothing is written: the rows of users, grants,
+ * sessions, tokens, audit log, alerts and their events are counted before and after.
+ *
+ * Free-text fields (a display name, a comment) may hold SQL metacharacters: there the text must be
+ * kept as sent, and every table must still be there afterwards.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { addTestAlert, OWN, rowCounts, startFullApp, userWithSession } from './full-app.js';
+import { addTestUser } from './auth-helpers.js';
+
+type Part = 'main' | 'auth' | 'alerts' | 'org';
+/** Parts whose routes are not in this tree yet (empty once merged). */
+const NOT_YET_MERGED = new Set<Part>(['auth', 'alerts', 'org']);
+
+const SQL = [`' OR 1=1 --`, `"; DROP TABLE users; --`];
+const MB = 'x'.repeat(1024 * 1024);
+
+interface WriteRoute {
+  part: Part;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `:id` is replaced by a real id (or a trick). */
+  url: string;
+  /** A body the route accepts (undefined: the route takes none). */
+  body?: () => Record<string, unknown>;
+  /** String fields checked against a pattern or a list: SQL metacharacters there are a 400. */
+  strict?: string[];
+  /** Free-text string fields: stored as sent. */
+  free?: string[];
+  /** A field and a value of the wrong type. */
+  wrongType: [string, unknown][];
+}
+
+let n = 0;
+const ROUTES: WriteRoute[] = [
+  {
+    part: 'main',
+    method: 'PUT',
+    url: '/api/v1/stations/:station/config',
+    body: () => ({ readingIntervalS: 5 }),
+    wrongType: [
+      ['readingIntervalS', 'fast'],
+      ['sensorsEnabled', 'all'],
+    ],
+  },
+  {
+    part: 'auth',
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    body: () => ({ login: 'nobody', password: 'not-the-password-1' }),
+    wrongType: [
+      ['login', 42],
+      ['password', ['a']],
+    ],
+  },
+  {
+    part: 'auth',
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    body: () => ({ current: 'not-the-password-1', next: 'a-new-password-2026' }),
+    wrongType: [['next', 12345678901]],
+  },
+  {
+    part: 'auth',
+    method: 'POST',
+    url: '/api/v1/users',
+    body: () => ({
+      login: `bad${++n}`,
+      displayName: '新用户',
+      grants: [{ role: 'viewer', scope: OWN.code }],
+    }),
+    strict: ['login'],
+    free: ['displayName'],
+    wrongType: [
+      ['grants', 'viewer'],
+      ['displayName', { zh: 'x' }],
+    ],
+  },
+  {
+    part: 'auth',
+    method: 'PATCH',
+    url: '/api/v1/users/:user',
+    body: () => ({ displayName: '改名' }),
+    free: ['displayName'],
+    wrongType: [
+      ['disabled', 'yes please'],
+      ['grants', 7],
+    ],
+  },
+  { part: 'auth', method: 'POST', url: '/api/v1/users/:user/reset-password', wrongType: [] },
+  {
+    part: 'auth',
+    method: 'POST',
+    url: '/api/v1/tokens',
+    body: () => ({ name: '脚本', scopes: ['station:read'] }),
+    free: ['name'],
+    wrongType: [['scopes', 'station:read']],
+  },
+  { part: 'auth', method: 'DELETE', url: '/api/v1/tokens/:token', wrongType: [] },
+  { part: 'alerts', method: 'POST', url: '/api/v1/alerts/:alert/ack', wrongType: [] },
+  { part: 'alerts', method: 'POST', url: '/api/v1/alerts/:alert/unack', wrongType: [] },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/alerts/:alert/comments',
+    body: () => ({ text: '已到场' }),
+    free: ['text'],
+    wrongType: [['text', { a: 1 }]],
+  },
+];
+
+/** Query strings of the list routes: a value of the wrong kind for each parameter. */
+const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
+  { part: 'main', url: '/api/v1/alerts', params: { state: 'burning' } },
+  { part: 'main', url: '/api/v1/events', params: { station: 'st-999' } },
+  {
+    part: 'alerts',
+    url: '/api/v1/alerts',
+    params: { limit: 'many', acked: 'perhaps', before: `' OR 1=1 --`, township: `"; DROP TABLE users; --` },
+  },
+  { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
+  { part: 'org', url: '/api/v1/audit', params: { from: 'yesterday', limit: '-1', before: `x' --` } },
+];
+
+const PATH_TRICKS = [
+  '..%2f..%2fetc%2fpasswd',
+  'st-001%00',
+  'x'.repeat(600),
+  encodeURIComponent('ｓｔ－００１'),
+  'st-001%E2%80%8B',
+  '%E2%80%AEst-001',
+];
+
+let app: FastifyInstance;
+let headers: Record<string, string>;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  app = await startFullApp();
+  headers = {
+    ...(await userWithSession(app, [{ role: 'county_admin', scope: 'county' }])).headers,
+    'accept-language': 'en',
+  };
+  ids.station = OWN.station;
+  ids.user = String((await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])).id);
+  ids.alert = await addTestAlert(app, OWN.station);
+  ids.token = '1';
+});
+afterAll(() => app?.close());
+
+const urlOf = (r: WriteRoute, id?: string) => r.url.replace(/:(\w+)/, (_m, k: string) => id ?? ids[k] ?? '');
+const live = (p: Part) => !NOT_YET_MERGED.has(p);
+
+async function send(method: string, url: string, payload?: unknown) {
+  return app.inject({
+    method: method as 'POST',
+    url,
+    headers: { ...headers, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(payload !== undefined
+      ? { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }
+      : {}),
+  });
+}
+
+/** Sends the request and checks: the status, the message naming `names`, nothing written. */
+async function refused(method: string, url: string, payload: unknown, status: RegExp, names: RegExp) {
+  const before = await rowCounts(app);
+  const r = await send(method, url, payload);
+  const body = r.json<{ error?: { code: string; message: string } }>();
+  const got = `${r.statusCode} ${body.error?.message ?? r.body}`;
+  expect(String(r.statusCode), got).toMatch(status);
+  expect(body.error?.message, got).toMatch(names);
+  expect(await rowCounts(app)).toEqual(before);
+}
+
+describe.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s', (_name, r) => {
+  beforeEach((c) => {
+    if (!live(r.part)) c.skip();
+  });
+
+  it('refuses a 1 MB body with 413 naming the limit, and writes nothing', async () => {
+    await refused(r.method, urlOf(r), { ...(r.body?.() ?? {}), pad: MB }, /^413$/, /at most 64 KB/);
+  });
+
+  it('refuses an unknown field with 400 naming it', async () => {
+    if (!r.body) return;
+    await refused(r.method, urlOf(r), { ...r.body(), isAdmin: true }, /^400$/, /isAdmin/);
+  });
+
+  it('refuses a value of the wrong type with 400 naming the field', async () => {
+    for (const [field, value] of r.wrongType)
+      await refused(r.method, urlOf(r), { ...r.body?.(), [field]: value }, /^400$/, new RegExp(field));
+  });
+
+  it('refuses a body that is not JSON, or not an object', async () => {
+    if (!r.body) return;
+    await refused(r.method, urlOf(r), '{"login": ', /^400$/, /JSON/i);
+    await refused(r.method, urlOf(r), '[1,2]', /^400$/, /body|object/);
+  });
+
+  it('refuses SQL metacharacters in checked fields and keeps them as text in free ones', async () => {
+    for (const field of r.strict ?? [])
+      for (const sql of SQL)
+        await refused(r.method, urlOf(r), { ...r.body?.(), [field]: sql }, /^4\d\d$/, new RegExp(field));
+    for (const field of r.free ?? [])
+      for (const sql of SQL) {
+        const res = await send(r.method, urlOf(r), { ...r.body?.(), [field]: sql });
+        expect(res.statusCode, res.body).toBeLessThan(300);
+        expect(res.body).toContain(JSON.stringify(sql).slice(1, -1));
+      }
+    expect(Object.keys(await rowCounts(app))).toHaveLength(7);
+  });
+
+  it('refuses path tricks in the id with a 4xx naming it, and writes nothing', async () => {
+    if (!r.url.includes(':')) return;
+    for (const trick of PATH_TRICKS) {
+      const before = await rowCounts(app);
+      const res = await send(r.method, urlOf(r, trick), r.body?.());
+      expect(res.statusCode, `${trick}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${trick}: ${res.body}`).toBeLessThan(500);
+      expect(res.json<{ error: { message: string } }>().error.message).toMatch(/params\/id|id|not found/i);
+      expect(await rowCounts(app)).toEqual(before);
+    }
+  });
+});
+
+describe('query strings of the list routes', () => {
+  it.each(LISTS.map((l) => [l.url, l] as const))('%s: a 4xx naming the parameter', async (_u, l) => {
+    if (!live(l.part)) return;
+    for (const [param, value] of Object.entries(l.params)) {
+      const r = await app.inject({ url: `${l.url}?${param}=${encodeURIComponent(value)}`, headers });
+      expect(r.statusCode, r.body).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode, r.body).toBeLessThan(500);
+      expect(r.json<{ error: { message: string } }>().error.message).toMatch(new RegExp(`${param}|${value}`));
+    }
+  });
+
+  it('names the field in Chinese too', async () => {
+    const r = await app.inject({
+      url: '/api/v1/stations/..%2fetc',
+      headers: { ...headers, 'accept-language': 'zh-CN' },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual({
+      error: {
+        code: 'bad_request',
+        message: '请求无效：params/id 格式不符（应匹配 ^[a-z][a-z0-9-]{2,31}$）',
+      },
+    });
+  });
+});
+
+describe('the read routes with a station id', () => {
+  it.each(PATH_TRICKS)('GET /api/v1/stations/%s is a 4xx naming the id', async (trick) => {
+    for (const url of [`/api/v1/stations/${trick}`, `/api/v1/stations/${trick}/config`]) {
+      const r = await app.inject({ url, headers });
+      // Longer than the router's parameter limit: 414 before any route runs.
+      expect(r.statusCode, `${url}: ${r.body}`).toBe(trick.length > 100 ? 414 : 400);
+      expect(r.json<{ error: { message: string } }>().error.message).toMatch(/params\/id|an id in the path/);
+    }
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Who gets what on the public live stream `/api/v1/events`: station events for everybody, alert
+ * events only for a login with station:read and only for its townships; and the per-address cap.
+ * The whole app in-process (test/server/full-app.ts); streams read through app.inject.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Alert } from '../../../server/src/alerts/types.js';
+import { addTestUser, sessionHeaders, tokenHeaders } from '../auth-helpers.js';
+import { OTHER, OWN, startFullApp } from '../full-app.js';
+
+interface Stream {
+  status: number;
+  events: { event: string; data: string }[];
+  close(): void;
+}
+
+async function openStream(
+  app: FastifyInstance,
+  headers: Record<string, string> = {},
+  remoteAddress = '192.0.2.1',
+): Promise<Stream> {
+  const res = await app.inject({ url: '/api/v1/events', headers, remoteAddress, payloadAsStream: true });
+  const body: Readable = res.stream();
+  // Destroying the server side's response is what a client going away does to it.
+  const close = () => {
+    body.destroy();
+    res.raw.res.destroy();
+  };
+  const s: Stream = { status: res.statusCode, events: [], close };
+  let buf = '';
+  body.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) s.events.push({ event, data });
+    }
+  });
+  return s;
+}
+
+function fakeAlert(stationId: string): Alert {
+  return {
+    id: `${stationId}-${Math.random().toString(36).slice(2)}`,
+    fingerprint: `dispenser_broken/${stationId}`,
+    rule: 'dispenser_broken',
+    stationId,
+    stationName: stationId,
+    township: '',
+    severity: 'critical',
+    status: 'firing',
+    startsAt: new Date().toISOString(),
+    endsAt: null,
+    message: { 'zh-CN': '热水器故障', en: 'Dispenser broken' },
+    resolvedMessage: null,
+    evidence: {},
+  };
+}
+
+const alertStations = (s: Stream) =>
+  s.events.filter((e) => e.event === 'alert').map((e) => (JSON.parse(e.data) as Alert).stationId);
+
+describe('alert events on /api/v1/events', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await startFullApp();
+  });
+  afterAll(() => app?.close());
+
+  it('go to a login with station:read for its townships only; station events to everybody', async () => {
+    const lead = await addTestUser(app, [{ role: 'crew_lead', scope: OWN.code }]);
+    const admin = await addTestUser(app, [{ role: 'county_admin', scope: 'county' }]);
+    const streams = {
+      anonymous: await openStream(app),
+      lead: await openStream(app, await sessionHeaders(app, lead)),
+      county: await openStream(app, await tokenHeaders(app, admin, ['station:read'])),
+      noScopes: await openStream(app, await tokenHeaders(app, admin, [])),
+      badCookie: await openStream(app, { cookie: 'yizhan_session=forged' }),
+    };
+    try {
+      for (const s of Object.values(streams)) expect(s.status).toBe(200);
+      await expect.poll(() => streams.anonymous.events.filter((e) => e.event === 'station').length).toBe(2);
+      app.alerts.emit('alert', fakeAlert(OWN.station));
+      app.alerts.emit('alert', fakeAlert(OTHER.station));
+      // Frames of one turn reach every client together: once the county has both, all have theirs.
+      await expect.poll(() => alertStations(streams.county)).toEqual([OWN.station, OTHER.station]);
+      expect(alertStations(streams.lead)).toEqual([OWN.station]);
+      expect(alertStations(streams.anonymous)).toEqual([]);
+      expect(alertStations(streams.noScopes)).toEqual([]);
+      expect(alertStations(streams.badCookie)).toEqual([]);
+    } finally {
+      for (const s of Object.values(streams)) s.close();
+    }
+  });
+});
+
+describe('streams per address', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await startFullApp({ sse: { maxPerAddress: 2 } });
+  });
+  afterAll(() => app?.close());
+
+  it('refuses one more than the cap with 429, counts it, and takes a new one once one closes', async () => {
+    const a = await openStream(app, {}, '198.51.100.7');
+    const b = await openStream(app, {}, '198.51.100.7');
+    const elsewhere = await openStream(app, {}, '198.51.100.8');
+    const refused = await app.inject({
+      url: '/api/v1/events?lang=en',
+      remoteAddress: '198.51.100.7',
+    });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'too_many_streams',
+        message: 'Too many live streams from this address (at most 2); close some pages and retry',
+      },
+    });
+    expect(elsewhere.status).toBe(200);
+    expect(await app.metrics.sseRefused.get()).toMatchObject({
+      values: [{ value: 1, labels: { reason: 'per_address' } }],
+    });
+    a.close();
+    await expect
+      .poll(async () => {
+        const again = await openStream(app, {}, '198.51.100.7');
+        again.close();
+        return again.status;
+      })
+      .toBe(200);
+    b.close();
+    elsewhere.close();
+  });
+});
