@@ -15,7 +15,10 @@ export interface SseClient {
 /** `headers`: e.g. a session cookie or a bearer token (alert events go only to a login). */
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const abort = new AbortController();
-  const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream', ...headers } });
+  const res = await fetch(url, {
+    signal: abort.signal,
+    headers: { accept: 'text/event-stream', ...headers },
+  });
   if (res.status !== 200 || !res.body) throw new Error(`SSE ${url}: HTTP ${res.status}`);
   const client: SseClient = { events: [], comments: [], closed: false, close: () => abort.abort() };
   const reader = res.body.getReader();
