@@ -212,7 +212,7 @@ export async function addUser(
   checkMayGrant(ctx.actor, grants);
   const password = req.password ?? generatePassword();
   const problem = passwordProblem(password, req.login);
-  if (problem) throw new AccountError(problem);
+  if (problem) throw new AccountError(problem, { field: 'password' });
   if (await findUser(ctx.db, { login: req.login }))
     throw new AccountError('login_taken', { login: req.login });
   const hash = await hashPassword(password);
@@ -358,7 +358,7 @@ export async function changeOwnPassword(
   const row = await findUser(ctx.db, { id: userId });
   if (!row) throw new AccountError('user_not_found', { user: String(userId) });
   const problem = passwordProblem(next, row.login);
-  if (problem) throw new AccountError(problem);
+  if (problem) throw new AccountError(problem, { field: 'next' });
   if (!(await verifyPassword(current, row.password_hash))) throw new AccountError('bad_current_password');
   const user = await getUser({ ...ctx, actor: CLI_ACTOR }, { id: userId });
   await storePassword(ctx, user, await hashPassword(next), 'user.password', keepSession, now);

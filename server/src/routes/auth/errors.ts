@@ -46,14 +46,17 @@ const TEXT = {
   },
   bad_current_password: { 'zh-CN': 'current：当前密码错误', en: 'current: the current password is wrong' },
   password_too_short: {
-    'zh-CN': `密码太短：至少 ${PASSWORD_MIN} 个字符`,
-    en: `Password too short: at least ${PASSWORD_MIN} characters`,
+    'zh-CN': `{field}：密码太短，至少 ${PASSWORD_MIN} 个字符`,
+    en: `{field}: password too short, at least ${PASSWORD_MIN} characters`,
   },
   password_too_long: {
-    'zh-CN': `密码太长：最多 ${PASSWORD_MAX} 个字符`,
-    en: `Password too long: at most ${PASSWORD_MAX} characters`,
+    'zh-CN': `{field}：密码太长，最多 ${PASSWORD_MAX} 个字符`,
+    en: `{field}: password too long, at most ${PASSWORD_MAX} characters`,
   },
-  password_is_login: { 'zh-CN': '密码不能与登录名相同', en: 'The password must not be the login' },
+  password_is_login: {
+    'zh-CN': '{field}：密码不能与登录名（login）相同',
+    en: '{field}: the password must not be the login',
+  },
   token_not_found: { 'zh-CN': '没有编号为 {id} 的令牌', en: 'No token {id}' },
   scope_not_held: {
     'zh-CN': 'scopes：“{scope}” 不是你拥有的权限（你拥有：{held}）',
