@@ -15,7 +15,10 @@ import { addTestUser, type TestUser } from '../../auth-helpers.js';
 /** Cheap scrypt for test users (the cost parameters travel in the stored hash). */
 export const CHEAP = { algo: 'scrypt', N: 2 ** 10, r: 8, p: 1, keyLen: 32 } as const;
 
-export async function peopleApp(opts: { trustProxy?: string } = {}): Promise<FastifyInstance> {
+/** `dataDir`: the store in that folder's yizhan.db (as the server and the CLI open it); else in memory. */
+export async function peopleApp(
+  opts: { trustProxy?: string; dataDir?: string } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}) });
   await app.register(core, {
     server: {
@@ -30,6 +33,7 @@ export async function peopleApp(opts: { trustProxy?: string } = {}): Promise<Fas
       mqtt: { url: 'mqtt://127.0.0.1:1' },
       influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'raw' },
       defaultMetrics: false,
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     },
   });
   await app.register(opsStore);
