@@ -9,6 +9,7 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -27,6 +28,7 @@ import events from './routes/events.js';
 import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
+import authRoutes from './routes/auth/index.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -38,6 +40,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
       : { logger: { level: opts.logLevel ?? 'info' } }),
     // SSE streams are ended in preClose; other keep-alive connections are closed when idle.
     forceCloseConnections: 'idle',
+    // Behind a TLS proxy: req.ip and req.protocol from X-Forwarded-* of these hops only (Secure cookies).
+    trustProxy: opts.trustProxy ?? false,
     // A request body larger than this is refused with 413 before it is read in full; a route
     // that needs more sets its own `bodyLimit`.
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
@@ -61,5 +65,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(pages);
   await app.register(configApi);
   await app.register(configRoutes);
+  await app.register(authRoutes);
   return app;
 }
