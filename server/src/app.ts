@@ -9,6 +9,8 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   org      townships synced into the store, audit retention, fleet figures and gauges;
+ *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -27,6 +29,8 @@ import events from './routes/events.js';
 import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
+import org from './plugins/org.js';
+import orgRoutes from './routes/org/index.js';
 import type { ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -54,5 +58,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(pages);
   await app.register(configApi);
   await app.register(configRoutes);
+  await app.register(org);
+  await app.register(orgRoutes);
   return app;
 }
