@@ -12,8 +12,6 @@ import type { Counts, TownshipCounts } from './fleet.js';
 
 export const MAX_VERSION_LABELS = 10;
 export const OTHER_VERSIONS = 'other';
-/** One computation serves every gauge of a scrape: prom-client collects each gauge in turn. */
-const REUSE_MS = 1000;
 
 /** At most `max` versions by count (ties by name), the rest as "other". */
 export function boundedVersions(v: Counts['agentVersions'], max = MAX_VERSION_LABELS): [string, number][] {
@@ -33,11 +31,15 @@ export function registerFleetGauges(
   compute: () => TownshipCounts[],
   configKnown: () => boolean,
 ): void {
-  let cached: { at: number; rows: TownshipCounts[] } | undefined;
+  // One computation serves every gauge of a scrape: registry.metrics() calls every collect() in one
+  // synchronous pass before its first await, so the figures are dropped at the next microtask.
+  let cached: TownshipCounts[] | undefined;
   const rows = (): TownshipCounts[] => {
-    const now = Date.now();
-    if (!cached || now - cached.at > REUSE_MS) cached = { at: now, rows: compute() };
-    return cached.rows;
+    if (!cached) {
+      cached = compute();
+      queueMicrotask(() => (cached = undefined));
+    }
+    return cached;
   };
   const gauge = <L extends string>(
     name: string,
