@@ -4,21 +4,46 @@
  *   npm run config:check [-- dir-or-file …]   check station files; exit 1 on any problem
  *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json
  *
- * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations.
+ * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations. It checks the
+ * townships file too ($YIZHAN_TOWNSHIPS_FILE, else townships.yaml beside the first folder, when
+ * there is one) and that every station's township is defined in it.
  */
-import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { formatIssue, loadStationPaths, DEFAULT_STATIONS_DIR } from './load.js';
 import { STATION_SCHEMA_FILE, stationJsonSchemaText } from './json-schema.js';
+import { loadTownshipsFor } from './townships.js';
+
+/** The stations folder the townships file sits beside: the path itself, or a file's folder. */
+function stationsFolder(path: string): string {
+  try {
+    return statSync(path).isDirectory() ? path : dirname(path);
+  } catch {
+    // A missing path is reported by the station loader; look beside it all the same.
+    return path;
+  }
+}
 
 function check(args: string[]): number {
   const paths = args.length > 0 ? args : [process.env.YIZHAN_STATIONS_DIR || DEFAULT_STATIONS_DIR];
-  const { stations, issues } = loadStationPaths(paths);
+  const t = loadTownshipsFor(
+    stationsFolder(paths[0] ?? DEFAULT_STATIONS_DIR),
+    process.env.YIZHAN_TOWNSHIPS_FILE || undefined,
+  );
+  const loaded = loadStationPaths(paths, t.townships ? { townships: t.townships } : {});
+  const { stations } = loaded;
+  const issues = [...t.issues, ...loaded.issues];
   const cwd = process.cwd();
   for (const i of issues) console.log(formatIssue(i, { relativeTo: cwd }));
   const files = new Set(issues.map((i) => i.file)).size;
   if (issues.length === 0) {
-    console.log(`✔ ${stations.length} 个驿站配置检查通过 / ${stations.length} station file(s) OK`);
+    const n = t.townships?.length;
+    const tw = n
+      ? [`（${n} 个镇街）`, ` (${n} township(s) in ${relative(cwd, t.file) || t.file})`]
+      : ['', ''];
+    console.log(
+      `✔ ${stations.length} 个驿站配置检查通过${tw[0]} / ${stations.length} station file(s) OK${tw[1]}`,
+    );
     return 0;
   }
   console.log(

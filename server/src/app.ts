@@ -10,6 +10,8 @@
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
  *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
+ *   org      townships synced into the store, audit retention, fleet figures and gauges;
+ *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -29,6 +31,8 @@ import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
 import authRoutes from './routes/auth/index.js';
+import org from './plugins/org.js';
+import orgRoutes from './routes/org/index.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -66,5 +70,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(configApi);
   await app.register(configRoutes);
   await app.register(authRoutes);
+  await app.register(org);
+  await app.register(orgRoutes);
   return app;
 }

@@ -6,15 +6,21 @@
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
 import { resolve } from 'node:path';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import { formatIssue, loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import { loadTownshipsFor, type TownshipDefinition } from '@yizhan/station-config/townships';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from './app.js';
 import { describeConfig, loadConfig, type ServerConfig } from './config.js';
 
 /** The app's options from the settings and the loaded station files. */
-function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): ServerOptions {
+function serverOptions(
+  c: ServerConfig,
+  stations: ServerOptions['stations'],
+  townships: readonly TownshipDefinition[] | undefined,
+): ServerOptions {
   return {
     stations,
+    ...(townships ? { townships } : {}),
     mqtt: c.mqtt,
     influx: {
       ...c.influx,
@@ -38,6 +44,8 @@ function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): Se
     lang: c.lang,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
+    auditRetentionMs: c.auditRetentionMs,
+    fleet: { darkAfterMs: c.darkAfterMs },
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
   };
@@ -89,16 +97,23 @@ async function main(): Promise<number> {
   }
   const c = cfg.config;
   const stationsDir = c.stationsDir ? resolve(c.stationsDir) : DEFAULT_STATIONS_DIR;
+  const t = loadTownshipsFor(stationsDir, c.townshipsFile ? resolve(c.townshipsFile) : undefined);
+  if (t.issues.length > 0) {
+    process.stderr.write(
+      `yizhan server: refusing to start, the townships file ${t.file} is invalid:\n${t.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
+    );
+    return 2;
+  }
   let stations;
   try {
-    stations = loadStationsOrThrow(stationsDir);
+    stations = loadStationsOrThrow(stationsDir, t.townships ? { townships: t.townships } : {});
   } catch (e) {
     process.stderr.write(
       `yizhan server: refusing to start, station configs in ${stationsDir} are invalid:\n${(e as Error).message}\n`,
     );
     return 2;
   }
-  const app = await buildApp(serverOptions(c, stations));
+  const app = await buildApp(serverOptions(c, stations, t.townships));
   stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(
