@@ -26,6 +26,7 @@ import alerts from './plugins/alerts.js';
 import ingest from './plugins/ingest.js';
 import health from './routes/health.js';
 import api from './routes/api.js';
+import alertRoutes from './routes/alerts/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
@@ -65,6 +66,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(ingest);
   await app.register(health);
   await app.register(api);
+  await app.register(alertRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(configApi);

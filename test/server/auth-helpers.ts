@@ -56,3 +56,8 @@ export async function tokenHeaders(
   const t = await createToken(app.ops.db, user.id, 'test', scopes);
   return { authorization: `Bearer ${t.token}` };
 }
+
+/** Session headers of a new county-wide viewer: for tests that only read the API. */
+export async function readerHeaders(app: FastifyInstance): Promise<Record<string, string>> {
+  return sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: 'county' }]));
+}
