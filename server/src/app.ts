@@ -9,6 +9,7 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   web      the staff web app (web/dist) at /app/
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -25,6 +26,7 @@ import health from './routes/health.js';
 import api from './routes/api.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
+import web from './routes/web.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
 import type { ServerOptions } from './options.js';
@@ -52,6 +54,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(api);
   await app.register(events);
   await app.register(pages);
+  await app.register(web);
   await app.register(configApi);
   await app.register(configRoutes);
   return app;

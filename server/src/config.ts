@@ -31,6 +31,8 @@ export interface ServerConfig {
   lang: 'zh-CN' | 'en';
   /** Deprecated shared config-API token (YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE). */
   apiToken?: string;
+  /** The built staff web app (YIZHAN_WEB_DIR); undefined for the repository's web/dist. */
+  webDir?: string;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   shutdownGraceMs: number;
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       },
       lang: v.lang,
       apiToken: v.apiToken,
+      webDir: v.webDir,
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
       shutdownGraceMs: v.shutdownGrace,

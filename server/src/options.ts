@@ -84,4 +84,6 @@ export interface ServerOptions {
    * scripts work; personal API tokens replace it. Never logged.
    */
   apiToken?: string;
+  /** The built staff web app served at /app/ (routes/web.ts). Default: web/dist of this repository. */
+  webDir?: string;
 }
