@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
@@ -24,7 +24,7 @@ async function webApp(webDir: string, logLines: string[] = []): Promise<FastifyI
       cb();
     },
   });
-  const app = Fastify({ loggerInstance: pino({ level: 'warn' }, sink) });
+  const app = Fastify({ loggerInstance: pino({ level: 'warn' }, sink) as FastifyBaseLogger });
   await app.register(core, {
     server: {
       stations: [],

@@ -197,7 +197,9 @@ export interface Alert {
   rule: string;
   stationId: string;
   stationName: string;
+  /** The township's name. */
   township: string;
+  townshipCode: string;
   severity: Severity;
   status: 'firing' | 'resolved';
   /** RFC 3339. */
@@ -206,7 +208,8 @@ export interface Alert {
   message: LocalizedText;
   resolvedMessage: LocalizedText | null;
   evidence: Record<string, unknown>;
-  acknowledged: { at: number; by: PersonRef } | null;
+  /** by: null when the person's account is gone. */
+  acknowledged: { at: number; by: PersonRef | null } | null;
   /** Number of comments. */
   comments: number;
 }
@@ -223,11 +226,13 @@ export interface AlertsResponse {
   alerts: Alert[];
   next: string | null;
 }
+export type AlertEventKind = 'fired' | 'resolved' | 'acknowledged' | 'unacknowledged' | 'commented';
 export interface AlertEvent {
   at: number;
-  kind: string;
+  kind: AlertEventKind;
+  /** null: the rule engine. */
   user: PersonRef | null;
-  text: string;
+  text: string | null;
 }
 export interface AlertDetailResponse {
   alert: Alert;

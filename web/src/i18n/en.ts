@@ -82,6 +82,14 @@ const en: typeof zh = {
     history: 'History',
     back: 'Back to alerts',
     severity: { critical: 'Critical', warning: 'Warning', info: 'Info' },
+    kinds: {
+      fired: 'fired',
+      resolved: 'resolved',
+      acknowledged: 'acknowledged',
+      unacknowledged: 'withdrawn',
+      commented: 'comment',
+    },
+    engine: 'system',
     none: 'No alerts match.',
   },
   account: {

@@ -80,6 +80,14 @@ export default {
     history: '处理记录',
     back: '返回告警列表',
     severity: { critical: '严重', warning: '警告', info: '提示' },
+    kinds: {
+      fired: '触发',
+      resolved: '解除',
+      acknowledged: '确认',
+      unacknowledged: '取消确认',
+      commented: '备注',
+    },
+    engine: '系统',
     none: '没有符合条件的告警。',
   },
   account: {
