@@ -46,3 +46,8 @@ export function formatTime(ms: number | string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/** A township's name in the chosen language (its Chinese name when it has no English one). */
+export function townshipName(tw: { nameZh: string; nameEn: string }, lang: string): string {
+  return lang === 'en' ? tw.nameEn || tw.nameZh : tw.nameZh;
+}
