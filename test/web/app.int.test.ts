@@ -170,8 +170,10 @@ describe('staff web app', () => {
       { role: 'county_admin', scope: 'county' },
     ]);
     const page = await newPage();
-    await page.goto(`${base}/app/login`);
+    await page.goto(`${base}/`);
+    await page.click('[data-test=staff-login]');
     await page.waitForSelector('[data-test=login-submit]');
+    expect(new URL(page.url()).pathname).toBe('/app/login');
     await shoot(page, shots, 'login');
     await page.click('[data-test=lang]');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Staff login');
