@@ -151,7 +151,7 @@ export interface FleetResponse {
 export interface CrewMember {
   id: number;
   displayName: string;
-  role: Role;
+  role: 'crew_lead' | 'crew_member';
 }
 export interface Township extends TownshipName {
   stations: number;
@@ -164,8 +164,10 @@ export interface TownshipsResponse {
 export interface AuditEntry {
   id: number;
   at: number;
+  /** null: the CLI or the server itself. */
   user: { id: number; login: string } | null;
-  address: string;
+  /** The client's address; null for writes that came through no request. */
+  address: string | null;
   action: string;
   target: string;
   township: string | null;
