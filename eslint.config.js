@@ -14,6 +14,7 @@ const PACKAGES = {
   edge: { name: '@yizhan/edge', may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common'] },
   broker: { name: '@yizhan/broker', may: ['@yizhan/protocol', '@yizhan/common'] },
   server: { name: '@yizhan/server', may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common'] },
+  web: { name: '@yizhan/web', may: [] },
 };
 const FOLDERS = Object.keys(PACKAGES);
 const NAMES = Object.values(PACKAGES).map((p) => p.name);

@@ -6,7 +6,8 @@
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
 #                              clients, chromium, redis-server, openssl, gcc with the C headers,
 #                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
-#                              tests, and /usr/bin/python3 with the modules of the Modbus slave fixture
+#                              tests, /usr/bin/python3 with the modules of the Modbus slave fixture,
+#                              and fonts-noto-cjk (the browser tests' screenshots show Chinese)
 # As root on Debian it installs with apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,8 @@ initdb_runs() {
   [ "$rc" -eq 0 ] || { echo "$out"; return 1; }
 }
 modbus_slave_starts() { "$PY" "$MODBUS_SLAVE" --check 2>&1; }
+# Chromium draws Chinese with what fontconfig finds; without a CJK font the pages show boxes.
+has_cjk_font() { command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh-cn' family | grep -q 'Noto Sans CJK'; }
 
 missing=()
 add() { case " ${missing[*]} " in *" $1 "*) ;; *) missing+=("$1") ;; esac; }
@@ -86,6 +89,8 @@ if [ "$what" = test ]; then
   fi
   if has_bin gcc && ! compiles_c >/dev/null; then add libc6-dev; fi
   pg_bin initdb >/dev/null || add postgresql
+  has_bin fc-list || add fontconfig
+  has_cjk_font || add fonts-noto-cjk
   has_bin gcc || add libc6-dev
 fi
 
@@ -126,6 +131,10 @@ fi
 if ! out="$(initdb_runs)"; then
   echo "PostgreSQL 的 initdb 无法建立临时实例 / initdb cannot create the store tests' throw-away cluster:" >&2
   echo "$out" >&2
+  exit 1
+fi
+if ! has_cjk_font; then
+  echo "找不到中文字体 Noto Sans CJK（fc-list）/ no Noto Sans CJK font found by fc-list: apt-get install fonts-noto-cjk fontconfig" >&2
   exit 1
 fi
 if ! out="$(compiles_c)"; then

@@ -13,6 +13,7 @@ import { startNodeChild, waitForHttp, type Child } from './lib/children.js';
 import { readRunSettings, SettingsError, type RunSettings } from './lib/run-settings.js';
 import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
 import { provisionLocalSecrets } from './lib/local-secrets.js';
+import { buildWeb, webBuildNeeded } from './lib/web-build.js';
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
 import { DEMO_ADMIN, ensureCountyAdmin, openCliStore } from '@yizhan/server/cli';
 
@@ -196,6 +197,7 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminP
   say('yizhan 已启动', 'yizhan is running');
   console.log(`  驿站列表 / stations:     ${http}/`);
   console.log(`  驿站屏幕 / station screen: ${http}/screen/${stationIds[0] ?? 'st-001'}`);
+  console.log(`  管理网页 / staff web app: ${http}/app/`);
   console.log(`  接口 / API:              ${http}/api/v1/stations`);
   console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
   console.log(
@@ -211,10 +213,26 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminP
   );
 }
 
+/**
+ * Build the staff web app when web/dist is missing or older than web/src. A failed build leaves
+ * monitoring running (the server answers /app/ with 503 and the command to run).
+ */
+function startWebBuild(): void {
+  if (!webBuildNeeded()) return;
+  say('正在构建管理网页（web/dist 缺失或过期）', 'building the web app (web/dist missing or out of date)');
+  try {
+    buildWeb();
+  } catch (e) {
+    console.error((e as Error).message);
+    say('管理网页构建失败，监测照常运行', 'the web app did not build; monitoring runs on');
+  }
+}
+
 async function main(): Promise<void> {
   const s: RunSettings = readRunSettings();
   const stationIds = loadStationsOrThrow(s.stationsDir).map((st) => st.id);
   mkdirSync(s.dataDir, { recursive: true });
+  startWebBuild();
   const logDir = join(s.dataDir, 'logs');
 
   const ports: [string, number][] = [

@@ -12,6 +12,7 @@
  *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
  *   org      townships synced into the store, audit retention, fleet figures and gauges;
  *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
+ *   web      the staff web app (web/dist) at /app/
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -29,6 +30,7 @@ import api from './routes/api.js';
 import alertRoutes from './routes/alerts/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
+import web from './routes/web.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
 import authRoutes from './routes/auth/index.js';
@@ -69,6 +71,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes);
   await app.register(events);
   await app.register(pages);
+  await app.register(web);
   await app.register(configApi);
   await app.register(configRoutes);
   await app.register(authRoutes);

@@ -39,6 +39,8 @@ export interface ServerConfig {
   apiToken?: string;
   /** fastify trustProxy (YIZHAN_TRUST_PROXY): the proxies' addresses or CIDRs; false when unset. */
   trustProxy: string[] | false;
+  /** The built staff web app (YIZHAN_WEB_DIR); undefined for the repository's web/dist. */
+  webDir?: string;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   sseMaxPerAddress: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       lang: v.lang,
       apiToken: v.apiToken,
       trustProxy: trustProxyOf(v.trustProxy),
+      webDir: v.webDir,
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
       sseMaxPerAddress: v.sseMaxPerAddress,

@@ -48,6 +48,7 @@ function serverOptions(
     fleet: { darkAfterMs: c.darkAfterMs },
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
+    ...(c.webDir ? { webDir: c.webDir } : {}),
   };
 }
 

@@ -101,4 +101,6 @@ export interface ServerOptions {
    * login rate limit, https for Secure cookies): false (default) or the proxies' addresses/CIDRs.
    */
   trustProxy?: boolean | string | string[];
+  /** The built staff web app served at /app/ (routes/web.ts). Default: web/dist of this repository. */
+  webDir?: string;
 }

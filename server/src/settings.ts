@@ -209,6 +209,11 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '操作数据库（账号、角色、告警、审计日志）：未设用 SQLite（$YIZHAN_DATA_DIR/yizhan.db），postgres://… 用 PostgreSQL（多个服务器进程时）',
       en: 'Operations store (accounts, roles, alerts, audit log): unset for SQLite ($YIZHAN_DATA_DIR/yizhan.db), postgres://… for PostgreSQL (more than one server process)',
     }),
+    webDir: text({
+      defaultText: 'web/dist',
+      zh: '管理网页（npm run build:web 的输出）目录，在 /app/ 提供',
+      en: 'Folder of the built staff web app (output of npm run build:web), served at /app/',
+    }),
     stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'Folder of station YAML files' }),
     townshipsFile: text({
       defaultText: '$YIZHAN_STATIONS_DIR/../townships.yaml',

@@ -38,6 +38,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_DATA_DIR',
       'YIZHAN_DB_URL',
       'YIZHAN_DB_URL_FILE',
+      'YIZHAN_WEB_DIR',
       'YIZHAN_STATIONS_DIR',
       'YIZHAN_ALERT_WEBHOOK_URL',
       'YIZHAN_ALERT_WEBHOOK_TIMEOUT',

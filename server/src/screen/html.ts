@@ -55,7 +55,7 @@ export function renderIndex(
 <meta http-equiv="refresh" content="${INDEX_REFRESH_S}">
 <title>${escapeHtml(t.stations)} · ${escapeHtml(t.title)}</title><style>${indexCss(fontCss)}</style></head>
 <body>
-<h1>${escapeHtml(t.title)} · ${escapeHtml(t.stations)} <small><a href="/?lang=${other}">${escapeHtml(t.otherLang)}</a></small></h1>
+<h1>${escapeHtml(t.title)} · ${escapeHtml(t.stations)} <small><a href="/?lang=${other}">${escapeHtml(t.otherLang)}</a> · <a href="/app/" data-test="staff-login">${escapeHtml(t.staffLogin)}</a></small></h1>
 <table>
 <thead><tr><th>${escapeHtml(t.title)}</th><th class="hide-sm">ID</th><th>${escapeHtml(t.township)}</th><th>${escapeHtml(t.status)}</th>
 <th>${escapeHtml(t.freeSeats)}</th><th class="hide-sm">${escapeHtml(t.freeSockets)}</th></tr></thead>

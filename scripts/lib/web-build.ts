@@ -1,0 +1,62 @@
+/**
+ * The staff web app's build (web/ → web/dist, Vite): whether it is stale, and building it. `npm
+ * start` and the browser tests build only when a source is newer than the last build.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const WEB_ROOT = join(ROOT, 'web');
+export const WEB_DIST = join(WEB_ROOT, 'dist');
+const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
+
+/** What the build reads besides web/src. */
+const INPUTS = ['index.html', 'vite.config.ts', 'package.json'];
+
+function newestUnder(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  return newest;
+}
+
+/** Why web/dist needs building ('missing', 'stale'), or null when it is newer than every source. */
+export function webBuildNeeded(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
+  let built: number;
+  try {
+    built = statSync(join(webRoot, 'dist/index.html')).mtimeMs;
+  } catch {
+    return 'missing';
+  }
+  const inputs = Math.max(
+    newestUnder(join(webRoot, 'src')),
+    ...INPUTS.map((f) => statSync(join(webRoot, f)).mtimeMs),
+  );
+  return inputs > built ? 'stale' : null;
+}
+
+/**
+ * Build web/dist with Vite in a child process (the current Node), quietly: its output is thrown
+ * in the error when the build fails.
+ */
+export function buildWeb(webRoot = WEB_ROOT): void {
+  try {
+    execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], {
+      cwd: webRoot,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm run build:web failed: ${err.stderr || err.stdout || err.message}`);
+  }
+}
+
+/** Build when stale or missing; returns the reason it built, or null. */
+export function ensureWebBuilt(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
+  const need = webBuildNeeded(webRoot);
+  if (need) buildWeb(webRoot);
+  return need;
+}

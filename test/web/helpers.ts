@@ -1,0 +1,89 @@
+/**
+ * The staff web app in a real browser: web/dist built once when stale (scripts/lib/web-build.ts,
+ * as `npm start` does), people made through the real users API by a county admin, logging in
+ * through the login page, and screenshots at phone and desktop sizes.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../scripts/lib/web-build.js';
+import type { Grant } from '../../server/src/auth/roles.js';
+import { addTestUser, sessionHeaders } from '../server/auth-helpers.js';
+
+export { ensureWebBuilt };
+
+export const PHONE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+export interface Person {
+  id: number;
+  login: string;
+  password: string;
+}
+
+/** A county admin made in the store, for the API calls a test makes around the browser. */
+export async function adminHeaders(app: FastifyInstance): Promise<Record<string, string>> {
+  const admin = await addTestUser(app, [{ role: 'county_admin', scope: 'county' }], 'county-admin');
+  return sessionHeaders(app, admin);
+}
+
+/** A person with a password, added through POST /api/v1/users as the admin would. */
+export async function addPerson(
+  app: FastifyInstance,
+  admin: Record<string, string>,
+  login: string,
+  displayName: string,
+  grants: Grant[],
+): Promise<Person> {
+  const password = `${login}-Passwort-1`;
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: admin,
+    payload: { login, displayName, grants, password },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return { id: r.json<{ user: { id: number } }>().user.id, login, password };
+}
+
+/** Log in through the page; resolves on the first page after the login. */
+export async function logIn(page: Page, base: string, login: string, password: string): Promise<void> {
+  await page.goto(`${base}/app/`);
+  await page.waitForURL(/\/app\/login/);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-test=login-submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
+}
+
+/** The folder screenshots go to: YIZHAN_SCREENSHOTS when set (kept), else a new temp folder. */
+export function screenshotDir(): string {
+  const dir = process.env.YIZHAN_SCREENSHOTS;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  return mkdtempSync(join(tmpdir(), 'yz-web-shots-'));
+}
+
+/**
+ * A full-page screenshot of what `page` shows at the phone and the desktop size, after checking
+ * that nothing makes the phone page scroll sideways (a crew member on the road would have to).
+ */
+export async function shoot(page: Page, dir: string, name: string): Promise<void> {
+  for (const [size, vp] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    await page.setViewportSize(vp);
+    await page.evaluate(() => document.fonts.ready);
+    if (size === 'phone') {
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(wide, `${name}: page wider than the phone`).toBeLessThanOrEqual(PHONE.width);
+    }
+    await page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: true });
+  }
+}
