@@ -41,7 +41,6 @@ const ZH: Record<string, Say> = {
   pattern: (f, p) => `${f} 格式不符（应匹配 ${String(p.pattern)}）`,
   format: (f, p) => `${f} 格式不符（应为 ${String(p.format)}）`,
   enum: (f, p) => `${f} 只能是 ${list(p.allowedValues)}`,
-  const: (f, p) => `${f} 只能是 ${JSON.stringify(p.allowedValue)}`,
   anyOf: (f) => `${f} 的值不被接受`,
   maximum: (f, p) => `${f} 不能大于 ${String(p.limit)}`,
   minimum: (f, p) => `${f} 不能小于 ${String(p.limit)}`,
@@ -62,6 +61,13 @@ export function describeValidation(errors: readonly SchemaError[], context: stri
   if (!e) return context;
   const field = context + e.instancePath;
   const ajv = e.message ?? e.keyword;
+  if (e.keyword === 'const') {
+    // A union of literals fails once per literal: list them all, as for an enum.
+    const allowed = errors
+      .filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath)
+      .map((x) => x.params.allowedValue);
+    return describeValidation([{ ...e, keyword: 'enum', params: { allowedValues: allowed } }], context, lang);
+  }
   const say = (lang === 'zh-CN' ? ZH : EN)[e.keyword];
   if (say) return say(field, e.params, ajv);
   return `${field} ${ajv}`;

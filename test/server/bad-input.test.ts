@@ -14,7 +14,7 @@ import { addTestUser } from './auth-helpers.js';
 
 type Part = 'main' | 'auth' | 'alerts' | 'org';
 /** Parts whose routes are not in this tree yet (empty once merged). */
-const NOT_YET_MERGED = new Set<Part>(['auth', 'alerts', 'org']);
+const NOT_YET_MERGED = new Set<Part>([]);
 
 const SQL = [`' OR 1=1 --`, `"; DROP TABLE users; --`];
 const MB = 'x'.repeat(1024 * 1024);
@@ -112,17 +112,25 @@ const ROUTES: WriteRoute[] = [
   },
 ];
 
-/** Query strings of the list routes: a value of the wrong kind for each parameter. */
-const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
-  { part: 'main', url: '/api/v1/alerts', params: { state: 'burning' } },
+/**
+ * Query strings of the list routes: a value of the wrong kind for each parameter (a 4xx naming
+ * it), and free-text filters (`free`: SQL metacharacters match nothing, so an empty list).
+ */
+const LISTS: { part: Part; url: string; params: Record<string, string>; free?: string[] }[] = [
   { part: 'main', url: '/api/v1/events', params: { station: 'st-999' } },
   {
     part: 'alerts',
     url: '/api/v1/alerts',
-    params: { limit: 'many', acked: 'perhaps', before: `' OR 1=1 --`, township: `"; DROP TABLE users; --` },
+    params: { state: 'burning', limit: 'many', acked: 'perhaps', before: `' OR 1=1 --` },
+    free: ['township', 'station', 'rule'],
   },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
-  { part: 'org', url: '/api/v1/audit', params: { from: 'yesterday', limit: '-1', before: `x' --` } },
+  {
+    part: 'org',
+    url: '/api/v1/audit',
+    params: { from: 'yesterday', limit: '-1', before: `x' --` },
+    free: ['user', 'action', 'township'],
+  },
 ];
 
 const PATH_TRICKS = [
@@ -182,7 +190,7 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s', (_n
   });
 
   it('refuses a 1 MB body with 413 naming the limit, and writes nothing', async () => {
-    await refused(r.method, urlOf(r), { ...(r.body?.() ?? {}), pad: MB }, /^413$/, /at most 64 KB/);
+    await refused(r.method, urlOf(r), { ...(r.body?.() ?? {}), pad: MB }, /^413$/, /at most \d+ KB/);
   });
 
   it('refuses an unknown field with 400 naming it', async () => {
@@ -209,7 +217,13 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s', (_n
       for (const sql of SQL) {
         const res = await send(r.method, urlOf(r), { ...r.body?.(), [field]: sql });
         expect(res.statusCode, res.body).toBeLessThan(300);
-        expect(res.body).toContain(JSON.stringify(sql).slice(1, -1));
+        // Kept as sent: in the answer, or in the audit entry of the write.
+        const audited = await app.ops.db
+          .selectFrom('audit_log')
+          .select('after_json')
+          .orderBy('id', 'desc')
+          .executeTakeFirst();
+        expect(`${res.body} ${audited?.after_json ?? ''}`).toContain(JSON.stringify(sql).slice(1, -1));
       }
     expect(Object.keys(await rowCounts(app))).toHaveLength(7);
   });
@@ -236,6 +250,14 @@ describe('query strings of the list routes', () => {
       expect(r.statusCode, r.body).toBeLessThan(500);
       expect(r.json<{ error: { message: string } }>().error.message).toMatch(new RegExp(`${param}|${value}`));
     }
+    const before = await rowCounts(app);
+    for (const param of l.free ?? [])
+      for (const sql of SQL) {
+        const r = await app.inject({ url: `${l.url}?${param}=${encodeURIComponent(sql)}`, headers });
+        expect(r.statusCode, `${param}: ${r.body}`).toBe(200);
+        expect(Object.values(r.json<Record<string, unknown>>()).find(Array.isArray)).toEqual([]);
+      }
+    expect(await rowCounts(app)).toEqual(before);
   });
 
   it('names the field in Chinese too', async () => {

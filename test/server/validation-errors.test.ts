@@ -50,8 +50,8 @@ describe('describeValidation', () => {
     [{ ...ok, grants: 'viewer' }, 'body/grants/0 应为对象', 'body/grants/0 must be object'],
     [
       { ...ok, grants: [{ role: 'king' }] },
-      'body/grants/0/role 只能是 "viewer"',
-      'body/grants/0/role must be equal to constant',
+      'body/grants/0/role 只能是 "viewer", "planner"',
+      'body/grants/0/role must be one of "viewer", "planner"',
     ],
     [{ ...ok, limit: 0 }, 'body/limit 不能小于 1', 'body/limit must be >= 1'],
     [{ ...ok, limit: 'many' }, 'body/limit 应为整数', 'body/limit must be integer'],
