@@ -98,7 +98,8 @@ beforeAll(async () => {
       { config: B_CONFIG, seed: 7, speed: 10, startTime: Date.UTC(2025, 0, 15, 18, 0), tickMs: 20 },
     ],
   });
-  sse = await openSse(`${p.url}/api/v1/events`);
+  // Alert events go only to a login with station:read.
+  sse = await openSse(`${p.url}/api/v1/events`, await readerHeaders(p.app));
   timings.startupMs = Date.now() - t0File;
 }, 60_000);
 

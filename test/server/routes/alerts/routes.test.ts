@@ -272,7 +272,7 @@ describe('acknowledging and commenting', () => {
       () => h.crew,
       { text: big },
       413,
-      'bad_request',
+      'body_too_large',
     ],
     [
       'another township comment',
