@@ -85,7 +85,8 @@ function bearer(req: FastifyRequest): string | undefined {
   return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
 }
 
-async function identify(app: FastifyInstance, req: FastifyRequest): Promise<Principal | null> {
+/** The principal of the request's session cookie or bearer token, or null. */
+export async function identify(app: FastifyInstance, req: FastifyRequest): Promise<Principal | null> {
   const token = bearer(req);
   if (token !== undefined) {
     const legacy = app.serverOptions.apiToken;

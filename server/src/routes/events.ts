@@ -12,7 +12,7 @@
  *
  * The stream is public (a station screen shows the same), but `alert` events go only to a
  * logged-in principal with station:read, and only for stations of its townships (session or
- * token, checked when the stream opens). One address holds at most maxPerAddress streams at once;
+ * token; looked up again at every heartbeat, sse-logins.ts). One address holds at most maxPerAddress streams at once;
  * more are refused with 429 `too_many_streams`, counted in `yizhan_sse_refused_total`.
  */
 import { Type } from '@sinclair/typebox';
@@ -27,8 +27,9 @@ import {
   DEFAULT_SSE_MAX_BUFFER_BYTES,
   DEFAULT_SSE_MAX_PER_ADDRESS,
 } from '../options.js';
-import { canAnywhere, townshipsWith, type Principal } from '../auth/roles.js';
-import { NOBODY, SseHub, audienceOf, sseFrame, type Audience } from './sse-hub.js';
+import { SseHub, sseFrame, type SseSink } from './sse-hub.js';
+import { StreamLogins, alertAudience } from './sse-logins.js';
+import { identify } from '../plugins/auth.js';
 import { openSseStream } from './sse-stream.js';
 import { HoursTimer } from '../state/hours-timer.js';
 import type { StationRegistry } from '../registry.js';
@@ -72,6 +73,24 @@ function stationFilter(
   return { filter: ids?.length ? new Set(ids) : undefined };
 }
 
+/** The current state of every station the client watches, before any change. */
+function sendSnapshot(app: FastifyInstance, filter: Set<string> | undefined, sink: SseSink): void {
+  for (const id of filter ?? app.registry.all().map((e) => e.config.id)) {
+    const s = app.store.live(id);
+    if (s) sink.send(sseFrame('station', s));
+  }
+}
+
+/** Every interval: a heartbeat to every client, and the logged-in streams' logins looked up again. */
+function startHeartbeat(hub: SseHub, logins: StreamLogins, ms: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    hub.toAll(sseFrame('heartbeat', Date.now()));
+    void logins.check();
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
 /** 429: the address holds `limit` streams already (counted; the client retries later). */
 function tooMany(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, limit: number): void {
   app.metrics.sseRefused.inc({ reason: 'per_address' });
@@ -80,28 +99,23 @@ function tooMany(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply,
   void reply.code(429).header('retry-after', '30').send(body);
 }
 
-/** Who gets which alerts on this stream: nobody without station:read. */
-function alertAudience(p: Principal | null): Audience {
-  return p && canAnywhere(p, 'station:read') ? audienceOf(townshipsWith(p, 'station:read')) : NOBODY;
-}
-
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
-  const heartbeatMs = app.serverOptions.sse?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
-  const maxBuffer = app.serverOptions.sse?.maxBufferBytes ?? DEFAULT_SSE_MAX_BUFFER_BYTES;
-  // Keyed by req.ip: the proxy's client when trustProxy is set.
-  const quota = new AddressQuota(app.serverOptions.sse?.maxPerAddress ?? DEFAULT_SSE_MAX_PER_ADDRESS);
+  const o = app.serverOptions.sse;
+  const heartbeatMs = o?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
+  const maxBuffer = o?.maxBufferBytes ?? DEFAULT_SSE_MAX_BUFFER_BYTES;
+  const quota = new AddressQuota(o?.maxPerAddress ?? DEFAULT_SSE_MAX_PER_ADDRESS); // by req.ip
   const hub = new SseHub();
   const streams = new Set<ServerResponse>();
 
   const onStation = (s: StationLive): void => hub.toStation(s.id, () => sseFrame('station', s));
-  const onAlert = (a: Alert): void =>
-    hub.toStation(a.stationId, () => sseFrame('alert', a), {
-      township: app.hierarchy.townshipOf(a.stationId) ?? '',
-    });
+  const onAlert = (a: Alert): void => {
+    const onlyFor = { township: app.hierarchy.townshipOf(a.stationId) ?? '' };
+    hub.toStation(a.stationId, () => sseFrame('alert', a), onlyFor);
+  };
   // Opening and closing times change what a screen shows without any message from the station.
   const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));
-  const heartbeat = setInterval(() => hub.toAll(sseFrame('heartbeat', Date.now())), heartbeatMs);
-  heartbeat.unref();
+  const logins = new StreamLogins((req) => identify(app, req), app.log);
+  const heartbeat = startHeartbeat(hub, logins, heartbeatMs);
 
   /** Listen to the store only while somebody watches: deriving a full view per message costs. */
   function attach(): void {
@@ -152,19 +166,19 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         onTooSlow: () => app.metrics.sseDropped.inc(),
         onEnd: (sink) => {
           quota.release(address);
+          logins.remove(res);
           streams.delete(res);
           hub.remove(sink, filter);
           detach();
           app.metrics.sseClients.set(hub.size);
         },
       });
-      for (const id of filter ?? app.registry.all().map((e) => e.config.id)) {
-        const s = app.store.live(id);
-        if (s) stream.sink.send(sseFrame('station', s));
-      }
+      sendSnapshot(app, filter, stream.sink);
       stream.prime();
       streams.add(res);
-      hub.add(stream.sink, filter, alertAudience(req.principal));
+      const audience = alertAudience(req.principal);
+      hub.add(stream.sink, filter, audience);
+      logins.add(res, req, audience);
       attach();
       app.metrics.sseClients.set(hub.size);
     },

@@ -13,6 +13,8 @@ import { OTHER, OWN, startFullApp } from '../full-app.js';
 interface Stream {
   status: number;
   events: { event: string; data: string }[];
+  /** The server ended the stream. */
+  ended: boolean;
   close(): void;
 }
 
@@ -28,7 +30,8 @@ async function openStream(
     body.destroy();
     res.raw.res.destroy();
   };
-  const s: Stream = { status: res.statusCode, events: [], close };
+  const s: Stream = { status: res.statusCode, events: [], ended: false, close };
+  body.on('close', () => (s.ended = true));
   let buf = '';
   body.on('data', (chunk: Buffer) => {
     buf += chunk.toString();
@@ -95,6 +98,46 @@ describe('alert events on /api/v1/events', () => {
       expect(alertStations(streams.badCookie)).toEqual([]);
     } finally {
       for (const s of Object.values(streams)) s.close();
+    }
+  });
+});
+
+describe('logins behind open streams', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await startFullApp({ sse: { heartbeatMs: 50 } });
+  });
+  afterAll(() => app?.close());
+
+  it('close at the next heartbeat when the user is disabled or the token revoked; screens stay', async () => {
+    const lead = await addTestUser(app, [{ role: 'crew_lead', scope: OWN.code }]);
+    const scripted = await addTestUser(app, [{ role: 'viewer', scope: 'county' }]);
+    const leadStream = await openStream(app, await sessionHeaders(app, lead));
+    const tokenStream = await openStream(app, await tokenHeaders(app, scripted, ['station:read']));
+    const screen = await openStream(app);
+    const kept = await openStream(
+      app,
+      await sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])),
+    );
+    try {
+      await expect.poll(() => screen.events.filter((e) => e.event === 'heartbeat').length).toBeGreaterThan(1);
+      expect([leadStream.ended, tokenStream.ended]).toEqual([false, false]);
+      await app.ops.db
+        .updateTable('users')
+        .set({ disabled_at: Date.now() })
+        .where('id', '=', lead.id)
+        .execute();
+      await app.ops.db
+        .updateTable('api_tokens')
+        .set({ revoked_at: Date.now() })
+        .where('user_id', '=', scripted.id)
+        .execute();
+      await expect.poll(() => [leadStream.ended, tokenStream.ended]).toEqual([true, true]);
+      const beats = screen.events.length;
+      await expect.poll(() => screen.events.length).toBeGreaterThan(beats + 2);
+      expect([screen.ended, kept.ended]).toEqual([false, false]);
+    } finally {
+      for (const s of [leadStream, tokenStream, screen, kept]) s.close();
     }
   });
 });
