@@ -19,6 +19,7 @@ import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
 import { OTHER, OWN, addTestAlert, startFullApp } from './full-app.js';
 
+/** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
   'county_admin',
   'township_manager',
