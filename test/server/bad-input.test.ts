@@ -276,6 +276,14 @@ describe('query strings of the list routes', () => {
 });
 
 describe('the read routes with a station id', () => {
+  it('answers a path that cannot be decoded in the usual error shape', async () => {
+    const r = await app.inject({ url: '/api/v1/stations/%E0%A4%A', headers });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual({
+      error: { code: 'bad_url', message: 'Invalid URL: the path has characters that cannot be decoded' },
+    });
+  });
+
   it.each(PATH_TRICKS)('GET /api/v1/stations/%s is a 4xx naming the id', async (trick) => {
     for (const url of [`/api/v1/stations/${trick}`, `/api/v1/stations/${trick}/config`]) {
       const r = await app.inject({ url, headers });
