@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
 import auth from '../../../server/src/plugins/auth.js';
@@ -16,7 +15,7 @@ const LEGACY = 'legacy-token-0123456789';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  app = Fastify({ loggerInstance: pino({ level: 'silent' }) });
+  app = Fastify({ logger: false });
   await app.register(core, {
     server: {
       stations: [
@@ -28,7 +27,7 @@ beforeAll(async () => {
         { code: 'xintang', name: '新塘镇' },
       ],
       mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1' },
+      influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'raw' },
       defaultMetrics: false,
       apiToken: LEGACY,
     },
@@ -59,9 +58,14 @@ afterAll(() => app.close());
 
 describe('auth guard', () => {
   it('refuses to add a route that declares no access', async () => {
-    const bare = Fastify({ loggerInstance: pino({ level: 'silent' }) });
+    const bare = Fastify({ logger: false });
     await bare.register(core, {
-      server: { stations: [], mqtt: { url: 'mqtt://x' }, influx: { url: 'http://x' }, defaultMetrics: false },
+      server: {
+        stations: [],
+        mqtt: { url: 'mqtt://x' },
+        influx: { url: 'http://x', api: 'v1', db: 'yizhan', rp: 'raw' },
+        defaultMetrics: false,
+      },
     });
     await bare.register(opsStore);
     await bare.register(auth);
