@@ -101,8 +101,11 @@ export function sendError(
   return reply.code(STATUS[code]).send(authError(code, lang, params));
 }
 
-/** Known refusals from auth/accounts.ts and auth/tokens.ts as answers; anything else is rethrown. */
-export function sendKnown(reply: FastifyReply, req: FastifyRequest, e: unknown) {
+/**
+ * Error handler of the people routes: refusals from auth/accounts.ts and auth/tokens.ts become
+ * their answers; anything else is rethrown to the app's handler (plugins/core.ts).
+ */
+export function answerKnown(e: Error, req: FastifyRequest, reply: FastifyReply) {
   if (e instanceof AccountError || e instanceof TokenError) return sendError(reply, req, e.code, e.params);
   if (e instanceof KdfBusyError) return sendError(reply, req, 'busy');
   throw e;
