@@ -40,6 +40,10 @@ const TEXT = {
     'zh-CN': 'grants：无权授予 {grant}（只能授予自己管理的镇街，不能授予全县或县总工会管理员）',
     en: 'grants: you may not grant {grant} (only townships you manage; never county scope or county_admin)',
   },
+  last_county_admin: {
+    'zh-CN': '{login} 是唯一启用的县总工会管理员，不能停用或撤销其授权（请先任命另一位）',
+    en: '{login} is the only enabled county admin and cannot be disabled or lose that grant (appoint another first)',
+  },
   cannot_disable_self: {
     'zh-CN': 'disabled：不能停用自己的账号',
     en: 'disabled: you cannot disable your own account',
@@ -78,6 +82,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   invalid_grant: 400,
   forbidden_grant: 403,
   cannot_disable_self: 400,
+  last_county_admin: 409,
   bad_current_password: 400,
   password_too_short: 400,
   password_too_long: 400,
