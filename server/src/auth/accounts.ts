@@ -40,6 +40,7 @@ export type AccountErrorCode =
   | 'invalid_grant'
   | 'forbidden_grant'
   | 'cannot_disable_self'
+  | 'last_county_admin'
   | 'bad_current_password'
   | PasswordProblem;
 
@@ -262,6 +263,25 @@ export interface UserChange {
   disabled?: boolean | undefined;
 }
 
+const isCountyAdmin = (grants: readonly Grant[]) =>
+  grants.some((g) => g.role === 'county_admin' && g.scope === COUNTY);
+
+/** Refuses a change that would leave no enabled county admin (nobody could manage the county any more). */
+async function keepACountyAdmin(ctx: Ctx, before: UserView, grants: Grant[] | undefined, disabled?: boolean) {
+  if (before.disabled || !isCountyAdmin(before.grants)) return;
+  if (disabled !== true && (grants === undefined || isCountyAdmin(grants))) return;
+  const others = await ctx.db
+    .selectFrom('role_grants')
+    .innerJoin('users', 'users.id', 'role_grants.user_id')
+    .select('users.id')
+    .where('role_grants.role', '=', 'county_admin')
+    .where('role_grants.scope', '=', COUNTY)
+    .where('users.disabled_at', 'is', null)
+    .where('users.id', '!=', before.id)
+    .executeTakeFirst();
+  if (!others) throw new AccountError('last_county_admin', { login: before.login });
+}
+
 /** Changes a user; disabling ends their sessions (their tokens stop at once: resolveToken checks). */
 export async function updateUser(
   ctx: Ctx,
@@ -274,6 +294,7 @@ export async function updateUser(
   if (grants) checkMayGrant(ctx.actor, grants);
   if (change.disabled === true && ctx.actor.principal?.userId === id)
     throw new AccountError('cannot_disable_self');
+  await keepACountyAdmin(ctx, before, grants, change.disabled);
   await ctx.db.transaction().execute(async (trx) => {
     const set: { display_name?: string; disabled_at?: number | null } = {};
     if (change.displayName !== undefined) set.display_name = change.displayName;

@@ -32,6 +32,8 @@ class KdfLimiter {
   private readonly queue: (() => void)[] = [];
   /** scrypt runs started since the process began (tests check that refusals cost none). */
   runs = 0;
+  /** The most that ever ran at once. */
+  peak = 0;
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= KDF_CONCURRENCY) {
       if (this.queue.length >= KDF_MAX_QUEUE) throw new KdfBusyError('too many password checks queued');
@@ -39,6 +41,7 @@ class KdfLimiter {
     }
     this.active++;
     this.runs++;
+    this.peak = Math.max(this.peak, this.active);
     try {
       return await fn();
     } finally {

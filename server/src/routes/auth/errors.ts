@@ -40,6 +40,10 @@ const TEXT = {
     'zh-CN': 'grants：无权授予 {grant}（只能授予自己管理的镇街，不能授予全县或县总工会管理员）',
     en: 'grants: you may not grant {grant} (only townships you manage; never county scope or county_admin)',
   },
+  last_county_admin: {
+    'zh-CN': '{login} 是唯一启用的县总工会管理员，不能停用或撤销其授权（请先任命另一位）',
+    en: '{login} is the only enabled county admin and cannot be disabled or lose that grant (appoint another first)',
+  },
   cannot_disable_self: {
     'zh-CN': 'disabled：不能停用自己的账号',
     en: 'disabled: you cannot disable your own account',
@@ -78,6 +82,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   invalid_grant: 400,
   forbidden_grant: 403,
   cannot_disable_self: 400,
+  last_county_admin: 409,
   bad_current_password: 400,
   password_too_short: 400,
   password_too_long: 400,
@@ -101,8 +106,11 @@ export function sendError(
   return reply.code(STATUS[code]).send(authError(code, lang, params));
 }
 
-/** Known refusals from auth/accounts.ts and auth/tokens.ts as answers; anything else is rethrown. */
-export function sendKnown(reply: FastifyReply, req: FastifyRequest, e: unknown) {
+/**
+ * Error handler of the people routes: refusals from auth/accounts.ts and auth/tokens.ts become
+ * their answers; anything else is rethrown to the app's handler (plugins/core.ts).
+ */
+export function answerKnown(e: Error, req: FastifyRequest, reply: FastifyReply) {
   if (e instanceof AccountError || e instanceof TokenError) return sendError(reply, req, e.code, e.params);
   if (e instanceof KdfBusyError) return sendError(reply, req, 'busy');
   throw e;

@@ -20,7 +20,7 @@ import { csrfFor, resolveSession, revokeSessions } from '../../auth/sessions.js'
 import { attemptLogin, LoginLimits } from '../../auth/login.js';
 import { changeOwnPassword } from '../../auth/accounts.js';
 import { SESSION_COOKIE } from '../../plugins/auth.js';
-import { checkBody, sendError, sendKnown } from './errors.js';
+import { checkBody, sendError } from './errors.js';
 import { ErrorAnswer, LoginAnswer, LoginBody, Me, NoContent, PasswordBody } from './schemas.js';
 import { accountsCtx } from './ctx.js';
 
@@ -66,12 +66,7 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const body = checkBody(LoginBody, req, reply);
       if (!body) return reply;
-      let r;
-      try {
-        r = await attemptLogin(app.ops.db, limits, { ...body, address: req.ip });
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      const r = await attemptLogin(app.ops.db, limits, { ...body, address: req.ip });
       app.metrics.logins.inc({ outcome: r.outcome });
       req.log.info({ login: body.login, address: req.ip, outcome: r.outcome }, 'login');
       switch (r.outcome) {
@@ -129,11 +124,7 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       if (!p) return reply;
       const body = checkBody(PasswordBody, req, reply);
       if (!body) return reply;
-      try {
-        await changeOwnPassword(accountsCtx(app, req), p.userId, body.current, body.next, p.sessionId);
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      await changeOwnPassword(accountsCtx(app, req), p.userId, body.current, body.next, p.sessionId);
       return reply.code(204).send(null);
     },
   );

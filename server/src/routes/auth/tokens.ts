@@ -9,7 +9,7 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { addToken, listTokens, revokeToken } from '../../auth/tokens.js';
-import { checkBody, sendKnown } from './errors.js';
+import { checkBody } from './errors.js';
 import { accountsCtx } from './ctx.js';
 import { userOf } from './session.js';
 import { ErrorAnswer, IdParams, NewTokenAnswer, NewTokenBody, NoContent, TokenList } from './schemas.js';
@@ -36,12 +36,8 @@ const tokensRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       if (!p) return reply;
       const body = checkBody(NewTokenBody, req, reply);
       if (!body) return reply;
-      try {
-        const owner = { id: p.userId, login: p.login };
-        return reply.code(201).send(await addToken(accountsCtx(app, req), owner, body.name, body.scopes));
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      const owner = { id: p.userId, login: p.login };
+      return reply.code(201).send(await addToken(accountsCtx(app, req), owner, body.name, body.scopes));
     },
   );
 
@@ -51,11 +47,7 @@ const tokensRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const p = userOf(req, reply);
       if (!p) return reply;
-      try {
-        await revokeToken(accountsCtx(app, req), Number(req.params.id), p.userId);
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      await revokeToken(accountsCtx(app, req), Number(req.params.id), p.userId);
       return reply.code(204).send(null);
     },
   );

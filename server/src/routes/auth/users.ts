@@ -13,7 +13,7 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { addUser, listUsers, resetPassword, updateUser } from '../../auth/accounts.js';
-import { checkBody, sendKnown } from './errors.js';
+import { checkBody } from './errors.js';
 import { accountsCtx } from './ctx.js';
 import {
   ErrorAnswer,
@@ -40,11 +40,7 @@ const usersRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const body = checkBody(NewUserBody, req, reply);
       if (!body) return reply;
-      try {
-        return reply.code(201).send(await addUser(accountsCtx(app, req), body));
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      return reply.code(201).send(await addUser(accountsCtx(app, req), body));
     },
   );
 
@@ -54,24 +50,14 @@ const usersRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const body = checkBody(UserChangeBody, req, reply);
       if (!body) return reply;
-      try {
-        return { user: await updateUser(accountsCtx(app, req), Number(req.params.id), body) };
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
+      return { user: await updateUser(accountsCtx(app, req), Number(req.params.id), body) };
     },
   );
 
   app.post(
     '/api/v1/users/:id/reset-password',
     { schema: { params: IdParams, response: { 200: PasswordAnswer, ...errors } }, config: { access } },
-    async (req, reply) => {
-      try {
-        return { password: await resetPassword(accountsCtx(app, req), { id: Number(req.params.id) }) };
-      } catch (e) {
-        return sendKnown(reply, req, e);
-      }
-    },
+    async (req) => ({ password: await resetPassword(accountsCtx(app, req), { id: Number(req.params.id) }) }),
   );
   done();
 };

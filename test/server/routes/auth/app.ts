@@ -9,8 +9,7 @@ import auth from '../../../../server/src/plugins/auth.js';
 import authRoutes from '../../../../server/src/routes/auth/index.js';
 import { hashPassword } from '../../../../server/src/auth/passwords.js';
 import type { Grant } from '../../../../server/src/auth/roles.js';
-import { stationFixture } from '../../../helpers/station.js';
-import { addTestUser, type TestUser } from '../../auth-helpers.js';
+import { addTestUser, twoTownships, type TestUser } from '../../auth-helpers.js';
 
 /** Cheap scrypt for test users (the cost parameters travel in the stored hash). */
 export const CHEAP = { algo: 'scrypt', N: 2 ** 10, r: 8, p: 1, keyLen: 32 } as const;
@@ -20,22 +19,7 @@ export async function peopleApp(
   opts: { trustProxy?: string; dataDir?: string } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}) });
-  await app.register(core, {
-    server: {
-      stations: [
-        stationFixture('st-001', { township: '城关镇' }),
-        stationFixture('st-002', { township: '新塘镇' }),
-      ],
-      townships: [
-        { code: 'chengguan', name: '城关镇', nameEn: 'Chengguan' },
-        { code: 'xintang', name: '新塘镇', nameEn: 'Xintang' },
-      ],
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'raw' },
-      defaultMetrics: false,
-      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-    },
-  });
+  await app.register(core, { server: twoTownships(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   await app.register(opsStore);
   await app.register(auth);
   await app.register(authRoutes);

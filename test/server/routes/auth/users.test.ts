@@ -154,6 +154,36 @@ describe('/api/v1/users', () => {
     }
   });
 
+  it('keeps at least one enabled county admin', async () => {
+    // A fresh store: this file's other county admins must not count.
+    const solo = await peopleApp();
+    try {
+      const a = await addTestUser(solo, [{ role: 'county_admin', scope: 'county' }]);
+      const h = await sessionHeaders(solo, a);
+      const demote = () =>
+        solo.inject({
+          method: 'PATCH',
+          url: `/api/v1/users/${a.id}`,
+          headers: h,
+          payload: { grants: [{ role: 'viewer', scope: 'county' }] },
+        });
+      const r = await demote();
+      expect(r.statusCode).toBe(409);
+      expect(r.json()).toMatchObject({ error: { code: 'last_county_admin' } });
+      const b = await addTestUser(solo, [{ role: 'county_admin', scope: 'county' }]);
+      expect((await demote()).statusCode).toBe(200);
+      const disableB = await solo.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${b.id}`,
+        headers: await tokenHeaders(solo, b, ['user:admin']),
+        payload: { disabled: true },
+      });
+      expect(disableB.json()).toMatchObject({ error: { code: 'cannot_disable_self' } });
+    } finally {
+      await solo.close();
+    }
+  });
+
   it('a reset gives a new password once, ends the user’s sessions and is audited', async () => {
     const u = await addTestUser(app, [{ role: 'crew_member', scope: 'chengguan' }]);
     const session = await sessionHeaders(app, u);
