@@ -53,8 +53,11 @@ export const FleetAnswer = Type.Object(
 );
 export type FleetAnswer = Static<typeof FleetAnswer>;
 
+const Lang = Type.Optional(Type.String({ maxLength: 16, description: 'zh-CN (default) or en' }));
+export const TownshipsQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
+
 export const FleetQuery = Type.Object(
-  { township: Type.Optional(Code), lang: Type.Optional(Type.String({ maxLength: 16 })) },
+  { township: Type.Optional(Code), lang: Lang },
   { additionalProperties: false },
 );
 
@@ -98,7 +101,7 @@ const auditFilters = {
   action: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   township: Type.Optional(Code),
   before: Type.Optional(Type.Integer({ minimum: 1, description: 'The `next` of the previous page' })),
-  lang: Type.Optional(Type.String({ maxLength: 16 })),
+  lang: Lang,
 };
 export const AuditQuery = Type.Object(
   {
