@@ -2,7 +2,8 @@
  * Station config tools.
  *
  *   npm run config:check [-- dir-or-file …]   check station files; exit 1 on any problem
- *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json
+ *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json (and
+ *                                             townships.schema.json without out-file)
  *
  * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations. It checks the
  * townships file too ($YIZHAN_TOWNSHIPS_FILE, else townships.yaml beside the first folder, when
@@ -11,7 +12,12 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { formatIssue, loadStationPaths, DEFAULT_STATIONS_DIR } from './load.js';
-import { STATION_SCHEMA_FILE, stationJsonSchemaText } from './json-schema.js';
+import {
+  STATION_SCHEMA_FILE,
+  TOWNSHIPS_SCHEMA_FILE,
+  stationJsonSchemaText,
+  townshipsJsonSchemaText,
+} from './json-schema.js';
 import { loadTownshipsFor } from './townships.js';
 
 /** The stations folder the townships file sits beside: the path itself, or a file's folder. */
@@ -53,16 +59,23 @@ function check(args: string[]): number {
   return 1;
 }
 
-function schema(args: string[]): number {
-  const out = args[0] ?? STATION_SCHEMA_FILE;
+function write(out: string, text: string): boolean {
   try {
-    writeFileSync(out, stationJsonSchemaText());
+    writeFileSync(out, text);
   } catch (e) {
     console.error(`无法写入 / cannot write ${out}: ${(e as Error).message}`);
-    return 1;
+    return false;
   }
   console.log(`已写入 / wrote ${relative(process.cwd(), out) || out}`);
-  return 0;
+  return true;
+}
+
+/** The station schema to `out`; without it both committed schemas (stations and townships). */
+function schema(args: string[]): number {
+  const [out] = args;
+  if (out !== undefined) return write(out, stationJsonSchemaText()) ? 0 : 1;
+  const ok = write(STATION_SCHEMA_FILE, stationJsonSchemaText());
+  return write(TOWNSHIPS_SCHEMA_FILE, townshipsJsonSchemaText()) && ok ? 0 : 1;
 }
 
 const USAGE = `usage: tsx firmware-config/src/cli.ts check [dir-or-file …]

@@ -7,12 +7,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareIssues, formatPath, StationConfigError, type ConfigIssue } from './issues.js';
-import { locate, parseYaml, type Position } from './positions.js';
+import { compareIssues, StationConfigError, type ConfigIssue } from './issues.js';
+import { locate, type Position } from './positions.js';
 import type { StationConfig } from './schema.js';
 import { schemaFindings, stationCheck } from './schema-errors.js';
 import { semanticFindings } from './semantic.js';
-import { errText, fileIssue, readConfigText } from './read.js';
+import { errText, fileIssue, readYamlConfig } from './read.js';
 import { townshipFindings, type TownshipDefinition } from './townships.js';
 
 export { formatIssue, StationConfigError, type ConfigIssue, type FormatOptions } from './issues.js';
@@ -42,30 +42,15 @@ interface Loaded {
 }
 
 function loadOne(file: string, opts: LoadOptions): Loaded {
-  const read = readConfigText(file, MAX_STATION_FILE_BYTES, 'station file');
-  if ('issues' in read) return { issues: read.issues };
-  const parsed = parseYaml(read.text);
-  if (!parsed.ok)
-    return {
-      issues: parsed.problems.map((p) => ({
-        file,
-        line: p.line,
-        column: p.column,
-        path: '(yaml)',
-        message: p.message,
-      })),
-    };
-
+  const parsed = readYamlConfig(file, MAX_STATION_FILE_BYTES, 'station file');
+  if ('issues' in parsed) return { issues: parsed.issues };
   const { doc, lines, data } = parsed;
   const expectedId = basename(file, extname(file));
-  const findings = [
+  const issues = parsed.issuesOf([
     ...schemaFindings(data),
     ...semanticFindings(data, expectedId),
     ...(opts.townships ? townshipFindings(data, opts.townships) : []),
-  ];
-  const issues = findings
-    .map((f) => ({ file, ...locate(doc, lines, f), path: formatPath(f.path), message: f.message }))
-    .sort(compareIssues);
+  ]);
   const idAt = locate(doc, lines, { path: ['id'], at: 'value', message: '' });
   if (issues.length === 0 && stationCheck.Check(data)) return { station: data, issues, idAt };
   return { issues, idAt };

@@ -1,8 +1,11 @@
 /**
- * Reading a config file from disk as text, with a size bound, its failures as issues.
+ * Reading a config file from disk (station files, townships.yaml): text with a size bound, YAML
+ * with positions, and findings placed at their lines; every failure as an issue.
  */
 import { readFileSync, statSync } from 'node:fs';
-import type { ConfigIssue } from './issues.js';
+import type { Document, LineCounter } from 'yaml';
+import { compareIssues, formatPath, type ConfigIssue, type Finding } from './issues.js';
+import { locate, parseYaml } from './positions.js';
 
 export function fileIssue(file: string, message: string, path = '(file)'): ConfigIssue {
   return { file, line: 1, column: 1, path, message };
@@ -31,4 +34,44 @@ export function readConfigText(
   } catch (e) {
     return { issues: [fileIssue(file, `cannot read the file: ${errText(e)}`)] };
   }
+}
+
+/** A config file read and parsed, with the way to turn findings in it into issues. */
+export interface ParsedConfig {
+  doc: Document;
+  lines: LineCounter;
+  data: unknown;
+  /** Findings placed at their lines, in reading order. */
+  issuesOf(findings: readonly Finding[]): ConfigIssue[];
+}
+
+/** Read and parse a YAML config file; or the issues (unreadable, too large, bad YAML) that stop it. */
+export function readYamlConfig(
+  file: string,
+  maxBytes: number,
+  what: string,
+): ParsedConfig | { issues: ConfigIssue[] } {
+  const read = readConfigText(file, maxBytes, what);
+  if ('issues' in read) return { issues: read.issues };
+  const parsed = parseYaml(read.text);
+  if (!parsed.ok)
+    return {
+      issues: parsed.problems.map((p) => ({
+        file,
+        line: p.line,
+        column: p.column,
+        path: '(yaml)',
+        message: p.message,
+      })),
+    };
+  const { doc, lines, data } = parsed;
+  return {
+    doc,
+    lines,
+    data,
+    issuesOf: (findings) =>
+      findings
+        .map((f) => ({ file, ...locate(doc, lines, f), path: formatPath(f.path), message: f.message }))
+        .sort(compareIssues),
+  };
 }

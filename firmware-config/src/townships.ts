@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { didYouMean } from '@yizhan/common/did-you-mean';
-import { compareIssues, formatPath, type ConfigIssue, type Finding } from './issues.js';
-import { locate, parseYaml } from './positions.js';
-import { fileIssue, readConfigText } from './read.js';
+import { formatPath, type ConfigIssue, type Finding } from './issues.js';
+import { fileIssue, readYamlConfig } from './read.js';
 import { schemaFindings } from './schema-errors.js';
 
 export const TOWNSHIPS_FILE_NAME = 'townships.yaml';
@@ -105,24 +104,10 @@ function semanticFindings(data: unknown): Finding[] {
 
 /** Load and check a townships file. `townships` is set only when there is no issue. */
 export function loadTownshipsFile(file: string): { townships?: TownshipDefinition[]; issues: ConfigIssue[] } {
-  const read = readConfigText(file, MAX_TOWNSHIPS_FILE_BYTES, 'townships file');
-  if ('issues' in read) return { issues: read.issues };
-  const parsed = parseYaml(read.text);
-  if (!parsed.ok)
-    return {
-      issues: parsed.problems.map((p) => ({
-        file,
-        line: p.line,
-        column: p.column,
-        path: '(yaml)',
-        message: p.message,
-      })),
-    };
-  const { doc, lines, data } = parsed;
-  const findings = [...schemaFindings(data, townshipsCheck), ...semanticFindings(data)];
-  const issues = findings
-    .map((f) => ({ file, ...locate(doc, lines, f), path: formatPath(f.path), message: f.message }))
-    .sort(compareIssues);
+  const parsed = readYamlConfig(file, MAX_TOWNSHIPS_FILE_BYTES, 'townships file');
+  if ('issues' in parsed) return { issues: parsed.issues };
+  const { data } = parsed;
+  const issues = parsed.issuesOf([...schemaFindings(data, townshipsCheck), ...semanticFindings(data)]);
   if (issues.length === 0 && townshipsCheck.Check(data)) return { townships: data.townships, issues };
   return { issues };
 }

@@ -17,6 +17,7 @@
  * version as applied, `pending` while it has not (not answered, or rejected), `never` when no
  * config was ever sent to it (as `inSync: null` of GET /api/v1/stations/:id/config).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { FleetFacts } from '../state/store.js';
 import type { TownshipInfo } from './hierarchy.js';
 
@@ -29,21 +30,33 @@ export const DEFAULT_DARK_AFTER_MS = DARK_AFTER_PERIODS * AGENT_HEALTH_PERIOD_MS
 export type StationState = 'online' | 'offline' | 'dark';
 export type ConfigSync = 'inSync' | 'pending' | 'never';
 
-export interface Counts {
-  stations: number;
-  online: number;
-  offline: number;
-  dark: number;
-  /** Stations with at least one firing alert. */
-  withAlerts: number;
-  /** Stations with a firing alert of each rule. */
-  alertsByRule: Record<string, number>;
-  /** Online stations whose agent reports its serial link down. */
-  staleSensors: number;
-  config: Record<ConfigSync, number>;
-  /** Stations by the agent version of their latest health report (stations without one are left out). */
-  agentVersions: Record<string, number>;
-}
+const Count = (description?: string) =>
+  Type.Integer({ minimum: 0, ...(description !== undefined ? { description } : {}) });
+const CountMap = (description: string) => Type.Record(Type.String(), Count(), { description });
+
+/** The fleet figures of a group of stations (the API's Counts; the web client reads its type). */
+export const Counts = Type.Object(
+  {
+    stations: Count(),
+    online: Count('Says online and heard within YIZHAN_DARK_AFTER'),
+    offline: Count('Said goodbye, or never heard since the server started'),
+    dark: Count('Will fired, or silent longer than YIZHAN_DARK_AFTER'),
+    withAlerts: Count('Stations with a firing alert'),
+    alertsByRule: CountMap('Stations with a firing alert of each rule'),
+    staleSensors: Count('Online stations whose agent reports its serial link down'),
+    config: Type.Object(
+      {
+        inSync: Count('Reported the desired version as applied'),
+        pending: Count('Not yet applied, or rejected'),
+        never: Count('No config was ever sent'),
+      },
+      { additionalProperties: false },
+    ),
+    agentVersions: CountMap('Stations by the agent version of their latest health report'),
+  },
+  { additionalProperties: false },
+);
+export type Counts = Static<typeof Counts>;
 
 export interface TownshipCounts extends Counts {
   code: string;

@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SENSOR_KIND_NAMES } from '@yizhan/protocol/serial';
-import { STATION_SCHEMA_FILE, stationJsonSchemaText } from '@yizhan/station-config/json-schema';
+import {
+  STATION_SCHEMA_FILE,
+  TOWNSHIPS_SCHEMA_FILE,
+  stationJsonSchemaText,
+  townshipsJsonSchemaText,
+} from '@yizhan/station-config/json-schema';
 import { DEFAULT_STATIONS_DIR, loadStationsDir, loadStationsOrThrow } from '@yizhan/station-config/load';
 import { distanceKm, renderSamples, renderTownships } from '@yizhan/station-config/samples';
 import { DEFAULT_TOWNSHIPS_FILE, loadTownshipsFile } from '@yizhan/station-config/townships';
@@ -37,6 +42,7 @@ describe('the 47 sample stations', () => {
 
   it('townships.yaml is what the generator writes and defines every sample station township', () => {
     expect(readFileSync(DEFAULT_TOWNSHIPS_FILE, 'utf8')).toBe(renderTownships());
+    expect(readFileSync(TOWNSHIPS_SCHEMA_FILE, 'utf8')).toBe(townshipsJsonSchemaText());
     const defs = loadTownshipsFile(DEFAULT_TOWNSHIPS_FILE).townships ?? [];
     expect(new Set(stations.map((s) => s.township))).toEqual(new Set(defs.map((d) => d.name)));
     expect(loadStationsDir(DEFAULT_STATIONS_DIR, { townships: defs }).issues).toEqual([]);

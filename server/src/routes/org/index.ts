@@ -27,6 +27,7 @@ import {
   FleetAnswer,
   FleetQuery,
   TownshipsAnswer,
+  TownshipsQuery,
 } from './schemas.js';
 
 type Crew = TownshipsAnswer['townships'][number]['crew'];
@@ -115,7 +116,11 @@ const auditRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 const orgRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/api/v1/townships',
-    { schema: { response: { 200: TownshipsAnswer, ...Errors } }, config: { access: 'station:read' } },
+    {
+      schema: { querystring: TownshipsQuery, response: { 200: TownshipsAnswer, ...Errors } },
+      preValidation: refuseUnknownQuery(app, TownshipsQuery),
+      config: { access: 'station:read' },
+    },
     async (req) => {
       const visible = visibleTownships(app, req.principal);
       const crew = await crewOf(

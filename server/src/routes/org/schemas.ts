@@ -4,11 +4,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../auth/roles.js';
+import { Counts } from '../../org/fleet.js';
 
 const Code = Type.String({ maxLength: 64, description: 'Township code, e.g. "chengguan"' });
 const Ms = (description: string) => Type.Integer({ minimum: 0, description });
-const CountMap = (description: string) =>
-  Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description });
 
 export const TownshipView = Type.Object(
   {
@@ -38,35 +37,14 @@ export const TownshipsAnswer = Type.Object(
 );
 export type TownshipsAnswer = Static<typeof TownshipsAnswer>;
 
-const countFields = {
-  stations: Type.Integer({ minimum: 0 }),
-  online: Type.Integer({ minimum: 0, description: 'Says online and heard within YIZHAN_DARK_AFTER' }),
-  offline: Type.Integer({ minimum: 0, description: 'Said goodbye, or never heard since the server started' }),
-  dark: Type.Integer({ minimum: 0, description: 'Will fired, or silent longer than YIZHAN_DARK_AFTER' }),
-  withAlerts: Type.Integer({ minimum: 0, description: 'Stations with a firing alert' }),
-  alertsByRule: CountMap('Stations with a firing alert of each rule'),
-  staleSensors: Type.Integer({
-    minimum: 0,
-    description: 'Online stations whose agent reports its serial link down',
-  }),
-  config: Type.Object(
-    {
-      inSync: Type.Integer({ minimum: 0, description: 'Reported the desired version as applied' }),
-      pending: Type.Integer({ minimum: 0, description: 'Not yet applied, or rejected' }),
-      never: Type.Integer({ minimum: 0, description: 'No config was ever sent' }),
-    },
-    { additionalProperties: false },
-  ),
-  agentVersions: CountMap('Stations by the agent version of their latest health report'),
-};
-export const Counts = Type.Object(countFields, { additionalProperties: false });
+export { Counts };
 export const FleetAnswer = Type.Object(
   {
     generatedAt: Ms('When the figures were computed'),
     total: Counts,
     townships: Type.Array(
       Type.Object(
-        { code: Code, nameZh: Type.String(), nameEn: Type.String(), ...countFields },
+        { code: Code, nameZh: Type.String(), nameEn: Type.String(), ...Counts.properties },
         { additionalProperties: false },
       ),
     ),
@@ -75,8 +53,11 @@ export const FleetAnswer = Type.Object(
 );
 export type FleetAnswer = Static<typeof FleetAnswer>;
 
+const Lang = Type.Optional(Type.String({ maxLength: 16, description: 'zh-CN (default) or en' }));
+export const TownshipsQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
+
 export const FleetQuery = Type.Object(
-  { township: Type.Optional(Code), lang: Type.Optional(Type.String({ maxLength: 16 })) },
+  { township: Type.Optional(Code), lang: Lang },
   { additionalProperties: false },
 );
 
@@ -120,7 +101,7 @@ const auditFilters = {
   action: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   township: Type.Optional(Code),
   before: Type.Optional(Type.Integer({ minimum: 1, description: 'The `next` of the previous page' })),
-  lang: Type.Optional(Type.String({ maxLength: 16 })),
+  lang: Lang,
 };
 export const AuditQuery = Type.Object(
   {

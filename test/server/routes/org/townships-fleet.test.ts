@@ -65,9 +65,12 @@ describe('GET /api/v1/townships', () => {
     ]);
   });
 
-  it('needs a login', async () => {
-    const r = await app.inject({ url: '/api/v1/townships' });
-    expect(r.statusCode).toBe(401);
+  it('needs a login, and refuses an unknown query parameter', async () => {
+    expect((await app.inject({ url: '/api/v1/townships' })).statusCode).toBe(401);
+    const h = await as([{ role: 'viewer', scope: 'county' }]);
+    const r = await app.inject({ url: '/api/v1/townships?code=x', headers: h });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ error: { code: 'unknown_parameter' } });
   });
 
   it('syncs the township definitions into the store at start', async () => {
