@@ -18,6 +18,7 @@ import type { Alert, LocalizedText } from './types.js';
 import { WriteQueue, type WriteQueueHooks, type WriteQueueOptions } from './write-queue.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+type AlertRow = Database['alerts'] & { acked_by_name: string | null };
 
 export type AlertState = 'firing' | 'resolved' | 'all';
 export const MAX_LIST_LIMIT = 500;
@@ -176,20 +177,31 @@ export class AlertRepository {
       .selectFrom('alerts')
       .leftJoin('users', 'users.id', 'alerts.acked_by')
       .selectAll('alerts')
-      .select((eb) => [
-        'users.display_name as acked_by_name',
-        eb
-          .selectFrom('alert_events')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('alert_events.alert_id', '=', 'alerts.id')
-          .where('alert_events.kind', '=', 'commented')
-          .as('comments'),
-      ]);
+      .select('users.display_name as acked_by_name');
   }
 
-  private view(
-    r: Database['alerts'] & { acked_by_name: string | null; comments: number | null },
-  ): StoredAlert {
+  /**
+   * The rows as the API shows them, with their comment counts: counted for the page only, in one
+   * query (a count per row in the list query would be computed for every row it sorts).
+   */
+  private async views(db: Db, rows: readonly AlertRow[]): Promise<StoredAlert[]> {
+    if (rows.length === 0) return [];
+    const counts = await db
+      .selectFrom('alert_events')
+      .select((e) => ['alert_id', e.fn.countAll<number>().as('n')])
+      .where(
+        'alert_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('kind', '=', 'commented')
+      .groupBy('alert_id')
+      .execute();
+    const byId = new Map(counts.map((c) => [c.alert_id, Number(c.n)]));
+    return rows.map((r) => this.view(r, byId.get(r.id) ?? 0));
+  }
+
+  private view(r: AlertRow, comments: number): StoredAlert {
     return {
       id: r.id,
       fingerprint: r.fingerprint,
@@ -213,7 +225,7 @@ export class AlertRepository {
               at: r.acked_at,
               by: r.acked_by === null ? null : { id: r.acked_by, displayName: r.acked_by_name ?? '' },
             },
-      comments: Number(r.comments ?? 0),
+      comments,
     };
   }
 
@@ -247,14 +259,14 @@ export class AlertRepository {
       .orderBy('alerts.id', 'desc')
       .limit(limit + 1)
       .execute();
-    const page = rows.slice(0, limit).map((r) => this.view(r));
+    const page = await this.views(this.db, rows.slice(0, limit));
     return { alerts: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
 
   /** One alert, or undefined. */
   async get(id: string, db: Db = this.db): Promise<StoredAlert | undefined> {
     const r = await this.selectAlerts(db).where('alerts.id', '=', id).executeTakeFirst();
-    return r ? this.view(r) : undefined;
+    return r ? (await this.views(db, [r]))[0] : undefined;
   }
 
   /** The alert's history, oldest first. */
@@ -287,7 +299,7 @@ export class AlertRepository {
       .where('alerts.status', '=', 'firing')
       .orderBy('alerts.starts_at')
       .execute();
-    return rows.map((r) => this.view(r));
+    return this.views(this.db, rows);
   }
 
   /** Acknowledge in `trx`; false when it already was (nothing written). */
