@@ -5,7 +5,7 @@
  * and then the next page after it. Seeded, so two runs ask the same questions.
  */
 import { mulberry32 } from '@yizhan/common/prng';
-import type { AlertListFilter, AlertRepository } from '@yizhan/server/alerts/repo';
+import type { AlertListFilter, AlertRepository } from '../server/src/alerts/repo.js';
 
 export interface UserLoad {
   repo: AlertRepository;
