@@ -18,6 +18,7 @@ import type { Alert, LocalizedText } from './types.js';
 import { WriteQueue, type WriteQueueHooks, type WriteQueueOptions } from './write-queue.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+type AlertRow = Database['alerts'] & { acked_by_name: string | null };
 
 export type AlertState = 'firing' | 'resolved' | 'all';
 export const MAX_LIST_LIMIT = 500;
@@ -95,6 +96,30 @@ function row(a: Alert, townshipCode: string, now: number) {
   };
 }
 
+/** Rows per INSERT: 15 columns each stays well under SQLite's and PostgreSQL's parameter limits. */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * The batch cut where an alert comes back (its fire and resolve in one batch): within a segment
+ * every alert appears once, so one statement may write them all; segments keep the engine's order.
+ */
+function segments(batch: readonly Alert[]): Alert[][] {
+  const out: Alert[][] = [];
+  let cur: Alert[] = [];
+  let ids = new Set<string>();
+  for (const a of batch) {
+    if (ids.has(a.id)) {
+      out.push(cur);
+      cur = [];
+      ids = new Set();
+    }
+    cur.push(a);
+    ids.add(a.id);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
 export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onCommit'>;
 
 export class AlertRepository {
@@ -131,44 +156,50 @@ export class AlertRepository {
   private async writeBatch(batch: readonly Alert[]): Promise<void> {
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
-      for (const a of batch) await this.upsert(trx, a, now);
+      for (const seg of segments(batch)) {
+        for (let k = 0; k < seg.length; k += ROWS_PER_STATEMENT)
+          await this.upsert(trx, seg.slice(k, k + ROWS_PER_STATEMENT), now);
+      }
     });
   }
 
-  private async upsert(trx: Transaction<Database>, a: Alert, now: number): Promise<void> {
-    const code = this.names.townshipCode(a.stationId) ?? a.township;
-    const values = row(a, code, now);
-    if (a.status === 'firing') {
-      const res = await trx
+  /** Fires and resolves of distinct alerts, a few statements for all (not one per alert). */
+  private async upsert(trx: Transaction<Database>, alerts: readonly Alert[], now: number): Promise<void> {
+    const rows = alerts.map((a) => row(a, this.names.townshipCode(a.stationId) ?? a.township, now));
+    const fires = rows.filter((r) => r.status === 'firing');
+    const resolves = rows.filter((r) => r.status !== 'firing');
+    type Event = Omit<Database['alert_events'], 'id'>;
+    const events: Event[] = [];
+    if (fires.length) {
+      // A fire already stored (restored after a restart) changes nothing and adds no event.
+      const inserted = await trx
         .insertInto('alerts')
-        .values(values)
+        .values(fires)
         .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      if (Number(res.numInsertedOrUpdatedRows ?? 0n) === 0) return;
-      await trx
-        .insertInto('alert_events')
-        .values({ alert_id: a.id, at: values.starts_at, user_id: null, kind: 'fired', text: null })
+        .returning(['id', 'starts_at'])
         .execute();
-      return;
+      for (const r of inserted)
+        events.push({ alert_id: r.id, at: r.starts_at, user_id: null, kind: 'fired', text: null });
     }
-    // A resolve whose fire was never written (dropped, or fired before the store) still lands whole.
-    await trx
-      .insertInto('alerts')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          ends_at: eb.ref('excluded.ends_at'),
-          resolved_message_json: eb.ref('excluded.resolved_message_json'),
-          evidence_json: eb.ref('excluded.evidence_json'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-    await trx
-      .insertInto('alert_events')
-      .values({ alert_id: a.id, at: values.ends_at ?? now, user_id: null, kind: 'resolved', text: null })
-      .execute();
+    if (resolves.length) {
+      // A resolve whose fire was never written (dropped, or fired before the store) lands whole.
+      await trx
+        .insertInto('alerts')
+        .values(resolves)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            ends_at: eb.ref('excluded.ends_at'),
+            resolved_message_json: eb.ref('excluded.resolved_message_json'),
+            evidence_json: eb.ref('excluded.evidence_json'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+      for (const r of resolves)
+        events.push({ alert_id: r.id, at: r.ends_at ?? now, user_id: null, kind: 'resolved', text: null });
+    }
+    if (events.length) await trx.insertInto('alert_events').values(events).execute();
   }
 
   private selectAlerts(db: Db) {
@@ -176,20 +207,31 @@ export class AlertRepository {
       .selectFrom('alerts')
       .leftJoin('users', 'users.id', 'alerts.acked_by')
       .selectAll('alerts')
-      .select((eb) => [
-        'users.display_name as acked_by_name',
-        eb
-          .selectFrom('alert_events')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('alert_events.alert_id', '=', 'alerts.id')
-          .where('alert_events.kind', '=', 'commented')
-          .as('comments'),
-      ]);
+      .select('users.display_name as acked_by_name');
   }
 
-  private view(
-    r: Database['alerts'] & { acked_by_name: string | null; comments: number | null },
-  ): StoredAlert {
+  /**
+   * The rows as the API shows them, with their comment counts: counted for the page only, in one
+   * query (a count per row in the list query would be computed for every row it sorts).
+   */
+  private async views(db: Db, rows: readonly AlertRow[]): Promise<StoredAlert[]> {
+    if (rows.length === 0) return [];
+    const counts = await db
+      .selectFrom('alert_events')
+      .select((e) => ['alert_id', e.fn.countAll<number>().as('n')])
+      .where(
+        'alert_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .where('kind', '=', 'commented')
+      .groupBy('alert_id')
+      .execute();
+    const byId = new Map(counts.map((c) => [c.alert_id, Number(c.n)]));
+    return rows.map((r) => this.view(r, byId.get(r.id) ?? 0));
+  }
+
+  private view(r: AlertRow, comments: number): StoredAlert {
     return {
       id: r.id,
       fingerprint: r.fingerprint,
@@ -213,7 +255,7 @@ export class AlertRepository {
               at: r.acked_at,
               by: r.acked_by === null ? null : { id: r.acked_by, displayName: r.acked_by_name ?? '' },
             },
-      comments: Number(r.comments ?? 0),
+      comments,
     };
   }
 
@@ -247,14 +289,14 @@ export class AlertRepository {
       .orderBy('alerts.id', 'desc')
       .limit(limit + 1)
       .execute();
-    const page = rows.slice(0, limit).map((r) => this.view(r));
+    const page = await this.views(this.db, rows.slice(0, limit));
     return { alerts: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
 
   /** One alert, or undefined. */
   async get(id: string, db: Db = this.db): Promise<StoredAlert | undefined> {
     const r = await this.selectAlerts(db).where('alerts.id', '=', id).executeTakeFirst();
-    return r ? this.view(r) : undefined;
+    return r ? (await this.views(db, [r]))[0] : undefined;
   }
 
   /** The alert's history, oldest first. */
@@ -287,7 +329,7 @@ export class AlertRepository {
       .where('alerts.status', '=', 'firing')
       .orderBy('alerts.starts_at')
       .execute();
-    return rows.map((r) => this.view(r));
+    return this.views(this.db, rows);
   }
 
   /** Acknowledge in `trx`; false when it already was (nothing written). */

@@ -21,7 +21,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { can, townshipsWith, type Permission } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { UnknownCursorError, type StoredAlert } from '../../alerts/repo.js';
-import { ErrorBody, errorBody, pickLang, type Lang } from '../../i18n.js';
+import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
 import {
   AlertAnswer,
   AlertList,
@@ -31,21 +31,6 @@ import {
   CommentBody,
   EmptyBody,
 } from './schemas.js';
-
-const TEXT = {
-  alert_not_found: { 'zh-CN': '没有编号为 {id} 的告警', en: 'No alert with id {id}' },
-  bad_cursor: {
-    'zh-CN': 'before：没有编号为 {id} 的告警（请用上一页答复中的 next）',
-    en: 'before: no alert with id {id} (use the next of the previous page)',
-  },
-  invalid_body: { 'zh-CN': '请求体无效：{detail}', en: 'Invalid body: {detail}' },
-} as const;
-type Code = keyof typeof TEXT;
-
-function err(code: Code, lang: Lang, params: Record<string, string> = {}) {
-  const message = TEXT[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '');
-  return { error: { code, message } };
-}
 
 /** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
 const BODY_LIMIT = 16 * 1024;
@@ -76,7 +61,7 @@ async function alertFor(
   const lang = pickLang(req, app.defaultLang);
   const alert = await app.alertRepo.get(id);
   if (!alert) {
-    void reply.code(404).send(err('alert_not_found', lang, { id }));
+    void reply.code(404).send(errorBody('alert_not_found', lang, { id }));
     return undefined;
   }
   if (!req.principal || !can(req.principal, perm, alert.townshipCode)) {
@@ -119,7 +104,7 @@ function listRoute(app: App): void {
         });
       } catch (e) {
         if (e instanceof UnknownCursorError)
-          return reply.code(400).send(err('bad_cursor', lang, { id: e.message }));
+          return reply.code(400).send(errorBody('bad_cursor', lang, { id: e.message }));
         throw e;
       }
     },
@@ -155,7 +140,7 @@ function ackRoutes(app: App): void {
         if (problem)
           return reply
             .code(400)
-            .send(err('invalid_body', pickLang(req, app.defaultLang), { detail: problem }));
+            .send(errorBody('invalid_body', pickLang(req, app.defaultLang), { detail: problem }));
         const alert = await alertFor(app, req, reply, req.params.id, 'alert:write');
         if (!alert) return reply;
         return { alert: await setAck(app, req, alert, verb) };
@@ -181,7 +166,7 @@ function commentRoute(app: App): void {
       if (!problem && typeof text === 'string' && text.trim() === '')
         problem = 'text: 不能为空 / must not be blank';
       if (problem || typeof text !== 'string')
-        return reply.code(400).send(err('invalid_body', lang, { detail: problem ?? 'text' }));
+        return reply.code(400).send(errorBody('invalid_body', lang, { detail: problem ?? 'text' }));
       const alert = await alertFor(app, req, reply, req.params.id, 'alert:write');
       if (!alert) return reply;
       const now = Date.now();
