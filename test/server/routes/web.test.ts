@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
@@ -17,14 +17,14 @@ import web from '../../../server/src/routes/web.js';
 const INDEX = '<!doctype html><title>web app</title><div id="app"></div>';
 const ASSET = 'console.log("app")';
 
-async function webApp(webDir: string, logLines: string[] = []): Promise<FastifyInstance> {
+async function webApp(webDir: string, logLines: string[] = []) {
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       logLines.push(chunk.toString());
       cb();
     },
   });
-  const app = Fastify({ loggerInstance: pino({ level: 'warn' }, sink) as FastifyBaseLogger });
+  const app = Fastify({ loggerInstance: pino({ level: 'warn' }, sink) });
   await app.register(core, {
     server: {
       stations: [],
@@ -42,7 +42,7 @@ async function webApp(webDir: string, logLines: string[] = []): Promise<FastifyI
 }
 
 let dir: string;
-let app: FastifyInstance;
+let app: Awaited<ReturnType<typeof webApp>>;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yz-web-'));
   mkdirSync(join(dir, 'dist/assets'), { recursive: true });
@@ -62,6 +62,8 @@ describe('/app/', () => {
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     expect(r.headers['cache-control']).toBe('no-cache');
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(r.body).toBe(INDEX);
   });
 
@@ -72,11 +74,12 @@ describe('/app/', () => {
   });
 
   it('answers the page for any address of the app (a reload of /app/alerts/42)', async () => {
-    for (const url of ['/app/alerts/42', '/app/users', '/app/login?next=%2Faudit']) {
+    for (const url of ['/app/alerts/42', '/app/users', '/app/login?next=%2Faudit', '/app/index.html']) {
       const r = await app.inject({ url });
       expect(r.statusCode, url).toBe(200);
       expect(r.body, url).toBe(INDEX);
       expect(r.headers['cache-control'], url).toBe('no-cache');
+      expect(r.headers['content-security-policy'], url).toBeDefined();
     }
   });
 

@@ -28,6 +28,7 @@ const en: typeof zh = {
     all: 'All',
     copy: 'Copy',
     copied: 'Copied',
+    colon: ': ',
     shownOnce: 'Shown only this once: copy it now.',
   },
   login: {

@@ -26,6 +26,7 @@ export default {
     all: '全部',
     copy: '复制',
     copied: '已复制',
+    colon: '：',
     shownOnce: '只显示这一次，请立即复制保存。',
   },
   login: {
