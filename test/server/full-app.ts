@@ -8,35 +8,28 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from '@yizhan/server';
 import type { Grant } from '../../server/src/auth/roles.js';
-import { stationFixture } from '../helpers/station.js';
-import { addTestUser, sessionHeaders, type TestUser } from './auth-helpers.js';
+import { addTestUser, sessionHeaders, twoTownships, type TestUser } from './auth-helpers.js';
 
-/** Township A: the principals' own; B: another. */
+/** Township A: the principals' own; B: another (as twoTownships() defines them). */
 export const OWN = { code: 'chengguan', name: '城关镇', station: 'st-001' } as const;
 export const OTHER = { code: 'xintang', name: '新塘镇', station: 'st-002' } as const;
 
 export async function startFullApp(extra: Partial<ServerOptions> = {}): Promise<FastifyInstance> {
-  const app = await buildApp({
-    stations: [
-      stationFixture(OWN.station, { township: OWN.name }),
-      stationFixture(OTHER.station, { township: OTHER.name }),
-    ],
-    townships: [
-      { code: OWN.code, name: OWN.name, nameEn: 'Chengguan' },
-      { code: OTHER.code, name: OTHER.name, nameEn: 'Xintang' },
-    ],
-    mqtt: { url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 60_000 },
-    influx: {
-      url: 'http://127.0.0.1:1',
-      api: 'v1',
-      db: 'yizhan',
-      rp: 'raw',
-      setupBackoff: { minMs: 60_000, maxMs: 60_000 },
-    },
-    defaultMetrics: false,
-    loggerInstance: pino({ level: 'silent' }),
-    ...extra,
-  });
+  const app = await buildApp(
+    twoTownships({
+      // Nothing answers there; retries far apart keep the log and the event loop quiet.
+      mqtt: { url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 60_000 },
+      influx: {
+        url: 'http://127.0.0.1:1',
+        api: 'v1',
+        db: 'yizhan',
+        rp: 'raw',
+        setupBackoff: { minMs: 60_000, maxMs: 60_000 },
+      },
+      loggerInstance: pino({ level: 'silent' }),
+      ...extra,
+    }),
+  );
   await app.ready();
   return app;
 }
