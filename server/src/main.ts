@@ -47,6 +47,7 @@ function serverOptions(
     auditRetentionMs: c.auditRetentionMs,
     fleet: { darkAfterMs: c.darkAfterMs },
     apiToken: c.apiToken,
+    trustProxy: c.trustProxy,
   };
 }
 

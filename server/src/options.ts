@@ -88,4 +88,9 @@ export interface ServerOptions {
    * scripts work; personal API tokens replace it. Never logged.
    */
   apiToken?: string;
+  /**
+   * fastify's trustProxy: which proxies' X-Forwarded-For/-Proto to believe (client address for the
+   * login rate limit, https for Secure cookies): false (default) or the proxies' addresses/CIDRs.
+   */
+  trustProxy?: boolean | string | string[];
 }
