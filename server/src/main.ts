@@ -5,12 +5,11 @@
  *   npx tsx server/src/main.ts          start
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
-import { resolve } from 'node:path';
-import { formatIssue, loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
-import { loadTownshipsFor, type TownshipDefinition } from '@yizhan/station-config/townships';
+import type { TownshipDefinition } from '@yizhan/station-config/townships';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from './app.js';
 import { describeConfig, loadConfig, type ServerConfig } from './config.js';
+import { loadOrgFiles } from './org/files.js';
 
 /** The app's options from the settings and the loaded station files. */
 function serverOptions(
@@ -97,24 +96,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const c = cfg.config;
-  const stationsDir = c.stationsDir ? resolve(c.stationsDir) : DEFAULT_STATIONS_DIR;
-  const t = loadTownshipsFor(stationsDir, c.townshipsFile ? resolve(c.townshipsFile) : undefined);
-  if (t.issues.length > 0) {
-    process.stderr.write(
-      `yizhan server: refusing to start, the townships file ${t.file} is invalid:\n${t.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`,
-    );
+  const files = loadOrgFiles(c);
+  if (!files.ok) {
+    process.stderr.write(`yizhan server: refusing to start, ${files.message}\n`);
     return 2;
   }
-  let stations;
-  try {
-    stations = loadStationsOrThrow(stationsDir, t.townships ? { townships: t.townships } : {});
-  } catch (e) {
-    process.stderr.write(
-      `yizhan server: refusing to start, station configs in ${stationsDir} are invalid:\n${(e as Error).message}\n`,
-    );
-    return 2;
-  }
-  const app = await buildApp(serverOptions(c, stations, t.townships));
+  const { stations } = files;
+  const app = await buildApp(serverOptions(c, stations, files.townships));
   stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(

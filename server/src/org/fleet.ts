@@ -18,14 +18,13 @@
  * config was ever sent to it (as `inSync: null` of GET /api/v1/stations/:id/config).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import type { FleetFacts } from '../state/store.js';
 import type { TownshipInfo } from './hierarchy.js';
 
-/** The agent's default health period (edge: DEFAULT_HEALTH_INTERVAL_MS); the server cannot import the edge. */
-export const AGENT_HEALTH_PERIOD_MS = 30_000;
-/** Silent for this many health periods: dark. */
+/** Silent for this many of the agent's health periods: dark. */
 export const DARK_AFTER_PERIODS = 3;
-export const DEFAULT_DARK_AFTER_MS = DARK_AFTER_PERIODS * AGENT_HEALTH_PERIOD_MS;
+export const DEFAULT_DARK_AFTER_MS = DARK_AFTER_PERIODS * DEFAULT_HEALTH_INTERVAL_MS;
 
 export type StationState = 'online' | 'offline' | 'dark';
 export type ConfigSync = 'inSync' | 'pending' | 'never';

@@ -55,6 +55,7 @@ function startRetention(app: FastifyInstance): void {
       deleted.inc(n);
       app.log.info({ deleted: n, retentionMs }, 'audit retention applied');
     } catch (e) {
+      app.metrics.storeErrors.inc({ what: 'audit_retention' });
       app.log.error({ err: (e as Error).message }, 'audit retention failed; retried tomorrow');
     }
   };
