@@ -12,7 +12,7 @@
  * The store keeps the township's code (what grants and filters use); station and township names
  * are taken from the registry when an alert is read, falling back to what the row knows.
  */
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Alert, LocalizedText } from './types.js';
 import { WriteQueue, type WriteQueueHooks, type WriteQueueOptions } from './write-queue.js';
@@ -262,17 +262,15 @@ export class AlertRepository {
     if (f.township !== undefined) q = q.where('alerts.township', '=', f.township);
     if (f.rule !== undefined) q = q.where('alerts.rule', '=', f.rule);
     if (f.acked !== undefined) q = q.where('alerts.acked_at', f.acked ? 'is not' : 'is', null);
-    if (f.before !== undefined) {
-      const c = await this.db
-        .selectFrom('alerts')
-        .select(['starts_at', 'id'])
-        .where('id', '=', f.before)
-        .executeTakeFirst();
-      if (!c) throw new UnknownCursorError(f.before);
+    const before = f.before;
+    if (before !== undefined) {
+      // The cursor's start, read inside the same query (one round trip per page).
+      const startOf = (eb: ExpressionBuilder<Database, 'alerts'>) =>
+        eb.selectFrom('alerts as c').select('c.starts_at').where('c.id', '=', before);
       q = q.where((eb) =>
         eb.or([
-          eb('alerts.starts_at', '<', c.starts_at),
-          eb.and([eb('alerts.starts_at', '=', c.starts_at), eb('alerts.id', '<', c.id)]),
+          eb('alerts.starts_at', '<', startOf(eb)),
+          eb.and([eb('alerts.starts_at', '=', startOf(eb)), eb('alerts.id', '<', before)]),
         ]),
       );
     }
@@ -284,8 +282,14 @@ export class AlertRepository {
       .orderBy('a.starts_at', 'desc')
       .orderBy('a.id', 'desc')
       .execute();
+    if (rows.length === 0 && before !== undefined && !(await this.exists(before)))
+      throw new UnknownCursorError(before);
     const page = rows.slice(0, limit).map((r) => this.view(r));
     return { alerts: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('alerts').select('id').where('id', '=', id).executeTakeFirst());
   }
 
   /** One alert, or undefined. */
