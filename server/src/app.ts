@@ -9,6 +9,9 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
+ *   org      townships synced into the store, audit retention, fleet figures and gauges;
+ *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -28,6 +31,9 @@ import events from './routes/events.js';
 import pages from './routes/pages.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
+import authRoutes from './routes/auth/index.js';
+import org from './plugins/org.js';
+import orgRoutes from './routes/org/index.js';
 import type { ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -39,6 +45,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
       : { logger: { level: opts.logLevel ?? 'info' } }),
     // SSE streams are ended in preClose; other keep-alive connections are closed when idle.
     forceCloseConnections: 'idle',
+    // Behind a TLS proxy: req.ip and req.protocol from X-Forwarded-* of these hops only (Secure cookies).
+    trustProxy: opts.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Options travel as a decoration (app.serverOptions), not as register() options, whose
@@ -56,5 +64,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(pages);
   await app.register(configApi);
   await app.register(configRoutes);
+  await app.register(authRoutes);
+  await app.register(org);
+  await app.register(orgRoutes);
   return app;
 }

@@ -26,11 +26,19 @@ export interface ServerConfig {
   /** Operations store: a postgres:// URL, or undefined for SQLite in dataDir (YIZHAN_DB_URL). */
   dbUrl?: string;
   stationsDir?: string;
+  /** YIZHAN_TOWNSHIPS_FILE; undefined: townships.yaml beside the stations folder, when it exists. */
+  townshipsFile?: string;
+  /** How long audit entries are kept, ms (YIZHAN_AUDIT_RETENTION). */
+  auditRetentionMs: number;
+  /** An online station silent this long is dark, ms (YIZHAN_DARK_AFTER). */
+  darkAfterMs: number;
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
   /** Deprecated shared config-API token (YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE). */
   apiToken?: string;
+  /** fastify trustProxy (YIZHAN_TRUST_PROXY): the proxies' addresses or CIDRs; false when unset. */
+  trustProxy: string[] | false;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   shutdownGraceMs: number;
@@ -38,6 +46,11 @@ export interface ServerConfig {
 }
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
+
+// No hop count: fastify 5 refuses to trust by count alone (it cannot check the immediate peer).
+function trustProxyOf(v: string | undefined): string[] | false {
+  return v ? v.split(',').map((a) => a.trim()) : false;
+}
 
 /** Read and check the settings. Never throws; every problem is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
@@ -76,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       dataDir: v.dataDir,
       dbUrl: v.dbUrl,
       stationsDir: v.stationsDir,
+      townshipsFile: v.townshipsFile,
+      auditRetentionMs: v.auditRetention,
+      darkAfterMs: v.darkAfter,
       alerts: {
         webhookUrl: v.alertWebhookUrl,
         webhookTimeoutMs: v.alertWebhookTimeout,
@@ -83,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       },
       lang: v.lang,
       apiToken: v.apiToken,
+      trustProxy: trustProxyOf(v.trustProxy),
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
       shutdownGraceMs: v.shutdownGrace,

@@ -79,9 +79,18 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (default true). */
   defaultMetrics?: boolean;
+  /** Audit log retention, ms: older entries are deleted once a day. Default DEFAULT_AUDIT_RETENTION_MS (org/audit-retention.ts). */
+  auditRetentionMs?: number;
+  /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
+  fleet?: { darkAfterMs?: number };
   /**
    * Deprecated shared bearer token of the config API (PUT /api/v1/stations/:id/config), kept so old
    * scripts work; personal API tokens replace it. Never logged.
    */
   apiToken?: string;
+  /**
+   * fastify's trustProxy: which proxies' X-Forwarded-For/-Proto to believe (client address for the
+   * login rate limit, https for Secure cookies): false (default) or the proxies' addresses/CIDRs.
+   */
+  trustProxy?: boolean | string | string[];
 }
