@@ -57,7 +57,7 @@ export interface ServerOptions {
   alerts?: {
     /** Webhook receiver; no notifications when absent. */
     webhook?: Partial<WebhookOptions> & { url: string };
-    /** Resolved alerts kept in memory. */
+    /** Resolved alerts the engine keeps in memory (engine.list); the API reads the operations store. */
     historySize?: number;
     /** Replace the default rule set. */
     rules?: AlertRule[];

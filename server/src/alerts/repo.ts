@@ -12,13 +12,13 @@
  * The store keeps the township's code (what grants and filters use); station and township names
  * are taken from the registry when an alert is read, falling back to what the row knows.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Alert, LocalizedText } from './types.js';
 import { WriteQueue, type WriteQueueHooks, type WriteQueueOptions } from './write-queue.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-type AlertRow = Database['alerts'] & { acked_by_name: string | null };
+type AlertRow = Database['alerts'] & { acked_by_name: string | null; comments: number | string | null };
 
 export type AlertState = 'firing' | 'resolved' | 'all';
 export const MAX_LIST_LIMIT = 500;
@@ -202,36 +202,28 @@ export class AlertRepository {
     if (events.length) await trx.insertInto('alert_events').values(events).execute();
   }
 
-  private selectAlerts(db: Db) {
-    return db
-      .selectFrom('alerts')
-      .leftJoin('users', 'users.id', 'alerts.acked_by')
-      .selectAll('alerts')
-      .select('users.display_name as acked_by_name');
-  }
-
   /**
-   * The rows as the API shows them, with their comment counts: counted for the page only, in one
-   * query (a count per row in the list query would be computed for every row it sorts).
+   * The alerts `picked` chooses (filters, order, limit), with who acknowledged and how many
+   * comments: one query, the counts made for the chosen rows only (a count in the filtering query
+   * would be made for every row it sorts).
    */
-  private async views(db: Db, rows: readonly AlertRow[]): Promise<StoredAlert[]> {
-    if (rows.length === 0) return [];
-    const counts = await db
-      .selectFrom('alert_events')
-      .select((e) => ['alert_id', e.fn.countAll<number>().as('n')])
-      .where(
-        'alert_id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .where('kind', '=', 'commented')
-      .groupBy('alert_id')
-      .execute();
-    const byId = new Map(counts.map((c) => [c.alert_id, Number(c.n)]));
-    return rows.map((r) => this.view(r, byId.get(r.id) ?? 0));
+  private detailed(db: Db, picked: SelectQueryBuilder<Database, 'alerts', Database['alerts']>) {
+    return db
+      .selectFrom(picked.as('a'))
+      .leftJoin('users', 'users.id', 'a.acked_by')
+      .selectAll('a')
+      .select((eb) => [
+        'users.display_name as acked_by_name',
+        eb
+          .selectFrom('alert_events')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('alert_events.alert_id', '=', 'a.id')
+          .where('alert_events.kind', '=', 'commented')
+          .as('comments'),
+      ]);
   }
 
-  private view(r: AlertRow, comments: number): StoredAlert {
+  private view(r: AlertRow): StoredAlert {
     return {
       id: r.id,
       fingerprint: r.fingerprint,
@@ -255,7 +247,7 @@ export class AlertRepository {
               at: r.acked_at,
               by: r.acked_by === null ? null : { id: r.acked_by, displayName: r.acked_by_name ?? '' },
             },
-      comments,
+      comments: Number(r.comments ?? 0),
     };
   }
 
@@ -263,40 +255,50 @@ export class AlertRepository {
   async list(f: AlertListFilter): Promise<{ alerts: StoredAlert[]; next: string | null }> {
     const limit = Math.max(1, Math.min(MAX_LIST_LIMIT, Math.floor(f.limit)));
     if (f.scope !== 'all' && f.scope.size === 0) return { alerts: [], next: null };
-    let q = this.selectAlerts(this.db);
+    let q = this.db.selectFrom('alerts').selectAll();
     if (f.state !== 'all') q = q.where('alerts.status', '=', f.state);
     if (f.station !== undefined) q = q.where('alerts.station_id', '=', f.station);
     if (f.scope !== 'all') q = q.where('alerts.township', 'in', [...f.scope]);
     if (f.township !== undefined) q = q.where('alerts.township', '=', f.township);
     if (f.rule !== undefined) q = q.where('alerts.rule', '=', f.rule);
     if (f.acked !== undefined) q = q.where('alerts.acked_at', f.acked ? 'is not' : 'is', null);
-    if (f.before !== undefined) {
-      const c = await this.db
-        .selectFrom('alerts')
-        .select(['starts_at', 'id'])
-        .where('id', '=', f.before)
-        .executeTakeFirst();
-      if (!c) throw new UnknownCursorError(f.before);
+    const before = f.before;
+    if (before !== undefined) {
+      // The cursor's start, read inside the same query (one round trip per page).
+      const startOf = (eb: ExpressionBuilder<Database, 'alerts'>) =>
+        eb.selectFrom('alerts as c').select('c.starts_at').where('c.id', '=', before);
       q = q.where((eb) =>
         eb.or([
-          eb('alerts.starts_at', '<', c.starts_at),
-          eb.and([eb('alerts.starts_at', '=', c.starts_at), eb('alerts.id', '<', c.id)]),
+          eb('alerts.starts_at', '<', startOf(eb)),
+          eb.and([eb('alerts.starts_at', '=', startOf(eb)), eb('alerts.id', '<', before)]),
         ]),
       );
     }
-    const rows = await q
+    const picked = q
       .orderBy('alerts.starts_at', 'desc')
       .orderBy('alerts.id', 'desc')
-      .limit(limit + 1)
+      .limit(limit + 1);
+    const rows = await this.detailed(this.db, picked)
+      .orderBy('a.starts_at', 'desc')
+      .orderBy('a.id', 'desc')
       .execute();
-    const page = await this.views(this.db, rows.slice(0, limit));
+    if (rows.length === 0 && before !== undefined && !(await this.exists(before)))
+      throw new UnknownCursorError(before);
+    const page = rows.slice(0, limit).map((r) => this.view(r));
     return { alerts: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('alerts').select('id').where('id', '=', id).executeTakeFirst());
   }
 
   /** One alert, or undefined. */
   async get(id: string, db: Db = this.db): Promise<StoredAlert | undefined> {
-    const r = await this.selectAlerts(db).where('alerts.id', '=', id).executeTakeFirst();
-    return r ? (await this.views(db, [r]))[0] : undefined;
+    const r = await this.detailed(
+      db,
+      db.selectFrom('alerts').selectAll().where('id', '=', id),
+    ).executeTakeFirst();
+    return r ? this.view(r) : undefined;
   }
 
   /** The alert's history, oldest first. */
@@ -325,11 +327,9 @@ export class AlertRepository {
 
   /** Alerts firing in the store (restored into the engine at start). */
   async firing(): Promise<StoredAlert[]> {
-    const rows = await this.selectAlerts(this.db)
-      .where('alerts.status', '=', 'firing')
-      .orderBy('alerts.starts_at')
-      .execute();
-    return this.views(this.db, rows);
+    const picked = this.db.selectFrom('alerts').selectAll().where('status', '=', 'firing');
+    const rows = await this.detailed(this.db, picked).orderBy('a.starts_at').execute();
+    return rows.map((r) => this.view(r));
   }
 
   /** Acknowledge in `trx`; false when it already was (nothing written). */
