@@ -15,6 +15,7 @@ import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
 import { provisionLocalSecrets } from './lib/local-secrets.js';
 import { buildWeb, webBuildNeeded } from './lib/web-build.js';
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { DEMO_ADMIN, ensureCountyAdmin, openCliStore } from '@yizhan/server/cli';
 
 const zh = (process.env.YIZHAN_LANG ?? 'zh-CN') !== 'en';
 const say = (cn: string, en: string): void => console.log(zh ? `${cn} / ${en}` : en);
@@ -163,7 +164,34 @@ async function startServices(
   run.children.push(fleet);
 }
 
-function printRunning(s: RunSettings, stationIds: string[], e: Endpoints): void {
+/**
+ * The demo's county admin in the data dir's store (the accounts CLI's own function): made on the
+ * first start, when its generated password is returned to be printed once, here only (the
+ * services' log files never see it).
+ */
+async function demoAdmin(s: RunSettings): Promise<string | null> {
+  const env = { ...process.env, YIZHAN_DATA_DIR: s.dataDir, YIZHAN_STATIONS_DIR: s.stationsDir };
+  const cli = await openCliStore(env);
+  try {
+    return await ensureCountyAdmin(cli.ctx);
+  } finally {
+    await cli.store.close();
+  }
+}
+
+function printLogin(s: RunSettings, password: string | null): void {
+  console.log(`  登录 / log in:            http://127.0.0.1:${s.httpPort}/app/  (${DEMO_ADMIN})`);
+  if (password !== null) {
+    console.log(`  用户 / login:             ${DEMO_ADMIN}`);
+    console.log(`  密码 / password:          ${password}  （只显示这一次 / shown only this once）`);
+  } else
+    say(
+      `  忘记 ${DEMO_ADMIN} 的密码：YIZHAN_DATA_DIR=${s.dataDir} npx tsx server/src/cli.ts user reset-password ${DEMO_ADMIN}`,
+      `  forgot the password of ${DEMO_ADMIN}: YIZHAN_DATA_DIR=${s.dataDir} npx tsx server/src/cli.ts user reset-password ${DEMO_ADMIN}`,
+    );
+}
+
+function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminPassword: string | null): void {
   const http = `http://localhost:${s.httpPort}`;
   console.log('');
   say('yizhan 已启动', 'yizhan is running');
@@ -178,6 +206,7 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints): void 
   console.log(`  MQTT:                    ${e.mqttUrl}`);
   console.log(`  InfluxDB:                ${e.influxUrl}  (db yizhan)`);
   console.log(`  日志 / logs:              ${e.logDir}`);
+  printLogin(s, adminPassword);
   say(
     `${stationIds.length} 个模拟驿站（${s.serial === 'pty' ? 'PTY 串口' : '模拟串口'}），按 Ctrl-C 停止`,
     `${stationIds.length} simulated stations (${s.serial} serial); Ctrl-C to stop`,
@@ -219,9 +248,10 @@ async function main(): Promise<void> {
   try {
     const influxUrl = await influxUrlOf(s, run);
     const e: Endpoints = { mqttUrl: `mqtt://127.0.0.1:${s.mqttPort}`, influxUrl, logDir };
+    const adminPassword = await demoAdmin(s);
     await startServices(s, run, stationIds, e);
     run.stopWhenOneExits();
-    printRunning(s, stationIds, e);
+    printRunning(s, stationIds, e, adminPassword);
   } catch (err) {
     console.error(`\n${(err as Error).message}`);
     await run.stopAll(1);

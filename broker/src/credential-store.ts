@@ -12,7 +12,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { CredentialsFileError, readCredentialsFile, verifySecret, DEFAULT_SCRYPT_PARAMS, type Account, type Role } from './credentials.js';
+import { DEFAULT_SCRYPT_PARAMS, verifySecret } from '@yizhan/common/scrypt';
+import { CredentialsFileError, readCredentialsFile, type Account, type Role } from './credentials.js';
 
 export interface CredentialStoreOptions {
   file: string;

@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { compile, isStationId, STATION_ID_PATTERN } from '@yizhan/protocol';
+import { ScryptParams } from '@yizhan/common/scrypt';
 
 // ---------------------------------------------------------------------------------------------
 // Contract
@@ -35,18 +36,6 @@ export const USERNAME_PATTERN = '^[a-z][a-z0-9_.-]{2,63}$';
 const USERNAME_RE = new RegExp(USERNAME_PATTERN);
 const BASE64 = '^[A-Za-z0-9+/]+={0,2}$';
 const ISO_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$';
-
-export const ScryptParams = Type.Object(
-  {
-    algo: Type.Literal('scrypt'),
-    N: Type.Integer({ minimum: 2 ** 10, maximum: 2 ** 20, description: 'CPU/memory cost, a power of two' }),
-    r: Type.Integer({ minimum: 1, maximum: 32, description: 'Block size' }),
-    p: Type.Integer({ minimum: 1, maximum: 16, description: 'Parallelism' }),
-    keyLen: Type.Integer({ minimum: 16, maximum: 64, description: 'Derived key length in bytes' }),
-  },
-  { additionalProperties: false },
-);
-export type ScryptParams = Static<typeof ScryptParams>;
 
 export const Account = Type.Object(
   {

@@ -5,7 +5,8 @@
  * created or rotated, and only its salted scrypt hash is stored (see credentials-file.ts for the
  * file format). Verification derives the key again and compares with `timingSafeEqual`.
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashSecret, type ScryptParams } from '@yizhan/common/scrypt';
 import {
   isValidUsername,
   readOrEmpty,
@@ -14,7 +15,6 @@ import {
   ROLES,
   type Account,
   type Role,
-  type ScryptParams,
 } from './credentials-file.js';
 
 export * from './credentials-file.js';
@@ -37,14 +37,6 @@ export interface AccountInfo {
   rotatedAt?: string;
 }
 
-/**
- * scrypt cost of new hashes: N = 2^15, r = 8, p = 1, 32-byte key. About 50–100 ms and 32 MiB
- * per hash on a small machine: slow on purpose for an attacker holding the file, so verifications
- * are cached and limited by the live store (credential-store.ts).
- */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { algo: 'scrypt', N: 2 ** 15, r: 8, p: 1, keyLen: 32 };
-/** Salt length of new hashes, in bytes. */
-export const SALT_BYTES = 16;
 /** Random bytes in a new secret (base64url: 32 characters). */
 export const SECRET_BYTES = 24;
 /** New hashes are computed this many at a time (the machine has 2 cores). */
@@ -64,30 +56,9 @@ export class AccountError extends Error {
   }
 }
 
-function scrypt(secret: Buffer | string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
-  // Node refuses when 128*N*r*p exceeds maxmem (32 MiB by default), which N=2^15, r=8 just reaches.
-  const opts: ScryptOptions = { N: p.N, r: p.r, p: p.p, maxmem: 2 * 128 * p.N * p.r * p.p + 1024 * 1024 };
-  return new Promise((resolve, reject) =>
-    scryptCb(secret, salt, p.keyLen, opts, (err, key) => (err ? reject(err) : resolve(key))),
-  );
-}
-
 /** A new random secret: 24 bytes, base64url. */
 export function generateSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url');
-}
-
-export async function hashSecret(secret: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<Pick<Account, 'salt' | 'hash' | 'params'>> {
-  const salt = randomBytes(SALT_BYTES);
-  const key = await scrypt(secret, salt, params);
-  return { salt: salt.toString('base64'), hash: key.toString('base64'), params: { ...params } };
-}
-
-/** Constant-time check of a secret (as sent in the MQTT password field) against an account. */
-export async function verifySecret(secret: Buffer | string, account: Pick<Account, 'salt' | 'hash' | 'params'>): Promise<boolean> {
-  const expected = Buffer.from(account.hash, 'base64');
-  const key = await scrypt(secret, Buffer.from(account.salt, 'base64'), account.params);
-  return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
 function checkRequest(req: AccountRequest): void {

@@ -9,6 +9,7 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
  *   web      the staff web app (web/dist) at /app/
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
@@ -29,6 +30,7 @@ import pages from './routes/pages.js';
 import web from './routes/web.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
+import authRoutes from './routes/auth/index.js';
 import type { ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -40,6 +42,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
       : { logger: { level: opts.logLevel ?? 'info' } }),
     // SSE streams are ended in preClose; other keep-alive connections are closed when idle.
     forceCloseConnections: 'idle',
+    // Behind a TLS proxy: req.ip and req.protocol from X-Forwarded-* of these hops only (Secure cookies).
+    trustProxy: opts.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Options travel as a decoration (app.serverOptions), not as register() options, whose
@@ -57,5 +61,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(web);
   await app.register(configApi);
   await app.register(configRoutes);
+  await app.register(authRoutes);
   return app;
 }

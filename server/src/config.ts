@@ -31,6 +31,8 @@ export interface ServerConfig {
   lang: 'zh-CN' | 'en';
   /** Deprecated shared config-API token (YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE). */
   apiToken?: string;
+  /** fastify trustProxy (YIZHAN_TRUST_PROXY): the proxies' addresses or CIDRs; false when unset. */
+  trustProxy: string[] | false;
   /** The built staff web app (YIZHAN_WEB_DIR); undefined for the repository's web/dist. */
   webDir?: string;
   ingestMaxFutureMs: number;
@@ -40,6 +42,11 @@ export interface ServerConfig {
 }
 
 export type ConfigResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
+
+// No hop count: fastify 5 refuses to trust by count alone (it cannot check the immediate peer).
+function trustProxyOf(v: string | undefined): string[] | false {
+  return v ? v.split(',').map((a) => a.trim()) : false;
+}
 
 /** Read and check the settings. Never throws; every problem is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       },
       lang: v.lang,
       apiToken: v.apiToken,
+      trustProxy: trustProxyOf(v.trustProxy),
       webDir: v.webDir,
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,

@@ -39,6 +39,7 @@ function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): Se
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
     apiToken: c.apiToken,
+    trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),
   };
 }

@@ -84,6 +84,11 @@ export interface ServerOptions {
    * scripts work; personal API tokens replace it. Never logged.
    */
   apiToken?: string;
+  /**
+   * fastify's trustProxy: which proxies' X-Forwarded-For/-Proto to believe (client address for the
+   * login rate limit, https for Secure cookies): false (default) or the proxies' addresses/CIDRs.
+   */
+  trustProxy?: boolean | string | string[];
   /** The built staff web app served at /app/ (routes/web.ts). Default: web/dist of this repository. */
   webDir?: string;
 }

@@ -62,6 +62,13 @@ export const SERVER_SETTINGS = defineSettings({
       zh: `已弃用：配置接口（PUT …/config）的共享 Bearer 令牌，至少 ${API_TOKEN_MIN} 个字符；请改用个人 API 令牌；从不记录`,
       en: `Deprecated: shared bearer token of the config API (PUT …/config), at least ${API_TOKEN_MIN} characters; use personal API tokens instead; never logged`,
     }),
+    trustProxy: text({
+      pattern: '^[0-9A-Za-z.:/]+( *, *[0-9A-Za-z.:/]+)*$',
+      expected: 'proxy addresses or CIDRs separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8)',
+      defaultText: '(off)',
+      zh: '信任哪些反向代理的 X-Forwarded-For/-Proto（客户端地址用于登录限速，https 时 Cookie 加 Secure）：逗号分隔的代理地址或 CIDR（如 127.0.0.1）；未设则不信任',
+      en: 'Which reverse proxies’ X-Forwarded-For/-Proto to trust (client address for login rate limits, https for Secure cookies): proxy addresses or CIDRs separated by commas (e.g. 127.0.0.1); unset: none',
+    }),
     influxUrl: text({
       env: 'INFLUX_URL',
       pattern: '^https?://',

@@ -4,13 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountError,
   CredentialsFileError,
-  DEFAULT_SCRYPT_PARAMS,
   provisionAccounts,
   readCredentialsFile,
   rotateAccount,
-  verifySecret,
   type CredentialsFileProblem,
 } from '@yizhan/broker/credentials';
+import { DEFAULT_SCRYPT_PARAMS, verifySecret } from '@yizhan/common/scrypt';
 import { tempDir } from './helpers.js';
 
 let dir: string;

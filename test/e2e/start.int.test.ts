@@ -2,7 +2,8 @@
  * The README's first command, as a newcomer runs it: `npm start` brings up InfluxDB, the broker,
  * the server and 47 simulated stations; within 60 s all 47 are live in /api/v1/stations and have
  * readings in InfluxDB; the services run on the project's Node 24 (node_modules/.bin/node), not the
- * machine's node; Ctrl-C (SIGINT to the process group, as a terminal sends it) stops everything and
+ * machine's node; the demo's county admin `admin` logs in with the password printed once (and in no
+ * log file); Ctrl-C (SIGINT to the process group, as a terminal sends it) stops everything and
  * leaves no process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -115,6 +116,18 @@ describe('npm start', () => {
     expect(output).toContain(`http://localhost:${http}/screen/st-001`);
     expect({ online, inInflux }).toEqual({ online: 47, inInflux: 47 });
     expect(elapsed).toBeLessThan(60_000);
+
+    // 1b. the demo's admin: its password printed once to this terminal, working, in no log file
+    expect(output).toContain(`http://127.0.0.1:${http}/app/`);
+    const password = /密码 \/ password:\s+(\S+)/.exec(output)?.[1] ?? '';
+    const login = await fetch(`http://127.0.0.1:${http}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password }),
+    });
+    expect(login.status).toBe(200);
+    for (const f of readdirSync(join(dataDir, 'logs')))
+      expect(readFileSync(join(dataDir, 'logs', f), 'utf8')).not.toContain(password);
 
     // 2. every service runs on the Node that npm ci installed (docs/runtime.md)
     const projectNode = realpathSync(join(ROOT, 'node_modules', '.bin', 'node'));

@@ -3,6 +3,8 @@
  * straight in the app's operations store (no login round trip, no scrypt cost).
  */
 import type { FastifyInstance } from 'fastify';
+import type { ServerOptions } from '../../server/src/options.js';
+import { stationFixture } from '../helpers/station.js';
 import type { Grant, Permission } from '../../server/src/auth/roles.js';
 import { createSession, createToken } from '../../server/src/auth/sessions.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../server/src/plugins/auth.js';
@@ -55,4 +57,25 @@ export async function tokenHeaders(
 ): Promise<Record<string, string>> {
   const t = await createToken(app.ops.db, user.id, 'test', scopes);
   return { authorization: `Bearer ${t.token}` };
+}
+
+/**
+ * Server options of a plugin-level test app with two townships: chengguan (城关镇, st-001) and
+ * xintang (新塘镇, st-002); nothing behind MQTT or InfluxDB (they are never started).
+ */
+export function twoTownships(extra: Partial<ServerOptions> = {}): ServerOptions {
+  return {
+    stations: [
+      stationFixture('st-001', { township: '城关镇' }),
+      stationFixture('st-002', { township: '新塘镇' }),
+    ],
+    townships: [
+      { code: 'chengguan', name: '城关镇', nameEn: 'Chengguan' },
+      { code: 'xintang', name: '新塘镇', nameEn: 'Xintang' },
+    ],
+    mqtt: { url: 'mqtt://127.0.0.1:1' },
+    influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'raw' },
+    defaultMetrics: false,
+    ...extra,
+  };
 }

@@ -143,6 +143,20 @@ describe('loadConfig', () => {
     ).toBe(true);
   });
 
+  it.each([
+    [undefined, false],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['127.0.0.1, 10.0.0.0/8', ['127.0.0.1', '10.0.0.0/8']],
+  ])('YIZHAN_TRUST_PROXY=%s trusts %j', (v, expected) => {
+    const r = loadConfig(v === undefined ? {} : { YIZHAN_TRUST_PROXY: v });
+    expect(r.ok && r.config.trustProxy).toEqual(expected);
+  });
+
+  it('refuses a YIZHAN_TRUST_PROXY that is no address list', () => {
+    const r = loadConfig({ YIZHAN_TRUST_PROXY: 'everyone; rm -rf' });
+    expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^YIZHAN_TRUST_PROXY: .*addresses or CIDRs/) as string]);
+  });
+
   it('reads the MQTT password from a file', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'yz-cfg-')), 'pw');
     writeFileSync(f, 's3cret\n');

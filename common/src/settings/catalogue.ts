@@ -14,6 +14,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_MQTT_CLIENT_ID',
       'YIZHAN_API_TOKEN',
       'YIZHAN_API_TOKEN_FILE',
+      'YIZHAN_TRUST_PROXY',
       'INFLUX_URL',
       'YIZHAN_INFLUX_PORT',
       'INFLUX_API',

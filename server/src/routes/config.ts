@@ -3,8 +3,8 @@
  *
  * | method, path                          | answer                                                            |
  * | ------------------------------------- | ----------------------------------------------------------------- |
- * | `GET /api/v1/stations/:id/config`     | `{stationId, desired, reported, inSync}`                          |
- * | `PUT /api/v1/stations/:id/config`     | bearer token; body = StationRuntimeConfig; 202 with the new state |
+ * | `GET /api/v1/stations/:id/config`     | station:read; `{stationId, desired, reported, inSync}`            |
+ * | `PUT /api/v1/stations/:id/config`     | config:write; body = StationRuntimeConfig; 202 with the new state |
  *
  * PUT checks the body (schema, and that every `sensorsEnabled` key is a sensor of the station),
  * gives it the next version and publishes it retained (QoS 1) on the station's `config/desired`;
@@ -13,30 +13,27 @@
  * (server/src/config-api/desired.ts); until the retained configs have been read PUT answers 503
  * `config_not_ready`.
  *
- * Writes need `Authorization: Bearer <token>` with the server's token (`apiToken` option; main.ts
- * reads it from YIZHAN_API_TOKEN or the file in YIZHAN_API_TOKEN_FILE); without a token every write
- * is refused (403 `write_api_disabled`), so a server is never writable by accident.
+ * Both need a login or a personal API token with the permission in the station's township
+ * (plugins/auth.ts; the deprecated shared YIZHAN_API_TOKEN still passes for PUT). A published
+ * config is audited (`config.put`, before: the previous desired config, after: the new one); an
+ * audit entry that cannot be stored after the publish is logged with its content and counted in
+ * yizhan_store_errors_total{what="audit"} (the publish itself cannot be taken back).
  *
  * `inSync`: true when the station reported the desired version as applied, false while it has not
  * (not yet answered, or rejected), null when the station was never sent a config (nothing to be in
  * sync with).
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConfigDesiredPayload, validators } from '@yizhan/protocol';
 import { StationLive } from '../state/schema.js';
 import { pickLang, type Lang } from '../i18n.js';
 import type { StationConfig } from '../config-api/desired.js';
+import { recordAudit } from '../org/audit.js';
 
 const TEXT = {
   station_not_found: { 'zh-CN': '没有编号为 {id} 的驿站', en: 'No station with id {id}' },
-  write_api_disabled: {
-    'zh-CN': '写接口未启用：服务器未设置 YIZHAN_API_TOKEN(_FILE)',
-    en: 'Write API disabled: the server has no YIZHAN_API_TOKEN(_FILE)',
-  },
-  unauthorized: { 'zh-CN': '需要有效的 Bearer 令牌', en: 'A valid bearer token is required' },
   invalid_config: { 'zh-CN': '配置无效：{detail}', en: 'Invalid config: {detail}' },
   config_not_ready: {
     'zh-CN': '尚未从消息服务器取得当前配置版本，请稍后重试',
@@ -65,8 +62,6 @@ const ConfigView = Type.Object(
 );
 type ConfigView = Static<typeof ConfigView>;
 
-const hash = (s: string) => createHash('sha256').update(s).digest();
-
 function view(app: FastifyInstance, id: string): ConfigView | undefined {
   const live = app.store.live(id);
   if (!live) return undefined;
@@ -93,6 +88,25 @@ function checkBody(
   const unknown = Object.keys(candidate.config.sensorsEnabled ?? {}).filter((s) => !sensors.has(s));
   if (unknown.length) return { detail: `sensorsEnabled: ${id} has no sensor ${unknown.join(', ')}` };
   return { config: candidate.config };
+}
+
+type Desired = ReturnType<FastifyInstance['desiredConfigs']['get']>;
+
+/** The audit entry of a published config; a failure to store it is logged with the entry and counted. */
+async function auditPut(app: FastifyInstance, req: FastifyRequest, id: string, before: Desired, after: Desired) {
+  const entry = {
+    action: 'config.put',
+    target: `station:${id}`,
+    township: app.hierarchy.townshipOf(id) ?? null,
+    before: before ? { version: before.version, config: before.config } : null,
+    after: after ? { version: after.version, config: after.config } : null,
+  };
+  try {
+    await app.ops.db.transaction().execute((trx) => recordAudit(trx, req, entry));
+  } catch (e) {
+    app.metrics.storeErrors.inc({ what: 'audit' });
+    req.log.error({ err: e, audit: entry, user: req.principal?.login }, 'audit entry of a published config not stored');
+  }
 }
 
 const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -132,9 +146,11 @@ const configRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       await app.desiredConfigs.open();
       if (!app.desiredConfigs.ready) return reply.code(503).send(err('config_not_ready', lang));
       const reportedVersion = app.store.live(id)?.config?.version ?? 0;
+      const before = app.desiredConfigs.get(id);
       try {
         const msg = await app.desiredConfigs.publish(id, checked.config, reportedVersion);
         req.log.info({ station: id, version: msg.version, config: msg.config }, 'desired config published');
+        await auditPut(app, req, id, before, msg);
       } catch (e) {
         return reply.code(503).send(err('publish_failed', lang, { detail: (e as Error).message }));
       }

@@ -4,35 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
 import auth from '../../../server/src/plugins/auth.js';
-import { stationFixture } from '../../helpers/station.js';
-import { addTestUser, sessionHeaders, tokenHeaders } from '../auth-helpers.js';
+import { addTestUser, sessionHeaders, tokenHeaders, twoTownships } from '../auth-helpers.js';
 import { revokeSessions } from '../../../server/src/auth/sessions.js';
 
 const LEGACY = 'legacy-token-0123456789';
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  app = Fastify({ loggerInstance: pino({ level: 'silent' }) });
-  await app.register(core, {
-    server: {
-      stations: [
-        stationFixture('st-001', { township: '城关镇' }),
-        stationFixture('st-002', { township: '新塘镇' }),
-      ],
-      townships: [
-        { code: 'chengguan', name: '城关镇' },
-        { code: 'xintang', name: '新塘镇' },
-      ],
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1' },
-      defaultMetrics: false,
-      apiToken: LEGACY,
-    },
-  });
+  app = Fastify({ logger: false });
+  await app.register(core, { server: twoTownships({ apiToken: LEGACY }) });
   await app.register(opsStore);
   await app.register(auth);
   await app.register((r, _o, done) => {
@@ -59,9 +42,14 @@ afterAll(() => app.close());
 
 describe('auth guard', () => {
   it('refuses to add a route that declares no access', async () => {
-    const bare = Fastify({ loggerInstance: pino({ level: 'silent' }) });
+    const bare = Fastify({ logger: false });
     await bare.register(core, {
-      server: { stations: [], mqtt: { url: 'mqtt://x' }, influx: { url: 'http://x' }, defaultMetrics: false },
+      server: {
+        stations: [],
+        mqtt: { url: 'mqtt://x' },
+        influx: { url: 'http://x', api: 'v1', db: 'yizhan', rp: 'raw' },
+        defaultMetrics: false,
+      },
     });
     await bare.register(opsStore);
     await bare.register(auth);

@@ -1,5 +1,6 @@
 /**
- * Remote config round trip: server API (PUT with a bearer token) → retained config/desired → edge
+ * Remote config round trip: server API (PUT with a personal API token, or the deprecated shared
+ * token) → retained config/desired → edge
  * agent → CONFIG_SET frames → simulated controller (ACK/NAK) → config/reported → server live state
  * → GET shows desired vs reported. Real broker, real influxd, real agent; the controller is the
  * simulator on an in-memory serial pair.
@@ -10,11 +11,15 @@ import { mockPathFor, PairedMockBinding } from '../../../edge/src/serial/mock-pa
 import { StationSimulator } from '@yizhan/edge/simulator';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import pino from 'pino';
-import { startServer, startStack, type Stack } from '../helpers.js';
+import { startStack, type Stack } from '../helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { stationFixture } from '../../helpers/station.js';
+import { addTestUser, tokenHeaders } from '../auth-helpers.js';
 
+/** The deprecated shared YIZHAN_API_TOKEN: still accepted for config writes. */
 const TOKEN = 'test-token-3f9c';
+/** A crew lead of the station's township (城关镇), with a personal token for reads and writes. */
+let lead: Record<string, string>;
 // The server and the agent know a sensor on channel 4 that the controller does not have: the
 // controller refuses to switch it (NAK), which is how a real controller answers a wrong channel.
 const station: StationConfig = stationFixture('st-041');
@@ -41,6 +46,8 @@ interface View {
 beforeAll(async () => {
   stack = await startStack({ stations: [station], apiToken: TOKEN });
   ({ server, pub } = stack);
+  const user = await addTestUser(server.app, [{ role: 'crew_lead', scope: '城关镇' }]);
+  lead = await tokenHeaders(server.app, user, ['station:read', 'config:write']);
   const path = mockPathFor(station.id);
   sim = new StationSimulator(controllerConfig, { speed: 10, seed: 2, tickMs: 50 });
   await sim.attachToPath(path, { binding: PairedMockBinding });
@@ -75,7 +82,8 @@ function put(body: unknown, auth = `Bearer ${TOKEN}`): Promise<Response> {
   });
 }
 async function view(): Promise<View> {
-  return (await (await fetch(`${server.url}/api/v1/stations/${station.id}/config`)).json()) as View;
+  const r = await fetch(`${server.url}/api/v1/stations/${station.id}/config`, { headers: lead });
+  return (await r.json()) as View;
 }
 
 describe('config API', () => {
@@ -83,10 +91,10 @@ describe('config API', () => {
     { auth: '', what: 'no token' },
     { auth: 'Bearer wrong', what: 'a wrong token' },
     { auth: `Basic ${TOKEN}`, what: 'not a bearer token' },
-  ])('refuses a write with $what (401) and changes nothing', async ({ auth }) => {
+  ])('refuses a write with $what (401 login_required) and changes nothing', async ({ auth }) => {
     const r = await put({ readingIntervalS: 5 }, auth);
     expect(r.status).toBe(401);
-    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('login_required');
     expect((await view()).desired).toBeNull();
     // Never sent a config: nothing to be in sync with (not "out of sync").
     expect((await view()).inSync).toBeNull();
@@ -177,24 +185,58 @@ describe('config API', () => {
   });
 });
 
-describe('config API without a configured token', () => {
-  it('refuses every write (403 write_api_disabled), reads still work', async () => {
-    const other = await startServer({
-      stations: [station],
-      mqttUrl: stack.broker.url,
-      influxUrl: stack.influx.url,
+describe('config API with personal tokens', () => {
+  it('a crew lead of the township writes with a token; the write is audited with before and after', async () => {
+    const before = (await view()).desired;
+    const r = await fetch(`${server.url}/api/v1/stations/${station.id}/config`, {
+      method: 'PUT',
+      headers: { ...lead, 'content-type': 'application/json' },
+      body: JSON.stringify({ readingIntervalS: 3 }),
     });
-    try {
-      const r = await fetch(`${other.url}/api/v1/stations/${station.id}/config?lang=en`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ readingIntervalS: 3 }),
-      });
-      expect(r.status).toBe(403);
-      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('write_api_disabled');
-      expect((await fetch(`${other.url}/api/v1/stations/${station.id}/config`)).status).toBe(200);
-    } finally {
-      await other.close();
-    }
+    expect(r.status).toBe(202);
+    const after = ((await r.json()) as View).desired;
+    const rows = await server.app.ops.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'config.put')
+      .orderBy('id', 'desc')
+      .execute();
+    expect(rows[0]).toMatchObject({ target: `station:${station.id}`, township: '城关镇' });
+    expect(JSON.parse(rows[0]?.before_json ?? 'null')).toEqual({
+      version: before?.version,
+      config: before?.config,
+    });
+    expect(JSON.parse(rows[0]?.after_json ?? 'null')).toEqual({
+      version: after?.version,
+      config: { readingIntervalS: 3 },
+    });
+    // Every accepted PUT of this file has its entry (the shared token's ones have no user).
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each([
+    {
+      who: 'a crew lead of another township',
+      grant: 'xintang',
+      scopes: ['station:read', 'config:write'],
+      code: 'forbidden_township',
+    },
+    { who: 'a token without config:write', grant: '城关镇', scopes: ['station:read'], code: 'forbidden' },
+  ] as const)('refuses $who (403 $code) and publishes nothing', async ({ grant, scopes, code }) => {
+    const version = (await view()).desired?.version;
+    const u = await addTestUser(server.app, [{ role: 'crew_lead', scope: grant }]);
+    const h = await tokenHeaders(server.app, u, scopes);
+    const r = await fetch(`${server.url}/api/v1/stations/${station.id}/config`, {
+      method: 'PUT',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({ readingIntervalS: 4 }),
+    });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe(code);
+    expect((await view()).desired?.version).toBe(version);
+  });
+
+  it('reads need a login too (401 without one)', async () => {
+    expect((await fetch(`${server.url}/api/v1/stations/${station.id}/config`)).status).toBe(401);
   });
 });
