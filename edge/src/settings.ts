@@ -17,7 +17,7 @@ import {
   text,
 } from '@yizhan/common/settings';
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
-import { DEFAULT_HEALTH_INTERVAL_MS } from './agent/options.js';
+import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
 
 export const EDGE_SETTINGS = defineSettings({

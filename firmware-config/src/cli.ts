@@ -2,23 +2,54 @@
  * Station config tools.
  *
  *   npm run config:check [-- dir-or-file …]   check station files; exit 1 on any problem
- *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json
+ *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json (and
+ *                                             townships.schema.json without out-file)
  *
- * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations.
+ * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations. It checks the
+ * townships file too ($YIZHAN_TOWNSHIPS_FILE, else townships.yaml beside the first folder, when
+ * there is one) and that every station's township is defined in it.
  */
-import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { formatIssue, loadStationPaths, DEFAULT_STATIONS_DIR } from './load.js';
-import { STATION_SCHEMA_FILE, stationJsonSchemaText } from './json-schema.js';
+import {
+  STATION_SCHEMA_FILE,
+  TOWNSHIPS_SCHEMA_FILE,
+  stationJsonSchemaText,
+  townshipsJsonSchemaText,
+} from './json-schema.js';
+import { loadTownshipsFor } from './townships.js';
+
+/** The stations folder the townships file sits beside: the path itself, or a file's folder. */
+function stationsFolder(path: string): string {
+  try {
+    return statSync(path).isDirectory() ? path : dirname(path);
+  } catch {
+    // A missing path is reported by the station loader; look beside it all the same.
+    return path;
+  }
+}
 
 function check(args: string[]): number {
   const paths = args.length > 0 ? args : [process.env.YIZHAN_STATIONS_DIR || DEFAULT_STATIONS_DIR];
-  const { stations, issues } = loadStationPaths(paths);
+  const t = loadTownshipsFor(
+    stationsFolder(paths[0] ?? DEFAULT_STATIONS_DIR),
+    process.env.YIZHAN_TOWNSHIPS_FILE || undefined,
+  );
+  const loaded = loadStationPaths(paths, t.townships ? { townships: t.townships } : {});
+  const { stations } = loaded;
+  const issues = [...t.issues, ...loaded.issues];
   const cwd = process.cwd();
   for (const i of issues) console.log(formatIssue(i, { relativeTo: cwd }));
   const files = new Set(issues.map((i) => i.file)).size;
   if (issues.length === 0) {
-    console.log(`✔ ${stations.length} 个驿站配置检查通过 / ${stations.length} station file(s) OK`);
+    const n = t.townships?.length;
+    const tw = n
+      ? [`（${n} 个镇街）`, ` (${n} township(s) in ${relative(cwd, t.file) || t.file})`]
+      : ['', ''];
+    console.log(
+      `✔ ${stations.length} 个驿站配置检查通过${tw[0]} / ${stations.length} station file(s) OK${tw[1]}`,
+    );
     return 0;
   }
   console.log(
@@ -28,16 +59,23 @@ function check(args: string[]): number {
   return 1;
 }
 
-function schema(args: string[]): number {
-  const out = args[0] ?? STATION_SCHEMA_FILE;
+function write(out: string, text: string): boolean {
   try {
-    writeFileSync(out, stationJsonSchemaText());
+    writeFileSync(out, text);
   } catch (e) {
     console.error(`无法写入 / cannot write ${out}: ${(e as Error).message}`);
-    return 1;
+    return false;
   }
   console.log(`已写入 / wrote ${relative(process.cwd(), out) || out}`);
-  return 0;
+  return true;
+}
+
+/** The station schema to `out`; without it both committed schemas (stations and townships). */
+function schema(args: string[]): number {
+  const [out] = args;
+  if (out !== undefined) return write(out, stationJsonSchemaText()) ? 0 : 1;
+  const ok = write(STATION_SCHEMA_FILE, stationJsonSchemaText());
+  return write(TOWNSHIPS_SCHEMA_FILE, townshipsJsonSchemaText()) && ok ? 0 : 1;
 }
 
 const USAGE = `usage: tsx firmware-config/src/cli.ts check [dir-or-file …]

@@ -4,14 +4,16 @@
  * loadStationsOrThrow, on purpose. A file with any issue yields no station; the other files
  * still load, so one broken file never hides the good ones.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareIssues, formatPath, StationConfigError, type ConfigIssue } from './issues.js';
-import { locate, parseYaml, type Position } from './positions.js';
+import { compareIssues, StationConfigError, type ConfigIssue } from './issues.js';
+import { locate, type Position } from './positions.js';
 import type { StationConfig } from './schema.js';
 import { schemaFindings, stationCheck } from './schema-errors.js';
 import { semanticFindings } from './semantic.js';
+import { errText, fileIssue, readYamlConfig } from './read.js';
+import { townshipFindings, type TownshipDefinition } from './townships.js';
 
 export { formatIssue, StationConfigError, type ConfigIssue, type FormatOptions } from './issues.js';
 
@@ -23,15 +25,13 @@ export const MAX_STATION_FILE_BYTES = 1024 * 1024;
 
 const STATION_EXTENSIONS = new Set(['.yaml', '.yml']);
 
-function fileIssue(file: string, message: string, path = '(file)'): ConfigIssue {
-  return { file, line: 1, column: 1, path, message };
-}
-
-function errText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return 'no such file or directory';
-  if (err.code === 'EACCES') return 'permission denied';
-  return err.message ?? String(e);
+/** What station files are checked against besides their own schema. */
+export interface LoadOptions {
+  /**
+   * The defined townships (townships.yaml): every station's `township` must name one. Absent: any
+   * township name is accepted (the server then knows a township by its Chinese name).
+   */
+  townships?: readonly TownshipDefinition[];
 }
 
 interface Loaded {
@@ -41,49 +41,27 @@ interface Loaded {
   idAt?: Position;
 }
 
-function loadOne(file: string): Loaded {
-  let text: string;
-  try {
-    const size = statSync(file).size;
-    if (size > MAX_STATION_FILE_BYTES)
-      return {
-        issues: [
-          fileIssue(
-            file,
-            `the file is ${size} bytes; a station file may have at most ${MAX_STATION_FILE_BYTES}`,
-          ),
-        ],
-      };
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { issues: [fileIssue(file, `cannot read the file: ${errText(e)}`)] };
-  }
-  const parsed = parseYaml(text);
-  if (!parsed.ok)
-    return {
-      issues: parsed.problems.map((p) => ({
-        file,
-        line: p.line,
-        column: p.column,
-        path: '(yaml)',
-        message: p.message,
-      })),
-    };
-
+function loadOne(file: string, opts: LoadOptions): Loaded {
+  const parsed = readYamlConfig(file, MAX_STATION_FILE_BYTES, 'station file');
+  if ('issues' in parsed) return { issues: parsed.issues };
   const { doc, lines, data } = parsed;
   const expectedId = basename(file, extname(file));
-  const findings = [...schemaFindings(data), ...semanticFindings(data, expectedId)];
-  const issues = findings
-    .map((f) => ({ file, ...locate(doc, lines, f), path: formatPath(f.path), message: f.message }))
-    .sort(compareIssues);
+  const issues = parsed.issuesOf([
+    ...schemaFindings(data),
+    ...semanticFindings(data, expectedId),
+    ...(opts.townships ? townshipFindings(data, opts.townships) : []),
+  ]);
   const idAt = locate(doc, lines, { path: ['id'], at: 'value', message: '' });
   if (issues.length === 0 && stationCheck.Check(data)) return { station: data, issues, idAt };
   return { issues, idAt };
 }
 
 /** Load and check one station file. `station` is set only when there is no issue. */
-export function loadStationFile(file: string): { station?: StationConfig; issues: ConfigIssue[] } {
-  const { station, issues } = loadOne(file);
+export function loadStationFile(
+  file: string,
+  opts: LoadOptions = {},
+): { station?: StationConfig; issues: ConfigIssue[] } {
+  const { station, issues } = loadOne(file, opts);
   return station ? { station, issues } : { issues };
 }
 
@@ -109,7 +87,10 @@ function listDir(dir: string): { files: string[]; issues: ConfigIssue[] } {
  * own issues, a station id that appears in two files is an issue in the second one (that station
  * is dropped). Stations come back sorted by id.
  */
-export function loadStationPaths(paths: readonly string[]): {
+export function loadStationPaths(
+  paths: readonly string[],
+  opts: LoadOptions = {},
+): {
   stations: StationConfig[];
   issues: ConfigIssue[];
 } {
@@ -136,7 +117,7 @@ export function loadStationPaths(paths: readonly string[]): {
   for (const file of files) {
     if (seenFiles.has(resolve(file))) continue;
     seenFiles.add(resolve(file));
-    const loaded = loadOne(file);
+    const loaded = loadOne(file, opts);
     issues.push(...loaded.issues);
     const st = loaded.station;
     if (!st) continue;
@@ -159,19 +140,25 @@ export function loadStationPaths(paths: readonly string[]): {
 }
 
 /** Load every station file (*.yaml, *.yml) in `dir`. */
-export function loadStationsDir(dir: string = DEFAULT_STATIONS_DIR): {
+export function loadStationsDir(
+  dir: string = DEFAULT_STATIONS_DIR,
+  opts: LoadOptions = {},
+): {
   stations: StationConfig[];
   issues: ConfigIssue[];
 } {
-  return loadStationPaths([dir]);
+  return loadStationPaths([dir], opts);
 }
 
 /**
  * Load every station in `dir`, or throw a StationConfigError listing every issue. For processes
  * that must not start on a broken config (server, start script, edge agents).
  */
-export function loadStationsOrThrow(dir: string = DEFAULT_STATIONS_DIR): StationConfig[] {
-  const { stations, issues } = loadStationsDir(dir);
+export function loadStationsOrThrow(
+  dir: string = DEFAULT_STATIONS_DIR,
+  opts: LoadOptions = {},
+): StationConfig[] {
+  const { stations, issues } = loadStationsDir(dir, opts);
   if (issues.length > 0) throw new StationConfigError(issues, dir);
   return stations;
 }

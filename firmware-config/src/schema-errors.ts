@@ -8,6 +8,12 @@ import { describeValueError, isRecord, withoutEchoes } from '@yizhan/common/sche
 import type { DataPath, Finding } from './issues.js';
 import { StationConfig } from './schema.js';
 
+/** What schemaFindings needs of a compiled TypeBox check. */
+export interface CompiledCheck {
+  Check(value: unknown): boolean;
+  Errors(value: unknown): Iterable<ValueError>;
+}
+
 /** Compiled once per process. */
 export const stationCheck = TypeCompiler.Compile(StationConfig);
 
@@ -44,12 +50,12 @@ function describe(e: ValueError, path: DataPath, data: unknown): Finding {
   return { path, at, message };
 }
 
-/** Every schema problem in `data`, one finding each. */
-export function schemaFindings(data: unknown): Finding[] {
-  if (stationCheck.Check(data)) return [];
+/** Every schema problem in `data`, one finding each (a station file unless another check is given). */
+export function schemaFindings(data: unknown, check: CompiledCheck = stationCheck): Finding[] {
+  if (check.Check(data)) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const e of withoutEchoes([...stationCheck.Errors(data)])) {
+  for (const e of withoutEchoes([...check.Errors(data)])) {
     const f = describe(e, toPath(e.path, data), data);
     const key = `${f.path.join('/')}\u0000${f.message}`;
     if (seen.has(key)) continue;

@@ -10,6 +10,8 @@
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
  *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
+ *   org      townships synced into the store, audit retention, fleet figures and gauges;
+ *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
  *   web      the staff web app (web/dist) at /app/
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
@@ -25,12 +27,15 @@ import alerts from './plugins/alerts.js';
 import ingest from './plugins/ingest.js';
 import health from './routes/health.js';
 import api from './routes/api.js';
+import alertRoutes from './routes/alerts/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import web from './routes/web.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
 import authRoutes from './routes/auth/index.js';
+import org from './plugins/org.js';
+import orgRoutes from './routes/org/index.js';
 import type { ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -56,11 +61,14 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(ingest);
   await app.register(health);
   await app.register(api);
+  await app.register(alertRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(web);
   await app.register(configApi);
   await app.register(configRoutes);
   await app.register(authRoutes);
+  await app.register(org);
+  await app.register(orgRoutes);
   return app;
 }

@@ -26,6 +26,12 @@ export interface ServerConfig {
   /** Operations store: a postgres:// URL, or undefined for SQLite in dataDir (YIZHAN_DB_URL). */
   dbUrl?: string;
   stationsDir?: string;
+  /** YIZHAN_TOWNSHIPS_FILE; undefined: townships.yaml beside the stations folder, when it exists. */
+  townshipsFile?: string;
+  /** How long audit entries are kept, ms (YIZHAN_AUDIT_RETENTION). */
+  auditRetentionMs: number;
+  /** An online station silent this long is dark, ms (YIZHAN_DARK_AFTER). */
+  darkAfterMs: number;
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
@@ -85,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       dataDir: v.dataDir,
       dbUrl: v.dbUrl,
       stationsDir: v.stationsDir,
+      townshipsFile: v.townshipsFile,
+      auditRetentionMs: v.auditRetention,
+      darkAfterMs: v.darkAfter,
       alerts: {
         webhookUrl: v.alertWebhookUrl,
         webhookTimeoutMs: v.alertWebhookTimeout,

@@ -36,6 +36,18 @@ const MESSAGES = {
     'zh-CN': (p: Params) => `未找到驿站 "${p.id}"`,
     en: (p: Params) => `No station with id "${p.id}"`,
   },
+  alert_not_found: {
+    'zh-CN': (p: Params) => `没有编号为 ${p.id} 的告警`,
+    en: (p: Params) => `No alert with id ${p.id}`,
+  },
+  bad_cursor: {
+    'zh-CN': (p: Params) => `before：没有编号为 ${p.id} 的告警（请用上一页答复中的 next）`,
+    en: (p: Params) => `before: no alert with id ${p.id} (use the next of the previous page)`,
+  },
+  invalid_body: {
+    'zh-CN': (p: Params) => `请求体无效：${p.detail}`,
+    en: (p: Params) => `Invalid body: ${p.detail}`,
+  },
   not_found: {
     'zh-CN': (p: Params) => `未找到 ${p.method} ${p.url}`,
     en: (p: Params) => `Not found: ${p.method} ${p.url}`,

@@ -5,16 +5,21 @@
  *   npx tsx server/src/main.ts          start
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
-import { resolve } from 'node:path';
-import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
+import type { TownshipDefinition } from '@yizhan/station-config/townships';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from './app.js';
 import { describeConfig, loadConfig, type ServerConfig } from './config.js';
+import { loadOrgFiles } from './org/files.js';
 
 /** The app's options from the settings and the loaded station files. */
-function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): ServerOptions {
+function serverOptions(
+  c: ServerConfig,
+  stations: ServerOptions['stations'],
+  townships: readonly TownshipDefinition[] | undefined,
+): ServerOptions {
   return {
     stations,
+    ...(townships ? { townships } : {}),
     mqtt: c.mqtt,
     influx: {
       ...c.influx,
@@ -38,6 +43,8 @@ function serverOptions(c: ServerConfig, stations: ServerOptions['stations']): Se
     lang: c.lang,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
+    auditRetentionMs: c.auditRetentionMs,
+    fleet: { darkAfterMs: c.darkAfterMs },
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),
@@ -89,17 +96,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const c = cfg.config;
-  const stationsDir = c.stationsDir ? resolve(c.stationsDir) : DEFAULT_STATIONS_DIR;
-  let stations;
-  try {
-    stations = loadStationsOrThrow(stationsDir);
-  } catch (e) {
-    process.stderr.write(
-      `yizhan server: refusing to start, station configs in ${stationsDir} are invalid:\n${(e as Error).message}\n`,
-    );
+  const files = loadOrgFiles(c);
+  if (!files.ok) {
+    process.stderr.write(`yizhan server: refusing to start, ${files.message}\n`);
     return 2;
   }
-  const app = await buildApp(serverOptions(c, stations));
+  const { stations } = files;
+  const app = await buildApp(serverOptions(c, stations, files.townships));
   stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(

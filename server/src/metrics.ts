@@ -216,6 +216,17 @@ function alertMetrics(r: Registers) {
       help: 'Notifications waiting to be sent',
       registers: r,
     }),
+    alertStoreQueue: new Gauge({
+      name: 'yizhan_alert_store_queue_depth',
+      help: 'Alert fires and resolves waiting to be written to the operations store',
+      registers: r,
+    }),
+    alertStoreDropped: new Counter({
+      name: 'yizhan_alert_store_dropped_total',
+      help: 'Alert fires and resolves not written to the operations store: queue_full, write_failed, shutdown',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
   };
 }
 

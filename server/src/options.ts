@@ -50,7 +50,7 @@ export interface ServerOptions {
   alerts?: {
     /** Webhook receiver; no notifications when absent. */
     webhook?: Partial<WebhookOptions> & { url: string };
-    /** Resolved alerts kept in memory. */
+    /** Resolved alerts the engine keeps in memory (engine.list); the API reads the operations store. */
     historySize?: number;
     /** Replace the default rule set. */
     rules?: AlertRule[];
@@ -79,6 +79,10 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (default true). */
   defaultMetrics?: boolean;
+  /** Audit log retention, ms: older entries are deleted once a day. Default DEFAULT_AUDIT_RETENTION_MS (org/audit-retention.ts). */
+  auditRetentionMs?: number;
+  /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
+  fleet?: { darkAfterMs?: number };
   /**
    * Deprecated shared bearer token of the config API (PUT /api/v1/stations/:id/config), kept so old
    * scripts work; personal API tokens replace it. Never logged.

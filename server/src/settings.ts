@@ -24,6 +24,8 @@ import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influ
 import { DEFAULT_WRITER_OPTIONS } from './influx/writer.js';
 import { DEFAULT_INFLUX_CONNECTION } from './influx/transport.js';
 import { DEFAULT_RETENTION_MS, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_SSE_HEARTBEAT_MS } from './options.js';
+import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-retention.js';
+import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
@@ -134,6 +136,23 @@ export const SERVER_SETTINGS = defineSettings({
       en: 'Folder of the built staff web app (output of npm run build:web), served at /app/',
     }),
     stationsDir: text({ defaultText: 'firmware-config/stations', zh: '驿站 YAML 文件目录', en: 'Folder of station YAML files' }),
+    townshipsFile: text({
+      defaultText: '$YIZHAN_STATIONS_DIR/../townships.yaml',
+      zh: '镇街定义文件（代码、中英文名）；默认文件不存在时镇街以中文名为代码；存在时每个驿站的镇街都须在其中',
+      en: "Township definitions (codes, Chinese and English names); when the default file is absent townships are known by their Chinese names; when present every station's township must be in it",
+    }),
+    auditRetention: duration({
+      default: formatDuration(DEFAULT_AUDIT_RETENTION_MS),
+      min: MIN_AUDIT_RETENTION_MS,
+      minText: formatDuration(MIN_AUDIT_RETENTION_MS),
+      zh: `审计日志保留时长（至少 ${formatDuration(MIN_AUDIT_RETENTION_MS)}）；更早的条目每天删除一次，这是唯一的删除`,
+      en: `How long audit log entries are kept (at least ${formatDuration(MIN_AUDIT_RETENTION_MS)}); older ones are deleted once a day, the only deletion`,
+    }),
+    darkAfter: duration({
+      default: formatDuration(DEFAULT_DARK_AFTER_MS),
+      zh: '在线驿站多久没有任何消息即算失联（dark；代理每 30 秒发一次健康消息）',
+      en: 'An online station silent for this long counts as dark (the agent sends health every 30 s)',
+    }),
     alertWebhookUrl: text({
       pattern: '^https?://',
       expected: 'a URL starting with http:// or https://',

@@ -151,8 +151,8 @@ export async function metricSum(
 }
 
 /** GET a JSON body. */
-export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(url, { headers });
   if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }

@@ -45,6 +45,7 @@ import {
 } from './pipeline-helpers.js';
 import { DB, startPipeline, type ObservedMessage, type Pipeline, type SimStation } from './pipeline-stack.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { readerHeaders } from '../server/auth-helpers.js';
 
 const ALL = loadStationsOrThrow();
 const A_CONFIG = pick(ALL, (s) => s.id === 'st-001', 'st-001');
@@ -201,8 +202,10 @@ describe('controller → serial → agent → broker → server → InfluxDB, li
     expect(alert.annotations.summary).toContain(b.config.name);
     expect(firing.path).toBe('/alerts');
 
+    const reader = await readerHeaders(p.app);
     const listed = await getJson<{ alerts: { id: string; stationId: string; rule: string }[] }>(
       `${p.url}/api/v1/alerts?state=firing`,
+      reader,
     );
     expect(listed.alerts.filter((x) => x.stationId === id)).toEqual([
       expect.objectContaining({ id: alert.id, rule: 'dispenser_broken' }),
@@ -229,7 +232,7 @@ describe('controller → serial → agent → broker → server → InfluxDB, li
     ).toBeDefined();
     type Listed = { alerts: { id: string; status: string; stationId: string; rule: string }[] };
     const after = async (state: string) =>
-      (await getJson<Listed>(`${p.url}/api/v1/alerts?state=${state}&station=${id}`)).alerts;
+      (await getJson<Listed>(`${p.url}/api/v1/alerts?state=${state}&station=${id}`, reader)).alerts;
     expect(await after('firing')).toEqual([]);
     expect(await after('resolved')).toEqual([expect.objectContaining({ id: alert.id, status: 'resolved' })]);
     // One firing and one resolved POST for this station, nothing else.

@@ -33,6 +33,7 @@ import {
   type WebhookPost,
 } from './pipeline-helpers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { readerHeaders } from '../server/auth-helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
@@ -222,6 +223,7 @@ describe('serial_link_down: cable pulled → firing webhook; plugged back → re
     expect(alert.annotations.summary_en).toContain(`port ${must(pty, 'PTY').agentPath}`);
     const listed = await getJson<{ alerts: { id: string; rule: string }[] }>(
       `${url}/api/v1/alerts?state=firing&station=${station.id}`,
+      await readerHeaders(must(app, 'server')),
     );
     expect(listed.alerts).toEqual([expect.objectContaining({ id: alert.id, rule: 'serial_link_down' })]);
     expect((await live()).activeAlerts).toBe(1);
@@ -270,6 +272,7 @@ describe('serial_link_down: cable pulled → firing webhook; plugged back → re
     expect(postsOf(from)).toEqual([]);
     const listed = await getJson<{ alerts: unknown[] }>(
       `${url}/api/v1/alerts?state=firing&station=${station.id}`,
+      await readerHeaders(must(app, 'server')),
     );
     expect(listed.alerts).toEqual([]);
   }, 30_000);

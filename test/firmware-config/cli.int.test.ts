@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ interface Run {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const base = { ...process.env };
   delete base.YIZHAN_STATIONS_DIR;
+  delete base.YIZHAN_TOWNSHIPS_FILE;
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: REPO, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
@@ -32,7 +33,9 @@ describe('npm run config:check', () => {
   it('exits 0 on the sample stations with a summary in Chinese and English', async () => {
     const r = await run('npm', ['run', '--silent', 'config:check']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('✔ 47 个驿站配置检查通过 / 47 station file(s) OK\n');
+    expect(r.stdout).toBe(
+      '✔ 47 个驿站配置检查通过（8 个镇街） / 47 station file(s) OK (8 township(s) in firmware-config/townships.yaml)\n',
+    );
     expect(r.code).toBe(0);
   });
 
@@ -72,6 +75,31 @@ describe('npm run config:check', () => {
     });
     expect(r.stdout).toBe('✔ 2 个驿站配置检查通过 / 2 station file(s) OK\n');
     expect(r.code).toBe(0);
+  });
+
+  it('checks the townships file beside the folder, and every station township against it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'yz-tw-'));
+    cpSync(VALID, join(root, 'stations'), { recursive: true });
+    const townships = (rows: string) => writeFileSync(join(root, 'townships.yaml'), `townships:\n${rows}`);
+    townships(
+      '  - { code: xintang, name: 新塘镇, nameEn: Xintang }\n  - { code: Bad Code, name: 白沙镇, nameEn: Baisha }\n',
+    );
+    const bad = await cli('check', join(root, 'stations'));
+    expect(bad.stdout.split('\n')[0]).toBe(
+      `${root}/townships.yaml:3 townships[1].code: "Bad Code" is not valid: a township code is 1..32 lower-case ASCII letters, digits or "-", starting with a letter (e.g. "chengguan")`,
+    );
+    expect(bad.code).toBe(1);
+
+    townships(
+      '  - { code: xintang, name: 新塘镇, nameEn: Xintang }\n  - { code: baisha, name: 白沙镇, nameEn: Baisha }\n',
+    );
+    const r = await cli('check', join(root, 'stations'));
+    expect(r.stdout.split('\n')).toEqual([
+      `${root}/stations/st-001.yaml:4 township: township "城关镇" is not defined in townships.yaml; defined: 新塘镇, 白沙镇 (add it to townships.yaml if it is new)`,
+      '✘ 1 个文件共 1 个问题，1 个驿站配置正确 / 1 problem(s) in 1 file(s); 1 station file(s) OK',
+      '',
+    ]);
+    expect(r.code).toBe(1);
   });
 
   it('exits 1 on a path that does not exist, and 2 with usage on an unknown command', async () => {

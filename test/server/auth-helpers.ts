@@ -59,6 +59,11 @@ export async function tokenHeaders(
   return { authorization: `Bearer ${t.token}` };
 }
 
+/** Session headers of a new county-wide viewer: for tests that only read the API. */
+export async function readerHeaders(app: FastifyInstance): Promise<Record<string, string>> {
+  return sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: 'county' }]));
+}
+
 /**
  * Server options of a plugin-level test app with two townships: chengguan (城关镇, st-001) and
  * xintang (新塘镇, st-002); nothing behind MQTT or InfluxDB (they are never started).

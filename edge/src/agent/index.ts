@@ -1,7 +1,6 @@
 export { startAgent, type Agent, type AgentHealth } from './agent.js';
 export {
   AgentConfigError,
-  DEFAULT_HEALTH_INTERVAL_MS,
   DEFAULT_MAX_INFLIGHT,
   DEFAULT_MAX_PUBLISH_RATE_PER_S,
   DEFAULT_FRAME_TIMEOUT_MS,

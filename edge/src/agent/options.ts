@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { DEFAULT_FRAME_TIMEOUT } from '@yizhan/station-config/timings';
 import { parseDuration } from '@yizhan/protocol/duration';
+import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import type { Binding } from '../serial/types.js';
 import type { BackoffOptions } from '@yizhan/common/backoff';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF } from './backoff.js';
@@ -28,7 +29,7 @@ export interface AgentOptions {
   binding?: Binding;
   /** pino logger; default a new one at LOG_LEVEL (info). */
   logger?: Logger;
-  /** Period of health messages, ms. Default {@link DEFAULT_HEALTH_INTERVAL_MS}. */
+  /** Period of health messages, ms. Default DEFAULT_HEALTH_INTERVAL_MS (30 s, @yizhan/protocol/mqtt: the server's dark threshold counts on it). */
   healthIntervalMs?: number;
   /** No frame for this long (ms) = serial link down. Default: `station.serial.frameTimeout` (its schema default when absent). */
   frameTimeoutMs?: number;
@@ -70,8 +71,6 @@ export interface AgentOptions {
   now?: () => number;
 }
 
-/** Health message period: 30 s. */
-export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 /** Unacknowledged QoS 1 messages at once. */
 export const DEFAULT_MAX_INFLIGHT = 100;
 /** 500 publishes per second: a 10 000-message backlog replays in 20 s. */

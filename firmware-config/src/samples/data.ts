@@ -11,6 +11,8 @@
 export const COUNTY = { name: '青岚县', nameEn: 'Qinglan County' } as const;
 
 export interface Township {
+  /** Stable ASCII code (townships.yaml): role grants, API filters and metrics labels use it. */
+  code: string;
   name: string;
   nameEn: string;
   /** Short form used in station names: 城关, 新塘 … */
@@ -25,11 +27,48 @@ export interface Township {
 }
 
 export const TOWNSHIPS: readonly Township[] = [
-  { name: '城关镇', nameEn: 'Chengguan', short: '城关', lat: 30.0, lon: 119.85, radiusKm: 3.2, town: true },
-  { name: '新塘镇', nameEn: 'Xintang', short: '新塘', lat: 30.062, lon: 119.936, radiusKm: 1.6, town: false },
-  { name: '白沙镇', nameEn: 'Baisha', short: '白沙', lat: 29.931, lon: 119.771, radiusKm: 1.6, town: false },
-  { name: '石门镇', nameEn: 'Shimen', short: '石门', lat: 30.128, lon: 119.792, radiusKm: 1.4, town: false },
   {
+    code: 'chengguan',
+    name: '城关镇',
+    nameEn: 'Chengguan',
+    short: '城关',
+    lat: 30.0,
+    lon: 119.85,
+    radiusKm: 3.2,
+    town: true,
+  },
+  {
+    code: 'xintang',
+    name: '新塘镇',
+    nameEn: 'Xintang',
+    short: '新塘',
+    lat: 30.062,
+    lon: 119.936,
+    radiusKm: 1.6,
+    town: false,
+  },
+  {
+    code: 'baisha',
+    name: '白沙镇',
+    nameEn: 'Baisha',
+    short: '白沙',
+    lat: 29.931,
+    lon: 119.771,
+    radiusKm: 1.6,
+    town: false,
+  },
+  {
+    code: 'shimen',
+    name: '石门镇',
+    nameEn: 'Shimen',
+    short: '石门',
+    lat: 30.128,
+    lon: 119.792,
+    radiusKm: 1.4,
+    town: false,
+  },
+  {
+    code: 'qingshan',
     name: '青山镇',
     nameEn: 'Qingshan',
     short: '青山',
@@ -38,9 +77,36 @@ export const TOWNSHIPS: readonly Township[] = [
     radiusKm: 1.4,
     town: false,
   },
-  { name: '溪口镇', nameEn: 'Xikou', short: '溪口', lat: 30.162, lon: 119.958, radiusKm: 1.4, town: false },
-  { name: '桃源乡', nameEn: 'Taoyuan', short: '桃源', lat: 29.858, lon: 119.951, radiusKm: 1.2, town: false },
-  { name: '长乐乡', nameEn: 'Changle', short: '长乐', lat: 29.879, lon: 119.676, radiusKm: 1.2, town: false },
+  {
+    code: 'xikou',
+    name: '溪口镇',
+    nameEn: 'Xikou',
+    short: '溪口',
+    lat: 30.162,
+    lon: 119.958,
+    radiusKm: 1.4,
+    town: false,
+  },
+  {
+    code: 'taoyuan',
+    name: '桃源乡',
+    nameEn: 'Taoyuan',
+    short: '桃源',
+    lat: 29.858,
+    lon: 119.951,
+    radiusKm: 1.2,
+    town: false,
+  },
+  {
+    code: 'changle',
+    name: '长乐乡',
+    nameEn: 'Changle',
+    short: '长乐',
+    lat: 29.879,
+    lon: 119.676,
+    radiusKm: 1.2,
+    town: false,
+  },
 ];
 
 /** One station: its township, the place in its name, the street address and the English place name. */

@@ -129,6 +129,12 @@ export const ReportedFault = Type.Object(
   { additionalProperties: false },
 );
 export type ReportedFault = Static<typeof ReportedFault>;
+/**
+ * How often an agent publishes `health` unless told otherwise (mqtt-v1 §4.4): the server counts a
+ * station that says online but has been silent for several periods as dark.
+ */
+export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+
 export const HealthPayload = Type.Object(
   {
     ...Envelope,

@@ -1,6 +1,8 @@
 /**
  * Alert engine: runs the rules over live observations, keeps firing alerts and a bounded history
- * of resolved ones in memory, and emits `alert` on every fire/resolve (for the webhook and SSE).
+ * of resolved ones in memory, and emits `alert` on every fire/resolve to announce (webhook, SSE)
+ * and `record` on every fire/resolve to keep, restored ones included (the operations store, which
+ * is the record that the API reads: alerts/repo.ts).
  */
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
@@ -14,7 +16,7 @@ import type { StationConfig } from '@yizhan/station-config/schema';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {
-  /** Resolved alerts kept for `GET /api/v1/alerts?state=resolved`; older ones are dropped (counted). */
+  /** Resolved alerts kept in memory (list()); older ones are dropped (counted). The API reads the store. */
   historySize: number;
   /** At most one "observation ignored" log line per rule, station and reason in this many ms. */
   ignoredLogIntervalMs: number;
@@ -27,7 +29,10 @@ export const DEFAULT_ALERT_ENGINE_OPTIONS: AlertEngineOptions = {
 export type AlertFilter = 'firing' | 'resolved' | 'all';
 
 export interface AlertEvents {
+  /** A transition to announce (webhook, SSE); not for alerts restored after a restart. */
   alert: [Alert];
+  /** Every transition, restored fires included: what the store keeps. */
+  record: [Alert];
 }
 
 export class AlertEngine extends EventEmitter<AlertEvents> implements ObservationListener {
@@ -87,6 +92,22 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     } finally {
       this.restoring = false;
     }
+  }
+
+  /**
+   * Alerts the store holds as firing, from before a restart: they fire again without a new
+   * notification, with their ids, so rules resolve them as usual and a fault restored from InfluxDB
+   * does not fire them a second time. Alerts already firing here are left as they are.
+   */
+  adopt(alerts: readonly Alert[]): number {
+    let n = 0;
+    for (const a of alerts) {
+      if (a.status !== 'firing' || this.firing.has(a.fingerprint)) continue;
+      this.firing.set(a.fingerprint, a);
+      this.metrics.alertsFiring.inc({ rule: a.rule });
+      n++;
+    }
+    return n;
   }
 
   /** Let time-based rules act; call periodically with the wall clock. */
@@ -162,6 +183,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     };
     this.firing.set(fingerprint, alert);
     this.metrics.alertsFiring.inc({ rule: rule.name });
+    this.emit('record', alert);
     if (this.restoring) {
       this.log.info({ alert: alert.id, fingerprint }, `alert still firing after restart: ${d.message.en}`);
       return;
@@ -197,6 +219,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     this.metrics.alertsFiring.dec({ rule: rule.name });
     this.metrics.alertTransitions.inc({ rule: rule.name, status: 'resolved' });
     this.log.info({ alert: done.id, fingerprint }, `alert resolved: ${note.en}`);
+    this.emit('record', done);
     this.emit('alert', done);
   }
 }

@@ -1,12 +1,12 @@
 /**
  * What the accounts CLI and `npm start`'s demo share: the operations store opened from the
- * server's own settings (YIZHAN_DATA_DIR, YIZHAN_DB_URL, YIZHAN_STATIONS_DIR via loadConfig), the
- * townships of the station files, and the first county admin.
+ * server's own settings (YIZHAN_DATA_DIR, YIZHAN_DB_URL, YIZHAN_STATIONS_DIR, YIZHAN_TOWNSHIPS_FILE
+ * via loadConfig), the township codes the server uses, and the first county admin.
  */
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
 import { loadConfig } from '../config.js';
 import { openStore, type Store } from '../store/open.js';
 import { Hierarchy } from '../org/hierarchy.js';
+import { loadOrgFiles } from '../org/files.js';
 import { addUser, CLI_ACTOR, type Ctx } from '../auth/accounts.js';
 
 export class SettingsProblem extends Error {
@@ -23,7 +23,9 @@ export async function openCliStore(env: NodeJS.ProcessEnv = process.env): Promis
   const r = loadConfig(env);
   if (!r.ok) throw new SettingsProblem(r.errors.join('\n'));
   const c = r.config;
-  const hierarchy = new Hierarchy(loadStationsOrThrow(c.stationsDir ?? DEFAULT_STATIONS_DIR));
+  const files = loadOrgFiles(c);
+  if (!files.ok) throw new SettingsProblem(files.message);
+  const hierarchy = new Hierarchy(files.stations, files.townships);
   const store = await openStore({ url: c.dbUrl, dataDir: c.dataDir });
   return { store, ctx: { db: store.db, township: (code) => hierarchy.get(code), actor: CLI_ACTOR } };
 }

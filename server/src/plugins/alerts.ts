@@ -1,10 +1,17 @@
 /**
- * Alerts plugin: the rule engine fed by ingest, the webhook notifier, and the periodic tick for
- * time-based rules. Alert changes also re-announce the station (its active alert count).
+ * Alerts plugin: the rule engine fed by ingest, the webhook notifier, the periodic tick for
+ * time-based rules, and the alerts' record in the operations store (`app.alertRepo`, what the API
+ * reads). Alert changes also re-announce the station (its active alert count).
+ *
+ * At start the alerts the store holds as firing are adopted by the engine before the faults are
+ * restored from InfluxDB, so a restart announces nothing twice and loses no acknowledgement. At
+ * shutdown (order 30, before the store at 90) the store's write queue is drained.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AlertEngine } from '../alerts/engine.js';
+import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
+import { LogThrottle } from '@yizhan/common/log-throttle';
 import { WebhookNotifier } from '../alerts/webhook.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
@@ -16,7 +23,38 @@ const DEFAULT_FAULT_RESTORE_TIMEOUT_MS = 5_000;
 declare module 'fastify' {
   interface FastifyInstance {
     alerts: AlertEngine;
+    alertRepo: AlertRepository;
   }
+}
+
+/** At most one log line per drop reason in this many ms (each drop is counted). */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepository {
+  const names: AlertNames = {
+    stationName: (id) => app.registry.get(id)?.config.name,
+    townshipCode: (id) => app.hierarchy.townshipOf(id),
+    townshipName: (code) => app.hierarchy.get(code)?.nameZh,
+  };
+  const dropLog = new LogThrottle(DROP_LOG_INTERVAL_MS);
+  return new AlertRepository(app.ops.db, names, {
+    onDepth: (n) => app.metrics.alertStoreQueue.set(n),
+    onDrop: (reason, items, err) => {
+      app.metrics.alertStoreDropped.inc({ reason }, items.length);
+      const suppressed = dropLog.pass(reason);
+      if (suppressed === undefined) return;
+      log.error(
+        {
+          reason,
+          dropped: items.length,
+          suppressed,
+          alerts: items.slice(0, 5).map((a) => a.id),
+          err: err?.message,
+        },
+        `alert transitions not written to the operations store (${reason})`,
+      );
+    },
+  });
 }
 
 export default fp(
@@ -34,6 +72,9 @@ export default fp(
       },
     );
     app.decorate('alerts', engine);
+    const repo = storeRepo(app, log);
+    app.decorate('alertRepo', repo);
+    engine.on('record', (alert) => repo.record(alert));
     app.store.useAlertCount((id) => engine.activeCount(id));
     const webhook = a.webhook ? new WebhookNotifier(a.webhook, app.metrics, log) : undefined;
     if (!webhook) log.info('no alert webhook configured (YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API');
@@ -43,6 +84,8 @@ export default fp(
     });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
     app.addHook('onReady', async () => {
+      const adopted = engine.adopt((await repo.firing()).map(plainAlert));
+      log.info({ alerts: adopted }, 'firing alerts restored from the operations store');
       await restoreActiveFaults(
         {
           ql: app.influx.ql,
@@ -58,9 +101,9 @@ export default fp(
     tick.unref();
     app.shutdown.add(30, 'alerts', async () => {
       clearInterval(tick);
-      await webhook?.close(app.graceMs);
+      await Promise.all([repo.close(app.graceMs), webhook?.close(app.graceMs)]);
     });
     done();
   },
-  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-influx'] },
+  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx'] },
 );

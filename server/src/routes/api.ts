@@ -1,8 +1,7 @@
-/** JSON API: stations (list and one) and alerts. Errors are `{ error: { code, message } }`. */
+/** JSON API: stations (list and one); alerts are routes/alerts/. Errors are `{ error: { code, message } }`. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { StationLive, StationSummary } from '../state/schema.js';
-import { Alert } from '../alerts/types.js';
 import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 
 const Lang = Type.Optional(Type.String({ maxLength: 8, description: 'zh-CN (default) or en' }));
@@ -41,27 +40,6 @@ const api: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
   );
 
-  app.get(
-    '/api/v1/alerts',
-    {
-      schema: {
-        querystring: Type.Object({
-          state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], {
-            default: 'firing',
-          }),
-          station: Type.Optional(Type.String({ maxLength: 64 })),
-          lang: Lang,
-        }),
-        response: { 200: Type.Object({ alerts: Type.Array(Alert) }, { additionalProperties: false }) },
-      },
-      config: { access: 'station:read' },
-    },
-    (req) => {
-      const all = app.alerts.list(req.query.state);
-      const station = req.query.station;
-      return { alerts: station ? all.filter((a) => a.stationId === station) : all };
-    },
-  );
   done();
 };
 export default api;

@@ -14,8 +14,21 @@ export interface StateEvents {
   change: [StationLive];
 }
 
+/** What fleet figures need of one station, without deriving its whole live view. */
+export interface FleetFacts {
+  online: boolean | null;
+  offlineReason: string | null;
+  /** Server time (ms) the station's latest message arrived; null: none since the server started. */
+  heardAt: number | null;
+  agentVersion: string | null;
+  serialUp: boolean | null;
+  config: { version: number; status: string } | null;
+}
+
 export class StateStore extends EventEmitter<StateEvents> {
   private readonly raw = new Map<string, RawStationState>();
+  /** Arrival time of each station's latest message, by the server's clock (a station's own clock may be off). */
+  private readonly heardAt = new Map<string, number>();
   private alertCount: (stationId: string) => number = () => 0;
 
   constructor(
@@ -41,6 +54,7 @@ export class StateStore extends EventEmitter<StateEvents> {
     const entry = this.registry.get(stationId);
     const raw = this.raw.get(stationId);
     if (!entry || !raw) return [];
+    this.heardAt.set(stationId, Date.now());
     const live: Observation[] = [];
     for (const o of observations) {
       if (raw.lastSeen === null || o.ts > raw.lastSeen) raw.lastSeen = o.ts;
@@ -92,6 +106,19 @@ export class StateStore extends EventEmitter<StateEvents> {
     const raw = this.raw.get(stationId);
     if (!entry || !raw) return undefined;
     return deriveLive(entry, raw, this.alertCount(stationId));
+  }
+
+  fleetFacts(stationId: string): FleetFacts | undefined {
+    const raw = this.raw.get(stationId);
+    if (!raw) return undefined;
+    return {
+      online: raw.online,
+      offlineReason: raw.offlineReason,
+      heardAt: this.heardAt.get(stationId) ?? null,
+      agentVersion: raw.health?.agentVersion ?? null,
+      serialUp: raw.health ? raw.health.serialUp : null,
+      config: raw.config ? { version: raw.config.version, status: raw.config.status } : null,
+    };
   }
 
   summaries(): StationSummary[] {

@@ -99,6 +99,12 @@ export interface AlertEventsTable {
   text: string | null;
 }
 
+/** One row (id 1): how long audit entries are kept; the audit_log triggers read it (migration 0005). */
+export interface AuditRetentionTable {
+  id: number;
+  retention_ms: number;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -106,6 +112,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  audit_retention: AuditRetentionTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
 }

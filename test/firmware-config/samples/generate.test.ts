@@ -2,9 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SENSOR_KIND_NAMES } from '@yizhan/protocol/serial';
-import { STATION_SCHEMA_FILE, stationJsonSchemaText } from '@yizhan/station-config/json-schema';
+import {
+  STATION_SCHEMA_FILE,
+  TOWNSHIPS_SCHEMA_FILE,
+  stationJsonSchemaText,
+  townshipsJsonSchemaText,
+} from '@yizhan/station-config/json-schema';
 import { DEFAULT_STATIONS_DIR, loadStationsDir, loadStationsOrThrow } from '@yizhan/station-config/load';
-import { distanceKm, renderSamples } from '@yizhan/station-config/samples';
+import { distanceKm, renderSamples, renderTownships } from '@yizhan/station-config/samples';
+import { DEFAULT_TOWNSHIPS_FILE, loadTownshipsFile } from '@yizhan/station-config/townships';
 import type { StationConfig } from '@yizhan/station-config/schema';
 
 const { stations, issues } = loadStationsDir();
@@ -32,6 +38,14 @@ describe('the 47 sample stations', () => {
     expect([...rendered.keys()]).toEqual(files);
     for (const [f, text] of rendered)
       expect(readFileSync(join(DEFAULT_STATIONS_DIR, f), 'utf8'), f).toBe(text);
+  });
+
+  it('townships.yaml is what the generator writes and defines every sample station township', () => {
+    expect(readFileSync(DEFAULT_TOWNSHIPS_FILE, 'utf8')).toBe(renderTownships());
+    expect(readFileSync(TOWNSHIPS_SCHEMA_FILE, 'utf8')).toBe(townshipsJsonSchemaText());
+    const defs = loadTownshipsFile(DEFAULT_TOWNSHIPS_FILE).townships ?? [];
+    expect(new Set(stations.map((s) => s.township))).toEqual(new Set(defs.map((d) => d.name)));
+    expect(loadStationsDir(DEFAULT_STATIONS_DIR, { townships: defs }).issues).toEqual([]);
   });
 
   it('follow the channel conventions exactly', () => {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StationLive } from '../../../server/src/state/schema.js';
 import { FakeStation, metric, startStack, type Stack } from '../helpers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { readerHeaders } from '../auth-helpers.js';
 import { stationFixture } from '../../helpers/station.js';
 
 const run = promisify(execFile);
@@ -114,7 +115,11 @@ describe('values a sensor cannot report', () => {
       const live = (await stack.getJson<StationLive>('/api/v1/stations/st-001')).body;
       return live.water.tempC === 40.5;
     });
-    const alerts = (await stack.getJson<{ alerts: { rule: string }[] }>('/api/v1/alerts')).body.alerts;
+    const alerts = (
+      await stack.getJson<{ alerts: { rule: string }[] }>('/api/v1/alerts', {
+        headers: await readerHeaders(stack.server.app),
+      })
+    ).body.alerts;
     expect(alerts.map((a) => a.rule)).toEqual(['dispenser_broken']);
   });
 });

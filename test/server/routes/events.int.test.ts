@@ -17,12 +17,15 @@ import {
 } from '../helpers.js';
 import { openSse, type SseClient } from '../../helpers/sse.js';
 import { waitFor } from '../../helpers/wait.js';
+import { readerHeaders } from '../auth-helpers.js';
 import { stationFixture } from '../../helpers/station.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 const MIN = 60_000;
 
 let s: Stack;
+/** Session of a county-wide viewer: the alerts API needs a login. */
+let reader: Record<string, string>;
 let hookReceiver: HookReceiver | undefined;
 const hooks: { status: string; alert: Alert & { labels: Record<string, string> } }[] = [];
 
@@ -34,6 +37,7 @@ beforeAll(async () => {
     alerts: { webhook: { url: hookUrl, minBackoffMs: 50 } },
     sse: { heartbeatMs: 200, maxBufferBytes: 64 * 1024 },
   });
+  reader = await readerHeaders(s.server.app);
 });
 afterAll(async () => {
   await s?.close();
@@ -165,7 +169,8 @@ describe('alerts', () => {
     await s.pub.pub('st-003', 'events', st.fault('heater', 'heater_failure', true, t));
     const firing = await waitFor(
       'firing alert',
-      async () => (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts[0],
+      async () =>
+        (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts', { headers: reader })).body.alerts[0],
     );
     expect(firing).toMatchObject({
       rule: 'dispenser_broken',
@@ -186,12 +191,16 @@ describe('alerts', () => {
       township: '城关镇',
       severity: 'critical',
     });
-    const resolved = (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts?state=resolved')).body.alerts;
+    const resolved = (
+      await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts?state=resolved', { headers: reader })
+    ).body.alerts;
     expect(resolved.find((a) => a.id === firing.id)).toMatchObject({
       status: 'resolved',
       endsAt: new Date(t + 5000).toISOString(),
     });
-    expect((await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts).toEqual([]);
+    expect((await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts', { headers: reader })).body.alerts).toEqual(
+      [],
+    );
     await waitFor(
       'both counted as sent',
       async () => metric(await s.metricsText(), 'yizhan_alert_webhook_sent_total') === 2,
@@ -218,7 +227,7 @@ describe('alerts', () => {
     await step(5, 1, 40.5);
     await step(10, 1, 41);
     const firing = await waitFor('readings alert', async () =>
-      (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts')).body.alerts.find(
+      (await s.getJson<{ alerts: Alert[] }>('/api/v1/alerts', { headers: reader })).body.alerts.find(
         (a) => a.stationId === 'st-002',
       ),
     );

@@ -22,6 +22,7 @@ import {
 } from '../helpers.js';
 import { type PlainBroker, startPlainBroker } from '../../helpers/mqtt-broker.js';
 import { waitFor } from '../../helpers/wait.js';
+import { readerHeaders } from '../auth-helpers.js';
 import { stationFixture } from '../../helpers/station.js';
 
 const ST = stationFixture('st-001');
@@ -45,7 +46,9 @@ const start = (): Promise<StartedServer> =>
 const live = async (): Promise<StationLive> =>
   (await server!.app.inject('/api/v1/stations/st-001')).json<StationLive>();
 const firing = async (): Promise<Alert[]> =>
-  (await server!.app.inject('/api/v1/alerts')).json<{ alerts: Alert[] }>().alerts;
+  (await server!.app.inject({ url: '/api/v1/alerts', headers: await readerHeaders(server!.app) })).json<{
+    alerts: Alert[];
+  }>().alerts;
 
 beforeAll(async () => {
   hookReceiver = await startHookReceiver(hooks);

@@ -11,6 +11,7 @@ import {
   type StoreOptions,
 } from '../../../server/src/store/open.js';
 import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
+import { migrations } from '../../../server/src/store/migrations/index.js';
 
 /** One engine under test: how to get a fresh, empty store location for one test. */
 interface Engine {
@@ -91,7 +92,17 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
     try {
       expect(store.engine).toBe(engine.name);
       const names = (await store.db.introspection.getTables()).map((t) => t.name).sort();
-      expect(names).toEqual(['api_tokens', 'audit_log', 'role_grants', 'sessions', 'townships', 'users']);
+      expect(names).toEqual([
+        'alert_events',
+        'alerts',
+        'api_tokens',
+        'audit_log',
+        'audit_retention',
+        'role_grants',
+        'sessions',
+        'townships',
+        'users',
+      ]);
       expect(await store.db.selectFrom('users').selectAll().execute()).toEqual([]);
     } finally {
       await store.close();
@@ -127,7 +138,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
         again.db,
       );
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001_accounts']);
+      expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations(engine.name)));
     } finally {
       await again.close();
     }

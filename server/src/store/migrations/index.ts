@@ -5,6 +5,8 @@
 import type { Migration } from 'kysely/migration';
 import { migration0001 } from './0001_accounts.js';
 import { migration0002 } from './0002_organisation.js';
+import { migration0004 } from './0004_alert_lists.js';
+import { migration0005 } from './0005_audit_append_only.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -12,5 +14,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '0001_accounts': migration0001(engine),
     '0002_organisation': migration0002(engine),
+    '0004_alert_lists': migration0004(),
+    '0005_audit_append_only': migration0005(engine),
   };
 }

@@ -1,0 +1,233 @@
+/**
+ * Alerts API, read from the operations store (alerts/repo.ts):
+ *
+ * | method, path                        | access                         | answer                         |
+ * | ----------------------------------- | ------------------------------ | ------------------------------ |
+ * | `GET /api/v1/alerts`                | station:read, scoped           | `{alerts, next}` newest first  |
+ * | `GET /api/v1/alerts/:id`            | station:read in its township   | `{alert, events}`              |
+ * | `POST /api/v1/alerts/:id/ack`       | alert:write in its township    | `{alert}`                      |
+ * | `POST /api/v1/alerts/:id/unack`     | alert:write in its township    | `{alert}`                      |
+ * | `POST /api/v1/alerts/:id/comments`  | alert:write in its township    | 201 `{event}`                  |
+ *
+ * The alert's township is only known once it is read, so the township check is made here with
+ * can() rather than by the route's access. A write, its alert_events row and its audit entry share
+ * one transaction. Bodies are checked here, not by fastify's ajv (which would strip unknown fields
+ * silently): an unknown field is a 400 naming it, and nothing is written.
+ */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { can, townshipsWith, type Permission } from '../../auth/roles.js';
+import { recordAudit } from '../../org/audit.js';
+import { UnknownCursorError, type StoredAlert } from '../../alerts/repo.js';
+import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
+import {
+  AlertAnswer,
+  AlertList,
+  AlertListQuery,
+  AlertWithEvents,
+  CommentAnswer,
+  CommentBody,
+  EmptyBody,
+} from './schemas.js';
+
+/** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
+const BODY_LIMIT = 16 * 1024;
+
+const checkers = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
+/** The reason the body does not fit `schema`, naming the field; undefined when it fits. */
+function bodyProblem(schema: TSchema, body: unknown): string | undefined {
+  let c = checkers.get(schema);
+  if (!c) checkers.set(schema, (c = TypeCompiler.Compile(schema)));
+  if (c.Check(body)) return undefined;
+  const first = c.Errors(body).First();
+  if (!first) return 'invalid';
+  return `${first.path.slice(1) || '(body)'}: ${first.message}`;
+}
+
+const params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+type App = Parameters<FastifyPluginCallbackTypebox>[0];
+
+/** The alert if the principal holds `perm` in its township; otherwise the reply is sent. */
+async function alertFor(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  perm: Permission,
+): Promise<StoredAlert | undefined> {
+  const lang = pickLang(req, app.defaultLang);
+  const alert = await app.alertRepo.get(id);
+  if (!alert) {
+    void reply.code(404).send(errorBody('alert_not_found', lang, { id }));
+    return undefined;
+  }
+  if (!req.principal || !can(req.principal, perm, alert.townshipCode)) {
+    app.metrics.authDenied.inc({ reason: 'forbidden_township' });
+    void reply
+      .code(403)
+      .send(errorBody('forbidden_township', lang, { permission: perm, township: alert.townshipCode }));
+    return undefined;
+  }
+  return alert;
+}
+
+function listRoute(app: App): void {
+  app.get(
+    '/api/v1/alerts',
+    {
+      schema: { querystring: AlertListQuery, response: { 200: AlertList, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const lang = pickLang(req, app.defaultLang);
+      const q = req.query;
+      const scope = townshipsWith(req.principal!, 'station:read');
+      if (q.township !== undefined && scope !== 'all' && !scope.has(q.township)) {
+        app.metrics.authDenied.inc({ reason: 'forbidden_township' });
+        return reply
+          .code(403)
+          .send(errorBody('forbidden_township', lang, { permission: 'station:read', township: q.township }));
+      }
+      try {
+        return await app.alertRepo.list({
+          state: q.state,
+          station: q.station,
+          township: q.township,
+          rule: q.rule,
+          acked: q.acked === undefined ? undefined : q.acked === 'true',
+          scope,
+          limit: q.limit,
+          before: q.before,
+        });
+      } catch (e) {
+        if (e instanceof UnknownCursorError)
+          return reply.code(400).send(errorBody('bad_cursor', lang, { id: e.message }));
+        throw e;
+      }
+    },
+  );
+}
+
+function oneRoute(app: App): void {
+  app.get(
+    '/api/v1/alerts/:id',
+    {
+      schema: { params, response: { 200: AlertWithEvents, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const alert = await alertFor(app, req, reply, req.params.id, 'station:read');
+      if (!alert) return reply;
+      return { alert, events: await app.alertRepo.events(alert.id) };
+    },
+  );
+}
+
+function ackRoutes(app: App): void {
+  const ackRoute = (verb: 'ack' | 'unack') =>
+    app.post(
+      `/api/v1/alerts/:id/${verb}`,
+      {
+        bodyLimit: BODY_LIMIT,
+        schema: { params, response: { 200: AlertAnswer, '4xx': ErrorBody } },
+        config: { access: 'alert:write' },
+      },
+      async (req, reply) => {
+        const problem = bodyProblem(EmptyBody, req.body ?? {});
+        if (problem)
+          return reply
+            .code(400)
+            .send(errorBody('invalid_body', pickLang(req, app.defaultLang), { detail: problem }));
+        const alert = await alertFor(app, req, reply, req.params.id, 'alert:write');
+        if (!alert) return reply;
+        return { alert: await setAck(app, req, alert, verb) };
+      },
+    );
+  ackRoute('ack');
+  ackRoute('unack');
+}
+
+function commentRoute(app: App): void {
+  app.post(
+    '/api/v1/alerts/:id/comments',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { params, response: { 201: CommentAnswer, '4xx': ErrorBody } },
+      config: { access: 'alert:write' },
+    },
+    async (req, reply) => {
+      const lang = pickLang(req, app.defaultLang);
+      const body = req.body;
+      let problem = bodyProblem(CommentBody, body);
+      const text = (body as { text?: unknown } | undefined)?.text;
+      if (!problem && typeof text === 'string' && text.trim() === '')
+        problem = 'text: 不能为空 / must not be blank';
+      if (problem || typeof text !== 'string')
+        return reply.code(400).send(errorBody('invalid_body', lang, { detail: problem ?? 'text' }));
+      const alert = await alertFor(app, req, reply, req.params.id, 'alert:write');
+      if (!alert) return reply;
+      const now = Date.now();
+      const userId = req.principal?.userId ?? null;
+      await app.ops.db.transaction().execute(async (trx) => {
+        await app.alertRepo.comment(trx, alert.id, userId, text, now);
+        await recordAudit(
+          trx,
+          req,
+          {
+            action: 'alert.comment',
+            target: `alert:${alert.id}`,
+            township: alert.townshipCode,
+            after: { text },
+          },
+          now,
+        );
+      });
+      const user = userId === null ? null : { id: userId, displayName: req.principal?.displayName ?? '' };
+      return reply.code(201).send({ event: { at: now, kind: 'commented' as const, user, text } });
+    },
+  );
+}
+
+const alertRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  listRoute(app);
+  oneRoute(app);
+  ackRoutes(app);
+  commentRoute(app);
+  done();
+};
+
+/** Acknowledge or withdraw it, with its event and audit entry in one transaction; the alert after. */
+async function setAck(
+  app: App,
+  req: FastifyRequest,
+  alert: StoredAlert,
+  verb: 'ack' | 'unack',
+): Promise<StoredAlert> {
+  const now = Date.now();
+  const userId = req.principal?.userId ?? null;
+  return app.ops.db.transaction().execute(async (trx) => {
+    const changed =
+      verb === 'ack'
+        ? await app.alertRepo.ack(trx, alert.id, userId, now)
+        : await app.alertRepo.unack(trx, alert.id, userId, now);
+    if (changed)
+      await recordAudit(
+        trx,
+        req,
+        {
+          action: `alert.${verb}`,
+          target: `alert:${alert.id}`,
+          township: alert.townshipCode,
+          before: { acknowledged: alert.acknowledged },
+          after: { acknowledged: verb === 'ack' ? { at: now, by: userId } : null },
+        },
+        now,
+      );
+    return (await app.alertRepo.get(alert.id, trx)) ?? alert;
+  });
+}
+
+export default alertRoutes;

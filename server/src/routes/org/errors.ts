@@ -1,0 +1,36 @@
+/**
+ * Error answers of the organisation routes, and the refusal of query parameters a route does not
+ * know (fastify's ajv strips them silently: removeAdditional), naming the parameter.
+ */
+import type { TObject } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pickLang, type Lang } from '../../i18n.js';
+
+const TEXT = {
+  unknown_parameter: {
+    'zh-CN': '未知的查询参数 "{field}"；可用：{allowed}',
+    en: 'Unknown query parameter "{field}"; allowed: {allowed}',
+  },
+  township_not_found: { 'zh-CN': '没有代码为 "{code}" 的镇街', en: 'No township with code "{code}"' },
+  bad_range: { 'zh-CN': 'from 须早于 to', en: 'from must be before to' },
+} as const;
+export type OrgErrorCode = keyof typeof TEXT;
+
+export function orgError(code: OrgErrorCode, lang: Lang, params: Record<string, string> = {}) {
+  const message = TEXT[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '');
+  return { error: { code, message } };
+}
+
+/** A preValidation hook answering 400 for a query parameter the schema does not declare. */
+export function refuseUnknownQuery(app: FastifyInstance, schema: TObject) {
+  const allowed = Object.keys(schema.properties);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const field = Object.keys(query).find((k) => !allowed.includes(k));
+    if (field === undefined) return;
+    const lang = pickLang(req, app.defaultLang);
+    await reply
+      .code(400)
+      .send(orgError('unknown_parameter', lang, { field: field.slice(0, 64), allowed: allowed.join(', ') }));
+  };
+}
