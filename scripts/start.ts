@@ -197,7 +197,6 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminP
   say('yizhan 已启动', 'yizhan is running');
   console.log(`  驿站列表 / stations:     ${http}/`);
   console.log(`  驿站屏幕 / station screen: ${http}/screen/${stationIds[0] ?? 'st-001'}`);
-  console.log(`  管理网页 / staff web app: ${http}/app/`);
   console.log(`  接口 / API:              ${http}/api/v1/stations`);
   console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
   console.log(
