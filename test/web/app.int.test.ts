@@ -223,7 +223,11 @@ describe('staff web app', () => {
 
     await page.click('[data-test=nav-audit]');
     await page.waitForSelector('[data-test=audit-entry]');
-    expect(await texts(page, '[data-test=audit-entry] strong')).toContain('user.add');
+    const actions = await page.$$eval('[data-test=audit-entry] [data-action]', (els) =>
+      els.map((e) => [e.getAttribute('data-action'), e.textContent?.trim()]),
+    );
+    expect(actions).toContainEqual(['alert.ack', '确认告警 alert.ack']);
+    expect(actions).toContainEqual(['user.add', '添加用户 user.add']);
     await shoot(page, shots, 'audit');
   });
 });
