@@ -42,6 +42,23 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** The secret a shown-once box shows. */
+async function shownOnce(page: Page): Promise<string> {
+  const secret = (await page.textContent('[data-test=shown-once] [data-test=secret]'))?.trim() ?? '';
+  expect(secret.length).toBeGreaterThanOrEqual(10);
+  return secret;
+}
+
+/** The status of a login with these credentials through the API. */
+async function logsIn(login: string, password: string): Promise<number> {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password }),
+  });
+  return r.status;
+}
+
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (els) => els.map((e) => e.textContent?.trim() ?? ''));
 
@@ -165,7 +182,7 @@ describe('staff web app', () => {
     expect(await page.textContent('[data-test=notice]')).toContain('会话已结束，请重新登录');
   });
 
-  it('shows every page at phone and desktop size; acknowledges and comments an alert', async () => {
+  it('shows every page at phone and desktop size; acks and comments an alert, makes a token, adds a user, resets a password', async () => {
     const zhao = await addPerson(stack!.server.app, admin, 'zhao.admin', '赵管理员', [
       { role: 'county_admin', scope: 'county' },
     ]);
@@ -219,6 +236,22 @@ describe('staff web app', () => {
 
     await page.click('[data-test=nav-users]');
     await page.waitForSelector('[data-test=user][data-login="wang.cg"]');
+    await page.fill('[data-test=user-form] input[name=login]', 'qian.crew');
+    await page.fill('[data-test=user-form] input[name=displayName]', '钱师傅');
+    await page.click('[data-test=user-form] button[type=submit]');
+    const first = await shownOnce(page);
+    await page.waitForSelector('[data-test=user][data-login="qian.crew"]');
+    expect(await logsIn('qian.crew', first)).toBe(200);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-test=user][data-login="qian.crew"] [data-test=reset-password]');
+    await page.waitForFunction(
+      (old) =>
+        document.querySelector('[data-test=shown-once] [data-test=secret]')?.textContent?.trim() !== old,
+      first,
+    );
+    const reset = await shownOnce(page);
+    expect(await logsIn('qian.crew', first)).toBe(401);
+    expect(await logsIn('qian.crew', reset)).toBe(200);
     await shoot(page, shots, 'users');
 
     await page.click('[data-test=nav-audit]');
