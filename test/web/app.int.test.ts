@@ -235,7 +235,8 @@ describe('staff web app', () => {
     await shoot(page, shots, 'account');
 
     await page.click('[data-test=nav-users]');
-    await page.waitForSelector('[data-test=user][data-login="wang.cg"]');
+    await page.waitForSelector('[data-test=user][data-login="zhao.admin"]');
+    await page.click('[data-test=add-user]');
     await page.fill('[data-test=user-form] input[name=login]', 'qian.crew');
     await page.fill('[data-test=user-form] input[name=displayName]', '钱师傅');
     await page.click('[data-test=user-form] button[type=submit]');
