@@ -167,6 +167,10 @@ const en: typeof zh = {
       config_put: 'Station config changed',
     },
   },
+  rules: {
+    dispenser_broken: 'Dispenser broken',
+    serial_link_down: 'Sensor link down',
+  },
   roles: {
     county_admin: 'County admin',
     township_manager: 'Township manager',

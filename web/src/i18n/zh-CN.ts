@@ -165,6 +165,10 @@ export default {
       config_put: '修改驿站配置',
     },
   },
+  rules: {
+    dispenser_broken: '饮水机故障',
+    serial_link_down: '传感器连接中断',
+  },
   roles: {
     county_admin: '县总工会管理员',
     township_manager: '镇街管理员',
