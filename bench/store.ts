@@ -30,7 +30,7 @@ import { sql } from 'kysely';
 import { AlertRepository } from '../server/src/alerts/repo.js';
 import { openStore, type Store, type StoreOptions } from '../server/src/store/open.js';
 import { startPostgres } from '../test/helpers/postgres.js';
-import { createPgDatabase } from '../test/helpers/store-engines.js';
+import { pgAdmin } from '../test/server/store/engines.js';
 import { firingAlert, resolvedAlert } from '../test/helpers/alert.js';
 import { simulateUsers, type UserLoad } from './store-users.js';
 
@@ -190,8 +190,9 @@ async function main(): Promise<void> {
   try {
     const sqlite = await runEngine('sqlite', { dataDir: join(dir, 'sqlite') });
     console.log('sqlite', sqlite);
+    await pgAdmin(pg.url, 'create database bench');
     const postgres = await runEngine('postgres', {
-      url: await createPgDatabase(pg.url, 'bench'),
+      url: pg.url.replace(/\/postgres$/, '/bench'),
       dataDir: dir,
     });
     console.log('postgres', postgres);

@@ -33,7 +33,7 @@ import {
   type TestInflux,
 } from './helpers.js';
 import { startPlainBroker, type PlainBroker } from '../helpers/mqtt-broker.js';
-import { storeEngines } from '../helpers/store-engines.js';
+import { testEngines } from './store/engines.js';
 import { waitFor } from '../helpers/wait.js';
 import { stationFixture } from '../helpers/station.js';
 
@@ -99,7 +99,7 @@ function load(): () => Promise<void> {
 /** The webhook notifications of one alert, by status, in the order they came. */
 const notified = (id: string) => hooks.filter((h) => h.alert.id === id).map((h) => h.status);
 
-describe.each(storeEngines())('a server restart on $name', (engine) => {
+describe.each(testEngines())('a server restart on $name', (engine) => {
   let env: Record<string, string>;
   let store: Store;
   let port: number;

@@ -14,7 +14,7 @@ import alerts from '../../../server/src/plugins/alerts.js';
 import alertRoutes from '../../../server/src/routes/alerts/routes.js';
 import type { AlertRule } from '../../../server/src/alerts/types.js';
 import type { ServerOptions } from '../../../server/src/options.js';
-import { stationFixture } from '../../helpers/station.js';
+import { twoTownships } from '../auth-helpers.js';
 
 export interface ActiveFault {
   station: string;
@@ -65,22 +65,11 @@ export async function alertsApp(
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
   }) as unknown as FastifyInstance;
   await app.register(core, {
-    server: {
-      stations: [
-        stationFixture('st-001', { township: '城关镇' }),
-        stationFixture('st-002', { township: '新塘镇' }),
-      ],
-      townships: [
-        { code: 'chengguan', name: '城关镇', nameEn: 'Chengguan' },
-        { code: 'xintang', name: '新塘镇', nameEn: 'Xintang' },
-      ],
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'raw' },
-      defaultMetrics: false,
+    server: twoTownships({
       alerts: { rules: [heaterRule], ...o.alerts },
       ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
       shutdownGraceMs: 2000,
-    },
+    }),
   });
   await app.register(opsStore);
   await app.register(auth);

@@ -10,7 +10,7 @@ import {
 } from '../../../server/src/alerts/repo.js';
 import { openStore, type Store } from '../../../server/src/store/open.js';
 import type { Alert } from '../../../server/src/alerts/types.js';
-import { storeEngines } from '../../helpers/store-engines.js';
+import { testEngines } from '../store/engines.js';
 import { firingAlert, resolvedAlert } from '../../helpers/alert.js';
 
 const T = 1_700_000_000_000;
@@ -60,7 +60,7 @@ function storm(
   return out;
 }
 
-describe.each(storeEngines())('alert repository on $name', (engine) => {
+describe.each(testEngines())('alert repository on $name', (engine) => {
   let store: Store;
   let repo: AlertRepository;
   beforeAll(async () => {

@@ -200,8 +200,6 @@ describe('acknowledging and commenting', () => {
       text: '令牌 / token',
     });
     expect(r.statusCode).toBe(201);
-    await app.ops.db.deleteFrom('alert_events').where('text', '=', '令牌 / token').execute();
-    await app.ops.db.deleteFrom('audit_log').where('after_json', 'like', '%令牌%').execute();
   });
 
   const big = 'x'.repeat(1024 * 1024);
