@@ -42,6 +42,28 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** The secret a shown-once box shows. */
+async function shownOnce(page: Page): Promise<string> {
+  const secret = (await page.textContent('[data-test=shown-once] [data-test=secret]'))?.trim() ?? '';
+  expect(secret.length).toBeGreaterThanOrEqual(10);
+  return secret;
+}
+
+let checks = 0;
+/**
+ * The status of a login with these credentials through the API, each from its own address: the
+ * browser's logins from 127.0.0.1 use up that address's rate limit (10 a minute) on their own.
+ */
+async function logsIn(login: string, password: string): Promise<number> {
+  const r = await stack!.server.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { login, password },
+    remoteAddress: `192.0.2.${++checks}`,
+  });
+  return r.statusCode;
+}
+
 const texts = (page: Page, selector: string) =>
   page.$$eval(selector, (els) => els.map((e) => e.textContent?.trim() ?? ''));
 
@@ -165,7 +187,7 @@ describe('staff web app', () => {
     expect(await page.textContent('[data-test=notice]')).toContain('会话已结束，请重新登录');
   });
 
-  it('shows every page at phone and desktop size; acknowledges and comments an alert', async () => {
+  it('shows every page at phone and desktop size; acks and comments an alert, makes a token, adds a user, resets a password', async () => {
     const zhao = await addPerson(stack!.server.app, admin, 'zhao.admin', '赵管理员', [
       { role: 'county_admin', scope: 'county' },
     ]);
@@ -218,12 +240,33 @@ describe('staff web app', () => {
     await shoot(page, shots, 'account');
 
     await page.click('[data-test=nav-users]');
-    await page.waitForSelector('[data-test=user][data-login="wang.cg"]');
+    await page.waitForSelector('[data-test=user][data-login="zhao.admin"]');
+    await page.click('[data-test=add-user]');
+    await page.fill('[data-test=user-form] input[name=login]', 'qian.crew');
+    await page.fill('[data-test=user-form] input[name=displayName]', '钱师傅');
+    await page.click('[data-test=user-form] button[type=submit]');
+    const first = await shownOnce(page);
+    await page.waitForSelector('[data-test=user][data-login="qian.crew"]');
+    expect(await logsIn('qian.crew', first)).toBe(200);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-test=user][data-login="qian.crew"] [data-test=reset-password]');
+    await page.waitForFunction(
+      (old) =>
+        document.querySelector('[data-test=shown-once] [data-test=secret]')?.textContent?.trim() !== old,
+      first,
+    );
+    const reset = await shownOnce(page);
+    expect(await logsIn('qian.crew', first)).toBe(401);
+    expect(await logsIn('qian.crew', reset)).toBe(200);
     await shoot(page, shots, 'users');
 
     await page.click('[data-test=nav-audit]');
     await page.waitForSelector('[data-test=audit-entry]');
-    expect(await texts(page, '[data-test=audit-entry] strong')).toContain('user.add');
+    const actions = await page.$$eval('[data-test=audit-entry] [data-action]', (els) =>
+      els.map((e) => [e.getAttribute('data-action'), e.textContent?.trim()]),
+    );
+    expect(actions).toContainEqual(['alert.ack', '确认告警 alert.ack']);
+    expect(actions).toContainEqual(['user.add', '添加用户 user.add']);
     await shoot(page, shots, 'audit');
   });
 });

@@ -79,7 +79,9 @@ export async function shoot(page: Page, dir: string, name: string): Promise<void
     ['desktop', DESKTOP],
   ] as const) {
     await page.setViewportSize(vp);
-    await page.evaluate(() => document.fonts.ready);
+    await page.evaluate(async () => {
+      await document.fonts.ready;
+    });
     if (size === 'phone') {
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(wide, `${name}: page wider than the phone`).toBeLessThanOrEqual(PHONE.width);

@@ -9,7 +9,7 @@
  * must work without this bundle.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -37,17 +37,20 @@ const NOT_BUILT = `<!doctype html>
 <p><a href="/">驿站列表 / Stations</a></p>
 </body></html>`;
 
+/** Whether `path` is a file to send; a missing one is no error, any other failure is (a 500, logged). */
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
-  } catch {
-    return false;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return false;
+    throw e;
   }
 }
 
 const web: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const configured = app.serverOptions.webDir;
-  const root = configured ? (isAbsolute(configured) ? configured : resolve(configured)) : DEFAULT_WEB_DIR;
+  const root = configured ? resolve(configured) : DEFAULT_WEB_DIR;
   const index = join(root, 'index.html');
   if (!existsSync(index))
     app.log.warn(

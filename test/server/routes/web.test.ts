@@ -107,6 +107,12 @@ describe('/app/', () => {
     }
   });
 
+  it('answers a very long address with the page, not an error', async () => {
+    const r = await app.inject({ url: `/app/${'x'.repeat(5000)}` });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toBe(INDEX);
+  });
+
   it('needs no login, and a stale session cookie does not get in the way', async () => {
     const r = await app.inject({ url: '/app/', headers: { cookie: 'yizhan_session=stale' } });
     expect(r.statusCode).toBe(200);

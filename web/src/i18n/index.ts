@@ -2,7 +2,7 @@
  * vue-i18n with Simplified Chinese first; English by the switch in the menu, remembered in this
  * browser (localStorage). Times are shown in the browser's time zone.
  */
-import { createI18n } from 'vue-i18n';
+import { createI18n, useI18n } from 'vue-i18n';
 import type { Lang } from '../api/types.js';
 import zh from './zh-CN.js';
 import en from './en.js';
@@ -50,4 +50,16 @@ export function formatTime(ms: number | string | null | undefined): string {
 /** A township's name in the chosen language (its Chinese name when it has no English one). */
 export function townshipName(tw: { nameZh: string; nameEn: string }, lang: string): string {
   return lang === 'en' ? tw.nameEn || tw.nameZh : tw.nameZh;
+}
+
+/**
+ * The words for a code the server sends (a rule, an audit action) when this page knows them, else
+ * null: `codeName('rules', 'dispenser_broken')` → 饮水机故障.
+ */
+export function useCodeNames(): (group: 'rules' | 'audit.actions', code: string) => string | null {
+  const i18n = useI18n();
+  return (group, code) => {
+    const key = `${group}.${code.replace(/\W/g, '_')}`;
+    return i18n.te(key) ? i18n.t(key) : null;
+  };
 }
