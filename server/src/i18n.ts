@@ -85,6 +85,14 @@ const MESSAGES = {
     'zh-CN': (p: Params) => `无权限：${p.permission} 不包括镇街 ${p.township}`,
     en: (p: Params) => `Not allowed: your ${p.permission} does not cover township ${p.township}`,
   },
+  township_not_found: {
+    'zh-CN': (p: Params) => `没有代码为 "${p.code}" 的镇街`,
+    en: (p: Params) => `No township with code "${p.code}"`,
+  },
+  session_required: {
+    'zh-CN': () => '只能在登录的浏览器会话中修改密码，API 令牌不行',
+    en: () => 'The password can only be changed from a logged-in browser session, not with an API token',
+  },
   csrf_failed: {
     'zh-CN': () => '缺少或错误的 x-csrf-token 请求头（请刷新页面后重试）',
     en: () => 'Missing or wrong x-csrf-token header (reload the page and retry)',

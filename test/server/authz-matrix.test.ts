@@ -99,7 +99,7 @@ const ROWS: Row[] = [
                                                     expect: '401 204  204 204      204      204      204      204      204' },
   { route: 'GET /api/v1/auth/me', part: 'auth',     expect: '401 200  200 200      200      200      200      200      200' },
   { route: 'POST /api/v1/auth/password', part: 'auth', fresh: true,
-                                                    expect: '401 400  400 400      400      400      400      400      400',
+                                                    expect: '401 403  400 400      400      400      400      400      400',
     req: () => ({ url: '/api/v1/auth/password', payload: { current: 'not-the-password-1', next: 'a-new-password-2026' } }) },
   { route: 'GET /api/v1/users', part: 'auth',       expect: '401 403  200 200      403      403      403      403      403' },
   { route: 'POST /api/v1/users', part: 'auth',      expect: '401 403  201 201/403  403      403      403      403      403',

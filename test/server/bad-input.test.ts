@@ -116,20 +116,34 @@ const ROUTES: WriteRoute[] = [
  * Query strings of the list routes: a value of the wrong kind for each parameter (a 4xx naming
  * it), and free-text filters (`free`: SQL metacharacters match nothing, so an empty list).
  */
-const LISTS: { part: Part; url: string; params: Record<string, string>; free?: string[] }[] = [
+// Every filter is checked (a pattern, or a known township code), so SQL text is refused by name.
+const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
   { part: 'main', url: '/api/v1/events', params: { station: 'st-999' } },
   {
     part: 'alerts',
     url: '/api/v1/alerts',
-    params: { state: 'burning', limit: 'many', acked: 'perhaps', before: `' OR 1=1 --` },
-    free: ['township', 'station', 'rule'],
+    params: {
+      state: 'burning',
+      limit: 'many',
+      acked: 'perhaps',
+      before: `' OR 1=1 --`,
+      township: `' OR 1=1 --`,
+      station: `st-001' OR '1'='1`,
+      rule: `"; DROP TABLE alerts; --`,
+    },
   },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
   {
     part: 'org',
     url: '/api/v1/audit',
-    params: { from: 'yesterday', limit: '-1', before: `x' --` },
-    free: ['user', 'action', 'township'],
+    params: {
+      from: 'yesterday',
+      limit: '-1',
+      before: `x' --`,
+      user: `x' OR '1'='1`,
+      action: `"; DROP TABLE audit_log; --`,
+      township: `' OR 1=1 --`,
+    },
   },
 ];
 
@@ -251,11 +265,10 @@ describe('query strings of the list routes', () => {
       expect(r.json<{ error: { message: string } }>().error.message).toMatch(new RegExp(`${param}|${value}`));
     }
     const before = await rowCounts(app);
-    for (const param of l.free ?? [])
-      for (const sql of SQL) {
+    for (const sql of SQL)
+      for (const param of Object.keys(l.params)) {
         const r = await app.inject({ url: `${l.url}?${param}=${encodeURIComponent(sql)}`, headers });
-        expect(r.statusCode, `${param}: ${r.body}`).toBe(200);
-        expect(Object.values(r.json<Record<string, unknown>>()).find(Array.isArray)).toEqual([]);
+        expect(r.statusCode, `${param}: ${r.body}`).toBeGreaterThanOrEqual(400);
       }
     expect(await rowCounts(app)).toEqual(before);
   });

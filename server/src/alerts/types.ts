@@ -6,6 +6,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import type { Observation } from '../state/observation.js';
 
+/** An alert rule's name: dispenser_broken, serial_link_down … */
+export const RULE_NAME_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
+
 export const Severity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')]);
 export type Severity = Static<typeof Severity>;
 

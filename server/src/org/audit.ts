@@ -19,6 +19,9 @@ export interface AuditEntry {
   after?: unknown;
 }
 
+/** An audit action: `noun.verb`, lower case (user.add, alert.ack). */
+export const ACTION_PATTERN = '^[a-z][a-z_]*(\\.[a-z_]+)+$';
+
 const SECRET_KEY = /password|token|secret|hash/i;
 
 function redact(v: unknown): unknown {

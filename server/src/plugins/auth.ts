@@ -130,7 +130,9 @@ export default fp(
       for (const method of [route.method].flat()) routes.push({ method, url: route.url, access });
     });
 
-    app.addHook('preHandler', async (req, reply) => {
+    // preValidation: who may ask is settled before the body is validated or any work is done, so an
+    // anonymous request learns nothing from validation errors.
+    app.addHook('preValidation', async (req, reply) => {
       const access = req.routeOptions.config.access ?? 'public';
       if (typeof access === 'object' && 'orLoopback' in access && fromLoopback(req)) return;
       if (access === 'public' && !req.headers.authorization && !req.cookies[SESSION_COOKIE]) return;

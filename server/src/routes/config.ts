@@ -93,7 +93,13 @@ function checkBody(
 type Desired = ReturnType<FastifyInstance['desiredConfigs']['get']>;
 
 /** The audit entry of a published config; a failure to store it is logged with the entry and counted. */
-async function auditPut(app: FastifyInstance, req: FastifyRequest, id: string, before: Desired, after: Desired) {
+async function auditPut(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  id: string,
+  before: Desired,
+  after: Desired,
+) {
   const entry = {
     action: 'config.put',
     target: `station:${id}`,
@@ -105,7 +111,10 @@ async function auditPut(app: FastifyInstance, req: FastifyRequest, id: string, b
     await app.ops.db.transaction().execute((trx) => recordAudit(trx, req, entry));
   } catch (e) {
     app.metrics.storeErrors.inc({ what: 'audit' });
-    req.log.error({ err: e, audit: entry, user: req.principal?.login }, 'audit entry of a published config not stored');
+    req.log.error(
+      { err: e, audit: entry, user: req.principal?.login },
+      'audit entry of a published config not stored',
+    );
   }
 }
 

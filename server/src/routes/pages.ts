@@ -61,7 +61,10 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
 
   app.get(
     `${FONT_URL_PREFIX}:file`,
-    { schema: { params: Type.Object({ file: Type.String({ maxLength: 128 }) }) }, config: { access: 'public' } },
+    {
+      schema: { params: Type.Object({ file: Type.String({ maxLength: 128 }) }) },
+      config: { access: 'public' },
+    },
     async (req, reply) => {
       const font = fonts.byName.get(req.params.file);
       if (!font)

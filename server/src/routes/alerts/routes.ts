@@ -85,6 +85,8 @@ function listRoute(app: App): void {
       const lang = pickLang(req, app.defaultLang);
       const q = req.query;
       const scope = townshipsWith(req.principal!, 'station:read');
+      if (q.township !== undefined && !app.hierarchy.get(q.township))
+        return reply.code(404).send(errorBody('township_not_found', lang, { code: q.township }));
       if (q.township !== undefined && scope !== 'all' && !scope.has(q.township)) {
         app.metrics.authDenied.inc({ reason: 'forbidden_township' });
         return reply

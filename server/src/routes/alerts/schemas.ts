@@ -3,7 +3,8 @@
  * keep the RFC 3339 strings of the Alert contract; acknowledgement and event times are Unix ms.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Alert } from '../../alerts/types.js';
+import { STATION_ID_PATTERN } from '@yizhan/protocol';
+import { Alert, RULE_NAME_PATTERN } from '../../alerts/types.js';
 import { MAX_LIST_LIMIT } from '../../alerts/repo.js';
 
 export const MAX_COMMENT_LENGTH = 2000;
@@ -51,9 +52,9 @@ export const AlertListQuery = Type.Object(
     state: Type.Union([Type.Literal('firing'), Type.Literal('resolved'), Type.Literal('all')], {
       default: 'firing',
     }),
-    station: Type.Optional(Type.String({ maxLength: 64 })),
-    township: Type.Optional(Type.String({ maxLength: 64 })),
-    rule: Type.Optional(Type.String({ maxLength: 64 })),
+    station: Type.Optional(Type.String({ pattern: STATION_ID_PATTERN, maxLength: 64 })),
+    township: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    rule: Type.Optional(Type.String({ pattern: RULE_NAME_PATTERN, maxLength: 64 })),
     acked: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
     limit: Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }),
     before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` of the previous page' })),

@@ -122,6 +122,9 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const p = userOf(req, reply);
       if (!p) return reply;
+      // A token (a script's credential) must not be able to take over its owner's account.
+      if (req.principal?.kind !== 'user')
+        return reply.code(403).send(errorBody('session_required', pickLang(req, app.defaultLang)));
       const body = checkBody(PasswordBody, req, reply);
       if (!body) return reply;
       await changeOwnPassword(accountsCtx(app, req), p.userId, body.current, body.next, p.sessionId);

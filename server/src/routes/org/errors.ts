@@ -11,7 +11,6 @@ const TEXT = {
     'zh-CN': '未知的查询参数 "{field}"；可用：{allowed}',
     en: 'Unknown query parameter "{field}"; allowed: {allowed}',
   },
-  township_not_found: { 'zh-CN': '没有代码为 "{code}" 的镇街', en: 'No township with code "{code}"' },
   bad_range: { 'zh-CN': 'from 须早于 to', en: 'from must be before to' },
 } as const;
 export type OrgErrorCode = keyof typeof TEXT;

@@ -15,7 +15,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { townshipsWith, type Principal } from '../../auth/roles.js';
-import { ErrorBody, pickLang } from '../../i18n.js';
+import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
 import { listAudit } from '../../org/audit-query.js';
 import { auditCsv } from '../../org/audit-csv.js';
 import type { TownshipInfo } from '../../org/hierarchy.js';
@@ -70,6 +70,12 @@ const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const auditRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   /** The page the query asks for, in the reader's scope; undefined after answering 400. */
   const auditPage = async (req: FastifyRequest, reply: FastifyReply, q: Static<typeof AuditQuery>) => {
+    if (q.township !== undefined && !app.hierarchy.get(q.township)) {
+      await reply
+        .code(404)
+        .send(errorBody('township_not_found', pickLang(req, app.defaultLang), { code: q.township }));
+      return undefined;
+    }
     if (q.from !== undefined && q.to !== undefined && q.from >= q.to) {
       await reply.code(400).send(orgError('bad_range', pickLang(req, app.defaultLang)));
       return undefined;
@@ -158,7 +164,9 @@ const orgRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const code = req.query.township;
       if (code !== undefined && !app.hierarchy.get(code))
-        return reply.code(404).send(orgError('township_not_found', pickLang(req, app.defaultLang), { code }));
+        return reply
+          .code(404)
+          .send(errorBody('township_not_found', pickLang(req, app.defaultLang), { code }));
       await app.desiredConfigs.open();
       const visible = visibleTownships(app, req.principal).filter(
         (t) => code === undefined || t.code === code,

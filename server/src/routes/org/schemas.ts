@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../auth/roles.js';
 import { Counts } from '../../org/fleet.js';
+import { ACTION_PATTERN } from '../../org/audit.js';
+import { LOGIN_PATTERN } from '../../auth/accounts.js';
 
 const Code = Type.String({ maxLength: 64, description: 'Township code, e.g. "chengguan"' });
 const Ms = (description: string) => Type.Integer({ minimum: 0, description });
@@ -97,8 +99,12 @@ export const AUDIT_CSV_MAX = 100_000;
 const auditFilters = {
   from: Type.Optional(Ms('Entries at or after (Unix ms)')),
   to: Type.Optional(Ms('Entries before (Unix ms)')),
-  user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Login of the user' })),
-  action: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  user: Type.Optional(
+    Type.String({ pattern: LOGIN_PATTERN, maxLength: 64, description: 'Login of the user' }),
+  ),
+  action: Type.Optional(
+    Type.String({ pattern: ACTION_PATTERN, maxLength: 64, description: 'e.g. user.add' }),
+  ),
   township: Type.Optional(Code),
   before: Type.Optional(Type.Integer({ minimum: 1, description: 'The `next` of the previous page' })),
   lang: Lang,
