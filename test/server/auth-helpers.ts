@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions } from '../../server/src/options.js';
 import { stationFixture } from '../helpers/station.js';
-import type { Grant, Permission } from '../../server/src/auth/roles.js';
+import type { Grant, Permission } from '@yizhan/server/roles';
 import { createSession, createToken } from '../../server/src/auth/sessions.js';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../server/src/plugins/auth.js';
 

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '../../server/src/auth/roles.js';
+import { ROLES, type Role } from '@yizhan/server/roles';
 import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
 import { OTHER, OWN, addTestAlert, startFullApp } from './full-app.js';

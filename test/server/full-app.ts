@@ -7,7 +7,7 @@
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from '@yizhan/server';
-import type { Grant } from '../../server/src/auth/roles.js';
+import type { Grant } from '@yizhan/server/roles';
 import { addTestUser, sessionHeaders, twoTownships, type TestUser } from './auth-helpers.js';
 
 /** Township A: the principals' own; B: another (as twoTownships() defines them). */

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../scripts/lib/web-build.js';
-import type { Grant } from '../../server/src/auth/roles.js';
+import type { Grant } from '@yizhan/server/roles';
 import { addTestUser, sessionHeaders } from '../server/auth-helpers.js';
 
 export { ensureWebBuilt };

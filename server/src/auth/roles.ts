@@ -41,8 +41,6 @@ export const PERMISSIONS = [
   'user:admin',
   /** Read and export the audit log. */
   'audit:read',
-  /** Rename townships and set their codes (county only). */
-  'township:write',
   /** Scrape /metrics from another host (API tokens). */
   'metrics:read',
 ] as const;

@@ -4,9 +4,15 @@
  * always has its entry and a failed one has none. Secrets never enter it: fields whose name says
  * password, token, secret or hash are replaced by "***".
  */
-import type { FastifyRequest } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { Principal } from '../auth/roles.js';
+
+/** Who wrote, from where: a request (its principal and address), or the CLI. */
+export interface AuditSource {
+  principal: Principal | null;
+  ip: string;
+}
 
 export interface AuditEntry {
   /** What was done, as `noun.verb`: user.add, user.disable, token.add, config.put, alert.ack … */
@@ -18,9 +24,6 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
 }
-
-/** An audit action: `noun.verb`, lower case (user.add, alert.ack). */
-export const ACTION_PATTERN = '^[a-z][a-z_]*(\\.[a-z_]+)+$';
 
 const SECRET_KEY = /password|token|secret|hash/i;
 
@@ -35,7 +38,7 @@ const json = (v: unknown): string | null => (v === undefined ? null : JSON.strin
 
 export async function recordAudit(
   db: Kysely<Database> | Transaction<Database>,
-  req: Pick<FastifyRequest, 'principal' | 'ip'>,
+  req: AuditSource,
   e: AuditEntry,
   now = Date.now(),
 ): Promise<void> {

@@ -5,9 +5,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../auth/roles.js';
 import { Counts } from '../../org/fleet.js';
-import { ACTION_PATTERN } from '../../org/audit.js';
 import { LOGIN_PATTERN } from '../../auth/accounts.js';
 
+/** An audit action: `noun.verb`, lower case (user.add, alert.ack). */
+const ACTION_PATTERN = '^[a-z][a-z_]*(\\.[a-z_]+)+$';
 const Code = Type.String({ maxLength: 64, description: 'Township code, e.g. "chengguan"' });
 const Ms = (description: string) => Type.Integer({ minimum: 0, description });
 

@@ -8,7 +8,7 @@ import opsStore from '../../../../server/src/plugins/ops-store.js';
 import auth from '../../../../server/src/plugins/auth.js';
 import authRoutes from '../../../../server/src/routes/auth/index.js';
 import { hashPassword } from '../../../../server/src/auth/passwords.js';
-import type { Grant } from '../../../../server/src/auth/roles.js';
+import type { Grant } from '@yizhan/server/roles';
 import { addTestUser, twoTownships, type TestUser } from '../../auth-helpers.js';
 
 /** Cheap scrypt for test users (the cost parameters travel in the stored hash). */

@@ -1,0 +1,45 @@
+/**
+ * The TypeScript types of the person-facing API (/api/v1: auth, users, tokens, alerts, townships,
+ * fleet, audit), derived from the TypeBox schemas the routes validate and serialise with. Types
+ * only: the web app imports this so its client cannot drift from what the server answers
+ * (web/src/api/types.ts), and nothing of the server reaches its bundle.
+ */
+import type { Static } from '@sinclair/typebox';
+import type * as A from './routes/auth/schemas.js';
+import type * as L from './routes/alerts/schemas.js';
+import type * as O from './routes/org/schemas.js';
+
+export type { Role, Permission } from './auth/roles.js';
+export type Grant = Static<typeof A.Grant>;
+export type TownshipName = Static<typeof A.Township>;
+export type Me = Static<typeof A.Me>;
+export type LoginRequest = Static<typeof A.LoginBody>;
+export type LoginResponse = Static<typeof A.LoginAnswer>;
+export type PasswordRequest = Static<typeof A.PasswordBody>;
+export type User = Static<typeof A.User>;
+export type UsersResponse = Static<typeof A.UserList>;
+export type NewUserRequest = Static<typeof A.NewUserBody>;
+export type NewUserResponse = Static<typeof A.NewUserAnswer>;
+export type UserPatch = Static<typeof A.UserChangeBody>;
+export type UserResponse = Static<typeof A.UserAnswer>;
+export type PasswordResponse = Static<typeof A.PasswordAnswer>;
+export type ApiToken = Static<typeof A.Token>;
+export type TokensResponse = Static<typeof A.TokenList>;
+export type NewTokenRequest = Static<typeof A.NewTokenBody>;
+export type NewTokenResponse = Static<typeof A.NewTokenAnswer>;
+export type ErrorBody = Static<typeof A.ErrorAnswer>;
+
+export type PersonRef = Static<typeof L.PersonRef>;
+export type Alert = Static<typeof L.StoredAlert>;
+export type AlertEvent = Static<typeof L.AlertEvent>;
+export type AlertsResponse = Static<typeof L.AlertList>;
+export type AlertDetailResponse = Static<typeof L.AlertWithEvents>;
+export type AlertResponse = Static<typeof L.AlertAnswer>;
+export type CommentResponse = Static<typeof L.CommentAnswer>;
+
+export type Counts = Static<typeof O.Counts>;
+export type FleetResponse = Static<typeof O.FleetAnswer>;
+export type Township = Static<typeof O.TownshipView>;
+export type TownshipsResponse = Static<typeof O.TownshipsAnswer>;
+export type AuditEntry = Static<typeof O.AuditEntry>;
+export type AuditResponse = Static<typeof O.AuditAnswer>;
