@@ -43,3 +43,5 @@ export type Township = Static<typeof O.TownshipView>;
 export type TownshipsResponse = Static<typeof O.TownshipsAnswer>;
 export type AuditEntry = Static<typeof O.AuditEntry>;
 export type AuditResponse = Static<typeof O.AuditAnswer>;
+/** The audit filters as a page sends them (every one optional; the server defaults the limit). */
+export type AuditQuery = Omit<Partial<Static<typeof O.AuditQuery>>, 'lang'>;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { setLogger } from '@influxdata/influxdb-client';
 import { startChromium, type Chromium } from '../helpers/browser.js';
-import { stationFixture } from '../helpers/station.js';
+import { twoTownships } from '../server/auth-helpers.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeStation, startStack, type Stack } from '../server/helpers.js';
 import { addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot } from './helpers.js';
@@ -69,16 +69,8 @@ const texts = (page: Page, selector: string) =>
 
 beforeAll(async () => {
   ensureWebBuilt();
-  stack = await startStack({
-    stations: [
-      stationFixture('st-001', { township: '城关镇' }),
-      stationFixture('st-002', { township: '新塘镇' }),
-    ],
-    townships: [
-      { code: 'chengguan', name: '城关镇', nameEn: 'Chengguan' },
-      { code: 'xintang', name: '新塘镇', nameEn: 'Xintang' },
-    ],
-  });
+  const { stations, townships } = twoTownships();
+  stack = await startStack({ stations, townships });
   base = stack.server.url;
   admin = await adminHeaders(stack.server.app);
   await fireAlerts(stack);

@@ -12,6 +12,7 @@ export type {
   AlertsResponse,
   ApiToken,
   AuditEntry,
+  AuditQuery,
   AuditResponse,
   CommentResponse,
   Counts,
@@ -49,16 +50,6 @@ export type Severity = 'critical' | 'warning' | 'info';
 export type AlertEventKind = AlertEvent['kind'];
 export type TownshipCounts = TownshipName & Counts;
 export type CrewMember = Township['crew'][number];
-
-export interface AuditQuery {
-  from?: number;
-  to?: number;
-  user?: string;
-  action?: string;
-  township?: string;
-  limit?: number;
-  before?: number;
-}
 
 export interface AlertsQuery {
   state?: 'firing' | 'resolved' | 'all';

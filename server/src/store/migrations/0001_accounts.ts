@@ -3,14 +3,12 @@
  * first. Written once for both engines: `id` columns are the engine's auto-increment integer and
  * timestamps are bigint Unix milliseconds.
  */
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { idColumn } from './columns.js';
 
 export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
-  // AUTOINCREMENT: SQLite then never reuses a deleted row's id, like PostgreSQL's sequence.
-  const serialId = engine === 'sqlite' ? 'integer' : 'bigserial';
-  const idKey = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
-    engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey();
+  const id = idColumn(engine);
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -21,7 +19,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
         .execute();
       await db.schema
         .createTable('users')
-        .addColumn('id', serialId, idKey)
+        .addColumn('id', id.type, id.key)
         .addColumn('login', 'text', (c) => c.notNull().unique())
         .addColumn('display_name', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text', (c) => c.notNull())
@@ -50,7 +48,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
       await db.schema
         .createTable('api_tokens')
-        .addColumn('id', serialId, idKey)
+        .addColumn('id', id.type, id.key)
         .addColumn('user_id', 'bigint', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -61,7 +59,7 @@ export function migration0001(engine: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', serialId, idKey)
+        .addColumn('id', id.type, id.key)
         .addColumn('at', 'bigint', (c) => c.notNull())
         // Kept when the user is gone: the audit log outlives accounts.
         .addColumn('user_id', 'bigint', (c) => c.references('users.id').onDelete('set null'))

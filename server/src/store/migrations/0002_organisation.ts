@@ -3,13 +3,12 @@
  * server process), the township an audit entry concerns (so township managers read their own),
  * when tokens and sessions were last used, and alerts with their history and comments.
  */
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { idColumn } from './columns.js';
 
 export function migration0002(engine: 'sqlite' | 'postgres'): Migration {
-  const serialId = engine === 'sqlite' ? 'integer' : 'bigserial';
-  const idKey = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
-    engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey();
+  const id = idColumn(engine);
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
@@ -65,7 +64,7 @@ export function migration0002(engine: 'sqlite' | 'postgres'): Migration {
         .execute();
       await db.schema
         .createTable('alert_events')
-        .addColumn('id', serialId, idKey)
+        .addColumn('id', id.type, id.key)
         .addColumn('alert_id', 'text', (c) => c.notNull().references('alerts.id').onDelete('cascade'))
         .addColumn('at', 'bigint', (c) => c.notNull())
         // null: the rule engine did it.
