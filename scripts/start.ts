@@ -198,7 +198,7 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminP
   console.log(`  驿站列表 / stations:     ${http}/`);
   console.log(`  驿站屏幕 / station screen: ${http}/screen/${stationIds[0] ?? 'st-001'}`);
   console.log(`  接口 / API:              ${http}/api/v1/stations`);
-  console.log(`  告警 / alerts:           ${http}/api/v1/alerts`);
+  console.log(`  告警 / alerts:           ${http}/app/alerts  （登录后 / after logging in）`);
   console.log(
     `  指标 / metrics:          ${http}/metrics  (broker: http://localhost:${s.brokerMetricsPort}/metrics)`,
   );
