@@ -9,6 +9,7 @@ import type { StationLive, StationSummary } from '../../server/src/state/schema.
 import { FakeStation, metric, startStack, type Stack } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 import { stationFixture } from '../helpers/station.js';
+import { readerHeaders } from './auth-helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
@@ -226,8 +227,17 @@ describe('live state over HTTP', () => {
     expect(al.body.error.message).toBe('No station with id "st-999"');
     const nf = await s.getJson<{ error: { code: string } }>('/api/v1/nothing');
     expect(nf).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    const badq = await s.getJson<{ error: { code: string } }>('/api/v1/alerts?state=sometimes');
+    // Who may ask is settled first: a stranger's bad query is refused for the login, a reader's for the query.
+    const anon = await s.getJson<{ error: { code: string } }>('/api/v1/alerts?state=sometimes');
+    expect(anon).toMatchObject({ status: 401, body: { error: { code: 'login_required' } } });
+    const badq = await s.getJson<{ error: { code: string; message: string } }>(
+      '/api/v1/alerts?state=sometimes',
+      {
+        headers: await readerHeaders(s.server.app),
+      },
+    );
     expect(badq).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
+    expect(badq.body.error.message).toContain('state');
   });
 
   it('health, readiness and metrics', async () => {
