@@ -148,6 +148,16 @@ export const ErrorBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Error answers from a route group's own table of templates ("{name}" replaced from params):
+ * `const err = errorTable(TEXT); err('station_not_found', lang, { id })`.
+ */
+export function errorTable<C extends string>(table: Record<C, Record<Lang, string>>) {
+  return (code: C, lang: Lang, params: Record<string, string> = {}) => ({
+    error: { code, message: table[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '') },
+  });
+}
+
 export function errorBody(code: ErrorCode, lang: Lang, params: Params = {}) {
   return { error: { code, message: message(code, lang, params) } };
 }

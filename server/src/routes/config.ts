@@ -28,7 +28,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConfigDesiredPayload, validators } from '@yizhan/protocol';
 import { StationIdParams, StationLive } from '../state/schema.js';
-import { pickLang, type Lang } from '../i18n.js';
+import { errorTable, pickLang } from '../i18n.js';
 import type { StationConfig } from '../config-api/desired.js';
 import { recordAudit } from '../org/audit.js';
 
@@ -41,12 +41,8 @@ const TEXT = {
   },
   publish_failed: { 'zh-CN': '配置未能发布：{detail}', en: 'Config could not be published: {detail}' },
 } as const;
-type Code = keyof typeof TEXT;
 
-function err(code: Code, lang: Lang, params: Record<string, string> = {}) {
-  const message = TEXT[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '');
-  return { error: { code, message } };
-}
+const err = errorTable(TEXT);
 
 const Err = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 const ConfigView = Type.Object(

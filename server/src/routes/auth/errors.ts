@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { describeValueError, withoutEchoes } from '@yizhan/common/schema-errors';
-import { pickLang, type Lang } from '../../i18n.js';
+import { errorTable, pickLang } from '../../i18n.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/passwords.js';
 import { AccountError } from '../../auth/accounts.js';
 import { TokenError } from '../../auth/tokens.js';
@@ -91,10 +91,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   scope_not_held: 403,
 };
 
-export function authError(code: AuthErrorCode, lang: Lang, params: Record<string, string> = {}) {
-  const message = TEXT[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '');
-  return { error: { code, message } };
-}
+export const authError = errorTable(TEXT);
 
 export function sendError(
   reply: FastifyReply,

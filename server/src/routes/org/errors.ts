@@ -4,7 +4,7 @@
  */
 import type { TObject } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pickLang, type Lang } from '../../i18n.js';
+import { errorTable, pickLang } from '../../i18n.js';
 
 const TEXT = {
   unknown_parameter: {
@@ -13,12 +13,8 @@ const TEXT = {
   },
   bad_range: { 'zh-CN': 'from 须早于 to', en: 'from must be before to' },
 } as const;
-export type OrgErrorCode = keyof typeof TEXT;
 
-export function orgError(code: OrgErrorCode, lang: Lang, params: Record<string, string> = {}) {
-  const message = TEXT[code][lang].replace(/\{(\w+)\}/g, (_m, k: string) => params[k] ?? '');
-  return { error: { code, message } };
-}
+export const orgError = errorTable(TEXT);
 
 /** A preValidation hook answering 400 for a query parameter the schema does not declare. */
 export function refuseUnknownQuery(app: FastifyInstance, schema: TObject) {
