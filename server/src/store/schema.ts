@@ -105,6 +105,24 @@ export interface AuditRetentionTable {
   retention_ms: number;
 }
 
+/** A silence or maintenance window (migration 0007); never deleted, ended early by `ended_at`. */
+export interface SilencesTable {
+  id: Generated<number>;
+  station_id: string | null;
+  township: string | null;
+  rule: string | null;
+  severity: string | null;
+  starts_at: number;
+  ends_at: number;
+  /** JSON `{days, from, to}` (alerts/silences.ts Window); null: the whole of starts_at–ends_at. */
+  window_json: string | null;
+  reason: string;
+  created_by: number | null;
+  created_at: number;
+  ended_at: number | null;
+  ended_by: number | null;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -115,4 +133,5 @@ export interface Database {
   audit_retention: AuditRetentionTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
+  silences: SilencesTable;
 }
