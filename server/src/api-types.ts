@@ -1,6 +1,6 @@
 /**
- * The TypeScript types of the person-facing API (/api/v1: auth, users, tokens, alerts, townships,
- * fleet, audit), derived from the TypeBox schemas the routes validate and serialise with. Types
+ * The TypeScript types of the person-facing API (/api/v1: auth, users, tokens, alerts, silences,
+ * townships, fleet, audit), derived from the TypeBox schemas the routes validate and serialise with. Types
  * only: the web app imports this so its client cannot drift from what the server answers
  * (web/src/api/types.ts), and nothing of the server reaches its bundle.
  */
@@ -8,6 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import type * as A from './routes/auth/schemas.js';
 import type * as L from './routes/alerts/schemas.js';
 import type * as O from './routes/org/schemas.js';
+import type * as S from './routes/silences/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
 export type Grant = Static<typeof A.Grant>;
@@ -45,3 +46,9 @@ export type AuditEntry = Static<typeof O.AuditEntry>;
 export type AuditResponse = Static<typeof O.AuditAnswer>;
 /** The audit filters as a page sends them (every one optional; the server defaults the limit). */
 export type AuditQuery = Omit<Partial<Static<typeof O.AuditQuery>>, 'lang'>;
+
+export type Silence = Static<typeof S.Silence>;
+export type SilenceWindow = Static<typeof S.SilenceWindow>;
+export type SilencesResponse = Static<typeof S.SilenceList>;
+export type NewSilenceRequest = Static<typeof S.NewSilenceBody>;
+export type SilenceResponse = Static<typeof S.SilenceAnswer>;

@@ -195,6 +195,12 @@ function alertMetrics(r: Registers) {
       help: 'Resolved alerts removed from the bounded in-memory history',
       registers: r,
     }),
+    alertsSilenced: new Counter({
+      name: 'yizhan_alerts_silenced_total',
+      help: 'Alert changes a silence matched: recorded, not sent to the webhook, by rule',
+      labelNames: ['rule'] as const,
+      registers: r,
+    }),
     webhookSent: new Counter({
       name: 'yizhan_alert_webhook_sent_total',
       help: 'Alert notifications the webhook receiver accepted (2xx)',

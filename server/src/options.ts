@@ -81,6 +81,8 @@ export interface ServerOptions {
   sse?: { heartbeatMs?: number; maxBufferBytes?: number; maxPerAddress?: number };
   /** Default language of pages and errors. Default zh-CN. */
   lang?: Lang;
+  /** The county's IANA time zone: silences' recurring windows are its local time. Default Asia/Shanghai. */
+  timeZone?: string;
   /** pino level for the built-in logger (ignored with loggerInstance). Default info. */
   logLevel?: string;
   loggerInstance?: FastifyBaseLogger;

@@ -22,6 +22,8 @@ type AlertRow = Database['alerts'] & { acked_by_name: string | null; comments: n
 
 export type AlertState = 'firing' | 'resolved' | 'all';
 export const MAX_LIST_LIMIT = 500;
+/** Silenced changes waiting for their batch; far above what one batch holds. */
+const MAX_SILENCED_NOTES = 10_000;
 
 export interface AlertListFilter {
   state: AlertState;
@@ -51,7 +53,7 @@ export interface StoredAlert extends Alert {
 
 export interface AlertEvent {
   at: number;
-  kind: 'fired' | 'resolved' | 'acknowledged' | 'unacknowledged' | 'commented';
+  kind: 'fired' | 'resolved' | 'acknowledged' | 'unacknowledged' | 'commented' | 'silenced';
   user: PersonRef | null;
   text: string | null;
 }
@@ -124,6 +126,8 @@ export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onC
 
 export class AlertRepository {
   private readonly queue: WriteQueue<Alert>;
+  /** `<alert id>/<status>` → the silence that matched it, until the batch with it is written. */
+  private readonly silencedNotes = new Map<string, number>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -137,6 +141,19 @@ export class AlertRepository {
   /** A fire or resolve of the engine, written with the next batch; false when dropped (counted). */
   record(alert: Alert): boolean {
     return this.queue.push(alert);
+  }
+
+  /**
+   * A silence matched this change of the alert (just recorded): its `silenced` event is written
+   * with the change, in the same batch (the event needs the alert's row). Bounded: past
+   * MAX_SILENCED_NOTES unwritten notes (changes the queue dropped) the oldest is forgotten.
+   */
+  noteSilenced(alert: Alert, silenceId: number): void {
+    if (this.silencedNotes.size >= MAX_SILENCED_NOTES) {
+      const oldest = this.silencedNotes.keys().next().value;
+      if (oldest !== undefined) this.silencedNotes.delete(oldest);
+    }
+    this.silencedNotes.set(`${alert.id}/${alert.status}`, silenceId);
   }
 
   get queued(): number {
@@ -198,6 +215,14 @@ export class AlertRepository {
         .execute();
       for (const r of resolves)
         events.push({ alert_id: r.id, at: r.ends_at ?? now, user_id: null, kind: 'resolved', text: null });
+    }
+    for (const a of alerts) {
+      const key = `${a.id}/${a.status}`;
+      const silence = this.silencedNotes.get(key);
+      if (silence === undefined) continue;
+      this.silencedNotes.delete(key);
+      const at = a.status === 'firing' ? Date.parse(a.startsAt) : Date.parse(a.endsAt ?? '') || now;
+      events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence}` });
     }
     if (events.length) await trx.insertInto('alert_events').values(events).execute();
   }

@@ -8,8 +8,9 @@
  * end is before its start crosses midnight (23:00–01:00): its early hours belong to the day after
  * the listed day. Local time comes from Intl, never from a fixed offset.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { Severity } from './types.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 
@@ -24,7 +25,7 @@ export interface SilenceMatchers {
   stationId?: string | undefined;
   township?: string | undefined;
   rule?: string | undefined;
-  severity?: string | undefined;
+  severity?: Severity | undefined;
 }
 
 export interface Silence {
@@ -111,7 +112,10 @@ export function silencedBy(
   return silences.find((s) => matches(s.matchers, alert) && inForce(s, atMs, timeZone)) ?? null;
 }
 
-type Row = Database['silences'] & { created_by_name: string | null; ended_by_name: string | null };
+type Row = Selectable<Database['silences']> & {
+  created_by_name: string | null;
+  ended_by_name: string | null;
+};
 
 function person(id: number | null, name: string | null): Silence['createdBy'] {
   return id === null ? null : { id: Number(id), displayName: name ?? '' };
@@ -122,7 +126,7 @@ export function silenceOf(r: Row): Silence {
   if (r.station_id !== null) matchers.stationId = r.station_id;
   if (r.township !== null) matchers.township = r.township;
   if (r.rule !== null) matchers.rule = r.rule;
-  if (r.severity !== null) matchers.severity = r.severity;
+  if (r.severity !== null) matchers.severity = r.severity as Severity;
   return {
     id: Number(r.id),
     matchers,
@@ -164,7 +168,10 @@ export class SilenceCache {
   constructor(
     private readonly db: Kysely<Database>,
     readonly timeZone = DEFAULT_TIMEZONE,
-  ) {}
+  ) {
+    // An unknown zone fails here, at start, not at the first alert (Intl throws RangeError).
+    localTime(0, timeZone);
+  }
 
   async refresh(now = Date.now()): Promise<void> {
     this.current = await readSilences(this.db, { active: true, now });

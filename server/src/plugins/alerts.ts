@@ -13,6 +13,7 @@ import { AlertEngine } from '../alerts/engine.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import { WebhookNotifier } from '../alerts/webhook.js';
+import { SilenceCache } from '../alerts/silences.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
@@ -24,6 +25,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     alerts: AlertEngine;
     alertRepo: AlertRepository;
+    silences: SilenceCache;
   }
 }
 
@@ -78,12 +80,22 @@ export default fp(
     app.store.useAlertCount((id) => engine.activeCount(id));
     const webhook = a.webhook ? new WebhookNotifier(a.webhook, app.metrics, log) : undefined;
     if (!webhook) log.info('no alert webhook configured (YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API');
+    const silences = new SilenceCache(app.ops.db, opts.timeZone);
+    app.decorate('silences', silences);
     engine.on('alert', (alert) => {
-      webhook?.enqueue(alert);
+      // Matched at the change's own time (start or end); a silenced change is recorded, not sent.
+      const at = Date.parse(alert.status === 'firing' ? alert.startsAt : (alert.endsAt ?? alert.startsAt));
+      const townshipCode = app.hierarchy.townshipOf(alert.stationId) ?? alert.township;
+      const silence = silences.silencedBy({ ...alert, townshipCode }, at);
+      if (silence) {
+        app.metrics.alertsSilenced.inc({ rule: alert.rule });
+        repo.noteSilenced(alert, silence.id);
+      } else webhook?.enqueue(alert);
       app.store.touch(alert.stationId);
     });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
     app.addHook('onReady', async () => {
+      await silences.refresh();
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));
       log.info({ alerts: adopted }, 'firing alerts restored from the operations store');
       await restoreActiveFaults(

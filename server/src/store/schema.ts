@@ -94,7 +94,7 @@ export interface AlertEventsTable {
   at: number;
   /** null: the rule engine. */
   user_id: number | null;
-  /** fired | resolved | acknowledged | unacknowledged | commented */
+  /** fired | resolved | acknowledged | unacknowledged | commented | silenced (text: silence:<id>) */
   kind: string;
   text: string | null;
 }
