@@ -43,6 +43,7 @@ export const WRITE_TABLES = [
   'audit_log',
   'alerts',
   'alert_events',
+  'silences',
 ] as const;
 
 export async function rowCounts(app: FastifyInstance): Promise<Record<string, number>> {
