@@ -72,6 +72,31 @@ const freshAlert = async (t: Township, c: Ctx, acked = false): Promise<string> =
   return id;
 };
 const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
+const silenceBody = (t: Township) => ({
+  matchers: { township: t.code },
+  endsAt: Date.now() + 3_600_000,
+  reason: '检修',
+});
+const freshSilence = async (t: Township, c: Ctx): Promise<number> => {
+  const now = Date.now();
+  const { id } = await c.app.ops.db
+    .insertInto('silences')
+    .values({
+      township: t.code,
+      station_id: null,
+      rule: null,
+      severity: null,
+      starts_at: now,
+      ends_at: now + 3_600_000,
+      window_json: null,
+      reason: '检修',
+      created_by: null,
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(id);
+};
 
 // prettier-ignore
 const ROWS: Row[] = [
@@ -133,6 +158,11 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/alerts/:id/comments', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403',
     req: (t, c) => ({ url: `/api/v1/alerts/${alert(t, c)}/comments`, payload: { text: '已到场处理' } }) },
+  { route: 'GET /api/v1/silences', part: 'alerts',  expect: '401 403  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/silences', part: 'alerts',
+                                                    expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/silences', payload: silenceBody(t) }) },
+  { route: 'DELETE /api/v1/silences/:id', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/silences/${await freshSilence(t, c)}` }) },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

@@ -2,14 +2,14 @@
  * Bad input to every write route and to the query strings of the list routes: wrong types, a 1 MB
  * body, SQL metacharacters, unknown fields and path tricks. Each gets a 4xx whose message names
  * the field (or the limit), never a 5xx, and nothing is written: the rows of users, grants,
- * sessions, tokens, audit log, alerts and their events are counted before and after.
+ * sessions, tokens, audit log, alerts and their events, silences are counted before and after.
  *
  * Free-text fields (a display name, a comment) may hold SQL metacharacters: there the text must be
  * kept as sent, and every table must still be there afterwards.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { addTestAlert, OWN, rowCounts, startFullApp, userWithSession } from './full-app.js';
+import { addTestAlert, OWN, rowCounts, startFullApp, userWithSession, WRITE_TABLES } from './full-app.js';
 import { addTestUser } from './auth-helpers.js';
 
 type Part = 'main' | 'auth' | 'alerts' | 'org';
@@ -110,6 +110,19 @@ const ROUTES: WriteRoute[] = [
     free: ['text'],
     wrongType: [['text', { a: 1 }]],
   },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/silences',
+    body: () => ({ matchers: { township: OWN.code }, endsAt: Date.now() + 3_600_000, reason: '检修' }),
+    free: ['reason'],
+    wrongType: [
+      ['endsAt', 'tomorrow'],
+      ['matchers', 'all'],
+      ['window', { days: 'weekdays', from: '02:00', to: '03:00' }],
+    ],
+  },
+  { part: 'alerts', method: 'DELETE', url: '/api/v1/silences/:silence', wrongType: [] },
 ];
 
 /**
@@ -132,6 +145,7 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
       rule: `"; DROP TABLE alerts; --`,
     },
   },
+  { part: 'alerts', url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
   {
     part: 'org',
@@ -170,6 +184,24 @@ beforeAll(async () => {
   ids.user = String((await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])).id);
   ids.alert = await addTestAlert(app, OWN.station);
   ids.token = '1';
+  const now = Date.now();
+  const silence = await app.ops.db
+    .insertInto('silences')
+    .values({
+      station_id: null,
+      township: OWN.code,
+      rule: null,
+      severity: null,
+      starts_at: now,
+      ends_at: now + 3_600_000,
+      window_json: null,
+      reason: '检修',
+      created_by: null,
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  ids.silence = String(silence.id);
 });
 afterAll(() => app?.close());
 
@@ -239,7 +271,7 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s', (_n
           .executeTakeFirst();
         expect(`${res.body} ${audited?.after_json ?? ''}`).toContain(JSON.stringify(sql).slice(1, -1));
       }
-    expect(Object.keys(await rowCounts(app))).toHaveLength(7);
+    expect(Object.keys(await rowCounts(app))).toHaveLength(WRITE_TABLES.length);
   });
 
   it('refuses path tricks in the id with a 4xx naming it, and writes nothing', async () => {
