@@ -38,7 +38,9 @@ export const AlertEvent = Type.Object(
   {
     at: Type.Integer(),
     kind: Type.Union(
-      ['fired', 'resolved', 'acknowledged', 'unacknowledged', 'commented', 'silenced'].map((k) => Type.Literal(k)),
+      ['fired', 'resolved', 'acknowledged', 'unacknowledged', 'commented', 'silenced'].map((k) =>
+        Type.Literal(k),
+      ),
     ),
     user: Type.Union([PersonRef, Type.Null()], { description: 'null: the rule engine' }),
     text: Type.Union([Type.String(), Type.Null()]),

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Silence } from '@yizhan/server/api-types';
+import type { ErrorBody as ErrorAnswer, Silence } from '@yizhan/server/api-types';
 import { OTHER, OWN, rowCounts, startFullApp, userWithSession } from '../../full-app.js';
 
 let app: FastifyInstance;
@@ -33,7 +33,7 @@ const post = (headers: Record<string, string>, payload: unknown) =>
 const list = async (headers: Record<string, string>, active = 'true'): Promise<Silence[]> => {
   const r = await app.inject({ url: `/api/v1/silences?active=${active}`, headers });
   expect(r.statusCode).toBe(200);
-  return (r.json() as { silences: Silence[] }).silences;
+  return r.json<{ silences: Silence[] }>().silences;
 };
 const audits = (action: string) =>
   app.ops.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
@@ -50,7 +50,7 @@ describe('silences API', () => {
       ),
     );
     expect(r.statusCode).toBe(201);
-    const s = (r.json() as { silence: Silence }).silence;
+    const s = r.json<{ silence: Silence }>().silence;
     expect(s).toMatchObject({
       matchers: { township: OWN.code, rule: 'dispenser_broken' },
       window: { days: [1, 2, 3, 4, 5], from: '02:00', to: '03:00' },
@@ -71,10 +71,10 @@ describe('silences API', () => {
     const before = await rowCounts(app);
     const other = await post(lead, body({ township: OTHER.code }));
     expect(other.statusCode).toBe(403);
-    expect(other.json().error.code).toBe('forbidden_township');
+    expect(other.json<ErrorAnswer>().error.code).toBe('forbidden_township');
     const wide = await post(lead, body({ rule: 'serial_link_down' }));
     expect(wide.statusCode).toBe(403);
-    expect(wide.json().error.message).toContain('全县');
+    expect(wide.json<ErrorAnswer>().error.message).toContain('全县');
     expect(await rowCounts(app)).toEqual(before);
   });
 
@@ -84,8 +84,8 @@ describe('silences API', () => {
   });
 
   it('county scope creates a county-wide silence; every reader sees it, other townships stay hidden', async () => {
-    const wide = (await post(county, body({ severity: 'info' }))).json() as { silence: Silence };
-    const elsewhere = (await post(county, body({ township: OTHER.code }))).json() as { silence: Silence };
+    const wide = (await post(county, body({ severity: 'info' }))).json<{ silence: Silence }>();
+    const elsewhere = (await post(county, body({ township: OTHER.code }))).json<{ silence: Silence }>();
     const seen = (await list(viewer)).map((s) => s.id);
     expect(seen).toContain(wide.silence.id);
     expect(seen).not.toContain(elsewhere.silence.id);
@@ -93,12 +93,12 @@ describe('silences API', () => {
   });
 
   it('DELETE ends a silence (kept as history, audited); others cannot end it', async () => {
-    const s = ((await post(county, body({ township: OTHER.code }))).json() as { silence: Silence }).silence;
+    const s = (await post(county, body({ township: OTHER.code }))).json<{ silence: Silence }>().silence;
     const denied = await app.inject({ method: 'DELETE', url: `/api/v1/silences/${s.id}`, headers: lead });
     expect(denied.statusCode).toBe(403);
     const r = await app.inject({ method: 'DELETE', url: `/api/v1/silences/${s.id}`, headers: county });
     expect(r.statusCode).toBe(200);
-    expect((r.json() as { silence: Silence }).silence.endedAt).not.toBeNull();
+    expect(r.json<{ silence: Silence }>().silence.endedAt).not.toBeNull();
     expect((await list(county)).map((x) => x.id)).not.toContain(s.id);
     expect((await list(county, 'false')).map((x) => x.id)).toContain(s.id);
     expect(app.silences.active.map((x) => x.id)).not.toContain(s.id);
@@ -154,7 +154,7 @@ describe('silences API', () => {
     const before = await rowCounts(app);
     const r = await post(county, payload);
     expect(r.statusCode).toBe(status);
-    expect(r.json().error.message).toContain(field);
+    expect(r.json<ErrorAnswer>().error.message).toContain(field);
     expect(await rowCounts(app)).toEqual(before);
   });
 
