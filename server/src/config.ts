@@ -35,6 +35,8 @@ export interface ServerConfig {
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
   lang: 'zh-CN' | 'en';
+  /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
+  timeZone: string;
   /** Deprecated shared config-API token (YIZHAN_API_TOKEN or YIZHAN_API_TOKEN_FILE). */
   apiToken?: string;
   /** fastify trustProxy (YIZHAN_TRUST_PROXY): the proxies' addresses or CIDRs; false when unset. */
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         serialLinkDownHold: v.alertSerialLinkDownHold,
       },
       lang: v.lang,
+      timeZone: v.timezone,
       apiToken: v.apiToken,
       trustProxy: trustProxyOf(v.trustProxy),
       webDir: v.webDir,

@@ -41,6 +41,7 @@ function serverOptions(
     ...(c.dbUrl ? { dbUrl: c.dbUrl } : {}),
     sse: { heartbeatMs: c.sseHeartbeatMs, maxPerAddress: c.sseMaxPerAddress },
     lang: c.lang,
+    timeZone: c.timeZone,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
     auditRetentionMs: c.auditRetentionMs,

@@ -19,6 +19,7 @@ import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
 import { DEFAULT_SERIAL_LINK_DOWN_OPTIONS } from './alerts/rules/serial-link-down.js';
 import { DEFAULT_WEBHOOK_OPTIONS } from './alerts/webhook.js';
+import { DEFAULT_TIMEZONE } from './alerts/silences.js';
 import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
 import { DEFAULT_WRITER_OPTIONS } from './influx/writer.js';
@@ -252,6 +253,11 @@ export const SERVER_SETTINGS = defineSettings({
       default: 'zh-CN',
       zh: '页面和消息的默认语言（?lang= 或 Accept-Language 可覆盖）',
       en: 'Default language of pages and messages (?lang= or Accept-Language override it)',
+    }),
+    timezone: text({
+      default: DEFAULT_TIMEZONE,
+      zh: '县的时区（IANA 名称）：静默的每周维护时段按此地时间计算',
+      en: "The county's time zone (IANA name): silences' weekly maintenance windows are its local time",
     }),
     ingestMaxFuture: duration({
       default: formatDuration(DEFAULT_INGEST_OPTIONS.maxFutureSkewMs),

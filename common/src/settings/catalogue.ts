@@ -47,6 +47,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_ALERT_WEBHOOK_TIMEOUT',
       'YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD',
       'YIZHAN_LANG',
+      'YIZHAN_TIMEZONE',
       'YIZHAN_INGEST_MAX_FUTURE',
       'YIZHAN_SSE_HEARTBEAT',
       'YIZHAN_SSE_MAX_PER_ADDRESS',

@@ -170,7 +170,11 @@ export class SilenceCache {
     readonly timeZone = DEFAULT_TIMEZONE,
   ) {
     // An unknown zone fails here, at start, not at the first alert (Intl throws RangeError).
-    localTime(0, timeZone);
+    try {
+      localTime(0, timeZone);
+    } catch (err) {
+      throw new Error(`YIZHAN_TIMEZONE: 未知时区 / unknown time zone "${timeZone}"`, { cause: err });
+    }
   }
 
   async refresh(now = Date.now()): Promise<void> {

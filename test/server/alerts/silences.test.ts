@@ -3,7 +3,12 @@
  * windows in the county's local time (Asia/Shanghai, UTC+8), including ones crossing midnight.
  */
 import { describe, expect, it } from 'vitest';
-import { silencedBy, type Silence, type SilenceTarget } from '../../../server/src/alerts/silences.js';
+import {
+  SilenceCache,
+  silencedBy,
+  type Silence,
+  type SilenceTarget,
+} from '../../../server/src/alerts/silences.js';
 
 /** Local Shanghai wall time → Unix ms (the zone has no DST: UTC+8). */
 const local = (iso: string): number => Date.parse(`${iso}+08:00`);
@@ -185,5 +190,13 @@ describe('silencedBy: recurring windows in local time', () => {
     const at = Date.parse(`${WED}T02:30:00Z`);
     expect(silencedBy(alert, [s], at, 'UTC')).not.toBeNull();
     expect(silencedBy(alert, [s], at, 'Asia/Shanghai')).toBeNull();
+  });
+});
+
+describe('SilenceCache', () => {
+  it('refuses an unknown time zone at start, naming the setting', () => {
+    expect(() => new SilenceCache({} as never, 'Mars/Olympus_Mons')).toThrow(
+      /YIZHAN_TIMEZONE.*Mars\/Olympus_Mons/,
+    );
   });
 });
