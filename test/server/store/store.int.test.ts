@@ -100,6 +100,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'audit_retention',
         'role_grants',
         'sessions',
+        'silences',
         'townships',
         'users',
       ]);
