@@ -89,6 +89,7 @@ const en: typeof zh = {
       acknowledged: 'acknowledged',
       unacknowledged: 'withdrawn',
       commented: 'comment',
+      silenced: 'silenced (not sent)',
     },
     engine: 'system',
     none: 'No alerts match.',

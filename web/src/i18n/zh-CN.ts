@@ -87,6 +87,7 @@ export default {
       acknowledged: '确认',
       unacknowledged: '取消确认',
       commented: '备注',
+      silenced: '已静默（未通知）',
     },
     engine: '系统',
     none: '没有符合条件的告警。',
