@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '@yizhan/server/roles';
 import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
-import { OTHER, OWN, addTestAlert, startFullApp } from './full-app.js';
+import { OTHER, OWN, addTestAlert, addTestSilence, startFullApp } from './full-app.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
@@ -77,26 +77,7 @@ const silenceBody = (t: Township) => ({
   endsAt: Date.now() + 3_600_000,
   reason: '检修',
 });
-const freshSilence = async (t: Township, c: Ctx): Promise<number> => {
-  const now = Date.now();
-  const { id } = await c.app.ops.db
-    .insertInto('silences')
-    .values({
-      township: t.code,
-      station_id: null,
-      rule: null,
-      severity: null,
-      starts_at: now,
-      ends_at: now + 3_600_000,
-      window_json: null,
-      reason: '检修',
-      created_by: null,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(id);
-};
+const freshSilence = (t: Township, c: Ctx): Promise<number> => addTestSilence(c.app, t.code);
 
 // prettier-ignore
 const ROWS: Row[] = [

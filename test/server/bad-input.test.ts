@@ -9,7 +9,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { addTestAlert, OWN, rowCounts, startFullApp, userWithSession, WRITE_TABLES } from './full-app.js';
+import {
+  addTestAlert,
+  addTestSilence,
+  OWN,
+  rowCounts,
+  startFullApp,
+  userWithSession,
+  WRITE_TABLES,
+} from './full-app.js';
 import { addTestUser } from './auth-helpers.js';
 
 type Part = 'main' | 'auth' | 'alerts' | 'org';
@@ -184,24 +192,7 @@ beforeAll(async () => {
   ids.user = String((await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])).id);
   ids.alert = await addTestAlert(app, OWN.station);
   ids.token = '1';
-  const now = Date.now();
-  const silence = await app.ops.db
-    .insertInto('silences')
-    .values({
-      station_id: null,
-      township: OWN.code,
-      rule: null,
-      severity: null,
-      starts_at: now,
-      ends_at: now + 3_600_000,
-      window_json: null,
-      reason: '检修',
-      created_by: null,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  ids.silence = String(silence.id);
+  ids.silence = String(await addTestSilence(app, OWN.code));
 });
 afterAll(() => app?.close());
 

@@ -85,6 +85,28 @@ export async function addTestAlert(app: FastifyInstance, stationId: string): Pro
   return id;
 }
 
+/** An active silence of the township (an hour from now), written straight to the store; its id. */
+export async function addTestSilence(app: FastifyInstance, township: string): Promise<number> {
+  const now = Date.now();
+  const { id } = await app.ops.db
+    .insertInto('silences')
+    .values({
+      station_id: null,
+      township,
+      rule: null,
+      severity: null,
+      starts_at: now,
+      ends_at: now + 3_600_000,
+      window_json: null,
+      reason: '检修',
+      created_by: null,
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(id);
+}
+
 /** A user with the grants and the headers of a fresh session of theirs. */
 export async function userWithSession(
   app: FastifyInstance,
