@@ -30,8 +30,12 @@ const silenceError = errorTable({
   station_not_found: { 'zh-CN': '未找到驿站 "{id}"', en: 'No station with id "{id}"' },
   invalid_body: { 'zh-CN': '请求体无效：{detail}', en: 'Invalid body: {detail}' },
   forbidden_township: {
-    'zh-CN': '无权限：alert:write 不包括{where}',
-    en: 'Not allowed: your alert:write does not cover {where}',
+    'zh-CN': '无权限：alert:write 不包括镇街 {township}',
+    en: 'Not allowed: your alert:write does not cover township {township}',
+  },
+  forbidden_county: {
+    'zh-CN': '无权限：不限镇街和驿站的静默覆盖全县，需要全县范围的 alert:write',
+    en: 'Not allowed: a silence without a township or station covers the whole county and needs county-wide alert:write',
   },
 });
 
@@ -47,10 +51,13 @@ function mayWrite(app: App, req: FastifyRequest, reply: FastifyReply, township: 
   if (req.principal && can(req.principal, 'alert:write', township)) return true;
   app.metrics.authDenied.inc({ reason: 'forbidden_township' });
   const lang = pickLang(req, app.defaultLang);
-  const where = township ?? (lang === 'en' ? 'the whole county' : '全县');
   void reply
     .code(403)
-    .send(silenceError('forbidden_township', lang, { where: lang === 'en' ? where : ` ${where}` }));
+    .send(
+      township === undefined
+        ? silenceError('forbidden_county', lang)
+        : silenceError('forbidden_township', lang, { township }),
+    );
   return false;
 }
 

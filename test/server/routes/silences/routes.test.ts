@@ -74,6 +74,7 @@ describe('silences API', () => {
     expect(other.json<ErrorAnswer>().error.code).toBe('forbidden_township');
     const wide = await post(lead, body({ rule: 'serial_link_down' }));
     expect(wide.statusCode).toBe(403);
+    expect(wide.json<ErrorAnswer>().error).toMatchObject({ code: 'forbidden_county' });
     expect(wide.json<ErrorAnswer>().error.message).toContain('全县');
     expect(await rowCounts(app)).toEqual(before);
   });
