@@ -144,9 +144,9 @@ export class AlertRepository {
   }
 
   /**
-   * A silence matched this change of the alert (just recorded): its `silenced` event is written
-   * with the change, in the same batch (the event needs the alert's row). Bounded: past
-   * MAX_SILENCED_NOTES unwritten notes (changes the queue dropped) the oldest is forgotten.
+   * A silence matched this change of the alert (just recorded): its `silenced` event is written in
+   * the change's batch (it needs the alert's row). Past MAX_SILENCED_NOTES (changes the queue
+   * dropped, already counted) the oldest note is forgotten.
    */
   noteSilenced(alert: Alert, silenceId: number): void {
     if (this.silencedNotes.size >= MAX_SILENCED_NOTES) {
@@ -178,6 +178,8 @@ export class AlertRepository {
           await this.upsert(trx, seg.slice(k, k + ROWS_PER_STATEMENT), now);
       }
     });
+    // Only once committed: a failed batch is retried with its silenced events.
+    for (const a of batch) this.silencedNotes.delete(`${a.id}/${a.status}`);
   }
 
   /** Fires and resolves of distinct alerts, a few statements for all (not one per alert). */
@@ -217,10 +219,8 @@ export class AlertRepository {
         events.push({ alert_id: r.id, at: r.ends_at ?? now, user_id: null, kind: 'resolved', text: null });
     }
     for (const a of alerts) {
-      const key = `${a.id}/${a.status}`;
-      const silence = this.silencedNotes.get(key);
+      const silence = this.silencedNotes.get(`${a.id}/${a.status}`);
       if (silence === undefined) continue;
-      this.silencedNotes.delete(key);
       const at = a.status === 'firing' ? Date.parse(a.startsAt) : Date.parse(a.endsAt ?? '') || now;
       events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence}` });
     }
