@@ -158,6 +158,34 @@ describe.each(cases)('$vendor channel', (c) => {
   });
 });
 
+describe('vendor specifics', () => {
+  it("WeCom: a long message is cut to the vendor's byte limit, the link kept, instead of refused", async () => {
+    const f = await fake({ vendor: 'wecom' });
+    const long = { ...message, text: '热水器故障。'.repeat(400), markdown: '**热水器故障**。'.repeat(400) };
+    const ch = new WecomChannel('维修群', { url: f.url });
+    expect((await ch.send({ ...long, mentionMobiles: [MOBILE] })).ok).toBe(true);
+    expect((await ch.send(long)).ok).toBe(true);
+    const [text, markdown] = f.received.map((r) => r.text);
+    expect(Buffer.byteLength(text ?? '')).toBeLessThanOrEqual(2048);
+    expect(text).toMatch(/…\nhttps:\/\/yizhan\.example\.cn\/alerts\/42$/);
+    expect(Buffer.byteLength(markdown ?? '')).toBeLessThanOrEqual(4096);
+    expect(markdown).toContain(`](${LINK})`);
+  });
+
+  it('DingTalk: a robot over its limit stays throttled for 10 minutes', async () => {
+    let now = Date.now();
+    const f = await fake({ vendor: 'dingtalk', perMinute: 2, now: () => now });
+    const ch = new DingtalkChannel('维修群', { url: f.url, secret: SECRET });
+    for (let i = 0; i < 2; i++) expect((await ch.send(message)).ok).toBe(true);
+    const r = await ch.send(message);
+    expect(r).toMatchObject({ ok: false, retryable: true, code: '130101', retryAfterMs: 600_000 });
+    now += 2 * 60_000;
+    expect((await ch.send(message)).code).toBe('130101');
+    now += 9 * 60_000;
+    expect((await ch.send(message)).ok).toBe(true);
+  });
+});
+
 describe('transport failures', () => {
   it("a closed port is a retryable network error; a caller's abort is not retried", async () => {
     const f = await startFakeIm({ vendor: 'wecom' });
