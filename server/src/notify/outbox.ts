@@ -22,10 +22,12 @@
 import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
 import { retryDecision, retryDelayMs } from '@yizhan/common/retry';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Store } from '../store/open.js';
 import type { Database, OutboxTable } from '../store/schema.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
+import { outboxMetrics, type OutboxMetrics } from './outbox-metrics.js';
+import { TokenBucket } from './token-bucket.js';
 
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
 
@@ -84,32 +86,12 @@ type Row = Selectable<OutboxTable>;
 const MAX_BATCHES_PER_PASS = 50;
 type Db = Kysely<Database>;
 
-/** Messages per minute, in tokens: one message takes one; refilled continuously up to `rate`. */
-class TokenBucket {
-  private tokens: number;
-  private at: number;
-  constructor(
-    private readonly rate: number,
-    now: number,
-  ) {
-    this.tokens = rate;
-    this.at = now;
-  }
-  take(now: number): boolean {
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.at) * this.rate) / 60_000);
-    this.at = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
 export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, 'registry' | 'log' | 'merge' | 'backoff'>> &
     Pick<OutboxOptions, 'log' | 'merge'> & { backoff: Partial<BackoffOptions> };
   private readonly channels = new Map<string, Channel>();
   private readonly buckets = new Map<string, TokenBucket>();
-  private readonly m;
+  private readonly m: OutboxMetrics;
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -123,38 +105,7 @@ export class Outbox {
       ...opts,
     };
     for (const c of opts.channels) this.channels.set(c.name, c);
-    const registers = opts.registry ? [opts.registry] : [];
-    this.m = {
-      pending: new Gauge({
-        name: 'yizhan_outbox_pending',
-        help: 'Notifications waiting to be delivered (pending or being sent), per channel',
-        labelNames: ['channel'],
-        registers,
-      }),
-      oldest: new Gauge({
-        name: 'yizhan_outbox_oldest_pending_seconds',
-        help: 'Age of the oldest notification not yet delivered, seconds (0: none)',
-        registers,
-      }),
-      sent: new Counter({
-        name: 'yizhan_outbox_sent_total',
-        help: 'Notifications delivered, per channel',
-        labelNames: ['channel'],
-        registers,
-      }),
-      failed: new Counter({
-        name: 'yizhan_outbox_failed_attempts_total',
-        help: 'Delivery attempts that failed, per channel and code',
-        labelNames: ['channel', 'code'],
-        registers,
-      }),
-      dead: new Counter({
-        name: 'yizhan_outbox_dead_total',
-        help: 'Notifications given up on (failed for good, or undelivered past the maximum age), per channel',
-        labelNames: ['channel'],
-        registers,
-      }),
-    };
+    this.m = outboxMetrics(opts.registry);
   }
 
   private get db(): Db {

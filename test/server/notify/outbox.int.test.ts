@@ -103,6 +103,10 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     // Backoff 30 s doubling to 10 min: about 10 attempts in the hour, not 60.
     expect(during?.attempts).toBeGreaterThanOrEqual(5);
     expect(during?.attempts).toBeLessThanOrEqual(12);
+    const pending = await registry.getSingleMetric('yizhan_outbox_pending')?.get();
+    expect(pending?.values).toEqual([{ labels: { channel: 'ops' }, value: 1 }]);
+    const oldest = await registry.getSingleMetric('yizhan_outbox_oldest_pending_seconds')?.get();
+    expect(oldest?.values[0]?.value).toBeGreaterThanOrEqual(59 * 60);
     ch.answer = () => ({ ok: true, retryable: false, detail: '200' });
     for (let i = 0; i < 11; i++, clock.t += MIN) await box.tick();
     const after = await box.item('a1:firing:ops');
