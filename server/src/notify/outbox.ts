@@ -84,6 +84,8 @@ type Row = Selectable<OutboxTable>;
 
 /** A pass ends after this many batches per channel, so one pass cannot run on without end. */
 const MAX_BATCHES_PER_PASS = 50;
+/** Rows per INSERT: 500 × 7 parameters, far below either engine's limit. */
+const ENQUEUE_CHUNK = 500;
 type Db = Kysely<Database>;
 
 export class Outbox {
@@ -125,12 +127,20 @@ export class Outbox {
       next_attempt_at: now,
       created_at: now,
     }));
-    const res = await (trx ?? this.db)
-      .insertInto('outbox')
-      .values(rows)
-      .onConflict((c) => c.column('dedupe_key').doNothing())
-      .executeTakeFirst();
-    return Number(res.numInsertedOrUpdatedRows ?? 0);
+    // Chunks keep each INSERT under SQLite's and PostgreSQL's bound-parameter limits.
+    const insert = async (db: Kysely<Database>) => {
+      let added = 0;
+      for (let i = 0; i < rows.length; i += ENQUEUE_CHUNK) {
+        const res = await db
+          .insertInto('outbox')
+          .values(rows.slice(i, i + ENQUEUE_CHUNK))
+          .onConflict((c) => c.column('dedupe_key').doNothing())
+          .executeTakeFirst();
+        added += Number(res.numInsertedOrUpdatedRows ?? 0);
+      }
+      return added;
+    };
+    return trx ? insert(trx) : this.db.transaction().execute(insert);
   }
 
   /** One pass over every channel: claim what is due, send within the rate limit, record. */
@@ -247,9 +257,23 @@ export class Outbox {
   }
 
   private async deliver(channel: Channel, rows: Row[]): Promise<void> {
-    const messages = rows.map((r) => JSON.parse(r.payload_json) as OutboundMessage);
-    const message = this.o.merge && rows.length > 1 ? this.o.merge(messages) : messages[0]!;
     const started = this.o.now();
+    let message: OutboundMessage;
+    try {
+      const messages = rows.map((r) => JSON.parse(r.payload_json) as OutboundMessage);
+      message = this.o.merge && rows.length > 1 ? this.o.merge(messages) : messages[0]!;
+    } catch (e) {
+      // A caller's merge that throws is retried (and ends dead, logged); it must not stall the pass.
+      const detail = e instanceof Error ? e.message : String(e);
+      await this.record(
+        channel.name,
+        rows,
+        { ok: false, retryable: true, code: 'prepare_failed', detail },
+        started,
+        0,
+      );
+      return;
+    }
     const t0 = performance.now();
     const result = await sendSafely(channel, message, started);
     const duration = Math.round(performance.now() - t0);

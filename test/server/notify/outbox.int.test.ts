@@ -245,6 +245,29 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     expect(left).toHaveLength(0);
   });
 
+  it('a merge that throws does not stall the outbox: the group is retried, then delivered', async () => {
+    const { store } = await open();
+    const ch = new FakeChannel();
+    const clock = { t: T0 };
+    let broken = true;
+    const merge = (ms: OutboundMessage[]): OutboundMessage => {
+      if (broken) throw new Error('模板错误');
+      return { title: `${ms.length} 条告警`, markdown: '', text: '' };
+    };
+    const box = outbox(store, ch, clock, { merge });
+    await box.enqueue(items(3, 'ops', 'g'));
+    await box.tick();
+    expect(ch.calls).toBe(0);
+    expect(await box.item('a0:firing:ops')).toMatchObject({
+      state: 'pending',
+      last_error: 'prepare_failed: 模板错误',
+    });
+    broken = false;
+    clock.t += MIN;
+    await box.tick();
+    expect(ch.sent.map((m) => m.title)).toEqual(['3 条告警']);
+  });
+
   it('start() delivers without being driven, stop() ends the loop', async () => {
     const { store } = await open();
     const ch = new FakeChannel();
