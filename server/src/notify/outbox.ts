@@ -20,12 +20,13 @@
  *   become one message (a storm → a few messages).
  */
 import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
-import { retryDecision, retryDelayMs } from '@yizhan/common/retry';
+import { retryDelayMs } from '@yizhan/common/retry';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/open.js';
 import type { Database, OutboxTable } from '../store/schema.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
+import { groupRows, sendSafely } from './outbox-batch.js';
 import { outboxMetrics, type OutboxMetrics } from './outbox-metrics.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -194,7 +195,7 @@ export class Outbox {
   /** Send a claimed batch within the rate limit; true when all of it went. */
   private async sendBatch(channel: Channel, rows: Row[]): Promise<boolean> {
     const bucket = this.bucket(channel.name);
-    const groups = this.group(rows);
+    const groups = groupRows(rows, this.o.merge !== undefined);
     let i = 0;
     for (; i < groups.length && !this.stopping; i++) {
       if (!bucket.take(this.o.now())) break;
@@ -210,22 +211,6 @@ export class Outbox {
     let b = this.buckets.get(name);
     if (!b) this.buckets.set(name, (b = new TokenBucket(this.o.ratePerMinute, this.o.now())));
     return b;
-  }
-
-  /** Without merge: one message per item. With it: one per group key (items without one alone). */
-  private group(rows: Row[]): Row[][] {
-    if (!this.o.merge) return rows.map((r) => [r]);
-    const byKey = new Map<string, Row[]>();
-    const out: Row[][] = [];
-    for (const r of rows) {
-      if (r.group_key === null) out.push([r]);
-      else {
-        const g = byKey.get(r.group_key);
-        if (g) g.push(r);
-        else byKey.set(r.group_key, [r]);
-      }
-    }
-    return [...byKey.values(), ...out];
   }
 
   /** Claim due items, and `sending` ones whose claim expired (their worker died). */
@@ -389,21 +374,5 @@ export class Outbox {
       .orderBy('id')
       .execute();
     return { ...row, tries };
-  }
-}
-
-/** A channel that throws (it should answer a SendResult) is read by the shared retry decision. */
-async function sendSafely(channel: Channel, m: OutboundMessage, now: number): Promise<SendResult> {
-  try {
-    return await channel.send(m);
-  } catch (e) {
-    const d = retryDecision(e, now);
-    return {
-      ok: false,
-      retryable: d.retriable,
-      code: d.reason,
-      detail: e instanceof Error ? e.message : String(e),
-      ...(d.retryAfterMs === undefined ? {} : { retryAfterMs: d.retryAfterMs }),
-    };
   }
 }
