@@ -149,6 +149,23 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     expect(dead?.values[0]?.value).toBe(1);
   });
 
+  it('a channel that throws is read by the shared retry decision: a refused connection is retried', async () => {
+    const { store } = await open();
+    const ch = new FakeChannel();
+    ch.answer = () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    };
+    const box = outbox(store, ch, { t: T0 });
+    await box.enqueue([item(1)]);
+    await box.tick();
+    expect(await box.item('a1:firing:ops')).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      next_attempt_at: T0 + 30_000,
+      last_error: 'network: connect ECONNREFUSED 10.0.0.1:443',
+    });
+  });
+
   it('a non-retryable answer fails the item at once, visible with its error, and it is not retried', async () => {
     const { store } = await open();
     const ch = new FakeChannel();
