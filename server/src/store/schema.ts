@@ -105,6 +105,36 @@ export interface AuditRetentionTable {
   retention_ms: number;
 }
 
+/** A message waiting for, or done with, delivery on one channel (notify/outbox.ts, migration 0006). */
+export interface OutboxTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  channel: string;
+  group_key: string | null;
+  /** The OutboundMessage as JSON. */
+  payload_json: string;
+  /** pending | sending | sent | failed | dead */
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  created_at: number;
+  sent_at: number | null;
+  last_error: string | null;
+}
+
+export interface OutboxAttemptsTable {
+  id: Generated<number>;
+  outbox_id: number;
+  at: number;
+  /** 1: delivered, 0: not. */
+  ok: number;
+  code: string | null;
+  detail: string;
+  duration_ms: number;
+}
+
 /** A silence or maintenance window (migration 0007); never deleted, ended early by `ended_at`. */
 export interface SilencesTable {
   id: Generated<number>;
@@ -133,5 +163,7 @@ export interface Database {
   audit_retention: AuditRetentionTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
   silences: SilencesTable;
 }

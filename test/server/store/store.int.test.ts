@@ -98,6 +98,8 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'api_tokens',
         'audit_log',
         'audit_retention',
+        'outbox',
+        'outbox_attempts',
         'role_grants',
         'sessions',
         'silences',

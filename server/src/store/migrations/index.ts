@@ -7,6 +7,7 @@ import { migration0001 } from './0001_accounts.js';
 import { migration0002 } from './0002_organisation.js';
 import { migration0004 } from './0004_alert_lists.js';
 import { migration0005 } from './0005_audit_append_only.js';
+import { migration0006 } from './0006_outbox.js';
 import { migration0007 } from './0007_silences.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -17,6 +18,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0002_organisation': migration0002(engine),
     '0004_alert_lists': migration0004(),
     '0005_audit_append_only': migration0005(engine),
+    '0006_outbox': migration0006(engine),
     '0007_silences': migration0007(engine),
   };
 }
