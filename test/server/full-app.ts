@@ -86,7 +86,7 @@ export async function addTestAlert(app: FastifyInstance, stationId: string): Pro
 }
 
 /** An active silence of the township (an hour from now), written straight to the store; its id. */
-export async function addTestSilence(app: FastifyInstance, township: string): Promise<number> {
+export async function addTestSilence(app: Pick<FastifyInstance, 'ops'>, township: string): Promise<number> {
   const now = Date.now();
   const { id } = await app.ops.db
     .insertInto('silences')

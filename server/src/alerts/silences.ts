@@ -12,6 +12,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Severity } from './types.js';
 
+/** How often the silences are read again from the store (other processes' changes), ms. */
+export const DEFAULT_SILENCE_REFRESH_MS = 30_000;
+
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 
 /** Days are ISO weekdays: 1 Monday … 7 Sunday; from/to are "HH:MM" local time. */
@@ -160,7 +163,9 @@ export async function readSilences(
 
 /**
  * The silences not ended nor expired, in memory for the alert path (no store read per alert).
- * The routes reload it after each change; expiry needs no reload (inForce checks endsAt).
+ * The routes reload it after each change; expiry needs no reload (inForce checks endsAt). It is
+ * also reloaded every DEFAULT_SILENCE_REFRESH_MS, so a silence another server process (or the CLI)
+ * wrote to a shared store takes effect here within that time.
  */
 export class SilenceCache {
   private current: Silence[] = [];
@@ -179,6 +184,13 @@ export class SilenceCache {
 
   async refresh(now = Date.now()): Promise<void> {
     this.current = await readSilences(this.db, { active: true, now });
+  }
+
+  /** Reload every `intervalMs`; a failed reload keeps the previous list and goes to `onError`. Returns stop. */
+  every(intervalMs: number, onError: (err: unknown) => void): () => void {
+    const timer = setInterval(() => void this.refresh().catch(onError), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   get active(): readonly Silence[] {

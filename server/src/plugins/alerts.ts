@@ -13,7 +13,7 @@ import { AlertEngine } from '../alerts/engine.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import { WebhookNotifier } from '../alerts/webhook.js';
-import { SilenceCache } from '../alerts/silences.js';
+import { DEFAULT_SILENCE_REFRESH_MS, SilenceCache } from '../alerts/silences.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
@@ -94,8 +94,13 @@ export default fp(
       app.store.touch(alert.stationId);
     });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
+    let stopSilenceRefresh = (): void => {};
     app.addHook('onReady', async () => {
       await silences.refresh();
+      stopSilenceRefresh = silences.every(DEFAULT_SILENCE_REFRESH_MS, (err) => {
+        app.metrics.storeErrors.inc({ what: 'silences' });
+        log.error({ err }, 'silences not reloaded; the alert path keeps the previous list');
+      });
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));
       log.info({ alerts: adopted }, 'firing alerts restored from the operations store');
       await restoreActiveFaults(
@@ -113,6 +118,7 @@ export default fp(
     tick.unref();
     app.shutdown.add(30, 'alerts', async () => {
       clearInterval(tick);
+      stopSilenceRefresh();
       await Promise.all([repo.close(app.graceMs), webhook?.close(app.graceMs)]);
     });
     done();

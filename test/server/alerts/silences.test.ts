@@ -3,6 +3,9 @@
  * windows in the county's local time (Asia/Shanghai, UTC+8), including ones crossing midnight.
  */
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../../server/src/store/open.js';
+import { addTestSilence } from '../full-app.js';
+import { waitFor } from '../../helpers/wait.js';
 import {
   SilenceCache,
   silencedBy,
@@ -194,6 +197,23 @@ describe('silencedBy: recurring windows in local time', () => {
 });
 
 describe('SilenceCache', () => {
+  it('reads again, at its interval, a silence another process wrote to the store', async () => {
+    const store = await openStore({ dataDir: undefined });
+    const cache = new SilenceCache(store.db);
+    const errors: unknown[] = [];
+    const stop = cache.every(20, (e) => errors.push(e));
+    try {
+      await cache.refresh();
+      expect(cache.active).toEqual([]);
+      const id = await addTestSilence({ ops: store }, 'chengguan');
+      await waitFor('silence read again', () => cache.active.some((s) => s.id === id));
+      expect(errors).toEqual([]);
+    } finally {
+      stop();
+      await store.close();
+    }
+  });
+
   it('refuses an unknown time zone at start, naming the setting', () => {
     expect(() => new SilenceCache({} as never, 'Mars/Olympus_Mons')).toThrow(
       /YIZHAN_TIMEZONE.*Mars\/Olympus_Mons/,
