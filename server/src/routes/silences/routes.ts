@@ -18,7 +18,7 @@ import { Type } from '@sinclair/typebox';
 import { can, townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { readSilences, type Silence } from '../../alerts/silences.js';
-import { ErrorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
+import { ErrorBody, errorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
 import { NewSilenceBody, SilenceAnswer, SilenceList, SilenceListQuery } from './schemas.js';
 
 /** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
@@ -26,13 +26,6 @@ const BODY_LIMIT = 64 * 1024;
 
 const silenceError = errorTable({
   silence_not_found: { 'zh-CN': '没有编号为 {id} 的静默', en: 'No silence with id {id}' },
-  township_not_found: { 'zh-CN': '没有代码为 "{code}" 的镇街', en: 'No township with code "{code}"' },
-  station_not_found: { 'zh-CN': '未找到驿站 "{id}"', en: 'No station with id "{id}"' },
-  invalid_body: { 'zh-CN': '请求体无效：{detail}', en: 'Invalid body: {detail}' },
-  forbidden_township: {
-    'zh-CN': '无权限：alert:write 不包括镇街 {township}',
-    en: 'Not allowed: your alert:write does not cover township {township}',
-  },
   forbidden_county: {
     'zh-CN': '无权限：不限镇街和驿站的静默覆盖全县，需要全县范围的 alert:write',
     en: 'Not allowed: a silence without a township or station covers the whole county and needs county-wide alert:write',
@@ -56,7 +49,7 @@ function mayWrite(app: App, req: FastifyRequest, reply: FastifyReply, township: 
     .send(
       township === undefined
         ? silenceError('forbidden_county', lang)
-        : silenceError('forbidden_township', lang, { township }),
+        : errorBody('forbidden_township', lang, { permission: 'alert:write', township }),
     );
   return false;
 }
@@ -85,9 +78,9 @@ function listRoute(app: App): void {
 function checkNew(app: App, body: typeof NewSilenceBody.static, now: number, lang: Lang) {
   const m = body.matchers;
   if (m.township !== undefined && !app.hierarchy.get(m.township))
-    return { status: 404, body: silenceError('township_not_found', lang, { code: m.township }) };
+    return { status: 404, body: errorBody('township_not_found', lang, { code: m.township }) };
   if (m.stationId !== undefined && !app.registry.get(m.stationId))
-    return { status: 404, body: silenceError('station_not_found', lang, { id: m.stationId }) };
+    return { status: 404, body: errorBody('station_not_found', lang, { id: m.stationId }) };
   const stationTownship = m.stationId !== undefined ? app.hierarchy.townshipOf(m.stationId) : undefined;
   let detail: string | undefined;
   if (m.township !== undefined && stationTownship !== undefined && stationTownship !== m.township)
@@ -98,7 +91,7 @@ function checkNew(app: App, body: typeof NewSilenceBody.static, now: number, lan
   else if (body.window && body.window.from === body.window.to)
     detail = 'window.to: 不能与 from 相同 / must differ from window.from';
   else if (body.reason.trim() === '') detail = 'reason: 不能为空 / must not be blank';
-  if (detail) return { status: 400, body: silenceError('invalid_body', lang, { detail }) };
+  if (detail) return { status: 400, body: errorBody('invalid_body', lang, { detail }) };
   return undefined;
 }
 
