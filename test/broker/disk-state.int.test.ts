@@ -106,7 +106,10 @@ const TELEMETRY = (s: string): string => stationTopic(s, 'telemetry');
 
 it('kill -9 of the broker: every message it acknowledged reaches the server, before and after the restart', async () => {
   const { dataDir, ports } = await freshData();
-  let node = await startNode(dataDir, ports);
+  // The stream before the kill is open-ended (at least 600 messages), so the session queue is sized
+  // past it: the bound's own drops are the next test's subject, not this one's.
+  const env = { YIZHAN_MQTT_SESSION_QUEUE: '100000' };
+  let node = await startNode(dataDir, ports, env);
   // the server's persistent session, then the server goes away (as during its own restart)
   const server = await client(node.url, 'server', { clientId: 'server-main', clean: false });
   await server.subscribeAsync('yizhan/v1/stations/+/telemetry', { qos: 1 });
@@ -132,7 +135,7 @@ it('kill -9 of the broker: every message it acknowledged reaches the server, bef
   void pumps;
 
   // restarted; the stations come back and publish more before the server does
-  node = await startNode(dataDir, ports);
+  node = await startNode(dataDir, ports, env);
   const again = await Promise.all(STATIONS.map((s) => client(node.url, s)));
   await Promise.all(
     again.map((c, i) =>
