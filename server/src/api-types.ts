@@ -9,6 +9,7 @@ import type * as A from './routes/auth/schemas.js';
 import type * as L from './routes/alerts/schemas.js';
 import type * as O from './routes/org/schemas.js';
 import type * as S from './routes/silences/schemas.js';
+import type * as W from './routes/work-orders/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
 export type Grant = Static<typeof A.Grant>;
@@ -37,6 +38,9 @@ export type AlertsResponse = Static<typeof L.AlertList>;
 export type AlertDetailResponse = Static<typeof L.AlertWithEvents>;
 export type AlertResponse = Static<typeof L.AlertAnswer>;
 export type CommentResponse = Static<typeof L.CommentAnswer>;
+export type AlertLifecycle = Static<typeof L.AlertLifecycle>;
+export type AssignRequest = Static<typeof L.AssignBody>;
+export type CloseRequest = Static<typeof L.CloseBody>;
 
 export type Counts = Static<typeof O.Counts>;
 export type FleetResponse = Static<typeof O.FleetAnswer>;
@@ -52,3 +56,20 @@ export type SilenceWindow = Static<typeof S.SilenceWindow>;
 export type SilencesResponse = Static<typeof S.SilenceList>;
 export type NewSilenceRequest = Static<typeof S.NewSilenceBody>;
 export type SilenceResponse = Static<typeof S.SilenceAnswer>;
+
+export type WorkOrder = Static<typeof W.WorkOrder>;
+export type WorkOrderState = W.WorkOrderState;
+export type WorkOrderEvent = Static<typeof W.WorkOrderEvent>;
+export type WorkOrderPhoto = Static<typeof W.Photo>;
+export type WorkOrdersResponse = Static<typeof W.WorkOrderList>;
+export type WorkOrderQuery = Omit<Static<typeof W.WorkOrderListQuery>, 'lang'>;
+export type NewWorkOrderRequest = Static<typeof W.NewWorkOrderBody>;
+export type WorkOrderResponse = Static<typeof W.WorkOrderAnswer>;
+export type WorkOrderDetailResponse = Static<typeof W.WorkOrderDetail>;
+export type WorkOrderNoteRequest = Static<typeof W.WorkOrderNoteBody>;
+export type WorkOrderEventResponse = Static<typeof W.WorkOrderEventAnswer>;
+export type PhotoResponse = Static<typeof W.PhotoAnswer>;
+export type ResponseRow = Static<typeof W.ResponseRow>;
+export type ResponseReport = Static<typeof W.ResponseReport>;
+export type Person = Static<typeof W.Person>;
+export type PeopleResponse = Static<typeof W.PeopleAnswer>;

@@ -13,6 +13,7 @@ import type { Observation } from '../state/observation.js';
 import type { ObservationListener } from '../ingest/ingest.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import type { StationConfig } from '@yizhan/station-config/schema';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '@yizhan/station-config/alert-rules';
 import type { Alert, AlertDraft, AlertRule, LocalizedText, RuleContext } from './types.js';
 
 export interface AlertEngineOptions {
@@ -20,10 +21,13 @@ export interface AlertEngineOptions {
   historySize: number;
   /** At most one "observation ignored" log line per rule, station and reason in this many ms. */
   ignoredLogIntervalMs: number;
+  /** One station's thresholds (alert-rules.yaml); the schema defaults when not given. */
+  thresholdsOf: (stationId: string) => Thresholds;
 }
 export const DEFAULT_ALERT_ENGINE_OPTIONS: AlertEngineOptions = {
   historySize: 1000,
   ignoredLogIntervalMs: 60_000,
+  thresholdsOf: () => DEFAULT_THRESHOLDS,
 };
 
 export type AlertFilter = 'firing' | 'resolved' | 'all';
@@ -137,7 +141,7 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
   private context(rule: AlertRule, stationId: string): RuleContext | undefined {
     const entry = this.registry.get(stationId);
     if (!entry) return undefined;
-    return new StationRuleContext(this, rule, stationId, entry.config);
+    return new StationRuleContext(this, rule, stationId, entry.config, this.opts.thresholdsOf(stationId));
   }
 
   /** @internal RuleContext.ignored of a rule and station. */
@@ -240,6 +244,7 @@ class StationRuleContext implements RuleContext {
     private readonly rule: AlertRule,
     private readonly stationId: string,
     readonly station: StationConfig,
+    readonly thresholds: Thresholds,
   ) {}
 
   private fp(key = ''): string {

@@ -49,6 +49,10 @@ export interface StoredAlert extends Alert {
   townshipCode: string;
   acknowledged: { at: number; by: PersonRef | null } | null;
   comments: number;
+  lifecycle: 'firing' | 'acknowledged' | 'resolved' | 'closed' | 'suppressed' | 'flapping' | 'silenced';
+  assignee: PersonRef | null;
+  closed: { at: number; by: PersonRef | null } | null;
+  workOrderId: number | null;
 }
 
 export interface AlertEvent {
@@ -68,7 +72,16 @@ export interface AlertNames {
 
 /** The engine's view of a stored alert (without acknowledgement, comments and township code). */
 export function plainAlert(s: StoredAlert): Alert {
-  const { townshipCode: _c, acknowledged: _a, comments: _n, ...alert } = s;
+  const {
+    townshipCode: _c,
+    acknowledged: _a,
+    comments: _n,
+    lifecycle: _l,
+    assignee: _s,
+    closed: _d,
+    workOrderId: _w,
+    ...alert
+  } = s;
   return alert;
 }
 
@@ -273,6 +286,10 @@ export class AlertRepository {
               by: r.acked_by === null ? null : { id: r.acked_by, displayName: r.acked_by_name ?? '' },
             },
       comments: Number(r.comments ?? 0),
+      lifecycle: r.status === 'firing' ? (r.acked_at === null ? 'firing' : 'acknowledged') : 'resolved',
+      assignee: null,
+      closed: null,
+      workOrderId: null,
     };
   }
 

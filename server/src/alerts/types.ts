@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { StationConfig } from '@yizhan/station-config/schema';
+import type { Thresholds } from '@yizhan/station-config/alert-rules';
 import type { Observation } from '../state/observation.js';
 
 /** An alert rule's name: dispenser_broken, serial_link_down … */
@@ -38,6 +39,17 @@ export const Alert = Type.Object(
     message: LocalizedText,
     resolvedMessage: Type.Union([LocalizedText, Type.Null()]),
     evidence: Type.Record(Type.String(), Type.Unknown(), { description: 'The facts the rule decided on' }),
+    suppressedBy: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          'Id of the alert that inhibits this one (the station is dark or its serial link is down, or an outage incident holds it): recorded and shown, not notified',
+      }),
+    ),
+    flapping: Type.Optional(
+      Type.Boolean({
+        description: 'Changed state too often in the flapping window: notified once as flapping, then left to a person',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,6 +69,8 @@ export interface AlertDraft {
 /** The engine's handle for one rule at one station. */
 export interface RuleContext {
   readonly station: StationConfig;
+  /** This station's thresholds (defaults ← township ← station, alert-rules.yaml); may change on reload. */
+  readonly thresholds: Thresholds;
   fire(draft: AlertDraft): void;
   /** Resolve the alert for `key` (default '') if it fires; `at` is station time in ms. */
   resolve(at: number, note: LocalizedText, key?: string, evidence?: Record<string, unknown>): void;

@@ -15,6 +15,15 @@ export const PersonRef = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Where an alert stands, as a crew reads it: firing → acknowledged → resolved → closed, or held
+ * back from notification: suppressed (inhibited by a dark station, a serial link down or an outage
+ * incident), flapping (changed state too often; a person reviews it), silenced (a silence matched).
+ */
+export const AlertLifecycle = Type.Union(
+  ['firing', 'acknowledged', 'resolved', 'closed', 'suppressed', 'flapping', 'silenced'].map((k) => Type.Literal(k)),
+);
+
 export const StoredAlert = Type.Composite(
   [
     Alert,
@@ -28,6 +37,16 @@ export const StoredAlert = Type.Composite(
         Type.Null(),
       ]),
       comments: Type.Integer({ description: 'How many comments the alert has' }),
+      lifecycle: AlertLifecycle,
+      assignee: Type.Union([PersonRef, Type.Null()]),
+      closed: Type.Union([
+        Type.Object(
+          { at: Type.Integer(), by: Type.Union([PersonRef, Type.Null()]) },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+      workOrderId: Type.Union([Type.Integer(), Type.Null()], { description: 'The work order made from it, if any' }),
     }),
   ],
   { additionalProperties: false },
@@ -38,7 +57,21 @@ export const AlertEvent = Type.Object(
   {
     at: Type.Integer(),
     kind: Type.Union(
-      ['fired', 'resolved', 'acknowledged', 'unacknowledged', 'commented', 'silenced'].map((k) =>
+      [
+        'fired',
+        'resolved',
+        'acknowledged',
+        'unacknowledged',
+        'commented',
+        'silenced',
+        'suppressed',
+        'flapping',
+        'assigned',
+        'closed',
+        'notified',
+        'reminded',
+        'escalated',
+      ].map((k) =>
         Type.Literal(k),
       ),
     ),
@@ -58,6 +91,11 @@ export const AlertListQuery = Type.Object(
     township: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     rule: Type.Optional(Type.String({ pattern: RULE_NAME_PATTERN, maxLength: 64 })),
     acked: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    assignee: Type.Optional(
+      Type.Union([Type.Literal('me'), Type.String({ pattern: '^[0-9]{1,12}$' })], {
+        description: '`me` or a user id',
+      }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }),
     before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` of the previous page' })),
     lang: Type.Optional(Type.String({ maxLength: 8 })),
@@ -90,3 +128,12 @@ export const CommentBody = Type.Object(
 export const EmptyBody = Type.Object({}, { additionalProperties: false });
 
 export const CommentAnswer = Type.Object({ event: AlertEvent }, { additionalProperties: false });
+
+export const AssignBody = Type.Object(
+  { userId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: unassign' }) },
+  { additionalProperties: false },
+);
+export const CloseBody = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: MAX_COMMENT_LENGTH })) },
+  { additionalProperties: false },
+);
