@@ -135,7 +135,21 @@ function segments(batch: readonly Alert[]): Alert[][] {
   return out;
 }
 
-export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onCommit'>;
+/** The changes one batch newly recorded: fires not stored before, resolves of alerts stored firing. */
+export interface RecordedTransitions {
+  fired: readonly Alert[];
+  resolved: readonly Alert[];
+}
+
+export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onCommit'> & {
+  /**
+   * Runs inside the batch's transaction after its rows are written, with what the store newly
+   * recorded (a fire restored after a restart, already stored, is not in it; nor is a second
+   * resolve): the notifier enqueues its outbox items here, so an alert and its notification commit
+   * together or not at all. Throwing rolls the batch back (it is retried).
+   */
+  onTransitions?(trx: Transaction<Database>, t: RecordedTransitions): Promise<void>;
+};
 
 export class AlertRepository {
   private readonly queue: WriteQueue<Alert>;
@@ -145,7 +159,7 @@ export class AlertRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly names: AlertNames,
-    hooks: RepoHooks,
+    private readonly hooks: RepoHooks,
     queueOpts: Partial<WriteQueueOptions> = {},
   ) {
     this.queue = new WriteQueue<Alert>({ ...hooks, write: (batch) => this.writeBatch(batch) }, queueOpts);
@@ -186,17 +200,31 @@ export class AlertRepository {
   private async writeBatch(batch: readonly Alert[]): Promise<void> {
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
+      const fired: Alert[] = [];
+      const resolved: Alert[] = [];
       for (const seg of segments(batch)) {
-        for (let k = 0; k < seg.length; k += ROWS_PER_STATEMENT)
-          await this.upsert(trx, seg.slice(k, k + ROWS_PER_STATEMENT), now);
+        for (let k = 0; k < seg.length; k += ROWS_PER_STATEMENT) {
+          const t = await this.upsert(trx, seg.slice(k, k + ROWS_PER_STATEMENT), now);
+          fired.push(...t.fired);
+          resolved.push(...t.resolved);
+        }
       }
+      if (this.hooks.onTransitions && (fired.length || resolved.length))
+        await this.hooks.onTransitions(trx, { fired, resolved });
     });
     // Only once committed: a failed batch is retried with its silenced events.
     for (const a of batch) this.silencedNotes.delete(`${a.id}/${a.status}`);
   }
 
   /** Fires and resolves of distinct alerts, a few statements for all (not one per alert). */
-  private async upsert(trx: Transaction<Database>, alerts: readonly Alert[], now: number): Promise<void> {
+  private async upsert(
+    trx: Transaction<Database>,
+    alerts: readonly Alert[],
+    now: number,
+  ): Promise<RecordedTransitions> {
+    const byId = new Map(alerts.map((a) => [a.id, a]));
+    const fired: Alert[] = [];
+    const resolved: Alert[] = [];
     const rows = alerts.map((a) => row(a, this.names.townshipCode(a.stationId) ?? a.township, now));
     const fires = rows.filter((r) => r.status === 'firing');
     const resolves = rows.filter((r) => r.status !== 'firing');
@@ -210,26 +238,35 @@ export class AlertRepository {
         .onConflict((oc) => oc.column('id').doNothing())
         .returning(['id', 'starts_at'])
         .execute();
-      for (const r of inserted)
+      for (const r of inserted) {
         events.push({ alert_id: r.id, at: r.starts_at, user_id: null, kind: 'fired', text: null });
+        fired.push(byId.get(r.id)!);
+      }
     }
     if (resolves.length) {
-      // A resolve whose fire was never written (dropped, or fired before the store) lands whole.
-      await trx
+      // A resolve whose fire was never written (dropped, or fired before the store) lands whole; one
+      // already resolved changes nothing and adds no event.
+      const changed = await trx
         .insertInto('alerts')
         .values(resolves)
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            ends_at: eb.ref('excluded.ends_at'),
-            resolved_message_json: eb.ref('excluded.resolved_message_json'),
-            evidence_json: eb.ref('excluded.evidence_json'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({
+              status: eb.ref('excluded.status'),
+              ends_at: eb.ref('excluded.ends_at'),
+              resolved_message_json: eb.ref('excluded.resolved_message_json'),
+              evidence_json: eb.ref('excluded.evidence_json'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where('alerts.status', '=', 'firing'),
         )
+        .returning(['id', 'ends_at'])
         .execute();
-      for (const r of resolves)
+      for (const r of changed) {
         events.push({ alert_id: r.id, at: r.ends_at ?? now, user_id: null, kind: 'resolved', text: null });
+        resolved.push(byId.get(r.id)!);
+      }
     }
     for (const a of alerts) {
       const silence = this.silencedNotes.get(`${a.id}/${a.status}`);
@@ -238,6 +275,7 @@ export class AlertRepository {
       events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence}` });
     }
     if (events.length) await trx.insertInto('alert_events').values(events).execute();
+    return { fired, resolved };
   }
 
   /**
