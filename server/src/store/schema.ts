@@ -24,6 +24,8 @@ export interface UsersTable {
   failed_logins: Generated<number>;
   locked_until: number | null;
   password_changed_at: number | null;
+  /** Mainland mobile number @-mentioned by WeCom/DingTalk robots; null: never mentioned. */
+  mobile: string | null;
 }
 
 export interface RoleGrantsTable {

@@ -9,6 +9,7 @@ import { migration0004 } from './0004_alert_lists.js';
 import { migration0005 } from './0005_audit_append_only.js';
 import { migration0006 } from './0006_outbox.js';
 import { migration0007 } from './0007_silences.js';
+import { migration0008 } from './0008_people.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -20,5 +21,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0005_audit_append_only': migration0005(engine),
     '0006_outbox': migration0006(engine),
     '0007_silences': migration0007(engine),
+    '0008_people': migration0008(),
   };
 }
