@@ -217,7 +217,7 @@ export class Ingestor {
         const m = msg as PayloadFor['health'];
         const st = entry.config;
         points.push(healthPoint(st, m));
-        obs.push({ type: 'health', ts: m.ts, health: m });
+        obs.push({ type: 'health', ts: m.ts, health: m, receivedAt: Date.now() });
         if (m.faults)
           reconcileFaults(this.deps.store.activeFaults(st.id), st, m, points, obs, (sensor) =>
             this.sensorOk(topic, entry, sensor, undefined),

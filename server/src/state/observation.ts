@@ -19,7 +19,13 @@ export type Observation =
       reason?: string;
       agentVersion?: string;
     }
-  | { type: 'health'; ts: number; health: HealthPayload }
+  | {
+      type: 'health';
+      ts: number;
+      health: HealthPayload;
+      /** Server time (Unix ms) the report arrived: the agent's clock skew is ts − receivedAt. */
+      receivedAt?: number;
+    }
   | { type: 'hello'; ts: number; firmware: string; boardId: string }
   | { type: 'config'; ts: number; reported: ConfigReportedPayload };
 
