@@ -8,7 +8,8 @@
  * | station's newest reading (station time, never the wall clock)     | last reading                  |
  * | a sensor never seen since the server started: counted from the    | **fires** the same way        |
  * | station's first reading                                           |                               |
- * | the sensor reports again and keeps reporting for `clearFor`       | **resolves**                  |
+ * | the sensor reports again, its reports spanning `clearFor`         | **resolves** (one stray       |
+ * |                                                                   | report does not)              |
  * | the whole station silent (dark)                                   | nothing: the station's time   |
  * |                                                                   | stands still                  |
  * | historical (replayed) readings                                    | ignored, counted `historical` |
@@ -32,6 +33,8 @@ interface Station {
   newest: number;
   /** Station time of each sensor's last live reading. */
   lastSeen: Map<string, number>;
+  /** Station time of each sensor's first reading after a silence of `silentFor` (or ever). */
+  backSince: Map<string, number>;
 }
 
 export function sensorSilentRule(): AlertRule {
@@ -47,14 +50,18 @@ class SensorSilentRule implements AlertRule {
     if (o.type !== 'reading' || !ctx.thresholds.sensor_silent.enabled || !isLive(ctx, o)) return;
     let st = this.stations.get(ctx.station.id);
     if (!st) {
-      st = { startedAt: o.ts, newest: o.ts, lastSeen: new Map() };
+      st = { startedAt: o.ts, newest: o.ts, lastSeen: new Map(), backSince: new Map() };
       this.stations.set(ctx.station.id, st);
     }
     if (o.ts > st.newest) {
       this.judge(ctx, st, st.newest);
       st.newest = o.ts;
     }
-    if (o.ts > (st.lastSeen.get(o.sensor) ?? -Infinity)) st.lastSeen.set(o.sensor, o.ts);
+    const prev = st.lastSeen.get(o.sensor);
+    if (prev !== undefined && o.ts <= prev) return;
+    if (prev === undefined || o.ts - prev >= ctx.thresholds.sensor_silent.silentForMs)
+      st.backSince.set(o.sensor, o.ts);
+    st.lastSeen.set(o.sensor, o.ts);
   }
 
   /** Every configured sensor at station time `now`. */
@@ -65,12 +72,14 @@ class SensorSilentRule implements AlertRule {
       const last = seen ?? st.startedAt;
       const age = now - last;
       const silent = age >= t.silentForMs;
+      // Back when its reports since the silence span clearFor: one stray report does not resolve.
+      const back = seen !== undefined && !silent && seen - (st.backSince.get(id) ?? seen) >= t.clearForMs;
       this.holds.judge(
         ctx,
         id,
         now,
-        { forMs: 0, clearForMs: t.clearForMs },
-        { bad: silent, clear: !silent },
+        { forMs: 0, clearForMs: 0 },
+        { bad: silent, clear: back },
         {
           fire: () => this.firing(ctx, id, { seen, last, age, now }),
           resolve: () => {

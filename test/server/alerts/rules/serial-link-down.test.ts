@@ -5,7 +5,10 @@
  * What the alerts say: serial-link-down.content.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { SerialLinkDownConfigError, serialLinkDownRule } from '../../../../server/src/alerts/rules/serial-link-down.js';
+import {
+  SerialLinkDownConfigError,
+  serialLinkDownRule,
+} from '../../../../server/src/alerts/rules/serial-link-down.js';
 import { BOOT_B, run, type Step } from '../../serial-link-fixtures.js';
 
 describe('serial_link_down (hold 1min)', () => {
