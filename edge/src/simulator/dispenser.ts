@@ -36,6 +36,8 @@ export class Dispenser {
   failed = false;
   faultRaised = false;
   refilling = false;
+  /** Injected fault: the mains inlet is shut, so the tank is not refilled. */
+  inletShut = false;
   draws = 0;
   private readonly pendingDraws: number[] = [];
   private refS = 0;
@@ -74,8 +76,8 @@ export class Dispenser {
       this.levelPct = Math.max(0, this.levelPct - this.rng.range(3, 6));
       this.tempC -= this.rng.range(0.4, 1.2);
     }
-    if (!this.refilling && this.levelPct < REFILL_BELOW_PCT) this.refilling = true;
-    if (this.refilling) {
+    if (!this.refilling && !this.inletShut && this.levelPct < REFILL_BELOW_PCT) this.refilling = true;
+    if (this.refilling && !this.inletShut) {
       const add = Math.min(REFILL_RATE_PCT_PER_S, 100 - this.levelPct);
       this.tempC = (this.tempC * this.levelPct + INLET_C * add) / Math.max(1e-9, this.levelPct + add);
       this.levelPct += add;
@@ -93,6 +95,18 @@ export class Dispenser {
   fail(nowS: number): void {
     this.failed = true;
     if (!this.heater) this.setHeater(true, nowS);
+  }
+
+  /** Inject: the inlet is shut and the tank drained to `levelPct`; it stays low until {@link openInlet}. */
+  shutInlet(levelPct: number): void {
+    this.inletShut = true;
+    this.refilling = false;
+    this.levelPct = Math.min(this.levelPct, levelPct);
+  }
+
+  /** The inlet works again: the tank refills as usual. */
+  openInlet(): void {
+    this.inletShut = false;
   }
 
   /** Repair: the element works again; a raised heater_failure is cleared. */

@@ -43,6 +43,7 @@ import {
   type SimSnapshot,
   type SimulatorOptions,
   type SimulatorStats,
+  WATER_LOW_LEVEL_PCT,
 } from './types.js';
 
 export * from './types.js';
@@ -71,6 +72,10 @@ export class StationSimulator {
   private readonly listeners = new Set<(bytes: Buffer, frame: Frame) => void>();
   private readonly decoder = new FrameDecoder();
   private readonly active = new Map<string, { code: number; channel: number }>();
+  /** Channels left out of READINGS and EVENT (injected sensor_silent). */
+  private readonly silenced = new Set<number>();
+  /** The count an injected occupancy_frozen sticks at; undefined when the counter works. */
+  private frozenOccupancy: number | undefined;
   private settings: ControllerSettings;
   private t = 0;
   /** Simulated second of the last boot (uptime counts from it). */
@@ -231,7 +236,11 @@ export class StationSimulator {
     this.tick();
   }
 
-  injectFault(fault: InjectableFault, socket = 1): void {
+  /**
+   * Make the station have `fault` until {@link clearFault}. `target` is the socket number (1..n) for
+   * socket_tripped and socket_no_power, and a sensor id or channel number for sensor_silent.
+   */
+  injectFault(fault: InjectableFault, target: number | string = 1): void {
     if (!this.booted) this.boot();
     const m = this.model;
     switch (fault) {
@@ -241,11 +250,21 @@ export class StationSimulator {
         m.door.setStuck(true, this.t);
         return this.checkDoor();
       case 'socket_tripped':
-        return m.sockets.trip(this.socketIndex(socket), this.t, true);
+        return m.sockets.trip(this.socketIndex(target), this.t, true);
+      case 'water_low':
+        return m.dispenser.shutInlet(WATER_LOW_LEVEL_PCT);
+      case 'socket_no_power':
+        return m.sockets.kill(this.socketIndex(target), this.t);
+      case 'sensor_silent':
+        this.silenced.add(this.channelOf(target));
+        return;
+      case 'occupancy_frozen':
+        this.frozenOccupancy ??= m.people.occupancy;
+        return;
     }
   }
 
-  clearFault(fault: InjectableFault, socket = 1): void {
+  clearFault(fault: InjectableFault, target: number | string = 1): void {
     const m = this.model;
     switch (fault) {
       case 'heater_failure':
@@ -254,7 +273,18 @@ export class StationSimulator {
         m.door.setStuck(false, this.t);
         return this.checkDoor();
       case 'socket_tripped':
-        return m.sockets.reset(this.socketIndex(socket));
+        return m.sockets.reset(this.socketIndex(target));
+      case 'water_low':
+        return m.dispenser.openInlet();
+      case 'socket_no_power':
+        return m.sockets.revive(this.socketIndex(target));
+      case 'sensor_silent':
+        this.silenced.delete(this.channelOf(target));
+        return;
+      case 'occupancy_frozen':
+        if (this.frozenOccupancy === undefined) return;
+        this.frozenOccupancy = undefined;
+        return this.onState('occupancy', 0, m.people.occupancy);
     }
   }
 
@@ -270,10 +300,19 @@ export class StationSimulator {
     this.decoder.write(buf);
   }
 
-  private socketIndex(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > this.layout.socketCount)
+  private socketIndex(n: number | string): number {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > this.layout.socketCount)
       throw new RangeError(`socket ${n} does not exist in ${this.config.id} (1..${this.layout.socketCount})`);
     return n - 1;
+  }
+
+  /** The channel of a sensor id or channel number of this station. */
+  private channelOf(target: number | string): number {
+    const channel =
+      typeof target === 'number' ? target : this.config.sensors.find((s) => s.id === target)?.channel;
+    if (channel === undefined || !this.channels.has(channel))
+      throw new RangeError(`sensor ${target} does not exist in ${this.config.id}`);
+    return channel;
   }
 
   private stepOnce(): void {
@@ -301,10 +340,11 @@ export class StationSimulator {
   private sendReadings(): void {
     const readings = [];
     for (const c of this.layout.channels) {
-      if (this.settings.disabled.has(c.channel)) continue;
+      if (this.settings.disabled.has(c.channel) || this.silenced.has(c.channel)) continue;
+      const frozen = c.kind === 'occupancy' ? this.frozenOccupancy : undefined;
       readings.push({
         channel: c.channel,
-        raw: unscaleValue(c.kind, this.model.valueOf(c.kind, c.index, this.t)),
+        raw: unscaleValue(c.kind, frozen ?? this.model.valueOf(c.kind, c.index, this.t)),
       });
     }
     this.send({ type: 'readings', seq: 0, uptimeMs: this.uptimeMs, readings });
@@ -312,7 +352,8 @@ export class StationSimulator {
 
   private onState(kind: SensorKindName, index: number, value: number): void {
     const channel = this.layout.byKind[kind][index];
-    if (channel === undefined || this.settings.disabled.has(channel)) return;
+    if (channel === undefined || this.settings.disabled.has(channel) || this.silenced.has(channel)) return;
+    if (kind === 'occupancy' && this.frozenOccupancy !== undefined) return;
     this.send({ type: 'event', seq: 0, uptimeMs: this.uptimeMs, channel, raw: unscaleValue(kind, value) });
   }
 

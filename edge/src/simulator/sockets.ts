@@ -26,6 +26,8 @@ export class Sockets {
   private readonly sessions: (Session | undefined)[];
   /** When staff reset a tripped socket; undefined while a trip is injected (stays until cleared). */
   private readonly resetAtS: (number | undefined)[];
+  /** Injected fault: the socket says charging but delivers no power. */
+  private readonly dead: boolean[];
   sessionsStarted = 0;
 
   constructor(
@@ -36,6 +38,7 @@ export class Sockets {
     this.states = Array.from({ length: count }, () => SocketState.idle);
     this.sessions = Array.from({ length: count }, () => undefined);
     this.resetAtS = Array.from({ length: count }, () => undefined);
+    this.dead = Array.from({ length: count }, () => false);
   }
 
   /** A rider plugs into a random idle socket, if there is one. */
@@ -84,6 +87,29 @@ export class Sockets {
     this.sink.fault('socket_tripped', 'socket_state', i, true);
   }
 
+  /**
+   * Inject: socket i delivers no power while it says charging. An idle socket gets an e-bike plugged
+   * in for 6 h, so it is charging at 0 W until {@link revive}.
+   */
+  kill(i: number, nowS: number): void {
+    this.dead[i] = true;
+    if (this.states[i] !== SocketState.idle) return;
+    this.sessions[i] = {
+      device: 'ebike',
+      startS: nowS,
+      endS: nowS + 6 * 3600,
+      ratedW: 200,
+      tripAtS: undefined,
+    };
+    this.sessionsStarted++;
+    this.setState(i, SocketState.charging);
+  }
+
+  /** Socket i delivers power again (its session, if any, charges on). */
+  revive(i: number): void {
+    this.dead[i] = false;
+  }
+
   /** Staff reset a tripped socket. */
   reset(i: number): void {
     if (this.states[i] !== SocketState.tripped) return;
@@ -95,7 +121,7 @@ export class Sockets {
   /** Power drawn at socket i in W (with a little measurement noise). */
   powerW(i: number, nowS: number): number {
     const s = this.sessions[i];
-    if (this.states[i] !== SocketState.charging || !s) return 0;
+    if (this.states[i] !== SocketState.charging || !s || this.dead[i]) return 0;
     const progress = (nowS - s.startS) / Math.max(1, s.endS - s.startS);
     const knee = s.device === 'ebike' ? 0.8 : 0.6;
     const shape = progress < knee ? 1 : 1 - 0.85 * ((progress - knee) / (1 - knee));

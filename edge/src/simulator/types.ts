@@ -7,8 +7,25 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Faults the simulator can be told to have. */
-export type InjectableFault = 'heater_failure' | 'door_stuck' | 'socket_tripped';
+/**
+ * Faults the simulator can be told to have. The controller reports the first three as FAULT frames;
+ * the others show only in what it sends:
+ * - `water_low`: the inlet is shut and the tank drains to 5 % and stays there;
+ * - `socket_no_power`: socket n says charging (state 1) but draws 0 W;
+ * - `sensor_silent`: one channel (a sensor id or channel number) is left out of READINGS and EVENT;
+ * - `occupancy_frozen`: the people counter sticks at its current count.
+ */
+export type InjectableFault =
+  | 'heater_failure'
+  | 'door_stuck'
+  | 'socket_tripped'
+  | 'water_low'
+  | 'socket_no_power'
+  | 'sensor_silent'
+  | 'occupancy_frozen';
+
+/** Tank level (%) the injected water_low fault drains to. */
+export const WATER_LOW_LEVEL_PCT = 5;
 
 export interface SimulatorOptions {
   /** Seed of the PRNG; combined with the station id. Default 1. */
