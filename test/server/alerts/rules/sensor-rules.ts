@@ -51,6 +51,7 @@ export function health(
     receivedAt: o.receivedAt ?? ts,
     health: {
       v: 1,
+      stationId: 'st-001',
       ts,
       bootId: o.bootId ?? 'boot-1',
       seq: minute,
@@ -59,7 +60,7 @@ export function health(
       rssBytes: 1,
       serial: { state: 'up', port: '/dev/ttyYZ0', lastFrameAgeMs: 100, framesGood: 1, framesBad: {} },
       ...(o.spool ? { spool: o.spool } : {}),
-    } as HealthPayload,
+    },
   };
 }
 
