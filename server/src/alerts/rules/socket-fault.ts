@@ -59,6 +59,9 @@ export function pairSockets(station: StationConfig): SocketPairs {
   return pairs;
 }
 
+/** Power as people read it: one decimal (the wire carries 0.1 W). */
+const watts = (w: number | null): string => (w === null ? '?' : String(Math.round(w * 10) / 10));
+
 export function socketFaultRule(): AlertRule {
   return new SocketFaultRule();
 }
@@ -82,6 +85,15 @@ class SocketFaultRule implements AlertRule {
       if (o.kind === 'socket_state') s.state = o.value;
       else s.powerW = o.value;
     }
+    // Charging is judged on the power reading that follows the state in the same frame, so a stale
+    // power value from the frame before never decides (a socket without a power sensor: on its state).
+    if (
+      o.type === 'reading' &&
+      o.kind === 'socket_state' &&
+      o.value === 1 &&
+      this.pairsOf(ctx).powerOfSocket.has(socketId)
+    )
+      return;
     const tripped = s.tripped || s.state === 2;
     const noPower = s.state === 1 && s.powerW !== null && s.powerW < t.minPowerW;
     const socket = sensorNames(ctx, socketId);
@@ -98,8 +110,8 @@ class SocketFaultRule implements AlertRule {
             ? say(ctx, `${socket.zh}跳闸`, `${socket.en} tripped`)
             : say(
                 ctx,
-                `${socket.zh}充电中但无功率（${s.powerW} W，已持续 ${duration(o.ts - since).zh}）`,
-                `${socket.en} charging but drawing no power (${s.powerW} W for ${duration(o.ts - since).en})`,
+                `${socket.zh}充电中但无功率（${watts(s.powerW)} W，已持续 ${duration(o.ts - since).zh}）`,
+                `${socket.en} charging but drawing no power (${watts(s.powerW)} W for ${duration(o.ts - since).en})`,
               ),
           evidence: {
             cause: s.tripped ? 'fault' : tripped ? 'state' : 'no_power',
@@ -114,8 +126,8 @@ class SocketFaultRule implements AlertRule {
         resolve: () => ({
           note: say(
             ctx,
-            `${socket.zh}恢复正常（${s.state === 1 ? `充电功率 ${s.powerW} W` : '空闲'}）`,
-            `${socket.en} back to normal (${s.state === 1 ? `drawing ${s.powerW} W` : 'idle'})`,
+            `${socket.zh}恢复正常（${s.state === 1 ? `充电功率 ${watts(s.powerW)} W` : '空闲'}）`,
+            `${socket.en} back to normal (${s.state === 1 ? `drawing ${watts(s.powerW)} W` : 'idle'})`,
           ),
           evidence: { state: s.state, powerW: s.powerW },
         }),

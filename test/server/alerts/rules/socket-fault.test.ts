@@ -95,6 +95,17 @@ describe('socket_fault', () => {
     });
   });
 
+  it('a frame of charging 150 W after 5 min at 0 W does not fire on its state before its power', () => {
+    const { events } = runRule(socketFaultRule(), [sock(0, 1, 1, 0), sock(4, 1, 1, 0), sock(5, 1, 1, 150)]);
+    expect(events).toEqual([]);
+  });
+
+  it('no-power text: the power to 0.1 W and how long', () => {
+    const { events } = runRule(socketFaultRule(), [sock(0, 2, 1, 0.43), sock(5, 2, 1, 0.4321)]);
+    expect(events[0]?.message['zh-CN']).toBe('测试001号驿站：socket-2充电中但无功率（0.4 W，已持续 5 分钟）');
+    expect(events[0]).toMatchObject({ evidence: { cause: 'no_power', powerW: 0.4321, minPowerW: 2 } });
+  });
+
   it('pairs sockets with power sensors by name, else by channel order', () => {
     const st = stationFixture('st-001', { sockets: 2 });
     expect([...pairSockets(st).powerOfSocket]).toEqual([
