@@ -13,6 +13,7 @@ import { waterLowRule } from '../../../../server/src/alerts/rules/water-low.js';
 import { socketFaultRule } from '../../../../server/src/alerts/rules/socket-fault.js';
 import { sensorSilentRule } from '../../../../server/src/alerts/rules/sensor-silent.js';
 import { occupancyStuckRule } from '../../../../server/src/alerts/rules/occupancy-stuck.js';
+import { doorStuckOpenRule } from '../../../../server/src/alerts/rules/door-stuck-open.js';
 import { recordSim } from '../../../edge/sim-helpers.js';
 import { MIDNIGHT_CST } from '../../../edge/fixtures.js';
 import { stationFixture } from '../../../helpers/station.js';
@@ -57,6 +58,15 @@ function simulate(
 
 describe('simulator fault → rule', () => {
   it.each([
+    // The controller raises door_stuck after door_stuck_s (180 s): the rule fires on the fault.
+    {
+      fault: 'door_stuck',
+      target: 1,
+      rule: doorStuckOpenRule,
+      before: 2 * MIN,
+      after: 4 * MIN,
+      want: 'firing door',
+    },
     { fault: 'water_low', target: 1, rule: waterLowRule, before: 90 * 1000, after: 3 * MIN, want: 'firing' },
     {
       fault: 'socket_no_power',
