@@ -6,10 +6,14 @@
  * |--------------------|----------|-------------------------------------------------------------------|
  * | `dispenser_broken` | critical | heater_failure fault, or heater on without the water warming      |
  * | `serial_link_down` | warning  | the agent reports its serial link down for longer than the hold   |
+ * | `station_dark`     | critical | the agent's will arrived, or nothing heard for `silentFor`        |
+ *
+ * Severities, holds and `enabled` per station come from alert-rules.yaml (the engine applies them).
  */
 import type { AlertRule } from '../types.js';
 import { dispenserBrokenRule } from './dispenser-broken.js';
 import { serialLinkDownRule, type SerialLinkDownOptions } from './serial-link-down.js';
+import { stationDarkRule } from './station-dark.js';
 
 /** Settings of the rules that have server-wide settings (others read the station config). */
 export interface RuleSettings {
@@ -17,5 +21,5 @@ export interface RuleSettings {
 }
 
 export function defaultRules(settings: RuleSettings = {}): AlertRule[] {
-  return [dispenserBrokenRule(), serialLinkDownRule(settings.serialLinkDown)];
+  return [dispenserBrokenRule(), serialLinkDownRule(settings.serialLinkDown), stationDarkRule()];
 }
