@@ -58,7 +58,9 @@ describe('alert-rules.yaml: every problem with file:line and what to write inste
     {
       why: 'an unknown station id',
       text: 'water: 1\nstations:\n  st-071:\n    water_low: { below: 10 }\n',
-      expected: ['alert-rules.yaml:1 water: unknown key "water"; allowed keys here: defaults, townships, stations, flapping, outage'],
+      expected: [
+        'alert-rules.yaml:1 water: unknown key "water"; allowed keys here: defaults, townships, stations, flapping, outage',
+      ],
     },
     {
       why: 'an unknown station id (alone)',
@@ -95,8 +97,14 @@ describe('alert-rules.yaml: every problem with file:line and what to write inste
     const rules = r.rules ?? {};
     const st1 = resolveThresholds(rules, 'st-001', 'chengguan').water_low;
     expect(st1).toMatchObject({ below: 5, severity: 'critical', forMs: 180_000, clearAbove: 25 });
-    expect(resolveThresholds(rules, 'st-002', 'chengguan').water_low).toMatchObject({ below: 10, severity: 'warning' });
-    expect(resolveThresholds(rules, 'st-017', 'xintang').water_low).toMatchObject({ below: 20, forMs: 180_000 });
+    expect(resolveThresholds(rules, 'st-002', 'chengguan').water_low).toMatchObject({
+      below: 10,
+      severity: 'warning',
+    });
+    expect(resolveThresholds(rules, 'st-017', 'xintang').water_low).toMatchObject({
+      below: 20,
+      forMs: 180_000,
+    });
   });
 });
 
@@ -112,7 +120,11 @@ describe('the sample alert-rules.yaml', () => {
 
   it('an absent file beside the stations means the defaults; an absent named file is an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'yz-ar-'));
-    expect(loadAlertRulesFor(join(dir, 'stations'), undefined)).toEqual({ file: undefined, rules: {}, issues: [] });
+    expect(loadAlertRulesFor(join(dir, 'stations'), undefined)).toEqual({
+      file: undefined,
+      rules: {},
+      issues: [],
+    });
     const named = loadAlertRulesFor(join(dir, 'stations'), join(dir, 'nope.yaml'));
     expect(named.rules).toBeUndefined();
     expect(named.issues[0]?.message).toContain('YIZHAN_ALERT_RULES_FILE');

@@ -46,7 +46,8 @@ export class FlapTracker {
     const out: { fp: string; at: number }[] = [];
     for (const [fp, h] of this.held) {
       if (stationId !== undefined && h.stationId !== stationId) continue;
-      if (h.clearSince !== null && now - h.clearSince >= windowMs) out.push({ fp, at: h.clearSince + windowMs });
+      if (h.clearSince !== null && now - h.clearSince >= windowMs)
+        out.push({ fp, at: h.clearSince + windowMs });
     }
     return out;
   }

@@ -63,7 +63,7 @@ export function inhibitorOf(host: IncidentHost, rule: string, stationId: string)
   );
 }
 
-function incidentMessage(scope: 'county' | string, name: string, count: number): LocalizedText {
+function incidentMessage(scope: string, name: string, count: number): LocalizedText {
   return scope === 'county'
     ? {
         'zh-CN': `全县大面积失联：${count} 个驿站在同一时段失联（可能停电或断网）`,
@@ -105,7 +105,8 @@ export class OutageIncidents {
     }
     const { withinMs, countyStations, townshipStations } = this.settings();
     const near = new Set<string>([stationId]);
-    for (const [id, t] of this.dark()?.darkStations() ?? []) if (Math.abs(t - since) <= withinMs) near.add(id);
+    for (const [id, t] of this.dark()?.darkStations() ?? [])
+      if (Math.abs(t - since) <= withinMs) near.add(id);
     if (near.size >= countyStations) return this.open('county', [...near], since);
     const inTownship = [...near].filter((id) => this.host.townshipOf(id) === code);
     if (inTownship.length >= townshipStations) return this.open(code, inTownship, since);
@@ -122,7 +123,7 @@ export class OutageIncidents {
     }
   }
 
-  private open(scope: 'county' | string, stations: string[], since: number): string {
+  private open(scope: string, stations: string[], since: number): string {
     const fp = scope === 'county' ? 'outage/county' : `outage/township/${scope}`;
     const startsAt = new Date(since).toISOString();
     const name = scope === 'county' ? '全县' : this.host.townshipNameOf(stations[0] ?? '');
@@ -139,7 +140,11 @@ export class OutageIncidents {
       endsAt: null,
       message: incidentMessage(scope, name, stations.length),
       resolvedMessage: null,
-      evidence: { stations: [...stations].sort(), count: stations.length, withinMs: this.settings().withinMs },
+      evidence: {
+        stations: [...stations].sort(),
+        count: stations.length,
+        withinMs: this.settings().withinMs,
+      },
     };
     this.members.set(fp, new Set(stations));
     this.host.commitFire(alert);

@@ -29,10 +29,15 @@ export function watchAlertRules(
       timer.unref();
     });
   } catch (e) {
-    log.warn({ file, err: (e as Error).message }, 'alert rules file not watched; reload with SIGHUP or the API');
+    log.warn(
+      { file, err: (e as Error).message },
+      'alert rules file not watched; reload with SIGHUP or the API',
+    );
     return () => {};
   }
-  watcher.on('error', (e) => log.warn({ file, err: e.message }, 'alert rules file watch failed; reload with SIGHUP or the API'));
+  watcher.on('error', (e) =>
+    log.warn({ file, err: e.message }, 'alert rules file watch failed; reload with SIGHUP or the API'),
+  );
   return () => {
     clearTimeout(timer);
     watcher.close();

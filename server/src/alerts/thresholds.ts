@@ -92,7 +92,8 @@ export class AlertThresholds {
     for (const rule of RULE_NAMES) {
       const fields: Record<string, ThresholdLevel> = {};
       for (const k of Object.keys(RuleSettingsSchemas[rule].properties)) {
-        const set = (o: RuleOverrides | undefined) => (o?.[rule] as Record<string, unknown> | undefined)?.[k] !== undefined;
+        const set = (o: RuleOverrides | undefined) =>
+          (o?.[rule] as Record<string, unknown> | undefined)?.[k] !== undefined;
         fields[k] = set(s) ? 'station' : set(t) ? 'township' : 'default';
       }
       out[rule] = fields;
@@ -122,10 +123,9 @@ export class AlertThresholds {
   private withBase(f: AlertRulesFile): AlertRulesFile {
     const base = this.opts.base;
     if (!base) return f;
-    const defaults: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(f.defaults ?? {}))
-      defaults[k] = { ...(defaults[k] as object | undefined), ...(v as object) };
-    return { ...f, defaults: defaults as RuleOverrides };
+    const defaults: Record<string, object> = { ...base };
+    for (const [k, v] of Object.entries(f.defaults ?? {})) defaults[k] = { ...defaults[k], ...v };
+    return { ...f, defaults };
   }
 }
 

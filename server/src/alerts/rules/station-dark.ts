@@ -130,7 +130,14 @@ class StationDarkRule implements AlertRule, DarkStations {
   private memoryOf(id: string): Memory {
     let m = this.mem.get(id);
     if (!m) {
-      const facts = { online: null, offlineReason: null, heardAt: null, agentVersion: null, serialUp: null, config: null };
+      const facts = {
+        online: null,
+        offlineReason: null,
+        heardAt: null,
+        agentVersion: null,
+        serialUp: null,
+        config: null,
+      };
       m = { facts, willAt: null, darkSince: null, backSince: null, silentForMs: 0 };
       this.mem.set(id, m);
     }

@@ -58,7 +58,8 @@ const ReloadError = Type.Object(
 );
 
 const thresholdRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
-  const stationTownship = (req: FastifyRequest) => app.hierarchy.townshipOf((req.params as { id: string }).id);
+  const stationTownship = (req: FastifyRequest) =>
+    app.hierarchy.townshipOf((req.params as { id: string }).id);
 
   app.get(
     '/api/v1/stations/:id/thresholds',
@@ -83,6 +84,8 @@ const thresholdRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/alert-rules/reload',
     {
       schema: { response: { 200: ReloadAnswer, 400: ReloadError, '4xx': ErrorBody } },
+      // It takes no body; anything larger than this is refused before it is read.
+      bodyLimit: 1024,
       config: { access: 'config:write' },
     },
     async (req, reply) => {
@@ -94,12 +97,20 @@ const thresholdRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       const r = app.reloadAlertRules('api');
       if (!r.ok) {
         const issues = r.issues.map((i) => formatIssue(i));
-        return reply.code(400).send({ ...err('alert_rules_invalid', lang, { n: String(issues.length) }), issues });
+        return reply
+          .code(400)
+          .send({ ...err('alert_rules_invalid', lang, { n: String(issues.length) }), issues });
       }
       await app.ops.db
         .transaction()
         .execute((trx) =>
-          recordAudit(trx, req, { action: 'alert_rules.reload', target: `file:${r.file ?? ''}`, township: null, before: null, after: null }),
+          recordAudit(trx, req, {
+            action: 'alert_rules.reload',
+            target: `file:${r.file ?? ''}`,
+            township: null,
+            before: null,
+            after: null,
+          }),
         );
       return { file: r.file ?? null };
     },
