@@ -58,6 +58,16 @@ describe('station_dark', () => {
       want: ['firing@10'],
     },
     {
+      name: 'replayed readings do not keep a silent station from going dark',
+      steps: [[0, 'online'], [100, 'replayed'], [200, 'replayed'], [240, 'tick']],
+      want: ['firing@180'],
+    },
+    {
+      name: 'replayed readings do not resolve a station dark by silence',
+      steps: [[0, 'online'], [245, 'tick'], [300, 'replayed'], [340, 'replayed'], [400, 'replayed']],
+      want: ['firing@180'],
+    },
+    {
       name: 'a station override: silentFor 10min, for 2min',
       file: { stations: { 'st-001': { station_dark: { silentFor: '10min', for: '2min' } } } },
       steps: [[0, 'online'], [300, 'tick'], [719, 'tick'], [720, 'tick']],
