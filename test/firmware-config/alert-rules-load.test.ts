@@ -14,6 +14,7 @@ import {
   loadAlertRulesFor,
 } from '@yizhan/station-config/alert-rules-load';
 import { resolveThresholds } from '@yizhan/station-config/alert-rules';
+import { CONFIG_README, withAlertRulesTable } from '@yizhan/station-config/alert-rules-docs';
 import { ALERT_RULES_SCHEMA_FILE, alertRulesJsonSchemaText } from '@yizhan/station-config/json-schema';
 import { DEFAULT_TOWNSHIPS_FILE, loadTownshipsFile } from '@yizhan/station-config/townships';
 
@@ -128,5 +129,13 @@ describe('the sample alert-rules.yaml', () => {
     const named = loadAlertRulesFor(join(dir, 'stations'), join(dir, 'nope.yaml'));
     expect(named.rules).toBeUndefined();
     expect(named.issues[0]?.message).toContain('YIZHAN_ALERT_RULES_FILE');
+  });
+});
+
+describe('firmware-config/README.md', () => {
+  it('lists every rule setting with its default, as the schema has them', () => {
+    const readme = readFileSync(CONFIG_README, 'utf8');
+    expect(readme).toBe(withAlertRulesTable(readme));
+    expect(readme).toContain('| `station_dark.silentFor` | `3min` |');
   });
 });
