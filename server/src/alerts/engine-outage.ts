@@ -87,10 +87,24 @@ export class OutageIncidents {
     private readonly dark: () => DarkStations | undefined,
   ) {}
 
-  /** An incident fired before a restart (from the store): it keeps holding its stations. */
-  adopt(a: Alert): void {
-    const stations = Array.isArray(a.evidence.stations) ? (a.evidence.stations as unknown[]) : [];
-    this.members.set(a.fingerprint, new Set(stations.filter((s): s is string => typeof s === 'string')));
+  /**
+   * Alerts firing before a restart (from the store): an incident keeps holding the stations its
+   * evidence lists, and those whose dark alert names it in suppressedBy (they may have joined after
+   * the evidence was stored).
+   */
+  adopt(alerts: readonly Alert[]): void {
+    const byId = new Map<string, Set<string>>();
+    for (const a of alerts) {
+      if (a.rule !== OUTAGE || a.status !== 'firing') continue;
+      const stations = Array.isArray(a.evidence.stations) ? (a.evidence.stations as unknown[]) : [];
+      const m = this.members.get(a.fingerprint) ?? new Set<string>();
+      for (const s of stations) if (typeof s === 'string') m.add(s);
+      this.members.set(a.fingerprint, m);
+      byId.set(a.id, m);
+    }
+    for (const a of alerts)
+      if (a.rule === STATION_DARK && a.status === 'firing' && a.suppressedBy)
+        byId.get(a.suppressedBy)?.add(a.stationId);
   }
 
   /**

@@ -167,10 +167,10 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
       if (a.status !== 'firing' || this.firing.has(a.fingerprint)) continue;
       this.firing.set(a.fingerprint, a);
       this.metrics.alertsFiring.inc({ rule: a.rule });
-      if (a.rule === OUTAGE) this.incidents.adopt(a);
       if (a.flapping) this.flaps.held.set(a.fingerprint, { stationId: a.stationId, ruleFiring: true, clearSince: null });
       n++;
     }
+    this.incidents.adopt(alerts);
     return n;
   }
 

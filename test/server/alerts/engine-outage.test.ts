@@ -135,4 +135,21 @@ describe('outage incidents', () => {
       'outage:resolved',
     ]);
   });
+
+  it('after a restart a station that joined later (named by its suppressedBy) is held too', () => {
+    const before = outage({ township: 4, other: 0 });
+    for (const id of before.ids.slice(0, 3)) before.dark(id);
+    before.advance(2 * MIN);
+    const firstEvidence = before.engine.list('firing').find((a) => a.rule === 'outage')?.evidence;
+    before.dark(before.ids[3]!);
+    before.advance(2 * MIN);
+    // The store keeps the incident as it first fired (a fire already stored is not rewritten).
+    const stored = before.engine.list('firing').map((a) => (a.rule === 'outage' ? { ...a, evidence: firstEvidence ?? {} } : a));
+    const after = outage({ township: 4, other: 0 });
+    after.engine.adopt(stored);
+    for (const id of after.ids.slice(0, 3)) after.back(id);
+    expect(after.engine.list('firing').map((a) => a.rule).sort()).toEqual(['outage', 'station_dark']);
+    after.back(after.ids[3]!);
+    expect(after.events.at(-1)).toMatchObject({ rule: 'outage', status: 'resolved' });
+  });
 });
