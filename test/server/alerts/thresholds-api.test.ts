@@ -94,6 +94,13 @@ describe('alert rule thresholds in the server', () => {
     expect((await reload(manager)).statusCode).toBe(403);
   });
 
+  it('SIGHUP reloads at once', () => {
+    writeFileSync(file, 'townships:\n  chengguan:\n    water_low: { below: 3 }\n');
+    process.emit('SIGHUP', 'SIGHUP');
+    // Read synchronously: before the file watch's debounce could have acted.
+    expect(app.alertThresholds.of('st-001').water_low.below).toBe(3);
+  });
+
   it('a changed file is reloaded without a request', async () => {
     writeFileSync(file, 'townships:\n  chengguan:\n    water_low: { below: 7 }\n');
     await expect.poll(async () => (await waterLow())?.below, { timeout: 5000 }).toBe(7);
