@@ -3,22 +3,28 @@
  *
  *   npm run config:check [-- dir-or-file …]   check station files; exit 1 on any problem
  *   npm run config:schema [-- out-file]       write firmware-config/station.schema.json (and
- *                                             townships.schema.json without out-file)
+ *                                             townships.schema.json, alert-rules.schema.json and
+ *                                             the rule settings table of the README without out-file)
  *
  * `check` without arguments checks $YIZHAN_STATIONS_DIR, or firmware-config/stations. It checks the
  * townships file too ($YIZHAN_TOWNSHIPS_FILE, else townships.yaml beside the first folder, when
- * there is one) and that every station's township is defined in it.
+ * there is one) and that every station's township is defined in it, and the alert rules
+ * ($YIZHAN_ALERT_RULES_FILE, else alert-rules.yaml beside the first folder, when there is one).
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { formatIssue, loadStationPaths, DEFAULT_STATIONS_DIR } from './load.js';
 import {
+  ALERT_RULES_SCHEMA_FILE,
+  alertRulesJsonSchemaText,
   STATION_SCHEMA_FILE,
   TOWNSHIPS_SCHEMA_FILE,
   stationJsonSchemaText,
   townshipsJsonSchemaText,
 } from './json-schema.js';
 import { loadTownshipsFor } from './townships.js';
+import { loadAlertRulesFor } from './alert-rules-load.js';
+import { CONFIG_README, withAlertRulesTable } from './alert-rules-docs.js';
 
 /** The stations folder the townships file sits beside: the path itself, or a file's folder. */
 function stationsFolder(path: string): string {
@@ -38,7 +44,15 @@ function check(args: string[]): number {
   );
   const loaded = loadStationPaths(paths, t.townships ? { townships: t.townships } : {});
   const { stations } = loaded;
-  const issues = [...t.issues, ...loaded.issues];
+  const r = loadAlertRulesFor(
+    stationsFolder(paths[0] ?? DEFAULT_STATIONS_DIR),
+    process.env.YIZHAN_ALERT_RULES_FILE || undefined,
+    {
+      ...(t.townships ? { townshipCodes: t.townships.map((d) => d.code) } : {}),
+      stationIds: stations.map((s) => s.id),
+    },
+  );
+  const issues = [...t.issues, ...loaded.issues, ...r.issues];
   const cwd = process.cwd();
   for (const i of issues) console.log(formatIssue(i, { relativeTo: cwd }));
   const files = new Set(issues.map((i) => i.file)).size;
@@ -75,7 +89,9 @@ function schema(args: string[]): number {
   const [out] = args;
   if (out !== undefined) return write(out, stationJsonSchemaText()) ? 0 : 1;
   const ok = write(STATION_SCHEMA_FILE, stationJsonSchemaText());
-  return write(TOWNSHIPS_SCHEMA_FILE, townshipsJsonSchemaText()) && ok ? 0 : 1;
+  const ok2 = write(TOWNSHIPS_SCHEMA_FILE, townshipsJsonSchemaText()) && ok;
+  const ok3 = write(ALERT_RULES_SCHEMA_FILE, alertRulesJsonSchemaText()) && ok2;
+  return write(CONFIG_README, withAlertRulesTable(readFileSync(CONFIG_README, 'utf8'))) && ok3 ? 0 : 1;
 }
 
 const USAGE = `usage: tsx firmware-config/src/cli.ts check [dir-or-file …]

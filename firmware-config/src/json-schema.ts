@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { StationConfig } from './schema.js';
 import { TownshipsFile } from './townships.js';
+import { AlertRulesFile } from './alert-rules.js';
 
 /** Where `npm run config:schema` writes the schema. */
 export const STATION_SCHEMA_FILE: string = fileURLToPath(new URL('../station.schema.json', import.meta.url));
@@ -14,6 +15,11 @@ export const STATION_SCHEMA_FILE: string = fileURLToPath(new URL('../station.sch
 /** Where `npm run config:schema` writes the townships file's schema. */
 export const TOWNSHIPS_SCHEMA_FILE: string = fileURLToPath(
   new URL('../townships.schema.json', import.meta.url),
+);
+
+/** Where `npm run config:schema` writes the alert-rules file's schema. */
+export const ALERT_RULES_SCHEMA_FILE: string = fileURLToPath(
+  new URL('../alert-rules.schema.json', import.meta.url),
 );
 
 /** A JSON Schema object; TypeBox's internal symbol keys are left out by JSON serialisation. */
@@ -34,4 +40,9 @@ export function stationJsonSchemaText(): string {
 /** townships.schema.json's exact text. */
 export function townshipsJsonSchemaText(): string {
   return JSON.stringify(jsonSchema(TownshipsFile), null, 2) + '\n';
+}
+
+/** alert-rules.schema.json's exact text. */
+export function alertRulesJsonSchemaText(): string {
+  return JSON.stringify(jsonSchema(AlertRulesFile), null, 2) + '\n';
 }

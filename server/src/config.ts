@@ -32,8 +32,10 @@ export interface ServerConfig {
   auditRetentionMs: number;
   /** An online station silent this long is dark, ms (YIZHAN_DARK_AFTER). */
   darkAfterMs: number;
-  /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
-  alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
+  /** serialLinkDownHold (deprecated): a duration with its unit (e.g. "1min"), the default of serial_link_down.for. */
+  alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold?: string };
+  /** YIZHAN_ALERT_RULES_FILE; undefined: alert-rules.yaml beside the stations folder, when it exists. */
+  alertRulesFile?: string;
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       dbUrl: v.dbUrl,
       stationsDir: v.stationsDir,
       townshipsFile: v.townshipsFile,
+      alertRulesFile: v.alertRulesFile,
       auditRetentionMs: v.auditRetention,
       darkAfterMs: v.darkAfter,
       alerts: {

@@ -6,16 +6,20 @@
  *   npx tsx server/src/main.ts --help   list every setting with its default
  */
 import type { TownshipDefinition } from '@yizhan/station-config/townships';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type ServerOptions } from './app.js';
 import { describeConfig, loadConfig, type ServerConfig } from './config.js';
 import { loadOrgFiles } from './org/files.js';
+import { loadAlertRulesFor } from '@yizhan/station-config/alert-rules-load';
+import { formatIssues } from './alerts/thresholds.js';
 
 /** The app's options from the settings and the loaded station files. */
 function serverOptions(
   c: ServerConfig,
   stations: ServerOptions['stations'],
   townships: readonly TownshipDefinition[] | undefined,
+  rulesFile: NonNullable<ServerOptions['alerts']>['rulesFile'],
 ): ServerOptions {
   return {
     stations,
@@ -34,7 +38,8 @@ function serverOptions(
       ...(c.alerts.webhookUrl
         ? { webhook: { url: c.alerts.webhookUrl, timeoutMs: c.alerts.webhookTimeoutMs } }
         : {}),
-      serialLinkDown: { hold: c.alerts.serialLinkDownHold },
+      ...(c.alerts.serialLinkDownHold ? { serialLinkDown: { hold: c.alerts.serialLinkDownHold } } : {}),
+      ...(rulesFile ? { rulesFile } : {}),
     },
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
@@ -103,7 +108,18 @@ async function main(): Promise<number> {
     return 2;
   }
   const { stations } = files;
-  const app = await buildApp(serverOptions(c, stations, files.townships));
+  const rules = loadAlertRulesFor(files.stationsDir, c.alertRulesFile ? resolve(c.alertRulesFile) : undefined, {
+    ...(files.townships ? { townshipCodes: files.townships.map((t) => t.code) } : {}),
+    stationIds: stations.map((s) => s.id),
+  });
+  if (!rules.rules) {
+    process.stderr.write(
+      `yizhan server: refusing to start, the alert rules file ${rules.file} is invalid:\n${formatIssues(rules.issues)}\n`,
+    );
+    return 2;
+  }
+  const rulesFile = rules.file === undefined ? undefined : { file: rules.file, rules: rules.rules };
+  const app = await buildApp(serverOptions(c, stations, files.townships, rulesFile));
   stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(

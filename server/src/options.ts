@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import type { AlertRule } from './alerts/types.js';
 import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
+import type { AlertRulesFile } from '@yizhan/station-config/alert-rules';
 import type { WebhookOptions } from './alerts/webhook.js';
 import type { Lang } from './i18n.js';
 import type { TownshipDef } from './org/hierarchy.js';
@@ -61,8 +62,16 @@ export interface ServerOptions {
     historySize?: number;
     /** Replace the default rule set. */
     rules?: AlertRule[];
-    /** serial_link_down settings (durations with units, e.g. `{ hold: "1min" }`); ignored with `rules`. */
+    /**
+     * serial_link_down settings (durations with units); ignored with `rules`. `hold` is deprecated:
+     * it becomes the default of `serial_link_down.for` under alert-rules.yaml.
+     */
     serialLinkDown?: Partial<SerialLinkDownOptions>;
+    /**
+     * alert-rules.yaml as loaded at start (main.ts refuses to start on a bad one), reloaded on
+     * change, SIGHUP and POST /api/v1/alert-rules/reload. Absent: the schema defaults.
+     */
+    rulesFile?: { file: string; rules: AlertRulesFile };
     tickIntervalMs?: number;
   };
   ingest?: Partial<IngestOptions>;

@@ -17,7 +17,6 @@ import {
 } from '@yizhan/common/settings';
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
-import { DEFAULT_SERIAL_LINK_DOWN_OPTIONS } from './alerts/rules/serial-link-down.js';
 import { DEFAULT_WEBHOOK_OPTIONS } from './alerts/webhook.js';
 import { DEFAULT_TIMEZONE } from './alerts/silences.js';
 import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';
@@ -245,9 +244,13 @@ export const SERVER_SETTINGS = defineSettings({
       en: 'Timeout of one webhook request',
     }),
     alertSerialLinkDownHold: durationText({
-      default: DEFAULT_SERIAL_LINK_DOWN_OPTIONS.hold,
-      zh: '驿站报告串口中断持续多久后触发 serial_link_down',
-      en: 'How long a station must report its serial link down before serial_link_down fires',
+      zh: '已弃用：serial_link_down 的默认持续时间；请改用 alert-rules.yaml 的 serial_link_down.for（该文件未设时用此值）',
+      en: "Deprecated: serial_link_down's default hold; use serial_link_down.for in alert-rules.yaml (this applies where the file sets none)",
+    }),
+    alertRulesFile: text({
+      defaultText: '$YIZHAN_STATIONS_DIR/../alert-rules.yaml',
+      zh: '告警规则阈值文件（默认值、按镇街、按驿站）；默认文件不存在时用内置默认值；修改后自动重新加载（或 SIGHUP）',
+      en: 'Alert rule thresholds (defaults, per township, per station); when the default file is absent the built-in defaults apply; reloaded on change (or SIGHUP)',
     }),
     lang: oneOf(['zh-CN', 'en'], {
       default: 'zh-CN',

@@ -139,6 +139,11 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/alerts/:id/comments', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403',
     req: (t, c) => ({ url: `/api/v1/alerts/${alert(t, c)}/comments`, payload: { text: '已到场处理' } }) },
+  { route: 'GET /api/v1/stations/:id/thresholds', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `${station(t).url}/thresholds` }) },
+  // County-wide config:write only: alert-rules.yaml applies to every township.
+  { route: 'POST /api/v1/alert-rules/reload', part: 'alerts',
+                                                    expect: '401 403  200 403      403      403      403      403      403', req: () => ({ url: '/api/v1/alert-rules/reload' }) },
   { route: 'GET /api/v1/silences', part: 'alerts',  expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'POST /api/v1/silences', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/silences', payload: silenceBody(t) }) },

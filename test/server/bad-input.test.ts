@@ -131,6 +131,7 @@ const ROUTES: WriteRoute[] = [
     ],
   },
   { part: 'alerts', method: 'DELETE', url: '/api/v1/silences/:silence', wrongType: [] },
+  { part: 'alerts', method: 'POST', url: '/api/v1/alert-rules/reload', wrongType: [] },
 ];
 
 /**

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
         spoolMaxBytes: 1024 ** 3,
         spoolSyncIntervalMs: 10,
       },
-      alerts: { webhookTimeoutMs: 5000, serialLinkDownHold: '1min' },
+      alerts: { webhookTimeoutMs: 5000 },
       lang: 'zh-CN',
       sseHeartbeatMs: 15_000,
       logLevel: 'info',

@@ -46,6 +46,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_ALERT_WEBHOOK_URL',
       'YIZHAN_ALERT_WEBHOOK_TIMEOUT',
       'YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD',
+      'YIZHAN_ALERT_RULES_FILE',
       'YIZHAN_LANG',
       'YIZHAN_TIMEZONE',
       'YIZHAN_INGEST_MAX_FUTURE',

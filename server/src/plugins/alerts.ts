@@ -17,6 +17,9 @@ import { DEFAULT_SILENCE_REFRESH_MS, SilenceCache } from '../alerts/silences.js'
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
+import { AlertThresholds, formatIssues, type ReloadResult } from '../alerts/thresholds.js';
+import { watchAlertRules } from '../alerts/thresholds-watch.js';
+import thresholdRoutes from '../routes/alerts/thresholds.js';
 
 /** Longest wait for InfluxDB's active faults at start; MQTT ingest waits for it. */
 const DEFAULT_FAULT_RESTORE_TIMEOUT_MS = 5_000;
@@ -26,6 +29,10 @@ declare module 'fastify' {
     alerts: AlertEngine;
     alertRepo: AlertRepository;
     silences: SilenceCache;
+    /** alert-rules.yaml resolved per station (GET /api/v1/stations/:id/thresholds). */
+    alertThresholds: AlertThresholds;
+    /** Read alert-rules.yaml again (SIGHUP, file change, the API); a bad file keeps the previous thresholds. */
+    reloadAlertRules(trigger: 'api' | 'signal' | 'watch'): ReloadResult;
   }
 }
 
@@ -59,21 +66,60 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepositor
   });
 }
 
+/** The thresholds the engine starts with; the deprecated serial-link hold sits under the file's defaults. */
+function alertThresholds(app: FastifyInstance, log: FastifyBaseLogger): AlertThresholds {
+  const a = app.serverOptions.alerts ?? {};
+  const hold = a.serialLinkDown?.hold;
+  if (hold !== undefined)
+    log.warn(
+      { hold },
+      'YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD is deprecated: write serial_link_down.for in alert-rules.yaml',
+    );
+  const townships = app.serverOptions.townships;
+  return new AlertThresholds(
+    {
+      file: a.rulesFile?.file,
+      ...(hold !== undefined ? { base: { serial_link_down: { for: hold } } } : {}),
+      townshipOf: (id) => app.hierarchy.townshipOf(id),
+      names: () => ({
+        ...(townships ? { townshipCodes: townships.map((t) => t.code) } : {}),
+        stationIds: app.registry.all().map((e) => e.config.id),
+      }),
+      registry: app.metrics.registry,
+    },
+    a.rulesFile?.rules ?? {},
+  );
+}
+
 export default fp(
   function alerts(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void) {
     const opts = app.serverOptions;
     const log = app.log.child({ component: 'alerts' });
     const a = opts.alerts ?? {};
-    const engine = new AlertEngine(
-      app.registry,
-      a.rules ?? defaultRules({ serialLinkDown: a.serialLinkDown }),
-      app.metrics,
-      log,
-      {
-        ...(a.historySize !== undefined ? { historySize: a.historySize } : {}),
-      },
-    );
+    const thresholds = alertThresholds(app, log);
+    const { hold: _deprecatedHold, ...serialLinkDown } = a.serialLinkDown ?? {};
+    const engine = new AlertEngine(app.registry, a.rules ?? defaultRules({ serialLinkDown }), app.metrics, log, {
+      ...(a.historySize !== undefined ? { historySize: a.historySize } : {}),
+      thresholdsOf: (id) => thresholds.of(id),
+      flapping: () => thresholds.flapping,
+      outage: () => thresholds.outage,
+      townshipOf: (id) => app.hierarchy.townshipOf(id),
+    });
     app.decorate('alerts', engine);
+    app.decorate('alertThresholds', thresholds);
+    app.decorate('reloadAlertRules', (trigger: 'api' | 'signal' | 'watch') => {
+      const r = thresholds.reload();
+      if (r.ok) log.info({ file: r.file, trigger }, 'alert rules reloaded');
+      else
+        log.error(
+          { file: thresholds.file, trigger, issues: r.issues.length },
+          `alert rules not reloaded, the previous thresholds stay:\n${formatIssues(r.issues)}`,
+        );
+      return r;
+    });
+    const stopWatch = watchAlertRules(thresholds.file, () => app.reloadAlertRules('watch'), log);
+    const onHup = () => app.reloadAlertRules('signal');
+    process.on('SIGHUP', onHup);
     const repo = storeRepo(app, log);
     app.decorate('alertRepo', repo);
     engine.on('record', (alert) => repo.record(alert));
@@ -90,7 +136,7 @@ export default fp(
       if (silence) {
         app.metrics.alertsSilenced.inc({ rule: alert.rule });
         repo.noteSilenced(alert, silence.id);
-      } else webhook?.enqueue(alert);
+      } else if (!alert.suppressedBy) webhook?.enqueue(alert);
       app.store.touch(alert.stationId);
     });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
@@ -118,9 +164,12 @@ export default fp(
     tick.unref();
     app.shutdown.add(30, 'alerts', async () => {
       clearInterval(tick);
+      stopWatch();
+      process.off('SIGHUP', onHup);
       stopSilenceRefresh();
       await Promise.all([repo.close(app.graceMs), webhook?.close(app.graceMs)]);
     });
+    app.register(thresholdRoutes);
     done();
   },
   { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx'] },

@@ -12,6 +12,9 @@
  * | `occupancy_stuck`  | info     | people count unchanged for hours across the busy period           |
  * | `water_low`        | warning  | tank level under the threshold (critical: water_empty fault)      |
  * | `agent_health`     | warning  | edge agent spool backing up, disk write errors, clock skew        |
+ * | `station_dark`     | critical | the agent's will arrived, or nothing heard for `silentFor`        |
+ *
+ * Severities, holds and `enabled` per station come from alert-rules.yaml (the engine applies them).
  */
 import type { AlertRule } from '../types.js';
 import { dispenserBrokenRule } from './dispenser-broken.js';
@@ -22,6 +25,7 @@ import { sensorSilentRule } from './sensor-silent.js';
 import { occupancyStuckRule } from './occupancy-stuck.js';
 import { waterLowRule } from './water-low.js';
 import { agentHealthRule } from './agent-health.js';
+import { stationDarkRule } from './station-dark.js';
 
 /** Settings of the rules that have server-wide settings (others read the station config). */
 export interface RuleSettings {
@@ -38,5 +42,6 @@ export function defaultRules(settings: RuleSettings = {}): AlertRule[] {
     occupancyStuckRule(),
     waterLowRule(),
     agentHealthRule(),
+    stationDarkRule(),
   ];
 }

@@ -1,6 +1,6 @@
 /**
  * Rule `serial_link_down`: a station's edge agent has not been hearing its sensor controller for
- * longer than the hold time. The cable was pulled or the controller went silent, so the station's
+ * longer than the hold time (`serial_link_down.for` in alert-rules.yaml, per station). The cable was pulled or the controller went silent, so the station's
  * screen and data have gone stale. Severity `warning`.
  *
  * The agent reports the link in its `health` message (`serial.state` up/down, `port`,
@@ -44,8 +44,12 @@ import type { AlertRule, LocalizedText, RuleContext } from '../types.js';
 export const SERIAL_LINK_DOWN = 'serial_link_down';
 
 export interface SerialLinkDownOptions {
-  /** The link must be reported down this long before the alert fires: a duration with its unit, e.g. `"1min"`. */
-  hold: string;
+  /**
+   * Deprecated: the hold for every station, a duration with its unit (e.g. `"1min"`). Without it
+   * the hold is each station's `serial_link_down.for` in alert-rules.yaml (the server turns
+   * YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD into that file's default).
+   */
+  hold?: string;
   /**
    * Health reports arriving later than this after their own `ts` are historical (replayed): a
    * duration with its unit, e.g. `"1min"`. Allows for network delay and the station's clock error.
@@ -55,9 +59,8 @@ export interface SerialLinkDownOptions {
   now?: () => number;
 }
 
-/** Hold `1min` (YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD), reports live up to `1min` after their ts. */
+/** Reports live up to `1min` after their ts; the hold comes from the thresholds. */
 export const DEFAULT_SERIAL_LINK_DOWN_OPTIONS: Readonly<SerialLinkDownOptions> = {
-  hold: '1min',
   maxReportAge: '1min',
 };
 
@@ -149,13 +152,14 @@ export function serialLinkDownRule(opts: Partial<SerialLinkDownOptions> = {}): A
 
 class SerialLinkDownRule implements AlertRule {
   readonly name = SERIAL_LINK_DOWN;
-  private readonly holdMs: number;
+  /** The deprecated fixed hold; undefined: each station's thresholds. */
+  private readonly holdMs: number | undefined;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly mem = new Map<string, StationMemory>();
 
   constructor(o: SerialLinkDownOptions) {
-    this.holdMs = ms('hold', o.hold);
+    this.holdMs = o.hold === undefined ? undefined : ms('hold', o.hold);
     this.maxAgeMs = ms('maxReportAge', o.maxReportAge);
     this.now = o.now ?? Date.now;
   }
@@ -232,7 +236,8 @@ class SerialLinkDownRule implements AlertRule {
   private check(ctx: RuleContext, m: StationMemory, r: Report): void {
     if (m.downSince === null || ctx.isFiring()) return;
     const downFor = r.ts - m.downSince;
-    if (downFor < this.holdMs) return;
+    const holdMs = this.holdMs ?? ctx.thresholds.serial_link_down.forMs;
+    if (downFor < holdMs) return;
     m.firing = { since: m.downSince, bootId: r.bootId };
     ctx.fire({
       severity: 'warning',
@@ -242,11 +247,11 @@ class SerialLinkDownRule implements AlertRule {
         lastFrameAgeMs: r.lastFrameAgeMs,
         downSince: new Date(m.downSince).toISOString(),
         downForMs: downFor,
-        holdMs: this.holdMs,
+        holdMs,
         bootId: r.bootId,
         lastReportAt: new Date(r.ts).toISOString(),
       },
-      message: firingMessage(names(ctx), r, this.holdMs),
+      message: firingMessage(names(ctx), r, holdMs),
     });
   }
 

@@ -194,9 +194,8 @@ describe('dispenser_broken', () => {
       [dispenserBrokenRule()],
       metrics,
       pino({ level: 'silent' }),
-      {
-        historySize: 2,
-      },
+      // Ten changes in ten minutes would be flapping damping's subject; this test is the history's.
+      { historySize: 2, flapping: () => ({ changes: 1000, windowMs: 3_600_000 }) },
     );
     for (let i = 0; i < 5; i++) {
       engine.observe('st-001', fault(2 * i, true));

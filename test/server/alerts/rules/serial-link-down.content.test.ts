@@ -111,7 +111,7 @@ describe('serial_link_down alert content', () => {
   it('is in the default rule set, with its firing gauge at 0 from the start', async () => {
     const rules = defaultRules({ serialLinkDown: { hold: '30s' } });
     expect(rules.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['dispenser_broken', 'serial_link_down']),
+      expect.arrayContaining(['dispenser_broken', 'serial_link_down', 'station_dark']),
     );
     const metrics = createMetrics({ defaultMetrics: false });
     new AlertEngine(
