@@ -21,9 +21,7 @@ export const PersonRef = Type.Object(
  * incident), flapping (changed state too often; a person reviews it), silenced (a silence matched).
  */
 export const AlertLifecycle = Type.Union(
-  ['firing', 'acknowledged', 'resolved', 'closed', 'suppressed', 'flapping', 'silenced'].map((k) =>
-    Type.Literal(k),
-  ),
+  ['firing', 'acknowledged', 'resolved', 'closed', 'suppressed', 'flapping', 'silenced'].map((k) => Type.Literal(k)),
 );
 
 export const StoredAlert = Type.Composite(
@@ -48,9 +46,7 @@ export const StoredAlert = Type.Composite(
         ),
         Type.Null(),
       ]),
-      workOrderId: Type.Union([Type.Integer(), Type.Null()], {
-        description: 'The work order made from it, if any',
-      }),
+      workOrderId: Type.Union([Type.Integer(), Type.Null()], { description: 'The work order made from it, if any' }),
     }),
   ],
   { additionalProperties: false },
@@ -75,7 +71,9 @@ export const AlertEvent = Type.Object(
         'notified',
         'reminded',
         'escalated',
-      ].map((k) => Type.Literal(k)),
+      ].map((k) =>
+        Type.Literal(k),
+      ),
     ),
     user: Type.Union([PersonRef, Type.Null()], { description: 'null: the rule engine' }),
     text: Type.Union([Type.String(), Type.Null()]),
