@@ -38,6 +38,7 @@ export {
   type AlertNames,
   type AlertState,
   type Lifecycle,
+  type LifecycleFacts,
   type PersonRef,
   type StoredAlert,
 } from './repo-read.js';
