@@ -71,6 +71,15 @@ const freshAlert = async (t: Township, c: Ctx, acked = false): Promise<string> =
     await c.app.ops.db.updateTable('alerts').set({ acked_at: Date.now() }).where('id', '=', id).execute();
   return id;
 };
+const resolvedAlertOf = async (t: Township, c: Ctx): Promise<string> => {
+  const id = await addTestAlert(c.app, t.station);
+  await c.app.ops.db
+    .updateTable('alerts')
+    .set({ status: 'resolved', ends_at: Date.now() })
+    .where('id', '=', id)
+    .execute();
+  return id;
+};
 const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
 const silenceBody = (t: Township) => ({
   matchers: { township: t.code },
@@ -139,6 +148,11 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/alerts/:id/comments', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403',
     req: (t, c) => ({ url: `/api/v1/alerts/${alert(t, c)}/comments`, payload: { text: '已到场处理' } }) },
+  { route: 'POST /api/v1/alerts/:id/assign', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await freshAlert(t, c)}/assign`, payload: { userId: null } }) },
+  { route: 'POST /api/v1/alerts/:id/close', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await resolvedAlertOf(t, c)}/close`, payload: {} }) },
+  { route: 'GET /api/v1/people', part: 'alerts',    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/people?township=${t.code}` }) },
   { route: 'GET /api/v1/silences', part: 'alerts',  expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'POST /api/v1/silences', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/silences', payload: silenceBody(t) }) },

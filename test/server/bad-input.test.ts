@@ -121,6 +121,24 @@ const ROUTES: WriteRoute[] = [
   {
     part: 'alerts',
     method: 'POST',
+    url: '/api/v1/alerts/:alert/assign',
+    body: () => ({ userId: null }),
+    wrongType: [
+      ['userId', 'crew'],
+      ['userId', 0],
+    ],
+  },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/alerts/:alert/close',
+    // The alert fires, so an accepted body is a 409: the checks below all stop at the body.
+    body: () => ({ note: '已修好' }),
+    wrongType: [['note', 5]],
+  },
+  {
+    part: 'alerts',
+    method: 'POST',
     url: '/api/v1/silences',
     body: () => ({ matchers: { township: OWN.code }, endsAt: Date.now() + 3_600_000, reason: '检修' }),
     free: ['reason'],
@@ -151,8 +169,10 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
       township: `' OR 1=1 --`,
       station: `st-001' OR '1'='1`,
       rule: `"; DROP TABLE alerts; --`,
+      assignee: `' OR 1=1 --`,
     },
   },
+  { part: 'alerts', url: '/api/v1/people', params: { township: `' OR 1=1 --` } },
   { part: 'alerts', url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
   {
