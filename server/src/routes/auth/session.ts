@@ -122,7 +122,8 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
           });
           const p = await resolveSession(app.ops.db, r.session.token);
           if (!p || p.userId === null) throw new Error('a session just made did not resolve');
-          return { user: meOf(app, { ...p, userId: p.userId }, r.session.token) };
+          const me = meOf(app, { ...p, userId: p.userId }, r.session.token);
+          return { user: { ...me, mobile: await mobileOf(app, p.userId) } };
         }
       }
     },
