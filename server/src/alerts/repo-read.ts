@@ -7,7 +7,7 @@
  * station and township names are taken from the registry when an alert is read, falling back to
  * what the row knows. Outage incidents have no station (stationId `''`) and the township `*`
  * (county-wide, {@link COUNTY_INCIDENT}) or the township's code; an incident's station name is its
- * message's place (the message's text).
+ * place (`evidence.place`, else the message's Chinese text).
  */
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder, Selectable, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
@@ -162,8 +162,12 @@ export function detailed(db: Db, picked: SelectQueryBuilder<Database, 'alerts', 
     ]);
 }
 
+/** An incident has no station: its place (evidence `place`, when the engine gives one), else its message. */
 function stationNameOf(names: AlertNames, r: AlertRow, message: LocalizedText): string {
-  if (r.station_id === '') return message['zh-CN'];
+  if (r.station_id === '') {
+    const place = (JSON.parse(r.evidence_json) as { place?: unknown }).place;
+    return typeof place === 'string' && place ? place : message['zh-CN'];
+  }
   return names.stationName(r.station_id) ?? r.station_id;
 }
 
