@@ -113,6 +113,7 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/auth/logout', part: 'auth', fresh: true,
                                                     expect: '401 204  204 204      204      204      204      204      204' },
   { route: 'GET /api/v1/auth/me', part: 'auth',     expect: '401 200  200 200      200      200      200      200      200' },
+  { route: 'PATCH /api/v1/auth/me', part: 'auth',   expect: '401 200  200 200      200      200      200      200      200', req: () => ({ url: '/api/v1/auth/me', payload: { mobile: null } }) },
   { route: 'POST /api/v1/auth/password', part: 'auth', fresh: true,
                                                     expect: '401 403  400 400      400      400      400      400      400',
     req: () => ({ url: '/api/v1/auth/password', payload: { current: 'not-the-password-1', next: 'a-new-password-2026' } }) },

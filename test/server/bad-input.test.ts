@@ -66,6 +66,14 @@ const ROUTES: WriteRoute[] = [
   },
   {
     part: 'auth',
+    method: 'PATCH',
+    url: '/api/v1/auth/me',
+    body: () => ({ mobile: null }),
+    strict: ['mobile'],
+    wrongType: [['mobile', 13812341234]],
+  },
+  {
+    part: 'auth',
     method: 'POST',
     url: '/api/v1/auth/password',
     body: () => ({ current: 'not-the-password-1', next: 'a-new-password-2026' }),
@@ -80,11 +88,12 @@ const ROUTES: WriteRoute[] = [
       displayName: '新用户',
       grants: [{ role: 'viewer', scope: OWN.code }],
     }),
-    strict: ['login'],
+    strict: ['login', 'mobile'],
     free: ['displayName'],
     wrongType: [
       ['grants', 'viewer'],
       ['displayName', { zh: 'x' }],
+      ['mobile', 13812341234],
     ],
   },
   {
@@ -92,10 +101,12 @@ const ROUTES: WriteRoute[] = [
     method: 'PATCH',
     url: '/api/v1/users/:user',
     body: () => ({ displayName: '改名' }),
+    strict: ['mobile'],
     free: ['displayName'],
     wrongType: [
       ['disabled', 'yes please'],
       ['grants', 7],
+      ['mobile', 13812341234],
     ],
   },
   { part: 'auth', method: 'POST', url: '/api/v1/users/:user/reset-password', wrongType: [] },
