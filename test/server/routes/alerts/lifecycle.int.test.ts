@@ -78,6 +78,11 @@ describe.each(testEngines())('alert lifecycle API on $name', (engine) => {
     ...firingAlert('', { startMs: T + 3000, rule: 'outage', township: '*' }),
     message: { 'zh-CN': '全县 12 座驿站同时断电', en: '12 stations dark at once' },
   };
+  const townIncident = {
+    ...firingAlert('', { startMs: T + 4000, rule: 'outage', township: 'chengguan' }),
+    fingerprint: 'outage/chengguan',
+    evidence: { place: '城关镇', stations: 5 },
+  };
   const review = vi.fn();
 
   beforeAll(async () => {
@@ -85,7 +90,8 @@ describe.each(testEngines())('alert lifecycle API on $name', (engine) => {
     const loc = await engine.fresh();
     app = await alertsApp(loc.url ? { dbUrl: loc.url } : {});
     (app.alerts as unknown as { review: (f: string) => void }).review = review;
-    for (const a of [done, resolvedAlert(done), firing, flapping, held, incident]) app.alertRepo.record(a);
+    for (const a of [done, resolvedAlert(done), firing, flapping, held, incident, townIncident])
+      app.alertRepo.record(a);
     await app.alertRepo.flushed();
     const admin = await addTestUser(app, [{ role: 'county_admin', scope: 'county' }], 'admin');
     const crew = await addTestUser(app, [{ role: 'crew_member', scope: 'chengguan' }], 'crew-cg');
@@ -233,6 +239,19 @@ describe.each(testEngines())('alert lifecycle API on $name', (engine) => {
       stationName: '全县 12 座驿站同时断电',
     });
     expect((await post(`/api/v1/alerts/${incident.id}/ack`, h.admin, {})).statusCode).toBe(200);
+  });
+
+  it('shows a township’s outage incident to that township, named by its place', async () => {
+    const listed = async (headers: H) =>
+      (await get('/api/v1/alerts', headers)).json<{ alerts: StoredAlert[] }>().alerts.map((a) => a.id);
+    expect(await listed(h.viewer)).toContain(townIncident.id);
+    expect(await listed(h.otherCrew)).not.toContain(townIncident.id);
+    const r = await get(`/api/v1/alerts/${townIncident.id}`, h.viewer);
+    expect(r.json<{ alert: StoredAlert }>().alert).toMatchObject({
+      stationId: '',
+      townshipCode: 'chengguan',
+      stationName: '城关镇',
+    });
   });
 
   it('lists the people who may be assigned in a township, without their numbers', async () => {
