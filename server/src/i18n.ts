@@ -40,6 +40,14 @@ const MESSAGES = {
     'zh-CN': (p: Params) => `没有编号为 ${p.id} 的告警`,
     en: (p: Params) => `No alert with id ${p.id}`,
   },
+  alert_still_firing: {
+    'zh-CN': (p: Params) => `告警 ${p.id} 仍在触发：只能关闭已恢复或抖动（待人工复核）的告警`,
+    en: (p: Params) => `Alert ${p.id} is still firing: only a resolved or flapping (awaiting review) alert can be closed`,
+  },
+  invalid_assignee: {
+    'zh-CN': (p: Params) => `不能指派给用户 ${p.id}：${p.reasonZh}`,
+    en: (p: Params) => `Cannot assign to user ${p.id}: ${p.reasonEn}`,
+  },
   bad_cursor: {
     'zh-CN': (p: Params) => `before：没有编号为 ${p.id} 的告警（请用上一页答复中的 next）`,
     en: (p: Params) => `before: no alert with id ${p.id} (use the next of the previous page)`,

@@ -71,6 +71,15 @@ const freshAlert = async (t: Township, c: Ctx, acked = false): Promise<string> =
     await c.app.ops.db.updateTable('alerts').set({ acked_at: Date.now() }).where('id', '=', id).execute();
   return id;
 };
+const resolvedAlertOf = async (t: Township, c: Ctx): Promise<string> => {
+  const id = await addTestAlert(c.app, t.station);
+  await c.app.ops.db
+    .updateTable('alerts')
+    .set({ status: 'resolved', ends_at: Date.now() })
+    .where('id', '=', id)
+    .execute();
+  return id;
+};
 const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
 const silenceBody = (t: Township) => ({
   matchers: { township: t.code },
@@ -104,6 +113,7 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/auth/logout', part: 'auth', fresh: true,
                                                     expect: '401 204  204 204      204      204      204      204      204' },
   { route: 'GET /api/v1/auth/me', part: 'auth',     expect: '401 200  200 200      200      200      200      200      200' },
+  { route: 'PATCH /api/v1/auth/me', part: 'auth',   expect: '401 200  200 200      200      200      200      200      200', req: () => ({ url: '/api/v1/auth/me', payload: { mobile: null } }) },
   { route: 'POST /api/v1/auth/password', part: 'auth', fresh: true,
                                                     expect: '401 403  400 400      400      400      400      400      400',
     req: () => ({ url: '/api/v1/auth/password', payload: { current: 'not-the-password-1', next: 'a-new-password-2026' } }) },
@@ -144,6 +154,11 @@ const ROWS: Row[] = [
   // County-wide config:write only: alert-rules.yaml applies to every township.
   { route: 'POST /api/v1/alert-rules/reload', part: 'alerts',
                                                     expect: '401 403  200 403      403      403      403      403      403', req: () => ({ url: '/api/v1/alert-rules/reload' }) },
+  { route: 'POST /api/v1/alerts/:id/assign', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await freshAlert(t, c)}/assign`, payload: { userId: null } }) },
+  { route: 'POST /api/v1/alerts/:id/close', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/alerts/${await resolvedAlertOf(t, c)}/close`, payload: {} }) },
+  { route: 'GET /api/v1/people', part: 'alerts',    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/people?township=${t.code}` }) },
   { route: 'GET /api/v1/silences', part: 'alerts',  expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'POST /api/v1/silences', part: 'alerts',
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/silences', payload: silenceBody(t) }) },

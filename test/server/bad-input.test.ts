@@ -66,6 +66,14 @@ const ROUTES: WriteRoute[] = [
   },
   {
     part: 'auth',
+    method: 'PATCH',
+    url: '/api/v1/auth/me',
+    body: () => ({ mobile: null }),
+    strict: ['mobile'],
+    wrongType: [['mobile', 13812341234]],
+  },
+  {
+    part: 'auth',
     method: 'POST',
     url: '/api/v1/auth/password',
     body: () => ({ current: 'not-the-password-1', next: 'a-new-password-2026' }),
@@ -80,11 +88,12 @@ const ROUTES: WriteRoute[] = [
       displayName: '新用户',
       grants: [{ role: 'viewer', scope: OWN.code }],
     }),
-    strict: ['login'],
+    strict: ['login', 'mobile'],
     free: ['displayName'],
     wrongType: [
       ['grants', 'viewer'],
       ['displayName', { zh: 'x' }],
+      ['mobile', 13812341234],
     ],
   },
   {
@@ -92,10 +101,12 @@ const ROUTES: WriteRoute[] = [
     method: 'PATCH',
     url: '/api/v1/users/:user',
     body: () => ({ displayName: '改名' }),
+    strict: ['mobile'],
     free: ['displayName'],
     wrongType: [
       ['disabled', 'yes please'],
       ['grants', 7],
+      ['mobile', 13812341234],
     ],
   },
   { part: 'auth', method: 'POST', url: '/api/v1/users/:user/reset-password', wrongType: [] },
@@ -117,6 +128,24 @@ const ROUTES: WriteRoute[] = [
     body: () => ({ text: '已到场' }),
     free: ['text'],
     wrongType: [['text', { a: 1 }]],
+  },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/alerts/:alert/assign',
+    body: () => ({ userId: null }),
+    wrongType: [
+      ['userId', 'crew'],
+      ['userId', 0],
+    ],
+  },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/alerts/:alert/close',
+    // The alert fires, so an accepted body is a 409: the checks below all stop at the body.
+    body: () => ({ note: '已修好' }),
+    wrongType: [['note', 5]],
   },
   {
     part: 'alerts',
@@ -152,8 +181,10 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
       township: `' OR 1=1 --`,
       station: `st-001' OR '1'='1`,
       rule: `"; DROP TABLE alerts; --`,
+      assignee: `' OR 1=1 --`,
     },
   },
+  { part: 'alerts', url: '/api/v1/people', params: { township: `' OR 1=1 --` } },
   { part: 'alerts', url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
   {

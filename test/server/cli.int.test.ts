@@ -143,6 +143,44 @@ describe('server/src/cli.ts', () => {
     expect(new Set(rows.map((r) => `${r.user_id}@${r.address}`))).toEqual(new Set(['null@cli']));
   });
 
+  it('user add --mobile and user set-mobile set the number robots @-mention; a bad one is refused', async () => {
+    const mobileOf = async (l: string) =>
+      (await app.ops.db.selectFrom('users').select('mobile').where('login', '=', l).executeTakeFirst())
+        ?.mobile;
+    const add = await cli(
+      'user',
+      'add',
+      'he.ping',
+      '--name',
+      '何平',
+      '--role',
+      'crew_member',
+      '--scope',
+      'county',
+      '--mobile',
+      '13912345678',
+    );
+    expect(add.code, add.stderr).toBe(0);
+    expect(await mobileOf('he.ping')).toBe('13912345678');
+    const bad = await cli('user', 'set-mobile', 'he.ping', '12345');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('不是中国大陆手机号');
+    expect(await mobileOf('he.ping')).toBe('13912345678');
+    expect((await cli('user', 'set-mobile', 'he.ping', '13800001111')).code).toBe(0);
+    expect(await mobileOf('he.ping')).toBe('13800001111');
+    expect((await cli('user', 'set-mobile', 'he.ping', 'none')).code).toBe(0);
+    expect(await mobileOf('he.ping')).toBeNull();
+    const audited = await app.ops.db
+      .selectFrom('audit_log')
+      .select(['after_json'])
+      .where('target', 'like', 'user:%')
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    expect(audited.map((r) => r.after_json).join()).toContain('138****1111');
+    expect(audited.map((r) => r.after_json).join()).not.toContain('13800001111');
+  });
+
   it.each([
     [['frob'], 2, 'unknown command'],
     [['user', 'add', 'zhao'], 2, '--name'],

@@ -1,95 +1,52 @@
 /**
- * Alerts in the operations store: the record of every firing, its acknowledgement and comments.
+ * Alerts in the operations store: the record of every firing and what happened to it.
  *
  * - The rule engine's fires and resolves arrive through {@link AlertRepository.record} and are
  *   written by a group-commit queue (write-queue.ts): one transaction per batch, in order, upserted
- *   by the engine's alert id (the same firing is the same row, also after a restart).
- * - People acknowledge and comment through the API: {@link ack}, {@link unack}, {@link comment}
- *   run inside the caller's transaction (with its audit entry) and add an `alert_events` row.
- * - Lists are newest first (starts_at, id) with keyset pagination: `before` is the id of the last
- *   alert of the previous page.
- *
- * The store keeps the township's code (what grants and filters use); station and township names
- * are taken from the registry when an alert is read, falling back to what the row knows.
+ *   by the engine's alert id (the same firing is the same row, also after a restart). A fire
+ *   carries the engine's `suppressedBy` and `flapping`.
+ * - People acknowledge, comment, assign and close through the API (repo-lifecycle.ts), inside the
+ *   caller's transaction with its audit entry; the notifier marks alerts suppressed or silenced and
+ *   adds its events with the same functions (the contract is in repo-lifecycle.ts).
+ * - Lists, one alert and its history, and the lifecycle a reader sees: repo-read.ts.
  */
-import type { ExpressionBuilder, Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { Alert, LocalizedText } from './types.js';
+import type { Alert } from './types.js';
 import { WriteQueue, type WriteQueueHooks, type WriteQueueOptions } from './write-queue.js';
+import {
+  alertEvents,
+  firingAlerts,
+  getAlert,
+  listAlerts,
+  type AlertEvent,
+  type AlertListFilter,
+  type AlertNames,
+  type Db,
+  type StoredAlert,
+} from './repo-read.js';
+import * as life from './repo-lifecycle.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
-type AlertRow = Database['alerts'] & { acked_by_name: string | null; comments: number | string | null };
-
-export type AlertState = 'firing' | 'resolved' | 'all';
-export const MAX_LIST_LIMIT = 500;
+export {
+  COUNTY_INCIDENT,
+  MAX_LIST_LIMIT,
+  UnknownCursorError,
+  lifecycleOf,
+  plainAlert,
+  type AlertEvent,
+  type AlertListFilter,
+  type AlertNames,
+  type AlertState,
+  type Lifecycle,
+  type LifecycleFacts,
+  type PersonRef,
+  type StoredAlert,
+} from './repo-read.js';
+export { addEvent, markSilenced, markSuppressed } from './repo-lifecycle.js';
 /** Silenced changes waiting for their batch; far above what one batch holds. */
 const MAX_SILENCED_NOTES = 10_000;
 
-export interface AlertListFilter {
-  state: AlertState;
-  station?: string | undefined;
-  /** The townships the reader may see: 'all', or these codes. */
-  scope: 'all' | ReadonlySet<string>;
-  /** One township code (must lie in scope; the route checks). */
-  township?: string | undefined;
-  rule?: string | undefined;
-  acked?: boolean | undefined;
-  limit: number;
-  /** Id of the last alert of the previous page. */
-  before?: string | undefined;
-}
-
-export interface PersonRef {
-  id: number;
-  displayName: string;
-}
-
-export interface StoredAlert extends Alert {
-  /** The township's code (Alert.township is its name). */
-  townshipCode: string;
-  acknowledged: { at: number; by: PersonRef | null } | null;
-  comments: number;
-  lifecycle: 'firing' | 'acknowledged' | 'resolved' | 'closed' | 'suppressed' | 'flapping' | 'silenced';
-  assignee: PersonRef | null;
-  closed: { at: number; by: PersonRef | null } | null;
-  workOrderId: number | null;
-}
-
-export interface AlertEvent {
-  at: number;
-  kind: 'fired' | 'resolved' | 'acknowledged' | 'unacknowledged' | 'commented' | 'silenced';
-  user: PersonRef | null;
-  text: string | null;
-}
-
-/** Names for a stored alert: the station's name and its township's name, from the registry. */
-export interface AlertNames {
-  stationName(stationId: string): string | undefined;
-  /** Township code of a station (for alerts as the engine sends them). */
-  townshipCode(stationId: string): string | undefined;
-  townshipName(code: string): string | undefined;
-}
-
-/** The engine's view of a stored alert (without acknowledgement, comments and township code). */
-export function plainAlert(s: StoredAlert): Alert {
-  const {
-    townshipCode: _c,
-    acknowledged: _a,
-    comments: _n,
-    lifecycle: _l,
-    assignee: _s,
-    closed: _d,
-    workOrderId: _w,
-    ...alert
-  } = s;
-  return alert;
-}
-
-/** Thrown for a `before` that names no alert. */
-export class UnknownCursorError extends Error {}
-
 const ms = (iso: string): number => Date.parse(iso);
-const iso = (t: number): string => new Date(t).toISOString();
 
 function row(a: Alert, townshipCode: string, now: number) {
   return {
@@ -108,10 +65,12 @@ function row(a: Alert, townshipCode: string, now: number) {
     acked_at: null,
     acked_by: null,
     updated_at: now,
+    suppressed_by: a.suppressedBy ?? null,
+    flapping: a.flapping ? 1 : 0,
   };
 }
 
-/** Rows per INSERT: 15 columns each stays well under SQLite's and PostgreSQL's parameter limits. */
+/** Rows per INSERT: 17 columns each stays well under SQLite's and PostgreSQL's parameter limits. */
 const ROWS_PER_STATEMENT = 500;
 
 /**
@@ -155,6 +114,7 @@ export class AlertRepository {
   private readonly queue: WriteQueue<Alert>;
   /** `<alert id>/<status>` → the silence that matched it, until the batch with it is written. */
   private readonly silencedNotes = new Map<string, number>();
+  private readonly changeListeners = new Set<(alert: StoredAlert) => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -273,189 +233,54 @@ export class AlertRepository {
       if (silence === undefined) continue;
       const at = a.status === 'firing' ? Date.parse(a.startsAt) : Date.parse(a.endsAt ?? '') || now;
       events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence}` });
+      await life.markSilenced(trx, a.id, silence);
     }
     if (events.length) await trx.insertInto('alert_events').values(events).execute();
     return { fired, resolved };
   }
 
-  /**
-   * The alerts `picked` chooses (filters, order, limit), with who acknowledged and how many
-   * comments: one query, the counts made for the chosen rows only (a count in the filtering query
-   * would be made for every row it sorts).
-   */
-  private detailed(db: Db, picked: SelectQueryBuilder<Database, 'alerts', Database['alerts']>) {
-    return db
-      .selectFrom(picked.as('a'))
-      .leftJoin('users', 'users.id', 'a.acked_by')
-      .selectAll('a')
-      .select((eb) => [
-        'users.display_name as acked_by_name',
-        eb
-          .selectFrom('alert_events')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .whereRef('alert_events.alert_id', '=', 'a.id')
-          .where('alert_events.kind', '=', 'commented')
-          .as('comments'),
-      ]);
-  }
-
-  private view(r: AlertRow): StoredAlert {
-    return {
-      id: r.id,
-      fingerprint: r.fingerprint,
-      rule: r.rule,
-      stationId: r.station_id,
-      stationName: this.names.stationName(r.station_id) ?? r.station_id,
-      township: this.names.townshipName(r.township) ?? r.township,
-      townshipCode: r.township,
-      severity: r.severity as Alert['severity'],
-      status: r.status as Alert['status'],
-      startsAt: iso(r.starts_at),
-      endsAt: r.ends_at === null ? null : iso(r.ends_at),
-      message: JSON.parse(r.message_json) as LocalizedText,
-      resolvedMessage:
-        r.resolved_message_json === null ? null : (JSON.parse(r.resolved_message_json) as LocalizedText),
-      evidence: JSON.parse(r.evidence_json) as Record<string, unknown>,
-      acknowledged:
-        r.acked_at === null
-          ? null
-          : {
-              at: r.acked_at,
-              by: r.acked_by === null ? null : { id: r.acked_by, displayName: r.acked_by_name ?? '' },
-            },
-      comments: Number(r.comments ?? 0),
-      lifecycle: r.status === 'firing' ? (r.acked_at === null ? 'firing' : 'acknowledged') : 'resolved',
-      assignee: null,
-      closed: null,
-      workOrderId: null,
-    };
-  }
-
   /** One page of alerts, newest first; `next` is the `before` of the following page, or null. */
-  async list(f: AlertListFilter): Promise<{ alerts: StoredAlert[]; next: string | null }> {
-    const limit = Math.max(1, Math.min(MAX_LIST_LIMIT, Math.floor(f.limit)));
-    if (f.scope !== 'all' && f.scope.size === 0) return { alerts: [], next: null };
-    let q = this.db.selectFrom('alerts').selectAll();
-    if (f.state !== 'all') q = q.where('alerts.status', '=', f.state);
-    if (f.station !== undefined) q = q.where('alerts.station_id', '=', f.station);
-    if (f.scope !== 'all') q = q.where('alerts.township', 'in', [...f.scope]);
-    if (f.township !== undefined) q = q.where('alerts.township', '=', f.township);
-    if (f.rule !== undefined) q = q.where('alerts.rule', '=', f.rule);
-    if (f.acked !== undefined) q = q.where('alerts.acked_at', f.acked ? 'is not' : 'is', null);
-    const before = f.before;
-    if (before !== undefined) {
-      // The cursor's start, read inside the same query (one round trip per page).
-      const startOf = (eb: ExpressionBuilder<Database, 'alerts'>) =>
-        eb.selectFrom('alerts as c').select('c.starts_at').where('c.id', '=', before);
-      q = q.where((eb) =>
-        eb.or([
-          eb('alerts.starts_at', '<', startOf(eb)),
-          eb.and([eb('alerts.starts_at', '=', startOf(eb)), eb('alerts.id', '<', before)]),
-        ]),
-      );
-    }
-    const picked = q
-      .orderBy('alerts.starts_at', 'desc')
-      .orderBy('alerts.id', 'desc')
-      .limit(limit + 1);
-    const rows = await this.detailed(this.db, picked)
-      .orderBy('a.starts_at', 'desc')
-      .orderBy('a.id', 'desc')
-      .execute();
-    if (rows.length === 0 && before !== undefined && !(await this.exists(before)))
-      throw new UnknownCursorError(before);
-    const page = rows.slice(0, limit).map((r) => this.view(r));
-    return { alerts: page, next: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
-  }
-
-  private async exists(id: string): Promise<boolean> {
-    return !!(await this.db.selectFrom('alerts').select('id').where('id', '=', id).executeTakeFirst());
+  list(f: AlertListFilter): Promise<{ alerts: StoredAlert[]; next: string | null }> {
+    return listAlerts(this.db, this.names, f);
   }
 
   /** One alert, or undefined. */
-  async get(id: string, db: Db = this.db): Promise<StoredAlert | undefined> {
-    const r = await this.detailed(
-      db,
-      db.selectFrom('alerts').selectAll().where('id', '=', id),
-    ).executeTakeFirst();
-    return r ? this.view(r) : undefined;
+  get(id: string, db: Db = this.db): Promise<StoredAlert | undefined> {
+    return getAlert(db, this.names, id);
   }
 
   /** The alert's history, oldest first. */
-  async events(id: string): Promise<AlertEvent[]> {
-    const rows = await this.db
-      .selectFrom('alert_events')
-      .leftJoin('users', 'users.id', 'alert_events.user_id')
-      .select([
-        'alert_events.at',
-        'alert_events.kind',
-        'alert_events.text',
-        'alert_events.user_id',
-        'users.display_name',
-      ])
-      .where('alert_events.alert_id', '=', id)
-      .orderBy('alert_events.at')
-      .orderBy('alert_events.id')
-      .execute();
-    return rows.map((r) => ({
-      at: r.at,
-      kind: r.kind as AlertEvent['kind'],
-      user: r.user_id === null ? null : { id: r.user_id, displayName: r.display_name ?? '' },
-      text: r.text,
-    }));
+  events(id: string): Promise<AlertEvent[]> {
+    return alertEvents(this.db, id);
   }
 
   /** Alerts firing in the store (restored into the engine at start). */
-  async firing(): Promise<StoredAlert[]> {
-    const picked = this.db.selectFrom('alerts').selectAll().where('status', '=', 'firing');
-    const rows = await this.detailed(this.db, picked).orderBy('a.starts_at').execute();
-    return rows.map((r) => this.view(r));
+  firing(): Promise<StoredAlert[]> {
+    return firingAlerts(this.db, this.names);
   }
 
   /** Acknowledge in `trx`; false when it already was (nothing written). */
-  async ack(trx: Transaction<Database>, id: string, userId: number | null, now: number): Promise<boolean> {
-    const res = await trx
-      .updateTable('alerts')
-      .set({ acked_at: now, acked_by: userId, updated_at: now })
-      .where('id', '=', id)
-      .where('acked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) return false;
-    await this.event(trx, id, now, userId, 'acknowledged', null);
-    return true;
+  ack(trx: Transaction<Database>, id: string, userId: number | null, now: number): Promise<boolean> {
+    return life.ack(trx, id, userId, now);
   }
 
   /** Withdraw the acknowledgement in `trx`; false when there was none (nothing written). */
-  async unack(trx: Transaction<Database>, id: string, userId: number | null, now: number): Promise<boolean> {
-    const res = await trx
-      .updateTable('alerts')
-      .set({ acked_at: null, acked_by: null, updated_at: now })
-      .where('id', '=', id)
-      .where('acked_at', 'is not', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) return false;
-    await this.event(trx, id, now, userId, 'unacknowledged', null);
-    return true;
+  unack(trx: Transaction<Database>, id: string, userId: number | null, now: number): Promise<boolean> {
+    return life.unack(trx, id, userId, now);
   }
 
-  async comment(
-    trx: Transaction<Database>,
-    id: string,
-    userId: number | null,
-    text: string,
-    now: number,
-  ): Promise<void> {
-    await this.event(trx, id, now, userId, 'commented', text);
+  comment(trx: Transaction<Database>, id: string, userId: number | null, text: string, now: number) {
+    return life.comment(trx, id, userId, text, now);
   }
 
-  private async event(
-    trx: Transaction<Database>,
-    id: string,
-    at: number,
-    userId: number | null,
-    kind: AlertEvent['kind'],
-    text: string | null,
-  ): Promise<void> {
-    await trx.insertInto('alert_events').values({ alert_id: id, at, user_id: userId, kind, text }).execute();
+  /** Tell every listener (the SSE stream) that a person changed this alert; call after the commit. */
+  changed(alert: StoredAlert): void {
+    for (const l of this.changeListeners) l(alert);
+  }
+
+  /** Listen to {@link changed}; returns the function that stops listening. */
+  onChanged(listener: (alert: StoredAlert) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 }

@@ -27,6 +27,7 @@ import {
   verifyPassword,
   type PasswordProblem,
 } from './passwords.js';
+import { isMobile, maskMobile } from './mobile.js';
 
 export const LOGIN_PATTERN = '^[a-z][a-z0-9_.-]{2,63}$';
 const LOGIN_RE = new RegExp(LOGIN_PATTERN);
@@ -42,6 +43,7 @@ export type AccountErrorCode =
   | 'cannot_disable_self'
   | 'last_county_admin'
   | 'bad_current_password'
+  | 'invalid_mobile'
   | PasswordProblem;
 
 /** A refused account change; `params` fill the message (routes/auth/errors.ts). */
@@ -77,6 +79,8 @@ export interface UserView {
   disabled: boolean;
   createdAt: number;
   lastLoginAt: number | null;
+  /** What robots @-mention; only user:admin holders list users, so only they see it. */
+  mobile: string | null;
 }
 
 /** Grants an actor may hold over others: 'all' (county / CLI) or the townships they manage. */
@@ -93,6 +97,12 @@ function grantsWithin(grants: readonly Grant[], where: 'all' | Set<string>): boo
 function canManage(actor: Actor, grants: readonly Grant[]): boolean {
   const where = managedBy(actor);
   return where === 'all' || (grants.length > 0 && grantsWithin(grants, where));
+}
+
+/** A mainland mobile number, or null (clear); anything else is refused. */
+export function checkMobile(mobile: string | null | undefined): void {
+  if (typeof mobile === 'string' && !isMobile(mobile))
+    throw new AccountError('invalid_mobile', { mobile: mobile.slice(0, 20) });
 }
 
 export function checkLogin(login: string): void {
@@ -163,6 +173,7 @@ export async function listUsers(ctx: Ctx): Promise<UserView[]> {
       disabled: u.disabled_at !== null,
       createdAt: u.created_at,
       lastLoginAt: last.get(u.id) ?? null,
+      mobile: u.mobile,
     }))
     .filter((u) => canManage(ctx.actor, u.grants));
 }
@@ -192,6 +203,7 @@ export async function getUser(ctx: Ctx, which: { id: number } | { login: string 
     disabled: u.disabled_at !== null,
     createdAt: u.created_at,
     lastLoginAt: last?.at == null ? null : Number(last.at),
+    mobile: u.mobile,
   };
 }
 
@@ -200,6 +212,7 @@ export interface NewUser {
   displayName: string;
   grants: readonly { role: string; scope: string }[];
   password?: string | undefined;
+  mobile?: string | null | undefined;
 }
 
 /** Adds a user; returns it and the password (the generated one when none was given, shown once). */
@@ -209,6 +222,7 @@ export async function addUser(
   now = Date.now(),
 ): Promise<{ user: UserView; password: string }> {
   checkLogin(req.login);
+  checkMobile(req.mobile);
   const grants = checkGrants(ctx, req.grants);
   checkMayGrant(ctx.actor, grants);
   const password = req.password ?? generatePassword();
@@ -228,6 +242,7 @@ export async function addUser(
         created_at: now,
         locked_until: null,
         password_changed_at: now,
+        mobile: req.mobile ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -243,7 +258,12 @@ export async function addUser(
         action: 'user.add',
         target: `user:${row.id}`,
         township: townshipOfGrants(grants),
-        after: { login: req.login, displayName: req.displayName, grants },
+        after: {
+          login: req.login,
+          displayName: req.displayName,
+          grants,
+          mobile: maskMobile(req.mobile ?? null),
+        },
       },
       now,
     );
@@ -261,6 +281,7 @@ export interface UserChange {
   displayName?: string | undefined;
   grants?: readonly { role: string; scope: string }[] | undefined;
   disabled?: boolean | undefined;
+  mobile?: string | null | undefined;
 }
 
 const isCountyAdmin = (grants: readonly Grant[]) =>
@@ -290,14 +311,16 @@ export async function updateUser(
   now = Date.now(),
 ): Promise<UserView> {
   const before = await getUser(ctx, { id });
+  checkMobile(change.mobile);
   const grants = change.grants === undefined ? undefined : checkGrants(ctx, change.grants);
   if (grants) checkMayGrant(ctx.actor, grants);
   if (change.disabled === true && ctx.actor.principal?.userId === id)
     throw new AccountError('cannot_disable_self');
   await keepACountyAdmin(ctx, before, grants, change.disabled);
   await ctx.db.transaction().execute(async (trx) => {
-    const set: { display_name?: string; disabled_at?: number | null } = {};
+    const set: { display_name?: string; disabled_at?: number | null; mobile?: string | null } = {};
     if (change.displayName !== undefined) set.display_name = change.displayName;
+    if (change.mobile !== undefined) set.mobile = change.mobile;
     if (change.disabled !== undefined && change.disabled !== before.disabled)
       set.disabled_at = change.disabled ? now : null;
     if (Object.keys(set).length) await trx.updateTable('users').set(set).where('id', '=', id).execute();
@@ -314,6 +337,7 @@ export async function updateUser(
       displayName: change.displayName ?? before.displayName,
       grants: grants ?? before.grants,
       disabled: change.disabled ?? before.disabled,
+      mobile: maskMobile(change.mobile === undefined ? before.mobile : change.mobile),
     };
     await recordAudit(
       trx,
@@ -322,7 +346,12 @@ export async function updateUser(
         action: auditAction(before.disabled, after.disabled),
         target: `user:${id}`,
         township: townshipOfGrants(after.grants),
-        before: { displayName: before.displayName, grants: before.grants, disabled: before.disabled },
+        before: {
+          displayName: before.displayName,
+          grants: before.grants,
+          disabled: before.disabled,
+          mobile: maskMobile(before.mobile),
+        },
         after,
       },
       now,

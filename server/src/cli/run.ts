@@ -15,12 +15,13 @@ import { authError } from '../routes/auth/errors.js';
 import { openCliStore, SettingsProblem, type CliStore } from './store.js';
 
 export const USAGE = `用法 / usage: npx tsx server/src/cli.ts <command>
-  user add LOGIN --name NAME --role ROLE --scope SCOPE[,SCOPE] [--password-file FILE]
+  user add LOGIN --name NAME --role ROLE --scope SCOPE[,SCOPE] [--password-file FILE] [--mobile NUMBER]
                                   新用户；未给密码文件时生成密码并只显示这一次 / add a user; prints a generated password once
   user list                       列出用户 / list users
   user disable LOGIN              停用（结束其会话，令牌失效）/ disable (ends sessions, stops tokens)
   user enable LOGIN               恢复 / enable again
   user reset-password LOGIN       生成新密码并只显示这一次 / new generated password, shown once
+  user set-mobile LOGIN NUMBER    设置手机号（企业微信/钉钉 @ 提醒用），none 清除 / set the mobile robots @-mention; none clears
   token add LOGIN --name NAME --scopes PERM[,PERM]
                                   个人 API 令牌，只显示这一次 / personal API token, shown once
   token revoke ID                 撤销令牌 / revoke a token
@@ -49,7 +50,27 @@ function list(v: string | undefined, flag: string): string[] {
     .filter(Boolean);
 }
 
-type Values = { name?: string; role?: string; scope?: string; scopes?: string; 'password-file'?: string };
+type Values = {
+  name?: string;
+  role?: string;
+  scope?: string;
+  scopes?: string;
+  'password-file'?: string;
+  mobile?: string;
+};
+
+/** `user set-mobile LOGIN NUMBER` (`none` clears); audited with the number masked. */
+async function setMobile(cli: CliStore, io: Io, login: string, number: string | undefined) {
+  if (!number) throw new UsageError('user set-mobile needs LOGIN and NUMBER (or none)');
+  const u = await getUser(cli.ctx, { login });
+  const mobile = number === 'none' ? null : number;
+  await updateUser(cli.ctx, u.id, { mobile });
+  io.err(
+    mobile === null
+      ? both(`已清除 ${login} 的手机号`, `mobile of ${login} cleared`)
+      : both(`已设置 ${login} 的手机号`, `mobile of ${login} set`),
+  );
+}
 
 async function userCommand(
   cli: CliStore,
@@ -57,8 +78,10 @@ async function userCommand(
   action: string | undefined,
   login: string | undefined,
   v: Values,
+  extra?: string,
 ) {
   const { ctx } = cli;
+  if (action === 'set-mobile' && login) return setMobile(cli, io, login, extra);
   if (action === 'list') {
     const users = await listUsers(ctx);
     io.out(['login', 'name', 'grants', 'disabled', 'last login'].join('\t'));
@@ -82,7 +105,13 @@ async function userCommand(
       const grants = list(v.scope, '--scope').map((scope) => ({ role: v.role ?? '', scope }));
       const file = v['password-file'];
       const given = file === undefined ? undefined : readFileSync(file, 'utf8').trim();
-      const { password } = await addUser(ctx, { login, displayName: v.name, grants, password: given });
+      const { password } = await addUser(ctx, {
+        login,
+        displayName: v.name,
+        grants,
+        password: given,
+        mobile: v.mobile,
+      });
       io.err(both(`已创建用户 ${login}`, `user ${login} added`));
       if (given === undefined) {
         io.err(both('密码只显示这一次：', 'the password is shown only this once:'));
@@ -154,6 +183,7 @@ async function dispatch(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise
       scope: { type: 'string' },
       scopes: { type: 'string' },
       'password-file': { type: 'string' },
+      mobile: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -163,10 +193,12 @@ async function dispatch(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise
   }
   const [group, action, arg, ...extra] = positionals;
   if (group !== 'user' && group !== 'token') throw new UsageError(`unknown command "${group ?? ''}"`);
+  // Only `user set-mobile LOGIN NUMBER` takes a second argument.
+  const second = group === 'user' && action === 'set-mobile' ? extra.shift() : undefined;
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   const cli = await openCliStore(env);
   try {
-    if (group === 'user') await userCommand(cli, io, action, arg, values);
+    if (group === 'user') await userCommand(cli, io, action, arg, values, second);
     else await tokenCommand(cli, io, action, arg, values);
   } finally {
     await cli.store.close();

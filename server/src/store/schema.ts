@@ -88,6 +88,15 @@ export interface AlertsTable {
   acked_at: number | null;
   acked_by: number | null;
   updated_at: number;
+  assignee_id: number | null;
+  closed_at: number | null;
+  closed_by: number | null;
+  /** Id of the alert or outage incident that inhibits it; null: not suppressed. */
+  suppressed_by: string | null;
+  /** 0/1: changed state too often; notified once as flapping, then reviewed by a person. */
+  flapping: Generated<number>;
+  /** Id of the silence that held its notification; null: none did. */
+  silenced_by: number | null;
 }
 
 export interface AlertEventsTable {

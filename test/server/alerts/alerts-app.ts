@@ -57,7 +57,13 @@ export const heaterRule: AlertRule = {
 };
 
 export async function alertsApp(
-  o: { dataDir?: string; activeFaults?: readonly ActiveFault[]; alerts?: ServerOptions['alerts'] } = {},
+  o: {
+    dataDir?: string;
+    /** PostgreSQL store (testEngines); SQLite without. */
+    dbUrl?: string;
+    activeFaults?: readonly ActiveFault[];
+    alerts?: ServerOptions['alerts'];
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -68,6 +74,7 @@ export async function alertsApp(
     server: twoTownships({
       alerts: { rules: [heaterRule], ...o.alerts },
       ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+      ...(o.dbUrl !== undefined ? { dbUrl: o.dbUrl } : {}),
       shutdownGraceMs: 2000,
     }),
   });

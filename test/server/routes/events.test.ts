@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Alert } from '../../../server/src/alerts/types.js';
+import type { StoredAlert } from '../../../server/src/alerts/repo.js';
+import { firingAlert } from '../../helpers/alert.js';
 import { addTestUser, sessionHeaders, tokenHeaders } from '../auth-helpers.js';
 import { OTHER, OWN, startFullApp } from '../full-app.js';
 
@@ -98,6 +100,42 @@ describe('alert events on /api/v1/events', () => {
       expect(alertStations(streams.badCookie)).toEqual([]);
     } finally {
       for (const s of Object.values(streams)) s.close();
+    }
+  });
+
+  it('alert-changed: an acknowledgement reaches readers of its township at once, not another township', async () => {
+    const own = firingAlert(OWN.station, { startMs: Date.now() - 60_000 });
+    const other = firingAlert(OTHER.station, { startMs: Date.now() - 60_000 });
+    app.alertRepo.record(own);
+    app.alertRepo.record(other);
+    await app.alertRepo.flushed();
+    const crew = await addTestUser(app, [{ role: 'crew_member', scope: OWN.code }]);
+    const crewHeaders = await sessionHeaders(app, crew);
+    const ownViewer = await addTestUser(app, [{ role: 'viewer', scope: OWN.code }]);
+    const otherViewer = await addTestUser(app, [{ role: 'viewer', scope: OTHER.code }]);
+    const otherCrew = await addTestUser(app, [{ role: 'crew_member', scope: OTHER.code }]);
+    const streams = {
+      own: await openStream(app, await sessionHeaders(app, ownViewer)),
+      other: await openStream(app, await sessionHeaders(app, otherViewer)),
+    };
+    const changed = (st: Stream) =>
+      st.events
+        .filter((e) => e.event === 'alert-changed')
+        .map((e) => JSON.parse(e.data) as StoredAlert)
+        .map((a) => `${a.stationId}:${a.lifecycle}:${a.acknowledged?.by?.displayName ?? ''}`);
+    try {
+      const ack = (id: string, headers: Record<string, string>) =>
+        app.inject({ method: 'POST', url: `/api/v1/alerts/${id}/ack`, headers, payload: {} });
+      expect((await ack(own.id, crewHeaders)).statusCode).toBe(200);
+      await expect.poll(() => changed(streams.own)).toEqual([`${OWN.station}:acknowledged:${crew.login}`]);
+      // The other township's acknowledgement comes after; once it is there, the first one was not sent.
+      expect((await ack(other.id, await sessionHeaders(app, otherCrew))).statusCode).toBe(200);
+      await expect
+        .poll(() => changed(streams.other))
+        .toEqual([`${OTHER.station}:acknowledged:${otherCrew.login}`]);
+      expect(changed(streams.own)).toHaveLength(1);
+    } finally {
+      for (const st of Object.values(streams)) st.close();
     }
   });
 });

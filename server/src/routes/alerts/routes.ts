@@ -8,19 +8,30 @@
  * | `POST /api/v1/alerts/:id/ack`       | alert:write in its township    | `{alert}`                      |
  * | `POST /api/v1/alerts/:id/unack`     | alert:write in its township    | `{alert}`                      |
  * | `POST /api/v1/alerts/:id/comments`  | alert:write in its township    | 201 `{event}`                  |
+ * | `POST /api/v1/alerts/:id/assign`    | alert:write in its township    | `{alert}` (lifecycle.ts)       |
+ * | `POST /api/v1/alerts/:id/close`     | alert:write in its township    | `{alert}` (lifecycle.ts)       |
+ * | `GET /api/v1/people?township=`      | station:read in that township  | `{people}` (people.ts)         |
+ *
+ * The list filters by `state`, `station`, `township`, `rule`, `acked` and `assignee` (`me` or a
+ * user id). Outage incidents (no station) of the whole county (township `*`) are only listed and
+ * readable for county-scoped readers; a township's incident for that township's readers. After
+ * every lifecycle write the alert goes to the live stream as `alert-changed` (routes/events.ts).
  *
  * The alert's township is only known once it is read, so the township check is made here with
  * can() rather than by the route's access. A write, its alert_events row and its audit entry share
  * one transaction. Bodies are checked here, not by fastify's ajv (which would strip unknown fields
  * silently): an unknown field is a 400 naming it, and nothing is written.
  */
+import type { Transaction } from 'kysely';
+import type { Database } from '../../store/schema.js';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { can, townshipsWith, type Permission } from '../../auth/roles.js';
+import type { FastifyRequest } from 'fastify';
+import { townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { UnknownCursorError, type StoredAlert } from '../../alerts/repo.js';
+import { BODY_LIMIT, alertFor, bodyProblem, lifecycleWrite, params, type App } from './common.js';
+import lifecycleRoutes from './lifecycle.js';
+import peopleRoutes from './people.js';
 import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
 import {
   AlertAnswer,
@@ -31,48 +42,6 @@ import {
   CommentBody,
   EmptyBody,
 } from './schemas.js';
-
-/** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
-const BODY_LIMIT = 16 * 1024;
-
-const checkers = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
-/** The reason the body does not fit `schema`, naming the field; undefined when it fits. */
-function bodyProblem(schema: TSchema, body: unknown): string | undefined {
-  let c = checkers.get(schema);
-  if (!c) checkers.set(schema, (c = TypeCompiler.Compile(schema)));
-  if (c.Check(body)) return undefined;
-  const first = c.Errors(body).First();
-  if (!first) return 'invalid';
-  return `${first.path.slice(1) || '(body)'}: ${first.message}`;
-}
-
-const params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-
-type App = Parameters<FastifyPluginCallbackTypebox>[0];
-
-/** The alert if the principal holds `perm` in its township; otherwise the reply is sent. */
-async function alertFor(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  id: string,
-  perm: Permission,
-): Promise<StoredAlert | undefined> {
-  const lang = pickLang(req, app.defaultLang);
-  const alert = await app.alertRepo.get(id);
-  if (!alert) {
-    void reply.code(404).send(errorBody('alert_not_found', lang, { id }));
-    return undefined;
-  }
-  if (!req.principal || !can(req.principal, perm, alert.townshipCode)) {
-    app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-    void reply
-      .code(403)
-      .send(errorBody('forbidden_township', lang, { permission: perm, township: alert.townshipCode }));
-    return undefined;
-  }
-  return alert;
-}
 
 function listRoute(app: App): void {
   app.get(
@@ -100,6 +69,13 @@ function listRoute(app: App): void {
           township: q.township,
           rule: q.rule,
           acked: q.acked === undefined ? undefined : q.acked === 'true',
+          // `me` without a user behind the login (the legacy token) matches nobody.
+          assignee:
+            q.assignee === undefined
+              ? undefined
+              : q.assignee === 'me'
+                ? (req.principal?.userId ?? -1)
+                : Number(q.assignee),
           scope,
           limit: q.limit,
           before: q.before,
@@ -187,6 +163,8 @@ function commentRoute(app: App): void {
           now,
         );
       });
+      const after = await app.alertRepo.get(alert.id);
+      if (after) app.alertRepo.changed(after);
       const user = userId === null ? null : { id: userId, displayName: req.principal?.displayName ?? '' };
       return reply.code(201).send({ event: { at: now, kind: 'commented' as const, user, text } });
     },
@@ -198,38 +176,28 @@ const alertRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   oneRoute(app);
   ackRoutes(app);
   commentRoute(app);
+  void app.register(lifecycleRoutes);
+  void app.register(peopleRoutes);
   done();
 };
 
 /** Acknowledge or withdraw it, with its event and audit entry in one transaction; the alert after. */
-async function setAck(
+function setAck(
   app: App,
   req: FastifyRequest,
   alert: StoredAlert,
   verb: 'ack' | 'unack',
 ): Promise<StoredAlert> {
-  const now = Date.now();
   const userId = req.principal?.userId ?? null;
-  return app.ops.db.transaction().execute(async (trx) => {
-    const changed =
-      verb === 'ack'
-        ? await app.alertRepo.ack(trx, alert.id, userId, now)
-        : await app.alertRepo.unack(trx, alert.id, userId, now);
-    if (changed)
-      await recordAudit(
-        trx,
-        req,
-        {
-          action: `alert.${verb}`,
-          target: `alert:${alert.id}`,
-          township: alert.townshipCode,
-          before: { acknowledged: alert.acknowledged },
-          after: { acknowledged: verb === 'ack' ? { at: now, by: userId } : null },
-        },
-        now,
-      );
-    return (await app.alertRepo.get(alert.id, trx)) ?? alert;
-  });
+  const write = (trx: Transaction<Database>, now: number) =>
+    verb === 'ack'
+      ? app.alertRepo.ack(trx, alert.id, userId, now)
+      : app.alertRepo.unack(trx, alert.id, userId, now);
+  return lifecycleWrite(app, req, alert, write, (now) => ({
+    action: `alert.${verb}`,
+    before: { acknowledged: alert.acknowledged },
+    after: { acknowledged: verb === 'ack' ? { at: now, by: userId } : null },
+  }));
 }
 
 export default alertRoutes;

@@ -49,6 +49,11 @@ const TEXT = {
     en: 'disabled: you cannot disable your own account',
   },
   bad_current_password: { 'zh-CN': 'current：当前密码错误', en: 'current: the current password is wrong' },
+  invalid_mobile: {
+    'zh-CN':
+      'mobile：“{mobile}” 不是中国大陆手机号（11 位数字，以 13–19 开头，如 13812345678；清除请传 null）',
+    en: 'mobile: "{mobile}" is not a mainland China mobile number (11 digits starting 13–19, e.g. 13812345678; null clears it)',
+  },
   password_too_short: {
     'zh-CN': `{field}：密码太短，至少 ${PASSWORD_MIN} 个字符`,
     en: `{field}: password too short, at least ${PASSWORD_MIN} characters`,
@@ -84,6 +89,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   cannot_disable_self: 400,
   last_county_admin: 409,
   bad_current_password: 400,
+  invalid_mobile: 400,
   password_too_short: 400,
   password_too_long: 400,
   password_is_login: 400,

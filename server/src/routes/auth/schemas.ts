@@ -10,6 +10,11 @@ import { TOKEN_NAME_MAX } from '../../auth/tokens.js';
 
 const strict = { additionalProperties: false } as const;
 
+/** Checked by auth/accounts.ts checkMobile (a clear message), not here: any short string or null. */
+const Mobile = Type.Union([Type.String({ maxLength: 20 }), Type.Null()], {
+  description: 'Mainland mobile number (^1[3-9][0-9]{9}$) robots @-mention; null: none',
+});
+
 export const Grant = Type.Object(
   {
     role: Type.Union(ROLES.map((r) => Type.Literal(r))),
@@ -32,6 +37,7 @@ export const Me = Type.Object(
     grants: Type.Array(Grant),
     permissions: Type.Array(Permission),
     townships: Type.Array(Township, { description: 'Townships the user can see (station:read)' }),
+    mobile: Type.Optional(Mobile),
     csrf: Type.Union([Type.String(), Type.Null()], {
       description: 'Send as x-csrf-token on every write of a cookie session; null for API tokens',
     }),
@@ -47,6 +53,8 @@ export const LoginBody = Type.Object(
   },
   strict,
 );
+export const MeChangeBody = Type.Object({ mobile: Mobile }, strict);
+
 export const LoginAnswer = Type.Object({ user: Me }, strict);
 
 export const PasswordBody = Type.Object(
@@ -66,6 +74,7 @@ export const User = Type.Object(
     disabled: Type.Boolean(),
     createdAt: Type.Integer(),
     lastLoginAt: Type.Union([Type.Integer(), Type.Null()]),
+    mobile: Mobile,
   },
   strict,
 );
@@ -81,6 +90,7 @@ export const NewUserBody = Type.Object(
     displayName: DisplayName,
     grants: Grants,
     password: Type.Optional(Type.String({ minLength: 1, maxLength: PASSWORD_MAX })),
+    mobile: Type.Optional(Mobile),
   },
   strict,
 );
@@ -93,6 +103,7 @@ export const UserChangeBody = Type.Object(
     displayName: Type.Optional(DisplayName),
     grants: Type.Optional(Grants),
     disabled: Type.Optional(Type.Boolean()),
+    mobile: Type.Optional(Mobile),
   },
   strict,
 );

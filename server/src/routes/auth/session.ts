@@ -7,6 +7,7 @@
  * | `POST /api/v1/auth/logout`   | session | 204, the session ended and the cookie cleared                 |
  * | `GET /api/v1/auth/me`        | session | Me: grants, permissions, visible townships, csrf              |
  * | `POST /api/v1/auth/password` | session | {current, next} → 204; the user's other sessions end          |
+ * | `PATCH /api/v1/auth/me`      | session | {mobile} (or null) → Me: one's own number robots @-mention    |
  *
  * The cookie is HttpOnly, SameSite=Lax, Path=/, and Secure when the request came over https
  * (behind a TLS proxy: `req.protocol` from X-Forwarded-Proto, trusted per YIZHAN_TRUST_PROXY).
@@ -18,10 +19,11 @@ import { errorBody, pickLang } from '../../i18n.js';
 import { permissionsOf, townshipsWith, type Principal } from '../../auth/roles.js';
 import { csrfFor, resolveSession, revokeSessions } from '../../auth/sessions.js';
 import { attemptLogin, LoginLimits } from '../../auth/login.js';
-import { changeOwnPassword } from '../../auth/accounts.js';
+import { changeOwnPassword, checkMobile } from '../../auth/accounts.js';
+import { setOwnMobile } from '../../auth/mobile.js';
 import { SESSION_COOKIE } from '../../plugins/auth.js';
 import { checkBody, sendError } from './errors.js';
-import { ErrorAnswer, LoginAnswer, LoginBody, Me, NoContent, PasswordBody } from './schemas.js';
+import { ErrorAnswer, LoginAnswer, LoginBody, Me, MeChangeBody, NoContent, PasswordBody } from './schemas.js';
 import { accountsCtx } from './ctx.js';
 
 export function meOf(
@@ -45,6 +47,15 @@ export function meOf(
   };
 }
 
+async function mobileOf(app: FastifyInstance, userId: number): Promise<string | null> {
+  const row = await app.ops.db
+    .selectFrom('users')
+    .select('mobile')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row?.mobile ?? null;
+}
+
 /** The request's user, or undefined after answering 401 (the deprecated shared token is nobody). */
 export function userOf(
   req: FastifyRequest,
@@ -54,6 +65,24 @@ export function userOf(
   if (p && p.userId !== null) return { ...p, userId: p.userId };
   void reply.code(401).send(errorBody('login_required', pickLang(req, req.server.defaultLang)));
   return undefined;
+}
+
+/** One's own mobile number (PATCH /api/v1/auth/me). */
+function meChangeRoute(app: Parameters<FastifyPluginCallbackTypebox>[0]): void {
+  const errors = { '4xx': ErrorAnswer, '5xx': ErrorAnswer };
+  app.patch(
+    '/api/v1/auth/me',
+    { schema: { response: { 200: Me, ...errors } }, config: { access: 'session' } },
+    async (req, reply) => {
+      const p = userOf(req, reply);
+      if (!p) return reply;
+      const body = checkBody(MeChangeBody, req, reply);
+      if (!body) return reply;
+      checkMobile(body.mobile); // a refusal is answered by answerKnown (routes/auth/index.ts)
+      await setOwnMobile(app.ops.db, { principal: req.principal ?? null, ip: req.ip }, p.userId, body.mobile);
+      return { ...meOf(app, p, req.cookies[SESSION_COOKIE]), mobile: body.mobile };
+    },
+  );
 }
 
 const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -93,7 +122,8 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
           });
           const p = await resolveSession(app.ops.db, r.session.token);
           if (!p || p.userId === null) throw new Error('a session just made did not resolve');
-          return { user: meOf(app, { ...p, userId: p.userId }, r.session.token) };
+          const me = meOf(app, { ...p, userId: p.userId }, r.session.token);
+          return { user: { ...me, mobile: await mobileOf(app, p.userId) } };
         }
       }
     },
@@ -112,7 +142,7 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     async (req, reply) => {
       const p = userOf(req, reply);
       if (!p) return reply;
-      return meOf(app, p, req.cookies[SESSION_COOKIE]);
+      return { ...meOf(app, p, req.cookies[SESSION_COOKIE]), mobile: await mobileOf(app, p.userId) };
     },
   );
 
@@ -131,6 +161,7 @@ const sessionRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       return reply.code(204).send(null);
     },
   );
+  meChangeRoute(app);
   done();
 };
 

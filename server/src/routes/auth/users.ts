@@ -5,8 +5,8 @@
  * | method, path                               | answer                                                |
  * | ------------------------------------------ | ----------------------------------------------------- |
  * | `GET /api/v1/users`                        | {users: [User]}                                       |
- * | `POST /api/v1/users`                       | {login, displayName, grants, password?} → 201 {user, password} |
- * | `PATCH /api/v1/users/:id`                  | {displayName?, grants?, disabled?} → 200 {user}       |
+ * | `POST /api/v1/users`                       | {login, displayName, grants, password?, mobile?} → 201 {user, password} |
+ * | `PATCH /api/v1/users/:id`                  | {displayName?, grants?, disabled?, mobile?} → 200 {user} |
  * | `POST /api/v1/users/:id/reset-password`    | 200 {password} (shown once; their sessions end)       |
  *
  * Every write is audited in its transaction (auth/accounts.ts).

@@ -44,6 +44,7 @@ describe('POST /api/v1/auth/login', () => {
         grants: [{ role: 'crew_lead', scope: 'xintang' }],
         permissions: ['station:read', 'alert:write', 'config:write'],
         townships: [{ code: 'xintang', nameZh: '新塘镇', nameEn: 'Xintang' }],
+        mobile: null,
         csrf: expect.any(String) as string,
       },
     });

@@ -1,0 +1,37 @@
+/**
+ * `GET /api/v1/people?township=<code>` (station:read in that township): the enabled users who may
+ * be assigned its alerts (alert:write there), `{people: [{id, displayName, roles, hasMobile}]}` by
+ * name, for the assign menu. Never the mobile number itself. `township=*` (county-wide incidents)
+ * lists the county's people, for county readers only.
+ */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { can } from '../../auth/roles.js';
+import { assignablePeople } from '../../alerts/people.js';
+import { COUNTY_INCIDENT } from '../../alerts/repo.js';
+import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
+import { PeopleAnswer, PeopleQuery } from '../work-orders/schemas.js';
+
+const peopleRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  app.get(
+    '/api/v1/people',
+    {
+      schema: { querystring: PeopleQuery, response: { 200: PeopleAnswer, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const lang = pickLang(req, app.defaultLang);
+      const township = req.query.township;
+      if (township !== COUNTY_INCIDENT && !app.hierarchy.get(township))
+        return reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
+      if (!req.principal || !can(req.principal, 'station:read', township)) {
+        app.metrics.authDenied.inc({ reason: 'forbidden_township' });
+        return reply
+          .code(403)
+          .send(errorBody('forbidden_township', lang, { permission: 'station:read', township }));
+      }
+      return { people: await assignablePeople(app.ops.db, township) };
+    },
+  );
+  done();
+};
+export default peopleRoutes;
