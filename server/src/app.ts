@@ -23,6 +23,7 @@ import core, { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/core.js';
 import opsStore from './plugins/ops-store.js';
 import auth from './plugins/auth.js';
 import influx from './plugins/influx.js';
+import notify from './plugins/notify.js';
 import alerts from './plugins/alerts.js';
 import ingest from './plugins/ingest.js';
 import health from './routes/health.js';
@@ -65,6 +66,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(opsStore);
   await app.register(auth);
   await app.register(influx);
+  await app.register(notify);
   await app.register(alerts);
   await app.register(ingest);
   await app.register(health);

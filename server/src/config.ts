@@ -34,6 +34,8 @@ export interface ServerConfig {
   darkAfterMs: number;
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
+  /** YIZHAN_NOTIFY_FILE (undefined: no routing file) and YIZHAN_PUBLIC_URL. */
+  notify: { file?: string; publicUrl: string };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -101,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         webhookUrl: v.alertWebhookUrl,
         webhookTimeoutMs: v.alertWebhookTimeout,
         serialLinkDownHold: v.alertSerialLinkDownHold,
+      },
+      notify: {
+        ...(v.notifyFile ? { file: v.notifyFile } : {}),
+        publicUrl: v.publicUrl ?? `http://localhost:${v.httpPort}`,
       },
       lang: v.lang,
       timeZone: v.timezone,

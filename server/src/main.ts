@@ -36,6 +36,7 @@ function serverOptions(
         : {}),
       serialLinkDown: { hold: c.alerts.serialLinkDownHold },
     },
+    notify: c.notify,
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
     ...(c.dbUrl ? { dbUrl: c.dbUrl } : {}),

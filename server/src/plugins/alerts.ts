@@ -1,19 +1,20 @@
 /**
- * Alerts plugin: the rule engine fed by ingest, the webhook notifier, the periodic tick for
- * time-based rules, and the alerts' record in the operations store (`app.alertRepo`, what the API
- * reads). Alert changes also re-announce the station (its active alert count).
+ * Alerts plugin: the rule engine fed by ingest, the periodic tick for time-based rules, and the
+ * alerts' record in the operations store (`app.alertRepo`, what the API reads). What the store
+ * newly records is handed to the notifier (plugins/notify.ts) inside the same transaction; the
+ * notifier decides silenced, suppressed and sent. Alert changes also re-announce the station (its
+ * active alert count).
  *
  * At start the alerts the store holds as firing are adopted by the engine before the faults are
  * restored from InfluxDB, so a restart announces nothing twice and loses no acknowledgement. At
- * shutdown (order 30, before the store at 90) the store's write queue is drained.
+ * shutdown (order 30, before the notifier's outbox at 40 and the store at 90) the store's write
+ * queue is drained.
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AlertEngine } from '../alerts/engine.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
-import { WebhookNotifier } from '../alerts/webhook.js';
-import { DEFAULT_SILENCE_REFRESH_MS, SilenceCache } from '../alerts/silences.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
@@ -25,7 +26,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     alerts: AlertEngine;
     alertRepo: AlertRepository;
-    silences: SilenceCache;
   }
 }
 
@@ -40,6 +40,7 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepositor
   };
   const dropLog = new LogThrottle(DROP_LOG_INTERVAL_MS);
   return new AlertRepository(app.ops.db, names, {
+    onTransitions: (trx, t) => app.notifier.onTransitions(trx, t),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
       app.metrics.alertStoreDropped.inc({ reason }, items.length);
@@ -78,29 +79,9 @@ export default fp(
     app.decorate('alertRepo', repo);
     engine.on('record', (alert) => repo.record(alert));
     app.store.useAlertCount((id) => engine.activeCount(id));
-    const webhook = a.webhook ? new WebhookNotifier(a.webhook, app.metrics, log) : undefined;
-    if (!webhook) log.info('no alert webhook configured (YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API');
-    const silences = new SilenceCache(app.ops.db, opts.timeZone);
-    app.decorate('silences', silences);
-    engine.on('alert', (alert) => {
-      // Matched at the change's own time (start or end); a silenced change is recorded, not sent.
-      const at = Date.parse(alert.status === 'firing' ? alert.startsAt : (alert.endsAt ?? alert.startsAt));
-      const townshipCode = app.hierarchy.townshipOf(alert.stationId) ?? alert.township;
-      const silence = silences.silencedBy({ ...alert, townshipCode }, at);
-      if (silence) {
-        app.metrics.alertsSilenced.inc({ rule: alert.rule });
-        repo.noteSilenced(alert, silence.id);
-      } else webhook?.enqueue(alert);
-      app.store.touch(alert.stationId);
-    });
+    engine.on('alert', (alert) => app.store.touch(alert.stationId));
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
-    let stopSilenceRefresh = (): void => {};
     app.addHook('onReady', async () => {
-      await silences.refresh();
-      stopSilenceRefresh = silences.every(DEFAULT_SILENCE_REFRESH_MS, (err) => {
-        app.metrics.storeErrors.inc({ what: 'silences' });
-        log.error({ err }, 'silences not reloaded; the alert path keeps the previous list');
-      });
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));
       log.info({ alerts: adopted }, 'firing alerts restored from the operations store');
       await restoreActiveFaults(
@@ -118,10 +99,9 @@ export default fp(
     tick.unref();
     app.shutdown.add(30, 'alerts', async () => {
       clearInterval(tick);
-      stopSilenceRefresh();
-      await Promise.all([repo.close(app.graceMs), webhook?.close(app.graceMs)]);
+      await repo.close(app.graceMs);
     });
     done();
   },
-  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx'] },
+  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx', 'yizhan-notify'] },
 );

@@ -10,6 +10,7 @@ import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
 import auth from '../../../server/src/plugins/auth.js';
+import notify from '../../../server/src/plugins/notify.js';
 import alerts from '../../../server/src/plugins/alerts.js';
 import alertRoutes from '../../../server/src/routes/alerts/routes.js';
 import type { AlertRule } from '../../../server/src/alerts/types.js';
@@ -57,7 +58,12 @@ export const heaterRule: AlertRule = {
 };
 
 export async function alertsApp(
-  o: { dataDir?: string; activeFaults?: readonly ActiveFault[]; alerts?: ServerOptions['alerts'] } = {},
+  o: {
+    dataDir?: string;
+    activeFaults?: readonly ActiveFault[];
+    alerts?: ServerOptions['alerts'];
+    notify?: ServerOptions['notify'];
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -67,6 +73,8 @@ export async function alertsApp(
   await app.register(core, {
     server: twoTownships({
       alerts: { rules: [heaterRule], ...o.alerts },
+      // Poll the outbox often: tests wait on deliveries.
+      notify: { ...o.notify, outbox: { pollMs: 50, ...o.notify?.outbox } },
       ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
       shutdownGraceMs: 2000,
     }),
@@ -74,6 +82,7 @@ export async function alertsApp(
   await app.register(opsStore);
   await app.register(auth);
   await app.register(fakeInflux(o.activeFaults ?? []));
+  await app.register(notify);
   await app.register(alerts);
   await app.register(alertRoutes);
   await app.ready();
