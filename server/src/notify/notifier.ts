@@ -37,7 +37,18 @@ export interface NotifierDeps {
   townshipCode(stationId: string): string | undefined;
   render: RenderContext;
   onSilenced?(rule: string): void;
+  /** Wall clock of the storm windows, ms. */
+  now?: () => number;
 }
+
+/**
+ * A group (township × transition) quiet for this long sends its next item at once; items that
+ * follow within it wait for the window's end and go as one merged message: a storm over a minute
+ * is about 60 s / STORM_WINDOW_MS + 1 messages per channel, a lone fault goes without delay.
+ */
+export const STORM_WINDOW_MS = 20_000;
+/** Windows remembered at most (one per township and transition; far above a county's). */
+const MAX_WINDOWS = 10_000;
 
 type Event = Omit<Database['alert_events'], 'id'>;
 
@@ -47,7 +58,25 @@ export function changeAt(a: Alert): number {
 }
 
 export class Notifier {
+  /** groupKey → end of its current window (items until then are held to it). */
+  private readonly windows = new Map<string, number>();
+
   constructor(private readonly d: NotifierDeps) {}
+
+  /** When an item of `group` may go: now when the group was quiet, else the end of its window. */
+  private notBefore(group: string): number | undefined {
+    const now = (this.d.now ?? Date.now)();
+    const end = this.windows.get(group);
+    if (end === undefined || now >= end + STORM_WINDOW_MS) {
+      if (this.windows.size >= MAX_WINDOWS) this.windows.clear();
+      this.windows.set(group, now + STORM_WINDOW_MS);
+      return undefined;
+    }
+    // Busy: held to the current window's end, or the next one's once that has passed.
+    const at = now < end ? end : end + STORM_WINDOW_MS;
+    this.windows.set(group, at);
+    return at;
+  }
 
   /** The repository hook: runs inside the batch's transaction. */
   async onTransitions(trx: Transaction<Database>, t: RecordedTransitions): Promise<void> {
@@ -112,12 +141,15 @@ export class Notifier {
         ...renderTransition(this.d.render, a, transition),
         ...(mentions.length ? { mentionMobiles: mentions } : {}),
       };
+      const groupKey = `${township}:${transition}`;
+      const at = this.notBefore(groupKey);
       for (const channel of route.channels.filter((c) => c !== this.d.routing.legacy))
         out.push({
           dedupeKey: `${a.id}:${kind}:${channel}`,
           channel,
           message,
-          groupKey: `${township}:${transition}`,
+          groupKey,
+          ...(at === undefined ? {} : { notBefore: at }),
         });
     }
     const legacy = this.d.routing.legacy;

@@ -84,6 +84,8 @@ export default fp(
       registry: app.metrics.registry,
       log: safeLog,
       merge: (messages) => mergeMessages(publicUrl, messages),
+      // A whole storm window's items in one claim, so they merge into one message per channel.
+      batchSize: 1000,
       ...o.outbox,
     });
     const routing = new Routing(config, legacy);
@@ -103,6 +105,7 @@ export default fp(
       townshipCode: (id) => app.hierarchy.townshipOf(id),
       render,
       onSilenced: (rule) => app.metrics.alertsSilenced.inc({ rule }),
+      ...(o.outbox?.now ? { now: o.outbox.now } : {}),
     });
     const escalation = new EscalationJob({
       db: app.ops.db,

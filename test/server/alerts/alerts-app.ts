@@ -60,6 +60,7 @@ export const heaterRule: AlertRule = {
 export async function alertsApp(
   o: {
     dataDir?: string;
+    dbUrl?: string;
     activeFaults?: readonly ActiveFault[];
     alerts?: ServerOptions['alerts'];
     notify?: ServerOptions['notify'];
@@ -76,6 +77,7 @@ export async function alertsApp(
       // Poll the outbox often: tests wait on deliveries.
       notify: { ...o.notify, outbox: { pollMs: 50, ...o.notify?.outbox } },
       ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+      ...(o.dbUrl !== undefined ? { dbUrl: o.dbUrl } : {}),
       shutdownGraceMs: 2000,
     }),
   });
