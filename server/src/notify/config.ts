@@ -85,7 +85,10 @@ export const NotifyFile = Type.Object(
     ),
     escalation: Type.Optional(
       Type.Object(
-        { default: Type.Optional(Severities), townships: Type.Optional(Type.Record(Type.String(), Severities)) },
+        {
+          default: Type.Optional(Severities),
+          townships: Type.Optional(Type.Record(Type.String(), Severities)),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -106,9 +109,24 @@ export interface EscalationPolicy {
 }
 
 export const DEFAULT_ESCALATION: Record<SeverityName, EscalationPolicy> = {
-  critical: { remindAfterMs: 15 * 60e3, escalateAfterMs: 30 * 60e3, escalateCountyAfterMs: 2 * 3600e3, repeatEveryMs: 3600e3 },
-  warning: { remindAfterMs: 3600e3, escalateAfterMs: 4 * 3600e3, escalateCountyAfterMs: 24 * 3600e3, repeatEveryMs: 4 * 3600e3 },
-  info: { remindAfterMs: Infinity, escalateAfterMs: Infinity, escalateCountyAfterMs: Infinity, repeatEveryMs: Infinity },
+  critical: {
+    remindAfterMs: 15 * 60e3,
+    escalateAfterMs: 30 * 60e3,
+    escalateCountyAfterMs: 2 * 3600e3,
+    repeatEveryMs: 3600e3,
+  },
+  warning: {
+    remindAfterMs: 3600e3,
+    escalateAfterMs: 4 * 3600e3,
+    escalateCountyAfterMs: 24 * 3600e3,
+    repeatEveryMs: 4 * 3600e3,
+  },
+  info: {
+    remindAfterMs: Infinity,
+    escalateAfterMs: Infinity,
+    escalateCountyAfterMs: Infinity,
+    repeatEveryMs: Infinity,
+  },
 };
 
 /** A channel as the channel classes take it: secrets resolved. */
@@ -178,7 +196,11 @@ function resolveSecret(
 }
 
 function channelFindings(c: NotifyFile['channels'][number], i: number): Finding[] {
-  const at = (key: string, message: string): Finding => ({ path: ['channels', i, key], at: 'parent', message });
+  const at = (key: string, message: string): Finding => ({
+    path: ['channels', i, key],
+    at: 'parent',
+    message,
+  });
   const out: Finding[] = [];
   if (c.kind === 'email') {
     if (!c.host) out.push(at('host', 'an email channel needs host (the SMTP server)'));
@@ -216,7 +238,11 @@ function routeFindings(
     unknownTownship(code, ['escalation', 'townships', code]);
   data.channels.forEach((c, i) => {
     if (data.channels.findIndex((o) => o.name === c.name) !== i)
-      out.push({ path: ['channels', i, 'name'], at: 'value', message: `channel "${c.name}" is defined twice` });
+      out.push({
+        path: ['channels', i, 'name'],
+        at: 'value',
+        message: `channel "${c.name}" is defined twice`,
+      });
   });
   return out;
 }
@@ -244,7 +270,10 @@ function policyOf(p: Static<typeof Policy> | undefined): Partial<EscalationPolic
  * The built config of a checked file: defaults ← file defaults ← township overrides per severity.
  */
 function build(data: NotifyFile, channels: ResolvedChannel[], secrets: string[]): NotifyConfig {
-  const route = (r: Static<typeof Route>): RouteConfig => ({ channels: r.channels, mention: r.mention ?? [] });
+  const route = (r: Static<typeof Route>): RouteConfig => ({
+    channels: r.channels,
+    mention: r.mention ?? [],
+  });
   const esc = data.escalation;
   return {
     channels,
@@ -312,5 +341,7 @@ export function loadNotifyFile(
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  return out.replace(/(https?:\/\/)[^\s/@]*@/g, '$1***@').replace(/(https?:\/\/[^\s?]*)\?[^\s"']*/g, '$1?***');
+  return out
+    .replace(/(https?:\/\/)[^\s/@]*@/g, '$1***@')
+    .replace(/(https?:\/\/[^\s?]*)\?[^\s"']*/g, '$1?***');
 }

@@ -136,7 +136,8 @@ export class Notifier {
     const out: OutboxItem[] = [];
     const route = this.d.routing.township(township);
     if (route) {
-      const mentions = kind === 'fired' ? [...new Set([...crew, ...route.mention])].slice(0, MAX_MENTIONS) : [];
+      const mentions =
+        kind === 'fired' ? [...new Set([...crew, ...route.mention])].slice(0, MAX_MENTIONS) : [];
       const message = {
         ...renderTransition(this.d.render, a, transition),
         ...(mentions.length ? { mentionMobiles: mentions } : {}),
@@ -156,7 +157,11 @@ export class Notifier {
     if (legacy) {
       // The same JSON body as ever, one POST per change: no group key, never merged.
       const m = renderTransition(this.d.render, a, transition);
-      out.push({ dedupeKey: `${a.id}:${kind}:${legacy}`, channel: legacy, message: { ...m, raw: webhookBody(a) } });
+      out.push({
+        dedupeKey: `${a.id}:${kind}:${legacy}`,
+        channel: legacy,
+        message: { ...m, raw: webhookBody(a) },
+      });
     }
     return out;
   }

@@ -66,14 +66,16 @@ function message(title: string, lines: string[], link: string): OutboundMessage 
 /** The message of one alert's fire, resolve or flapping. */
 export function renderTransition(ctx: RenderContext, a: Alert, t: Transition): OutboundMessage {
   const what = a.message['zh-CN'];
-  const tag = t === 'resolved' ? '已恢复' : t === 'flapping' ? '反复' : (SEVERITY_ZH[a.severity] ?? a.severity);
+  const tag =
+    t === 'resolved' ? '已恢复' : t === 'flapping' ? '反复' : (SEVERITY_ZH[a.severity] ?? a.severity);
   const title = `【${tag}】${a.stationName} ${t === 'resolved' ? (a.resolvedMessage?.['zh-CN'] ?? what) : what}`;
   const address = ctx.stationAddress(a.stationId);
   const lines = [`驿站：${a.stationName}（${a.township}）`];
   if (address) lines.push(`地址：${address}`);
   lines.push(`问题：${what}`, `开始：${localTimeText(Date.parse(a.startsAt), ctx.timeZone)}`);
   if (t === 'resolved' && a.endsAt) lines.push(`恢复：${localTimeText(Date.parse(a.endsAt), ctx.timeZone)}`);
-  if (t === 'flapping') lines.push('该告警反复触发和恢复，已暂停逐条通知，请派人现场查看 / flapping: a person must look');
+  if (t === 'flapping')
+    lines.push('该告警反复触发和恢复，已暂停逐条通知，请派人现场查看 / flapping: a person must look');
   const noun = t === 'resolved' ? '告警已恢复' : t === 'flapping' ? '告警反复触发' : '新告警';
   return { ...message(title, lines, alertLink(ctx, a.id)), township: a.township, groupNoun: noun };
 }

@@ -103,5 +103,8 @@ export default fp(
     });
     done();
   },
-  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx', 'yizhan-notify'] },
+  {
+    name: 'yizhan-alerts',
+    dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx', 'yizhan-notify'],
+  },
 );

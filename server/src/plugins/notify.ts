@@ -19,7 +19,7 @@ import type { Channel } from '../notify/channel.js';
 import { WebhookChannel } from '../notify/channels/webhook.js';
 import { buildChannel } from '../notify/build-channels.js';
 import { emptyNotifyConfig, loadNotifyFile, redactSecrets, type NotifyConfig } from '../notify/config.js';
-import { EscalationJob } from '../notify/escalation.js';
+import { EscalationJob, type EscalationDeps } from '../notify/escalation.js';
 import { Notifier } from '../notify/notifier.js';
 import { Outbox, type OutboxLog } from '../notify/outbox.js';
 import { People } from '../notify/people.js';
@@ -61,6 +61,23 @@ function channelsOf(app: FastifyInstance, config: NotifyConfig): { channels: Cha
   const timeout = hook.timeoutMs !== undefined ? { timeoutMs: hook.timeoutMs } : {};
   channels.push(new WebhookChannel(LEGACY_WEBHOOK_CHANNEL, { url: hook.url, raw: true, ...timeout }));
   return { channels, legacy: LEGACY_WEBHOOK_CHANNEL };
+}
+
+/** The escalation job over the app's store, reading alerts as the API shows them. */
+function escalationJob(
+  app: FastifyInstance,
+  d: Pick<EscalationDeps, 'routing' | 'people' | 'render' | 'enqueue' | 'log'>,
+): EscalationJob {
+  const now = app.serverOptions.notify?.now;
+  return new EscalationJob({
+    ...d,
+    db: app.ops.db,
+    alert: async (trx, id) => {
+      const a = await app.alertRepo.get(id, trx);
+      return a && { ...a, acked: a.acknowledged !== null };
+    },
+    ...(now ? { now } : {}),
+  });
 }
 
 export default fp(
@@ -107,25 +124,16 @@ export default fp(
       onSilenced: (rule) => app.metrics.alertsSilenced.inc({ rule }),
       ...(o.outbox?.now ? { now: o.outbox.now } : {}),
     });
-    const escalation = new EscalationJob({
-      db: app.ops.db,
-      routing,
-      people,
-      render,
-      enqueue,
-      alert: async (trx, id) => {
-        const a = await app.alertRepo.get(id, trx);
-        return a && { ...a, acked: a.acknowledged !== null };
-      },
-      ...(o.now ? { now: o.now } : {}),
-      log: safeLog,
-    });
+    const escalation = escalationJob(app, { routing, people, render, enqueue, log: safeLog });
     app.decorate('notifier', notifier);
     app.decorate('outbox', outbox);
     app.decorate('silences', silences);
     app.decorate('escalation', escalation);
     app.decorate('notifyConfig', config);
-    if (!channels.length) log.info('no notification channels (YIZHAN_NOTIFY_FILE, YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API');
+    if (!channels.length)
+      log.info(
+        'no notification channels (YIZHAN_NOTIFY_FILE, YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API',
+      );
     let stopSilenceRefresh = (): void => {};
     // Registered before the alerts plugin: its onReady (adopting alerts, ingest) runs after this.
     app.addHook('onReady', async () => {

@@ -4,7 +4,7 @@
  * InfluxDB is a stand-in whose only answer is the active faults given (what a restart restores).
  * Stations: st-001 in 城关镇 (chengguan), st-002 in 新塘镇 (xintang).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
@@ -64,10 +64,11 @@ export async function alertsApp(
     activeFaults?: readonly ActiveFault[];
     alerts?: ServerOptions['alerts'];
     notify?: ServerOptions['notify'];
+    logger?: FastifyBaseLogger;
   } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    loggerInstance: o.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     // As buildApp: query strings are coerced, defaults applied.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
   }) as unknown as FastifyInstance;

@@ -11,7 +11,14 @@ import { alertsApp } from '../alerts/alerts-app.js';
 import { testEngines, tempDir, type StoreLocation } from '../store/engines.js';
 import { firingAlert } from '../../helpers/alert.js';
 import type { Alert } from '../../../server/src/alerts/types.js';
-import { addPeople, alertsCounted, MOBILES, startFakes, writeNotifyFile, type NotifyFakes } from './notify-setup.js';
+import {
+  addPeople,
+  alertsCounted,
+  MOBILES,
+  startFakes,
+  writeNotifyFile,
+  type NotifyFakes,
+} from './notify-setup.js';
 
 const PUBLIC = 'https://yz.example.cn';
 
@@ -38,7 +45,12 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     const app = await alertsApp({
       dataDir: at.dataDir,
       ...(at.url ? { dbUrl: at.url } : {}),
-      notify: { ...notify, publicUrl: PUBLIC, outbox: { now: () => clock.t }, escalationIntervalMs: 3_600_000 },
+      notify: {
+        ...notify,
+        publicUrl: PUBLIC,
+        outbox: { now: () => clock.t },
+        escalationIntervalMs: 3_600_000,
+      },
     });
     apps.push(app);
     if (people) await addPeople(app);
@@ -51,7 +63,10 @@ describe.each(testEngines())('notifications on $name', (engine) => {
 
   it('a fire @-mentions the crew on WeCom, DingTalk (signed) and Feishu (signed); its resolve mentions nobody', async () => {
     const app = await start(await engine.fresh());
-    const a = { ...firingAlert('st-001', { startMs: clock.t, severity: 'critical' }), stationName: '城关人民路驿站' };
+    const a = {
+      ...firingAlert('st-001', { startMs: clock.t, severity: 'critical' }),
+      stationName: '城关人民路驿站',
+    };
     app.alertRepo.record(a);
     await vi.waitFor(() => {
       expect(fakes.cgWecom.received.filter((r) => r.code === 0)).toHaveLength(1);
@@ -74,7 +89,12 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     ]);
 
     const ends = new Date(clock.t + 60_000).toISOString();
-    app.alertRepo.record({ ...a, status: 'resolved', endsAt: ends, resolvedMessage: { 'zh-CN': '热水器恢复', en: 'ok' } });
+    app.alertRepo.record({
+      ...a,
+      status: 'resolved',
+      endsAt: ends,
+      resolvedMessage: { 'zh-CN': '热水器恢复', en: 'ok' },
+    });
     await vi.waitFor(() => expect(fakes.cgWecom.received.filter((r) => r.code === 0)).toHaveLength(2));
     expect(fakes.cgWecom.received[1]!.mentions).toEqual([]);
     expect(fakes.cgWecom.received[1]!.text).toContain('【已恢复】');
@@ -115,7 +135,8 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     }
     clock.t += 30_000;
     await vi.waitFor(
-      async () => expect((await outboxRows(app, 'xt-wecom')).filter((r) => r.state === 'sent')).toHaveLength(1000),
+      async () =>
+        expect((await outboxRows(app, 'xt-wecom')).filter((r) => r.state === 'sent')).toHaveLength(1000),
       { timeout: 20_000 },
     );
     const got = { ...fakes.xtWecom, received: fakes.xtWecom.received.slice(before) };
@@ -147,7 +168,8 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     await second.alertRepo.flushed();
     clock.t += 60_000;
     await vi.waitFor(
-      async () => expect((await outboxRows(second, 'xt-wecom')).filter((r) => r.state === 'sent')).toHaveLength(300),
+      async () =>
+        expect((await outboxRows(second, 'xt-wecom')).filter((r) => r.state === 'sent')).toHaveLength(300),
       { timeout: 20_000 },
     );
     const rows = await outboxRows(second, 'xt-wecom');
