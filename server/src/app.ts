@@ -30,6 +30,7 @@ import health from './routes/health.js';
 import api from './routes/api.js';
 import alertRoutes from './routes/alerts/routes.js';
 import silenceRoutes from './routes/silences/routes.js';
+import notificationRoutes from './routes/notifications/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import web from './routes/web.js';
@@ -73,6 +74,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(api);
   await app.register(alertRoutes);
   await app.register(silenceRoutes);
+  await app.register(notificationRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(web);
