@@ -4,7 +4,7 @@
  * secrets never reach a log line or an error.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { Writable } from 'node:stream';
@@ -99,6 +99,18 @@ describe('notify.yaml', () => {
       ':9 routes.townships.chengguang: unknown township code "chengguang"; did you mean "chengguan"?',
     );
     expect(msg).toContain('unknown channel "cg-dign"; did you mean "cg-ding"?');
+  });
+
+  it('the commented sample firmware-config/notify.example.yaml loads', () => {
+    const secret = file('xintang-dingtalk', 'SECxintang');
+    const sample = readFileSync(path.resolve('firmware-config/notify.example.yaml'), 'utf8');
+    const f = file('sample.yaml', sample.replace('/run/secrets/xintang-dingtalk', secret));
+    const env = Object.fromEntries(
+      [...sample.matchAll(/\$\{(\w+)\}/g)].map((m) => [m[1], `https://example.cn/${m[1]}`]),
+    );
+    const c = loadNotifyFile(f, CODES, env);
+    expect(c.channels.map((ch) => ch.kind)).toEqual(['wecom', 'dingtalk', 'feishu', 'email']);
+    expect(c.policy('critical', 'chengguan').remindAfterMs).toBe(600_000);
   });
 
   it('redacts secrets, URL queries and user info', () => {
