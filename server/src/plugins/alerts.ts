@@ -13,6 +13,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AlertEngine } from '../alerts/engine.js';
+import type { Alert } from '../alerts/types.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import { defaultRules } from '../alerts/rules/index.js';
@@ -32,7 +33,11 @@ declare module 'fastify' {
 /** At most one log line per drop reason in this many ms (each drop is counted). */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
-function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepository {
+/**
+ * `restored`: fires the engine recorded without announcing them (kept firing after a restart, from
+ * InfluxDB's active faults): stored, never notified, even when the store had lost them.
+ */
+function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakSet<Alert>): AlertRepository {
   const names: AlertNames = {
     stationName: (id) => app.registry.get(id)?.config.name,
     townshipCode: (id) => app.hierarchy.townshipOf(id),
@@ -40,7 +45,8 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepositor
   };
   const dropLog = new LogThrottle(DROP_LOG_INTERVAL_MS);
   return new AlertRepository(app.ops.db, names, {
-    onTransitions: (trx, t) => app.notifier.onTransitions(trx, t),
+    onTransitions: (trx, t) =>
+      app.notifier.onTransitions(trx, { ...t, fired: t.fired.filter((a) => !restored.has(a)) }),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
       app.metrics.alertStoreDropped.inc({ reason }, items.length);
@@ -75,11 +81,19 @@ export default fp(
       },
     );
     app.decorate('alerts', engine);
-    const repo = storeRepo(app, log);
+    // The engine emits 'record' then, for what it announces, 'alert' at once (same object).
+    const restored = new WeakSet<Alert>();
+    const repo = storeRepo(app, log, restored);
     app.decorate('alertRepo', repo);
-    engine.on('record', (alert) => repo.record(alert));
+    engine.on('record', (alert) => {
+      if (alert.status === 'firing') restored.add(alert);
+      repo.record(alert);
+    });
     app.store.useAlertCount((id) => engine.activeCount(id));
-    engine.on('alert', (alert) => app.store.touch(alert.stationId));
+    engine.on('alert', (alert) => {
+      restored.delete(alert);
+      app.store.touch(alert.stationId);
+    });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
     app.addHook('onReady', async () => {
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));

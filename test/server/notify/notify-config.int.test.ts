@@ -105,8 +105,11 @@ describe('notify.yaml', () => {
     const secret = file('xintang-dingtalk', 'SECxintang');
     const sample = readFileSync(path.resolve('firmware-config/notify.example.yaml'), 'utf8');
     const f = file('sample.yaml', sample.replace('/run/secrets/xintang-dingtalk', secret));
-    const env = Object.fromEntries(
-      [...sample.matchAll(/\$\{(\w+)\}/g)].map((m) => [m[1], `https://example.cn/${m[1]}`]),
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      [...sample.matchAll(/\$\{(\w+)\}/g)].map((m): [string, string] => [
+        m[1]!,
+        `https://example.cn/${m[1]!}`,
+      ]),
     );
     const c = loadNotifyFile(f, CODES, env);
     expect(c.channels.map((ch) => ch.kind)).toEqual(['wecom', 'dingtalk', 'feishu', 'email']);
