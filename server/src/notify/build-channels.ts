@@ -28,6 +28,7 @@ export function buildChannel(c: ResolvedChannel): Channel {
         ...(c.port !== undefined ? { port: c.port } : {}),
         ...(c.secure !== undefined ? { secure: c.secure } : {}),
         ...(c.requireTls !== undefined ? { requireTls: c.requireTls } : {}),
+        ...(c.allowSelfSigned !== undefined ? { allowSelfSigned: c.allowSelfSigned } : {}),
         ...(c.user !== undefined ? { user: c.user } : {}),
         ...(c.password !== undefined ? { password: c.password } : {}),
       });

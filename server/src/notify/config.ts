@@ -42,6 +42,8 @@ const ChannelDef = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
     secure: Type.Optional(Type.Boolean()),
     requireTls: Type.Optional(Type.Boolean()),
+    /** Accept the SMTP server's self-signed certificate (an internal relay). */
+    allowSelfSigned: Type.Optional(Type.Boolean()),
     user: Type.Optional(Type.String({ minLength: 1 })),
     password: Type.Optional(Secret),
     from: Type.Optional(Type.String({ minLength: 3 })),
@@ -139,6 +141,7 @@ export interface ResolvedChannel {
   port?: number;
   secure?: boolean;
   requireTls?: boolean;
+  allowSelfSigned?: boolean;
   user?: string;
   password?: string;
   from?: string;
