@@ -16,6 +16,7 @@ import { DURATION_PATTERN, parseDuration } from '@yizhan/protocol/duration';
 import { readYamlConfig } from '@yizhan/station-config/read';
 import { schemaFindings } from '@yizhan/station-config/schema-errors';
 import { formatIssue, type ConfigIssue, type Finding } from '@yizhan/station-config/issues';
+import type { EmailOptions } from './channels/email.js';
 
 const Secret = Type.Union(
   [
@@ -131,21 +132,12 @@ export const DEFAULT_ESCALATION: Record<SeverityName, EscalationPolicy> = {
   },
 };
 
-/** A channel as the channel classes take it: secrets resolved. */
-export interface ResolvedChannel {
+/** A channel as the channel classes take it: secrets resolved; e-mail's fields as EmailOptions. */
+export interface ResolvedChannel extends Partial<Omit<EmailOptions, 'timeoutMs'>> {
   name: string;
   kind: (typeof ChannelKinds)[number];
   url?: string;
   secret?: string;
-  host?: string;
-  port?: number;
-  secure?: boolean;
-  requireTls?: boolean;
-  allowSelfSigned?: boolean;
-  user?: string;
-  password?: string;
-  from?: string;
-  to?: string[];
 }
 
 export interface RouteConfig {

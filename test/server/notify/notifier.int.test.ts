@@ -115,6 +115,24 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     await app.close();
   });
 
+  it('a flapping alert is sent once as flapping; its resolve is not sent', async () => {
+    const app = await start(await engine.fresh());
+    const before = fakes.xtWecom.received.length;
+    const a: Alert = {
+      ...firingAlert('st-002', { township: '新塘镇', startMs: clock.t + 7 }),
+      flapping: true,
+    };
+    app.alertRepo.record(a);
+    await vi.waitFor(() => expect(fakes.xtWecom.received.length).toBe(before + 1));
+    expect(fakes.xtWecom.received[before]!.text).toContain('【反复】');
+    expect(fakes.xtWecom.received[before]!.text).toContain('请派人现场查看');
+    app.alertRepo.record({ ...a, status: 'resolved', endsAt: new Date(clock.t + 60_000).toISOString() });
+    await app.alertRepo.flushed();
+    const rows = await outboxRows(app, 'xt-wecom');
+    expect(rows.map((r) => r.dedupe_key)).toEqual([`${a.id}:fired:xt-wecom`]);
+    await app.close();
+  });
+
   it('1,000 fires in one township within a minute: at most 5 messages per channel, every alert counted', async () => {
     const app = await start(await engine.fresh());
     const before = fakes.xtWecom.received.length;
@@ -125,12 +143,15 @@ describe.each(testEngines())('notifications on $name', (engine) => {
       for (let i = 0; i < 25; i++)
         app.alertRepo.record(firingAlert('st-002', { township: '新塘镇', startMs: t0 + burst * 1500 + i }));
       await app.alertRepo.flushed();
-      await vi.waitFor(async () => {
-        const due = (await outboxRows(app, 'xt-wecom')).filter(
-          (r) => r.state !== 'sent' && r.next_attempt_at <= clock.t,
-        );
-        expect(due).toEqual([]);
-      });
+      await vi.waitFor(
+        async () => {
+          const due = (await outboxRows(app, 'xt-wecom')).filter(
+            (r) => r.state !== 'sent' && r.next_attempt_at <= clock.t,
+          );
+          expect(due).toEqual([]);
+        },
+        { timeout: 10_000 },
+      );
       clock.t += 1500;
     }
     clock.t += 30_000;
@@ -144,7 +165,7 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     expect(alertsCounted(got)).toBe(1000);
     expect(got.received[got.received.length - 1]!.text).toMatch(/新塘镇 \d+ 个新告警/);
     await app.close();
-  }, 60_000);
+  }, 120_000);
 
   it('a restart in the middle of a storm: every alert notified, none twice', async () => {
     const at = await engine.fresh();
