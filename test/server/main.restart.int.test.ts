@@ -225,7 +225,11 @@ describe.each(testEngines())('a server restart on $name', (engine) => {
     await server!.done;
     await start();
     got = await one(alert.id);
-    expect(people(got).map((e) => e.text).filter(Boolean)).toEqual(['已派人', '配件在路上']);
+    expect(
+      people(got)
+        .map((e) => e.text)
+        .filter(Boolean),
+    ).toEqual(['已派人', '配件在路上']);
     expect(await audit()).toHaveLength(3);
     expect((await api(`/api/v1/alerts/${alert.id}/unack`, 'POST')).status).toBe(200);
     server!.kill('SIGKILL');

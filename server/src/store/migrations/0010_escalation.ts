@@ -20,7 +20,11 @@ export function migration0010(): Migration {
         .addColumn('next_at', 'bigint', (c) => c.notNull())
         .addColumn('last_at', 'bigint')
         .execute();
-      await db.schema.createIndex('alert_escalations_next').on('alert_escalations').column('next_at').execute();
+      await db.schema
+        .createIndex('alert_escalations_next')
+        .on('alert_escalations')
+        .column('next_at')
+        .execute();
     },
   };
 }
