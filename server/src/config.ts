@@ -36,6 +36,8 @@ export interface ServerConfig {
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold?: string };
   /** YIZHAN_ALERT_RULES_FILE; undefined: alert-rules.yaml beside the stations folder, when it exists. */
   alertRulesFile?: string;
+  /** YIZHAN_NOTIFY_FILE (undefined: no routing file) and YIZHAN_PUBLIC_URL. */
+  notify: { file?: string; publicUrl: string };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -104,6 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         webhookUrl: v.alertWebhookUrl,
         webhookTimeoutMs: v.alertWebhookTimeout,
         serialLinkDownHold: v.alertSerialLinkDownHold,
+      },
+      notify: {
+        ...(v.notifyFile ? { file: v.notifyFile } : {}),
+        publicUrl: v.publicUrl ?? `http://localhost:${v.httpPort}`,
       },
       lang: v.lang,
       timeZone: v.timezone,

@@ -41,6 +41,7 @@ function serverOptions(
       ...(c.alerts.serialLinkDownHold ? { serialLinkDown: { hold: c.alerts.serialLinkDownHold } } : {}),
       ...(rulesFile ? { rulesFile } : {}),
     },
+    notify: c.notify,
     ingest: { maxFutureSkewMs: c.ingestMaxFutureMs },
     dataDir: c.dataDir,
     ...(c.dbUrl ? { dbUrl: c.dbUrl } : {}),

@@ -9,6 +9,7 @@ import type { AlertRule } from './alerts/types.js';
 import type { SerialLinkDownOptions } from './alerts/rules/serial-link-down.js';
 import type { AlertRulesFile } from '@yizhan/station-config/alert-rules';
 import type { WebhookOptions } from './alerts/webhook.js';
+import type { NotifyOptions } from './notify/options.js';
 import type { Lang } from './i18n.js';
 import type { TownshipDef } from './org/hierarchy.js';
 import type { IngestOptions } from './ingest/ingest.js';
@@ -74,6 +75,8 @@ export interface ServerOptions {
     rulesFile?: { file: string; rules: AlertRulesFile };
     tickIntervalMs?: number;
   };
+  /** Notifications (plugins/notify.ts): the routing file, the links' prefix, outbox and escalation knobs. */
+  notify?: NotifyOptions;
   ingest?: Partial<IngestOptions>;
   /**
    * Folder for local data: the InfluxDB write-ahead spool (`influx-spool/`) and the dead-letter log

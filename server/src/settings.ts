@@ -243,6 +243,18 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '单次 webhook 请求超时',
       en: 'Timeout of one webhook request',
     }),
+    notifyFile: text({
+      defaultText: '(unset: only YIZHAN_ALERT_WEBHOOK_URL, if set)',
+      zh: '通知路由文件（渠道、镇街到渠道和人员、升级策略；示例 firmware-config/notify.example.yaml）；密钥写 ${ENV_NAME} 或 {file: 路径}',
+      en: 'Notification routing file (channels, township → channels and people, escalation; sample firmware-config/notify.example.yaml); secrets as ${ENV_NAME} or {file: path}',
+    }),
+    publicUrl: text({
+      pattern: '^https?://',
+      expected: 'a URL starting with http:// or https://',
+      defaultText: 'http://localhost:$YIZHAN_HTTP_PORT',
+      zh: '服务器对外地址：通知消息中告警页面链接的前缀（${YIZHAN_PUBLIC_URL}/app/alerts/<id>）',
+      en: "The server's public address: prefix of the alert page links in notifications (${YIZHAN_PUBLIC_URL}/app/alerts/<id>)",
+    }),
     alertSerialLinkDownHold: durationText({
       zh: '已弃用：serial_link_down 的默认持续时间；请改用 alert-rules.yaml 的 serial_link_down.for（该文件未设时用此值）',
       en: "Deprecated: serial_link_down's default hold; use serial_link_down.for in alert-rules.yaml (this applies where the file sets none)",

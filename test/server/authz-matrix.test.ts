@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '@yizhan/server/roles';
 import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
-import { OTHER, OWN, addTestAlert, addTestSilence, startFullApp } from './full-app.js';
+import { OTHER, OWN, addTestAlert, addTestNotification, addTestSilence, startFullApp } from './full-app.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
@@ -164,6 +164,10 @@ const ROWS: Row[] = [
                                                     expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/silences', payload: silenceBody(t) }) },
   { route: 'DELETE /api/v1/silences/:id', part: 'alerts',
                                                     expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: async (t, c) => ({ url: `/api/v1/silences/${await freshSilence(t, c)}` }) },
+  // The outbox's channels are county-wide: user:admin county-wide only.
+  { route: 'GET /api/v1/notifications', part: 'alerts', expect: '401 403  200 403      403      403      403      403      403' },
+  { route: 'POST /api/v1/notifications/:id/retry', part: 'alerts',
+                                                    expect: '401 403  200 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/notifications/${await addTestNotification(c.app)}/retry` }) },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   addTestAlert,
   addTestSilence,
+  addTestNotification,
   OWN,
   rowCounts,
   startFullApp,
@@ -161,6 +162,7 @@ const ROUTES: WriteRoute[] = [
   },
   { part: 'alerts', method: 'DELETE', url: '/api/v1/silences/:silence', wrongType: [] },
   { part: 'alerts', method: 'POST', url: '/api/v1/alert-rules/reload', wrongType: [] },
+  { part: 'alerts', method: 'POST', url: '/api/v1/notifications/:notification/retry', wrongType: [] },
 ];
 
 /**
@@ -186,6 +188,11 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
   },
   { part: 'alerts', url: '/api/v1/people', params: { township: `' OR 1=1 --` } },
   { part: 'alerts', url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
+  {
+    part: 'alerts',
+    url: '/api/v1/notifications',
+    params: { state: 'lost', channel: 'x'.repeat(65), limit: 'many', before: `' OR 1=1 --` },
+  },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
   {
     part: 'org',
@@ -225,6 +232,7 @@ beforeAll(async () => {
   ids.alert = await addTestAlert(app, OWN.station);
   ids.token = '1';
   ids.silence = String(await addTestSilence(app, OWN.code));
+  ids.notification = String(await addTestNotification(app));
 });
 afterAll(() => app?.close());
 

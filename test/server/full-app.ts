@@ -86,6 +86,26 @@ export async function addTestAlert(app: FastifyInstance, stationId: string): Pro
 }
 
 /** An active silence of the township (an hour from now), written straight to the store; its id. */
+/** A notification the outbox gave up on (state failed), as the retry route takes it; its id. */
+export async function addTestNotification(app: Pick<FastifyInstance, 'ops'>): Promise<number> {
+  const now = Date.now();
+  const { id } = await app.ops.db
+    .insertInto('outbox')
+    .values({
+      dedupe_key: `test-${now}-${Math.random()}:fired:cg-wecom`,
+      channel: 'cg-wecom',
+      group_key: null,
+      payload_json: JSON.stringify({ title: '【严重】测试', markdown: '', text: '' }),
+      state: 'failed',
+      next_attempt_at: now,
+      created_at: now,
+      last_error: '93000: invalid webhook url',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(id);
+}
+
 export async function addTestSilence(app: Pick<FastifyInstance, 'ops'>, township: string): Promise<number> {
   const now = Date.now();
   const { id } = await app.ops.db

@@ -202,7 +202,10 @@ describe.each(testEngines())('a server restart on $name', (engine) => {
       acknowledged: { by: { id: expect.any(Number) as unknown } },
       comments: 1,
     });
-    expect(got.events.map((e) => e.kind)).toEqual(['fired', 'acknowledged', 'commented']);
+    // `notified` only where this run fired it: the second engine's run finds the first run's fault
+    // active in the shared InfluxDB and restores the alert (stored, not notified again).
+    const people = (g: One) => g.events.filter((e) => e.kind !== 'notified');
+    expect(people(got).map((e) => e.kind)).toEqual(['fired', 'acknowledged', 'commented']);
     expect(await audit()).toEqual([`alert.ack alert:${alert.id}`, `alert.comment alert:${alert.id}`]);
 
     // A second alert after the restart: once its notification arrived, a duplicate of the first
@@ -222,7 +225,11 @@ describe.each(testEngines())('a server restart on $name', (engine) => {
     await server!.done;
     await start();
     got = await one(alert.id);
-    expect(got.events.map((e) => e.text).filter(Boolean)).toEqual(['已派人', '配件在路上']);
+    expect(
+      people(got)
+        .map((e) => e.text)
+        .filter(Boolean),
+    ).toEqual(['已派人', '配件在路上']);
     expect(await audit()).toHaveLength(3);
     expect((await api(`/api/v1/alerts/${alert.id}/unack`, 'POST')).status).toBe(200);
     server!.kill('SIGKILL');

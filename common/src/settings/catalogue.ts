@@ -45,6 +45,8 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_DARK_AFTER',
       'YIZHAN_ALERT_WEBHOOK_URL',
       'YIZHAN_ALERT_WEBHOOK_TIMEOUT',
+      'YIZHAN_NOTIFY_FILE',
+      'YIZHAN_PUBLIC_URL',
       'YIZHAN_ALERT_SERIAL_LINK_DOWN_HOLD',
       'YIZHAN_ALERT_RULES_FILE',
       'YIZHAN_LANG',

@@ -24,6 +24,12 @@ export interface OutboundMessage {
   mentionMobiles?: string[];
   /** @-mention everyone in the group. */
   mentionAll?: boolean;
+  /** The township's name, for the headline of a merged group (render.ts mergeMessages). */
+  township?: string;
+  /** What a merged group of such messages is called ("新告警", "告警已恢复", …). */
+  groupNoun?: string;
+  /** A webhook channel with `raw` posts this body as it is (the legacy alert webhook's JSON). */
+  raw?: unknown;
 }
 
 export interface SendResult {

@@ -40,6 +40,8 @@ export interface OutboxItem {
   message: OutboundMessage;
   /** Items with the same key due together on one channel may be merged into one message. */
   groupKey?: string;
+  /** Not sent before this time, ms (a storm's items held to be merged); default now. */
+  notBefore?: number;
 }
 
 export interface OutboxLog {
@@ -125,7 +127,7 @@ export class Outbox {
       group_key: i.groupKey ?? null,
       payload_json: JSON.stringify(i.message),
       state: 'pending',
-      next_attempt_at: now,
+      next_attempt_at: Math.max(now, i.notBefore ?? now),
       created_at: now,
     }));
     // Chunks keep each INSERT under SQLite's and PostgreSQL's bound-parameter limits.

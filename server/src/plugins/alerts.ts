@@ -1,19 +1,21 @@
 /**
- * Alerts plugin: the rule engine fed by ingest, the webhook notifier, the periodic tick for
- * time-based rules, and the alerts' record in the operations store (`app.alertRepo`, what the API
- * reads). Alert changes also re-announce the station (its active alert count).
+ * Alerts plugin: the rule engine fed by ingest, the periodic tick for time-based rules, and the
+ * alerts' record in the operations store (`app.alertRepo`, what the API reads). What the store
+ * newly records is handed to the notifier (plugins/notify.ts) inside the same transaction; the
+ * notifier decides silenced, suppressed and sent. Alert changes also re-announce the station (its
+ * active alert count).
  *
  * At start the alerts the store holds as firing are adopted by the engine before the faults are
  * restored from InfluxDB, so a restart announces nothing twice and loses no acknowledgement. At
- * shutdown (order 30, before the store at 90) the store's write queue is drained.
+ * shutdown (order 30, before the notifier's outbox at 40 and the store at 90) the store's write
+ * queue is drained.
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AlertEngine } from '../alerts/engine.js';
+import type { Alert } from '../alerts/types.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
-import { WebhookNotifier } from '../alerts/webhook.js';
-import { DEFAULT_SILENCE_REFRESH_MS, SilenceCache } from '../alerts/silences.js';
 import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
@@ -28,7 +30,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     alerts: AlertEngine;
     alertRepo: AlertRepository;
-    silences: SilenceCache;
     /** alert-rules.yaml resolved per station (GET /api/v1/stations/:id/thresholds). */
     alertThresholds: AlertThresholds;
     /** Read alert-rules.yaml again (SIGHUP, file change, the API); a bad file keeps the previous thresholds. */
@@ -39,7 +40,11 @@ declare module 'fastify' {
 /** At most one log line per drop reason in this many ms (each drop is counted). */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
-function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepository {
+/**
+ * `restored`: fires the engine recorded without announcing them (kept firing after a restart, from
+ * InfluxDB's active faults): stored, never notified, even when the store had lost them.
+ */
+function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakSet<Alert>): AlertRepository {
   const names: AlertNames = {
     stationName: (id) => app.registry.get(id)?.config.name,
     townshipCode: (id) => app.hierarchy.townshipOf(id),
@@ -47,6 +52,8 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepositor
   };
   const dropLog = new LogThrottle(DROP_LOG_INTERVAL_MS);
   return new AlertRepository(app.ops.db, names, {
+    onTransitions: (trx, t) =>
+      app.notifier.onTransitions(trx, { ...t, fired: t.fired.filter((a) => !restored.has(a)) }),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
       app.metrics.alertStoreDropped.inc({ reason }, items.length);
@@ -120,33 +127,21 @@ export default fp(
     const stopWatch = watchAlertRules(thresholds.file, () => app.reloadAlertRules('watch'), log);
     const onHup = () => app.reloadAlertRules('signal');
     process.on('SIGHUP', onHup);
-    const repo = storeRepo(app, log);
+    // The engine emits 'record' then, for what it announces, 'alert' at once (same object).
+    const restored = new WeakSet<Alert>();
+    const repo = storeRepo(app, log, restored);
     app.decorate('alertRepo', repo);
-    engine.on('record', (alert) => repo.record(alert));
+    engine.on('record', (alert) => {
+      if (alert.status === 'firing') restored.add(alert);
+      repo.record(alert);
+    });
     app.store.useAlertCount((id) => engine.activeCount(id));
-    const webhook = a.webhook ? new WebhookNotifier(a.webhook, app.metrics, log) : undefined;
-    if (!webhook) log.info('no alert webhook configured (YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API');
-    const silences = new SilenceCache(app.ops.db, opts.timeZone);
-    app.decorate('silences', silences);
     engine.on('alert', (alert) => {
-      // Matched at the change's own time (start or end); a silenced change is recorded, not sent.
-      const at = Date.parse(alert.status === 'firing' ? alert.startsAt : (alert.endsAt ?? alert.startsAt));
-      const townshipCode = app.hierarchy.townshipOf(alert.stationId) ?? alert.township;
-      const silence = silences.silencedBy({ ...alert, townshipCode }, at);
-      if (silence) {
-        app.metrics.alertsSilenced.inc({ rule: alert.rule });
-        repo.noteSilenced(alert, silence.id);
-      } else if (!alert.suppressedBy) webhook?.enqueue(alert);
+      restored.delete(alert);
       app.store.touch(alert.stationId);
     });
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
-    let stopSilenceRefresh = (): void => {};
     app.addHook('onReady', async () => {
-      await silences.refresh();
-      stopSilenceRefresh = silences.every(DEFAULT_SILENCE_REFRESH_MS, (err) => {
-        app.metrics.storeErrors.inc({ what: 'silences' });
-        log.error({ err }, 'silences not reloaded; the alert path keeps the previous list');
-      });
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));
       log.info({ alerts: adopted }, 'firing alerts restored from the operations store');
       await restoreActiveFaults(
@@ -166,11 +161,13 @@ export default fp(
       clearInterval(tick);
       stopWatch();
       process.off('SIGHUP', onHup);
-      stopSilenceRefresh();
-      await Promise.all([repo.close(app.graceMs), webhook?.close(app.graceMs)]);
+      await repo.close(app.graceMs);
     });
     app.register(thresholdRoutes);
     done();
   },
-  { name: 'yizhan-alerts', dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx'] },
+  {
+    name: 'yizhan-alerts',
+    dependencies: ['yizhan-core', 'yizhan-ops-store', 'yizhan-influx', 'yizhan-notify'],
+  },
 );

@@ -164,6 +164,18 @@ export interface SilencesTable {
   ended_by: number | null;
 }
 
+/** Reminders and escalations ahead of a firing, unacknowledged alert (migration 0010). */
+export interface AlertEscalationsTable {
+  alert_id: string;
+  township: string;
+  /** Last step sent: 0 none, 1 reminder, 2 township managers, 3 county. */
+  level: Generated<number>;
+  /** Messages sent at that level (the first and its repeats). */
+  sent: Generated<number>;
+  next_at: number;
+  last_at: number | null;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -177,4 +189,5 @@ export interface Database {
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;
   silences: SilencesTable;
+  alert_escalations: AlertEscalationsTable;
 }

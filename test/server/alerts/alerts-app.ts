@@ -4,12 +4,13 @@
  * InfluxDB is a stand-in whose only answer is the active faults given (what a restart restores).
  * Stations: st-001 in 城关镇 (chengguan), st-002 in 新塘镇 (xintang).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pino from 'pino';
 import core from '../../../server/src/plugins/core.js';
 import opsStore from '../../../server/src/plugins/ops-store.js';
 import auth from '../../../server/src/plugins/auth.js';
+import notify from '../../../server/src/plugins/notify.js';
 import alerts from '../../../server/src/plugins/alerts.js';
 import alertRoutes from '../../../server/src/routes/alerts/routes.js';
 import type { AlertRule } from '../../../server/src/alerts/types.js';
@@ -63,16 +64,20 @@ export async function alertsApp(
     dbUrl?: string;
     activeFaults?: readonly ActiveFault[];
     alerts?: ServerOptions['alerts'];
+    notify?: ServerOptions['notify'];
+    logger?: FastifyBaseLogger;
   } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    loggerInstance: o.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     // As buildApp: query strings are coerced, defaults applied.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
   }) as unknown as FastifyInstance;
   await app.register(core, {
     server: twoTownships({
       alerts: { rules: [heaterRule], ...o.alerts },
+      // Poll the outbox often: tests wait on deliveries.
+      notify: { ...o.notify, outbox: { pollMs: 50, ...o.notify?.outbox } },
       ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
       ...(o.dbUrl !== undefined ? { dbUrl: o.dbUrl } : {}),
       shutdownGraceMs: 2000,
@@ -81,6 +86,7 @@ export async function alertsApp(
   await app.register(opsStore);
   await app.register(auth);
   await app.register(fakeInflux(o.activeFaults ?? []));
+  await app.register(notify);
   await app.register(alerts);
   await app.register(alertRoutes);
   await app.ready();

@@ -204,7 +204,8 @@ describe('alerts', () => {
     );
     await waitFor(
       'both counted as sent',
-      async () => metric(await s.metricsText(), 'yizhan_alert_webhook_sent_total') === 2,
+      async () =>
+        metric(await s.metricsText(), 'yizhan_outbox_sent_total', { channel: 'alert-webhook' }) === 2,
     );
   });
 

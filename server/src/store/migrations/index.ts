@@ -11,6 +11,7 @@ import { migration0006 } from './0006_outbox.js';
 import { migration0007 } from './0007_silences.js';
 import { migration0008 } from './0008_people.js';
 import { migration0009 } from './0009_lifecycle.js';
+import { migration0010 } from './0010_escalation.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -24,5 +25,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0007_silences': migration0007(engine),
     '0008_people': migration0008(),
     '0009_lifecycle': migration0009(),
+    '0010_escalation': migration0010(),
   };
 }
