@@ -34,6 +34,12 @@ export interface ServerConfig {
   darkAfterMs: number;
   /** serialLinkDownHold: a duration with its unit, as the rule takes it (e.g. "1min"). */
   alerts: { webhookUrl?: string; webhookTimeoutMs: number; serialLinkDownHold: string };
+  /** SLA by severity and sensor verification of work orders, ms (YIZHAN_SLA_*, YIZHAN_WORK_ORDER_VERIFY_*). */
+  workOrders: {
+    slaMs: { critical: number; warning: number; info: number };
+    verifyHoldMs: number;
+    verifyTimeoutMs: number;
+  };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -101,6 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         webhookUrl: v.alertWebhookUrl,
         webhookTimeoutMs: v.alertWebhookTimeout,
         serialLinkDownHold: v.alertSerialLinkDownHold,
+      },
+      workOrders: {
+        slaMs: { critical: v.slaCritical, warning: v.slaWarning, info: v.slaInfo },
+        verifyHoldMs: v.workOrderVerifyHold,
+        verifyTimeoutMs: v.workOrderVerifyTimeout,
       },
       lang: v.lang,
       timeZone: v.timezone,

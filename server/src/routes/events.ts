@@ -3,6 +3,7 @@
  *
  *   event: station    data: StationLive  (on connect for each matching station, then on every change)
  *   event: alert      data: Alert        (fire and resolve)
+ *   event: work-order data: WorkOrder    (every change, also by the sensor verifier)
  *   event: heartbeat  data: server time, Unix ms (every heartbeat interval, 15 s): keeps proxies
  *                     from closing the stream and lets a page see that the server still speaks
  *
@@ -10,7 +11,7 @@
  * buffer (sse-stream.ts): one that reads too slowly (more than maxBufferBytes unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
  * reconnects by itself and gets a fresh snapshot.
  *
- * The stream is public (a station screen shows the same), but `alert` events go only to a
+ * The stream is public (a station screen shows the same), but `alert` and `work-order` events go only to a
  * logged-in principal with station:read, and only for stations of its townships (session or
  * token; looked up again at every heartbeat, sse-logins.ts). One address holds at most maxPerAddress streams at once;
  * more are refused with 429 `too_many_streams`, counted in `yizhan_sse_refused_total`.
@@ -22,6 +23,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import type { Alert } from '../alerts/types.js';
+import type { WorkOrder } from './work-orders/schemas.js';
 import {
   DEFAULT_SSE_HEARTBEAT_MS,
   DEFAULT_SSE_MAX_BUFFER_BYTES,
@@ -99,6 +101,11 @@ function tooMany(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply,
   void reply.code(429).header('retry-after', '30').send(body);
 }
 
+/** A work order's changes go to the logged-in readers of its township who watch its station. */
+function workOrderListener(hub: SseHub): (w: WorkOrder) => void {
+  return (w) => hub.toStation(w.stationId, () => sseFrame('work-order', w), { township: w.townshipCode });
+}
+
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const o = app.serverOptions.sse;
   const heartbeatMs = o?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
@@ -112,6 +119,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     const onlyFor = { township: app.hierarchy.townshipOf(a.stationId) ?? '' };
     hub.toStation(a.stationId, () => sseFrame('alert', a), onlyFor);
   };
+  app.workOrders.events.on('change', workOrderListener(hub));
   // Opening and closing times change what a screen shows without any message from the station.
   const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));
   const logins = new StreamLogins((req) => identify(app, req), app.log);

@@ -215,6 +215,11 @@ async function setAck(
       verb === 'ack'
         ? await app.alertRepo.ack(trx, alert.id, userId, now)
         : await app.alertRepo.unack(trx, alert.id, userId, now);
+    if (changed && verb === 'ack' && !alert.acknowledged)
+      app.workOrders.metrics.ackSeconds.observe(
+        { township: alert.townshipCode, rule: alert.rule },
+        Math.max(0, now - Date.parse(alert.startsAt)) / 1000,
+      );
     if (changed)
       await recordAudit(
         trx,

@@ -10,6 +10,7 @@ import { migration0005 } from './0005_audit_append_only.js';
 import { migration0006 } from './0006_outbox.js';
 import { migration0007 } from './0007_silences.js';
 import { migration0008 } from './0008_people.js';
+import { migration0011 } from './0011_work_orders.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -22,5 +23,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0006_outbox': migration0006(engine),
     '0007_silences': migration0007(engine),
     '0008_people': migration0008(),
+    '0011_work_orders': migration0011(engine),
   };
 }
