@@ -62,9 +62,7 @@ export const WorkOrder = Type.Object(
     fixedAt: Type.Union([Type.Integer(), Type.Null()]),
     verifiedAt: Type.Union([Type.Integer(), Type.Null()]),
     closedAt: Type.Union([Type.Integer(), Type.Null()]),
-    reopened: Type.Integer({
-      description: 'Times it went back to the crew (verification failed or the fault came back)',
-    }),
+    reopened: Type.Integer({ description: 'Times it went back to the crew (verification failed or the fault came back)' }),
     verification: Type.Union([Verification, Type.Null()], { description: 'Only while fixed, and after' }),
   },
   { additionalProperties: false },
@@ -164,9 +162,7 @@ export const PhotoAnswer = Type.Object({ photo: Photo }, { additionalProperties:
 
 export const ReportQuery = Type.Object(
   {
-    from: Type.Optional(
-      Type.String({ format: 'date', description: 'First day (local), default: 30 days ago' }),
-    ),
+    from: Type.Optional(Type.String({ format: 'date', description: 'First day (local), default: 30 days ago' })),
     to: Type.Optional(Type.String({ format: 'date', description: 'Last day (local), inclusive' })),
     township: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     lang: Type.Optional(Type.String({ maxLength: 8 })),
@@ -181,9 +177,7 @@ export const ResponseRow = Type.Object(
     rule: Type.String({ description: 'A rule, or `*` for all rules of the township' }),
     alerts: Type.Integer(),
     acknowledged: Type.Integer(),
-    mttaMs: Type.Union([Type.Number(), Type.Null()], {
-      description: 'Mean time from fire to acknowledgement',
-    }),
+    mttaMs: Type.Union([Type.Number(), Type.Null()], { description: 'Mean time from fire to acknowledgement' }),
     resolved: Type.Integer(),
     mttrMs: Type.Union([Type.Number(), Type.Null()], { description: 'Mean time from fire to resolve' }),
     workOrders: Type.Integer(),
@@ -216,10 +210,7 @@ export const Person = Type.Object(
   { additionalProperties: false },
 );
 export const PeopleQuery = Type.Object(
-  {
-    township: Type.String({ minLength: 1, maxLength: 64 }),
-    lang: Type.Optional(Type.String({ maxLength: 8 })),
-  },
+  { township: Type.String({ minLength: 1, maxLength: 64 }), lang: Type.Optional(Type.String({ maxLength: 8 })) },
   { additionalProperties: false },
 );
 export const PeopleAnswer = Type.Object({ people: Type.Array(Person) }, { additionalProperties: false });
