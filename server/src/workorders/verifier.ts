@@ -178,6 +178,7 @@ export class Verifier {
     };
     const text = `传感器读数显示故障已消除并保持 ${Math.round(heldForMs / 60_000)} 分钟 / The station's readings show the fault gone for ${Math.round(heldForMs / 60_000)} min`;
     await this.change(row, 'verified', text, {
+      state: 'verified',
       verification_json: JSON.stringify(passed),
       verified_at: now,
       updated_at: now,
