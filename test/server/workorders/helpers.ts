@@ -7,6 +7,7 @@ import { expect, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Observation } from '../../../server/src/state/observation.js';
 import type { StoreLocation } from '../store/engines.js';
+import type { WorkOrder } from '../../../server/src/routes/work-orders/schemas.js';
 import { startFullApp, userWithSession, OWN } from '../full-app.js';
 
 export const HOUR = 3_600_000;
@@ -61,14 +62,25 @@ export async function breakDispenser(app: FastifyInstance, stationId: string, ts
   return alert!.id;
 }
 
+/** Any answer of the write routes, as the tests read it. */
+export interface Answer {
+  workOrder: WorkOrder;
+  event: { kind: string };
+  error: { code: string; message: string };
+}
+export interface ListAnswer {
+  workOrders: WorkOrder[];
+  next: string | null;
+}
+
 export async function post(
   app: FastifyInstance,
   headers: Record<string, string>,
   url: string,
-  payload: unknown = {},
-) {
-  const r = await app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
-  return { status: r.statusCode, body: r.json() };
+  payload: Record<string, unknown> = {},
+): Promise<{ status: number; body: Answer }> {
+  const r = await app.inject({ method: 'POST', url, headers, payload });
+  return { status: r.statusCode, body: r.json<Answer>() };
 }
 
 export async function detail(app: FastifyInstance, headers: Record<string, string>, id: number) {
@@ -83,4 +95,62 @@ export async function detail(app: FastifyInstance, headers: Record<string, strin
     };
     events: { kind: string; user: unknown; text: string | null }[];
   }>();
+}
+
+/** The smallest PNG file start: its 8-byte signature and an IHDR chunk header. */
+export const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('0000000d49484452', 'hex'),
+  Buffer.alloc(64, 7),
+]);
+
+/** A work order written straight to the store in the station's township; its id. */
+export async function addTestWorkOrder(
+  app: FastifyInstance,
+  stationId: string,
+  state = 'open',
+): Promise<number> {
+  const now = Date.now();
+  const { id } = await app.ops.db
+    .insertInto('work_orders')
+    .values({
+      alert_id: null,
+      fingerprint: null,
+      rule: null,
+      station_id: stationId,
+      township: app.hierarchy.townshipOf(stationId) ?? '',
+      title: '测试工单',
+      description: '',
+      severity: 'warning',
+      state,
+      assignee_id: null,
+      created_at: now,
+      created_by: null,
+      due_at: now + 24 * HOUR,
+      fixed_at: state === 'open' ? null : now,
+      verified_at: state === 'verified' ? now : null,
+      closed_at: null,
+      verification_json: null,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(id);
+}
+
+/** A photo of the order written straight to the store; its id. */
+export async function addTestPhoto(app: FastifyInstance, orderId: number): Promise<number> {
+  const { id } = await app.ops.db
+    .insertInto('work_order_photos')
+    .values({
+      work_order_id: orderId,
+      at: Date.now(),
+      user_id: null,
+      content_type: 'image/png',
+      bytes: PNG.length,
+      data: PNG,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(id);
 }

@@ -18,6 +18,7 @@ import {
   heaterFault,
   people,
   post,
+  type ListAnswer,
 } from './helpers.js';
 
 for (const engine of testEngines()) {
@@ -128,19 +129,19 @@ for (const engine of testEngines()) {
           url: '/api/v1/work-orders?state=all&limit=1',
           headers: crew.headers,
         });
-        expect(list.json().workOrders.map((w: { id: number }) => w.id)).toEqual([b.id]);
+        expect(list.json<ListAnswer>().workOrders.map((w) => w.id)).toEqual([b.id]);
         const next = await app.inject({
           method: 'GET',
-          url: `/api/v1/work-orders?state=all&before=${list.json().next}`,
+          url: `/api/v1/work-orders?state=all&before=${list.json<ListAnswer>().next}`,
           headers: crew.headers,
         });
-        expect(next.json()).toMatchObject({ workOrders: [{ id: wo.id }], next: null });
+        expect(next.json<ListAnswer>()).toMatchObject({ workOrders: [{ id: wo.id }], next: null });
         const theirs = await app.inject({
           method: 'GET',
           url: '/api/v1/work-orders?state=all',
           headers: other.headers,
         });
-        expect(theirs.json().workOrders).toEqual([]);
+        expect(theirs.json<ListAnswer>().workOrders).toEqual([]);
       } finally {
         await app.close();
       }

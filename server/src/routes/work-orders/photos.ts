@@ -26,7 +26,9 @@ const photoParams = Type.Object({ id: Type.Integer({ minimum: 1 }), photoId: Typ
 type App = Parameters<FastifyPluginCallbackTypebox>[0];
 
 function uploadRoute(app: App): void {
-  // Encapsulated here: only these routes take image bodies, as a Buffer.
+  // Encapsulated here: these routes take image bodies only, as a Buffer; any other type (JSON
+  // included) is refused with 415 before the body is read.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     Object.keys(MAGIC),
     { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES },

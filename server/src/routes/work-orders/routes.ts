@@ -166,12 +166,18 @@ function createRoute(app: App): void {
     '/api/v1/work-orders',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { body: NewWorkOrderBody, response: { 201: WorkOrderAnswer, '4xx': ErrorBody } },
+      schema: { response: { 201: WorkOrderAnswer, '4xx': ErrorBody } },
       config: { access: 'alert:write' },
     },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
-      const body = req.body;
+      // Checked against the branch the body means (from an alert, or by hand), so an error names
+      // the field of that branch rather than "alertId is required".
+      const raw = req.body;
+      const fromAlert = typeof raw === 'object' && raw !== null && 'alertId' in raw;
+      const problem = bodyProblem(NewWorkOrderBody.anyOf[fromAlert ? 0 : 1], raw);
+      if (problem) return reply.code(400).send(errorBody('invalid_body', lang, { detail: problem }));
+      const body = raw as NewBody;
       const d = await draftOf(app, req, reply, body, lang);
       if (!d) return reply;
       if (body.assigneeId !== undefined && !(await assignable(app, body.assigneeId, d.township)))
