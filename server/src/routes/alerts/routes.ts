@@ -215,7 +215,8 @@ async function setAck(
       verb === 'ack'
         ? await app.alertRepo.ack(trx, alert.id, userId, now)
         : await app.alertRepo.unack(trx, alert.id, userId, now);
-    if (changed && verb === 'ack' && !alert.acknowledged)
+    // The first acknowledgement's delay (yizhan_alert_ack_seconds; apps built without work orders have none).
+    if (changed && verb === 'ack' && !alert.acknowledged && app.hasDecorator('workOrders'))
       app.workOrders.metrics.ackSeconds.observe(
         { township: alert.townshipCode, rule: alert.rule },
         Math.max(0, now - Date.parse(alert.startsAt)) / 1000,
