@@ -4,7 +4,7 @@
  * share (an event row with each change). Writes take the caller's transaction so that the change,
  * its event and its audit entry commit together.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Severity } from '../alerts/types.js';
 import type { WorkOrder, WorkOrderState } from '../routes/work-orders/schemas.js';
@@ -225,11 +225,18 @@ export class WorkOrderRepo {
     set: Partial<Omit<WorkOrderRow, 'id' | 'reopened' | 'sla_counted'>> & { reopenedPlus?: boolean },
   ): Promise<boolean> {
     const { reopenedPlus, ...values } = set;
+    // Back to the crew: an order marked "fixed in time" (sla_counted 2) is judged again by the SLA
+    // sweep; one already counted as a breach (1) stays counted once.
     const r = await trx
       .updateTable('work_orders')
       .set((eb) => ({
         ...values,
-        ...(reopenedPlus ? { reopened: eb('reopened', '+', 1) } : {}),
+        ...(reopenedPlus
+          ? {
+              reopened: eb('reopened', '+', 1),
+              sla_counted: sql<number>`case when sla_counted = 2 then 0 else sla_counted end`,
+            }
+          : {}),
       }))
       .where('id', '=', id)
       .where('state', 'in', [...from])
