@@ -3,7 +3,8 @@
  * reopened), the monthly CSV parsed back, and the metrics (ack and resolve histograms, SLA
  * breaches counted once, work orders by state), on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openSse } from '../../helpers/sse.js';
 import type { FastifyInstance } from 'fastify';
 import { testEngines } from '../store/engines.js';
 import { OWN, OTHER } from '../full-app.js';
@@ -96,6 +97,31 @@ for (const engine of testEngines()) {
     afterAll(async () => {
       await app?.close();
       await engine.teardown();
+    });
+
+    it('tells the logged-in readers of the township about each change on the SSE stream, and nobody else', async () => {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      const mine = await openSse(`${address}/api/v1/events`, who.crew.headers);
+      const theirs = await openSse(`${address}/api/v1/events`, who.other.headers);
+      try {
+        const made = await post(app, who.crew.headers, '/api/v1/work-orders', {
+          stationId: OWN.station,
+          title: '更换水龙头',
+          severity: 'info',
+        });
+        const id = made.body.workOrder.id;
+        await post(app, who.crew.headers, `/api/v1/work-orders/${id}/start`);
+        await vi.waitFor(() => {
+          const seen = mine.events
+            .filter((e) => e.event === 'work-order')
+            .map((e) => JSON.parse(e.data) as { id: number; state: string });
+          expect(seen.filter((w) => w.id === id).map((w) => w.state)).toEqual(['open', 'in_progress']);
+        });
+        expect(theirs.events.filter((e) => e.event === 'work-order')).toEqual([]);
+      } finally {
+        mine.close();
+        theirs.close();
+      }
     });
 
     it('stores a photo checked by its magic bytes and serves it back; refuses a wrong one and another township', async () => {
