@@ -6,6 +6,8 @@
  *   auth     who is asking (session cookie, API token), route access, CSRF
  *   influx   transport (1.x rewrite / v2), writer, InfluxQL client, setup with retry
  *   alerts   rule engine, webhook notifier
+ *   work orders  store, sensor verification, SLA and response metrics; /api/v1/work-orders,
+ *            /api/v1/reports
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
@@ -31,6 +33,8 @@ import api from './routes/api.js';
 import alertRoutes from './routes/alerts/routes.js';
 import silenceRoutes from './routes/silences/routes.js';
 import notificationRoutes from './routes/notifications/routes.js';
+import workOrders from './plugins/work-orders.js';
+import workOrderRoutes from './routes/work-orders/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import web from './routes/web.js';
@@ -75,6 +79,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes);
   await app.register(silenceRoutes);
   await app.register(notificationRoutes);
+  await app.register(workOrders);
+  await app.register(workOrderRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(web);

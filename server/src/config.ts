@@ -38,6 +38,12 @@ export interface ServerConfig {
   alertRulesFile?: string;
   /** YIZHAN_NOTIFY_FILE (undefined: no routing file) and YIZHAN_PUBLIC_URL. */
   notify: { file?: string; publicUrl: string };
+  /** SLA by severity and sensor verification of work orders, ms (YIZHAN_SLA_*, YIZHAN_WORK_ORDER_VERIFY_*). */
+  workOrders: {
+    slaMs: { critical: number; warning: number; info: number };
+    verifyHoldMs: number;
+    verifyTimeoutMs: number;
+  };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -110,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       notify: {
         ...(v.notifyFile ? { file: v.notifyFile } : {}),
         publicUrl: v.publicUrl ?? `http://localhost:${v.httpPort}`,
+      },
+      workOrders: {
+        slaMs: { critical: v.slaCritical, warning: v.slaWarning, info: v.slaInfo },
+        verifyHoldMs: v.workOrderVerifyHold,
+        verifyTimeoutMs: v.workOrderVerifyTimeout,
       },
       lang: v.lang,
       timeZone: v.timezone,

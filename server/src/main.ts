@@ -52,6 +52,7 @@ function serverOptions(
     shutdownGraceMs: c.shutdownGraceMs,
     auditRetentionMs: c.auditRetentionMs,
     fleet: { darkAfterMs: c.darkAfterMs },
+    workOrders: c.workOrders,
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),

@@ -16,6 +16,7 @@ import type { IngestOptions } from './ingest/ingest.js';
 import type { MqttOptions } from './ingest/mqtt.js';
 import type { InfluxConnection } from './influx/transport.js';
 import type { WriterOptions } from './influx/writer.js';
+import type { WorkOrderOptions } from './workorders/sla.js';
 
 export interface InfluxOptions extends InfluxConnection {
   /** Retention of the default policy, ms. Default {@link DEFAULT_RETENTION_MS}. */
@@ -103,6 +104,8 @@ export interface ServerOptions {
   defaultMetrics?: boolean;
   /** Audit log retention, ms: older entries are deleted once a day. Default DEFAULT_AUDIT_RETENTION_MS (org/audit-retention.ts). */
   auditRetentionMs?: number;
+  /** Work orders: SLA by severity, sensor verification hold and timeout (workorders/sla.ts). */
+  workOrders?: WorkOrderOptions;
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**

@@ -31,6 +31,8 @@ import {
 } from './options.js';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-retention.js';
 import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
+import { DEFAULT_SLA_MS } from './workorders/sla.js';
+import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
@@ -263,6 +265,31 @@ export const SERVER_SETTINGS = defineSettings({
       defaultText: '$YIZHAN_STATIONS_DIR/../alert-rules.yaml',
       zh: '告警规则阈值文件（默认值、按镇街、按驿站）；默认文件不存在时用内置默认值；修改后自动重新加载（或 SIGHUP）',
       en: 'Alert rule thresholds (defaults, per township, per station); when the default file is absent the built-in defaults apply; reloaded on change (or SIGHUP)',
+    }),
+    slaCritical: duration({
+      default: formatDuration(DEFAULT_SLA_MS.critical),
+      zh: '严重（critical）工单须在创建后多久内修复（SLA）',
+      en: 'A critical work order must be fixed within this long of its creation (SLA)',
+    }),
+    slaWarning: duration({
+      default: formatDuration(DEFAULT_SLA_MS.warning),
+      zh: '警告（warning）工单须在创建后多久内修复（SLA）',
+      en: 'A warning work order must be fixed within this long of its creation (SLA)',
+    }),
+    slaInfo: duration({
+      default: formatDuration(DEFAULT_SLA_MS.info),
+      zh: '提示（info）工单须在创建后多久内修复（SLA）',
+      en: 'An info work order must be fixed within this long of its creation (SLA)',
+    }),
+    workOrderVerifyHold: duration({
+      default: formatDuration(DEFAULT_VERIFY_HOLD_MS),
+      zh: '认领修复后，驿站读数须显示故障消除并保持多久（驿站时间）才算传感器确认',
+      en: "After a fix is claimed, how long (station time) the station's readings must show the fault gone before the sensor verifies it",
+    }),
+    workOrderVerifyTimeout: duration({
+      default: formatDuration(DEFAULT_VERIFY_TIMEOUT_MS),
+      zh: '认领修复后多久（驿站时间）故障仍在即退回维护人员',
+      en: 'How long (station time) after a fix is claimed a fault still firing sends the work order back to the crew',
     }),
     lang: oneOf(['zh-CN', 'en'], {
       default: 'zh-CN',

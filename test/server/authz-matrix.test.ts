@@ -18,6 +18,7 @@ import { ROLES, type Role } from '@yizhan/server/roles';
 import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
 import { OTHER, OWN, addTestAlert, addTestNotification, addTestSilence, startFullApp } from './full-app.js';
+import { PNG, addTestPhoto, addTestWorkOrder } from './workorders/helpers.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
@@ -47,6 +48,7 @@ interface Ctx {
 interface Req {
   url: string;
   payload?: unknown;
+  headers?: Record<string, string>;
 }
 interface Row {
   route: string;
@@ -87,6 +89,14 @@ const silenceBody = (t: Township) => ({
   reason: '检修',
 });
 const freshSilence = (t: Township, c: Ctx): Promise<number> => addTestSilence(c.app, t.code);
+const order = async (t: Township, c: Ctx, state = 'open') =>
+  `/api/v1/work-orders/${await addTestWorkOrder(c.app, t.station, state)}`;
+const orderWrite =
+  (verb: string, state = 'open', payload: object = {}) =>
+  async (t: Township, c: Ctx): Promise<Req> => ({
+    url: `${await order(t, c, state)}/${verb}`,
+    payload,
+  });
 
 // prettier-ignore
 const ROWS: Row[] = [
@@ -169,6 +179,36 @@ const ROWS: Row[] = [
   { route: 'POST /api/v1/notifications/:id/retry', part: 'alerts',
                                                     expect: '401 403  200 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/notifications/${await addTestNotification(c.app)}/retry` }) },
 
+  { route: 'GET /api/v1/work-orders', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/work-orders?township=${t.code}` }) },
+  { route: 'POST /api/v1/work-orders', part: 'alerts',
+                                                    expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: (t) => ({ url: '/api/v1/work-orders', payload: { stationId: t.station, title: '换灯', severity: 'info' } }) },
+  { route: 'GET /api/v1/work-orders/:id', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: async (t, c) => ({ url: await order(t, c) }) },
+  { route: 'POST /api/v1/work-orders/:id/assign', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: orderWrite('assign', 'open', { userId: null }) },
+  { route: 'POST /api/v1/work-orders/:id/start', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: orderWrite('start') },
+  { route: 'POST /api/v1/work-orders/:id/fixed', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: orderWrite('fixed') },
+  { route: 'POST /api/v1/work-orders/:id/close', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  403      403      403', req: orderWrite('close', 'verified') },
+  { route: 'POST /api/v1/work-orders/:id/comments', part: 'alerts',
+                                                    expect: '401 403  201 201/403  201/403  201/403  403      403      403', req: orderWrite('comments', 'open', { text: '到场' }) },
+  { route: 'POST /api/v1/work-orders/:id/photos', part: 'alerts',
+                                                    expect: '401 403  201 201/403  201/403  201/403  403      403      403',
+    req: async (t, c) => ({ url: `${await order(t, c)}/photos`, payload: PNG, headers: { 'content-type': 'image/png' } }) },
+  { route: 'GET /api/v1/work-orders/:id/photos/:photoId', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403',
+    req: async (t, c) => {
+      const id = await addTestWorkOrder(c.app, t.station);
+      return { url: `/api/v1/work-orders/${id}/photos/${await addTestPhoto(c.app, id)}` };
+    } },
+  { route: 'GET /api/v1/reports/response', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/response?township=${t.code}` }) },
+  { route: 'GET /api/v1/reports/monthly.csv', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/monthly.csv?month=2026-11&township=${t.code}` }) },
+
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },
   { route: 'GET /app/*', part: 'web',               expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: t === OWN ? '/app/' : '/app/alerts' }) },
@@ -240,7 +280,7 @@ async function statusOf(
   const res = await app.inject({
     method: method as 'GET',
     url: r.url,
-    headers,
+    headers: { ...headers, ...r.headers },
     remoteAddress: `192.0.2.${idx + 1}`,
     ...(r.payload !== undefined ? { payload: r.payload as object } : {}),
     ...(row.stream ? { payloadAsStream: true } : {}),

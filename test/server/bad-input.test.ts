@@ -20,6 +20,7 @@ import {
   WRITE_TABLES,
 } from './full-app.js';
 import { addTestUser } from './auth-helpers.js';
+import { PNG, addTestWorkOrder } from './workorders/helpers.js';
 
 type Part = 'main' | 'auth' | 'alerts' | 'org';
 /** Parts whose routes are not in this tree yet (empty once merged). */
@@ -163,6 +164,40 @@ const ROUTES: WriteRoute[] = [
   { part: 'alerts', method: 'DELETE', url: '/api/v1/silences/:silence', wrongType: [] },
   { part: 'alerts', method: 'POST', url: '/api/v1/alert-rules/reload', wrongType: [] },
   { part: 'alerts', method: 'POST', url: '/api/v1/notifications/:notification/retry', wrongType: [] },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/work-orders',
+    body: () => ({ stationId: OWN.station, title: '换灯管', severity: 'info' }),
+    strict: ['stationId'],
+    free: ['title', 'description'],
+    wrongType: [
+      ['severity', 'urgent'],
+      ['assigneeId', 'me'],
+    ],
+  },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/work-orders/:order/assign',
+    body: () => ({ userId: null }),
+    wrongType: [['userId', 'me']],
+  },
+  ...['start', 'fixed', 'close'].map((verb): WriteRoute => ({
+    part: 'alerts',
+    method: 'POST',
+    url: `/api/v1/work-orders/:order/${verb}`,
+    body: () => ({}),
+    wrongType: [['note', { a: 1 }]],
+  })),
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/work-orders/:order/comments',
+    body: () => ({ text: '到场' }),
+    free: ['text'],
+    wrongType: [['text', 7]],
+  },
 ];
 
 /**
@@ -194,6 +229,25 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
     params: { state: 'lost', channel: 'x'.repeat(65), limit: 'many', before: `' OR 1=1 --` },
   },
   { part: 'org', url: '/api/v1/fleet', params: { township: `' OR 1=1 --` } },
+  {
+    part: 'alerts',
+    url: '/api/v1/work-orders',
+    params: {
+      state: 'burning',
+      limit: 'many',
+      before: `' OR 1=1 --`,
+      township: `' OR 1=1 --`,
+      station: `st-001' OR '1'='1`,
+      assignee: `"; DROP TABLE work_orders; --`,
+    },
+  },
+  {
+    part: 'alerts',
+    url: '/api/v1/reports/response',
+    params: { from: 'yesterday', to: '2026-02-30x', township: `' OR 1=1 --` },
+  },
+  // month is required: its township goes through the same check as the response report's.
+  { part: 'alerts', url: '/api/v1/reports/monthly.csv', params: { month: '2026-13' } },
   {
     part: 'org',
     url: '/api/v1/audit',
@@ -233,6 +287,7 @@ beforeAll(async () => {
   ids.token = '1';
   ids.silence = String(await addTestSilence(app, OWN.code));
   ids.notification = String(await addTestNotification(app));
+  ids.order = String(await addTestWorkOrder(app, OWN.station));
 });
 afterAll(() => app?.close());
 
@@ -367,5 +422,23 @@ describe('the read routes with a station id', () => {
       expect(r.statusCode, `${url}: ${r.body}`).toBe(trick.length > 100 ? 414 : 400);
       expect(r.json<{ error: { message: string } }>().error.message).toMatch(/params\/id|an id in the path/);
     }
+  });
+});
+
+describe('POST /api/v1/work-orders/:id/photos (a raw image body)', () => {
+  it('refuses an image over 2 MB with 413 before reading it, and a JSON body with 415; writes nothing', async () => {
+    const before = await rowCounts(app);
+    const url = `/api/v1/work-orders/${ids.order}/photos`;
+    const big = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...headers, 'content-type': 'image/png' },
+      payload: Buffer.concat([PNG, Buffer.alloc(2 * 1024 * 1024)]),
+    });
+    expect(big.statusCode, big.body).toBe(413);
+    expect(big.json<{ error: { message: string } }>().error.message).toMatch(/at most 2 MB|2048 KB/);
+    const json = await send('POST', url, { photo: 'x' });
+    expect(json.statusCode, json.body).toBe(415);
+    expect(await rowCounts(app)).toEqual(before);
   });
 });

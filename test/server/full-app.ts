@@ -44,6 +44,9 @@ export const WRITE_TABLES = [
   'alerts',
   'alert_events',
   'silences',
+  'work_orders',
+  'work_order_events',
+  'work_order_photos',
 ] as const;
 
 export async function rowCounts(app: FastifyInstance): Promise<Record<string, number>> {

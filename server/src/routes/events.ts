@@ -5,6 +5,7 @@
  *   event: alert      data: Alert        (fire and resolve)
  *   event: alert-changed  data: StoredAlert (routes/alerts/schemas.ts) after a person changed it:
  *                     acknowledge, withdraw, comment, assign, close; a crew page updates in place
+ *   event: work-order     data: WorkOrder (every change, also by the sensor verifier)
  *   event: heartbeat  data: server time, Unix ms (every heartbeat interval, 15 s): keeps proxies
  *                     from closing the stream and lets a page see that the server still speaks
  *
@@ -12,7 +13,7 @@
  * buffer (sse-stream.ts): one that reads too slowly (more than maxBufferBytes unsent) is disconnected and counted in `yizhan_sse_clients_dropped_total`; EventSource
  * reconnects by itself and gets a fresh snapshot.
  *
- * The stream is public (a station screen shows the same), but `alert` and `alert-changed` events go
+ * The stream is public (a station screen shows the same), but `alert`, `alert-changed` and `work-order` events go
  * only to a logged-in principal with station:read, and only for stations of its townships (an
  * outage incident, which has no station, only to streams without a station filter: a county-wide
  * one only to county readers) (session or
@@ -27,6 +28,7 @@ import { ErrorBody, errorBody, pickLang } from '../i18n.js';
 import type { StationLive } from '../state/schema.js';
 import type { Alert } from '../alerts/types.js';
 import type { StoredAlert } from '../alerts/repo.js';
+import type { WorkOrder } from './work-orders/schemas.js';
 import {
   DEFAULT_SSE_HEARTBEAT_MS,
   DEFAULT_SSE_MAX_BUFFER_BYTES,
@@ -118,6 +120,11 @@ function relayAlertChanges(app: FastifyInstance, hub: SseHub): void {
   });
 }
 
+/** A work order's changes go to the logged-in readers of its township who watch its station. */
+function workOrderListener(hub: SseHub): (w: WorkOrder) => void {
+  return (w) => hub.toStation(w.stationId, () => sseFrame('work-order', w), { township: w.townshipCode });
+}
+
 const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const o = app.serverOptions.sse;
   const heartbeatMs = o?.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
@@ -132,6 +139,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     hub.toStation(a.stationId, () => sseFrame('alert', a), onlyFor);
   };
   relayAlertChanges(app, hub);
+  if (app.hasDecorator('workOrders')) app.workOrders.events.on('change', workOrderListener(hub));
   // Opening and closing times change what a screen shows without any message from the station.
   const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));
   const logins = new StreamLogins((req) => identify(app, req), app.log);

@@ -176,6 +176,57 @@ export interface AlertEscalationsTable {
   last_at: number | null;
 }
 
+/** A work order (migration 0011, workorders/repo.ts). */
+export interface WorkOrdersTable {
+  id: Generated<number>;
+  alert_id: string | null;
+  fingerprint: string | null;
+  rule: string | null;
+  station_id: string;
+  /** Township code. */
+  township: string;
+  title: string;
+  description: string;
+  severity: string;
+  /** open | in_progress | fixed | verified | closed */
+  state: string;
+  assignee_id: number | null;
+  created_at: number;
+  /** null: the system. */
+  created_by: number | null;
+  due_at: number;
+  fixed_at: number | null;
+  verified_at: number | null;
+  closed_at: number | null;
+  reopened: Generated<number>;
+  /** workorders/verifier.ts Verification as JSON; null for an order without an alert or before fixed. */
+  verification_json: string | null;
+  /** 1 once its SLA breach is counted in yizhan_work_order_sla_breaches_total. */
+  sla_counted: Generated<number>;
+  updated_at: number;
+}
+
+export interface WorkOrderEventsTable {
+  id: Generated<number>;
+  work_order_id: number;
+  at: number;
+  /** null: the system. */
+  user_id: number | null;
+  kind: string;
+  text: string | null;
+  photo_id: number | null;
+}
+
+export interface WorkOrderPhotosTable {
+  id: Generated<number>;
+  work_order_id: number;
+  at: number;
+  user_id: number | null;
+  content_type: string;
+  bytes: number;
+  data: Uint8Array;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -190,4 +241,7 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable;
   silences: SilencesTable;
   alert_escalations: AlertEscalationsTable;
+  work_orders: WorkOrdersTable;
+  work_order_events: WorkOrderEventsTable;
+  work_order_photos: WorkOrderPhotosTable;
 }

@@ -105,6 +105,9 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'silences',
         'townships',
         'users',
+        'work_order_events',
+        'work_order_photos',
+        'work_orders',
       ]);
       expect(await store.db.selectFrom('users').selectAll().execute()).toEqual([]);
     } finally {

@@ -189,10 +189,19 @@ function setAck(
   verb: 'ack' | 'unack',
 ): Promise<StoredAlert> {
   const userId = req.principal?.userId ?? null;
-  const write = (trx: Transaction<Database>, now: number) =>
-    verb === 'ack'
-      ? app.alertRepo.ack(trx, alert.id, userId, now)
-      : app.alertRepo.unack(trx, alert.id, userId, now);
+  const write = async (trx: Transaction<Database>, now: number) => {
+    const changed =
+      verb === 'ack'
+        ? await app.alertRepo.ack(trx, alert.id, userId, now)
+        : await app.alertRepo.unack(trx, alert.id, userId, now);
+    // The first acknowledgement's delay (yizhan_alert_ack_seconds; apps built without work orders have none).
+    if (changed && verb === 'ack' && !alert.acknowledged && app.hasDecorator('workOrders'))
+      app.workOrders.metrics.ackSeconds.observe(
+        { township: alert.townshipCode, rule: alert.rule },
+        Math.max(0, now - Date.parse(alert.startsAt)) / 1000,
+      );
+    return changed;
+  };
   return lifecycleWrite(app, req, alert, write, (now) => ({
     action: `alert.${verb}`,
     before: { acknowledged: alert.acknowledged },

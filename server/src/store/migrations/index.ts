@@ -12,6 +12,7 @@ import { migration0007 } from './0007_silences.js';
 import { migration0008 } from './0008_people.js';
 import { migration0009 } from './0009_lifecycle.js';
 import { migration0010 } from './0010_escalation.js';
+import { migration0011 } from './0011_work_orders.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -26,5 +27,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0008_people': migration0008(),
     '0009_lifecycle': migration0009(),
     '0010_escalation': migration0010(),
+    '0011_work_orders': migration0011(engine),
   };
 }
