@@ -54,8 +54,8 @@ export function quickSilenceEnd(kind: QuickSilence, now: number): number {
 export const WORK_ORDER_STEPS: WorkOrderState[] = ['open', 'in_progress', 'fixed', 'verified', 'closed'];
 
 /** Each step of a work order in state `state`: done, the current one, or still to come. */
-export function workOrderSteps(state: WorkOrderState): { step: WorkOrderState; at: 'done' | 'now' | 'todo' }[] {
-  const i = WORK_ORDER_STEPS.indexOf(state);
+export function workOrderSteps(state: string): { step: WorkOrderState; at: 'done' | 'now' | 'todo' }[] {
+  const i = WORK_ORDER_STEPS.indexOf(state as WorkOrderState);
   return WORK_ORDER_STEPS.map((step, j) => ({ step, at: j < i ? 'done' : j === i ? 'now' : 'todo' }));
 }
 

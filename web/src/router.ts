@@ -10,6 +10,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     public?: boolean;
     permission?: Permission;
+    /** A page for paper: no menus. */
+    print?: boolean;
   }
 }
 
@@ -41,6 +43,37 @@ export const router = createRouter({
       meta: { permission: 'station:read' },
       props: true,
     },
+    {
+      path: '/crew',
+      name: 'crew',
+      component: () => import('./pages/CrewPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/work',
+      name: 'work',
+      component: () => import('./pages/WorkPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/work-orders/:id(\\d+)',
+      name: 'work-order',
+      component: () => import('./pages/WorkOrderPage.vue'),
+      meta: { permission: 'station:read' },
+      props: true,
+    },
+    {
+      path: '/reports',
+      name: 'reports',
+      component: () => import('./pages/ReportsPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/reports/monthly',
+      name: 'monthly',
+      component: () => import('./pages/MonthlyPage.vue'),
+      meta: { permission: 'station:read', print: true },
+    },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
       path: '/users',
@@ -58,9 +91,18 @@ export const router = createRouter({
   ],
 });
 
+const CREW_ROLES = new Set(['crew_member', 'crew_lead']);
+
+/** Someone who fixes stations, on a phone: their first page is 我的工单. */
+function crewOnPhone(): boolean {
+  const crew = session.me?.grants.some((g) => CREW_ROLES.has(g.role)) ?? false;
+  return crew && can('alert:write') && window.matchMedia('(max-width: 719px)').matches;
+}
+
 /** The first page the user may see. */
 export function homeRoute(): RouteLocationRaw {
-  return can('station:read') ? { name: 'overview' } : { name: 'account' };
+  if (!can('station:read')) return { name: 'account' };
+  return crewOnPhone() ? { name: 'crew' } : { name: 'overview' };
 }
 
 router.beforeEach(async (to) => {

@@ -35,7 +35,9 @@ export function crewRoutes(call: Call, id: Id) {
     assign: (alertId: string, userId: number | null) =>
       call<AlertResponse>('POST', `/alerts/${id(alertId)}/assign`, { body: { userId } }),
     closeAlert: (alertId: string, note?: string) =>
-      call<AlertResponse>('POST', `/alerts/${id(alertId)}/close`, { body: note?.trim() ? { note: note.trim() } : {} }),
+      call<AlertResponse>('POST', `/alerts/${id(alertId)}/close`, {
+        body: note?.trim() ? { note: note.trim() } : {},
+      }),
     people: (township: string) => call<PeopleResponse>('GET', `/people${qs({ township })}`),
 
     silences: (active = true) => call<SilencesResponse>('GET', `/silences${qs({ active: String(active) })}`),
@@ -60,6 +62,7 @@ export function crewRoutes(call: Call, id: Id) {
 
     responseReport: (q: ReportQuery) => call<ResponseReport>('GET', `/reports/response${qs({ ...q })}`),
     /** A plain link: the browser downloads the CSV with the cookie. */
-    monthlyCsvUrl: (month: string, township?: string) => `/api/v1/reports/monthly.csv${qs({ month, township })}`,
+    monthlyCsvUrl: (month: string, township?: string) =>
+      `/api/v1/reports/monthly.csv${qs({ month, township })}`,
   };
 }
