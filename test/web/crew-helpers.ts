@@ -45,6 +45,8 @@ export async function startCrewRig(): Promise<CrewRig> {
     async phonePage() {
       const page = await chromium.ctx.newPage();
       await page.setViewportSize(PHONE);
+      // Under the test's own timeout, so a wait that fails names its selector.
+      page.setDefaultTimeout(10_000);
       pages.push(page);
       return page;
     },

@@ -226,7 +226,7 @@ const en: typeof zh = {
     assignMe: 'Assign to me',
     assignTo: 'Assign to…',
     pickPerson: 'Choose the assignee',
-    noMobile: '(no mobile, cannot be @-mentioned)',
+    noMobile: "(no mobile, cannot be {'@'}-mentioned)",
     unassign: 'Unassign',
     comment: 'Comment',
     silence: 'Silence',

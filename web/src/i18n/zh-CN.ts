@@ -222,7 +222,7 @@ export default {
     assignMe: '指派给我',
     assignTo: '指派给…',
     pickPerson: '选择负责人',
-    noMobile: '（无手机号，不能被@）',
+    noMobile: "（无手机号，不能被{'@'}）",
     unassign: '取消指派',
     comment: '备注',
     silence: '静默',
