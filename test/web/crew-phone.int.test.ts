@@ -110,6 +110,12 @@ describe('crew page on a phone', () => {
     await page.waitForSelector(card);
     expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('告警中');
     expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
+
+    // Opening the app's bookmark on the phone lands on 我的工单 too; the overview is in the menu.
+    await page.goto(`${rig.base}/app/`);
+    await page.waitForURL(/\/app\/crew$/);
+    await page.click('[data-test=nav-overview]');
+    await page.waitForSelector('[data-test=township-card]');
   });
 
   it('a crew member who opens the app on a desktop still lands on the overview, with 我的工单 first in the menu', async () => {

@@ -2,7 +2,7 @@
  * The pages under /app/. A page that needs a permission the user does not hold is not in the menu
  * and its address leads to the first page the user may see.
  */
-import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { START_LOCATION, createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
 import type { Permission } from './api/types.js';
 import { can, loadMe, onLoginNeeded, session } from './session.js';
 
@@ -105,11 +105,17 @@ export function homeRoute(): RouteLocationRaw {
   return crewOnPhone() ? { name: 'crew' } : { name: 'overview' };
 }
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
   if (!session.checked) await loadMe();
   if (to.meta.public) return true;
   if (!session.me) return { name: 'login', query: { next: to.fullPath } };
   if (to.meta.permission && !can(to.meta.permission)) return homeRoute();
+  // Opening the app at its front door (a bookmark of /app/) lands on the user's first page; the
+  // overview stays one tap away in the menu.
+  if (from === START_LOCATION && to.name === 'overview') {
+    const home = homeRoute();
+    if (typeof home === 'object' && 'name' in home && home.name !== 'overview') return home;
+  }
   return true;
 });
 
