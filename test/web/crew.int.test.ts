@@ -8,7 +8,7 @@
  * and sees the sensors' verification waiting; the station's fault clears and the page says since
  * when. The reports page shows the API's numbers, and the monthly page prints without menus.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addPerson, logIn, shoot, type Person } from './helpers.js';
 import { firingAt, setHeaterFault, startCrewRig, texts, type CrewRig } from './crew-helpers.js';
 import { formatDuration, localDay, localMonth } from '../../web/src/format.js';
@@ -38,6 +38,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.close();
+});
+
+beforeEach(async () => {
+  await rig.reset();
 });
 
 const mine = '[data-test=my-alerts] [data-test=alert]';
