@@ -111,6 +111,15 @@ describe('crew page on a phone', () => {
     expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('告警中');
     expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
 
+    // In English too, still without sideways scrolling on the phone.
+    await page.click('[data-test=lang]');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('My work'));
+    expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('Firing');
+    await shoot(page, rig.shots, 'crew-en');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.click('[data-test=lang]');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('我的工单'));
+
     // Opening the app's bookmark on the phone lands on 我的工单 too; the overview is in the menu.
     await page.goto(`${rig.base}/app/`);
     await page.waitForURL(/\/app\/crew$/);
