@@ -98,7 +98,16 @@ describe('staff web app', () => {
     const page = await newPage();
     await logIn(page, base, wang.login, wang.password);
     expect(await page.textContent('h1')).toBe('总览');
-    expect(await texts(page, 'nav a')).toEqual(['总览', '告警', '用户管理', '审计日志', '我的账号']);
+    expect(await texts(page, 'nav a')).toEqual([
+      '我的工单',
+      '总览',
+      '告警',
+      '全部工单',
+      '报表',
+      '用户管理',
+      '审计日志',
+      '我的账号',
+    ]);
     await page.waitForSelector('[data-test=township-card]');
     expect(
       await page.$$eval('[data-test=township-card]', (els) => els.map((e) => e.getAttribute('data-code'))),

@@ -2,7 +2,7 @@
  * The pages under /app/. A page that needs a permission the user does not hold is not in the menu
  * and its address leads to the first page the user may see.
  */
-import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { START_LOCATION, createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
 import type { Permission } from './api/types.js';
 import { can, loadMe, onLoginNeeded, session } from './session.js';
 
@@ -10,6 +10,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     public?: boolean;
     permission?: Permission;
+    /** A page for paper: no menus. */
+    print?: boolean;
   }
 }
 
@@ -41,6 +43,37 @@ export const router = createRouter({
       meta: { permission: 'station:read' },
       props: true,
     },
+    {
+      path: '/crew',
+      name: 'crew',
+      component: () => import('./pages/CrewPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/work',
+      name: 'work',
+      component: () => import('./pages/WorkPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/work-orders/:id(\\d+)',
+      name: 'work-order',
+      component: () => import('./pages/WorkOrderPage.vue'),
+      meta: { permission: 'station:read' },
+      props: true,
+    },
+    {
+      path: '/reports',
+      name: 'reports',
+      component: () => import('./pages/ReportsPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/reports/monthly',
+      name: 'monthly',
+      component: () => import('./pages/MonthlyPage.vue'),
+      meta: { permission: 'station:read', print: true },
+    },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
       path: '/users',
@@ -58,16 +91,31 @@ export const router = createRouter({
   ],
 });
 
-/** The first page the user may see. */
-export function homeRoute(): RouteLocationRaw {
-  return can('station:read') ? { name: 'overview' } : { name: 'account' };
+const CREW_ROLES = new Set(['crew_member', 'crew_lead']);
+
+/** Someone who fixes stations, on a phone: their first page is 我的工单. */
+function crewOnPhone(): boolean {
+  const crew = session.me?.grants.some((g) => CREW_ROLES.has(g.role)) ?? false;
+  return crew && can('alert:write') && window.matchMedia('(max-width: 719px)').matches;
 }
 
-router.beforeEach(async (to) => {
+/** The first page the user may see. */
+export function homeRoute(): RouteLocationRaw {
+  if (!can('station:read')) return { name: 'account' };
+  return crewOnPhone() ? { name: 'crew' } : { name: 'overview' };
+}
+
+router.beforeEach(async (to, from) => {
   if (!session.checked) await loadMe();
   if (to.meta.public) return true;
   if (!session.me) return { name: 'login', query: { next: to.fullPath } };
   if (to.meta.permission && !can(to.meta.permission)) return homeRoute();
+  // Opening the app at its front door (a bookmark of /app/) lands on the user's first page; the
+  // overview stays one tap away in the menu.
+  if (from === START_LOCATION && to.name === 'overview') {
+    const home = homeRoute();
+    if (typeof home === 'object' && 'name' in home && home.name !== 'overview') return home;
+  }
   return true;
 });
 

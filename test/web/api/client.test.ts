@@ -24,7 +24,7 @@ function rig(answer: (s: Sent) => Response | Promise<Response>, lang: Lang = 'zh
         method: init?.method ?? 'GET',
         url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
         headers: (init?.headers ?? {}) as Record<string, string>,
-        body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+        body: typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body,
       };
       sent.push(s);
       return answer(s);
@@ -100,5 +100,29 @@ describe('web API client', () => {
       '?state=firing&acked=false&limit=50',
     );
     expect(queryString({})).toBe('');
+  });
+
+  it("sends the crews' writes with their JSON bodies, and a photo as the raw image body", async () => {
+    const { api, sent } = rig(() => json(200, {}));
+    await api.assign('a1', 7);
+    await api.assign('a1', null);
+    await api.closeAlert('a1', '  ');
+    await api.fixedWorkOrder(3, ' 换了加热管 ');
+    const photo = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' });
+    await api.addPhoto(3, photo);
+    await api.workOrders({ assignee: 'me', state: 'active', limit: 200 });
+    expect(sent.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['POST', '/api/v1/alerts/a1/assign', { userId: 7 }],
+      ['POST', '/api/v1/alerts/a1/assign', { userId: null }],
+      ['POST', '/api/v1/alerts/a1/close', {}],
+      ['POST', '/api/v1/work-orders/3/fixed', { note: '换了加热管' }],
+      ['POST', '/api/v1/work-orders/3/photos', photo],
+      ['GET', '/api/v1/work-orders?assignee=me&state=active&limit=200', undefined],
+    ]);
+    expect(sent[4]!.headers['content-type']).toBe('image/jpeg');
+    expect(sent[4]!.headers['x-csrf-token']).toBe('csrf-123');
+    expect(api.monthlyCsvUrl('2026-11', 'chengguan')).toBe(
+      '/api/v1/reports/monthly.csv?month=2026-11&township=chengguan',
+    );
   });
 });

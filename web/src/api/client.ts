@@ -30,6 +30,7 @@ import type {
   UserResponse,
   UsersResponse,
 } from './types.js';
+import { crewRoutes } from './crew.js';
 
 export const API_BASE = '/api/v1';
 
@@ -79,8 +80,10 @@ async function errorOf(res: Response, lang: Lang): Promise<ApiError> {
   return new ApiError(res.status, 'http_' + res.status, fallback);
 }
 
-interface CallOptions {
+export interface CallOptions {
   body?: unknown;
+  /** A body sent as it is (a photo), with its content type, instead of JSON. */
+  raw?: Blob;
   /** The login answers 401 for wrong credentials: that is no expired session. */
   noAuthRedirect?: boolean;
 }
@@ -90,6 +93,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
     const lang = hooks.lang();
     const headers: Record<string, string> = { accept: 'application/json', 'accept-language': lang };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw) headers['content-type'] = opts.raw.type || 'application/octet-stream';
     const csrf = hooks.csrf();
     if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
     let res: Response;
@@ -98,7 +102,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
         method,
         headers,
         credentials: 'same-origin',
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       });
     } catch {
       throw new ApiError(0, 'network', NETWORK_TEXT[lang]);
@@ -113,6 +117,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
   }
 
   const id = (v: number | string) => encodeURIComponent(String(v));
+  const crew = crewRoutes(call, id);
 
   return {
     login: (body: LoginRequest) => call<LoginResponse>('POST', '/auth/login', { body, noAuthRedirect: true }),
@@ -143,6 +148,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
     unack: (alertId: string) => call<AlertResponse>('POST', `/alerts/${id(alertId)}/unack`),
     comment: (alertId: string, text: string) =>
       call<CommentResponse>('POST', `/alerts/${id(alertId)}/comments`, { body: { text } }),
+    ...crew,
   };
 }
 

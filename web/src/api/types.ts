@@ -8,12 +8,15 @@ export type {
   Alert,
   AlertDetailResponse,
   AlertEvent,
+  AlertLifecycle,
   AlertResponse,
   AlertsResponse,
   ApiToken,
   AuditEntry,
   AuditQuery,
   AuditResponse,
+  AssignRequest,
+  CloseRequest,
   CommentResponse,
   Counts,
   ErrorBody,
@@ -29,7 +32,16 @@ export type {
   PasswordRequest,
   PasswordResponse,
   Permission,
+  Person,
+  PeopleResponse,
   PersonRef,
+  PhotoResponse,
+  ResponseReport,
+  ResponseRow,
+  NewSilenceRequest,
+  Silence,
+  SilenceResponse,
+  SilencesResponse,
   Role,
   Township,
   TownshipName,
@@ -39,6 +51,16 @@ export type {
   UserPatch,
   UserResponse,
   UsersResponse,
+  NewWorkOrderRequest,
+  WorkOrder,
+  WorkOrderDetailResponse,
+  WorkOrderEvent,
+  WorkOrderEventResponse,
+  WorkOrderPhoto,
+  WorkOrderQuery,
+  WorkOrderResponse,
+  WorkOrderState,
+  WorkOrdersResponse,
 } from '@yizhan/server/api-types';
 import type { AlertEvent, Counts, Township, TownshipName } from '@yizhan/server/api-types';
 // The role and permission lists (a dependency-free module) in the order the server declares them.
@@ -57,6 +79,15 @@ export interface AlertsQuery {
   township?: string;
   rule?: string;
   acked?: boolean;
+  /** `me` or a user id. */
+  assignee?: string;
   limit?: number;
   before?: string;
+}
+
+/** The response report's filters: dates are local days, YYYY-MM-DD, both inclusive. */
+export interface ReportQuery {
+  from?: string;
+  to?: string;
+  township?: string;
 }
