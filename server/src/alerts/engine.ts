@@ -5,7 +5,7 @@
  * is the record that the API reads: alerts/repo.ts).
  *
  * Per station it applies alert-rules.yaml (thresholdsOf): a rule disabled there gets no context
- * (its firing alerts resolve, "rule disabled") and a rule's severity is the file's. Flapping
+ * (its firing alerts resolve, "rule disabled"); rules take their severity from the file. Flapping
  * damping is in engine-flapping.ts; outage incidents and inhibition (suppressedBy) in
  * engine-outage.ts.
  */
@@ -293,7 +293,8 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
     }
     if (this.firing.has(fingerprint)) return;
     const startsAt = new Date(d.at).toISOString();
-    const severity = isRuleName(rule.name) ? this.opts.thresholdsOf(stationId)[rule.name].severity : d.severity;
+    // The rule decides (it reads its thresholds' severity; water_low raises an empty tank to critical).
+    const severity = d.severity;
     const alert: Alert = {
       id: alertId(fingerprint, startsAt),
       fingerprint,

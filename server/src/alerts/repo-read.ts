@@ -20,6 +20,7 @@ type AlertRow = AlertsRow & {
   assignee_name: string | null;
   closed_by_name: string | null;
   comments: number | string | null;
+  work_order_id: number | string | null;
 };
 
 /** The township of a county-wide outage incident: only county-scoped readers see it. */
@@ -159,6 +160,14 @@ export function detailed(db: Db, picked: SelectQueryBuilder<Database, 'alerts', 
         .whereRef('alert_events.alert_id', '=', 'a.id')
         .where('alert_events.kind', '=', 'commented')
         .as('comments'),
+      // The newest work order made from it (one active at a time; closed ones stay linked).
+      eb
+        .selectFrom('work_orders')
+        .select('work_orders.id')
+        .whereRef('work_orders.alert_id', '=', 'a.id')
+        .orderBy('work_orders.id', 'desc')
+        .limit(1)
+        .as('work_order_id'),
     ]);
 }
 
@@ -201,7 +210,7 @@ export function viewOf(names: AlertNames, r: AlertRow): StoredAlert {
     lifecycle: lifecycleOf(r),
     assignee: person(r.assignee_id, r.assignee_name),
     closed: r.closed_at === null ? null : { at: r.closed_at, by: person(r.closed_by, r.closed_by_name) },
-    workOrderId: null,
+    workOrderId: r.work_order_id === null ? null : Number(r.work_order_id),
   };
 }
 

@@ -185,7 +185,7 @@ class DispenserBrokenRule implements AlertRule {
     const [sensor] = [...m.faults.keys()];
     const s = m.stuck ?? {};
     ctx.fire({
-      severity: 'critical',
+      severity: ctx.thresholds.dispenser_broken.severity,
       at: ts,
       evidence: fault ? { cause: 'fault', fault: 'heater_failure', sensor } : { cause: 'readings', ...s },
       message: fault ? faultMessage(names(ctx), sensor) : stuckMessage(names(ctx), s),

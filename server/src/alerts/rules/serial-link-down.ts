@@ -240,7 +240,7 @@ class SerialLinkDownRule implements AlertRule {
     if (downFor < holdMs) return;
     m.firing = { since: m.downSince, bootId: r.bootId };
     ctx.fire({
-      severity: 'warning',
+      severity: ctx.thresholds.serial_link_down.severity,
       at: m.downSince,
       evidence: {
         port: r.port,

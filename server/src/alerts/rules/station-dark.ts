@@ -179,7 +179,7 @@ class StationDarkRule implements AlertRule, DarkStations {
   private fire(ctx: RuleContext, m: Memory, since: number): void {
     const will = m.facts.online === false;
     ctx.fire({
-      severity: 'critical',
+      severity: ctx.thresholds.station_dark.severity,
       at: since,
       message: firingMessage(ctx, will, m.silentForMs),
       evidence: {

@@ -45,11 +45,7 @@ export function migration0011(engine: Engine): Migration {
         .execute();
       await db.schema.createIndex('work_orders_state').on('work_orders').columns(['state', 'id']).execute();
       await db.schema.createIndex('work_orders_created').on('work_orders').columns(['created_at']).execute();
-      await db.schema
-        .createIndex('work_orders_fingerprint')
-        .on('work_orders')
-        .columns(['fingerprint'])
-        .execute();
+      await lookupIndexes(db);
       // One work order per alert until it is closed: a second create is refused (409).
       await db.schema
         .createIndex('work_orders_open_alert')
@@ -91,4 +87,13 @@ export function migration0011(engine: Engine): Migration {
         .execute();
     },
   };
+}
+
+/**
+ * By the alert's fingerprint (the sensor verifier follows it) and by alert (StoredAlert.workOrderId
+ * reads the newest for every listed alert).
+ */
+async function lookupIndexes(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex('work_orders_fingerprint').on('work_orders').columns(['fingerprint']).execute();
+  await db.schema.createIndex('work_orders_alert').on('work_orders').columns(['alert_id', 'id']).execute();
 }
