@@ -5,10 +5,11 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { can, type Permission } from '../../auth/roles.js';
+import type { Permission } from '../../auth/roles.js';
 import { recordAudit, type AuditEntry } from '../../org/audit.js';
 import type { StoredAlert } from '../../alerts/repo.js';
 import { errorBody, pickLang } from '../../i18n.js';
+import { mayIn } from '../township-access.js';
 
 /** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
 export const BODY_LIMIT = 16 * 1024;
@@ -42,14 +43,7 @@ export async function alertFor(
     void reply.code(404).send(errorBody('alert_not_found', lang, { id }));
     return undefined;
   }
-  if (!req.principal || !can(req.principal, perm, alert.townshipCode)) {
-    app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-    void reply
-      .code(403)
-      .send(errorBody('forbidden_township', lang, { permission: perm, township: alert.townshipCode }));
-    return undefined;
-  }
-  return alert;
+  return mayIn(app, req, reply, perm, alert.townshipCode) ? alert : undefined;
 }
 
 /**

@@ -30,6 +30,7 @@ import { townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { UnknownCursorError, type StoredAlert } from '../../alerts/repo.js';
 import { BODY_LIMIT, alertFor, bodyProblem, lifecycleWrite, params, type App } from './common.js';
+import { townshipFilterAllowed } from '../township-access.js';
 import lifecycleRoutes from './lifecycle.js';
 import peopleRoutes from './people.js';
 import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
@@ -54,14 +55,7 @@ function listRoute(app: App): void {
       const lang = pickLang(req, app.defaultLang);
       const q = req.query;
       const scope = townshipsWith(req.principal!, 'station:read');
-      if (q.township !== undefined && !app.hierarchy.get(q.township))
-        return reply.code(404).send(errorBody('township_not_found', lang, { code: q.township }));
-      if (q.township !== undefined && scope !== 'all' && !scope.has(q.township)) {
-        app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-        return reply
-          .code(403)
-          .send(errorBody('forbidden_township', lang, { permission: 'station:read', township: q.township }));
-      }
+      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
       try {
         return await app.alertRepo.list({
           state: q.state,

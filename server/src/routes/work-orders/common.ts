@@ -6,8 +6,11 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { COUNTY, ROLE_PERMISSIONS, can, isRole, type Permission } from '../../auth/roles.js';
-import { errorBody, errorTable, pickLang } from '../../i18n.js';
+import { COUNTY, ROLE_PERMISSIONS, isRole, type Permission } from '../../auth/roles.js';
+import { errorTable, pickLang } from '../../i18n.js';
+import { mayIn } from '../township-access.js';
+
+export { mayIn };
 import { recordAudit } from '../../org/audit.js';
 import type { WorkOrderRow } from '../../workorders/repo.js';
 import type { WorkOrderState } from './schemas.js';
@@ -64,22 +67,6 @@ export async function orderFor(
   }
   if (!mayIn(app, req, reply, perm, row.township)) return undefined;
   return row;
-}
-
-/** Whether the principal holds `perm` in the township; otherwise the 403 is sent. */
-export function mayIn(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  perm: Permission,
-  township: string,
-): boolean {
-  if (req.principal && can(req.principal, perm, township)) return true;
-  app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-  void reply
-    .code(403)
-    .send(errorBody('forbidden_township', pickLang(req, app.defaultLang), { permission: perm, township }));
-  return false;
 }
 
 export function actor(req: FastifyRequest): { id: number; displayName: string } | null {

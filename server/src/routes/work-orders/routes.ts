@@ -46,6 +46,7 @@ import {
   workOrderError,
   type App,
 } from './common.js';
+import { townshipFilterAllowed } from '../township-access.js';
 import photoRoutes from './photos.js';
 import reportRoutes from './reports.js';
 
@@ -60,9 +61,7 @@ function listRoute(app: App): void {
       const lang = pickLang(req, app.defaultLang);
       const q = req.query;
       const scope = townshipsWith(req.principal!, 'station:read');
-      if (q.township !== undefined && !app.hierarchy.get(q.township))
-        return reply.code(404).send(errorBody('township_not_found', lang, { code: q.township }));
-      if (q.township !== undefined && !mayIn(app, req, reply, 'station:read', q.township)) return reply;
+      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
       if (q.before !== undefined && !/^[0-9]{1,15}$/.test(q.before))
         return reply.code(400).send(
           errorBody('bad_request', lang, {

@@ -1,0 +1,44 @@
+/**
+ * The township checks routes make themselves, once the township a request concerns is known (an
+ * alert's, a work order's, a list's filter): one answer for every route, counted as a denial.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can, type Permission } from '../auth/roles.js';
+import { errorBody, pickLang } from '../i18n.js';
+
+/** True when the principal holds `perm` in `township`; otherwise 403 `forbidden_township` is sent. */
+export function mayIn(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  perm: Permission,
+  township: string,
+): boolean {
+  if (req.principal && can(req.principal, perm, township)) return true;
+  app.metrics.authDenied.inc({ reason: 'forbidden_township' });
+  void reply
+    .code(403)
+    .send(errorBody('forbidden_township', pickLang(req, app.defaultLang), { permission: perm, township }));
+  return false;
+}
+
+/**
+ * A list's `township` filter: absent, or a known township the reader holds `perm` in. Otherwise
+ * 404 `township_not_found` or 403 `forbidden_township` is sent and false returned.
+ */
+export function townshipFilterAllowed(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  perm: Permission,
+  township: string | undefined,
+): boolean {
+  if (township === undefined) return true;
+  if (!app.hierarchy.get(township)) {
+    void reply
+      .code(404)
+      .send(errorBody('township_not_found', pickLang(req, app.defaultLang), { code: township }));
+    return false;
+  }
+  return mayIn(app, req, reply, perm, township);
+}
