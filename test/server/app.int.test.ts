@@ -186,7 +186,7 @@ describe('live state over HTTP', () => {
       sockets: { total: 4, free: 2, charging: 1, tripped: 1 },
       water: { tempC: 92.5, ready: true, state: 'ready', heaterOn: false, levelPct: 80 },
       door: { open: false, since: ts },
-      activeAlerts: 0,
+      activeAlerts: 1, // socket-3 tripped: socket_fault fires at once
     });
     const one = await s.getJson<StationLive>('/api/v1/stations/st-001');
     expect(one.status).toBe(200);

@@ -93,6 +93,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
       expect(store.engine).toBe(engine.name);
       const names = (await store.db.introspection.getTables()).map((t) => t.name).sort();
       expect(names).toEqual([
+        'alert_escalations',
         'alert_events',
         'alerts',
         'api_tokens',
