@@ -160,7 +160,7 @@ export async function startPipeline(opts: {
         writer: { flushIntervalMs: 100 },
         setupBackoff: { minMs: 100, maxMs: 500 },
       },
-      alerts: { webhook: { url: hook.url, minBackoffMs: 100 } },
+      alerts: { webhook: { url: hook.url } },
       loggerInstance: sl.logger,
       defaultMetrics: false,
       ...opts.server?.(root),
