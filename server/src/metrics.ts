@@ -169,7 +169,7 @@ function influxHealthMetrics(r: Registers) {
   };
 }
 
-/** Alerts: rule states, history and webhook delivery. */
+/** Alerts: rule states, history and the store's write queue (delivery: notify/outbox-metrics.ts). */
 function alertMetrics(r: Registers) {
   return {
     alertsFiring: new Gauge({
@@ -197,29 +197,8 @@ function alertMetrics(r: Registers) {
     }),
     alertsSilenced: new Counter({
       name: 'yizhan_alerts_silenced_total',
-      help: 'Alert changes a silence matched: recorded, not sent to the webhook, by rule',
+      help: 'Alert changes a silence matched: recorded, not sent, by rule',
       labelNames: ['rule'] as const,
-      registers: r,
-    }),
-    webhookSent: new Counter({
-      name: 'yizhan_alert_webhook_sent_total',
-      help: 'Alert notifications the webhook receiver accepted (2xx)',
-      registers: r,
-    }),
-    webhookFailed: new Counter({
-      name: 'yizhan_alert_webhook_failed_total',
-      help: 'Failed webhook attempts (network, timeout, non-2xx), including those retried later',
-      registers: r,
-    }),
-    webhookDropped: new Counter({
-      name: 'yizhan_alert_webhook_dropped_total',
-      help: 'Notifications given up: queue_full, gave_up (retries exhausted or 4xx), shutdown',
-      labelNames: ['reason'] as const,
-      registers: r,
-    }),
-    webhookQueue: new Gauge({
-      name: 'yizhan_alert_webhook_queue_depth',
-      help: 'Notifications waiting to be sent',
       registers: r,
     }),
     alertStoreQueue: new Gauge({

@@ -17,7 +17,7 @@ import {
 } from '@yizhan/common/settings';
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
-import { DEFAULT_WEBHOOK_OPTIONS } from './alerts/webhook.js';
+import { DEFAULT_WEBHOOK_TIMEOUT_MS } from './alerts/webhook.js';
 import { DEFAULT_TIMEZONE } from './alerts/silences.js';
 import { DEFAULT_INGEST_OPTIONS } from './ingest/ingest.js';
 import { DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_SYNC_INTERVAL_MS } from './influx/spool.js';
@@ -241,7 +241,7 @@ export const SERVER_SETTINGS = defineSettings({
       en: 'Alerts are POSTed here as JSON on fire and resolve',
     }),
     alertWebhookTimeout: duration({
-      default: formatDuration(DEFAULT_WEBHOOK_OPTIONS.timeoutMs),
+      default: formatDuration(DEFAULT_WEBHOOK_TIMEOUT_MS),
       zh: '单次 webhook 请求超时',
       en: 'Timeout of one webhook request',
     }),

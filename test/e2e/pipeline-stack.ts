@@ -27,7 +27,7 @@ import { stationTopic } from '@yizhan/protocol/mqtt';
 import type { Frame } from '@yizhan/protocol/serial';
 import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { startPtyPair, type PtyPair } from '../../scripts/lib/socat.js';
-import { buildApp } from '@yizhan/server';
+import { buildApp, type ServerOptions } from '@yizhan/server';
 import { captureLogger, startWebhookReceiver, WarpClock, type LogLine } from './pipeline-helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -95,6 +95,11 @@ export async function startPipeline(opts: {
   plans: readonly StationPlan[];
   /** Station whose telemetry/events/health the operator client records. */
   watch: string;
+  /**
+   * More server options, over the stack's (a routing file, alert rules, townships); `dataDir`
+   * relative to the stack's temp folder.
+   */
+  server?: (root: string) => Partial<ServerOptions>;
 }): Promise<Pipeline> {
   const root = mkdtempSync(join(tmpdir(), 'yizhan-e2e-'));
   const cleanups: { name: string; fn: () => Promise<void> }[] = [];
@@ -155,9 +160,10 @@ export async function startPipeline(opts: {
         writer: { flushIntervalMs: 100 },
         setupBackoff: { minMs: 100, maxMs: 500 },
       },
-      alerts: { webhook: { url: hook.url, minBackoffMs: 100 } },
+      alerts: { webhook: { url: hook.url } },
       loggerInstance: sl.logger,
       defaultMetrics: false,
+      ...opts.server?.(root),
     });
     cleanups.push({ name: 'server', fn: () => app.close() });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -415,7 +415,7 @@ describe('controller → serial → agent → broker → server → InfluxDB, li
     for (const name of [
       'yizhan_ingest_rejected_total',
       'yizhan_influx_points_dropped_total',
-      'yizhan_alert_webhook_dropped_total',
+      'yizhan_outbox_dead_total',
     ])
       expect(
         samplesOf(text, name).filter((x) => x.value !== 0),

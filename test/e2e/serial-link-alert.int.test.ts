@@ -133,7 +133,7 @@ beforeAll(async () => {
       setupBackoff: { minMs: 100, maxMs: 500 },
     },
     alerts: {
-      webhook: { url: receiver.url, minBackoffMs: 100 },
+      webhook: { url: receiver.url },
       serialLinkDown: { hold: `${HOLD_MS / 1000}s` },
     },
     loggerInstance: captureLogger('warn').logger,

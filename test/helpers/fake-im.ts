@@ -11,7 +11,7 @@
  * The signature is recomputed here from the secret, independently of the channels' code.
  * A keyword, when set, must appear in the message (DingTalk 310000, Feishu 19024).
  * `mode` makes the server misbehave: `hang` never answers, `html502` answers a proxy's HTML 502,
- * `garbage` answers 200 with a body that is not JSON.
+ * `garbage` answers 200 with a body that is not JSON. `delayMs` makes it a slow robot.
  */
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -47,6 +47,14 @@ export interface FakeIm {
   url: string;
   received: Received[];
   mode: 'ok' | 'hang' | 'html502' | 'garbage';
+  /**
+   * Answer this many ms after a request arrives (a slow robot). A request whose client went away
+   * meanwhile is not posted to the group (as if the vendor gave up on it) and only counted here.
+   */
+  delayMs: number;
+  abandoned: number;
+  /** Requests arrived and not yet answered (only while delayMs holds them). */
+  inFlight: number;
   close(): Promise<void>;
 }
 
@@ -172,9 +180,13 @@ export async function startFakeIm(o: FakeImOptions): Promise<FakeIm> {
     return a;
   };
 
-  const fake: FakeIm = { url: '', received: [], mode: 'ok', close: async () => {} };
+  const fake: FakeIm = { url: '', received: [], mode: 'ok', delayMs: 0, abandoned: 0, inFlight: 0, close: async () => {} };
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     if (fake.mode === 'hang') return;
+    if (res.destroyed || req.socket.destroyed) {
+      fake.abandoned++;
+      return;
+    }
     if (fake.mode === 'html502') {
       res
         .writeHead(502, { 'content-type': 'text/html' })
@@ -200,7 +212,15 @@ export async function startFakeIm(o: FakeImOptions): Promise<FakeIm> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (fake.delayMs <= 0) return handle(req, res, body);
+      fake.inFlight++;
+      setTimeout(() => {
+        fake.inFlight--;
+        handle(req, res, body);
+      }, fake.delayMs);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -11,7 +11,7 @@
  */
 import type { ExpressionBuilder, Kysely, SelectQueryBuilder, Selectable, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { Alert, LocalizedText } from './types.js';
+import type { Alert, AlertEventKind, LocalizedText } from './types.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 type AlertsRow = Selectable<Database['alerts']>;
@@ -66,20 +66,7 @@ export interface StoredAlert extends Alert {
 
 export interface AlertEvent {
   at: number;
-  kind:
-    | 'fired'
-    | 'resolved'
-    | 'acknowledged'
-    | 'unacknowledged'
-    | 'commented'
-    | 'silenced'
-    | 'suppressed'
-    | 'flapping'
-    | 'assigned'
-    | 'closed'
-    | 'notified'
-    | 'reminded'
-    | 'escalated';
+  kind: AlertEventKind;
   user: PersonRef | null;
   text: string | null;
 }
@@ -280,7 +267,7 @@ export async function alertEvents(db: Db, id: string): Promise<AlertEvent[]> {
     .execute();
   return rows.map((r) => ({
     at: r.at,
-    kind: r.kind as AlertEvent['kind'],
+    kind: r.kind as AlertEventKind,
     user: person(r.user_id, r.display_name),
     text: r.text,
   }));

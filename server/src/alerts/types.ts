@@ -19,6 +19,29 @@ export const LocalizedText = Type.Object(
 );
 export type LocalizedText = Static<typeof LocalizedText>;
 
+/**
+ * What an alert's history records (alert_events.kind): the rule engine's fired/resolved, people's
+ * acknowledged/unacknowledged/commented/assigned/closed, the notifier's silenced/suppressed/
+ * flapping/notified, the escalation job's reminded/escalated. The API schema and the store's
+ * readers and writers all take it from here.
+ */
+export const AlertEventKind = Type.Union([
+  Type.Literal('fired'),
+  Type.Literal('resolved'),
+  Type.Literal('acknowledged'),
+  Type.Literal('unacknowledged'),
+  Type.Literal('commented'),
+  Type.Literal('silenced'),
+  Type.Literal('suppressed'),
+  Type.Literal('flapping'),
+  Type.Literal('assigned'),
+  Type.Literal('closed'),
+  Type.Literal('notified'),
+  Type.Literal('reminded'),
+  Type.Literal('escalated'),
+]);
+export type AlertEventKind = Static<typeof AlertEventKind>;
+
 export const Alert = Type.Object(
   {
     id: Type.String({

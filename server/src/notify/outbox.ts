@@ -13,7 +13,8 @@
  *   longer); an item still undelivered `maxAgeMs` after it was enqueued is `dead` (counted,
  *   logged). A non-retryable answer makes it `failed` at once.
  * - At-least-once: a process that dies between the channel's answer and the commit of that attempt
- *   leaves the row `sending`; once its claim expires (`claimMs`) another worker sends it again. That
+ *   leaves the row `sending`; once its claim expires (`claimMs`) another worker sends it again (on
+ *   SQLite, the one process's next start sends it at once: {@link Outbox.releaseOrphans}). That
  *   window is one HTTP answer plus one small commit per message; nothing else can send twice.
  * - Rate limit: a token bucket per channel and per process; items beyond it stay pending for a
  *   later pass, never dropped. With `merge`, items due together on one channel with one group key
@@ -167,6 +168,7 @@ export class Outbox {
   }
 
   private async loop(): Promise<void> {
+    await this.releaseOrphans();
     while (!this.stopping) {
       try {
         await this.tick();
@@ -181,6 +183,24 @@ export class Outbox {
           resolve();
         };
       });
+    }
+  }
+
+  /**
+   * On SQLite this process is the store's only user (PostgreSQL is for more than one), so a row
+   * still `sending` at start was claimed by this server before it died: due again now rather than
+   * after `claimMs`. The at-least-once window is unchanged: such a row may have reached the vendor.
+   */
+  private async releaseOrphans(): Promise<void> {
+    if (this.o.store.engine !== 'sqlite') return;
+    try {
+      await this.db
+        .updateTable('outbox')
+        .set({ state: 'pending', claimed_by: null, claimed_until: null })
+        .where('state', '=', 'sending')
+        .execute();
+    } catch (e) {
+      this.o.log?.error({ err: e }, '发件箱未能释放上次的认领，到期后再发 / outbox claims of the last run not released; sent once they expire');
     }
   }
 

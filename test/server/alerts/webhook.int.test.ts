@@ -1,40 +1,25 @@
 /**
- * The alert webhook against a real HTTP receiver: retries 5xx and timeouts with backoff, gives up
- * on 4xx, drops beyond the queue bound and at shutdown, every case counted.
+ * The legacy alert webhook (YIZHAN_ALERT_WEBHOOK_URL) against a real HTTP receiver, delivered as
+ * the outbox channel `alert-webhook`: the JSON body it always had, a 503 and a timeout retried
+ * until delivered with every attempt recorded, a 400 given up at once, the fire before its
+ * resolve.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import pino from 'pino';
-import { WebhookNotifier } from '../../../server/src/alerts/webhook.js';
-import { createMetrics } from '../../../server/src/metrics.js';
+import type { FastifyInstance } from 'fastify';
 import type { Alert } from '../../../server/src/alerts/types.js';
+import type { WebhookBody } from '../../../server/src/alerts/webhook.js';
+import { firingAlert } from '../../helpers/alert.js';
 import { metric } from '../helpers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { alertsApp } from './alerts-app.js';
 
-const log = pino({ level: 'silent' });
 let server: Server;
 let url: string;
 /** What the receiver answers next (status, or 'hang'); default 200. */
 const plan: (number | 'hang')[] = [];
-const received: { status: string; alert: { id: string } }[] = [];
-
-function alert(id: string, status: 'firing' | 'resolved' = 'firing'): Alert {
-  return {
-    id,
-    fingerprint: `dispenser_broken/st-001`,
-    rule: 'dispenser_broken',
-    stationId: 'st-001',
-    stationName: '测试',
-    township: '城关镇',
-    severity: 'critical',
-    status,
-    startsAt: new Date(0).toISOString(),
-    endsAt: null,
-    message: { 'zh-CN': '饮水机故障', en: 'dispenser broken' },
-    resolvedMessage: null,
-    evidence: {},
-  };
-}
+const received: WebhookBody[] = [];
+let app: FastifyInstance;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -43,78 +28,81 @@ beforeAll(async () => {
     req.on('end', () => {
       const next = plan.shift() ?? 200;
       if (next === 'hang') return; // never answers
-      if (next < 300) received.push(JSON.parse(body) as (typeof received)[number]);
+      if (next < 300) received.push(JSON.parse(body) as WebhookBody);
       res.writeHead(next).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();
   url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/hook`;
+  app = await alertsApp({
+    alerts: { webhook: { url, timeoutMs: 500 } },
+    notify: { outbox: { backoff: { initialMs: 20, maxMs: 50, jitter: 0 } } },
+  });
 });
-afterAll(() => {
+afterAll(async () => {
+  await app?.close();
   server.closeAllConnections();
-  return new Promise<void>((r) => server.close(() => r()));
+  await new Promise<void>((r) => server.close(() => r()));
 });
 
-describe('WebhookNotifier', () => {
-  it('retries 503 and a timeout, then delivers; order is kept', async () => {
+async function attempts(alertId: string) {
+  return app.ops.db
+    .selectFrom('outbox_attempts')
+    .innerJoin('outbox', 'outbox.id', 'outbox_attempts.outbox_id')
+    .select(['outbox.dedupe_key', 'outbox.state', 'outbox_attempts.ok'])
+    .where('outbox.dedupe_key', 'like', `${alertId}:%`)
+    .orderBy('outbox_attempts.id')
+    .execute();
+}
+
+const sent = async (): Promise<number | undefined> =>
+  metric(await app.metrics.registry.metrics(), 'yizhan_outbox_sent_total', { channel: 'alert-webhook' });
+
+describe('legacy alert webhook through the outbox', () => {
+  it('retries a 503 and a timeout until delivered, records each attempt; the resolve follows', async () => {
     plan.length = received.length = 0;
-    plan.push(503, 'hang', 200, 200);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const w = new WebhookNotifier({ url, timeoutMs: 1000, minBackoffMs: 20 }, metrics, log);
-    w.enqueue(alert('a1'));
-    w.enqueue(alert('a1', 'resolved'));
-    await waitFor(
-      'both delivered',
-      async () => metric(await metrics.registry.metrics(), 'yizhan_alert_webhook_sent_total') === 2,
-    );
+    plan.push(503, 'hang');
+    const a: Alert = firingAlert('st-001', { startMs: Date.now() });
+    app.alertRepo.record(a);
+    await waitFor('the fire delivered', () => received.length === 1, 10_000);
+    expect(received[0]).toMatchObject({
+      version: '1',
+      status: 'firing',
+      receiver: 'yizhan',
+      groupKey: a.fingerprint,
+      alert: {
+        id: a.id,
+        labels: { alertname: a.rule, station: 'st-001', severity: a.severity },
+        annotations: { summary: a.message['zh-CN'], summary_en: a.message.en },
+      },
+    });
+    await waitFor('its attempts recorded', async () => (await attempts(a.id)).length === 3);
+    expect((await attempts(a.id)).map((x) => x.ok)).toEqual([0, 0, 1]);
+
+    app.alertRepo.record({
+      ...a,
+      status: 'resolved',
+      endsAt: new Date(Date.now() + 1000).toISOString(),
+      resolvedMessage: { 'zh-CN': '热水器恢复', en: 'heater back' },
+    });
+    await waitFor('the resolve delivered', () => received.length === 2, 10_000);
     expect(received.map((r) => [r.alert.id, r.status])).toEqual([
-      ['a1', 'firing'],
-      ['a1', 'resolved'],
+      [a.id, 'firing'],
+      [a.id, 'resolved'],
     ]);
-    const text = await metrics.registry.metrics();
-    expect(metric(text, 'yizhan_alert_webhook_sent_total')).toBe(2);
-    expect(metric(text, 'yizhan_alert_webhook_failed_total')).toBe(2);
-    await w.close(100);
+    expect(received[1]!.alert.annotations).toMatchObject({ resolved: '热水器恢复', resolved_en: 'heater back' });
+    await waitFor('both counted as sent', async () => (await sent()) === 2);
   });
 
-  it('gives up at once on a 400 and after maxAttempts on 500s', async () => {
+  it('gives up at once on a 400: failed for good after one attempt, not retried', async () => {
     plan.length = received.length = 0;
-    plan.push(400, 500, 500);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const w = new WebhookNotifier({ url, minBackoffMs: 10, maxAttempts: 2 }, metrics, log);
-    w.enqueue(alert('bad-request'));
-    w.enqueue(alert('server-down'));
-    await waitFor(
-      'both given up',
-      async () =>
-        metric(await metrics.registry.metrics(), 'yizhan_alert_webhook_dropped_total', {
-          reason: 'gave_up',
-        }) === 2,
-    );
+    plan.push(400);
+    const a: Alert = firingAlert('st-002', { startMs: Date.now() });
+    app.alertRepo.record(a);
+    // 'failed' is final: the outbox never claims the item again.
+    await waitFor('the item failed', async () => (await attempts(a.id))[0]?.state === 'failed', 10_000);
+    expect((await attempts(a.id)).map((x) => x.ok)).toEqual([0]);
     expect(received).toEqual([]);
-    expect(metric(await metrics.registry.metrics(), 'yizhan_alert_webhook_failed_total')).toBe(3);
-    await w.close(100);
-  });
-
-  it('drops beyond the queue bound, and what is unsent at shutdown; both counted', async () => {
-    plan.length = received.length = 0;
-    plan.push('hang');
-    const metrics = createMetrics({ defaultMetrics: false });
-    const w = new WebhookNotifier({ url, timeoutMs: 5000, queueSize: 2 }, metrics, log);
-    w.enqueue(alert('q1'));
-    w.enqueue(alert('q2'));
-    w.enqueue(alert('q3'));
-    let text = await metrics.registry.metrics();
-    expect(metric(text, 'yizhan_alert_webhook_dropped_total', { reason: 'queue_full' })).toBe(1);
-    expect(metric(text, 'yizhan_alert_webhook_queue_depth')).toBe(2);
-    await w.close(100);
-    text = await metrics.registry.metrics();
-    expect(metric(text, 'yizhan_alert_webhook_dropped_total', { reason: 'shutdown' })).toBe(2);
-    expect(metric(text, 'yizhan_alert_webhook_queue_depth')).toBe(0);
-    w.enqueue(alert('late'));
-    expect(
-      metric(await metrics.registry.metrics(), 'yizhan_alert_webhook_dropped_total', { reason: 'shutdown' }),
-    ).toBe(3);
   });
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const hookUrl = hookReceiver.url;
   s = await startStack({
     stations: [stationFixture('st-001'), stationFixture('st-002'), stationFixture('st-003')],
-    alerts: { webhook: { url: hookUrl, minBackoffMs: 50 } },
+    alerts: { webhook: { url: hookUrl } },
     // maxPerAddress: the 2,000 clients below all connect from 127.0.0.1.
     sse: { heartbeatMs: 200, maxBufferBytes: 64 * 1024, maxPerAddress: 2100 },
   });

@@ -41,7 +41,7 @@ const start = (): Promise<StartedServer> =>
     influxUrl: influx.url,
     // One client id for both runs, as in production: the broker keeps the session in between.
     mqtt: { url: broker.url, clientId: 'yizhan-server-restart-test', reconnectPeriodMs: 200 },
-    alerts: { webhook: { url: hookUrl, minBackoffMs: 50 } },
+    alerts: { webhook: { url: hookUrl } },
   });
 const live = async (): Promise<StationLive> =>
   (await server!.app.inject('/api/v1/stations/st-001')).json<StationLive>();

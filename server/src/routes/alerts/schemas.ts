@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { STATION_ID_PATTERN } from '@yizhan/protocol';
-import { Alert, RULE_NAME_PATTERN } from '../../alerts/types.js';
+import { Alert, AlertEventKind, RULE_NAME_PATTERN } from '../../alerts/types.js';
 import { MAX_LIST_LIMIT } from '../../alerts/repo.js';
 
 export const MAX_COMMENT_LENGTH = 2000;
@@ -56,25 +56,7 @@ export type StoredAlert = Static<typeof StoredAlert>;
 export const AlertEvent = Type.Object(
   {
     at: Type.Integer(),
-    kind: Type.Union(
-      [
-        'fired',
-        'resolved',
-        'acknowledged',
-        'unacknowledged',
-        'commented',
-        'silenced',
-        'suppressed',
-        'flapping',
-        'assigned',
-        'closed',
-        'notified',
-        'reminded',
-        'escalated',
-      ].map((k) =>
-        Type.Literal(k),
-      ),
-    ),
+    kind: AlertEventKind,
     user: Type.Union([PersonRef, Type.Null()], { description: 'null: the rule engine' }),
     text: Type.Union([Type.String(), Type.Null()]),
   },
