@@ -42,13 +42,23 @@ export interface NotifierDeps {
 }
 
 /**
- * A group (township × transition) quiet for this long sends its next item at once; items that
- * follow within it wait for the window's end and go as one merged message: a storm over a minute
- * is about 60 s / STORM_WINDOW_MS + 1 messages per channel, a lone fault goes without delay.
+ * Storm damping per group (township × transition): an item goes at once while the group had fewer
+ * than STORM_BURST items in the last STORM_WINDOW_MS (so faults a few seconds apart, or one every
+ * quarter minute per township, are not delayed); beyond that, items are held to a slot
+ * STORM_WINDOW_MS ahead and go as one merged message. A storm over a minute is therefore
+ * STORM_BURST messages and then one per window: 2 + 3 = 5 per channel.
  */
 export const STORM_WINDOW_MS = 20_000;
-/** Windows remembered at most (one per township and transition; far above a county's). */
+export const STORM_BURST = 2;
+/** Groups remembered at most (one per township and transition; far above a county's). */
 const MAX_WINDOWS = 10_000;
+
+interface GroupPace {
+  /** When its last STORM_BURST items were enqueued, oldest first. */
+  recent: number[];
+  /** The pending merged message's time, while in the future. */
+  slot: number;
+}
 
 type Event = Omit<Database['alert_events'], 'id'>;
 
@@ -58,24 +68,26 @@ export function changeAt(a: Alert): number {
 }
 
 export class Notifier {
-  /** groupKey → end of its current window (items until then are held to it). */
-  private readonly windows = new Map<string, number>();
+  /** groupKey → its recent items and pending merged slot. */
+  private readonly windows = new Map<string, GroupPace>();
 
   constructor(private readonly d: NotifierDeps) {}
 
-  /** When an item of `group` may go: now when the group was quiet, else the end of its window. */
+  /** When an item of `group` may go: undefined for now, else the merged slot it is held to. */
   private notBefore(group: string): number | undefined {
     const now = (this.d.now ?? Date.now)();
-    const end = this.windows.get(group);
-    if (end === undefined || now >= end + STORM_WINDOW_MS) {
+    let pace = this.windows.get(group);
+    if (!pace) {
       if (this.windows.size >= MAX_WINDOWS) this.windows.clear();
-      this.windows.set(group, now + STORM_WINDOW_MS);
-      return undefined;
+      pace = { recent: [], slot: 0 };
+      this.windows.set(group, pace);
     }
-    // Busy: held to the current window's end, or the next one's once that has passed.
-    const at = now < end ? end : end + STORM_WINDOW_MS;
-    this.windows.set(group, at);
-    return at;
+    const busy = pace.recent.filter((t) => t > now - STORM_WINDOW_MS).length >= STORM_BURST;
+    pace.recent.push(now);
+    if (pace.recent.length > STORM_BURST) pace.recent.shift();
+    if (!busy) return undefined;
+    if (pace.slot <= now) pace.slot = now + STORM_WINDOW_MS;
+    return pace.slot;
   }
 
   /** The repository hook: runs inside the batch's transaction. */
