@@ -192,7 +192,13 @@ async function runSize(n: number, withStorm: boolean) {
     log(`${n} stations: latency ${JSON.stringify(latency)}`);
     const storm = withStorm ? await stormRun(stack, sims, peer, used) : undefined;
     if (storm) log(`storm: ${JSON.stringify(storm)}`);
-    return { latency, storm, published: sims.published, publishErrors: sims.publishErrors };
+    return {
+      latency,
+      storm,
+      published: sims.published,
+      publishErrors: sims.publishErrors,
+      connectErrors: sims.connectErrors,
+    };
   } finally {
     await sims?.stop();
     await peer.stop().catch(() => undefined);
@@ -218,6 +224,12 @@ async function main(): Promise<void> {
       faultsEveryMs: INTERVAL,
       stormStations: STORM,
     },
+    traffic: Object.fromEntries(
+      [...runs].map(([n, r]) => [
+        `stations${n}`,
+        { published: r.published, publishErrors: r.publishErrors, connectErrors: r.connectErrors },
+      ]),
+    ),
     run: { started, finished: new Date().toISOString(), quick: QUICK, stations: SIZES },
   };
   writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
