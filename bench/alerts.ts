@@ -143,13 +143,21 @@ async function stormRun(stack: AlertStack, sims: BenchStations, peer: NaivePeer,
     .execute();
   const incidents = await store.db
     .selectFrom('alerts')
-    .select(['id', 'rule'])
+    .select(['id', 'evidence_json'])
     .where('rule', 'like', '%outage%')
     .execute();
   await store.close();
   const darkAlert = new Map(rows.map((r) => [r.station_id, r]));
+  // An incident's evidence lists the stations it holds: a member counts once a message links the incident.
+  const inIncident = new Set<string>();
+  for (const inc of incidents) {
+    if (!linked.has(inc.id)) continue;
+    const ev = JSON.parse(inc.evidence_json) as { stations?: unknown };
+    if (Array.isArray(ev.stations))
+      for (const st of ev.stations) if (typeof st === 'string') inIncident.add(st);
+  }
   const lostStations = dark.filter((i) => {
-    if (named.has(i)) return false;
+    if (named.has(i) || inIncident.has(benchStationId(i))) return false;
     const a = darkAlert.get(benchStationId(i));
     return !(a && (linked.has(a.id) || (a.suppressed_by !== null && linked.has(a.suppressed_by))));
   });
@@ -162,6 +170,7 @@ async function stormRun(stack: AlertStack, sims: BenchStations, peer: NaivePeer,
       darkStations: dark.length,
       darkAlertsStored: dark.filter((i) => darkAlert.has(benchStationId(i))).length,
       incidents: incidents.length,
+      inLinkedIncident: dark.filter((i) => inIncident.has(benchStationId(i))).length,
       namedInMessages: dark.filter((i) => named.has(i)).length,
       refusedByRobot: all.filter((a) => a.code !== 0).length,
       lostExample: lostStations.slice(0, 5).map(benchStationName),
