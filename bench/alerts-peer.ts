@@ -8,7 +8,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { startFakeIm, type FakeIm } from '../test/helpers/fake-im.js';
 import { benchStationName } from './alerts-lib.js';
-import type { Arrival } from './alerts-stack.js';
+import { stamped, type Arrival } from './alerts-stack.js';
 
 const DARK_FOR_MS = 60_000;
 
@@ -22,11 +22,7 @@ export class NaivePeer {
 
   async start(url: string, username: string, password: string): Promise<void> {
     this.robot = await startFakeIm({ vendor: 'wecom', perMinute: 1e9 });
-    const push = this.robot.received.push.bind(this.robot.received);
-    this.robot.received.push = (...items) => {
-      for (const r of items) this.arrivals.push({ at: Date.now(), text: r.text, code: r.code });
-      return push(...items);
-    };
+    this.arrivals = stamped(this.robot);
     this.client = await mqtt.connectAsync(url, {
       clientId: username,
       username,

@@ -50,7 +50,7 @@ export interface Arrival {
 }
 
 /** Stamp each request the fake records with its receive time. */
-function stamped(fake: FakeIm): Arrival[] {
+export function stamped(fake: FakeIm): Arrival[] {
   const arrivals: Arrival[] = [];
   const push = fake.received.push.bind(fake.received);
   fake.received.push = (...items) => {
