@@ -167,6 +167,18 @@ describe.each(testEngines())('notifications on $name', (engine) => {
     await app.close();
   }, 120_000);
 
+  it('faults a quarter minute apart in one township each go at once, not held for a storm', async () => {
+    const app = await start(await engine.fresh());
+    const before = fakes.xtWecom.received.length;
+    for (let k = 0; k < 4; k++) {
+      clock.t += 16_000;
+      app.alertRepo.record(firingAlert('st-002', { township: '新塘镇', startMs: clock.t + k }));
+      // The clock stands still while waiting: a held item (due 20 s ahead) would never go.
+      await vi.waitFor(() => expect(fakes.xtWecom.received.length).toBe(before + k + 1), { timeout: 10_000 });
+    }
+    await app.close();
+  });
+
   it('a restart in the middle of a storm: every alert notified, none twice', async () => {
     const at = await engine.fresh();
     const first = await start(at);
