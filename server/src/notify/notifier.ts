@@ -43,13 +43,14 @@ export interface NotifierDeps {
 
 /**
  * Storm damping per group (township × transition): an item goes at once while the group had fewer
- * than STORM_BURST items in the last STORM_WINDOW_MS (so faults a few seconds apart, or one every
- * quarter minute per township, are not delayed); beyond that, items are held to a slot
- * STORM_WINDOW_MS ahead and go as one merged message. A storm over a minute is therefore
- * STORM_BURST messages and then one per window: 2 + 3 = 5 per channel.
+ * than STORM_BURST items in the last STORM_WINDOW_MS, so independent faults (a few a minute per
+ * township) wait for nothing; beyond that, items are held to a slot STORM_WINDOW_MS ahead and go as
+ * one merged message. At most STORM_BURST + 3 messages per channel in a minute-long storm (the
+ * first items of a storm usually arrive in one outbox pass and merge into one message), and at most
+ * 5 + 3 per 20 s window stays under a robot's 20 a minute.
  */
 export const STORM_WINDOW_MS = 20_000;
-export const STORM_BURST = 2;
+export const STORM_BURST = 5;
 /** Groups remembered at most (one per township and transition; far above a county's). */
 const MAX_WINDOWS = 10_000;
 
