@@ -43,8 +43,6 @@ export {
   type StoredAlert,
 } from './repo-read.js';
 export { addEvent, markSilenced, markSuppressed } from './repo-lifecycle.js';
-/** Silenced changes waiting for their batch; far above what one batch holds. */
-const MAX_SILENCED_NOTES = 10_000;
 
 const ms = (iso: string): number => Date.parse(iso);
 
@@ -112,8 +110,6 @@ export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onC
 
 export class AlertRepository {
   private readonly queue: WriteQueue<Alert>;
-  /** `<alert id>/<status>` → the silence that matched it, until the batch with it is written. */
-  private readonly silencedNotes = new Map<string, number>();
   private readonly changeListeners = new Set<(alert: StoredAlert) => void>();
 
   constructor(
@@ -128,19 +124,6 @@ export class AlertRepository {
   /** A fire or resolve of the engine, written with the next batch; false when dropped (counted). */
   record(alert: Alert): boolean {
     return this.queue.push(alert);
-  }
-
-  /**
-   * A silence matched this change of the alert (just recorded): its `silenced` event is written in
-   * the change's batch (it needs the alert's row). Past MAX_SILENCED_NOTES (changes the queue
-   * dropped, already counted) the oldest note is forgotten.
-   */
-  noteSilenced(alert: Alert, silenceId: number): void {
-    if (this.silencedNotes.size >= MAX_SILENCED_NOTES) {
-      const oldest = this.silencedNotes.keys().next().value;
-      if (oldest !== undefined) this.silencedNotes.delete(oldest);
-    }
-    this.silencedNotes.set(`${alert.id}/${alert.status}`, silenceId);
   }
 
   get queued(): number {
@@ -172,8 +155,6 @@ export class AlertRepository {
       if (this.hooks.onTransitions && (fired.length || resolved.length))
         await this.hooks.onTransitions(trx, { fired, resolved });
     });
-    // Only once committed: a failed batch is retried with its silenced events.
-    for (const a of batch) this.silencedNotes.delete(`${a.id}/${a.status}`);
   }
 
   /** Fires and resolves of distinct alerts, a few statements for all (not one per alert). */
@@ -227,13 +208,6 @@ export class AlertRepository {
         events.push({ alert_id: r.id, at: r.ends_at ?? now, user_id: null, kind: 'resolved', text: null });
         resolved.push(byId.get(r.id)!);
       }
-    }
-    for (const a of alerts) {
-      const silence = this.silencedNotes.get(`${a.id}/${a.status}`);
-      if (silence === undefined) continue;
-      const at = a.status === 'firing' ? Date.parse(a.startsAt) : Date.parse(a.endsAt ?? '') || now;
-      events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence}` });
-      await life.markSilenced(trx, a.id, silence);
     }
     if (events.length) await trx.insertInto('alert_events').values(events).execute();
     return { fired, resolved };

@@ -18,7 +18,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Alert } from '../alerts/types.js';
-import type { RecordedTransitions } from '../alerts/repo.js';
+import { markSilenced, type RecordedTransitions } from '../alerts/repo.js';
 import type { SilenceCache } from '../alerts/silences.js';
 import { webhookBody } from '../alerts/webhook.js';
 import type { OutboxItem } from './outbox.js';
@@ -121,6 +121,7 @@ export class Notifier {
       if (silence) {
         this.d.onSilenced?.(a.rule);
         events.push({ alert_id: a.id, at, user_id: null, kind: 'silenced', text: `silence:${silence.id}` });
+        await markSilenced(trx, a.id, silence.id);
         continue;
       }
       if (a.flapping && kind === 'resolved') continue;

@@ -67,6 +67,8 @@ describe('alerts plugin: silenced alerts', () => {
       ['fired', null],
       ['silenced', `silence:${silence}`],
     ]);
+    // What a crew sees: the alert is shown as silenced, not as an unanswered firing one.
+    expect((await app.alertRepo.get(silenced!.id))?.lifecycle).toBe('silenced');
     const text = await app.metrics.registry.metrics();
     expect(metric(text, 'yizhan_alerts_silenced_total', { rule: 'heater_test' })).toBe(1);
 
