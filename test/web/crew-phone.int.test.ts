@@ -108,13 +108,14 @@ describe('crew page on a phone', () => {
     // And a new failure comes in live too.
     await setHeaterFault(rig.stack, 'st-001', true);
     await page.waitForSelector(card);
-    expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('告警中');
+    // The 4-hour silence made above covers it: recorded and shown as silenced, not sent.
+    expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('已静默');
     expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
 
     // In English too, still without sideways scrolling on the phone.
     await page.click('[data-test=lang]');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('My work'));
-    expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('Firing');
+    expect(await page.textContent(`${card} [data-test=lifecycle]`)).toBe('Silenced');
     await shoot(page, rig.shots, 'crew-en');
     await page.setViewportSize({ width: 360, height: 740 });
     await page.click('[data-test=lang]');
