@@ -73,3 +73,27 @@ export type ResponseRow = Static<typeof W.ResponseRow>;
 export type ResponseReport = Static<typeof W.ResponseReport>;
 export type Person = Static<typeof W.Person>;
 export type PeopleResponse = Static<typeof W.PeopleAnswer>;
+export type {
+  HeatmapQuery,
+  HeatmapAnswer,
+  PlanningRange,
+  StationFigures,
+  RankingAnswer,
+  DefinitionsAnswer,
+  HeatmapMetric,
+} from './planning/analytics-schemas.js';
+export type {
+  TravelMode,
+  TravelSettings,
+  CoverageQuery,
+  CoverageCell,
+  CoverageAnswer,
+  DemandLayer,
+  ImportProblem,
+  Candidate,
+  NewCandidate,
+  SolveRequest,
+  SolveAnswer,
+  BestK,
+  MapTiles,
+} from './planning/coverage-schemas.js';

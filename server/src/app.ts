@@ -43,6 +43,8 @@ import configRoutes from './routes/config.js';
 import authRoutes from './routes/auth/index.js';
 import org from './plugins/org.js';
 import orgRoutes from './routes/org/index.js';
+import planningAnalyticsRoutes from './routes/planning/analytics.js';
+import planningCoverageRoutes from './routes/planning/coverage.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -89,5 +91,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(authRoutes);
   await app.register(org);
   await app.register(orgRoutes);
+  await app.register(planningAnalyticsRoutes);
+  await app.register(planningCoverageRoutes);
   return app;
 }

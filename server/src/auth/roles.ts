@@ -43,6 +43,8 @@ export const PERMISSIONS = [
   'audit:read',
   /** Scrape /metrics from another host (API tokens). */
   'metrics:read',
+  /** Import demand layers and candidate sites, run and save planning scenarios. */
+  'planning:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -52,7 +54,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   township_manager: [...READ, 'alert:write', 'config:write', 'user:admin', 'audit:read'],
   crew_lead: [...READ, 'alert:write', 'config:write'],
   crew_member: [...READ, 'alert:write'],
-  planner: READ,
+  planner: [...READ, 'planning:write'],
   grid_staff: READ,
   viewer: READ,
 };

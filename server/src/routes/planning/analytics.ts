@@ -1,0 +1,10 @@
+/**
+ * Planning routes (analytics) under /api/v1/planning. See docs/planning.md.
+ */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+
+const routes: FastifyPluginCallbackTypebox = (_app, _opts, done) => {
+  done();
+};
+
+export default routes;
