@@ -110,6 +110,9 @@ export const OpeningHours = Type.String({
     'Opening hours "HH:MM-HH:MM" in local time; "00:00-24:00" means always open; "22:00-06:00" crosses midnight',
 });
 
+/** A local calendar date "YYYY-MM-DD". */
+export const LOCAL_DATE_PATTERN = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$';
+
 export const StationConfig = Type.Object(
   {
     sample: Type.Optional(
@@ -148,6 +151,20 @@ export const StationConfig = Type.Object(
     }),
     dispenser: DispenserSettings,
     hours: OpeningHours,
+    opened: Type.Optional(
+      Type.String({
+        pattern: LOCAL_DATE_PATTERN,
+        patternErrorMessage: 'write the opening date as "YYYY-MM-DD", e.g. "2025-06-01"',
+        description: 'Date the station opened (local, "YYYY-MM-DD"); marked in the planners\' ranking',
+      }),
+    ),
+    closed: Type.Optional(
+      Type.String({
+        pattern: LOCAL_DATE_PATTERN,
+        patternErrorMessage: 'write the closing date as "YYYY-MM-DD", e.g. "2026-03-31"',
+        description: 'Date the station closed for good (local, "YYYY-MM-DD"); marked in the planners\' ranking',
+      }),
+    ),
     serial: SerialSettings,
     sensors: Type.Array(SensorChannel, {
       minItems: 1,

@@ -127,3 +127,30 @@ export function healthPoint(st: StationTags, h: HealthPayload): Line {
   if (h.serial.lastFrameAgeMs !== null) fields += `,last_frame_age_ms=${float(h.serial.lastFrameAgeMs)}`;
   return `agent_health${tag('station', st.id)} ${fields} ${ms(h.ts)}`;
 }
+
+/** The planners' derived points (server/src/planning/measures.ts, derive.ts). */
+export interface StationUse {
+  occupancy: number;
+  seats: number;
+  full: boolean;
+  nearFull: boolean;
+  socketsBusy: number;
+  sockets: number;
+  allBusy: boolean;
+}
+
+export function stationUsePoint(st: StationTags, u: StationUse, ts: number): Line {
+  return (
+    `station_use${tag('station', st.id)}${tag('township', st.township)} occupancy=${float(u.occupancy)},` +
+    `seats=${float(u.seats)},full=${u.full ? 1 : 0},near_full=${u.nearFull ? 1 : 0},` +
+    `sockets_busy=${float(u.socketsBusy)},sockets=${float(u.sockets)},all_busy=${u.allBusy ? 1 : 0} ${ms(ts)}`
+  );
+}
+
+export function socketSessionPoint(st: StationTags, sensor: string, ts: number): Line {
+  return `socket_session${tag('sensor', sensor)}${tag('station', st.id)}${tag('township', st.township)} started=1 ${ms(ts)}`;
+}
+
+export function turnedAwayPoint(st: StationTags, ts: number): Line {
+  return `turned_away${tag('station', st.id)}${tag('township', st.township)} count=1 ${ms(ts)}`;
+}

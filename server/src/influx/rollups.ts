@@ -9,6 +9,23 @@
  * | yz_dispenser_hot_1h_v1    | dispenser_1h      | hot_samples (water ≥ 60 °C)                    | station, township          |
  * | yz_heater_1h_v1           | dispenser_1h      | heater_on_share                                | station, township          |
  * | yz_socket_use_1h_v1       | socket_use_1h     | in_use_share, used (max 0/1)                   | station, township, sensor  |
+ * | yz_station_use_1h_v1      | station_use_1h    | samples, full/near_full/all_busy shares, occupancy mean/max, seats, sockets_busy_mean, sockets | station, township |
+ * | yz_township_use_1h_v1     | township_use_1h   | samples, full/near_full/all_busy shares, occupancy_mean | township          |
+ * | yz_socket_energy_1h_v1    | socket_energy_1h  | energy_wh (integral of socket_power, W·h)      | station, township, sensor  |
+ * | yz_sessions_1h_v1         | sessions_1h       | sessions                                       | station, township          |
+ * | yz_turned_away_1h_v1      | turned_away_1h    | turned_away                                    | station, township          |
+ * | yz_station_use_1d_v1      | station_use_1d    | samples, shares, occupancy_mean, and the sums full_n, near_full_n, all_busy_n, occupancy_sum | station, township (local day) |
+ * | yz_sessions_1d_v1         | station_use_1d    | sessions                                       | station, township (local day) |
+ * | yz_turned_away_1d_v1      | station_use_1d    | turned_away                                    | station, township (local day) |
+ * | yz_energy_1d_v1           | station_use_1d    | energy_wh (sum of socket_energy_1h)            | station, township (local day) |
+ * | yz_heater_1d_v1           | station_use_1d    | heater_on_share                                | station, township (local day) |
+ *
+ * The planners' rollups (planning/measures.ts) read the points derived at ingest. Daily rows are
+ * local days of the county (`GROUP BY time(1d, -8h)` for UTC+8, from {@link RollupOptions.timeZone});
+ * they carry sums (full_n = open samples that were full, occupancy_sum = Σ people) so a range's
+ * share is Σ full_n / Σ samples, computed by InfluxDB with sum() over the rows. The daily queries
+ * run `RESAMPLE EVERY 1h FOR 2d`; yz_energy_1d_v1 reads the hourly energy rollup, computed in the
+ * same pass or the one before.
  *
  * Dispenser uptime of an hour = hot_samples / samples (share of readings with drinkable hot water).
  * Each query runs `RESAMPLE EVERY 1h FOR 6h`: every hour the last six hours are computed again, so
@@ -21,6 +38,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { quoteIdent, type InfluxQLClient } from './query.js';
 import { influxDuration } from './setup.js';
+import { dayOffset } from '../planning/zone.js';
+import { M } from '../planning/measures.js';
 
 export interface RollupOptions {
   db: string;
@@ -30,6 +49,8 @@ export interface RollupOptions {
   rp: string;
   /** Its duration, ms. Default {@link DEFAULT_ROLLUP_RETENTION_MS}. */
   retentionMs: number;
+  /** The county's IANA time zone: daily rollups are its local days. Default Asia/Shanghai. */
+  timeZone?: string;
 }
 
 export const DEFAULT_ROLLUP_RP = 'rollup_2y';
@@ -42,8 +63,10 @@ export interface RollupQuery {
   name: string;
   /** `SELECT … INTO … FROM … [WHERE …]` without the time grouping. */
   select: string;
-  /** Tags after `time(1h)` in GROUP BY. */
+  /** Tags after `time(…)` in GROUP BY. */
   groupBy: string[];
+  /** Bucket: `1h` (default) or `1d` with an offset to local midnight, e.g. `1d, -480m`. */
+  time?: string;
 }
 
 const PREFIX = 'yz_';
@@ -79,13 +102,84 @@ export function rollupQueries(o: RollupOptions): RollupQuery[] {
       select: `SELECT mean("value") AS "in_use_share", max("value") AS "used" INTO ${into('socket_use_1h')} FROM ${raw('socket_state')}`,
       groupBy: [...st, 'sensor'],
     },
+    ...planningQueries(raw, into, o),
   ];
 }
 
-const groupBy = (q: RollupQuery) => `GROUP BY time(1h), ${q.groupBy.map(quoteIdent).join(', ')}`;
+const USE_SHARES =
+  'count("occupancy") AS "samples", mean("full") AS "full_share", mean("near_full") AS "near_full_share", ' +
+  'mean("all_busy") AS "all_busy_share", mean("occupancy") AS "occupancy_mean"';
+
+/** The planners' rollups of the points derived at ingest (planning/measures.ts). */
+function planningQueries(raw: (m: string) => string, into: (m: string) => string, o: RollupOptions): RollupQuery[] {
+  const st = ['station', 'township'];
+  const day = `1d, ${dayOffset(o.timeZone ?? 'Asia/Shanghai')}`;
+  return [
+    {
+      name: 'yz_station_use_1h_v1',
+      select: `SELECT ${USE_SHARES}, max("occupancy") AS "occupancy_max", max("seats") AS "seats", mean("sockets_busy") AS "sockets_busy_mean", max("sockets") AS "sockets" INTO ${into(M.stationUse1h)} FROM ${raw(M.stationUse)}`,
+      groupBy: st,
+    },
+    {
+      name: 'yz_township_use_1h_v1',
+      select: `SELECT ${USE_SHARES} INTO ${into(M.townshipUse1h)} FROM ${raw(M.stationUse)}`,
+      groupBy: ['township'],
+    },
+    {
+      name: 'yz_socket_energy_1h_v1',
+      select: `SELECT integral("value", 1h) AS "energy_wh" INTO ${into(M.socketEnergy1h)} FROM ${raw('socket_power')}`,
+      groupBy: [...st, 'sensor'],
+    },
+    {
+      name: 'yz_sessions_1h_v1',
+      select: `SELECT sum("started") AS "sessions" INTO ${into(M.sessions1h)} FROM ${raw(M.socketSession)}`,
+      groupBy: st,
+    },
+    {
+      name: 'yz_turned_away_1h_v1',
+      select: `SELECT sum("count") AS "turned_away" INTO ${into(M.turnedAway1h)} FROM ${raw(M.turnedAway)}`,
+      groupBy: st,
+    },
+    {
+      name: 'yz_station_use_1d_v1',
+      select:
+        `SELECT ${USE_SHARES}, sum("full") AS "full_n", sum("near_full") AS "near_full_n", sum("all_busy") AS "all_busy_n", ` +
+        `sum("occupancy") AS "occupancy_sum" INTO ${into(M.stationUse1d)} FROM ${raw(M.stationUse)}`,
+      groupBy: st,
+      time: day,
+    },
+    {
+      name: 'yz_sessions_1d_v1',
+      select: `SELECT sum("started") AS "sessions" INTO ${into(M.stationUse1d)} FROM ${raw(M.socketSession)}`,
+      groupBy: st,
+      time: day,
+    },
+    {
+      name: 'yz_turned_away_1d_v1',
+      select: `SELECT sum("count") AS "turned_away" INTO ${into(M.stationUse1d)} FROM ${raw(M.turnedAway)}`,
+      groupBy: st,
+      time: day,
+    },
+    {
+      name: 'yz_energy_1d_v1',
+      select: `SELECT sum("energy_wh") AS "energy_wh" INTO ${into(M.stationUse1d)} FROM ${into(M.socketEnergy1h)}`,
+      groupBy: st,
+      time: day,
+    },
+    {
+      name: 'yz_heater_1d_v1',
+      select: `SELECT mean("value") AS "heater_on_share" INTO ${into(M.stationUse1d)} FROM ${raw('heater')}`,
+      groupBy: st,
+      time: day,
+    },
+  ];
+}
+
+const groupBy = (q: RollupQuery) => `GROUP BY time(${q.time ?? '1h'}), ${q.groupBy.map(quoteIdent).join(', ')}`;
 
 export function createStatement(o: RollupOptions, q: RollupQuery): string {
-  return `CREATE CONTINUOUS QUERY ${quoteIdent(q.name)} ON ${quoteIdent(o.db)} RESAMPLE EVERY 1h FOR 6h BEGIN ${q.select} ${groupBy(q)} END`;
+  const span = q.time?.startsWith('1d') ? '2d' : '6h';
+  return `CREATE CONTINUOUS QUERY ${quoteIdent(q.name)} ON ${quoteIdent(o.db)} RESAMPLE EVERY 1h FOR ${span} BEGIN ${q.select} ${groupBy(q)} END`;
 }
 
 /** The query's SELECT … INTO for a time range (ms): fills the rollup for past data, e.g. after an import. */

@@ -25,7 +25,7 @@ export interface SetupOptions {
   /** Retention of the policy, in ms (rounded up to whole hours, at least 1 h). */
   retentionMs: number;
   /** Rollup policy and continuous queries (rollups.ts); none: not created. */
-  rollup?: { rp: string; retentionMs: number };
+  rollup?: { rp: string; retentionMs: number; timeZone?: string };
 }
 
 export type SetupOutcome =

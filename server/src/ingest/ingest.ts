@@ -54,6 +54,7 @@ import { describeLimit, valueLimit, withinLimit, type ValueLimit } from './limit
 import { reconcileFaults } from './health.js';
 import { messageProblem } from './checks.js';
 import { DEFAULT_RETENTION_MS } from '../options.js';
+import type { PlanningDeriver } from '../planning/derive.js';
 
 /** Leaves the server subscribes to and consumes. */
 export const INGEST_LEAVES = [
@@ -118,6 +119,8 @@ export interface IngestDeps {
   deadLetter?: DeadLetterSink;
   /** The sink's log: a message is remembered as seen once its lines are durable (none: at once). */
   lineLog?: LineLog;
+  /** The planners' derived points (planning/derive.ts); none: readings only. */
+  derive?: PlanningDeriver;
 }
 
 export class Ingestor {
@@ -188,6 +191,10 @@ export class Ingestor {
     const points: Line[] = [];
     const obs: Observation[] = [];
     this.collect(topic, entry, leaf, msg, points, obs);
+    if (this.deps.derive && (leaf === 'telemetry' || leaf === 'events')) {
+      const m = msg as PayloadFor['telemetry' | 'events'];
+      this.deps.derive.derive(entry, m.ts, m.historical === true, obs, points);
+    }
     if (dup === undefined) this.accepted[leaf].inc();
     if (points.length) this.seen.write(key, this.deps.sink, points);
     else if (key !== undefined) this.seen.remember(key);

@@ -45,7 +45,7 @@ function deadLetterLog(dataDir: string, m: Metrics, log: FastifyBaseLogger): Dea
 }
 
 /** The database, retention policy and rollup policy setup creates, defaults filled in. */
-function setupTarget(conn: InfluxOptions): SetupOptions {
+function setupTarget(conn: InfluxOptions, timeZone: string | undefined): SetupOptions {
   return {
     api: conn.api,
     db: conn.db,
@@ -57,6 +57,7 @@ function setupTarget(conn: InfluxOptions): SetupOptions {
         : {
             rp: conn.rollups?.rp ?? DEFAULT_ROLLUP_RP,
             retentionMs: conn.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
+            ...(timeZone ? { timeZone } : {}),
           },
   };
 }
@@ -95,7 +96,7 @@ export default fp(
     const abort = new AbortController();
     let setupRun: Promise<void> = Promise.resolve();
     app.addHook('onReady', (hookDone) => {
-      setupRun = setupWithRetry(ql, setupTarget(conn), log, abort.signal, conn.setupBackoff).then(
+      setupRun = setupWithRetry(ql, setupTarget(conn, opts.timeZone), log, abort.signal, conn.setupBackoff).then(
         (outcome) => {
           service.setupDone = true;
           service.setupOutcome = outcome;

@@ -10,6 +10,8 @@ import { Ingestor } from '../ingest/ingest.js';
 import { MqttIngest } from '../ingest/mqtt.js';
 import { AckGate } from '../ingest/ack-gate.js';
 import { DEFAULT_RETENTION_MS } from '../options.js';
+import { PlanningDeriver } from '../planning/derive.js';
+import { DEFAULT_TIMEZONE } from '../alerts/silences.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,6 +33,7 @@ export default fp(
         log,
         deadLetter: app.influx.deadLetter,
         lineLog: app.influx.writer,
+        derive: new PlanningDeriver(opts.timeZone ?? DEFAULT_TIMEZONE),
       },
       { maxAgeMs: opts.influx.retentionMs ?? DEFAULT_RETENTION_MS, ...opts.ingest },
     );

@@ -1,0 +1,223 @@
+/**
+ * The planners' analytics from the rollups (measures.ts; docs/planning.md "Analytics"):
+ *
+ * - heatmap: hourly rows (`station_use_1h` for a station, `township_use_1h` for a township or the
+ *   county) folded to 168 Monday-first hour-of-week cells in the county's time zone, each the
+ *   sample-weighted mean of its rows (the county: weighted over its townships).
+ * - ranking: one InfluxDB `sum()` per station over the daily rows (`station_use_1d`, local days
+ *   starting in the range), the same for the previous range of equal length; hourly rows are read
+ *   only for the stations whose hour-of-week reason is shown (reason.ts).
+ */
+import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
+import { quoteIdent, quoteString } from '../influx/query.js';
+import type { StationEntry } from '../registry.js';
+import type { HeatmapAnswer, HeatmapMetric, RankingAnswer, StationFigures } from './analytics-schemas.js';
+import { M } from './measures.js';
+import { hourOfWeek, localMidnight, utcOffsetMin } from './zone.js';
+import { blockReason, dailyReason, type WeekProfile } from './reason.js';
+
+export interface AnalyticsContext {
+  ql: InfluxQLClient;
+  /** Retention policy of the rollups. */
+  rp: string;
+  timeZone: string;
+}
+
+export type HeatmapScope =
+  | { kind: 'station'; id: string; name: string }
+  | { kind: 'township'; id: string; name: string; tag: string }
+  /** townships: the `township` tag values (Chinese names) in scope. */
+  | { kind: 'county'; id: string; name: string; townships: 'all' | readonly string[] };
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** `AND (tag = 'a' OR tag = 'b')`; nothing for 'all'; a condition nothing matches for an empty list. */
+export function tagFilter(tag: string, values: 'all' | readonly string[]): string {
+  if (values === 'all') return '';
+  if (values.length === 0) return ` AND ${quoteIdent(tag)} = ''`;
+  return ` AND (${values.map((v) => `${quoteIdent(tag)} = ${quoteString(v)}`).join(' OR ')})`;
+}
+
+const range = (from: number, to: number) => `time >= ${Math.trunc(from)}ms AND time < ${Math.trunc(to)}ms`;
+
+/** 168 empty accumulators, dow-major. */
+function emptyWeek(): WeekProfile {
+  return Array.from({ length: 168 }, () => ({ sum: 0, n: 0 }));
+}
+
+/** Add hourly rows (time, samples, value column) to a week profile, sample-weighted. */
+export function foldRows(rows: readonly InfluxQLRow[], column: string, offsetAt: (t: number) => number, week = emptyWeek()): WeekProfile {
+  for (const r of rows) {
+    const t = num(r.time);
+    const n = num(r.samples);
+    const v = num(r[column]);
+    if (t === null || n === null || v === null || n <= 0) continue;
+    const { dow, hour } = hourOfWeek(t, offsetAt(t));
+    const c = week[dow * 24 + hour] as { sum: number; n: number };
+    c.sum += v * n;
+    c.n += n;
+  }
+  return week;
+}
+
+export async function heatmap(
+  ctx: AnalyticsContext,
+  scope: HeatmapScope,
+  metric: HeatmapMetric,
+  from: number,
+  to: number,
+): Promise<HeatmapAnswer> {
+  const rp = quoteIdent(ctx.rp);
+  const where =
+    scope.kind === 'station'
+      ? `${quoteIdent('station')} = ${quoteString(scope.id)}`
+      : scope.kind === 'township'
+        ? `${quoteIdent('township')} = ${quoteString(scope.tag)}`
+        : `time >= 0${tagFilter('township', scope.townships)}`;
+  const m = scope.kind === 'station' ? M.stationUse1h : M.townshipUse1h;
+  const rows = await ctx.ql.rows(
+    `SELECT "samples", ${quoteIdent(metric)} FROM ${rp}.${quoteIdent(m)} WHERE ${where} AND ${range(from, to)}`,
+    { epoch: 'ms' },
+  );
+  const week = foldRows(rows, metric, (t) => utcOffsetMin(ctx.timeZone, t));
+  return {
+    scope: { kind: scope.kind, id: scope.id, name: scope.name },
+    metric,
+    from,
+    to,
+    timeZone: ctx.timeZone,
+    cells: week.map((c, i) => ({ dow: Math.floor(i / 24), hour: i % 24, value: c.n ? c.sum / c.n : null, samples: c.n })),
+  };
+}
+
+interface Totals {
+  samples: number;
+  fullN: number;
+  nearFullN: number;
+  allBusyN: number;
+  occupancySum: number;
+  sessions: number;
+  turnedAway: number;
+  energyWh: number | null;
+  heaterOnShare: number | null;
+}
+
+/** Per-station sums of the daily rows whose local day starts in [from, to). */
+export async function dailyTotals(
+  ctx: AnalyticsContext,
+  townships: 'all' | readonly string[],
+  from: number,
+  to: number,
+): Promise<Map<string, Totals>> {
+  const rows = await ctx.ql.rows(
+    'SELECT sum("samples") AS "samples", sum("full_n") AS "full_n", sum("near_full_n") AS "near_full_n", ' +
+      'sum("all_busy_n") AS "all_busy_n", sum("occupancy_sum") AS "occupancy_sum", sum("sessions") AS "sessions", ' +
+      'sum("turned_away") AS "turned_away", sum("energy_wh") AS "energy_wh", mean("heater_on_share") AS "heater_on_share" ' +
+      `FROM ${quoteIdent(ctx.rp)}.${quoteIdent(M.stationUse1d)} WHERE ${range(from, to)}${tagFilter('township', townships)} GROUP BY "station"`,
+    { epoch: 'ms' },
+  );
+  const out = new Map<string, Totals>();
+  for (const r of rows)
+    out.set(String(r.station), {
+      samples: num(r.samples) ?? 0,
+      fullN: num(r.full_n) ?? 0,
+      nearFullN: num(r.near_full_n) ?? 0,
+      allBusyN: num(r.all_busy_n) ?? 0,
+      occupancySum: num(r.occupancy_sum) ?? 0,
+      sessions: num(r.sessions) ?? 0,
+      turnedAway: num(r.turned_away) ?? 0,
+      energyWh: num(r.energy_wh),
+      heaterOnShare: num(r.heater_on_share),
+    });
+  return out;
+}
+
+const share = (n: number, of: number): number | null => (of > 0 ? n / of : null);
+
+/** Inside [from, to): the date's local midnight, else null. */
+function markIn(date: string | undefined, timeZone: string, from: number, to: number): number | null {
+  if (date === undefined) return null;
+  const t = localMidnight(date, timeZone);
+  return t >= from && t < to ? t : null;
+}
+
+/** Most used first: nearFullShare, then occupancyMean (no data last), then station id. */
+export function rankOrder(a: StationFigures, b: StationFigures): number {
+  const k = (x: number | null) => (x === null ? -1 : x);
+  return k(b.nearFullShare) - k(a.nearFullShare) || k(b.occupancyMean) - k(a.occupancyMean) || a.stationId.localeCompare(b.stationId);
+}
+
+export interface RankingRequest {
+  stations: readonly StationEntry[];
+  /** The `township` tag values (Chinese names) in scope. */
+  townships: 'all' | readonly string[];
+  /** A station's township code (org/hierarchy.ts). */
+  codeOf: (stationId: string) => string;
+  from: number;
+  to: number;
+  /** How many of the most used stations get a reason from their hour-of-week block. */
+  detail: number;
+}
+
+export async function ranking(ctx: AnalyticsContext, q: RankingRequest): Promise<RankingAnswer> {
+  const span = q.to - q.from;
+  const [now, prev] = await Promise.all([
+    dailyTotals(ctx, q.townships, q.from, q.to),
+    dailyTotals(ctx, q.townships, q.from - span, q.from),
+  ]);
+  const figures = q.stations.map((e): StationFigures => {
+    const c = e.config;
+    const t = now.get(c.id);
+    const p = prev.get(c.id);
+    const samples = t?.samples ?? 0;
+    const f: StationFigures = {
+      stationId: c.id,
+      name: c.name,
+      township: q.codeOf(c.id),
+      seats: c.seats,
+      sockets: c.sockets,
+      samples,
+      occupancyMean: t ? share(t.occupancySum, samples) : null,
+      fullShare: t ? share(t.fullN, samples) : null,
+      nearFullShare: t ? share(t.nearFullN, samples) : null,
+      allBusyShare: t && c.sockets > 0 ? share(t.allBusyN, samples) : null,
+      sessions: t?.sessions ?? 0,
+      energyKwh: t?.energyWh == null ? null : t.energyWh / 1000,
+      turnedAway: t?.turnedAway ?? 0,
+      heaterOnShare: t?.heaterOnShare ?? null,
+      rank: 1,
+      reason: { 'zh-CN': '', en: '' },
+      previous: {
+        nearFullShare: p ? share(p.nearFullN, p.samples) : null,
+        occupancyMean: p ? share(p.occupancySum, p.samples) : null,
+        sessions: p?.sessions ?? 0,
+      },
+      opened: markIn(c.opened, ctx.timeZone, q.from, q.to),
+      closed: markIn(c.closed, ctx.timeZone, q.from, q.to),
+    };
+    f.reason = dailyReason(f);
+    return f;
+  });
+  figures.sort(rankOrder);
+  figures.forEach((f, i) => (f.rank = i + 1));
+  const detailed = figures.slice(0, q.detail).filter((f) => f.samples > 0);
+  if (detailed.length) {
+    const rows = await ctx.ql.rows(
+      `SELECT "samples", "full_share" FROM ${quoteIdent(ctx.rp)}.${quoteIdent(M.stationUse1h)} WHERE ${range(q.from, q.to)}` +
+        `${tagFilter('station', detailed.map((f) => f.stationId))} GROUP BY "station"`,
+      { epoch: 'ms' },
+    );
+    const byStation = new Map<string, InfluxQLRow[]>();
+    for (const r of rows) {
+      const id = String(r.station);
+      const list = byStation.get(id);
+      if (list) list.push(r);
+      else byStation.set(id, [r]);
+    }
+    for (const f of detailed) {
+      const week = foldRows(byStation.get(f.stationId) ?? [], 'full_share', (t) => utcOffsetMin(ctx.timeZone, t));
+      f.reason = blockReason(week) ?? f.reason;
+    }
+  }
+  return { from: q.from, to: q.to, stations: figures };
+}

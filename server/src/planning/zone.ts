@@ -1,0 +1,51 @@
+/**
+ * The county's UTC offset from its IANA time zone (`serverOptions.timeZone`): what opening hours,
+ * hour-of-week folding and local days are computed in. Looked up with Intl once per zone and hour.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+const memo = new Map<string, { hour: number; offsetMin: number }>();
+const HOUR = 3_600_000;
+
+/** Minutes east of UTC of `timeZone` at `atMs` (480 for Asia/Shanghai). Throws on an unknown zone. */
+export function utcOffsetMin(timeZone: string, atMs: number): number {
+  const hour = Math.floor(atMs / HOUR);
+  const m = memo.get(timeZone);
+  if (m && m.hour === hour) return m.offsetMin;
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    formats.set(timeZone, f);
+  }
+  const name = f.formatToParts(atMs).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const x = /^GMT(?:([+-])(\d\d):(\d\d))?$/.exec(name);
+  if (!x) throw new RangeError(`time zone ${timeZone}: cannot read its offset from "${name}"`);
+  const offsetMin = x[1] ? (x[1] === '-' ? -1 : 1) * (Number(x[2]) * 60 + Number(x[3])) : 0;
+  memo.set(timeZone, { hour, offsetMin });
+  return offsetMin;
+}
+
+/**
+ * InfluxQL GROUP BY offset that makes `time(1d, …)` buckets start at local midnight, e.g. `-8h`
+ * for UTC+8 (a bucket then starts at 16:00 UTC). Uses the zone's offset at `atMs`.
+ */
+export function dayOffset(timeZone: string, atMs = Date.now()): string {
+  const off = utcOffsetMin(timeZone, atMs);
+  return off === 0 ? '0m' : `${off > 0 ? '-' : ''}${Math.abs(off)}m`;
+}
+
+/** Local (Monday = 0) day of week and hour of `atMs` for a zone offset in minutes. */
+export function hourOfWeek(atMs: number, offsetMin: number): { dow: number; hour: number } {
+  const localHours = Math.floor((atMs + offsetMin * 60_000) / HOUR);
+  const hour = ((localHours % 24) + 24) % 24;
+  const days = Math.floor(localHours / 24);
+  // 1970-01-01 was a Thursday (Monday-first index 3).
+  const dow = (((days + 3) % 7) + 7) % 7;
+  return { dow, hour };
+}
+
+/** Unix ms of local midnight starting the date `YYYY-MM-DD` in the zone. */
+export function localMidnight(date: string, timeZone: string): number {
+  const utc = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(utc)) throw new RangeError(`"${date}" is not a YYYY-MM-DD date`);
+  return utc - utcOffsetMin(timeZone, utc) * 60_000;
+}
