@@ -22,7 +22,8 @@ export const PlanningRange = Type.Object(
   { additionalProperties: false },
 );
 
-export const HeatmapQuery = Type.Intersect([
+// Composite, not Intersect: each part's additionalProperties: false would refuse the other's fields.
+export const HeatmapQuery = Type.Composite([
   PlanningRange,
   Type.Object(
     {
@@ -31,7 +32,19 @@ export const HeatmapQuery = Type.Intersect([
     },
     { additionalProperties: false },
   ),
-]);
+], { additionalProperties: false });
+
+export const RankingQuery = Type.Composite([
+  PlanningRange,
+  Type.Object(
+    {
+      detail: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 100, description: 'How many of the most used stations get an hour-of-week reason (default 10)' }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+], { additionalProperties: false });
 
 export const HeatmapCell = Type.Object(
   {
@@ -108,6 +121,7 @@ export const DefinitionsAnswer = Type.Object({ definitions: Type.Array(Definitio
 export type HeatmapQuery = Static<typeof HeatmapQuery>;
 export type HeatmapAnswer = Static<typeof HeatmapAnswer>;
 export type PlanningRange = Static<typeof PlanningRange>;
+export type RankingQuery = Static<typeof RankingQuery>;
 export type StationFigures = Static<typeof StationFigures>;
 export type RankingAnswer = Static<typeof RankingAnswer>;
 export type DefinitionsAnswer = Static<typeof DefinitionsAnswer>;

@@ -1,9 +1,151 @@
 /**
- * Planning routes (analytics) under /api/v1/planning. See docs/planning.md.
+ * Planning routes (analytics) under /api/v1/planning, station:read, answers limited to the reader's
+ * townships (a `township` or `station` outside them: 403; unknown: 404). Each answers JSON, or CSV
+ * with `?format=csv` (UTF-8 BOM, header row, the same numbers). See docs/planning.md "Analytics".
+ *
+ * - GET /heatmap?station|township&metric&from&to: hour-of-week cells (planning/analytics.ts)
+ * - GET /stations?township&from&to&detail: the ranking with each station's figures
+ * - GET /definitions: every figure's definition and its source measurements
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { townshipsWith } from '../../auth/roles.js';
+import { DEFAULT_TIMEZONE } from '../../alerts/silences.js';
+import { DEFAULT_ROLLUP_RP } from '../../influx/rollups.js';
+import { ErrorBody, errorBody, pickLang, type Lang } from '../../i18n.js';
+import { heatmap, ranking, type AnalyticsContext, type HeatmapScope } from '../../planning/analytics.js';
+import { DefinitionsAnswer, HeatmapAnswer, HeatmapQuery, RankingAnswer, RankingQuery } from '../../planning/analytics-schemas.js';
+import { DEFINITIONS } from '../../planning/definitions.js';
+import { definitionsCsv, heatmapCsv, rankingCsv } from '../../planning/csv.js';
+import { mayIn, townshipFilterAllowed } from '../township-access.js';
 
-const routes: FastifyPluginCallbackTypebox = (_app, _opts, done) => {
+const FormatQuery = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) },
+  { additionalProperties: false },
+);
+const DAY = 86_400_000;
+export const DEFAULT_RANGE_DAYS = 28;
+const DEFAULT_DETAIL = 10;
+
+function sendCsv(reply: FastifyReply, name: string, body: string): FastifyReply {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .send(body);
+}
+
+type App = Parameters<FastifyPluginCallbackTypebox>[0];
+
+/** The township tag values (Chinese names) of the townships in `scope`. */
+function tagsOf(app: App, scope: 'all' | Set<string>): 'all' | string[] {
+  return scope === 'all' ? 'all' : app.hierarchy.list().filter((t) => scope.has(t.code)).map((t) => t.nameZh);
+}
+
+/** What a heatmap covers: the station, else the township, else the reader's county; undefined when 404/403 is sent. */
+function heatmapScope(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  station: string | undefined,
+  township: string | undefined,
+  lang: Lang,
+): HeatmapScope | undefined {
+  if (station !== undefined) {
+    const entry = app.registry.get(station);
+    const code = app.hierarchy.townshipOf(station);
+    if (!entry || code === undefined || (township !== undefined && township !== code))
+      return void reply.code(404).send(errorBody('station_not_found', lang, { id: station }));
+    if (!mayIn(app, req, reply, 'station:read', code)) return undefined;
+    const c = entry.config;
+    return { kind: 'station', id: c.id, name: lang === 'en' ? (c.nameEn ?? c.name) : c.name };
+  }
+  if (township !== undefined) {
+    const t = app.hierarchy.get(township);
+    if (!t) return void reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
+    return { kind: 'township', id: t.code, name: lang === 'en' ? t.nameEn : t.nameZh, tag: t.nameZh };
+  }
+  return {
+    kind: 'county',
+    id: 'county',
+    name: lang === 'en' ? 'County' : '全县',
+    townships: tagsOf(app, townshipsWith(req.principal!, 'station:read')),
+  };
+}
+
+const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  const ctx = (): AnalyticsContext => ({
+    ql: app.influx.ql,
+    rp: app.serverOptions.influx.rollups?.rp ?? DEFAULT_ROLLUP_RP,
+    timeZone: app.serverOptions.timeZone ?? DEFAULT_TIMEZONE,
+  });
+  /** [from, to) of a request: defaults to the last 28 days; from must precede to. */
+  const rangeOf = (q: { from?: number; to?: number }): { from: number; to: number } | string => {
+    const to = q.to ?? Date.now();
+    const from = q.from ?? to - DEFAULT_RANGE_DAYS * DAY;
+    return from < to ? { from, to } : `from: 必须早于 to / must be before to (from ${from}, to ${to})`;
+  };
+
+  app.get(
+    '/api/v1/planning/heatmap',
+    {
+      schema: { querystring: HeatmapQuery, response: { 200: HeatmapAnswer, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const lang = pickLang(req, app.defaultLang);
+      const q = req.query;
+      const r = rangeOf(q);
+      if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
+      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
+      const scope = heatmapScope(app, req, reply, q.station, q.township, lang);
+      if (!scope) return reply;
+      const answer = await heatmap(ctx(), scope, q.metric ?? 'near_full_share', r.from, r.to);
+      if (q.format === 'csv') return sendCsv(reply, `yizhan-heatmap-${scope.id}`, heatmapCsv(answer));
+      return answer;
+    },
+  );
+
+  app.get(
+    '/api/v1/planning/stations',
+    {
+      schema: { querystring: RankingQuery, response: { 200: RankingAnswer, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const lang = pickLang(req, app.defaultLang);
+      const q = req.query;
+      const r = rangeOf(q);
+      if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
+      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
+      const scope = townshipsWith(req.principal!, 'station:read');
+      const codes = q.township !== undefined ? new Set([q.township]) : scope;
+      const codeOf = (id: string) => app.hierarchy.townshipOf(id) ?? '';
+      const stations = app.registry.all().filter((e) => codes === 'all' || codes.has(codeOf(e.config.id)));
+      const answer = await ranking(ctx(), {
+        stations,
+        townships: tagsOf(app, codes),
+        codeOf,
+        from: r.from,
+        to: r.to,
+        detail: q.detail ?? DEFAULT_DETAIL,
+      });
+      if (q.format === 'csv') return sendCsv(reply, `yizhan-stations${q.township ? `-${q.township}` : ''}`, rankingCsv(answer, lang));
+      return answer;
+    },
+  );
+
+  app.get(
+    '/api/v1/planning/definitions',
+    {
+      schema: { querystring: FormatQuery, response: { 200: DefinitionsAnswer, '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      if (req.query.format === 'csv') return sendCsv(reply, 'yizhan-definitions', definitionsCsv(DEFINITIONS));
+      return { definitions: [...DEFINITIONS] };
+    },
+  );
   done();
 };
 
