@@ -18,7 +18,7 @@ export function utcOffsetMin(timeZone: string, atMs: number): number {
   }
   const name = f.formatToParts(atMs).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const x = /^GMT(?:([+-])(\d\d):(\d\d))?$/.exec(name);
-  if (!x) throw new RangeError(`time zone ${timeZone}: cannot read its offset from "${name}"`);
+  if (!x) throw new RangeError(`time zone ${timeZone}: its offset is not readable in "${name}"`);
   const offsetMin = x[1] ? (x[1] === '-' ? -1 : 1) * (Number(x[2]) * 60 + Number(x[3])) : 0;
   memo.set(timeZone, { hour, offsetMin });
   return offsetMin;
