@@ -11,6 +11,7 @@
  * with simulated time. During the run one dispenser heater fails, one socket trips, one door is
  * opened and one agent is stopped, so that the "now" panels have something to show; and one
  * controller with a tripped socket reboots without ever clearing the fault (it must not stay "now").
+ * The rollups (server/src/influx/rollups.ts) are then filled for the span with their SELECT … INTO.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,12 @@ import { startInfluxd, type InfluxdHandle } from '../../scripts/lib/influxd.js';
 import { buildApp } from '@yizhan/server';
 import type { TimeRange } from './grafanaMacros.js';
 import { runInfluxQL } from './influxql.js';
+import {
+  DEFAULT_ROLLUP_RETENTION_MS,
+  DEFAULT_ROLLUP_RP,
+  backfillStatement,
+  rollupQueries,
+} from '../../server/src/influx/rollups.js';
 import { startPlainBroker } from '../helpers/mqtt-broker.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -193,10 +200,33 @@ export async function fillThroughPipeline(o: FillOptions = DEFAULT_FILL): Promis
       1,
     );
 
+    // The continuous queries run on the hour; the planners' panels read the rollups, so fill them
+    // for the simulated span with the queries' own SELECT … INTO, as an import would, once the
+    // writer has delivered the last derived points (their count holds still for a second).
+    let count: unknown = -1;
+    await waitFor(
+      'the last derived points in InfluxDB',
+      async () => {
+        const r = await runInfluxQL(influxd.url, DB, 'SELECT count("occupancy") FROM "station_use"');
+        const now = r.series[0]?.values[0]?.[1];
+        const still = now === count;
+        count = now;
+        return still;
+      },
+      o.settleTimeoutMs,
+      1000,
+    );
+    const end = Date.now();
+    const ro = { db: DB, rawRp: 'raw', rp: DEFAULT_ROLLUP_RP, retentionMs: DEFAULT_ROLLUP_RETENTION_MS };
+    for (const q of rollupQueries(ro)) {
+      const r = await runInfluxQL(influxd.url, DB, backfillStatement(q, simStart - 86_400_000, end + 3_600_000));
+      if (r.error !== undefined) throw new Error(`rollup ${q.name}: ${r.error}`);
+    }
+
     return {
       url: influxd.url,
       db: DB,
-      range: { from: simStart - 60_000, to: Date.now() },
+      range: { from: simStart - 60_000, to: end },
       stations,
       narrow: { township: stations[0]?.township ?? '', stations: [a, b] },
       heaterFailed: a,

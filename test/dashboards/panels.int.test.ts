@@ -235,3 +235,47 @@ describe('what the crews see after the run', () => {
       expect(s.values[0]?.[s.columns.indexOf('last_frame_age_s')]).toEqual(expect.any(Number));
   });
 });
+
+describe('what the planners see after the run', () => {
+  const HOUR = 3_600_000;
+  /** Each station's value of a column in a panel grouped by station. */
+  const byStation = (series: ResultSeries[], column: string): Map<string, unknown> =>
+    new Map(series.map((s) => [s.tags.station ?? '', s.values[0]?.[s.columns.indexOf(column)]]));
+
+  it('饱和排行: every station, its nearly-full share as counted from the raw derived points', async () => {
+    const series = await seriesOf('饱和排行 / Saturation ranking');
+    const shown = byStation(series, 'near_full_share');
+    expect([...shown.keys()].sort()).toEqual(influx.stations.map((s) => s.id).sort());
+    // Hourly rows inside the range start at the first whole hour after its start.
+    const from = Math.ceil(influx.range.from / HOUR) * HOUR;
+    const raw = await runInfluxQL(
+      influx.url,
+      influx.db,
+      `SELECT sum("near_full") AS "n", count("near_full") AS "samples" FROM "station_use" WHERE time >= ${from}ms AND time <= ${influx.range.to}ms GROUP BY "station"`,
+    );
+    expect(raw.series).toHaveLength(influx.stations.length);
+    for (const s of raw.series) {
+      const [n, samples] = [s.values[0]?.[1], s.values[0]?.[2]] as [number, number];
+      expect(samples, `${s.tags.station} has open-hour samples`).toBeGreaterThan(0);
+      expect(shown.get(s.tags.station ?? '')).toBeCloseTo(n / samples, 12);
+    }
+  });
+
+  it('驿站地图: one point per station at the position of its file', async () => {
+    const series = await seriesOf('驿站地图（近满座率） / Station map (nearly-full share)');
+    const lat = byStation(series, 'lat');
+    const lon = byStation(series, 'lon');
+    for (const st of influx.stations) {
+      expect(lat.get(st.id), st.id).toBe(st.location.lat);
+      expect(lon.get(st.id), st.id).toBe(st.location.lon);
+    }
+    expect(series).toHaveLength(influx.stations.length);
+  });
+
+  it('近满座率（每小时）: one row per station, shares between 0 and 1', async () => {
+    const series = await seriesOf('近满座率（每小时） / Nearly-full share by hour');
+    expect(series.map((s) => s.tags.station).sort()).toEqual(influx.stations.map((s) => s.id).sort());
+    for (const s of series)
+      for (const row of s.values) expect(row[1]).toSatisfy((v: unknown) => typeof v === 'number' && v >= 0 && v <= 1);
+  });
+});

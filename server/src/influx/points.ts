@@ -137,13 +137,17 @@ export interface StationUse {
   socketsBusy: number;
   sockets: number;
   allBusy: boolean;
+  /** The station's position (WGS-84), for maps that read the rollups (Grafana's geomap). */
+  lat: number;
+  lon: number;
 }
 
 export function stationUsePoint(st: StationTags, u: StationUse, ts: number): Line {
   return (
     `station_use${tag('station', st.id)}${tag('township', st.township)} occupancy=${float(u.occupancy)},` +
     `seats=${float(u.seats)},full=${u.full ? 1 : 0},near_full=${u.nearFull ? 1 : 0},` +
-    `sockets_busy=${float(u.socketsBusy)},sockets=${float(u.sockets)},all_busy=${u.allBusy ? 1 : 0} ${ms(ts)}`
+    `sockets_busy=${float(u.socketsBusy)},sockets=${float(u.sockets)},all_busy=${u.allBusy ? 1 : 0},` +
+    `lat=${float(u.lat)},lon=${float(u.lon)} ${ms(ts)}`
   );
 }
 

@@ -9,7 +9,7 @@
  * | yz_dispenser_hot_1h_v1    | dispenser_1h      | hot_samples (water ≥ 60 °C)                    | station, township          |
  * | yz_heater_1h_v1           | dispenser_1h      | heater_on_share                                | station, township          |
  * | yz_socket_use_1h_v1       | socket_use_1h     | in_use_share, used (max 0/1)                   | station, township, sensor  |
- * | yz_station_use_1h_v1      | station_use_1h    | samples, full/near_full/all_busy shares, occupancy mean/max, seats, sockets_busy_mean, sockets | station, township |
+ * | yz_station_use_1h_v1      | station_use_1h    | samples, full/near_full/all_busy shares, occupancy mean/max, seats, sockets_busy_mean, sockets, the sums full_n … occupancy_sum, lat, lon | station, township |
  * | yz_township_use_1h_v1     | township_use_1h   | samples, full/near_full/all_busy shares, occupancy_mean | township          |
  * | yz_socket_energy_1h_v1    | socket_energy_1h  | energy_wh (integral of socket_power, W·h)      | station, township, sensor  |
  * | yz_sessions_1h_v1         | sessions_1h       | sessions                                       | station, township          |
@@ -22,8 +22,9 @@
  *
  * The planners' rollups (planning/measures.ts) read the points derived at ingest. Daily rows are
  * local days of the county (`GROUP BY time(1d, -8h)` for UTC+8, from {@link RollupOptions.timeZone});
- * they carry sums (full_n = open samples that were full, occupancy_sum = Σ people) so a range's
- * share is Σ full_n / Σ samples, computed by InfluxDB with sum() over the rows. The daily queries
+ * they and the hourly station rows carry sums (full_n = open samples that were full,
+ * occupancy_sum = Σ people) so a range's share is Σ full_n / Σ samples, computed by InfluxDB with
+ * sum() over the rows (Grafana's ranking and map read the hourly ones, whose time is in any range). The daily queries
  * run `RESAMPLE EVERY 1h FOR 2d`; yz_energy_1d_v1 reads the hourly energy rollup, computed in the
  * same pass or the one before.
  *
@@ -106,6 +107,7 @@ export function rollupQueries(o: RollupOptions): RollupQuery[] {
   ];
 }
 
+const USE_SUMS = 'sum("full") AS "full_n", sum("near_full") AS "near_full_n", sum("all_busy") AS "all_busy_n", sum("occupancy") AS "occupancy_sum"';
 const USE_SHARES =
   'count("occupancy") AS "samples", mean("full") AS "full_share", mean("near_full") AS "near_full_share", ' +
   'mean("all_busy") AS "all_busy_share", mean("occupancy") AS "occupancy_mean"';
@@ -117,7 +119,7 @@ function planningQueries(raw: (m: string) => string, into: (m: string) => string
   return [
     {
       name: 'yz_station_use_1h_v1',
-      select: `SELECT ${USE_SHARES}, max("occupancy") AS "occupancy_max", max("seats") AS "seats", mean("sockets_busy") AS "sockets_busy_mean", max("sockets") AS "sockets" INTO ${into(M.stationUse1h)} FROM ${raw(M.stationUse)}`,
+      select: `SELECT ${USE_SHARES}, max("occupancy") AS "occupancy_max", max("seats") AS "seats", mean("sockets_busy") AS "sockets_busy_mean", max("sockets") AS "sockets", ${USE_SUMS}, max("lat") AS "lat", max("lon") AS "lon" INTO ${into(M.stationUse1h)} FROM ${raw(M.stationUse)}`,
       groupBy: st,
     },
     {
@@ -143,8 +145,7 @@ function planningQueries(raw: (m: string) => string, into: (m: string) => string
     {
       name: 'yz_station_use_1d_v1',
       select:
-        `SELECT ${USE_SHARES}, sum("full") AS "full_n", sum("near_full") AS "near_full_n", sum("all_busy") AS "all_busy_n", ` +
-        `sum("occupancy") AS "occupancy_sum" INTO ${into(M.stationUse1d)} FROM ${raw(M.stationUse)}`,
+        `SELECT ${USE_SHARES}, ${USE_SUMS} INTO ${into(M.stationUse1d)} FROM ${raw(M.stationUse)}`,
       groupBy: st,
       time: day,
     },

@@ -96,6 +96,8 @@ export class PlanningDeriver {
       socketsBusy: busy,
       sockets: st.sockets,
       allBusy: st.sockets > 0 && busy >= st.sockets,
+      lat: st.location.lat,
+      lon: st.location.lon,
     };
     points.push(stationUsePoint(st, u, ts));
   }

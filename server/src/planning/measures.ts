@@ -7,7 +7,7 @@
  *
  * | measurement      | tags                        | fields                                                                      | one point per                                             |
  * | ---------------- | --------------------------- | --------------------------------------------------------------------------- | --------------------------------------------------------- |
- * | `station_use`    | station, township           | occupancy, seats, full (0/1), near_full (0/1), sockets_busy, sockets, all_busy (0/1) | telemetry message with an occupancy reading, while the station is open (its `hours`, local time) |
+ * | `station_use`    | station, township           | occupancy, seats, full (0/1), near_full (0/1), sockets_busy, sockets, all_busy (0/1), lat, lon (WGS-84, for maps) | telemetry message with an occupancy reading, while the station is open (its `hours`, local time) |
  * | `socket_session` | station, township, sensor   | started (1)                                                                 | socket_state idle → charging (a charging session begins)  |
  * | `turned_away`    | station, township           | count (1)                                                                   | a door opening while full not followed by a rise in occupancy within {@link TURNED_AWAY_WINDOW_MS} |
  *
@@ -15,12 +15,12 @@
  *
  * | measurement          | tags                      | fields                                                                                         |
  * | -------------------- | ------------------------- | ---------------------------------------------------------------------------------------------- |
- * | `station_use_1h`     | station, township         | samples, full_share, near_full_share, all_busy_share, occupancy_mean, occupancy_max, seats, sockets_busy_mean, sockets |
+ * | `station_use_1h`     | station, township         | samples, full_share, near_full_share, all_busy_share, occupancy_mean, occupancy_max, seats, sockets_busy_mean, sockets, full_n, near_full_n, all_busy_n, occupancy_sum, lat, lon |
  * | `township_use_1h`    | township                  | samples, full_share, near_full_share, all_busy_share, occupancy_mean (over every open sample of the township's stations) |
  * | `socket_energy_1h`   | station, township, sensor | energy_wh (∫ socket_power dt over the hour)                                                   |
  * | `sessions_1h`        | station, township         | sessions                                                                                       |
  * | `turned_away_1h`     | station, township         | turned_away                                                                                    |
- * | `station_use_1d`     | station, township         | the `station_use_1h` fields over a day (samples summed, shares sample-weighted), sessions, turned_away, energy_wh, heater_on_share |
+ * | `station_use_1d`     | station, township         | samples, the shares (sample-weighted), occupancy_mean, full_n, near_full_n, all_busy_n, occupancy_sum (sums over the local day), sessions, turned_away, energy_wh, heater_on_share |
  *
  * Daily rows are what a year's ranking of 10,000 stations reads (3.65 M points instead of 87.6 M);
  * hourly rows are what a heatmap reads (one station: 8,760 a year; a township: `township_use_1h`).

@@ -40,7 +40,7 @@ describe('PlanningDeriver', () => {
       [NOON + 9 * 60 * MIN, [['occupancy', 'occupancy', 1]]], // 21:00 local: closed
     ]);
     expect(lines).toEqual([
-      `station_use,station=st-001,township=城关镇 occupancy=4,seats=4,full=1,near_full=1,sockets_busy=2,sockets=2,all_busy=1 ${NOON}`,
+      `station_use,station=st-001,township=城关镇 occupancy=4,seats=4,full=1,near_full=1,sockets_busy=2,sockets=2,all_busy=1,lat=30,lon=120 ${NOON}`,
     ]);
   });
 
