@@ -79,6 +79,7 @@ export type {
   PlanningRange,
   StationFigures,
   RankingAnswer,
+  RankingQuery,
   DefinitionsAnswer,
   HeatmapMetric,
 } from './planning/analytics-schemas.js';

@@ -208,6 +208,13 @@ const ROWS: Row[] = [
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/response?township=${t.code}` }) },
   { route: 'GET /api/v1/reports/monthly.csv', part: 'alerts',
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/monthly.csv?month=2026-11&township=${t.code}` }) },
+  // Planning analytics: allowed reads reach InfluxDB, which does not answer here (503 analytics_unavailable).
+  { route: 'GET /api/v1/planning/heatmap', part: 'main',
+                                                    expect: '401 403  503 503/403  503/403  503/403  503/403  503/403  503/403', req: (t) => ({ url: `/api/v1/planning/heatmap?township=${t.code}` }) },
+  { route: 'GET /api/v1/planning/stations', part: 'main',
+                                                    expect: '401 403  503 503/403  503/403  503/403  503/403  503/403  503/403', req: (t) => ({ url: `/api/v1/planning/stations?township=${t.code}` }) },
+  { route: 'GET /api/v1/planning/definitions', part: 'main',
+                                                    expect: '401 403  200 200      200      200      200      200      200' },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

@@ -13,7 +13,8 @@ import { Type } from '@sinclair/typebox';
 import { townshipsWith } from '../../auth/roles.js';
 import { DEFAULT_TIMEZONE } from '../../alerts/silences.js';
 import { DEFAULT_ROLLUP_RP } from '../../influx/rollups.js';
-import { ErrorBody, errorBody, pickLang, type Lang } from '../../i18n.js';
+import { ErrorBody, errorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
+import { InfluxError } from '../../influx/query.js';
 import { heatmap, ranking, type AnalyticsContext, type HeatmapScope } from '../../planning/analytics.js';
 import { DefinitionsAnswer, HeatmapAnswer, HeatmapQuery, RankingAnswer, RankingQuery } from '../../planning/analytics-schemas.js';
 import { DEFINITIONS } from '../../planning/definitions.js';
@@ -25,6 +26,25 @@ const FormatQuery = Type.Object(
   { additionalProperties: false },
 );
 const DAY = 86_400_000;
+
+const err = errorTable({
+  analytics_unavailable: {
+    'zh-CN': '统计数据暂不可用（InfluxDB）：{detail}',
+    en: 'Analytics unavailable (InfluxDB): {detail}',
+  },
+});
+
+/** The answer of `run`; undefined once 503 analytics_unavailable is sent (InfluxDB failed; logged). */
+async function fromInflux<T>(req: FastifyRequest, reply: FastifyReply, lang: Lang, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof InfluxError)) throw e;
+    req.log.warn({ err: e.message, url: req.url }, 'planning analytics query failed');
+    void reply.code(503).send(err('analytics_unavailable', lang, { detail: e.message.slice(0, 200) }));
+    return undefined;
+  }
+}
 export const DEFAULT_RANGE_DAYS = 28;
 const DEFAULT_DETAIL = 10;
 
@@ -89,7 +109,7 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/api/v1/planning/heatmap',
     {
-      schema: { querystring: HeatmapQuery, response: { 200: HeatmapAnswer, '4xx': ErrorBody } },
+      schema: { querystring: HeatmapQuery, response: { 200: HeatmapAnswer, '4xx': ErrorBody, '5xx': ErrorBody } },
       config: { access: 'station:read' },
     },
     async (req, reply) => {
@@ -100,7 +120,8 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
       const scope = heatmapScope(app, req, reply, q.station, q.township, lang);
       if (!scope) return reply;
-      const answer = await heatmap(ctx(), scope, q.metric ?? 'near_full_share', r.from, r.to);
+      const answer = await fromInflux(req, reply, lang, () => heatmap(ctx(), scope, q.metric ?? 'near_full_share', r.from, r.to));
+      if (answer === undefined) return reply;
       if (q.format === 'csv') return sendCsv(reply, `yizhan-heatmap-${scope.id}`, heatmapCsv(answer));
       return answer;
     },
@@ -109,7 +130,7 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   app.get(
     '/api/v1/planning/stations',
     {
-      schema: { querystring: RankingQuery, response: { 200: RankingAnswer, '4xx': ErrorBody } },
+      schema: { querystring: RankingQuery, response: { 200: RankingAnswer, '4xx': ErrorBody, '5xx': ErrorBody } },
       config: { access: 'station:read' },
     },
     async (req, reply) => {
@@ -122,14 +143,10 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       const codes = q.township !== undefined ? new Set([q.township]) : scope;
       const codeOf = (id: string) => app.hierarchy.townshipOf(id) ?? '';
       const stations = app.registry.all().filter((e) => codes === 'all' || codes.has(codeOf(e.config.id)));
-      const answer = await ranking(ctx(), {
-        stations,
-        townships: tagsOf(app, codes),
-        codeOf,
-        from: r.from,
-        to: r.to,
-        detail: q.detail ?? DEFAULT_DETAIL,
-      });
+      const answer = await fromInflux(req, reply, lang, () =>
+        ranking(ctx(), { stations, townships: tagsOf(app, codes), codeOf, from: r.from, to: r.to, detail: q.detail ?? DEFAULT_DETAIL }),
+      );
+      if (answer === undefined) return reply;
       if (q.format === 'csv') return sendCsv(reply, `yizhan-stations${q.township ? `-${q.township}` : ''}`, rankingCsv(answer, lang));
       return answer;
     },
