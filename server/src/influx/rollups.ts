@@ -10,7 +10,7 @@
  * | yz_heater_1h_v1           | dispenser_1h      | heater_on_share                                | station, township          |
  * | yz_socket_use_1h_v1       | socket_use_1h     | in_use_share, used (max 0/1)                   | station, township, sensor  |
  * | yz_station_use_1h_v1      | station_use_1h    | samples, full/near_full/all_busy shares, occupancy mean/max, seats, sockets_busy_mean, sockets, the sums full_n … occupancy_sum, lat, lon | station, township |
- * | yz_township_use_1h_v1     | township_use_1h   | samples, full/near_full/all_busy shares, occupancy_mean | township          |
+ * | yz_township_use_1h_v1     | township_use_1h   | samples, full/near_full/all_busy shares, occupancy_mean, the sums full_n … occupancy_sum | township |
  * | yz_socket_energy_1h_v1    | socket_energy_1h  | energy_wh (integral of socket_power, W·h)      | station, township, sensor  |
  * | yz_sessions_1h_v1         | sessions_1h       | sessions                                       | station, township          |
  * | yz_turned_away_1h_v1      | turned_away_1h    | turned_away                                    | station, township          |
@@ -124,7 +124,7 @@ function planningQueries(raw: (m: string) => string, into: (m: string) => string
     },
     {
       name: 'yz_township_use_1h_v1',
-      select: `SELECT ${USE_SHARES} INTO ${into(M.townshipUse1h)} FROM ${raw(M.stationUse)}`,
+      select: `SELECT ${USE_SHARES}, ${USE_SUMS} INTO ${into(M.townshipUse1h)} FROM ${raw(M.stationUse)}`,
       groupBy: ['township'],
     },
     {

@@ -2,8 +2,8 @@
  * The planners' analytics from the rollups (measures.ts; docs/planning.md "Analytics"):
  *
  * - heatmap: hourly rows (`station_use_1h` for a station, `township_use_1h` for a township or the
- *   county) folded to 168 Monday-first hour-of-week cells in the county's time zone, each the
- *   sample-weighted mean of its rows (the county: weighted over its townships).
+ *   county), summed per hour by InfluxDB, folded to 168 Monday-first hour-of-week cells in the
+ *   county's time zone; each cell is Σ metric sum ÷ Σ samples (the county: over its townships).
  * - ranking: one InfluxDB `sum()` per station over the daily rows (`station_use_1d`, local days
  *   starting in the range), the same for the previous range of equal length; hourly rows are read
  *   only for the stations whose hour-of-week reason is shown (reason.ts).
@@ -45,17 +45,25 @@ function emptyWeek(): WeekProfile {
   return Array.from({ length: 168 }, () => ({ sum: 0, n: 0 }));
 }
 
-/** Add hourly rows (time, samples, value column) to a week profile, sample-weighted. */
-export function foldRows(rows: readonly InfluxQLRow[], column: string, offsetAt: (t: number) => number, week = emptyWeek()): WeekProfile {
+/** The sum field of the hourly rollups behind each heatmap metric (value = sum ÷ samples). */
+export const SUM_OF: Record<HeatmapMetric, string> = {
+  occupancy_mean: 'occupancy_sum',
+  full_share: 'full_n',
+  near_full_share: 'near_full_n',
+  all_busy_share: 'all_busy_n',
+};
+
+/** Add hourly rows (time, samples, n = the metric's sum) to a week profile. */
+export function foldRows(rows: readonly InfluxQLRow[], offsetAt: (t: number) => number, week = emptyWeek()): WeekProfile {
   for (const r of rows) {
     const t = num(r.time);
-    const n = num(r.samples);
-    const v = num(r[column]);
-    if (t === null || n === null || v === null || n <= 0) continue;
+    const samples = num(r.samples);
+    const n = num(r.n);
+    if (t === null || samples === null || n === null || samples <= 0) continue;
     const { dow, hour } = hourOfWeek(t, offsetAt(t));
     const c = week[dow * 24 + hour] as { sum: number; n: number };
-    c.sum += v * n;
-    c.n += n;
+    c.sum += n;
+    c.n += samples;
   }
   return week;
 }
@@ -75,11 +83,13 @@ export async function heatmap(
         ? `${quoteIdent('township')} = ${quoteString(scope.tag)}`
         : `time >= 0${tagFilter('township', scope.townships)}`;
   const m = scope.kind === 'station' ? M.stationUse1h : M.townshipUse1h;
+  // Summed per hour inside InfluxDB: a year of the county is 8,760 rows back, not townships × 8,760.
   const rows = await ctx.ql.rows(
-    `SELECT "samples", ${quoteIdent(metric)} FROM ${rp}.${quoteIdent(m)} WHERE ${where} AND ${range(from, to)}`,
+    `SELECT sum("samples") AS "samples", sum(${quoteIdent(SUM_OF[metric])}) AS "n" FROM ${rp}.${quoteIdent(m)} ` +
+      `WHERE ${where} AND ${range(from, to)} GROUP BY time(1h) fill(none)`,
     { epoch: 'ms' },
   );
-  const week = foldRows(rows, metric, (t) => utcOffsetMin(ctx.timeZone, t));
+  const week = foldRows(rows, (t) => utcOffsetMin(ctx.timeZone, t));
   return {
     scope: { kind: scope.kind, id: scope.id, name: scope.name },
     metric,
@@ -203,7 +213,7 @@ export async function ranking(ctx: AnalyticsContext, q: RankingRequest): Promise
   const detailed = figures.slice(0, q.detail).filter((f) => f.samples > 0);
   if (detailed.length) {
     const rows = await ctx.ql.rows(
-      `SELECT "samples", "full_share" FROM ${quoteIdent(ctx.rp)}.${quoteIdent(M.stationUse1h)} WHERE ${range(q.from, q.to)}` +
+      `SELECT "samples", "full_n" AS "n" FROM ${quoteIdent(ctx.rp)}.${quoteIdent(M.stationUse1h)} WHERE ${range(q.from, q.to)}` +
         `${tagFilter('station', detailed.map((f) => f.stationId))} GROUP BY "station"`,
       { epoch: 'ms' },
     );
@@ -215,7 +225,7 @@ export async function ranking(ctx: AnalyticsContext, q: RankingRequest): Promise
       else byStation.set(id, [r]);
     }
     for (const f of detailed) {
-      const week = foldRows(byStation.get(f.stationId) ?? [], 'full_share', (t) => utcOffsetMin(ctx.timeZone, t));
+      const week = foldRows(byStation.get(f.stationId) ?? [], (t) => utcOffsetMin(ctx.timeZone, t));
       f.reason = blockReason(week) ?? f.reason;
     }
   }

@@ -16,7 +16,7 @@
  * | measurement          | tags                      | fields                                                                                         |
  * | -------------------- | ------------------------- | ---------------------------------------------------------------------------------------------- |
  * | `station_use_1h`     | station, township         | samples, full_share, near_full_share, all_busy_share, occupancy_mean, occupancy_max, seats, sockets_busy_mean, sockets, full_n, near_full_n, all_busy_n, occupancy_sum, lat, lon |
- * | `township_use_1h`    | township                  | samples, full_share, near_full_share, all_busy_share, occupancy_mean (over every open sample of the township's stations) |
+ * | `township_use_1h`    | township                  | samples, full_share, near_full_share, all_busy_share, occupancy_mean, full_n, near_full_n, all_busy_n, occupancy_sum (over every open sample of the township's stations) |
  * | `socket_energy_1h`   | station, township, sensor | energy_wh (∫ socket_power dt over the hour)                                                   |
  * | `sessions_1h`        | station, township         | sessions                                                                                       |
  * | `turned_away_1h`     | station, township         | turned_away                                                                                    |
