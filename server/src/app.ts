@@ -45,6 +45,7 @@ import org from './plugins/org.js';
 import orgRoutes from './routes/org/index.js';
 import planningAnalyticsRoutes from './routes/planning/analytics.js';
 import planningCoverageRoutes from './routes/planning/coverage.js';
+import planningMapRoutes from './routes/planning/map.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -93,5 +94,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(orgRoutes);
   await app.register(planningAnalyticsRoutes);
   await app.register(planningCoverageRoutes);
+  await app.register(planningMapRoutes);
   return app;
 }

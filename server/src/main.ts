@@ -56,6 +56,7 @@ function serverOptions(
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),
+    mapTiles: c.mapTiles,
   };
 }
 

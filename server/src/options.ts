@@ -17,6 +17,7 @@ import type { MqttOptions } from './ingest/mqtt.js';
 import type { InfluxConnection } from './influx/transport.js';
 import type { WriterOptions } from './influx/writer.js';
 import type { WorkOrderOptions } from './workorders/sla.js';
+import type { MapTiles } from './planning/coverage-schemas.js';
 
 export interface InfluxOptions extends InfluxConnection {
   /** Retention of the default policy, ms. Default {@link DEFAULT_RETENTION_MS}. */
@@ -120,4 +121,6 @@ export interface ServerOptions {
   trustProxy?: boolean | string | string[];
   /** The built staff web app served at /app/ (routes/web.ts). Default: web/dist of this repository. */
   webDir?: string;
+  /** Tile source of the planners' map (planning/map-tiles.ts). Default NO_TILES: a plain map. */
+  mapTiles?: MapTiles;
 }

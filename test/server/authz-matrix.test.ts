@@ -148,6 +148,7 @@ const ROWS: Row[] = [
 
   { route: 'GET /api/v1/townships', part: 'org',   expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'GET /api/v1/fleet', part: 'org',       expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/fleet?township=${t.code}` }) },
+  { route: 'GET /api/v1/planning/map-tiles', part: 'org', expect: '401 403  200 200  200      200      200      200      200' },
   { route: 'GET /api/v1/audit', part: 'org',       expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit?township=${t.code}` }) },
   { route: 'GET /api/v1/audit.csv', part: 'org',   expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit.csv?township=${t.code}` }) },
 
