@@ -53,3 +53,16 @@ export function mapTilesOf(s: MapTileSettings): { ok: true; tiles: MapTiles } | 
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, tiles: { ...preset, url: s.kind === 'none' ? '' : url, datum: s.datum ?? preset.datum } };
 }
+
+/**
+ * The CSP source that lets the web page load these tiles: the template's scheme and host, with a
+ * subdomain placeholder in the first label as `*` (https://t{s}.tianditu.gov.cn → https://*.tianditu.gov.cn).
+ */
+export function tileImageSource(template: string): string | null {
+  const m = /^(https?):\/\/([^/?#]+)/.exec(template);
+  if (!m) return null;
+  const labels = m[2]!.split('.');
+  if (labels[0]!.includes('{')) labels[0] = '*';
+  const host = labels.join('.');
+  return /[{}\s;,']/.test(host) ? null : `${m[1]}://${host}`;
+}

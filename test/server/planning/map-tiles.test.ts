@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@yizhan/server/config';
+import { tileImageSource } from '../../../server/src/planning/map-tiles.js';
+import { WEB_CSP, webCsp } from '../../../server/src/routes/web.js';
 
 function tiles(env: Record<string, string>) {
   const r = loadConfig(env);
@@ -56,5 +58,18 @@ describe('map tile settings', () => {
     expect(errors({ YIZHAN_MAP_TILES: 'none', YIZHAN_MAP_TILE_URL: 'https://x.org/{z}/{x}/{y}' })).toEqual([
       expect.stringMatching(/^YIZHAN_MAP_TILE_URL: .*YIZHAN_MAP_TILES is none/),
     ]);
+  });
+});
+
+describe('the web page may load the tiles', () => {
+  it('allows the tile host as an image source, a subdomain placeholder as *', () => {
+    expect(tileImageSource('https://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}')).toBe('https://*.tianditu.gov.cn');
+    expect(tileImageSource('http://127.0.0.1:8123/gcj/{z}/{x}/{y}.png')).toBe('http://127.0.0.1:8123');
+    expect(webCsp(tiles({ YIZHAN_MAP_TILES: 'amap' }))).toContain("img-src 'self' data: https://*.is.autonavi.com;");
+  });
+
+  it('keeps images to the server itself without tiles', () => {
+    expect(webCsp(tiles({}))).toBe(WEB_CSP);
+    expect(webCsp(undefined)).toBe(WEB_CSP);
   });
 });

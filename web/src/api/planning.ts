@@ -1,0 +1,71 @@
+/**
+ * The planners' routes of the API client (issue 14): analytics (heatmap, ranking, definitions),
+ * coverage, demand layers and candidate sites, the solver and the map's tile source. createClient
+ * (client.ts) spreads these into the one client. Downloads (CSV, GeoJSON) are plain links: the
+ * browser fetches them with the session cookie.
+ */
+import type {
+  Candidate,
+  CoverageAnswer,
+  DefinitionsAnswer,
+  DemandLayer,
+  HeatmapAnswer,
+  HeatmapMetric,
+  MapTiles,
+  NewCandidate,
+  RankingAnswer,
+  SolveAnswer,
+  SolveRequest,
+  StationsResponse,
+  TravelMode,
+} from './types.js';
+import { API_BASE, queryString as qs, type CallOptions } from './client.js';
+
+type Call = <T>(method: string, path: string, opts?: CallOptions) => Promise<T>;
+type Id = (v: number | string) => string;
+
+/** The analytics filters as a page sends them (Unix ms; township code). */
+export interface PlanningScope {
+  from?: number;
+  to?: number;
+  township?: string;
+}
+export interface HeatmapScope extends PlanningScope {
+  station?: string;
+  metric?: HeatmapMetric;
+}
+export type DemandKind = 'orders' | 'merchants' | 'residential' | 'other';
+
+const P = '/planning';
+
+export function planningRoutes(call: Call, id: Id) {
+  return {
+    /** Every station with its WGS-84 location (the public list the station screens use). */
+    stations: () => call<StationsResponse>('GET', '/stations'),
+    mapTiles: () => call<MapTiles>('GET', `${P}/map-tiles`),
+
+    heatmap: (q: HeatmapScope) => call<HeatmapAnswer>('GET', `${P}/heatmap${qs({ ...q })}`),
+    ranking: (q: PlanningScope) => call<RankingAnswer>('GET', `${P}/stations${qs({ ...q })}`),
+    definitions: () => call<DefinitionsAnswer>('GET', `${P}/definitions`),
+    /** `…/heatmap`, `…/stations`: the same answer as CSV (format=csv) or JSON, to download. */
+    analyticsUrl: (what: 'heatmap' | 'stations', format: 'csv' | 'json', q: HeatmapScope) =>
+      `${API_BASE}${P}/${what}${qs({ ...q, format })}`,
+
+    coverage: (mode: TravelMode, township?: string) =>
+      call<CoverageAnswer>('GET', `${P}/coverage${qs({ mode, township })}`),
+    demandLayers: () => call<{ layers: DemandLayer[] }>('GET', `${P}/demand-layers`),
+    /** The file as it is (CSV or GeoJSON); a refusal is an ApiError whose `problems` list each line's fault. */
+    addDemandLayer: (name: string, kind: DemandKind, file: Blob) =>
+      call<{ layer: DemandLayer }>('POST', `${P}/demand-layers${qs({ name, kind })}`, { raw: file }),
+    deleteDemandLayer: (layerId: number) => call<void>('DELETE', `${P}/demand-layers/${id(layerId)}`),
+
+    candidates: () => call<{ candidates: Candidate[] }>('GET', `${P}/candidates`),
+    addCandidate: (body: NewCandidate) => call<{ candidate: Candidate }>('POST', `${P}/candidates`, { body }),
+    importCandidates: (file: Blob) =>
+      call<{ candidates: Candidate[] }>('POST', `${P}/candidates/import`, { raw: file }),
+    deleteCandidate: (candidateId: number) => call<void>('DELETE', `${P}/candidates/${id(candidateId)}`),
+    solve: (body: SolveRequest) => call<SolveAnswer>('POST', `${P}/solve`, { body }),
+    exportUrl: (what: 'stations' | 'coverage' | 'candidates', format: 'csv' | 'geojson') =>
+      `${API_BASE}${P}/export/${what}.${format}`,
+  };
+}
