@@ -38,6 +38,15 @@ export type DemandKind = 'orders' | 'merchants' | 'residential' | 'other';
 
 const P = '/planning';
 
+/**
+ * An import file with the content type the server reads it by: CSV by its name, anything else as
+ * GeoJSON (a browser labels .geojson files inconsistently, often not at all).
+ */
+export function importBody(file: File): Blob {
+  const csv = /\.(csv|txt)$/i.test(file.name) || file.type === 'text/csv';
+  return new Blob([file], { type: csv ? 'text/csv' : 'application/geo+json' });
+}
+
 export function planningRoutes(call: Call, id: Id) {
   return {
     /** Every station with its WGS-84 location (the public list the station screens use). */
@@ -53,16 +62,16 @@ export function planningRoutes(call: Call, id: Id) {
 
     coverage: (mode: TravelMode, township?: string) =>
       call<CoverageAnswer>('GET', `${P}/coverage${qs({ mode, township })}`),
-    demandLayers: () => call<{ layers: DemandLayer[] }>('GET', `${P}/demand-layers`),
+    demandLayers: () => call<DemandLayer[]>('GET', `${P}/demand-layers`),
     /** The file as it is (CSV or GeoJSON); a refusal is an ApiError whose `problems` list each line's fault. */
-    addDemandLayer: (name: string, kind: DemandKind, file: Blob) =>
-      call<{ layer: DemandLayer }>('POST', `${P}/demand-layers${qs({ name, kind })}`, { raw: file }),
+    addDemandLayer: (name: string, kind: DemandKind, file: File) =>
+      call<DemandLayer>('POST', `${P}/demand-layers${qs({ name, kind })}`, { raw: importBody(file) }),
     deleteDemandLayer: (layerId: number) => call<void>('DELETE', `${P}/demand-layers/${id(layerId)}`),
 
-    candidates: () => call<{ candidates: Candidate[] }>('GET', `${P}/candidates`),
-    addCandidate: (body: NewCandidate) => call<{ candidate: Candidate }>('POST', `${P}/candidates`, { body }),
-    importCandidates: (file: Blob) =>
-      call<{ candidates: Candidate[] }>('POST', `${P}/candidates/import`, { raw: file }),
+    candidates: () => call<Candidate[]>('GET', `${P}/candidates`),
+    addCandidate: (body: NewCandidate) => call<Candidate>('POST', `${P}/candidates`, { body }),
+    importCandidates: (file: File) =>
+      call<Candidate[]>('POST', `${P}/candidates/import`, { raw: importBody(file) }),
     deleteCandidate: (candidateId: number) => call<void>('DELETE', `${P}/candidates/${id(candidateId)}`),
     solve: (body: SolveRequest) => call<SolveAnswer>('POST', `${P}/solve`, { body }),
     exportUrl: (what: 'stations' | 'coverage' | 'candidates', format: 'csv' | 'geojson') =>
