@@ -48,6 +48,13 @@ async function fillRollups(s: Stack): Promise<void> {
   expect(r.status, await r.text()).toBe(204);
 }
 
+/** Relative luminance 0..255 of an SVG fill (rgb(…) or #rrggbb). */
+function luminance(fill: string): number {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(fill);
+  const [r, g, b] = m ? [m[1], m[2], m[3]].map(Number) : [1, 3, 5].map((i) => parseInt(fill.slice(i, i + 2), 16));
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
 let stack: Stack | undefined;
 let chromium: Chromium | undefined;
 let shots: string;
@@ -88,10 +95,18 @@ describe('planning pages', () => {
     );
     const grid = cells.filter((c) => c.w > 5 && c.w < 60 && c.h > 5 && c.h < 60);
     expect(grid.length).toBeGreaterThanOrEqual(168);
-    const byFill = new Map<string, number>();
-    for (const c of grid) byFill.set(c.fill, (byFill.get(c.fill) ?? 0) + 1);
+    const byFill = new Map<string, typeof grid>();
+    for (const c of grid) byFill.set(c.fill, [...(byFill.get(c.fill) ?? []), c]);
     // Two values in the data: 10 cells of busy weekday hours (5 days × 2 hours) and the other 158.
-    expect([...byFill.values()].sort((a, b) => a - b).slice(-2)).toEqual([10, 158]);
+    const groups = [...byFill.values()].sort((a, b) => a.length - b.length).slice(-2);
+    expect(groups.map((g) => g.length)).toEqual([10, 158]);
+    const [hot, calm] = groups as [typeof grid, typeof grid];
+    // The hot cells: the top five rows (Monday first) and the columns of 11 and 12 o'clock.
+    const rows = [...new Set(grid.map((c) => Math.round(c.y)))].sort((a, b) => a - b);
+    const cols = [...new Set(grid.map((c) => Math.round(c.x)))].sort((a, b) => a - b);
+    expect([...new Set(hot.map((c) => rows.indexOf(Math.round(c.y))))].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect([...new Set(hot.map((c) => cols.indexOf(Math.round(c.x))))].sort((a, b) => a - b)).toEqual([11, 12]);
+    expect(luminance(hot[0]!.fill)).toBeLessThan(luminance(calm[0]!.fill));
     expect(await page.textContent('[data-test=heatmap-caption]')).toContain('Asia/Shanghai');
   });
 
