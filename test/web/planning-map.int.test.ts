@@ -14,7 +14,7 @@ import { startChromium, type Chromium } from '../helpers/browser.js';
 import { decodePng, type Rgb } from '../helpers/png.js';
 import { stationFixture } from '../helpers/station.js';
 import { startServer, startStack, type Stack, type StartedServer } from '../server/helpers.js';
-import { DESKTOP, addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir } from './helpers.js';
+import { DESKTOP, addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot } from './helpers.js';
 import { drawnAt, startTileServer, worldPixel, type Datum, type TileServer } from './planning-tiles.js';
 
 setLogger({ error: () => {}, warn: () => {} });
@@ -158,6 +158,11 @@ describe('planning map', () => {
     expect(scale).toMatch(/^\d+ (m|km)$/);
     for (const p of POINTS) expect(await page.textContent('.leaflet-tooltip-pane')).toContain(p.name);
     await page.screenshot({ path: join(shots, 'planning-map-plain.png'), fullPage: true });
+    // Phone and desktop: nothing makes the page scroll sideways, with or without the analytics answers.
+    await shoot(page, shots, 'planning-coverage');
+    await page.goto(`${server.url}/app/planning`);
+    await page.waitForSelector('[data-test=planning-form]');
+    await shoot(page, shots, 'planning-analytics');
     await page.close();
   });
 });

@@ -110,6 +110,32 @@ describe('planning pages', () => {
     expect(await page.textContent('[data-test=heatmap-caption]')).toContain('Asia/Shanghai');
   });
 
+  it('imports candidates, listing every refused line, then ranks the accepted ones and shows the best k', async () => {
+    await page.goto(`${stack!.server.url}/app/planning/coverage`);
+    await page.waitForSelector('path[data-station="st-001"]');
+    const input = '[data-test=import-candidates] input[type=file]';
+    const bad = 'name,lat,lon,address\n东门菜场,30.2800,120.1700,东门路1号\n北站,95,120.16,北站路\n西湖边,30.27,abc,湖滨路\n';
+    await page.setInputFiles(input, { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await page.click('[data-test=import-candidates] button[type=submit]');
+    await page.waitForSelector('[data-test=import-problem]');
+    const problems = await page.$$eval('[data-test=import-problem]', (els) => els.map((e) => e.textContent?.trim() ?? ''));
+    expect(problems.some((p) => p.startsWith('第 3 行'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('第 4 行'))).toBe(true);
+    expect(problems.every((p) => !p.startsWith('第 2 行'))).toBe(true);
+    expect(await page.$$('[data-test=candidate-row]')).toHaveLength(0);
+
+    const good = 'name,lat,lon,address\n东门菜场,30.2800,120.1700,东门路1号\n南郊物流园,30.2300,120.1500,南郊路8号\n';
+    await page.setInputFiles(input, { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await page.click('[data-test=import-candidates] button[type=submit]');
+    await page.waitForSelector('[data-test=imported]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=candidate-row]').length === 2);
+    expect(await page.$$('path.yz-candidate')).toHaveLength(2);
+    await page.click('[data-test=solve]');
+    await page.waitForSelector('[data-test=best-row]');
+    expect((await page.$$('[data-test=best-row]')).length).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: join(shots, 'planning-coverage-solved.png'), fullPage: true });
+  });
+
   it('prints the planning report to PDF with its Chinese headings and the station names intact', async () => {
     await page.goto(`${stack!.server.url}/app/planning/report`);
     await page.waitForSelector('[data-test=heatmap] svg');
