@@ -130,6 +130,15 @@ describe('planning pages', () => {
     await page.waitForSelector('[data-test=imported]');
     await page.waitForFunction(() => document.querySelectorAll('[data-test=candidate-row]').length === 2);
     expect(await page.$$('path.yz-candidate')).toHaveLength(2);
+    // The view follows the import: both new sites are inside the map.
+    const inside = await page.$$eval('path.yz-candidate', (els) => {
+      const map = els[0]!.closest('.map-canvas')!.getBoundingClientRect();
+      return els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return r.left >= map.left && r.right <= map.right && r.top >= map.top && r.bottom <= map.bottom;
+      });
+    });
+    expect(inside).toEqual([true, true]);
     await page.click('[data-test=solve]');
     await page.waitForSelector('[data-test=best-row]');
     expect((await page.$$('[data-test=best-row]')).length).toBeGreaterThanOrEqual(1);
