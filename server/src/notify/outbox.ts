@@ -101,6 +101,8 @@ export class Outbox {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** A nudge arrived during a pass: the next pass starts without waiting for the poll. */
+  private nudged = false;
 
   constructor(opts: OutboxOptions) {
     this.o = {
@@ -159,6 +161,15 @@ export class Outbox {
     this.running = this.loop();
   }
 
+  /**
+   * New items were committed (the alert repository's transaction, after it ends): claim them now
+   * rather than at the next poll, so a fault reaches the robot in the time of one write.
+   */
+  nudge(): void {
+    if (this.wake) this.wake();
+    else this.nudged = true;
+  }
+
   /** Stop after the pass under way (a send in flight finishes and is recorded). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -176,12 +187,18 @@ export class Outbox {
         this.o.log?.error({ err: e }, '通知发件箱处理失败，稍后重试 / outbox pass failed, retrying');
       }
       if (this.stopping) break;
+      if (this.nudged) {
+        this.nudged = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.o.pollMs);
-        this.wake = () => {
+        const done = () => {
+          this.wake = undefined;
           clearTimeout(t);
           resolve();
         };
+        const t = setTimeout(done, this.o.pollMs);
+        this.wake = done;
       });
     }
   }

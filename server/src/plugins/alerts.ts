@@ -54,6 +54,7 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakS
   return new AlertRepository(app.ops.db, names, {
     onTransitions: (trx, t) =>
       app.notifier.onTransitions(trx, { ...t, fired: t.fired.filter((a) => !restored.has(a)) }),
+    afterTransitions: () => app.outbox.nudge(),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
       app.metrics.alertStoreDropped.inc({ reason }, items.length);

@@ -295,6 +295,30 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     await box.stop();
   });
 
+  it('nudge() after a commit sends at once, not at the next poll (also when it comes mid-pass)', async () => {
+    const { store } = await open();
+    const ch = new FakeChannel();
+    const box = new Outbox({ store, channels: [ch], pollMs: 60_000 });
+    box.start();
+    await expect.poll(() => ch.calls).toBe(0);
+    await box.enqueue(items(2));
+    box.nudge();
+    await expect.poll(() => ch.sent.length, { timeout: 5_000 }).toBe(2);
+    // A nudge while a send is under way starts the next pass right after it.
+    let release: () => void = () => undefined;
+    ch.answer = () =>
+      new Promise((r) => (release = () => r({ ok: true, retryable: false, detail: '200' })));
+    await box.enqueue([item(10)]);
+    box.nudge();
+    await expect.poll(() => ch.calls).toBe(3);
+    await box.enqueue([item(11)]);
+    box.nudge();
+    ch.answer = () => ({ ok: true, retryable: false, detail: '200' });
+    release();
+    await expect.poll(() => ch.sent.length, { timeout: 5_000 }).toBe(4);
+    await box.stop();
+  });
+
   it.runIf(engine.name === 'postgres')(
     'two workers on one store never send one item twice (200 items)',
     async () => {
