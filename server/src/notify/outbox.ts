@@ -269,7 +269,7 @@ export class Outbox {
     const code = r.code ?? (r.ok ? 'ok' : 'error');
     const detail = r.detail.slice(0, 1000);
     let dead = 0;
-    let givenUp = 0;
+    let refused = 0;
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('outbox_attempts')
@@ -287,7 +287,7 @@ export class Outbox {
       for (const row of rows) {
         const next = this.nextState(row, r, at);
         if (next.state === 'dead') dead++;
-        if (next.state === 'dead' || next.state === 'failed') givenUp++;
+        if (next.state === 'failed') refused++;
         await trx
           .updateTable('outbox')
           .set({ ...next, attempts: row.attempts + 1, claimed_by: null, claimed_until: null })
@@ -298,8 +298,9 @@ export class Outbox {
     });
     if (r.ok) this.m.sent.inc({ channel }, rows.length);
     else this.m.failed.inc({ channel, code }, rows.length);
-    if (dead) this.m.dead.inc({ channel }, dead);
-    if (givenUp) {
+    if (dead) this.m.dead.inc({ channel, reason: 'expired' }, dead);
+    if (refused) this.m.dead.inc({ channel, reason: 'refused' }, refused);
+    if (dead || refused) {
       this.o.log?.error(
         { channel, code, detail, items: rows.map((row) => row.dedupe_key) },
         '通知发送失败且不再重试 / notification given up',

@@ -146,7 +146,7 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     for (; clock.t < T0 + 30 * MIN; clock.t += MIN) await box.tick();
     expect((await box.item('a1:firing:ops'))?.state).toBe('dead');
     const dead = await registry.getSingleMetric('yizhan_outbox_dead_total')?.get();
-    expect(dead?.values[0]?.value).toBe(1);
+    expect(dead?.values).toEqual([{ labels: { channel: 'ops', reason: 'expired' }, value: 1 }]);
   });
 
   it('a channel that throws is read by the shared retry decision: a refused connection is retried', async () => {
@@ -171,7 +171,8 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     const ch = new FakeChannel();
     ch.answer = () => ({ ok: false, retryable: false, code: 'unauthorized', detail: 'bad webhook key' });
     const clock = { t: T0 };
-    const box = outbox(store, ch, clock);
+    const registry = new Registry();
+    const box = outbox(store, ch, clock, { registry });
     await box.enqueue([item(1)]);
     for (let i = 0; i < 5; i++, clock.t += 30 * MIN) await box.tick();
     expect(ch.calls).toBe(1);
@@ -180,6 +181,8 @@ describe.each(testEngines())('outbox on $name', (engine) => {
       attempts: 1,
       last_error: 'unauthorized: bad webhook key',
     });
+    const dead = await registry.getSingleMetric('yizhan_outbox_dead_total')?.get();
+    expect(dead?.values).toEqual([{ labels: { channel: 'ops', reason: 'refused' }, value: 1 }]);
   });
 
   it('a restart mid-way: nothing lost, nothing that was sent is sent again', async () => {
