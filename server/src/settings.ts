@@ -247,8 +247,8 @@ export const SERVER_SETTINGS = defineSettings({
     }),
     notifyFile: text({
       defaultText: '(unset: only YIZHAN_ALERT_WEBHOOK_URL, if set)',
-      zh: '通知路由文件（渠道、镇街到渠道和人员、升级策略；示例 firmware-config/notify.example.yaml）；密钥写 ${ENV_NAME} 或 {file: 路径}',
-      en: 'Notification routing file (channels, township → channels and people, escalation; sample firmware-config/notify.example.yaml); secrets as ${ENV_NAME} or {file: path}',
+      zh: '通知路由文件（渠道、镇街到渠道和人员、升级策略；示例 firmware-config/notify.example.yaml）；密钥写 ${ENV_NAME} 或 {file: 路径}；修改后自动重新加载（或 SIGHUP）',
+      en: 'Notification routing file (channels, township → channels and people, escalation; sample firmware-config/notify.example.yaml); secrets as ${ENV_NAME} or {file: path}; reloaded on change (or SIGHUP)',
     }),
     publicUrl: text({
       pattern: '^https?://',

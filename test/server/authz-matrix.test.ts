@@ -178,6 +178,9 @@ const ROWS: Row[] = [
   { route: 'GET /api/v1/notifications', part: 'alerts', expect: '401 403  200 403      403      403      403      403      403' },
   { route: 'POST /api/v1/notifications/:id/retry', part: 'alerts',
                                                     expect: '401 403  200 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/notifications/${await addTestNotification(c.app)}/retry` }) },
+  // No notify file in this app: allowed callers reach the handler, which answers 400 notify_file_absent.
+  { route: 'POST /api/v1/notify/reload', part: 'alerts',
+                                                    expect: '401 403  400 403      403      403      403      403      403', req: () => ({ url: '/api/v1/notify/reload' }) },
 
   { route: 'GET /api/v1/work-orders', part: 'alerts',
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/work-orders?township=${t.code}` }) },

@@ -116,6 +116,15 @@ export class Outbox {
   }
 
   /**
+   * The channels of a reloaded notify.yaml. Pending items of a channel no longer configured stay
+   * pending (counted in yizhan_outbox_pending) until a file names the channel again.
+   */
+  setChannels(channels: readonly Channel[]): void {
+    this.channels.clear();
+    for (const c of channels) this.channels.set(c.name, c);
+  }
+
+  /**
    * New items were committed (the alert repository's transaction, after it ends): claim them now
    * rather than at the next poll, so a fault reaches the robot in the time of one write.
    */
