@@ -73,8 +73,9 @@ export class PlanningRepo {
     return rows.map((r) => ({ lat: Number(r.lat), lon: Number(r.lon), weight: Number(r.weight) }));
   }
 
-  async candidates(ids?: readonly number[]): Promise<Candidate[]> {
-    let q = this.db.selectFrom('planning_candidates').selectAll().orderBy('id');
+  /** Every candidate, or those of `ids`; `db`: the caller's transaction when inside one. */
+  async candidates(ids?: readonly number[], db: Db = this.db): Promise<Candidate[]> {
+    let q = db.selectFrom('planning_candidates').selectAll().orderBy('id');
     if (ids) {
       if (ids.length === 0) return [];
       q = q.where('id', 'in', [...ids]);
@@ -120,7 +121,7 @@ export class PlanningRepo {
   }
 
   async deleteCandidate(trx: Db, id: number): Promise<Candidate | undefined> {
-    const [c] = await this.candidates([id]);
+    const [c] = await this.candidates([id], trx);
     if (!c) return undefined;
     await trx.deleteFrom('planning_candidates').where('id', '=', id).execute();
     return c;
