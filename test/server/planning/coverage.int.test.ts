@@ -147,6 +147,22 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect(cov.summary.demand).toBe(0);
   });
 
+  it('imports a GeoJSON layer; refuses an unknown kind by name and a body over 4 MB before reading it', async () => {
+    const gj = { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [119.9, 30.045] }, properties: { weight: 80, name: '岚湖新城' } }] };
+    const ok = await app.inject({ method: 'POST', url: '/api/v1/planning/demand-layers?name=小区&kind=residential', headers: { ...planner, 'content-type': 'application/geo+json' }, payload: JSON.stringify(gj) });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json<DemandLayer>()).toMatchObject({ kind: 'residential', points: 1, totalWeight: 80 });
+    const cov = (await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })).json<CoverageAnswer>();
+    expect(cov.summary).toMatchObject({ demand: 80, coveredDemand: 0 });
+    const kind = await app.inject({ method: 'POST', url: '/api/v1/planning/demand-layers?name=x&kind=weather', headers: { ...planner, ...CSV }, payload: 'lat,lon,weight\n30,119.9,1\n' });
+    expect(kind.statusCode).toBe(400);
+    expect(kind.body).toContain('kind');
+    const big = 'lat,lon,weight\n' + '30.0100,119.8500,1\n'.repeat(250_000);
+    const tooBig = await app.inject({ method: 'POST', url: '/api/v1/planning/demand-layers?name=big', headers: { ...planner, ...CSV }, payload: big });
+    expect(tooBig.statusCode).toBe(413);
+    expect((await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<DemandLayer[]>()).toHaveLength(2);
+  });
+
   it('rate limits solves per principal before computing', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 25; i++)

@@ -76,6 +76,27 @@ describe('solveMaxCover', () => {
     expect(explainPick(r.best[0]!, 0, 10)['zh-CN']).toContain('这是最优解');
   });
 
+  it('tightens the bound with the later greedy steps (two sites reaching the same cluster)', () => {
+    // clusters A 300, B 200, C 150, D 50; X and Y both reach A
+    const input: SolveInput = {
+      uncovered: [300, 200, 150, 50],
+      baseCovered: 0,
+      cellIds: ['A', 'B', 'C', 'D'],
+      k: 3,
+      candidates: [
+        { id: 1, name: 'X', reach: [0] },
+        { id: 2, name: 'Y', reach: [0] },
+        { id: 3, name: 'Z', reach: [1] },
+        { id: 4, name: 'W', reach: [2] },
+        { id: 5, name: 'V', reach: [3] },
+      ],
+    };
+    const three = solveMaxCover(input).best[2]!;
+    expect(three).toMatchObject({ candidateIds: [1, 3, 4], coveredDemand: 650 });
+    // before any pick: 300 + 300 + 200 = 800; after X: 300 + (200 + 150 + 50) = 700
+    expect(three.upperBound).toBe(700);
+  });
+
   it('never reports a bound below the true optimum, nor a greedy value above it (random instances)', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
