@@ -163,6 +163,19 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect((await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<DemandLayer[]>()).toHaveLength(2);
   });
 
+  it('counts the occupancy of stations that report it as demand around them (built-in layer)', async () => {
+    const now = Date.now();
+    for (const [i, v] of [6, 10].entries())
+      app.store.apply('st-001', [{ type: 'reading', sensor: 'occupancy', kind: 'occupancy', value: v, ts: now + i, historical: false }]);
+    const layers = (await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<DemandLayer[]>();
+    expect(layers[0]).toMatchObject({ id: 0, builtIn: true, points: 1, totalWeight: 8 });
+    const cov = (await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })).json<CoverageAnswer>();
+    // the GeoJSON layer's 80 (uncovered) plus st-001's mean 8 spread over 7 covered cells
+    expect(cov.summary.demand).toBeCloseTo(88, 9);
+    expect(cov.summary.coveredDemand).toBeCloseTo(8, 9);
+    expect(cov.cells.filter((c) => c.demand > 0 && c.covered)).toHaveLength(7);
+  });
+
   it('rate limits solves per principal before computing', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 25; i++)
