@@ -13,7 +13,14 @@
  */
 import { cellToLatLng } from 'h3-js';
 import { analyse } from '../server/src/planning/analyse.js';
-import { demandByCell, gridCells, minutesFor, reachSetsAllPairs, type DemandPoint, type Site } from '../server/src/planning/grid.js';
+import {
+  demandByCell,
+  gridCells,
+  minutesFor,
+  reachSetsAllPairs,
+  type DemandPoint,
+  type Site,
+} from '../server/src/planning/grid.js';
 import { haversineKm } from '../server/src/planning/geo.js';
 import { solveMaxCover } from '../server/src/planning/solve.js';
 import { travelFor } from '../server/src/planning/travel.js';
@@ -60,14 +67,28 @@ export function syntheticCounty(o: Required<Omit<CoverageBenchOptions, 'noPeer' 
   const centres = Array.from({ length: 40 }, at);
   const demand: DemandPoint[] = Array.from({ length: o.demandPoints }, () => {
     const c = centres[Math.floor(r() * centres.length)]!;
-    return { lat: c.lat + (r() - 0.5) * 0.03, lon: c.lon + (r() - 0.5) * 0.03, weight: 1 + Math.round(r() * 20) };
+    return {
+      lat: c.lat + (r() - 0.5) * 0.03,
+      lon: c.lon + (r() - 0.5) * 0.03,
+      weight: 1 + Math.round(r() * 20),
+    };
   });
-  const candidates = Array.from({ length: o.candidates }, (_, i) => ({ id: i + 1, name: `候选 ${i + 1}`, ...at() }));
+  const candidates = Array.from({ length: o.candidates }, (_, i) => ({
+    id: i + 1,
+    name: `候选 ${i + 1}`,
+    ...at(),
+  }));
   return { stations, demand, candidates };
 }
 
 /** The same answer without any index: every cell × every station, every candidate × every cell. */
-function allPairs(stations: readonly Site[], demand: readonly DemandPoint[], candidates: readonly { lat: number; lon: number; name: string }[], t: TravelSettings, k: number) {
+function allPairs(
+  stations: readonly Site[],
+  demand: readonly DemandPoint[],
+  candidates: readonly { lat: number; lon: number; name: string }[],
+  t: TravelSettings,
+  k: number,
+) {
   const weights = demandByCell(demand, t.resolution);
   const ids = [...new Set([...gridCells(stations, t), ...weights.keys()])].sort();
   const cells = ids.map((h3) => {
@@ -105,7 +126,13 @@ export async function benchCoverage(opts: CoverageBenchOptions = {}): Promise<Co
     const theirs = peer.best.at(-1)?.candidateIds.join(',');
     if (ours !== theirs) throw new Error(`peer disagrees: best 5 ${ours} vs ${theirs}`);
   }
-  return { ms: Math.round(ms), candidates: county.candidates.length, cells: a.coverage.cells.length, stations: county.stations.length, peerMs: peerMs === null ? null : Math.round(peerMs) };
+  return {
+    ms: Math.round(ms),
+    candidates: county.candidates.length,
+    cells: a.coverage.cells.length,
+    stations: county.stations.length,
+    peerMs: peerMs === null ? null : Math.round(peerMs),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,13 +11,15 @@ import type { CoverageCell } from './coverage-schemas.js';
 type Cell = string | number | boolean | null;
 
 export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const line = (r: readonly Cell[]) => r.map((v) => csvCell(typeof v === 'boolean' ? (v ? 1 : 0) : v)).join(',');
+  const line = (r: readonly Cell[]) =>
+    r.map((v) => csvCell(typeof v === 'boolean' ? (v ? 1 : 0) : v)).join(',');
   return CSV_BOM + [line(header), ...rows.map(line)].join('\r\n') + '\r\n';
 }
 
 interface Feature {
   type: 'Feature';
-  geometry: { type: 'Point'; coordinates: [number, number] } | { type: 'Polygon'; coordinates: [number, number][][] };
+  geometry:
+    { type: 'Point'; coordinates: [number, number] } | { type: 'Polygon'; coordinates: [number, number][][] };
   properties: Record<string, Cell>;
 }
 export interface FeatureCollection {
@@ -31,7 +33,11 @@ export function pointsGeoJson<T extends { lat: number; lon: number }>(
 ): FeatureCollection {
   return {
     type: 'FeatureCollection',
-    features: items.map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [t.lon, t.lat] }, properties: props(t) })),
+    features: items.map((t) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [t.lon, t.lat] },
+      properties: props(t),
+    })),
   };
 }
 
@@ -50,7 +56,14 @@ export function coverageGeoJson(cells: readonly CoverageCell[], thresholdMin: nu
     features: cells.map((c) => ({
       type: 'Feature',
       geometry: { type: 'Polygon', coordinates: [hexagonRing(c.h3)] },
-      properties: { h3: c.h3, minutes: c.minutes, stationId: c.stationId, demand: c.demand, covered: c.covered, thresholdMin },
+      properties: {
+        h3: c.h3,
+        minutes: c.minutes,
+        stationId: c.stationId,
+        demand: c.demand,
+        covered: c.covered,
+        thresholdMin,
+      },
     })),
   };
 }

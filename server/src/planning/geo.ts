@@ -58,7 +58,10 @@ export class PointIndex<T extends LatLon> {
   }
 
   private bucketOf(p: LatLon): [number, number] {
-    return [Math.floor((p.lon * this.kmPerDegLon) / this.cellKm), Math.floor((p.lat * KM_PER_DEG) / this.cellKm)];
+    return [
+      Math.floor((p.lon * this.kmPerDegLon) / this.cellKm),
+      Math.floor((p.lat * KM_PER_DEG) / this.cellKm),
+    ];
   }
 
   /** The nearest point and its distance; undefined when the index is empty. */

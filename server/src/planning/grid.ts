@@ -68,7 +68,11 @@ export interface Coverage {
 /** Bucket width of the station index: the reach, so a covered cell's station is in the next ring. */
 const bucketKm = (t: TravelSettings): number => Math.max(0.2, reachKm(t));
 
-export function coverage(stations: readonly Site[], demand: readonly DemandPoint[], t: TravelSettings): Coverage {
+export function coverage(
+  stations: readonly Site[],
+  demand: readonly DemandPoint[],
+  t: TravelSettings,
+): Coverage {
   const weightByCell = demandByCell(demand, t.resolution);
   const ids = new Set(gridCells(stations, t));
   for (const h of weightByCell.keys()) ids.add(h);
@@ -81,7 +85,15 @@ export function coverage(stations: readonly Site[], demand: readonly DemandPoint
     const minutes = near ? round2(minutesFor(near.km, t)) : null;
     const covered = minutes !== null && minutes <= t.thresholdMin;
     const w = weightByCell.get(h3) ?? 0;
-    cells.push({ h3, lat: round6(lat), lon: round6(lon), minutes, stationId: near?.point.id ?? null, demand: w, covered });
+    cells.push({
+      h3,
+      lat: round6(lat),
+      lon: round6(lon),
+      minutes,
+      stationId: near?.point.id ?? null,
+      demand: w,
+      covered,
+    });
     summary.cells++;
     summary.demand += w;
     if (covered) {
@@ -107,11 +119,7 @@ export function demandByCell(points: readonly DemandPoint[], resolution: number)
  * For each site, the indexes (into `cells`) of the cells it reaches within the threshold. The cells
  * are bucketed once, so 1,000 sites cost 1,000 radius look-ups, not sites × cells distances.
  */
-export function reachSets(
-  sites: readonly LatLon[],
-  cells: readonly LatLon[],
-  t: TravelSettings,
-): number[][] {
+export function reachSets(sites: readonly LatLon[], cells: readonly LatLon[], t: TravelSettings): number[][] {
   const indexed = cells.map((c, i) => ({ lat: c.lat, lon: c.lon, i }));
   const index = new PointIndex(indexed, bucketKm(t));
   const km = reachKm(t);
@@ -123,7 +131,11 @@ export function reachSets(
 }
 
 /** The same reach sets by comparing every site with every cell: the benchmark's peer. */
-export function reachSetsAllPairs(sites: readonly LatLon[], cells: readonly LatLon[], t: TravelSettings): number[][] {
+export function reachSetsAllPairs(
+  sites: readonly LatLon[],
+  cells: readonly LatLon[],
+  t: TravelSettings,
+): number[][] {
   const km = reachKm(t);
   return sites.map((s) => {
     const out: number[] = [];

@@ -62,12 +62,22 @@ interface Spec<T> {
 export const DEMAND_SPEC: Spec<DemandRow> = {
   required: ['lat', 'lon', 'weight'],
   optional: ['name'],
-  build: (v) => ({ lat: v.lat as number, lon: v.lon as number, weight: v.weight as number, name: String(v.name ?? '') }),
+  build: (v) => ({
+    lat: v.lat as number,
+    lon: v.lon as number,
+    weight: v.weight as number,
+    name: String(v.name ?? ''),
+  }),
 };
 export const CANDIDATE_SPEC: Spec<CandidateRow> = {
   required: ['name', 'lat', 'lon'],
   optional: ['address'],
-  build: (v) => ({ name: String(v.name), lat: v.lat as number, lon: v.lon as number, address: String(v.address ?? '') }),
+  build: (v) => ({
+    name: String(v.name),
+    lat: v.lat as number,
+    lon: v.lon as number,
+    address: String(v.address ?? ''),
+  }),
 };
 
 const problem = (line: number, field: string, zh: string, en: string): ImportProblem => ({
@@ -77,10 +87,18 @@ const problem = (line: number, field: string, zh: string, en: string): ImportPro
 });
 
 /** CSV or GeoJSON, told apart by the first character that is not a BOM or white space. */
-export function parseImport<T>(text: string, spec: Spec<T>, area: Area | undefined, maxRows = IMPORT_MAX_ROWS): Parsed<T> {
+export function parseImport<T>(
+  text: string,
+  spec: Spec<T>,
+  area: Area | undefined,
+  maxRows = IMPORT_MAX_ROWS,
+): Parsed<T> {
   const body = text.replace(/^\uFEFF/, '');
-  if (body.trim() === '') return { ok: false, problems: [problem(1, 'file', '文件为空', 'The file is empty')] };
-  return body.trimStart().startsWith('{') ? parseGeoJson(body, spec, area, maxRows) : parseCsv(body, spec, area, maxRows);
+  if (body.trim() === '')
+    return { ok: false, problems: [problem(1, 'file', '文件为空', 'The file is empty')] };
+  return body.trimStart().startsWith('{')
+    ? parseGeoJson(body, spec, area, maxRows)
+    : parseCsv(body, spec, area, maxRows);
 }
 
 /** RFC 4180 records with the line each starts on. */
@@ -139,10 +157,19 @@ function parseCsv<T>(text: string, spec: Spec<T>, area: Area | undefined, maxRow
   for (const f of spec.required)
     if (!names.includes(f))
       problems.push(
-        problem(1, f, `表头缺少列 ${f}（需要 ${spec.required.join(',')}）`, `The header has no column ${f} (needs ${spec.required.join(',')})`),
+        problem(
+          1,
+          f,
+          `表头缺少列 ${f}（需要 ${spec.required.join(',')}）`,
+          `The header has no column ${f} (needs ${spec.required.join(',')})`,
+        ),
       );
   if (problems.length) return { ok: false, problems };
-  if (rows.length === 0) return { ok: false, problems: [problem(2, 'file', '表头之后没有数据行', 'No data rows after the header')] };
+  if (rows.length === 0)
+    return {
+      ok: false,
+      problems: [problem(2, 'file', '表头之后没有数据行', 'No data rows after the header')],
+    };
   const out: T[] = [];
   for (const r of rows) {
     const raw: Partial<Record<Field, string>> = {};
@@ -168,24 +195,38 @@ function parseGeoJson<T>(text: string, spec: Spec<T>, area: Area | undefined, ma
   if (fc.type !== 'FeatureCollection' || !Array.isArray(fc.features))
     return {
       ok: false,
-      problems: [problem(1, 'type', '须为 GeoJSON FeatureCollection（含 features 数组）', 'Must be a GeoJSON FeatureCollection with a features array')],
+      problems: [
+        problem(
+          1,
+          'type',
+          '须为 GeoJSON FeatureCollection（含 features 数组）',
+          'Must be a GeoJSON FeatureCollection with a features array',
+        ),
+      ],
     };
   if (fc.features.length > maxRows) return { ok: false, problems: [tooMany(maxRows)] };
-  if (fc.features.length === 0) return { ok: false, problems: [problem(1, 'features', 'features 为空', 'features is empty')] };
+  if (fc.features.length === 0)
+    return { ok: false, problems: [problem(1, 'features', 'features 为空', 'features is empty')] };
   const problems: ImportProblem[] = [];
   const out: T[] = [];
   fc.features.forEach((f: unknown, i) => {
     const n = i + 1;
-    const feat = f as { geometry?: { type?: unknown; coordinates?: unknown }; properties?: Record<string, unknown> | null };
+    const feat = f as {
+      geometry?: { type?: unknown; coordinates?: unknown };
+      properties?: Record<string, unknown> | null;
+    };
     const coords = feat?.geometry?.coordinates;
     if (feat?.geometry?.type !== 'Point' || !Array.isArray(coords) || coords.length < 2) {
-      problems.push(problem(n, 'geometry', '几何须为 Point [经度, 纬度]', 'geometry must be a Point [lon, lat]'));
+      problems.push(
+        problem(n, 'geometry', '几何须为 Point [经度, 纬度]', 'geometry must be a Point [lon, lat]'),
+      );
       return;
     }
     const props = feat.properties ?? {};
     const raw: Partial<Record<Field, string>> = { lon: asText(coords[0]), lat: asText(coords[1]) };
     for (const k of [...spec.required, ...spec.optional])
-      if (k !== 'lat' && k !== 'lon' && props[k] !== undefined && props[k] !== null) raw[k] = asText(props[k]);
+      if (k !== 'lat' && k !== 'lon' && props[k] !== undefined && props[k] !== null)
+        raw[k] = asText(props[k]);
     const v = checkRow(raw, n, spec, area, problems);
     if (v) out.push(spec.build(v));
   });
@@ -193,7 +234,8 @@ function parseGeoJson<T>(text: string, spec: Spec<T>, area: Area | undefined, ma
 }
 
 /** A JSON value as the text a CSV cell would hold (objects as JSON, so they fail as non-numeric). */
-const asText = (x: unknown): string => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : JSON.stringify(x) ?? '');
+const asText = (x: unknown): string =>
+  typeof x === 'string' ? x : typeof x === 'number' ? String(x) : (JSON.stringify(x) ?? '');
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -205,7 +247,13 @@ function checkRow<T>(
   problems: ImportProblem[],
 ): Record<Field, string | number | undefined> | undefined {
   const before = problems.length;
-  const v: Record<Field, string | number | undefined> = { lat: undefined, lon: undefined, weight: undefined, name: undefined, address: undefined };
+  const v: Record<Field, string | number | undefined> = {
+    lat: undefined,
+    lon: undefined,
+    weight: undefined,
+    name: undefined,
+    address: undefined,
+  };
   for (const f of [...spec.required, ...spec.optional]) {
     const s = raw[f];
     const required = spec.required.includes(f);
@@ -215,29 +263,48 @@ function checkRow<T>(
     }
     if (f === 'name' || f === 'address') {
       const max = f === 'name' ? 100 : 200;
-      if (s.length > max) problems.push(problem(line, f, `${f} 过长（最多 ${max} 个字符）`, `${f} is too long (at most ${max} characters)`));
+      if (s.length > max)
+        problems.push(
+          problem(line, f, `${f} 过长（最多 ${max} 个字符）`, `${f} is too long (at most ${max} characters)`),
+        );
       else v[f] = s;
       continue;
     }
     if (!NUMBER.test(s)) {
-      problems.push(problem(line, f, `${f} 不是数字："${s.slice(0, 40)}"`, `${f} is not a number: "${s.slice(0, 40)}"`));
+      problems.push(
+        problem(line, f, `${f} 不是数字："${s.slice(0, 40)}"`, `${f} is not a number: "${s.slice(0, 40)}"`),
+      );
       continue;
     }
     v[f] = Number(s);
   }
   const { lat, lon, weight } = v as { lat?: number; lon?: number; weight?: number };
   if (weight !== undefined && !(weight >= 0 && Number.isFinite(weight)))
-    problems.push(problem(line, 'weight', `权重 ${weight} 须为不小于 0 的数`, `weight ${weight} must be a number ≥ 0`));
+    problems.push(
+      problem(line, 'weight', `权重 ${weight} 须为不小于 0 的数`, `weight ${weight} must be a number ≥ 0`),
+    );
   if (lat === undefined || lon === undefined) return undefined;
   if (area && !inside(area, lat, lon) && inside(area, lon, lat))
     problems.push(
-      problem(line, 'lat', `纬度和经度似乎写反了（${lat}, ${lon}）：交换后才在本县范围内`, `latitude and longitude look swapped (${lat}, ${lon}): only swapped do they fall in the county`),
+      problem(
+        line,
+        'lat',
+        `纬度和经度似乎写反了（${lat}, ${lon}）：交换后才在本县范围内`,
+        `latitude and longitude look swapped (${lat}, ${lon}): only swapped do they fall in the county`,
+      ),
     );
   else if (lat < -90 || lat > 90)
     problems.push(problem(line, 'lat', `纬度 ${lat} 超出 −90…90`, `latitude ${lat} is outside −90…90`));
   else if (lon < -180 || lon > 180)
     problems.push(problem(line, 'lon', `经度 ${lon} 超出 −180…180`, `longitude ${lon} is outside −180…180`));
   else if (area && !inside(area, lat, lon))
-    problems.push(problem(line, 'lat', `位置（${lat}, ${lon}）不在本县范围内`, `position (${lat}, ${lon}) is outside the county area`));
+    problems.push(
+      problem(
+        line,
+        'lat',
+        `位置（${lat}, ${lon}）不在本县范围内`,
+        `position (${lat}, ${lon}) is outside the county area`,
+      ),
+    );
   return problems.length === before ? v : undefined;
 }

@@ -37,7 +37,11 @@ export class OccupancyMeans {
 }
 
 /** Demand points (one per cell centre) of the stations' mean occupancy, by the rule above. */
-export function occupancyDemand(stations: readonly Site[], mean: (id: string) => number | undefined, resolution: number): DemandPoint[] {
+export function occupancyDemand(
+  stations: readonly Site[],
+  mean: (id: string) => number | undefined,
+  resolution: number,
+): DemandPoint[] {
   const out: DemandPoint[] = [];
   for (const s of stations) {
     const m = mean(s.id);

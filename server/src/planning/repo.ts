@@ -50,13 +50,24 @@ export class PlanningRepo {
     const total = l.rows.reduce((s, r) => s + r.weight, 0);
     const { id } = await trx
       .insertInto('demand_layers')
-      .values({ name: l.name, kind: l.kind, points: l.rows.length, total_weight: total, created_at: l.now, created_by: l.by })
+      .values({
+        name: l.name,
+        kind: l.kind,
+        points: l.rows.length,
+        total_weight: total,
+        created_at: l.now,
+        created_by: l.by,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     for (let i = 0; i < l.rows.length; i += CHUNK)
       await trx
         .insertInto('demand_points')
-        .values(l.rows.slice(i, i + CHUNK).map((r) => ({ layer_id: id, lat: r.lat, lon: r.lon, weight: r.weight, name: r.name })))
+        .values(
+          l.rows
+            .slice(i, i + CHUNK)
+            .map((r) => ({ layer_id: id, lat: r.lat, lon: r.lon, weight: r.weight, name: r.name })),
+        )
         .execute();
     return Number(id);
   }

@@ -97,7 +97,12 @@ export function solveMaxCover(input: SolveInput): SolveResult {
     if (step === K) break;
     let best = -1;
     for (let c = 0; c < candidates.length; c++)
-      if (!picks.includes(c) && (best < 0 || gains[c]! > gains[best]! || (gains[c] === gains[best] && candidates[c]!.id < candidates[best]!.id)))
+      if (
+        !picks.includes(c) &&
+        (best < 0 ||
+          gains[c]! > gains[best]! ||
+          (gains[c] === gains[best] && candidates[c]!.id < candidates[best]!.id))
+      )
         best = c;
     if (best < 0) break;
     picks.push(best);

@@ -30,7 +30,12 @@ describe('coverage grid', () => {
     expect(c.cells.length).toBe(gridCells(stations, walk).length);
     expect(c.cells.length).toBeGreaterThan(100);
     for (const cell of c.cells.slice(0, 400)) {
-      const dists = stations.map((s) => haversineKm(s, cellToLatLng(cell.h3).reduce((o, v, i) => ({ ...o, [i ? 'lon' : 'lat']: v }), { lat: 0, lon: 0 })));
+      const dists = stations.map((s) =>
+        haversineKm(
+          s,
+          cellToLatLng(cell.h3).reduce((o, v, i) => ({ ...o, [i ? 'lon' : 'lat']: v }), { lat: 0, lon: 0 }),
+        ),
+      );
       const nearest = Math.min(...dists);
       expect(cell.minutes).toBeCloseTo(((nearest * 1.3) / 5) * 60, 1);
       expect(cell.stationId).toBe(stations[dists.indexOf(nearest)]!.id);
@@ -61,8 +66,12 @@ describe('coverage grid', () => {
 
   it('finds the same nearest points and reach sets as comparing every pair', () => {
     let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pts = Array.from({ length: 300 }, (_, i) => ({ id: String(i), lat: 29.9 + rand() * 0.3, lon: 119.8 + rand() * 0.3 }));
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pts = Array.from({ length: 300 }, (_, i) => ({
+      id: String(i),
+      lat: 29.9 + rand() * 0.3,
+      lon: 119.8 + rand() * 0.3,
+    }));
     const index = new PointIndex(pts, 0.7);
     for (let q = 0; q < 200; q++) {
       const at = { lat: 29.85 + rand() * 0.4, lon: 119.75 + rand() * 0.4 };

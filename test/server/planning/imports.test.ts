@@ -31,7 +31,11 @@ describe('parseImport', () => {
     const gj = JSON.stringify({
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'Point', coordinates: [119.9, 30.02] }, properties: { weight: 4, name: '小区' } },
+        {
+          type: 'Feature',
+          geometry: { type: 'Point', coordinates: [119.9, 30.02] },
+          properties: { weight: 4, name: '小区' },
+        },
       ],
     });
     expect(parseImport(gj, DEMAND_SPEC, area)).toEqual({
@@ -62,7 +66,10 @@ describe('parseImport', () => {
       [7, 'lat'],
       [8, 'weight'],
     ]);
-    expect(r.problems[0]!.message).toEqual({ 'zh-CN': '纬度 95 超出 −90…90', en: 'latitude 95 is outside −90…90' });
+    expect(r.problems[0]!.message).toEqual({
+      'zh-CN': '纬度 95 超出 −90…90',
+      en: 'latitude 95 is outside −90…90',
+    });
     expect(r.problems[1]!.message.en).toBe('weight is missing');
     expect(r.problems[2]!.message['zh-CN']).toBe('lon 不是数字："abc"');
     expect(r.problems[3]!.message.en).toContain('look swapped');
@@ -79,18 +86,33 @@ describe('parseImport', () => {
     const many = 'lat,lon,weight\n' + '30.01,119.9,1\n'.repeat(11);
     const r = parseImport(many, DEMAND_SPEC, area, 10);
     expect(r.ok || r.problems).toEqual([
-      { line: 12, field: 'file', message: { 'zh-CN': '行数过多：最多 10 行数据', en: 'Too many rows: at most 10 data rows' } },
+      {
+        line: 12,
+        field: 'file',
+        message: { 'zh-CN': '行数过多：最多 10 行数据', en: 'Too many rows: at most 10 data rows' },
+      },
     ]);
   });
 
   it('reads candidates (name, lat, lon, optional address) and reports GeoJSON problems by feature', () => {
-    const ok = parseImport('name,lat,lon,address\n城东菜场,30.02,119.91,青岚县城东路1号\n', CANDIDATE_SPEC, area);
-    expect(ok).toEqual({ ok: true, rows: [{ name: '城东菜场', lat: 30.02, lon: 119.91, address: '青岚县城东路1号' }] });
+    const ok = parseImport(
+      'name,lat,lon,address\n城东菜场,30.02,119.91,青岚县城东路1号\n',
+      CANDIDATE_SPEC,
+      area,
+    );
+    expect(ok).toEqual({
+      ok: true,
+      rows: [{ name: '城东菜场', lat: 30.02, lon: 119.91, address: '青岚县城东路1号' }],
+    });
     const bad = parseImport(
       JSON.stringify({
         type: 'FeatureCollection',
         features: [
-          { type: 'Feature', geometry: { type: 'Point', coordinates: [119.9, 30.02] }, properties: { name: 'a' } },
+          {
+            type: 'Feature',
+            geometry: { type: 'Point', coordinates: [119.9, 30.02] },
+            properties: { name: 'a' },
+          },
           { type: 'Feature', geometry: { type: 'LineString', coordinates: [] }, properties: { name: 'b' } },
           { type: 'Feature', geometry: { type: 'Point', coordinates: [119.9, 30.02] }, properties: {} },
         ],

@@ -4,7 +4,12 @@
  * small instances.
  */
 import { describe, expect, it } from 'vitest';
-import { coveredBy, explainPick, solveMaxCover, type SolveInput } from '../../../server/src/planning/solve.js';
+import {
+  coveredBy,
+  explainPick,
+  solveMaxCover,
+  type SolveInput,
+} from '../../../server/src/planning/solve.js';
 
 const cellIds = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
 
@@ -99,7 +104,7 @@ describe('solveMaxCover', () => {
 
   it('never reports a bound below the true optimum, nor a greedy value above it (random instances)', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 200; trial++) {
       const n = 4 + Math.floor(rand() * 8);
       const m = 2 + Math.floor(rand() * 7);

@@ -74,7 +74,12 @@ export function allowExpensive(app: App, p: Planning, req: FastifyRequest, reply
   void reply
     .code(429)
     .header('retry-after', seconds)
-    .send(planningError('rate_limited', pickLang(req, app.defaultLang), { limit: String(EXPENSIVE_PER_MINUTE), seconds }));
+    .send(
+      planningError('rate_limited', pickLang(req, app.defaultLang), {
+        limit: String(EXPENSIVE_PER_MINUTE),
+        seconds,
+      }),
+    );
   return false;
 }
 
@@ -82,7 +87,12 @@ export function allowExpensive(app: App, p: Planning, req: FastifyRequest, reply
  * The stations a request may analyse: those of the townships the principal reads (station:read),
  * narrowed to `township` when given. Undefined when the answer (404/403) was sent.
  */
-export function stationsFor(app: App, req: FastifyRequest, reply: FastifyReply, township?: string): Site[] | undefined {
+export function stationsFor(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  township?: string,
+): Site[] | undefined {
   if (!townshipFilterAllowed(app, req, reply, 'station:read', township)) return undefined;
   const scope = townshipsWith(req.principal!, 'station:read');
   return app.registry
@@ -95,7 +105,11 @@ export function stationsFor(app: App, req: FastifyRequest, reply: FastifyReply, 
 }
 
 /** Imported points of every layer plus the stations' occupancy layer (planning/occupancy.ts). */
-export async function allDemand(p: Planning, stations: readonly Site[], resolution: number): Promise<DemandPoint[]> {
+export async function allDemand(
+  p: Planning,
+  stations: readonly Site[],
+  resolution: number,
+): Promise<DemandPoint[]> {
   const stored = await p.repo.demandPoints();
   return [...stored, ...occupancyDemand(stations, (id) => p.occupancy.mean(id), resolution)];
 }

@@ -42,7 +42,12 @@ const LayerQuery = Type.Object(
 const userId = (req: FastifyRequest): number | null => req.principal?.userId ?? null;
 
 /** The rows of an import, or undefined once 400 (bad body or ImportRejected) was sent. */
-function rowsOf<T>(app: App, req: FastifyRequest, reply: FastifyReply, spec: Parameters<typeof parseImport<T>>[1]): T[] | undefined {
+function rowsOf<T>(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  spec: Parameters<typeof parseImport<T>>[1],
+): T[] | undefined {
   const lang = pickLang(req, app.defaultLang);
   const text = importText(req.body);
   if (text === undefined) return void reply.code(400).send(planningError('bad_body', lang));
@@ -64,7 +69,10 @@ function rowsOf<T>(app: App, req: FastifyRequest, reply: FastifyReply, spec: Par
 function layerRoutes(app: App, p: Planning): void {
   app.get(
     '/api/v1/planning/demand-layers',
-    { schema: { response: { 200: Type.Array(DemandLayer), '4xx': ErrorBody } }, config: { access: 'station:read' } },
+    {
+      schema: { response: { 200: Type.Array(DemandLayer), '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
     async (req, reply) => {
       const stations = stationsFor(app, req, reply);
       if (!stations) return reply;
@@ -75,7 +83,10 @@ function layerRoutes(app: App, p: Planning): void {
     '/api/v1/planning/demand-layers',
     {
       bodyLimit: IMPORT_MAX_BYTES,
-      schema: { querystring: LayerQuery, response: { 201: DemandLayer, 400: Type.Union([ImportRejected, ErrorBody]), '4xx': ErrorBody } },
+      schema: {
+        querystring: LayerQuery,
+        response: { 201: DemandLayer, 400: Type.Union([ImportRejected, ErrorBody]), '4xx': ErrorBody },
+      },
       config: { access: 'planning:write' },
     },
     async (req, reply) => {
@@ -86,7 +97,16 @@ function layerRoutes(app: App, p: Planning): void {
       const now = Date.now();
       const id = await app.ops.db.transaction().execute(async (trx) => {
         const id = await p.repo.addLayer(trx, { name: req.query.name, kind, rows, by: userId(req), now });
-        await recordAudit(trx, req, { action: 'planning.layer_add', target: `demand_layer:${id}`, after: { name: req.query.name, kind, points: rows.length } }, now);
+        await recordAudit(
+          trx,
+          req,
+          {
+            action: 'planning.layer_add',
+            target: `demand_layer:${id}`,
+            after: { name: req.query.name, kind, points: rows.length },
+          },
+          now,
+        );
         return id;
       });
       req.log.info({ layer: id, points: rows.length, kind }, 'demand layer imported');
@@ -95,16 +115,24 @@ function layerRoutes(app: App, p: Planning): void {
   );
   app.delete(
     '/api/v1/planning/demand-layers/:id',
-    { schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } }, config: { access: 'planning:write' } },
+    {
+      schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } },
+      config: { access: 'planning:write' },
+    },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
       const id = req.params.id;
-      if (id === OCCUPANCY_LAYER_ID) return reply.code(409).send(planningError('layer_built_in', lang, { id: String(id) }));
+      if (id === OCCUPANCY_LAYER_ID)
+        return reply.code(409).send(planningError('layer_built_in', lang, { id: String(id) }));
       const before = await p.repo.layer(id);
       if (!before) return reply.code(404).send(planningError('layer_not_found', lang, { id: String(id) }));
       await app.ops.db.transaction().execute(async (trx) => {
         await p.repo.deleteLayer(trx, id);
-        await recordAudit(trx, req, { action: 'planning.layer_delete', target: `demand_layer:${id}`, before });
+        await recordAudit(trx, req, {
+          action: 'planning.layer_delete',
+          target: `demand_layer:${id}`,
+          before,
+        });
       });
       return reply.code(204).send(null);
     },
@@ -114,7 +142,10 @@ function layerRoutes(app: App, p: Planning): void {
 function candidateRoutes(app: App, p: Planning): void {
   app.get(
     '/api/v1/planning/candidates',
-    { schema: { response: { 200: Type.Array(Candidate), '4xx': ErrorBody } }, config: { access: 'station:read' } },
+    {
+      schema: { response: { 200: Type.Array(Candidate), '4xx': ErrorBody } },
+      config: { access: 'station:read' },
+    },
     async () => p.repo.candidates(),
   );
   app.post(
@@ -128,20 +159,39 @@ function candidateRoutes(app: App, p: Planning): void {
       const now = Date.now();
       const row = { name: b.name.trim(), address: b.address ?? '', lat: b.lat, lon: b.lon };
       if (row.name === '')
-        return reply.code(400).send({ error: { code: 'invalid_body', message: pickLang(req, app.defaultLang) === 'en' ? 'name: must not be blank' : 'name：不能为空' } });
+        return reply.code(400).send({
+          error: {
+            code: 'invalid_body',
+            message: pickLang(req, app.defaultLang) === 'en' ? 'name: must not be blank' : 'name：不能为空',
+          },
+        });
       const [id] = await app.ops.db.transaction().execute(async (trx) => {
         const ids = await p.repo.addCandidates(trx, [row], 'map', userId(req), now);
-        await recordAudit(trx, req, { action: 'planning.candidate_add', target: `candidate:${ids[0]}`, after: row }, now);
+        await recordAudit(
+          trx,
+          req,
+          { action: 'planning.candidate_add', target: `candidate:${ids[0]}`, after: row },
+          now,
+        );
         return ids;
       });
       return reply.code(201).send((await p.repo.candidates([id!]))[0]!);
     },
   );
+}
+
+function candidateImportAndDeleteRoutes(app: App, p: Planning): void {
   app.post(
     '/api/v1/planning/candidates/import',
     {
       bodyLimit: IMPORT_MAX_BYTES,
-      schema: { response: { 201: Type.Array(Candidate), 400: Type.Union([ImportRejected, ErrorBody]), '4xx': ErrorBody } },
+      schema: {
+        response: {
+          201: Type.Array(Candidate),
+          400: Type.Union([ImportRejected, ErrorBody]),
+          '4xx': ErrorBody,
+        },
+      },
       config: { access: 'planning:write' },
     },
     async (req, reply) => {
@@ -151,7 +201,16 @@ function candidateRoutes(app: App, p: Planning): void {
       const now = Date.now();
       const ids = await app.ops.db.transaction().execute(async (trx) => {
         const ids = await p.repo.addCandidates(trx, rows, 'import', userId(req), now);
-        await recordAudit(trx, req, { action: 'planning.candidate_import', target: `candidates:${ids[0]}-${ids.at(-1)}`, after: { count: ids.length } }, now);
+        await recordAudit(
+          trx,
+          req,
+          {
+            action: 'planning.candidate_import',
+            target: `candidates:${ids[0]}-${ids.at(-1)}`,
+            after: { count: ids.length },
+          },
+          now,
+        );
         return ids;
       });
       req.log.info({ candidates: ids.length }, 'candidate sites imported');
@@ -160,15 +219,26 @@ function candidateRoutes(app: App, p: Planning): void {
   );
   app.delete(
     '/api/v1/planning/candidates/:id',
-    { schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } }, config: { access: 'planning:write' } },
+    {
+      schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } },
+      config: { access: 'planning:write' },
+    },
     async (req, reply) => {
       const id = req.params.id;
       const gone = await app.ops.db.transaction().execute(async (trx) => {
         const c = await p.repo.deleteCandidate(trx, id);
-        if (c) await recordAudit(trx, req, { action: 'planning.candidate_delete', target: `candidate:${id}`, before: c });
+        if (c)
+          await recordAudit(trx, req, {
+            action: 'planning.candidate_delete',
+            target: `candidate:${id}`,
+            before: c,
+          });
         return c;
       });
-      if (!gone) return reply.code(404).send(planningError('candidate_not_found', pickLang(req, app.defaultLang), { id: String(id) }));
+      if (!gone)
+        return reply
+          .code(404)
+          .send(planningError('candidate_not_found', pickLang(req, app.defaultLang), { id: String(id) }));
       return reply.code(204).send(null);
     },
   );
@@ -177,4 +247,5 @@ function candidateRoutes(app: App, p: Planning): void {
 export function dataRoutes(app: App, p: Planning): void {
   layerRoutes(app, p);
   candidateRoutes(app, p);
+  candidateImportAndDeleteRoutes(app, p);
 }

@@ -26,7 +26,9 @@ export function migration0012(engine: Engine): Migration {
       await db.schema
         .createTable('demand_points')
         .addColumn('id', id.type, id.key)
-        .addColumn('layer_id', 'bigint', (c) => c.notNull().references('demand_layers.id').onDelete('cascade'))
+        .addColumn('layer_id', 'bigint', (c) =>
+          c.notNull().references('demand_layers.id').onDelete('cascade'),
+        )
         .addColumn('lat', 'double precision', (c) => c.notNull())
         .addColumn('lon', 'double precision', (c) => c.notNull())
         .addColumn('weight', 'double precision', (c) => c.notNull())
