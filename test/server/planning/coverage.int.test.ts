@@ -150,6 +150,28 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect(s.candidates[0]!.addedCells.length).toBeGreaterThan(0);
   });
 
+  it("measures a township planner's candidates against every station of the county", async () => {
+    const local = await sessionHeaders(
+      app,
+      await addTestUser(app, [{ role: 'planner', scope: 'xintang' }], 'planner-xt'),
+    );
+    const county = (
+      await app.inject({ method: 'POST', url: '/api/v1/planning/solve', headers: planner, payload: { k: 3 } })
+    ).json<SolveAnswer>();
+    const mine = (
+      await app.inject({ method: 'POST', url: '/api/v1/planning/solve', headers: local, payload: { k: 3 } })
+    ).json<SolveAnswer>();
+    expect(mine.baseCoveredDemand).toBe(680);
+    expect(mine.best.map((b) => b.candidateIds)).toEqual(county.best.map((b) => b.candidateIds));
+    // its coverage map shows its own township's stations only
+    const cov = (
+      await app.inject({ url: '/api/v1/planning/coverage', headers: local })
+    ).json<CoverageAnswer>();
+    expect(new Set(cov.cells.map((c) => c.stationId))).toEqual(
+      new Set(['st-020', 'st-021', 'st-022', 'st-023', 'st-024']),
+    );
+  });
+
   it('rejects a bad import as a whole, listing every problem with line and field', async () => {
     const before = (await app.inject({ url: '/api/v1/planning/candidates', headers: viewer })).json<
       Candidate[]

@@ -104,6 +104,17 @@ export function stationsFor(
     .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
 }
 
+/**
+ * Every station of the county: what a candidate's added demand is measured against (a site beside a
+ * neighbouring township's station adds nothing, whoever asks). The answer names candidates, not
+ * stations.
+ */
+export function everyStation(app: App): Site[] {
+  return app.registry
+    .all()
+    .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
+}
+
 /** Imported points of every layer plus the stations' occupancy layer (planning/occupancy.ts). */
 export async function allDemand(
   p: Planning,

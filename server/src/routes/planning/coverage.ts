@@ -13,8 +13,9 @@
  *   POST   /api/v1/planning/solve                ranking and best k (SolveRequest)
  *   GET    /api/v1/planning/export/:file         stations|coverage|candidates .csv|.geojson
  *
- * Stations are those of the townships the reader holds station:read in; demand layers and
- * candidates are county-wide planning data.
+ * Coverage and the stations export show the stations of the townships the reader holds station:read
+ * in. Demand layers and candidates are county-wide planning data, and a candidate's added demand
+ * (solve, the candidates export) is measured against every station of the county.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -35,6 +36,7 @@ import {
 import {
   allDemand,
   allowExpensive,
+  everyStation,
   planningContext,
   planningError,
   stationsFor,
@@ -100,8 +102,7 @@ function solveRoute(app: App, p: Planning): void {
     },
     async (req, reply) => {
       if (!allowExpensive(app, p, req, reply)) return reply;
-      const stations = stationsFor(app, req, reply);
-      if (!stations) return reply;
+      const stations = everyStation(app);
       if (stations.length === 0)
         return reply.code(409).send(planningError('no_stations', pickLang(req, app.defaultLang)));
       const travel = p.travel(req.body.mode);
@@ -176,12 +177,13 @@ function exportRoute(app: App, p: Planning): void {
         return attachment(reply, req.params.file, type).send(body);
       }
       const travel = p.travel(req.query.mode);
+      const county = everyStation(app);
       const [demand, candidates] = await Promise.all([
-        allDemand(p, stations, travel.resolution),
+        allDemand(p, county, travel.resolution),
         p.repo.candidates(),
       ]);
       const added = new Map(
-        analyse(stations, demand, candidates, travel, 1).solve.candidates.map((g) => [
+        analyse(county, demand, candidates, travel, 1).solve.candidates.map((g) => [
           g.candidateId,
           g.addedDemand,
         ]),
