@@ -260,6 +260,29 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       .split('\r\n');
     expect(lines[0]).toBe('id,name,township,lat,lon,seats,sockets,address');
     expect(lines).toHaveLength(48);
+    const csv = await app.inject({ url: '/api/v1/planning/coverage?format=csv&mode=walk', headers: viewer });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(rows[0]).toBe('h3,lat,lon,minutes,station_id,demand,covered');
+    const walk = (
+      await app.inject({ url: '/api/v1/planning/coverage?mode=walk', headers: viewer })
+    ).json<CoverageAnswer>();
+    expect(rows).toHaveLength(walk.cells.length + 1);
+    const first = walk.cells[0]!;
+    expect(rows[1]).toBe(
+      [
+        first.h3,
+        first.lat,
+        first.lon,
+        first.minutes,
+        first.stationId,
+        first.demand,
+        first.covered ? 1 : 0,
+      ].join(','),
+    );
     const hex = (
       await app.inject({ url: '/api/v1/planning/export/coverage.geojson', headers: viewer })
     ).json<{
