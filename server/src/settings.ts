@@ -10,6 +10,7 @@ import {
   durationText,
   int,
   logLevel,
+  num,
   oneOf,
   port,
   size,
@@ -33,6 +34,7 @@ import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-
 import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
 import { DEFAULT_SLA_MS } from './workorders/sla.js';
 import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
+import { DEFAULT_DETOUR, DEFAULT_RESOLUTION, DEFAULT_SPEED_KMH, DEFAULT_THRESHOLD_MIN } from './planning/travel.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
@@ -290,6 +292,41 @@ export const SERVER_SETTINGS = defineSettings({
       default: formatDuration(DEFAULT_VERIFY_TIMEOUT_MS),
       zh: '认领修复后多久（驿站时间）故障仍在即退回维护人员',
       en: 'How long (station time) after a fix is claimed a fault still firing sends the work order back to the crew',
+    }),
+    planningWalkSpeed: num({
+      min: 1,
+      max: 10,
+      default: DEFAULT_SPEED_KMH.walk,
+      zh: '覆盖分析：步行速度，公里/小时',
+      en: 'Coverage: walking speed, km/h',
+    }),
+    planningEbikeSpeed: num({
+      min: 5,
+      max: 25,
+      default: DEFAULT_SPEED_KMH.ebike,
+      zh: '覆盖分析：电动自行车速度，公里/小时（含路口等待）',
+      en: 'Coverage: e-bike speed, km/h (with waits at crossings)',
+    }),
+    planningDetour: num({
+      min: 1,
+      max: 3,
+      default: DEFAULT_DETOUR,
+      zh: '覆盖分析：道路绕行系数（道路距离 ÷ 直线距离）',
+      en: 'Coverage: road detour factor (road distance ÷ straight-line distance)',
+    }),
+    planningThreshold: num({
+      min: 1,
+      max: 120,
+      default: DEFAULT_THRESHOLD_MIN,
+      zh: '覆盖分析：服务圈阈值，分钟（15 分钟服务圈）',
+      en: 'Coverage: service-circle threshold, minutes (the 15-minute circle)',
+    }),
+    planningH3Resolution: int({
+      min: 6,
+      max: 10,
+      default: DEFAULT_RESOLUTION,
+      zh: '覆盖分析：H3 网格分辨率（9：每格约 0.1 平方公里）',
+      en: 'Coverage: H3 grid resolution (9: cells of about 0.1 km²)',
     }),
     lang: oneOf(['zh-CN', 'en'], {
       default: 'zh-CN',
