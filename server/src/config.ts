@@ -46,6 +46,8 @@ export interface ServerConfig {
     verifyHoldMs: number;
     verifyTimeoutMs: number;
   };
+  /** Coverage grid (YIZHAN_PLANNING_*): speeds by mode, km/h; detour; threshold, minutes; H3 resolution. */
+  planning: { speedKmh: { walk: number; ebike: number }; detour: number; thresholdMin: number; resolution: number };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -127,6 +129,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         slaMs: { critical: v.slaCritical, warning: v.slaWarning, info: v.slaInfo },
         verifyHoldMs: v.workOrderVerifyHold,
         verifyTimeoutMs: v.workOrderVerifyTimeout,
+      },
+      planning: {
+        speedKmh: { walk: v.planningWalkSpeed, ebike: v.planningEbikeSpeed },
+        detour: v.planningDetour,
+        thresholdMin: v.planningThreshold,
+        resolution: v.planningH3Resolution,
       },
       lang: v.lang,
       timeZone: v.timezone,

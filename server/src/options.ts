@@ -18,6 +18,7 @@ import type { InfluxConnection } from './influx/transport.js';
 import type { WriterOptions } from './influx/writer.js';
 import type { WorkOrderOptions } from './workorders/sla.js';
 import type { MapTiles } from './planning/coverage-schemas.js';
+import type { PlanningOptions } from './planning/travel.js';
 
 export interface InfluxOptions extends InfluxConnection {
   /** Retention of the default policy, ms. Default {@link DEFAULT_RETENTION_MS}. */
@@ -107,6 +108,8 @@ export interface ServerOptions {
   auditRetentionMs?: number;
   /** Work orders: SLA by severity, sensor verification hold and timeout (workorders/sla.ts). */
   workOrders?: WorkOrderOptions;
+  /** Coverage grid: speeds by mode, road detour, service-circle threshold, H3 resolution (planning/travel.ts). */
+  planning?: PlanningOptions;
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**
