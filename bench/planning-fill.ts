@@ -16,7 +16,8 @@ import {
   SAMPLES_PER_HOUR,
   benchStationId,
   hourFigures,
-  line,
+  lineAfter,
+  lineHead,
   rawReading,
   stationShape,
   stationUse1dFields,
@@ -49,8 +50,12 @@ export class LineWriter {
     this.inFlight = o.inFlight ?? 4;
   }
 
-  async push(l: string): Promise<void> {
+  push(l: string): void {
     this.buf.push(l);
+  }
+
+  /** Send the buffer once it holds a batch (waits while `inFlight` requests are out). */
+  async ready(): Promise<void> {
     if (this.buf.length >= this.batch) await this.send();
   }
 
@@ -116,34 +121,40 @@ export async function fillRollups(o: FillOptions): Promise<FillStats> {
   const w = new LineWriter({ url: o.url, db: o.db, rp: o.rollupRp, batch: o.batch, inFlight: o.inFlight });
   const shapes = Array.from({ length: o.stations }, (_, i) => stationShape(i, o.stations));
   const detail = new Set(o.detail);
+  const heads = (m: string) =>
+    shapes.map((_, i) =>
+      lineHead(m, { station: benchStationId(i), township: o.townships[i % o.townships.length]! }),
+    );
+  const daily = heads(M.stationUse1d);
+  const [hourly, sessions, turned] = [M.stationUse1h, M.sessions1h, M.turnedAway1h].map((m) =>
+    o.detail.map((i) =>
+      lineHead(m, { station: benchStationId(i), township: o.townships[i % o.townships.length]! }),
+    ),
+  );
+  const townshipHeads = o.townships.map((t) => lineHead(M.townshipUse1h, { township: t }));
   const days = Math.round((o.to - o.from) / DAY_MS);
   for (let d = 0; d < days; d++) {
     const day0 = o.from + d * DAY_MS;
     const township: HourFigures[][][] = o.townships.map(() => Array.from({ length: 24 }, () => []));
     for (let i = 0; i < o.stations; i++) {
       const s = shapes[i]!;
-      const t = { station: benchStationId(i), township: o.townships[i % o.townships.length]! };
       const hours = Array.from({ length: 24 }, (_, h) => hourFigures(s, day0 + h * HOUR_MS));
       for (let h = 0; h < 24; h++) township[i % o.townships.length]![h]!.push(hours[h]!);
-      await w.push(line(M.stationUse1d, t, stationUse1dFields(sumHours(hours), s.seats, s.sockets), day0));
-      if (!detail.has(i)) continue;
-      for (let h = 0; h < 24; h++) {
+      w.push(lineAfter(daily[i]!, stationUse1dFields(sumHours(hours), s.seats, s.sockets), day0));
+      const j = detail.has(i) ? o.detail.indexOf(i) : -1;
+      for (let h = 0; j >= 0 && h < 24; h++) {
         const at = day0 + h * HOUR_MS;
         const f = hours[h]!;
-        await w.push(line(M.stationUse1h, t, stationUse1hFields(f, s.seats, s.sockets), at));
-        await w.push(line(M.sessions1h, t, { sessions: f.sessions }, at));
-        await w.push(line(M.turnedAway1h, t, { turned_away: f.turnedAway }, at));
+        w.push(lineAfter(hourly![j]!, stationUse1hFields(f, s.seats, s.sockets), at));
+        w.push(lineAfter(sessions![j]!, { sessions: f.sessions }, at));
+        w.push(lineAfter(turned![j]!, { turned_away: f.turnedAway }, at));
       }
+      await w.ready();
     }
     for (let k = 0; k < o.townships.length; k++)
       for (let h = 0; h < 24; h++)
-        await w.push(
-          line(
-            M.townshipUse1h,
-            { township: o.townships[k]! },
-            townshipUse1hFields(sumHours(township[k]![h]!)),
-            day0 + h * HOUR_MS,
-          ),
+        w.push(
+          lineAfter(townshipHeads[k]!, townshipUse1hFields(sumHours(township[k]![h]!)), day0 + h * HOUR_MS),
         );
     if (d % 30 === 29)
       o.progress?.(`rollups: ${d + 1}/${days} days, ${stats(w.lines, t0).linesPerS} lines/s`);
@@ -165,13 +176,16 @@ export async function fillRaw(
   const t0 = Date.now();
   const w = new LineWriter({ url: o.url, db: o.db, rp: o.rawRp, batch: o.batch, inFlight: o.inFlight });
   const step = HOUR_MS / SAMPLES_PER_HOUR;
+  const heads = Array.from({ length: n }, (_, i) =>
+    lineHead(M.stationUse, { station: benchStationId(i), township: o.townships[i % o.townships.length]! }),
+  );
   for (let at = from; at < to; at += HOUR_MS) {
     for (let i = 0; i < n; i++) {
       const s = stationShape(i, o.stations);
       const f = hourFigures(s, at);
-      const t = { station: benchStationId(i), township: o.townships[i % o.townships.length]! };
       for (let k = 0; k < SAMPLES_PER_HOUR; k++)
-        await w.push(line(M.stationUse, t, rawReading(s, f, k), at + k * step));
+        w.push(lineAfter(heads[i]!, rawReading(s, f, k), at + k * step));
+      await w.ready();
     }
     o.progress?.(`raw: ${new Date(at).toISOString()} done, ${stats(w.lines, t0).linesPerS} lines/s`);
   }

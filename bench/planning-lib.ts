@@ -133,16 +133,26 @@ export function sumHours(hours: readonly HourFigures[]): HourFigures {
 }
 
 const TAG_SPECIAL = /[,= ]/g;
-const tags = (t: Record<string, string>) =>
+/** A number as line protocol writes it: a float without the `i` suffix (the server's field types), 4 decimals. */
+const num = (v: number): string => String(Math.round(v * 1e4) / 1e4);
+
+/** Measurement and tags of a line, made once per series. */
+export const lineHead = (measurement: string, t: Record<string, string>): string =>
+  measurement +
   Object.entries(t)
     .map(([k, v]) => `,${k}=${v.replace(TAG_SPECIAL, (c) => `\\${c}`)}`)
     .join('');
-const num = (v: number) => (Number.isInteger(v) ? `${v}` : v.toFixed(4).replace(/0+$/, ''));
-/** Fields as floats (no `i` suffix), as the server writes them: a field's type is fixed by its first write. */
-const fields = (f: Record<string, number>) =>
-  Object.entries(f)
-    .map(([k, v]) => `${k}=${num(v)}`)
-    .join(',');
+
+/** One line after its head, timestamp in seconds (write with precision=s). */
+export function lineAfter(head: string, f: Record<string, number>, ms: number): string {
+  let out = `${head} `;
+  let first = true;
+  for (const k in f) {
+    out += `${first ? '' : ','}${k}=${num(f[k]!)}`;
+    first = false;
+  }
+  return `${out} ${Math.round(ms / 1000)}`;
+}
 
 /** One line, timestamp in seconds (write with precision=s). */
 export const line = (
@@ -150,7 +160,7 @@ export const line = (
   t: Record<string, string>,
   f: Record<string, number>,
   ms: number,
-): string => `${measurement}${tags(t)} ${fields(f)} ${Math.round(ms / 1000)}`;
+): string => lineAfter(lineHead(measurement, t), f, ms);
 
 /** `station_use_1h` fields of an hour. */
 export const stationUse1hFields = (
