@@ -41,12 +41,15 @@ export function stationShape(i: number, n: number): { seats: number; sockets: nu
   return { seats: 8 + (i % 5) * 4, sockets: 2 + (i % 4) * 2, busyness: 0.3 + (0.8 * k) / n };
 }
 
-/** Usage of an hour of the week, 0..1: weekday lunch and dinner peaks, weekends at 60 %. */
-export function weekUse(dow: number, hour: number): number {
+const WEEK_USE = Array.from({ length: 168 }, (_, k) => {
+  const hour = k % 24;
   const peak = (c: number, w: number) => Math.exp(-((hour - c) ** 2) / (2 * w * w));
   const u = 0.15 + 0.75 * peak(12, 1.2) + 0.45 * peak(18, 1.5);
-  return dow >= 5 ? 0.6 * u : u;
-}
+  return k >= 5 * 24 ? 0.6 * u : u;
+});
+
+/** Usage of an hour of the week, 0..1: weekday lunch and dinner peaks, weekends at 60 %. */
+export const weekUse = (dow: number, hour: number): number => WEEK_USE[dow * 24 + hour]!;
 
 /** Slow yearly swing (±10 %) of day number `day` since the epoch, so months differ. */
 export const season = (day: number): number => 1 + 0.1 * Math.sin((2 * Math.PI * day) / 365);

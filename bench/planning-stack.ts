@@ -67,14 +67,20 @@ export class PlanningStack {
     return this.influx.url;
   }
 
-  /** influxd with the server's database, raw policy (default) and rollup policy. */
-  async startInflux(): Promise<void> {
+  /**
+   * influxd with the server's database, raw policy (default) and rollup policy; `rollupShard` (an
+   * InfluxQL duration, e.g. 52w) sets the rollup policy's shard group duration, else InfluxDB's
+   * default as the server creates it (7 days for a 730-day policy).
+   */
+  async startInflux(rollupShard?: string): Promise<void> {
+    if (rollupShard !== undefined && !/^\d+[hdw]$/.test(rollupShard))
+      throw new Error(`--rollup-shard: "${rollupShard}" is not a duration like 52w, 365d or 720h`);
     this.influx = await startInfluxd({ dir: join(this.root, 'influxd') });
     const db = quoteIdent(this.db);
     const q = [
       `CREATE DATABASE ${db}`,
       `CREATE RETENTION POLICY ${quoteIdent(this.rawRp)} ON ${db} DURATION ${influxDuration(DEFAULT_RETENTION_MS)} REPLICATION 1 DEFAULT`,
-      `CREATE RETENTION POLICY ${quoteIdent(this.rollupRp)} ON ${db} DURATION ${influxDuration(DEFAULT_ROLLUP_RETENTION_MS)} REPLICATION 1`,
+      `CREATE RETENTION POLICY ${quoteIdent(this.rollupRp)} ON ${db} DURATION ${influxDuration(DEFAULT_ROLLUP_RETENTION_MS)} REPLICATION 1${rollupShard ? ` SHARD DURATION ${rollupShard}` : ''}`,
     ].join(';');
     const r = await fetch(`${this.influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
     const text = await r.text();
