@@ -180,6 +180,7 @@ async function main(): Promise<void> {
       raw: await measure('heatmap raw', () => q.heatmapRaw(rawFrom, to)),
     };
     const rk = {
+      days28: await measure('ranking, 28 days', () => q.ranking(to - 28 * DAY_MS, to)),
       rollup: await measure('ranking', () => q.ranking(from, to)),
       raw: await measure('ranking raw', () => q.rankingRaw(rawFrom, to)),
     };
@@ -289,6 +290,7 @@ async function main(): Promise<void> {
         rawSpan,
         rawYearExtrapolation: estimate(rk.raw.ms),
         influxql: { ms: rk.rollup.ms, firstMs: rk.rollup.firstMs },
+        influxqlLast28Days: { ms: rk.days28.ms, firstMs: rk.days28.firstMs },
         api: strip(apiRk),
         rawInfluxql: { ms: rk.raw.ms, firstMs: rk.raw.firstMs },
       },
