@@ -66,6 +66,7 @@ export class AlertStack {
   secrets = new Map<string, string>();
   mqttUrl = '';
   httpUrl = '';
+  brokerMetricsUrl = '';
   wecom!: FakeIm;
   dingtalk!: FakeIm;
   wecomArrivals: Arrival[] = [];
@@ -113,12 +114,15 @@ export class AlertStack {
     this.influx = await startInfluxd({ dir: join(this.root, 'influxd'), port: influxPort });
     this.mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
     this.httpUrl = `http://127.0.0.1:${httpPort}`;
+    this.brokerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const broker = this.node('broker', 'broker/src/main.ts', {
       YIZHAN_MQTT_HOST: '127.0.0.1',
       YIZHAN_MQTT_PORT: String(mqttPort),
       YIZHAN_BROKER_METRICS_PORT: String(metricsPort),
       YIZHAN_DATA_DIR: join(this.root, 'broker'),
       YIZHAN_CREDENTIALS_FILE: join(this.root, 'credentials.json'),
+      // Sized as docs/broker.md says: messages/s × 120 s (readings every 10 s, health every 30 s).
+      YIZHAN_MQTT_SESSION_QUEUE: String(Math.max(1000, Math.ceil(this.stations * (1 / 10 + 1 / 30) * 120))),
     });
     await this.until('broker', broker, () =>
       waitForPort(mqttPort, '127.0.0.1', 500).then(
@@ -159,7 +163,15 @@ export class AlertStack {
     await this.influx?.stop();
     await this.wecom.close();
     await this.dingtalk.close();
-    rmSync(this.root, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.log(`kept ${this.root}`);
+    else rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** Messages the broker dropped from full session queues so far (yizhan_broker_queue_dropped_total). */
+  async brokerQueueDrops(): Promise<number> {
+    const text = await (await fetch(this.brokerMetricsUrl)).text();
+    const line = text.split('\n').find((l) => l.startsWith('yizhan_broker_queue_dropped_total'));
+    return line ? Number(line.split(' ').pop()) : Number.NaN;
   }
 
   private writeFiles(): void {

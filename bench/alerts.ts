@@ -10,11 +10,14 @@
  * - Storm, on the largest stack: `--storm` stations drop their connections within one minute (the
  *   broker publishes their wills) → messages per channel, first dark → last message (s), and lost =
  *   dark stations neither named in a message nor held by an outage incident a message links.
+ *   The result also gives the broker's session-queue drops (`brokerQueueDrops`): the stack sizes the
+ *   server's session queue as docs/broker.md says (messages/s × 120 s); with the default 1,000 a
+ *   10,000-station fleet overflows it in bursts and the dropped wills read as lost stations.
  * - Peer, in the same run (bench/alerts-peer.ts): one POST per alert to its own fake robot.
  *
  *   npm run bench:alerts -- [--stations 47,10000] [--storm 1000] [--samples 30] [--interval 2000] [--quick]
  *
- * Writes bench/results/alerts.json (`--out`).
+ * Writes bench/results/alerts.json (`--out`). BENCH_KEEP=1 keeps the stack's folder (logs, store).
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -174,6 +177,7 @@ async function stormRun(stack: AlertStack, sims: BenchStations, peer: NaivePeer,
       namedInMessages: dark.filter((i) => named.has(i)).length,
       refusedByRobot: all.filter((a) => a.code !== 0).length,
       lostExample: lostStations.slice(0, 5).map(benchStationName),
+      brokerQueueDrops: await stack.brokerQueueDrops(),
     },
     peer: {
       messages: peerMsgs.length,

@@ -7,7 +7,8 @@
 #                              clients, chromium, redis-server, openssl, gcc with the C headers,
 #                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
 #                              tests, /usr/bin/python3 with the modules of the Modbus slave fixture,
-#                              and fonts-noto-cjk (the browser tests' screenshots show Chinese)
+#                              fonts-noto-cjk (the browser tests' screenshots show Chinese), and
+#                              pdftotext (poppler-utils: the planning report's PDF text is checked)
 # As root on Debian it installs with apt-get; otherwise it prints the exact command and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ declare -A bin_pkg=(
   [redis-server]=redis-server
   [openssl]=openssl
   [gcc]=gcc
+  [pdftotext]=poppler-utils
 )
 # Python modules the Modbus slave fixture imports: pymodbus's serial server needs pyserial and
 # pyserial-asyncio, which python3-pymodbus only recommends.
@@ -38,7 +40,7 @@ case "$what" in
     need=(influxd)
     [ "${YIZHAN_SERIAL:-mock}" = pty ] && need+=(socat)
     ;;
-  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc) ;;
+  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc pdftotext) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

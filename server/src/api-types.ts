@@ -12,6 +12,7 @@ import type * as S from './routes/silences/schemas.js';
 import type * as W from './routes/work-orders/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
+export type { StationSummary } from './state/schema.js';
 export type Grant = Static<typeof A.Grant>;
 export type TownshipName = Static<typeof A.Township>;
 export type Me = Static<typeof A.Me>;

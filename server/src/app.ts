@@ -33,6 +33,7 @@ import api from './routes/api.js';
 import alertRoutes from './routes/alerts/routes.js';
 import silenceRoutes from './routes/silences/routes.js';
 import notificationRoutes from './routes/notifications/routes.js';
+import notifyReloadRoute from './routes/notifications/reload.js';
 import workOrders from './plugins/work-orders.js';
 import workOrderRoutes from './routes/work-orders/routes.js';
 import events from './routes/events.js';
@@ -45,6 +46,7 @@ import org from './plugins/org.js';
 import orgRoutes from './routes/org/index.js';
 import planningAnalyticsRoutes from './routes/planning/analytics.js';
 import planningCoverageRoutes from './routes/planning/coverage.js';
+import planningMapRoutes from './routes/planning/map.js';
 import { DEFAULT_BODY_LIMIT_BYTES, type ServerOptions } from './options.js';
 
 export type { ServerOptions } from './options.js';
@@ -81,6 +83,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes);
   await app.register(silenceRoutes);
   await app.register(notificationRoutes);
+  await app.register(notifyReloadRoute);
   await app.register(workOrders);
   await app.register(workOrderRoutes);
   await app.register(events);
@@ -93,5 +96,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(orgRoutes);
   await app.register(planningAnalyticsRoutes);
   await app.register(planningCoverageRoutes);
+  await app.register(planningMapRoutes);
   return app;
 }

@@ -5,6 +5,8 @@
 import { helpText, parseSettings, type Lang } from '@yizhan/common/settings';
 import type { InfluxConnection } from './influx/transport.js';
 import { SERVER_SETTINGS } from './settings.js';
+import type { MapTiles } from './planning/coverage-schemas.js';
+import { mapTilesOf } from './planning/map-tiles.js';
 
 export interface ServerConfig {
   http: { host: string; port: number };
@@ -44,6 +46,8 @@ export interface ServerConfig {
     verifyHoldMs: number;
     verifyTimeoutMs: number;
   };
+  /** Coverage grid (YIZHAN_PLANNING_*): speeds by mode, km/h; detour; threshold, minutes; H3 resolution. */
+  planning: { speedKmh: { walk: number; ebike: number }; detour: number; thresholdMin: number; resolution: number };
   lang: 'zh-CN' | 'en';
   /** The county's IANA time zone for silences' windows (YIZHAN_TIMEZONE). */
   timeZone: string;
@@ -53,6 +57,8 @@ export interface ServerConfig {
   trustProxy: string[] | false;
   /** The built staff web app (YIZHAN_WEB_DIR); undefined for the repository's web/dist. */
   webDir?: string;
+  /** The planners' map tiles (YIZHAN_MAP_TILES, _URL, _KEY, _DATUM). */
+  mapTiles: MapTiles;
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   sseMaxPerAddress: number;
@@ -72,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   const r = parseSettings(SERVER_SETTINGS, { env });
   if (r.problems.length > 0) return { ok: false, errors: r.problems };
   const v = r.values;
+  const tiles = mapTilesOf({ kind: v.mapTiles, url: v.mapTileUrl, key: v.mapTileKey, datum: v.mapTileDatum });
+  if (!tiles.ok) return { ok: false, errors: tiles.errors };
   return {
     ok: true,
     config: {
@@ -122,11 +130,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         verifyHoldMs: v.workOrderVerifyHold,
         verifyTimeoutMs: v.workOrderVerifyTimeout,
       },
+      planning: {
+        speedKmh: { walk: v.planningWalkSpeed, ebike: v.planningEbikeSpeed },
+        detour: v.planningDetour,
+        thresholdMin: v.planningThreshold,
+        resolution: v.planningH3Resolution,
+      },
       lang: v.lang,
       timeZone: v.timezone,
       apiToken: v.apiToken,
       trustProxy: trustProxyOf(v.trustProxy),
       webDir: v.webDir,
+      mapTiles: tiles.tiles,
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
       sseMaxPerAddress: v.sseMaxPerAddress,

@@ -53,9 +53,11 @@ function serverOptions(
     auditRetentionMs: c.auditRetentionMs,
     fleet: { darkAfterMs: c.darkAfterMs },
     workOrders: c.workOrders,
+    planning: c.planning,
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),
+    mapTiles: c.mapTiles,
   };
 }
 

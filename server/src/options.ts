@@ -17,6 +17,8 @@ import type { MqttOptions } from './ingest/mqtt.js';
 import type { InfluxConnection } from './influx/transport.js';
 import type { WriterOptions } from './influx/writer.js';
 import type { WorkOrderOptions } from './workorders/sla.js';
+import type { MapTiles } from './planning/coverage-schemas.js';
+import type { PlanningOptions } from './planning/travel.js';
 
 export interface InfluxOptions extends InfluxConnection {
   /** Retention of the default policy, ms. Default {@link DEFAULT_RETENTION_MS}. */
@@ -106,6 +108,8 @@ export interface ServerOptions {
   auditRetentionMs?: number;
   /** Work orders: SLA by severity, sensor verification hold and timeout (workorders/sla.ts). */
   workOrders?: WorkOrderOptions;
+  /** Coverage grid: speeds by mode, road detour, service-circle threshold, H3 resolution (planning/travel.ts). */
+  planning?: PlanningOptions;
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**
@@ -120,4 +124,6 @@ export interface ServerOptions {
   trustProxy?: boolean | string | string[];
   /** The built staff web app served at /app/ (routes/web.ts). Default: web/dist of this repository. */
   webDir?: string;
+  /** Tile source of the planners' map (planning/map-tiles.ts). Default NO_TILES: a plain map. */
+  mapTiles?: MapTiles;
 }

@@ -10,6 +10,7 @@ import {
   durationText,
   int,
   logLevel,
+  num,
   oneOf,
   port,
   size,
@@ -33,6 +34,8 @@ import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-
 import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
 import { DEFAULT_SLA_MS } from './workorders/sla.js';
 import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
+import { TILE_KINDS } from './planning/map-tiles.js';
+import { DEFAULT_DETOUR, DEFAULT_RESOLUTION, DEFAULT_SPEED_KMH, DEFAULT_THRESHOLD_MIN } from './planning/travel.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
@@ -247,8 +250,8 @@ export const SERVER_SETTINGS = defineSettings({
     }),
     notifyFile: text({
       defaultText: '(unset: only YIZHAN_ALERT_WEBHOOK_URL, if set)',
-      zh: '通知路由文件（渠道、镇街到渠道和人员、升级策略；示例 firmware-config/notify.example.yaml）；密钥写 ${ENV_NAME} 或 {file: 路径}',
-      en: 'Notification routing file (channels, township → channels and people, escalation; sample firmware-config/notify.example.yaml); secrets as ${ENV_NAME} or {file: path}',
+      zh: '通知路由文件（渠道、镇街到渠道和人员、升级策略；示例 firmware-config/notify.example.yaml）；密钥写 ${ENV_NAME} 或 {file: 路径}；修改后自动重新加载（或 SIGHUP）',
+      en: 'Notification routing file (channels, township → channels and people, escalation; sample firmware-config/notify.example.yaml); secrets as ${ENV_NAME} or {file: path}; reloaded on change (or SIGHUP)',
     }),
     publicUrl: text({
       pattern: '^https?://',
@@ -290,6 +293,63 @@ export const SERVER_SETTINGS = defineSettings({
       default: formatDuration(DEFAULT_VERIFY_TIMEOUT_MS),
       zh: '认领修复后多久（驿站时间）故障仍在即退回维护人员',
       en: 'How long (station time) after a fix is claimed a fault still firing sends the work order back to the crew',
+    }),
+    mapTiles: oneOf(TILE_KINDS, {
+      default: 'none',
+      zh: '规划地图的底图：none（无底图，仍画驿站、六边形和比例尺，离线可用）、tianditu（天地图，需密钥）、amap（高德）、xyz（任意 XYZ 地址）',
+      en: "Base map of the planners' map: none (no tiles; stations, hexagons and scale bar still drawn, works offline), tianditu (needs a key), amap, xyz (any XYZ URL)",
+    }),
+    mapTileUrl: text({
+      pattern: '^https?://',
+      expected: 'a URL template starting with http:// or https://, with {z}, {x}, {y}',
+      defaultText: '(the preset of YIZHAN_MAP_TILES)',
+      zh: '底图 URL 模板（{z}/{x}/{y}，{s} 为子域名）；xyz 必填，其他类型可覆盖内置地址',
+      en: 'Tile URL template ({z}/{x}/{y}, {s} for the subdomain); required for xyz, overrides the preset of the other kinds',
+    }),
+    mapTileKey: text({
+      secret: true,
+      zh: '天地图浏览器端密钥（tk）；会随瓦片地址发给已登录用户的浏览器',
+      en: "Tianditu browser key (tk); it reaches signed-in users' browsers inside the tile URL",
+    }),
+    mapTileDatum: oneOf(['wgs84', 'gcj02'], {
+      defaultText: '(tianditu, xyz: wgs84; amap: gcj02)',
+      zh: '底图的坐标系：wgs84（天地图、OSM）或 gcj02（高德、腾讯）；gcj02 时驿站坐标先转换再画',
+      en: 'Datum the tiles are drawn in: wgs84 (Tianditu, OSM) or gcj02 (AMap, Tencent); with gcj02 the stations are converted before drawing',
+    }),
+    planningWalkSpeed: num({
+      min: 1,
+      max: 10,
+      default: DEFAULT_SPEED_KMH.walk,
+      zh: '覆盖分析：步行速度，公里/小时',
+      en: 'Coverage: walking speed, km/h',
+    }),
+    planningEbikeSpeed: num({
+      min: 5,
+      max: 25,
+      default: DEFAULT_SPEED_KMH.ebike,
+      zh: '覆盖分析：电动自行车速度，公里/小时（含路口等待）',
+      en: 'Coverage: e-bike speed, km/h (with waits at crossings)',
+    }),
+    planningDetour: num({
+      min: 1,
+      max: 3,
+      default: DEFAULT_DETOUR,
+      zh: '覆盖分析：道路绕行系数（道路距离 ÷ 直线距离）',
+      en: 'Coverage: road detour factor (road distance ÷ straight-line distance)',
+    }),
+    planningThreshold: num({
+      min: 1,
+      max: 120,
+      default: DEFAULT_THRESHOLD_MIN,
+      zh: '覆盖分析：服务圈阈值，分钟（15 分钟服务圈）',
+      en: 'Coverage: service-circle threshold, minutes (the 15-minute circle)',
+    }),
+    planningH3Resolution: int({
+      min: 6,
+      max: 10,
+      default: DEFAULT_RESOLUTION,
+      zh: '覆盖分析：H3 网格分辨率（9：每格约 0.1 平方公里）',
+      en: 'Coverage: H3 grid resolution (9: cells of about 0.1 km²)',
     }),
     lang: oneOf(['zh-CN', 'en'], {
       default: 'zh-CN',

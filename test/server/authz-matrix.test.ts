@@ -34,7 +34,7 @@ const ROLE_COLUMNS = [
 /** Parts of issue 12 whose routes are not in this tree yet: their rows wait (empty once merged). */
 const NOT_YET_MERGED = new Set<Part>([]);
 
-type Part = 'main' | 'auth' | 'org' | 'alerts' | 'web';
+type Part = 'main' | 'auth' | 'org' | 'alerts' | 'planning' | 'web';
 type Township = typeof OWN | typeof OTHER;
 interface Ctx {
   app: FastifyInstance;
@@ -82,6 +82,22 @@ const resolvedAlertOf = async (t: Township, c: Ctx): Promise<string> => {
     .execute();
   return id;
 };
+const addTestLayer = async (app: FastifyInstance): Promise<number> =>
+  (
+    await app.ops.db
+      .insertInto('demand_layers')
+      .values({ name: 'test', kind: 'other', points: 0, total_weight: 0, created_at: Date.now(), created_by: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+const addTestCandidate = async (app: FastifyInstance): Promise<number> =>
+  (
+    await app.ops.db
+      .insertInto('planning_candidates')
+      .values({ name: 'test', address: '', lat: 30, lon: 120, source: 'map', created_at: Date.now(), created_by: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
 const silenceBody = (t: Township) => ({
   matchers: { township: t.code },
@@ -148,6 +164,7 @@ const ROWS: Row[] = [
 
   { route: 'GET /api/v1/townships', part: 'org',   expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'GET /api/v1/fleet', part: 'org',       expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/fleet?township=${t.code}` }) },
+  { route: 'GET /api/v1/planning/map-tiles', part: 'org', expect: '401 403  200 200  200      200      200      200      200' },
   { route: 'GET /api/v1/audit', part: 'org',       expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit?township=${t.code}` }) },
   { route: 'GET /api/v1/audit.csv', part: 'org',   expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit.csv?township=${t.code}` }) },
 
@@ -178,6 +195,9 @@ const ROWS: Row[] = [
   { route: 'GET /api/v1/notifications', part: 'alerts', expect: '401 403  200 403      403      403      403      403      403' },
   { route: 'POST /api/v1/notifications/:id/retry', part: 'alerts',
                                                     expect: '401 403  200 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/notifications/${await addTestNotification(c.app)}/retry` }) },
+  // No notify file in this app: allowed callers reach the handler, which answers 400 notify_file_absent.
+  { route: 'POST /api/v1/notify/reload', part: 'alerts',
+                                                    expect: '401 403  400 403      403      403      403      403      403', req: () => ({ url: '/api/v1/notify/reload' }) },
 
   { route: 'GET /api/v1/work-orders', part: 'alerts',
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/work-orders?township=${t.code}` }) },
@@ -208,6 +228,31 @@ const ROWS: Row[] = [
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/response?township=${t.code}` }) },
   { route: 'GET /api/v1/reports/monthly.csv', part: 'alerts',
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/monthly.csv?month=2026-11&township=${t.code}` }) },
+
+  // Planning (coverage): stations read in the reader's townships; demand layers and candidates are
+  // county-wide data, written with planning:write (county admin, planner).
+  { route: 'GET /api/v1/planning/coverage', part: 'planning',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/planning/coverage?township=${t.code}` }) },
+  { route: 'POST /api/v1/planning/solve', part: 'planning',
+                                                    expect: '401 403  200 403      403      403      200      403      403', req: () => ({ url: '/api/v1/planning/solve', payload: { k: 1 } }) },
+  { route: 'GET /api/v1/planning/export/:file', part: 'planning',
+                                                    expect: '401 403  200 200      200      200      200      200      200', req: () => ({ url: '/api/v1/planning/export/stations.csv' }) },
+  { route: 'GET /api/v1/planning/demand-layers', part: 'planning',
+                                                    expect: '401 403  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/planning/demand-layers', part: 'planning',
+                                                    expect: '401 403  201 403      403      403      201      403      403',
+    req: () => ({ url: '/api/v1/planning/demand-layers?name=orders', payload: 'lat,lon,weight\n30.01,120.01,5\n', headers: { 'content-type': 'text/csv' } }) },
+  { route: 'DELETE /api/v1/planning/demand-layers/:id', part: 'planning',
+                                                    expect: '401 403  204 403      403      403      204      403      403', req: async (_t, c) => ({ url: `/api/v1/planning/demand-layers/${await addTestLayer(c.app)}` }) },
+  { route: 'GET /api/v1/planning/candidates', part: 'planning',
+                                                    expect: '401 403  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/planning/candidates', part: 'planning',
+                                                    expect: '401 403  201 403      403      403      201      403      403', req: () => ({ url: '/api/v1/planning/candidates', payload: { name: '候选', lat: 30.01, lon: 120.01 } }) },
+  { route: 'POST /api/v1/planning/candidates/import', part: 'planning',
+                                                    expect: '401 403  201 403      403      403      201      403      403',
+    req: () => ({ url: '/api/v1/planning/candidates/import', payload: 'name,lat,lon\n候选,30.01,120.01\n', headers: { 'content-type': 'text/csv' } }) },
+  { route: 'DELETE /api/v1/planning/candidates/:id', part: 'planning',
+                                                    expect: '401 403  204 403      403      403      204      403      403', req: async (_t, c) => ({ url: `/api/v1/planning/candidates/${await addTestCandidate(c.app)}` }) },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

@@ -74,6 +74,24 @@ export const router = createRouter({
       component: () => import('./pages/MonthlyPage.vue'),
       meta: { permission: 'station:read', print: true },
     },
+    {
+      path: '/planning',
+      name: 'planning',
+      component: () => import('./pages/PlanningPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/planning/coverage',
+      name: 'planning-coverage',
+      component: () => import('./pages/PlanningCoveragePage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/planning/report',
+      name: 'planning-report',
+      component: () => import('./pages/PlanningReportPage.vue'),
+      meta: { permission: 'station:read', print: true },
+    },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
       path: '/users',

@@ -106,6 +106,8 @@ export type RepoHooks = Pick<WriteQueueHooks<Alert>, 'onDrop' | 'onDepth' | 'onC
    * together or not at all. Throwing rolls the batch back (it is retried).
    */
   onTransitions?(trx: Transaction<Database>, t: RecordedTransitions): Promise<void>;
+  /** After a batch with transitions has committed (the outbox claims what onTransitions queued). */
+  afterTransitions?(): void;
 };
 
 export class AlertRepository {
@@ -142,6 +144,7 @@ export class AlertRepository {
 
   private async writeBatch(batch: readonly Alert[]): Promise<void> {
     const now = Date.now();
+    let transitions = false;
     await this.db.transaction().execute(async (trx) => {
       const fired: Alert[] = [];
       const resolved: Alert[] = [];
@@ -152,9 +155,10 @@ export class AlertRepository {
           resolved.push(...t.resolved);
         }
       }
-      if (this.hooks.onTransitions && (fired.length || resolved.length))
-        await this.hooks.onTransitions(trx, { fired, resolved });
+      transitions = fired.length > 0 || resolved.length > 0;
+      if (this.hooks.onTransitions && transitions) await this.hooks.onTransitions(trx, { fired, resolved });
     });
+    if (transitions) this.hooks.afterTransitions?.();
   }
 
   /** Fires and resolves of distinct alerts, a few statements for all (not one per alert). */

@@ -42,3 +42,36 @@ export async function startEscalation(
 export async function stopEscalation(trx: Transaction<Database>, alertId: string): Promise<void> {
   await trx.deleteFrom('alert_escalations').where('alert_id', '=', alertId).execute();
 }
+
+/**
+ * An acknowledgement withdrawn while the alert still fires: escalation resumes where the alert's
+ * age has reached, without sending that step at once (it was sent, or nobody waited for it while the
+ * alert was owned). The step reached is repeated after `repeatEvery`, later steps come at their
+ * times. A row still there (the job had not yet seen the acknowledgement) is left as it is.
+ */
+export async function resumeEscalation(
+  trx: Transaction<Database>,
+  a: Pick<Alert, 'id' | 'severity' | 'startsAt'>,
+  township: string,
+  config: NotifyConfig,
+  now: number,
+): Promise<void> {
+  const p = config.policy(a.severity, township);
+  const started = Date.parse(a.startsAt);
+  const level = Math.max(0, ...LEVELS.filter((l) => started + stepAfter(p, l) <= now));
+  const last = level > 0 ? now : null;
+  const next = Math.min(started + stepAfter(p, level + 1), last === null ? Infinity : last + p.repeatEveryMs);
+  if (!Number.isFinite(next)) return;
+  await trx
+    .insertInto('alert_escalations')
+    .values({
+      alert_id: a.id,
+      township,
+      level,
+      sent: level > 0 ? 1 : 0,
+      next_at: Math.max(next, now + 1),
+      last_at: last,
+    })
+    .onConflict((c) => c.column('alert_id').doNothing())
+    .execute();
+}

@@ -31,8 +31,8 @@ export function outboxMetrics(registry: Registry | undefined) {
     }),
     dead: new Counter({
       name: 'yizhan_outbox_dead_total',
-      help: 'Notifications given up on (failed for good, or undelivered past the maximum age), per channel',
-      labelNames: ['channel'],
+      help: 'Notifications given up on, per channel and reason: refused (the vendor answered with a non-retryable error) or expired (undelivered past the maximum age)',
+      labelNames: ['channel', 'reason'],
       registers,
     }),
   };

@@ -23,66 +23,20 @@
 import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
 import { retryDelayMs } from '@yizhan/common/retry';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Registry } from 'prom-client';
-import type { Store } from '../store/open.js';
 import type { Database, OutboxTable } from '../store/schema.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
+import { OUTBOX_DEFAULTS, type OutboxItem, type OutboxOptions } from './outbox-options.js';
 import { groupRows, sendSafely } from './outbox-batch.js';
 import { outboxMetrics, type OutboxMetrics } from './outbox-metrics.js';
 import { TokenBucket } from './token-bucket.js';
 
-export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
-
-export interface OutboxItem {
-  /** Unique per event and channel, e.g. `${alertId}:${transition}:${channel}`. */
-  dedupeKey: string;
-  /** The Channel's name. */
-  channel: string;
-  message: OutboundMessage;
-  /** Items with the same key due together on one channel may be merged into one message. */
-  groupKey?: string;
-  /** Not sent before this time, ms (a storm's items held to be merged); default now. */
-  notBefore?: number;
-}
-
-export interface OutboxLog {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface OutboxOptions {
-  store: Store;
-  channels: Channel[];
-  registry?: Registry;
-  log?: OutboxLog;
-  /** Names this process in claimed_by. */
-  workerId?: string;
-  now?: () => number;
-  /** For the backoff's jitter (tests pin it). */
-  random?: () => number;
-  /** Messages per channel per minute (token bucket; bursts up to this many). */
-  ratePerMinute?: number;
-  /** Items claimed per channel per pass. */
-  batchSize?: number;
-  /** How long a claim holds before another worker may take the item over, ms. */
-  claimMs?: number;
-  /** Undelivered this long after enqueueing: dead, ms. */
-  maxAgeMs?: number;
-  /** Worker loop: wait between passes, ms. */
-  pollMs?: number;
-  backoff?: Partial<BackoffOptions>;
-  /** Merges the messages of one group into one; without it every item is its own message. */
-  merge?: (messages: OutboundMessage[]) => OutboundMessage;
-}
-
-export const OUTBOX_DEFAULTS = {
-  ratePerMinute: 20,
-  batchSize: 200,
-  claimMs: 120_000,
-  maxAgeMs: 24 * 3600_000,
-  pollMs: 1000,
-  backoff: { initialMs: 30_000, maxMs: 600_000, factor: 2, jitter: 0.5 },
-} as const;
+export {
+  OUTBOX_DEFAULTS,
+  type OutboxItem,
+  type OutboxLog,
+  type OutboxOptions,
+  type OutboxState,
+} from './outbox-options.js';
 
 type Row = Selectable<OutboxTable>;
 
@@ -101,6 +55,8 @@ export class Outbox {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** A nudge arrived during a pass: the next pass starts without waiting for the poll. */
+  private nudged = false;
 
   constructor(opts: OutboxOptions) {
     this.o = {
@@ -159,6 +115,24 @@ export class Outbox {
     this.running = this.loop();
   }
 
+  /**
+   * The channels of a reloaded notify.yaml. Pending items of a channel no longer configured stay
+   * pending (counted in yizhan_outbox_pending) until a file names the channel again.
+   */
+  setChannels(channels: readonly Channel[]): void {
+    this.channels.clear();
+    for (const c of channels) this.channels.set(c.name, c);
+  }
+
+  /**
+   * New items were committed (the alert repository's transaction, after it ends): claim them now
+   * rather than at the next poll, so a fault reaches the robot in the time of one write.
+   */
+  nudge(): void {
+    if (this.wake) this.wake();
+    else this.nudged = true;
+  }
+
   /** Stop after the pass under way (a send in flight finishes and is recorded). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -176,12 +150,18 @@ export class Outbox {
         this.o.log?.error({ err: e }, '通知发件箱处理失败，稍后重试 / outbox pass failed, retrying');
       }
       if (this.stopping) break;
+      if (this.nudged) {
+        this.nudged = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.o.pollMs);
-        this.wake = () => {
+        const done = () => {
+          this.wake = undefined;
           clearTimeout(t);
           resolve();
         };
+        const t = setTimeout(done, this.o.pollMs);
+        this.wake = done;
       });
     }
   }
@@ -298,7 +278,7 @@ export class Outbox {
     const code = r.code ?? (r.ok ? 'ok' : 'error');
     const detail = r.detail.slice(0, 1000);
     let dead = 0;
-    let givenUp = 0;
+    let refused = 0;
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('outbox_attempts')
@@ -316,7 +296,7 @@ export class Outbox {
       for (const row of rows) {
         const next = this.nextState(row, r, at);
         if (next.state === 'dead') dead++;
-        if (next.state === 'dead' || next.state === 'failed') givenUp++;
+        if (next.state === 'failed') refused++;
         await trx
           .updateTable('outbox')
           .set({ ...next, attempts: row.attempts + 1, claimed_by: null, claimed_until: null })
@@ -327,8 +307,9 @@ export class Outbox {
     });
     if (r.ok) this.m.sent.inc({ channel }, rows.length);
     else this.m.failed.inc({ channel, code }, rows.length);
-    if (dead) this.m.dead.inc({ channel }, dead);
-    if (givenUp) {
+    if (dead) this.m.dead.inc({ channel, reason: 'expired' }, dead);
+    if (refused) this.m.dead.inc({ channel, reason: 'refused' }, refused);
+    if (dead || refused) {
       this.o.log?.error(
         { channel, code, detail, items: rows.map((row) => row.dedupe_key) },
         '通知发送失败且不再重试 / notification given up',

@@ -10,10 +10,19 @@ export const LEGACY_WEBHOOK_CHANNEL = 'alert-webhook';
 
 export class Routing {
   constructor(
-    readonly config: NotifyConfig,
+    private cfg: NotifyConfig,
     /** The legacy webhook channel's name when YIZHAN_ALERT_WEBHOOK_URL is set. */
     readonly legacy: string | undefined,
   ) {}
+
+  get config(): NotifyConfig {
+    return this.cfg;
+  }
+
+  /** A reloaded notify.yaml: the next alert is routed by it. */
+  replace(config: NotifyConfig): void {
+    this.cfg = config;
+  }
 
   /** The route of a township: its own, else the county's; undefined when neither is configured. */
   township(code: string): RouteConfig | undefined {

@@ -20,7 +20,7 @@ import { defaultRules } from '../alerts/rules/index.js';
 import { DEFAULT_ALERT_TICK_MS } from '../options.js';
 import { restoreActiveFaults } from '../state/restore.js';
 import { AlertThresholds, formatIssues, type ReloadResult } from '../alerts/thresholds.js';
-import { watchAlertRules } from '../alerts/thresholds-watch.js';
+import { watchFile } from '../util/watch-file.js';
 import thresholdRoutes from '../routes/alerts/thresholds.js';
 
 /** Longest wait for InfluxDB's active faults at start; MQTT ingest waits for it. */
@@ -54,6 +54,7 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakS
   return new AlertRepository(app.ops.db, names, {
     onTransitions: (trx, t) =>
       app.notifier.onTransitions(trx, { ...t, fired: t.fired.filter((a) => !restored.has(a)) }),
+    afterTransitions: () => app.outbox.nudge(),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
       app.metrics.alertStoreDropped.inc({ reason }, items.length);
@@ -124,7 +125,7 @@ export default fp(
         );
       return r;
     });
-    const stopWatch = watchAlertRules(thresholds.file, () => app.reloadAlertRules('watch'), log);
+    const stopWatch = watchFile(thresholds.file, 'alert rules file', () => app.reloadAlertRules('watch'), log);
     const onHup = () => app.reloadAlertRules('signal');
     process.on('SIGHUP', onHup);
     // The engine emits 'record' then, for what it announces, 'alert' at once (same object).

@@ -4,7 +4,9 @@
  * and the escalation job.
  *
  * - The file is loaded at start; a problem in it (a missing `${ENV}`, an unknown channel or
- *   township) refuses the start with every problem named (secrets never printed).
+ *   township) refuses the start with every problem named (secrets never printed). It is read
+ *   again on change, SIGHUP or `POST /api/v1/notify/reload` (notify/reload.ts): a bad file then
+ *   keeps the previous routing.
  * - YIZHAN_ALERT_WEBHOOK_URL becomes the outbox channel `alert-webhook` that gets every alert
  *   change with the JSON body it always had.
  * - The outbox and the escalation job start on ready and stop at shutdown order 40: after the
@@ -24,6 +26,13 @@ import { Notifier } from '../notify/notifier.js';
 import { Outbox, type OutboxLog } from '../notify/outbox.js';
 import { People } from '../notify/people.js';
 import { mergeMessages, type RenderContext } from '../notify/render.js';
+import {
+  NotifyReloader,
+  type NotifyReloaderDeps,
+  type NotifyReloadResult,
+  type NotifyReloadTrigger,
+} from '../notify/reload.js';
+import { watchFile } from '../util/watch-file.js';
 import { LEGACY_WEBHOOK_CHANNEL, Routing } from '../notify/routing.js';
 
 declare module 'fastify' {
@@ -33,6 +42,7 @@ declare module 'fastify' {
     silences: SilenceCache;
     escalation: EscalationJob;
     notifyConfig: NotifyConfig;
+    reloadNotify(trigger: NotifyReloadTrigger): NotifyReloadResult;
   }
 }
 
@@ -40,14 +50,18 @@ declare module 'fastify' {
 export const NOTIFY_SHUTDOWN_ORDER = 40;
 
 /** A log that never shows a secret of the routing file (nor a URL's query or user info). */
-function redactingLog(log: FastifyInstance['log'], secrets: readonly string[]): OutboxLog {
+function redactingLog(
+  log: FastifyInstance['log'],
+  secrets: ReadonlySet<string>,
+): OutboxLog & { info(obj: object, msg: string): void } {
   const clean = (obj: object): object => {
     const text = JSON.stringify(obj, (_k, v: unknown) =>
       v instanceof Error ? { message: v.message, code: (v as NodeJS.ErrnoException).code } : v,
     );
-    return JSON.parse(redactSecrets(text, secrets)) as object;
+    return JSON.parse(redactSecrets(text, [...secrets])) as object;
   };
   return {
+    info: (obj, msg) => log.info(clean(obj), msg),
     warn: (obj, msg) => log.warn(clean(obj), msg),
     error: (obj, msg) => log.error(clean(obj), msg),
   };
@@ -80,19 +94,45 @@ function escalationJob(
   });
 }
 
+/** notify.yaml read again on change, SIGHUP and the API (app.reloadNotify); returns the stop. */
+function reloading(
+  app: FastifyInstance,
+  d: Pick<NotifyReloaderDeps, 'routing' | 'outbox' | 'secrets' | 'townships' | 'log'>,
+): () => void {
+  const o = app.serverOptions.notify ?? {};
+  // A config given in code (tests) has no file behind it.
+  const file = o.config ? undefined : o.file;
+  const reloader = new NotifyReloader({
+    ...d,
+    file,
+    env: o.env,
+    channelsOf: (c) => channelsOf(app, c).channels,
+    registry: app.metrics.registry,
+  });
+  app.decorate('reloadNotify', (trigger: NotifyReloadTrigger) => reloader.reload(trigger));
+  const stopWatch = watchFile(file, 'notify file', () => app.reloadNotify('watch'), app.log);
+  const onHup = () => app.reloadNotify('signal');
+  if (file) process.on('SIGHUP', onHup);
+  return () => {
+    stopWatch();
+    process.off('SIGHUP', onHup);
+  };
+}
+
 export default fp(
   function notify(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void) {
     const o = app.serverOptions.notify ?? {};
     const log = app.log.child({ component: 'notify' });
-    const townships = app.hierarchy.list().map((t) => t.code);
+    const townships = () => app.hierarchy.list().map((t) => t.code);
     let config: NotifyConfig;
     try {
-      config = o.config ?? (o.file ? loadNotifyFile(o.file, townships, o.env) : emptyNotifyConfig());
+      config = o.config ?? (o.file ? loadNotifyFile(o.file, townships(), o.env) : emptyNotifyConfig());
     } catch (e) {
       done(e as Error);
       return;
     }
-    const safeLog = redactingLog(log, config.secrets);
+    const secrets = new Set(config.secrets);
+    const safeLog = redactingLog(log, secrets);
     const { channels, legacy } = channelsOf(app, config);
     const publicUrl = o.publicUrl ?? 'http://localhost';
     const outbox = new Outbox({
@@ -129,7 +169,8 @@ export default fp(
     app.decorate('outbox', outbox);
     app.decorate('silences', silences);
     app.decorate('escalation', escalation);
-    app.decorate('notifyConfig', config);
+    app.decorate('notifyConfig', { getter: () => routing.config });
+    const stopReload = reloading(app, { routing, outbox, secrets, townships, log: safeLog });
     if (!channels.length)
       log.info(
         'no notification channels (YIZHAN_NOTIFY_FILE, YIZHAN_ALERT_WEBHOOK_URL); alerts only in the API',
@@ -147,6 +188,7 @@ export default fp(
       escalation.start(o.escalationIntervalMs);
     });
     app.shutdown.add(NOTIFY_SHUTDOWN_ORDER, 'notify', async () => {
+      stopReload();
       stopSilenceRefresh();
       await escalation.stop();
       await outbox.stop();

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { errorBody, pickLang } from '../i18n.js';
+import type { MapTiles } from '../planning/coverage-schemas.js';
+import { tileImageSource } from '../planning/map-tiles.js';
 
 /** web/dist of this repository, wherever the server is started from. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -27,6 +29,12 @@ const YEAR = 'public, max-age=31536000, immutable';
 export const WEB_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** WEB_CSP with the planners' map tile host allowed as an image source (YIZHAN_MAP_TILES). */
+export function webCsp(tiles: MapTiles | undefined): string {
+  const host = tiles && tiles.kind !== 'none' ? tileImageSource(tiles.url) : null;
+  return host ? WEB_CSP.replace("img-src 'self' data:", `img-src 'self' data: ${host}`) : WEB_CSP;
+}
 const NOT_BUILT = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>管理网页尚未构建 / Web app not built</title></head>
@@ -52,6 +60,7 @@ const web: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const configured = app.serverOptions.webDir;
   const root = configured ? resolve(configured) : DEFAULT_WEB_DIR;
   const index = join(root, 'index.html');
+  const csp = webCsp(app.serverOptions.mapTiles);
   if (!existsSync(index))
     app.log.warn(
       { dir: root },
@@ -86,7 +95,7 @@ const web: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         .send(NOT_BUILT);
     return reply
       .header('cache-control', 'no-cache')
-      .header('content-security-policy', WEB_CSP)
+      .header('content-security-policy', csp)
       .sendFile('index.html', { cacheControl: false });
   });
   done();

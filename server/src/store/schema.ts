@@ -227,6 +227,38 @@ export interface WorkOrderPhotosTable {
   data: Uint8Array;
 }
 
+/** A demand layer the planner imported (planning/repo.ts); the built-in occupancy layer is not stored. */
+export interface DemandLayersTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  points: number;
+  total_weight: number;
+  created_at: number;
+  created_by: number | null;
+}
+
+export interface DemandPointsTable {
+  id: Generated<number>;
+  layer_id: number;
+  lat: number;
+  lon: number;
+  weight: number;
+  name: string;
+}
+
+export interface PlanningCandidatesTable {
+  id: Generated<number>;
+  name: string;
+  address: string;
+  lat: number;
+  lon: number;
+  /** import | map */
+  source: string;
+  created_at: number;
+  created_by: number | null;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -244,4 +276,7 @@ export interface Database {
   work_orders: WorkOrdersTable;
   work_order_events: WorkOrderEventsTable;
   work_order_photos: WorkOrderPhotosTable;
+  demand_layers: DemandLayersTable;
+  demand_points: DemandPointsTable;
+  planning_candidates: PlanningCandidatesTable;
 }

@@ -4,6 +4,7 @@
  * InfluxDB is a stand-in whose only answer is the active faults given (what a restart restores).
  * Stations: st-001 in 城关镇 (chengguan), st-002 in 新塘镇 (xintang).
  */
+import notifyReloadRoute from '../../../server/src/routes/notifications/reload.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pino from 'pino';
@@ -89,6 +90,7 @@ export async function alertsApp(
   await app.register(notify);
   await app.register(alerts);
   await app.register(alertRoutes);
+  await app.register(notifyReloadRoute);
   await app.ready();
   return app;
 }

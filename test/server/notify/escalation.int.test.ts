@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { alertsApp } from '../alerts/alerts-app.js';
 import { testEngines, tempDir } from '../store/engines.js';
 import { firingAlert } from '../../helpers/alert.js';
+import { addTestUser, sessionHeaders } from '../auth-helpers.js';
 import { addPeople, MOBILES, startFakes, writeNotifyFile, type NotifyFakes } from './notify-setup.js';
 
 const MIN = 60_000;
@@ -107,5 +108,39 @@ describe.each(testEngines())('escalation on $name', (engine) => {
     await app.alertRepo.flushed();
     expect(await at(10 * 60)).toBe(0);
     expect(await steps(a.id)).toHaveLength(1);
+  });
+
+  it('an acknowledgement withdrawn through the API resumes escalation, without sending at once', async () => {
+    // The route runs on the real clock: the alert started 100 min ago; the job's clock walks up to it.
+    const start = Date.now() - 100 * MIN;
+    const a = firingAlert('st-001', { startMs: start, severity: 'critical' });
+    app.alertRepo.record(a);
+    await app.alertRepo.flushed();
+    const since = async (minutes: number) => {
+      clock.t = start + minutes * MIN;
+      return app.escalation.tick();
+    };
+    const row = () =>
+      app.ops.db.selectFrom('alert_escalations').select('alert_id').where('alert_id', '=', a.id).execute();
+    expect(await since(31)).toBe(1);
+    expect((await steps(a.id)).map((s) => s[0])).toEqual([
+      'esc2.1:cg-wecom',
+      'esc2.1:cg-dingtalk',
+      'esc2.1:cg-feishu',
+    ]);
+    const crew = await addTestUser(app, [{ role: 'crew_member', scope: 'chengguan' }]);
+    const headers = await sessionHeaders(app, crew);
+    const ack = (verb: string) =>
+      app.inject({ method: 'POST', url: `/api/v1/alerts/${a.id}/${verb}`, headers, payload: {} });
+    expect((await ack('ack')).statusCode).toBe(200);
+    // The hourly repeat falls due while acknowledged: nothing sent, the row is gone.
+    expect(await since(92)).toBe(0);
+    expect(await row()).toEqual([]);
+    expect((await ack('unack')).statusCode).toBe(200);
+    expect(await row()).toHaveLength(1);
+    expect(await since(101)).toBe(0);
+    // The county step at 2 h, as if never acknowledged.
+    expect(await since(121)).toBe(1);
+    expect((await steps(a.id)).map((s) => s[0]).slice(3)).toEqual(['esc3.1:county-wecom']);
   });
 });

@@ -146,7 +146,7 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     for (; clock.t < T0 + 30 * MIN; clock.t += MIN) await box.tick();
     expect((await box.item('a1:firing:ops'))?.state).toBe('dead');
     const dead = await registry.getSingleMetric('yizhan_outbox_dead_total')?.get();
-    expect(dead?.values[0]?.value).toBe(1);
+    expect(dead?.values).toEqual([{ labels: { channel: 'ops', reason: 'expired' }, value: 1 }]);
   });
 
   it('a channel that throws is read by the shared retry decision: a refused connection is retried', async () => {
@@ -171,7 +171,8 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     const ch = new FakeChannel();
     ch.answer = () => ({ ok: false, retryable: false, code: 'unauthorized', detail: 'bad webhook key' });
     const clock = { t: T0 };
-    const box = outbox(store, ch, clock);
+    const registry = new Registry();
+    const box = outbox(store, ch, clock, { registry });
     await box.enqueue([item(1)]);
     for (let i = 0; i < 5; i++, clock.t += 30 * MIN) await box.tick();
     expect(ch.calls).toBe(1);
@@ -180,6 +181,8 @@ describe.each(testEngines())('outbox on $name', (engine) => {
       attempts: 1,
       last_error: 'unauthorized: bad webhook key',
     });
+    const dead = await registry.getSingleMetric('yizhan_outbox_dead_total')?.get();
+    expect(dead?.values).toEqual([{ labels: { channel: 'ops', reason: 'refused' }, value: 1 }]);
   });
 
   it('a restart mid-way: nothing lost, nothing that was sent is sent again', async () => {
@@ -292,6 +295,30 @@ describe.each(testEngines())('outbox on $name', (engine) => {
     box.start();
     await box.enqueue(items(3));
     await expect.poll(() => ch.sent.length).toBe(3);
+    await box.stop();
+  });
+
+  it('nudge() after a commit sends at once, not at the next poll (also when it comes mid-pass)', async () => {
+    const { store } = await open();
+    const ch = new FakeChannel();
+    const box = new Outbox({ store, channels: [ch], pollMs: 60_000 });
+    box.start();
+    await expect.poll(() => ch.calls).toBe(0);
+    await box.enqueue(items(2));
+    box.nudge();
+    await expect.poll(() => ch.sent.length, { timeout: 5_000 }).toBe(2);
+    // A nudge while a send is under way starts the next pass right after it.
+    let release: () => void = () => undefined;
+    ch.answer = () =>
+      new Promise((r) => (release = () => r({ ok: true, retryable: false, detail: '200' })));
+    await box.enqueue([item(10)]);
+    box.nudge();
+    await expect.poll(() => ch.calls).toBe(3);
+    await box.enqueue([item(11)]);
+    box.nudge();
+    ch.answer = () => ({ ok: true, retryable: false, detail: '200' });
+    release();
+    await expect.poll(() => ch.sent.length, { timeout: 5_000 }).toBe(4);
     await box.stop();
   });
 

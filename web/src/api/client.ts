@@ -13,6 +13,7 @@ import type {
   AuditResponse,
   CommentResponse,
   ErrorBody,
+  ImportProblem,
   FleetResponse,
   Lang,
   LoginRequest,
@@ -31,6 +32,7 @@ import type {
   UsersResponse,
 } from './types.js';
 import { crewRoutes } from './crew.js';
+import { planningRoutes } from './planning.js';
 
 export const API_BASE = '/api/v1';
 
@@ -40,6 +42,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A refused import: each line's (or feature's) problem. */
+    readonly problems: ImportProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -67,11 +71,22 @@ const NETWORK_TEXT: Record<Lang, string> = {
   en: 'Cannot reach the server; check the network and retry',
 };
 
+/** An import refused as a whole (coverage-schemas ImportRejected): every problem, by line. */
+interface ImportRejectedBody {
+  error: string;
+  message: string;
+  problems: ImportProblem[];
+}
+
 async function errorOf(res: Response, lang: Lang): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as Partial<ErrorBody>;
-    if (body.error && typeof body.error.message === 'string')
+    const body = JSON.parse(text) as Partial<ErrorBody> | Partial<ImportRejectedBody>;
+    if (typeof body.error === 'string' && typeof (body as ImportRejectedBody).message === 'string') {
+      const r = body as ImportRejectedBody;
+      return new ApiError(res.status, r.error, r.message, Array.isArray(r.problems) ? r.problems : []);
+    }
+    if (body.error && typeof body.error === 'object' && typeof body.error.message === 'string')
       return new ApiError(res.status, body.error.code ?? 'error', body.error.message);
   } catch {
     // Not JSON (a proxy's error page): fall through to the status line.
@@ -118,6 +133,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
 
   const id = (v: number | string) => encodeURIComponent(String(v));
   const crew = crewRoutes(call, id);
+  const planning = planningRoutes(call, id);
 
   return {
     login: (body: LoginRequest) => call<LoginResponse>('POST', '/auth/login', { body, noAuthRedirect: true }),
@@ -149,6 +165,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
     comment: (alertId: string, text: string) =>
       call<CommentResponse>('POST', `/alerts/${id(alertId)}/comments`, { body: { text } }),
     ...crew,
+    planning,
   };
 }
 

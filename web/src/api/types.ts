@@ -61,8 +61,26 @@ export type {
   WorkOrderResponse,
   WorkOrderState,
   WorkOrdersResponse,
+  HeatmapAnswer,
+  HeatmapMetric,
+  StationFigures,
+  RankingAnswer,
+  DefinitionsAnswer,
+  TravelMode,
+  TravelSettings,
+  CoverageCell,
+  CoverageAnswer,
+  DemandLayer,
+  ImportProblem,
+  Candidate,
+  NewCandidate,
+  SolveRequest,
+  SolveAnswer,
+  BestK,
+  MapTiles,
+  StationSummary,
 } from '@yizhan/server/api-types';
-import type { AlertEvent, Counts, Township, TownshipName } from '@yizhan/server/api-types';
+import type { AlertEvent, Counts, StationSummary, Township, TownshipName } from '@yizhan/server/api-types';
 // The role and permission lists (a dependency-free module) in the order the server declares them.
 export { ROLES, PERMISSIONS } from '@yizhan/server/roles';
 
@@ -90,4 +108,9 @@ export interface ReportQuery {
   from?: string;
   to?: string;
   township?: string;
+}
+
+/** GET /api/v1/stations: every station with its live summary and WGS-84 location. */
+export interface StationsResponse {
+  stations: StationSummary[];
 }

@@ -1,5 +1,6 @@
 /** English: the second language of the interface (same keys as zh-CN.ts). */
 import type zh from './zh-CN.js';
+import planning from './planning-en.js';
 
 const en: typeof zh = {
   app: { title: 'Warm stations · Staff', short: 'Warm stations' },
@@ -12,6 +13,7 @@ const en: typeof zh = {
     account: 'My account',
     users: 'Users',
     audit: 'Audit log',
+    planning: 'Planning',
     logout: 'Log out',
     language: '中文',
     menu: 'Menu',
@@ -340,6 +342,8 @@ const en: typeof zh = {
     audit_read: 'Read the audit log',
     township_write: 'Edit townships',
     metrics_read: 'Read metrics',
+    planning_write: 'Import planning data and candidates',
   },
+  planning,
 };
 export default en;

@@ -1,4 +1,6 @@
 /** 简体中文：界面文字的第一语言。英文见 en.ts（键必须相同，类型检查保证）。 */
+import planning from './planning-zh.js';
+
 export default {
   app: { title: '暖新驿站 · 管理', short: '暖新驿站' },
   nav: {
@@ -10,6 +12,7 @@ export default {
     account: '我的账号',
     users: '用户管理',
     audit: '审计日志',
+    planning: '规划',
     logout: '退出登录',
     language: 'English',
     menu: '菜单',
@@ -336,5 +339,7 @@ export default {
     audit_read: '查看审计日志',
     township_write: '修改镇街',
     metrics_read: '读取监控指标',
+    planning_write: '导入规划数据和候选点',
   },
+  planning,
 };

@@ -22,6 +22,7 @@
  * one transaction. Bodies are checked here, not by fastify's ajv (which would strip unknown fields
  * silently): an unknown field is a 400 naming it, and nothing is written.
  */
+import { resumeEscalation } from '../../notify/escalation-store.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -188,6 +189,9 @@ function setAck(
       verb === 'ack'
         ? await app.alertRepo.ack(trx, alert.id, userId, now)
         : await app.alertRepo.unack(trx, alert.id, userId, now);
+    // Nobody owns a firing alert any more: its reminders and escalation resume.
+    if (changed && verb === 'unack' && alert.lifecycle === 'acknowledged' && app.hasDecorator('notifyConfig'))
+      await resumeEscalation(trx, alert, alert.townshipCode, app.notifyConfig, now);
     // The first acknowledgement's delay (yizhan_alert_ack_seconds; apps built without work orders have none).
     if (changed && verb === 'ack' && !alert.acknowledged && app.hasDecorator('workOrders'))
       app.workOrders.metrics.ackSeconds.observe(

@@ -5,6 +5,7 @@
  * | --------------------------------------- | ---------------------- | ------------------------------- |
  * | `GET /api/v1/notifications?state=&channel=&limit=&before=` | user:admin, county | `{notifications, next}` newest first, each with its attempts |
  * | `POST /api/v1/notifications/:id/retry`  | user:admin, county     | `{notification}` back to pending |
+ * | `POST /api/v1/notify/reload` (reload.ts) | config:write, county  | `{file, channels}`; 400 with the file's problems, the previous routing stays |
  *
  * Retry takes a `failed` or `dead` item back to `pending`, due now (409 otherwise), audited in the
  * same transaction. Channels are county-wide, so both routes need the permission county-wide.

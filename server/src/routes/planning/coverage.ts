@@ -1,9 +1,223 @@
 /**
- * Planning routes (coverage) under /api/v1/planning. See docs/planning.md.
+ * Planning routes (coverage and candidate sites) under /api/v1/planning. See docs/planning.md,
+ * "Coverage and candidate sites".
+ *
+ *   GET    /api/v1/planning/coverage             cells, travel minutes, demand (?format=json|csv|geojson)
+ *   GET    /api/v1/planning/demand-layers        built-in occupancy layer + imported layers
+ *   POST   /api/v1/planning/demand-layers        import (?name=&kind=), CSV or GeoJSON body
+ *   DELETE /api/v1/planning/demand-layers/:id
+ *   GET    /api/v1/planning/candidates
+ *   POST   /api/v1/planning/candidates           one site (a map click), NewCandidate
+ *   POST   /api/v1/planning/candidates/import    CSV or GeoJSON body
+ *   DELETE /api/v1/planning/candidates/:id
+ *   POST   /api/v1/planning/solve                ranking and best k (SolveRequest)
+ *   GET    /api/v1/planning/export/:file         stations|coverage|candidates .csv|.geojson
+ *
+ * Coverage and the stations export show the stations of the townships the reader holds station:read
+ * in. Demand layers and candidates are county-wide planning data, and a candidate's added demand
+ * (solve, the candidates export) is measured against every station of the county.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { ErrorBody, pickLang } from '../../i18n.js';
+import { IMPORT_MAX_BYTES } from '../../planning/imports.js';
+import { analyse } from '../../planning/analyse.js';
+import { coverage } from '../../planning/grid.js';
+import { coverageCsv, coverageGeoJson, pointsGeoJson, toCsv } from '../../planning/formats.js';
+import {
+  CoverageAnswer,
+  CoverageQuery,
+  SolveAnswer,
+  SolveRequest,
+  TRAVEL_MODES,
+  type TravelMode,
+} from '../../planning/coverage-schemas.js';
+import {
+  allDemand,
+  allowExpensive,
+  everyStation,
+  planningContext,
+  planningError,
+  stationsFor,
+  type App,
+  type Planning,
+} from './coverage-common.js';
+import { dataRoutes } from './coverage-data.js';
 
-const routes: FastifyPluginCallbackTypebox = (_app, _opts, done) => {
+const DEFAULT_K = 3;
+const CSV_TYPE = 'text/csv; charset=utf-8';
+const GEOJSON_TYPE = 'application/geo+json; charset=utf-8';
+
+function attachment(reply: FastifyReply, name: string, type: string): FastifyReply {
+  return reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
+}
+
+async function coverageOf(
+  app: App,
+  p: Planning,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  mode?: TravelMode,
+  township?: string,
+) {
+  const stations = stationsFor(app, req, reply, township);
+  if (!stations) return undefined;
+  const travel = p.travel(mode);
+  const demand = await allDemand(p, stations, travel.resolution);
+  return { stations, travel, demand, ...coverage(stations, demand, travel) };
+}
+
+function coverageRoute(app: App, p: Planning): void {
+  app.get(
+    '/api/v1/planning/coverage',
+    {
+      schema: {
+        querystring: Type.Composite([CoverageQuery, Type.Object({ lang: Type.Optional(Type.String()) })]),
+        response: { 200: CoverageAnswer, '4xx': ErrorBody },
+      },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const c = await coverageOf(app, p, req, reply, q.mode, q.township);
+      if (!c) return reply;
+      if (q.format === 'csv')
+        return attachment(reply, `coverage-${c.travel.mode}.csv`, CSV_TYPE).send(coverageCsv(c.cells));
+      if (q.format === 'geojson')
+        return attachment(reply, `coverage-${c.travel.mode}.geojson`, GEOJSON_TYPE).send(
+          JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin)),
+        );
+      return { travel: c.travel, cells: c.cells, summary: c.summary };
+    },
+  );
+}
+
+function solveRoute(app: App, p: Planning): void {
+  app.post(
+    '/api/v1/planning/solve',
+    {
+      schema: { body: SolveRequest, response: { 200: SolveAnswer, '4xx': ErrorBody } },
+      config: { access: 'planning:write' },
+    },
+    async (req, reply) => {
+      if (!allowExpensive(app, p, req, reply)) return reply;
+      const stations = everyStation(app);
+      if (stations.length === 0)
+        return reply.code(409).send(planningError('no_stations', pickLang(req, app.defaultLang)));
+      const travel = p.travel(req.body.mode);
+      const [demand, candidates] = await Promise.all([
+        allDemand(p, stations, travel.resolution),
+        p.repo.candidates(req.body.candidateIds),
+      ]);
+      const { solve } = analyse(stations, demand, candidates, travel, req.body.k ?? DEFAULT_K);
+      req.log.info(
+        {
+          candidates: candidates.length,
+          mode: travel.mode,
+          ms: solve.ms,
+          best: solve.best.at(-1)?.candidateIds,
+        },
+        'planning solve',
+      );
+      return solve;
+    },
+  );
+}
+
+const EXPORTS = ['stations', 'coverage', 'candidates'].flatMap((w) => [`${w}.csv`, `${w}.geojson`]);
+
+function exportRoute(app: App, p: Planning): void {
+  app.get(
+    '/api/v1/planning/export/:file',
+    {
+      schema: {
+        params: Type.Object({ file: Type.Union(EXPORTS.map((f) => Type.Literal(f))) }),
+        querystring: Type.Object({
+          mode: Type.Optional(Type.Union(TRAVEL_MODES.map((m) => Type.Literal(m)))),
+          lang: Type.Optional(Type.String()),
+        }),
+        response: { '4xx': ErrorBody },
+      },
+      config: { access: 'station:read' },
+    },
+    async (req, reply) => {
+      const [what, format] = req.params.file.split('.') as [string, 'csv' | 'geojson'];
+      const type = format === 'csv' ? CSV_TYPE : GEOJSON_TYPE;
+      if (what === 'coverage') {
+        const c = await coverageOf(app, p, req, reply, req.query.mode);
+        if (!c) return reply;
+        const body =
+          format === 'csv'
+            ? coverageCsv(c.cells)
+            : JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin));
+        return attachment(reply, req.params.file, type).send(body);
+      }
+      const stations = stationsFor(app, req, reply);
+      if (!stations) return reply;
+      if (what === 'stations') {
+        const rows = stations.map((s) => {
+          const e = app.registry.get(s.id)!.config;
+          return {
+            ...s,
+            name: e.name,
+            township: app.hierarchy.townshipOf(s.id) ?? '',
+            seats: e.seats,
+            sockets: e.sockets,
+            address: e.address,
+          };
+        });
+        const body =
+          format === 'csv'
+            ? toCsv(
+                ['id', 'name', 'township', 'lat', 'lon', 'seats', 'sockets', 'address'],
+                rows.map((r) => [r.id, r.name, r.township, r.lat, r.lon, r.seats, r.sockets, r.address]),
+              )
+            : JSON.stringify(pointsGeoJson(rows, ({ lat: _a, lon: _o, ...rest }) => rest));
+        return attachment(reply, req.params.file, type).send(body);
+      }
+      const travel = p.travel(req.query.mode);
+      const county = everyStation(app);
+      const [demand, candidates] = await Promise.all([
+        allDemand(p, county, travel.resolution),
+        p.repo.candidates(),
+      ]);
+      const added = new Map(
+        analyse(county, demand, candidates, travel, 1).solve.candidates.map((g) => [
+          g.candidateId,
+          g.addedDemand,
+        ]),
+      );
+      const rows = candidates.map((c) => ({ ...c, addedDemand: added.get(c.id) ?? 0 }));
+      const body =
+        format === 'csv'
+          ? toCsv(
+              ['id', 'name', 'address', 'lat', 'lon', 'source', 'added_demand', 'mode'],
+              rows.map((r) => [r.id, r.name, r.address, r.lat, r.lon, r.source, r.addedDemand, travel.mode]),
+            )
+          : JSON.stringify(
+              pointsGeoJson(rows, ({ lat: _a, lon: _o, createdAt: _c, ...rest }) => ({
+                ...rest,
+                mode: travel.mode,
+              })),
+            );
+      return attachment(reply, req.params.file, type).send(body);
+    },
+  );
+}
+
+const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
+  // Encapsulated here: import bodies are CSV or GeoJSON text, bounded before they are read.
+  app.addContentTypeParser(
+    ['text/csv', 'text/plain', 'application/geo+json'],
+    { parseAs: 'string', bodyLimit: IMPORT_MAX_BYTES },
+    (_req, body, next) => next(null, body),
+  );
+  const p = planningContext(app);
+  coverageRoute(app, p);
+  solveRoute(app, p);
+  exportRoute(app, p);
+  dataRoutes(app, p);
   done();
 };
 

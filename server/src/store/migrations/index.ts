@@ -13,6 +13,7 @@ import { migration0008 } from './0008_people.js';
 import { migration0009 } from './0009_lifecycle.js';
 import { migration0010 } from './0010_escalation.js';
 import { migration0011 } from './0011_work_orders.js';
+import { migration0012 } from './0012_planning.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -28,5 +29,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0009_lifecycle': migration0009(),
     '0010_escalation': migration0010(),
     '0011_work_orders': migration0011(engine),
+    '0012_planning': migration0012(engine),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Reload alert-rules.yaml when it changes: fs.watch on its folder (editors replace the file by
+ * Reload a settings file (alert-rules.yaml, notify.yaml) when it changes: fs.watch on its folder (editors replace the file by
  * renaming, which ends a watch on the file itself), debounced so one save that writes several
  * times reloads once.
  */
@@ -8,14 +8,18 @@ import { basename, dirname } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Quiet time after the last change before the reload, ms. */
-export const ALERT_RULES_WATCH_DEBOUNCE_MS = 300;
+export const WATCH_DEBOUNCE_MS = 300;
 
-/** Watch `file` (nothing when undefined); returns the function that stops watching. */
-export function watchAlertRules(
+/**
+ * Watch `file` (nothing when undefined); returns the function that stops watching. `what` names
+ * the file in log lines, e.g. "alert rules file".
+ */
+export function watchFile(
   file: string | undefined,
+  what: string,
   reload: () => void,
   log: FastifyBaseLogger,
-  debounceMs = ALERT_RULES_WATCH_DEBOUNCE_MS,
+  debounceMs = WATCH_DEBOUNCE_MS,
 ): () => void {
   if (file === undefined) return () => {};
   const name = basename(file);
@@ -31,12 +35,12 @@ export function watchAlertRules(
   } catch (e) {
     log.warn(
       { file, err: (e as Error).message },
-      'alert rules file not watched; reload with SIGHUP or the API',
+      `${what} not watched; reload with SIGHUP or the API`,
     );
     return () => {};
   }
   watcher.on('error', (e) =>
-    log.warn({ file, err: e.message }, 'alert rules file watch failed; reload with SIGHUP or the API'),
+    log.warn({ file, err: e.message }, `${what} watch failed; reload with SIGHUP or the API`),
   );
   return () => {
     clearTimeout(timer);
