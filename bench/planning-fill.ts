@@ -19,6 +19,7 @@ import {
   lineAfter,
   lineHead,
   rawReading,
+  stationPosition,
   stationShape,
   stationUse1dFields,
   stationUse1hFields,
@@ -140,12 +141,12 @@ export async function fillRollups(o: FillOptions): Promise<FillStats> {
       const s = shapes[i]!;
       const hours = Array.from({ length: 24 }, (_, h) => hourFigures(s, day0 + h * HOUR_MS));
       for (let h = 0; h < 24; h++) township[i % o.townships.length]![h]!.push(hours[h]!);
-      w.push(lineAfter(daily[i]!, stationUse1dFields(sumHours(hours), s.seats, s.sockets), day0));
+      w.push(lineAfter(daily[i]!, stationUse1dFields(sumHours(hours)), day0));
       const j = detail.has(i) ? o.detail.indexOf(i) : -1;
       for (let h = 0; j >= 0 && h < 24; h++) {
         const at = day0 + h * HOUR_MS;
         const f = hours[h]!;
-        w.push(lineAfter(hourly![j]!, stationUse1hFields(f, s.seats, s.sockets), at));
+        w.push(lineAfter(hourly![j]!, stationUse1hFields(f, s.seats, s.sockets, stationPosition(i)), at));
         w.push(lineAfter(sessions![j]!, { sessions: f.sessions }, at));
         w.push(lineAfter(turned![j]!, { turned_away: f.turnedAway }, at));
       }

@@ -165,11 +165,20 @@ export const line = (
   ms: number,
 ): string => lineAfter(lineHead(measurement, t), f, ms);
 
-/** `station_use_1h` fields of an hour. */
+/** The sums of an hour or a day that range figures are computed from (full_n / samples, …). */
+const sums = (h: HourFigures): Record<string, number> => ({
+  full_n: Math.round(h.fullShare * h.samples),
+  near_full_n: Math.round(h.nearFullShare * h.samples),
+  all_busy_n: Math.round(h.allBusyShare * h.samples),
+  occupancy_sum: Math.round(h.occupancyMean * h.samples),
+});
+
+/** `station_use_1h` fields of an hour (the station's position with them, for maps). */
 export const stationUse1hFields = (
   h: HourFigures,
   seats: number,
   sockets: number,
+  at: { lat: number; lon: number },
 ): Record<string, number> => ({
   samples: h.samples,
   full_share: h.fullShare,
@@ -180,15 +189,19 @@ export const stationUse1hFields = (
   seats,
   sockets_busy_mean: h.socketsBusyMean,
   sockets,
+  ...sums(h),
+  lat: at.lat,
+  lon: at.lon,
 });
 
 /** `station_use_1d` fields of a day (its hours summed). */
-export const stationUse1dFields = (
-  d: HourFigures,
-  seats: number,
-  sockets: number,
-): Record<string, number> => ({
-  ...stationUse1hFields(d, seats, sockets),
+export const stationUse1dFields = (d: HourFigures): Record<string, number> => ({
+  samples: d.samples,
+  full_share: d.fullShare,
+  near_full_share: d.nearFullShare,
+  all_busy_share: d.allBusyShare,
+  occupancy_mean: d.occupancyMean,
+  ...sums(d),
   sessions: d.sessions,
   turned_away: d.turnedAway,
   energy_wh: d.energyWh,
@@ -202,6 +215,13 @@ export const townshipUse1hFields = (h: HourFigures): Record<string, number> => (
   near_full_share: h.nearFullShare,
   all_busy_share: h.allBusyShare,
   occupancy_mean: h.occupancyMean,
+  ...sums(h),
+});
+
+/** Where station i stands: a 100 × 100 grid about 0.01° apart around the sample county (WGS-84). */
+export const stationPosition = (i: number): { lat: number; lon: number } => ({
+  lat: 29.5 + Math.floor(i / 100) * 0.01,
+  lon: 119.5 + (i % 100) * 0.01,
 });
 
 export interface HeatCell {

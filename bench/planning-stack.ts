@@ -31,7 +31,7 @@ import { quoteIdent } from '../server/src/influx/query.js';
 import { DEFAULT_RETENTION_MS } from '../server/src/options.js';
 import { SESSION_COOKIE } from '../server/src/plugins/auth.js';
 import { sleep } from '../test/helpers/wait.js';
-import { benchStationId, benchStationName, stationShape } from './planning-lib.js';
+import { benchStationId, benchStationName, stationPosition, stationShape } from './planning-lib.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -186,8 +186,7 @@ export class PlanningStack {
         nameEn: `Planning Bench Station ${i + 1}`,
         township: this.townshipOf(i).name,
         address: `规划压测路${i + 1}号`,
-        // A 100 × 100 grid about 0.01° apart around the sample county.
-        location: { lat: 29.5 + Math.floor(i / 100) * 0.01, lon: 119.5 + (i % 100) * 0.01 },
+        location: stationPosition(i),
         seats,
         sockets,
         hours: '00:00-24:00',
