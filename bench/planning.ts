@@ -45,6 +45,7 @@ import {
   localMidnight,
   median,
   stationShape,
+  type HeatCell,
   type Sanity,
 } from './planning-lib.js';
 import { PlanningQueries, timed } from './planning-queries.js';
@@ -245,24 +246,24 @@ async function main(): Promise<void> {
       `API: heatmap ${apiOn ? `${apiHm.county.ms} ms` : 'not available'}; ranking ${apiRk.available ? `${apiRk.ms} ms` : 'not available'}`,
     );
     if (apiHm.county.body) {
-      const cells = (
-        JSON.parse(apiHm.county.body) as {
-          cells: { dow: number; hour: number; value: number | null; samples: number }[];
-        }
-      ).cells;
+      const cells = (JSON.parse(apiHm.county.body) as { cells?: HeatCell[] }).cells ?? [];
       const b = busiestCell(cells);
       sanity.push({
-        check: 'API county heatmap: busiest cell is a weekday 12:00',
-        ok: b !== undefined && b.dow < 5 && b.hour === 12,
-        detail: { busiest: b },
+        check: 'API county heatmap: 168 cells, the busiest a weekday 12:00',
+        ok: cells.length === 168 && b !== undefined && b.dow < 5 && b.hour === 12,
+        detail: { busiest: b, answer: cells.length ? undefined : apiHm.county.body.slice(0, 300) },
       });
     }
     if (apiRk.body) {
-      const list = (JSON.parse(apiRk.body) as { stations: { stationId: string }[] }).stations;
+      const list = (JSON.parse(apiRk.body) as { stations?: { stationId: string }[] }).stations ?? [];
       sanity.push({
         check: 'API ranking: every station, the busiest first',
         ok: list.length === STATIONS && list[0]?.stationId === station,
-        detail: { first: list[0] },
+        detail: {
+          stations: list.length,
+          first: list[0],
+          answer: list.length ? undefined : apiRk.body.slice(0, 300),
+        },
       });
     }
     const strip = ({ body: _b, ...t }: ApiTiming) => t;
