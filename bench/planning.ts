@@ -21,10 +21,11 @@
  *   npm run bench:planning -- [--stations 10000] [--days 365] [--raw-stations 1000] [--raw-hours 24]
  *                             [--candidates 1000] [--repeat 3] [--rollup-shard 52w|influx] [--quick] [--out FILE]
  *
- * `--rollup-shard`: the rollup policy's shard group duration. The default 52w is not what the server
- * makes today (InfluxDB's default, 7 days, `--rollup-shard influx`): on 7-day shards a year's
- * ranking of 10,000 stations opens a cursor per station, field and week, and took minutes and
- * over 10 GB in influxd (docs/benchmarks.md).
+ * `--rollup-shard`: the rollup policy's shard group duration. The default 52w is what the server
+ * makes (DEFAULT_ROLLUP_SHARD, server/src/influx/rollups.ts); `influx` keeps InfluxDB's own default
+ * (7 days for a 730-day policy), what the server made before: on 7-day shards a year's ranking of
+ * 10,000 stations opens a cursor per station, field and week, and took minutes and over 10 GB in
+ * influxd (docs/benchmarks.md).
  *
  * Writes bench/results/planning.json: {"heatmap": {ms, rawMs, …}, "ranking": {ms, rawMs, …},
  * "coverage": {ms, candidates, …}, …}.
