@@ -136,6 +136,6 @@ describe('crew page on a phone', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     await logIn(page, rig.base, zhang.login, zhang.password);
     expect(await page.textContent('h1')).toBe('总览');
-    expect(await texts(page, 'nav a')).toEqual(['我的工单', '总览', '告警', '全部工单', '报表', '我的账号']);
+    expect(await texts(page, 'nav a')).toEqual(['我的工单', '总览', '告警', '全部工单', '报表', '规划', '我的账号']);
   });
 });
