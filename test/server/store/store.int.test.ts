@@ -104,6 +104,8 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'outbox',
         'outbox_attempts',
         'planning_candidates',
+        'planning_daily',
+        'planning_daily_sync',
         'role_grants',
         'sessions',
         'silences',
