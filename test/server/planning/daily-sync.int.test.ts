@@ -1,0 +1,127 @@
+/**
+ * The ranking store's sync (planning/daily-sync.ts) against a SQLite operations store and an
+ * InfluxDB stand-in that answers station_use_1d rows for the asked time range: backfill in 7-day
+ * chunks oldest first, progress kept across a restart, recent days re-read and replaced, an
+ * InfluxDB failure retried from where it stopped.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InfluxQLClient, InfluxQLRow } from '../../../server/src/influx/query.js';
+import { InfluxError } from '../../../server/src/influx/query.js';
+import { openStore, type Store } from '../../../server/src/store/open.js';
+import { DailyStore } from '../../../server/src/planning/daily-store.js';
+import { DailySync, localDayStart } from '../../../server/src/planning/daily-sync.js';
+import { tempDir } from '../store/engines.js';
+
+const DAY = 86_400_000;
+const TZ = 'Asia/Shanghai';
+/** 2026-03-10 15:00 in Shanghai. */
+const NOW = Date.parse('2026-03-10T07:00:00Z');
+const TODAY = localDayStart(NOW, TZ);
+
+/** An InfluxDB with one row a day for st-1 (城关镇) and st-2 (新塘镇) over the 36 days before tomorrow. */
+function fakeInflux(samplesOf: (day: number) => number = () => 10) {
+  const asked: { from: number; to: number }[] = [];
+  let failAt: number | undefined;
+  const ql = {
+    rows: (q: string): Promise<InfluxQLRow[]> => {
+      const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
+      if (!m) throw new Error(`unexpected query ${q}`);
+      const from = Number(m[1]);
+      const to = Number(m[2]);
+      asked.push({ from, to });
+      if (failAt !== undefined && asked.length === failAt) return Promise.reject(new InfluxError('influxd unreachable', true));
+      const rows: InfluxQLRow[] = [];
+      for (let d = TODAY - 35 * DAY; d <= TODAY; d += DAY)
+        if (d >= from && d < to)
+          for (const [station, township] of [
+            ['st-1', '城关镇'],
+            ['st-2', '新塘镇'],
+          ] as const)
+            rows.push({ time: d, station, township, samples: samplesOf(d), full_n: 1, near_full_n: 2, all_busy_n: 0, occupancy_sum: 30, sessions: 1, turned_away: 0, energy_wh: null, heater_on_share: 0.5 });
+      return Promise.resolve(rows);
+    },
+  } as unknown as InfluxQLClient;
+  return { ql, asked, failOn: (n: number | undefined) => (failAt = n === undefined ? undefined : asked.length + n) };
+}
+
+describe('ranking store sync', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const open = async (): Promise<{ store: Store; dir: string }> => {
+    const d = tempDir();
+    const store = await openStore({ dataDir: d.dir });
+    cleanups.push(() => d.remove(), () => store.close());
+    return { store, dir: d.dir };
+  };
+  const errors: string[] = [];
+  const job = (store: Store, ql: InfluxQLClient, now = NOW) =>
+    new DailySync({
+      store: new DailyStore(store.db),
+      ql,
+      rp: 'rollup_2y',
+      retentionMs: 30 * DAY,
+      timeZone: TZ,
+      now: () => now,
+      log: { info: () => {}, error: (o) => errors.push(String((o as { err: Error }).err.message)) },
+    });
+
+  it('backfills oldest first in 7-day chunks from the retention, then the recent days; the store covers up to tomorrow', async () => {
+    const { store } = await open();
+    const influx = fakeInflux();
+    expect(await job(store, influx.ql).run()).toBe(2 * 36);
+    const origin = localDayStart(NOW - 37 * DAY, TZ);
+    const chunks = influx.asked.slice(0, -1);
+    expect(chunks[0]?.from).toBe(origin);
+    chunks.forEach((c, i) => {
+      expect(c.to - c.from).toBeLessThanOrEqual(7 * DAY);
+      if (i) expect(c.from).toBe(chunks[i - 1]?.to);
+    });
+    expect(influx.asked.at(-1)).toEqual({ from: TODAY - 2 * DAY, to: TODAY + DAY });
+    const daily = new DailyStore(store.db);
+    expect(await daily.state()).toMatchObject({ origin, syncedTo: TODAY + DAY });
+    expect(await daily.covers(NOW)).toBe(true);
+    expect(await daily.covers(TODAY + 2 * DAY)).toBe(false);
+    const all = await daily.totals('all', TODAY - 39 * DAY, TODAY + DAY);
+    expect(all.get('st-1')).toEqual({ samples: 360, fullN: 36, nearFullN: 72, allBusyN: 0, occupancySum: 1080, sessions: 36, turnedAway: 0, energyWh: null, heaterOnShare: 0.5 });
+    expect([...(await daily.totals(['新塘镇'], TODAY - 6 * DAY, TODAY + DAY)).entries()]).toEqual([
+      ['st-2', expect.objectContaining({ samples: 70 })],
+    ]);
+    expect((await daily.totals([], 0, NOW)).size).toBe(0);
+  });
+
+  it('re-reads only the last two days and today on the next run, replacing what the rollups recomputed', async () => {
+    const { store } = await open();
+    await job(store, fakeInflux().ql).run();
+    const later = fakeInflux((d) => (d >= TODAY - DAY ? 99 : 10));
+    expect(await job(store, later.ql, NOW + 3_600_000).run()).toBe(2 * 3);
+    expect(later.asked).toEqual([{ from: TODAY - 2 * DAY, to: TODAY + DAY }]);
+    const t = await new DailyStore(store.db).totals(['城关镇'], TODAY - 2 * DAY, TODAY + DAY);
+    expect(t.get('st-1')?.samples).toBe(10 + 99 + 99);
+  });
+
+  it('keeps the progress of an InfluxDB failure mid-backfill and continues from there after a restart', async () => {
+    const { store } = await open();
+    const influx = fakeInflux();
+    influx.failOn(3);
+    errors.length = 0;
+    expect(await job(store, influx.ql).runNow()).toBe(true);
+    expect(errors).toEqual(['influxd unreachable']);
+    const daily = new DailyStore(store.db);
+    const saved = await daily.state();
+    expect(saved?.syncedTo).toBe(influx.asked[1]?.to);
+    expect(await daily.covers(NOW)).toBe(false);
+    influx.failOn(undefined);
+    const n = influx.asked.length;
+    await job(store, influx.ql).run();
+    expect(influx.asked[n]?.from).toBe(saved?.syncedTo);
+    expect(await daily.covers(NOW)).toBe(true);
+    expect(await daily.count()).toBe(72);
+    await daily.rewind(TODAY - 20 * DAY);
+    expect(await daily.covers(NOW)).toBe(false);
+    const again = fakeInflux();
+    await job(store, again.ql).run();
+    expect(again.asked[0]?.from).toBe(TODAY - 20 * DAY);
+  });
+});
