@@ -90,6 +90,8 @@ const WHITE_BOX_BENCHES = [
   'bench/store-users.ts',
   'bench/alerts.ts',
   'bench/planning-coverage.ts',
+  'bench/ranking-store.ts',
+  'bench/ranking-store-influx.ts',
 ];
 
 export default tseslint.config(
