@@ -16,7 +16,9 @@ import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
 import { quoteIdent } from '../influx/query.js';
 import type { DailyRow, DailyStore, SyncState } from './daily-store.js';
 import { M } from './measures.js';
-import { localMidnight, utcOffsetMin } from './zone.js';
+import { localDayStart } from './zone.js';
+
+export { localDayStart };
 
 const DAY = 86_400_000;
 export const CHUNK_DAYS = 7;
@@ -42,12 +44,6 @@ export interface DailySyncDeps {
   onError?: () => void;
   /** Ready to sync (InfluxDB setup done); a run before that does nothing. */
   ready?: () => boolean;
-}
-
-/** The local midnight starting the day that contains `t`. */
-export function localDayStart(t: number, timeZone: string): number {
-  const date = new Date(t + utcOffsetMin(timeZone, t) * 60_000).toISOString().slice(0, 10);
-  return localMidnight(date, timeZone);
 }
 
 /** The local midnight `n` days after the one starting at `dayStart` (DST-safe). */
@@ -166,7 +162,7 @@ export class DailySync {
       const row = toDailyRow(r);
       if (row) out.push(row);
     }
-    await this.d.store.upsert(out, next);
+    await this.d.store.upsert(out, { from, to }, next);
     this.d.onSynced?.(out.length, next.updatedAt);
     this.d.log.info(
       { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: out.length, ms: Date.now() - started },

@@ -23,13 +23,14 @@ export default fp(
   function planning(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void) {
     const o = app.serverOptions;
     const m = app.metrics;
-    const store = new DailyStore(app.ops.db);
+    const timeZone = o.timeZone ?? DEFAULT_TIMEZONE;
+    const store = new DailyStore(app.ops.db, timeZone);
     const sync = new DailySync({
       store,
       ql: app.influx.ql,
       rp: o.influx.rollups?.rp ?? DEFAULT_ROLLUP_RP,
       retentionMs: o.influx.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
-      timeZone: o.timeZone ?? DEFAULT_TIMEZONE,
+      timeZone,
       log: app.log.child({ component: 'ranking-store' }),
       ready: () => app.influx.setupDone,
       onSynced: (rows, at) => {

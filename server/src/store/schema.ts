@@ -278,6 +278,24 @@ export interface PlanningDailyTable {
   synced_at: number;
 }
 
+/** One station's local month: the sums of its planning_daily rows (planning/daily-store.ts). */
+export interface PlanningMonthlyTable {
+  station: string;
+  /** The local month's first midnight, Unix ms. */
+  month: number;
+  township: string;
+  samples: number;
+  full_n: number;
+  near_full_n: number;
+  all_busy_n: number;
+  occupancy_sum: number;
+  sessions: number;
+  turned_away: number;
+  energy_wh: number | null;
+  heater_sum: number;
+  heater_days: number;
+}
+
 /** The ranking store's sync progress: one row, id 1 (planning/daily-sync.ts). */
 export interface PlanningDailySyncTable {
   id: number;
@@ -308,4 +326,5 @@ export interface Database {
   planning_candidates: PlanningCandidatesTable;
   planning_daily: PlanningDailyTable;
   planning_daily_sync: PlanningDailySyncTable;
+  planning_monthly: PlanningMonthlyTable;
 }

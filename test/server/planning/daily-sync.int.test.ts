@@ -58,7 +58,7 @@ describe('ranking store sync', () => {
   const errors: string[] = [];
   const job = (store: Store, ql: InfluxQLClient, now = NOW) =>
     new DailySync({
-      store: new DailyStore(store.db),
+      store: new DailyStore(store.db, TZ),
       ql,
       rp: 'rollup_2y',
       retentionMs: 30 * DAY,
@@ -79,7 +79,7 @@ describe('ranking store sync', () => {
       if (i) expect(c.from).toBe(chunks[i - 1]?.to);
     });
     expect(influx.asked.at(-1)).toEqual({ from: TODAY - 2 * DAY, to: TODAY + DAY });
-    const daily = new DailyStore(store.db);
+    const daily = new DailyStore(store.db, TZ);
     expect(await daily.state()).toMatchObject({ origin, syncedTo: TODAY + DAY });
     expect(await daily.covers(NOW)).toBe(true);
     expect(await daily.covers(TODAY + 2 * DAY)).toBe(false);
@@ -97,7 +97,7 @@ describe('ranking store sync', () => {
     const later = fakeInflux((d) => (d >= TODAY - DAY ? 99 : 10));
     expect(await job(store, later.ql, NOW + 3_600_000).run()).toBe(2 * 3);
     expect(later.asked).toEqual([{ from: TODAY - 2 * DAY, to: TODAY + DAY }]);
-    const t = await new DailyStore(store.db).totals(['城关镇'], TODAY - 2 * DAY, TODAY + DAY);
+    const t = await new DailyStore(store.db, TZ).totals(['城关镇'], TODAY - 2 * DAY, TODAY + DAY);
     expect(t.get('st-1')?.samples).toBe(10 + 99 + 99);
   });
 
@@ -108,7 +108,7 @@ describe('ranking store sync', () => {
     errors.length = 0;
     expect(await job(store, influx.ql).runNow()).toBe(true);
     expect(errors).toEqual(['influxd unreachable']);
-    const daily = new DailyStore(store.db);
+    const daily = new DailyStore(store.db, TZ);
     const saved = await daily.state();
     expect(saved?.syncedTo).toBe(influx.asked[1]?.to);
     expect(await daily.covers(NOW)).toBe(false);

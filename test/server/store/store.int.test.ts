@@ -106,6 +106,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'planning_candidates',
         'planning_daily',
         'planning_daily_sync',
+        'planning_monthly',
         'role_grants',
         'sessions',
         'silences',
