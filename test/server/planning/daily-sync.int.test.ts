@@ -18,8 +18,16 @@ const TZ = 'Asia/Shanghai';
 const NOW = Date.parse('2026-03-10T07:00:00Z');
 const TODAY = localDayStart(NOW, TZ);
 
+/** A day's row of a station; `vary` gives every field a value that changes with the day and station. */
+function dayRow(d: number, station: string, township: string, samples: number, vary: boolean): InfluxQLRow {
+  const k = vary ? Math.round((d - TODAY) / DAY) + 40 + (station === 'st-2' ? 7 : 0) : 0;
+  return vary
+    ? { time: d, station, township, samples: 10 + k, full_n: k % 3, near_full_n: k % 5, all_busy_n: k % 2, occupancy_sum: 1.5 * k, sessions: k % 4, turned_away: k % 6, energy_wh: k % 3 ? 2.25 * k : null, heater_on_share: k % 4 ? k / 100 : null }
+    : { time: d, station, township, samples, full_n: 1, near_full_n: 2, all_busy_n: 0, occupancy_sum: 30, sessions: 1, turned_away: 0, energy_wh: null, heater_on_share: 0.5 };
+}
+
 /** An InfluxDB with one row a day for st-1 (城关镇) and st-2 (新塘镇) over the 36 days before tomorrow. */
-function fakeInflux(samplesOf: (day: number) => number = () => 10) {
+function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false) {
   const asked: { from: number; to: number }[] = [];
   let failAt: number | undefined;
   const ql = {
@@ -37,7 +45,7 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10) {
             ['st-1', '城关镇'],
             ['st-2', '新塘镇'],
           ] as const)
-            rows.push({ time: d, station, township, samples: samplesOf(d), full_n: 1, near_full_n: 2, all_busy_n: 0, occupancy_sum: 30, sessions: 1, turned_away: 0, energy_wh: null, heater_on_share: 0.5 });
+            rows.push(dayRow(d, station, township, samplesOf(d), vary));
       return Promise.resolve(rows);
     },
   } as unknown as InfluxQLClient;
@@ -123,5 +131,53 @@ describe('ranking store sync', () => {
     const again = fakeInflux();
     await job(store, again.ql).run();
     expect(again.asked[0]?.from).toBe(TODAY - 20 * DAY);
+  });
+
+  it('sums whole local months from planning_monthly and the days around them from planning_daily, as the days one by one', async () => {
+    const { store } = await open();
+    await job(store, fakeInflux(undefined, true).ql).run();
+    const daily = new DailyStore(store.db, TZ);
+    const byDay = (from: number, to: number, station: string) => {
+      const rows: InfluxQLRow[] = [];
+      for (let d = TODAY - 35 * DAY; d <= TODAY; d += DAY) if (d >= from && d < to) rows.push(dayRow(d, station, '', 0, true));
+      const sum = (f: string) => rows.reduce((a, r) => a + ((r[f] as number | null) ?? 0), 0);
+      const heater = rows.filter((r) => r.heater_on_share !== null);
+      return {
+        samples: sum('samples'),
+        fullN: sum('full_n'),
+        nearFullN: sum('near_full_n'),
+        allBusyN: sum('all_busy_n'),
+        occupancySum: sum('occupancy_sum'),
+        sessions: sum('sessions'),
+        turnedAway: sum('turned_away'),
+        energyWh: rows.some((r) => r.energy_wh !== null) ? sum('energy_wh') : null,
+        heaterOnShare: heater.length ? sum('heater_on_share') / heater.length : null,
+      };
+    };
+    const feb1 = Date.parse('2026-01-31T16:00:00Z');
+    const mar1 = Date.parse('2026-02-28T16:00:00Z');
+    for (const [from, to] of [
+      [TODAY - 35 * DAY, TODAY + DAY],
+      [feb1, mar1],
+      [feb1 + 3 * DAY, mar1 + 2 * DAY],
+      [feb1 - 2 * DAY, mar1],
+      [mar1 + DAY, TODAY],
+    ] as const) {
+      const got = await daily.totals('all', from, to);
+      for (const station of ['st-1', 'st-2']) {
+        const want = byDay(from, to, station);
+        const t = got.get(station);
+        expect(t, `${station} ${new Date(from).toISOString()}…${new Date(to).toISOString()}`).toBeDefined();
+        for (const [k, v] of Object.entries(want)) {
+          const g = t?.[k as keyof typeof want];
+          if (v === null) expect(g, k).toBeNull();
+          else expect(g, k).toBeCloseTo(v, 9);
+        }
+      }
+    }
+    expect(await store.db.selectFrom('planning_monthly').select('month').distinct().orderBy('month').execute()).toEqual([
+      { month: feb1 },
+      { month: mar1 },
+    ]);
   });
 });
