@@ -1,16 +1,16 @@
 /**
- * The ranking store's sync (planning/daily-sync.ts) against a SQLite operations store and an
+ * The ranking store's sync (planning/daily-sync.ts) against both engines of the operations store and an
  * InfluxDB stand-in that answers station_use_1d rows for the asked time range: backfill in 7-day
  * chunks oldest first, progress kept across a restart, recent days re-read and replaced, an
  * InfluxDB failure retried from where it stopped.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InfluxQLClient, InfluxQLRow } from '../../../server/src/influx/query.js';
 import { InfluxError } from '../../../server/src/influx/query.js';
 import { openStore, type Store } from '../../../server/src/store/open.js';
 import { DailyStore } from '../../../server/src/planning/daily-store.js';
 import { DailySync, localDayStart } from '../../../server/src/planning/daily-sync.js';
-import { tempDir } from '../store/engines.js';
+import { testEngines } from '../store/engines.js';
 
 const DAY = 86_400_000;
 const TZ = 'Asia/Shanghai';
@@ -52,16 +52,17 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
   return { ql, asked, failOn: (n: number | undefined) => (failAt = n === undefined ? undefined : asked.length + n) };
 }
 
-describe('ranking store sync', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
+describe.each(testEngines())('ranking store sync on $name', (engine) => {
+  beforeAll(() => engine.setup(), 120_000);
+  afterAll(() => engine.teardown(), 60_000);
+  const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const c of cleanups.splice(0)) await c();
   });
-  const open = async (): Promise<{ store: Store; dir: string }> => {
-    const d = tempDir();
-    const store = await openStore({ dataDir: d.dir });
-    cleanups.push(() => d.remove(), () => store.close());
-    return { store, dir: d.dir };
+  const open = async (): Promise<{ store: Store }> => {
+    const store = await openStore(await engine.fresh());
+    cleanups.push(() => store.close());
+    return { store };
   };
   const errors: string[] = [];
   const job = (store: Store, ql: InfluxQLClient, now = NOW) =>
