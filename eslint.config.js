@@ -90,6 +90,10 @@ const WHITE_BOX_BENCHES = [
   'bench/store-users.ts',
   'bench/alerts.ts',
   'bench/planning-coverage.ts',
+  // The planners' InfluxQL, measurement names and the server's InfluxDB defaults, run in process.
+  'bench/planning-fill.ts',
+  'bench/planning-queries.ts',
+  'bench/planning-stack.ts',
   'bench/ranking-store.ts',
   'bench/ranking-store-influx.ts',
 ];

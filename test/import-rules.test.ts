@@ -121,7 +121,8 @@ describe('import rules (eslint.config.js)', () => {
 function importedPackages(folder: string): Set<string> {
   const found = new Set<string>();
   for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.parentPath.includes('node_modules')) continue;
+    const source = entry.name.endsWith('.ts') || entry.name.endsWith('.vue');
+    if (!entry.isFile() || !source || entry.parentPath.includes('node_modules')) continue;
     const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
     for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)['"]([^'".][^'"]*)['"]/g)) {
       const spec = m[1]!;

@@ -34,13 +34,16 @@ const busy = (t: number) => {
   return dow < 5 && h >= 11 && h < 13;
 };
 
-/** Two weeks of hourly township and station rollups (rollup_2y), as the continuous queries write them. */
+/** Two weeks of hourly township and station rollups (rollup_2y), with the fields the continuous queries write. */
 async function fillRollups(s: Stack): Promise<void> {
   const end = Math.floor(Date.now() / HOUR) * HOUR;
   const lines: string[] = [];
   for (let t = end - 14 * 24 * HOUR; t < end; t += HOUR) {
     const share = busy(t) ? 0.8 : 0.1;
-    const fields = `samples=12i,near_full_share=${share},full_share=${share / 2},occupancy_mean=${share * 10},all_busy_share=0.2`;
+    // The shares and the sums the heatmap reads (value = sum ÷ samples), 12 samples an hour.
+    const fields =
+      `samples=12i,near_full_share=${share},full_share=${share / 2},occupancy_mean=${share * 10},all_busy_share=0.2,` +
+      `near_full_n=${share * 12},full_n=${share * 6},occupancy_sum=${share * 120},all_busy_n=2.4`;
     lines.push(`township_use_1h,township=城关镇 ${fields} ${t}`);
     for (const st of stations) lines.push(`station_use_1h,station=${st.id},township=城关镇 ${fields},seats=10i,sockets=4i ${t}`);
   }

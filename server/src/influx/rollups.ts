@@ -57,6 +57,15 @@ export interface RollupOptions {
 export const DEFAULT_ROLLUP_RP = 'rollup_2y';
 /** Two years (730 days), in ms. */
 export const DEFAULT_ROLLUP_RETENTION_MS = 730 * 86_400_000;
+/**
+ * Shard group duration of the rollup policy: 52 weeks. InfluxDB 1.x opens a cursor per series,
+ * field and shard, and its default for a 2-year policy is 7-day shards: a year's ranking of 10,000
+ * stations then walked 52 shards per series and took minutes and >10 GB (bench:planning); with
+ * one shard a year it reads each series once. Retention drops whole shards, so data is kept up to
+ * 52 weeks past the policy's duration.
+ */
+export const DEFAULT_ROLLUP_SHARD = '52w';
+const ROLLUP_SHARD_SHOWN = '8736h0m0s';
 /** Water at or above this is "hot" for dispenser uptime, °C. */
 export const DISPENSER_HOT_C = 60;
 
@@ -107,13 +116,18 @@ export function rollupQueries(o: RollupOptions): RollupQuery[] {
   ];
 }
 
-const USE_SUMS = 'sum("full") AS "full_n", sum("near_full") AS "near_full_n", sum("all_busy") AS "all_busy_n", sum("occupancy") AS "occupancy_sum"';
+const USE_SUMS =
+  'sum("full") AS "full_n", sum("near_full") AS "near_full_n", sum("all_busy") AS "all_busy_n", sum("occupancy") AS "occupancy_sum"';
 const USE_SHARES =
   'count("occupancy") AS "samples", mean("full") AS "full_share", mean("near_full") AS "near_full_share", ' +
   'mean("all_busy") AS "all_busy_share", mean("occupancy") AS "occupancy_mean"';
 
 /** The planners' rollups of the points derived at ingest (planning/measures.ts). */
-function planningQueries(raw: (m: string) => string, into: (m: string) => string, o: RollupOptions): RollupQuery[] {
+function planningQueries(
+  raw: (m: string) => string,
+  into: (m: string) => string,
+  o: RollupOptions,
+): RollupQuery[] {
   const st = ['station', 'township'];
   const day = `1d, ${dayOffset(o.timeZone ?? 'Asia/Shanghai')}`;
   return [
@@ -144,8 +158,7 @@ function planningQueries(raw: (m: string) => string, into: (m: string) => string
     },
     {
       name: 'yz_station_use_1d_v1',
-      select:
-        `SELECT ${USE_SHARES}, ${USE_SUMS} INTO ${into(M.stationUse1d)} FROM ${raw(M.stationUse)}`,
+      select: `SELECT ${USE_SHARES}, ${USE_SUMS} INTO ${into(M.stationUse1d)} FROM ${raw(M.stationUse)}`,
       groupBy: st,
       time: day,
     },
@@ -176,7 +189,8 @@ function planningQueries(raw: (m: string) => string, into: (m: string) => string
   ];
 }
 
-const groupBy = (q: RollupQuery) => `GROUP BY time(${q.time ?? '1h'}), ${q.groupBy.map(quoteIdent).join(', ')}`;
+const groupBy = (q: RollupQuery) =>
+  `GROUP BY time(${q.time ?? '1h'}), ${q.groupBy.map(quoteIdent).join(', ')}`;
 
 export function createStatement(o: RollupOptions, q: RollupQuery): string {
   const span = q.time?.startsWith('1d') ? '2d' : '6h';
@@ -207,9 +221,20 @@ export async function ensureRollups(
   const dur = influxDuration(o.retentionMs);
   const rps = await client.rows(`SHOW RETENTION POLICIES ON ${db}`);
   const have = rps.find((r) => r.name === o.rp);
-  if (!have) await client.query(`CREATE RETENTION POLICY ${rp} ON ${db} DURATION ${dur} REPLICATION 1`);
-  else if (have.duration !== durationString(o.retentionMs))
-    await client.query(`ALTER RETENTION POLICY ${rp} ON ${db} DURATION ${dur}`);
+  const shard = `SHARD DURATION ${DEFAULT_ROLLUP_SHARD}`;
+  if (!have)
+    await client.query(`CREATE RETENTION POLICY ${rp} ON ${db} DURATION ${dur} REPLICATION 1 ${shard}`);
+  else if (
+    have.duration !== durationString(o.retentionMs) ||
+    have.shardGroupDuration !== ROLLUP_SHARD_SHOWN
+  ) {
+    // Only shards made from now on get the new duration; the older ones age out.
+    await client.query(`ALTER RETENTION POLICY ${rp} ON ${db} DURATION ${dur} ${shard}`);
+    log.info(
+      { rp: o.rp, shardGroupDuration: have.shardGroupDuration },
+      'rollup policy altered (new shards are 52 weeks)',
+    );
+  }
   const wanted = rollupQueries(o);
   const existing = await existingQueries(client, o.db);
   const out: RollupOutcome = { created: [], kept: [], dropped: [] };

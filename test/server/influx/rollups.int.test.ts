@@ -56,7 +56,11 @@ describe('rollups on influxd 1.x', () => {
   it('creates rollup_2y (730 days, not default) and the five continuous queries; a second run keeps them; stale yz_ queries are dropped', async () => {
     await setupOnce(ql, setup, log);
     const rps = await ql.rows('SHOW RETENTION POLICIES ON "yizhan"');
-    expect(rps.find((r) => r.name === 'rollup_2y')).toMatchObject({ duration: '17520h0m0s', default: false });
+    expect(rps.find((r) => r.name === 'rollup_2y')).toMatchObject({
+      duration: '17520h0m0s',
+      shardGroupDuration: '8736h0m0s',
+      default: false,
+    });
     expect(rps.find((r) => r.name === 'raw')).toMatchObject({ default: true });
     const want = rollupQueries(ro)
       .map((q) => q.name)
@@ -67,6 +71,11 @@ describe('rollups on influxd 1.x', () => {
     );
     await setupOnce(ql, setup, log);
     expect(await cqNames()).toEqual(want);
+    // A policy made by an older version (InfluxDB's default 7-day shards) gets 52-week shards.
+    await ql.query('ALTER RETENTION POLICY "rollup_2y" ON "yizhan" SHARD DURATION 7d');
+    await setupOnce(ql, setup, log);
+    const after = await ql.rows('SHOW RETENTION POLICIES ON "yizhan"');
+    expect(after.find((r) => r.name === 'rollup_2y')).toMatchObject({ shardGroupDuration: '8736h0m0s' });
   });
 
   it('the queries compute hourly occupancy, dispenser uptime and socket use from raw readings', async () => {

@@ -150,7 +150,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect(s.candidates[0]!.addedCells.length).toBeGreaterThan(0);
   });
 
-  it("measures a township planner's candidates against every station of the county", async () => {
+  it("measures a township planner's candidates against every station of the county; only county planners change them", async () => {
     const local = await sessionHeaders(
       app,
       await addTestUser(app, [{ role: 'planner', scope: 'xintang' }], 'planner-xt'),
@@ -162,6 +162,14 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       await app.inject({ method: 'POST', url: '/api/v1/planning/solve', headers: local, payload: { k: 3 } })
     ).json<SolveAnswer>();
     expect(mine.baseCoveredDemand).toBe(680);
+    // the candidates and layers are the county's: a township planner reads and solves, never changes them
+    const add = await app.inject({
+      method: 'POST',
+      url: '/api/v1/planning/candidates',
+      headers: local,
+      payload: { name: '镇里的候选', lat: 30.01, lon: 120.01 },
+    });
+    expect(add.statusCode).toBe(403);
     expect(mine.best.map((b) => b.candidateIds)).toEqual(county.best.map((b) => b.candidateIds));
     // its coverage map shows its own township's stations only
     const cov = (

@@ -1,11 +1,13 @@
 /**
  * Demand layers and candidate sites (docs/planning.md): list, import (CSV or GeoJSON, validated
  * line by line, rejected as a whole), add one candidate from a map click, delete. Reads need
- * station:read; writes need planning:write (+ CSRF for sessions), are audited in the write's
- * transaction, and imports are rate limited before their body is parsed.
+ * station:read; writes need planning:write county-wide (layers and candidates are the county's, one
+ * set for every township) (+ CSRF for sessions), are audited in the write's transaction, and
+ * imports are rate limited before their body is parsed.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { COUNTY } from '../../auth/roles.js';
 import { ErrorBody, pickLang } from '../../i18n.js';
 import { recordAudit } from '../../org/audit.js';
 import {
@@ -28,6 +30,8 @@ import {
   type App,
   type Planning,
 } from './coverage-common.js';
+
+const WRITE = { permission: 'planning:write', township: () => COUNTY } as const;
 
 const idParams = Type.Object({ id: Type.Integer({ minimum: 0 }) });
 const NoContent = Type.Null({ description: '204: no body' });
@@ -87,7 +91,7 @@ function layerRoutes(app: App, p: Planning): void {
         querystring: LayerQuery,
         response: { 201: DemandLayer, 400: Type.Union([ImportRejected, ErrorBody]), '4xx': ErrorBody },
       },
-      config: { access: 'planning:write' },
+      config: { access: WRITE },
     },
     async (req, reply) => {
       if (!allowExpensive(app, p, req, reply)) return reply;
@@ -117,7 +121,7 @@ function layerRoutes(app: App, p: Planning): void {
     '/api/v1/planning/demand-layers/:id',
     {
       schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } },
-      config: { access: 'planning:write' },
+      config: { access: WRITE },
     },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
@@ -152,7 +156,7 @@ function candidateRoutes(app: App, p: Planning): void {
     '/api/v1/planning/candidates',
     {
       schema: { body: NewCandidate, response: { 201: Candidate, '4xx': ErrorBody } },
-      config: { access: 'planning:write' },
+      config: { access: WRITE },
     },
     async (req, reply) => {
       const b = req.body;
@@ -192,7 +196,7 @@ function candidateImportAndDeleteRoutes(app: App, p: Planning): void {
           '4xx': ErrorBody,
         },
       },
-      config: { access: 'planning:write' },
+      config: { access: WRITE },
     },
     async (req, reply) => {
       if (!allowExpensive(app, p, req, reply)) return reply;
@@ -221,7 +225,7 @@ function candidateImportAndDeleteRoutes(app: App, p: Planning): void {
     '/api/v1/planning/candidates/:id',
     {
       schema: { params: idParams, response: { 204: NoContent, '4xx': ErrorBody } },
-      config: { access: 'planning:write' },
+      config: { access: WRITE },
     },
     async (req, reply) => {
       const id = req.params.id;
