@@ -288,6 +288,11 @@ function planningMetrics(r: Registers) {
       help: 'Unix time of the last span the ranking store sync copied; 0 before the first',
       registers: r,
     }),
+    rankingSyncedTo: new Gauge({
+      name: 'yizhan_ranking_store_synced_to_seconds',
+      help: 'The ranking store holds every daily row before this Unix time (backfill progress; the ranking reads InfluxDB for ranges ending later)',
+      registers: r,
+    }),
     rankingSyncErrors: new Counter({
       name: 'yizhan_ranking_store_sync_errors_total',
       help: 'Ranking store sync runs that failed (InfluxDB or the store); retried next run',

@@ -3,7 +3,7 @@
  * (docs/planning.md "Ranking store"). Each run:
  *
  * 1. First run ever: the origin is the oldest time the rollups can still hold (their retention plus
- *    one shard group), and the progress starts there.
+ *    one 52-week shard group), and the progress starts there (empty chunks cost an empty query).
  * 2. Backfill: the days from the progress up to the recent window, {@link CHUNK_DAYS} local days per
  *    InfluxDB query, oldest first; the progress is saved with each chunk, so a restart continues.
  * 3. Recent: the last {@link RECENT_DAYS} local days and today are read again and upserted (the
@@ -26,8 +26,8 @@ export const CHUNK_DAYS = 7;
 export const RECENT_DAYS = 2;
 export const DEFAULT_DAILY_SYNC_INTERVAL_MS = 5 * 60_000;
 const NOT_READY_RETRY_MS = 5_000;
-/** InfluxDB keeps a shard group past the retention until all of it is due: 7 days for long policies. */
-const SHARD_GROUP_MS = 7 * DAY;
+/** InfluxDB keeps a shard group past the retention until all of it is due: the rollups' shards are 52 weeks (DEFAULT_ROLLUP_SHARD). */
+export const SHARD_GROUP_MS = 364 * DAY;
 const FIELDS = ['samples', 'full_n', 'near_full_n', 'all_busy_n', 'occupancy_sum', 'sessions', 'turned_away', 'energy_wh', 'heater_on_share'] as const;
 
 export interface DailySyncDeps {
@@ -40,7 +40,7 @@ export interface DailySyncDeps {
   now?: () => number;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Called after each copied span and on failure (metrics). */
-  onSynced?: (rows: number, at: number) => void;
+  onSynced?: (rows: number, state: SyncState) => void;
   onError?: () => void;
   /** Ready to sync (InfluxDB setup done); a run before that does nothing. */
   ready?: () => boolean;
@@ -163,7 +163,7 @@ export class DailySync {
       if (row) out.push(row);
     }
     await this.d.store.upsert(out, { from, to }, next);
-    this.d.onSynced?.(out.length, next.updatedAt);
+    this.d.onSynced?.(out.length, next);
     this.d.log.info(
       { from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows: out.length, ms: Date.now() - started },
       'ranking store: days copied',

@@ -33,9 +33,10 @@ export default fp(
       timeZone,
       log: app.log.child({ component: 'ranking-store' }),
       ready: () => app.influx.setupDone,
-      onSynced: (rows, at) => {
+      onSynced: (rows, state) => {
         m.rankingSyncRows.inc(rows);
-        m.rankingSyncLastSuccess.set(at / 1000);
+        m.rankingSyncLastSuccess.set(state.updatedAt / 1000);
+        m.rankingSyncedTo.set(state.syncedTo / 1000);
       },
       onError: () => m.rankingSyncErrors.inc(),
     });

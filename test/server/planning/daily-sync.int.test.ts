@@ -9,7 +9,7 @@ import type { InfluxQLClient, InfluxQLRow } from '../../../server/src/influx/que
 import { InfluxError } from '../../../server/src/influx/query.js';
 import { openStore, type Store } from '../../../server/src/store/open.js';
 import { DailyStore } from '../../../server/src/planning/daily-store.js';
-import { DailySync, localDayStart } from '../../../server/src/planning/daily-sync.js';
+import { DailySync, SHARD_GROUP_MS, localDayStart } from '../../../server/src/planning/daily-sync.js';
 import { testEngines } from '../store/engines.js';
 
 const DAY = 86_400_000;
@@ -76,11 +76,11 @@ describe.each(testEngines())('ranking store sync on $name', (engine) => {
       log: { info: () => {}, error: (o) => errors.push(String((o as { err: Error }).err.message)) },
     });
 
-  it('backfills oldest first in 7-day chunks from the retention, then the recent days; the store covers up to tomorrow', async () => {
+  it('backfills oldest first in 7-day chunks from the retention plus a shard group, then the recent days; the store covers up to tomorrow', async () => {
     const { store } = await open();
     const influx = fakeInflux();
     expect(await job(store, influx.ql).run()).toBe(2 * 36);
-    const origin = localDayStart(NOW - 37 * DAY, TZ);
+    const origin = localDayStart(NOW - 30 * DAY - SHARD_GROUP_MS, TZ);
     const chunks = influx.asked.slice(0, -1);
     expect(chunks[0]?.from).toBe(origin);
     chunks.forEach((c, i) => {
