@@ -141,16 +141,20 @@ export class DailySync {
       const from = state.syncedTo;
       const to = Math.min(addDays(from, CHUNK_DAYS, tz), recentFrom);
       state = { ...state, syncedTo: to, updatedAt: this.now() };
-      copied += await this.copy(from, to, state);
+      copied += await this.copy(from, to, state, false);
     }
     if (this.stopped) return copied;
     const to = addDays(today, 1, tz);
     const from = Math.min(state.syncedTo, recentFrom);
-    copied += await this.copy(from, to, { ...state, syncedTo: Math.max(state.syncedTo, to), updatedAt: this.now() });
+    copied += await this.copy(from, to, { ...state, syncedTo: Math.max(state.syncedTo, to), updatedAt: this.now() }, true);
     return copied;
   }
 
-  private async copy(from: number, to: number, next: SyncState): Promise<number> {
+  /**
+   * Copy the day rows in [from, to) and save `next` as the progress. An empty backfill chunk saves
+   * nothing (`always` false): a restart reads it again, which costs an empty query, not a write.
+   */
+  private async copy(from: number, to: number, next: SyncState, always: boolean): Promise<number> {
     const started = Date.now();
     const rows = await this.d.ql.rows(
       `SELECT ${FIELDS.map((f) => quoteIdent(f)).join(', ')}, "station", "township" ` +
@@ -162,6 +166,7 @@ export class DailySync {
       const row = toDailyRow(r);
       if (row) out.push(row);
     }
+    if (!out.length && !always) return 0;
     await this.d.store.upsert(out, { from, to }, next);
     this.d.onSynced?.(out.length, next);
     this.d.log.info(

@@ -29,7 +29,8 @@ function dayRow(d: number, station: string, township: string, samples: number, v
 /** An InfluxDB with one row a day for st-1 (城关镇) and st-2 (新塘镇) over the 36 days before tomorrow. */
 function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false) {
   const asked: { from: number; to: number }[] = [];
-  let failAt: number | undefined;
+  /** The first query for a span starting at or after this fails, once. */
+  let failFrom: number | undefined;
   const ql = {
     rows: (q: string): Promise<InfluxQLRow[]> => {
       const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
@@ -37,7 +38,10 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
       const from = Number(m[1]);
       const to = Number(m[2]);
       asked.push({ from, to });
-      if (failAt !== undefined && asked.length === failAt) return Promise.reject(new InfluxError('influxd unreachable', true));
+      if (failFrom !== undefined && from >= failFrom) {
+        failFrom = undefined;
+        return Promise.reject(new InfluxError('influxd unreachable', true));
+      }
       const rows: InfluxQLRow[] = [];
       for (let d = TODAY - 35 * DAY; d <= TODAY; d += DAY)
         if (d >= from && d < to)
@@ -49,7 +53,7 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
       return Promise.resolve(rows);
     },
   } as unknown as InfluxQLClient;
-  return { ql, asked, failOn: (n: number | undefined) => (failAt = n === undefined ? undefined : asked.length + n) };
+  return { ql, asked, failFrom: (t: number) => (failFrom = t) };
 }
 
 describe.each(testEngines())('ranking store sync on $name', (engine) => {
@@ -113,15 +117,16 @@ describe.each(testEngines())('ranking store sync on $name', (engine) => {
   it('keeps the progress of an InfluxDB failure mid-backfill and continues from there after a restart', async () => {
     const { store } = await open();
     const influx = fakeInflux();
-    influx.failOn(3);
+    influx.failFrom(TODAY - 25 * DAY);
     errors.length = 0;
     expect(await job(store, influx.ql).runNow()).toBe(true);
     expect(errors).toEqual(['influxd unreachable']);
     const daily = new DailyStore(store.db, TZ);
     const saved = await daily.state();
-    expect(saved?.syncedTo).toBe(influx.asked[1]?.to);
+    // The last chunk before the failure had rows, so its progress was saved.
+    expect(saved?.syncedTo).toBe(influx.asked.at(-1)?.from);
+    expect(await daily.count()).toBeGreaterThan(0);
     expect(await daily.covers(NOW)).toBe(false);
-    influx.failOn(undefined);
     const n = influx.asked.length;
     await job(store, influx.ql).run();
     expect(influx.asked[n]?.from).toBe(saved?.syncedTo);
