@@ -7,8 +7,8 @@
  * - ranking: per-station sums of the daily rows (`station_use_1d`, local days starting in the
  *   range) from the ranking store (daily-store.ts, one SQL GROUP BY), or one InfluxDB `sum()` per
  *   station while the store does not cover the range; the same for the previous range of equal
- *   length; hourly rows are read
- *   only for the stations whose hour-of-week reason is shown (reason.ts).
+ *   length; hourly rows are read only for the stations whose hour-of-week reason is shown
+ *   (reason.ts).
  */
 import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
 import { quoteIdent, quoteString } from '../influx/query.js';
