@@ -94,6 +94,8 @@ const WHITE_BOX_BENCHES = [
   'bench/planning-fill.ts',
   'bench/planning-queries.ts',
   'bench/planning-stack.ts',
+  'bench/ranking-store.ts',
+  'bench/ranking-store-influx.ts',
 ];
 
 export default tseslint.config(

@@ -155,6 +155,22 @@ export class PlanningStack {
   }
 
   /** GET as the logged-in admin: status and the body's length, timed to the last byte. */
+  /**
+   * Waits until the server's ranking store holds every daily row before `to` (its first sync
+   * backfills what was filled before the server started; until then the ranking reads InfluxDB).
+   * Resolves with the wait, ms.
+   */
+  async rankingStoreCovers(to: number, timeoutMs = 900_000): Promise<number> {
+    const t0 = performance.now();
+    for (;;) {
+      const text = await (await fetch(`${this.httpUrl}/metrics`)).text();
+      const m = /^yizhan_ranking_store_synced_to_seconds (\S+)$/m.exec(text);
+      if (m && Number(m[1]) * 1000 >= to) return Math.round(performance.now() - t0);
+      if (performance.now() - t0 > timeoutMs) throw new Error(`ranking store not synced up to ${new Date(to).toISOString()} after ${timeoutMs} ms`);
+      await sleep(1000);
+    }
+  }
+
   async get(path: string): Promise<{ status: number; ms: number; bytes: number; body: string }> {
     const t0 = performance.now();
     const r = await fetch(`${this.httpUrl}${path}`, { headers: { cookie: this.cookie } });

@@ -235,6 +235,7 @@ async function main(): Promise<void> {
 
     log(`server over ${STATIONS} station files`);
     await stack.startServer();
+    log(`ranking store synced up to the range's end after ${await stack.rankingStoreCovers(to)} ms (first start: backfill from InfluxDB)`);
     const range = `from=${from}&to=${to}`;
     const apiHm = {
       county: await api(stack, `/api/v1/planning/heatmap?${range}`),

@@ -28,6 +28,7 @@ import influx from './plugins/influx.js';
 import notify from './plugins/notify.js';
 import alerts from './plugins/alerts.js';
 import ingest from './plugins/ingest.js';
+import planning from './plugins/planning.js';
 import health from './routes/health.js';
 import api from './routes/api.js';
 import alertRoutes from './routes/alerts/routes.js';
@@ -78,6 +79,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(notify);
   await app.register(alerts);
   await app.register(ingest);
+  await app.register(planning);
   await app.register(health);
   await app.register(api);
   await app.register(alertRoutes);

@@ -276,6 +276,37 @@ function authMetrics(r: Registers) {
   };
 }
 
+function planningMetrics(r: Registers) {
+  return {
+    rankingSyncRows: new Counter({
+      name: 'yizhan_ranking_store_rows_synced_total',
+      help: 'station_use_1d rows copied from InfluxDB into the ranking store (planning/daily-sync.ts)',
+      registers: r,
+    }),
+    rankingSyncLastSuccess: new Gauge({
+      name: 'yizhan_ranking_store_last_success_seconds',
+      help: 'Unix time of the last span the ranking store sync copied; 0 before the first',
+      registers: r,
+    }),
+    rankingSyncedTo: new Gauge({
+      name: 'yizhan_ranking_store_synced_to_seconds',
+      help: 'The ranking store holds every daily row before this Unix time (backfill progress; the ranking reads InfluxDB for ranges ending later)',
+      registers: r,
+    }),
+    rankingSyncErrors: new Counter({
+      name: 'yizhan_ranking_store_sync_errors_total',
+      help: 'Ranking store sync runs that failed (InfluxDB or the store); retried next run',
+      registers: r,
+    }),
+    rankingAnswers: new Counter({
+      name: 'yizhan_ranking_answers_total',
+      help: 'Ranking daily totals answered, by source (store, or influx while the store is not filled)',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+  };
+}
+
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -289,6 +320,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     ...alertMetrics(r),
     ...liveMetrics(r),
     ...authMetrics(r),
+    ...planningMetrics(r),
   };
 }
 

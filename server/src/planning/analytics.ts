@@ -4,15 +4,18 @@
  * - heatmap: hourly rows (`station_use_1h` for a station, `township_use_1h` for a township or the
  *   county), summed per hour by InfluxDB, folded to 168 Monday-first hour-of-week cells in the
  *   county's time zone; each cell is Σ metric sum ÷ Σ samples (the county: over its townships).
- * - ranking: one InfluxDB `sum()` per station over the daily rows (`station_use_1d`, local days
- *   starting in the range), the same for the previous range of equal length; hourly rows are read
- *   only for the stations whose hour-of-week reason is shown (reason.ts).
+ * - ranking: per-station sums of the daily rows (`station_use_1d`, local days starting in the
+ *   range) from the ranking store (daily-store.ts, one SQL GROUP BY), or one InfluxDB `sum()` per
+ *   station while the store does not cover the range; the same for the previous range of equal
+ *   length; hourly rows are read only for the stations whose hour-of-week reason is shown
+ *   (reason.ts).
  */
 import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
 import { quoteIdent, quoteString } from '../influx/query.js';
 import type { StationEntry } from '../registry.js';
 import type { HeatmapAnswer, HeatmapMetric, RankingAnswer, StationFigures } from './analytics-schemas.js';
 import { M } from './measures.js';
+import type { DailyStore, Totals } from './daily-store.js';
 import { hourOfWeek, localMidnight, utcOffsetMin } from './zone.js';
 import { blockReason, dailyReason, type WeekProfile } from './reason.js';
 
@@ -21,6 +24,12 @@ export interface AnalyticsContext {
   /** Retention policy of the rollups. */
   rp: string;
   timeZone: string;
+  /** The ranking store; without it the ranking sums in InfluxDB. */
+  daily?: {
+    store: DailyStore;
+    log: { info(obj: object, msg: string): void };
+    answered?: (source: 'store' | 'influx') => void;
+  };
 }
 
 export type HeatmapScope =
@@ -100,20 +109,8 @@ export async function heatmap(
   };
 }
 
-interface Totals {
-  samples: number;
-  fullN: number;
-  nearFullN: number;
-  allBusyN: number;
-  occupancySum: number;
-  sessions: number;
-  turnedAway: number;
-  energyWh: number | null;
-  heaterOnShare: number | null;
-}
-
-/** Per-station sums of the daily rows whose local day starts in [from, to). */
-export async function dailyTotals(
+/** Per-station sums of the daily rows whose local day starts in [from, to), from InfluxDB. */
+export async function influxDailyTotals(
   ctx: AnalyticsContext,
   townships: 'all' | readonly string[],
   from: number,
@@ -140,6 +137,31 @@ export async function dailyTotals(
       heaterOnShare: num(r.heater_on_share),
     });
   return out;
+}
+
+/**
+ * Per-station sums of the daily rows whose local day starts in [from, to): from the ranking store
+ * when it covers the range, else from InfluxDB (logged: the store is still being filled).
+ */
+export async function dailyTotals(
+  ctx: AnalyticsContext,
+  townships: 'all' | readonly string[],
+  from: number,
+  to: number,
+): Promise<Map<string, Totals>> {
+  const daily = ctx.daily;
+  if (daily && (await daily.store.covers(to))) {
+    daily.answered?.('store');
+    return daily.store.totals(townships, from, to);
+  }
+  if (daily) {
+    daily.answered?.('influx');
+    daily.log.info(
+      { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+      'ranking store does not cover the range yet (first sync running): summing in InfluxDB',
+    );
+  }
+  return influxDailyTotals(ctx, townships, from, to);
 }
 
 const share = (n: number, of: number): number | null => (of > 0 ? n / of : null);

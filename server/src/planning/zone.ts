@@ -49,3 +49,20 @@ export function localMidnight(date: string, timeZone: string): number {
   if (Number.isNaN(utc)) throw new RangeError(`"${date}" is not a YYYY-MM-DD date`);
   return utc - utcOffsetMin(timeZone, utc) * 60_000;
 }
+
+/** The local date `YYYY-MM-DD` of `t` in the zone. */
+function localDate(t: number, timeZone: string): string {
+  return new Date(t + utcOffsetMin(timeZone, t) * 60_000).toISOString().slice(0, 10);
+}
+
+/** The local midnight starting the day that contains `t`. */
+export function localDayStart(t: number, timeZone: string): number {
+  return localMidnight(localDate(t, timeZone), timeZone);
+}
+
+/** The local midnight starting the month that is `n` months after the one containing `t`. */
+export function localMonthStart(t: number, timeZone: string, n = 0): number {
+  const [y, m] = localDate(t, timeZone).split('-').map(Number) as [number, number];
+  const k = y * 12 + (m - 1) + n;
+  return localMidnight(`${String(Math.floor(k / 12)).padStart(4, '0')}-${String((k % 12) + 1).padStart(2, '0')}-01`, timeZone);
+}

@@ -259,6 +259,51 @@ export interface PlanningCandidatesTable {
   created_by: number | null;
 }
 
+/** One station's local day, copied from InfluxDB's station_use_1d (planning/daily-store.ts). */
+export interface PlanningDailyTable {
+  station: string;
+  /** The local day's start, Unix ms. */
+  day: number;
+  /** The `township` tag: the township's Chinese name. */
+  township: string;
+  samples: number;
+  full_n: number;
+  near_full_n: number;
+  all_busy_n: number;
+  occupancy_sum: number;
+  sessions: number;
+  turned_away: number;
+  energy_wh: number | null;
+  heater_on_share: number | null;
+  synced_at: number;
+}
+
+/** One station's local month: the sums of its planning_daily rows (planning/daily-store.ts). */
+export interface PlanningMonthlyTable {
+  station: string;
+  /** The local month's first midnight, Unix ms. */
+  month: number;
+  township: string;
+  samples: number;
+  full_n: number;
+  near_full_n: number;
+  all_busy_n: number;
+  occupancy_sum: number;
+  sessions: number;
+  turned_away: number;
+  energy_wh: number | null;
+  heater_sum: number;
+  heater_days: number;
+}
+
+/** The ranking store's sync progress: one row, id 1 (planning/daily-sync.ts). */
+export interface PlanningDailySyncTable {
+  id: number;
+  origin: number;
+  synced_to: number;
+  updated_at: number;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -279,4 +324,7 @@ export interface Database {
   demand_layers: DemandLayersTable;
   demand_points: DemandPointsTable;
   planning_candidates: PlanningCandidatesTable;
+  planning_daily: PlanningDailyTable;
+  planning_daily_sync: PlanningDailySyncTable;
+  planning_monthly: PlanningMonthlyTable;
 }

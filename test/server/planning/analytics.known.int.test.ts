@@ -12,6 +12,7 @@ import { stationTopic } from '@yizhan/protocol';
 import { backfillStatement, rollupQueries, DEFAULT_ROLLUP_RETENTION_MS } from '../../../server/src/influx/rollups.js';
 import type { HeatmapAnswer, RankingAnswer } from '../../../server/src/planning/analytics-schemas.js';
 import { RANKING_COLUMNS } from '../../../server/src/planning/csv.js';
+import { influxDailyTotals } from '../../../server/src/planning/analytics.js';
 import { startTestInflux, type TestInflux } from '../helpers.js';
 import { addTestUser, readerHeaders, sessionHeaders } from '../auth-helpers.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -25,6 +26,8 @@ describe('planning analytics on a known week', () => {
   let app: FastifyInstance;
   let county: Record<string, string>;
   let chengguan: Record<string, string>;
+  /** The ranking before the ranking store was synced: summed in InfluxDB. */
+  let fromInflux: RankingAnswer;
   const get = async <T>(url: string, headers = county) => {
     const r = await app.inject({ method: 'GET', url, headers });
     const csv = String(r.headers['content-type']).startsWith('text/csv');
@@ -43,6 +46,8 @@ describe('planning analytics on a known week', () => {
       influx: { url: influx.url, api: 'v1', db: 'yizhan', rp: 'raw', writer: { flushIntervalMs: 100 } },
       loggerInstance: pino({ level: 'silent' }),
       defaultMetrics: false,
+      // Synced below, once the week is in the rollups.
+      rankingSync: { enabled: false },
     });
     await app.ready();
     await waitFor('influx setup', () => app.influx.setupDone, 20_000);
@@ -58,6 +63,8 @@ describe('planning analytics on a known week', () => {
     for (const q of rollupQueries(ro)) await app.influx.ql.query(backfillStatement(q, W0 - DAY, W1 + DAY));
     county = await readerHeaders(app);
     chengguan = await sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: 'chengguan' }]));
+    fromInflux = (await get<RankingAnswer>(`/api/v1/planning/stations?from=${W0}&to=${W1}`)).body;
+    expect(await app.rankingStore.sync.runNow()).toBe(true);
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -85,6 +92,23 @@ describe('planning analytics on a known week', () => {
     expect(c.reason['zh-CN']).toBe('全天平均在站 1.0 人，座位利用率 10%');
     expect(c.opened).toBe(W0 + 2 * DAY);
     expect(a.opened).toBeNull();
+  });
+
+  it('answers the ranking from the ranking store after a sync, the same as InfluxDB answered before it', async () => {
+    const answered = async (source: string) =>
+      (await app.metrics.rankingAnswers.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+    expect(await answered('influx')).toBe(2);
+    const before = await answered('store');
+    const { body } = await get<RankingAnswer>(`/api/v1/planning/stations?from=${W0}&to=${W1}`);
+    expect(await answered('store')).toBe(before + 2);
+    expect(await answered('influx')).toBe(2);
+    expect(await app.rankingStore.store.count()).toBe(
+      (await app.influx.ql.rows('SELECT count("samples") AS n FROM "rollup_2y"."station_use_1d"'))[0]?.n,
+    );
+    expect(body).toEqual(fromInflux);
+    const ctx = { ql: app.influx.ql, rp: 'rollup_2y', timeZone: 'Asia/Shanghai' };
+    expect(await app.rankingStore.store.totals(['城关镇'], W0, W1)).toEqual(await influxDailyTotals(ctx, ['城关镇'], W0, W1));
+    expect([...(await app.rankingStore.store.totals(['城关镇'], W0, W1)).keys()].sort()).toEqual(['st-001', 'st-003']);
   });
 
   it('folds the station hours to the known hour-of-week cells; closed hours have no samples', async () => {

@@ -98,6 +98,11 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     ql: app.influx.ql,
     rp: app.serverOptions.influx.rollups?.rp ?? DEFAULT_ROLLUP_RP,
     timeZone: app.serverOptions.timeZone ?? DEFAULT_TIMEZONE,
+    daily: {
+      store: app.rankingStore.store,
+      log: app.log.child({ component: 'planning' }),
+      answered: (source) => app.metrics.rankingAnswers.inc({ source }),
+    },
   });
   /** [from, to) of a request: defaults to the last 28 days; from must precede to. */
   const rangeOf = (q: { from?: number; to?: number }): { from: number; to: number } | string => {

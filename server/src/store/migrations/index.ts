@@ -14,6 +14,7 @@ import { migration0009 } from './0009_lifecycle.js';
 import { migration0010 } from './0010_escalation.js';
 import { migration0011 } from './0011_work_orders.js';
 import { migration0012 } from './0012_planning.js';
+import { migration0013 } from './0013_planning_daily.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -30,5 +31,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0010_escalation': migration0010(),
     '0011_work_orders': migration0011(engine),
     '0012_planning': migration0012(engine),
+    '0013_planning_daily': migration0013(),
   };
 }

@@ -1,0 +1,189 @@
+/**
+ * The ranking store's sync (planning/daily-sync.ts) against both engines of the operations store and an
+ * InfluxDB stand-in that answers station_use_1d rows for the asked time range: backfill in 7-day
+ * chunks oldest first, progress kept across a restart, recent days re-read and replaced, an
+ * InfluxDB failure retried from where it stopped.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InfluxQLClient, InfluxQLRow } from '../../../server/src/influx/query.js';
+import { InfluxError } from '../../../server/src/influx/query.js';
+import { openStore, type Store } from '../../../server/src/store/open.js';
+import { DailyStore } from '../../../server/src/planning/daily-store.js';
+import { DailySync, SHARD_GROUP_MS, localDayStart } from '../../../server/src/planning/daily-sync.js';
+import { testEngines } from '../store/engines.js';
+
+const DAY = 86_400_000;
+const TZ = 'Asia/Shanghai';
+/** 2026-03-10 15:00 in Shanghai. */
+const NOW = Date.parse('2026-03-10T07:00:00Z');
+const TODAY = localDayStart(NOW, TZ);
+
+/** A day's row of a station; `vary` gives every field a value that changes with the day and station. */
+function dayRow(d: number, station: string, township: string, samples: number, vary: boolean): InfluxQLRow {
+  const k = vary ? Math.round((d - TODAY) / DAY) + 40 + (station === 'st-2' ? 7 : 0) : 0;
+  return vary
+    ? { time: d, station, township, samples: 10 + k, full_n: k % 3, near_full_n: k % 5, all_busy_n: k % 2, occupancy_sum: 1.5 * k, sessions: k % 4, turned_away: k % 6, energy_wh: k % 3 ? 2.25 * k : null, heater_on_share: k % 4 ? k / 100 : null }
+    : { time: d, station, township, samples, full_n: 1, near_full_n: 2, all_busy_n: 0, occupancy_sum: 30, sessions: 1, turned_away: 0, energy_wh: null, heater_on_share: 0.5 };
+}
+
+/** An InfluxDB with one row a day for st-1 (城关镇) and st-2 (新塘镇) over the 36 days before tomorrow. */
+function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false) {
+  const asked: { from: number; to: number }[] = [];
+  /** The first query for a span starting at or after this fails, once. */
+  let failFrom: number | undefined;
+  const ql = {
+    rows: (q: string): Promise<InfluxQLRow[]> => {
+      const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
+      if (!m) throw new Error(`unexpected query ${q}`);
+      const from = Number(m[1]);
+      const to = Number(m[2]);
+      asked.push({ from, to });
+      if (failFrom !== undefined && from >= failFrom) {
+        failFrom = undefined;
+        return Promise.reject(new InfluxError('influxd unreachable', true));
+      }
+      const rows: InfluxQLRow[] = [];
+      for (let d = TODAY - 35 * DAY; d <= TODAY; d += DAY)
+        if (d >= from && d < to)
+          for (const [station, township] of [
+            ['st-1', '城关镇'],
+            ['st-2', '新塘镇'],
+          ] as const)
+            rows.push(dayRow(d, station, township, samplesOf(d), vary));
+      return Promise.resolve(rows);
+    },
+  } as unknown as InfluxQLClient;
+  return { ql, asked, failFrom: (t: number) => (failFrom = t) };
+}
+
+describe.each(testEngines())('ranking store sync on $name', (engine) => {
+  beforeAll(() => engine.setup(), 120_000);
+  afterAll(() => engine.teardown(), 60_000);
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  const open = async (): Promise<{ store: Store }> => {
+    const store = await openStore(await engine.fresh());
+    cleanups.push(() => store.close());
+    return { store };
+  };
+  const errors: string[] = [];
+  const job = (store: Store, ql: InfluxQLClient, now = NOW) =>
+    new DailySync({
+      store: new DailyStore(store.db, TZ),
+      ql,
+      rp: 'rollup_2y',
+      retentionMs: 30 * DAY,
+      timeZone: TZ,
+      now: () => now,
+      log: { info: () => {}, error: (o) => errors.push(String((o as { err: Error }).err.message)) },
+    });
+
+  it('backfills oldest first in 7-day chunks from the retention plus a shard group, then the recent days; the store covers up to tomorrow', async () => {
+    const { store } = await open();
+    const influx = fakeInflux();
+    expect(await job(store, influx.ql).run()).toBe(2 * 36);
+    const origin = localDayStart(NOW - 30 * DAY - SHARD_GROUP_MS, TZ);
+    const chunks = influx.asked.slice(0, -1);
+    expect(chunks[0]?.from).toBe(origin);
+    chunks.forEach((c, i) => {
+      expect(c.to - c.from).toBeLessThanOrEqual(7 * DAY);
+      if (i) expect(c.from).toBe(chunks[i - 1]?.to);
+    });
+    expect(influx.asked.at(-1)).toEqual({ from: TODAY - 2 * DAY, to: TODAY + DAY });
+    const daily = new DailyStore(store.db, TZ);
+    expect(await daily.state()).toMatchObject({ origin, syncedTo: TODAY + DAY });
+    expect(await daily.covers(NOW)).toBe(true);
+    expect(await daily.covers(TODAY + 2 * DAY)).toBe(false);
+    const all = await daily.totals('all', TODAY - 39 * DAY, TODAY + DAY);
+    expect(all.get('st-1')).toEqual({ samples: 360, fullN: 36, nearFullN: 72, allBusyN: 0, occupancySum: 1080, sessions: 36, turnedAway: 0, energyWh: null, heaterOnShare: 0.5 });
+    expect([...(await daily.totals(['新塘镇'], TODAY - 6 * DAY, TODAY + DAY)).entries()]).toEqual([
+      ['st-2', expect.objectContaining({ samples: 70 })],
+    ]);
+    expect((await daily.totals([], 0, NOW)).size).toBe(0);
+  });
+
+  it('re-reads only the last two days and today on the next run, replacing what the rollups recomputed', async () => {
+    const { store } = await open();
+    await job(store, fakeInflux().ql).run();
+    const later = fakeInflux((d) => (d >= TODAY - DAY ? 99 : 10));
+    expect(await job(store, later.ql, NOW + 3_600_000).run()).toBe(2 * 3);
+    expect(later.asked).toEqual([{ from: TODAY - 2 * DAY, to: TODAY + DAY }]);
+    const t = await new DailyStore(store.db, TZ).totals(['城关镇'], TODAY - 2 * DAY, TODAY + DAY);
+    expect(t.get('st-1')?.samples).toBe(10 + 99 + 99);
+  });
+
+  it('keeps the progress of an InfluxDB failure mid-backfill and continues from there after a restart', async () => {
+    const { store } = await open();
+    const influx = fakeInflux();
+    influx.failFrom(TODAY - 25 * DAY);
+    errors.length = 0;
+    expect(await job(store, influx.ql).runNow()).toBe(true);
+    expect(errors).toEqual(['influxd unreachable']);
+    const daily = new DailyStore(store.db, TZ);
+    const saved = await daily.state();
+    // The last chunk before the failure had rows, so its progress was saved.
+    expect(saved?.syncedTo).toBe(influx.asked.at(-1)?.from);
+    expect(await daily.count()).toBeGreaterThan(0);
+    expect(await daily.covers(NOW)).toBe(false);
+    const n = influx.asked.length;
+    await job(store, influx.ql).run();
+    expect(influx.asked[n]?.from).toBe(saved?.syncedTo);
+    expect(await daily.covers(NOW)).toBe(true);
+    expect(await daily.count()).toBe(72);
+    await daily.rewind(TODAY - 20 * DAY);
+    expect(await daily.covers(NOW)).toBe(false);
+    const again = fakeInflux();
+    await job(store, again.ql).run();
+    expect(again.asked[0]?.from).toBe(TODAY - 20 * DAY);
+  });
+
+  it('sums whole local months from planning_monthly and the days around them from planning_daily, as the days one by one', async () => {
+    const { store } = await open();
+    await job(store, fakeInflux(undefined, true).ql).run();
+    const daily = new DailyStore(store.db, TZ);
+    const byDay = (from: number, to: number, station: string) => {
+      const rows: InfluxQLRow[] = [];
+      for (let d = TODAY - 35 * DAY; d <= TODAY; d += DAY) if (d >= from && d < to) rows.push(dayRow(d, station, '', 0, true));
+      const sum = (f: string) => rows.reduce((a, r) => a + ((r[f] as number | null) ?? 0), 0);
+      const heater = rows.filter((r) => r.heater_on_share !== null);
+      return {
+        samples: sum('samples'),
+        fullN: sum('full_n'),
+        nearFullN: sum('near_full_n'),
+        allBusyN: sum('all_busy_n'),
+        occupancySum: sum('occupancy_sum'),
+        sessions: sum('sessions'),
+        turnedAway: sum('turned_away'),
+        energyWh: rows.some((r) => r.energy_wh !== null) ? sum('energy_wh') : null,
+        heaterOnShare: heater.length ? sum('heater_on_share') / heater.length : null,
+      };
+    };
+    const feb1 = Date.parse('2026-01-31T16:00:00Z');
+    const mar1 = Date.parse('2026-02-28T16:00:00Z');
+    for (const [from, to] of [
+      [TODAY - 35 * DAY, TODAY + DAY],
+      [feb1, mar1],
+      [feb1 + 3 * DAY, mar1 + 2 * DAY],
+      [feb1 - 2 * DAY, mar1],
+      [mar1 + DAY, TODAY],
+    ] as const) {
+      const got = await daily.totals('all', from, to);
+      for (const station of ['st-1', 'st-2']) {
+        const want = byDay(from, to, station);
+        const t = got.get(station);
+        expect(t, `${station} ${new Date(from).toISOString()}…${new Date(to).toISOString()}`).toBeDefined();
+        for (const [k, v] of Object.entries(want)) {
+          const g = t?.[k as keyof typeof want];
+          if (v === null) expect(g, k).toBeNull();
+          else expect(g, k).toBeCloseTo(v, 9);
+        }
+      }
+    }
+    expect(await store.db.selectFrom('planning_monthly').select('month').distinct().orderBy('month').execute()).toEqual([
+      { month: feb1 },
+      { month: mar1 },
+    ]);
+  });
+});
