@@ -2,8 +2,8 @@
  * The planning pages in Debian chromium against a real server with hourly rollups in InfluxDB: the
  * hour-of-week heatmap drawn (168 cells, Monday-first Chinese day labels, the busy weekday lunch
  * hours darkest), and the planning report printed with page.pdf whose text, read back by pdftotext,
- * keeps its Chinese headings and station names. Needs the analytics and coverage routes (issue 14,
- * parts H1 and H2). YIZHAN_SCREENSHOTS=<folder> keeps the screenshots and the PDF.
+ * keeps its Chinese headings and station names; a candidate import with refused lines, then the
+ * best k. YIZHAN_SCREENSHOTS=<folder> keeps the screenshots and the PDF.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
