@@ -55,6 +55,9 @@ export interface InfluxQLResult {
   series: InfluxQLSeries[];
 }
 export type InfluxQLRow = Record<string, unknown>;
+
+/** A row's value as a number: null for a missing field, a string or a non-finite value. */
+export const rowNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 export type Epoch = 'ns' | 'u' | 'ms' | 's' | 'm' | 'h';
 
 export interface QueryOptions {

@@ -11,7 +11,7 @@
  *   (reason.ts).
  */
 import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
-import { quoteIdent, quoteString } from '../influx/query.js';
+import { quoteIdent, quoteString, rowNumber as num } from '../influx/query.js';
 import type { StationEntry } from '../registry.js';
 import type { HeatmapAnswer, HeatmapMetric, RankingAnswer, StationFigures } from './analytics-schemas.js';
 import { M } from './measures.js';
@@ -38,7 +38,6 @@ export type HeatmapScope =
   /** townships: the `township` tag values (Chinese names) in scope. */
   | { kind: 'county'; id: string; name: string; townships: 'all' | readonly string[] };
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** `AND (tag = 'a' OR tag = 'b')`; nothing for 'all'; a condition nothing matches for an empty list. */
 export function tagFilter(tag: string, values: 'all' | readonly string[]): string {

@@ -13,7 +13,7 @@
  * InfluxDB or store failure ends the run (logged, counted); the next run retries from the progress.
  */
 import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
-import { quoteIdent } from '../influx/query.js';
+import { quoteIdent, rowNumber as num } from '../influx/query.js';
 import type { DailyRow, DailyStore, SyncState } from './daily-store.js';
 import { M } from './measures.js';
 import { localDayStart } from './zone.js';
@@ -51,7 +51,6 @@ function addDays(dayStart: number, n: number, timeZone: string): number {
   return localDayStart(dayStart + n * DAY + DAY / 2, timeZone);
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** An InfluxDB row as a store row; undefined without a station or time. */
 export function toDailyRow(r: InfluxQLRow): DailyRow | undefined {
