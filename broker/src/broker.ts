@@ -105,6 +105,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const sessions = new Sessions(store, log);
   const limits = resolveLimits(opts.limits);
   const backend: ClusterBackend | undefined = opts.redisUrl ? redisBackend(opts.redisUrl) : undefined;
+  if (backend)
+    log.warn(
+      { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
+      'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
+    );
   const late: { guard?: ConnectionGuard; patched?: Patched } = {};
   const metrics = createBrokerMetrics({
     store,
