@@ -189,6 +189,15 @@ describe('the app on a phone', () => {
       await page.close();
     });
 
+  it('lays the planning report (for paper, no menu) out on a phone without sideways scrolling', async () => {
+    const page = await pageAt(PHONES[1]!);
+    await page.goto(`${stack!.server.url}/app/planning/report`);
+    await page.waitForSelector('path[data-station]', { state: 'attached' });
+    expect(await page.$('nav.tabs')).toBeNull();
+    await shoot(page, shots, 'phone-planning-report');
+    await page.close();
+  });
+
   it('shows the menu entries in one row on a desktop', async () => {
     const page = await pageAt(DESKTOP);
     expect((await box(page, 'nav.tabs')).height).toBeLessThanOrEqual(MENU_MAX_PX);
