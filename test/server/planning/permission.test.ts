@@ -99,6 +99,26 @@ describe('planning:read', () => {
     expect((await ranked(county)).sort()).toEqual([OWN.station, OTHER.station]);
   });
 
+  it('lets a holder make a token limited to planning:read through the API, and refuses it to a crew member', async () => {
+    const post = async (grants: Grant[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers: await as(grants),
+        payload: { name: 'export', scopes: ['planning:read'] },
+      });
+    const made = await post([{ role: 'township_manager', scope: OWN.code }]);
+    expect(made.statusCode, made.body).toBe(201);
+    const headers = { authorization: `Bearer ${made.json<{ token: string }>().token}` };
+    expect((await get(`/api/v1/planning/coverage?township=${OWN.code}`, headers)).statusCode).toBe(200);
+    const refused = await post([{ role: 'crew_member', scope: OWN.code }]);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'scope_not_held',
+      message: expect.stringContaining('planning:read') as string,
+    });
+  });
+
   const token = async (scopes: Permission[]) =>
     tokenHeaders(app, await addTestUser(app, [{ role: 'planner', scope: 'county' }]), scopes);
   it('lets an API token limited to planning:read read planning data, and one limited to station:read not', async () => {
