@@ -176,6 +176,13 @@ describe('the app on a phone', () => {
         expect(b.x + b.width).toBeLessThanOrEqual(size.width);
         expect(b.height).toBeGreaterThanOrEqual(44);
       }
+      // Esc and a tap outside close it too.
+      await page.keyboard.press('Escape');
+      expect(await shown(page, 'nav.tabs a')).toEqual([]);
+      await page.click('[data-test=menu]');
+      await page.click('header.bar .brand');
+      expect(await shown(page, 'nav.tabs a')).toEqual([]);
+      await page.click('[data-test=menu]');
       await page.click('[data-test=nav-planning]');
       await page.waitForURL(/\/app\/planning$/);
       expect(await shown(page, 'nav.tabs a')).toEqual([]);
