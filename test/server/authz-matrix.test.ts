@@ -164,7 +164,7 @@ const ROWS: Row[] = [
 
   { route: 'GET /api/v1/townships', part: 'org',   expect: '401 403  200 200      200      200      200      200      200' },
   { route: 'GET /api/v1/fleet', part: 'org',       expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/fleet?township=${t.code}` }) },
-  { route: 'GET /api/v1/planning/map-tiles', part: 'org', expect: '401 403  200 200  200      200      200      200      200' },
+  { route: 'GET /api/v1/planning/map-tiles', part: 'org', expect: '401 403  200 200  403      403      200      403      403' },
   { route: 'GET /api/v1/audit', part: 'org',       expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit?township=${t.code}` }) },
   { route: 'GET /api/v1/audit.csv', part: 'org',   expect: '401 403  200 200/403  403      403      403      403      403', req: (t) => ({ url: `/api/v1/audit.csv?township=${t.code}` }) },
 
@@ -230,29 +230,30 @@ const ROWS: Row[] = [
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/reports/monthly.csv?month=2026-11&township=${t.code}` }) },
   // Planning analytics: allowed reads reach InfluxDB, which does not answer here (503 analytics_unavailable).
   { route: 'GET /api/v1/planning/heatmap', part: 'main',
-                                                    expect: '401 403  503 503/403  503/403  503/403  503/403  503/403  503/403', req: (t) => ({ url: `/api/v1/planning/heatmap?township=${t.code}` }) },
+                                                    expect: '401 403  503 503/403  403      403      503/403  403      403', req: (t) => ({ url: `/api/v1/planning/heatmap?township=${t.code}` }) },
   { route: 'GET /api/v1/planning/stations', part: 'main',
-                                                    expect: '401 403  503 503/403  503/403  503/403  503/403  503/403  503/403', req: (t) => ({ url: `/api/v1/planning/stations?township=${t.code}` }) },
+                                                    expect: '401 403  503 503/403  403      403      503/403  403      403', req: (t) => ({ url: `/api/v1/planning/stations?township=${t.code}` }) },
   { route: 'GET /api/v1/planning/definitions', part: 'main',
-                                                    expect: '401 403  200 200      200      200      200      200      200' },
+                                                    expect: '401 403  200 200      403      403      200      403      403' },
 
-  // Planning (coverage): stations read in the reader's townships; demand layers and candidates are
-  // county-wide data, written with planning:write (county admin, planner).
+  // Planning (coverage): planning:read (county admin, township manager, planner), stations of the
+  // reader's townships; demand layers and candidates are county-wide data, written with
+  // planning:write (county admin, planner).
   { route: 'GET /api/v1/planning/coverage', part: 'planning',
-                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/planning/coverage?township=${t.code}` }) },
+                                                    expect: '401 403  200 200/403  403      403      200/403  403      403', req: (t) => ({ url: `/api/v1/planning/coverage?township=${t.code}` }) },
   { route: 'POST /api/v1/planning/solve', part: 'planning',
                                                     expect: '401 403  200 403      403      403      200      403      403', req: () => ({ url: '/api/v1/planning/solve', payload: { k: 1 } }) },
   { route: 'GET /api/v1/planning/export/:file', part: 'planning',
-                                                    expect: '401 403  200 200      200      200      200      200      200', req: () => ({ url: '/api/v1/planning/export/stations.csv' }) },
+                                                    expect: '401 403  200 200      403      403      200      403      403', req: () => ({ url: '/api/v1/planning/export/stations.csv' }) },
   { route: 'GET /api/v1/planning/demand-layers', part: 'planning',
-                                                    expect: '401 403  200 200      200      200      200      200      200' },
+                                                    expect: '401 403  200 200      403      403      200      403      403' },
   { route: 'POST /api/v1/planning/demand-layers', part: 'planning',
                                                     expect: '401 403  201 403      403      403      403      403      403',
     req: () => ({ url: '/api/v1/planning/demand-layers?name=orders', payload: 'lat,lon,weight\n30.01,120.01,5\n', headers: { 'content-type': 'text/csv' } }) },
   { route: 'DELETE /api/v1/planning/demand-layers/:id', part: 'planning',
                                                     expect: '401 403  204 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/planning/demand-layers/${await addTestLayer(c.app)}` }) },
   { route: 'GET /api/v1/planning/candidates', part: 'planning',
-                                                    expect: '401 403  200 200      200      200      200      200      200' },
+                                                    expect: '401 403  200 200      403      403      200      403      403' },
   { route: 'POST /api/v1/planning/candidates', part: 'planning',
                                                     expect: '401 403  201 403      403      403      403      403      403', req: () => ({ url: '/api/v1/planning/candidates', payload: { name: '候选', lat: 30.01, lon: 120.01 } }) },
   { route: 'POST /api/v1/planning/candidates/import', part: 'planning',

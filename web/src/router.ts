@@ -1,6 +1,7 @@
 /**
- * The pages under /app/. A page that needs a permission the user does not hold is not in the menu
- * and its address leads to the first page the user may see.
+ * The pages under /app/. A page that needs a permission the user does not hold is not in the menu,
+ * and at its address the app shows 无权限 naming the permission (App.vue), with a link to the first
+ * page the user may see.
  */
 import { START_LOCATION, createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
 import type { Permission } from './api/types.js';
@@ -78,19 +79,19 @@ export const router = createRouter({
       path: '/planning',
       name: 'planning',
       component: () => import('./pages/PlanningPage.vue'),
-      meta: { permission: 'station:read' },
+      meta: { permission: 'planning:read' },
     },
     {
       path: '/planning/coverage',
       name: 'planning-coverage',
       component: () => import('./pages/PlanningCoveragePage.vue'),
-      meta: { permission: 'station:read' },
+      meta: { permission: 'planning:read' },
     },
     {
       path: '/planning/report',
       name: 'planning-report',
       component: () => import('./pages/PlanningReportPage.vue'),
-      meta: { permission: 'station:read', print: true },
+      meta: { permission: 'planning:read', print: true },
     },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
@@ -127,13 +128,13 @@ router.beforeEach(async (to, from) => {
   if (!session.checked) await loadMe();
   if (to.meta.public) return true;
   if (!session.me) return { name: 'login', query: { next: to.fullPath } };
-  if (to.meta.permission && !can(to.meta.permission)) return homeRoute();
   // Opening the app at its front door (a bookmark of /app/) lands on the user's first page; the
   // overview stays one tap away in the menu.
   if (from === START_LOCATION && to.name === 'overview') {
     const home = homeRoute();
     if (typeof home === 'object' && 'name' in home && home.name !== 'overview') return home;
   }
+  // Without the page's permission the address stays and App.vue shows 无权限 instead of the page.
   return true;
 });
 

@@ -43,6 +43,11 @@ export const PERMISSIONS = [
   'audit:read',
   /** Scrape /metrics from another host (API tokens). */
   'metrics:read',
+  /**
+   * Read planning data (/api/v1/planning/*: analytics, coverage, layers, candidates, exports) of the
+   * townships it is held in; the pages under /app/planning.
+   */
+  'planning:read',
   /** Import demand layers and candidate sites, run and save planning scenarios. */
   'planning:write',
 ] as const;
@@ -51,10 +56,10 @@ export type Permission = (typeof PERMISSIONS)[number];
 const READ: Permission[] = ['station:read'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   county_admin: [...PERMISSIONS],
-  township_manager: [...READ, 'alert:write', 'config:write', 'user:admin', 'audit:read'],
+  township_manager: [...READ, 'alert:write', 'config:write', 'user:admin', 'audit:read', 'planning:read'],
   crew_lead: [...READ, 'alert:write', 'config:write'],
   crew_member: [...READ, 'alert:write'],
-  planner: [...READ, 'planning:write'],
+  planner: [...READ, 'planning:read', 'planning:write'],
   grid_staff: READ,
   viewer: READ,
 };

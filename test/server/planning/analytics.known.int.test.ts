@@ -14,7 +14,7 @@ import type { HeatmapAnswer, RankingAnswer } from '../../../server/src/planning/
 import { RANKING_COLUMNS } from '../../../server/src/planning/csv.js';
 import { influxDailyTotals } from '../../../server/src/planning/analytics.js';
 import { startTestInflux, type TestInflux } from '../helpers.js';
-import { addTestUser, readerHeaders, sessionHeaders } from '../auth-helpers.js';
+import { addTestUser, sessionHeaders } from '../auth-helpers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { DAY, TRUTH, lastWeekStart, weekMessages, weekStations } from './known-week.js';
 
@@ -61,8 +61,8 @@ describe('planning analytics on a known week', () => {
     );
     const ro = { db: 'yizhan', rawRp: 'raw', rp: 'rollup_2y', retentionMs: DEFAULT_ROLLUP_RETENTION_MS, timeZone: 'Asia/Shanghai' };
     for (const q of rollupQueries(ro)) await app.influx.ql.query(backfillStatement(q, W0 - DAY, W1 + DAY));
-    county = await readerHeaders(app);
-    chengguan = await sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: 'chengguan' }]));
+    county = await sessionHeaders(app, await addTestUser(app, [{ role: 'planner', scope: 'county' }]));
+    chengguan = await sessionHeaders(app, await addTestUser(app, [{ role: 'township_manager', scope: 'chengguan' }]));
     fromInflux = (await get<RankingAnswer>(`/api/v1/planning/stations?from=${W0}&to=${W1}`)).body;
     expect(await app.rankingStore.sync.runNow()).toBe(true);
   }, 120_000);

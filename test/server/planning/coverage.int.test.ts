@@ -13,7 +13,7 @@ import { buildApp } from '@yizhan/server';
 import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { loadTownshipsFor } from '@yizhan/station-config/townships';
 import { testEngines } from '../store/engines.js';
-import { addTestUser, sessionHeaders } from '../auth-helpers.js';
+import { addTestUser, sessionHeaders, tokenHeaders } from '../auth-helpers.js';
 import type {
   Candidate,
   CoverageAnswer,
@@ -28,7 +28,7 @@ const CSV = { 'content-type': 'text/csv' };
 describe.each(testEngines())('coverage and candidates on the 47 sample stations ($name)', (engine) => {
   let app: FastifyInstance;
   let planner: Record<string, string>;
-  let viewer: Record<string, string>;
+  let reader: Record<string, string>;
 
   beforeAll(async () => {
     await engine.setup();
@@ -54,9 +54,11 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       app,
       await addTestUser(app, [{ role: 'planner', scope: 'county' }], 'planner1'),
     );
-    viewer = await sessionHeaders(
+    // A county reader who may not write: a planner's API token limited to planning:read.
+    reader = await tokenHeaders(
       app,
-      await addTestUser(app, [{ role: 'viewer', scope: 'county' }], 'viewer1'),
+      await addTestUser(app, [{ role: 'planner', scope: 'county' }], 'reader1'),
+      ['planning:read'],
     );
   }, 120_000);
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
 
   it('covers the 47 stations on an H3 grid, by e-bike and on foot', async () => {
     const ebike = (
-      await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage', headers: reader })
     ).json<CoverageAnswer>();
     expect(ebike.travel).toEqual({
       mode: 'ebike',
@@ -80,7 +82,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     );
     expect(stationCells.size).toBe(47);
     const walk = (
-      await app.inject({ url: '/api/v1/planning/coverage?mode=walk', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage?mode=walk', headers: reader })
     ).json<CoverageAnswer>();
     // a third of the speed: fewer cells inside 15 minutes
     expect(walk.summary.coveredCells).toBeLessThan(ebike.summary.coveredCells / 4);
@@ -114,7 +116,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect(imp.json<Candidate[]>()).toHaveLength(15);
 
     const cov = (
-      await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage', headers: reader })
     ).json<CoverageAnswer>();
     expect(cov.summary).toMatchObject({ demand: 1380, coveredDemand: 680 });
 
@@ -181,7 +183,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
   });
 
   it('rejects a bad import as a whole, listing every problem with line and field', async () => {
-    const before = (await app.inject({ url: '/api/v1/planning/candidates', headers: viewer })).json<
+    const before = (await app.inject({ url: '/api/v1/planning/candidates', headers: reader })).json<
       Candidate[]
     >().length;
     const bad = 'name,lat,lon\n好地方,30.01,119.85\n,30.01,119.85\n坏纬度,95,119.85\n写反了,119.85,30.01\n';
@@ -201,7 +203,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       [5, 'lat'],
     ]);
     expect(
-      (await app.inject({ url: '/api/v1/planning/candidates', headers: viewer })).json<Candidate[]>(),
+      (await app.inject({ url: '/api/v1/planning/candidates', headers: reader })).json<Candidate[]>(),
     ).toHaveLength(before);
   });
 
@@ -212,7 +214,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
         await app.inject({
           method: 'POST',
           url: '/api/v1/planning/candidates',
-          headers: viewer,
+          headers: reader,
           payload: click,
         })
       ).statusCode,
@@ -260,7 +262,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
   });
 
   it('exports stations, coverage and candidates as CSV and GeoJSON', async () => {
-    const st = await app.inject({ url: '/api/v1/planning/export/stations.csv', headers: viewer });
+    const st = await app.inject({ url: '/api/v1/planning/export/stations.csv', headers: reader });
     expect(st.headers['content-type']).toMatch(/^text\/csv/);
     const lines = st.body
       .replace(/^\uFEFF/, '')
@@ -268,7 +270,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       .split('\r\n');
     expect(lines[0]).toBe('id,name,township,lat,lon,seats,sockets,address');
     expect(lines).toHaveLength(48);
-    const csv = await app.inject({ url: '/api/v1/planning/coverage?format=csv&mode=walk', headers: viewer });
+    const csv = await app.inject({ url: '/api/v1/planning/coverage?format=csv&mode=walk', headers: reader });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const rows = csv.body
       .replace(/^\uFEFF/, '')
@@ -276,7 +278,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       .split('\r\n');
     expect(rows[0]).toBe('h3,lat,lon,minutes,station_id,demand,covered');
     const walk = (
-      await app.inject({ url: '/api/v1/planning/coverage?mode=walk', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage?mode=walk', headers: reader })
     ).json<CoverageAnswer>();
     expect(rows).toHaveLength(walk.cells.length + 1);
     const first = walk.cells[0]!;
@@ -292,14 +294,14 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       ].join(','),
     );
     const hex = (
-      await app.inject({ url: '/api/v1/planning/export/coverage.geojson', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/export/coverage.geojson', headers: reader })
     ).json<{
       features: { geometry: { type: string; coordinates: number[][][] }; properties: { covered: boolean } }[];
     }>();
     expect(hex.features[0]!.geometry.type).toBe('Polygon');
     expect(hex.features[0]!.geometry.coordinates[0]).toHaveLength(7);
     const cands = (
-      await app.inject({ url: '/api/v1/planning/export/candidates.geojson', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/export/candidates.geojson', headers: reader })
     ).json<{ features: { properties: { name: string; addedDemand: number } }[] }>();
     expect(
       cands.features.find((f) => f.properties.name === '岚湖新城社区服务中心')!.properties.addedDemand,
@@ -307,7 +309,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
   });
 
   it('deletes a demand layer with its points, but not the built-in occupancy layer', async () => {
-    const layers = (await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<
+    const layers = (await app.inject({ url: '/api/v1/planning/demand-layers', headers: reader })).json<
       DemandLayer[]
     >();
     expect(layers[0]).toMatchObject({ id: 0, kind: 'occupancy', builtIn: true });
@@ -325,7 +327,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       ).statusCode,
     ).toBe(204);
     const cov = (
-      await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage', headers: reader })
     ).json<CoverageAnswer>();
     expect(cov.summary.demand).toBe(0);
   });
@@ -350,7 +352,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     expect(ok.statusCode).toBe(201);
     expect(ok.json<DemandLayer>()).toMatchObject({ kind: 'residential', points: 1, totalWeight: 80 });
     const cov = (
-      await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage', headers: reader })
     ).json<CoverageAnswer>();
     expect(cov.summary).toMatchObject({ demand: 80, coveredDemand: 0 });
     const kind = await app.inject({
@@ -370,7 +372,7 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
     });
     expect(tooBig.statusCode).toBe(413);
     expect(
-      (await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<DemandLayer[]>(),
+      (await app.inject({ url: '/api/v1/planning/demand-layers', headers: reader })).json<DemandLayer[]>(),
     ).toHaveLength(2);
   });
 
@@ -380,12 +382,12 @@ describe.each(testEngines())('coverage and candidates on the 47 sample stations 
       app.store.apply('st-001', [
         { type: 'reading', sensor: 'occupancy', kind: 'occupancy', value: v, ts: now + i, historical: false },
       ]);
-    const layers = (await app.inject({ url: '/api/v1/planning/demand-layers', headers: viewer })).json<
+    const layers = (await app.inject({ url: '/api/v1/planning/demand-layers', headers: reader })).json<
       DemandLayer[]
     >();
     expect(layers[0]).toMatchObject({ id: 0, builtIn: true, points: 1, totalWeight: 8 });
     const cov = (
-      await app.inject({ url: '/api/v1/planning/coverage', headers: viewer })
+      await app.inject({ url: '/api/v1/planning/coverage', headers: reader })
     ).json<CoverageAnswer>();
     // the GeoJSON layer's 80 (uncovered) plus st-001's mean 8 spread over 7 covered cells
     expect(cov.summary.demand).toBeCloseTo(88, 9);

@@ -18,6 +18,12 @@ const en: typeof zh = {
     language: '中文',
     menu: 'Menu',
   },
+  forbidden: {
+    title: 'No access',
+    text: 'This page needs the permission “{name}” ({permission}), which your account does not hold.',
+    ask: 'If you need it, ask the admin of your township or of the county union.',
+    home: 'Back to my first page',
+  },
   common: {
     loading: 'Loading…',
     retry: 'Retry',
@@ -342,6 +348,7 @@ const en: typeof zh = {
     audit_read: 'Read the audit log',
     township_write: 'Edit townships',
     metrics_read: 'Read metrics',
+    planning_read: 'See planning analytics and coverage',
     planning_write: 'Import planning data and candidates',
   },
   planning,

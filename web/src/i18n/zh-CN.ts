@@ -17,6 +17,12 @@ export default {
     language: 'English',
     menu: '菜单',
   },
+  forbidden: {
+    title: '无权限',
+    text: '这个页面需要“{name}”权限（{permission}），你的账号没有。',
+    ask: '如需要，请联系你所在镇街或县总工会的管理员。',
+    home: '回到我的首页',
+  },
   common: {
     loading: '加载中…',
     retry: '重试',
@@ -339,6 +345,7 @@ export default {
     audit_read: '查看审计日志',
     township_write: '修改镇街',
     metrics_read: '读取监控指标',
+    planning_read: '查看规划分析与覆盖',
     planning_write: '导入规划数据和候选点',
   },
   planning,

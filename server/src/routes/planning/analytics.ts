@@ -1,5 +1,5 @@
 /**
- * Planning routes (analytics) under /api/v1/planning, station:read, answers limited to the reader's
+ * Planning routes (analytics) under /api/v1/planning, planning:read, answers limited to the reader's
  * townships (a `township` or `station` outside them: 403; unknown: 404). Each answers JSON, or CSV
  * with `?format=csv` (UTF-8 BOM, header row, the same numbers). See docs/planning.md "Analytics".
  *
@@ -76,7 +76,7 @@ function heatmapScope(
     const code = app.hierarchy.townshipOf(station);
     if (!entry || code === undefined || (township !== undefined && township !== code))
       return void reply.code(404).send(errorBody('station_not_found', lang, { id: station }));
-    if (!mayIn(app, req, reply, 'station:read', code)) return undefined;
+    if (!mayIn(app, req, reply, 'planning:read', code)) return undefined;
     const c = entry.config;
     return { kind: 'station', id: c.id, name: lang === 'en' ? (c.nameEn ?? c.name) : c.name };
   }
@@ -89,7 +89,7 @@ function heatmapScope(
     kind: 'county',
     id: 'county',
     name: lang === 'en' ? 'County' : '全县',
-    townships: tagsOf(app, townshipsWith(req.principal!, 'station:read')),
+    townships: tagsOf(app, townshipsWith(req.principal!, 'planning:read')),
   };
 }
 
@@ -115,14 +115,14 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/planning/heatmap',
     {
       schema: { querystring: HeatmapQuery, response: { 200: HeatmapAnswer, '4xx': ErrorBody, '5xx': ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
       const q = req.query;
       const r = rangeOf(q);
       if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
-      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
+      if (!townshipFilterAllowed(app, req, reply, 'planning:read', q.township)) return reply;
       const scope = heatmapScope(app, req, reply, q.station, q.township, lang);
       if (!scope) return reply;
       const answer = await fromInflux(req, reply, lang, () => heatmap(ctx(), scope, q.metric ?? 'near_full_share', r.from, r.to));
@@ -136,15 +136,15 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/planning/stations',
     {
       schema: { querystring: RankingQuery, response: { 200: RankingAnswer, '4xx': ErrorBody, '5xx': ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       const lang = pickLang(req, app.defaultLang);
       const q = req.query;
       const r = rangeOf(q);
       if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
-      if (!townshipFilterAllowed(app, req, reply, 'station:read', q.township)) return reply;
-      const scope = townshipsWith(req.principal!, 'station:read');
+      if (!townshipFilterAllowed(app, req, reply, 'planning:read', q.township)) return reply;
+      const scope = townshipsWith(req.principal!, 'planning:read');
       const codes = q.township !== undefined ? new Set([q.township]) : scope;
       const codeOf = (id: string) => app.hierarchy.townshipOf(id) ?? '';
       const stations = app.registry.all().filter((e) => codes === 'all' || codes.has(codeOf(e.config.id)));
@@ -161,7 +161,7 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/planning/definitions',
     {
       schema: { querystring: FormatQuery, response: { 200: DefinitionsAnswer, '4xx': ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       if (req.query.format === 'csv') return sendCsv(reply, 'yizhan-definitions', definitionsCsv(DEFINITIONS));

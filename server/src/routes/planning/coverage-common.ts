@@ -84,7 +84,7 @@ export function allowExpensive(app: App, p: Planning, req: FastifyRequest, reply
 }
 
 /**
- * The stations a request may analyse: those of the townships the principal reads (station:read),
+ * The stations a request may analyse: those of the townships the principal reads (planning:read),
  * narrowed to `township` when given. Undefined when the answer (404/403) was sent.
  */
 export function stationsFor(
@@ -93,8 +93,8 @@ export function stationsFor(
   reply: FastifyReply,
   township?: string,
 ): Site[] | undefined {
-  if (!townshipFilterAllowed(app, req, reply, 'station:read', township)) return undefined;
-  const scope = townshipsWith(req.principal!, 'station:read');
+  if (!townshipFilterAllowed(app, req, reply, 'planning:read', township)) return undefined;
+  const scope = townshipsWith(req.principal!, 'planning:read');
   return app.registry
     .all()
     .filter((e) => {

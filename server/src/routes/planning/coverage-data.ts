@@ -1,7 +1,7 @@
 /**
  * Demand layers and candidate sites (docs/planning.md): list, import (CSV or GeoJSON, validated
  * line by line, rejected as a whole), add one candidate from a map click, delete. Reads need
- * station:read; writes need planning:write county-wide (layers and candidates are the county's, one
+ * planning:read; writes need planning:write county-wide (layers and candidates are the county's, one
  * set for every township) (+ CSRF for sessions), are audited in the write's transaction, and
  * imports are rate limited before their body is parsed.
  */
@@ -75,7 +75,7 @@ function layerRoutes(app: App, p: Planning): void {
     '/api/v1/planning/demand-layers',
     {
       schema: { response: { 200: Type.Array(DemandLayer), '4xx': ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       const stations = stationsFor(app, req, reply);
@@ -148,7 +148,7 @@ function candidateRoutes(app: App, p: Planning): void {
     '/api/v1/planning/candidates',
     {
       schema: { response: { 200: Type.Array(Candidate), '4xx': ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async () => p.repo.candidates(),
   );

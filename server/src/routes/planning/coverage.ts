@@ -13,7 +13,7 @@
  *   POST   /api/v1/planning/solve                ranking and best k (SolveRequest)
  *   GET    /api/v1/planning/export/:file         stations|coverage|candidates .csv|.geojson
  *
- * Coverage and the stations export show the stations of the townships the reader holds station:read
+ * Coverage and the stations export show the stations of the townships the reader holds planning:read
  * in. Demand layers and candidates are county-wide planning data, and a candidate's added demand
  * (solve, the candidates export) is measured against every station of the county.
  */
@@ -76,7 +76,7 @@ function coverageRoute(app: App, p: Planning): void {
         querystring: Type.Composite([CoverageQuery, Type.Object({ lang: Type.Optional(Type.String()) })]),
         response: { 200: CoverageAnswer, '4xx': ErrorBody },
       },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       const q = req.query;
@@ -139,7 +139,7 @@ function exportRoute(app: App, p: Planning): void {
         }),
         response: { '4xx': ErrorBody },
       },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     async (req, reply) => {
       const [what, format] = req.params.file.split('.') as [string, 'csv' | 'geojson'];

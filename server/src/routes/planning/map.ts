@@ -13,7 +13,7 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     '/api/v1/planning/map-tiles',
     {
       schema: { response: { 200: MapTiles, 401: ErrorBody, 403: ErrorBody } },
-      config: { access: 'station:read' },
+      config: { access: 'planning:read' },
     },
     () => tiles,
   );
