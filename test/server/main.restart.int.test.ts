@@ -122,6 +122,11 @@ describe.each(testEngines())('a server restart on $name', (engine) => {
       YIZHAN_DATA_DIR: where.dataDir,
       ...(where.url ? { YIZHAN_DB_URL: where.url } : {}),
       YIZHAN_ALERT_WEBHOOK_URL: hook.url,
+      // A database per engine: the last lines of the SQLite run (its faults' clears) may still be in
+      // the spool of its data folder when it is killed at the end; in a shared database the
+      // PostgreSQL run's first start would restore those faults as active, and its own fault
+      // reports of them would page nobody.
+      INFLUX_DB: `yizhan_${engine.name}`,
       YIZHAN_INFLUX_FLUSH_INTERVAL: '50ms',
       LOG_LEVEL: 'warn',
     };
@@ -202,10 +207,8 @@ describe.each(testEngines())('a server restart on $name', (engine) => {
       acknowledged: { by: { id: expect.any(Number) as unknown } },
       comments: 1,
     });
-    // `notified` only where this run fired it: the second engine's run finds the first run's fault
-    // active in the shared InfluxDB and restores the alert (stored, not notified again).
+    expect(got.events.map((e) => e.kind)).toEqual(['fired', 'notified', 'acknowledged', 'commented']);
     const people = (g: One) => g.events.filter((e) => e.kind !== 'notified');
-    expect(people(got).map((e) => e.kind)).toEqual(['fired', 'acknowledged', 'commented']);
     expect(await audit()).toEqual([`alert.ack alert:${alert.id}`, `alert.comment alert:${alert.id}`]);
 
     // A second alert after the restart: once its notification arrived, a duplicate of the first

@@ -294,6 +294,11 @@ export class InfluxWriter implements PointSink {
     return this.outage.down;
   }
 
+  /** Lines not yet in InfluxDB: waiting in the spool (memory or disk) or in a request under way. */
+  get undelivered(): boolean {
+    return this.waiting() || this.running.size > 0;
+  }
+
   private waiting(): boolean {
     const u = this.spool.unread;
     return u.disk || u.memory > 0;

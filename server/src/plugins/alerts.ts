@@ -152,6 +152,7 @@ export default fp(
           store: app.store,
           restore: (id, obs) => engine.restore(id, obs),
           log,
+          delivered: () => app.influx.delivered(),
         },
         DEFAULT_FAULT_RESTORE_TIMEOUT_MS,
       );

@@ -1,7 +1,8 @@
 /**
  * InfluxDB plugin: transport (1.x rewrite or v2), batching writer, InfluxQL client, and the
  * database/retention-policy setup, retried in the background from onReady until it succeeds.
- * `app.influx.setupDone` feeds /readyz. The writer is flushed and closed at shutdown.
+ * `app.influx.setupDone` feeds /readyz. The writer starts once setup is done (delivering first what
+ * the spool kept from the previous run) and is flushed and closed at shutdown.
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -24,6 +25,12 @@ export interface InfluxService {
   setupOutcome: SetupOutcome | undefined;
   /** Samples of refused MQTT payloads and InfluxDB lines (`<dataDir>/dead-letter.ndjson`). */
   deadLetter: DeadLetterSink | undefined;
+  /**
+   * Resolves once the writer has delivered what it holds (at once when it holds nothing): at start,
+   * the lines the previous run left in the spool, a SIGKILL's last fault clears among them. Never
+   * rejects; while InfluxDB is unreachable it waits, so callers bound it.
+   */
+  delivered(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -89,7 +96,16 @@ export default fp(
       ...conn.writer,
     });
     const ql = new InfluxQLClient(transport, { db: conn.db });
-    const service: InfluxService = { writer, ql, setupDone: false, setupOutcome: undefined, deadLetter };
+    let writerStarted: () => void = () => {};
+    const started = new Promise<void>((r) => (writerStarted = r));
+    const service: InfluxService = {
+      writer,
+      ql,
+      setupDone: false,
+      setupOutcome: undefined,
+      deadLetter,
+      delivered: () => (writer.undelivered ? started.then(() => writer.flush()) : Promise.resolve()),
+    };
     app.decorate('influx', service);
     app.metrics.influxSetupDone.set(0);
 
@@ -101,6 +117,7 @@ export default fp(
           service.setupDone = true;
           service.setupOutcome = outcome;
           writer.start();
+          writerStarted();
           app.metrics.influxSetupDone.set(1);
         },
         () => {

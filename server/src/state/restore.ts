@@ -1,10 +1,13 @@
 /**
  * After a server restart, live state starts empty; the faults that were active are restored from
  * InfluxDB before MQTT ingest starts: for each (station, sensor, fault) series of `fault`, the last
- * point, if it says active. Alert rules see them through AlertEngine.restore (an alert that fired
- * before the restart keeps firing, without a second notification). What happened while the server
- * was down follows: the broker's queued fault events, and each station's next health report of its
- * active set (ingest reconcileFaults) correct whatever InfluxDB missed.
+ * point, if it says active. InfluxDB is asked only once the writer has delivered what the previous
+ * run left in its spool: a fault cleared just before a crash (its clear still in the spool) would
+ * otherwise come back as active, and the station's next report of that fault would page nobody.
+ * Alert rules see them through AlertEngine.restore (an alert that fired before the restart keeps
+ * firing, without a second notification). What happened while the server was down follows: the
+ * broker's queued fault events, and each station's next health report of its active set (ingest
+ * reconcileFaults) correct whatever InfluxDB missed.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { FAULT_NAMES, type FaultName } from '@yizhan/protocol/serial';
@@ -23,21 +26,29 @@ export interface RestoreDeps {
   store: StateStore;
   restore(stationId: string, observations: readonly Observation[]): void;
   log: FastifyBaseLogger;
+  /** Resolves once the lines written before this start are in InfluxDB (InfluxService.delivered). */
+  delivered?(): Promise<void>;
 }
 
 const FAULTS = new Set<string>(FAULT_NAMES);
 
 /**
- * Restore the active faults; resolves with how many were restored. Never throws: when InfluxDB
- * cannot answer within `timeoutMs`, it logs and resolves 0 (the stations' reports fill in).
+ * Restore the active faults; resolves with how many were restored. Never throws: when the spool's
+ * lines are not delivered and InfluxDB has not answered within `timeoutMs`, it logs and resolves 0
+ * (the stations' reports fill in; alerts the store holds as firing were adopted already).
  */
 export async function restoreActiveFaults(d: RestoreDeps, timeoutMs: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
+  let waitingFor = 'the lines of the previous run to reach InfluxDB';
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${waitingFor}`)), timeoutMs);
   });
   try {
-    const [result] = await Promise.race([d.ql.query(ACTIVE_FAULTS_QUERY, { epoch: 'ms' }), timeout]);
+    const answer = (d.delivered?.() ?? Promise.resolve()).then(() => {
+      waitingFor = "InfluxDB's answer";
+      return d.ql.query(ACTIVE_FAULTS_QUERY, { epoch: 'ms' });
+    });
+    const [result] = await Promise.race([answer, timeout]);
     const byStation = new Map<string, ActiveFault[]>();
     for (const s of result?.series ?? []) {
       const { station = '', sensor = '', fault = '' } = s.tags;

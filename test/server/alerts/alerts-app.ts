@@ -25,7 +25,7 @@ export interface ActiveFault {
   since: number;
 }
 
-/** A stand-in for the influx plugin: a query client answering the active-faults query only. */
+/** A stand-in for the influx plugin: a query client answering the active-faults query only, nothing to deliver. */
 function fakeInflux(active: readonly ActiveFault[]) {
   return fp(
     (app: FastifyInstance, _o: unknown, done: (err?: Error) => void) => {
@@ -35,7 +35,10 @@ function fakeInflux(active: readonly ActiveFault[]) {
         columns: ['time', 'active'],
         values: [[f.since, 1]],
       }));
-      app.decorate('influx', { ql: { query: () => Promise.resolve([{ series }]) } } as never);
+      app.decorate('influx', {
+        ql: { query: () => Promise.resolve([{ series }]) },
+        delivered: () => Promise.resolve(),
+      } as never);
       done();
     },
     { name: 'yizhan-influx', dependencies: ['yizhan-core'] },
