@@ -1,0 +1,112 @@
+/**
+ * `npm start`'s demo history: on the first start (InfluxDB has no planning rollups yet) the sample
+ * stations get `YIZHAN_DEMO_HISTORY_WEEKS` weeks of past messages (demo-history-model.ts) through
+ * the server's own ingest (@yizhan/server/history-feed), the rollups of that range are backfilled
+ * and the ranking store synced, so /app/planning has a heatmap, a ranking and trends at once.
+ * A later start finds the rollups and seeds nothing. Never part of the server's own start.
+ */
+import { createWriteStream } from 'node:fs';
+import pino from 'pino';
+import { openHistoryFeed, planningRollupRows } from '@yizhan/server/history-feed';
+import { HISTORY_STEP_MS, historyMessages } from './demo-history-model.js';
+
+const DAY = 86_400_000;
+/** Raw readings are kept at least this long by default (the server's YIZHAN_INFLUX_RETENTION). */
+const SERVER_RETENTION_DAYS = 30;
+
+/**
+ * The raw retention the demo's server needs to take `weeks` of history (the ingest refuses
+ * readings older than the retention): `YIZHAN_INFLUX_RETENTION` for the server's environment, or
+ * nothing when the default is long enough or the user chose one.
+ */
+export function retentionFor(weeks: number, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const days = weeks * 7 + 2;
+  if (env.YIZHAN_INFLUX_RETENTION !== undefined || days <= SERVER_RETENTION_DAYS) return {};
+  return { YIZHAN_INFLUX_RETENTION: `${days}d` };
+}
+
+/** The county's offset from UTC at `at`, minutes (e.g. 480 for Asia/Shanghai). */
+export function utcOffsetMinutes(timeZone: string, at: number): number {
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(at)
+      .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d\d):(\d\d)/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/** The seeded range: from the local midnight `weeks` weeks before today's to the last whole step before `now`. */
+export function historyRange(weeks: number, now: number, utcOffsetMin: number): { from: number; to: number } {
+  const off = utcOffsetMin * 60_000;
+  const today = Math.floor((now + off) / DAY) * DAY - off;
+  return { from: today - weeks * 7 * DAY, to: Math.floor(now / HISTORY_STEP_MS) * HISTORY_STEP_MS };
+}
+
+export interface DemoHistoryOptions {
+  weeks: number;
+  seed: number;
+  /** The server's environment (data dir, stations, InfluxDB, retention, time zone). */
+  serverEnv: NodeJS.ProcessEnv;
+  /** The seeding server's JSON log. */
+  logFile: string;
+  now?: number;
+  /** Progress on the console: called with the share done, 0..1. */
+  progress?: (done: number) => void;
+}
+
+export type DemoHistoryOutcome =
+  | { seeded: false; reason: 'off' }
+  | { seeded: false; reason: 'rollups'; rows: number }
+  | {
+      seeded: true;
+      from: number;
+      to: number;
+      stations: number;
+      messages: number;
+      rejected: number;
+      /** Seconds: messages through the ingest into InfluxDB, rollups backfilled, ranking store synced. */
+      seconds: { ingest: number; rollups: number; ranking: number; total: number };
+    };
+
+/** Seed the history when InfluxDB has no planning rollups yet (see the file comment). */
+export async function seedDemoHistory(o: DemoHistoryOptions): Promise<DemoHistoryOutcome> {
+  if (o.weeks <= 0) return { seeded: false, reason: 'off' };
+  const rows = await planningRollupRows(o.serverEnv);
+  if (rows > 0) return { seeded: false, reason: 'rollups', rows };
+  const t0 = performance.now();
+  const logStream = createWriteStream(o.logFile, { flags: 'a' });
+  const log = pino({ level: o.serverEnv.YIZHAN_LOG_LEVEL ?? 'info', base: { component: 'demo-history' } }, logStream);
+  const feed = await openHistoryFeed(o.serverEnv, log);
+  try {
+    const now = o.now ?? Date.now();
+    const utcOffsetMin = utcOffsetMinutes(feed.timeZone, now);
+    const { from, to } = historyRange(o.weeks, now, utcOffsetMin);
+    if (from < now - feed.retentionMs)
+      throw new Error(
+        `YIZHAN_DEMO_HISTORY_WEEKS=${o.weeks} needs raw readings kept ${o.weeks * 7 + 2} days, but YIZHAN_INFLUX_RETENTION keeps ${Math.floor(feed.retentionMs / DAY)}: raise the retention or lower the weeks`,
+      );
+    let shown = 0;
+    const batches = historyMessages(feed.stations, { from, to, seed: o.seed, utcOffsetMin }, (share) => {
+      if (share - shown >= 0.05 || share === 1) o.progress?.((shown = share));
+    });
+    const counts = await feed.feed(batches);
+    const t1 = performance.now();
+    await feed.backfill(from, to);
+    const t2 = performance.now();
+    await feed.syncRanking(to);
+    const t3 = performance.now();
+    log.info({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...counts }, 'demo history seeded');
+    const s = (a: number, b: number) => Math.round(b - a) / 1000;
+    return {
+      seeded: true,
+      from,
+      to,
+      stations: feed.stations.length,
+      ...counts,
+      seconds: { ingest: s(t0, t1), rollups: s(t1, t2), ranking: s(t2, t3), total: s(t0, t3) },
+    };
+  } finally {
+    await feed.close();
+    await new Promise<void>((r) => logStream.end(r));
+  }
+}
