@@ -181,16 +181,17 @@ function serverEnv(s: RunSettings, e: Endpoints): Record<string, string> {
  */
 async function demoHistory(s: RunSettings, e: Endpoints): Promise<void> {
   if (s.demoHistoryWeeks === 0) return;
-  say(
-    `正在生成 ${s.demoHistoryWeeks} 周的模拟历史（规划页面用）…`,
-    `seeding ${s.demoHistoryWeeks} weeks of simulated history for the planning pages…`,
-  );
   try {
     const out = await seedDemoHistory({
       weeks: s.demoHistoryWeeks,
       seed: s.simSeed,
       serverEnv: { ...process.env, ...serverEnv(s, e) },
       logFile: join(e.logDir, 'history.log'),
+      starting: () =>
+        say(
+          `正在生成 ${s.demoHistoryWeeks} 周的模拟历史（规划页面用）…`,
+          `seeding ${s.demoHistoryWeeks} weeks of simulated history for the planning pages…`,
+        ),
       progress: process.stdout.isTTY ? (share) => process.stdout.write(`\r  ${Math.round(share * 100)}%`) : undefined,
     });
     if (process.stdout.isTTY) process.stdout.write('\r');

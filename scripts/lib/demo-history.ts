@@ -5,7 +5,8 @@
  * and the ranking store synced, so /app/planning has a heatmap, a ranking and trends at once.
  * A later start finds the rollups and seeds nothing. Never part of the server's own start.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino from 'pino';
 import { openHistoryFeed, planningRollupRows } from '@yizhan/server/history-feed';
 import { HISTORY_STEP_MS, historyMessages } from './demo-history-model.js';
@@ -50,6 +51,8 @@ export interface DemoHistoryOptions {
   /** The seeding server's JSON log. */
   logFile: string;
   now?: number;
+  /** Called once when seeding begins (not when it is skipped). */
+  starting?: () => void;
   /** Progress on the console: called with the share done, 0..1. */
   progress?: (done: number) => void;
 }
@@ -73,8 +76,12 @@ export async function seedDemoHistory(o: DemoHistoryOptions): Promise<DemoHistor
   if (o.weeks <= 0) return { seeded: false, reason: 'off' };
   const rows = await planningRollupRows(o.serverEnv);
   if (rows > 0) return { seeded: false, reason: 'rollups', rows };
+  o.starting?.();
   const t0 = performance.now();
+  mkdirSync(dirname(o.logFile), { recursive: true });
   const logStream = createWriteStream(o.logFile, { flags: 'a' });
+  let logError: Error | undefined;
+  logStream.on('error', (e) => (logError = e));
   const log = pino({ level: o.serverEnv.YIZHAN_LOG_LEVEL ?? 'info', base: { component: 'demo-history' } }, logStream);
   const feed = await openHistoryFeed(o.serverEnv, log);
   try {
@@ -108,5 +115,6 @@ export async function seedDemoHistory(o: DemoHistoryOptions): Promise<DemoHistor
   } finally {
     await feed.close();
     await new Promise<void>((r) => logStream.end(r));
+    if (logError) throw new Error(`the history log ${o.logFile} could not be written: ${logError.message}`);
   }
 }
