@@ -26,6 +26,8 @@ import { M } from './measures.js';
 export interface HistoryMessage {
   stationId: string;
   leaf: 'telemetry' | 'events';
+  /** The payload's time, Unix ms. */
+  ts: number;
   payload: object;
 }
 
@@ -59,6 +61,10 @@ export interface FeedCounts {
   messages: number;
   /** Of them, refused by the ingest's checks (each logged with its reason). */
   rejected: number;
+  /** Until the last message was in InfluxDB, ms. */
+  ingestMs: number;
+  /** After that, until the last week's rollups were filled, ms. */
+  rollupsMs: number;
 }
 
 export interface HistoryFeed {
@@ -67,13 +73,13 @@ export interface HistoryFeed {
   timeZone: string;
   /** How long raw readings are kept, ms (YIZHAN_INFLUX_RETENTION): older ones are refused. */
   retentionMs: number;
-  /** Hand every message to the ingest, batch by batch, and wait until InfluxDB has them all. */
-  feed(batches: Iterable<readonly HistoryMessage[]>): Promise<FeedCounts>;
   /**
-   * Fill the planners' rollups for [from, to) with their continuous queries' SELECT … INTO (the
-   * monitoring rollups, occupancy_1h, socket_use_1h and dispenser_1h, are left to their queries).
+   * Hand every message of [from, to) to the ingest, batch by batch in time order, and fill the
+   * planners' rollups week by week behind it (each week once its messages are in InfluxDB, while
+   * the next ones are ingested) with their continuous queries' SELECT … INTO. The monitoring
+   * rollups (occupancy_1h, socket_use_1h, dispenser_1h) are left to their queries.
    */
-  backfill(from: number, to: number): Promise<void>;
+  feed(batches: Iterable<readonly HistoryMessage[]>, from: number, to: number): Promise<FeedCounts>;
   /** Copy the daily rollups into the ranking store; throws when the store does not cover `to` after it. */
   syncRanking(to: number): Promise<void>;
   close(): Promise<void>;
@@ -83,7 +89,14 @@ export interface HistoryFeed {
 const BACKLOG_LINES = 20_000;
 const WEEK = 7 * 86_400_000;
 /** What the planning pages read (measures.ts). */
-const PLANNING_ROLLUPS = [M.stationUse1h, M.townshipUse1h, M.socketEnergy1h, M.sessions1h, M.turnedAway1h, M.stationUse1d];
+const PLANNING_ROLLUPS = [
+  M.stationUse1h,
+  M.townshipUse1h,
+  M.socketEnergy1h,
+  M.sessions1h,
+  M.turnedAway1h,
+  M.stationUse1d,
+];
 const SETUP_TIMEOUT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,53 +136,95 @@ export async function openHistoryFeed(env: NodeJS.ProcessEnv, log: FastifyBaseLo
     await app.ready();
     const until = Date.now() + SETUP_TIMEOUT_MS;
     while (!app.influx.setupDone) {
-      if (Date.now() > until) throw new Error(`InfluxDB at ${c.influx.url} was not set up within ${SETUP_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > until)
+        throw new Error(`InfluxDB at ${c.influx.url} was not set up within ${SETUP_TIMEOUT_MS / 1000} s`);
       await sleep(50);
     }
   } catch (e) {
     await app.close();
     throw e;
   }
-  const rp = app.serverOptions.influx.rollups?.rp ?? DEFAULT_ROLLUP_RP;
   return {
     stations: files.stations,
     timeZone: c.timeZone,
     retentionMs: c.influx.retentionMs,
-    async feed(batches) {
-      const writer = app.influx.writer;
-      const rejectedBefore = await counterTotal(app.metrics.ingestRejected);
-      let messages = 0;
-      for (const batch of batches) {
-        for (const m of batch)
-          app.ingest.ingestor.handle(stationTopic(m.stationId, m.leaf), Buffer.from(JSON.stringify(m.payload)));
-        messages += batch.length;
-        // Let the writer send; wait while InfluxDB is behind.
-        await new Promise<void>((r) => setImmediate(r));
-        while (writer.memoryLines > BACKLOG_LINES && !writer.influxDown) await sleep(10);
-      }
-      await writer.flush();
-      if (writer.influxDown) throw new Error(`InfluxDB at ${c.influx.url} stopped taking writes`);
-      return { messages, rejected: (await counterTotal(app.metrics.ingestRejected)) - rejectedBefore };
-    },
-    async backfill(from, to) {
-      const queries = rollupQueries({
-        db: c.influx.db,
-        rawRp: c.influx.rp,
-        rp,
-        retentionMs: app.serverOptions.influx.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
-        timeZone: c.timeZone,
-      }).filter((q) => PLANNING_ROLLUPS.some((m) => q.select.includes(` INTO ${quoteIdent(c.influx.db)}.${quoteIdent(rp)}.${quoteIdent(m)} `)));
-      // A week per statement keeps each under the client's request timeout; in the list's order
-      // (the daily energy reads the hourly one).
-      for (let t = from; t < to; t += WEEK)
-        for (const q of queries) await app.influx.ql.query(backfillStatement(q, t, Math.min(to, t + WEEK)));
-    },
+    feed: (batches, from, to) => ingestAndRollUp(app, c, batches, from, to),
     async syncRanking(to) {
       const errors = await counterTotal(app.metrics.rankingSyncErrors);
       await app.rankingStore.sync.runNow();
-      if ((await counterTotal(app.metrics.rankingSyncErrors)) > errors || !(await app.rankingStore.store.covers(to)))
+      if (
+        (await counterTotal(app.metrics.rankingSyncErrors)) > errors ||
+        !(await app.rankingStore.store.covers(to))
+      )
         throw new Error('the ranking store sync did not finish (see the log)');
     },
     close: () => app.close(),
+  };
+}
+
+/** HistoryFeed.feed. */
+async function ingestAndRollUp(
+  app: FastifyInstance,
+  c: ServerConfig,
+  batches: Iterable<readonly HistoryMessage[]>,
+  from: number,
+  to: number,
+): Promise<FeedCounts> {
+  const writer = app.influx.writer;
+  const rp = app.serverOptions.influx.rollups?.rp ?? DEFAULT_ROLLUP_RP;
+  const queries = rollupQueries({
+    db: c.influx.db,
+    rawRp: c.influx.rp,
+    rp,
+    retentionMs: app.serverOptions.influx.rollups?.retentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
+    timeZone: c.timeZone,
+  }).filter((q) =>
+    PLANNING_ROLLUPS.some((m) =>
+      q.select.includes(` INTO ${quoteIdent(c.influx.db)}.${quoteIdent(rp)}.${quoteIdent(m)} `),
+    ),
+  );
+  // A week per statement keeps each under the client's request timeout; in the list's order
+  // (the daily energy reads the hourly one).
+  let rollups = Promise.resolve();
+  const rollUp = (a: number, b: number) => {
+    rollups = rollups.then(async () => {
+      for (const q of queries) await app.influx.ql.query(backfillStatement(q, a, b));
+    });
+    // Awaited below (after the last week, or before close on a failure); a failure of one week
+    // skips the later ones.
+    rollups.catch(() => undefined);
+  };
+  const t0 = performance.now();
+  const rejectedBefore = await counterTotal(app.metrics.ingestRejected);
+  let messages = 0;
+  let weekStart = from;
+  try {
+    for (const batch of batches) {
+      const first = batch[0];
+      if (first && first.ts >= weekStart + WEEK) {
+        await writer.flush();
+        rollUp(weekStart, (weekStart += WEEK));
+      }
+      for (const m of batch)
+        app.ingest.ingestor.handle(stationTopic(m.stationId, m.leaf), Buffer.from(JSON.stringify(m.payload)));
+      messages += batch.length;
+      // Let the writer send; wait while InfluxDB is behind.
+      await new Promise<void>((r) => setImmediate(r));
+      while (writer.memoryLines > BACKLOG_LINES && !writer.influxDown) await sleep(10);
+    }
+    await writer.flush();
+    if (writer.influxDown) throw new Error(`InfluxDB at ${c.influx.url} stopped taking writes`);
+  } catch (e) {
+    await rollups.catch(() => undefined);
+    throw e;
+  }
+  const t1 = performance.now();
+  rollUp(weekStart, to);
+  await rollups;
+  return {
+    messages,
+    rejected: (await counterTotal(app.metrics.ingestRejected)) - rejectedBefore,
+    ingestMs: t1 - t0,
+    rollupsMs: performance.now() - t1,
   };
 }
