@@ -173,7 +173,7 @@ function powerAt(c: Charge, ts: number): number {
 /**
  * Busyness per station (1 ≈ the seats just fill at the lunch peak on a weekday): a fixed draw of
  * the seed ranks the stations; the first is the busiest (3), the next four near saturation
- * (1.15–1.35), the last five nearly empty (0.05–0.1), the others 0.3–0.9.
+ * (1.15–1.35), the last five nearly empty (0.05–0.1), the others 0.45–1.05.
  */
 export function busynessOf(stationIds: readonly string[], seed: number): Map<string, number> {
   const order = [...stationIds].sort((a, b) => hashSeed('demo-rank', seed, a) - hashSeed('demo-rank', seed, b) || a.localeCompare(b));
@@ -183,7 +183,7 @@ export function busynessOf(stationIds: readonly string[], seed: number): Map<str
     if (i === 0) out.set(id, 3);
     else if (i <= 4) out.set(id, rng.range(1.15, 1.35));
     else if (i >= order.length - 5) out.set(id, rng.range(0.05, 0.1));
-    else out.set(id, rng.range(0.3, 0.9));
+    else out.set(id, rng.range(0.45, 1.05));
   });
   return out;
 }
