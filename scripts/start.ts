@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine with local defaults —
- * a local influxd (or INFLUX_URL), the broker, the server and 47 simulated stations.
+ * a local influxd (or INFLUX_URL), the broker, the server and 47 simulated stations; on the first
+ * start, weeks of simulated history for the planners' pages (lib/demo-history.ts).
  * Each service is its own process; logs go to <data>/logs/, warnings and errors to the console.
  * Ctrl-C stops the stations first (they publish offline), then the server (flushes to InfluxDB),
  * the broker and influxd.
@@ -14,6 +15,7 @@ import { readRunSettings, SettingsError, type RunSettings } from './lib/run-sett
 import { ensurePortsFree, PortInUseError } from './lib/port-check.js';
 import { provisionLocalSecrets } from './lib/local-secrets.js';
 import { buildWeb, webBuildNeeded } from './lib/web-build.js';
+import { retentionFor, seedDemoHistory } from './lib/demo-history.js';
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
 import { DEMO_ADMIN, ensureCountyAdmin, openCliStore } from '@yizhan/server/cli';
 
@@ -135,12 +137,11 @@ async function startServices(
     'server/src/main.ts',
     [],
     {
-      ...common,
+      ...serverEnv(s, e),
       YIZHAN_HTTP_PORT: String(s.httpPort),
       YIZHAN_MQTT_URL: e.mqttUrl,
       YIZHAN_MQTT_USERNAME: 'yizhan-server',
       YIZHAN_MQTT_PASSWORD_FILE: join(secretsDir, 'yizhan-server.secret'),
-      INFLUX_URL: e.influxUrl,
     },
     e.logDir,
   );
@@ -162,6 +163,54 @@ async function startServices(
     e.logDir,
   );
   run.children.push(fleet);
+}
+
+/** What the server and the history seeding share: data, stations, InfluxDB, and a raw retention that holds the history. */
+function serverEnv(s: RunSettings, e: Endpoints): Record<string, string> {
+  return {
+    YIZHAN_DATA_DIR: s.dataDir,
+    YIZHAN_STATIONS_DIR: s.stationsDir,
+    INFLUX_URL: e.influxUrl,
+    ...retentionFor(s.demoHistoryWeeks),
+  };
+}
+
+/**
+ * The first start's past for the planning pages (lib/demo-history.ts), before the server starts.
+ * A failure is reported and the demo runs on without history.
+ */
+async function demoHistory(s: RunSettings, e: Endpoints): Promise<void> {
+  if (s.demoHistoryWeeks === 0) return;
+  try {
+    const out = await seedDemoHistory({
+      weeks: s.demoHistoryWeeks,
+      seed: s.simSeed,
+      serverEnv: { ...process.env, ...serverEnv(s, e) },
+      logFile: join(e.logDir, 'history.log'),
+      starting: () =>
+        say(
+          `正在生成 ${s.demoHistoryWeeks} 周的模拟历史（规划页面用）…`,
+          `seeding ${s.demoHistoryWeeks} weeks of simulated history for the planning pages…`,
+        ),
+      progress: process.stdout.isTTY ? (share) => process.stdout.write(`\r  ${Math.round(share * 100)}%`) : undefined,
+    });
+    if (process.stdout.isTTY) process.stdout.write('\r');
+    if (!out.seeded && out.reason === 'rollups')
+      say(
+        `模拟历史已有（InfluxDB 中有 ${out.rows} 行日汇总），不再生成`,
+        `simulated history already there (${out.rows} daily rollup rows in InfluxDB); not seeding again`,
+      );
+    else if (out.seeded)
+      say(
+        `模拟历史：${out.stations} 个驿站 ${out.messages} 条消息，用时 ${out.seconds.total} 秒（接收 ${out.seconds.ingest}，汇总 ${out.seconds.rollups}，排名 ${out.seconds.ranking}）`,
+        `simulated history: ${out.messages} messages of ${out.stations} stations in ${out.seconds.total} s (ingest ${out.seconds.ingest}, rollups ${out.seconds.rollups}, ranking ${out.seconds.ranking})`,
+      );
+  } catch (err) {
+    say(
+      `模拟历史未能生成，系统照常运行：${(err as Error).message}（见 ${join(e.logDir, 'history.log')}）`,
+      `the simulated history was not seeded; the system runs on: ${(err as Error).message} (see ${join(e.logDir, 'history.log')})`,
+    );
+  }
 }
 
 /**
@@ -248,6 +297,7 @@ async function main(): Promise<void> {
     const influxUrl = await influxUrlOf(s, run);
     const e: Endpoints = { mqttUrl: `mqtt://127.0.0.1:${s.mqttPort}`, influxUrl, logDir };
     const adminPassword = await demoAdmin(s);
+    await demoHistory(s, e);
     await startServices(s, run, stationIds, e);
     run.stopWhenOneExits();
     printRunning(s, stationIds, e, adminPassword);

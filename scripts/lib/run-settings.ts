@@ -54,6 +54,13 @@ export const START_SETTINGS = defineSettings({
     }),
     simSpeed: num({ min: 0.1, max: 10_000, default: 1, zh: '模拟时间比真实时间快的倍数（人数曲线、加热周期）', en: 'simulated time runs this many times faster (occupancy curve, heating cycle)' }),
     simSeed: int({ min: 0, max: 2 ** 31 - 1, default: 1, zh: '模拟驿站的随机种子（同一种子，同样行为）', en: 'seed of the simulated stations (same seed, same behaviour)' }),
+    demoHistoryWeeks: int({
+      min: 0,
+      max: 12,
+      default: 6,
+      zh: '首次启动时为样例驿站生成的模拟历史周数（规划页面的热力图、排名和环比），0 为不生成；raw 保留期随之延长',
+      en: 'weeks of simulated history seeded for the sample stations on the first start (heatmap, ranking and trends of the planning page); 0 seeds none; the raw retention grows to hold them',
+    }),
     lang: oneOf(['zh-CN', 'en'], { default: 'zh-CN', zh: '消息和页面的语言：zh-CN 或 en（页面也接受 ?lang=en）', en: 'language of messages and pages: zh-CN or en (pages also take ?lang=en)' }),
     logLevel: logLevel(),
   },
@@ -78,6 +85,8 @@ export interface RunSettings {
   serial: 'mock' | 'pty';
   simSpeed: number;
   simSeed: number;
+  /** Weeks of demo history seeded on the first start; 0: none. */
+  demoHistoryWeeks: number;
 }
 
 /** The settings are wrong: the message lists every problem, one per line. */
@@ -100,5 +109,6 @@ export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettin
     serial: v.serial,
     simSpeed: v.simSpeed,
     simSeed: v.simSeed,
+    demoHistoryWeeks: v.demoHistoryWeeks,
   };
 }

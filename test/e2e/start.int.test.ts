@@ -82,6 +82,8 @@ describe('npm start', () => {
         YIZHAN_INFLUX_PORT: String(influx),
         YIZHAN_DATA_DIR: dataDir,
         INFLUX_URL: '',
+        // The first start's history (30–45 s) has its own test: test/scripts/demo-history.int.test.ts.
+        YIZHAN_DEMO_HISTORY_WEEKS: '0',
       },
       detached: true, // own process group, so SIGINT reaches every process as Ctrl-C would
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -125,6 +125,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_SERIAL',
       'YIZHAN_SIM_SPEED',
       'YIZHAN_SIM_SEED',
+      'YIZHAN_DEMO_HISTORY_WEEKS',
       'YIZHAN_LANG',
       'LOG_LEVEL',
     ],

@@ -20,6 +20,7 @@ describe('readRunSettings', () => {
       serial: 'mock',
       simSpeed: 1,
       simSeed: 1,
+      demoHistoryWeeks: 6,
     });
   });
 
