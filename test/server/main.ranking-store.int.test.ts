@@ -116,7 +116,8 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the ranking store in the server process', () => {
-  async function start(db: string, influxUrl: string, dataDir: string): Promise<{ server: ServerProcess; port: number }> {
+  /** The server process on a free port (not yet ready: see {@link start}). */
+  async function spawn(db: string, influxUrl: string, dataDir: string): Promise<{ server: ServerProcess; port: number }> {
     const port = await freePort();
     const server = spawnServerMain({
       ...serverMainEnv({ port, mqttUrl: broker.url, clientId: `yizhan-ranking-${db}-${port}`, influxUrl, stationsDir }),
@@ -125,8 +126,12 @@ describe('the ranking store in the server process', () => {
       LOG_LEVEL: 'warn',
     });
     servers.push(server);
-    await serverMainReady(port);
     return { server, port };
+  }
+  async function start(db: string, influxUrl: string, dataDir: string): Promise<{ server: ServerProcess; port: number }> {
+    const s = await spawn(db, influxUrl, dataDir);
+    await serverMainReady(s.port);
+    return s;
   }
   const metrics = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const syncedTo = async (port: number) => (metric(await metrics(port), 'yizhan_ranking_store_synced_to_seconds') ?? 0) * 1000;
@@ -162,14 +167,13 @@ describe('the ranking store in the server process', () => {
     try {
       proxy.delayMs = 300;
       let killed = -1;
-      const victim: { server?: ServerProcess } = {};
+      const { server: first } = await spawn('yz8w', proxy.url, data.dir);
       proxy.after = (n) => {
         // The 4th read is the 3rd chunk: kill while the server writes it.
-        if (n !== 4 || !victim.server) return;
+        if (n !== 4) return;
         killed = n;
-        setTimeout(() => victim.server?.kill('SIGKILL'), 15);
+        setTimeout(() => first.kill('SIGKILL'), 15);
       };
-      const first = (victim.server = (await start('yz8w', proxy.url, data.dir)).server);
       // Killed by the signal: no exit code.
       expect((await first.done).code, first.output()).toBeNull();
       expect(killed).toBe(4);

@@ -33,6 +33,8 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
   const asked: { from: number; to: number }[] = [];
   /** The lower bounds of the first() queries asked. */
   const firsts: number[] = [];
+  /** What first() fails with, when set. */
+  let refuseFirst: InfluxError | undefined;
   /** The first query for a span starting at or after this fails, once. */
   let failFrom: number | undefined;
   const ql = {
@@ -40,6 +42,7 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
       const first = /^SELECT first\("samples"\) FROM "rollup_2y"\."station_use_1d" WHERE time >= (\d+)ms$/.exec(q);
       if (first) {
         firsts.push(Number(first[1]));
+        if (refuseFirst) return Promise.reject(refuseFirst);
         return Promise.resolve(FIRST_DAY >= Number(first[1]) ? [{ time: FIRST_DAY, first: 10 }] : []);
       }
       const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
@@ -62,7 +65,7 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
       return Promise.resolve(rows);
     },
   } as unknown as InfluxQLClient;
-  return { ql, asked, firsts, failFrom: (t: number) => (failFrom = t) };
+  return { ql, asked, firsts, failFrom: (t: number) => (failFrom = t), refuseFirst: (e: InfluxError) => (refuseFirst = e) };
 }
 
 describe.each(testEngines())('ranking store sync on $name', (engine) => {
@@ -116,6 +119,23 @@ describe.each(testEngines())('ranking store sync on $name', (engine) => {
       ['st-2', expect.objectContaining({ samples: 70 })],
     ]);
     expect((await daily.totals([], 0, NOW)).size).toBe(0);
+  });
+
+  it('walks from the retention bound when InfluxDB refuses first(), and retries the run when it is only unreachable', async () => {
+    const { store } = await open();
+    const down = fakeInflux();
+    down.refuseFirst(new InfluxError('influxd unreachable', true));
+    errors.length = 0;
+    expect(await job(store, down.ql).runNow()).toBe(true);
+    expect(errors).toEqual(['influxd unreachable']);
+    expect(down.asked).toEqual([]);
+    expect(await new DailyStore(store.db, TZ).state()).toBeUndefined();
+    const refusing = fakeInflux();
+    refusing.refuseFirst(new InfluxError('query would scan too many files', false));
+    expect(await job(store, refusing.ql).run()).toBe(2 * 36);
+    const bound = localDayStart(NOW - 30 * DAY - SHARD_GROUP_MS, TZ);
+    expect(refusing.asked[0]?.from).toBe(bound);
+    expect(await new DailyStore(store.db, TZ).state()).toMatchObject({ origin: bound, syncedTo: TODAY + DAY });
   });
 
   it('re-reads only the last two days and today on the next run, replacing what the rollups recomputed', async () => {
