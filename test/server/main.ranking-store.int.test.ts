@@ -7,7 +7,8 @@
  *   yizhan_ranking_store_sync_queries_total equals what a proxy in front of InfluxDB counted.
  * - SIGKILL while the first backfill over 8 weeks × 100 stations runs (right after InfluxDB
  *   answered a chunk, while the server writes it), start again: every station's totals and every
- *   day's row count in the store equal InfluxDB's (no day missing, none doubled).
+ *   day's row count in the store equal InfluxDB's (no day missing, none doubled); on SQLite and on
+ *   PostgreSQL.
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -22,10 +23,18 @@ import { influxDailyTotals } from '../../server/src/planning/analytics.js';
 import { localDayStart } from '../../server/src/planning/zone.js';
 import { InfluxQLClient } from '../../server/src/influx/query.js';
 import { createTransport } from '../../server/src/influx/transport.js';
-import { metric, serverMainEnv, serverMainReady, spawnServerMain, startTestInflux, type ServerProcess, type TestInflux } from './helpers.js';
+import {
+  metric,
+  serverMainEnv,
+  serverMainReady,
+  spawnServerMain,
+  startTestInflux,
+  type ServerProcess,
+  type TestInflux,
+} from './helpers.js';
 import { startPlainBroker, type PlainBroker } from '../helpers/mqtt-broker.js';
 import { stationFixture } from '../helpers/station.js';
-import { tempDir } from './store/engines.js';
+import { tempDir, testEngines, type StoreLocation } from './store/engines.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
@@ -53,23 +62,31 @@ interface SyncProxy {
 }
 
 async function syncProxy(target: URL): Promise<SyncProxy> {
-  const p: SyncProxy = { url: '', count: 0, delayMs: 0, close: () => new Promise((r) => server.close(() => r())) };
+  const p: SyncProxy = {
+    url: '',
+    count: 0,
+    delayMs: 0,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
   const server: Server = createServer((req, res) => {
     const q = new URL(req.url ?? '/', 'http://x').searchParams.get('q') ?? '';
     const counted = req.method === 'GET' && /^SELECT .* FROM "rollup_2y"\."station_use_1d"/.test(q);
     const n = counted ? ++p.count : 0;
-    const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => {
-        const send = () => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          res.end(Buffer.concat(chunks), () => (n ? p.after?.(n) : undefined));
-        };
-        if (n && p.delayMs) setTimeout(send, p.delayMs);
-        else send();
-      });
-    });
+    const up = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => {
+          const send = () => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            res.end(Buffer.concat(chunks), () => (n ? p.after?.(n) : undefined));
+          };
+          if (n && p.delayMs) setTimeout(send, p.delayMs);
+          else send();
+        });
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -81,20 +98,37 @@ async function syncProxy(target: URL): Promise<SyncProxy> {
 /** Day rows of `stations` stations for the `days` local days up to today, varied per station and day; some without energy or heater. */
 async function seed(db: string, stations: number, days: number): Promise<void> {
   const post = async (path: string, body: string) => {
-    const r = await fetch(`${influx.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await fetch(`${influx.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
   };
   await post('/query', `q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`);
-  await post('/query', `q=${encodeURIComponent(`CREATE RETENTION POLICY "rollup_2y" ON "${db}" DURATION 730d REPLICATION 1 SHARD DURATION 52w`)}`);
+  await post(
+    '/query',
+    `q=${encodeURIComponent(`CREATE RETENTION POLICY "rollup_2y" ON "${db}" DURATION 730d REPLICATION 1 SHARD DURATION 52w`)}`,
+  );
   const lines: string[] = [];
   for (let i = 0; i < days; i++) {
     const day = localDayStart(TODAY - (days - 1 - i) * DAY + DAY / 2, TZ);
     for (let s = 1; s <= stations; s++) {
       const k = (i * 31 + s * 7) % 97;
-      const fields = [`samples=${60 + k}`, `full_n=${k % 13}`, `near_full_n=${k % 17}`, `all_busy_n=${k % 5}`, `occupancy_sum=${2.5 * k}`, `sessions=${k % 9}`, `turned_away=${k % 4}`];
+      const fields = [
+        `samples=${60 + k}`,
+        `full_n=${k % 13}`,
+        `near_full_n=${k % 17}`,
+        `all_busy_n=${k % 5}`,
+        `occupancy_sum=${2.5 * k}`,
+        `sessions=${k % 9}`,
+        `turned_away=${k % 4}`,
+      ];
       if (k % 3) fields.push(`energy_wh=${1.25 * k}`);
       if (k % 4) fields.push(`heater_on_share=${(k % 50) / 100}`);
-      lines.push(`station_use_1d,station=st-${String(s).padStart(3, '0')},township=${TOWNSHIPS[s % 3]} ${fields.join(',')} ${day}`);
+      lines.push(
+        `station_use_1d,station=st-${String(s).padStart(3, '0')},township=${TOWNSHIPS[s % 3]} ${fields.join(',')} ${day}`,
+      );
     }
   }
   for (let i = 0; i < lines.length; i += 5000)
@@ -106,7 +140,10 @@ beforeAll(async () => {
   const d = tempDir('yz-stations-');
   dirs.push(d);
   stationsDir = d.dir;
-  writeFileSync(join(stationsDir, 'st-001.yaml'), stringify(stationFixture('st-001', { township: '城关镇' })));
+  writeFileSync(
+    join(stationsDir, 'st-001.yaml'),
+    stringify(stationFixture('st-001', { township: '城关镇' })),
+  );
 }, 60_000);
 afterAll(async () => {
   for (const s of servers) if (s.running) s.kill('SIGKILL');
@@ -117,24 +154,40 @@ afterAll(async () => {
 
 describe('the ranking store in the server process', () => {
   /** The server process on a free port (not yet ready: see {@link start}). */
-  async function spawn(db: string, influxUrl: string, dataDir: string): Promise<{ server: ServerProcess; port: number }> {
+  async function spawn(
+    db: string,
+    influxUrl: string,
+    where: StoreLocation,
+  ): Promise<{ server: ServerProcess; port: number }> {
     const port = await freePort();
     const server = spawnServerMain({
-      ...serverMainEnv({ port, mqttUrl: broker.url, clientId: `yizhan-ranking-${db}-${port}`, influxUrl, stationsDir }),
+      ...serverMainEnv({
+        port,
+        mqttUrl: broker.url,
+        clientId: `yizhan-ranking-${db}-${port}`,
+        influxUrl,
+        stationsDir,
+      }),
       INFLUX_DB: db,
-      YIZHAN_DATA_DIR: dataDir,
+      YIZHAN_DATA_DIR: where.dataDir,
+      ...(where.url ? { YIZHAN_DB_URL: where.url } : {}),
       LOG_LEVEL: 'warn',
     });
     servers.push(server);
     return { server, port };
   }
-  async function start(db: string, influxUrl: string, dataDir: string): Promise<{ server: ServerProcess; port: number }> {
-    const s = await spawn(db, influxUrl, dataDir);
+  async function start(
+    db: string,
+    influxUrl: string,
+    where: StoreLocation,
+  ): Promise<{ server: ServerProcess; port: number }> {
+    const s = await spawn(db, influxUrl, where);
     await serverMainReady(s.port);
     return s;
   }
   const metrics = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const syncedTo = async (port: number) => (metric(await metrics(port), 'yizhan_ranking_store_synced_to_seconds') ?? 0) * 1000;
+  const syncedTo = async (port: number) =>
+    (metric(await metrics(port), 'yizhan_ranking_store_synced_to_seconds') ?? 0) * 1000;
 
   it('backfills 3 weeks on first start with a handful of InfluxDB queries', async () => {
     await seed('yz3w', 20, 21);
@@ -142,8 +195,13 @@ describe('the ranking store in the server process', () => {
     const data = tempDir('yz-rank-3w-');
     dirs.push(data);
     try {
-      const { server, port } = await start('yz3w', proxy.url, data.dir);
-      await waitFor('the first sync to reach tomorrow', async () => (await syncedTo(port)) >= TOMORROW, 60_000, 200);
+      const { server, port } = await start('yz3w', proxy.url, { dataDir: data.dir });
+      await waitFor(
+        'the first sync to reach tomorrow',
+        async () => (await syncedTo(port)) >= TOMORROW,
+        60_000,
+        200,
+      );
       const queries = metric(await metrics(port), 'yizhan_ranking_store_sync_queries_total');
       // one first(), 18 days before the recent window in 3 chunks, the recent window
       expect(queries).toBe(proxy.count);
@@ -156,62 +214,79 @@ describe('the ranking store in the server process', () => {
     }
   }, 120_000);
 
-  it('after SIGKILL mid-backfill and a restart holds exactly what InfluxDB holds', async () => {
-    const stations = 100;
-    const days = 56;
-    await seed('yz8w', stations, days);
-    const proxy = await syncProxy(new URL(influx.url));
-    const data = tempDir('yz-rank-kill-');
-    dirs.push(data);
-    const where = { dataDir: data.dir };
-    try {
-      proxy.delayMs = 300;
-      let killed = -1;
-      const { server: first } = await spawn('yz8w', proxy.url, data.dir);
-      proxy.after = (n) => {
-        // The 4th read is the 3rd chunk: kill while the server writes it.
-        if (n !== 4) return;
-        killed = n;
-        setTimeout(() => first.kill('SIGKILL'), 15);
-      };
-      // Killed by the signal: no exit code.
-      expect((await first.done).code, first.output()).toBeNull();
-      expect(killed).toBe(4);
-      const store = await openStore(where);
+  describe.each(testEngines())('on $name', (engine) => {
+    beforeAll(() => engine.setup(), 120_000);
+    afterAll(() => engine.teardown(), 60_000);
+
+    it('after SIGKILL mid-backfill and a restart holds exactly what InfluxDB holds', async () => {
+      const stations = 100;
+      const days = 56;
+      const db = `yz8w_${engine.name}`;
+      await seed(db, stations, days);
+      const proxy = await syncProxy(new URL(influx.url));
+      const where = await engine.fresh();
       try {
-        const daily = new DailyStore(store.db, TZ);
-        const mid = await daily.state();
-        // Killed during the backfill: the progress (if any chunk was saved) is short of the recent window.
-        expect(mid === undefined || mid.syncedTo < TODAY - 2 * DAY).toBe(true);
-        proxy.delayMs = 0;
-        proxy.after = undefined;
-        const { server, port } = await start('yz8w', proxy.url, data.dir);
-        await waitFor('the sync to reach tomorrow after the restart', async () => (await syncedTo(port)) >= TOMORROW, 60_000, 200);
-        const from = localDayStart(TODAY - (days - 1) * DAY + DAY / 2, TZ);
-        const ql = new InfluxQLClient(createTransport({ url: influx.url, api: 'v1', db: 'yz8w', rp: 'rollup_2y' }), { db: 'yz8w' });
-        const want = await influxDailyTotals({ ql, rp: 'rollup_2y', timeZone: TZ }, 'all', from, TOMORROW);
-        expect(want.size).toBe(stations);
-        const got = await daily.totals('all', from, TOMORROW);
-        expect(got.size).toBe(stations);
-        for (const [station, t] of want) {
-          const g = got.get(station);
-          for (const [k, v] of Object.entries(t)) {
-            const x = g?.[k as keyof typeof t];
-            if (v === null) expect(x, `${station} ${k}`).toBeNull();
-            else expect(x, `${station} ${k}`).toBeCloseTo(v, 6);
+        proxy.delayMs = 300;
+        let killed = -1;
+        const { server: first } = await spawn(db, proxy.url, where);
+        proxy.after = (n) => {
+          // The 4th read is the 3rd chunk: kill while the server writes it.
+          if (n !== 4) return;
+          killed = n;
+          setTimeout(() => first.kill('SIGKILL'), 15);
+        };
+        // Killed by the signal: no exit code.
+        expect((await first.done).code, first.output()).toBeNull();
+        expect(killed).toBe(4);
+        const store = await openStore(where);
+        try {
+          const daily = new DailyStore(store.db, TZ);
+          const mid = await daily.state();
+          // Killed during the backfill: the progress (if any chunk was saved) is short of the recent window.
+          expect(mid === undefined || mid.syncedTo < TODAY - 2 * DAY).toBe(true);
+          proxy.delayMs = 0;
+          proxy.after = undefined;
+          const { server, port } = await start(db, proxy.url, where);
+          await waitFor(
+            'the sync to reach tomorrow after the restart',
+            async () => (await syncedTo(port)) >= TOMORROW,
+            60_000,
+            200,
+          );
+          const from = localDayStart(TODAY - (days - 1) * DAY + DAY / 2, TZ);
+          const ql = new InfluxQLClient(
+            createTransport({ url: influx.url, api: 'v1', db, rp: 'rollup_2y' }),
+            { db },
+          );
+          const want = await influxDailyTotals({ ql, rp: 'rollup_2y', timeZone: TZ }, 'all', from, TOMORROW);
+          expect(want.size).toBe(stations);
+          const got = await daily.totals('all', from, TOMORROW);
+          expect(got.size).toBe(stations);
+          for (const [station, t] of want) {
+            const g = got.get(station);
+            for (const [k, v] of Object.entries(t)) {
+              const x = g?.[k as keyof typeof t];
+              if (v === null) expect(x, `${station} ${k}`).toBeNull();
+              else expect(x, `${station} ${k}`).toBeCloseTo(v, 6);
+            }
           }
+          const perDay = await store.db
+            .selectFrom('planning_daily')
+            .select(['day', (eb) => eb.fn.countAll<number>().as('n')])
+            .groupBy('day')
+            .orderBy('day')
+            .execute();
+          expect(perDay).toHaveLength(days);
+          expect(perDay.every((r) => Number(r.n) === stations)).toBe(true);
+          expect(perDay[0]?.day).toBe(from);
+          server.kill('SIGTERM');
+          expect((await server.done).code).toBe(0);
+        } finally {
+          await store.close();
         }
-        const perDay = await store.db.selectFrom('planning_daily').select(['day', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('day').orderBy('day').execute();
-        expect(perDay).toHaveLength(days);
-        expect(perDay.every((r) => Number(r.n) === stations)).toBe(true);
-        expect(perDay[0]?.day).toBe(from);
-        server.kill('SIGTERM');
-        expect((await server.done).code).toBe(0);
       } finally {
-        await store.close();
+        await proxy.close();
       }
-    } finally {
-      await proxy.close();
-    }
-  }, 180_000);
+    }, 180_000);
+  });
 });
