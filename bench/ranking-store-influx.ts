@@ -2,7 +2,7 @@
  * The ranking store sync's InfluxDB read at county scale (bench/ranking-store.ts `--influx`):
  * `stations` × 14 days of `station_use_1d` rows written to a throw-away influxd 1.6, then one
  * 7-day chunk read the way the sync reads it (rows, no aggregation) versus the old ranking query
- * (nine sums `GROUP BY "station"`) over the same 7 days, and the first sync's `first()` that finds
+ * (nine sums `GROUP BY "station"`) over the same 7 days, and the first sync's query for the oldest row (firstRowQuery) that finds
  * where the daily rows begin (over every series). Median of 3 each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { startInfluxd } from '../scripts/lib/influxd.js';
 import { createTransport } from '../server/src/influx/transport.js';
 import { InfluxQLClient } from '../server/src/influx/query.js';
 import { DAILY_FIELDS } from '../server/src/planning/daily-fields.js';
+import { firstRowQuery } from '../server/src/planning/daily-sync.js';
 
 const DAY = 86_400_000;
 const DAYS = 14;
@@ -60,7 +61,7 @@ export async function measureInflux(stations: number): Promise<Record<string, nu
       chunkRows: got,
       chunk7dRowsMs: await median(() => ql.rows(rowsQ, { epoch: 'ms' })),
       chunk7dGroupByStationMs: await median(() => ql.rows(sumQ, { epoch: 'ms' })),
-      firstRowMs: await median(() => ql.rows('SELECT first("samples") FROM "rollup_2y"."station_use_1d"', { epoch: 'ms' })),
+      firstRowMs: await median(() => ql.query(firstRowQuery('rollup_2y', 0), { epoch: 'ms' })),
     };
     console.log('influx', out);
     return out;

@@ -300,7 +300,7 @@ function planningMetrics(r: Registers) {
     }),
     rankingSyncQueries: new Counter({
       name: 'yizhan_ranking_store_sync_queries_total',
-      help: 'InfluxDB queries the ranking store sync made (the first start: one first() and one per 7 days of data)',
+      help: 'InfluxDB queries the ranking store sync made (the first start: one for the oldest daily row and one per 7 days of data)',
       registers: r,
     }),
     rankingPruned: new Counter({

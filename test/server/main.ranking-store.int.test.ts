@@ -1,10 +1,11 @@
 /**
  * The ranking store's first sync in the real server process (server/src/main.ts) over a real
- * influxd whose daily rollups were written beforehand, on SQLite in the server's data folder:
+ * influxd whose daily rollups were written beforehand:
  *
- * - first start over 3 weeks of rollups: a handful of InfluxDB queries (one first() and one per
- *   7 days), not one per week back to the rollups' retention; the metric
- *   yizhan_ranking_store_sync_queries_total equals what a proxy in front of InfluxDB counted.
+ * - first start over 3 weeks of rollups (and a sessions-only row the day before), SQLite: a
+ *   handful of InfluxDB queries (one for the oldest row and one per 7 days), not one per week back
+ *   to the rollups' retention; the metric yizhan_ranking_store_sync_queries_total equals what a
+ *   proxy in front of InfluxDB counted, and every row is copied.
  * - SIGKILL while the first backfill over 8 weeks × 100 stations runs (right after InfluxDB
  *   answered a chunk, while the server writes it), start again: every station's totals and every
  *   day's row count in the store equal InfluxDB's (no day missing, none doubled); on SQLite and on
@@ -95,8 +96,12 @@ async function syncProxy(target: URL): Promise<SyncProxy> {
   return p;
 }
 
-/** Day rows of `stations` stations for the `days` local days up to today, varied per station and day; some without energy or heater. */
-async function seed(db: string, stations: number, days: number): Promise<void> {
+/**
+ * Day rows of `stations` stations for the `days` local days up to today, varied per station and
+ * day; some without energy or heater. `sessionsBefore`: st-001 also has a row of sessions alone
+ * (no samples) the day before (a closed station whose sockets were used).
+ */
+async function seed(db: string, stations: number, days: number, sessionsBefore = false): Promise<void> {
   const post = async (path: string, body: string) => {
     const r = await fetch(`${influx.url}${path}`, {
       method: 'POST',
@@ -131,6 +136,10 @@ async function seed(db: string, stations: number, days: number): Promise<void> {
       );
     }
   }
+  if (sessionsBefore)
+    lines.push(
+      `station_use_1d,station=st-001,township=城关镇 sessions=3 ${localDayStart(TODAY - days * DAY + DAY / 2, TZ)}`,
+    );
   for (let i = 0; i < lines.length; i += 5000)
     await post(`/write?db=${db}&rp=rollup_2y&precision=ms`, lines.slice(i, i + 5000).join('\n'));
 }
@@ -190,7 +199,7 @@ describe('the ranking store in the server process', () => {
     (metric(await metrics(port), 'yizhan_ranking_store_synced_to_seconds') ?? 0) * 1000;
 
   it('backfills 3 weeks on first start with a handful of InfluxDB queries', async () => {
-    await seed('yz3w', 20, 21);
+    await seed('yz3w', 20, 21, true);
     const proxy = await syncProxy(new URL(influx.url));
     const data = tempDir('yz-rank-3w-');
     dirs.push(data);
@@ -203,10 +212,10 @@ describe('the ranking store in the server process', () => {
         200,
       );
       const queries = metric(await metrics(port), 'yizhan_ranking_store_sync_queries_total');
-      // one first(), 18 days before the recent window in 3 chunks, the recent window
+      // the oldest row, 19 days before the recent window in 3 chunks, the recent window
       expect(queries).toBe(proxy.count);
       expect(queries).toBeLessThanOrEqual(5);
-      expect(metric(await metrics(port), 'yizhan_ranking_store_rows_synced_total')).toBe(20 * 21);
+      expect(metric(await metrics(port), 'yizhan_ranking_store_rows_synced_total')).toBe(20 * 21 + 1);
       server.kill('SIGTERM');
       expect((await server.done).code).toBe(0);
     } finally {

@@ -31,7 +31,7 @@ function dayRow(d: number, station: string, township: string, samples: number, v
 /** An InfluxDB with one row a day for st-1 (城关镇) and st-2 (新塘镇) over the 36 days before tomorrow. */
 function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false) {
   const asked: { from: number; to: number }[] = [];
-  /** The lower bounds of the first() queries asked. */
+  /** The lower bounds of the queries for the oldest row. */
   const firsts: number[] = [];
   /** What first() fails with, when set. */
   let refuseFirst: InfluxError | undefined;
@@ -39,11 +39,12 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
   let failFrom: number | undefined;
   const ql = {
     rows: (q: string): Promise<InfluxQLRow[]> => {
-      const first = /^SELECT first\("samples"\) FROM "rollup_2y"\."station_use_1d" WHERE time >= (\d+)ms$/.exec(q);
-      if (first) {
-        firsts.push(Number(first[1]));
+      const oldest = /^SELECT "samples", .*"heater_on_share" FROM "rollup_2y"\."station_use_1d" WHERE time >= (\d+)ms LIMIT 1$/.exec(q);
+      if (oldest) {
+        firsts.push(Number(oldest[1]));
         if (refuseFirst) return Promise.reject(refuseFirst);
-        return Promise.resolve(FIRST_DAY >= Number(first[1]) ? [{ time: FIRST_DAY, first: 10 }] : []);
+        // LIMIT 1 over every daily field: the oldest row, whichever fields it holds.
+        return Promise.resolve(FIRST_DAY >= Number(oldest[1]) ? [{ time: FIRST_DAY, samples: null, sessions: 1 }] : []);
       }
       const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
       if (!m) throw new Error(`unexpected query ${q}`);
@@ -98,7 +99,8 @@ describe.each(testEngines())('ranking store sync on $name', (engine) => {
     const { store } = await open();
     const influx = fakeInflux();
     expect(await job(store, influx.ql).run()).toBe(2 * 36);
-    // first() is bounded by the oldest time the rollups can hold; the 33 days before the recent window are 5 chunks.
+    // One query for the oldest row, bounded by the oldest time the rollups can hold; the 33 days
+    // before the recent window are 5 chunks.
     expect(influx.firsts).toEqual([localDayStart(NOW - 30 * DAY - SHARD_GROUP_MS, TZ)]);
     expect(influx.asked).toHaveLength(6);
     const origin = FIRST_DAY;
