@@ -183,14 +183,14 @@ export class DailyStore {
    * Before `origin` InfluxDB held no rows when the sync began, so nothing is missing there.
    */
   async covers(from: number, to: number, now = Date.now()): Promise<boolean> {
-    if (Number.isFinite(this.keepMs) && from < this.pruneBefore(now)) return false;
+    if (from < this.pruneBefore(now)) return false;
     const s = await this.state();
     return s !== undefined && to <= s.syncedTo;
   }
 
-  /** The local midnight before which day rows are pruned at `now`. */
+  /** The local midnight before which day rows are pruned at `now` (-Infinity: kept for ever). */
   pruneBefore(now: number): number {
-    return localDayStart(now - this.keepMs, this.timeZone);
+    return Number.isFinite(this.keepMs) ? localDayStart(now - this.keepMs, this.timeZone) : -Infinity;
   }
 
   /**

@@ -169,12 +169,13 @@ export class DailySync {
 
   /**
    * The local day of the oldest `station_use_1d` row ({@link firstRowQuery}, bounded by the oldest
-   * time the rollups can hold), or `fallback` when there is none. An InfluxDB that refuses the
+   * time the rollups can hold and by the store's own retention), or `fallback` when there is none. An InfluxDB that refuses the
    * query (not a transient failure) gets the bound itself: the backfill then walks from there, an
    * empty query per 7 days before the data.
    */
   private async firstDay(now: number, fallback: number): Promise<number> {
-    const bound = localDayStart(now - this.d.retentionMs - SHARD_GROUP_MS, this.d.timeZone);
+    // Nothing older than the store keeps: it would be pruned at the end of the run.
+    const bound = Math.max(localDayStart(now - this.d.retentionMs - SHARD_GROUP_MS, this.d.timeZone), this.d.store.pruneBefore(now));
     this.d.onQuery?.();
     let rows: InfluxQLRow[];
     try {

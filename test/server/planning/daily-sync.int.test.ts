@@ -44,7 +44,8 @@ function fakeInflux(samplesOf: (day: number) => number = () => 10, vary = false)
         firsts.push(Number(oldest[1]));
         if (refuseFirst) return Promise.reject(refuseFirst);
         // LIMIT 1 over every daily field: the oldest row, whichever fields it holds.
-        return Promise.resolve(FIRST_DAY >= Number(oldest[1]) ? [{ time: FIRST_DAY, samples: null, sessions: 1 }] : []);
+        const t = Math.max(FIRST_DAY, Number(oldest[1]));
+        return Promise.resolve(t <= TODAY ? [{ time: t, samples: null, sessions: 1 }] : []);
       }
       const m = /time >= (\d+)ms AND time < (\d+)ms/.exec(q);
       if (!m) throw new Error(`unexpected query ${q}`);
@@ -209,9 +210,15 @@ describe.each(testEngines())('ranking store sync on $name', (engine) => {
     const { store } = await open();
     pruned.length = 0;
     const keep = 20 * DAY;
+    await job(store, fakeInflux(undefined, true).ql).run();
     await job(store, fakeInflux(undefined, true).ql, NOW, keep).run();
     const daily = new DailyStore(store.db, TZ, keep);
     const cutoff = localDayStart(NOW - keep, TZ);
+    // A first sync with that retention does not read what it would prune.
+    const fresh = fakeInflux(undefined, true);
+    await job((await open()).store, fresh.ql, NOW, keep).run();
+    expect(fresh.firsts).toEqual([cutoff]);
+    expect(fresh.asked[0]?.from).toBe(cutoff);
     const kept = 2 * ((TODAY - cutoff) / DAY + 1);
     expect(pruned).toEqual([72 - kept]);
     expect(await daily.count()).toBe(kept);
