@@ -32,8 +32,8 @@ const COLUMNS = [...DAILY_FIELDS.map((f) => f.field), 'township', 'synced_at'] a
 const sum = (column: string): RawBuilder<unknown> => sql`sum(${sql.ref(column)})`;
 const count = (column: string): RawBuilder<unknown> => sql`count(${sql.ref(column)})`;
 
-/** `planning_monthly`'s columns of a month from its days, each expression named as its column. */
 type Named = AliasedRawBuilder<unknown, string>;
+/** `planning_monthly`'s columns of a month from its days, each expression named as its column. */
 const MONTH_OF_DAYS = DAILY_FIELDS.flatMap((f): Named[] =>
   'monthly' in f
     ? [sql`coalesce(sum(${sql.ref(f.field)}), 0)`.as(f.monthly.sum), count(f.field).as(f.monthly.days)]
