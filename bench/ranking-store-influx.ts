@@ -2,7 +2,8 @@
  * The ranking store sync's InfluxDB read at county scale (bench/ranking-store.ts `--influx`):
  * `stations` × 14 days of `station_use_1d` rows written to a throw-away influxd 1.6, then one
  * 7-day chunk read the way the sync reads it (rows, no aggregation) versus the old ranking query
- * (nine sums `GROUP BY "station"`) over the same 7 days. Median of 3 each.
+ * (nine sums `GROUP BY "station"`) over the same 7 days, and the first sync's query for the oldest row (firstRowQuery) that finds
+ * where the daily rows begin (over every series). Median of 3 each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,13 @@ import { join } from 'node:path';
 import { startInfluxd } from '../scripts/lib/influxd.js';
 import { createTransport } from '../server/src/influx/transport.js';
 import { InfluxQLClient } from '../server/src/influx/query.js';
+import { DAILY_FIELDS } from '../server/src/planning/daily-fields.js';
+import { firstRowQuery } from '../server/src/planning/daily-sync.js';
 
 const DAY = 86_400_000;
 const DAYS = 14;
 const D0 = Date.parse('2024-12-31T16:00:00Z');
-const FIELDS = ['samples', 'full_n', 'near_full_n', 'all_busy_n', 'occupancy_sum', 'sessions', 'turned_away', 'energy_wh', 'heater_on_share'];
+const FIELDS = DAILY_FIELDS.map((f) => f.field);
 
 async function median(run: () => Promise<unknown>): Promise<number> {
   const ms: number[] = [];
@@ -58,6 +61,7 @@ export async function measureInflux(stations: number): Promise<Record<string, nu
       chunkRows: got,
       chunk7dRowsMs: await median(() => ql.rows(rowsQ, { epoch: 'ms' })),
       chunk7dGroupByStationMs: await median(() => ql.rows(sumQ, { epoch: 'ms' })),
+      firstRowMs: await median(() => ql.query(firstRowQuery('rollup_2y', 0), { epoch: 'ms' })),
     };
     console.log('influx', out);
     return out;

@@ -4,6 +4,9 @@
  * commands (cli/run.ts); the first admin of a new installation is made here:
  *
  *   npx tsx server/src/cli.ts user add admin --name 管理员 --role county_admin --scope county
+ *
+ * and `planning resync` (cli/planning.ts; `npm run planning:resync`) makes the ranking store read
+ * a range of days from InfluxDB again.
  */
 import { runCli } from './cli/run.js';
 

@@ -46,6 +46,8 @@ export interface ServerConfig {
     verifyHoldMs: number;
     verifyTimeoutMs: number;
   };
+  /** How long the ranking store keeps day rows, ms (YIZHAN_RANKING_STORE_RETENTION). */
+  rankingStoreRetentionMs: number;
   /** Coverage grid (YIZHAN_PLANNING_*): speeds by mode, km/h; detour; threshold, minutes; H3 resolution. */
   planning: { speedKmh: { walk: number; ebike: number }; detour: number; thresholdMin: number; resolution: number };
   lang: 'zh-CN' | 'en';
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         thresholdMin: v.planningThreshold,
         resolution: v.planningH3Resolution,
       },
+      rankingStoreRetentionMs: v.rankingStoreRetention,
       lang: v.lang,
       timeZone: v.timezone,
       apiToken: v.apiToken,

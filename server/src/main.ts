@@ -54,6 +54,7 @@ function serverOptions(
     fleet: { darkAfterMs: c.darkAfterMs },
     workOrders: c.workOrders,
     planning: c.planning,
+    rankingSync: { retentionMs: c.rankingStoreRetentionMs },
     apiToken: c.apiToken,
     trustProxy: c.trustProxy,
     ...(c.webDir ? { webDir: c.webDir } : {}),

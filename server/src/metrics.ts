@@ -298,6 +298,16 @@ function planningMetrics(r: Registers) {
       help: 'Ranking store sync runs that failed (InfluxDB or the store); retried next run',
       registers: r,
     }),
+    rankingSyncQueries: new Counter({
+      name: 'yizhan_ranking_store_sync_queries_total',
+      help: 'InfluxDB queries the ranking store sync made (the first start: one for the oldest daily row and one per 7 days of data)',
+      registers: r,
+    }),
+    rankingPruned: new Counter({
+      name: 'yizhan_ranking_store_rows_pruned_total',
+      help: 'Day rows deleted from the ranking store as older than YIZHAN_RANKING_STORE_RETENTION',
+      registers: r,
+    }),
     rankingAnswers: new Counter({
       name: 'yizhan_ranking_answers_total',
       help: 'Ranking daily totals answered, by source (store, or influx while the store is not filled)',

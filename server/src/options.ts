@@ -110,8 +110,12 @@ export interface ServerOptions {
   workOrders?: WorkOrderOptions;
   /** Coverage grid: speeds by mode, road detour, service-circle threshold, H3 resolution (planning/travel.ts). */
   planning?: PlanningOptions;
-  /** Ranking store sync (planning/daily-sync.ts): run interval, ms (default 5 min); enabled: false never syncs (the ranking reads InfluxDB). */
-  rankingSync?: { intervalMs?: number; enabled?: boolean };
+  /**
+   * Ranking store sync (planning/daily-sync.ts): run interval, ms (default 5 min); enabled: false
+   * never syncs (the ranking reads InfluxDB); retentionMs: day rows older than this are pruned
+   * (default DEFAULT_RANKING_STORE_RETENTION_MS).
+   */
+  rankingSync?: { intervalMs?: number; enabled?: boolean; retentionMs?: number };
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**

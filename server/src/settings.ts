@@ -35,10 +35,13 @@ import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
 import { DEFAULT_SLA_MS } from './workorders/sla.js';
 import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
 import { TILE_KINDS } from './planning/map-tiles.js';
+import { DEFAULT_RANKING_STORE_RETENTION_MS } from './planning/daily-sync.js';
 import { DEFAULT_DETOUR, DEFAULT_RESOLUTION, DEFAULT_SPEED_KMH, DEFAULT_THRESHOLD_MIN } from './planning/travel.js';
 
 /** The write API token is at least this long (as YIZHAN_API_TOKEN or in YIZHAN_API_TOKEN_FILE). */
 export const API_TOKEN_MIN = 16;
+/** The ranking store keeps at least this: a month's ranking and the month before it. */
+const MIN_RANKING_STORE_RETENTION_MS = 62 * 86_400_000;
 
 const GB = 1024 ** 3;
 const sizeText = (bytes: number): string => (bytes % GB === 0 ? `${bytes / GB}GB` : `${bytes / 1024 ** 2}MB`);
@@ -350,6 +353,13 @@ export const SERVER_SETTINGS = defineSettings({
       default: DEFAULT_RESOLUTION,
       zh: '覆盖分析：H3 网格分辨率（9：每格约 0.1 平方公里）',
       en: 'Coverage: H3 grid resolution (9: cells of about 0.1 km²)',
+    }),
+    rankingStoreRetention: duration({
+      default: formatDuration(DEFAULT_RANKING_STORE_RETENTION_MS),
+      min: MIN_RANKING_STORE_RETENTION_MS,
+      minText: formatDuration(MIN_RANKING_STORE_RETENTION_MS),
+      zh: '排名数据表（操作数据库中的每日汇总副本）保留时长；默认为 InfluxDB 日汇总最长保留时间（2 年保留策略加一个 52 周分片组）。更早的行每次同步后分批删除，更早的排名从 InfluxDB 读取',
+      en: 'How long the ranking store (the copy of the daily rollups in the operations store) keeps days; default: the longest InfluxDB keeps a daily rollup (the 2-year policy plus one 52-week shard group). Older rows are deleted in batches after each sync; rankings further back read InfluxDB',
     }),
     lang: oneOf(['zh-CN', 'en'], {
       default: 'zh-CN',

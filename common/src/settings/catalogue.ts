@@ -64,6 +64,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_PLANNING_DETOUR',
       'YIZHAN_PLANNING_THRESHOLD',
       'YIZHAN_PLANNING_H3_RESOLUTION',
+      'YIZHAN_RANKING_STORE_RETENTION',
       'YIZHAN_LANG',
       'YIZHAN_TIMEZONE',
       'YIZHAN_INGEST_MAX_FUTURE',

@@ -13,6 +13,7 @@ import { KdfBusyError } from '../auth/passwords.js';
 import { ROLES, PERMISSIONS } from '../auth/roles.js';
 import { authError } from '../routes/auth/errors.js';
 import { openCliStore, SettingsProblem, type CliStore } from './store.js';
+import { runPlanningCli } from './planning.js';
 
 export const USAGE = `用法 / usage: npx tsx server/src/cli.ts <command>
   user add LOGIN --name NAME --role ROLE --scope SCOPE[,SCOPE] [--password-file FILE] [--mobile NUMBER]
@@ -25,6 +26,8 @@ export const USAGE = `用法 / usage: npx tsx server/src/cli.ts <command>
   token add LOGIN --name NAME --scopes PERM[,PERM]
                                   个人 API 令牌，只显示这一次 / personal API token, shown once
   token revoke ID                 撤销令牌 / revoke a token
+  planning resync --from DATE [--to DATE]
+                                  排名数据表重新读取这些天（--help 详见）/ the ranking store reads these days again (see its --help)
   --help                          本说明 / this text
 ROLE: ${ROLES.join(', ')}
 SCOPE: county 或镇街代码 / or a township code
@@ -207,6 +210,7 @@ async function dispatch(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise
 
 /** Runs one command; returns the exit code. */
 export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === 'planning') return runPlanningCli(argv.slice(1), io, env);
   try {
     await dispatch(argv, io, env);
     return 0;

@@ -15,7 +15,8 @@ import { quoteIdent, quoteString, rowNumber as num } from '../influx/query.js';
 import type { StationEntry } from '../registry.js';
 import type { HeatmapAnswer, HeatmapMetric, RankingAnswer, StationFigures } from './analytics-schemas.js';
 import { M } from './measures.js';
-import type { DailyStore, Totals } from './daily-store.js';
+import type { DailyStore } from './daily-store.js';
+import { DAILY_FIELDS, influxAggregate, totalsOf, type Totals } from './daily-fields.js';
 import { hourOfWeek, localMidnight, utcOffsetMin } from './zone.js';
 import { blockReason, dailyReason, type WeekProfile } from './reason.js';
 
@@ -116,26 +117,11 @@ export async function influxDailyTotals(
   to: number,
 ): Promise<Map<string, Totals>> {
   const rows = await ctx.ql.rows(
-    'SELECT sum("samples") AS "samples", sum("full_n") AS "full_n", sum("near_full_n") AS "near_full_n", ' +
-      'sum("all_busy_n") AS "all_busy_n", sum("occupancy_sum") AS "occupancy_sum", sum("sessions") AS "sessions", ' +
-      'sum("turned_away") AS "turned_away", sum("energy_wh") AS "energy_wh", mean("heater_on_share") AS "heater_on_share" ' +
+    `SELECT ${DAILY_FIELDS.map((f) => influxAggregate(f, quoteIdent)).join(', ')} ` +
       `FROM ${quoteIdent(ctx.rp)}.${quoteIdent(M.stationUse1d)} WHERE ${range(from, to)}${tagFilter('township', townships)} GROUP BY "station"`,
     { epoch: 'ms' },
   );
-  const out = new Map<string, Totals>();
-  for (const r of rows)
-    out.set(String(r.station), {
-      samples: num(r.samples) ?? 0,
-      fullN: num(r.full_n) ?? 0,
-      nearFullN: num(r.near_full_n) ?? 0,
-      allBusyN: num(r.all_busy_n) ?? 0,
-      occupancySum: num(r.occupancy_sum) ?? 0,
-      sessions: num(r.sessions) ?? 0,
-      turnedAway: num(r.turned_away) ?? 0,
-      energyWh: num(r.energy_wh),
-      heaterOnShare: num(r.heater_on_share),
-    });
-  return out;
+  return new Map(rows.map((r) => [String(r.station), totalsOf(r, num)]));
 }
 
 /**
@@ -149,7 +135,7 @@ export async function dailyTotals(
   to: number,
 ): Promise<Map<string, Totals>> {
   const daily = ctx.daily;
-  if (daily && (await daily.store.covers(to))) {
+  if (daily && (await daily.store.covers(from, to))) {
     daily.answered?.('store');
     return daily.store.totals(townships, from, to);
   }

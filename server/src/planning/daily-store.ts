@@ -3,23 +3,12 @@
  * rows copied into the operations store (`planning_daily`, and per local month `planning_monthly`),
  * and the ranking's per-station sums answered from them.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type AliasedRawBuilder, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, PlanningDailyTable } from '../store/schema.js';
-import { localMonthStart } from './zone.js';
+import { DAILY_FIELDS, numberOrNull, type Totals } from './daily-fields.js';
+import { localDayStart, localMonthStart } from './zone.js';
 
-/** A station's sums over the daily rows whose local day starts in a range (what the ranking needs). */
-export interface Totals {
-  samples: number;
-  fullN: number;
-  nearFullN: number;
-  allBusyN: number;
-  occupancySum: number;
-  sessions: number;
-  turnedAway: number;
-  energyWh: number | null;
-  /** The mean of the days' heater_on_share (days without one left out). */
-  heaterOnShare: number | null;
-}
+export type { Totals };
 
 export type DailyRow = Omit<PlanningDailyTable, 'synced_at'>;
 
@@ -27,58 +16,69 @@ export interface SyncState {
   origin: number;
   syncedTo: number;
   updatedAt: number;
+  /**
+   * A bounded re-read ({@link DailyStore.rewind} with an end): once the progress reaches `from`,
+   * it jumps to `to` ([from, to) was copied before the rewind and not asked to be read again).
+   */
+  skip?: { from: number; to: number };
 }
 
 /** Rows per INSERT: 14 columns × 500 stays under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 500;
-/** The daily fields summed as they are. */
-const SUMMED = ['samples', 'full_n', 'near_full_n', 'all_busy_n', 'occupancy_sum', 'sessions', 'turned_away'] as const;
-const COLUMNS = [
-  'samples',
-  'full_n',
-  'near_full_n',
-  'all_busy_n',
-  'occupancy_sum',
-  'sessions',
-  'turned_away',
-  'energy_wh',
-  'heater_on_share',
-  'township',
-  'synced_at',
-] as const;
+/** Rows per DELETE of the pruning: each statement holds the write lock briefly. */
+export const PRUNE_BATCH = 5_000;
+const COLUMNS = [...DAILY_FIELDS.map((f) => f.field), 'township', 'synced_at'] as const;
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const sum = (column: string): RawBuilder<unknown> => sql`sum(${sql.ref(column)})`;
+const count = (column: string): RawBuilder<unknown> => sql`count(${sql.ref(column)})`;
 
-/** Sums of a group of rows as the queries return them (heater: Σ and count of the days that have one). */
-interface SumRow {
-  station: string;
-  samples: number | string;
-  full_n: number | string;
-  near_full_n: number | string;
-  all_busy_n: number | string;
-  occupancy_sum: number | string;
-  sessions: number | string;
-  turned_away: number | string;
-  energy_wh: number | string | null;
-  heater_sum: number | string | null;
-  heater_days: number | string;
+type Named = AliasedRawBuilder<unknown, string>;
+/** `planning_monthly`'s columns of a month from its days, each expression named as its column. */
+const MONTH_OF_DAYS = DAILY_FIELDS.flatMap((f): Named[] =>
+  'monthly' in f
+    ? [sql`coalesce(sum(${sql.ref(f.field)}), 0)`.as(f.monthly.sum), count(f.field).as(f.monthly.days)]
+    : [sum(f.field).as(f.field)],
+);
+const MONTHLY_COLUMNS = DAILY_FIELDS.flatMap((f) => ('monthly' in f ? [f.monthly.sum, f.monthly.days] : [f.field]));
+/** A range's sums from `planning_monthly` rows, named as {@link MONTH_OF_DAYS} names them. */
+const SUM_OF_MONTHS = MONTHLY_COLUMNS.map((c): Named => sum(c).as(c));
+/** A mean-of-days field's Σ and day count from `planning_daily`, named as the monthly columns. */
+const SUM_OF_DAYS = DAILY_FIELDS.flatMap((f): Named[] =>
+  'monthly' in f ? [sum(f.field).as(f.monthly.sum), count(f.field).as(f.monthly.days)] : [sum(f.field).as(f.field)],
+);
+
+type Acc = Totals & { means: Record<string, { sum: number; days: number }> };
+
+/** Add one query's sums of a station (named as the monthly columns) to what the other queries found. */
+function add(out: Map<string, Acc>, r: Record<string, unknown>): void {
+  const station = String(r.station);
+  let t = out.get(station);
+  if (!t) {
+    t = { means: {} } as Acc;
+    for (const f of DAILY_FIELDS) (t as Record<string, unknown>)[f.key] = f.sums === 'sum' ? 0 : null;
+    out.set(station, t);
+  }
+  const acc = t as unknown as Record<string, number | null>;
+  for (const f of DAILY_FIELDS) {
+    if ('monthly' in f) {
+      const m = (t.means[f.key] ??= { sum: 0, days: 0 });
+      m.sum += numberOrNull(r[f.monthly.sum]) ?? 0;
+      m.days += numberOrNull(r[f.monthly.days]) ?? 0;
+      continue;
+    }
+    const v = numberOrNull(r[f.field]);
+    if (v !== null) acc[f.key] = (acc[f.key] ?? 0) + v;
+  }
 }
 
-/** Add one query's sums of a station to what the other queries found. */
-function add(out: Map<string, Totals & { heaterSum: number; heaterDays: number }>, r: SumRow): void {
-  const t = out.get(r.station) ?? { samples: 0, fullN: 0, nearFullN: 0, allBusyN: 0, occupancySum: 0, sessions: 0, turnedAway: 0, energyWh: null, heaterOnShare: null, heaterSum: 0, heaterDays: 0 };
-  t.samples += Number(r.samples);
-  t.fullN += Number(r.full_n);
-  t.nearFullN += Number(r.near_full_n);
-  t.allBusyN += Number(r.all_busy_n);
-  t.occupancySum += Number(r.occupancy_sum);
-  t.sessions += Number(r.sessions);
-  t.turnedAway += Number(r.turned_away);
-  const e = num(r.energy_wh);
-  if (e !== null) t.energyWh = (t.energyWh ?? 0) + e;
-  t.heaterSum += num(r.heater_sum) ?? 0;
-  t.heaterDays += Number(r.heater_days);
-  out.set(r.station, t);
+/** The accumulated sums as {@link Totals}: a mean-of-days field is Σ ÷ days over both tables. */
+function finish(t: Acc): Totals {
+  const { means, ...out } = t;
+  for (const f of DAILY_FIELDS) {
+    const m = means[f.key];
+    if ('monthly' in f) (out as Record<string, number | null>)[f.key] = m && m.days > 0 ? m.sum / m.days : null;
+  }
+  return out;
 }
 
 export class DailyStore {
@@ -86,11 +86,31 @@ export class DailyStore {
     readonly db: Kysely<Database>,
     /** The county's time zone: months start at its local midnight. */
     readonly timeZone: string,
+    /** How long day rows are kept, ms (YIZHAN_RANKING_STORE_RETENTION); older ones are pruned and the ranking reads InfluxDB for them. */
+    readonly keepMs = Infinity,
   ) {}
 
   async state(): Promise<SyncState | undefined> {
     const r = await this.db.selectFrom('planning_daily_sync').selectAll().where('id', '=', 1).executeTakeFirst();
-    return r && { origin: Number(r.origin), syncedTo: Number(r.synced_to), updatedAt: Number(r.updated_at) };
+    if (!r) return undefined;
+    const s: SyncState = { origin: Number(r.origin), syncedTo: Number(r.synced_to), updatedAt: Number(r.updated_at) };
+    if (r.skip_from !== null && r.skip_to !== null) s.skip = { from: Number(r.skip_from), to: Number(r.skip_to) };
+    return s;
+  }
+
+  async saveState(state: SyncState): Promise<void> {
+    const row = {
+      origin: state.origin,
+      synced_to: state.syncedTo,
+      updated_at: state.updatedAt,
+      skip_from: state.skip?.from ?? null,
+      skip_to: state.skip?.to ?? null,
+    };
+    await this.db
+      .insertInto('planning_daily_sync')
+      .values({ id: 1, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
   }
 
   /**
@@ -112,11 +132,7 @@ export class DailyStore {
         .execute();
     }
     await this.refreshMonths(span.from, span.to);
-    await this.db
-      .insertInto('planning_daily_sync')
-      .values({ id: 1, origin: state.origin, synced_to: state.syncedTo, updated_at: state.updatedAt })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ origin: state.origin, synced_to: state.syncedTo, updated_at: state.updatedAt }))
-      .execute();
+    await this.saveState(state);
   }
 
   /** Recompute `planning_monthly` for every local month that overlaps [from, to) from the daily rows. */
@@ -127,19 +143,11 @@ export class DailyStore {
         await trx.deleteFrom('planning_monthly').where('month', '=', m).execute();
         await trx
           .insertInto('planning_monthly')
-          .columns([...SUMMED, 'energy_wh', 'heater_sum', 'heater_days', 'station', 'township', 'month'])
+          .columns([...MONTHLY_COLUMNS, 'station', 'township', 'month'])
           .expression(
             trx
               .selectFrom('planning_daily')
-              .select((eb) => [
-                ...SUMMED.map((c) => eb.fn.sum<number>(c).as(c)),
-                eb.fn.sum<number | null>('energy_wh').as('energy_wh'),
-                sql<number>`coalesce(sum(heater_on_share), 0)`.as('heater_sum'),
-                eb.fn.count<number>('heater_on_share').as('heater_days'),
-                'station',
-                'township',
-                sql<number>`cast(${m} as bigint)`.as('month'),
-              ])
+              .select([...MONTH_OF_DAYS, 'station', 'township', sql<number>`cast(${m} as bigint)`.as('month')])
               .where('day', '>=', m)
               .where('day', '<', end)
               .groupBy(['station', 'township']),
@@ -150,20 +158,70 @@ export class DailyStore {
   }
 
   /**
-   * Copy again every day from `from` on at the next sync run (after the rollups of an older range
-   * were recomputed, e.g. with influx/rollups.ts backfillStatement). Nothing before a first sync.
+   * Copy again the days in [from, to) (to undefined: every day from `from` on) at the next sync run,
+   * after the rollups of that range were rewritten (e.g. influx/rollups.ts backfillStatement). With
+   * an end the sync re-reads up to it and then jumps back to where it was; a re-read already pending
+   * is kept (both ranges are read). Returns the state saved; undefined before a first sync (which
+   * reads everything anyway).
    */
-  async rewind(from: number): Promise<void> {
-    await this.db.updateTable('planning_daily_sync').set({ synced_to: from }).where('id', '=', 1).where('synced_to', '>', from).execute();
+  async rewind(from: number, to?: number): Promise<SyncState | undefined> {
+    const s = await this.state();
+    if (!s) return undefined;
+    const progress = Math.min(s.syncedTo, from);
+    // What was copied and is not to be read again: [end of the re-reads, s.skip?.to ?? s.syncedTo).
+    const resume = s.skip ? s.skip.to : s.syncedTo;
+    const reread = to === undefined ? Infinity : Math.max(to, s.skip ? s.skip.from : -Infinity);
+    const next: SyncState = { origin: s.origin, syncedTo: progress, updatedAt: s.updatedAt };
+    if (reread < resume && reread > progress) next.skip = { from: reread, to: resume };
+    await this.saveState(next);
+    return next;
   }
 
   /**
-   * True when every day row starting in [from, to) has been copied: `to` at or before the sync's
-   * progress. Before `origin` InfluxDB held no rows when the sync began, so nothing is missing there.
+   * True when the store holds every day row starting in [from, to): `to` at or before the sync's
+   * progress, and `from` not before what pruning may have removed (its retention as of `now`).
+   * Before `origin` InfluxDB held no rows when the sync began, so nothing is missing there.
    */
-  async covers(to: number): Promise<boolean> {
+  async covers(from: number, to: number, now = Date.now()): Promise<boolean> {
+    if (from < this.pruneBefore(now)) return false;
     const s = await this.state();
     return s !== undefined && to <= s.syncedTo;
+  }
+
+  /** The local midnight before which day rows are pruned at `now` (-Infinity: kept for ever). */
+  pruneBefore(now: number): number {
+    return Number.isFinite(this.keepMs) ? localDayStart(now - this.keepMs, this.timeZone) : -Infinity;
+  }
+
+  /**
+   * Delete the day rows older than the retention ({@link keepMs}) in batches of {@link PRUNE_BATCH}
+   * (each its own statement), the months wholly before it, and recompute the month it cuts.
+   * Returns the day rows deleted.
+   */
+  async prune(now: number, batch = PRUNE_BATCH): Promise<number> {
+    if (!Number.isFinite(this.keepMs)) return 0;
+    const before = this.pruneBefore(now);
+    let deleted = 0;
+    for (;;) {
+      const r = await this.db
+        .deleteFrom('planning_daily')
+        .where((eb) =>
+          eb(eb.refTuple('station', 'day'), 'in', eb.selectFrom('planning_daily').select(['station', 'day']).where('day', '<', before).limit(batch).$asTuple('station', 'day')),
+        )
+        .executeTakeFirst();
+      const n = Number(r.numDeletedRows);
+      deleted += n;
+      if (n < batch) break;
+    }
+    if (deleted === 0) return 0;
+    const cut = localMonthStart(before, this.timeZone);
+    for (;;) {
+      const oldest = await this.db.selectFrom('planning_monthly').select('month').where('month', '<', cut).orderBy('month').limit(1).executeTakeFirst();
+      if (!oldest) break;
+      await this.db.deleteFrom('planning_monthly').where('month', '=', oldest.month).execute();
+    }
+    if (cut < before) await this.refreshMonths(cut, before);
+    return deleted;
   }
 
   /**
@@ -172,8 +230,8 @@ export class DailyStore {
    * after them from `planning_daily`.
    */
   async totals(townships: 'all' | readonly string[], from: number, to: number): Promise<Map<string, Totals>> {
-    const out = new Map<string, Totals & { heaterSum: number; heaterDays: number }>();
-    if (townships !== 'all' && townships.length === 0) return out;
+    const out = new Map<string, Acc>();
+    if (townships !== 'all' && townships.length === 0) return new Map();
     const tz = this.timeZone;
     const first = localMonthStart(from, tz);
     const m0 = first < from ? localMonthStart(from, tz, 1) : first;
@@ -182,33 +240,22 @@ export class DailyStore {
     if (m0 < m1) {
       let q = this.db
         .selectFrom('planning_monthly')
-        .select((eb) => [
-          'station',
-          ...SUMMED.map((c) => eb.fn.sum<number>(c).as(c)),
-          eb.fn.sum<number | null>('energy_wh').as('energy_wh'),
-          eb.fn.sum<number>('heater_sum').as('heater_sum'),
-          eb.fn.sum<number>('heater_days').as('heater_days'),
-        ])
+        .select(['station', ...SUM_OF_MONTHS])
         .where('month', '>=', m0)
         .where('month', '<', m1);
       if (inTownships) q = q.where('township', 'in', inTownships);
       for (const r of await q.groupBy('station').execute()) add(out, r);
     }
-    const days: [number, number][] = m0 < m1 ? [[from, m0], [m1, to]] : [[from, to]];
-    let q = this.db
-      .selectFrom('planning_daily')
-      .select((eb) => [
-        'station',
-        ...SUMMED.map((c) => eb.fn.sum<number>(c).as(c)),
-        eb.fn.sum<number | null>('energy_wh').as('energy_wh'),
-        eb.fn.sum<number | null>('heater_on_share').as('heater_sum'),
-        eb.fn.count<number>('heater_on_share').as('heater_days'),
-      ])
-      .where((eb) => eb.or(days.filter(([a, b]) => a < b).map(([a, b]) => eb.and([eb('day', '>=', a), eb('day', '<', b)]))));
-    if (inTownships) q = q.where('township', 'in', inTownships);
-    if (days.some(([a, b]) => a < b)) for (const r of await q.groupBy('station').execute()) add(out, r);
-    for (const t of out.values()) t.heaterOnShare = t.heaterDays > 0 ? t.heaterSum / t.heaterDays : null;
-    return new Map([...out].map(([k, { heaterSum: _s, heaterDays: _d, ...t }]) => [k, t]));
+    const days = (m0 < m1 ? [[from, m0], [m1, to]] : [[from, to]]).filter(([a, b]) => (a as number) < (b as number)) as [number, number][];
+    if (days.length) {
+      let q = this.db
+        .selectFrom('planning_daily')
+        .select(['station', ...SUM_OF_DAYS])
+        .where((eb) => eb.or(days.map(([a, b]) => eb.and([eb('day', '>=', a), eb('day', '<', b)]))));
+      if (inTownships) q = q.where('township', 'in', inTownships);
+      for (const r of await q.groupBy('station').execute()) add(out, r);
+    }
+    return new Map([...out].map(([k, t]) => [k, finish(t)]));
   }
 
   /** Rows in the table (metrics, tests). */

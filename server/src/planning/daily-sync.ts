@@ -2,20 +2,25 @@
  * Keeps the ranking store (daily-store.ts) in step with InfluxDB's `station_use_1d`
  * (docs/planning.md "Ranking store"). Each run:
  *
- * 1. First run ever: the origin is the oldest time the rollups can still hold (their retention plus
- *    one 52-week shard group), and the progress starts there (empty chunks cost an empty query).
+ * 1. First run ever: the origin is the local day of the oldest daily row (one query: every daily field, LIMIT 1),
+ *    never before the oldest time the rollups can hold (their retention plus one 52-week shard
+ *    group); no rows yet: the recent window.
  * 2. Backfill: the days from the progress up to the recent window, {@link CHUNK_DAYS} local days per
  *    InfluxDB query, oldest first; the progress is saved with each chunk, so a restart continues.
+ *    A bounded re-read (`SyncState.skip`) jumps over the days it was not asked to read again.
  * 3. Recent: the last {@link RECENT_DAYS} local days and today are read again and upserted (the
  *    continuous queries recompute them), and the progress moves to the next local midnight.
+ * 4. Pruning: day rows older than the store's retention are deleted (DailyStore.prune).
  *
  * Rows are read as stored (`SELECT fields, tags … WHERE time`), no aggregation in InfluxDB. An
  * InfluxDB or store failure ends the run (logged, counted); the next run retries from the progress.
  */
 import type { InfluxQLClient, InfluxQLRow } from '../influx/query.js';
-import { quoteIdent, rowNumber as num } from '../influx/query.js';
+import { InfluxError, quoteIdent, rowNumber as num } from '../influx/query.js';
 import type { DailyRow, DailyStore, SyncState } from './daily-store.js';
+import { DAILY_FIELDS, fieldsOf } from './daily-fields.js';
 import { M } from './measures.js';
+import { DEFAULT_ROLLUP_RETENTION_MS } from '../influx/rollups.js';
 import { localDayStart } from './zone.js';
 
 export { localDayStart };
@@ -28,7 +33,8 @@ export const DEFAULT_DAILY_SYNC_INTERVAL_MS = 5 * 60_000;
 const NOT_READY_RETRY_MS = 5_000;
 /** InfluxDB keeps a shard group past the retention until all of it is due: the rollups' shards are 52 weeks (DEFAULT_ROLLUP_SHARD). */
 export const SHARD_GROUP_MS = 364 * DAY;
-const FIELDS = ['samples', 'full_n', 'near_full_n', 'all_busy_n', 'occupancy_sum', 'sessions', 'turned_away', 'energy_wh', 'heater_on_share'] as const;
+/** How long the store keeps day rows by default: as long as InfluxDB may keep a daily rollup (its retention plus a shard group), about 3 years. */
+export const DEFAULT_RANKING_STORE_RETENTION_MS = DEFAULT_ROLLUP_RETENTION_MS + SHARD_GROUP_MS;
 
 export interface DailySyncDeps {
   store: DailyStore;
@@ -38,10 +44,14 @@ export interface DailySyncDeps {
   retentionMs: number;
   timeZone: string;
   now?: () => number;
-  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Called after each copied span and on failure (metrics). */
   onSynced?: (rows: number, state: SyncState) => void;
   onError?: () => void;
+  /** Called before each InfluxDB query (metrics). */
+  onQuery?: () => void;
+  /** Called with the day rows each run's pruning deleted, when any (metrics). */
+  onPruned?: (rows: number) => void;
   /** Ready to sync (InfluxDB setup done); a run before that does nothing. */
   ready?: () => boolean;
 }
@@ -51,25 +61,27 @@ function addDays(dayStart: number, n: number, timeZone: string): number {
   return localDayStart(dayStart + n * DAY + DAY / 2, timeZone);
 }
 
-
 /** An InfluxDB row as a store row; undefined without a station or time. */
 export function toDailyRow(r: InfluxQLRow): DailyRow | undefined {
   const day = num(r.time);
   if (day === null || typeof r.station !== 'string' || r.station === '') return undefined;
-  return {
-    station: r.station,
-    day,
-    township: typeof r.township === 'string' ? r.township : '',
-    samples: num(r.samples) ?? 0,
-    full_n: num(r.full_n) ?? 0,
-    near_full_n: num(r.near_full_n) ?? 0,
-    all_busy_n: num(r.all_busy_n) ?? 0,
-    occupancy_sum: num(r.occupancy_sum) ?? 0,
-    sessions: num(r.sessions) ?? 0,
-    turned_away: num(r.turned_away) ?? 0,
-    energy_wh: num(r.energy_wh),
-    heater_on_share: num(r.heater_on_share),
-  };
+  return { station: r.station, day, township: typeof r.township === 'string' ? r.township : '', ...fieldsOf(r, num) } as DailyRow;
+}
+
+/**
+ * The oldest daily row since `bound` (ms): every daily field, `LIMIT 1` (InfluxQL orders by time).
+ * Not `first("samples")`: a day may hold only some fields (sessions of a closed station), and
+ * several `first()`s in one SELECT lose the time (one statement each took 3.3 s over 10,000
+ * stations, this 0.5–1.7 s).
+ */
+export function firstRowQuery(rp: string, bound: number): string {
+  return `SELECT ${DAILY_FIELDS.map((f) => quoteIdent(f.field)).join(', ')} FROM ${quoteIdent(rp)}.${quoteIdent(M.stationUse1d)} WHERE time >= ${bound}ms LIMIT 1`;
+}
+
+/** A skip the progress has reached is taken: the progress jumps to its end. */
+function settle(s: SyncState): SyncState {
+  if (!s.skip || s.syncedTo < s.skip.from) return s;
+  return { origin: s.origin, syncedTo: Math.max(s.syncedTo, s.skip.to), updatedAt: s.updatedAt };
 }
 
 export class DailySync {
@@ -123,7 +135,7 @@ export class DailySync {
     return true;
   }
 
-  /** One run (backfill, then the recent days); use runNow() beside a started job. Returns the rows copied. Throws on an InfluxDB or store error. */
+  /** One run (backfill, then the recent days, then pruning); use runNow() beside a started job. Returns the rows copied. Throws on an InfluxDB or store error. */
   async run(): Promise<number> {
     const tz = this.d.timeZone;
     const now = this.now();
@@ -131,22 +143,50 @@ export class DailySync {
     const recentFrom = addDays(today, -RECENT_DAYS, tz);
     let state = await this.d.store.state();
     if (!state) {
-      const origin = localDayStart(now - this.d.retentionMs - SHARD_GROUP_MS, tz);
+      const origin = await this.firstDay(now, recentFrom);
       state = { origin, syncedTo: origin, updatedAt: now };
-      this.d.log.info({ origin: new Date(origin).toISOString() }, 'ranking store: first sync, backfilling from the rollups');
+      this.d.log.info({ origin: new Date(origin).toISOString() }, 'ranking store: first sync, backfilling from the oldest daily rollup');
     }
     let copied = 0;
+    state = settle(state);
     while (state.syncedTo < recentFrom && !this.stopped) {
       const from = state.syncedTo;
-      const to = Math.min(addDays(from, CHUNK_DAYS, tz), recentFrom);
-      state = { ...state, syncedTo: to, updatedAt: this.now() };
+      const to = Math.min(addDays(from, CHUNK_DAYS, tz), recentFrom, state.skip?.from ?? Infinity);
+      state = settle({ ...state, syncedTo: to, updatedAt: this.now() });
       copied += await this.copy(from, to, state, false);
     }
     if (this.stopped) return copied;
     const to = addDays(today, 1, tz);
     const from = Math.min(state.syncedTo, recentFrom);
-    copied += await this.copy(from, to, { ...state, syncedTo: Math.max(state.syncedTo, to), updatedAt: this.now() }, true);
+    copied += await this.copy(from, to, settle({ ...state, syncedTo: Math.max(state.syncedTo, to), updatedAt: this.now() }), true);
+    const pruned = await this.d.store.prune(now);
+    if (pruned > 0) {
+      this.d.onPruned?.(pruned);
+      this.d.log.info({ rows: pruned, before: new Date(this.d.store.pruneBefore(now)).toISOString() }, 'ranking store: old days pruned');
+    }
     return copied;
+  }
+
+  /**
+   * The local day of the oldest `station_use_1d` row ({@link firstRowQuery}, bounded by the oldest
+   * time the rollups can hold and by the store's own retention), or `fallback` when there is none. An InfluxDB that refuses the
+   * query (not a transient failure) gets the bound itself: the backfill then walks from there, an
+   * empty query per 7 days before the data.
+   */
+  private async firstDay(now: number, fallback: number): Promise<number> {
+    // Nothing older than the store keeps: it would be pruned at the end of the run.
+    const bound = Math.max(localDayStart(now - this.d.retentionMs - SHARD_GROUP_MS, this.d.timeZone), this.d.store.pruneBefore(now));
+    this.d.onQuery?.();
+    let rows: InfluxQLRow[];
+    try {
+      rows = await this.d.ql.rows(firstRowQuery(this.d.rp, bound), { epoch: 'ms' });
+    } catch (err) {
+      if (!(err instanceof InfluxError) || err.retriable) throw err;
+      this.d.log.warn({ err }, 'ranking store: InfluxDB refused the query for the oldest daily row; backfilling from the rollups\' retention');
+      return bound;
+    }
+    const t = rows[0] ? num(rows[0].time) : null;
+    return t === null ? fallback : Math.min(fallback, Math.max(bound, localDayStart(t, this.d.timeZone)));
   }
 
   /**
@@ -155,8 +195,9 @@ export class DailySync {
    */
   private async copy(from: number, to: number, next: SyncState, always: boolean): Promise<number> {
     const started = Date.now();
+    this.d.onQuery?.();
     const rows = await this.d.ql.rows(
-      `SELECT ${FIELDS.map((f) => quoteIdent(f)).join(', ')}, "station", "township" ` +
+      `SELECT ${DAILY_FIELDS.map((f) => quoteIdent(f.field)).join(', ')}, "station", "township" ` +
         `FROM ${quoteIdent(this.d.rp)}.${quoteIdent(M.stationUse1d)} WHERE time >= ${from}ms AND time < ${to}ms`,
       { epoch: 'ms' },
     );

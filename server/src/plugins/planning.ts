@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_ROLLUP_RETENTION_MS, DEFAULT_ROLLUP_RP } from '../influx/rollups.js';
 import { DEFAULT_TIMEZONE } from '../alerts/silences.js';
 import { DailyStore } from '../planning/daily-store.js';
-import { DailySync } from '../planning/daily-sync.js';
+import { DailySync, DEFAULT_RANKING_STORE_RETENTION_MS } from '../planning/daily-sync.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,7 +24,7 @@ export default fp(
     const o = app.serverOptions;
     const m = app.metrics;
     const timeZone = o.timeZone ?? DEFAULT_TIMEZONE;
-    const store = new DailyStore(app.ops.db, timeZone);
+    const store = new DailyStore(app.ops.db, timeZone, o.rankingSync?.retentionMs ?? DEFAULT_RANKING_STORE_RETENTION_MS);
     const sync = new DailySync({
       store,
       ql: app.influx.ql,
@@ -39,6 +39,8 @@ export default fp(
         m.rankingSyncedTo.set(state.syncedTo / 1000);
       },
       onError: () => m.rankingSyncErrors.inc(),
+      onQuery: () => m.rankingSyncQueries.inc(),
+      onPruned: (rows) => m.rankingPruned.inc(rows),
     });
     app.decorate('rankingStore', { store, sync });
     const enabled = o.rankingSync?.enabled !== false && o.influx.rollups?.enabled !== false;

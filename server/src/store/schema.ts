@@ -302,6 +302,9 @@ export interface PlanningDailySyncTable {
   origin: number;
   synced_to: number;
   updated_at: number;
+  /** A bounded re-read: once synced_to reaches skip_from it jumps to skip_to (both null: none). */
+  skip_from: number | null;
+  skip_to: number | null;
 }
 
 export interface Database {

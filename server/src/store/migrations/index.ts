@@ -15,6 +15,7 @@ import { migration0010 } from './0010_escalation.js';
 import { migration0011 } from './0011_work_orders.js';
 import { migration0012 } from './0012_planning.js';
 import { migration0013 } from './0013_planning_daily.js';
+import { migration0014 } from './0014_planning_resync.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -32,5 +33,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0011_work_orders': migration0011(engine),
     '0012_planning': migration0012(engine),
     '0013_planning_daily': migration0013(),
+    '0014_planning_resync': migration0014(),
   };
 }
