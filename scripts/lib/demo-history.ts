@@ -103,7 +103,7 @@ export async function seedDemoHistory(o: DemoHistoryOptions): Promise<DemoHistor
     });
     const { messages, rejected, ingestMs, rollupsMs } = await feed.feed(batches, from, to);
     const t1 = performance.now();
-    await feed.syncRanking(to);
+    await feed.syncRanking(from, to);
     const t2 = performance.now();
     const sec = (ms: number) => Math.round(ms) / 1000;
     outcome = {

@@ -80,8 +80,8 @@ export interface HistoryFeed {
    * rollups (occupancy_1h, socket_use_1h, dispenser_1h) are left to their queries.
    */
   feed(batches: Iterable<readonly HistoryMessage[]>, from: number, to: number): Promise<FeedCounts>;
-  /** Copy the daily rollups into the ranking store; throws when the store does not cover `to` after it. */
-  syncRanking(to: number): Promise<void>;
+  /** Copy the daily rollups into the ranking store; throws when the store does not cover from…to after it. */
+  syncRanking(from: number, to: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -149,12 +149,12 @@ export async function openHistoryFeed(env: NodeJS.ProcessEnv, log: FastifyBaseLo
     timeZone: c.timeZone,
     retentionMs: c.influx.retentionMs,
     feed: (batches, from, to) => ingestAndRollUp(app, c, batches, from, to),
-    async syncRanking(to) {
+    async syncRanking(from, to) {
       const errors = await counterTotal(app.metrics.rankingSyncErrors);
       await app.rankingStore.sync.runNow();
       if (
         (await counterTotal(app.metrics.rankingSyncErrors)) > errors ||
-        !(await app.rankingStore.store.covers(to))
+        !(await app.rankingStore.store.covers(from, to))
       )
         throw new Error('the ranking store sync did not finish (see the log)');
     },
