@@ -111,6 +111,10 @@ describe('planning pages', () => {
     expect([...new Set(hot.map((c) => cols.indexOf(Math.round(c.x))))].sort((a, b) => a - b)).toEqual([11, 12]);
     expect(luminance(hot[0]!.fill)).toBeLessThan(luminance(calm[0]!.fill));
     expect(await page.textContent('[data-test=heatmap-caption]')).toContain('Asia/Shanghai');
+    // Every ranking column, the reason last, fits its box at desktop width: no column cut off.
+    await page.waitForSelector('[data-test=reason]');
+    const fit = await page.$eval('[data-test=ranking]', (t) => ({ table: t.scrollWidth, box: t.parentElement!.clientWidth }));
+    expect(fit.table).toBeLessThanOrEqual(fit.box);
   });
 
   it('imports candidates, listing every refused line, then ranks the accepted ones and shows the best k', async () => {
