@@ -3,19 +3,16 @@
  * the live state, the rate limiter of expensive work), the stations a request may see, the demand
  * of every layer, error texts, and the text bodies of imports.
  */
-import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { townshipsWith } from '../../auth/roles.js';
 import { RateLimiter } from '../../auth/rate-limit.js';
 import { errorTable, pickLang } from '../../i18n.js';
 import { PlanningRepo } from '../../planning/repo.js';
 import { OccupancyMeans, occupancyDemand } from '../../planning/occupancy.js';
 import { travelFor } from '../../planning/travel.js';
-import { townshipFilterAllowed } from '../township-access.js';
+import type { StationEntry } from '../../registry.js';
+import { readerOf, type App } from './request.js';
 import type { DemandPoint, Site } from '../../planning/grid.js';
 import type { DemandLayer, TravelMode, TravelSettings } from '../../planning/coverage-schemas.js';
-
-export type App = Parameters<FastifyPluginCallbackTypebox>[0];
 
 export interface Planning {
   repo: PlanningRepo;
@@ -93,16 +90,13 @@ export function stationsFor(
   reply: FastifyReply,
   township?: string,
 ): Site[] | undefined {
-  if (!townshipFilterAllowed(app, req, reply, 'station:read', township)) return undefined;
-  const scope = townshipsWith(req.principal!, 'station:read');
-  return app.registry
-    .all()
-    .filter((e) => {
-      const t = app.hierarchy.townshipOf(e.config.id);
-      return t !== undefined && (township === undefined ? scope === 'all' || scope.has(t) : t === township);
-    })
-    .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
+  return readerOf(app, req, reply, township)
+    ?.stations()
+    .filter((e) => app.hierarchy.townshipOf(e.config.id) !== undefined)
+    .map(siteOf);
 }
+
+const siteOf = (e: StationEntry): Site => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon });
 
 /**
  * Every station of the county: what a candidate's added demand is measured against (a site beside a
@@ -110,9 +104,7 @@ export function stationsFor(
  * stations.
  */
 export function everyStation(app: App): Site[] {
-  return app.registry
-    .all()
-    .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
+  return app.registry.all().map(siteOf);
 }
 
 /** Imported points of every layer plus the stations' occupancy layer (planning/occupancy.ts). */

@@ -27,9 +27,9 @@ import {
   occupancyLayer,
   planningError,
   stationsFor,
-  type App,
   type Planning,
 } from './coverage-common.js';
+import type { App } from './request.js';
 
 const WRITE = { permission: 'planning:write', township: () => COUNTY } as const;
 

@@ -40,18 +40,18 @@ import {
   planningContext,
   planningError,
   stationsFor,
-  type App,
   type Planning,
 } from './coverage-common.js';
 import { dataRoutes } from './coverage-data.js';
+import { LangQuery, answerAs, sendFile, type App, type FileFormat } from './request.js';
 
 const DEFAULT_K = 3;
-const CSV_TYPE = 'text/csv; charset=utf-8';
-const GEOJSON_TYPE = 'application/geo+json; charset=utf-8';
 
-function attachment(reply: FastifyReply, name: string, type: string): FastifyReply {
-  return reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
-}
+/** The coverage answer as a file, by format. */
+const COVERAGE_FILES: Record<FileFormat, (a: CoverageAnswer) => string> = {
+  csv: (a) => coverageCsv(a.cells),
+  geojson: (a) => JSON.stringify(coverageGeoJson(a.cells, a.travel.thresholdMin)),
+};
 
 async function coverageOf(
   app: App,
@@ -73,7 +73,7 @@ function coverageRoute(app: App, p: Planning): void {
     '/api/v1/planning/coverage',
     {
       schema: {
-        querystring: Type.Composite([CoverageQuery, Type.Object({ lang: Type.Optional(Type.String()) })]),
+        querystring: Type.Composite([CoverageQuery, LangQuery]),
         response: { 200: CoverageAnswer, '4xx': ErrorBody },
       },
       config: { access: 'station:read' },
@@ -82,13 +82,8 @@ function coverageRoute(app: App, p: Planning): void {
       const q = req.query;
       const c = await coverageOf(app, p, req, reply, q.mode, q.township);
       if (!c) return reply;
-      if (q.format === 'csv')
-        return attachment(reply, `coverage-${c.travel.mode}.csv`, CSV_TYPE).send(coverageCsv(c.cells));
-      if (q.format === 'geojson')
-        return attachment(reply, `coverage-${c.travel.mode}.geojson`, GEOJSON_TYPE).send(
-          JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin)),
-        );
-      return { travel: c.travel, cells: c.cells, summary: c.summary };
+      const answer: CoverageAnswer = { travel: c.travel, cells: c.cells, summary: c.summary };
+      return answerAs(reply, q.format, `coverage-${c.travel.mode}`, answer, COVERAGE_FILES);
     },
   );
 }
@@ -133,25 +128,20 @@ function exportRoute(app: App, p: Planning): void {
     {
       schema: {
         params: Type.Object({ file: Type.Union(EXPORTS.map((f) => Type.Literal(f))) }),
-        querystring: Type.Object({
-          mode: Type.Optional(Type.Union(TRAVEL_MODES.map((m) => Type.Literal(m)))),
-          lang: Type.Optional(Type.String()),
-        }),
+        querystring: Type.Composite([
+          Type.Object({ mode: Type.Optional(Type.Union(TRAVEL_MODES.map((m) => Type.Literal(m)))) }),
+          LangQuery,
+        ]),
         response: { '4xx': ErrorBody },
       },
       config: { access: 'station:read' },
     },
     async (req, reply) => {
-      const [what, format] = req.params.file.split('.') as [string, 'csv' | 'geojson'];
-      const type = format === 'csv' ? CSV_TYPE : GEOJSON_TYPE;
+      const [what, format] = req.params.file.split('.') as [string, FileFormat];
       if (what === 'coverage') {
         const c = await coverageOf(app, p, req, reply, req.query.mode);
         if (!c) return reply;
-        const body =
-          format === 'csv'
-            ? coverageCsv(c.cells)
-            : JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin));
-        return attachment(reply, req.params.file, type).send(body);
+        return sendFile(reply, req.params.file, format, COVERAGE_FILES[format](c));
       }
       const stations = stationsFor(app, req, reply);
       if (!stations) return reply;
@@ -174,7 +164,7 @@ function exportRoute(app: App, p: Planning): void {
                 rows.map((r) => [r.id, r.name, r.township, r.lat, r.lon, r.seats, r.sockets, r.address]),
               )
             : JSON.stringify(pointsGeoJson(rows, ({ lat: _a, lon: _o, ...rest }) => rest));
-        return attachment(reply, req.params.file, type).send(body);
+        return sendFile(reply, req.params.file, format, body);
       }
       const travel = p.travel(req.query.mode);
       const county = everyStation(app);
@@ -201,7 +191,7 @@ function exportRoute(app: App, p: Planning): void {
                 mode: travel.mode,
               })),
             );
-      return attachment(reply, req.params.file, type).send(body);
+      return sendFile(reply, req.params.file, format, body);
     },
   );
 }
