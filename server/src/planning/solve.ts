@@ -18,7 +18,6 @@
  */
 import { greedyGuarantee, lagrangianBounds } from './bound.js';
 
-
 export interface SolveCandidate {
   id: number;
   name: string;

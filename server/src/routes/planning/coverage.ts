@@ -22,8 +22,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ErrorBody, pickLang } from '../../i18n.js';
 import { IMPORT_MAX_BYTES } from '../../planning/imports.js';
-import { analyse } from '../../planning/analyse.js';
-import { coverage } from '../../planning/grid.js';
 import { coverageCsv, coverageGeoJson, pointsGeoJson, toCsv } from '../../planning/formats.js';
 import {
   CoverageAnswer,
@@ -34,11 +32,12 @@ import {
   type TravelMode,
 } from '../../planning/coverage-schemas.js';
 import {
-  allDemand,
   allowExpensive,
+  coverageFor,
   everyStation,
   planningContext,
   planningError,
+  solveFor,
   stationsFor,
   type Planning,
 } from './coverage-common.js';
@@ -53,6 +52,7 @@ const COVERAGE_FILES: Record<FileFormat, (a: CoverageAnswer) => string> = {
   geojson: (a) => JSON.stringify(coverageGeoJson(a.cells, a.travel.thresholdMin)),
 };
 
+/** The coverage of the stations the reader sees; undefined once 404/403 was sent. */
 async function coverageOf(
   app: App,
   p: Planning,
@@ -62,10 +62,7 @@ async function coverageOf(
   township?: string,
 ) {
   const stations = stationsFor(app, req, reply, township);
-  if (!stations) return undefined;
-  const travel = p.travel(mode);
-  const demand = await allDemand(p, stations, travel.resolution);
-  return { stations, travel, demand, ...coverage(stations, demand, travel) };
+  return stations && coverageFor(p, stations, p.travel(mode));
 }
 
 function coverageRoute(app: App, p: Planning): void {
@@ -101,14 +98,10 @@ function solveRoute(app: App, p: Planning): void {
       if (stations.length === 0)
         return reply.code(409).send(planningError('no_stations', pickLang(req, app.defaultLang)));
       const travel = p.travel(req.body.mode);
-      const [demand, candidates] = await Promise.all([
-        allDemand(p, stations, travel.resolution),
-        p.repo.candidates(req.body.candidateIds),
-      ]);
-      const { solve } = analyse(stations, demand, candidates, travel, req.body.k ?? DEFAULT_K);
+      const solve = await solveFor(p, stations, travel, req.body.k ?? DEFAULT_K, req.body.candidateIds);
       req.log.info(
         {
-          candidates: candidates.length,
+          candidates: solve.candidates.length,
           mode: travel.mode,
           ms: solve.ms,
           best: solve.best.at(-1)?.candidateIds,
@@ -167,17 +160,11 @@ function exportRoute(app: App, p: Planning): void {
         return sendFile(reply, req.params.file, format, body);
       }
       const travel = p.travel(req.query.mode);
-      const county = everyStation(app);
-      const [demand, candidates] = await Promise.all([
-        allDemand(p, county, travel.resolution),
+      const [solve, candidates] = await Promise.all([
+        solveFor(p, everyStation(app), travel, 1),
         p.repo.candidates(),
       ]);
-      const added = new Map(
-        analyse(county, demand, candidates, travel, 1).solve.candidates.map((g) => [
-          g.candidateId,
-          g.addedDemand,
-        ]),
-      );
+      const added = new Map(solve.candidates.map((g) => [g.candidateId, g.addedDemand]));
       const rows = candidates.map((c) => ({ ...c, addedDemand: added.get(c.id) ?? 0 }));
       const body =
         format === 'csv'

@@ -29,7 +29,12 @@ export interface Reader {
  * The reader of a planning request; undefined once 404 (unknown `township`) or 403 (a township the
  * reader may not read) was sent.
  */
-export function readerOf(app: App, req: FastifyRequest, reply: FastifyReply, township?: string): Reader | undefined {
+export function readerOf(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  township?: string,
+): Reader | undefined {
   if (!townshipFilterAllowed(app, req, reply, 'station:read', township)) return undefined;
   const codes = township !== undefined ? new Set([township]) : townshipsWith(req.principal!, 'station:read');
   return {
