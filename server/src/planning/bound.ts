@@ -22,8 +22,15 @@ export interface BoundInput {
   reach: readonly (readonly number[])[];
 }
 
-/** Subgradient steps per k; each costs one pass over the reach sets. */
+/** Subgradient steps per k at most; each costs one pass over the reach sets. */
 export const LAGRANGIAN_STEPS = 150;
+/**
+ * Work (reach-set entries, candidates and cells read, every k and step) at most, so a large
+ * candidate set stays under a second: fewer steps then (at least 20 per k), a looser but still
+ * valid bound.
+ */
+export const LAGRANGIAN_WORK = 10_000_000;
+const MIN_STEPS = 20;
 
 interface Compact {
   d: Float64Array;
@@ -76,16 +83,22 @@ export function lagrangianBounds(input: BoundInput, K: number, lower: readonly n
   const u = Float64Array.from(d);
   const s = new Float64Array(reach.length);
   const count = new Int32Array(d.length);
+  const perStep = reach.reduce((n, r) => n + r.length, reach.length + d.length);
+  const steps = Math.max(
+    MIN_STEPS,
+    Math.min(LAGRANGIAN_STEPS, Math.floor(LAGRANGIAN_WORK / (K * Math.max(1, perStep)))),
+  );
   for (let k = 1; k <= K; k++) {
     let best = Infinity;
     let theta = 2;
     let stale = 0;
-    for (let step = 0; step < LAGRANGIAN_STEPS; step++) {
+    for (let step = 0; step < steps; step++) {
       let value = 0;
       for (let j = 0; j < d.length; j++) value += d[j]! - u[j]!;
       for (let c = 0; c < reach.length; c++) {
         let sc = 0;
-        for (const j of reach[c]!) sc += u[j]!;
+        const r = reach[c]!;
+        for (let x = 0; x < r.length; x++) sc += u[r[x]!]!;
         s[c] = sc;
       }
       const top = topK(s, k);
@@ -101,7 +114,10 @@ export function lagrangianBounds(input: BoundInput, K: number, lower: readonly n
       if (gap <= 1e-9 * Math.max(1, value) || theta < 1e-3) break;
       // Subgradient: cell j is counted (top sites reaching it) − 1; only moves inside [0, d_j] count.
       count.fill(0);
-      for (const c of top) for (const j of reach[c]!) count[j]!++;
+      for (const c of top) {
+        const r = reach[c]!;
+        for (let x = 0; x < r.length; x++) count[r[x]!]!++;
+      }
       let norm = 0;
       for (let j = 0; j < d.length; j++) {
         const g = count[j]! - 1;
