@@ -92,6 +92,7 @@ const WHITE_BOX_BENCHES = [
   'bench/planning-coverage.ts',
   // The planners' InfluxQL, measurement names and the server's InfluxDB defaults, run in process.
   'bench/planning-fill.ts',
+  'bench/planning-influx.ts',
   'bench/planning-queries.ts',
   'bench/planning-stack.ts',
   'bench/ranking-store.ts',

@@ -27,65 +27,7 @@ import {
   townshipUse1hFields,
   type HourFigures,
 } from './planning-lib.js';
-
-export interface WriterOptions {
-  url: string;
-  db: string;
-  rp: string;
-  /** Lines per request. */
-  batch?: number;
-  /** Requests in flight. */
-  inFlight?: number;
-}
-
-/** Line protocol to /write in batches, `inFlight` requests at a time; precision seconds. */
-export class LineWriter {
-  lines = 0;
-  private buf: string[] = [];
-  private readonly pending = new Set<Promise<void>>();
-  private readonly batch: number;
-  private readonly inFlight: number;
-
-  constructor(private readonly o: WriterOptions) {
-    this.batch = o.batch ?? 5000;
-    this.inFlight = o.inFlight ?? 4;
-  }
-
-  push(l: string): void {
-    this.buf.push(l);
-  }
-
-  /** Send the buffer once it holds a batch (waits while `inFlight` requests are out). */
-  async ready(): Promise<void> {
-    if (this.buf.length >= this.batch) await this.send();
-  }
-
-  async close(): Promise<void> {
-    if (this.buf.length) await this.send();
-    await Promise.all(this.pending);
-  }
-
-  private async send(): Promise<void> {
-    while (this.pending.size >= this.inFlight) await Promise.race(this.pending);
-    const body = this.buf.join('\n');
-    const n = this.buf.length;
-    this.buf = [];
-    const q = new URLSearchParams({ db: this.o.db, rp: this.o.rp, precision: 's' });
-    const p = fetch(`${this.o.url}/write?${q}`, { method: 'POST', body }).then(async (r) => {
-      if (r.status !== 204)
-        throw new Error(
-          `influxd /write (rp ${this.o.rp}) answered ${r.status}: ${(await r.text()).slice(0, 300)}`,
-        );
-      this.lines += n;
-    });
-    this.pending.add(p);
-    // A failed write rejects here and again at the next race/close, which rethrows it.
-    p.then(
-      () => this.pending.delete(p),
-      () => undefined,
-    );
-  }
-}
+import { LineWriter } from './planning-influx.js';
 
 export interface FillOptions {
   url: string;

@@ -21,17 +21,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startInfluxd, type InfluxdHandle } from '../scripts/lib/influxd.js';
 import { freePort } from '../scripts/lib/ports.js';
 import { ensureCountyAdmin, openCliStore } from '@yizhan/server/cli';
 import { DEFAULT_INFLUX_CONNECTION } from '../server/src/influx/transport.js';
-import { DEFAULT_ROLLUP_RETENTION_MS, DEFAULT_ROLLUP_RP } from '../server/src/influx/rollups.js';
-import { influxDuration } from '../server/src/influx/setup.js';
-import { quoteIdent } from '../server/src/influx/query.js';
-import { DEFAULT_RETENTION_MS } from '../server/src/options.js';
+import { DEFAULT_ROLLUP_RP } from '../server/src/influx/rollups.js';
 import { SESSION_COOKIE } from '../server/src/plugins/auth.js';
 import { sleep } from '../test/helpers/wait.js';
 import { benchStationId, benchStationName, stationPosition, stationShape } from './planning-lib.js';
+import { startBenchInflux, type BenchInflux } from './planning-influx.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -46,7 +43,7 @@ export class PlanningStack {
   readonly db = DEFAULT_INFLUX_CONNECTION.db;
   readonly rawRp = DEFAULT_INFLUX_CONNECTION.rp;
   readonly rollupRp = DEFAULT_ROLLUP_RP;
-  influx: InfluxdHandle | undefined;
+  influx: BenchInflux | undefined;
   httpUrl = '';
   private cookie = '';
   private server: ChildProcess | undefined;
@@ -67,25 +64,9 @@ export class PlanningStack {
     return this.influx.url;
   }
 
-  /**
-   * influxd with the server's database, raw policy (default) and rollup policy; `rollupShard` (an
-   * InfluxQL duration, e.g. 52w) sets the rollup policy's shard group duration, else InfluxDB's
-   * default as the server creates it (7 days for a 730-day policy).
-   */
+  /** influxd with the server's database and policies (bench/planning-influx.ts startBenchInflux). */
   async startInflux(rollupShard?: string): Promise<void> {
-    if (rollupShard !== undefined && !/^\d+[hdw]$/.test(rollupShard))
-      throw new Error(`--rollup-shard: "${rollupShard}" is not a duration like 52w, 365d or 720h`);
-    this.influx = await startInfluxd({ dir: join(this.root, 'influxd') });
-    const db = quoteIdent(this.db);
-    const q = [
-      `CREATE DATABASE ${db}`,
-      `CREATE RETENTION POLICY ${quoteIdent(this.rawRp)} ON ${db} DURATION ${influxDuration(DEFAULT_RETENTION_MS)} REPLICATION 1 DEFAULT`,
-      `CREATE RETENTION POLICY ${quoteIdent(this.rollupRp)} ON ${db} DURATION ${influxDuration(DEFAULT_ROLLUP_RETENTION_MS)} REPLICATION 1${rollupShard ? ` SHARD DURATION ${rollupShard}` : ''}`,
-    ].join(';');
-    const r = await fetch(`${this.influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-    const text = await r.text();
-    if (r.status !== 200 || text.includes('"error"'))
-      throw new Error(`influxd setup answered ${r.status}: ${text}`);
+    this.influx = await startBenchInflux(join(this.root, 'influxd'), rollupShard);
   }
 
   private env(httpPort: number): Record<string, string> {
@@ -166,7 +147,8 @@ export class PlanningStack {
       const text = await (await fetch(`${this.httpUrl}/metrics`)).text();
       const m = /^yizhan_ranking_store_synced_to_seconds (\S+)$/m.exec(text);
       if (m && Number(m[1]) * 1000 >= to) return Math.round(performance.now() - t0);
-      if (performance.now() - t0 > timeoutMs) throw new Error(`ranking store not synced up to ${new Date(to).toISOString()} after ${timeoutMs} ms`);
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`ranking store not synced up to ${new Date(to).toISOString()} after ${timeoutMs} ms`);
       await sleep(1000);
     }
   }
@@ -185,7 +167,7 @@ export class PlanningStack {
       c.kill('SIGTERM');
       await Promise.race([exited, sleep(10_000).then(() => c.kill('SIGKILL'))]);
     }
-    await this.influx?.stop();
+    await this.influx?.handle.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
 

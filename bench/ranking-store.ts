@@ -22,6 +22,7 @@ import { DailyStore } from '../server/src/planning/daily-store.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { pgAdmin } from '../test/server/store/engines.js';
 import { measureInflux } from './ranking-store-influx.js';
+import { medianMs } from './planning-influx.js';
 
 const DAY = 86_400_000;
 const { values } = parseArgs({
@@ -68,16 +69,6 @@ async function fill(store: Store): Promise<number> {
   return filled;
 }
 
-async function median(run: () => Promise<unknown>): Promise<number> {
-  const ms: number[] = [];
-  for (let k = 0; k < 3; k++) {
-    const t0 = performance.now();
-    await run();
-    ms.push(performance.now() - t0);
-  }
-  return Math.round(ms.sort((a, b) => a - b)[1] as number);
-}
-
 async function measure(store: Store): Promise<Record<string, number>> {
   const fillMs = Math.round(await fill(store));
   const daily = new DailyStore(store.db, TZ);
@@ -90,9 +81,9 @@ async function measure(store: Store): Promise<Record<string, number>> {
     rows: await daily.count(),
     fillMs,
     monthsMs: Math.round(monthsMs),
-    yearMs: await median(() => daily.totals('all', end - 365 * DAY, end)),
-    days28Ms: await median(() => daily.totals('all', end - 28 * DAY, end)),
-    townships10Ms: await median(() => daily.totals(ten, end - 365 * DAY, end)),
+    yearMs: await medianMs(() => daily.totals('all', end - 365 * DAY, end)),
+    days28Ms: await medianMs(() => daily.totals('all', end - 28 * DAY, end)),
+    townships10Ms: await medianMs(() => daily.totals(ten, end - 365 * DAY, end)),
   };
   // One backfill chunk as the sync writes it: 7 days of every station (rows already there: the upsert path) and its months.
   const rows = [];

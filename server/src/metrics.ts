@@ -317,6 +317,17 @@ function planningMetrics(r: Registers) {
   };
 }
 
+function coverageMetrics(r: Registers) {
+  return {
+    planningCache: new Counter({
+      name: 'yizhan_planning_cache_requests_total',
+      help: 'Coverage and solver answers looked up in the coverage cache (planning/coverage-cache.ts), by kind and outcome (hit, miss: computed)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: r,
+    }),
+  };
+}
+
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -331,6 +342,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     ...liveMetrics(r),
     ...authMetrics(r),
     ...planningMetrics(r),
+    ...coverageMetrics(r),
   };
 }
 

@@ -18,12 +18,25 @@ export interface Analysis {
 export function analyse(
   stations: readonly Site[],
   demand: readonly DemandPoint[],
-  candidates: readonly (Omit<CandidateSite, 'id'> & { id: number })[],
+  candidates: readonly SolveSite[],
   travel: TravelSettings,
   k: number,
 ): Analysis {
   const started = performance.now();
   const cov = coverage(stations, demand, travel);
+  return { coverage: cov, solve: solveOn(cov, candidates, travel, k, started) };
+}
+
+type SolveSite = Omit<CandidateSite, 'id'> & { id: number };
+
+/** Every candidate's addition and the best k on a computed coverage; `ms` counts from `started`. */
+export function solveOn(
+  cov: Coverage,
+  candidates: readonly SolveSite[],
+  travel: TravelSettings,
+  k: number,
+  started = performance.now(),
+): SolveAnswer {
   const reach = reachSets(candidates, cov.cells, travel);
   const r = solveMaxCover({
     uncovered: cov.cells.map((c) => (c.covered ? 0 : c.demand)),
@@ -33,17 +46,14 @@ export function analyse(
     k,
   });
   return {
-    coverage: cov,
-    solve: {
-      travel,
-      baseCoveredDemand: cov.summary.coveredDemand,
-      demand: cov.summary.demand,
-      candidates: r.candidates,
-      best: r.best.map(({ names: _n, ...p }) => ({
-        ...p,
-        explanation: explainPick({ ...p, names: _n }, cov.summary.coveredDemand, cov.summary.demand),
-      })),
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    },
+    travel,
+    baseCoveredDemand: cov.summary.coveredDemand,
+    demand: cov.summary.demand,
+    candidates: r.candidates,
+    best: r.best.map(({ names: _n, ...p }) => ({
+      ...p,
+      explanation: explainPick({ ...p, names: _n }, cov.summary.coveredDemand, cov.summary.demand),
+    })),
+    ms: Math.round((performance.now() - started) * 10) / 10,
   };
 }

@@ -130,9 +130,20 @@ export const BestK = Type.Object(
     k: Type.Integer({ minimum: 1 }),
     candidateIds: Type.Array(Type.Integer(), { description: 'Greedy picks, in pick order' }),
     coveredDemand: Type.Number({ minimum: 0, description: 'Demand covered with these sites added' }),
-    upperBound: Type.Number({ minimum: 0, description: 'No k sites can cover more (data-dependent bound of the greedy run)' }),
+    upperBound: Type.Number({ minimum: 0, description: 'No k sites can cover more: the smallest of `bounds`' }),
     /** coveredDemand / upperBound: how close greedy is proven to be. */
     ratio: Type.Number({ minimum: 0, maximum: 1 }),
+    /** Optional (answers before it lack it): each bound of the covered demand, upperBound is the smallest. */
+    bounds: Type.Optional(
+      Type.Object(
+        {
+          online: Type.Number({ description: 'Greedy run: covered after step i + the k largest additions at step i, smallest over i' }),
+          lagrangian: Type.Number({ description: 'LP relaxation (Lagrangian), tight when candidates share clusters' }),
+          guarantee: Type.Number({ description: 'Greedy adds at least 1 − (1 − 1/k)^k (≥ 1 − 1/e) of the best added demand' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     explanation: Text,
   },
   { additionalProperties: false },

@@ -14,9 +14,28 @@ import type { DemandPoint, Site } from './grid.js';
 
 export const OCCUPANCY_WINDOW = 60;
 
+/**
+ * The means as they were at one moment: what coverage is computed (and cached) from, so live
+ * readings do not make every request recompute. `version` names the moment.
+ */
+export interface OccupancySnapshot {
+  version: number;
+  mean: (stationId: string) => number | undefined;
+}
+
+/** How long a snapshot is used while new readings come in, ms (DEFAULT in planning options). */
+export const DEFAULT_OCCUPANCY_SNAPSHOT_MS = 60_000;
+
 export class OccupancyMeans {
   private readonly samples = new Map<string, number[]>();
   private readonly readingAt = new Map<string, number>();
+  /** Samples taken so far: a snapshot of an older count is out of date. */
+  private taken = 0;
+  private snap: { taken: number; at: number; means: Map<string, number> } = {
+    taken: 0,
+    at: -Infinity,
+    means: new Map(),
+  };
 
   /** Feed with the live state's `change` events; one sample per new sensor reading (not per status message). */
   readonly onChange = (live: StationLive): void => {
@@ -28,7 +47,22 @@ export class OccupancyMeans {
     list.push(v);
     if (list.length > OCCUPANCY_WINDOW) list.shift();
     this.samples.set(live.id, list);
+    this.taken++;
   };
+
+  /**
+   * The means of the last snapshot, taken anew when readings came in since and the last one is at
+   * least `maxAgeMs` old (0: whenever readings came in).
+   */
+  snapshot(now: number, maxAgeMs: number): OccupancySnapshot {
+    if (this.snap.taken !== this.taken && now - this.snap.at >= maxAgeMs) {
+      const means = new Map<string, number>();
+      for (const id of this.samples.keys()) means.set(id, this.mean(id)!);
+      this.snap = { taken: this.taken, at: now, means };
+    }
+    const { taken, means } = this.snap;
+    return { version: taken, mean: (id) => means.get(id) };
+  }
 
   mean(stationId: string): number | undefined {
     const list = this.samples.get(stationId);

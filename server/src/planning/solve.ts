@@ -7,11 +7,16 @@
  *
  * - Each candidate alone: f({c}) − f(∅).
  * - Best k, k = 1…K: greedy, each step adds the candidate with the largest marginal gain.
- * - Bound: f is monotone and submodular, so for any step i and any k sites T,
- *   f(T) ≤ f(S_i) + Σ_{c∈T} gain(c | S_i) ≤ f(S_i) + (sum of the k largest marginal gains at S_i).
- *   The bound of k is the smallest of these over every greedy step i = 0…K; ratio = f(S_k) ÷ bound.
- *   A ratio of 1 proves the greedy pick optimal; below 1 it says by how much it could fall short.
+ * - Bounds on f(T) for any k sites T, three of them, the smallest taken (ratio = f(S_k) ÷ bound;
+ *   a ratio of 1 proves the greedy pick optimal, below 1 it says by how much it could fall short):
+ *   - online (Minoux; Leskovec et al. 2007): f is monotone and submodular, so for any step i,
+ *     f(T) ≤ f(S_i) + Σ_{c∈T} gain(c | S_i) ≤ f(S_i) + (sum of the k largest marginal gains at S_i),
+ *     the smallest over every greedy step i = 0…K;
+ *   - Lagrangian (bound.ts): the LP relaxation's value, tight where several candidates reach the
+ *     same cluster (the online bound counts the cluster once per candidate);
+ *   - guarantee: greedy adds at least 1 − (1 − 1/k)^k (≥ 1 − 1/e) of what the best k sites add.
  */
+import { greedyGuarantee, lagrangianBounds } from './bound.js';
 
 export interface SolveCandidate {
   id: number;
@@ -39,13 +44,22 @@ export interface Gain {
   addedCells: string[];
 }
 
+/** The three bounds of f(T), |T| = k: see the header. */
+export interface Bounds {
+  online: number;
+  lagrangian: number;
+  guarantee: number;
+}
+
 export interface Pick {
   k: number;
   candidateIds: number[];
   names: string[];
   coveredDemand: number;
+  /** The smallest of `bounds` (never below coveredDemand). */
   upperBound: number;
   ratio: number;
+  bounds: Bounds;
 }
 
 export interface SolveResult {
@@ -111,10 +125,23 @@ export function solveMaxCover(input: SolveInput): SolveResult {
     covered.push(f);
   }
 
+  const base = input.baseCovered;
+  const lagrangian = lagrangianBounds(
+    { uncovered, reach: candidates.map((c) => c.reach) },
+    Math.min(K, picks.length),
+    covered.map((f) => f - base),
+  );
   const best: Pick[] = [];
   for (let k = 1; k <= Math.min(K, picks.length); k++) {
     const chosen = picks.slice(0, k).map((c) => candidates[c]!);
-    const upperBound = Math.max(bound[k]!, covered[k]!);
+    const bounds: Bounds = {
+      online: bound[k]!,
+      lagrangian: base + lagrangian[k]!,
+      guarantee: base + (covered[k]! - base) / greedyGuarantee(k),
+    };
+    const least = Math.min(bounds.online, bounds.lagrangian, bounds.guarantee);
+    // A bound within rounding of greedy's value proves it optimal.
+    const upperBound = least - covered[k]! <= 1e-9 * Math.max(1, least) ? covered[k]! : least;
     best.push({
       k,
       candidateIds: chosen.map((c) => c.id),
@@ -122,6 +149,7 @@ export function solveMaxCover(input: SolveInput): SolveResult {
       coveredDemand: covered[k]!,
       upperBound,
       ratio: upperBound > 0 ? Math.min(1, covered[k]! / upperBound) : 1,
+      bounds,
     });
   }
   return { candidates: alone, best };

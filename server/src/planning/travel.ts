@@ -11,6 +11,11 @@ export interface PlanningOptions {
   detour?: number;
   thresholdMin?: number;
   resolution?: number;
+  /**
+   * Coverage cache (planning/coverage-cache.ts): answers kept (default 16), and how long an
+   * occupancy snapshot is used while readings come in, ms (default 60 s; 0: always the latest).
+   */
+  cache?: { entries?: number; occupancySnapshotMs?: number };
 }
 
 /** Walking 5 km/h; an e-bike in town traffic 15 km/h (the legal top speed is 25). */

@@ -24,6 +24,22 @@ describe('occupancy layer', () => {
     expect(m.mean('st-1')).toBe(2);
   });
 
+  it('keeps a snapshot of the means for its window while readings come in', () => {
+    const m = new OccupancyMeans();
+    m.onChange(live('st-1', 4, 1000));
+    const first = m.snapshot(0, 60_000);
+    expect(first.mean('st-1')).toBe(4);
+    m.onChange(live('st-1', 10, 2000));
+    // 30 s later: the same snapshot, though a reading came in
+    const held = m.snapshot(30_000, 60_000);
+    expect([held.version, held.mean('st-1')]).toEqual([first.version, 4]);
+    const next = m.snapshot(60_000, 60_000);
+    expect(next.version).not.toBe(first.version);
+    expect(next.mean('st-1')).toBe(7);
+    // no reading since: the snapshot stays, however old
+    expect(m.snapshot(600_000, 60_000).version).toBe(next.version);
+  });
+
   it("spreads a station's mean over its cell and its six neighbours", () => {
     const stations = [
       { id: 'st-1', lat: 30, lon: 120 },

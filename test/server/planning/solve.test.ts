@@ -1,7 +1,7 @@
 /**
  * The maximal covering solver: a county whose best sites are known by construction, one where
- * greedy is not optimal (and the bound says so), and a brute-force check of the bound on random
- * small instances.
+ * greedy is not optimal (and the bound says so), clustered candidates (where the online bound alone
+ * was weak), and a brute-force check of every bound on random small instances.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -72,16 +72,19 @@ describe('solveMaxCover', () => {
     expect(two.candidateIds).toEqual([10, 11]);
     expect(two.coveredDemand).toBe(7);
     expect(bruteForce(input, 2)).toBe(8);
-    expect(two.upperBound).toBeGreaterThanOrEqual(8);
-    expect(two.upperBound).toBe(9);
-    expect(two.ratio).toBeCloseTo(7 / 9, 10);
+    // online: after P, 5 + (4 − 2) + (4 − 2) = 9; the LP relaxation proves 8, the true optimum
+    expect(two.bounds.online).toBe(9);
+    expect(two.bounds.lagrangian).toBeCloseTo(8, 6);
+    expect(two.bounds.guarantee).toBeCloseTo(7 / 0.75, 10);
+    expect(two.upperBound).toBeCloseTo(8, 6);
+    expect(two.ratio).toBeCloseTo(7 / 8, 6);
     const text = explainPick({ ...two, names: ['P', 'A'] }, 0, 10);
-    expect(text['zh-CN']).toContain('至少达到可能最优值的 77.8%');
-    expect(text.en).toContain('at least 77.8% of the best possible');
+    expect(text['zh-CN']).toContain('至少达到可能最优值的 87.5%');
+    expect(text.en).toContain('at least 87.5% of the best possible');
     expect(explainPick(r.best[0]!, 0, 10)['zh-CN']).toContain('这是最优解');
   });
 
-  it('tightens the bound with the later greedy steps (two sites reaching the same cluster)', () => {
+  it('proves greedy optimal when two sites reach the same cluster (the online bound alone does not)', () => {
     // clusters A 300, B 200, C 150, D 50; X and Y both reach A
     const input: SolveInput = {
       uncovered: [300, 200, 150, 50],
@@ -98,8 +101,38 @@ describe('solveMaxCover', () => {
     };
     const three = solveMaxCover(input).best[2]!;
     expect(three).toMatchObject({ candidateIds: [1, 3, 4], coveredDemand: 650 });
-    // before any pick: 300 + 300 + 200 = 800; after X: 300 + (200 + 150 + 50) = 700
-    expect(three.upperBound).toBe(700);
+    // online: before any pick 300 + 300 + 200 = 800; after X: 300 + (200 + 150 + 50) = 700
+    expect(three.bounds.online).toBe(700);
+    expect(three.bounds.lagrangian).toBeCloseTo(650, 6);
+    expect(three.upperBound).toBeCloseTo(650, 6);
+    expect(three.ratio).toBeCloseTo(1, 6);
+    expect(explainPick(three, 0, 700)['zh-CN']).toContain('这是最优解');
+  });
+
+  it('stays above 90 % of the bound on clustered candidates, where the online bound gave 80 %', () => {
+    // Three clusters of four cells (10, 8 and 6 each); four candidates around each reach three of
+    // its four cells, so every candidate of a cluster adds the same on its own.
+    const weights = [10, 8, 6];
+    const uncovered = weights.flatMap((w) => [w, w, w, w]);
+    const candidates = weights.flatMap((_, g) =>
+      [0, 1, 2, 3].map((skip) => ({
+        id: g * 4 + skip,
+        name: `${'ABC'[g]}${skip}`,
+        reach: [0, 1, 2, 3].filter((i) => i !== skip).map((i) => g * 4 + i),
+      })),
+    );
+    const input: SolveInput = { uncovered, baseCovered: 0, candidates, k: 3, cellIds: cellIds(12) };
+    const three = solveMaxCover(input).best[2]!;
+    const opt = bruteForce(input, 3);
+    expect(opt).toBe(72);
+    expect(three.coveredDemand).toBe(72);
+    // online: 3 × 30 = 90 (72 / 90 = 80 %); the LP relaxation: 40 + 32 + 6 = 78
+    expect(three.bounds.online).toBe(90);
+    expect(three.bounds.lagrangian).toBeGreaterThanOrEqual(opt);
+    expect(three.bounds.lagrangian).toBeLessThan(78.5);
+    expect(three.upperBound).toBe(three.bounds.lagrangian);
+    expect(three.ratio).toBeGreaterThan(0.9);
+    expect(explainPick(three, 0, 72)['zh-CN']).toMatch(/此方案至少达到可能最优值的 9\d\.\d%/);
   });
 
   it('never reports a bound below the true optimum, nor a greedy value above it (random instances)', () => {
@@ -121,6 +154,9 @@ describe('solveMaxCover', () => {
         expect(p.coveredDemand).toBe(coveredBy(input, p.candidateIds));
         expect(p.coveredDemand).toBeLessThanOrEqual(opt + 1e-9);
         expect(p.upperBound).toBeGreaterThanOrEqual(opt - 1e-9);
+        const bounds = [p.bounds.online, p.bounds.lagrangian, p.bounds.guarantee];
+        for (const b of bounds) expect(b).toBeGreaterThanOrEqual(opt - 1e-9);
+        expect(p.upperBound).toBeLessThanOrEqual(Math.min(...bounds) + 1e-9);
         // greedy's classic guarantee, 1 − (1 − 1/k)^k of the optimum's added demand
         const floor = 1 - (1 - 1 / p.k) ** p.k;
         expect(p.coveredDemand - 3).toBeGreaterThanOrEqual(floor * (opt - 3) - 1e-9);

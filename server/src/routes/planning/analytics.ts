@@ -10,7 +10,6 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { townshipsWith } from '../../auth/roles.js';
 import { DEFAULT_TIMEZONE } from '../../alerts/silences.js';
 import { DEFAULT_ROLLUP_RP } from '../../influx/rollups.js';
 import { ErrorBody, errorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
@@ -19,7 +18,8 @@ import { heatmap, ranking, type AnalyticsContext, type HeatmapScope } from '../.
 import { DefinitionsAnswer, HeatmapAnswer, HeatmapQuery, RankingAnswer, RankingQuery } from '../../planning/analytics-schemas.js';
 import { DEFINITIONS } from '../../planning/definitions.js';
 import { definitionsCsv, heatmapCsv, rankingCsv } from '../../planning/csv.js';
-import { mayIn, townshipFilterAllowed } from '../township-access.js';
+import { mayIn } from '../township-access.js';
+import { answerAs, readerOf, type App, type Reader } from './request.js';
 
 const FormatQuery = Type.Object(
   { format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) },
@@ -48,17 +48,8 @@ async function fromInflux<T>(req: FastifyRequest, reply: FastifyReply, lang: Lan
 export const DEFAULT_RANGE_DAYS = 28;
 const DEFAULT_DETAIL = 10;
 
-function sendCsv(reply: FastifyReply, name: string, body: string): FastifyReply {
-  return reply
-    .header('content-type', 'text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${name}.csv"`)
-    .send(body);
-}
-
-type App = Parameters<FastifyPluginCallbackTypebox>[0];
-
 /** The township tag values (Chinese names) of the townships in `scope`. */
-function tagsOf(app: App, scope: 'all' | Set<string>): 'all' | string[] {
+function tagsOf(app: App, scope: Reader['codes']): 'all' | string[] {
   return scope === 'all' ? 'all' : app.hierarchy.list().filter((t) => scope.has(t.code)).map((t) => t.nameZh);
 }
 
@@ -69,8 +60,9 @@ function heatmapScope(
   reply: FastifyReply,
   station: string | undefined,
   township: string | undefined,
-  lang: Lang,
+  reader: Reader,
 ): HeatmapScope | undefined {
+  const lang = reader.lang;
   if (station !== undefined) {
     const entry = app.registry.get(station);
     const code = app.hierarchy.townshipOf(station);
@@ -89,8 +81,28 @@ function heatmapScope(
     kind: 'county',
     id: 'county',
     name: lang === 'en' ? 'County' : '全县',
-    townships: tagsOf(app, townshipsWith(req.principal!, 'planning:read')),
+    townships: tagsOf(app, reader.codes),
   };
+}
+
+/**
+ * [from, to) of an analytics request (default: the last 28 days; from must precede to) and its
+ * reader; undefined once 400, 404 or 403 was sent.
+ */
+function rangeAndReader(
+  app: App,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  q: { from?: number; to?: number; township?: string },
+): { from: number; to: number; reader: Reader } | undefined {
+  const to = q.to ?? Date.now();
+  const from = q.from ?? to - DEFAULT_RANGE_DAYS * DAY;
+  if (from >= to) {
+    const detail = `from: 必须早于 to / must be before to (from ${from}, to ${to})`;
+    return void reply.code(400).send(errorBody('bad_request', pickLang(req, app.defaultLang), { detail }));
+  }
+  const reader = readerOf(app, req, reply, q.township);
+  return reader && { from, to, reader };
 }
 
 const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -104,13 +116,6 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       answered: (source) => app.metrics.rankingAnswers.inc({ source }),
     },
   });
-  /** [from, to) of a request: defaults to the last 28 days; from must precede to. */
-  const rangeOf = (q: { from?: number; to?: number }): { from: number; to: number } | string => {
-    const to = q.to ?? Date.now();
-    const from = q.from ?? to - DEFAULT_RANGE_DAYS * DAY;
-    return from < to ? { from, to } : `from: 必须早于 to / must be before to (from ${from}, to ${to})`;
-  };
-
   app.get(
     '/api/v1/planning/heatmap',
     {
@@ -118,17 +123,14 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       config: { access: 'planning:read' },
     },
     async (req, reply) => {
-      const lang = pickLang(req, app.defaultLang);
       const q = req.query;
-      const r = rangeOf(q);
-      if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
-      if (!townshipFilterAllowed(app, req, reply, 'planning:read', q.township)) return reply;
-      const scope = heatmapScope(app, req, reply, q.station, q.township, lang);
+      const a = rangeAndReader(app, req, reply, q);
+      if (!a) return reply;
+      const scope = heatmapScope(app, req, reply, q.station, q.township, a.reader);
       if (!scope) return reply;
-      const answer = await fromInflux(req, reply, lang, () => heatmap(ctx(), scope, q.metric ?? 'near_full_share', r.from, r.to));
+      const answer = await fromInflux(req, reply, a.reader.lang, () => heatmap(ctx(), scope, q.metric ?? 'near_full_share', a.from, a.to));
       if (answer === undefined) return reply;
-      if (q.format === 'csv') return sendCsv(reply, `yizhan-heatmap-${scope.id}`, heatmapCsv(answer));
-      return answer;
+      return answerAs(reply, q.format, `yizhan-heatmap-${scope.id}`, answer, { csv: heatmapCsv });
     },
   );
 
@@ -139,21 +141,18 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       config: { access: 'planning:read' },
     },
     async (req, reply) => {
-      const lang = pickLang(req, app.defaultLang);
       const q = req.query;
-      const r = rangeOf(q);
-      if (typeof r === 'string') return reply.code(400).send(errorBody('bad_request', lang, { detail: r }));
-      if (!townshipFilterAllowed(app, req, reply, 'planning:read', q.township)) return reply;
-      const scope = townshipsWith(req.principal!, 'planning:read');
-      const codes = q.township !== undefined ? new Set([q.township]) : scope;
+      const a = rangeAndReader(app, req, reply, q);
+      if (!a) return reply;
+      const { codes, lang } = a.reader;
       const codeOf = (id: string) => app.hierarchy.townshipOf(id) ?? '';
-      const stations = app.registry.all().filter((e) => codes === 'all' || codes.has(codeOf(e.config.id)));
       const answer = await fromInflux(req, reply, lang, () =>
-        ranking(ctx(), { stations, townships: tagsOf(app, codes), codeOf, from: r.from, to: r.to, detail: q.detail ?? DEFAULT_DETAIL }),
+        ranking(ctx(), { stations: a.reader.stations(), townships: tagsOf(app, codes), codeOf, from: a.from, to: a.to, detail: q.detail ?? DEFAULT_DETAIL }),
       );
       if (answer === undefined) return reply;
-      if (q.format === 'csv') return sendCsv(reply, `yizhan-stations${q.township ? `-${q.township}` : ''}`, rankingCsv(answer, lang));
-      return answer;
+      return answerAs(reply, q.format, `yizhan-stations${q.township ? `-${q.township}` : ''}`, answer, {
+        csv: (x) => rankingCsv(x, lang),
+      });
     },
   );
 
@@ -163,10 +162,8 @@ const routes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       schema: { querystring: FormatQuery, response: { 200: DefinitionsAnswer, '4xx': ErrorBody } },
       config: { access: 'planning:read' },
     },
-    async (req, reply) => {
-      if (req.query.format === 'csv') return sendCsv(reply, 'yizhan-definitions', definitionsCsv(DEFINITIONS));
-      return { definitions: [...DEFINITIONS] };
-    },
+    async (req, reply) =>
+      answerAs(reply, req.query.format, 'yizhan-definitions', { definitions: [...DEFINITIONS] }, { csv: (x) => definitionsCsv(x.definitions) }),
   );
   done();
 };

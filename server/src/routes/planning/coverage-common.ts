@@ -1,25 +1,39 @@
 /**
  * What the coverage routes share: the planning context (store access, the occupancy means fed by
- * the live state, the rate limiter of expensive work), the stations a request may see, the demand
- * of every layer, error texts, and the text bodies of imports.
+ * the live state, the cache of computed answers, the rate limiter of expensive work), the stations
+ * a request may see, coverage and solver answers through the cache, error texts, and the text
+ * bodies of imports.
  */
-import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { townshipsWith } from '../../auth/roles.js';
 import { RateLimiter } from '../../auth/rate-limit.js';
 import { errorTable, pickLang } from '../../i18n.js';
 import { PlanningRepo } from '../../planning/repo.js';
-import { OccupancyMeans, occupancyDemand } from '../../planning/occupancy.js';
+import {
+  DEFAULT_OCCUPANCY_SNAPSHOT_MS,
+  OccupancyMeans,
+  occupancyDemand,
+  type OccupancySnapshot,
+} from '../../planning/occupancy.js';
 import { travelFor } from '../../planning/travel.js';
-import { townshipFilterAllowed } from '../township-access.js';
+import { CoverageCache, DEFAULT_CACHE_ENTRIES, stationsFingerprint } from '../../planning/coverage-cache.js';
+import { solveOn } from '../../planning/analyse.js';
+import { coverage, type Coverage } from '../../planning/grid.js';
+import type { StationEntry } from '../../registry.js';
+import { readerOf, type App } from './request.js';
 import type { DemandPoint, Site } from '../../planning/grid.js';
-import type { DemandLayer, TravelMode, TravelSettings } from '../../planning/coverage-schemas.js';
-
-export type App = Parameters<FastifyPluginCallbackTypebox>[0];
+import type {
+  DemandLayer,
+  SolveAnswer,
+  TravelMode,
+  TravelSettings,
+} from '../../planning/coverage-schemas.js';
 
 export interface Planning {
   repo: PlanningRepo;
   occupancy: OccupancyMeans;
+  /** The occupancy means coverage is computed from now (a snapshot, see OccupancyMeans.snapshot). */
+  occupancyNow(): OccupancySnapshot;
+  cache: CoverageCache;
   /** Solve and imports, per principal: checked before any parsing or computing. */
   limiter: RateLimiter;
   travel(mode?: TravelMode): TravelSettings;
@@ -35,9 +49,15 @@ export function planningContext(app: App): Planning {
     app.store.off('change', occupancy.onChange);
     done();
   });
+  const o = app.serverOptions.planning?.cache;
+  const snapshotMs = o?.occupancySnapshotMs ?? DEFAULT_OCCUPANCY_SNAPSHOT_MS;
   return {
     repo: new PlanningRepo(app.ops.db),
     occupancy,
+    occupancyNow: () => occupancy.snapshot(Date.now(), snapshotMs),
+    cache: new CoverageCache(o?.entries ?? DEFAULT_CACHE_ENTRIES, (kind, outcome) =>
+      app.metrics.planningCache.inc({ kind, outcome }),
+    ),
     limiter: new RateLimiter({ capacity: EXPENSIVE_PER_MINUTE, perMs: 60_000, maxKeys: 10_000 }),
     travel: (mode) => travelFor(app.serverOptions.planning, mode),
   };
@@ -93,16 +113,17 @@ export function stationsFor(
   reply: FastifyReply,
   township?: string,
 ): Site[] | undefined {
-  if (!townshipFilterAllowed(app, req, reply, 'planning:read', township)) return undefined;
-  const scope = townshipsWith(req.principal!, 'planning:read');
-  return app.registry
-    .all()
-    .filter((e) => {
-      const t = app.hierarchy.townshipOf(e.config.id);
-      return t !== undefined && (township === undefined ? scope === 'all' || scope.has(t) : t === township);
-    })
-    .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
+  return readerOf(app, req, reply, township)
+    ?.stations()
+    .filter((e) => app.hierarchy.townshipOf(e.config.id) !== undefined)
+    .map(siteOf);
 }
+
+const siteOf = (e: StationEntry): Site => ({
+  id: e.config.id,
+  lat: e.config.location.lat,
+  lon: e.config.location.lon,
+});
 
 /**
  * Every station of the county: what a candidate's added demand is measured against (a site beside a
@@ -110,25 +131,71 @@ export function stationsFor(
  * stations.
  */
 export function everyStation(app: App): Site[] {
-  return app.registry
-    .all()
-    .map((e) => ({ id: e.config.id, lat: e.config.location.lat, lon: e.config.location.lon }));
+  return app.registry.all().map(siteOf);
 }
 
 /** Imported points of every layer plus the stations' occupancy layer (planning/occupancy.ts). */
-export async function allDemand(
+async function allDemand(
   p: Planning,
   stations: readonly Site[],
   resolution: number,
+  occupancy: OccupancySnapshot,
 ): Promise<DemandPoint[]> {
   const stored = await p.repo.demandPoints();
-  return [...stored, ...occupancyDemand(stations, (id) => p.occupancy.mean(id), resolution)];
+  return [...stored, ...occupancyDemand(stations, occupancy.mean, resolution)];
+}
+
+export interface StationsCoverage extends Coverage {
+  travel: TravelSettings;
+}
+
+function keyParts(stations: readonly Site[], travel: TravelSettings, occupancy: OccupancySnapshot) {
+  return { travel, stations: stationsFingerprint(stations), occupancy: occupancy.version };
+}
+
+/** Coverage of `stations` (every layer's demand), computed once per key of the cache. */
+export function coverageFor(
+  p: Planning,
+  stations: readonly Site[],
+  travel: TravelSettings,
+  occupancy = p.occupancyNow(),
+): Promise<StationsCoverage> {
+  const key = p.cache.key('coverage', keyParts(stations, travel, occupancy));
+  return p.cache.get('coverage', key, async () => {
+    const demand = await allDemand(p, stations, travel.resolution, occupancy);
+    return { travel, ...coverage(stations, demand, travel) };
+  });
+}
+
+/**
+ * The solver's answer for the best 1…k of `candidateIds` (default: every candidate) against the
+ * coverage of `stations`, computed once per key of the cache.
+ */
+export function solveFor(
+  p: Planning,
+  stations: readonly Site[],
+  travel: TravelSettings,
+  k: number,
+  candidateIds?: readonly number[],
+): Promise<SolveAnswer> {
+  const occupancy = p.occupancyNow();
+  const ids = candidateIds ? [...new Set(candidateIds)].sort((a, b) => a - b).join(',') : 'all';
+  const key = p.cache.key('solve', keyParts(stations, travel, occupancy), `k ${k} ids ${ids}`);
+  return p.cache.get('solve', key, async () => {
+    const started = performance.now();
+    const [cov, candidates] = await Promise.all([
+      coverageFor(p, stations, travel, occupancy),
+      p.repo.candidates(candidateIds),
+    ]);
+    return solveOn(cov, candidates, travel, k, started);
+  });
 }
 
 export const OCCUPANCY_LAYER_ID = 0;
 
 export function occupancyLayer(p: Planning, stations: readonly Site[]): DemandLayer {
-  const means = stations.map((s) => p.occupancy.mean(s.id)).filter((m): m is number => m !== undefined);
+  const now = p.occupancyNow();
+  const means = stations.map((s) => now.mean(s.id)).filter((m): m is number => m !== undefined);
   return {
     id: OCCUPANCY_LAYER_ID,
     name: '驿站在站人数 Station occupancy',

@@ -2,8 +2,9 @@
  * Demand layers and candidate sites (docs/planning.md): list, import (CSV or GeoJSON, validated
  * line by line, rejected as a whole), add one candidate from a map click, delete. Reads need
  * planning:read; writes need planning:write county-wide (layers and candidates are the county's, one
- * set for every township) (+ CSRF for sessions), are audited in the write's transaction, and
- * imports are rate limited before their body is parsed.
+ * set for every township) (+ CSRF for sessions), are audited in the write's transaction, drop the
+ * cached answers that depended on what they changed once committed, and imports are rate limited
+ * before their body is parsed.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -27,9 +28,9 @@ import {
   occupancyLayer,
   planningError,
   stationsFor,
-  type App,
   type Planning,
 } from './coverage-common.js';
+import type { App } from './request.js';
 
 const WRITE = { permission: 'planning:write', township: () => COUNTY } as const;
 
@@ -113,6 +114,7 @@ function layerRoutes(app: App, p: Planning): void {
         );
         return id;
       });
+      p.cache.layersChanged();
       req.log.info({ layer: id, points: rows.length, kind }, 'demand layer imported');
       return reply.code(201).send((await p.repo.layer(id))!);
     },
@@ -138,6 +140,7 @@ function layerRoutes(app: App, p: Planning): void {
           before,
         });
       });
+      p.cache.layersChanged();
       return reply.code(204).send(null);
     },
   );
@@ -179,6 +182,7 @@ function candidateRoutes(app: App, p: Planning): void {
         );
         return ids;
       });
+      p.cache.candidatesChanged();
       return reply.code(201).send((await p.repo.candidates([id!]))[0]!);
     },
   );
@@ -217,6 +221,7 @@ function candidateImportAndDeleteRoutes(app: App, p: Planning): void {
         );
         return ids;
       });
+      p.cache.candidatesChanged();
       req.log.info({ candidates: ids.length }, 'candidate sites imported');
       return reply.code(201).send(await p.repo.candidates(ids));
     },
@@ -239,6 +244,7 @@ function candidateImportAndDeleteRoutes(app: App, p: Planning): void {
           });
         return c;
       });
+      if (gone) p.cache.candidatesChanged();
       if (!gone)
         return reply
           .code(404)

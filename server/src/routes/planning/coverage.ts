@@ -22,8 +22,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ErrorBody, pickLang } from '../../i18n.js';
 import { IMPORT_MAX_BYTES } from '../../planning/imports.js';
-import { analyse } from '../../planning/analyse.js';
-import { coverage } from '../../planning/grid.js';
 import { coverageCsv, coverageGeoJson, pointsGeoJson, toCsv } from '../../planning/formats.js';
 import {
   CoverageAnswer,
@@ -34,25 +32,27 @@ import {
   type TravelMode,
 } from '../../planning/coverage-schemas.js';
 import {
-  allDemand,
   allowExpensive,
+  coverageFor,
   everyStation,
   planningContext,
   planningError,
+  solveFor,
   stationsFor,
-  type App,
   type Planning,
 } from './coverage-common.js';
 import { dataRoutes } from './coverage-data.js';
+import { LangQuery, answerAs, sendFile, type App, type FileFormat } from './request.js';
 
 const DEFAULT_K = 3;
-const CSV_TYPE = 'text/csv; charset=utf-8';
-const GEOJSON_TYPE = 'application/geo+json; charset=utf-8';
 
-function attachment(reply: FastifyReply, name: string, type: string): FastifyReply {
-  return reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
-}
+/** The coverage answer as a file, by format. */
+const COVERAGE_FILES: Record<FileFormat, (a: CoverageAnswer) => string> = {
+  csv: (a) => coverageCsv(a.cells),
+  geojson: (a) => JSON.stringify(coverageGeoJson(a.cells, a.travel.thresholdMin)),
+};
 
+/** The coverage of the stations the reader sees; undefined once 404/403 was sent. */
 async function coverageOf(
   app: App,
   p: Planning,
@@ -62,10 +62,7 @@ async function coverageOf(
   township?: string,
 ) {
   const stations = stationsFor(app, req, reply, township);
-  if (!stations) return undefined;
-  const travel = p.travel(mode);
-  const demand = await allDemand(p, stations, travel.resolution);
-  return { stations, travel, demand, ...coverage(stations, demand, travel) };
+  return stations && coverageFor(p, stations, p.travel(mode));
 }
 
 function coverageRoute(app: App, p: Planning): void {
@@ -73,7 +70,7 @@ function coverageRoute(app: App, p: Planning): void {
     '/api/v1/planning/coverage',
     {
       schema: {
-        querystring: Type.Composite([CoverageQuery, Type.Object({ lang: Type.Optional(Type.String()) })]),
+        querystring: Type.Composite([CoverageQuery, LangQuery]),
         response: { 200: CoverageAnswer, '4xx': ErrorBody },
       },
       config: { access: 'planning:read' },
@@ -82,13 +79,8 @@ function coverageRoute(app: App, p: Planning): void {
       const q = req.query;
       const c = await coverageOf(app, p, req, reply, q.mode, q.township);
       if (!c) return reply;
-      if (q.format === 'csv')
-        return attachment(reply, `coverage-${c.travel.mode}.csv`, CSV_TYPE).send(coverageCsv(c.cells));
-      if (q.format === 'geojson')
-        return attachment(reply, `coverage-${c.travel.mode}.geojson`, GEOJSON_TYPE).send(
-          JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin)),
-        );
-      return { travel: c.travel, cells: c.cells, summary: c.summary };
+      const answer: CoverageAnswer = { travel: c.travel, cells: c.cells, summary: c.summary };
+      return answerAs(reply, q.format, `coverage-${c.travel.mode}`, answer, COVERAGE_FILES);
     },
   );
 }
@@ -106,14 +98,10 @@ function solveRoute(app: App, p: Planning): void {
       if (stations.length === 0)
         return reply.code(409).send(planningError('no_stations', pickLang(req, app.defaultLang)));
       const travel = p.travel(req.body.mode);
-      const [demand, candidates] = await Promise.all([
-        allDemand(p, stations, travel.resolution),
-        p.repo.candidates(req.body.candidateIds),
-      ]);
-      const { solve } = analyse(stations, demand, candidates, travel, req.body.k ?? DEFAULT_K);
+      const solve = await solveFor(p, stations, travel, req.body.k ?? DEFAULT_K, req.body.candidateIds);
       req.log.info(
         {
-          candidates: candidates.length,
+          candidates: solve.candidates.length,
           mode: travel.mode,
           ms: solve.ms,
           best: solve.best.at(-1)?.candidateIds,
@@ -133,25 +121,20 @@ function exportRoute(app: App, p: Planning): void {
     {
       schema: {
         params: Type.Object({ file: Type.Union(EXPORTS.map((f) => Type.Literal(f))) }),
-        querystring: Type.Object({
-          mode: Type.Optional(Type.Union(TRAVEL_MODES.map((m) => Type.Literal(m)))),
-          lang: Type.Optional(Type.String()),
-        }),
+        querystring: Type.Composite([
+          Type.Object({ mode: Type.Optional(Type.Union(TRAVEL_MODES.map((m) => Type.Literal(m)))) }),
+          LangQuery,
+        ]),
         response: { '4xx': ErrorBody },
       },
       config: { access: 'planning:read' },
     },
     async (req, reply) => {
-      const [what, format] = req.params.file.split('.') as [string, 'csv' | 'geojson'];
-      const type = format === 'csv' ? CSV_TYPE : GEOJSON_TYPE;
+      const [what, format] = req.params.file.split('.') as [string, FileFormat];
       if (what === 'coverage') {
         const c = await coverageOf(app, p, req, reply, req.query.mode);
         if (!c) return reply;
-        const body =
-          format === 'csv'
-            ? coverageCsv(c.cells)
-            : JSON.stringify(coverageGeoJson(c.cells, c.travel.thresholdMin));
-        return attachment(reply, req.params.file, type).send(body);
+        return sendFile(reply, req.params.file, format, COVERAGE_FILES[format](c));
       }
       const stations = stationsFor(app, req, reply);
       if (!stations) return reply;
@@ -174,20 +157,14 @@ function exportRoute(app: App, p: Planning): void {
                 rows.map((r) => [r.id, r.name, r.township, r.lat, r.lon, r.seats, r.sockets, r.address]),
               )
             : JSON.stringify(pointsGeoJson(rows, ({ lat: _a, lon: _o, ...rest }) => rest));
-        return attachment(reply, req.params.file, type).send(body);
+        return sendFile(reply, req.params.file, format, body);
       }
       const travel = p.travel(req.query.mode);
-      const county = everyStation(app);
-      const [demand, candidates] = await Promise.all([
-        allDemand(p, county, travel.resolution),
+      const [solve, candidates] = await Promise.all([
+        solveFor(p, everyStation(app), travel, 1),
         p.repo.candidates(),
       ]);
-      const added = new Map(
-        analyse(county, demand, candidates, travel, 1).solve.candidates.map((g) => [
-          g.candidateId,
-          g.addedDemand,
-        ]),
-      );
+      const added = new Map(solve.candidates.map((g) => [g.candidateId, g.addedDemand]));
       const rows = candidates.map((c) => ({ ...c, addedDemand: added.get(c.id) ?? 0 }));
       const body =
         format === 'csv'
@@ -201,7 +178,7 @@ function exportRoute(app: App, p: Planning): void {
                 mode: travel.mode,
               })),
             );
-      return attachment(reply, req.params.file, type).send(body);
+      return sendFile(reply, req.params.file, format, body);
     },
   );
 }
