@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '@yizhan/server';
 import { startTestInflux, type TestInflux } from '../server/helpers.js';
 import { waitFor } from '../helpers/wait.js';
-import { readerHeaders } from '../server/auth-helpers.js';
+import { addTestUser, sessionHeaders } from '../server/auth-helpers.js';
 
 const settings = readRunSettings({});
 const stations = loadStationsOrThrow(settings.stationsDir);
@@ -61,7 +61,7 @@ describe('npm start demo history', () => {
     });
     await app.ready();
     await waitFor('influx setup', () => app.influx.setupDone, 20_000);
-    headers = await readerHeaders(app);
+    headers = await sessionHeaders(app, await addTestUser(app, [{ role: 'planner', scope: 'county' }]));
   }, 120_000);
   afterAll(async () => {
     await app?.close();
