@@ -14,18 +14,22 @@ import { addTestUser, sessionHeaders, twoTownships, type TestUser } from './auth
 export const OWN = { code: 'chengguan', name: '城关镇', station: 'st-001' } as const;
 export const OTHER = { code: 'xintang', name: '新塘镇', station: 'st-002' } as const;
 
+/** MQTT and InfluxDB addresses where nothing answers; retries far apart keep the log and the event loop quiet. */
+export const NOTHING_BEHIND = {
+  mqtt: { url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 60_000 },
+  influx: {
+    url: 'http://127.0.0.1:1',
+    api: 'v1',
+    db: 'yizhan',
+    rp: 'raw',
+    setupBackoff: { minMs: 60_000, maxMs: 60_000 },
+  },
+} satisfies Partial<ServerOptions>;
+
 export async function startFullApp(extra: Partial<ServerOptions> = {}): Promise<FastifyInstance> {
   const app = await buildApp(
     twoTownships({
-      // Nothing answers there; retries far apart keep the log and the event loop quiet.
-      mqtt: { url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 60_000 },
-      influx: {
-        url: 'http://127.0.0.1:1',
-        api: 'v1',
-        db: 'yizhan',
-        rp: 'raw',
-        setupBackoff: { minMs: 60_000, maxMs: 60_000 },
-      },
+      ...NOTHING_BEHIND,
       loggerInstance: pino({ level: 'silent' }),
       ...extra,
     }),

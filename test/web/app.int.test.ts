@@ -12,7 +12,7 @@ import { startChromium, type Chromium } from '../helpers/browser.js';
 import { twoTownships } from '../server/auth-helpers.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeStation, startStack, type Stack } from '../server/helpers.js';
-import { addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot } from './helpers.js';
+import { FULL_MENU, addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot } from './helpers.js';
 
 setLogger({ error: () => {}, warn: () => {} });
 
@@ -98,17 +98,7 @@ describe('staff web app', () => {
     const page = await newPage();
     await logIn(page, base, wang.login, wang.password);
     expect(await page.textContent('h1')).toBe('总览');
-    expect(await texts(page, 'nav a')).toEqual([
-      '我的工单',
-      '总览',
-      '告警',
-      '全部工单',
-      '报表',
-      '规划',
-      '用户管理',
-      '审计日志',
-      '我的账号',
-    ]);
+    expect(await texts(page, 'nav a')).toEqual(FULL_MENU);
     await page.waitForSelector('[data-test=township-card]');
     expect(
       await page.$$eval('[data-test=township-card]', (els) => els.map((e) => e.getAttribute('data-code'))),

@@ -11,6 +11,7 @@ import { buildApp } from '@yizhan/server';
 import { loadStationsOrThrow, DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import { loadTownshipsFor } from '@yizhan/station-config/townships';
 import type { TestEngine } from '../../store/engines.js';
+import { NOTHING_BEHIND } from '../../full-app.js';
 import { addTestUser, sessionHeaders, tokenHeaders } from '../../auth-helpers.js';
 import { sumOf } from '../../../helpers/prom.js';
 import type { PlanningOptions } from '../../../../server/src/planning/travel.js';
@@ -38,14 +39,7 @@ export function coverageSuite(engine: TestEngine, planning?: PlanningOptions): C
     s.app = await buildApp({
       stations: loadStationsOrThrow(),
       townships: loadTownshipsFor(DEFAULT_STATIONS_DIR).townships!,
-      mqtt: { url: 'mqtt://127.0.0.1:1', reconnectPeriodMs: 60_000 },
-      influx: {
-        url: 'http://127.0.0.1:1',
-        api: 'v1',
-        db: 'yizhan',
-        rp: 'raw',
-        setupBackoff: { minMs: 60_000, maxMs: 60_000 },
-      },
+      ...NOTHING_BEHIND,
       ...(loc.url ? { dbUrl: loc.url } : {}),
       ...(planning ? { planning } : {}),
       dataDir: loc.dataDir,
