@@ -203,6 +203,21 @@ describe('the app on a phone', () => {
       const page = await pageAt(size);
       await page.goto(`${stack!.server.url}/app/planning/coverage`);
       expectFitted(await mapView(page), `opened at ${size.width}`);
+      // The names shown on the map never cover one another; the rest show on a tap.
+      const boxes = await page.$$eval('.leaflet-tooltip.yz-label', (els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          return { name: e.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+        }),
+      );
+      expect(boxes.length).toBeGreaterThan(3);
+      const overlaps = boxes.flatMap((a, i) =>
+        boxes
+          .slice(i + 1)
+          .filter((b) => a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1)
+          .map((b) => [a, b]),
+      );
+      expect(overlaps).toEqual([]);
       await page.close();
     });
 
