@@ -63,6 +63,7 @@ const en: typeof zh = {
   coverage: {
     mode: 'Travel mode',
     modes: { walk: 'Walking', ebike: 'E-bike' },
+    noDemand: 'no demand yet (no layer imported, stations not reporting occupancy)',
     summary: '{covered} of {n} cells covered; demand covered {share}',
     travel: 'Speed {speed} km/h, detour factor {detour}, circle {threshold} min, H3 resolution {res}',
     layers: 'Demand layers',

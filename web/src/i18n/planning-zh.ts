@@ -61,6 +61,7 @@ export default {
   coverage: {
     mode: '出行方式',
     modes: { walk: '步行', ebike: '电动车' },
+    noDemand: '暂无需求数据（未导入图层，驿站也未上报在站人数）',
     summary: '覆盖 {n} 个网格中的 {covered} 个；需求覆盖 {share}',
     travel: '速度 {speed} km/h，绕行系数 {detour}，服务圈 {threshold} 分钟，H3 分辨率 {res}',
     layers: '需求图层',
