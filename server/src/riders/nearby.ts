@@ -79,18 +79,29 @@ function localDate(now: number): string {
   return new Date(now + DEFAULT_UTC_OFFSET_MIN * 60_000).toISOString().slice(0, 10);
 }
 
-function view(s: StationSummary, e: StationEntry, src: RiderSources, now: number): SnapshotStation {
-  const t = src.township(s.id);
-  const freshness = freshnessOf(src.facts(s.id), now, src.darkAfterMs);
-  const live = freshness === 'live';
-  const name = e.config.name;
+/** What does not change while the process runs: names, place, township, navigation links. */
+type FixedPart = Pick<
+  SnapshotStation,
+  'id' | 'name' | 'nameEn' | 'address' | 'township' | 'location' | 'navigation'
+>;
+
+function fixedPart(e: StationEntry, t: TownshipInfo | undefined): FixedPart {
+  const c = e.config;
   return {
-    id: s.id,
-    name,
-    nameEn: s.nameEn,
-    address: e.config.address,
-    township: { code: t?.code ?? s.township, name: t?.nameZh ?? s.township, nameEn: t?.nameEn ?? s.township },
-    location: { lat: s.location.lat, lon: s.location.lon },
+    id: c.id,
+    name: c.name,
+    nameEn: c.nameEn ?? null,
+    address: c.address,
+    township: { code: t?.code ?? c.township, name: t?.nameZh ?? c.township, nameEn: t?.nameEn ?? c.township },
+    location: { lat: c.location.lat, lon: c.location.lon },
+    navigation: navigationLinks(c.name, c.location),
+  };
+}
+
+function livePart(s: StationSummary, facts: FleetFacts | undefined, now: number, darkAfterMs: number) {
+  const freshness = freshnessOf(facts, now, darkAfterMs);
+  const live = freshness === 'live';
+  return {
     freshness,
     dataAgeS: s.lastReading === null ? null : Math.max(0, Math.floor((now - s.lastReading) / 1000)),
     open: s.hours.open,
@@ -102,13 +113,14 @@ function view(s: StationSummary, e: StationEntry, src: RiderSources, now: number
       tempC: live ? s.water.tempC : null,
     },
     door: { open: live ? s.door.open : null },
-    navigation: navigationLinks(name, s.location),
   };
 }
 
 /** The live state as riders see it, rebuilt at most once per `maxAgeMs`. */
 export class RiderSnapshots {
   private current: Snapshot | null = null;
+  /** By station id: its fixed part and its place in the township-and-name order. */
+  private fixed: Map<string, { entry: StationEntry; part: FixedPart; order: number }> | null = null;
 
   constructor(
     private readonly src: RiderSources,
@@ -124,20 +136,35 @@ export class RiderSnapshots {
     return this.current;
   }
 
+  private fixedParts() {
+    if (this.fixed) return this.fixed;
+    const collator = new Intl.Collator('zh-CN');
+    const parts = this.src
+      .stations()
+      .map((entry) => ({ entry, part: fixedPart(entry, this.src.township(entry.config.id)) }));
+    parts.sort(
+      (a, b) =>
+        (a.part.township.code < b.part.township.code
+          ? -1
+          : a.part.township.code > b.part.township.code
+            ? 1
+            : 0) || collator.compare(a.part.name, b.part.name),
+    );
+    this.fixed = new Map(parts.map((p, order) => [p.entry.config.id, { ...p, order }]));
+    return this.fixed;
+  }
+
   private build(now: number): Snapshot {
     const today = localDate(now);
-    const entries = new Map(this.src.stations().map((e) => [e.config.id, e]));
-    const stations: SnapshotStation[] = [];
+    const fixed = this.fixedParts();
+    const slots: (SnapshotStation | undefined)[] = new Array<SnapshotStation | undefined>(fixed.size);
     for (const s of this.src.summaries()) {
-      const e = entries.get(s.id);
+      const f = fixed.get(s.id);
       // Closed for good (its file's `closed:` date has come): not a place to send a rider.
-      if (!e || (e.config.closed !== undefined && e.config.closed <= today)) continue;
-      stations.push(view(s, e, this.src, now));
+      if (!f || (f.entry.config.closed !== undefined && f.entry.config.closed <= today)) continue;
+      slots[f.order] = { ...f.part, ...livePart(s, this.src.facts(s.id), now, this.src.darkAfterMs) };
     }
-    stations.sort(
-      (a, b) => a.township.code.localeCompare(b.township.code) || a.name.localeCompare(b.name, 'zh-CN'),
-    );
-    return { at: now, stations };
+    return { at: now, stations: slots.filter((x): x is SnapshotStation => x !== undefined) };
   }
 }
 
@@ -156,22 +183,52 @@ export function hasNeed(s: SnapshotStation, need: Need | null): boolean {
   }
 }
 
-/** The stations for one request: those that have what was asked first, then nearest (or in snapshot order). */
+interface Candidate {
+  s: SnapshotStation;
+  has: boolean;
+  /** Metres; 0 without a location. */
+  d: number;
+  order: number;
+}
+
+/** Whether `a` goes before `b`: has what was asked, then nearer, then township-and-name order. */
+function before(a: Candidate, b: Candidate): boolean {
+  if (a.has !== b.has) return a.has;
+  if (a.d !== b.d) return a.d < b.d;
+  return a.order < b.order;
+}
+
+/**
+ * The stations for one request: those that have what was asked first, then nearest (or in
+ * township-and-name order). One pass keeping the best `limit` (≤ 50), so a request costs one
+ * distance per station and no sort of the whole fleet.
+ */
 export function nearby(snapshot: Snapshot, q: NearbyRequest): NearbyStation[] {
-  const rows = snapshot.stations
-    .filter((s) => q.township === null || s.township.code === q.township)
-    .map((s, order) => {
-      const d = q.origin ? haversineM(q.origin, s.location) : null;
-      const bearing = q.origin && d !== null && d > 0 ? bearingDeg(q.origin, s.location) : null;
-      const row: NearbyStation = {
-        ...s,
-        distanceM: d === null ? null : Math.round(d),
-        bearingDeg: bearing === null ? null : Math.round(bearing) % 360,
-        direction: bearing === null ? null : compassPoint(bearing),
-        has: hasNeed(s, q.need),
-      };
-      return { row, order, d: d ?? 0 };
-    });
-  rows.sort((a, b) => Number(b.row.has) - Number(a.row.has) || a.d - b.d || a.order - b.order);
-  return rows.slice(0, q.limit).map((r) => r.row);
+  const best: Candidate[] = [];
+  const all = snapshot.stations;
+  for (let order = 0; order < all.length; order++) {
+    const s = all[order]!;
+    if (q.township !== null && s.township.code !== q.township) continue;
+    const c: Candidate = {
+      s,
+      has: hasNeed(s, q.need),
+      d: q.origin ? haversineM(q.origin, s.location) : 0,
+      order,
+    };
+    if (best.length === q.limit && !before(c, best[best.length - 1]!)) continue;
+    let i = best.length;
+    while (i > 0 && before(c, best[i - 1]!)) i--;
+    best.splice(i, 0, c);
+    if (best.length > q.limit) best.pop();
+  }
+  return best.map(({ s, has, d }) => {
+    const bearing = q.origin && d > 0 ? bearingDeg(q.origin, s.location) : null;
+    return {
+      ...s,
+      distanceM: q.origin ? Math.round(d) : null,
+      bearingDeg: bearing === null ? null : Math.round(bearing) % 360,
+      direction: bearing === null ? null : compassPoint(bearing),
+      has,
+    };
+  });
 }
