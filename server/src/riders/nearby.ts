@@ -17,6 +17,7 @@ import type { FleetFacts } from '../state/store.js';
 import type { StationSummary } from '../state/schema.js';
 import type { TownshipInfo } from '../org/hierarchy.js';
 import { stationState } from '../org/fleet.js';
+import { SOCKET_IDLE } from '../state/derive.js';
 import { SCREEN_TIME_ZONE } from '../screen/screen.js';
 import { bearingDeg, compassPoint, haversineM } from './geo.js';
 import type { Freshness, NearbyStation, Need } from '../routes/riders/schemas.js';
@@ -26,6 +27,8 @@ export interface RiderSources {
   stations(): readonly StationEntry[];
   summaries(): readonly StationSummary[];
   facts(stationId: string): FleetFacts | undefined;
+  /** The latest value of one sensor. */
+  reading(stationId: string, sensorId: string): number | undefined;
   township(stationId: string): TownshipInfo | undefined;
   darkAfterMs: number;
 }
@@ -98,16 +101,56 @@ function fixedPart(e: StationEntry, t: TownshipInfo | undefined): FixedPart {
   };
 }
 
-function livePart(s: StationSummary, facts: FleetFacts | undefined, now: number, darkAfterMs: number) {
-  const freshness = freshnessOf(facts, now, darkAfterMs);
+/** Sensor ids of the sockets whose station file says what they charge. */
+interface SocketGroups {
+  ebike: readonly string[];
+  phone: readonly string[];
+}
+
+function socketGroups(e: StationEntry): SocketGroups {
+  const of = (what: 'ebike' | 'phone') =>
+    e.config.sensors.filter((c) => c.kind === 'socket_state' && c.charges === what).map((c) => c.id);
+  return { ebike: of('ebike'), phone: of('phone') };
+}
+
+/** Idle sockets of one group: null (no such sockets), or a count (null until live readings). */
+function groupCount(ids: readonly string[], live: boolean, value: (sensorId: string) => number | undefined) {
+  if (ids.length === 0) return null;
+  if (!live) return { total: ids.length, free: null };
+  let known = 0;
+  let idle = 0;
+  for (const id of ids) {
+    const v = value(id);
+    if (v === undefined) continue;
+    known++;
+    if (v === SOCKET_IDLE) idle++;
+  }
+  return { total: ids.length, free: known ? idle : null };
+}
+
+interface LiveInput {
+  s: StationSummary;
+  groups: SocketGroups;
+  now: number;
+  src: RiderSources;
+}
+
+function livePart({ s, groups, now, src }: LiveInput) {
+  const freshness = freshnessOf(src.facts(s.id), now, src.darkAfterMs);
   const live = freshness === 'live';
+  const value = (sensorId: string) => src.reading(s.id, sensorId);
   return {
     freshness,
     dataAgeS: s.lastReading === null ? null : Math.max(0, Math.floor((now - s.lastReading) / 1000)),
     open: s.hours.open,
     hours: { text: s.hours.text, timeZone: SCREEN_TIME_ZONE, nextChange: s.hours.nextChange },
     seats: { total: s.seats.total, free: live && s.seats.free !== null ? Math.floor(s.seats.free) : null },
-    sockets: { total: s.sockets.total, free: live ? s.sockets.free : null },
+    sockets: {
+      total: s.sockets.total,
+      free: live ? s.sockets.free : null,
+      ebike: groupCount(groups.ebike, live, value),
+      phone: groupCount(groups.phone, live, value),
+    },
     water: {
       ready: live && s.water.state !== 'unknown' ? s.water.ready : null,
       tempC: live ? s.water.tempC : null,
@@ -120,7 +163,10 @@ function livePart(s: StationSummary, facts: FleetFacts | undefined, now: number,
 export class RiderSnapshots {
   private current: Snapshot | null = null;
   /** By station id: its fixed part and its place in the township-and-name order. */
-  private fixed: Map<string, { entry: StationEntry; part: FixedPart; order: number }> | null = null;
+  private fixed: Map<
+    string,
+    { entry: StationEntry; part: FixedPart; groups: SocketGroups; order: number }
+  > | null = null;
 
   constructor(
     private readonly src: RiderSources,
@@ -139,9 +185,11 @@ export class RiderSnapshots {
   private fixedParts() {
     if (this.fixed) return this.fixed;
     const collator = new Intl.Collator('zh-CN');
-    const parts = this.src
-      .stations()
-      .map((entry) => ({ entry, part: fixedPart(entry, this.src.township(entry.config.id)) }));
+    const parts = this.src.stations().map((entry) => ({
+      entry,
+      part: fixedPart(entry, this.src.township(entry.config.id)),
+      groups: socketGroups(entry),
+    }));
     parts.sort(
       (a, b) =>
         (a.part.township.code < b.part.township.code
@@ -162,7 +210,7 @@ export class RiderSnapshots {
       const f = fixed.get(s.id);
       // Closed for good (its file's `closed:` date has come): not a place to send a rider.
       if (!f || (f.entry.config.closed !== undefined && f.entry.config.closed <= today)) continue;
-      slots[f.order] = { ...f.part, ...livePart(s, this.src.facts(s.id), now, this.src.darkAfterMs) };
+      slots[f.order] = { ...f.part, ...livePart({ s, groups: f.groups, now, src: this.src }) };
     }
     return { at: now, stations: slots.filter((x): x is SnapshotStation => x !== undefined) };
   }

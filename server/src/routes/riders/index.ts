@@ -96,6 +96,7 @@ const riders: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       stations: () => app.registry.all(),
       summaries: () => app.store.summaries(),
       facts: (id) => app.store.fleetFacts(id),
+      reading: (id, sensor) => app.store.readingValue(id, sensor),
       township: (id) => {
         const code = app.hierarchy.townshipOf(id);
         return code === undefined ? undefined : app.hierarchy.get(code);

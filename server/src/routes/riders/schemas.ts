@@ -50,6 +50,18 @@ export const NearbyQuery = Type.Object(
 );
 export type NearbyQuery = Static<typeof NearbyQuery>;
 
+const SocketGroup = (what: string) =>
+  Type.Object(
+    {
+      total: Type.Integer({ minimum: 0 }),
+      free: Nullable(Type.Integer({ minimum: 0, description: 'Idle sockets of this kind' })),
+    },
+    {
+      additionalProperties: false,
+      description: `Sockets for ${what} (the station file's \`charges\`); null when no socket says so`,
+    },
+  );
+
 export const Freshness = Type.Union([Type.Literal('live'), Type.Literal('stale'), Type.Literal('offline')], {
   description:
     'live: the numbers are current; stale: the station is online but its sensors are not reporting; ' +
@@ -99,7 +111,12 @@ export const NearbyStation = Type.Object(
       { additionalProperties: false },
     ),
     sockets: Type.Object(
-      { total: Type.Integer(), free: Nullable(Type.Integer({ minimum: 0, description: 'Idle sockets' })) },
+      {
+        total: Type.Integer(),
+        free: Nullable(Type.Integer({ minimum: 0, description: 'Idle sockets' })),
+        ebike: Nullable(SocketGroup('e-bike batteries')),
+        phone: Nullable(SocketGroup('phones')),
+      },
       { additionalProperties: false },
     ),
     water: Type.Object(

@@ -70,9 +70,15 @@ describe('what is free now', () => {
   it('counts free seats (never below zero) and idle sockets', async () => {
     const a = await ask(here);
     expect(byId(a, 'st-001').seats).toEqual({ total: 10, free: 3 });
-    expect(byId(a, 'st-001').sockets).toEqual({ total: 4, free: 0 });
+    expect(byId(a, 'st-001').sockets).toEqual({ total: 4, free: 0, ebike: null, phone: null });
     expect(byId(a, 'st-002').seats).toEqual({ total: 10, free: 0 });
-    expect(byId(a, 'st-002').sockets).toEqual({ total: 4, free: 2 });
+    // st-002's file says sockets 1-2 charge e-bikes and 3-4 phones: the two idle ones are the e-bike ones.
+    expect(byId(a, 'st-002').sockets).toEqual({
+      total: 4,
+      free: 2,
+      ebike: { total: 2, free: 2 },
+      phone: { total: 2, free: 0 },
+    });
     expect(byId(a, 'st-001').door).toEqual({ open: false });
   });
 
@@ -187,7 +193,11 @@ describe('stale and offline after the thresholds', () => {
     vi.setSystemTime(NOON + DEFAULT_DARK_AFTER_MS + 1000);
     heardFrom(app, 'st-001');
     a = await ask(`${here}&need=socket`);
-    expect(byId(a, 'st-002')).toMatchObject({ freshness: 'offline', has: false, sockets: { free: null } });
+    expect(byId(a, 'st-002')).toMatchObject({
+      freshness: 'offline',
+      has: false,
+      sockets: { free: null, ebike: { total: 2, free: null }, phone: { total: 2, free: null } },
+    });
     expect(a.generatedAt).toBe(NOON + DEFAULT_DARK_AFTER_MS + 1000);
 
     // The agent still talks but its sensor controller does not: stale, no numbers either.

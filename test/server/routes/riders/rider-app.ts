@@ -19,10 +19,29 @@ const east = (m: number) => ({ lat: RIDER.lat, lon: RIDER.lon + m / (M_PER_DEG *
 
 const at = (s: StationConfig, location: { lat: number; lon: number }): StationConfig => ({ ...s, location });
 
-/** st-001 500 m N, st-002 1 km E (城关镇); st-003 300 m S, st-004 200 m W (新塘镇, open 20:00-22:00). */
+/** Sockets 1 and 2 charge e-bike batteries, 3 and 4 phones (`charges:` in the station file). */
+function withCharges(s: StationConfig): StationConfig {
+  const charges = {
+    'socket-1': 'ebike',
+    'socket-2': 'ebike',
+    'socket-3': 'phone',
+    'socket-4': 'phone',
+  } as const;
+  return {
+    ...s,
+    sensors: s.sensors.map((c) =>
+      c.id in charges ? { ...c, charges: charges[c.id as keyof typeof charges] } : c,
+    ),
+  };
+}
+
+/**
+ * st-001 500 m N, st-002 1 km E with e-bike and phone sockets (城关镇); st-003 300 m S, st-004 200 m W
+ * (新塘镇, open 20:00-22:00).
+ */
 export const STATIONS = [
   at(stationFixture('st-001', { township: '城关镇' }), north(500)),
-  at(stationFixture('st-002', { township: '城关镇' }), east(1000)),
+  at(withCharges(stationFixture('st-002', { township: '城关镇' })), east(1000)),
   at(stationFixture('st-003', { township: '新塘镇' }), north(-300)),
   at(stationFixture('st-004', { township: '新塘镇', hours: '20:00-22:00' }), east(-200)),
 ];
