@@ -4,10 +4,7 @@
  * state taken at most `maxAgeMs` ago, so thousands of phones asking at once derive each station
  * once per window; each request then only measures distances, sorts and cuts.
  *
- * Freshness uses the thresholds the fleet figures use (org/fleet.ts, one definition): a station
- * is `offline` unless it says online and was heard within the dark threshold (YIZHAN_DARK_AFTER,
- * three agent health periods); `stale` when it is online but its agent reports the serial link to
- * the sensor controller down (the station screen greys its values for the same reason). Counts
+ * Freshness is state/freshness.ts (the fleet's dark threshold and the agent's serial link). Counts
  * are given only when `live`: a number on a rider's phone is never an old one that looks current.
  */
 import { toBd09, toGcj02, type LatLon } from '@yizhan/common/china-datums';
@@ -16,11 +13,11 @@ import type { StationEntry } from '../registry.js';
 import type { FleetFacts } from '../state/store.js';
 import type { StationSummary } from '../state/schema.js';
 import type { TownshipInfo } from '../org/hierarchy.js';
-import { stationState } from '../org/fleet.js';
+import { freshnessOf } from '../state/freshness.js';
 import { SOCKET_IDLE } from '../state/derive.js';
 import { SCREEN_TIME_ZONE } from '../screen/screen.js';
 import { bearingDeg, compassPoint, haversineM } from './geo.js';
-import type { Freshness, NearbyStation, Need } from '../routes/riders/schemas.js';
+import type { NearbyStation, Need } from '../routes/riders/schemas.js';
 
 /** What the snapshot reads: the registry, the live state and the townships. */
 export interface RiderSources {
@@ -70,11 +67,6 @@ export function navigationLinks(name: string, wgs: LatLon): NearbyStation['navig
   baidu.searchParams.set('output', 'html');
   baidu.searchParams.set('src', 'yizhan');
   return { amap: amap.toString(), baidu: baidu.toString() };
-}
-
-export function freshnessOf(facts: FleetFacts | undefined, now: number, darkAfterMs: number): Freshness {
-  if (!facts || stationState(facts, now, darkAfterMs) !== 'online') return 'offline';
-  return facts.serialUp === false ? 'stale' : 'live';
 }
 
 /** "YYYY-MM-DD" of `now` in the station files' time (China Standard Time). */
