@@ -2,7 +2,7 @@
  * The riders' view of the stations (GET /api/v1/public/stations/nearby): what is free now, open
  * or closed, how fresh the numbers are, and where to navigate. Built from a snapshot of the live
  * state taken at most `maxAgeMs` ago, so thousands of phones asking at once derive each station
- * once per window; each request then only measures distances, sorts and cuts.
+ * once per window; each request then measures one distance per station and keeps the best few.
  *
  * Freshness is state/freshness.ts (the fleet's dark threshold and the agent's serial link). Counts
  * are given only when `live`: a number on a rider's phone is never an old one that looks current.
