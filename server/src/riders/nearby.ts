@@ -41,6 +41,8 @@ export interface Snapshot {
 
 export interface NearbyRequest {
   origin: LatLon | null;
+  /** A station left out (the one whose screen asks for its neighbours). */
+  exclude: string | null;
   need: Need | null;
   township: string | null;
   limit: number;
@@ -248,7 +250,7 @@ export function nearby(snapshot: Snapshot, q: NearbyRequest): NearbyStation[] {
   const all = snapshot.stations;
   for (let order = 0; order < all.length; order++) {
     const s = all[order]!;
-    if (q.township !== null && s.township.code !== q.township) continue;
+    if ((q.township !== null && s.township.code !== q.township) || s.id === q.exclude) continue;
     const c: Candidate = {
       s,
       has: hasNeed(s, q.need),

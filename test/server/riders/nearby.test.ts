@@ -80,7 +80,9 @@ describe('nearby', () => {
     const snap = snapshots.at(NOON);
     const origin = { lat: 30.1, lon: 120.1 };
     for (const limit of [1, 10, 50]) {
-      const got = nearby(snap, { origin, need: 'socket', township: null, limit }).map((s) => s.id);
+      const got = nearby(snap, { origin, exclude: null, need: 'socket', township: null, limit }).map(
+        (s) => s.id,
+      );
       const want = snap.stations
         .map((s, order) => ({ s, order, has: hasNeed(s, 'socket'), d: haversineM(origin, s.location) }))
         .sort((a, b) => Number(b.has) - Number(a.has) || a.d - b.d || a.order - b.order)

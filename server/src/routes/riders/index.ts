@@ -15,9 +15,9 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyInstance } from 'fastify';
 import { didYouMean } from '@yizhan/common/did-you-mean';
 import { RateLimiter } from '../../auth/rate-limit.js';
-import { ErrorBody, errorTable, pickLang } from '../../i18n.js';
+import { ErrorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
 import { DEFAULT_DARK_AFTER_MS } from '../../org/fleet.js';
-import { RiderSnapshots, nearby } from '../../riders/nearby.js';
+import { RiderSnapshots, nearby, type NearbyRequest } from '../../riders/nearby.js';
 import {
   DEFAULT_RIDER_REQUESTS_PER_MIN,
   DEFAULT_RIDER_SNAPSHOT_MS,
@@ -44,6 +44,14 @@ export const riderError = errorTable({
   location_incomplete: {
     'zh-CN': 'querystring/{missing}：给出位置时须同时给出 lat 和 lon（WGS-84 度）',
     en: 'querystring/{missing}: a location needs both lat and lon (WGS-84 degrees)',
+  },
+  two_origins: {
+    'zh-CN': 'querystring/near：near（从某个驿站算起）与 lat/lon 只能给一个',
+    en: 'querystring/near: give either near (measure from a station) or lat and lon, not both',
+  },
+  unknown_station: {
+    'zh-CN': 'querystring/near：没有编号为 "{id}" 的驿站',
+    en: 'querystring/near: no station with id "{id}"',
   },
   unknown_township: {
     'zh-CN': 'querystring/township：没有代码为 "{code}" 的乡镇{hint}',
@@ -88,6 +96,41 @@ function guard(app: FastifyInstance, perMin: number): void {
   });
 }
 
+/** The request as nearby() takes it, or the 400 body naming the parameter that is wrong. */
+function nearbyRequest(
+  app: FastifyInstance,
+  q: NearbyQuery,
+  lang: Lang,
+): NearbyRequest | { error: ReturnType<typeof riderError> } {
+  if ((q.lat === undefined) !== (q.lon === undefined))
+    return {
+      error: riderError('location_incomplete', lang, { missing: q.lat === undefined ? 'lat' : 'lon' }),
+    };
+  if (q.near !== undefined && q.lat !== undefined) return { error: riderError('two_origins', lang) };
+  const from = q.near === undefined ? undefined : app.registry.get(q.near);
+  if (q.near !== undefined && !from) return { error: riderError('unknown_station', lang, { id: q.near }) };
+  if (q.township !== undefined && !app.hierarchy.get(q.township)) {
+    const guess = didYouMean(
+      q.township,
+      app.hierarchy.list().map((t) => t.code),
+    );
+    const hint = guess ? (lang === 'en' ? ` (did you mean "${guess}"?)` : `（是否为 "${guess}"？）`) : '';
+    return { error: riderError('unknown_township', lang, { code: q.township, hint }) };
+  }
+  const origin = from
+    ? { lat: from.config.location.lat, lon: from.config.location.lon }
+    : q.lat !== undefined && q.lon !== undefined
+      ? { lat: q.lat, lon: q.lon }
+      : null;
+  return {
+    origin,
+    exclude: q.near ?? null,
+    need: q.need ?? null,
+    township: q.township ?? null,
+    limit: q.limit ?? DEFAULT_NEARBY,
+  };
+}
+
 const riders: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const o = app.serverOptions.riders;
   const perMin = o?.requestsPerMin ?? DEFAULT_RIDER_REQUESTS_PER_MIN;
@@ -116,30 +159,13 @@ const riders: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       config: { access: 'public' },
     },
     async (req, reply) => {
-      const q = req.query;
       const lang = pickLang(req, app.defaultLang);
-      if ((q.lat === undefined) !== (q.lon === undefined))
-        return reply
-          .code(400)
-          .send(riderError('location_incomplete', lang, { missing: q.lat === undefined ? 'lat' : 'lon' }));
-      if (q.township !== undefined && !app.hierarchy.get(q.township)) {
-        const guess = didYouMean(
-          q.township,
-          app.hierarchy.list().map((t) => t.code),
-        );
-        const hint = guess ? (lang === 'en' ? ` (did you mean "${guess}"?)` : `（是否为 "${guess}"？）`) : '';
-        return reply.code(400).send(riderError('unknown_township', lang, { code: q.township, hint }));
-      }
+      const r = nearbyRequest(app, req.query, lang);
+      if ('error' in r) return reply.code(400).send(r.error);
       const snapshot = snapshots.at();
-      const origin = q.lat !== undefined && q.lon !== undefined ? { lat: q.lat, lon: q.lon } : null;
-      const stations = nearby(snapshot, {
-        origin,
-        need: q.need ?? null,
-        township: q.township ?? null,
-        limit: q.limit ?? DEFAULT_NEARBY,
-      });
+      const stations = nearby(snapshot, r);
       void reply.header('cache-control', `public, max-age=${NEARBY_MAX_AGE_S}`);
-      return { generatedAt: snapshot.at, origin, need: q.need ?? null, stations };
+      return { generatedAt: snapshot.at, origin: r.origin, need: r.need, stations };
     },
   );
 

@@ -4,6 +4,7 @@
  * config details. Times are Unix ms; distances metres; coordinates degrees.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { STATION_ID_PATTERN } from '@yizhan/protocol';
 import { COMPASS_POINTS } from '../../riders/geo.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -28,6 +29,14 @@ export const NearbyQuery = Type.Object(
         NEEDS.map((n) => Type.Literal(n)),
         { description: 'What the rider looks for: stations that have it free now come first' },
       ),
+    ),
+    near: Type.Optional(
+      Type.String({
+        pattern: STATION_ID_PATTERN,
+        maxLength: 32,
+        description:
+          "Measure from this station instead of lat/lon, and leave it out (a station screen's neighbours)",
+      }),
     ),
     township: Type.Optional(
       Type.String({

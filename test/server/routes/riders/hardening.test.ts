@@ -51,6 +51,18 @@ describe('bad parameters', () => {
     expect((await bad('lon=120', 'zh-CN')).message).toContain('querystring/lat');
   });
 
+  it('refuses two origins and an unknown station to measure from', async () => {
+    expect(await bad('near=st-001&lat=30&lon=120')).toEqual({
+      code: 'two_origins',
+      message: 'querystring/near: give either near (measure from a station) or lat and lon, not both',
+    });
+    expect(await bad('near=st-404')).toEqual({
+      code: 'unknown_station',
+      message: 'querystring/near: no station with id "st-404"',
+    });
+    expect((await bad('near=..%2Fetc')).message).toContain('querystring/near');
+  });
+
   it('names an unknown township and suggests the close one', async () => {
     expect(await bad('township=chenguan')).toEqual({
       code: 'unknown_township',

@@ -171,6 +171,18 @@ describe('navigation links', () => {
   });
 });
 
+describe('from a station (its screen shows the neighbours)', () => {
+  it('measures from the station, leaves it out, and keeps the order by need', async () => {
+    const a = await ask('near=st-004&need=socket');
+    expect(ids(a)).toEqual(['st-002', 'st-003', 'st-001']);
+    expect(a.origin).toEqual(STATIONS[3]!.location);
+    const s3 = byId(a, 'st-003');
+    // st-003 is 300 m S of the rider, st-004 200 m W: about 361 m to the south-east.
+    expect(Math.abs((s3.distanceM ?? 0) - 361)).toBeLessThanOrEqual(3);
+    expect(s3.direction).toBe('SE');
+  });
+});
+
 describe('without a location', () => {
   it('orders by township and name, with no distance', async () => {
     const a = await ask('township=xintang');
