@@ -39,6 +39,12 @@ export const SensorChannel = Type.Object(
     label: Type.Optional(
       Type.String({ maxLength: 64, description: 'Name shown to people, e.g. "3号充电口"' }),
     ),
+    charges: Type.Optional(
+      Type.Union([Type.Literal('ebike'), Type.Literal('phone')], {
+        description:
+          'socket_state channels only: what the socket charges, e-bike batteries (ebike) or phones (phone); riders see the free sockets of each',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'One controller channel' },
 );

@@ -1,6 +1,6 @@
 /**
  * Checks the schema cannot express: the id matches the file name, channels and sensor ids are
- * unique, `sockets` agrees with the socket channels, durations are longer than zero, and a
+ * unique, `sockets` agrees with the socket channels (and only they say what they charge), durations are longer than zero, and a
  * station is open at some time. They read the raw data defensively, so they also run on files
  * with schema errors and every problem is reported in one pass.
  */
@@ -37,6 +37,12 @@ export function semanticFindings(data: unknown, expectedId: string): Finding[] {
   sensors.forEach((s, i) => {
     if (!isRecord(s)) return;
     if (s.kind === 'socket_state') socketStates++;
+    else if (s.charges !== undefined && typeof s.kind === 'string')
+      out.push({
+        path: ['sensors', i, 'charges'],
+        at: 'key',
+        message: `charges says what a socket charges; channel ${String(s.channel)} is a ${s.kind}, not a socket_state`,
+      });
     if (typeof s.channel === 'number') {
       const first = byChannel.get(s.channel);
       if (first === undefined) byChannel.set(s.channel, i);

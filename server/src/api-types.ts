@@ -10,6 +10,7 @@ import type * as L from './routes/alerts/schemas.js';
 import type * as O from './routes/org/schemas.js';
 import type * as S from './routes/silences/schemas.js';
 import type * as W from './routes/work-orders/schemas.js';
+import type * as R from './routes/riders/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
 export type { StationSummary } from './state/schema.js';
@@ -99,3 +100,9 @@ export type {
   BestK,
   MapTiles,
 } from './planning/coverage-schemas.js';
+
+export type Need = R.Need;
+export type NearbyQuery = Omit<Static<typeof R.NearbyQuery>, 'lang'>;
+export type NearbyStation = Static<typeof R.NearbyStation>;
+export type NearbyResponse = Static<typeof R.NearbyAnswer>;
+export type PublicTownshipsResponse = Static<typeof R.PublicTownshipsAnswer>;

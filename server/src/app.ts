@@ -11,6 +11,7 @@
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
+ *   riders   public, no login: /api/v1/public/stations/nearby, /api/v1/public/townships
  *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
  *   org      townships synced into the store, audit retention, fleet figures and gauges;
  *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
@@ -39,6 +40,7 @@ import workOrders from './plugins/work-orders.js';
 import workOrderRoutes from './routes/work-orders/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
+import riders from './routes/riders/index.js';
 import web from './routes/web.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
@@ -90,6 +92,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(workOrderRoutes);
   await app.register(events);
   await app.register(pages);
+  await app.register(riders);
   await app.register(web);
   await app.register(configApi);
   await app.register(configRoutes);

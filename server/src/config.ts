@@ -64,6 +64,7 @@ export interface ServerConfig {
   ingestMaxFutureMs: number;
   sseHeartbeatMs: number;
   sseMaxPerAddress: number;
+  riderRequestsPerMin: number;
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -148,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       ingestMaxFutureMs: v.ingestMaxFuture,
       sseHeartbeatMs: v.sseHeartbeat,
       sseMaxPerAddress: v.sseMaxPerAddress,
+      riderRequestsPerMin: v.riderRequestsPerMin,
       shutdownGraceMs: v.shutdownGrace,
       logLevel: v.logLevel,
     },

@@ -52,6 +52,7 @@ function serverOptions(
     shutdownGraceMs: c.shutdownGraceMs,
     auditRetentionMs: c.auditRetentionMs,
     fleet: { darkAfterMs: c.darkAfterMs },
+    riders: { requestsPerMin: c.riderRequestsPerMin },
     workOrders: c.workOrders,
     planning: c.planning,
     rankingSync: { retentionMs: c.rankingStoreRetentionMs },

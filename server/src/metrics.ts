@@ -242,6 +242,23 @@ function liveMetrics(r: Registers) {
   };
 }
 
+/** The riders' public endpoints: answers by outcome, and how often the live snapshot was rebuilt. */
+function riderMetrics(r: Registers) {
+  return {
+    riderRequests: new Counter({
+      name: 'yizhan_rider_requests_total',
+      help: "Requests to the riders' public endpoints, by route (nearby, townships) and outcome: ok, bad_request (a parameter refused), rate_limited (429), error",
+      labelNames: ['route', 'outcome'] as const,
+      registers: r,
+    }),
+    riderSnapshots: new Counter({
+      name: 'yizhan_rider_snapshots_total',
+      help: 'Live snapshots built for the riders\' nearby answers (at most one per snapshot window, however many phones ask)',
+      registers: r,
+    }),
+  };
+}
+
 /** People: logins, lockouts, refused requests, the operations store. */
 function authMetrics(r: Registers) {
   return {
@@ -340,6 +357,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     ...influxHealthMetrics(r),
     ...alertMetrics(r),
     ...liveMetrics(r),
+    ...riderMetrics(r),
     ...authMetrics(r),
     ...planningMetrics(r),
     ...coverageMetrics(r),

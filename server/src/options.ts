@@ -119,6 +119,12 @@ export interface ServerOptions {
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**
+   * The riders' public endpoints (/api/v1/public/*): requests one client address may make per
+   * minute (a burst of that many, then refilled evenly; default DEFAULT_RIDER_REQUESTS_PER_MIN), and
+   * how old the live snapshot behind an answer may be (default DEFAULT_RIDER_SNAPSHOT_MS).
+   */
+  riders?: { requestsPerMin?: number; snapshotMs?: number };
+  /**
    * Deprecated shared bearer token of the config API (PUT /api/v1/stations/:id/config), kept so old
    * scripts work; personal API tokens replace it. Never logged.
    */

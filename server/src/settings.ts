@@ -32,6 +32,7 @@ import {
 } from './options.js';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-retention.js';
 import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
+import { DEFAULT_RIDER_REQUESTS_PER_MIN } from './riders/limits.js';
 import { DEFAULT_SLA_MS } from './workorders/sla.js';
 import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
 import { TILE_KINDS } from './planning/map-tiles.js';
@@ -387,6 +388,13 @@ export const SERVER_SETTINGS = defineSettings({
       default: DEFAULT_SSE_MAX_PER_ADDRESS,
       zh: '一个客户端地址最多同时打开的 /api/v1/events 实时流；超出返回 429 并计数',
       en: 'Open /api/v1/events streams one client address may hold; more get 429 and are counted',
+    }),
+    riderRequestsPerMin: int({
+      min: 1,
+      max: 100_000,
+      default: DEFAULT_RIDER_REQUESTS_PER_MIN,
+      zh: '一个客户端地址每分钟最多请求骑手公开接口（附近驿站、乡镇列表）的次数；超出返回 429 并计数（同一 4G 出口地址后可能有许多手机）',
+      en: "Requests one client address may make a minute to the riders' public endpoints (nearby stations, townships); more get 429 and are counted (many phones may share one 4G carrier address)",
     }),
     shutdownGrace: duration({
       default: formatDuration(DEFAULT_SHUTDOWN_GRACE_MS),

@@ -77,6 +77,13 @@ export const BROKEN_CASES: { file: string; why: string; expected: string[] }[] =
     ],
   },
   {
+    file: 'charges-not-socket.yaml',
+    why: 'charges on a channel that is no socket',
+    expected: [
+      'charges-not-socket.yaml:24 sensors[4].charges: charges says what a socket charges; channel 40 is a socket_power, not a socket_state',
+    ],
+  },
+  {
     file: 'id-mismatch.yaml',
     why: 'id differs from the file name',
     expected: [

@@ -126,6 +126,11 @@ const ROWS: Row[] = [
   { route: 'GET /api/v1/stations/:id', part: 'main', expect: '200 200 200 200      200      200      200      200      200', req: station },
   { route: 'GET /screen/:stationId', part: 'main',  expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: `/screen/${t.station}` }) },
   { route: 'GET /assets/fonts/:file', part: 'main', expect: '200 200  200 200      200      200      200      200      200', req: (_t, c) => ({ url: fontUrl(c) }) },
+  // The riders' endpoints: no login, whoever asks.
+  { route: 'GET /api/v1/public/stations/nearby', part: 'main',
+                                                    expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: `/api/v1/public/stations/nearby?township=${t.code}&lat=30&lon=120` }) },
+  { route: 'GET /api/v1/public/townships', part: 'main',
+                                                    expect: '200 200  200 200      200      200      200      200      200' },
   { route: 'GET /api/v1/events', part: 'main',      expect: '200 200  200 200      200      200      200      200      200', stream: true, req: (t) => ({ url: `/api/v1/events?station=${t.station}` }) },
   { route: 'GET /api/v1/stations/:id/config', part: 'main',
                                                     expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `${station(t).url}/config` }) },

@@ -1,6 +1,7 @@
 /**
  * The web app takes from the server only what cannot drift and cannot grow its bundle: the API
- * types (erased at build) and the dependency-free role and permission lists.
+ * types (erased at build), the dependency-free role and permission lists, and the dependency-free
+ * map datum conversions of common (the server's navigation links use the same formulas).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ALLOWED = new Map([
   ['@yizhan/server/api-types', 'type'],
   ['@yizhan/server/roles', 'value'],
+  ['@yizhan/common/china-datums', 'value'],
 ]);
 
 function sources(dir: string): string[] {
@@ -28,7 +30,7 @@ describe('web/src imports of yizhan packages', () => {
     expect(imports.some((i) => i.spec === '@yizhan/server/api-types')).toBe(true);
   });
 
-  it('imports only the API types (as types) and the role lists', () => {
+  it('imports only the API types (as types), the role lists and the map datums', () => {
     const wrong = imports.filter(
       (i) => !ALLOWED.has(i.spec) || (ALLOWED.get(i.spec) === 'type' && !i.typeOnly),
     );

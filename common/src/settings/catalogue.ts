@@ -70,6 +70,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_INGEST_MAX_FUTURE',
       'YIZHAN_SSE_HEARTBEAT',
       'YIZHAN_SSE_MAX_PER_ADDRESS',
+      'YIZHAN_RIDER_REQUESTS_PER_MIN',
       'YIZHAN_SHUTDOWN_GRACE',
       'LOG_LEVEL',
     ],

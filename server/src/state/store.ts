@@ -108,6 +108,11 @@ export class StateStore extends EventEmitter<StateEvents> {
     return deriveLive(entry, raw, this.alertCount(stationId));
   }
 
+  /** The latest value of one sensor; undefined before its first reading. */
+  readingValue(stationId: string, sensorId: string): number | undefined {
+    return this.raw.get(stationId)?.readings.get(sensorId)?.value;
+  }
+
   fleetFacts(stationId: string): FleetFacts | undefined {
     const raw = this.raw.get(stationId);
     if (!raw) return undefined;

@@ -1,61 +1,10 @@
 /**
- * WGS-84 (GPS, the station files) ↔ GCJ-02 (the datum AMap and Tencent tiles are drawn in). The
- * forward transform is the published one (Krasovsky ellipsoid a = 6378245 m, e² = 0.00669342…),
- * applied only inside China's bounding box: outside it GCJ-02 equals WGS-84. GCJ-02 has no
- * closed-form inverse; toWgs84 iterates the forward transform until it returns the point given
- * (better than 1e-9°, about 0.1 mm).
+ * Drawing station points on map tiles: the datum conversions themselves live in
+ * `@yizhan/common/china-datums` (one formula for the server's navigation links and this app).
  */
+import { outOfChina, toGcj02, toWgs84, type LatLon } from '@yizhan/common/china-datums';
 
-export interface LatLon {
-  lat: number;
-  lon: number;
-}
-
-const A = 6378245.0;
-const EE = 0.00669342162296594323;
-
-/** The box the transform applies in (lon 72.004…137.8347, lat 0.8293…55.8271). */
-export function outOfChina(p: LatLon): boolean {
-  return p.lon < 72.004 || p.lon > 137.8347 || p.lat < 0.8293 || p.lat > 55.8271;
-}
-
-function shift(x: number, y: number): { dLat: number; dLon: number } {
-  const s = (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * (2 / 3);
-  let dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + s;
-  dLat += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3;
-  dLat += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3;
-  let dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + s;
-  dLon += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3;
-  dLon += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3;
-  return { dLat, dLon };
-}
-
-/** A WGS-84 point as drawn on GCJ-02 tiles. */
-export function toGcj02(p: LatLon): LatLon {
-  if (outOfChina(p)) return { lat: p.lat, lon: p.lon };
-  const { dLat, dLon } = shift(p.lon - 105, p.lat - 35);
-  const radLat = (p.lat / 180) * Math.PI;
-  const magic = 1 - EE * Math.sin(radLat) ** 2;
-  const sqrtMagic = Math.sqrt(magic);
-  return {
-    lat: p.lat + (dLat * 180) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI),
-    lon: p.lon + (dLon * 180) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI),
-  };
-}
-
-/** The WGS-84 point a GCJ-02 point (a click on GCJ-02 tiles) stands for. */
-export function toWgs84(g: LatLon): LatLon {
-  if (outOfChina(g)) return { lat: g.lat, lon: g.lon };
-  let p = { lat: g.lat, lon: g.lon };
-  for (let i = 0; i < 30; i++) {
-    const f = toGcj02(p);
-    const eLat = f.lat - g.lat;
-    const eLon = f.lon - g.lon;
-    p = { lat: p.lat - eLat, lon: p.lon - eLon };
-    if (Math.abs(eLat) < 1e-10 && Math.abs(eLon) < 1e-10) break;
-  }
-  return p;
-}
+export { outOfChina, toGcj02, toWgs84, type LatLon };
 
 /** The conversions of a tile set: identity on WGS-84 tiles, the transform on GCJ-02 ones. */
 export function datumOf(datum: 'wgs84' | 'gcj02'): { draw(p: LatLon): LatLon; read(p: LatLon): LatLon } {
