@@ -8,6 +8,8 @@
  *   alerts   rule engine, webhook notifier
  *   work orders  store, sensor verification, SLA and response metrics; /api/v1/work-orders,
  *            /api/v1/reports
+ *   notices  the union's notices for station screens: board with start/end timer; /api/v1/notices,
+ *            /api/v1/public/stations/:id/notices
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
@@ -38,6 +40,9 @@ import notificationRoutes from './routes/notifications/routes.js';
 import notifyReloadRoute from './routes/notifications/reload.js';
 import workOrders from './plugins/work-orders.js';
 import workOrderRoutes from './routes/work-orders/routes.js';
+import notices from './plugins/notices.js';
+import noticeRoutes from './routes/notices/routes.js';
+import publicNoticeRoutes from './routes/notices/public.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import riders from './routes/riders/index.js';
@@ -90,6 +95,9 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(notifyReloadRoute);
   await app.register(workOrders);
   await app.register(workOrderRoutes);
+  await app.register(notices);
+  await app.register(noticeRoutes);
+  await app.register(publicNoticeRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(riders);

@@ -116,6 +116,11 @@ export interface ServerOptions {
    * (default DEFAULT_RANKING_STORE_RETENTION_MS).
    */
   rankingSync?: { intervalMs?: number; enabled?: boolean; retentionMs?: number };
+  /**
+   * Notices for station screens (notices/board.ts): reloadMs, how often the board reads the store
+   * for notices written through another server process (default DEFAULT_NOTICE_RELOAD_MS).
+   */
+  notices?: { reloadMs?: number };
   /** Fleet figures: an online station silent this long is dark, ms. Default DEFAULT_DARK_AFTER_MS (org/fleet.ts). */
   fleet?: { darkAfterMs?: number };
   /**

@@ -1,4 +1,7 @@
-/** A minimal Server-Sent Events reader over fetch, recording events and comment lines. */
+/** Minimal Server-Sent Events readers: over fetch (a listening server), and over app.inject (in-process). */
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+
 export interface SseEvent {
   event: string;
   data: string;
@@ -52,4 +55,43 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     }
   })();
   return client;
+}
+
+export interface InjectedStream {
+  status: number;
+  events: { event: string; data: string; at: number }[];
+  /** The server ended the stream. */
+  ended: boolean;
+  close(): void;
+}
+
+/** An SSE stream read through app.inject (no socket): its events as they arrive, with arrival times. */
+export async function injectSse(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string> = {},
+  remoteAddress = '192.0.2.1',
+): Promise<InjectedStream> {
+  const res = await app.inject({ url, headers, remoteAddress, payloadAsStream: true });
+  const body: Readable = res.stream();
+  // Destroying the server side's response is what a client going away does to it.
+  const close = () => {
+    body.destroy();
+    res.raw.res.destroy();
+  };
+  const s: InjectedStream = { status: res.statusCode, events: [], ended: false, close };
+  body.on('close', () => (s.ended = true));
+  let buf = '';
+  body.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) s.events.push({ event, data, at: Date.now() });
+    }
+  });
+  return s;
 }

@@ -19,6 +19,7 @@ import { createToken } from '../../server/src/auth/sessions.js';
 import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth-helpers.js';
 import { OTHER, OWN, addTestAlert, addTestNotification, addTestSilence, startFullApp } from './full-app.js';
 import { PNG, addTestPhoto, addTestWorkOrder } from './workorders/helpers.js';
+import { addTestNotice, noticeBody } from './routes/notices/helpers.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
@@ -98,6 +99,7 @@ const addTestCandidate = async (app: FastifyInstance): Promise<number> =>
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
+const noticeOf = async (t: Township, c: Ctx) => `/api/v1/notices/${await addTestNotice(c.app, { township: t.code })}`;
 const person = (t: Township, c: Ctx) => c.people[t.code]?.id ?? 0;
 const silenceBody = (t: Township) => ({
   matchers: { township: t.code },
@@ -266,6 +268,16 @@ const ROWS: Row[] = [
     req: () => ({ url: '/api/v1/planning/candidates/import', payload: 'name,lat,lon\n候选,30.01,120.01\n', headers: { 'content-type': 'text/csv' } }) },
   { route: 'DELETE /api/v1/planning/candidates/:id', part: 'planning',
                                                     expect: '401 403  204 403      403      403      403      403      403', req: async (_t, c) => ({ url: `/api/v1/planning/candidates/${await addTestCandidate(c.app)}` }) },
+
+  // Notices for station screens: notice:write (county admin; township manager in its townships).
+  { route: 'GET /api/v1/notices', part: 'alerts',   expect: '401 403  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/notices', part: 'alerts',  expect: '401 403  201 201/403  403      403      403      403      403', req: (t) => ({ url: '/api/v1/notices', payload: noticeBody({ township: t.code }) }) },
+  { route: 'PATCH /api/v1/notices/:id', part: 'alerts',
+                                                    expect: '401 403  200 200/403  403      403      403      403      403', req: async (t, c) => ({ url: await noticeOf(t, c), payload: { severity: 'critical' } }) },
+  { route: 'POST /api/v1/notices/:id/withdraw', part: 'alerts',
+                                                    expect: '401 403  200 200/403  403      403      403      403      403', req: async (t, c) => ({ url: `${await noticeOf(t, c)}/withdraw` }) },
+  { route: 'GET /api/v1/public/stations/:id/notices', part: 'main',
+                                                    expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: `/api/v1/public/stations/${t.station}/notices` }) },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

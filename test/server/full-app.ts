@@ -51,6 +51,7 @@ export const WRITE_TABLES = [
   'work_orders',
   'work_order_events',
   'work_order_photos',
+  'notices',
 ] as const;
 
 export async function rowCounts(app: FastifyInstance): Promise<Record<string, number>> {

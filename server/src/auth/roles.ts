@@ -50,13 +50,23 @@ export const PERMISSIONS = [
   'planning:read',
   /** Import demand layers and candidate sites, run and save planning scenarios. */
   'planning:write',
+  /** Post, change and withdraw the union's notices on station screens (county-wide: county notices). */
+  'notice:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const READ: Permission[] = ['station:read'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   county_admin: [...PERMISSIONS],
-  township_manager: [...READ, 'alert:write', 'config:write', 'user:admin', 'audit:read', 'planning:read'],
+  township_manager: [
+    ...READ,
+    'alert:write',
+    'config:write',
+    'user:admin',
+    'audit:read',
+    'planning:read',
+    'notice:write',
+  ],
   crew_lead: [...READ, 'alert:write', 'config:write'],
   crew_member: [...READ, 'alert:write'],
   planner: [...READ, 'planning:read', 'planning:write'],

@@ -6,6 +6,9 @@
  *   event: alert-changed  data: StoredAlert (routes/alerts/schemas.ts) after a person changed it:
  *                     acknowledge, withdraw, comment, assign, close; a crew page updates in place
  *   event: work-order     data: WorkOrder (every change, also by the sensor verifier)
+ *   event: notice     data: StationNotices (routes/notices/schemas.ts): the station's notices showing
+ *                     now, on connect (for every asked station; unfiltered: those with notices) and
+ *                     whenever one starts, changes or ends (notices/board.ts); public like `station`
  *   event: heartbeat  data: server time, Unix ms (every heartbeat interval, 15 s): keeps proxies
  *                     from closing the stream and lets a page see that the server still speaks
  *
@@ -86,6 +89,30 @@ function sendSnapshot(app: FastifyInstance, filter: Set<string> | undefined, sin
     const s = app.store.live(id);
     if (s) sink.send(sseFrame('station', s));
   }
+  sendNoticeSnapshot(app, filter, sink);
+}
+
+/** The notices showing at each watched station: all asked stations (an empty list clears a screen), or those with notices. */
+function sendNoticeSnapshot(app: FastifyInstance, filter: Set<string> | undefined, sink: SseSink): void {
+  if (!app.hasDecorator('notices')) return;
+  for (const id of filter ?? app.registry.all().map((e) => e.config.id)) {
+    const n = app.notices.board.forStation(id);
+    if (filter || n.notices.length) sink.send(sseFrame('notice', n));
+  }
+}
+
+/** A notice that starts, changes or ends: each station it covers gets its new list (built only if watched). */
+function relayNotices(app: FastifyInstance, hub: SseHub): void {
+  if (!app.hasDecorator('notices')) return;
+  const board = app.notices.board;
+  const onChange = (stations: ReadonlySet<string>): void => {
+    for (const id of stations) hub.toStation(id, () => sseFrame('notice', board.forStation(id)));
+  };
+  board.on('change', onChange);
+  app.addHook('onClose', (_i, hookDone) => {
+    board.off('change', onChange);
+    hookDone();
+  });
 }
 
 /** Every interval: a heartbeat to every client, and the logged-in streams' logins looked up again. */
@@ -120,6 +147,12 @@ function relayAlertChanges(app: FastifyInstance, hub: SseHub): void {
   });
 }
 
+/** What people change in the store and screens or crews follow: alerts and notices. */
+function relayPeoplesChanges(app: FastifyInstance, hub: SseHub): void {
+  relayAlertChanges(app, hub);
+  relayNotices(app, hub);
+}
+
 /** A work order's changes go to the logged-in readers of its township who watch its station. */
 function workOrderListener(hub: SseHub): (w: WorkOrder) => void {
   return (w) => hub.toStation(w.stationId, () => sseFrame('work-order', w), { township: w.townshipCode });
@@ -138,7 +171,7 @@ const events: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     const onlyFor = { township: app.hierarchy.townshipOf(a.stationId) ?? '' };
     hub.toStation(a.stationId, () => sseFrame('alert', a), onlyFor);
   };
-  relayAlertChanges(app, hub);
+  relayPeoplesChanges(app, hub);
   if (app.hasDecorator('workOrders')) app.workOrders.events.on('change', workOrderListener(hub));
   // Opening and closing times change what a screen shows without any message from the station.
   const hours = new HoursTimer(app.registry, (id) => app.store.touch(id));

@@ -60,7 +60,12 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       if (!live)
         return reply.code(404).send(renderNotFound(req.params.stationId, lang, SCREEN_TEXT[lang], fonts.css));
       return reply.send(
-        renderScreen(live, lang, SCREEN_TEXT[lang], { heartbeatMs, fontCss: fonts.css, now: Date.now() }),
+        renderScreen(live, lang, SCREEN_TEXT[lang], {
+          heartbeatMs,
+          fontCss: fonts.css,
+          now: Date.now(),
+          notices: app.notices.board.forStation(live.id).notices,
+        }),
       );
     },
   );

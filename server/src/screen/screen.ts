@@ -1,6 +1,6 @@
 /**
  * The station screen `/screen/:stationId`: four big tiles (free seats, free sockets, hot water,
- * door), online badge, a notice line for anything that makes the values untrustworthy (no
+ * door), online badge, the union's notices (notices.ts), a notice line for anything that makes the values untrustworthy (no
  * connection, station offline, sensors disconnected, closed), and the time of the last reading,
  * updated live from `/api/v1/events` (script.ts). One HTML document with inline CSS and JS; the
  * only other request is the subset web font (font.ts). Fits a 1080p kiosk (2×2 tiles filling
@@ -11,6 +11,8 @@ import type { StationLive } from '../state/schema.js';
 import { escapeHtml, jsonForScript } from './html.js';
 import { screenCss } from './style.js';
 import { SCREEN_JS } from './script.js';
+import { NOTICES_CSS, NOTICE_TEXT, renderNotices } from './notices.js';
+import type { PublicNotice } from '../routes/notices/schemas.js';
 
 export interface ScreenPageOptions {
   /** SSE heartbeat interval: the page calls the connection lost after 2.5 of them without an event. */
@@ -19,10 +21,24 @@ export interface ScreenPageOptions {
   fontCss: string;
   /** Server time of rendering, Unix ms. */
   now: number;
+  /** The union's notices showing now at this station (notices/board.ts), in screen order. */
+  notices: readonly PublicNotice[];
 }
 
 /** Times on the screen are China Standard Time, like the opening hours in the station files. */
 export const SCREEN_TIME_ZONE = 'Asia/Shanghai';
+
+/** A notice's end as the screen shows it: month, day, hours and minutes in China Standard Time. */
+function noticeTime(ms: number, lang: Lang): string {
+  return new Date(ms).toLocaleString(lang, {
+    timeZone: SCREEN_TIME_ZONE,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  });
+}
 
 export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: ScreenPageOptions): string {
   const name = lang === 'en' ? (s.nameEn ?? s.name) : s.name;
@@ -33,7 +49,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · ${escapeHtml(t.title)}</title>
-<style>${screenCss(page.fontCss)}</style>
+<style>${screenCss(page.fontCss)}${NOTICES_CSS}</style>
 </head>
 <body data-online="unknown" data-stale="0">
 <header>
@@ -47,6 +63,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
   </div>
 </header>
 <div id="notice" data-level=""></div>
+<section id="notices" aria-live="polite">${renderNotices(page.notices, lang, (ms) => noticeTime(ms, lang))}</section>
 <main>
   <section class="tile" id="tile-seats">
     <h2>${escapeHtml(t.freeSeats)}</h2>
@@ -75,7 +92,8 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 </footer>
 <script type="application/json" id="texts">${jsonForScript(t)}</script>
 <script type="application/json" id="state">${jsonForScript(s)}</script>
-<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE })}</script>
+<script type="application/json" id="notices">${jsonForScript(page.notices)}</script>
+<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang] })}</script>
 <script>${SCREEN_JS}</script>
 </body>
 </html>`;

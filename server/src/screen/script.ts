@@ -9,11 +9,14 @@
  *   marked as last known, with the age of the last reading ("最后更新" is the time of the last
  *   reading or fault event; health messages do not advance it);
  * - a dispenser fault replaces the water temperature with "热水器故障";
+ * - the union's notices (notices.ts) follow the `notice` events and leave at their end time;
  * - outside opening hours the seat and socket counts give way to "已闭站" and the opening time.
  *
  * Ages use the server's clock (the heartbeat carries it), so a kiosk with a wrong clock still
  * shows the right age; times are shown in China Standard Time like the opening hours.
  */
+import { NOTICES_JS } from './notices.js';
+
 export const SCREEN_JS = String.raw`
 (function () {
   function $(id) { return document.getElementById(id); }
@@ -23,6 +26,7 @@ export const SCREEN_JS = String.raw`
   var lastHeard = Date.now(), connectedAt = 0, live = false, lost = false, es = null;
   var lang = document.documentElement.lang;
   function now() { return Date.now() + skew; }
+` + NOTICES_JS + String.raw`
   function set(id, text) { var el = $(id); if (el.textContent !== text) el.textContent = text; }
   function attr(el, name, v) { if (el.getAttribute(name) !== v) el.setAttribute(name, v); }
   function fill(tpl, v) { return tpl.replace('{0}', v); }
@@ -117,6 +121,7 @@ export const SCREEN_JS = String.raw`
       try { state = JSON.parse(e.data); live = true; lost = false; } catch (err) { console.error('bad station event', err); }
       render();
     });
+    es.addEventListener('notice', function (e) { lastHeard = Date.now(); setNotices(e.data); });
     es.addEventListener('heartbeat', function (e) {
       lastHeard = Date.now();
       var t = Number(e.data);
@@ -130,6 +135,7 @@ export const SCREEN_JS = String.raw`
     };
   }
   render();
+  renderNotices();
   connect();
   setInterval(function () {
     var silent = Date.now() - lastHeard;
@@ -140,6 +146,7 @@ export const SCREEN_JS = String.raw`
       if (Date.now() - connectedAt > Math.max(cfg.heartbeatMs, 3000)) connect();
     }
     render();
+    renderNotices();
   }, 1000);
 })();
 `;

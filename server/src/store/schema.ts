@@ -307,6 +307,31 @@ export interface PlanningDailySyncTable {
   skip_to: number | null;
 }
 
+/** A notice of the union for station screens (migration 0015, notices/repo.ts); never deleted. */
+export interface NoticesTable {
+  id: Generated<number>;
+  /** county | township | station */
+  scope: string;
+  /** Township code (a station notice: its station's); null for a county notice. */
+  township: string | null;
+  station_id: string | null;
+  /** weather | hours | event | other */
+  kind: string;
+  /** info | warning | critical */
+  severity: string;
+  title_zh: string;
+  title_en: string | null;
+  body_zh: string;
+  body_en: string | null;
+  starts_at: number;
+  ends_at: number;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+  withdrawn_at: number | null;
+  withdrawn_by: number | null;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -330,4 +355,5 @@ export interface Database {
   planning_daily: PlanningDailyTable;
   planning_daily_sync: PlanningDailySyncTable;
   planning_monthly: PlanningMonthlyTable;
+  notices: NoticesTable;
 }

@@ -4,50 +4,16 @@
  * The whole app in-process (test/server/full-app.ts); streams read through app.inject.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Alert } from '../../../server/src/alerts/types.js';
 import type { StoredAlert } from '../../../server/src/alerts/repo.js';
 import { firingAlert } from '../../helpers/alert.js';
 import { addTestUser, sessionHeaders, tokenHeaders } from '../auth-helpers.js';
 import { OTHER, OWN, startFullApp } from '../full-app.js';
+import { injectSse, type InjectedStream as Stream } from '../../helpers/sse.js';
 
-interface Stream {
-  status: number;
-  events: { event: string; data: string }[];
-  /** The server ended the stream. */
-  ended: boolean;
-  close(): void;
-}
-
-async function openStream(
-  app: FastifyInstance,
-  headers: Record<string, string> = {},
-  remoteAddress = '192.0.2.1',
-): Promise<Stream> {
-  const res = await app.inject({ url: '/api/v1/events', headers, remoteAddress, payloadAsStream: true });
-  const body: Readable = res.stream();
-  // Destroying the server side's response is what a client going away does to it.
-  const close = () => {
-    body.destroy();
-    res.raw.res.destroy();
-  };
-  const s: Stream = { status: res.statusCode, events: [], ended: false, close };
-  body.on('close', () => (s.ended = true));
-  let buf = '';
-  body.on('data', (chunk: Buffer) => {
-    buf += chunk.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) s.events.push({ event, data });
-    }
-  });
-  return s;
-}
+const openStream = (app: FastifyInstance, headers: Record<string, string> = {}, remoteAddress = '192.0.2.1') =>
+  injectSse(app, '/api/v1/events', headers, remoteAddress);
 
 function fakeAlert(stationId: string): Alert {
   return {

@@ -16,6 +16,7 @@ import { migration0011 } from './0011_work_orders.js';
 import { migration0012 } from './0012_planning.js';
 import { migration0013 } from './0013_planning_daily.js';
 import { migration0014 } from './0014_planning_resync.js';
+import { migration0015 } from './0015_notices.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -34,5 +35,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0012_planning': migration0012(engine),
     '0013_planning_daily': migration0013(),
     '0014_planning_resync': migration0014(),
+    '0015_notices': migration0015(engine),
   };
 }
