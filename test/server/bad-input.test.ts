@@ -21,6 +21,7 @@ import {
 } from './full-app.js';
 import { addTestUser } from './auth-helpers.js';
 import { PNG, addTestWorkOrder } from './workorders/helpers.js';
+import { addTestNotice, noticeBody } from './routes/notices/helpers.js';
 
 type Part = 'main' | 'auth' | 'alerts' | 'org';
 /** Parts whose routes are not in this tree yet (empty once merged). */
@@ -162,6 +163,28 @@ const ROUTES: WriteRoute[] = [
     ],
   },
   { part: 'alerts', method: 'DELETE', url: '/api/v1/silences/:silence', wrongType: [] },
+  {
+    part: 'alerts',
+    method: 'POST',
+    url: '/api/v1/notices',
+    body: () => noticeBody({ township: OWN.code }),
+    wrongType: [
+      ['endsAt', 'tomorrow'],
+      ['scope', 'everywhere'],
+      ['title', '暴雨预警'],
+    ],
+  },
+  {
+    part: 'alerts',
+    method: 'PATCH',
+    url: '/api/v1/notices/:notice',
+    body: () => ({ severity: 'critical' }),
+    wrongType: [
+      ['startsAt', 'now'],
+      ['severity', 3],
+    ],
+  },
+  { part: 'alerts', method: 'POST', url: '/api/v1/notices/:notice/withdraw', wrongType: [] },
   { part: 'alerts', method: 'POST', url: '/api/v1/alert-rules/reload', wrongType: [] },
   { part: 'alerts', method: 'POST', url: '/api/v1/notifications/:notification/retry', wrongType: [] },
   {
@@ -223,6 +246,7 @@ const LISTS: { part: Part; url: string; params: Record<string, string> }[] = [
   },
   { part: 'alerts', url: '/api/v1/people', params: { township: `' OR 1=1 --` } },
   { part: 'alerts', url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
+  { part: 'alerts', url: '/api/v1/notices', params: { state: `' OR 1=1 --` } },
   {
     part: 'alerts',
     url: '/api/v1/notifications',
@@ -288,6 +312,7 @@ beforeAll(async () => {
   ids.silence = String(await addTestSilence(app, OWN.code));
   ids.notification = String(await addTestNotification(app));
   ids.order = String(await addTestWorkOrder(app, OWN.station));
+  ids.notice = String(await addTestNotice(app, { township: OWN.code }));
 });
 afterAll(() => app?.close());
 

@@ -101,6 +101,7 @@ describe.each(ENGINES)('operations store on $name', (engine) => {
         'audit_retention',
         'demand_layers',
         'demand_points',
+        'notices',
         'outbox',
         'outbox_attempts',
         'planning_candidates',
