@@ -61,7 +61,7 @@ export const NOTICES_CSS = `
  * `cfg.notices`): `setNotices(list)` and `renderNotices()`, called every second by the screen.
  */
 export const NOTICES_JS = String.raw`
-  var NT = cfg.noticeText, notices = json('notices');
+  var NT = cfg.noticeText, notices = json('notices-data');
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text) e.textContent = text; return e; }
   function noticeTime(ms) {
     return new Date(ms).toLocaleString(lang, { timeZone: cfg.timeZone, month: '2-digit', day: '2-digit',

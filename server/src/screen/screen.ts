@@ -92,7 +92,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 </footer>
 <script type="application/json" id="texts">${jsonForScript(t)}</script>
 <script type="application/json" id="state">${jsonForScript(s)}</script>
-<script type="application/json" id="notices">${jsonForScript(page.notices)}</script>
+<script type="application/json" id="notices-data">${jsonForScript(page.notices)}</script>
 <script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang] })}</script>
 <script>${SCREEN_JS}</script>
 </body>
