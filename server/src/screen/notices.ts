@@ -1,6 +1,7 @@
 /**
  * The union's notices on the station screen: one block per notice showing now, most severe
- * first, in large type. The page's language first (zh-CN unless ?lang=en), the other language
+ * first, in large type; above the tiles on a portrait screen or a phone, in a column right of
+ * them on a landscape kiosk (so the 2×2 tiles keep the screen's height). The page's language first (zh-CN unless ?lang=en), the other language
  * below it when the notice has it, and until when it shows. The server renders the list into the
  * page; the script (NOTICES_JS) renders it again from every SSE `notice` event, with the same
  * markup, and drops a notice whose end has passed even before the server's event arrives.
@@ -49,11 +50,19 @@ export const NOTICES_CSS = `
 .nt{background:#1b2430;border-left:.6rem solid #6b93c9;border-radius:.8rem;padding:.5em .9em;color:#f4f6f8}
 .nt[data-severity=warning]{border-left-color:#f0b429;background:#2e2610}
 .nt[data-severity=critical]{border-left-color:#ff6b5b;background:#4a1712}
-.nt h3{font-size:clamp(1.4rem,min(3.4vw,4.8vh),3.4rem);font-weight:700;line-height:1.2}
+.nt h3{font-size:clamp(1.4rem,min(4.2vw,4.8vh),3.4rem);font-weight:700;line-height:1.2}
 .nt .kind{font-size:.7em;background:#f4f6f8;color:#10151c;border-radius:.3em;padding:0 .35em;margin-right:.5em;vertical-align:.12em}
-.nt .body{font-size:clamp(1.1rem,min(2.5vw,3.5vh),2.5rem);line-height:1.3;margin-top:.2em}
+.nt .body{font-size:clamp(1.1rem,min(3vw,3.5vh),2.5rem);line-height:1.3;margin-top:.2em}
 .nt .alt{font-size:clamp(.95rem,min(1.8vw,2.6vh),1.8rem);color:#cfd8e3;margin-top:.2em}
 .nt .until{font-size:clamp(.95rem,min(1.8vw,2.6vh),1.8rem);color:#cfd8e3;margin-top:.2em}
+@media (min-width:900px) and (min-aspect-ratio:4/3){
+  body:has(#notices:not(:empty)){display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);
+    grid-template-rows:auto auto minmax(0,1fr) auto;grid-template-areas:"h h" "n n" "m s" "f f"}
+  header{grid-area:h}#notice{grid-area:n}main{grid-area:m}footer{grid-area:f}
+  #notices{grid-area:s;overflow:hidden}
+  .nt h3{font-size:clamp(1.3rem,min(2.6vw,4.8vh),3.2rem)}
+  .nt .body{font-size:clamp(1.1rem,min(1.8vw,3.2vh),2.2rem)}
+}
 `;
 
 /**

@@ -21,7 +21,7 @@ h1{font-size:clamp(1.6rem,min(4.5vw,6vh),4rem);font-weight:700;line-height:1.15}
 #notice[data-level=serial]{background:#d9822b;color:#1b1300}
 #notice[data-level=closed]{background:#334155;color:#f4f6f8}
 main{flex:1;display:grid;grid-template-columns:1fr;gap:clamp(.75rem,2vw,1.5rem)}
-@media (min-width:900px){main{grid-template-columns:1fr 1fr;grid-template-rows:1fr 1fr}}
+@media (min-width:900px){main{grid-template-columns:1fr 1fr;grid-template-rows:1fr 1fr;min-height:0}}
 .tile{background:#1b2430;border-radius:1.25rem;padding:clamp(1rem,2.2vw,2.2rem);display:flex;flex-direction:column;
   justify-content:space-between;min-height:9rem;border:4px solid transparent;min-width:0}
 .tile h2{font-size:clamp(1.2rem,min(3vw,4.2vh),3rem);font-weight:700;color:#cfd8e3}
@@ -41,6 +41,9 @@ body[data-stale="1"] .note{color:#8a96a3}
 footer{display:flex;justify-content:space-between;font-size:clamp(1rem,1.8vw,1.8rem);color:#aab4c0;gap:1rem;flex-wrap:wrap}
 #conn[data-live="1"]{color:#4cd787}
 #conn[data-live="0"]{color:#f0b429;font-weight:700}
+/* Kiosk (2×2): one screen without scrolling; with notices above them the tiles and their numbers shrink. */
+@media (min-width:900px){body{height:100vh}.tile{container-type:size;min-height:0}
+  .value{font-size:clamp(2rem,min(11vw,13vh,40cqh),10rem)}}
 `;
 
 const INDEX_CSS = `
