@@ -350,6 +350,7 @@ const en: typeof zh = {
     metrics_read: 'Read metrics',
     planning_read: 'See planning analytics and coverage',
     planning_write: 'Import planning data and candidates',
+    notice_write: 'Post notices on station screens',
   },
   planning,
 };

@@ -347,6 +347,7 @@ export default {
     metrics_read: '读取监控指标',
     planning_read: '查看规划分析与覆盖',
     planning_write: '导入规划数据和候选点',
+    notice_write: '发布驿站屏幕通知',
   },
   planning,
 };
