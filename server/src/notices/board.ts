@@ -90,14 +90,9 @@ export class NoticeBoard extends EventEmitter<{ change: [ReadonlySet<string>] }>
     const touch = (n: Notice) => {
       for (const id of this.deps.stationsOf(n.scope)) stations.add(id);
     };
-    for (const [id, before] of this.announced) {
-      const after = active.get(id);
-      if (!after || after.updatedAt !== before.updatedAt) touch(before);
-    }
-    for (const [id, after] of active) {
-      const before = this.announced.get(id);
-      if (!before || after.updatedAt !== before.updatedAt) touch(after);
-    }
+    // Gone or changed (the scope never changes, so the old one names the stations), then new.
+    for (const [id, before] of this.announced) if (active.get(id)?.updatedAt !== before.updatedAt) touch(before);
+    for (const [id, after] of active) if (!this.announced.has(id)) touch(after);
     this.announced = active;
     this.arm(now);
     if (stations.size) this.emit('change', stations);
