@@ -42,7 +42,6 @@ import workOrders from './plugins/work-orders.js';
 import workOrderRoutes from './routes/work-orders/routes.js';
 import notices from './plugins/notices.js';
 import noticeRoutes from './routes/notices/routes.js';
-import publicNoticeRoutes from './routes/notices/public.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
 import riders from './routes/riders/index.js';
@@ -97,7 +96,6 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(workOrderRoutes);
   await app.register(notices);
   await app.register(noticeRoutes);
-  await app.register(publicNoticeRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(riders);

@@ -247,7 +247,7 @@ function riderMetrics(r: Registers) {
   return {
     riderRequests: new Counter({
       name: 'yizhan_rider_requests_total',
-      help: "Requests to the riders' public endpoints, by route (nearby, townships) and outcome: ok, bad_request (a parameter refused), rate_limited (429), error",
+      help: "Requests to the riders' public endpoints, by route (nearby, townships, notices) and outcome: ok, bad_request (a parameter refused), rate_limited (429), error",
       labelNames: ['route', 'outcome'] as const,
       registers: r,
     }),

@@ -5,6 +5,7 @@
  * | --------------------------------------- | -------------------------------------------------------- |
  * | `GET /api/v1/public/stations/nearby`    | stations with what is free now, distance, navigation links (riders/nearby.ts) |
  * | `GET /api/v1/public/townships`          | townships with stations, for the picker when there is no location |
+ * | `GET /api/v1/public/stations/:id/notices` | the union's notices showing at a station (routes/notices/public.ts) |
  *
  * Hardening: a per-address token bucket checked in `onRequest`, before the query is even parsed
  * (the address is fastify's `req.ip`, which follows YIZHAN_TRUST_PROXY); answers built from a
@@ -25,6 +26,7 @@ import {
   RIDER_RATE_LIMIT_KEYS,
   TOWNSHIPS_MAX_AGE_S,
 } from '../../riders/limits.js';
+import { PUBLIC_NOTICES_URL, publicNoticesRoute } from '../notices/public.js';
 import {
   DEFAULT_NEARBY,
   NearbyAnswer,
@@ -62,6 +64,7 @@ export const riderError = errorTable({
 const ROUTES = new Map([
   [NEARBY_URL, 'nearby'],
   [PUBLIC_TOWNSHIPS_URL, 'townships'],
+  [PUBLIC_NOTICES_URL, 'notices'],
 ]);
 
 function outcomeOf(status: number): string {
@@ -193,6 +196,7 @@ const riders: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       };
     },
   );
+  if (app.hasDecorator('notices')) publicNoticesRoute(app);
   done();
 };
 export default riders;

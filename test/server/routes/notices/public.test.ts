@@ -1,21 +1,23 @@
 /**
  * What riders see: `GET /api/v1/public/stations/:id/notices` answers exactly the notices showing now
  * in the station's three scopes (its own, its township's, the county's), most severe first; the
- * station screen carries their text; the per-address limit refuses a flood before any work.
+ * station screen carries their text; the riders' per-address limit, which this route shares,
+ * refuses a flood before any work.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { ErrorBody } from '@yizhan/server/api-types';
 import type { StationNotices } from '../../../../server/src/routes/notices/schemas.js';
-import { PUBLIC_PER_MINUTE } from '../../../../server/src/routes/notices/public.js';
 import { OTHER, OWN, startFullApp } from '../../full-app.js';
 import { HOUR, addTestNotice } from './helpers.js';
 
+/** The riders' per-address limit, which the public notices share (routes/riders/index.ts). */
+const PER_MINUTE = 30;
 let app: FastifyInstance;
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
-  app = await startFullApp();
+  app = await startFullApp({ riders: { requestsPerMin: PER_MINUTE } });
   const now = Date.now();
   ids.county = await addTestNotice(app, { county: true }, { title: '全县高温提示', severity: 'warning', startsAt: now - 2 * HOUR });
   ids.township = await addTestNotice(app, { township: OWN.code }, { title: '城关镇骑手座谈会', startsAt: now - HOUR });
@@ -62,18 +64,19 @@ describe('public notices of a station', () => {
     expect(section).toContain('data-severity="critical"');
   });
 
-  it(`refuses the ${PUBLIC_PER_MINUTE + 1}th read a minute from one address with 429, counted; other addresses still read`, async () => {
+  it(`refuses the ${PER_MINUTE + 1}th read a minute from one address with 429, counted; other addresses still read`, async () => {
     const address = '198.51.100.20';
-    for (let i = 0; i < PUBLIC_PER_MINUTE; i++) expect((await read(OWN.station, address)).statusCode).toBe(200);
+    for (let i = 0; i < PER_MINUTE; i++) expect((await read(OWN.station, address)).statusCode).toBe(200);
     const refused = await read(OWN.station, address);
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.json<ErrorBody>().error.code).toBe('rate_limited');
+    expect(refused.headers['cache-control']).toBe('no-store');
     // Refused before validation: a bad id from the flooding address is a 429 too, not a 404.
     expect((await read('x'.repeat(80), address)).statusCode).toBe(429);
     expect((await read(OWN.station, '198.51.100.21')).statusCode).toBe(200);
     const metrics = (await app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/yizhan_notices_public_refused_total\{reason="rate_limited"\} 2/);
+    expect(metrics).toMatch(/yizhan_rider_requests_total\{route="notices",outcome="rate_limited"\} 2/);
     expect(metrics).toMatch(/yizhan_notices_active \d+/);
   });
 });
