@@ -11,6 +11,7 @@ import type * as O from './routes/org/schemas.js';
 import type * as S from './routes/silences/schemas.js';
 import type * as W from './routes/work-orders/schemas.js';
 import type * as R from './routes/riders/schemas.js';
+import type * as N from './routes/notices/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
 export type { StationSummary } from './state/schema.js';
@@ -106,3 +107,13 @@ export type NearbyQuery = Omit<Static<typeof R.NearbyQuery>, 'lang'>;
 export type NearbyStation = Static<typeof R.NearbyStation>;
 export type NearbyResponse = Static<typeof R.NearbyAnswer>;
 export type PublicTownshipsResponse = Static<typeof R.PublicTownshipsAnswer>;
+
+export type Notice = N.Notice;
+export type PublicNotice = N.PublicNotice;
+export type NoticeScope = N.NoticeScope;
+export type NoticesResponse = Static<typeof N.NoticeList>;
+export type NoticeResponse = Static<typeof N.NoticeAnswer>;
+export type NewNoticeRequest = Static<typeof N.NewNoticeBody>;
+export type NoticeChangeRequest = Static<typeof N.NoticeChangeBody>;
+/** `GET /api/v1/public/stations/:id/notices` and the SSE `notice` event's data. */
+export type StationNoticesResponse = N.StationNotices;

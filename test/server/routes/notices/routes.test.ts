@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '@yizhan/server/roles';
 import type { ErrorBody } from '@yizhan/server/api-types';
-import type { Notice, NoticeScope } from '../../../../server/src/routes/notices/schemas.js';
+import type { Notice, NoticeScope } from '@yizhan/server/api-types';
 import { CSRF_HEADER } from '../../../../server/src/plugins/auth.js';
 import { OTHER, OWN, rowCounts, startFullApp, userWithSession } from '../../full-app.js';
 import { HOUR, addTestNotice, noticeBody } from './helpers.js';
