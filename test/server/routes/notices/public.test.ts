@@ -64,6 +64,16 @@ describe('public notices of a station', () => {
     expect(section).toContain('data-severity="critical"');
   });
 
+  it('a notice’s markup is shown as text on the screen, never run', async () => {
+    const id = await addTestNotice(app, { stationId: OTHER.station }, { title: '<img src=x onerror=alert(1)></script>' });
+    const page = (await app.inject({ url: `/screen/${OTHER.station}` })).body;
+    expect(page).not.toContain('<img src=x');
+    expect(page).not.toMatch(/<\/script><\/script>/);
+    expect(page).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    await app.ops.db.updateTable('notices').set({ withdrawn_at: Date.now() }).where('id', '=', id).execute();
+    await app.notices.changed();
+  });
+
   it(`refuses the ${PER_MINUTE + 1}th read a minute from one address with 429, counted; other addresses still read`, async () => {
     const address = '198.51.100.20';
     for (let i = 0; i < PER_MINUTE; i++) expect((await read(OWN.station, address)).statusCode).toBe(200);

@@ -114,6 +114,17 @@ describe('PATCH and withdraw', () => {
   });
 });
 
+describe('free text', () => {
+  it('keeps SQL metacharacters and both languages as sent', async () => {
+    const title = { 'zh-CN': `' OR 1=1 --`, en: `"; DROP TABLE notices; --` };
+    const r = await post('county_admin', noticeBody(SCOPES.county!, { title }));
+    expect(r.statusCode).toBe(201);
+    const id = r.json<{ notice: Notice }>().notice.id;
+    const list = await app.inject({ url: '/api/v1/notices', headers: as('viewer') });
+    expect(list.json<{ notices: Notice[] }>().notices.find((n) => n.id === id)?.title).toEqual(title);
+  });
+});
+
 describe('bad input', () => {
   const now = Date.now();
   it.each<[string, object, string]>([
