@@ -1,7 +1,8 @@
 /**
  * Screens follow notices on the public SSE stream: a `notice` event with the station's list on
  * connect, when a notice starts, when it is changed and when it ends, at those moments (short
- * spans here), only to the screens of stations it covers; and after a restart the board reads the
+ * spans here), only to the screens of stations it covers; a notice another process wrote reaches
+ * the screens at the next reload; and after a restart the board reads the
  * store again and still announces a start it had scheduled before.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,6 +82,45 @@ describe('notice events on /api/v1/events', () => {
     expect(w.statusCode).toBe(200);
     await waitFor('the withdrawal', () => noticeEvents(s).at(-1)!.notices.every((n) => n.id !== id));
     s.close();
+  });
+});
+
+describe('a notice written by another server process', () => {
+  it('reaches this process’s screens at the next reload of the store', async () => {
+    const app = await startFullApp({ notices: { reloadMs: 300 } });
+    try {
+      const s = await injectSse(app, `/api/v1/events?station=${OWN.station}`);
+      await waitFor('the connect snapshot', () => noticeEvents(s).length === 1);
+      // Straight into the store, as a second process on the same PostgreSQL store would write it.
+      const now = Date.now();
+      const { id } = await app.ops.db
+        .insertInto('notices')
+        .values({
+          scope: 'county',
+          township: null,
+          station_id: null,
+          kind: 'event',
+          severity: 'info',
+          title_zh: '别的进程发布',
+          title_en: null,
+          body_zh: '内容',
+          body_en: null,
+          starts_at: now - 1000,
+          ends_at: now + 60_000,
+          created_by: null,
+          created_at: now,
+          updated_at: now,
+          withdrawn_at: null,
+          withdrawn_by: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const seen = await waitFor('the reload', () => showing(s, Number(id))[0], 3000);
+      expect(seen.at - now).toBeLessThan(300 + LATE_MS);
+      s.close();
+    } finally {
+      await app.close();
+    }
   });
 });
 
