@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Role } from '@yizhan/server/roles';
+import type { Permission, Role } from '@yizhan/server/roles';
+import { addTestUser, tokenHeaders } from '../../auth-helpers.js';
 import type { ErrorBody } from '@yizhan/server/api-types';
 import type { Notice, NoticeScope } from '@yizhan/server/api-types';
 import { CSRF_HEADER } from '../../../../server/src/plugins/auth.js';
@@ -67,6 +68,21 @@ describe('POST /api/v1/notices by role and scope', () => {
     expect(n.title).toEqual({ 'zh-CN': '暴雨橙色预警', en: 'Orange rainstorm warning' });
     const township = scope === 'county' ? null : scope.startsWith('own') ? OWN.code : OTHER.code;
     expect((await audits('notice.add')).at(-1)).toMatchObject({ target: `notice:${n.id}`, township });
+  });
+
+  it('an API token posts only when it was made with notice:write', async () => {
+    const manager = await addTestUser(app, [{ role: 'township_manager', scope: OWN.code }]);
+    const send = async (scopes: Permission[]) =>
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/v1/notices',
+          headers: await tokenHeaders(app, manager, scopes),
+          payload: noticeBody(SCOPES.ownTownship!),
+        })
+      ).statusCode;
+    expect(await send(['notice:write'])).toBe(201);
+    expect(await send(['station:read'])).toBe(403);
   });
 
   it('a session write without the CSRF header is refused and writes nothing', async () => {
