@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Permission } from '../auth/roles.js';
-import { errorBody, pickLang } from '../i18n.js';
+import { errorBody, pickLang, type Lang } from '../i18n.js';
 
 /** True when the principal holds `perm` in `township`; otherwise 403 `forbidden_township` is sent. */
 export function mayIn(
@@ -41,4 +41,24 @@ export function townshipFilterAllowed(
     return false;
   }
   return mayIn(app, req, reply, perm, township);
+}
+
+/**
+ * Whether the principal may write something scoped to `township`, or to the whole county when it
+ * is undefined (which needs `perm` county-wide). Otherwise 403 is sent: `forbidden_township`, or
+ * the route's own county refusal `countyError(lang)` (it names what needs the county scope).
+ */
+export function mayWriteScope(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  perm: Permission,
+  township: string | undefined,
+  countyError: (lang: Lang) => unknown,
+): boolean {
+  if (township !== undefined) return mayIn(app, req, reply, perm, township);
+  if (req.principal && can(req.principal, perm)) return true;
+  app.metrics.authDenied.inc({ reason: 'forbidden_township' });
+  void reply.code(403).send(countyError(pickLang(req, app.defaultLang)));
+  return false;
 }

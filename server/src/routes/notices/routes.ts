@@ -16,9 +16,10 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { can, townshipsWith } from '../../auth/roles.js';
+import { townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { ErrorBody, errorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
+import { mayWriteScope } from '../township-access.js';
 import { insertNotice, readNotices, updateNotice, withdrawNotice, type NoticeContent } from '../../notices/repo.js';
 import {
   MAX_NOTICE_LEAD_MS,
@@ -81,19 +82,9 @@ function contentProblem(c: NoticeContent, now: number): string | undefined {
 }
 
 
-/** Whether the principal may write notices of the township (undefined: county); otherwise the 403 is sent. */
+/** Whether the principal may write it (county-wide when township is undefined); otherwise the 403 is sent. */
 function mayWrite(app: App, req: FastifyRequest, reply: FastifyReply, township: string | undefined): boolean {
-  if (req.principal && can(req.principal, 'notice:write', township)) return true;
-  app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-  const lang = pickLang(req, app.defaultLang);
-  void reply
-    .code(403)
-    .send(
-      township === undefined
-        ? noticeError('forbidden_county', lang)
-        : errorBody('forbidden_township', lang, { permission: 'notice:write', township }),
-    );
-  return false;
+  return mayWriteScope(app, req, reply, 'notice:write', township, (lang) => noticeError('forbidden_county', lang));
 }
 
 const townshipOfNotice = (app: App, n: Notice): string | undefined =>

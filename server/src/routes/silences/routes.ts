@@ -15,10 +15,11 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { can, townshipsWith } from '../../auth/roles.js';
+import { townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { readSilences, type Silence } from '../../alerts/silences.js';
 import { ErrorBody, errorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
+import { mayWriteScope } from '../township-access.js';
 import { NewSilenceBody, SilenceAnswer, SilenceList, SilenceListQuery } from './schemas.js';
 
 /** Longest request body of the write routes; a bigger one is refused with 413 before it is read. */
@@ -39,19 +40,9 @@ function townshipOfSilence(app: App, m: Silence['matchers']): string | undefined
   return m.township ?? (m.stationId !== undefined ? app.hierarchy.townshipOf(m.stationId) : undefined);
 }
 
-/** Whether the principal may write it; otherwise the 403 is sent. */
+/** Whether the principal may write it (county-wide when township is undefined); otherwise the 403 is sent. */
 function mayWrite(app: App, req: FastifyRequest, reply: FastifyReply, township: string | undefined): boolean {
-  if (req.principal && can(req.principal, 'alert:write', township)) return true;
-  app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-  const lang = pickLang(req, app.defaultLang);
-  void reply
-    .code(403)
-    .send(
-      township === undefined
-        ? silenceError('forbidden_county', lang)
-        : errorBody('forbidden_township', lang, { permission: 'alert:write', township }),
-    );
-  return false;
+  return mayWriteScope(app, req, reply, 'alert:write', township, (lang) => silenceError('forbidden_county', lang));
 }
 
 function listRoute(app: App): void {
