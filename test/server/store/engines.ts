@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../../../server/src/store/schema.js';
 import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
 
 export interface StoreLocation {
@@ -79,4 +80,27 @@ export function testEngines(): TestEngine[] {
     },
     postgres,
   ];
+}
+
+/** A user row (no usable password) in a store under test, for rows that name their author; its id. */
+export async function insertUserRow(
+  db: Kysely<Database>,
+  login: string,
+  displayName: string,
+  at: number,
+): Promise<number> {
+  const u = await db
+    .insertInto('users')
+    .values({
+      login,
+      display_name: displayName,
+      password_hash: 'x',
+      disabled_at: null,
+      created_at: at,
+      locked_until: null,
+      password_changed_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return u.id;
 }

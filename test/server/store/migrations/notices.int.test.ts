@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../../server/src/store/open.js';
 import { insertNotice, readNotices, withdrawNotice, type NoticeContent } from '../../../../server/src/notices/repo.js';
 import { NoticeBoard } from '../../../../server/src/notices/board.js';
-import { testEngines } from '../engines.js';
+import { insertUserRow, testEngines } from '../engines.js';
 
 const NOW = Date.parse('2026-12-02T18:00:00+08:00');
 const HOUR = 3_600_000;
@@ -29,20 +29,7 @@ describe.each(testEngines())('notices on $name', (engine) => {
   beforeAll(async () => {
     await engine.setup();
     store = await openStore(await engine.fresh());
-    const u = await store.db
-      .insertInto('users')
-      .values({
-        login: 'union',
-        display_name: '县总工会',
-        password_hash: 'x',
-        disabled_at: null,
-        created_at: NOW,
-        locked_until: null,
-        password_changed_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    userId = u.id;
+    userId = await insertUserRow(store.db, 'union', '县总工会', NOW);
   }, 120_000);
   afterAll(async () => {
     await store.close();

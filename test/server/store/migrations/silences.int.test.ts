@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../../server/src/store/open.js';
 import { SilenceCache, readSilences } from '../../../../server/src/alerts/silences.js';
-import { testEngines } from '../engines.js';
+import { insertUserRow, testEngines } from '../engines.js';
 
 const NOW = Date.parse('2026-12-02T02:30:00+08:00'); // Wednesday 02:30 in the county
 const HOUR = 3_600_000;
@@ -17,20 +17,7 @@ describe.each(testEngines())('silences on $name', (engine) => {
   beforeAll(async () => {
     await engine.setup();
     store = await openStore(await engine.fresh());
-    const u = await store.db
-      .insertInto('users')
-      .values({
-        login: 'lead',
-        display_name: '李班长',
-        password_hash: 'x',
-        disabled_at: null,
-        created_at: NOW,
-        locked_until: null,
-        password_changed_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    userId = u.id;
+    userId = await insertUserRow(store.db, 'lead', '李班长', NOW);
   }, 120_000);
   afterAll(async () => {
     await store.close();
