@@ -108,12 +108,26 @@ async function seed(db: string, stations: number, days: number, sessionsBefore =
       body,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    const text = await r.text();
+    // InfluxQL answers a failed statement with 200 and the error inside the results.
+    if (r.status >= 300 || /"error"/.test(text)) throw new Error(`${path}: ${r.status} ${text}`);
+    return text;
   };
   await post('/query', `q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`);
   await post(
     '/query',
     `q=${encodeURIComponent(`CREATE RETENTION POLICY "rollup_2y" ON "${db}" DURATION 730d REPLICATION 1 SHARD DURATION 52w`)}`,
+  );
+  // A loaded influxd 1.6 once refused the first write with "retention policy not found" right after
+  // the CREATE answered: write only once the policy is listed.
+  await waitFor(
+    'the rollup policy listed',
+    async () =>
+      (await post('/query', `q=${encodeURIComponent(`SHOW RETENTION POLICIES ON "${db}"`)}`)).includes('"rollup_2y"')
+        ? true
+        : undefined,
+    10_000,
+    100,
   );
   const lines: string[] = [];
   for (let i = 0; i < days; i++) {
