@@ -91,6 +91,16 @@ export function hourFigures(shape: ReturnType<typeof stationShape>, ms: number):
   };
 }
 
+/** The hour figures that are means or shares: summed weighted by samples, then divided by them. */
+const SAMPLE_WEIGHTED = [
+  'occupancyMean',
+  'fullShare',
+  'nearFullShare',
+  'allBusyShare',
+  'socketsBusyMean',
+  'heaterOnShare',
+] as const;
+
 /** Sum (counts) or sample-weighted mean (shares, means) of hours. */
 export function sumHours(hours: readonly HourFigures[]): HourFigures {
   const out: HourFigures = {
@@ -112,25 +122,11 @@ export function sumHours(hours: readonly HourFigures[]): HourFigures {
     out.sessions += h.sessions;
     out.turnedAway += h.turnedAway;
     out.energyWh += h.energyWh;
-    for (const k of [
-      'occupancyMean',
-      'fullShare',
-      'nearFullShare',
-      'allBusyShare',
-      'socketsBusyMean',
-      'heaterOnShare',
-    ] as const)
+    for (const k of SAMPLE_WEIGHTED)
       out[k] += h[k] * h.samples;
   }
   if (out.samples > 0)
-    for (const k of [
-      'occupancyMean',
-      'fullShare',
-      'nearFullShare',
-      'allBusyShare',
-      'socketsBusyMean',
-      'heaterOnShare',
-    ] as const)
+    for (const k of SAMPLE_WEIGHTED)
       out[k] /= out.samples;
   return out;
 }

@@ -259,39 +259,35 @@ export interface PlanningCandidatesTable {
   created_by: number | null;
 }
 
+/** The station_use_1d figures a day row holds and a month row sums (planning/daily-fields.ts). */
+interface PlanningSummedColumns {
+  samples: number;
+  full_n: number;
+  near_full_n: number;
+  all_busy_n: number;
+  occupancy_sum: number;
+  sessions: number;
+  turned_away: number;
+  energy_wh: number | null;
+}
+
 /** One station's local day, copied from InfluxDB's station_use_1d (planning/daily-store.ts). */
-export interface PlanningDailyTable {
+export interface PlanningDailyTable extends PlanningSummedColumns {
   station: string;
   /** The local day's start, Unix ms. */
   day: number;
   /** The `township` tag: the township's Chinese name. */
   township: string;
-  samples: number;
-  full_n: number;
-  near_full_n: number;
-  all_busy_n: number;
-  occupancy_sum: number;
-  sessions: number;
-  turned_away: number;
-  energy_wh: number | null;
   heater_on_share: number | null;
   synced_at: number;
 }
 
 /** One station's local month: the sums of its planning_daily rows (planning/daily-store.ts). */
-export interface PlanningMonthlyTable {
+export interface PlanningMonthlyTable extends PlanningSummedColumns {
   station: string;
   /** The local month's first midnight, Unix ms. */
   month: number;
   township: string;
-  samples: number;
-  full_n: number;
-  near_full_n: number;
-  all_busy_n: number;
-  occupancy_sum: number;
-  sessions: number;
-  turned_away: number;
-  energy_wh: number | null;
   heater_sum: number;
   heater_days: number;
 }
