@@ -17,6 +17,7 @@ import {
   DEFAULT_REPORTS_PER_DEVICE_HOUR,
   DEFAULT_REPORT_CONTACT_RETENTION_DAYS,
   REPORT_LIMIT_KEYS,
+  REPORT_RETENTION_FIRST_MS,
   REPORT_RETENTION_INTERVAL_MS,
 } from '../reports/limits.js';
 
@@ -113,17 +114,22 @@ export default fp(
     });
     if (app.hasDecorator('workOrders')) app.workOrders.events.on('change', (wo) => void follow(wo));
     let timer: NodeJS.Timeout | undefined;
+    let first: NodeJS.Timeout | undefined;
     const run = () =>
       retention().catch((err: unknown) => {
         app.metrics.storeErrors.inc({ what: 'rider_report_retention' });
         log.error({ err }, 'rider contact retention failed; retried in an hour');
       });
     app.addHook('onReady', async () => {
-      await run();
+      // Shortly after start (a server restarted more often than hourly still deletes), not during
+      // it: the start stays as fast as before for the screens waiting on it.
+      first = setTimeout(() => void run(), REPORT_RETENTION_FIRST_MS);
+      first.unref();
       timer = setInterval(() => void run(), REPORT_RETENTION_INTERVAL_MS);
       timer.unref();
     });
     app.shutdown.add(5, 'rider-report retention', () => {
+      clearTimeout(first);
       clearInterval(timer);
       return Promise.resolve();
     });

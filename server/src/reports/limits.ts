@@ -12,6 +12,8 @@ export const DEFAULT_REPORTS_PER_ADDRESS_HOUR = 30;
 export const DEFAULT_RECEIPT_MISSES_PER_ADDRESS_HOUR = 20;
 /** Closed reports keep the rider's contact data this many days, then it is deleted. */
 export const DEFAULT_REPORT_CONTACT_RETENTION_DAYS = 90;
+/** How long after the server is ready the retention job first runs. */
+export const REPORT_RETENTION_FIRST_MS = 60_000;
 /** How often the retention job runs. */
 export const REPORT_RETENTION_INTERVAL_MS = 3_600_000;
 /** The upload token of a new report is refused after this. */
