@@ -120,13 +120,14 @@ export default fp(
         app.metrics.storeErrors.inc({ what: 'rider_report_retention' });
         log.error({ err }, 'rider contact retention failed; retried in an hour');
       });
-    app.addHook('onReady', async () => {
+    app.addHook('onReady', (hookDone) => {
       // Shortly after start (a server restarted more often than hourly still deletes), not during
       // it: the start stays as fast as before for the screens waiting on it.
       first = setTimeout(() => void run(), REPORT_RETENTION_FIRST_MS);
       first.unref();
       timer = setInterval(() => void run(), REPORT_RETENTION_INTERVAL_MS);
       timer.unref();
+      hookDone();
     });
     app.shutdown.add(5, 'rider-report retention', () => {
       clearTimeout(first);
