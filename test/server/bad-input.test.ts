@@ -23,16 +23,20 @@ import { addTestUser } from './auth-helpers.js';
 import { PNG, addTestWorkOrder } from './workorders/helpers.js';
 import { addTestNotice } from './routes/notices/helpers.js';
 import { LISTS, MB, PATH_TRICKS, ROUTES, SQL, type WriteRoute } from './bad-input-routes.js';
+import { reportAt } from './routes/rider-reports/helpers.js';
 
 let app: FastifyInstance;
 let headers: Record<string, string>;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  app = await startFullApp();
+  // The riders' report limits high: every bad request here takes from them before it is refused.
+  app = await startFullApp({ reports: { perDeviceHour: 10_000, perDeviceDay: 10_000, perAddressHour: 10_000 } });
   headers = {
     ...(await userWithSession(app, [{ role: 'county_admin', scope: 'county' }])).headers,
     'accept-language': 'en',
+    // The page's device id, which a new rider report needs (other routes ignore it).
+    'x-yizhan-device': 'bad-input-test-device-0001',
   };
   ids.station = OWN.station;
   ids.user = String((await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])).id);
@@ -42,6 +46,7 @@ beforeAll(async () => {
   ids.notification = String(await addTestNotification(app));
   ids.order = String(await addTestWorkOrder(app, OWN.station));
   ids.notice = String(await addTestNotice(app, { township: OWN.code }));
+  ids.report = String(await reportAt(app, OWN.station, { street: true, status: 'accepted' }));
 });
 afterAll(() => app?.close());
 
