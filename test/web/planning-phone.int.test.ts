@@ -138,6 +138,7 @@ describe('the app on a phone', () => {
     ['reports', '/app/reports', 'h1'],
     ['planning', '/app/planning', '[data-test=planning-form]'],
     ['planning-coverage', '/app/planning/coverage', 'path[data-station]'],
+    ['notices', '/app/notices', '[data-test=notices-current]'],
     ['users', '/app/users', 'h1'],
     ['audit', '/app/audit', 'h1'],
     ['account', '/app/account', 'h1'],
@@ -194,7 +195,7 @@ describe('the app on a phone', () => {
     const page = await pageAt(DESKTOP);
     expect((await box(page, 'nav.tabs')).height).toBeLessThanOrEqual(MENU_MAX_PX);
     expect(await page.isVisible('[data-test=menu]')).toBe(false);
-    expect(await shown(page, 'nav.tabs a')).toHaveLength(9);
+    expect(await shown(page, 'nav.tabs a')).toHaveLength(FULL_MENU.length);
     await page.close();
   });
 

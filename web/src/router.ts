@@ -93,6 +93,12 @@ export const router = createRouter({
       component: () => import('./pages/PlanningReportPage.vue'),
       meta: { permission: 'planning:read', print: true },
     },
+    {
+      path: '/notices',
+      name: 'notices',
+      component: () => import('./pages/NoticesPage.vue'),
+      meta: { permission: 'station:read' },
+    },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
       path: '/users',

@@ -1,6 +1,7 @@
 /** English: the second language of the interface (same keys as zh-CN.ts). */
 import type zh from './zh-CN.js';
 import planning from './planning-en.js';
+import notices from './notices-en.js';
 
 const en: typeof zh = {
   app: { title: 'Warm stations · Staff', short: 'Warm stations' },
@@ -188,6 +189,9 @@ const en: typeof zh = {
       alert_close: 'Close alert',
       silence_add: 'Add silence',
       silence_end: 'End silence',
+      notice_add: 'Post notice',
+      notice_change: 'Change notice',
+      notice_withdraw: 'Withdraw notice',
     },
   },
   rules: {
@@ -353,5 +357,6 @@ const en: typeof zh = {
     notice_write: 'Post notices on station screens',
   },
   planning,
+  notices,
 };
 export default en;
