@@ -12,6 +12,7 @@ import type * as S from './routes/silences/schemas.js';
 import type * as W from './routes/work-orders/schemas.js';
 import type * as R from './routes/riders/schemas.js';
 import type * as N from './routes/notices/schemas.js';
+import type * as RR from './routes/rider-reports/schemas.js';
 
 export type { Role, Permission } from './auth/roles.js';
 export type { StationSummary } from './state/schema.js';
@@ -117,3 +118,25 @@ export type NewNoticeRequest = Static<typeof N.NewNoticeBody>;
 export type NoticeChangeRequest = Static<typeof N.NoticeChangeBody>;
 /** `GET /api/v1/public/stations/:id/notices` and the SSE `notice` event's data. */
 export type StationNoticesResponse = N.StationNotices;
+
+export type ReportCategory = RR.ReportCategory;
+export type ReportKind = RR.ReportKind;
+export type ReportStatus = RR.ReportStatus;
+export type TriageDecision = RR.TriageDecision;
+export type ReportCategoriesResponse = Static<typeof RR.ReportCategoriesAnswer>;
+export type NewReportRequest = Static<typeof RR.NewReportBody>;
+export type NewReportResponse = Static<typeof RR.NewReportAnswer>;
+export type PhotoUploadResponse = Static<typeof RR.PhotoUploadAnswer>;
+export type PublicReport = Static<typeof RR.PublicReport>;
+export type ReportListQuery = Omit<Static<typeof RR.ReportListQuery>, 'lang'>;
+export type StaffReport = Static<typeof RR.StaffReport>;
+export type ReportListResponse = Static<typeof RR.ReportList>;
+export type ReportDetailResponse = Static<typeof RR.ReportDetail>;
+export type ReportHistoryItem = Static<typeof RR.StaffHistoryItem>;
+export type ReportPhotoInfo = Static<typeof RR.ReportPhotoInfo>;
+export type TriageRequest = Static<typeof RR.TriageBody>;
+export type AssignReportRequest = Static<typeof RR.AssignReportBody>;
+export type ResolveReportRequest = Static<typeof RR.ResolveReportBody>;
+export type ReportResponse = Static<typeof RR.ReportAnswer>;
+export type ReportFiguresQuery = Omit<Static<typeof RR.FiguresQuery>, 'lang'>;
+export type ReportFiguresResponse = Static<typeof RR.FiguresAnswer>;

@@ -52,6 +52,11 @@ export const PERMISSIONS = [
   'planning:write',
   /** Post, change and withdraw the union's notices on station screens (county-wide: county notices). */
   'notice:write',
+  /**
+   * Triage riders' reports of its townships (valid, duplicate, not valid, outside our remit), assign
+   * and resolve them, and see the contact data a rider left (each view audited).
+   */
+  'report:triage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -66,11 +71,12 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit:read',
     'planning:read',
     'notice:write',
+    'report:triage',
   ],
   crew_lead: [...READ, 'alert:write', 'config:write'],
   crew_member: [...READ, 'alert:write'],
   planner: [...READ, 'planning:read', 'planning:write'],
-  grid_staff: READ,
+  grid_staff: [...READ, 'report:triage'],
   viewer: READ,
 };
 

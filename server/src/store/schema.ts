@@ -328,6 +328,64 @@ export interface NoticesTable {
   withdrawn_by: number | null;
 }
 
+/** A rider's report (migration 0016, reports/repo.ts); never deleted, contact emptied after retention. */
+export interface RiderReportsTable {
+  id: Generated<number>;
+  /** 8 Crockford base32 characters, without the dash. */
+  receipt: string;
+  category: string;
+  /** station | street */
+  kind: string;
+  text: string;
+  station_id: string | null;
+  /** Township code: the station's, or the one whose stations are nearest to the location. */
+  township: string;
+  lat: number | null;
+  lon: number | null;
+  accuracy_m: number | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_deleted_at: number | null;
+  credit_name: string | null;
+  photos_declared: Generated<number>;
+  /** SHA-256 (hex) of the upload token. */
+  upload_token_hash: string | null;
+  upload_until: number;
+  status: string;
+  decision: string | null;
+  reason: string | null;
+  duplicate_of: string | null;
+  triaged_at: number | null;
+  triaged_by: number | null;
+  work_order_id: number | null;
+  assignee_id: number | null;
+  department: string | null;
+  closed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RiderReportPhotosTable {
+  id: Generated<number>;
+  report_id: number;
+  n: number;
+  at: number;
+  content_type: string;
+  bytes: number;
+  kept_location: Generated<number>;
+  data: Uint8Array;
+}
+
+export interface RiderReportEventsTable {
+  id: Generated<number>;
+  report_id: number;
+  at: number;
+  user_id: number | null;
+  kind: string;
+  status: string;
+  note: string | null;
+}
+
 export interface Database {
   townships: TownshipsTable;
   users: UsersTable;
@@ -352,4 +410,7 @@ export interface Database {
   planning_daily_sync: PlanningDailySyncTable;
   planning_monthly: PlanningMonthlyTable;
   notices: NoticesTable;
+  rider_reports: RiderReportsTable;
+  rider_report_photos: RiderReportPhotosTable;
+  rider_report_events: RiderReportEventsTable;
 }

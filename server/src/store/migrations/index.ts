@@ -17,6 +17,7 @@ import { migration0012 } from './0012_planning.js';
 import { migration0013 } from './0013_planning_daily.js';
 import { migration0014 } from './0014_planning_resync.js';
 import { migration0015 } from './0015_notices.js';
+import { migration0016 } from './0016_rider_reports.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -36,5 +37,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '0013_planning_daily': migration0013(),
     '0014_planning_resync': migration0014(),
     '0015_notices': migration0015(engine),
+    '0016_rider_reports': migration0016(engine),
   };
 }
