@@ -34,6 +34,7 @@ import type {
 import { crewRoutes } from './crew.js';
 import { noticeRoutes } from './notices.js';
 import { planningRoutes } from './planning.js';
+import { riderReportRoutes } from './rider-reports.js';
 
 export const API_BASE = '/api/v1';
 
@@ -167,6 +168,7 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
       call<CommentResponse>('POST', `/alerts/${id(alertId)}/comments`, { body: { text } }),
     ...crew,
     ...noticeRoutes(call, id),
+    ...riderReportRoutes(call, id),
     planning,
   };
 }

@@ -85,6 +85,23 @@ export type {
   NoticeResponse,
   NewNoticeRequest,
   NoticeChangeRequest,
+  ReportCategory,
+  ReportKind,
+  ReportStatus,
+  TriageDecision,
+  ReportCategoriesResponse,
+  ReportListQuery,
+  StaffReport,
+  ReportListResponse,
+  ReportDetailResponse,
+  ReportHistoryItem,
+  ReportPhotoInfo,
+  TriageRequest,
+  AssignReportRequest,
+  ResolveReportRequest,
+  ReportResponse,
+  ReportFiguresQuery,
+  ReportFiguresResponse,
 } from '@yizhan/server/api-types';
 import type { AlertEvent, Counts, StationSummary, Township, TownshipName } from '@yizhan/server/api-types';
 // The role and permission lists (a dependency-free module) in the order the server declares them.

@@ -2,6 +2,7 @@
 import type zh from './zh-CN.js';
 import planning from './planning-en.js';
 import notices from './notices-en.js';
+import riderReports from './rider-reports-en.js';
 
 const en: typeof zh = {
   app: { title: 'Warm stations · Staff', short: 'Warm stations' },
@@ -355,8 +356,10 @@ const en: typeof zh = {
     planning_read: 'See planning analytics and coverage',
     planning_write: 'Import planning data and candidates',
     notice_write: 'Post notices on station screens',
+    report_triage: "Handle riders' reports",
   },
   planning,
   notices,
+  riderReports,
 };
 export default en;

@@ -1,6 +1,7 @@
 /** 简体中文：界面文字的第一语言。英文见 en.ts（键必须相同，类型检查保证）。 */
 import planning from './planning-zh.js';
 import notices from './notices-zh.js';
+import riderReports from './rider-reports-zh.js';
 
 export default {
   app: { title: '暖新驿站 · 管理', short: '暖新驿站' },
@@ -352,7 +353,9 @@ export default {
     planning_read: '查看规划分析与覆盖',
     planning_write: '导入规划数据和候选点',
     notice_write: '发布驿站屏幕通知',
+    report_triage: '处理骑手随手拍',
   },
   planning,
   notices,
+  riderReports,
 };
