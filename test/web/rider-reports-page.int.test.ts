@@ -1,0 +1,190 @@
+/**
+ * The riders' reports pages (/app/rider-reports…) in Debian chromium at 390×844 against the whole
+ * server app (SQLite in memory): a rider reports a broken water dispenser at st-001 (城关镇) through
+ * the public API, with a photo, a contact and a name for recognition; a grid staff member of 城关镇
+ * finds it in the triage list on the phone, sees the photo and the contact, triages it as valid and
+ * it becomes the crew's work order, shown and linked; the figures page counts it and names the
+ * rider; a grid staff member of 新塘镇 neither lists it nor opens it, and sees no contact.
+ * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
+ */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import type { NewReportResponse, PublicReport, ReportDetailResponse } from '@yizhan/server/api-types';
+import { startChromium, type Chromium } from '../helpers/browser.js';
+import { OTHER, OWN, startFullApp } from '../server/full-app.js';
+import { addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot, type Person } from './helpers.js';
+
+const PHONE_390 = { width: 390, height: 844 };
+// The smallest PNG (1×1, red), as a phone would upload after resizing.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+const TEXT = '驿站饮水机一直不出热水，按钮灯也不亮。';
+const PHONE_NO = '138 0000 1234';
+
+let app: FastifyInstance;
+let base: string;
+let chromium: Chromium | undefined;
+let admin: Record<string, string>;
+let zhao: Person;
+let qian: Person;
+let shots: string;
+let receipt: string;
+let reportId: number;
+
+/** What a rider's phone page sends: the report, then its photo with the upload token. */
+async function submitReport(): Promise<string> {
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/v1/public/reports',
+    headers: { 'x-yizhan-device': 'test-device-0123456789' },
+    payload: {
+      category: 'station_fault',
+      text: TEXT,
+      stationId: OWN.station,
+      contact: { name: '刘师傅', phone: PHONE_NO },
+      credit: { name: '刘骑手' },
+      photoCount: 1,
+    },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  const made = r.json<NewReportResponse>();
+  const p = await app.inject({
+    method: 'POST',
+    url: `/api/v1/public/reports/${made.receipt}/photos`,
+    headers: { authorization: `Bearer ${made.uploadToken}`, 'content-type': 'image/png' },
+    payload: PNG,
+  });
+  expect(p.statusCode, p.body).toBe(201);
+  return made.receipt;
+}
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  app = await startFullApp();
+  base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+  admin = await adminHeaders(app);
+  zhao = await addPerson(app, admin, 'zhao.grid', '赵网格', [{ role: 'grid_staff', scope: OWN.code }]);
+  qian = await addPerson(app, admin, 'qian.grid', '钱网格', [{ role: 'grid_staff', scope: OTHER.code }]);
+  chromium = await startChromium();
+  shots = screenshotDir();
+  receipt = await submitReport();
+}, 120_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await app?.close();
+  if (!process.env.YIZHAN_SCREENSHOTS && shots) rmSync(shots, { recursive: true, force: true });
+});
+
+async function phonePage(): Promise<Page> {
+  await chromium!.ctx.clearCookies();
+  const page = await chromium!.ctx.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.setViewportSize(PHONE_390);
+  return page;
+}
+
+async function fitsPhone(page: Page, what: string): Promise<void> {
+  await page.setViewportSize(PHONE_390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), `${what}: wider than 390 px`).toBeLessThanOrEqual(390);
+}
+
+async function publicStatus(): Promise<PublicReport> {
+  const r = await app.inject({ method: 'GET', url: `/api/v1/public/reports/${receipt}` });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json<PublicReport>();
+}
+
+describe('rider reports pages', () => {
+  it('a grid staff member of the township triages a report with a photo on the phone: valid, it becomes a work order', async () => {
+    const page = await phonePage();
+    await logIn(page, base, zhao.login, zhao.password);
+    await page.click('[data-test=menu]');
+    await page.click('[data-test=nav-rider-reports]');
+    await page.waitForURL(/\/app\/rider-reports$/);
+    const card = `[data-test=report][data-receipt="${receipt}"]`;
+    await page.waitForSelector(card);
+    expect(await page.textContent(`${card} [data-test=report-status]`)).toBe('已收到');
+    // The list never carries the rider's contact.
+    expect(await page.textContent('main')).not.toContain(PHONE_NO);
+    await fitsPhone(page, 'list');
+    await shoot(page, shots, 'rider-reports-list');
+
+    await page.setViewportSize(PHONE_390);
+    await page.click(`${card} [data-test=report-link]`);
+    await page.waitForURL(/\/app\/rider-reports\/\d+$/);
+    reportId = Number(new URL(page.url()).pathname.split('/').pop());
+    expect(await page.textContent('[data-test=report-text]')).toBe(TEXT);
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-test=report-photo]');
+      return img !== null && img.complete && img.naturalWidth > 0;
+    });
+    expect(await page.getAttribute('[data-test=report-contact]', 'data-state')).toBe('shown');
+    expect(await page.textContent('[data-test=contact-phone]')).toBe(PHONE_NO);
+    await fitsPhone(page, 'report');
+    await shoot(page, shots, 'rider-report-received');
+
+    await page.setViewportSize(PHONE_390);
+    await page.check('[data-test=triage-form] input[name=decision][value=valid]');
+    await page.click('[data-test=triage-submit]');
+    // A valid station problem is the crew's work order: made on triage, or by 转为工单.
+    await page.waitForSelector('[data-test=make-work-order], [data-test=work-order-link]');
+    if (await page.$('[data-test=make-work-order]')) await page.click('[data-test=make-work-order]');
+    await page.waitForSelector('[data-test=work-order-link]');
+    const link = await page.textContent('[data-test=work-order-link]');
+    const woId = Number(/#(\d+)/.exec(link ?? '')?.[1]);
+    expect(woId).toBeGreaterThan(0);
+    expect(await page.$('[data-test=report-actions]')).toBeNull();
+    await shoot(page, shots, 'rider-report-work-order');
+
+    const detail = await app.inject({ method: 'GET', url: `/api/v1/rider-reports/${reportId}`, headers: admin });
+    expect(detail.json<ReportDetailResponse>().report).toMatchObject({ decision: 'valid', workOrderId: woId });
+    expect((await publicStatus()).handledBy).toMatchObject({ kind: 'work_order' });
+
+    await page.setViewportSize(PHONE_390);
+    await page.click('[data-test=work-order-link]');
+    await page.waitForURL(new RegExp(`/app/work-orders/${woId}$`));
+    await page.waitForSelector('[data-test=wo-steps]');
+    expect(await page.textContent('h1')).toContain(String(woId));
+    await page.close();
+  }, 90_000);
+
+  it('the figures page counts the valid report, names the credited rider and links the CSV', async () => {
+    const page = await phonePage();
+    await logIn(page, base, zhao.login, zhao.password);
+    await page.goto(`${base}/app/rider-reports/figures`);
+    await page.waitForSelector('[data-test=figures-table]');
+    expect(await page.textContent('[data-test=total-valid]')).toBe('1');
+    expect(await page.textContent('[data-test=figures-row]')).toContain('驿站设施故障');
+    expect(await page.textContent('[data-test=figures-rider]')).toContain('刘骑手');
+    await page.waitForSelector('[data-test=report-bars] svg');
+    const csv = await page.getAttribute('[data-test=figures-csv]', 'href');
+    expect(csv).toMatch(/^\/api\/v1\/rider-reports\/figures\.csv\?/);
+    const r = await page.evaluate(async (u) => (await fetch(u)).text(), csv!);
+    expect(r).toContain('station_fault');
+    expect(r).not.toContain(PHONE_NO.replace(/ /g, ''));
+    expect(r).not.toContain(PHONE_NO);
+    await fitsPhone(page, 'figures');
+    await shoot(page, shots, 'rider-report-figures');
+    await page.close();
+  }, 60_000);
+
+  it('a grid staff member of another township neither lists nor opens it', async () => {
+    const page = await phonePage();
+    await logIn(page, base, qian.login, qian.password);
+    await page.goto(`${base}/app/rider-reports?status=all`);
+    await page.waitForSelector('[data-test=none]');
+    expect(await page.$(`[data-test=report][data-receipt="${receipt}"]`)).toBeNull();
+    await page.goto(`${base}/app/rider-reports/${reportId}`);
+    await page.waitForSelector('[data-test=error]');
+    expect(await page.$('[data-test=report-text]')).toBeNull();
+    expect(await page.textContent('main')).not.toContain(PHONE_NO);
+    await page.screenshot({ path: join(shots, 'rider-report-other-township.png') });
+    await page.close();
+  }, 60_000);
+});
