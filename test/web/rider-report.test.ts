@@ -4,7 +4,7 @@
  * rider's location in AMap's own datum, and the monthly bars' series.
  */
 import { describe, expect, it } from 'vitest';
-import type { StaffReport } from '../../web/src/api/types.js';
+import type { ReportCategory, StaffReport } from '../../web/src/api/types.js';
 import { amapMarkerUrl, monthSeries, nextStep, triageBody } from '../../web/src/rider-report.js';
 
 const report = (over: Partial<StaffReport> = {}): StaffReport => ({
@@ -90,7 +90,7 @@ describe('amapMarkerUrl', () => {
 
 describe('monthSeries', () => {
   it('sums valid reports per category and month over townships, months in order, missing months 0', () => {
-    const row = (month: string, category: string, valid: number, townshipCode = 'chengguan') => ({
+    const row = (month: string, category: ReportCategory, valid: number, townshipCode = 'chengguan') => ({
       month,
       townshipCode,
       township: townshipCode,

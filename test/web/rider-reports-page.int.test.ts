@@ -12,17 +12,14 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import type { NewReportResponse, PublicReport, ReportDetailResponse } from '@yizhan/server/api-types';
+import type { PublicReport, ReportDetailResponse } from '@yizhan/server/api-types';
 import { startChromium, type Chromium } from '../helpers/browser.js';
-import { OTHER, OWN, startFullApp } from '../server/full-app.js';
+import { OTHER, OWN } from '../server/full-app.js';
+import { JPEG_16x12, jpegWithGps } from '../server/reports/images.js';
+import { PLACES, addReport, startReportsApp, uploadPhoto } from '../server/routes/rider-reports/helpers.js';
 import { addPerson, adminHeaders, ensureWebBuilt, logIn, screenshotDir, shoot, type Person } from './helpers.js';
 
 const PHONE_390 = { width: 390, height: 844 };
-// The smallest PNG (1×1, red), as a phone would upload after resizing.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
-  'base64',
-);
 const TEXT = '驿站饮水机一直不出热水，按钮灯也不亮。';
 const PHONE_NO = '138 0000 1234';
 
@@ -36,36 +33,23 @@ let shots: string;
 let receipt: string;
 let reportId: number;
 
-/** What a rider's phone page sends: the report, then its photo with the upload token. */
+/** What a rider's phone page sends: the report, then its photo (a JPEG with GPS, as a phone takes it) with the upload token. */
 async function submitReport(): Promise<string> {
-  const r = await app.inject({
-    method: 'POST',
-    url: '/api/v1/public/reports',
-    headers: { 'x-yizhan-device': 'test-device-0123456789' },
-    payload: {
-      category: 'station_fault',
-      text: TEXT,
-      stationId: OWN.station,
-      contact: { name: '刘师傅', phone: PHONE_NO },
-      credit: { name: '刘骑手' },
-      photoCount: 1,
-    },
+  const made = await addReport(app, {
+    text: TEXT,
+    stationId: OWN.station,
+    contact: { name: '刘师傅', phone: PHONE_NO },
+    credit: { name: '刘骑手' },
+    photoCount: 1,
   });
-  expect(r.statusCode, r.body).toBe(201);
-  const made = r.json<NewReportResponse>();
-  const p = await app.inject({
-    method: 'POST',
-    url: `/api/v1/public/reports/${made.receipt}/photos`,
-    headers: { authorization: `Bearer ${made.uploadToken}`, 'content-type': 'image/png' },
-    payload: PNG,
-  });
+  const p = await uploadPhoto(app, made, jpegWithGps(JPEG_16x12, PLACES.own.lat, PLACES.own.lon));
   expect(p.statusCode, p.body).toBe(201);
   return made.receipt;
 }
 
 beforeAll(async () => {
   ensureWebBuilt();
-  app = await startFullApp();
+  app = await startReportsApp();
   base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
   admin = await adminHeaders(app);
   zhao = await addPerson(app, admin, 'zhao.grid', '赵网格', [{ role: 'grid_staff', scope: OWN.code }]);
