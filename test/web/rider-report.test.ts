@@ -41,8 +41,7 @@ const valid = { decision: 'valid' as const, status: 'accepted' as const };
 describe('nextStep', () => {
   it.each([
     { name: 'a new report is triaged', over: {}, step: 'triage' },
-    { name: 'a valid station problem becomes a work order', over: valid, step: 'work_order' },
-    { name: 'a station problem with its work order waits for the crew', over: { ...valid, workOrderId: 4, status: 'in_progress' as const }, step: 'none' },
+    { name: 'a valid station problem waits for the crew (its work order was made on triage)', over: { ...valid, workOrderId: 4, status: 'in_progress' as const }, step: 'none' },
     { name: 'a valid street problem is assigned', over: { ...valid, kind: 'street' as const }, step: 'assign' },
     {
       name: 'an assigned street problem is resolved',

@@ -116,10 +116,10 @@ describe('rider reports pages', () => {
     await page.setViewportSize(PHONE_390);
     await page.check('[data-test=triage-form] input[name=decision][value=valid]');
     await page.click('[data-test=triage-submit]');
-    // A valid station problem is the crew's work order: made on triage, or by 转为工单.
-    await page.waitForSelector('[data-test=make-work-order], [data-test=work-order-link]');
-    if (await page.$('[data-test=make-work-order]')) await page.click('[data-test=make-work-order]');
+    // A station problem found valid is the crew's work order at once (转为工单).
+    expect(await page.textContent('[data-test=triage-form] label:has(input[value=valid])')).toContain('转为工单');
     await page.waitForSelector('[data-test=work-order-link]');
+    expect(await page.textContent('[data-test=report-done]')).toMatch(/^已转为工单 #\d+$/);
     const link = await page.textContent('[data-test=work-order-link]');
     const woId = Number(/#(\d+)/.exec(link ?? '')?.[1]);
     expect(woId).toBeGreaterThan(0);

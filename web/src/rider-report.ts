@@ -14,16 +14,16 @@ export const TRIAGE_DECISIONS: TriageDecision[] = ['valid', 'duplicate', 'not_va
 const CLOSED = new Set(['resolved', 'duplicate', 'not_valid', 'outside_remit']);
 
 /**
- * What the staff do next: decide (triage); for a valid station problem, make the crew's work order
- * (its status then follows the order); for a valid street problem, assign it to a grid member or
- * forward it to a department, then resolve it with a note. `none`: nothing is left to do here.
+ * What the staff do next: decide (triage; a station problem found valid becomes the crew's work
+ * order there and then, and its status follows the order); for a valid street problem, assign it
+ * to a grid member or forward it to a department, then resolve it with a note. `none`: nothing is
+ * left to do here.
  */
-export type ReportStep = 'triage' | 'work_order' | 'assign' | 'resolve' | 'none';
+export type ReportStep = 'triage' | 'assign' | 'resolve' | 'none';
 
 export function nextStep(r: StaffReport): ReportStep {
   if (r.decision === null && r.status === 'received') return 'triage';
-  if (r.decision !== 'valid' || CLOSED.has(r.status)) return 'none';
-  if (r.kind === 'station') return r.workOrderId === null ? 'work_order' : 'none';
+  if (r.decision !== 'valid' || CLOSED.has(r.status) || r.kind === 'station') return 'none';
   return r.assignee === null && r.department === null ? 'assign' : 'resolve';
 }
 

@@ -1,8 +1,8 @@
 /**
  * The riders' reports routes of the API client (issue 15, 随手拍): the triage list, one report with
- * its contact (when the server shows it to this reader), history and photos, the triage decision,
- * the work order of a station problem, assigning or forwarding a street problem, resolving, and the
- * union's figures. createClient (client.ts) spreads these into the one client.
+ * its contact (when the server shows it to this reader), history and photos, the triage decision
+ * (valid on a station problem makes the crew's work order), assigning or forwarding a street
+ * problem, resolving, and the union's figures. createClient (client.ts) spreads these into the one client.
  */
 import type {
   AssignReportRequest,
@@ -28,10 +28,9 @@ export function riderReportRoutes(call: Call, id: Id) {
     reportCategories: () => call<ReportCategoriesResponse>('GET', '/public/report-categories'),
     riderReports: (q: ReportListQuery) => call<ReportListResponse>('GET', `${R}${qs({ ...q })}`),
     riderReport: (reportId: number) => call<ReportDetailResponse>('GET', `${R}/${id(reportId)}`),
+    /** Valid on a station problem also makes the crew's work order (the answer's workOrderId). */
     triageReport: (reportId: number, body: TriageRequest) =>
       call<ReportResponse>('POST', `${R}/${id(reportId)}/triage`, { body }),
-    /** A valid station problem becomes a work order for the crew. */
-    reportWorkOrder: (reportId: number) => call<ReportResponse>('POST', `${R}/${id(reportId)}/work-order`, { body: {} }),
     /** A valid street problem: to a grid member of the township, or forwarded to a named department. */
     assignReport: (reportId: number, body: AssignReportRequest) =>
       call<ReportResponse>('POST', `${R}/${id(reportId)}/assign`, { body }),
