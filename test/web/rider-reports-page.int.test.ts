@@ -3,8 +3,8 @@
  * server app (SQLite in memory): a rider reports a broken water dispenser at st-001 (城关镇) through
  * the public API, with a photo, a contact and a name for recognition; a grid staff member of 城关镇
  * finds it in the triage list on the phone, sees the photo and the contact, triages it as valid and
- * it becomes the crew's work order, shown and linked; the figures page counts it and names the
- * rider; a grid staff member of 新塘镇 neither lists it nor opens it, and sees no contact.
+ * it becomes the crew's work order, shown and linked; a street problem is assigned to a grid
+ * member and resolved with a note; the figures page counts both and names the rider; a grid staff member of 新塘镇 neither lists it nor opens it, and sees no contact.
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
 import { join } from 'node:path';
@@ -138,13 +138,57 @@ describe('rider reports pages', () => {
     await page.close();
   }, 90_000);
 
-  it('the figures page counts the valid report, names the credited rider and links the CSV', async () => {
+  it('a street problem is assigned to a grid member picked from the township and resolved with a note the rider reads', async () => {
+    const street = await addReport(app, {
+      category: 'road_damage',
+      text: '城关路口井盖松动，电动车经过很危险。',
+      stationId: undefined,
+      location: { lat: PLACES.own.lat + 0.001, lon: PLACES.own.lon, accuracyM: 12 },
+    });
+    const page = await phonePage();
+    await logIn(page, base, zhao.login, zhao.password);
+    await page.goto(`${base}/app/rider-reports?category=road_damage`);
+    const card = `[data-test=report][data-receipt="${street.receipt}"]`;
+    await page.waitForSelector(card);
+    expect(await page.$$('[data-test=report]')).toHaveLength(1);
+    await page.click(`${card} [data-test=report-link]`);
+    await page.waitForSelector('[data-test=report-location] [data-test=amap]');
+    expect(await page.textContent('[data-test=report-location]')).toContain('精度约 12 米');
+    await page.check('[data-test=triage-form] input[name=decision][value=valid]');
+    await page.click('[data-test=triage-submit]');
+    await page.waitForSelector('[data-test=report-actions][data-step=assign] [data-test=person]');
+    // The picker offers the township's grid members (赵网格), not 钱网格 of 新塘镇.
+    const people = await page.$$eval('[data-test=person]', (bs) => bs.map((b) => b.textContent?.trim()));
+    expect(people).toEqual(['赵网格']);
+    await page.click(`[data-test=person][data-id="${zhao.id}"]`);
+    await page.waitForSelector('[data-test=report-actions][data-step=resolve]');
+    expect(await page.textContent('[data-test=assigned]')).toContain('赵网格');
+    await page.fill('[data-test=resolve-form] textarea[name=note]', '已联系市政更换井盖。');
+    await fitsPhone(page, 'resolve');
+    await shoot(page, shots, 'rider-report-resolve');
+    await page.setViewportSize(PHONE_390);
+    await page.click('[data-test=resolve-submit]');
+    await page.waitForSelector('[data-test=report-status]:text("已解决")');
+    expect(await page.$('[data-test=report-actions]')).toBeNull();
+    const r = await app.inject({ method: 'GET', url: `/api/v1/public/reports/${street.receipt}` });
+    const pub = r.json<PublicReport>();
+    expect(pub).toMatchObject({ status: 'resolved', handledBy: { kind: 'grid_member' } });
+    expect(pub.history.at(-1)?.note).toBe('已联系市政更换井盖。');
+    // Staff are never named to the rider.
+    expect(r.body).not.toContain('赵网格');
+    await page.close();
+  }, 90_000);
+
+  it('the figures page counts the valid reports, names the credited rider and links the CSV', async () => {
     const page = await phonePage();
     await logIn(page, base, zhao.login, zhao.password);
     await page.goto(`${base}/app/rider-reports/figures`);
     await page.waitForSelector('[data-test=figures-table]');
-    expect(await page.textContent('[data-test=total-valid]')).toBe('1');
-    expect(await page.textContent('[data-test=figures-row]')).toContain('驿站设施故障');
+    // The station fault and the street problem, both valid this month.
+    expect(await page.textContent('[data-test=total-valid]')).toBe('2');
+    const rows = await page.$$eval('[data-test=figures-row]', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows.some((r) => r.includes('驿站设施故障'))).toBe(true);
+    expect(rows.some((r) => r.includes('道路破损'))).toBe(true);
     expect(await page.textContent('[data-test=figures-rider]')).toContain('刘骑手');
     await page.waitForSelector('[data-test=report-bars] svg');
     const csv = await page.getAttribute('[data-test=figures-csv]', 'href');
