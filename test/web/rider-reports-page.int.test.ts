@@ -184,7 +184,7 @@ describe('rider reports pages', () => {
     await logIn(page, base, zhao.login, zhao.password);
     await page.goto(`${base}/app/rider-reports/figures`);
     await page.waitForSelector('[data-test=figures-table]');
-    // The station fault and the street problem, both valid this month.
+    // The station fault and the street problem, both valid, in the default range (the last 12 months).
     expect(await page.textContent('[data-test=total-valid]')).toBe('2');
     const rows = await page.$$eval('[data-test=figures-row]', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows.some((r) => r.includes('驿站设施故障'))).toBe(true);
