@@ -114,10 +114,10 @@ describe('rider reports pages', () => {
     await shoot(page, shots, 'rider-report-received');
 
     await page.setViewportSize(PHONE_390);
-    await page.check('[data-test=triage-form] input[name=decision][value=valid]');
-    await page.click('[data-test=triage-submit]');
     // A station problem found valid is the crew's work order at once (转为工单).
     expect(await page.textContent('[data-test=triage-form] label:has(input[value=valid])')).toContain('转为工单');
+    await page.check('[data-test=triage-form] input[name=decision][value=valid]');
+    await page.click('[data-test=triage-submit]');
     await page.waitForSelector('[data-test=work-order-link]');
     expect(await page.textContent('[data-test=report-done]')).toMatch(/^已转为工单 #\d+$/);
     const link = await page.textContent('[data-test=work-order-link]');
