@@ -138,6 +138,8 @@ describe('the app on a phone', () => {
     ['reports', '/app/reports', 'h1'],
     ['planning', '/app/planning', '[data-test=planning-form]'],
     ['planning-coverage', '/app/planning/coverage', 'path[data-station]'],
+    ['rider-reports', '/app/rider-reports', '[data-test=report-filters]'],
+    ['rider-report-figures', '/app/rider-reports/figures', '[data-test=figures-form]'],
     ['notices', '/app/notices', '[data-test=notices-current]'],
     ['users', '/app/users', 'h1'],
     ['audit', '/app/audit', 'h1'],
