@@ -182,7 +182,8 @@ describe('the app on a phone', () => {
       expect(await shown(page, 'nav.tabs a')).toEqual([]);
       expect(await page.textContent('[data-test=menu-current]')).toBe('规划');
       await page.close();
-    });
+      // Twelve pages, each shot twice: a minute on a busy 2-core machine.
+    }, 90_000);
 
   it('lays the planning report (for paper, no menu) out on a phone without sideways scrolling', async () => {
     const page = await pageAt(PHONES[1]!);
