@@ -14,157 +14,37 @@
  * are read. Every refusal is counted by reason in yizhan_rider_report_rejects_total and stores
  * nothing.
  */
-import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorTable, pickLang, type Lang } from '../../i18n.js';
-import { ErrorBody } from '../../i18n.js';
-import {
-  limiterKey,
-  newUploadToken,
-  normalizeReceipt,
-  showReceipt,
-  tokenMatches,
-} from '../../reports/receipt.js';
+import { ErrorBody, pickLang, type Lang } from '../../i18n.js';
+import { limiterKey, newUploadToken, normalizeReceipt, showReceipt } from '../../reports/receipt.js';
 import { nearestTownship } from '../../reports/township.js';
-import { MAX_PHOTO_SIDE, REPORT_BODY_LIMIT, UPLOAD_TOKEN_MS } from '../../reports/limits.js';
-import { BadImageError, readImage, sniffImage } from '../../reports/image.js';
+import { REPORT_BODY_LIMIT, UPLOAD_TOKEN_MS } from '../../reports/limits.js';
 import { OPEN_STATUSES } from '../../reports/repo.js';
-import { MAX_PHOTO_BYTES } from '../work-orders/photos.js';
 import {
   CATEGORY_INFO,
   DEVICE_ID_PATTERN,
-  MAX_REPORT_PHOTOS,
   NewReportAnswer,
   NewReportBody,
-  PhotoUploadAnswer,
-  PhotoUploadQuery,
   PublicLangQuery,
   PublicReport,
   RateLimitedBody,
   REPORT_CATEGORIES,
-  REPORT_PHOTO_TYPES,
   ReceiptParams,
   ReportCategoriesAnswer,
   type ReportStatus,
 } from './schemas.js';
+import type { App } from './common.js';
+import {
+  PUBLIC_REPORTS_URL,
+  PUBLIC_REPORT_URL,
+  REPORT_CATEGORIES_URL,
+  countRejects,
+  refuse,
+  tooMany,
+} from './public-common.js';
+import { photoRoute } from './public-photos.js';
 
-export const REPORT_CATEGORIES_URL = '/api/v1/public/report-categories';
-export const PUBLIC_REPORTS_URL = '/api/v1/public/reports';
-export const PUBLIC_REPORT_URL = '/api/v1/public/reports/:receipt';
-export const PUBLIC_REPORT_PHOTOS_URL = '/api/v1/public/reports/:receipt/photos';
-/** Route names in yizhan_rider_requests_total. */
-export const PUBLIC_REPORT_ROUTES: [string, string][] = [
-  [REPORT_CATEGORIES_URL, 'report_categories'],
-  [PUBLIC_REPORTS_URL, 'reports'],
-  [PUBLIC_REPORT_URL, 'report_status'],
-  [PUBLIC_REPORT_PHOTOS_URL, 'report_photos'],
-];
-
-export const reportError = errorTable({
-  bad_device: {
-    'zh-CN': 'headers/x-yizhan-device：须为页面保存的 16–64 位设备编号（字母、数字、_ -）',
-    en: "headers/x-yizhan-device: must be the page's device id, 16–64 characters of A–Z a–z 0–9 _ -",
-  },
-  too_many_reports: {
-    'zh-CN': '提交过于频繁（{what}），请 {seconds} 秒后再试',
-    en: 'Too many reports ({what}); try again in {seconds} s',
-  },
-  blank_text: { 'zh-CN': 'body/text：不能为空', en: 'body/text: must not be blank' },
-  station_needed: {
-    'zh-CN': 'body/stationId：“{category}”须指明是哪个驿站',
-    en: 'body/stationId: a "{category}" report needs the station',
-  },
-  place_needed: {
-    'zh-CN': 'body/location：街面问题须给出位置（location）或驿站（stationId）',
-    en: 'body/location: a street problem needs a location or a stationId',
-  },
-  unknown_station: {
-    'zh-CN': 'body/stationId：没有编号为 "{id}" 的驿站',
-    en: 'body/stationId: no station with id "{id}"',
-  },
-  no_township: {
-    'zh-CN': 'body/location：附近没有驿站所属的镇街，无法受理',
-    en: 'body/location: no township with stations near this place',
-  },
-  receipt_not_found: {
-    'zh-CN': 'params/receipt：没有回执号为 {receipt} 的反映',
-    en: 'params/receipt: no report with receipt {receipt}',
-  },
-  too_many_misses: {
-    'zh-CN': '查询了过多不存在的回执号，请 {seconds} 秒后再试',
-    en: 'Too many unknown receipts asked for; try again in {seconds} s',
-  },
-  bad_token: {
-    'zh-CN': 'headers/authorization：上传凭证无效或已过期（提交后 30 分钟内有效）',
-    en: 'headers/authorization: the upload token is wrong or expired (valid 30 minutes after sending)',
-  },
-  not_image: {
-    'zh-CN': '照片须为 JPEG、PNG 或 WebP（Content-Type 为 {type}，或文件头不符）',
-    en: 'The photo must be a JPEG, PNG or WebP (Content-Type is {type}, or its magic bytes differ)',
-  },
-  bad_image: { 'zh-CN': '照片文件已损坏，无法读取', en: 'The photo file is damaged and cannot be read' },
-  image_too_big: {
-    'zh-CN': '照片尺寸 {w}×{h} 过大：最长边不能超过 {max} 像素，请缩小后再上传',
-    en: 'The photo is {w}×{h}: its longer side may be at most {max} px; resize it and upload again',
-  },
-  too_many_photos: {
-    'zh-CN': '每条反映最多 {max} 张照片',
-    en: 'A report takes at most {max} photos',
-  },
-});
-type ReportErrorCode = Parameters<typeof reportError>[0];
-
-type App = Parameters<FastifyPluginCallbackTypebox>[0];
-const reasons = new WeakMap<FastifyRequest, string>();
-
-/** Send a refusal and note its reason for the rejects counter. */
-function refuse(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  reason: string,
-  code: ReportErrorCode,
-  params: Record<string, string> = {},
-) {
-  reasons.set(req, reason);
-  return reply.code(status).send(reportError(code, pickLang(req, app.defaultLang), params));
-}
-
-/** 429 with Retry-After and `retryAfterS`, counted as rate_limited. */
-function tooMany(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  retryAfterMs: number,
-  code: ReportErrorCode,
-  params: Record<string, string> = {},
-) {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  reasons.set(req, 'rate_limited');
-  const body = reportError(code, pickLang(req, app.defaultLang), { ...params, seconds: String(seconds) });
-  return reply
-    .code(429)
-    .header('retry-after', String(seconds))
-    .send({ ...body, retryAfterS: seconds });
-}
-
-const REASON_BY_STATUS: Record<number, string> = {
-  400: 'bad_field',
-  413: 'too_large',
-  415: 'not_image',
-  429: 'rate_limited',
-};
-
-/** Count refusals of the report routes by reason (those the framework sent, by status). */
-function countRejects(app: App): void {
-  const urls = new Set(PUBLIC_REPORT_ROUTES.map(([u]) => u));
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode < 400 || !urls.has(req.routeOptions.url ?? '')) return;
-    const reason = reasons.get(req) ?? REASON_BY_STATUS[reply.statusCode] ?? `http_${reply.statusCode}`;
-    app.metrics.riderReportRejects.inc({ reason });
-  });
-}
+export { PUBLIC_REPORT_ROUTES } from './public-common.js';
 
 /** The device and address limits of a new report; false when the 429 is sent. */
 function takeReportLimits(app: App, req: FastifyRequest, reply: FastifyReply): boolean {
@@ -338,87 +218,6 @@ function statusRoute(app: App): void {
       }
       void reply.header('cache-control', 'no-store');
       return reports.repo.publicView(row, lang);
-    },
-  );
-}
-
-/** The upload's receipt, token, type and count, checked before its bytes are read. */
-async function checkUpload(app: App, req: FastifyRequest, reply: FastifyReply) {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!(REPORT_PHOTO_TYPES as readonly string[]).includes(type))
-    return refuse(app, req, reply, 415, 'not_image', 'not_image', { type: type || '(none)' });
-  const auth = req.headers.authorization ?? '';
-  const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  const { receipt } = req.params as { receipt: string };
-  const stored = normalizeReceipt(receipt);
-  const row =
-    stored === undefined || token === '' ? undefined : await app.riderReports.repo.byReceipt(stored);
-  if (!row || !tokenMatches(token, row.upload_token_hash) || Date.now() > Number(row.upload_until))
-    return refuse(app, req, reply, 401, 'bad_token', 'bad_token');
-  if ((await app.riderReports.repo.photoCount(row.id)) >= MAX_REPORT_PHOTOS)
-    return refuse(app, req, reply, 409, 'too_many_photos', 'too_many_photos', {
-      max: String(MAX_REPORT_PHOTOS),
-    });
-  (req as FastifyRequest & { report?: typeof row }).report = row;
-  return undefined;
-}
-
-function photoRoute(app: App): void {
-  // Encapsulated (registered as its own plugin): image bodies only, as a Buffer.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    [...REPORT_PHOTO_TYPES],
-    { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES },
-    (_r, body, next) => next(null, body),
-  );
-  app.post(
-    PUBLIC_REPORT_PHOTOS_URL,
-    {
-      bodyLimit: MAX_PHOTO_BYTES,
-      preParsing: async (req, reply, payload) => {
-        await checkUpload(app, req, reply);
-        return payload;
-      },
-      schema: {
-        params: ReceiptParams,
-        querystring: PhotoUploadQuery,
-        response: { 201: PhotoUploadAnswer, '4xx': ErrorBody },
-      },
-      config: { access: 'public' },
-    },
-    async (req, reply) => {
-      const row = (req as FastifyRequest & { report?: { id: number; category: string } }).report!;
-      const body = req.body as Buffer;
-      const type = sniffImage(body);
-      const declared = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type === undefined || type !== declared)
-        return refuse(app, req, reply, 415, 'not_image', 'not_image', { type: declared });
-      const keep = req.query.keepLocation === '1';
-      let image;
-      try {
-        image = readImage(body, type, keep);
-      } catch (e) {
-        if (e instanceof BadImageError) return refuse(app, req, reply, 415, 'bad_image', 'bad_image');
-        throw e;
-      }
-      const { width: w, height: h } = image.info;
-      if (Math.max(w, h) > MAX_PHOTO_SIDE)
-        return refuse(app, req, reply, 422, 'too_big_image', 'image_too_big', {
-          w: String(w),
-          h: String(h),
-          max: String(MAX_PHOTO_SIDE),
-        });
-      const n = await app.riderReports.repo.addPhoto(
-        row.id,
-        { at: Date.now(), contentType: type, data: image.data, keptLocation: keep },
-        MAX_REPORT_PHOTOS,
-      );
-      if (n === undefined)
-        return refuse(app, req, reply, 409, 'too_many_photos', 'too_many_photos', {
-          max: String(MAX_REPORT_PHOTOS),
-        });
-      app.metrics.riderReportPhotos.inc({ metadata: keep ? 'kept' : 'stripped' });
-      return reply.code(201).send({ photo: n });
     },
   );
 }

@@ -99,7 +99,11 @@ export async function reportAt(
   if (o.status)
     await app.ops.db
       .updateTable('rider_reports')
-      .set({ status: o.status, decision: 'valid', ...(o.status === 'in_progress' ? { department: '县城管局' } : {}) })
+      .set({
+        status: o.status,
+        decision: 'valid',
+        ...(o.status === 'in_progress' ? { department: '县城管局' } : {}),
+      })
       .where('id', '=', id)
       .execute();
   return Number(id);

@@ -41,13 +41,26 @@ beforeAll(async () => {
   viewer = await sessionHeaders(app, await addTestUser(app, [{ role: 'viewer', scope: OWN.code }]));
   otherGrid = await sessionHeaders(app, await addTestUser(app, [{ role: 'grid_staff', scope: OTHER.code }]));
   admin = await sessionHeaders(app, await addTestUser(app, [{ role: 'county_admin', scope: 'county' }]));
-  const a = await addReport(app, { contact: { name: '张师傅', phone: PHONE }, credit: { name: '骑手老张' }, photoCount: 1 });
+  const a = await addReport(app, {
+    contact: { name: '张师傅', phone: PHONE },
+    credit: { name: '骑手老张' },
+    photoCount: 1,
+  });
   ids.own = await idOf(a.receipt);
   await uploadPhoto(app, a, jpegWithGps(JPEG_16x12, 28.1, 112.9));
-  ids.road = await idOf((await addReport(app, { category: 'road_damage', stationId: undefined, location: PLACES.own })).receipt);
-  ids.other = await idOf((await addReport(app, { stationId: OTHER.station, contact: { phone: PHONE } })).receipt);
+  ids.road = await idOf(
+    (await addReport(app, { category: 'road_damage', stationId: undefined, location: PLACES.own })).receipt,
+  );
+  ids.other = await idOf(
+    (await addReport(app, { stationId: OTHER.station, contact: { phone: PHONE } })).receipt,
+  );
   // Valid: counted in the figures, and credited to 骑手老张.
-  await app.inject({ method: 'POST', url: `/api/v1/rider-reports/${ids.own}/triage`, headers: grid, payload: { decision: 'valid' } });
+  await app.inject({
+    method: 'POST',
+    url: `/api/v1/rider-reports/${ids.own}/triage`,
+    headers: grid,
+    payload: { decision: 'valid' },
+  });
 });
 afterAll(() => app.close());
 
@@ -57,7 +70,13 @@ describe('the list', () => {
     expect(r.statusCode).toBe(200);
     const list = r.json<ReportListResponse>();
     expect(list.reports.map((x) => x.id)).toEqual([ids.road, ids.own]);
-    expect(list.reports[1]).toMatchObject({ hasContact: true, credited: true, photos: 1, townshipCode: OWN.code, status: 'in_progress' });
+    expect(list.reports[1]).toMatchObject({
+      hasContact: true,
+      credited: true,
+      photos: 1,
+      townshipCode: OWN.code,
+      status: 'in_progress',
+    });
     expect(r.body).not.toContain('8765');
     expect(r.body).not.toContain('张师傅');
     const all = await get(admin, '/api/v1/rider-reports?status=all');
@@ -79,7 +98,9 @@ describe('the list', () => {
 
   it('pages with next; another township’s filter is 403', async () => {
     const first = (await get(admin, '/api/v1/rider-reports?status=all&limit=2')).json<ReportListResponse>();
-    const second = (await get(admin, `/api/v1/rider-reports?status=all&limit=2&before=${first.next}`)).json<ReportListResponse>();
+    const second = (
+      await get(admin, `/api/v1/rider-reports?status=all&limit=2&before=${first.next}`)
+    ).json<ReportListResponse>();
     expect([...first.reports, ...second.reports].map((x) => x.id)).toEqual([ids.other, ids.road, ids.own]);
     expect(second.next).toBeNull();
     expect((await get(grid, `/api/v1/rider-reports?township=${OTHER.code}`)).statusCode).toBe(403);
@@ -127,7 +148,11 @@ describe('figures', () => {
     const own = r.rows.find((x) => x.townshipCode === OWN.code && x.category === 'station_fault');
     expect(own).toMatchObject({ received: 1, valid: 1, township: '城关镇', categoryName: '驿站设施故障' });
     expect(own?.medianAnswerS).toBeGreaterThanOrEqual(0);
-    expect(r.rows.find((x) => x.category === 'road_damage')).toMatchObject({ received: 1, valid: 0, medianAnswerS: null });
+    expect(r.rows.find((x) => x.category === 'road_damage')).toMatchObject({
+      received: 1,
+      valid: 0,
+      medianAnswerS: null,
+    });
     expect(r.rows.find((x) => x.townshipCode === OTHER.code)).toMatchObject({ received: 1, valid: 0 });
     expect(r.riders).toEqual([{ name: '骑手老张', valid: 1 }]);
     const mine = (await get(grid, '/api/v1/rider-reports/figures')).json<ReportFiguresResponse>();
