@@ -1,9 +1,12 @@
 /** The crew pages' pure helpers (web/src/format.ts): what a crew reads as durations, ages and steps. */
 import { describe, expect, it } from 'vitest';
 import {
+  cstInputValue,
   formatAgo,
+  formatCst,
   formatDuration,
   monthRange,
+  parseCstInput,
   quickSilenceEnd,
   workOrderSteps,
 } from '../../web/src/format.js';
@@ -66,4 +69,24 @@ describe('monthRange', () => {
     expect(monthRange('2028-02')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
     expect(monthRange('2026-12')).toEqual({ from: '2026-12-01', to: '2026-12-31' });
   });
+});
+
+describe('China Standard Time inputs (notices)', () => {
+  // 2026-12-02 18:00 in Beijing is 10:00 UTC, whatever zone the test machine runs in.
+  const sixPmBeijing = Date.UTC(2026, 11, 2, 10, 0);
+  it('writes and reads a time as the county clock says it, not the browser zone', () => {
+    expect(cstInputValue(sixPmBeijing)).toBe('2026-12-02T18:00');
+    expect(parseCstInput('2026-12-02T18:00')).toBe(sixPmBeijing);
+    expect(formatCst(sixPmBeijing)).toBe('2026-12-02 18:00');
+  });
+  it('crosses midnight into the next Beijing day', () => {
+    expect(cstInputValue(Date.UTC(2026, 11, 31, 16, 30))).toBe('2027-01-01T00:30');
+    expect(parseCstInput('2027-01-01T00:30')).toBe(Date.UTC(2026, 11, 31, 16, 30));
+  });
+  it.each(['', '2026-12-02', '2026-02-30T10:00', '2026-12-02T24:00', '2026-12-02 18:00'])(
+    'refuses %j',
+    (v) => {
+      expect(parseCstInput(v)).toBeNull();
+    },
+  );
 });

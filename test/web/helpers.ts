@@ -18,7 +18,7 @@ export { ensureWebBuilt };
 export const PHONE = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 860 };
 /** The menu, in order, of someone who may open every page (a county admin, a township manager). */
-export const FULL_MENU = ['我的工单', '总览', '告警', '全部工单', '报表', '规划', '用户管理', '审计日志', '我的账号'];
+export const FULL_MENU = ['我的工单', '总览', '告警', '全部工单', '报表', '规划', '随手拍', '通知', '用户管理', '审计日志', '我的账号'];
 
 export interface Person {
   id: number;

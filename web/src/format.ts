@@ -73,3 +73,30 @@ export function monthRange(month: string): { from: string; to: string } {
   const last = new Date(y, m, 0).getDate();
   return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
 }
+
+/**
+ * China Standard Time (UTC+8, no daylight saving since 1991): the union writes a notice's start and
+ * end as the county's clock reads, whatever time zone the browser is set to (a laptop left on UTC,
+ * a manager travelling abroad).
+ */
+const CST_OFFSET_MS = 8 * 3_600_000;
+
+/** A Unix-ms time as the value of an `<input type=datetime-local>` in China Standard Time: `2026-12-02T18:00`. */
+export function cstInputValue(ms: number): string {
+  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 16);
+}
+
+/** The time an `<input type=datetime-local>` value means in China Standard Time; null when it is no such value. */
+export function parseCstInput(value: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi) - CST_OFFSET_MS;
+  // Date.UTC rolls 2026-02-30 over into March: refuse what the input could not have meant.
+  return cstInputValue(ms) === value ? ms : null;
+}
+
+/** A Unix-ms time as China Standard Time for reading: `2026-12-02 18:00`. */
+export function formatCst(ms: number): string {
+  return cstInputValue(ms).replace('T', ' ');
+}

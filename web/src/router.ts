@@ -93,6 +93,31 @@ export const router = createRouter({
       component: () => import('./pages/PlanningReportPage.vue'),
       meta: { permission: 'planning:read', print: true },
     },
+    {
+      path: '/notices',
+      name: 'notices',
+      component: () => import('./pages/NoticesPage.vue'),
+      meta: { permission: 'station:read' },
+    },
+    {
+      path: '/rider-reports',
+      name: 'rider-reports',
+      component: () => import('./pages/RiderReportsPage.vue'),
+      meta: { permission: 'report:triage' },
+    },
+    {
+      path: '/rider-reports/:id(\\d+)',
+      name: 'rider-report',
+      component: () => import('./pages/RiderReportPage.vue'),
+      meta: { permission: 'report:triage' },
+      props: true,
+    },
+    {
+      path: '/rider-reports/figures',
+      name: 'rider-report-figures',
+      component: () => import('./pages/RiderReportFiguresPage.vue'),
+      meta: { permission: 'report:triage' },
+    },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue') },
     {
       path: '/users',

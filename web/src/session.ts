@@ -4,7 +4,7 @@
  */
 import { reactive } from 'vue';
 import { ApiError, createClient } from './api/client.js';
-import type { Me, Permission } from './api/types.js';
+import { ROLE_PERMISSIONS, type Me, type Permission } from './api/types.js';
 import { currentLang } from './i18n/index.js';
 
 export const session = reactive<{
@@ -58,4 +58,14 @@ export async function logout(): Promise<void> {
 
 export function can(perm: Permission): boolean {
   return session.me?.permissions.includes(perm) ?? false;
+}
+
+/**
+ * Where the user holds a permission, as the server decides it (auth/roles.ts townshipsWith): 'all'
+ * with a county-wide grant, else the township codes; the forms offer only these.
+ */
+export function townshipsWith(perm: Permission): 'all' | Set<string> {
+  const grants = (session.me?.grants ?? []).filter((g) => ROLE_PERMISSIONS[g.role].includes(perm));
+  if (grants.some((g) => g.scope === 'county')) return 'all';
+  return new Set(grants.map((g) => g.scope));
 }

@@ -1,11 +1,11 @@
 /**
  * Who may be assigned an alert in a township: enabled users holding alert:write there (a grant for
- * that township or the county). The people list shows whether someone can be @-mentioned (has a
+ * that township or the county); and the township's grid members, for riders' reports. The people list shows whether someone can be @-mentioned (has a
  * mobile), never the number itself.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { can, isRole, type Grant, type Principal } from '../auth/roles.js';
+import { COUNTY, can, isRole, type Grant, type Principal, type Role } from '../auth/roles.js';
 
 export interface Person {
   id: number;
@@ -63,10 +63,16 @@ const mayWrite = (c: Candidate, township: string): boolean => {
   return can(p, 'alert:write', township);
 };
 
-/** Enabled users who may be assigned alerts of the township, by name. */
-export async function assignablePeople(db: Kysely<Database>, township: string): Promise<Person[]> {
+const holds = (c: Candidate, role: Role, township: string): boolean =>
+  c.grants.some((g) => g.role === role && (g.scope === township || g.scope === COUNTY));
+
+/**
+ * Enabled users who may be assigned alerts of the township, by name; with `role`, those holding
+ * that role there or county-wide instead (grid_staff: who take riders' reports).
+ */
+export async function assignablePeople(db: Kysely<Database>, township: string, role?: Role): Promise<Person[]> {
   return (await candidates(db))
-    .filter((c) => !c.disabled && mayWrite(c, township))
+    .filter((c) => !c.disabled && (role ? holds(c, role, township) : mayWrite(c, township)))
     .map((c) => ({
       id: c.id,
       displayName: c.displayName,

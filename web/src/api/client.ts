@@ -32,7 +32,9 @@ import type {
   UsersResponse,
 } from './types.js';
 import { crewRoutes } from './crew.js';
+import { noticeRoutes } from './notices.js';
 import { planningRoutes } from './planning.js';
+import { riderReportRoutes } from './rider-reports.js';
 
 export const API_BASE = '/api/v1';
 
@@ -165,6 +167,8 @@ export function createClient(hooks: ClientHooks, fetchImpl: typeof fetch = (...a
     comment: (alertId: string, text: string) =>
       call<CommentResponse>('POST', `/alerts/${id(alertId)}/comments`, { body: { text } }),
     ...crew,
+    ...noticeRoutes(call, id),
+    ...riderReportRoutes(call, id),
     planning,
   };
 }

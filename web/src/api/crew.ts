@@ -38,7 +38,8 @@ export function crewRoutes(call: Call, id: Id) {
       call<AlertResponse>('POST', `/alerts/${id(alertId)}/close`, {
         body: note?.trim() ? { note: note.trim() } : {},
       }),
-    people: (township: string) => call<PeopleResponse>('GET', `/people${qs({ township })}`),
+    /** Who may be assigned alerts in the township; role grid_staff: its grid members (riders' reports). */
+    people: (township: string, role?: 'grid_staff') => call<PeopleResponse>('GET', `/people${qs({ township, role })}`),
 
     silences: (active = true) => call<SilencesResponse>('GET', `/silences${qs({ active: String(active) })}`),
     addSilence: (body: NewSilenceRequest) => call<SilenceResponse>('POST', '/silences', { body }),

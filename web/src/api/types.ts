@@ -79,10 +79,33 @@ export type {
   BestK,
   MapTiles,
   StationSummary,
+  Notice,
+  NoticeScope,
+  NoticesResponse,
+  NoticeResponse,
+  NewNoticeRequest,
+  NoticeChangeRequest,
+  ReportCategory,
+  ReportKind,
+  ReportStatus,
+  TriageDecision,
+  ReportCategoriesResponse,
+  ReportListQuery,
+  StaffReport,
+  ReportListResponse,
+  ReportDetailResponse,
+  ReportHistoryItem,
+  ReportPhotoInfo,
+  TriageRequest,
+  AssignReportRequest,
+  ResolveReportRequest,
+  ReportResponse,
+  ReportFiguresQuery,
+  ReportFiguresResponse,
 } from '@yizhan/server/api-types';
 import type { AlertEvent, Counts, StationSummary, Township, TownshipName } from '@yizhan/server/api-types';
 // The role and permission lists (a dependency-free module) in the order the server declares them.
-export { ROLES, PERMISSIONS } from '@yizhan/server/roles';
+export { ROLES, PERMISSIONS, ROLE_PERMISSIONS } from '@yizhan/server/roles';
 
 export type Lang = 'zh-CN' | 'en';
 export type LocalizedText = Record<Lang, string>;

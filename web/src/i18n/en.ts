@@ -1,6 +1,8 @@
 /** English: the second language of the interface (same keys as zh-CN.ts). */
 import type zh from './zh-CN.js';
 import planning from './planning-en.js';
+import notices from './notices-en.js';
+import riderReports from './rider-reports-en.js';
 
 const en: typeof zh = {
   app: { title: 'Warm stations · Staff', short: 'Warm stations' },
@@ -188,6 +190,9 @@ const en: typeof zh = {
       alert_close: 'Close alert',
       silence_add: 'Add silence',
       silence_end: 'End silence',
+      notice_add: 'Post notice',
+      notice_change: 'Change notice',
+      notice_withdraw: 'Withdraw notice',
     },
   },
   rules: {
@@ -351,7 +356,10 @@ const en: typeof zh = {
     planning_read: 'See planning analytics and coverage',
     planning_write: 'Import planning data and candidates',
     notice_write: 'Post notices on station screens',
+    report_triage: "Handle riders' reports",
   },
   planning,
+  notices,
+  riderReports,
 };
 export default en;

@@ -1,5 +1,7 @@
 /** 简体中文：界面文字的第一语言。英文见 en.ts（键必须相同，类型检查保证）。 */
 import planning from './planning-zh.js';
+import notices from './notices-zh.js';
+import riderReports from './rider-reports-zh.js';
 
 export default {
   app: { title: '暖新驿站 · 管理', short: '暖新驿站' },
@@ -187,6 +189,9 @@ export default {
       alert_close: '关闭告警',
       silence_add: '添加静默',
       silence_end: '结束静默',
+      notice_add: '发布通知',
+      notice_change: '修改通知',
+      notice_withdraw: '撤下通知',
     },
   },
   rules: {
@@ -348,6 +353,9 @@ export default {
     planning_read: '查看规划分析与覆盖',
     planning_write: '导入规划数据和候选点',
     notice_write: '发布驿站屏幕通知',
+    report_triage: '处理骑手随手拍',
   },
   planning,
+  notices,
+  riderReports,
 };

@@ -1,7 +1,8 @@
 /**
  * `GET /api/v1/people?township=<code>` (station:read in that township): the enabled users who may
  * be assigned its alerts (alert:write there), `{people: [{id, displayName, roles, hasMobile}]}` by
- * name, for the assign menu. Never the mobile number itself. `township=*` (county-wide incidents)
+ * name, for the assign menu; `role=grid_staff`: its grid members instead (riders' reports). Never
+ * the mobile number itself. `township=*` (county-wide incidents)
  * lists the county's people, for county readers only.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -29,7 +30,7 @@ const peopleRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
           .code(403)
           .send(errorBody('forbidden_township', lang, { permission: 'station:read', township }));
       }
-      return { people: await assignablePeople(app.ops.db, township) };
+      return { people: await assignablePeople(app.ops.db, township, req.query.role) };
     },
   );
   done();

@@ -210,7 +210,15 @@ export const Person = Type.Object(
   { additionalProperties: false },
 );
 export const PeopleQuery = Type.Object(
-  { township: Type.String({ minLength: 1, maxLength: 64 }), lang: Type.Optional(Type.String({ maxLength: 8 })) },
+  {
+    township: Type.String({ minLength: 1, maxLength: 64 }),
+    role: Type.Optional(
+      Type.Literal('grid_staff', {
+        description: "grid_staff: the township's grid members (who take riders' reports) instead of those holding alert:write",
+      }),
+    ),
+    lang: Type.Optional(Type.String({ maxLength: 8 })),
+  },
   { additionalProperties: false },
 );
 export const PeopleAnswer = Type.Object({ people: Type.Array(Person) }, { additionalProperties: false });
