@@ -1,6 +1,8 @@
 /**
- * The staff web app's build (web/ → web/dist, Vite): whether it is stale, and building it. `npm
- * start` and the browser tests build only when a source is newer than the last build.
+ * The web build (Vite): the staff app (web/ → web/dist) and the riders' phone page (web/m →
+ * web/dist/m, its own config, built second because the staff build empties web/dist): whether it
+ * is stale, and building it. `npm start` and the browser tests build only when a source is newer
+ * than the last build.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -13,7 +15,9 @@ export const WEB_DIST = join(WEB_ROOT, 'dist');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 
 /** What the build reads besides web/src. */
-const INPUTS = ['index.html', 'vite.config.ts', 'package.json'];
+const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'm/index.html', 'vite.phone.config.ts'];
+/** The two builds' configs, in order. */
+const CONFIGS = ['vite.config.ts', 'vite.phone.config.ts'];
 
 function newestUnder(dir: string): number {
   let newest = 0;
@@ -26,7 +30,10 @@ function newestUnder(dir: string): number {
 export function webBuildNeeded(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
   let built: number;
   try {
-    built = statSync(join(webRoot, 'dist/index.html')).mtimeMs;
+    built = Math.min(
+      statSync(join(webRoot, 'dist/index.html')).mtimeMs,
+      statSync(join(webRoot, 'dist/m/index.html')).mtimeMs,
+    );
   } catch {
     return 'missing';
   }
@@ -43,11 +50,12 @@ export function webBuildNeeded(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
  */
 export function buildWeb(webRoot = WEB_ROOT): void {
   try {
-    execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], {
-      cwd: webRoot,
-      stdio: 'pipe',
-      encoding: 'utf8',
-    });
+    for (const config of CONFIGS)
+      execFileSync(process.execPath, [VITE, 'build', '-c', config, '--logLevel', 'warn'], {
+        cwd: webRoot,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`npm run build:web failed: ${err.stderr || err.stdout || err.message}`);
