@@ -11,7 +11,7 @@ import type {
   PublicTownshipsResponse,
   ReportCategoriesResponse,
 } from '@yizhan/server/api-types';
-import { lang } from './dict.js';
+import { lang, t } from './dict.js';
 
 export type { NearbyResponse, PublicReport, NewReportRequest };
 export type NearbyStation = NearbyResponse['stations'][number];
@@ -41,7 +41,8 @@ async function call<T>(u: string, init?: RequestInit): Promise<T> {
   try {
     r = await fetch(u, { credentials: 'omit', ...init });
   } catch (e) {
-    throw new PhoneApiError(0, (e as Error).message);
+    // fetch's own words ("Failed to fetch") mean nothing to a rider.
+    throw new PhoneApiError(0, `${t('network')} (${(e as Error).message})`);
   }
   if (r.ok) return (await r.json()) as T;
   const body = (await r.json().catch(() => null)) as { error?: { message?: string } } | null;
