@@ -22,10 +22,15 @@ it(`transfers under ${BUDGET_KB} KB before the stations show, on ${CHEAP_PHONE_4
   page.on('request', (r) => files.push(new URL(r.url()).pathname));
   await page.goto(`${rig.base}/m/`);
   await page.close();
-  expect(files.every((f) => f.startsWith('/m/') || f.startsWith('/api/v1/public/')), files.join(' ')).toBe(true);
+  expect(
+    files.every((f) => f.startsWith('/m/') || f.startsWith('/api/v1/public/')),
+    files.join(' '),
+  ).toBe(true);
 
   const m = await measurePhonePage(rig.base, { ctx: rig.chromium.ctx, at: RIDER });
-  console.log(`phone page: ${m.kb} KB before the first useful paint at ${m.firstPaintMs} ms (${CHEAP_PHONE_4G.name})`);
+  console.log(
+    `phone page: ${m.kb} KB before the first useful paint at ${m.firstPaintMs} ms (${CHEAP_PHONE_4G.name})`,
+  );
   expect(m.kb).toBeLessThan(BUDGET_KB);
   // Something was measured: the page, its script and the list's answer at least.
   expect(m.kb).toBeGreaterThan(10);

@@ -30,14 +30,19 @@ describe('with the location allowed', () => {
     await list(page);
     // st-003 300 m S, st-001 500 m N, st-002 1 km E; st-004 (200 m W) never reported: last.
     expect(await shownIds(page)).toEqual(['st-003', 'st-001', 'st-002', 'st-004']);
-    await expect.poll(() => card(page, 'st-003').locator('[data-test=where]').textContent()).toBe('300 米 · 南');
+    await expect
+      .poll(() => card(page, 'st-003').locator('[data-test=where]').textContent())
+      .toBe('300 米 · 南');
     await expect.poll(() => card(page, 'st-001').locator('[data-test=seat] .value').textContent()).toBe('7');
     expect(await card(page, 'st-004').locator('[data-test=freshness]').textContent()).toBe('离线');
     expect(await card(page, 'st-004').locator('[data-test=seat] .value').textContent()).toBe('—');
     await shootPhone(page, rig.shots, 'phone-list');
 
     // The rider rides on to st-002: it is first at the next load.
-    await rig.chromium.ctx.setGeolocation({ latitude: STATIONS[1]!.location.lat, longitude: STATIONS[1]!.location.lon });
+    await rig.chromium.ctx.setGeolocation({
+      latitude: STATIONS[1]!.location.lat,
+      longitude: STATIONS[1]!.location.lon,
+    });
     await page.reload();
     await list(page);
     expect((await shownIds(page))[0]).toBe('st-002');
@@ -120,7 +125,7 @@ describe('without a location', () => {
     await page.close();
   });
 
-  it("lists from the station whose QR code was scanned, that station first at 0 m", async () => {
+  it('lists from the station whose QR code was scanned, that station first at 0 m', async () => {
     const page = await phonePage(rig, null, '/m/?station=st-001');
     await list(page);
     expect((await shownIds(page))[0]).toBe('st-001');

@@ -57,7 +57,11 @@ const phone: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       return reply.header('cache-control', YEAR).sendFile(rel, { cacheControl: false });
     }
     if (!isFile(index))
-      return reply.code(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT);
+      return reply
+        .code(503)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(NOT_BUILT);
     return reply
       .header('cache-control', 'no-cache')
       .header('content-security-policy', PHONE_CSP)

@@ -80,11 +80,14 @@ export function sendPhoto(
   photo: Blob,
   keepLocation: boolean,
 ): Promise<PhotoUploadResponse> {
-  return call(url(`reports/${encodeURIComponent(receipt)}/photos`, { keepLocation: keepLocation ? 1 : undefined }), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': photo.type },
-    body: photo,
-  });
+  return call(
+    url(`reports/${encodeURIComponent(receipt)}/photos`, { keepLocation: keepLocation ? 1 : undefined }),
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': photo.type },
+      body: photo,
+    },
+  );
 }
 
 export const report = (receipt: string) => call<PublicReport>(url(`reports/${encodeURIComponent(receipt)}`));

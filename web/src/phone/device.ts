@@ -19,7 +19,10 @@ export function deviceId(): string {
   const kept = s?.getItem(DEVICE_KEY);
   if (kept && /^[A-Za-z0-9_-]{16,64}$/.test(kept)) return kept;
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const id = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
   s?.setItem(DEVICE_KEY, id);
   return id;
 }
@@ -34,5 +37,8 @@ export function keptReceipts(): string[] {
 }
 
 export function keepReceipt(receipt: string): void {
-  store()?.setItem(RECEIPTS_KEY, JSON.stringify([receipt, ...keptReceipts().filter((r) => r !== receipt)].slice(0, 20)));
+  store()?.setItem(
+    RECEIPTS_KEY,
+    JSON.stringify([receipt, ...keptReceipts().filter((r) => r !== receipt)].slice(0, 20)),
+  );
 }

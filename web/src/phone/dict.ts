@@ -194,7 +194,8 @@ const en = {
   addPhoto: 'Add a photo',
   removePhoto: 'Remove',
   keepPhotoLocation: "Keep the photos' location",
-  keepPhotoLocationHint: 'Off by default: photos are made smaller on the phone and their location is removed.',
+  keepPhotoLocationHint:
+    'Off by default: photos are made smaller on the phone and their location is removed.',
   location: 'Location',
   locationHere: 'My location now (±{m} m)',
   locationStation: "The station's location",
@@ -205,7 +206,7 @@ const en = {
   credit: "Name me in the union's recognition figures",
   creditName: 'Name to show',
   creditConsent:
-    "Ticked: you agree that the union uses this name in its figures and recognition of valid reports. Unticked: counted anonymously.",
+    'Ticked: you agree that the union uses this name in its figures and recognition of valid reports. Unticked: counted anonymously.',
   submit: 'Send',
   sending: 'Sending…',
   uploading: 'Uploading photo {i} of {n}…',

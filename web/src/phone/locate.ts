@@ -14,7 +14,12 @@ export function locate(): Promise<Position | NoPosition> {
   if (!('geolocation' in navigator)) return Promise.resolve('unsupported');
   return new Promise((resolve) => {
     navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracyM: Math.round(p.coords.accuracy) }),
+      (p) =>
+        resolve({
+          lat: p.coords.latitude,
+          lon: p.coords.longitude,
+          accuracyM: Math.round(p.coords.accuracy),
+        }),
       (e) => resolve(e.code === e.PERMISSION_DENIED ? 'denied' : 'timeout'),
       // A position up to 30 s old is as good as a new one for choosing a station, and instant.
       { enableHighAccuracy: false, timeout: TIMEOUT_MS, maximumAge: 30_000 },
