@@ -10,10 +10,13 @@
  *            /api/v1/reports
  *   notices  the union's notices for station screens: board with start/end timer; /api/v1/notices,
  *            /api/v1/public/stations/:id/notices
+ *   rider reports  riders' reports (随手拍): store, abuse limits, work-order link, contact
+ *            retention; /api/v1/rider-reports (staff); the public routes sit in riders
  *   ingest   MQTT subscription → checks → state, InfluxDB, alerts
  *   config   desired station configs and their broker connection (config API)
  *   routes   /healthz /readyz /metrics, /api/v1/*, SSE /api/v1/events, pages / and /screen/:id
- *   riders   public, no login: /api/v1/public/stations/nearby, /api/v1/public/townships
+ *   riders   public, no login: /api/v1/public/stations/nearby, /api/v1/public/townships,
+ *            /api/v1/public/report-categories, /api/v1/public/reports
  *   auth     /api/v1/auth/*, /api/v1/users, /api/v1/tokens (routes/auth/)
  *   org      townships synced into the store, audit retention, fleet figures and gauges;
  *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
@@ -42,6 +45,8 @@ import notifyReloadRoute from './routes/notifications/reload.js';
 import workOrders from './plugins/work-orders.js';
 import workOrderRoutes from './routes/work-orders/routes.js';
 import notices from './plugins/notices.js';
+import riderReports from './plugins/rider-reports.js';
+import riderReportRoutes from './routes/rider-reports/routes.js';
 import noticeRoutes from './routes/notices/routes.js';
 import events from './routes/events.js';
 import pages from './routes/pages.js';
@@ -98,6 +103,8 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(workOrderRoutes);
   await app.register(notices);
   await app.register(noticeRoutes);
+  await app.register(riderReports);
+  await app.register(riderReportRoutes);
   await app.register(events);
   await app.register(pages);
   await app.register(riders);

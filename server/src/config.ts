@@ -4,6 +4,7 @@
  */
 import { helpText, parseSettings, type Lang } from '@yizhan/common/settings';
 import type { InfluxConnection } from './influx/transport.js';
+import { reportOptions } from './reports/settings.js';
 import { SERVER_SETTINGS } from './settings.js';
 import type { MapTiles } from './planning/coverage-schemas.js';
 import { mapTilesOf } from './planning/map-tiles.js';
@@ -65,6 +66,8 @@ export interface ServerConfig {
   sseHeartbeatMs: number;
   sseMaxPerAddress: number;
   riderRequestsPerMin: number;
+  /** Riders' reports: limits and contact retention (YIZHAN_REPORTS_PER_*, YIZHAN_REPORT_CONTACT_RETENTION_DAYS). */
+  reports: ReturnType<typeof reportOptions>;
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       sseHeartbeatMs: v.sseHeartbeat,
       sseMaxPerAddress: v.sseMaxPerAddress,
       riderRequestsPerMin: v.riderRequestsPerMin,
+      reports: reportOptions(v),
       shutdownGraceMs: v.shutdownGrace,
       logLevel: v.logLevel,
     },

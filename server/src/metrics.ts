@@ -256,6 +256,29 @@ function riderMetrics(r: Registers) {
       help: 'Live snapshots built for the riders\' nearby answers (at most one per snapshot window, however many phones ask)',
       registers: r,
     }),
+    riderReports: new Counter({
+      name: 'yizhan_rider_reports_total',
+      help: "Riders' reports by category and outcome: received (stored), valid, duplicate, not_valid, outside_remit (triage decisions), resolved",
+      labelNames: ['category', 'outcome'] as const,
+      registers: r,
+    }),
+    riderReportRejects: new Counter({
+      name: 'yizhan_rider_report_rejects_total',
+      help: 'Refused report requests (nothing stored) by reason: rate_limited, bad_field, bad_device, too_large, not_image, bad_image, too_big_image, too_many_photos, bad_token, unknown_receipt',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    riderReportPhotos: new Counter({
+      name: 'yizhan_rider_report_photos_total',
+      help: "Photos stored with riders' reports, by whether their metadata was stripped (stripped) or the rider kept the location (kept)",
+      labelNames: ['metadata'] as const,
+      registers: r,
+    }),
+    riderReportContactsDeleted: new Counter({
+      name: 'yizhan_rider_report_contacts_deleted_total',
+      help: "Riders' contact data deleted by the retention job (reports closed longer than YIZHAN_REPORT_CONTACT_RETENTION_DAYS)",
+      registers: r,
+    }),
   };
 }
 

@@ -130,6 +130,17 @@ export interface ServerOptions {
    */
   riders?: { requestsPerMin?: number; snapshotMs?: number };
   /**
+   * Riders' reports (reports/limits.ts defaults): new reports per device an hour and a day, per
+   * address an hour; unknown receipts per address an hour; days a closed report keeps the contact.
+   */
+  reports?: {
+    perDeviceHour?: number;
+    perDeviceDay?: number;
+    perAddressHour?: number;
+    receiptMissesPerAddressHour?: number;
+    contactRetentionDays?: number;
+  };
+  /**
    * Deprecated shared bearer token of the config API (PUT /api/v1/stations/:id/config), kept so old
    * scripts work; personal API tokens replace it. Never logged.
    */

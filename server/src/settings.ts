@@ -33,6 +33,7 @@ import {
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from './org/audit-retention.js';
 import { DEFAULT_DARK_AFTER_MS } from './org/fleet.js';
 import { DEFAULT_RIDER_REQUESTS_PER_MIN } from './riders/limits.js';
+import { REPORT_SETTINGS } from './reports/settings.js';
 import { DEFAULT_SLA_MS } from './workorders/sla.js';
 import { DEFAULT_VERIFY_HOLD_MS, DEFAULT_VERIFY_TIMEOUT_MS } from './workorders/verifier.js';
 import { TILE_KINDS } from './planning/map-tiles.js';
@@ -396,6 +397,7 @@ export const SERVER_SETTINGS = defineSettings({
       zh: '一个客户端地址每分钟最多请求骑手公开接口（附近驿站、乡镇列表）的次数；超出返回 429 并计数（同一 4G 出口地址后可能有许多手机）',
       en: "Requests one client address may make a minute to the riders' public endpoints (nearby stations, townships); more get 429 and are counted (many phones may share one 4G carrier address)",
     }),
+    ...REPORT_SETTINGS,
     shutdownGrace: duration({
       default: formatDuration(DEFAULT_SHUTDOWN_GRACE_MS),
       zh: '关闭时等待 InfluxDB 和 webhook 写完的最长时间',

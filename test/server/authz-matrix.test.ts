@@ -20,6 +20,8 @@ import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth
 import { OTHER, OWN, addTestAlert, addTestNotification, addTestSilence, startFullApp } from './full-app.js';
 import { PNG, addTestPhoto, addTestWorkOrder } from './workorders/helpers.js';
 import { addTestNotice, noticeBody } from './routes/notices/helpers.js';
+import { addReport, newDevice, reportBody } from './routes/rider-reports/helpers.js';
+import { JPEG_16x12 } from './reports/images.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
 const ROLE_COLUMNS = [
@@ -278,6 +280,19 @@ const ROWS: Row[] = [
                                                     expect: '401 403  200 200/403  403      403      403      403      403', req: async (t, c) => ({ url: `${await noticeOf(t, c)}/withdraw` }) },
   { route: 'GET /api/v1/public/stations/:id/notices', part: 'main',
                                                     expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: `/api/v1/public/stations/${t.station}/notices` }) },
+
+  // Riders' reports (随手拍): the public routes, no login.
+  { route: 'GET /api/v1/public/report-categories', part: 'main',
+                                                    expect: '200 200  200 200      200      200      200      200      200' },
+  { route: 'POST /api/v1/public/reports', part: 'main',
+                                                    expect: '201 201  201 201      201      201      201      201      201', req: (t) => ({ url: '/api/v1/public/reports', payload: reportBody({ stationId: t.station }), headers: { 'x-yizhan-device': newDevice() } }) },
+  { route: 'GET /api/v1/public/reports/:receipt', part: 'main',
+                                                    expect: '200 200  200 200      200      200      200      200      200', req: async (t, c) => ({ url: (await addReport(c.app, { stationId: t.station })).statusUrl }) },
+  { route: 'POST /api/v1/public/reports/:receipt/photos', part: 'main',
+                                                    expect: '201 201  201 201      201      201      201      201      201', req: async (t, c) => {
+    const a = await addReport(c.app, { stationId: t.station });
+    return { url: `${a.statusUrl}/photos`, payload: JPEG_16x12, headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${a.uploadToken}` } };
+  } },
 
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },

@@ -182,6 +182,18 @@ export const ROUTES: WriteRoute[] = [
     free: ['text'],
     wrongType: [['text', 7]],
   },
+  {
+    method: 'POST',
+    url: '/api/v1/public/reports',
+    body: () => ({ category: 'station_fault', text: '热水器坏了', stationId: OWN.station }),
+    strict: ['category', 'stationId'],
+    wrongType: [
+      ['text', { zh: '坏了' }],
+      ['location', '城关镇'],
+      ['photoCount', 'many'],
+      ['contact', '138 0013 8000'],
+    ],
+  },
 ];
 
 /**

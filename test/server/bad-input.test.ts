@@ -29,10 +29,13 @@ let headers: Record<string, string>;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  app = await startFullApp();
+  // The riders' report limits high: every bad request here takes from them before it is refused.
+  app = await startFullApp({ reports: { perDeviceHour: 10_000, perDeviceDay: 10_000, perAddressHour: 10_000 } });
   headers = {
     ...(await userWithSession(app, [{ role: 'county_admin', scope: 'county' }])).headers,
     'accept-language': 'en',
+    // The page's device id, which a new rider report needs (other routes ignore it).
+    'x-yizhan-device': 'bad-input-test-device-0001',
   };
   ids.station = OWN.station;
   ids.user = String((await addTestUser(app, [{ role: 'viewer', scope: OWN.code }])).id);

@@ -52,6 +52,9 @@ export const WRITE_TABLES = [
   'work_order_events',
   'work_order_photos',
   'notices',
+  'rider_reports',
+  'rider_report_photos',
+  'rider_report_events',
 ] as const;
 
 export async function rowCounts(app: FastifyInstance): Promise<Record<string, number>> {

@@ -35,6 +35,15 @@ export class RateLimiter {
     return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / rate) };
   }
 
+  /** What take() would answer now, without taking (a bucket spent only by failures). */
+  peek(key: string, now = Date.now()): Take {
+    const b = this.buckets.get(key);
+    if (!b) return { ok: true };
+    const rate = this.opts.capacity / this.opts.perMs;
+    const tokens = Math.min(this.opts.capacity, b.tokens + (now - b.at) * rate);
+    return tokens >= 1 ? { ok: true } : { ok: false, retryAfterMs: Math.ceil((1 - tokens) / rate) };
+  }
+
   get size(): number {
     return this.buckets.size;
   }

@@ -5,7 +5,7 @@
  * contact data or staff names; the staff list never holds contact data either (only the detail,
  * to staff holding report:triage in the report's township). Times are Unix ms.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
 import { STATION_ID_PATTERN } from '@yizhan/protocol';
 import { PersonRef } from '../alerts/schemas.js';
 
@@ -59,7 +59,12 @@ export const STATUS_NAMES: Record<ReportStatus, Names> = {
   },
 };
 /** A closed report: its contact data is deleted after the retention period (reports/retention.ts). */
-export const CLOSED_STATUSES: readonly ReportStatus[] = ['resolved', 'duplicate', 'not_valid', 'outside_remit'];
+export const CLOSED_STATUSES: readonly ReportStatus[] = [
+  'resolved',
+  'duplicate',
+  'not_valid',
+  'outside_remit',
+];
 
 export const TRIAGE_DECISIONS = ['valid', 'duplicate', 'not_valid', 'outside_remit'] as const;
 export type TriageDecision = (typeof TRIAGE_DECISIONS)[number];
@@ -73,11 +78,10 @@ export const MAX_REPORT_TEXT = 500;
 export const MAX_REPORT_PHOTOS = 3;
 export const REPORT_PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 
-const literals = <T extends readonly string[]>(xs: T, description?: string) =>
-  Type.Union(
-    xs.map((x) => Type.Literal(x)),
-    description ? { description } : {},
-  );
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+/** A union of the list's literals, its Static the list's own union (not string). */
+const literals = <T extends readonly string[]>(xs: T) =>
+  Type.Union(xs.map((x) => Type.Literal(x)) as unknown as [...Literals<T>]);
 export const ReportCategorySchema = literals(REPORT_CATEGORIES);
 export const ReportStatusSchema = literals(REPORT_STATUSES);
 const KindSchema = Type.Union([Type.Literal('station'), Type.Literal('street')]);
@@ -114,7 +118,11 @@ export const ReportLocation = Type.Object(
 export const NewReportBody = Type.Object(
   {
     category: ReportCategorySchema,
-    text: Type.String({ minLength: 1, maxLength: MAX_REPORT_TEXT, description: '1–500 characters after trim' }),
+    text: Type.String({
+      minLength: 1,
+      maxLength: MAX_REPORT_TEXT,
+      description: '1–500 characters after trim',
+    }),
     stationId: Type.Optional(Type.String({ pattern: STATION_ID_PATTERN, maxLength: 32 })),
     location: Type.Optional(ReportLocation),
     contact: Type.Optional(
@@ -144,6 +152,15 @@ export const NewReportAnswer = Type.Object(
     uploadToken: Type.String({ description: 'Bearer token for the photo uploads' }),
     uploadUntil: Ms('The upload token is refused after this'),
     statusUrl: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+/** A 429 of the report routes: the error, and when to try again (also in Retry-After). */
+export const RateLimitedBody = Type.Object(
+  {
+    error: Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false }),
+    retryAfterS: Type.Integer({ minimum: 1, description: 'Seconds until a new try can succeed' }),
   },
   { additionalProperties: false },
 );
@@ -275,7 +292,9 @@ export const ReportList = Type.Object(
 export const StaffHistoryItem = Type.Object(
   {
     at: Ms('When'),
-    kind: Type.String({ description: 'received, triaged, work_order, assigned, forwarded, resolved, status' }),
+    kind: Type.String({
+      description: 'received, triaged, work_order, assigned, forwarded, resolved, status',
+    }),
     status: ReportStatusSchema,
     statusName: Type.String(),
     note: Nullable(Type.String({ description: 'Shown to the rider too' })),
@@ -356,7 +375,9 @@ export const ReportAnswer = Type.Object({ report: StaffReport }, { additionalPro
 
 export const FiguresQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date', description: 'First local day, default: 12 months back' })),
+    from: Type.Optional(
+      Type.String({ format: 'date', description: 'First local day, default: 12 months back' }),
+    ),
     to: Type.Optional(Type.String({ format: 'date', description: 'Last local day, inclusive' })),
     township: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     lang: Lang,

@@ -6,6 +6,7 @@
  * | `GET /api/v1/public/stations/nearby`    | stations with what is free now, distance, navigation links (riders/nearby.ts) |
  * | `GET /api/v1/public/townships`          | townships with stations, for the picker when there is no location |
  * | `GET /api/v1/public/stations/:id/notices` | the union's notices showing at a station (routes/notices/public.ts) |
+ * | `/api/v1/public/report-categories`, `/api/v1/public/reports…` | riders' reports (routes/rider-reports/public.ts) |
  *
  * Hardening: a per-address token bucket checked in `onRequest`, before the query is even parsed
  * (the address is fastify's `req.ip`, which follows YIZHAN_TRUST_PROXY); answers built from a
@@ -27,6 +28,7 @@ import {
   TOWNSHIPS_MAX_AGE_S,
 } from '../../riders/limits.js';
 import { PUBLIC_NOTICES_URL, publicNoticesRoute } from '../notices/public.js';
+import { PUBLIC_REPORT_ROUTES, publicReportRoutes } from '../rider-reports/public.js';
 import {
   DEFAULT_NEARBY,
   NearbyAnswer,
@@ -65,6 +67,7 @@ const ROUTES = new Map([
   [NEARBY_URL, 'nearby'],
   [PUBLIC_TOWNSHIPS_URL, 'townships'],
   [PUBLIC_NOTICES_URL, 'notices'],
+  ...PUBLIC_REPORT_ROUTES,
 ]);
 
 function outcomeOf(status: number): string {
@@ -200,6 +203,7 @@ const riders: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
   );
   if (app.hasDecorator('notices')) publicNoticesRoute(app);
+  if (app.hasDecorator('riderReports')) publicReportRoutes(app);
   done();
 };
 export default riders;

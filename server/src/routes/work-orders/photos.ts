@@ -14,7 +14,7 @@ import { actor, announce, orderFor, workOrderError } from './common.js';
 export const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 
 /** The image types taken, each with the bytes its files start with. */
-const MAGIC: Record<string, (b: Buffer) => boolean> = {
+export const PHOTO_MAGIC: Record<string, (b: Buffer) => boolean> = {
   'image/jpeg': (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
   'image/png': (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   'image/webp': (b) =>
@@ -30,7 +30,7 @@ function uploadRoute(app: App): void {
   // included) is refused with 415 before the body is read.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    Object.keys(MAGIC),
+    Object.keys(PHOTO_MAGIC),
     { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES },
     (_req, body, next) => next(null, body),
   );
@@ -50,7 +50,7 @@ function uploadRoute(app: App): void {
       if (!row) return reply;
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const body = req.body as Buffer;
-      if (!Buffer.isBuffer(body) || !MAGIC[type]?.(body))
+      if (!Buffer.isBuffer(body) || !PHOTO_MAGIC[type]?.(body))
         return reply.code(415).send(workOrderError('photo_mismatch', lang, { type }));
       const now = Date.now();
       const by = actor(req);

@@ -56,51 +56,65 @@ export function migration0016(engine: Engine): Migration {
         .on('rider_reports')
         .columns(['township', 'status', 'id'])
         .execute();
-      await db.schema.createIndex('rider_reports_created').on('rider_reports').columns(['created_at']).execute();
-      await db.schema.createIndex('rider_reports_work_order').on('rider_reports').columns(['work_order_id']).execute();
+      await db.schema
+        .createIndex('rider_reports_created')
+        .on('rider_reports')
+        .columns(['created_at'])
+        .execute();
+      await db.schema
+        .createIndex('rider_reports_work_order')
+        .on('rider_reports')
+        .columns(['work_order_id'])
+        .execute();
       // The retention job: closed reports that still hold contact data.
       await db.schema
         .createIndex('rider_reports_closed')
         .on('rider_reports')
         .columns(['closed_at', 'contact_deleted_at'])
         .execute();
-      await db.schema
-        .createTable('rider_report_photos')
-        .addColumn('id', id.type, id.key)
-        .addColumn('report_id', 'bigint', (c) => c.notNull().references('rider_reports.id'))
-        // 1..3 within the report.
-        .addColumn('n', 'integer', (c) => c.notNull())
-        .addColumn('at', 'bigint', (c) => c.notNull())
-        .addColumn('content_type', 'text', (c) => c.notNull())
-        .addColumn('bytes', 'integer', (c) => c.notNull())
-        .addColumn('kept_location', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('data', engine === 'sqlite' ? 'blob' : 'bytea', (c) => c.notNull())
-        .execute();
-      // One row per number: two uploads racing for the third photo cannot both win.
-      await db.schema
-        .createIndex('rider_report_photos_n')
-        .unique()
-        .on('rider_report_photos')
-        .columns(['report_id', 'n'])
-        .execute();
-      await db.schema
-        .createTable('rider_report_events')
-        .addColumn('id', id.type, id.key)
-        .addColumn('report_id', 'bigint', (c) => c.notNull().references('rider_reports.id'))
-        .addColumn('at', 'bigint', (c) => c.notNull())
-        // null: the rider or the system (a work order that changed state)
-        .addColumn('user_id', 'bigint', (c) => c.references('users.id').onDelete('set null'))
-        .addColumn('kind', 'text', (c) => c.notNull())
-        // The report's public status after this step.
-        .addColumn('status', 'text', (c) => c.notNull())
-        // Shown to the rider (a reason, a resolution); never a staff name.
-        .addColumn('note', 'text')
-        .execute();
-      await db.schema
-        .createIndex('rider_report_events_report')
-        .on('rider_report_events')
-        .columns(['report_id', 'id'])
-        .execute();
+      await photosAndHistory(db, engine);
     },
   };
+}
+
+/** The photos (one row per number) and the history of each report. */
+async function photosAndHistory(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  const id = idColumn(engine);
+  await db.schema
+    .createTable('rider_report_photos')
+    .addColumn('id', id.type, id.key)
+    .addColumn('report_id', 'bigint', (c) => c.notNull().references('rider_reports.id'))
+    // 1..3 within the report.
+    .addColumn('n', 'integer', (c) => c.notNull())
+    .addColumn('at', 'bigint', (c) => c.notNull())
+    .addColumn('content_type', 'text', (c) => c.notNull())
+    .addColumn('bytes', 'integer', (c) => c.notNull())
+    .addColumn('kept_location', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('data', engine === 'sqlite' ? 'blob' : 'bytea', (c) => c.notNull())
+    .execute();
+  // One row per number: two uploads racing for the third photo cannot both win.
+  await db.schema
+    .createIndex('rider_report_photos_n')
+    .unique()
+    .on('rider_report_photos')
+    .columns(['report_id', 'n'])
+    .execute();
+  await db.schema
+    .createTable('rider_report_events')
+    .addColumn('id', id.type, id.key)
+    .addColumn('report_id', 'bigint', (c) => c.notNull().references('rider_reports.id'))
+    .addColumn('at', 'bigint', (c) => c.notNull())
+    // null: the rider or the system (a work order that changed state)
+    .addColumn('user_id', 'bigint', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    // The report's public status after this step.
+    .addColumn('status', 'text', (c) => c.notNull())
+    // Shown to the rider (a reason, a resolution); never a staff name.
+    .addColumn('note', 'text')
+    .execute();
+  await db.schema
+    .createIndex('rider_report_events_report')
+    .on('rider_report_events')
+    .columns(['report_id', 'id'])
+    .execute();
 }
