@@ -1,78 +1,41 @@
 /**
- * 随手拍 from the riders' phone page (/m/report) at 390×844 in Debian chromium. Until the public
- * reports API lands (branch i15-reports) a stub in the browser context answers as its contract
- * says (docs/riders.md); the page's side is what is checked here: a station fault with a camera photo (4000×3000 with GPS
+ * 随手拍 from the riders' phone page (/m/report) at 390×844 in Debian chromium against the real
+ * server and its public reports API (server/src/routes/rider-reports): a station fault with a camera photo (4000×3000 with GPS
  * EXIF) goes out resized to 1600 px with no EXIF, the receipt code shows large, and its progress
  * page shows the report as received with its photo; "keep photo location" sends the original with
  * keepLocation=1; nothing is sent while the text is missing, and a street problem needs a place.
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { RIDER, phonePage, shootPhone, startPhoneRig, type PhoneRig } from './phone-helpers.js';
 import { cameraJpeg, jpegInfo } from './phone-photo.js';
 
 let rig: PhoneRig;
 beforeAll(async () => {
   rig = await startPhoneRig();
-  const reports = new Map<string, { text: string; photos: number; category: string }>();
-  await rig.chromium.ctx.route('**/api/v1/public/report**', async (route) => {
-    const r = route.request();
-    const u = new URL(r.url());
-    if (u.pathname.endsWith('/report-categories'))
-      return route.fulfill({
-        json: {
-          categories: [
-            { id: 'station_fault', name: '驿站设施故障', kind: 'station' },
-            { id: 'missing_supplies', name: '物资缺少（急救包、雨伞等）', kind: 'station' },
-            { id: 'road_damage', name: '道路破损', kind: 'street' },
-          ],
-        },
-      });
-    if (u.pathname === '/api/v1/public/reports' && r.method() === 'POST') {
-      const b = r.postDataJSON();
-      reports.set('K7M2-9QXD', { text: b.text, photos: 0, category: b.category });
-      return route.fulfill({
-        status: 201,
-        json: {
-          receipt: 'K7M2-9QXD',
-          uploadToken: 'tok',
-          uploadUntil: Date.now() + 60000,
-          statusUrl: '/api/v1/public/reports/K7M2-9QXD',
-        },
-      });
-    }
-    if (u.pathname.endsWith('/photos')) {
-      reports.get('K7M2-9QXD')!.photos++;
-      return route.fulfill({ status: 201, json: { photo: 1 } });
-    }
-    const x = reports.get('K7M2-9QXD')!;
-    return route.fulfill({
-      json: {
-        receipt: 'K7M2-9QXD',
-        category: x.category,
-        categoryName: '驿站设施故障',
-        text: x.text,
-        stationId: 'st-001',
-        stationName: '测试001号驿站',
-        createdAt: Date.now(),
-        status: 'received',
-        statusName: '已收到',
-        history: [{ at: Date.now(), status: 'received', statusName: '已收到' }],
-        photos: x.photos,
-      },
-    });
-  });
 }, 180_000);
 afterAll(() => rig?.close());
 
 const RECEIPT = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-/** The report API requests the page makes. */
-function recordReports(page: Page): Request[] {
-  const seen: Request[] = [];
-  page.on('request', (r) => {
-    if (r.method() === 'POST' && r.url().includes('/api/v1/public/reports')) seen.push(r);
+interface Sent {
+  url: URL;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * The report API's POSTs the page makes, read on their way to the server (the bytes of a Blob
+ * body are only visible to an intercepting route).
+ */
+async function recordReports(page: Page): Promise<Sent[]> {
+  const seen: Sent[] = [];
+  await page.route('**/api/v1/public/reports**', async (route) => {
+    const r = route.request();
+    if (r.method() === 'POST')
+      seen.push({ url: new URL(r.url()), headers: r.headers(), body: r.postDataBuffer() ?? Buffer.alloc(0) });
+    await route.continue();
   });
   return seen;
 }
@@ -86,7 +49,7 @@ async function openForm(at: { lat: number; lon: number } | null, path = '/m/repo
 describe('a station fault with a photo', () => {
   it('sends the photo resized without EXIF, shows the receipt and its progress', async () => {
     const page = await openForm(RIDER);
-    const sent = recordReports(page);
+    const sent = await recordReports(page);
     expect(await page.inputValue('[data-test=report-station]')).toBe('st-001');
     await page.click('[data-test=cat-station_fault]');
     await page.fill('[data-test=report-text]', '二号插座插上没电，指示灯不亮');
@@ -104,8 +67,8 @@ describe('a station fault with a photo', () => {
 
     const [report, upload] = sent;
     expect(sent).toHaveLength(2);
-    expect(report!.headers()['x-yizhan-device']).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const body = report!.postDataJSON() as Record<string, unknown>;
+    expect(report!.headers['x-yizhan-device']).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const body = JSON.parse(report!.body.toString()) as Record<string, unknown>;
     expect(body).toMatchObject({
       category: 'station_fault',
       text: '二号插座插上没电，指示灯不亮',
@@ -115,12 +78,13 @@ describe('a station fault with a photo', () => {
     expect(body.location).toMatchObject({ lat: RIDER.lat, lon: RIDER.lon });
     expect(body.contact).toBeUndefined();
     expect(body.credit).toBeUndefined();
-    expect(new URL(upload!.url()).searchParams.get('keepLocation')).toBeNull();
-    expect(upload!.headers()['content-type']).toBe('image/jpeg');
-    expect(upload!.headers().authorization).toMatch(/^Bearer .+/);
-    expect(jpegInfo(upload!.postDataBuffer()!)).toEqual({ width: 1600, height: 1200, exif: false });
-    expect(upload!.postDataBuffer()!.length).toBeLessThan(photo.length);
+    expect(upload!.url.searchParams.get('keepLocation')).toBeNull();
+    expect(upload!.headers['content-type']).toBe('image/jpeg');
+    expect(upload!.headers.authorization).toMatch(/^Bearer .+/);
+    expect(jpegInfo(upload!.body)).toEqual({ width: 1600, height: 1200, exif: false });
+    expect(upload!.body.length).toBeLessThan(photo.length);
 
+    expect(await page.locator('[data-test=receipt] .error').count(), 'photo upload failed').toBe(0);
     const code = (await page.textContent('[data-test=receipt-code]'))!.trim();
     expect(code).toMatch(RECEIPT);
     const px = await page.$eval('[data-test=receipt-code]', (e) => parseFloat(getComputedStyle(e).fontSize));
@@ -144,7 +108,7 @@ describe('a station fault with a photo', () => {
 
   it('sends the original photo with keepLocation=1 when the rider keeps its location', async () => {
     const page = await openForm(RIDER);
-    const sent = recordReports(page);
+    const sent = await recordReports(page);
     await page.click('[data-test=cat-missing_supplies]');
     await page.fill('[data-test=report-text]', '急救包空了');
     const photo = await cameraJpeg(page, 800, 600);
@@ -156,9 +120,10 @@ describe('a station fault with a photo', () => {
     await page.check('[data-test=keep-location]');
     await page.click('[data-test=report-submit]');
     await page.waitForSelector('[data-test=receipt-code]');
+    expect(await page.locator('[data-test=receipt] .error').count(), 'photo upload failed').toBe(0);
     const upload = sent[1]!;
-    expect(new URL(upload.url()).searchParams.get('keepLocation')).toBe('1');
-    expect(upload.postDataBuffer()!.equals(photo)).toBe(true);
+    expect(upload.url.searchParams.get('keepLocation')).toBe('1');
+    expect(upload.body.equals(photo)).toBe(true);
     await page.close();
   });
 });
@@ -166,7 +131,7 @@ describe('a station fault with a photo', () => {
 describe('what the form refuses before sending', () => {
   it('asks for the text, and for a place for a street problem, sending nothing', async () => {
     const page = await openForm(null, '/m/report');
-    const sent = recordReports(page);
+    const sent = await recordReports(page);
     await page.click('[data-test=cat-road_damage]');
     await page.click('[data-test=report-submit]');
     expect(await page.textContent('[data-test=report-error]')).toBe('请填写问题描述');
