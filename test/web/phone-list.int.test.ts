@@ -3,16 +3,30 @@
  * location allowed the nearest stations that have something free come first, nearest first, and
  * the rider's need re-sorts them; a stale station shows no numbers; refused location → the
  * township picker; a station's QR code (`?station=`) lists from that station; the AMap and Baidu
- * links carry the station's GCJ-02 and BD-09 points; the list refreshes every 15 s while visible,
+ * links carry the station's GCJ-02 and BD-09 points; on plain http (not localhost) the page says
+ * the location needs HTTPS; the list refreshes every 15 s while visible,
  * never while hidden, and hides its numbers once its own data is 45 s old; English on a tap.
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { gcj02ToBd09, toGcj02 } from '@yizhan/common/china-datums';
 import type { NearbyResponse } from '@yizhan/server/api-types';
 import { STATIONS } from '../server/routes/riders/rider-app.js';
-import { RIDER, phonePage, shootPhone, shownIds, startPhoneRig, type PhoneRig } from './phone-helpers.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import {
+  PHONE_390,
+  RIDER,
+  phonePage,
+  shootPhone,
+  shownIds,
+  startPhoneRig,
+  type PhoneRig,
+} from './phone-helpers.js';
 
 let rig: PhoneRig;
 beforeAll(async () => {
@@ -134,6 +148,36 @@ describe('without a location', () => {
     // The report link names the station, so the form has it chosen.
     expect(await page.getAttribute('[data-test=report-link]', 'href')).toBe('/m/report?station=st-001');
     await page.close();
+  });
+});
+
+describe('on plain http from another address', () => {
+  it('says the location needs HTTPS and offers the picker; the QR code still gives a list', async () => {
+    // A name other than localhost for the same server: not a secure context, as a phone opening
+    // http://<server-address>/m/ would see it.
+    const profile = mkdtempSync(join(tmpdir(), 'yz-chromium-'));
+    const ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP riders.example 127.0.0.1'],
+      headless: true,
+    });
+    try {
+      const page = await ctx.newPage();
+      await page.setViewportSize(PHONE_390);
+      await page.goto(`${rig.base.replace('127.0.0.1', 'riders.example')}/m/?station=st-002`);
+      await list(page);
+      expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+      expect(await page.locator('[data-test=picker] p').textContent()).toBe(
+        '此网址不是 HTTPS，浏览器不提供位置。请选择镇街：',
+      );
+      // Asking again would be pointless: no 用我的位置 button.
+      expect(await page.locator('[data-test=picker] button').count()).toBe(0);
+      expect((await shownIds(page))[0]).toBe('st-002');
+      await shootPhone(page, rig.shots, 'phone-insecure');
+    } finally {
+      await ctx.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });
 
