@@ -141,6 +141,11 @@ describe('what the form refuses before sending', () => {
       '街面问题需要位置：请允许获取位置或选择附近的驿站',
     );
     expect(sent).toHaveLength(0);
+    // Without a location or QR code the county's stations can still be picked, by township.
+    await page.waitForSelector('[data-test=report-station] option[value=st-003]', { state: 'attached' });
+    expect(await page.textContent('[data-test=report-station] option[value=st-003]')).toBe(
+      '新塘镇 · 测试003号驿站',
+    );
     await page.close();
   });
 });

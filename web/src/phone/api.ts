@@ -55,8 +55,10 @@ export type Origin =
   | { kind: 'station'; id: string }
   | { kind: 'township'; code: string; name: string };
 
-export function nearby(origin: Origin, need: Need | null, limit = 10): Promise<NearbyResponse> {
+/** `origin` null: the county's stations by township and name (a form's list without a location). */
+export function nearby(origin: Origin | null, need: Need | null, limit = 10): Promise<NearbyResponse> {
   const q: Query = { need: need ?? undefined, limit };
+  if (!origin) return call(url('stations/nearby', q));
   if (origin.kind === 'here') Object.assign(q, { lat: origin.lat.toFixed(6), lon: origin.lon.toFixed(6) });
   else if (origin.kind === 'station') q.at = origin.id;
   else q.township = origin.code;
