@@ -4,7 +4,7 @@
  * the rider's need re-sorts them; a stale station shows no numbers; refused location → the
  * township picker; a station's QR code (`?station=`) lists from that station; the AMap and Baidu
  * links carry the station's GCJ-02 and BD-09 points; on plain http (not localhost) the page says
- * the location needs HTTPS; the list refreshes every 15 s while visible,
+ * the location needs HTTPS; the nearest station's notices show above the list; the list refreshes every 15 s while visible,
  * never while hidden, and hides its numbers once its own data is 45 s old; English on a tap.
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
@@ -18,6 +18,7 @@ import { gcj02ToBd09, toGcj02 } from '@yizhan/common/china-datums';
 import type { NearbyResponse } from '@yizhan/server/api-types';
 import { STATIONS } from '../server/routes/riders/rider-app.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import { addTestNotice } from '../server/routes/notices/helpers.js';
 import {
   PHONE_390,
   RIDER,
@@ -94,6 +95,19 @@ describe('with the location allowed', () => {
     for (const tile of ['seat', 'socket', 'water'])
       expect(await st1.locator(`[data-test=${tile}] .value`).textContent(), tile).toBe('—');
     await shootPhone(page, rig.shots, 'phone-list-stale');
+    await page.close();
+  });
+
+  it("shows the union's notices of the nearest station (its township's rainstorm warning)", async () => {
+    await addTestNotice(rig.app, { township: 'xintang' }, { title: '暴雨橙色预警', severity: 'warning' });
+    await addTestNotice(rig.app, { stationId: 'st-001' }, { title: '只在001号驿站' });
+    // In English: a notices URL this browser has not cached yet (answers may be reused for 10 s).
+    const page = await phonePage(rig, RIDER, '/m/?lang=en');
+    await list(page);
+    await page.waitForSelector('[data-test=notice]');
+    // st-003 (新塘镇) is first: its township's notice, not st-001's own; no English title: the Chinese one.
+    expect(await page.locator('[data-test=notice] h2').allTextContents()).toEqual(['暴雨橙色预警']);
+    await shootPhone(page, rig.shots, 'phone-list-notice');
     await page.close();
   });
 

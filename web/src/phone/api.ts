@@ -10,6 +10,7 @@ import type {
   PublicReport,
   PublicTownshipsResponse,
   ReportCategoriesResponse,
+  StationNoticesResponse,
 } from '@yizhan/server/api-types';
 import { lang, t } from './dict.js';
 
@@ -65,6 +66,8 @@ export function nearby(origin: Origin | null, need: Need | null, limit = 10): Pr
   return call(url('stations/nearby', q));
 }
 
+export const stationNotices = (id: string) =>
+  call<StationNoticesResponse>(url(`stations/${encodeURIComponent(id)}/notices`));
 export const townships = () => call<PublicTownshipsResponse>(url('townships'));
 export const reportCategories = () => call<ReportCategoriesResponse>(url('report-categories'));
 
