@@ -43,6 +43,10 @@ export default defineConfig({
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },
   build: {
+    // Older phones than the staff app's desktops: iOS 14 Safari (iPhones stuck on old systems) and
+    // Chromium 87-based in-app browsers; module scripts and everything the page uses work there.
+    target: ['es2020', 'chrome87', 'safari14', 'firefox78', 'edge88'],
+    cssTarget: ['chrome87', 'safari14'],
     outDir,
     emptyOutDir: true,
     assetsDir: 'assets',

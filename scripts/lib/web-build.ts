@@ -5,7 +5,7 @@
  * than the last build.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,9 +62,45 @@ export function buildWeb(webRoot = WEB_ROOT): void {
   }
 }
 
-/** Build when stale or missing; returns the reason it built, or null. */
+/** A build holding the lock longer than this has died: its lock is taken over. */
+const LOCK_STALE_MS = 5 * 60_000;
+
+/**
+ * Run `fn` holding a lock file beside web/ (`openSync(..., 'wx')` is atomic), so that browser test
+ * files starting in parallel workers do not build into the same web/dist at once (each build
+ * empties its folder first). Waits synchronously, as the build itself does.
+ */
+function withBuildLock<T>(webRoot: string, fn: () => T): T {
+  const lock = join(webRoot, '.build.lock');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
+      } catch {
+        // Released between the two calls: try again.
+      }
+      Atomics.wait(nap, 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Build when stale or missing (once, if several processes ask together); the reason it built, or null. */
 export function ensureWebBuilt(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
-  const need = webBuildNeeded(webRoot);
-  if (need) buildWeb(webRoot);
-  return need;
+  if (!webBuildNeeded(webRoot)) return null;
+  return withBuildLock(webRoot, () => {
+    // Another process may have built it while this one waited.
+    const need = webBuildNeeded(webRoot);
+    if (need) buildWeb(webRoot);
+    return need;
+  });
 }
