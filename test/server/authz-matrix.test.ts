@@ -20,7 +20,7 @@ import { addTestUser, sessionHeaders, tokenHeaders, type TestUser } from './auth
 import { OTHER, OWN, addTestAlert, addTestNotification, addTestSilence, startFullApp } from './full-app.js';
 import { PNG, addTestPhoto, addTestWorkOrder } from './workorders/helpers.js';
 import { addTestNotice, noticeBody } from './routes/notices/helpers.js';
-import { addReport, newDevice, reportBody } from './routes/rider-reports/helpers.js';
+import { addReport, newDevice, reportAt, reportBody } from './routes/rider-reports/helpers.js';
 import { JPEG_16x12 } from './reports/images.js';
 
 /** The table's role columns, written out on purpose: a role added to roles.ts fails the first test until it has one. */
@@ -294,6 +294,24 @@ const ROWS: Row[] = [
     return { url: `${a.statusUrl}/photos`, payload: JPEG_16x12, headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${a.uploadToken}` } };
   } },
 
+  // Riders' reports, staff side: reads with station:read in the township; steps with report:triage
+  // (county admin, township manager, grid staff) in the report's township.
+  { route: 'GET /api/v1/rider-reports', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/rider-reports?township=${t.code}` }) },
+  { route: 'GET /api/v1/rider-reports/figures', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/rider-reports/figures?township=${t.code}` }) },
+  { route: 'GET /api/v1/rider-reports/figures.csv', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: (t) => ({ url: `/api/v1/rider-reports/figures.csv?township=${t.code}` }) },
+  { route: 'GET /api/v1/rider-reports/:id', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: async (t, c) => ({ url: `/api/v1/rider-reports/${await reportAt(c.app, t.station)}` }) },
+  { route: 'GET /api/v1/rider-reports/:id/photos/:n', part: 'alerts',
+                                                    expect: '401 403  200 200/403  200/403  200/403  200/403  200/403  200/403', req: async (t, c) => ({ url: `/api/v1/rider-reports/${await reportAt(c.app, t.station, { photo: JPEG_16x12 })}/photos/1` }) },
+  { route: 'POST /api/v1/rider-reports/:id/triage', part: 'alerts',
+                                                    expect: '401 403  200 200/403  403      403      403      200/403  403', req: async (t, c) => ({ url: `/api/v1/rider-reports/${await reportAt(c.app, t.station)}/triage`, payload: { decision: 'not_valid', reason: '测试' } }) },
+  { route: 'POST /api/v1/rider-reports/:id/assign', part: 'alerts',
+                                                    expect: '401 403  200 200/403  403      403      403      200/403  403', req: async (t, c) => ({ url: `/api/v1/rider-reports/${await reportAt(c.app, t.station, { street: true, status: 'accepted' })}/assign`, payload: { department: '县城管局' } }) },
+  { route: 'POST /api/v1/rider-reports/:id/resolve', part: 'alerts',
+                                                    expect: '401 403  200 200/403  403      403      403      200/403  403', req: async (t, c) => ({ url: `/api/v1/rider-reports/${await reportAt(c.app, t.station, { street: true, status: 'in_progress' })}/resolve`, payload: { note: '已处理' } }) },
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },
   { route: 'GET /app/*', part: 'web',               expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: t === OWN ? '/app/' : '/app/alerts' }) },

@@ -194,6 +194,31 @@ export const ROUTES: WriteRoute[] = [
       ['contact', '138 0013 8000'],
     ],
   },
+  {
+    method: 'POST',
+    url: '/api/v1/rider-reports/:report/triage',
+    body: () => ({ decision: 'not_valid', reason: '描述不清' }),
+    strict: ['decision', 'duplicateOf'],
+    wrongType: [
+      ['decision', 1],
+      ['reason', { zh: '重复' }],
+    ],
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/rider-reports/:report/assign',
+    body: () => ({ department: '县城管局' }),
+    wrongType: [
+      ['userId', 'me'],
+      ['department', ['县城管局', '县市监局']],
+    ],
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/rider-reports/:report/resolve',
+    body: () => ({ note: '已处理' }),
+    wrongType: [['note', { a: 1 }]],
+  },
 ];
 
 /**
@@ -219,6 +244,19 @@ export const LISTS: { url: string; params: Record<string, string> }[] = [
   { url: '/api/v1/people', params: { township: `' OR 1=1 --` } },
   { url: '/api/v1/silences', params: { active: `' OR 1=1 --` } },
   { url: '/api/v1/notices', params: { state: `' OR 1=1 --` } },
+  {
+    url: '/api/v1/rider-reports',
+    params: {
+      status: 'burning',
+      category: `' OR 1=1 --`,
+      township: `' OR 1=1 --`,
+      station: `st-001' OR '1'='1`,
+      from: 'yesterday',
+      limit: 'many',
+      before: `"; DROP TABLE rider_reports; --`,
+    },
+  },
+  { url: '/api/v1/rider-reports/figures', params: { from: 'yesterday', to: '2026-02-30x', township: `' OR 1=1 --` } },
   {
     url: '/api/v1/notifications',
     params: { state: 'lost', channel: 'x'.repeat(65), limit: 'many', before: `' OR 1=1 --` },

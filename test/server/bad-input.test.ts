@@ -23,6 +23,7 @@ import { addTestUser } from './auth-helpers.js';
 import { PNG, addTestWorkOrder } from './workorders/helpers.js';
 import { addTestNotice } from './routes/notices/helpers.js';
 import { LISTS, MB, PATH_TRICKS, ROUTES, SQL, type WriteRoute } from './bad-input-routes.js';
+import { reportAt } from './routes/rider-reports/helpers.js';
 
 let app: FastifyInstance;
 let headers: Record<string, string>;
@@ -45,6 +46,7 @@ beforeAll(async () => {
   ids.notification = String(await addTestNotification(app));
   ids.order = String(await addTestWorkOrder(app, OWN.station));
   ids.notice = String(await addTestNotice(app, { township: OWN.code }));
+  ids.report = String(await reportAt(app, OWN.station, { street: true, status: 'accepted' }));
 });
 afterAll(() => app?.close());
 

@@ -38,22 +38,20 @@ export async function followOrder(
     .execute();
   const changed: ReportRow[] = [];
   for (const r of rows) {
-    const ok = await repo.db
-      .transaction()
-      .execute((trx) =>
-        repo.step(
-          trx,
-          r.id,
-          [r.status as ReportStatus],
-          { status: target, closed_at: target === 'resolved' ? at : null, updated_at: at },
-          {
-            at,
-            kind: 'work_order',
-            note: target === 'resolved' ? ORDER_DONE_NOTE['zh-CN'] : null,
-            user: null,
-          },
-        ),
-      );
+    const ok = await repo.db.transaction().execute((trx) =>
+      repo.step(
+        trx,
+        r.id,
+        [r.status as ReportStatus],
+        { status: target, closed_at: target === 'resolved' ? at : null, updated_at: at },
+        {
+          at,
+          kind: 'work_order',
+          note: target === 'resolved' ? ORDER_DONE_NOTE['zh-CN'] : null,
+          user: null,
+        },
+      ),
+    );
     if (ok) changed.push(r);
   }
   return changed;

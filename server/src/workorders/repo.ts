@@ -180,6 +180,51 @@ export class WorkOrderRepo {
     return r && { contentType: r.content_type, data: Buffer.from(r.data) };
   }
 
+  /**
+   * Insert a new open order with its `created` event (and `assigned`, with an assignee); returns
+   * its id. The caller's transaction also holds its audit entry (and, for a rider's report, the link).
+   */
+  async create(
+    trx: Db,
+    o: {
+      alert: { id: string; fingerprint: string; rule: string } | null;
+      stationId: string;
+      township: string;
+      title: string;
+      description: string;
+      severity: Severity;
+      assigneeId: number | null;
+      by: { id: number; displayName: string } | null;
+      at: number;
+      dueAt: number;
+    },
+  ): Promise<number> {
+    const { id } = await trx
+      .insertInto('work_orders')
+      .values({
+        alert_id: o.alert?.id ?? null,
+        fingerprint: o.alert?.fingerprint ?? null,
+        rule: o.alert?.rule ?? null,
+        station_id: o.stationId,
+        township: o.township,
+        title: o.title,
+        description: o.description,
+        severity: o.severity,
+        state: 'open',
+        assignee_id: o.assigneeId,
+        created_at: o.at,
+        created_by: o.by?.id ?? null,
+        due_at: o.dueAt,
+        updated_at: o.at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await this.addEvent(trx, id, { at: o.at, kind: 'created', user: o.by, text: o.description || null });
+    if (o.assigneeId !== null)
+      await this.addEvent(trx, id, { at: o.at, kind: 'assigned', user: o.by, text: String(o.assigneeId) });
+    return Number(id);
+  }
+
   /** Add an event row; returns it as the API shows it. */
   async addEvent(
     trx: Db,

@@ -351,19 +351,15 @@ export const TriageBody = Type.Object(
 );
 export type TriageBody = Static<typeof TriageBody>;
 
-export const AssignReportBody = Type.Union([
-  Type.Object(
-    { userId: Type.Integer({ minimum: 1 }), note: Type.Optional(Type.String({ maxLength: 500 })) },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      department: Type.String({ minLength: 1, maxLength: 60, description: 'e.g. 县城管局' }),
-      note: Type.Optional(Type.String({ maxLength: 500 })),
-    },
-    { additionalProperties: false },
-  ),
-]);
+/** Exactly one of userId (a grid member of the township) and department (forwarded, named). */
+export const AssignReportBody = Type.Object(
+  {
+    userId: Type.Optional(Type.Integer({ minimum: 1, description: 'A grid_staff user of the township' })),
+    department: Type.Optional(Type.String({ minLength: 1, maxLength: 60, description: 'e.g. 县城管局' })),
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
 export type AssignReportBody = Static<typeof AssignReportBody>;
 
 export const ResolveReportBody = Type.Object(

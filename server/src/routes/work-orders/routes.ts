@@ -188,39 +188,18 @@ function createRoute(app: App): void {
       const now = Date.now();
       const by = actor(req);
       const id = await app.ops.db.transaction().execute(async (trx) => {
-        const { id } = await trx
-          .insertInto('work_orders')
-          .values({
-            alert_id: d.alert?.id ?? null,
-            fingerprint: d.alert?.fingerprint ?? null,
-            rule: d.alert?.rule ?? null,
-            station_id: d.stationId,
-            township: d.township,
-            title: d.title,
-            description: body.description ?? '',
-            severity: d.severity,
-            state: 'open',
-            assignee_id: body.assigneeId ?? null,
-            created_at: now,
-            created_by: by?.id ?? null,
-            due_at: dueAt(now, d.severity, app.workOrders.options),
-            updated_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await app.workOrders.repo.addEvent(trx, id, {
+        const id = await app.workOrders.repo.create(trx, {
+          alert: d.alert,
+          stationId: d.stationId,
+          township: d.township,
+          title: d.title,
+          description: body.description ?? '',
+          severity: d.severity,
+          assigneeId: body.assigneeId ?? null,
+          by,
           at: now,
-          kind: 'created',
-          user: by,
-          text: body.description ?? null,
+          dueAt: dueAt(now, d.severity, app.workOrders.options),
         });
-        if (body.assigneeId !== undefined)
-          await app.workOrders.repo.addEvent(trx, id, {
-            at: now,
-            kind: 'assigned',
-            user: by,
-            text: String(body.assigneeId),
-          });
         await recordAudit(
           trx,
           req,

@@ -78,3 +78,33 @@ export function uploadPhoto(
     payload: data,
   });
 }
+
+/**
+ * A report at the station (its township's), its id: a station fault, or with `street` an other
+ * street problem; moved straight in the store to `status` (accepted, or in_progress forwarded to
+ * 县城管局) for the routes that need it there.
+ */
+export async function reportAt(
+  app: FastifyInstance,
+  stationId: string,
+  o: { street?: boolean; status?: 'accepted' | 'in_progress'; photo?: Buffer } = {},
+): Promise<number> {
+  const a = await addReport(app, { stationId, ...(o.street ? { category: 'other_street' } : {}) });
+  if (o.photo) await uploadPhoto(app, a, o.photo);
+  const { id } = await app.ops.db
+    .selectFrom('rider_reports')
+    .select('id')
+    .where('receipt', '=', a.receipt.replace('-', ''))
+    .executeTakeFirstOrThrow();
+  if (o.status)
+    await app.ops.db
+      .updateTable('rider_reports')
+      .set({
+        status: o.status,
+        decision: 'valid',
+        ...(o.status === 'in_progress' ? { department: '县城管局' } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  return Number(id);
+}
