@@ -2,12 +2,14 @@
  * 随手拍 from the riders' phone page (/m/report) at 390×844 in Debian chromium against the real
  * server and its public reports API (server/src/routes/rider-reports): a station fault with a camera photo (4000×3000 with GPS
  * EXIF) goes out resized to 1600 px with no EXIF, the receipt code shows large, and its progress
- * page shows the report as received with its photo; "keep photo location" sends the original with
+ * page shows the report as received with its photo, and in progress by a station repair order once
+ * the township's grid staff triage it valid; "keep photo location" sends the original with
  * keepLocation=1; nothing is sent while the text is missing, and a street problem needs a place.
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { addTestUser, sessionHeaders } from '../server/auth-helpers.js';
 import { RIDER, phonePage, shootPhone, startPhoneRig, type PhoneRig } from './phone-helpers.js';
 import { cameraJpeg, jpegInfo } from './phone-photo.js';
 
@@ -99,6 +101,31 @@ describe('a station fault with a photo', () => {
     expect(await page.textContent('[data-test=history]')).toContain('已收到');
     expect(await page.textContent('.form')).toContain('1 张照片');
     await shootPhone(page, rig.shots, 'phone-report-status');
+
+    // The township's grid staff triage it valid: a work order for the crew; the rider sees it.
+    const { id } = await rig.app.ops.db
+      .selectFrom('rider_reports')
+      .select('id')
+      .where('receipt', '=', code.replace('-', ''))
+      .executeTakeFirstOrThrow();
+    const grid = await addTestUser(rig.app, [{ role: 'grid_staff', scope: 'chengguan' }], '网格员小李');
+    const triage = await rig.app.inject({
+      method: 'POST',
+      url: `/api/v1/rider-reports/${id}/triage`,
+      headers: await sessionHeaders(rig.app, grid),
+      payload: { decision: 'valid' },
+    });
+    expect(triage.statusCode, triage.body).toBe(200);
+    await page.reload();
+    await page.waitForSelector('[data-test=report-status]');
+    expect(await page.textContent('[data-test=status]')).toBe('处理中');
+    expect(await page.textContent('[data-test=report-status]')).toContain('处理方：驿站维修工单');
+    expect(await page.locator('[data-test=history] li strong').allTextContents()).toEqual(
+      expect.arrayContaining(['已收到', '处理中']),
+    );
+    // Staff are never named to the rider.
+    expect(await page.textContent('main')).not.toContain('小李');
+    await shootPhone(page, rig.shots, 'phone-report-triaged');
 
     // The phone remembers it: /m/r lists it.
     await page.goto(`${rig.base}/m/r`);
