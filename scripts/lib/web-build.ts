@@ -1,9 +1,11 @@
 /**
- * The staff web app's build (web/ → web/dist, Vite): whether it is stale, and building it. `npm
- * start` and the browser tests build only when a source is newer than the last build.
+ * The web build (Vite): the staff app (web/ → web/dist) and the riders' phone page (web/m →
+ * web/dist/m, its own config, built second because the staff build empties web/dist): whether it
+ * is stale, and building it. `npm start` and the browser tests build only when a source is newer
+ * than the last build.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +15,9 @@ export const WEB_DIST = join(WEB_ROOT, 'dist');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 
 /** What the build reads besides web/src. */
-const INPUTS = ['index.html', 'vite.config.ts', 'package.json'];
+const INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'm/index.html', 'vite.phone.config.ts'];
+/** The two builds' configs, in order. */
+const CONFIGS = ['vite.config.ts', 'vite.phone.config.ts'];
 
 function newestUnder(dir: string): number {
   let newest = 0;
@@ -26,7 +30,10 @@ function newestUnder(dir: string): number {
 export function webBuildNeeded(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
   let built: number;
   try {
-    built = statSync(join(webRoot, 'dist/index.html')).mtimeMs;
+    built = Math.min(
+      statSync(join(webRoot, 'dist/index.html')).mtimeMs,
+      statSync(join(webRoot, 'dist/m/index.html')).mtimeMs,
+    );
   } catch {
     return 'missing';
   }
@@ -43,20 +50,57 @@ export function webBuildNeeded(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
  */
 export function buildWeb(webRoot = WEB_ROOT): void {
   try {
-    execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], {
-      cwd: webRoot,
-      stdio: 'pipe',
-      encoding: 'utf8',
-    });
+    for (const config of CONFIGS)
+      execFileSync(process.execPath, [VITE, 'build', '-c', config, '--logLevel', 'warn'], {
+        cwd: webRoot,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`npm run build:web failed: ${err.stderr || err.stdout || err.message}`);
   }
 }
 
-/** Build when stale or missing; returns the reason it built, or null. */
+/** A build holding the lock longer than this has died: its lock is taken over. */
+const LOCK_STALE_MS = 5 * 60_000;
+
+/**
+ * Run `fn` holding a lock file beside web/ (`openSync(..., 'wx')` is atomic), so that browser test
+ * files starting in parallel workers do not build into the same web/dist at once (each build
+ * empties its folder first). Waits synchronously, as the build itself does.
+ */
+function withBuildLock<T>(webRoot: string, fn: () => T): T {
+  const lock = join(webRoot, '.build.lock');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
+      } catch {
+        // Released between the two calls: try again.
+      }
+      Atomics.wait(nap, 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Build when stale or missing (once, if several processes ask together); the reason it built, or null. */
 export function ensureWebBuilt(webRoot = WEB_ROOT): 'missing' | 'stale' | null {
-  const need = webBuildNeeded(webRoot);
-  if (need) buildWeb(webRoot);
-  return need;
+  if (!webBuildNeeded(webRoot)) return null;
+  return withBuildLock(webRoot, () => {
+    // Another process may have built it while this one waited.
+    const need = webBuildNeeded(webRoot);
+    if (need) buildWeb(webRoot);
+    return need;
+  });
 }

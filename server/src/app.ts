@@ -21,6 +21,7 @@
  *   org      townships synced into the store, audit retention, fleet figures and gauges;
  *            /api/v1/townships, /api/v1/fleet, /api/v1/audit(.csv)
  *   web      the staff web app (web/dist) at /app/
+ *   phone    the riders' phone page (web/dist/m) at /m/, public
  *
  * Nothing connects before `ready()`/`listen()`; `close()` stops MQTT, flushes InfluxDB, drains
  * webhooks (bounded by shutdownGraceMs) and ends SSE streams.
@@ -51,6 +52,7 @@ import events from './routes/events.js';
 import pages from './routes/pages.js';
 import riders from './routes/riders/index.js';
 import web from './routes/web.js';
+import phone from './routes/phone.js';
 import configApi from './plugins/config-api.js';
 import configRoutes from './routes/config.js';
 import authRoutes from './routes/auth/index.js';
@@ -107,6 +109,7 @@ export async function buildApp(opts: ServerOptions): Promise<FastifyInstance> {
   await app.register(pages);
   await app.register(riders);
   await app.register(web);
+  await app.register(phone);
   await app.register(configApi);
   await app.register(configRoutes);
   await app.register(authRoutes);

@@ -10,7 +10,7 @@
  * (192.0.2.x, one per column), so /metrics needs its token there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -315,6 +315,8 @@ const ROWS: Row[] = [
   // The pages' files are public (a built web app in a temp folder here); other: a page's path.
   { route: 'GET /app', part: 'web',                 expect: '301 301  301 301      301      301      301      301      301' },
   { route: 'GET /app/*', part: 'web',               expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: t === OWN ? '/app/' : '/app/alerts' }) },
+  { route: 'GET /m', part: 'web',                   expect: '301 301  301 301      301      301      301      301      301' },
+  { route: 'GET /m/*', part: 'web',                 expect: '200 200  200 200      200      200      200      200      200', req: (t) => ({ url: t === OWN ? '/m/' : '/m/report' }) },
 ];
 
 interface Column {
@@ -346,6 +348,8 @@ function fontUrl(_c: Ctx): string {
 beforeAll(async () => {
   webDir = mkdtempSync(join(tmpdir(), 'yz-matrix-web-'));
   writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>yizhan</title>');
+  mkdirSync(join(webDir, 'm'));
+  writeFileSync(join(webDir, 'm/index.html'), '<!doctype html><title>yizhan riders</title>');
   app = await startFullApp({ webDir });
   const noScopes = await addTestUser(app, [{ role: 'county_admin', scope: 'county' }]);
   columns = [

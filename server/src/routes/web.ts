@@ -46,7 +46,7 @@ const NOT_BUILT = `<!doctype html>
 </body></html>`;
 
 /** Whether `path` is a file to send; a missing one is no error, any other failure is (a 500, logged). */
-function isFile(path: string): boolean {
+export function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch (e) {

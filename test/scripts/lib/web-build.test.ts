@@ -1,6 +1,6 @@
 /**
  * When `npm start` and the browser tests rebuild the web app (scripts/lib/web-build.ts): only when
- * web/dist is missing or older than a source.
+ * web/dist (the staff app) or web/dist/m (the riders' phone page) is missing or older than a source.
  */
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,14 +15,18 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 function webFolder(srcAt: number, builtAt: number | null): string {
   root = mkdtempSync(join(tmpdir(), 'yz-webbuild-'));
   mkdirSync(join(root, 'src/pages'), { recursive: true });
-  for (const f of ['index.html', 'vite.config.ts', 'package.json', 'src/main.ts', 'src/pages/A.vue']) {
+  mkdirSync(join(root, 'm'));
+  const inputs = ['index.html', 'vite.config.ts', 'package.json', 'src/main.ts', 'src/pages/A.vue'];
+  for (const f of [...inputs, 'm/index.html', 'vite.phone.config.ts']) {
     writeFileSync(join(root, f), '');
     utimesSync(join(root, f), srcAt, srcAt);
   }
   if (builtAt !== null) {
-    mkdirSync(join(root, 'dist'));
-    writeFileSync(join(root, 'dist/index.html'), '');
-    utimesSync(join(root, 'dist/index.html'), builtAt, builtAt);
+    mkdirSync(join(root, 'dist/m'), { recursive: true });
+    for (const f of ['dist/index.html', 'dist/m/index.html']) {
+      writeFileSync(join(root, f), '');
+      utimesSync(join(root, f), builtAt, builtAt);
+    }
   }
   return root;
 }
@@ -46,5 +50,20 @@ describe('webBuildNeeded', () => {
     const dir = webFolder(1000, 2000);
     utimesSync(join(dir, 'vite.config.ts'), 3000, 3000);
     expect(webBuildNeeded(dir)).toBe('stale');
+  });
+
+  it("builds when the phone page's build is missing (the staff build emptied web/dist)", () => {
+    const dir = webFolder(1000, 2000);
+    rmSync(join(dir, 'dist/m'), { recursive: true });
+    expect(webBuildNeeded(dir)).toBe('missing');
+  });
+
+  it("builds when the phone page's entry or config changed after the build", () => {
+    for (const f of ['m/index.html', 'vite.phone.config.ts']) {
+      const dir = webFolder(1000, 2000);
+      utimesSync(join(dir, f), 3000, 3000);
+      expect(webBuildNeeded(dir), f).toBe('stale');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -50,12 +50,12 @@ export const riderError = errorTable({
     en: 'querystring/{missing}: a location needs both lat and lon (WGS-84 degrees)',
   },
   two_origins: {
-    'zh-CN': 'querystring/near：near（从某个驿站算起）与 lat/lon 只能给一个',
-    en: 'querystring/near: give either near (measure from a station) or lat and lon, not both',
+    'zh-CN': 'querystring/near：near、at（从某个驿站算起）与 lat/lon 只能给一个',
+    en: 'querystring/near: give one of near or at (measure from a station) or lat and lon',
   },
   unknown_station: {
-    'zh-CN': 'querystring/near：没有编号为 "{id}" 的驿站',
-    en: 'querystring/near: no station with id "{id}"',
+    'zh-CN': 'querystring/{field}：没有编号为 "{id}" 的驿站',
+    en: 'querystring/{field}: no station with id "{id}"',
   },
   unknown_township: {
     'zh-CN': 'querystring/township：没有代码为 "{code}" 的乡镇{hint}',
@@ -112,9 +112,12 @@ function nearbyRequest(
     return {
       error: riderError('location_incomplete', lang, { missing: q.lat === undefined ? 'lat' : 'lon' }),
     };
-  if (q.near !== undefined && q.lat !== undefined) return { error: riderError('two_origins', lang) };
-  const from = q.near === undefined ? undefined : app.registry.get(q.near);
-  if (q.near !== undefined && !from) return { error: riderError('unknown_station', lang, { id: q.near }) };
+  const origins = [q.near, q.at, q.lat].filter((o) => o !== undefined).length;
+  if (origins > 1) return { error: riderError('two_origins', lang) };
+  const station = q.near ?? q.at;
+  const from = station === undefined ? undefined : app.registry.get(station);
+  if (station !== undefined && !from)
+    return { error: riderError('unknown_station', lang, { id: station, field: q.near ? 'near' : 'at' }) };
   if (q.township !== undefined && !app.hierarchy.get(q.township)) {
     const guess = didYouMean(
       q.township,

@@ -38,6 +38,14 @@ export const NearbyQuery = Type.Object(
           "Measure from this station instead of lat/lon, and leave it out (a station screen's neighbours)",
       }),
     ),
+    at: Type.Optional(
+      Type.String({
+        pattern: STATION_ID_PATTERN,
+        maxLength: 32,
+        description:
+          'Measure from this station and keep it in the list (0 m): a rider who scanned its QR code',
+      }),
+    ),
     township: Type.Optional(
       Type.String({
         minLength: 1,

@@ -54,7 +54,12 @@ describe('bad parameters', () => {
   it('refuses two origins and an unknown station to measure from', async () => {
     expect(await bad('near=st-001&lat=30&lon=120')).toEqual({
       code: 'two_origins',
-      message: 'querystring/near: give either near (measure from a station) or lat and lon, not both',
+      message: 'querystring/near: give one of near or at (measure from a station) or lat and lon',
+    });
+    expect((await bad('near=st-001&at=st-002')).code).toBe('two_origins');
+    expect(await bad('at=st-404')).toEqual({
+      code: 'unknown_station',
+      message: 'querystring/at: no station with id "st-404"',
     });
     expect(await bad('near=st-404')).toEqual({
       code: 'unknown_station',

@@ -183,6 +183,18 @@ describe('from a station (its screen shows the neighbours)', () => {
   });
 });
 
+describe("at a station (a rider who scanned its door's QR code)", () => {
+  it('measures from the station and keeps it in the list at 0 m, with no direction', async () => {
+    const a = await ask('at=st-001');
+    // The two open and live ones first, then by distance from st-001: st-004 539 m, st-003 800 m.
+    expect(ids(a)).toEqual(['st-001', 'st-002', 'st-004', 'st-003']);
+    expect(a.origin).toEqual(STATIONS[0]!.location);
+    expect(byId(a, 'st-001')).toMatchObject({ distanceM: 0, direction: null });
+    // Closed st-004 keeps its place after the open ones, as with any origin.
+    expect(ids(await ask('at=st-004'))).toContain('st-004');
+  });
+});
+
 describe('without a location', () => {
   it('orders by township and name, with no distance', async () => {
     const a = await ask('township=xintang');
