@@ -6,13 +6,13 @@
  * only other request is the subset web font (font.ts). Fits a 1080p kiosk (2×2 tiles filling
  * the screen) and a phone (one column).
  */
-import type { Lang, ScreenText } from '../i18n.js';
-import type { StationLive } from '../state/schema.js';
+import type { Lang, ScreenText } from './text.js';
+import type { StationLive } from './schema.js';
 import { escapeHtml, jsonForScript } from './html.js';
 import { screenCss } from './style.js';
 import { SCREEN_JS } from './script.js';
 import { NOTICES_CSS, NOTICE_TEXT, renderNotices } from './notices.js';
-import type { PublicNotice } from '../routes/notices/schemas.js';
+import type { PublicNotice } from './notice-schema.js';
 
 export interface ScreenPageOptions {
   /** SSE heartbeat interval: the page calls the connection lost after 2.5 of them without an event. */
