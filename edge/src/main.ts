@@ -4,7 +4,7 @@
  *   npx tsx edge/src/main.ts --station st-001 --mqtt mqtts://broker:8883 --password-file /etc/yizhan/st-001.secret
  *        [--serial-path /dev/ttyUSB0] [--stations-dir firmware-config/stations]
  *        [--state-dir /var/lib/yizhan/st-001] [--spool-max 64MB] [--spool-fsync interval|always|never]
- *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml]
+ *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml] [--screen-port 8090]
  *        [--simulate [--speed 60] [--seed 1]]   (no hardware: a simulated controller on an in-memory pair)
  *
  * Only the station's own file is read from the stations folder: `<dir>/<station>.yaml`.
@@ -15,6 +15,8 @@
  * Every option and its environment fallback is declared in settings.ts (`--help` lists them); every
  * problem with them is reported at once. Under systemd (Type=notify, WatchdogSec) it
  * reports READY and pings the watchdog (see edge/deploy/).
+ * `--screen-port` serves the station screen at http://localhost:<port>/ from the agent's own
+ * readings (edge/src/screen/), for a kiosk browser on the board.
  * SIGINT/SIGTERM: publish offline status (reason "shutdown"), close the spool and exit 0.
  */
 import { existsSync } from 'node:fs';
@@ -34,6 +36,7 @@ import { StationSimulator } from './simulator/simulator.js';
 import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 import { EDGE_SETTINGS } from './settings.js';
+import { startBoardScreen, type BoardScreen } from './screen/server.js';
 
 const USAGE = 'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
 
@@ -88,6 +91,10 @@ async function main(): Promise<void> {
     await sim.attachToPath(serialPath, { binding: PairedMockBinding });
     sim.start();
   }
+  const screen: BoardScreen | undefined =
+    v.screenPort === undefined
+      ? undefined
+      : await startBoardScreen({ station, port: v.screenPort, host: v.screenHost, logger });
   const agent: Agent = await startAgent({
     station,
     mqttUrl,
@@ -100,6 +107,7 @@ async function main(): Promise<void> {
     spoolFsync: v.spoolFsync,
     healthIntervalMs: v.healthInterval,
     modbus: v.modbus ? loadModbusConfig(v.modbus, station) : undefined,
+    onMessage: screen ? (leaf, payload) => screen.observe(leaf, payload) : undefined,
   });
   const systemd = startSystemdNotify(logger);
   let stopping = false;
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
     systemd.stop();
     void agent
       .stop()
+      .then(() => screen?.close())
       .then(() => sim?.stop())
       .finally(() => process.exit(0));
   };

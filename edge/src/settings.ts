@@ -13,12 +13,14 @@ import {
   logLevel,
   num,
   oneOf,
+  port,
   size,
   text,
 } from '@yizhan/common/settings';
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
+import { DEFAULT_SCREEN_HOST } from './screen/server.js';
 
 export const EDGE_SETTINGS = defineSettings({
   component: 'edge',
@@ -59,6 +61,20 @@ export const EDGE_SETTINGS = defineSettings({
     }),
     healthInterval: duration({ flag: 'health-interval', env: false, default: formatDuration(DEFAULT_HEALTH_INTERVAL_MS), zh: '健康消息周期', en: 'period of health messages' }),
     modbus: text({ flag: 'modbus', env: false, zh: 'Modbus 电表配置文件（见 edge/deploy/modbus.example.yaml）', en: 'Modbus meters file (see edge/deploy/modbus.example.yaml)' }),
+    screenPort: port({
+      flag: 'screen-port',
+      env: 'YIZHAN_SCREEN_PORT',
+      defaultText: 'off (8090 on a board with a screen)',
+      zh: '本机驿站屏幕的 HTTP 端口（如 8090）：浏览器打开 http://localhost:<端口>/，断网时照常更新；不设则不提供',
+      en: 'HTTP port of the station screen served by the board (e.g. 8090): open http://localhost:<port>/, it keeps updating without the county link; off when not set',
+    }),
+    screenHost: text({
+      flag: 'screen-host',
+      env: 'YIZHAN_SCREEN_HOST',
+      default: DEFAULT_SCREEN_HOST,
+      zh: '本机驿站屏幕监听的地址；服务工作线程只在 localhost 上可用',
+      en: 'address the board screen listens on; its service worker works on localhost only',
+    }),
     simulate: flagSwitch({ flag: 'simulate', env: false, zh: '无硬件：内存中的模拟控制器', en: 'no hardware: a simulated controller on an in-memory pair' }),
     speed: num({ flag: 'speed', env: false, min: 0.001, max: 1_000_000, default: 1, zh: '模拟时间倍速（--simulate）', en: 'simulated time speed-up (--simulate)' }),
     seed: int({ flag: 'seed', env: false, min: 0, max: 2 ** 31 - 1, default: 1, zh: '模拟的随机种子（--simulate）', en: 'seed of the simulation (--simulate)' }),

@@ -109,6 +109,8 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_EDGE_STATE_DIR',
       'YIZHAN_DATA_DIR',
       'YIZHAN_SPOOL_MAX',
+      'YIZHAN_SCREEN_PORT',
+      'YIZHAN_SCREEN_HOST',
       'LOG_LEVEL',
     ],
   },
