@@ -63,14 +63,14 @@ export const EDGE_SETTINGS = defineSettings({
     modbus: text({ flag: 'modbus', env: false, zh: 'Modbus 电表配置文件（见 edge/deploy/modbus.example.yaml）', en: 'Modbus meters file (see edge/deploy/modbus.example.yaml)' }),
     screenPort: port({
       flag: 'screen-port',
-      env: 'YIZHAN_SCREEN_PORT',
+      env: 'YIZHAN_EDGE_SCREEN_PORT',
       defaultText: 'off (8090 on a board with a screen)',
       zh: '本机驿站屏幕的 HTTP 端口（如 8090）：浏览器打开 http://localhost:<端口>/，断网时照常更新；不设则不提供',
       en: 'HTTP port of the station screen served by the board (e.g. 8090): open http://localhost:<port>/, it keeps updating without the county link; off when not set',
     }),
     screenHost: text({
       flag: 'screen-host',
-      env: 'YIZHAN_SCREEN_HOST',
+      env: 'YIZHAN_EDGE_SCREEN_HOST',
       default: DEFAULT_SCREEN_HOST,
       zh: '本机驿站屏幕监听的地址；服务工作线程只在 localhost 上可用',
       en: 'address the board screen listens on; its service worker works on localhost only',

@@ -18,8 +18,9 @@ export function serviceWorkerJs(version: string, fontUrls: readonly string[]): s
 var CACHE = ${JSON.stringify(cache)};
 var FONTS = ${JSON.stringify(fontUrls)};
 self.addEventListener('install', function (e) {
-  // The fonts are immutable (content-hashed names); the page is cached when it is first fetched.
-  e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(FONTS); }).then(function () { return self.skipWaiting(); }));
+  // The page that registered the worker was loaded before it: fetch the shell once now, and again
+  // on every later page load (the fonts are immutable, content-hashed names).
+  e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(['/'].concat(FONTS)); }).then(function () { return self.skipWaiting(); }));
 });
 self.addEventListener('activate', function (e) {
   e.waitUntil(caches.keys().then(function (keys) {
