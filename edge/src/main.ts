@@ -36,7 +36,7 @@ import { StationSimulator } from './simulator/simulator.js';
 import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 import { EDGE_SETTINGS } from './settings.js';
-import { startBoardScreen, type BoardScreen } from './screen/server.js';
+import type { BoardScreen } from './screen/server.js';
 
 const USAGE = 'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
 
@@ -94,7 +94,13 @@ async function main(): Promise<void> {
   const screen: BoardScreen | undefined =
     v.screenPort === undefined
       ? undefined
-      : await startBoardScreen({ station, port: v.screenPort, host: v.screenHost, logger });
+      : // Loaded only when asked for: a board without a screen does not hold its page and font code.
+        await (await import('./screen/server.js')).startBoardScreen({
+          station,
+          port: v.screenPort,
+          host: v.screenHost,
+          logger,
+        });
   const agent: Agent = await startAgent({
     station,
     mqttUrl,

@@ -20,7 +20,9 @@ import {
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
-import { DEFAULT_SCREEN_HOST } from './screen/server.js';
+
+/** The board screen listens on the loopback only: its kiosk browser runs on the board (edge/src/screen/server.ts). */
+export const DEFAULT_SCREEN_HOST = '127.0.0.1';
 
 export const EDGE_SETTINGS = defineSettings({
   component: 'edge',

@@ -23,10 +23,10 @@ import { FONT_DIR, FONT_URL_PREFIX, loadPageFonts } from '@yizhan/screen/font';
 import { serviceWorkerJs } from '@yizhan/screen/service-worker';
 import { SCREEN_TEXT, type Lang } from '@yizhan/screen/text';
 import { BoardState } from './board-state.js';
+import { DEFAULT_SCREEN_HOST } from '../settings.js';
 
 /** Like the server's SSE heartbeat: the page calls the link lost after 2.5 of them without an event. */
 export const DEFAULT_SCREEN_HEARTBEAT_MS = 15_000;
-export const DEFAULT_SCREEN_HOST = '127.0.0.1';
 const SW_PATH = '/sw.js';
 
 export interface BoardScreenOptions {
