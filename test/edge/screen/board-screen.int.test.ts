@@ -140,7 +140,7 @@ describe('the board serves the station screen (server stopped, broker unreachabl
     expect(await text('seats-total')).toContain('最后已知');
     expect(await text('free-seats')).toBe(before);
     const grey = await page.$eval('#free-seats', (el) => getComputedStyle(el).color);
-    expect(grey).toBe('rgb(107, 119, 133)');
+    expect(grey).toBe('rgb(167, 177, 189)');
     await page.screenshot({ path: join(shots, 'board-screen-paused.png') });
     console.log(`board screen: 暂停更新 shown ${shownAfterMs} ms after the controller stopped (frame timeout ${FRAME_TIMEOUT_MS} ms)`);
   });
