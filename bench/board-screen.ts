@@ -22,7 +22,18 @@ import { deployedNode } from '@yizhan/edge/build';
 import { startPtyPair } from '../scripts/lib/socat.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js';
-import { BENCH_STATION_ID, BUILD, ROOT, bundle, memMb, node, say, sleep, stop, writeStation } from './edge-lib.js';
+import {
+  BENCH_STATION_ID,
+  BUILD,
+  ROOT,
+  bundle,
+  memMb,
+  node,
+  say,
+  sleep,
+  stop,
+  writeStation,
+} from './edge-lib.js';
 
 export interface BoardScreenFigures {
   /** Peak RSS of the agent with the screen on and one page connected, MB. */
@@ -31,8 +42,15 @@ export interface BoardScreenFigures {
   baselineRssMb: number;
 }
 
-/** The agent's peak RSS over `windowS` after `warmS`, with or without the screen and its page. */
-async function run(work: string, mqttUrl: string, screen: boolean, warmS: number, windowS: number): Promise<number> {
+/** The peak RSS of the agent bundle `file` over `windowS` after `warmS`, with or without the screen and its page. */
+export async function agentPeakRss(
+  work: string,
+  mqttUrl: string,
+  screen: boolean,
+  warmS: number,
+  windowS: number,
+  file = join(BUILD, 'agent.mjs'),
+): Promise<number> {
   const label = screen ? 'screen' : 'plain';
   const pty = await startPtyPair(work, label);
   const stations = join(work, 'stations');
@@ -40,9 +58,16 @@ async function run(work: string, mqttUrl: string, screen: boolean, warmS: number
   const port = await freePort();
   const unit = deployedNode();
   const args = [
-    join(BUILD, 'agent.mjs'),
+    file,
     ...['--station', BENCH_STATION_ID, '--mqtt', mqttUrl, '--password-file', join(work, 'secret')],
-    ...['--stations-dir', stations, '--serial-path', pty.agentPath, '--state-dir', join(work, `state-${label}`)],
+    ...[
+      '--stations-dir',
+      stations,
+      '--serial-path',
+      pty.agentPath,
+      '--state-dir',
+      join(work, `state-${label}`),
+    ],
     ...(screen ? ['--screen-port', String(port)] : []),
   ];
   const agent: ChildProcess = node(args, unit.flags, unit.env);
@@ -71,7 +96,9 @@ async function run(work: string, mqttUrl: string, screen: boolean, warmS: number
 }
 
 /** Bundle the agent as deployed and measure it without and with the board screen. */
-export async function measureBoardScreen(opts: { warmS?: number; windowS?: number } = {}): Promise<BoardScreenFigures> {
+export async function measureBoardScreen(
+  opts: { warmS?: number; windowS?: number } = {},
+): Promise<BoardScreenFigures> {
   const warmS = opts.warmS ?? 8;
   const windowS = opts.windowS ?? 20;
   bundle('edge/src/main.ts', 'agent');
@@ -80,15 +107,23 @@ export async function measureBoardScreen(opts: { warmS?: number; windowS?: numbe
   writeStation(join(work, 'stations'));
   writeFileSync(join(work, 'secret'), 'bench\n');
   const port = await freePort();
-  writeFileSync(join(work, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  writeFileSync(
+    join(work, 'mosquitto.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+  );
   const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
   try {
     await waitForPort(port);
     const url = `mqtt://127.0.0.1:${port}`;
     say(`agent without the screen: warm ${warmS} s, window ${windowS} s`);
-    const baselineRssMb = await run(work, url, false, warmS, windowS);
+    const baselineRssMb = await agentPeakRss(work, url, false, warmS, windowS);
     say('agent with --screen-port and one chromium page on it');
-    const rssMb = await run(work, url, true, warmS, windowS);
+    const rssMb = await agentPeakRss(work, url, true, warmS, windowS);
+    const other = process.env.YIZHAN_BENCH_OTHER_AGENT;
+    if (other)
+      say(
+        `other bundle ${other}, no screen: ${await agentPeakRss(work, url, false, warmS, windowS, other)} MB`,
+      );
     return { rssMb, baselineRssMb };
   } finally {
     broker.kill('SIGTERM');
@@ -103,7 +138,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     return i >= 0 ? Number(argv[i + 1] ?? d) : d;
   };
   const f = await measureBoardScreen({ warmS: opt('warm', 8), windowS: opt('window', 20) });
-  const out = { ...f, extraMb: Math.round((f.rssMb - f.baselineRssMb) * 10) / 10, date: new Date().toISOString() };
+  const out = {
+    ...f,
+    extraMb: Math.round((f.rssMb - f.baselineRssMb) * 10) / 10,
+    date: new Date().toISOString(),
+  };
   console.log(JSON.stringify(out));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/board-screen.json'), `${JSON.stringify(out, null, 2)}\n`);

@@ -67,4 +67,3 @@ export function writeStation(dir: string): void {
     throw new Error(`bench station has ${station.sensors.length} sensors, not 20`);
   writeFileSync(join(dir, `${ID}.yaml`), stringify(station));
 }
-

@@ -36,7 +36,9 @@ export function observationsOf(leaf: string, payload: Readonly<Record<string, un
       if (ev.type === 'state')
         return [{ type: 'reading', sensor: ev.sensor, kind: ev.kind, value: ev.value, ts: m.ts, historical }];
       if (ev.type === 'fault')
-        return [{ type: 'fault', sensor: ev.sensor, fault: ev.fault, active: ev.active, ts: m.ts, historical }];
+        return [
+          { type: 'fault', sensor: ev.sensor, fault: ev.fault, active: ev.active, ts: m.ts, historical },
+        ];
       return [{ type: 'hello', ts: m.ts, firmware: ev.firmware, boardId: ev.boardId }];
     }
     case 'health': {

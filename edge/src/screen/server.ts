@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { renderScreen } from '@yizhan/screen/page';
-import { FONT_DIR, FONT_URL_PREFIX, loadPageFonts } from '@yizhan/screen/font';
+import { FONT_DIR, FONT_URL_PREFIX, loadPageFonts, type PageFonts } from '@yizhan/screen/font';
+import type { StationLive } from '@yizhan/screen/schema';
 import { serviceWorkerJs } from '@yizhan/screen/service-worker';
 import { SCREEN_TEXT, type Lang } from '@yizhan/screen/text';
 import { BoardState } from './board-state.js';
@@ -58,6 +59,54 @@ function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+interface Routes {
+  page: (lang: Lang) => string;
+  live: () => StationLive;
+  sw: string;
+  fonts: PageFonts;
+  /** Open event streams; a stream leaves when its client goes. */
+  streams: Set<ServerResponse>;
+}
+
+/** The routes of the board's screen (the list at the top of this file). */
+function handler(r: Routes): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://board');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
+    if (url.pathname === '/') {
+      const lang: Lang = url.searchParams.get('lang')?.startsWith('en') ? 'en' : 'zh-CN';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+      return void res.end(r.page(lang));
+    }
+    if (url.pathname === '/api/v1/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.write(frame('station', r.live()));
+      r.streams.add(res);
+      res.on('close', () => r.streams.delete(res));
+      return;
+    }
+    if (url.pathname === SW_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
+      return void res.end(r.sw);
+    }
+    const font = url.pathname.startsWith(FONT_URL_PREFIX)
+      ? r.fonts.byName.get(url.pathname.slice(FONT_URL_PREFIX.length))
+      : undefined;
+    if (font) {
+      res.writeHead(200, {
+        'content-type': 'font/woff2',
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
+      return void res.end(font.data);
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+  };
+}
+
 export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScreen> {
   const log = o.logger.child({ part: 'screen' });
   const heartbeatMs = o.heartbeatMs ?? DEFAULT_SCREEN_HEARTBEAT_MS;
@@ -80,39 +129,7 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
       board: { serviceWorker: SW_PATH },
     });
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://board');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
-    if (url.pathname === '/') {
-      const lang: Lang = url.searchParams.get('lang')?.startsWith('en') ? 'en' : 'zh-CN';
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-      return void res.end(page(lang));
-    }
-    if (url.pathname === '/api/v1/events') {
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      res.write(frame('station', state.live()));
-      streams.add(res);
-      res.on('close', () => streams.delete(res));
-      return;
-    }
-    if (url.pathname === SW_PATH) {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
-      return void res.end(sw);
-    }
-    const font = url.pathname.startsWith(FONT_URL_PREFIX)
-      ? fonts.byName.get(url.pathname.slice(FONT_URL_PREFIX.length))
-      : undefined;
-    if (font) {
-      res.writeHead(200, { 'content-type': 'font/woff2', 'cache-control': 'public, max-age=31536000, immutable' });
-      return void res.end(font.data);
-    }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
-  };
-
+  const handle = handler({ page, live: () => state.live(), sw, fonts, streams });
   const broadcast = (text: string): void => {
     for (const s of streams) s.write(text);
   };
@@ -128,7 +145,10 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  log.info({ url: `http://localhost:${port}/`, host: o.host ?? DEFAULT_SCREEN_HOST }, 'station screen served');
+  log.info(
+    { url: `http://localhost:${port}/`, host: o.host ?? DEFAULT_SCREEN_HOST },
+    'station screen served',
+  );
 
   return {
     port,

@@ -124,7 +124,9 @@ describe('the board serves the station screen (server stopped, broker unreachabl
   });
 
   it('registers the service worker on localhost', async () => {
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+      timeout: 10_000,
+    });
     const sw = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
     expect(sw).toBe(`http://localhost:${port}/sw.js`);
   });
@@ -142,7 +144,9 @@ describe('the board serves the station screen (server stopped, broker unreachabl
     const grey = await page.$eval('#free-seats', (el) => getComputedStyle(el).color);
     expect(grey).toBe('rgb(167, 177, 189)');
     await page.screenshot({ path: join(shots, 'board-screen-paused.png') });
-    console.log(`board screen: 暂停更新 shown ${shownAfterMs} ms after the controller stopped (frame timeout ${FRAME_TIMEOUT_MS} ms)`);
+    console.log(
+      `board screen: 暂停更新 shown ${shownAfterMs} ms after the controller stopped (frame timeout ${FRAME_TIMEOUT_MS} ms)`,
+    );
   });
 
   it('reloads from the service worker while the agent is away, and goes live again when it is back', async () => {

@@ -35,7 +35,10 @@ beforeAll(async () => {
       kind: 'weather',
       severity: 'warning',
       title: { 'zh-CN': '暴雨黄色预警', en: 'Heavy rain, yellow warning' },
-      body: { 'zh-CN': '今晚有暴雨，驿站延长开放。', en: 'Heavy rain tonight: the station stays open longer.' },
+      body: {
+        'zh-CN': '今晚有暴雨，驿站延长开放。',
+        en: 'Heavy rain tonight: the station stays open longer.',
+      },
       startsAt: now - 60_000,
       endsAt: now + 3_600_000,
     },
@@ -55,7 +58,14 @@ beforeAll(async () => {
         ['socket-1', 'socket_state', 0],
         ['socket-2', 'socket_state', 1],
       ] as const
-    ).map(([sensor, kind, value]): Observation => ({ type: 'reading', sensor, kind, value, ts, historical: false })),
+    ).map(([sensor, kind, value]): Observation => ({
+      type: 'reading',
+      sensor,
+      kind,
+      value,
+      ts,
+      historical: false,
+    })),
   ];
   app.store.apply(OWN.station, readings);
   chromium = await startChromium();
@@ -78,7 +88,10 @@ function textContrasts(page: Page) {
     };
     const out: { id: string; text: string; ratio: number; px: number; bottom: number; right: number }[] = [];
     for (const el of Array.from(document.body.querySelectorAll<HTMLElement>('*'))) {
-      const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3 && n.textContent?.trim()).map((n) => n.textContent!.trim()).join(' ');
+      const own = Array.from(el.childNodes)
+        .filter((n) => n.nodeType === 3 && n.textContent?.trim())
+        .map((n) => n.textContent!.trim())
+        .join(' ');
       if (!own || el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || !el.getClientRects().length) continue;
       const st = getComputedStyle(el);
       if (st.visibility === 'hidden') continue;
@@ -104,7 +117,8 @@ function textContrasts(page: Page) {
   });
 }
 
-const px = (page: Page, sel: string) => page.$$eval(sel, (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
+const px = (page: Page, sel: string) =>
+  page.$$eval(sel, (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
 
 describe('the station screen as a kiosk', () => {
   for (const [w, h, name] of [
@@ -131,15 +145,31 @@ describe('the station screen as a kiosk', () => {
         expect(size, `${name} ${state}: no scrolling`).toEqual({ h, w });
         const texts = await textContrasts(page);
         expect(texts.length).toBeGreaterThan(15);
-        expect(texts.filter((t) => t.bottom > h + 0.5 || t.right > w + 0.5), 'text off the screen').toEqual([]);
-        expect(texts.filter((t) => t.ratio < 7), `${name} ${state}: text under 7:1`).toEqual([]);
+        expect(
+          texts.filter((t) => t.bottom > h + 0.5 || t.right > w + 0.5),
+          'text off the screen',
+        ).toEqual([]);
+        expect(
+          texts.filter((t) => t.ratio < 7),
+          `${name} ${state}: text under 7:1`,
+        ).toEqual([]);
         expect(Math.min(...(await px(page, '.value'))), 'the numbers').toBeGreaterThanOrEqual(MIN_PX.value);
-        expect(Math.min(...(await px(page, '.tile h2'))), 'tile headings').toBeGreaterThanOrEqual(MIN_PX.heading);
-        expect(Math.min(...(await px(page, '.note, #notice, .nt .body'))), 'notes').toBeGreaterThanOrEqual(MIN_PX.note);
+        expect(Math.min(...(await px(page, '.tile h2'))), 'tile headings').toBeGreaterThanOrEqual(
+          MIN_PX.heading,
+        );
+        expect(Math.min(...(await px(page, '.note, #notice, .nt .body'))), 'notes').toBeGreaterThanOrEqual(
+          MIN_PX.note,
+        );
         await page.screenshot({ path: join(shots, `kiosk-${name}-${state}.png`) });
       }
       // Back to live for the next size.
-      app.store.apply(OWN.station, [{ type: 'health', ts: Date.now(), health: { ...serialDown(), serial: { ...serialDown().serial, state: 'up' } } }]);
+      app.store.apply(OWN.station, [
+        {
+          type: 'health',
+          ts: Date.now(),
+          health: { ...serialDown(), serial: { ...serialDown().serial, state: 'up' } },
+        },
+      ]);
       await page.close();
     });
 });
@@ -154,6 +184,12 @@ function serialDown() {
     agentVersion: '1.0.0',
     uptimeS: 600,
     rssBytes: 50_000_000,
-    serial: { state: 'down' as const, port: '/dev/ttyYZ0', lastFrameAgeMs: 90_000, framesGood: 100, framesBad: {} },
+    serial: {
+      state: 'down' as const,
+      port: '/dev/ttyYZ0',
+      lastFrameAgeMs: 90_000,
+      framesGood: 100,
+      framesBad: {},
+    },
   };
 }
