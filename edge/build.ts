@@ -20,6 +20,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FONT_DIR, FONT_FACES } from '@yizhan/screen/font';
+import { SCREEN_BUNDLE } from './src/screen/bundle-name.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -42,15 +43,24 @@ export const EDGE_BUNDLE_ARGS: readonly string[] = [
   '--log-level=warning',
 ];
 
-/** Bundle `entry` (relative to the repository root) to `outfile`; throws when esbuild fails. */
-export function bundleEdge(entry: string, outfile: string): string {
-  const out = resolve(ROOT, outfile);
+function esbuild(entry: string, out: string): void {
   const r = spawnSync(
     resolve(ROOT, 'node_modules/.bin/esbuild'),
     [entry, ...EDGE_BUNDLE_ARGS, `--outfile=${out}`],
     { cwd: ROOT, stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error(`esbuild failed for ${entry} (exit ${r.status ?? r.signal})`);
+}
+
+/**
+ * Bundle `entry` (relative to the repository root) to `outfile`, and beside it the board screen
+ * (`edge-screen.mjs`, loaded by the agent only with `--screen-port`) and its font; throws when
+ * esbuild fails.
+ */
+export function bundleEdge(entry: string, outfile: string): string {
+  const out = resolve(ROOT, outfile);
+  esbuild(entry, out);
+  esbuild('edge/src/screen/server.ts', join(dirname(out), SCREEN_BUNDLE));
   // The board screen's web font (--screen-port) is read from `fonts/` beside the bundle, not embedded:
   // as JavaScript text it would stay in the heap of every agent, screen or not.
   const fonts = join(dirname(out), 'fonts');

@@ -24,11 +24,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { helpText, parseFlags, parseSettings } from '@yizhan/common/settings';
 import { STATION_ID_PATTERN } from '@yizhan/protocol/mqtt';
-import {
-  DEFAULT_STATIONS_DIR,
-  loadStationFile,
-  StationConfigError,
-} from '@yizhan/station-config/load';
+import { DEFAULT_STATIONS_DIR, loadStationFile, StationConfigError } from '@yizhan/station-config/load';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
@@ -37,8 +33,10 @@ import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 import { EDGE_SETTINGS } from './settings.js';
 import type { BoardScreen } from './screen/server.js';
+import { SCREEN_BUNDLE } from './screen/bundle-name.js';
 
-const USAGE = 'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
+const USAGE =
+  'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
 
 class UsageError extends Error {}
 
@@ -58,6 +56,16 @@ function loadOwnStation(dir: string, id: string): StationConfig {
   return station;
 }
 
+/**
+ * The board screen's code, only when `--screen-port` asks for it. In the deployed bundle it is its
+ * own file beside the agent (edge/build.ts): inside the agent's bundle, even never loaded, it cost
+ * every board ~3 MB of RSS (bench:board-screen); a specifier esbuild cannot see keeps it out.
+ */
+function loadBoardScreen(): Promise<typeof import('./screen/server.js')> {
+  const file = import.meta.url.endsWith('.mjs') ? `./${SCREEN_BUNDLE}` : './screen/server.js';
+  return import(file) as Promise<typeof import('./screen/server.js')>;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
@@ -68,7 +76,8 @@ async function main(): Promise<void> {
   const parsed = parseFlags(EDGE_SETTINGS, args);
   const { values: v, problems } = parseSettings(EDGE_SETTINGS, { env: process.env, flags: parsed.flags });
   problems.unshift(...parsed.problems);
-  if (parsed.positionals.length > 0) problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 0)
+    problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
   if (!v.station) problems.push('--station: is required');
   if (!v.mqttUrl) problems.push('--mqtt (or YIZHAN_MQTT_URL): is required');
   if (!v.passwordFile) problems.push('--password-file (or YIZHAN_MQTT_PASSWORD_FILE): is required');
@@ -94,8 +103,9 @@ async function main(): Promise<void> {
   const screen: BoardScreen | undefined =
     v.screenPort === undefined
       ? undefined
-      : // Loaded only when asked for: a board without a screen does not hold its page and font code.
-        await (await import('./screen/server.js')).startBoardScreen({
+      : await (
+          await loadBoardScreen()
+        ).startBoardScreen({
           station,
           port: v.screenPort,
           host: v.screenHost,
@@ -136,6 +146,7 @@ main().catch((e: unknown) => {
   const err = e instanceof Error ? e : new Error(String(e));
   console.error(err.message);
   if (err instanceof UsageError) console.error(USAGE);
-  if (err instanceof ModbusConfigError) console.error('fix the Modbus file (see edge/deploy/modbus.example.yaml)');
+  if (err instanceof ModbusConfigError)
+    console.error('fix the Modbus file (see edge/deploy/modbus.example.yaml)');
   process.exit(2);
 });

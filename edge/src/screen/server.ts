@@ -24,7 +24,6 @@ import type { StationLive } from '@yizhan/screen/schema';
 import { serviceWorkerJs } from '@yizhan/screen/service-worker';
 import { SCREEN_TEXT, type Lang } from '@yizhan/screen/text';
 import { BoardState } from './board-state.js';
-import { DEFAULT_SCREEN_HOST } from '../settings.js';
 
 /** Like the server's SSE heartbeat: the page calls the link lost after 2.5 of them without an event. */
 export const DEFAULT_SCREEN_HEARTBEAT_MS = 15_000;
@@ -33,7 +32,8 @@ const SW_PATH = '/sw.js';
 export interface BoardScreenOptions {
   station: StationConfig;
   port: number;
-  host?: string;
+  /** Address to listen on: `--screen-host`, 127.0.0.1 by default (edge/src/settings.ts). */
+  host: string;
   heartbeatMs?: number;
   /** Folder of the web font; default the screen package's, else `fonts/` beside the bundle. */
   fontDir?: string;
@@ -138,17 +138,14 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
   heartbeat.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host ?? DEFAULT_SCREEN_HOST, () => {
+    server.listen(o.port, o.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  log.info(
-    { url: `http://localhost:${port}/`, host: o.host ?? DEFAULT_SCREEN_HOST },
-    'station screen served',
-  );
+  log.info({ url: `http://localhost:${port}/`, host: o.host }, 'station screen served');
 
   return {
     port,
