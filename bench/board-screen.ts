@@ -8,6 +8,8 @@
  * Goal: under the agent's target (docs/benchmarks.md "Edge agent") plus a few MB.
  *
  *   npm run bench:board-screen -- [--window 20] [--warm 8]
+ *   YIZHAN_BENCH_OTHER_AGENT=<bundle.mjs> npm run bench:board-screen   (also that bundle, no screen:
+ *   an older build, for comparison)
  *
  * `measureBoardScreen()` is what bench:screens reports as `boardScreenRssMb`. Writes
  * bench/results/board-screen.json when run as a script.
