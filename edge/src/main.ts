@@ -109,6 +109,8 @@ async function main(): Promise<void> {
           station,
           port: v.screenPort,
           host: v.screenHost,
+          noticesFrom: v.screenNoticesFrom,
+          noticesFile: stateDir ? join(stateDir, 'notices.json') : undefined,
           logger,
         });
   const agent: Agent = await startAgent({

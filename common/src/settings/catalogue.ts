@@ -111,6 +111,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_SPOOL_MAX',
       'YIZHAN_EDGE_SCREEN_PORT',
       'YIZHAN_EDGE_SCREEN_HOST',
+      'YIZHAN_EDGE_SCREEN_NOTICES_FROM',
       'LOG_LEVEL',
     ],
   },

@@ -24,6 +24,7 @@ import type { StationLive } from '@yizhan/screen/schema';
 import { serviceWorkerJs } from '@yizhan/screen/service-worker';
 import { SCREEN_TEXT, type Lang } from '@yizhan/screen/text';
 import { BoardState } from './board-state.js';
+import { NoticesCopy } from './notices-copy.js';
 
 /** Like the server's SSE heartbeat: the page calls the link lost after 2.5 of them without an event. */
 export const DEFAULT_SCREEN_HEARTBEAT_MS = 15_000;
@@ -35,6 +36,10 @@ export interface BoardScreenOptions {
   /** Address to listen on: `--screen-host`, 127.0.0.1 by default (edge/src/settings.ts). */
   host: string;
   heartbeatMs?: number;
+  /** Server base URL to fetch the union's notices from (notices-copy.ts); none: no notices. */
+  noticesFrom?: string;
+  /** File keeping the last notices answer across restarts (in the agent's state folder). */
+  noticesFile?: string;
   /** Folder of the web font; default the screen package's, else `fonts/` beside the bundle. */
   fontDir?: string;
   logger: Logger;
@@ -62,6 +67,8 @@ function frame(event: string, data: unknown): string {
 interface Routes {
   page: (lang: Lang) => string;
   live: () => StationLive;
+  /** The `notice` event's data: `{stationId, notices}` as the server sends it. */
+  notices: () => unknown;
   sw: string;
   fonts: PageFonts;
   /** Open event streams; a stream leaves when its client goes. */
@@ -85,6 +92,7 @@ function handler(r: Routes): (req: IncomingMessage, res: ServerResponse) => void
         connection: 'keep-alive',
       });
       res.write(frame('station', r.live()));
+      res.write(frame('notice', r.notices()));
       r.streams.add(res);
       res.on('close', () => r.streams.delete(res));
       return;
@@ -119,20 +127,30 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
   // A new font (a new agent version) is a new cache: the old shell is dropped on activation.
   const sw = serviceWorkerJs(fonts.fonts.map((f) => f.name.split('.')[1]).join('-') || 'nofont', fontUrls);
   const streams = new Set<ServerResponse>();
+  const noticeEvent = () => ({ stationId: o.station.id, notices: notices?.current() ?? [] });
+  const notices = o.noticesFrom
+    ? new NoticesCopy({
+        from: o.noticesFrom,
+        stationId: o.station.id,
+        file: o.noticesFile,
+        logger: log,
+        onChange: () => broadcast(frame('notice', noticeEvent())),
+      })
+    : undefined;
 
   const page = (lang: Lang): string =>
     renderScreen(state.live(), lang, SCREEN_TEXT[lang], {
       heartbeatMs,
       fontCss: fonts.css,
       now: Date.now(),
-      notices: [],
+      notices: notices?.current() ?? [],
       board: { serviceWorker: SW_PATH },
     });
 
-  const handle = handler({ page, live: () => state.live(), sw, fonts, streams });
-  const broadcast = (text: string): void => {
+  const handle = handler({ page, live: () => state.live(), notices: noticeEvent, sw, fonts, streams });
+  function broadcast(text: string): void {
     for (const s of streams) s.write(text);
-  };
+  }
   const server = createServer(handle);
   const heartbeat = setInterval(() => broadcast(frame('heartbeat', Date.now())), heartbeatMs);
   heartbeat.unref();
@@ -143,6 +161,7 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
       resolve();
     });
   });
+  notices?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   log.info({ url: `http://localhost:${port}/`, host: o.host }, 'station screen served');
@@ -158,6 +177,7 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
     },
     close() {
       clearInterval(heartbeat);
+      notices?.stop();
       for (const s of streams) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -8,12 +8,16 @@
  *    "传感器连接中断 · 暂停更新 · 数据停在 …" and greys its values;
  * 3. the service worker keeps the shell: with the agent's HTTP server gone (the agent stopped),
  *    a reload shows the cached page in the "连接中断 · 暂停更新" state, not the browser's error
- *    page; with the agent back, the page goes live again by itself.
+ *    page; with the agent back, the page goes live again by itself;
+ * 4. the union's notice, fetched from the (fake) server's public read while it answered, shows
+ *    with its end time, and stays after a restart with the server gone (the kept copy).
  *
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +45,30 @@ let page: Page;
 let port: number;
 let mqttPort: number;
 let agent: ChildProcess | undefined;
+/** The server's public notices read, as the board sees it; `stop()` takes it away. */
+let notices: { port: number; stop(): Promise<void> };
+const NOTICE = {
+  id: 7,
+  scope: { stationId: ID },
+  kind: 'weather',
+  severity: 'warning',
+  title: { 'zh-CN': '暴雨黄色预警', en: null },
+  body: { 'zh-CN': '今晚有暴雨，驿站延长开放。', en: null },
+  startsAt: Date.now() - 60_000,
+  endsAt: Date.now() + 3_600_000,
+};
+
+async function startNoticesServer(): Promise<typeof notices> {
+  const srv = createServer((req, res) => {
+    if (req.url !== `/api/v1/public/stations/${ID}/notices`) return void res.writeHead(404).end();
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ stationId: ID, notices: [NOTICE] }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port: p } = srv.address() as AddressInfo;
+  return { port: p, stop: () => new Promise<void>((r) => srv.close(() => r())) };
+}
 const shots = screenshotDir();
 
 function startAgentProcess(): ChildProcess {
@@ -53,8 +81,9 @@ function startAgentProcess(): ChildProcess {
       'tsx',
       'edge/src/main.ts',
       ...['--station', ID, '--stations-dir', join(dir, 'stations'), '--password-file', join(dir, 'pw')],
-      ...['--mqtt', `mqtt://127.0.0.1:${mqttPort}`, '--serial-path', pty.agentPath, '--state-dir', 'none'],
-      ...['--screen-port', String(port)],
+      ...['--mqtt', `mqtt://127.0.0.1:${mqttPort}`, '--serial-path', pty.agentPath],
+      ...['--state-dir', join(dir, 'state'), '--screen-port', String(port)],
+      ...['--screen-notices-from', `http://127.0.0.1:${notices.port}`],
     ],
     { cwd: ROOT, env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -91,6 +120,8 @@ beforeAll(async () => {
   // Nothing listens there: the broker is unreachable, and there is no server at all.
   mqttPort = await freePort();
   port = await freePort();
+  notices = await startNoticesServer();
+  cleanups.add('notices server', () => notices.stop());
   agent = startAgentProcess();
   cleanups.add('agent', () => stopAgentProcess());
   await waitForPort(port, '127.0.0.1', 30_000);
@@ -106,7 +137,7 @@ beforeAll(async () => {
 
 afterAll(() => cleanups.run());
 
-describe('the board serves the station screen (server stopped, broker unreachable)', () => {
+describe('the board serves the station screen (no server, broker unreachable)', () => {
   it('keeps updating from the controller: the door opens and closes on the screen', async () => {
     await page.goto(`http://localhost:${port}/`);
     expect(await text('name')).toBe('测试871号驿站');
@@ -114,6 +145,10 @@ describe('the board serves the station screen (server stopped, broker unreachabl
     // The first readings arrive over the serial link.
     await until('free-seats', /^\d+$/, 10_000);
     expect(await text('online')).toBe('在线');
+    // The union's notice, fetched from the server while it answered.
+    await page.waitForSelector('#notices .nt[data-id="7"]', { timeout: 10_000 });
+    expect(await page.textContent('#notices .nt h3')).toBe('天气预警暴雨黄色预警');
+    expect(await page.textContent('#notices .nt .until')).toMatch(/^至 \d\d\/\d\d \d\d:\d\d$/);
     sim.setDoor(true);
     await until('door', /^开$/, 5000);
     sim.setDoor(false);
@@ -151,6 +186,8 @@ describe('the board serves the station screen (server stopped, broker unreachabl
 
   it('reloads from the service worker while the agent is away, and goes live again when it is back', async () => {
     await stopAgentProcess();
+    // The county link goes too: the agent comes back without the server.
+    await notices.stop();
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
     await page.reload();
     expect(await text('name')).toBe('测试871号驿站');
@@ -165,5 +202,9 @@ describe('the board serves the station screen (server stopped, broker unreachabl
     await waitForPort(port, '127.0.0.1', 30_000);
     await page.waitForSelector('#conn[data-live="1"]', { timeout: 15_000 });
     expect(await text('online')).toBe('在线');
+    // The notice stays, from the copy the agent kept in its state folder.
+    await page.reload();
+    await page.waitForSelector('#conn[data-live="1"]', { timeout: 15_000 });
+    expect(await page.textContent('#notices .nt h3')).toBe('天气预警暴雨黄色预警');
   });
 });
