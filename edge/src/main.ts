@@ -32,7 +32,7 @@ import { StationSimulator } from './simulator/simulator.js';
 import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 import { EDGE_SETTINGS } from './settings.js';
-import type { BoardScreen } from './screen/server.js';
+import type { BoardScreen, startBoardScreen } from './screen/server.js';
 import { SCREEN_BUNDLE } from './screen/bundle-name.js';
 
 const USAGE =
@@ -61,9 +61,9 @@ function loadOwnStation(dir: string, id: string): StationConfig {
  * own file beside the agent (edge/build.ts): inside the agent's bundle, even never loaded, it cost
  * every board ~3 MB of RSS (bench:board-screen); a specifier esbuild cannot see keeps it out.
  */
-function loadBoardScreen(): Promise<typeof import('./screen/server.js')> {
+function loadBoardScreen(): Promise<{ startBoardScreen: typeof startBoardScreen }> {
   const file = import.meta.url.endsWith('.mjs') ? `./${SCREEN_BUNDLE}` : './screen/server.js';
-  return import(file) as Promise<typeof import('./screen/server.js')>;
+  return import(file) as Promise<{ startBoardScreen: typeof startBoardScreen }>;
 }
 
 async function main(): Promise<void> {
