@@ -11,9 +11,17 @@ const PACKAGES = {
   protocol: { name: '@yizhan/protocol', may: [] },
   common: { name: '@yizhan/common', may: ['@yizhan/protocol'] },
   'firmware-config': { name: '@yizhan/station-config', may: ['@yizhan/protocol', '@yizhan/common'] },
-  edge: { name: '@yizhan/edge', may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common'] },
+  // The station screen (page, font, live state from readings): served by the server and by the board.
+  screen: { name: '@yizhan/screen', may: ['@yizhan/protocol', '@yizhan/station-config'] },
+  edge: {
+    name: '@yizhan/edge',
+    may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common', '@yizhan/screen'],
+  },
   broker: { name: '@yizhan/broker', may: ['@yizhan/protocol', '@yizhan/common'] },
-  server: { name: '@yizhan/server', may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common'] },
+  server: {
+    name: '@yizhan/server',
+    may: ['@yizhan/protocol', '@yizhan/station-config', '@yizhan/common', '@yizhan/screen'],
+  },
   // The web app takes the server's API types (types only), its dependency-free role lists and the
   // dependency-free map datums of common; test/web/imports.test.ts holds it to those three.
   web: { name: '@yizhan/web', may: ['@yizhan/server', '@yizhan/common'] },

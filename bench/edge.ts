@@ -22,26 +22,27 @@
  * station, as on a board. (Under the tsx loader the same agent takes ~120 MB RSS: the loader keeps
  * the TypeScript transform in memory.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
-import { bundleEdge, deployedNode } from '@yizhan/edge/build';
-import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
+import { deployedNode } from '@yizhan/edge/build';
 import { startPtyPair } from '../scripts/lib/socat.js';
 import { freePort, waitForPort } from '../scripts/lib/ports.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import {
+  BENCH_STATION_ID,
+  BUILD,
+  ROOT,
+  bundle,
+  cpuMs,
+  memMb,
+  node,
+  say,
+  sleep,
+  stop,
+  writeStation,
+} from './edge-lib.js';
 const argv = process.argv.slice(2);
 const opt = (n: string, d: string): string => {
   const i = argv.indexOf(`--${n}`);
@@ -50,8 +51,7 @@ const opt = (n: string, d: string): string => {
 const WINDOW_S = Number(opt('window', '30'));
 const WARM_S = Number(opt('warm', '8'));
 const ONLY_AGENT = opt('only', '') === 'agent';
-const CLK_TCK = 100;
-const ID = 'st-901';
+const ID = BENCH_STATION_ID;
 
 interface Figures {
   rssMb: number;
@@ -61,25 +61,6 @@ interface Figures {
   cpuMsPer1000Frames: number;
   frames: number;
 }
-
-const say = (s: string): void =>
-  void process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
-/** RSS and its private part (RssAnon) in MB: the file pages of the binary are shared and reclaimable. */
-function memMb(pid: number): { rss: number; anon: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
-}
-const BUILD = join(ROOT, 'dist', 'bench-edge');
-/** Bundle a TypeScript entry to dist/bench-edge/<name>.mjs, as `npm run build:edge` does. */
-const bundle = (entry: string, name: string): string => bundleEdge(entry, join(BUILD, `${name}.mjs`));
 
 /** How the systemd unit starts the agent (its node flags and Environment= lines). */
 const DEPLOYED = deployedNode();
@@ -92,40 +73,6 @@ const EXTRA_ENV = Object.fromEntries(
 ) as Record<string, string>;
 /** Environment of the deployed agent (the unit's Environment= lines and --env); the peer gets it too, for fairness. */
 const TUNED_ENV: Record<string, string> = { ...DEPLOYED.env, ...EXTRA_ENV };
-function node(args: string[], flags: string[] = [], env: Record<string, string> = {}): ChildProcess {
-  const [entry, ...rest] = args;
-  const js = entry?.endsWith('.mjs') ? [...flags, entry, ...rest] : [...flags, '--import', 'tsx', ...args];
-  return spawn(process.execPath, js, {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  await Promise.race([gone, sleep(5000)]);
-  if (p.exitCode === null) p.kill('SIGKILL');
-}
-
-/**
- * The stations folder of a board: the 47 sample stations (as docs/deploy-edge.md ships them) and the
- * bench station, like the samples but with 20 sensors: door, occupancy, ambient, 7 sockets + 7
- * powers, 3 water.
- */
-function writeStation(dir: string): void {
-  for (const f of readdirSync(DEFAULT_STATIONS_DIR))
-    copyFileSync(join(DEFAULT_STATIONS_DIR, f), join(dir, f));
-  const base = loadStationsOrThrow(DEFAULT_STATIONS_DIR).find((s) => s.id === 'st-001');
-  if (!base) throw new Error('st-001 missing from the sample stations');
-  const keep = (ch: number) => ch < 10 || (ch >= 10 && ch < 17) || (ch >= 40 && ch < 47) || ch >= 80;
-  const station = { ...base, id: ID, sockets: 7, sensors: base.sensors.filter((s) => keep(s.channel)) };
-  if (station.sensors.length !== 20)
-    throw new Error(`bench station has ${station.sensors.length} sensors, not 20`);
-  writeFileSync(join(dir, `${ID}.yaml`), stringify(station));
-}
-
 async function measure(
   label: string,
   hz: number,

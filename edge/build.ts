@@ -12,12 +12,15 @@
  * docs/benchmarks.md). serialport stays in node_modules: its native binding is found on disk next to
  * the package. Dependencies are loaded from a single file, so node_modules on the board is only
  * needed for serialport and the Node binary; the board installs edge/package.json's dependencies
- * alone (`npm ci --omit=dev --workspace=@yizhan/edge …`, docs/deploy-edge.md).
+ * alone (`npm ci --omit=dev --workspace=@yizhan/edge …`, docs/deploy-edge.md). The screen's web font
+ * goes to `fonts/` beside the bundle (edge/src/screen/server.ts finds it there).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FONT_DIR, FONT_FACES } from '@yizhan/screen/font';
+import { SCREEN_BUNDLE } from './src/screen/bundle-name.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -40,15 +43,29 @@ export const EDGE_BUNDLE_ARGS: readonly string[] = [
   '--log-level=warning',
 ];
 
-/** Bundle `entry` (relative to the repository root) to `outfile`; throws when esbuild fails. */
-export function bundleEdge(entry: string, outfile: string): string {
-  const out = resolve(ROOT, outfile);
+function esbuild(entry: string, out: string): void {
   const r = spawnSync(
     resolve(ROOT, 'node_modules/.bin/esbuild'),
     [entry, ...EDGE_BUNDLE_ARGS, `--outfile=${out}`],
     { cwd: ROOT, stdio: 'inherit' },
   );
   if (r.status !== 0) throw new Error(`esbuild failed for ${entry} (exit ${r.status ?? r.signal})`);
+}
+
+/**
+ * Bundle `entry` (relative to the repository root) to `outfile`, and beside it the board screen
+ * (`edge-screen.mjs`, loaded by the agent only with `--screen-port`) and its font; throws when
+ * esbuild fails.
+ */
+export function bundleEdge(entry: string, outfile: string): string {
+  const out = resolve(ROOT, outfile);
+  esbuild(entry, out);
+  esbuild('edge/src/screen/server.ts', join(dirname(out), SCREEN_BUNDLE));
+  // The board screen's web font (--screen-port) is read from `fonts/` beside the bundle, not embedded:
+  // as JavaScript text it would stay in the heap of every agent, screen or not.
+  const fonts = join(dirname(out), 'fonts');
+  mkdirSync(fonts, { recursive: true });
+  for (const f of FONT_FACES) copyFileSync(join(FONT_DIR, f.file), join(fonts, f.file));
   return out;
 }
 

@@ -1,8 +1,8 @@
 /**
- * `npm run font:subset`: rebuild the pages' web font (server/assets/fonts/) from Debian's
+ * `npm run font:subset`: rebuild the pages' web font (screen/assets/fonts/) from Debian's
  * fonts-noto-cjk with Debian's python3-fonttools and python3-brotli (pyftsubset), keeping exactly
- * the characters the pages can show (server/src/screen/glyphs.ts). Run it after changing a
- * Chinese text of the pages or adding a station; test/server/screen/font.test.ts fails until you do.
+ * the characters the pages can show (screen/src/glyphs.ts). Run it after changing a
+ * Chinese text of the pages or adding a station; test/screen/font.test.ts fails until you do.
  *
  *   apt-get install fonts-noto-cjk python3-fonttools python3-brotli
  */
@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pageCodePoints } from '@yizhan/server/screen/glyphs';
-import { FONT_DIR, FONT_FACES, FONT_FAMILY } from '@yizhan/server/screen/font';
+import { pageCodePoints } from '@yizhan/screen/glyphs';
+import { FONT_DIR, FONT_FACES, FONT_FAMILY } from '@yizhan/screen/font';
 
 const NOTO_DIR = '/usr/share/fonts/opentype/noto';
 /** Index of "Noto Sans CJK SC" in Debian's NotoSansCJK-*.ttc collections. */

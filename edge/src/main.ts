@@ -4,7 +4,7 @@
  *   npx tsx edge/src/main.ts --station st-001 --mqtt mqtts://broker:8883 --password-file /etc/yizhan/st-001.secret
  *        [--serial-path /dev/ttyUSB0] [--stations-dir firmware-config/stations]
  *        [--state-dir /var/lib/yizhan/st-001] [--spool-max 64MB] [--spool-fsync interval|always|never]
- *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml]
+ *        [--health-interval 30s] [--modbus /etc/yizhan/st-001.modbus.yaml] [--screen-port 8090]
  *        [--simulate [--speed 60] [--seed 1]]   (no hardware: a simulated controller on an in-memory pair)
  *
  * Only the station's own file is read from the stations folder: `<dir>/<station>.yaml`.
@@ -15,6 +15,8 @@
  * Every option and its environment fallback is declared in settings.ts (`--help` lists them); every
  * problem with them is reported at once. Under systemd (Type=notify, WatchdogSec) it
  * reports READY and pings the watchdog (see edge/deploy/).
+ * `--screen-port` serves the station screen at http://localhost:<port>/ from the agent's own
+ * readings (edge/src/screen/), for a kiosk browser on the board.
  * SIGINT/SIGTERM: publish offline status (reason "shutdown"), close the spool and exit 0.
  */
 import { existsSync } from 'node:fs';
@@ -22,11 +24,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { helpText, parseFlags, parseSettings } from '@yizhan/common/settings';
 import { STATION_ID_PATTERN } from '@yizhan/protocol/mqtt';
-import {
-  DEFAULT_STATIONS_DIR,
-  loadStationFile,
-  StationConfigError,
-} from '@yizhan/station-config/load';
+import { DEFAULT_STATIONS_DIR, loadStationFile, StationConfigError } from '@yizhan/station-config/load';
 import type { StationConfig } from '@yizhan/station-config/schema';
 import { startAgent, type Agent } from './agent/index.js';
 import { mockPathFor, PairedMockBinding } from './serial/mock-pair.js';
@@ -34,8 +32,11 @@ import { StationSimulator } from './simulator/simulator.js';
 import { startSystemdNotify } from './systemd.js';
 import { loadModbusConfig, ModbusConfigError } from './modbus/poller.js';
 import { EDGE_SETTINGS } from './settings.js';
+import type { BoardScreen, startBoardScreen } from './screen/server.js';
+import { SCREEN_BUNDLE } from './screen/bundle-name.js';
 
-const USAGE = 'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
+const USAGE =
+  'usage: main.ts --station <id> --mqtt <url> --password-file <file> [options]; --help lists every option';
 
 class UsageError extends Error {}
 
@@ -55,6 +56,16 @@ function loadOwnStation(dir: string, id: string): StationConfig {
   return station;
 }
 
+/**
+ * The board screen's code, only when `--screen-port` asks for it. In the deployed bundle it is its
+ * own file beside the agent (edge/build.ts): inside the agent's bundle, even never loaded, it cost
+ * every board ~3 MB of RSS (bench:board-screen); a specifier esbuild cannot see keeps it out.
+ */
+function loadBoardScreen(): Promise<{ startBoardScreen: typeof startBoardScreen }> {
+  const file = import.meta.url.endsWith('.mjs') ? `./${SCREEN_BUNDLE}` : './screen/server.js';
+  return import(file) as Promise<{ startBoardScreen: typeof startBoardScreen }>;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
@@ -65,7 +76,8 @@ async function main(): Promise<void> {
   const parsed = parseFlags(EDGE_SETTINGS, args);
   const { values: v, problems } = parseSettings(EDGE_SETTINGS, { env: process.env, flags: parsed.flags });
   problems.unshift(...parsed.problems);
-  if (parsed.positionals.length > 0) problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 0)
+    problems.unshift(`unexpected arguments: ${parsed.positionals.join(' ')}`);
   if (!v.station) problems.push('--station: is required');
   if (!v.mqttUrl) problems.push('--mqtt (or YIZHAN_MQTT_URL): is required');
   if (!v.passwordFile) problems.push('--password-file (or YIZHAN_MQTT_PASSWORD_FILE): is required');
@@ -88,6 +100,19 @@ async function main(): Promise<void> {
     await sim.attachToPath(serialPath, { binding: PairedMockBinding });
     sim.start();
   }
+  const screen: BoardScreen | undefined =
+    v.screenPort === undefined
+      ? undefined
+      : await (
+          await loadBoardScreen()
+        ).startBoardScreen({
+          station,
+          port: v.screenPort,
+          host: v.screenHost,
+          noticesFrom: v.screenNoticesFrom,
+          noticesFile: stateDir ? join(stateDir, 'notices.json') : undefined,
+          logger,
+        });
   const agent: Agent = await startAgent({
     station,
     mqttUrl,
@@ -100,6 +125,7 @@ async function main(): Promise<void> {
     spoolFsync: v.spoolFsync,
     healthIntervalMs: v.healthInterval,
     modbus: v.modbus ? loadModbusConfig(v.modbus, station) : undefined,
+    onMessage: screen ? (leaf, payload) => screen.observe(leaf, payload) : undefined,
   });
   const systemd = startSystemdNotify(logger);
   let stopping = false;
@@ -110,6 +136,7 @@ async function main(): Promise<void> {
     systemd.stop();
     void agent
       .stop()
+      .then(() => screen?.close())
       .then(() => sim?.stop())
       .finally(() => process.exit(0));
   };
@@ -121,6 +148,7 @@ main().catch((e: unknown) => {
   const err = e instanceof Error ? e : new Error(String(e));
   console.error(err.message);
   if (err instanceof UsageError) console.error(USAGE);
-  if (err instanceof ModbusConfigError) console.error('fix the Modbus file (see edge/deploy/modbus.example.yaml)');
+  if (err instanceof ModbusConfigError)
+    console.error('fix the Modbus file (see edge/deploy/modbus.example.yaml)');
   process.exit(2);
 });

@@ -5,7 +5,9 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 
-export type Lang = 'zh-CN' | 'en';
+import type { Lang } from '@yizhan/screen/text';
+
+export type { Lang };
 
 export function parseLang(v: string | undefined): Lang | undefined {
   if (!v) return undefined;
@@ -170,99 +172,4 @@ export function errorBody(code: ErrorCode, lang: Lang, params: Params = {}) {
   return { error: { code, message: message(code, lang, params) } };
 }
 
-/** Texts on the station screen and the index page. */
-export const SCREEN_TEXT = {
-  'zh-CN': {
-    title: '暖新驿站',
-    freeSeats: '空闲座位',
-    freeSockets: '空闲充电口',
-    water: '热水',
-    door: '门',
-    open: '开',
-    closed: '关',
-    online: '在线',
-    offline: '离线',
-    unknown: '未知',
-    ready: '可用',
-    heating: '加热中',
-    fault: '故障',
-    tripped: '跳闸',
-    since: '自',
-    lastUpdate: '最后更新',
-    connecting: '连接中…',
-    live: '实时',
-    of: '共',
-    stations: '驿站列表',
-    township: '乡镇',
-    seats: '座位',
-    sockets: '充电口',
-    status: '状态',
-    otherLang: 'English',
-    staffLogin: '管理登录',
-    notFound: '未找到该驿站',
-    connLost: '连接中断 · 数据可能过时',
-    connLostShort: '连接中断',
-    silentFor: '已 {0}无响应',
-    stationOffline: '驿站离线',
-    serialDown: '传感器连接中断',
-    noData: '等待驿站数据',
-    dataFrom: '数据停在 {0}',
-    lastKnown: '最后已知',
-    ago: '{0}前',
-    closedNow: '已闭站',
-    opensAt: '{0} 开放',
-    opensTomorrow: '明天 {0} 开放',
-    hours: '开放时间',
-    dispenserFault: '热水器故障',
-    waterTemp: '水温',
-    faults: { heater_failure: '加热故障', over_temperature: '水温过高', water_empty: '缺水' },
-    units: { s: ' 秒', min: ' 分钟', h: ' 小时', d: ' 天' },
-  },
-  en: {
-    title: 'Warm rest station',
-    freeSeats: 'Free seats',
-    freeSockets: 'Free sockets',
-    water: 'Hot water',
-    door: 'Door',
-    open: 'Open',
-    closed: 'Closed',
-    online: 'Online',
-    offline: 'Offline',
-    unknown: 'Unknown',
-    ready: 'Ready',
-    heating: 'Heating',
-    fault: 'Fault',
-    tripped: 'Tripped',
-    since: 'since',
-    lastUpdate: 'Last update',
-    connecting: 'Connecting…',
-    live: 'Live',
-    of: 'of',
-    stations: 'Stations',
-    township: 'Township',
-    seats: 'Seats',
-    sockets: 'Sockets',
-    status: 'Status',
-    otherLang: '中文',
-    staffLogin: 'Staff login',
-    notFound: 'No such station',
-    connLost: 'Connection lost · data may be out of date',
-    connLostShort: 'Connection lost',
-    silentFor: 'silent for {0}',
-    stationOffline: 'Station offline',
-    serialDown: 'Sensors disconnected',
-    noData: 'Waiting for station data',
-    dataFrom: 'data from {0}',
-    lastKnown: 'Last known',
-    ago: '{0} ago',
-    closedNow: 'Station closed',
-    opensAt: 'Opens at {0}',
-    opensTomorrow: 'Opens tomorrow at {0}',
-    hours: 'Opening hours',
-    dispenserFault: 'Out of order',
-    waterTemp: 'Water',
-    faults: { heater_failure: 'heater failure', over_temperature: 'too hot', water_empty: 'out of water' },
-    units: { s: ' s', min: ' min', h: ' h', d: ' d' },
-  },
-} as const;
-export type ScreenText = (typeof SCREEN_TEXT)[Lang];
+export { SCREEN_TEXT, type ScreenText } from '@yizhan/screen/text';

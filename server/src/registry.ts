@@ -2,20 +2,13 @@
  * The known stations (from firmware-config) indexed for the ingest path: station by id, sensor by id.
  * Messages for anything not in here are refused.
  */
-import type { SensorChannel, StationConfig } from '@yizhan/station-config/schema';
-import type { SensorKindName } from '@yizhan/protocol/serial';
+import type { StationConfig } from '@yizhan/station-config/schema';
+import { stationView, type StationView } from '@yizhan/screen/derive';
 import { sensorHead, stationHead } from './influx/points.js';
-import { parseOpeningHours, type OpeningHours } from '@yizhan/station-config/hours';
 
-export interface StationEntry {
-  config: StationConfig;
-  sensors: ReadonlyMap<string, SensorChannel>;
-  /** Sensor ids by kind, in channel order. */
-  byKind: ReadonlyMap<SensorKindName, readonly SensorChannel[]>;
+export interface StationEntry extends StationView {
   /** Line protocol of a reading from its station tags to `value=` (points.ts stationHead). */
   stationHead: string;
-  /** `hours:` parsed once. */
-  hours: OpeningHours;
 }
 
 export class StationRegistry {
@@ -26,25 +19,13 @@ export class StationRegistry {
   constructor(configs: readonly StationConfig[]) {
     for (const config of configs) {
       if (this.stations.has(config.id)) throw new Error(`station ${config.id} is configured twice`);
-      const sensors = new Map<string, SensorChannel>();
-      const byKind = new Map<SensorKindName, SensorChannel[]>();
-      for (const s of [...config.sensors].sort((a, b) => a.channel - b.channel)) {
-        if (sensors.has(s.id)) throw new Error(`station ${config.id}: sensor id ${s.id} is used twice`);
-        sensors.set(s.id, s);
-        const list = byKind.get(s.kind) ?? [];
-        list.push(s);
-        byKind.set(s.kind, list);
+      const view = stationView(config);
+      for (const s of view.sensors.values()) {
         let kinds = this.sensorHeads.get(s.id);
         if (!kinds) this.sensorHeads.set(s.id, (kinds = new Map<string, string>()));
         if (!kinds.has(s.kind)) kinds.set(s.kind, sensorHead(s.id, s.kind));
       }
-      this.stations.set(config.id, {
-        config,
-        sensors,
-        byKind,
-        stationHead: stationHead(config),
-        hours: parseOpeningHours(config.hours),
-      });
+      this.stations.set(config.id, { ...view, stationHead: stationHead(config) });
     }
   }
 

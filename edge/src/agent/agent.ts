@@ -362,6 +362,7 @@ class EdgeAgent implements Agent {
     }
     this.seq++;
     this.queue(leaf, payload, retain);
+    this.o.onMessage?.(leaf, payload);
   }
 
   private queue(leaf: TopicLeafValue, payload: unknown, retain: boolean): void {

@@ -69,6 +69,12 @@ export interface AgentOptions {
   modbusBinding?: Binding;
   /** Clock for message timestamps (Unix ms). Default Date.now. */
   now?: () => number;
+  /**
+   * Each station message the agent built and checked, as it is queued for the broker (leaf and
+   * payload, not to be changed): the board's screen (edge/src/screen/) reads the station's own
+   * readings from here, so it keeps going while the broker is away.
+   */
+  onMessage?: (leaf: string, payload: Readonly<Record<string, unknown>>) => void;
 }
 
 /** Unacknowledged QoS 1 messages at once. */

@@ -15,7 +15,7 @@ import type { StationSummary } from '../state/schema.js';
 import type { TownshipInfo } from '../org/hierarchy.js';
 import { freshnessOf } from '../state/freshness.js';
 import { SOCKET_IDLE } from '../state/derive.js';
-import { SCREEN_TIME_ZONE } from '../screen/screen.js';
+import { SCREEN_TIME_ZONE } from '@yizhan/screen/page';
 import { bearingDeg, compassPoint, haversineM } from './geo.js';
 import type { NearbyStation, Need } from '../routes/riders/schemas.js';
 

@@ -5,11 +5,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SCREEN_TEXT, errorBody, pickLang } from '../i18n.js';
-import { renderScreen } from '../screen/screen.js';
-import { renderIndex, renderNotFound } from '../screen/html.js';
-import { FONT_URL_PREFIX, loadPageFonts } from '../screen/font.js';
-import { stationGlyphGaps } from '../screen/glyphs.js';
-import { woff2CodePoints } from '../screen/woff2.js';
+import { renderScreen } from '@yizhan/screen/page';
+import { renderIndex, renderNotFound } from '@yizhan/screen/html';
+import { FONT_URL_PREFIX, loadPageFonts } from '@yizhan/screen/font';
+import { stationGlyphGaps } from '@yizhan/screen/glyphs';
+import { woff2CodePoints } from '@yizhan/screen/woff2';
 import { DEFAULT_SSE_HEARTBEAT_MS } from '../options.js';
 
 const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {

@@ -168,7 +168,7 @@ describe('station screen states', () => {
     expect(await text(page, 'seats-total')).toBe('共 10 · 最后已知');
     expect(await page.getAttribute('body', 'data-stale')).toBe('1');
     const seatColour = await page.$eval('#free-seats', (el) => getComputedStyle(el).color);
-    expect(seatColour).toBe('rgb(107, 119, 133)'); // grey, not white or green
+    expect(seatColour).toBe('rgb(167, 177, 189)'); // grey, not white or green
     await page.close();
   });
 

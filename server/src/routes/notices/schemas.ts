@@ -1,60 +1,32 @@
 /** The shapes of the notices API (`/api/v1/notices…`, `/api/v1/public/stations/:id/notices`). Times are Unix ms. */
 import { Type, type Static } from '@sinclair/typebox';
-import { STATION_ID_PATTERN } from '@yizhan/protocol';
 import { PersonRef } from '../alerts/schemas.js';
 
-export const MAX_TITLE_LENGTH = 80;
-export const MAX_BODY_LENGTH = 1000;
+export {
+  MAX_TITLE_LENGTH,
+  MAX_BODY_LENGTH,
+  NOTICE_KINDS,
+  NOTICE_SEVERITIES,
+  NoticeKind,
+  NoticeSeverity,
+  NoticeScope,
+  NoticeTitle,
+  NoticeBody,
+  PublicNotice,
+} from '@yizhan/screen/notice';
+import {
+  NoticeBody,
+  NoticeKind,
+  NoticeScope,
+  NoticeSeverity,
+  NoticeTitle,
+  PublicNotice,
+} from '@yizhan/screen/notice';
+
 /** Longest a notice may be shown: a longer one is a fixture of the station, not a notice. */
 export const MAX_NOTICE_SPAN_MS = 90 * 86_400_000;
 /** How far ahead a notice may be scheduled. */
 export const MAX_NOTICE_LEAD_MS = 365 * 86_400_000;
-
-export const NOTICE_KINDS = ['weather', 'hours', 'event', 'other'] as const;
-export const NOTICE_SEVERITIES = ['critical', 'warning', 'info'] as const;
-export const NoticeKind = Type.Union(NOTICE_KINDS.map((k) => Type.Literal(k)));
-export const NoticeSeverity = Type.Union(NOTICE_SEVERITIES.map((k) => Type.Literal(k)));
-
-/** Where a notice shows: every station of the county, of one township, or one station. */
-export const NoticeScope = Type.Union([
-  Type.Object({ county: Type.Literal(true) }, { additionalProperties: false }),
-  Type.Object(
-    { township: Type.String({ minLength: 1, maxLength: 64, description: 'Township code' }) },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { stationId: Type.String({ pattern: STATION_ID_PATTERN, maxLength: 64 }) },
-    { additionalProperties: false },
-  ),
-]);
-export type NoticeScope = Static<typeof NoticeScope>;
-
-const Text = (max: number) =>
-  Type.Object(
-    {
-      'zh-CN': Type.String({ minLength: 1, maxLength: max }),
-      en: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: max }), Type.Null()])),
-    },
-    { additionalProperties: false },
-  );
-export const NoticeTitle = Text(MAX_TITLE_LENGTH);
-export const NoticeBody = Text(MAX_BODY_LENGTH);
-
-/** What a screen shows: no authors, no history. */
-export const PublicNotice = Type.Object(
-  {
-    id: Type.Integer(),
-    scope: NoticeScope,
-    kind: NoticeKind,
-    severity: NoticeSeverity,
-    title: NoticeTitle,
-    body: NoticeBody,
-    startsAt: Type.Integer(),
-    endsAt: Type.Integer(),
-  },
-  { additionalProperties: false },
-);
-export type PublicNotice = Static<typeof PublicNotice>;
 
 export const Notice = Type.Object(
   {

@@ -1,17 +1,20 @@
 /**
  * The characters the pages can show, for the subset web font (scripts/font-subset.ts builds the
- * font from them; test/server/screen/font.test.ts checks the font still covers them): every text in
+ * font from them; test/screen/font.test.ts checks the font still covers them): every text in
  * SCREEN_TEXT, the page templates themselves, and the station files (names, townships, addresses).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SCREEN_TEXT } from '../i18n.js';
-import type { StationEntry } from '../registry.js';
+import { SCREEN_TEXT } from './text.js';
+import type { StationConfig } from '@yizhan/station-config/schema';
 
 const SCREEN_DIR = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_STATIONS_DIR = join(ROOT, 'firmware-config/stations');
+
+/** The modules whose text reaches a page (templates, script, styles); the others hold no page text. */
+const PAGE_MODULES = ['html.ts', 'notices.ts', 'page.ts', 'script.ts', 'style.ts'];
 
 /** Printable ASCII and the punctuation the pages and Chinese texts use. */
 const BASE = (() => {
@@ -30,11 +33,8 @@ export function pageTextSources(stationsDir = DEFAULT_STATIONS_DIR): Map<string,
   const out = new Map<string, string>();
   const screen: string[] = [];
   texts(SCREEN_TEXT, screen);
-  out.set('server/src/i18n.ts SCREEN_TEXT', screen.join('\n'));
-  for (const f of readdirSync(SCREEN_DIR)
-    .filter((f) => f.endsWith('.ts'))
-    .sort())
-    out.set(`server/src/screen/${f}`, readFileSync(join(SCREEN_DIR, f), 'utf8'));
+  out.set('screen/src/text.ts SCREEN_TEXT', screen.join('\n'));
+  for (const f of PAGE_MODULES) out.set(`screen/src/${f}`, readFileSync(join(SCREEN_DIR, f), 'utf8'));
   for (const f of readdirSync(stationsDir)
     .filter((f) => f.endsWith('.yaml'))
     .sort())
@@ -70,7 +70,7 @@ export function missingGlyphs(text: string, mapped: ReadonlySet<number>): string
 
 /** Stations whose name, township or address has characters the font lacks. */
 export function stationGlyphGaps(
-  stations: readonly StationEntry[],
+  stations: readonly { config: StationConfig }[],
   mapped: ReadonlySet<number>,
 ): { station: string; missing: string }[] {
   const out: { station: string; missing: string }[] = [];

@@ -3,16 +3,17 @@
  * door), online badge, the union's notices (notices.ts), a notice line for anything that makes the values untrustworthy (no
  * connection, station offline, sensors disconnected, closed), and the time of the last reading,
  * updated live from `/api/v1/events` (script.ts). One HTML document with inline CSS and JS; the
- * only other request is the subset web font (font.ts). Fits a 1080p kiosk (2×2 tiles filling
+ * only other request is the subset web font (font.ts). The server serves it for every station, the
+ * edge agent for its own (edge/src/screen/). Fits a 1080p kiosk (2×2 tiles filling
  * the screen) and a phone (one column).
  */
-import type { Lang, ScreenText } from '../i18n.js';
-import type { StationLive } from '../state/schema.js';
+import type { Lang, ScreenText } from './text.js';
+import type { StationLive } from './schema.js';
 import { escapeHtml, jsonForScript } from './html.js';
 import { screenCss } from './style.js';
 import { SCREEN_JS } from './script.js';
 import { NOTICES_CSS, NOTICE_TEXT, renderNotices } from './notices.js';
-import type { PublicNotice } from '../routes/notices/schemas.js';
+import type { PublicNotice } from './notice-schema.js';
 
 export interface ScreenPageOptions {
   /** SSE heartbeat interval: the page calls the connection lost after 2.5 of them without an event. */
@@ -23,6 +24,12 @@ export interface ScreenPageOptions {
   now: number;
   /** The union's notices showing now at this station (notices/board.ts), in screen order. */
   notices: readonly PublicNotice[];
+  /**
+   * The board's screen: the page and the agent share one machine and its clock (no skew from the
+   * heartbeat), and this service worker (service-worker.ts) keeps the page shell for when the
+   * agent's HTTP server is away. The server's screen has neither.
+   */
+  board?: { serviceWorker: string };
 }
 
 /** Times on the screen are China Standard Time, like the opening hours in the station files. */
@@ -93,7 +100,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 <script type="application/json" id="texts">${jsonForScript(t)}</script>
 <script type="application/json" id="state">${jsonForScript(s)}</script>
 <script type="application/json" id="notices-data">${jsonForScript(page.notices)}</script>
-<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang] })}</script>
+<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang], sameClock: page.board !== undefined, serviceWorker: page.board?.serviceWorker ?? null })}</script>
 <script>${SCREEN_JS}</script>
 </body>
 </html>`;

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FONT_DIR, FONT_FACES } from '@yizhan/server/screen/font';
-import { pageCodePoints, pageTextSources, stationGlyphGaps } from '@yizhan/server/screen/glyphs';
-import { StationRegistry } from '../../../server/src/registry.js';
-import { woff2CodePoints } from '../../../server/src/screen/woff2.js';
-import { stationFixture } from '../../helpers/station.js';
+import { FONT_DIR, FONT_FACES } from '@yizhan/screen/font';
+import { pageCodePoints, pageTextSources, stationGlyphGaps } from '@yizhan/screen/glyphs';
+import { stationView } from '@yizhan/screen/derive';
+import { woff2CodePoints } from '@yizhan/screen/woff2';
+import { stationFixture } from '../helpers/station.js';
 
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/u;
 
@@ -39,7 +39,7 @@ describe('subset web font', () => {
 
   it('names a station whose name the font cannot show (the server logs it at start)', () => {
     const mapped = woff2CodePoints(readFileSync(join(FONT_DIR, FONT_FACES[0].file)));
-    const registry = new StationRegistry([
+    const stations = [
       {
         ...stationFixture('st-001'),
         name: '城关人民路驿站',
@@ -47,8 +47,8 @@ describe('subset web font', () => {
         address: '青岚县城关镇人民路18号',
       },
       { ...stationFixture('st-002'), name: '鑫龘驿站', township: '城关镇', address: '人民路1号' },
-    ]);
-    expect(stationGlyphGaps(registry.all(), mapped)).toEqual([{ station: 'st-002', missing: '鑫龘' }]);
+    ].map(stationView);
+    expect(stationGlyphGaps(stations, mapped)).toEqual([{ station: 'st-002', missing: '鑫龘' }]);
   });
 
   it('stays small: under 300 KB for both weights', () => {

@@ -1,6 +1,6 @@
 /** Small HTML helpers and the station index page `/`. */
-import type { Lang, ScreenText } from '../i18n.js';
-import type { StationSummary } from '../state/schema.js';
+import type { Lang, ScreenText } from './text.js';
+import type { StationSummary } from './schema.js';
 import { indexCss } from './style.js';
 
 export function escapeHtml(s: string): string {

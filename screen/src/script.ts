@@ -13,7 +13,10 @@
  * - outside opening hours the seat and socket counts give way to "已闭站" and the opening time.
  *
  * Ages use the server's clock (the heartbeat carries it), so a kiosk with a wrong clock still
- * shows the right age; times are shown in China Standard Time like the opening hours.
+ * shows the right age; times are shown in China Standard Time like the opening hours. The board's
+ * screen (`cfg.sameClock`) shares its machine's clock with the agent, so it keeps its own: a page
+ * shell its service worker served from cache carries an old render time that must not become the
+ * clock. Every stale state says "暂停更新" (updates paused) after its cause.
  */
 import { NOTICES_JS } from './notices.js';
 
@@ -22,8 +25,8 @@ export const SCREEN_JS = String.raw`
   function $(id) { return document.getElementById(id); }
   function json(id) { return JSON.parse($(id).textContent); }
   var T = json('texts'), state = json('state'), cfg = json('cfg');
-  var skew = cfg.now - Date.now();
-  var lastHeard = Date.now(), connectedAt = 0, live = false, lost = false, es = null;
+  var skew = cfg.sameClock ? 0 : cfg.now - Date.now();
+  var lastHeard = cfg.sameClock ? cfg.now : Date.now(), connectedAt = 0, live = false, lost = false, es = null;
   var lang = document.documentElement.lang;
   function now() { return Date.now() + skew; }
 ` + NOTICES_JS + String.raw`
@@ -62,10 +65,11 @@ export const SCREEN_JS = String.raw`
     var online = s.online === null ? 'unknown' : s.online ? 'online' : 'offline';
     var serialDown = online === 'online' && s.health !== null && !s.health.serialUp;
     var dataAge = s.lastReading === null ? '' : ' · ' + fill(T.dataFrom, age(now() - s.lastReading));
-    if (lost) return { stale: true, online: 'unknown', notice: T.connLost + ' · ' + fill(T.silentFor, duration(Date.now() - lastHeard)), level: 'lost' };
-    if (online === 'offline') return { stale: true, online: online, notice: T.stationOffline + dataAge, level: 'offline' };
+    var paused = ' · ' + T.paused;
+    if (lost) return { stale: true, online: 'unknown', notice: T.connLost + paused + ' · ' + fill(T.silentFor, duration(Date.now() - lastHeard)), level: 'lost' };
+    if (online === 'offline') return { stale: true, online: online, notice: T.stationOffline + paused + dataAge, level: 'offline' };
     if (online === 'unknown') return { stale: true, online: online, notice: T.noData, level: 'offline' };
-    if (serialDown) return { stale: true, online: online, notice: T.serialDown + dataAge, level: 'serial' };
+    if (serialDown) return { stale: true, online: online, notice: T.serialDown + paused + dataAge, level: 'serial' };
     if (!s.hours.open) return { stale: false, online: online, notice: T.closedNow + ' · ' + opens(s.hours.nextChange), level: 'closed' };
     return { stale: false, online: online, notice: '', level: '' };
   }
@@ -125,7 +129,7 @@ export const SCREEN_JS = String.raw`
     es.addEventListener('heartbeat', function (e) {
       lastHeard = Date.now();
       var t = Number(e.data);
-      if (t > 0) skew = t - Date.now();
+      if (t > 0 && !cfg.sameClock) skew = t - Date.now();
     });
     es.onerror = function () {
       live = false;
@@ -137,6 +141,8 @@ export const SCREEN_JS = String.raw`
   render();
   renderNotices();
   connect();
+  if (cfg.serviceWorker && navigator.serviceWorker)
+    navigator.serviceWorker.register(cfg.serviceWorker).catch(function (err) { console.error('service worker', err); });
   setInterval(function () {
     var silent = Date.now() - lastHeard;
     if (silent > 2.5 * cfg.heartbeatMs) {

@@ -6,8 +6,8 @@
  * page; the script (NOTICES_JS) renders it again from every SSE `notice` event, with the same
  * markup, and drops a notice whose end has passed even before the server's event arrives.
  */
-import type { Lang } from '../i18n.js';
-import type { PublicNotice } from '../routes/notices/schemas.js';
+import type { Lang } from './text.js';
+import type { PublicNotice } from './notice-schema.js';
 import { escapeHtml } from './html.js';
 
 export const NOTICE_TEXT = {

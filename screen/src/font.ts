@@ -1,5 +1,5 @@
 /**
- * The pages' web font: subsets of Noto Sans CJK SC (server/assets/fonts/, SIL OFL 1.1) with
+ * The pages' web font: subsets of Noto Sans CJK SC (screen/assets/fonts/, SIL OFL 1.1) with
  * exactly the characters the pages use, so a kiosk without CJK fonts still shows Chinese.
  * Served under a content-hashed URL with a one-year immutable cache; regenerate with
  * `npm run font:subset`.
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FONT_DIR = fileURLToPath(new URL('../../assets/fonts/', import.meta.url));
+export const FONT_DIR = fileURLToPath(new URL('../assets/fonts/', import.meta.url));
 /** CSS family name of the web font; system CJK fonts follow it in the font stack. */
 export const FONT_FAMILY = 'YizhanSC';
 export const FONT_URL_PREFIX = '/assets/fonts/';
