@@ -1,0 +1,201 @@
+/**
+ * bench:screens — live station screens and riders' phone pages on one server process: update
+ * latency under N connected `/api/v1/events` clients, beside a minimal Node SSE server (the peer,
+ * bench/screens-peer.ts) in the same run, with the same clients, readings and frame size.
+ *
+ *   npm run bench:screens -- [--clients 4000] [--unfiltered 400] [--period 1000] [--seconds 30]
+ *                            [--warmup 5] [--profile] [--out bench/results/screens.json]
+ *
+ * Path timed: the 47 sample stations publish a telemetry message each per `--period` ms (QoS 1, own
+ * accounts, spread over the period) to the real broker; the server (or the peer) subscribed to it
+ * turns each into a station frame for the clients watching that station. Latency = arrival at the
+ * client − the reading's `ts`, stamped at publish (bench/screens-clients.ts).
+ *
+ * Client mix (bench/screens-lib.ts clientMix): `--unfiltered` streams without a filter (a page that
+ * lists every station: the staff app, a riders' list), the rest `?station=<id>`, the same number
+ * per station (a station screen, a phone page opened from a station's QR code). Two client processes,
+ * 50 streams per loopback source address (the server's per-address limit is 100).
+ *
+ * Writes `--out` as { clients, yizhan: {p50Ms, p99Ms, rssMb}, plainNode: {…}, phonePageKb,
+ * boardScreenRssMb }; the last two come from bench/phone-page.ts and bench/board-screen.ts when those
+ * files exist (null otherwise). Everything else (delivery, CPU, frame size, load) is printed.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { raiseOpenFiles, sleep } from './ingest-lib.js';
+import { mainThreadProfile, nodeProc, runCleaningUp, Sampler, stopProc, type Proc } from './ingest-procs.js';
+import type { ClientJob, ClientReport, Connected } from './screens-clients.js';
+import {
+  clientMix,
+  count,
+  merge,
+  screensResult,
+  side,
+  type ClientPlan,
+  type Histogram,
+  type Side,
+} from './screens-lib.js';
+import { ScreensStack, type Listening } from './screens-stack.js';
+import { ScreensStations } from './screens-stations.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '4000' },
+    unfiltered: { type: 'string', default: '400' },
+    period: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench/results/screens.json') },
+  },
+});
+const CLIENT_PROCESSES = 2;
+const PER_ADDRESS = 50;
+const DRAIN_MS = 3000;
+
+interface Phase {
+  side: Side;
+  hist: Histogram;
+  timed: number;
+  expected: number;
+  connected: Connected;
+  closedEarly: number;
+  frameBytes: number;
+  cpuPct: number;
+}
+
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+
+/** Connect every client to `target`, time `--seconds` of readings, and gather the clients' figures. */
+async function phase(name: string, target: Listening, plans: ClientPlan[], pub: ScreensStations, logDir: string): Promise<Phase> {
+  const per = Math.ceil(plans.length / CLIENT_PROCESSES);
+  const workers: Proc[] = [];
+  for (let k = 0; k < CLIENT_PROCESSES; k++) {
+    const job: ClientJob = {
+      port: target.port,
+      plans: plans.slice(k * per, (k + 1) * per),
+      firstAddress: k * 1000,
+      perAddress: PER_ADDRESS,
+      drainMs: DRAIN_MS,
+    };
+    workers.push(nodeProc(`clients-${name}-${k + 1}`, join(ROOT, 'bench/screens-clients.ts'), [JSON.stringify(job)], process.env, logDir, true));
+  }
+  const next = <T>(w: Proc, type: string) =>
+    new Promise<T>((res, rej) => {
+      w.child.on('message', (m: { type: string }) => m.type === type && res(m as T));
+      w.child.once('exit', (code) => rej(new Error(`${w.name} exited (${code}) before '${type}'; see its log in ${logDir}`)));
+    });
+  const conns = await Promise.all(workers.map((w) => next<Connected>(w, 'connected')));
+  const connected: Connected = { type: 'connected', ok: 0, refused: {}, failed: 0 };
+  for (const c of conns) {
+    connected.ok += c.ok;
+    connected.failed += c.failed;
+    for (const [s, n] of Object.entries(c.refused)) connected.refused[Number(s)] = (connected.refused[Number(s)] ?? 0) + n;
+  }
+  console.log(`${name}: ${connected.ok} streams open (refused ${JSON.stringify(connected.refused)}, failed ${connected.failed}); load ${load()}`);
+  await sleep(Number(args.warmup) * 1000);
+  const sampler = new Sampler(() => [{ name, pid: target.proc.pid }]);
+  sampler.begin();
+  const from = Date.now();
+  for (const w of workers) w.child.send({ type: 'measure', from });
+  await sleep(Number(args.seconds) * 1000);
+  const to = Date.now();
+  const reports = workers.map((w) => next<ClientReport>(w, 'report'));
+  for (const w of workers) w.child.send({ type: 'stop', to });
+  const got = await Promise.all(reports);
+  const usage = sampler.end()[name] ?? { cpuPct: NaN, rssMB: NaN };
+  for (const w of workers) await stopProc(w);
+  const hist: Histogram = {};
+  for (const r of got) merge(hist, r.hist);
+  // Every reading published in the window, once per client that watches its station.
+  const perStation = pub.publishedBetween(from, to);
+  const expected = plans.reduce((n, p) => n + p.stations.reduce((m, id) => m + (perStation.get(id) ?? 0), 0), 0);
+  const frames = got.reduce((n, r) => n + r.stationFrames, 0);
+  const bytes = got.reduce((n, r) => n + r.stationFrameBytes, 0);
+  return {
+    side: side(hist, usage.rssMB),
+    hist,
+    timed: count(hist),
+    expected,
+    connected,
+    closedEarly: got.reduce((n, r) => n + r.closedEarly, 0),
+    frameBytes: frames ? Math.round(bytes / frames) : 0,
+    cpuPct: usage.cpuPct,
+  };
+}
+
+function print(name: string, p: Phase): void {
+  console.log(
+    `${name}: p50 ${p.side.p50Ms} ms, p99 ${p.side.p99Ms} ms, peak RSS ${p.side.rssMb} MB, CPU ${p.cpuPct} % of a core; ` +
+      `${p.timed} of ${p.expected} updates arrived in time to be timed (${((100 * p.timed) / Math.max(1, p.expected)).toFixed(2)} %), ` +
+      `${p.closedEarly} streams closed early; station frame ${p.frameBytes} B`,
+  );
+}
+
+/** The figure of a helper module other parts provide, when its file is there; null and why otherwise. */
+async function optional<T>(file: string, run: (mod: Record<string, unknown>) => Promise<T>): Promise<T | null> {
+  const path = join(ROOT, 'bench', file);
+  if (!existsSync(path)) {
+    console.log(`${file}: not in this tree, its figure is null`);
+    return null;
+  }
+  try {
+    return await run((await import(path)) as Record<string, unknown>);
+  } catch (e) {
+    console.log(`${file}: failed (${e instanceof Error ? e.message : String(e)}), its figure is null`);
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const clients = Number(args.clients);
+  const files = raiseOpenFiles(clients + 4096);
+  // One process holds every server-side socket and each client process half: both need the room.
+  if (files.now < clients + 1024)
+    throw new Error(`${clients} clients need ${clients + 1024} open files per process, the limit is ${files.now} (hard ${files.hard}): ulimit -n ${clients + 4096}`);
+  const stations = loadStationsOrThrow();
+  const plans = clientMix(clients, Number(args.unfiltered), stations.map((s) => s.id));
+  console.log(
+    `${clients} clients (${args.unfiltered} unfiltered, the rest one station each over ${stations.length} stations), ` +
+      `a reading per station every ${args.period} ms, ${args.seconds} s timed; open files ${files.now}; load ${load()}`,
+  );
+  const stack = new ScreensStack(stations);
+  let publisher: ScreensStations | undefined;
+  try {
+    await stack.start();
+    publisher = new ScreensStations(stack.mqttUrl, stations, stack.secrets, Number(args.period));
+    await publisher.start();
+    const server = await stack.startServer(args.profile ? join(stack.root, 'server-profile') : undefined);
+    const y = await phase('yizhan', server, plans, publisher, stack.root);
+    print('yizhan', y);
+    const phone = await optional('phone-page.ts', async (m) => {
+      const r = await (m.measurePhonePage as (url: string) => Promise<{ kb: number; firstPaintMs: number }>)(`http://127.0.0.1:${server.port}`);
+      console.log(`phone page: ${r.kb} KB before first paint, first paint ${r.firstPaintMs} ms`);
+      return r.kb;
+    });
+    await stopProc(server.proc);
+    if (args.profile) console.log(`server CPU profile: ${mainThreadProfile(server.proc) ?? 'none written'}`);
+    const peer = await stack.startPeer(y.frameBytes);
+    const p = await phase('plainNode', peer, plans, publisher, stack.root);
+    print('plainNode', p);
+    await stopProc(peer.proc);
+    const board = await optional('board-screen.ts', async (m) => {
+      const r = await (m.measureBoardScreen as () => Promise<{ rssMb: number; baselineRssMb: number }>)();
+      console.log(`board screen: ${r.rssMb} MB RSS (agent alone ${r.baselineRssMb} MB)`);
+      return r.rssMb;
+    });
+    const result = screensResult(clients, y.side, p.side, phone, board);
+    mkdirSync(dirname(args.out), { recursive: true });
+    writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
+    console.log(`${JSON.stringify(result)}\nwritten to ${args.out}; load ${load()}`);
+  } finally {
+    await publisher?.stop();
+    await stack.stop();
+  }
+}
+
+await runCleaningUp(main);
