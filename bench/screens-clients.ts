@@ -7,7 +7,7 @@
  * first time a client sees a newer reading of that station. Frames of the snapshot on connect and
  * of health or status messages carry no newer reading and are not timed.
  *
- * Parent → child: { type: 'measure', from } (time readings from `from` on),
+ * Parent → child: the ClientJob, then { type: 'measure', from } (time readings from `from` on),
  * { type: 'stop', to } (readings from `to` on are not counted; report after a drain).
  * Child → parent: { type: 'connected', ... } once every stream answered, then { type: 'report', ... }.
  */
@@ -135,4 +135,5 @@ async function run(job: ClientJob): Promise<void> {
   });
 }
 
-await run(JSON.parse(process.argv[2] ?? '{}') as ClientJob);
+// The job comes over IPC: 4,000 plans are too long for a command line.
+process.once('message', (job: ClientJob) => void run(job));

@@ -34,6 +34,7 @@ import {
   merge,
   screensResult,
   side,
+  StationFrameReader,
   type ClientPlan,
   type Histogram,
   type Side,
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    'peer-first': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench/results/screens.json') },
   },
 });
@@ -66,12 +68,14 @@ interface Phase {
   closedEarly: number;
   frameBytes: number;
   cpuPct: number;
+  /** CPU of each client process: near 100 % would mean the clients, not the server, set the latency. */
+  clientCpuPct: number[];
 }
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 /** Connect every client to `target`, time `--seconds` of readings, and gather the clients' figures. */
-async function phase(name: string, target: Listening, plans: ClientPlan[], pub: ScreensStations, logDir: string): Promise<Phase> {
+async function runPhase(name: string, target: Listening, plans: ClientPlan[], pub: ScreensStations, logDir: string): Promise<Phase> {
   const per = Math.ceil(plans.length / CLIENT_PROCESSES);
   const workers: Proc[] = [];
   for (let k = 0; k < CLIENT_PROCESSES; k++) {
@@ -82,7 +86,9 @@ async function phase(name: string, target: Listening, plans: ClientPlan[], pub: 
       perAddress: PER_ADDRESS,
       drainMs: DRAIN_MS,
     };
-    workers.push(nodeProc(`clients-${name}-${k + 1}`, join(ROOT, 'bench/screens-clients.ts'), [JSON.stringify(job)], process.env, logDir, true));
+    const w = nodeProc(`clients-${name}-${k + 1}`, join(ROOT, 'bench/screens-clients.ts'), [], process.env, logDir, true);
+    w.child.send(job);
+    workers.push(w);
   }
   const next = <T>(w: Proc, type: string) =>
     new Promise<T>((res, rej) => {
@@ -98,7 +104,7 @@ async function phase(name: string, target: Listening, plans: ClientPlan[], pub: 
   }
   console.log(`${name}: ${connected.ok} streams open (refused ${JSON.stringify(connected.refused)}, failed ${connected.failed}); load ${load()}`);
   await sleep(Number(args.warmup) * 1000);
-  const sampler = new Sampler(() => [{ name, pid: target.proc.pid }]);
+  const sampler = new Sampler(() => [{ name, pid: target.proc.pid }, ...workers.map((w) => ({ name: w.name, pid: w.pid }))]);
   sampler.begin();
   const from = Date.now();
   for (const w of workers) w.child.send({ type: 'measure', from });
@@ -107,7 +113,9 @@ async function phase(name: string, target: Listening, plans: ClientPlan[], pub: 
   const reports = workers.map((w) => next<ClientReport>(w, 'report'));
   for (const w of workers) w.child.send({ type: 'stop', to });
   const got = await Promise.all(reports);
-  const usage = sampler.end()[name] ?? { cpuPct: NaN, rssMB: NaN };
+  const used = sampler.end();
+  const usage = used[name] ?? { cpuPct: NaN, rssMB: NaN };
+  const clientCpuPct = workers.map((w) => used[w.name]?.cpuPct ?? NaN);
   for (const w of workers) await stopProc(w);
   const hist: Histogram = {};
   for (const r of got) merge(hist, r.hist);
@@ -125,6 +133,7 @@ async function phase(name: string, target: Listening, plans: ClientPlan[], pub: 
     closedEarly: got.reduce((n, r) => n + r.closedEarly, 0),
     frameBytes: frames ? Math.round(bytes / frames) : 0,
     cpuPct: usage.cpuPct,
+    clientCpuPct,
   };
 }
 
@@ -132,7 +141,7 @@ function print(name: string, p: Phase): void {
   console.log(
     `${name}: p50 ${p.side.p50Ms} ms, p99 ${p.side.p99Ms} ms, peak RSS ${p.side.rssMb} MB, CPU ${p.cpuPct} % of a core; ` +
       `${p.timed} of ${p.expected} updates arrived in time to be timed (${((100 * p.timed) / Math.max(1, p.expected)).toFixed(2)} %), ` +
-      `${p.closedEarly} streams closed early; station frame ${p.frameBytes} B`,
+      `${p.closedEarly} streams closed early; station frame ${p.frameBytes} B; client processes ${p.clientCpuPct.join(' %, ')} %`,
   );
 }
 
@@ -148,6 +157,62 @@ async function optional<T>(file: string, run: (mod: Record<string, unknown>) => 
   } catch (e) {
     console.log(`${file}: failed (${e instanceof Error ? e.message : String(e)}), its figure is null`);
     return null;
+  }
+}
+
+interface Yizhan {
+  phase: Phase;
+  phoneKb: number | null;
+}
+
+/** The server's phase; the phone page is measured on the same server once the clients are gone. */
+async function runYizhan(stack: ScreensStack, plans: ClientPlan[], publisher: ScreensStations): Promise<Yizhan> {
+  const server = await stack.startServer(args.profile ? join(stack.root, 'server-profile') : undefined);
+  try {
+    const phase = await runPhase('yizhan', server, plans, publisher, stack.root);
+    print('yizhan', phase);
+    const phoneKb = await optional('phone-page.ts', async (m) => {
+      const r = await (m.measurePhonePage as (url: string) => Promise<{ kb: number; firstPaintMs: number }>)(`http://127.0.0.1:${server.port}`);
+      console.log(`phone page: ${r.kb} KB before first paint, first paint ${r.firstPaintMs} ms`);
+      return r.kb;
+    });
+    return { phase, phoneKb };
+  } finally {
+    await stopProc(server.proc);
+    if (args.profile) console.log(`server CPU profile: ${mainThreadProfile(server.proc) ?? 'none written'}`);
+  }
+}
+
+async function runPeer(stack: ScreensStack, plans: ClientPlan[], publisher: ScreensStations, frameBytes: number): Promise<Phase> {
+  const peer = await stack.startPeer(frameBytes);
+  try {
+    const phase = await runPhase('plainNode', peer, plans, publisher, stack.root);
+    print('plainNode', phase);
+    return phase;
+  } finally {
+    await stopProc(peer.proc);
+  }
+}
+
+/** Mean bytes of the server's station frames, from the snapshot of one unfiltered stream. */
+async function snapshotFrameBytes(stack: ScreensStack, stations: number): Promise<number> {
+  const server = await stack.startServer();
+  const ac = new AbortController();
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/events`, { signal: ac.signal });
+    const reader = new StationFrameReader();
+    const sizes: number[] = [];
+    const decoder = new TextDecoder();
+    const body = res.body!.getReader();
+    while (sizes.length < stations) {
+      const { value, done } = await body.read();
+      if (done) break;
+      for (const t of reader.push(decoder.decode(value, { stream: true }))) sizes.push(t.bytes);
+    }
+    return Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length));
+  } finally {
+    ac.abort();
+    await stopProc(server.proc);
   }
 }
 
@@ -169,26 +234,18 @@ async function main(): Promise<void> {
     await stack.start();
     publisher = new ScreensStations(stack.mqttUrl, stations, stack.secrets, Number(args.period));
     await publisher.start();
-    const server = await stack.startServer(args.profile ? join(stack.root, 'server-profile') : undefined);
-    const y = await phase('yizhan', server, plans, publisher, stack.root);
-    print('yizhan', y);
-    const phone = await optional('phone-page.ts', async (m) => {
-      const r = await (m.measurePhonePage as (url: string) => Promise<{ kb: number; firstPaintMs: number }>)(`http://127.0.0.1:${server.port}`);
-      console.log(`phone page: ${r.kb} KB before first paint, first paint ${r.firstPaintMs} ms`);
-      return r.kb;
-    });
-    await stopProc(server.proc);
-    if (args.profile) console.log(`server CPU profile: ${mainThreadProfile(server.proc) ?? 'none written'}`);
-    const peer = await stack.startPeer(y.frameBytes);
-    const p = await phase('plainNode', peer, plans, publisher, stack.root);
-    print('plainNode', p);
-    await stopProc(peer.proc);
+    let y: Yizhan | undefined;
+    // The peer pads its frames to the server's mean station frame: from the timed run, or when the
+    // peer goes first (to see whether the order matters), from the server's snapshot.
+    if (!args['peer-first']) y = await runYizhan(stack, plans, publisher);
+    const p = await runPeer(stack, plans, publisher, y?.phase.frameBytes ?? (await snapshotFrameBytes(stack, stations.length)));
+    y ??= await runYizhan(stack, plans, publisher);
     const board = await optional('board-screen.ts', async (m) => {
       const r = await (m.measureBoardScreen as () => Promise<{ rssMb: number; baselineRssMb: number }>)();
       console.log(`board screen: ${r.rssMb} MB RSS (agent alone ${r.baselineRssMb} MB)`);
       return r.rssMb;
     });
-    const result = screensResult(clients, y.side, p.side, phone, board);
+    const result = screensResult(clients, y.phase.side, p.side, y.phoneKb, board);
     mkdirSync(dirname(args.out), { recursive: true });
     writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
     console.log(`${JSON.stringify(result)}\nwritten to ${args.out}; load ${load()}`);
