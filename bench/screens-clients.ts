@@ -7,8 +7,8 @@
  * first time a client sees a newer reading of that station. Frames of the snapshot on connect and
  * of health or status messages carry no newer reading and are not timed.
  *
- * Parent → child: the ClientJob, then { type: 'measure', from } (time readings from `from` on),
- * { type: 'stop', to } (readings from `to` on are not counted; report after a drain).
+ * Parent → child: the ClientJob, then { type: 'measure', from, to } (time the readings stamped
+ * from ≤ ts < to), { type: 'stop' } (report after a drain).
  * Child → parent: { type: 'connected', ... } once every stream answered, then { type: 'report', ... }.
  */
 import { get, type IncomingMessage } from 'node:http';
@@ -46,7 +46,8 @@ export interface ClientReport {
   closedEarly: number;
 }
 
-type FromParent = { type: 'measure'; from: number } | { type: 'stop'; to: number };
+/** The window is fixed up front: a client process running behind still counts only its readings. */
+type FromParent = { type: 'measure'; from: number; to: number } | { type: 'stop' };
 
 function open(job: ClientJob, plan: ClientPlan, i: number): Promise<IncomingMessage | number | Error> {
   return new Promise((resolve) => {
@@ -88,10 +89,9 @@ async function run(job: ClientJob): Promise<void> {
   const follow = (res: IncomingMessage): void => {
     const reader = new StationFrameReader();
     const newest = new Map<string, number>();
-    res.setEncoding('utf8');
-    res.on('data', (text: string) => {
+    res.on('data', (chunk: Buffer) => {
       const now = Date.now();
-      for (const t of reader.push(text)) {
+      for (const t of reader.push(chunk)) {
         report.stationFrames++;
         report.stationFrameBytes += t.bytes;
         if (t.lastReading <= (newest.get(t.id) ?? -1)) continue;
@@ -124,9 +124,11 @@ async function run(job: ClientJob): Promise<void> {
   process.send?.(connected);
 
   process.on('message', (m: FromParent) => {
-    if (m.type === 'measure') from = m.from;
+    if (m.type === 'measure') {
+      from = m.from;
+      to = m.to;
+    }
     if (m.type !== 'stop') return;
-    to = m.to;
     void sleep(job.drainMs).then(() => {
       stopped = true;
       for (const s of streams) s.destroy();

@@ -81,38 +81,47 @@ export interface StationTick {
 
 const ID = '"id":"';
 const LAST = '"lastReading":';
+/** Both fields sit in the first few hundred bytes of a station frame (StationSummary's order). */
+const HEAD_BYTES = 600;
 
 /**
- * Reads an SSE stream (text as it arrives, in any pieces) and yields its `station` frames. Only the
- * station id and `lastReading` are picked out (both servers put `id` first and `lastReading` once at
- * the top level): a full JSON.parse of every frame would make the client process the bottleneck.
+ * Reads an SSE stream (bytes as they arrive, split anywhere) and yields its `station` frames. Only
+ * the station id and `lastReading` are picked out of each frame's head (both servers put them
+ * first; `lastReading` is at the top level once): decoding and parsing every frame whole would
+ * make the client processes, not the server, set the latency.
  */
 export class StationFrameReader {
-  private buf = '';
+  private rest: Buffer = Buffer.alloc(0);
 
-  *push(text: string): Generator<StationTick> {
-    const s = this.buf + text;
+  *push(chunk: Buffer): Generator<StationTick> {
+    const b = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     let start = 0;
     let end: number;
-    while ((end = s.indexOf('\n\n', start)) >= 0) {
-      const tick = parseStationFrame(s.slice(start, end + 2));
+    while ((end = b.indexOf('\n\n', start)) >= 0) {
+      const tick = parseStationFrame(b.subarray(start, end + 2));
       start = end + 2;
       if (tick) yield tick;
     }
-    this.buf = s.slice(start);
+    this.rest = b.subarray(start);
   }
 }
 
-export function parseStationFrame(frame: string): StationTick | undefined {
-  if (!frame.startsWith('event: station\n')) return undefined;
-  const i = frame.indexOf(ID);
-  const l = frame.indexOf(LAST);
+function pick(text: string): Omit<StationTick, 'bytes'> | undefined {
+  const i = text.indexOf(ID);
+  const l = text.indexOf(LAST);
   if (i < 0 || l < 0) return undefined;
-  const id = frame.slice(i + ID.length, frame.indexOf('"', i + ID.length));
-  const lastReading = Number.parseInt(frame.slice(l + LAST.length, l + LAST.length + 20), 10);
-  if (!Number.isFinite(lastReading)) return undefined;
-  return { id, lastReading, bytes: Buffer.byteLength(frame) };
+  const id = text.slice(i + ID.length, text.indexOf('"', i + ID.length));
+  const lastReading = Number.parseInt(text.slice(l + LAST.length, l + LAST.length + 20), 10);
+  return Number.isFinite(lastReading) ? { id, lastReading } : undefined;
 }
+
+/** One whole frame (`event:` … blank line); latin1 is enough to find ASCII keys and digits. */
+export function parseStationFrame(frame: Buffer): StationTick | undefined {
+  if (!frame.subarray(0, 15).equals(STATION_EVENT)) return undefined;
+  const found = pick(frame.toString('latin1', 0, HEAD_BYTES)) ?? pick(frame.toString('latin1'));
+  return found && { ...found, bytes: frame.length };
+}
+const STATION_EVENT = Buffer.from('event: station\n');
 
 /**
  * The peer's station frame: the same event name and the two fields the clients read, padded to

@@ -107,13 +107,14 @@ async function runPhase(name: string, target: Listening, plans: ClientPlan[], pu
   const sampler = new Sampler(() => [{ name, pid: target.proc.pid }, ...workers.map((w) => ({ name: w.name, pid: w.pid }))]);
   sampler.begin();
   const from = Date.now();
-  for (const w of workers) w.child.send({ type: 'measure', from });
-  await sleep(Number(args.seconds) * 1000);
-  const to = Date.now();
-  const reports = workers.map((w) => next<ClientReport>(w, 'report'));
-  for (const w of workers) w.child.send({ type: 'stop', to });
-  const got = await Promise.all(reports);
+  const to = from + Number(args.seconds) * 1000;
+  for (const w of workers) w.child.send({ type: 'measure', from, to });
+  await sleep(to - Date.now());
+  // Before the client processes report and exit (an exited one can no longer be read).
   const used = sampler.end();
+  const reports = workers.map((w) => next<ClientReport>(w, 'report'));
+  for (const w of workers) w.child.send({ type: 'stop' });
+  const got = await Promise.all(reports);
   const usage = used[name] ?? { cpuPct: NaN, rssMB: NaN };
   const clientCpuPct = workers.map((w) => used[w.name]?.cpuPct ?? NaN);
   for (const w of workers) await stopProc(w);
@@ -202,12 +203,11 @@ async function snapshotFrameBytes(stack: ScreensStack, stations: number): Promis
     const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/events`, { signal: ac.signal });
     const reader = new StationFrameReader();
     const sizes: number[] = [];
-    const decoder = new TextDecoder();
     const body = res.body!.getReader();
     while (sizes.length < stations) {
       const { value, done } = await body.read();
       if (done) break;
-      for (const t of reader.push(decoder.decode(value, { stream: true }))) sizes.push(t.bytes);
+      for (const t of reader.push(Buffer.from(value))) sizes.push(t.bytes);
     }
     return Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length));
   } finally {

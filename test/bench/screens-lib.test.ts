@@ -66,16 +66,21 @@ describe('bench:screens helpers', () => {
       `event: station\ndata: ${JSON.stringify(live)}\n\n` +
       'event: heartbeat\ndata: 1764700000999\n\n' +
       peerFrame('st-008', 1764700000456, 300);
+    const bytes = Buffer.from(stream);
     const reader = new StationFrameReader();
     const ticks = [];
-    for (let i = 0; i < stream.length; i += 7) ticks.push(...reader.push(stream.slice(i, i + 7)));
+    // 7-byte pieces: some cut a Chinese character or the blank line between frames in two.
+    for (let i = 0; i < bytes.length; i += 7) ticks.push(...reader.push(bytes.subarray(i, i + 7)));
     expect(ticks.map((t) => [t.id, t.lastReading])).toEqual([
       ['st-007', 1764700000123],
       ['st-008', 1764700000456],
     ]);
     expect(ticks[0]!.bytes).toBe(Buffer.byteLength(`event: station\ndata: ${JSON.stringify(live)}\n\n`));
     expect(ticks[1]!.bytes).toBe(300);
-    expect(parseStationFrame('event: station\ndata: {"id":"st-001","lastReading":null}\n\n')).toBeUndefined();
+    expect(parseStationFrame(Buffer.from('event: station\ndata: {"id":"st-001","lastReading":null}\n\n'))).toBeUndefined();
+    // Found past the head too (a station frame whose head is long).
+    const long = `event: station\ndata: {"id":"st-002","name":"${'长'.repeat(400)}","lastReading":7}\n\n`;
+    expect(parseStationFrame(Buffer.from(long))).toMatchObject({ id: 'st-002', lastReading: 7 });
   });
 
   it('the peer pads its frame to the size asked, and it parses like the server\'s', () => {
