@@ -21,7 +21,7 @@
  * files exist (null otherwise). Everything else (delivery, CPU, frame size, load) is printed.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
@@ -222,6 +222,9 @@ async function main(): Promise<void> {
   // One process holds every server-side socket and each client process half: both need the room.
   if (files.now < clients + 1024)
     throw new Error(`${clients} clients need ${clients + 1024} open files per process, the limit is ${files.now} (hard ${files.hard}): ulimit -n ${clients + 4096}`);
+  // Latency here is mostly waiting for a CPU once other work queues for it: say so up front.
+  if (loadavg()[0]! > 2 * availableParallelism())
+    console.log(`warning: load average ${load()} on ${availableParallelism()} cores; the figures will measure the machine's other work`);
   const stations = loadStationsOrThrow();
   const plans = clientMix(clients, Number(args.unfiltered), stations.map((s) => s.id));
   console.log(
