@@ -2,7 +2,7 @@
  * Login, logout, me and password change through app.inject: what a person at the login page (or a
  * script) gets back, the cookie's attributes, rate limits that cost no scrypt, the lockout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { kdf } from '../../../../server/src/auth/passwords.js';
 import { LOCKOUT_AFTER, PER_ADDRESS_PER_MIN } from '../../../../server/src/auth/login.js';
@@ -79,6 +79,10 @@ describe('POST /api/v1/auth/login', () => {
 
   it('rate-limits per address before any scrypt work (429 with Retry-After)', async () => {
     const from = addr();
+    // The clock holds still: ten scrypt runs on a loaded machine can outlast the 6 s in which the
+    // bucket earns a token back, and the eleventh attempt would then rightly pass.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    onTestFinished(() => void vi.useRealTimers());
     for (let i = 0; i < PER_ADDRESS_PER_MIN; i++) await login({ login: `guess${i}`, password: 'x' }, from);
     const before = kdf.runs;
     const r = await login({ login: 'guess-more', password: 'x' }, from, { 'accept-language': 'en' });

@@ -133,7 +133,9 @@ describe('after a restart', () => {
 
   it('the board reads the store at start and announces a notice that starts later', async () => {
     const first = await startFullApp({ dataDir: dir });
-    const startsAt = Date.now() + 1500;
+    // Far enough ahead that the notice has not started by the time the second app has started,
+    // even on a loaded machine (a close and a start there took over 1.5 s).
+    const startsAt = Date.now() + 8000;
     const id = await addTestNotice(first, { county: true }, { title: '重启后开始', startsAt, endsAt: startsAt + 60_000 });
     await first.close();
 
@@ -141,7 +143,7 @@ describe('after a restart', () => {
     try {
       expect(second.notices.board.nextChangeAt()).toBe(startsAt);
       const s = await injectSse(second, `/api/v1/events?station=${OTHER.station}`);
-      const started = (await waitFor('the start after the restart', () => showing(s, id)[0]));
+      const started = await waitFor('the start after the restart', () => showing(s, id)[0], 20_000);
       expect(started.at).toBeGreaterThanOrEqual(startsAt);
       s.close();
     } finally {
