@@ -144,8 +144,8 @@ export interface ScreensResult {
   clients: number;
   yizhan: Side;
   plainNode: Side;
-  phonePageKb: number | null;
-  boardScreenRssMb: number | null;
+  phonePageKb: number;
+  boardScreenRssMb: number;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -159,14 +159,14 @@ export function screensResult(
   clients: number,
   yizhan: Side,
   plainNode: Side,
-  phonePageKb: number | null,
-  boardScreenRssMb: number | null,
+  phonePageKb: number,
+  boardScreenRssMb: number,
 ): ScreensResult {
   return {
     clients,
     yizhan,
     plainNode,
-    phonePageKb: phonePageKb === null ? null : r1(phonePageKb),
-    boardScreenRssMb: boardScreenRssMb === null ? null : r1(boardScreenRssMb),
+    phonePageKb: r1(phonePageKb),
+    boardScreenRssMb: r1(boardScreenRssMb),
   };
 }

@@ -17,15 +17,19 @@
  * 50 streams per loopback source address (the server's per-address limit is 100).
  *
  * Writes `--out` as { clients, yizhan: {p50Ms, p99Ms, rssMb}, plainNode: {…}, phonePageKb,
- * boardScreenRssMb }; the last two come from bench/phone-page.ts and bench/board-screen.ts when those
- * files exist (null otherwise). Everything else (delivery, CPU, frame size, load) is printed.
+ * boardScreenRssMb } (bench/phone-page.ts on the same server once the clients are gone; the
+ * board's agent with its screen, bench/board-screen.ts). Everything else (delivery, CPU, frame size,
+ * load) is printed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStationsOrThrow } from '@yizhan/station-config/load';
+import { ensureWebBuilt } from '../scripts/lib/web-build.js';
+import { measureBoardScreen } from './board-screen.js';
 import { raiseOpenFiles, sleep } from './ingest-lib.js';
+import { measurePhonePage } from './phone-page.js';
 import { mainThreadProfile, nodeProc, runCleaningUp, Sampler, stopProc, type Proc } from './ingest-procs.js';
 import type { ClientJob, ClientReport, Connected } from './screens-clients.js';
 import {
@@ -146,24 +150,9 @@ function print(name: string, p: Phase): void {
   );
 }
 
-/** The figure of a helper module other parts provide, when its file is there; null and why otherwise. */
-async function optional<T>(file: string, run: (mod: Record<string, unknown>) => Promise<T>): Promise<T | null> {
-  const path = join(ROOT, 'bench', file);
-  if (!existsSync(path)) {
-    console.log(`${file}: not in this tree, its figure is null`);
-    return null;
-  }
-  try {
-    return await run((await import(path)) as Record<string, unknown>);
-  } catch (e) {
-    console.log(`${file}: failed (${e instanceof Error ? e.message : String(e)}), its figure is null`);
-    return null;
-  }
-}
-
 interface Yizhan {
   phase: Phase;
-  phoneKb: number | null;
+  phoneKb: number;
 }
 
 /** The server's phase; the phone page is measured on the same server once the clients are gone. */
@@ -172,12 +161,9 @@ async function runYizhan(stack: ScreensStack, plans: ClientPlan[], publisher: Sc
   try {
     const phase = await runPhase('yizhan', server, plans, publisher, stack.root);
     print('yizhan', phase);
-    const phoneKb = await optional('phone-page.ts', async (m) => {
-      const r = await (m.measurePhonePage as (url: string) => Promise<{ kb: number; firstPaintMs: number }>)(`http://127.0.0.1:${server.port}`);
-      console.log(`phone page: ${r.kb} KB before first paint, first paint ${r.firstPaintMs} ms`);
-      return r.kb;
-    });
-    return { phase, phoneKb };
+    const phone = await measurePhonePage(`http://127.0.0.1:${server.port}`);
+    console.log(`phone page: ${phone.kb} KB before first paint, first paint ${phone.firstPaintMs} ms`);
+    return { phase, phoneKb: phone.kb };
   } finally {
     await stopProc(server.proc);
     if (args.profile) console.log(`server CPU profile: ${mainThreadProfile(server.proc) ?? 'none written'}`);
@@ -225,6 +211,8 @@ async function main(): Promise<void> {
   // Latency here is mostly waiting for a CPU once other work queues for it: say so up front.
   if (loadavg()[0]! > 2 * availableParallelism())
     console.log(`warning: load average ${load()} on ${availableParallelism()} cores; the figures will measure the machine's other work`);
+  const built = ensureWebBuilt();
+  if (built) console.log(`web pages ${built}: built them for the phone page's figure`);
   const stations = loadStationsOrThrow();
   const plans = clientMix(clients, Number(args.unfiltered), stations.map((s) => s.id));
   console.log(
@@ -243,12 +231,9 @@ async function main(): Promise<void> {
     if (!args['peer-first']) y = await runYizhan(stack, plans, publisher);
     const p = await runPeer(stack, plans, publisher, y?.phase.frameBytes ?? (await snapshotFrameBytes(stack, stations.length)));
     y ??= await runYizhan(stack, plans, publisher);
-    const board = await optional('board-screen.ts', async (m) => {
-      const r = await (m.measureBoardScreen as () => Promise<{ rssMb: number; baselineRssMb: number }>)();
-      console.log(`board screen: ${r.rssMb} MB RSS (agent alone ${r.baselineRssMb} MB)`);
-      return r.rssMb;
-    });
-    const result = screensResult(clients, y.phase.side, p.side, y.phoneKb, board);
+    const board = await measureBoardScreen();
+    console.log(`board screen: ${board.rssMb} MB RSS (agent alone ${board.baselineRssMb} MB)`);
+    const result = screensResult(clients, y.phase.side, p.side, y.phoneKb, board.rssMb);
     mkdirSync(dirname(args.out), { recursive: true });
     writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
     console.log(`${JSON.stringify(result)}\nwritten to ${args.out}; load ${load()}`);

@@ -92,13 +92,13 @@ describe('bench:screens helpers', () => {
   it('result: exactly the keys of bench/results/screens.json, figures to 0.1', () => {
     const h: Histogram = {};
     [12.34, 15, 180.06].forEach((v) => record(h, v));
-    const r = screensResult(4000, side(h, 380.46), side({}, 290.5), 73.26, null);
+    const r = screensResult(4000, side(h, 380.46), side({}, 290.5), 73.26, 68.24);
     expect(r).toStrictEqual({
       clients: 4000,
       yizhan: { p50Ms: 15, p99Ms: 180.1, rssMb: 380.5 },
       plainNode: { p50Ms: 0, p99Ms: 0, rssMb: 290.5 },
       phonePageKb: 73.3,
-      boardScreenRssMb: null,
+      boardScreenRssMb: 68.2,
     });
     expect(Object.keys(r)).toEqual(['clients', 'yizhan', 'plainNode', 'phonePageKb', 'boardScreenRssMb']);
   });
