@@ -8,20 +8,19 @@
  * The station screens (/screen/:id) stay server-rendered: they run on the station's board and
  * must work without this bundle.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join, normalize, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { errorBody, pickLang } from '../i18n.js';
 import type { MapTiles } from '../planning/coverage-schemas.js';
 import { tileImageSource } from '../planning/map-tiles.js';
+import { registerSpa } from './spa.js';
 
 /** web/dist of this repository, wherever the server is started from. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 export const WEB_PREFIX = '/app/';
+/** The riders' phone page's build inside web/dist. */
+export const PHONE_DIR = 'm';
 
-const YEAR = 'public, max-age=31536000, immutable';
 /**
  * The page runs only its own files (the build has no inline script or style, and neither Vue nor
  * vue-i18n evaluates strings), may not be framed, and talks only to this server.
@@ -45,58 +44,18 @@ const NOT_BUILT = `<!doctype html>
 <p><a href="/">驿站列表 / Stations</a></p>
 </body></html>`;
 
-/** Whether `path` is a file to send; a missing one is no error, any other failure is (a 500, logged). */
-export function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return false;
-    throw e;
-  }
-}
-
 const web: FastifyPluginCallbackTypebox = (app, _opts, done) => {
   const configured = app.serverOptions.webDir;
   const root = configured ? resolve(configured) : DEFAULT_WEB_DIR;
-  const index = join(root, 'index.html');
-  const csp = webCsp(app.serverOptions.mapTiles);
-  if (!existsSync(index))
-    app.log.warn(
-      { dir: root },
-      'web app not built: /app/ answers 503 until `npm run build:web` (YIZHAN_WEB_DIR)',
-    );
-
-  // serve: false: the one route below serves the files, so it can declare its access and fall back.
-  void app.register(fastifyStatic, { root, serve: false });
-
-  app.get('/app', { config: { access: 'public' } }, (_req, reply) => reply.redirect(WEB_PREFIX, 301));
-
-  app.get(`${WEB_PREFIX}*`, { config: { access: 'public' } }, async (req, reply) => {
-    const notFound = () =>
-      reply
-        .code(404)
-        .send(errorBody('not_found', pickLang(req, app.defaultLang), { method: 'GET', url: req.url }));
-    // The path as the router decoded it; normalize() folds `..` so nothing outside root is named.
-    const rel = normalize(`/${(req.params as { '*': string })['*']}`).slice(1);
-    const path = join(root, rel);
-    if (rel.includes('\0') || (path !== root && !path.startsWith(root + sep))) return notFound();
-    if (rel !== '' && rel !== 'index.html' && isFile(path))
-      return reply
-        .header('cache-control', rel.startsWith('assets/') ? YEAR : 'no-cache')
-        .sendFile(rel, { cacheControl: false });
-    // A missing hashed asset is an old page asking for an old build: a 404, not the page.
-    if (rel.startsWith('assets/')) return notFound();
-    if (!isFile(index))
-      return reply
-        .code(503)
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send(NOT_BUILT);
-    return reply
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', csp)
-      .sendFile('index.html', { cacheControl: false });
+  registerSpa(app, {
+    prefix: WEB_PREFIX,
+    root,
+    csp: webCsp(app.serverOptions.mapTiles),
+    notBuiltHtml: NOT_BUILT,
+    name: 'web app (YIZHAN_WEB_DIR)',
+    topLevelFiles: true,
+    // The riders' page is built into m/ and served at /m/ with its own policy (phone.ts).
+    hidden: (rel) => rel === PHONE_DIR || rel.startsWith(`${PHONE_DIR}/`),
   });
   done();
 };

@@ -49,6 +49,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'dist/index.html'), INDEX);
   writeFileSync(join(dir, 'dist/assets/index-Ab12Cd34.js'), ASSET);
   writeFileSync(join(dir, 'secret.txt'), 'outside the web folder');
+  mkdirSync(join(dir, 'dist/m'));
+  writeFileSync(join(dir, 'dist/m/index.html'), '<!doctype html><title>phone</title>');
   app = await webApp(join(dir, 'dist'));
 });
 afterAll(async () => {
@@ -65,6 +67,14 @@ describe('/app/', () => {
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(r.body).toBe(INDEX);
+  });
+
+  it("does not serve the riders' page built inside it (that is /m/, with its own policy)", async () => {
+    for (const url of ['/app/m/index.html', '/app/m/', '/app/m']) {
+      const r = await app.inject({ url });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.body, url).toBe(INDEX);
+    }
   });
 
   it('sends /app to /app/', async () => {
