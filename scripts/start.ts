@@ -246,8 +246,10 @@ function printRunning(s: RunSettings, stationIds: string[], e: Endpoints, adminP
   say('yizhan 已启动', 'yizhan is running');
   console.log(`  驿站列表 / stations:     ${http}/`);
   console.log(`  驿站屏幕 / station screen: ${http}/screen/${stationIds[0] ?? 'st-001'}`);
+  console.log(`  骑手手机页 / riders' page: ${http}/m/  (随手拍 / report: ${http}/m/report)`);
   console.log(`  接口 / API:              ${http}/api/v1/stations`);
   console.log(`  告警 / alerts:           ${http}/app/alerts  （登录后 / after logging in）`);
+  console.log(`  随手拍处理 / reports:     ${http}/app/rider-reports  （登录后 / after logging in）`);
   console.log(
     `  指标 / metrics:          ${http}/metrics  (broker: http://localhost:${s.brokerMetricsPort}/metrics)`,
   );
