@@ -14,9 +14,8 @@
  * `measureBoardScreen()` is what bench:screens reports as `boardScreenRssMb`. Writes
  * bench/results/board-screen.json when run as a script.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -33,8 +32,8 @@ import {
   node,
   say,
   sleep,
+  startBenchBroker,
   stop,
-  writeStation,
 } from './edge-lib.js';
 
 export interface BoardScreenFigures {
@@ -104,19 +103,8 @@ export async function measureBoardScreen(
   const warmS = opts.warmS ?? 8;
   const windowS = opts.windowS ?? 20;
   bundle('edge/src/main.ts', 'agent');
-  const work = mkdtempSync(join(tmpdir(), 'yz-bench-board-screen-'));
-  mkdirSync(join(work, 'stations'));
-  writeStation(join(work, 'stations'));
-  writeFileSync(join(work, 'secret'), 'bench\n');
-  const port = await freePort();
-  writeFileSync(
-    join(work, 'mosquitto.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
-  );
-  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
+  const { work, url, stop: stopBroker } = await startBenchBroker('board-screen');
   try {
-    await waitForPort(port);
-    const url = `mqtt://127.0.0.1:${port}`;
     say(`agent without the screen: warm ${warmS} s, window ${windowS} s`);
     const baselineRssMb = await agentPeakRss(work, url, false, warmS, windowS);
     say('agent with --screen-port and one chromium page on it');
@@ -128,8 +116,7 @@ export async function measureBoardScreen(
       );
     return { rssMb, baselineRssMb };
   } finally {
-    broker.kill('SIGTERM');
-    rmSync(work, { recursive: true, force: true });
+    stopBroker();
   }
 }
 

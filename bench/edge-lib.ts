@@ -1,13 +1,24 @@
 /**
  * What bench:edge and bench:board-screen share: the bundled agent run as deployed, its bench
- * station on a board's stations folder, and /proc readings of a process (RSS, private memory, CPU).
+ * station on a board's stations folder, the local mosquitto it publishes to, and /proc readings of
+ * a process (RSS, private memory, CPU).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { bundleEdge } from '@yizhan/edge/build';
 import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-config/load';
+import { freePort, waitForPort } from '../scripts/lib/ports.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const CLK_TCK = 100;
@@ -66,4 +77,35 @@ export function writeStation(dir: string): void {
   if (station.sensors.length !== 20)
     throw new Error(`bench station has ${station.sensors.length} sensors, not 20`);
   writeFileSync(join(dir, `${ID}.yaml`), stringify(station));
+}
+
+/**
+ * A board's work folder (`stations/` from {@link writeStation}, the station `secret`) in a fresh
+ * temporary folder named after `name`, and a mosquitto listening on a free local port for the
+ * agent to publish to: `url` is its address; `stop()` ends it and removes the folder.
+ */
+export async function startBenchBroker(
+  name: string,
+): Promise<{ work: string; url: string; stop: () => void }> {
+  const work = mkdtempSync(join(tmpdir(), `yz-bench-${name}-`));
+  mkdirSync(join(work, 'stations'));
+  writeStation(join(work, 'stations'));
+  writeFileSync(join(work, 'secret'), 'bench\n');
+  const port = await freePort();
+  writeFileSync(
+    join(work, 'mosquitto.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+  );
+  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
+  const end = () => {
+    broker.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    end();
+    throw e;
+  }
+  return { work, url: `mqtt://127.0.0.1:${port}`, stop: end };
 }

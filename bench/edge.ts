@@ -22,14 +22,11 @@
  * station, as on a board. (Under the tsx loader the same agent takes ~120 MB RSS: the loader keeps
  * the TypeScript transform in memory.)
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deployedNode } from '@yizhan/edge/build';
 import { startPtyPair } from '../scripts/lib/socat.js';
-import { freePort, waitForPort } from '../scripts/lib/ports.js';
 import {
   BENCH_STATION_ID,
   BUILD,
@@ -40,8 +37,8 @@ import {
   node,
   say,
   sleep,
+  startBenchBroker,
   stop,
-  writeStation,
 } from './edge-lib.js';
 const argv = process.argv.slice(2);
 const opt = (n: string, d: string): string => {
@@ -152,18 +149,7 @@ async function main(): Promise<void> {
   say('bundling the agent and the peer with esbuild');
   bundle('edge/src/main.ts', 'agent');
   bundle('bench/edge-peer.ts', 'peer');
-  const work = mkdtempSync(join(tmpdir(), 'yz-bench-edge-'));
-  mkdirSync(join(work, 'stations'));
-  writeStation(join(work, 'stations'));
-  writeFileSync(join(work, 'secret'), 'bench\n');
-  const port = await freePort();
-  writeFileSync(
-    join(work, 'mosquitto.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
-  );
-  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
-  await waitForPort(port);
-  const url = `mqtt://127.0.0.1:${port}`;
+  const { work, url, stop: stopBroker } = await startBenchBroker('edge');
   const results: Record<string, Record<string, Figures>> = {
     agent: {},
     'agent (node defaults)': {},
@@ -190,10 +176,11 @@ async function main(): Promise<void> {
       results.peer![`hz${hz}`] = await measure('peer', hz, work, url, true, TUNED_FLAGS, TUNED_ENV);
     }
   } finally {
-    broker.kill('SIGTERM');
-    rmSync(work, { recursive: true, force: true });
+    stopBroker();
   }
-  const rows = [['process', 'rate', 'RSS MB', 'private MB', 'CPU % of a core', 'CPU ms / 1000 frames', 'frames']];
+  const rows = [
+    ['process', 'rate', 'RSS MB', 'private MB', 'CPU % of a core', 'CPU ms / 1000 frames', 'frames'],
+  ];
   for (const [who, r] of Object.entries(results))
     for (const [hz, f] of Object.entries(r))
       rows.push([

@@ -66,19 +66,41 @@ const mayWrite = (c: Candidate, township: string): boolean => {
 const holds = (c: Candidate, role: Role, township: string): boolean =>
   c.grants.some((g) => g.role === role && (g.scope === township || g.scope === COUNTY));
 
+/** Enabled, and holding `role` in the township or county-wide; without `role`, alert:write there. */
+const eligible = (c: Candidate, township: string, role?: Role): boolean =>
+  !c.disabled && (role ? holds(c, role, township) : mayWrite(c, township));
+
 /**
  * Enabled users who may be assigned alerts of the township, by name; with `role`, those holding
  * that role there or county-wide instead (grid_staff: who take riders' reports).
  */
-export async function assignablePeople(db: Kysely<Database>, township: string, role?: Role): Promise<Person[]> {
+export async function assignablePeople(
+  db: Kysely<Database>,
+  township: string,
+  role?: Role,
+): Promise<Person[]> {
   return (await candidates(db))
-    .filter((c) => !c.disabled && (role ? holds(c, role, township) : mayWrite(c, township)))
+    .filter((c) => eligible(c, township, role))
     .map((c) => ({
       id: c.id,
       displayName: c.displayName,
       roles: [...new Set(c.grants.map((g) => g.role))],
       hasMobile: c.hasMobile,
     }));
+}
+
+/**
+ * Whether the user is one {@link assignablePeople} lists for the township and `role`: a work
+ * order's assignee (alert:write there), or with `role: 'grid_staff'` a rider report's grid member.
+ */
+export async function mayBeAssigned(
+  db: Kysely<Database>,
+  userId: number,
+  township: string,
+  role?: Role,
+): Promise<boolean> {
+  const [c] = await candidates(db, userId);
+  return c !== undefined && eligible(c, township, role);
 }
 
 /** The user if they may be assigned alerts of the township, else why not. */

@@ -3,7 +3,7 @@
  * alert's, a work order's, a list's filter): one answer for every route, counted as a denial.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { can, type Permission } from '../auth/roles.js';
+import { can, townshipsWith, type Permission } from '../auth/roles.js';
 import { errorBody, pickLang, type Lang } from '../i18n.js';
 
 /** True when the principal holds `perm` in `township`; otherwise 403 `forbidden_township` is sent. */
@@ -41,6 +41,34 @@ export function townshipFilterAllowed(
     return false;
   }
   return mayIn(app, req, reply, perm, township);
+}
+
+/**
+ * The townships a report or figures answer covers, each with its name in `lang`: the `township`
+ * filter alone, or every township the reader holds `perm` in. Undefined when 404
+ * `township_not_found` or 403 `forbidden_township` is sent.
+ */
+export function townshipNames(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  perm: Permission,
+  township: string | undefined,
+  lang: Lang,
+): Map<string, string> | undefined {
+  if (township !== undefined) {
+    const t = app.hierarchy.get(township);
+    if (!t) return void reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
+    if (!mayIn(app, req, reply, perm, township)) return undefined;
+    return new Map([[t.code, lang === 'en' ? t.nameEn : t.nameZh]]);
+  }
+  const scope = townshipsWith(req.principal!, perm);
+  return new Map(
+    app.hierarchy
+      .list()
+      .filter((t) => scope === 'all' || scope.has(t.code))
+      .map((t) => [t.code, lang === 'en' ? t.nameEn : t.nameZh]),
+  );
 }
 
 /**

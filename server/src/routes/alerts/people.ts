@@ -6,10 +6,10 @@
  * lists the county's people, for county readers only.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { can } from '../../auth/roles.js';
 import { assignablePeople } from '../../alerts/people.js';
 import { COUNTY_INCIDENT } from '../../alerts/repo.js';
 import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
+import { mayIn } from '../township-access.js';
 import { PeopleAnswer, PeopleQuery } from '../work-orders/schemas.js';
 
 const peopleRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -24,12 +24,7 @@ const peopleRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       const township = req.query.township;
       if (township !== COUNTY_INCIDENT && !app.hierarchy.get(township))
         return reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
-      if (!req.principal || !can(req.principal, 'station:read', township)) {
-        app.metrics.authDenied.inc({ reason: 'forbidden_township' });
-        return reply
-          .code(403)
-          .send(errorBody('forbidden_township', lang, { permission: 'station:read', township }));
-      }
+      if (!mayIn(app, req, reply, 'station:read', township)) return reply;
       return { people: await assignablePeople(app.ops.db, township, req.query.role) };
     },
   );

@@ -31,6 +31,7 @@ import { townshipsWith } from '../../auth/roles.js';
 import { recordAudit } from '../../org/audit.js';
 import { UnknownCursorError, type StoredAlert } from '../../alerts/repo.js';
 import { BODY_LIMIT, alertFor, bodyProblem, lifecycleWrite, params, type App } from './common.js';
+import { actor } from '../staff-request.js';
 import { townshipFilterAllowed } from '../township-access.js';
 import lifecycleRoutes from './lifecycle.js';
 import peopleRoutes from './people.js';
@@ -160,8 +161,7 @@ function commentRoute(app: App): void {
       });
       const after = await app.alertRepo.get(alert.id);
       if (after) app.alertRepo.changed(after);
-      const user = userId === null ? null : { id: userId, displayName: req.principal?.displayName ?? '' };
-      return reply.code(201).send({ event: { at: now, kind: 'commented' as const, user, text } });
+      return reply.code(201).send({ event: { at: now, kind: 'commented' as const, user: actor(req), text } });
     },
   );
 }

@@ -66,8 +66,3 @@ export async function reportFor(
   if (!mayIn(app, req, reply, perm, row.township)) return undefined;
   return row;
 }
-
-export function actor(req: FastifyRequest): { id: number; displayName: string } | null {
-  const id = req.principal?.userId;
-  return id === null || id === undefined ? null : { id, displayName: req.principal?.displayName ?? '' };
-}

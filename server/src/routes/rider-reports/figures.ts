@@ -6,41 +6,17 @@
  * the default period is the last 12 months to today. No contact data, ever.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { townshipsWith } from '../../auth/roles.js';
 import { DEFAULT_TIMEZONE } from '../../alerts/silences.js';
 import { ErrorBody, errorBody, parseLang, pickLang, type Lang } from '../../i18n.js';
 import { CSV_BOM, csvCell } from '../../org/audit-csv.js';
 import { reportFigures } from '../../reports/figures.js';
 import { localDate, period } from '../../workorders/report.js';
-import { mayIn } from '../township-access.js';
+import { townshipNames } from '../township-access.js';
 import { FiguresAnswer, FiguresQuery } from './schemas.js';
 import type { App } from './common.js';
 
 const DAY = 86_400_000;
 const DEFAULT_DAYS = 365;
-
-/** The townships to count with their names in `lang`; undefined when the answer (404/403) is sent. */
-function townshipsFor(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  township: string | undefined,
-  lang: Lang,
-) {
-  if (township !== undefined) {
-    const t = app.hierarchy.get(township);
-    if (!t) return void reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
-    if (!mayIn(app, req, reply, 'station:read', township)) return undefined;
-    return new Map([[t.code, lang === 'en' ? t.nameEn : t.nameZh]]);
-  }
-  const scope = townshipsWith(req.principal!, 'station:read');
-  return new Map(
-    app.hierarchy
-      .list()
-      .filter((t) => scope === 'all' || scope.has(t.code))
-      .map((t) => [t.code, lang === 'en' ? t.nameEn : t.nameZh]),
-  );
-}
 
 const CSV_COLUMNS: Record<Lang, string[]> = {
   'zh-CN': ['月份', '镇街代码', '镇街', '类别', '类别名称', '收到', '有效', '答复用时中位数(分钟)'],
@@ -100,7 +76,7 @@ export function figuresRoutes(app: App): void {
         .send(
           errorBody('bad_request', lang, { detail: 'querystring/from: 不能晚于 to / must not be after to' }),
         );
-    const townships = townshipsFor(app, req, reply, q.township, lang);
+    const townships = townshipNames(app, req, reply, 'station:read', q.township, lang);
     if (!townships) return undefined;
     const f = await reportFigures(app.ops.db, { ...period(from, to, timeZone), townships, timeZone, lang });
     return { from, to, ...f };

@@ -18,6 +18,7 @@ import { ErrorBody, errorBody, pickLang } from '../../i18n.js';
 import { recordAudit } from '../../org/audit.js';
 import { OPEN_STATUSES } from '../../reports/repo.js';
 import { period } from '../../workorders/report.js';
+import { sendPhoto } from '../staff-request.js';
 import { townshipFilterAllowed } from '../township-access.js';
 import {
   PublicLangQuery,
@@ -158,11 +159,7 @@ function photoRoute(app: App): void {
             n: String(req.params.n),
           }),
         );
-      return reply
-        .header('content-type', photo.contentType)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'private, max-age=86400')
-        .send(photo.data as never);
+      return sendPhoto(reply, photo);
     },
   );
 }

@@ -10,7 +10,8 @@
  *      └─ triage duplicate / not_valid / outside_remit {reason} ▶ closed with that status
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { COUNTY, isRole } from '../../auth/roles.js';
+import { mayBeAssigned } from '../../alerts/people.js';
+import { COUNTY } from '../../auth/roles.js';
 import { ErrorBody, pickLang, type Lang } from '../../i18n.js';
 import { recordAudit } from '../../org/audit.js';
 import { normalizeReceipt } from '../../reports/receipt.js';
@@ -27,7 +28,8 @@ import {
   type ReportCategory,
   type ReportStatus,
 } from './schemas.js';
-import { actor, reportFor, staffReportError, type App } from './common.js';
+import { actor } from '../staff-request.js';
+import { reportFor, staffReportError, type App } from './common.js';
 
 const BODY_LIMIT = 16 * 1024;
 
@@ -202,24 +204,6 @@ function triageRoute(app: App): void {
   );
 }
 
-/** A grid member of the township: enabled, holding grid_staff there or county-wide. */
-async function gridMember(app: App, userId: number, township: string): Promise<boolean> {
-  const user = await app.ops.db
-    .selectFrom('users')
-    .select('disabled_at')
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  if (!user || user.disabled_at !== null) return false;
-  const grants = await app.ops.db
-    .selectFrom('role_grants')
-    .select(['role', 'scope'])
-    .where('user_id', '=', userId)
-    .execute();
-  return grants.some(
-    (g) => isRole(g.role) && g.role === 'grid_staff' && (g.scope === township || g.scope === COUNTY),
-  );
-}
-
 /** The report if it is a street problem; otherwise 409 is sent. */
 function streetOnly(app: App, req: FastifyRequest, reply: FastifyReply, row: ReportRow): boolean {
   if (row.kind === 'street') return true;
@@ -252,7 +236,7 @@ function assignRoute(app: App): void {
       if ((b.userId === undefined) === (b.department === undefined))
         return reply.code(400).send(staffReportError('one_assignee', lang));
       const toUser = b.userId !== undefined;
-      if (b.userId !== undefined && !(await gridMember(app, b.userId, row.township)))
+      if (b.userId !== undefined && !(await mayBeAssigned(app.ops.db, b.userId, row.township, 'grid_staff')))
         return reply
           .code(400)
           .send(staffReportError('bad_assignee', lang, { user: String(b.userId), township: row.township }));

@@ -6,7 +6,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { COUNTY, ROLE_PERMISSIONS, isRole, type Permission } from '../../auth/roles.js';
+import { COUNTY, type Permission } from '../../auth/roles.js';
 import { errorTable, pickLang } from '../../i18n.js';
 import { mayIn } from '../township-access.js';
 
@@ -69,11 +69,6 @@ export async function orderFor(
   return row;
 }
 
-export function actor(req: FastifyRequest): { id: number; displayName: string } | null {
-  const id = req.principal?.userId;
-  return id === null || id === undefined ? null : { id, displayName: req.principal?.displayName ?? '' };
-}
-
 /** Tell the township's SSE audience about the order as it stands now; returns it. */
 export async function announce(app: App, id: number) {
   const wo = await app.workOrders.repo.get(id);
@@ -92,27 +87,6 @@ export function bodyProblem(schema: TSchema, body: unknown): string | undefined 
   if (c.Check(body)) return undefined;
   const e = c.Errors(body).First();
   return e ? `${e.path.slice(1) || '(body)'}: ${e.message}` : 'invalid';
-}
-
-/** Whether the user may be assigned in the township: enabled, holding alert:write there. */
-export async function assignable(app: App, userId: number, township: string): Promise<boolean> {
-  const user = await app.ops.db
-    .selectFrom('users')
-    .select(['disabled_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  if (!user || user.disabled_at !== null) return false;
-  const grants = await app.ops.db
-    .selectFrom('role_grants')
-    .select(['role', 'scope'])
-    .where('user_id', '=', userId)
-    .execute();
-  return grants.some(
-    (g) =>
-      isRole(g.role) &&
-      ROLE_PERMISSIONS[g.role].includes('alert:write') &&
-      (g.scope === COUNTY || g.scope === township),
-  );
 }
 
 /** A township manager of the township, or a county admin (not through a limited API token). */

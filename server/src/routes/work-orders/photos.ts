@@ -9,7 +9,8 @@ import { Type } from '@sinclair/typebox';
 import { recordAudit } from '../../org/audit.js';
 import { ErrorBody, pickLang } from '../../i18n.js';
 import { PhotoAnswer } from './schemas.js';
-import { actor, announce, orderFor, workOrderError } from './common.js';
+import { actor, sendPhoto } from '../staff-request.js';
+import { announce, orderFor, workOrderError } from './common.js';
 
 export const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 
@@ -109,11 +110,7 @@ function getRoute(app: App): void {
             photo: String(req.params.photoId),
           }),
         );
-      return reply
-        .header('content-type', photo.contentType)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'private, max-age=86400')
-        .send(photo.data as never);
+      return sendPhoto(reply, photo);
     },
   );
 }

@@ -6,40 +6,15 @@
  * durations in minutes.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { townshipsWith } from '../../auth/roles.js';
 import { CSV_BOM, csvCell } from '../../org/audit-csv.js';
 import { DEFAULT_TIMEZONE } from '../../alerts/silences.js';
 import { ErrorBody, errorBody, parseLang, pickLang, type Lang } from '../../i18n.js';
 import { localDate, period, responseReport, type ResponseRowView } from '../../workorders/report.js';
 import { MonthlyQuery, ReportQuery, ResponseReport } from './schemas.js';
-import { mayIn, type App } from './common.js';
+import { townshipNames } from '../township-access.js';
 
 const DAY = 86_400_000;
 const DEFAULT_DAYS = 30;
-
-/** The townships to report with their names in `lang`; undefined when the answer (404/403) is sent. */
-function townshipsFor(
-  app: App,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  township: string | undefined,
-  lang: Lang,
-): Map<string, string> | undefined {
-  const scope = townshipsWith(req.principal!, 'station:read');
-  if (township !== undefined) {
-    const t = app.hierarchy.get(township);
-    if (!t) return void reply.code(404).send(errorBody('township_not_found', lang, { code: township }));
-    if (!mayIn(app, req, reply, 'station:read', township)) return undefined;
-    return new Map([[t.code, lang === 'en' ? t.nameEn : t.nameZh]]);
-  }
-  return new Map(
-    app.hierarchy
-      .list()
-      .filter((t) => scope === 'all' || scope.has(t.code))
-      .map((t) => [t.code, lang === 'en' ? t.nameEn : t.nameZh]),
-  );
-}
 
 const CSV_COLUMNS: Record<Lang, string[]> = {
   'zh-CN': [
@@ -114,7 +89,7 @@ const reportRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
         return reply
           .code(400)
           .send(errorBody('bad_request', lang, { detail: 'from: 不能晚于 to / must not be after to' }));
-      const townships = townshipsFor(app, req, reply, req.query.township, lang);
+      const townships = townshipNames(app, req, reply, 'station:read', req.query.township, lang);
       if (!townships) return reply;
       const rows = await responseReport(app.ops.db, { ...period(from, to, timeZone), townships, now });
       return { from, to, rows };
@@ -128,7 +103,14 @@ const reportRoutes: FastifyPluginCallbackTypebox = (app, _opts, done) => {
     },
     async (req, reply) => {
       const lang = parseLang(req.query.lang) ?? 'zh-CN';
-      const townships = townshipsFor(app, req, reply, req.query.township, pickLang(req, app.defaultLang));
+      const townships = townshipNames(
+        app,
+        req,
+        reply,
+        'station:read',
+        req.query.township,
+        pickLang(req, app.defaultLang),
+      );
       if (!townships) return reply;
       const [y, m] = req.query.month.split('-').map(Number) as [number, number];
       const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);

@@ -34,9 +34,7 @@ import {
 import { AssignBody, CommentBody } from '../alerts/schemas.js';
 import {
   BODY_LIMIT,
-  actor,
   announce,
-  assignable,
   isManager,
   bodyProblem,
   change,
@@ -46,6 +44,8 @@ import {
   workOrderError,
   type App,
 } from './common.js';
+import { mayBeAssigned } from '../../alerts/people.js';
+import { actor } from '../staff-request.js';
 import { townshipFilterAllowed } from '../township-access.js';
 import photoRoutes from './photos.js';
 import reportRoutes from './reports.js';
@@ -179,7 +179,7 @@ function createRoute(app: App): void {
       const body = raw as NewBody;
       const d = await draftOf(app, req, reply, body, lang);
       if (!d) return reply;
-      if (body.assigneeId !== undefined && !(await assignable(app, body.assigneeId, d.township)))
+      if (body.assigneeId !== undefined && !(await mayBeAssigned(app.ops.db, body.assigneeId, d.township)))
         return reply
           .code(400)
           .send(
@@ -246,7 +246,7 @@ const blank = (s: string | undefined): string | null => (s === undefined || s.tr
 function assignRoute(app: App): void {
   writeRoute(app, 'assign', AssignBody, async (req, reply, row, body) => {
     const lang = pickLang(req, app.defaultLang);
-    if (body.userId !== null && !(await assignable(app, body.userId, row.township)))
+    if (body.userId !== null && !(await mayBeAssigned(app.ops.db, body.userId, row.township)))
       return reply
         .code(400)
         .send(workOrderError('bad_assignee', lang, { user: String(body.userId), township: row.township }));
