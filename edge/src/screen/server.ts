@@ -3,7 +3,9 @@
  * page (@yizhan/screen/page) for this station at `http://localhost:<port>/`, fed by the agent's
  * own messages (board-state.ts) over the same event stream the page reads from the server
  * (`/api/v1/events`: `station` snapshots and `heartbeat`s), so the screen in the station keeps
- * working while the county link is down. node:http only (no framework on the board).
+ * working while the county link is down. With a server URL (`noticesFrom`) it also shows the
+ * union's notices and nearby stations with free sockets from it (notices-copy.ts, nearby-copy.ts),
+ * and the QR code to the phone page (`publicUrl`). node:http only (no framework on the board).
  *
  *   GET /                  the screen (?lang=en for English)
  *   GET /api/v1/events     SSE: `station` on connect and on every change, `heartbeat` (board time)
