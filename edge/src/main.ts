@@ -110,6 +110,8 @@ async function main(): Promise<void> {
           port: v.screenPort,
           host: v.screenHost,
           noticesFrom: v.screenNoticesFrom,
+          nearbyStaleMs: v.screenNearbyStaleAfter,
+          publicUrl: v.screenPublicUrl,
           noticesFile: stateDir ? join(stateDir, 'notices.json') : undefined,
           logger,
         });

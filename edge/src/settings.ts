@@ -19,6 +19,7 @@ import {
 } from '@yizhan/common/settings';
 import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
+import { DEFAULT_NEARBY_STALE_MS } from '@yizhan/screen/nearby';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
 
 /** The board screen listens on the loopback only: its kiosk browser runs on the board (edge/src/screen/server.ts). */
@@ -122,6 +123,22 @@ export const EDGE_SETTINGS = defineSettings({
       expected: 'an http:// or https:// URL of the server',
       zh: '本机屏幕的通知来源：服务器地址（如 https://yizhan.example.cn）；每分钟取一次，断网时显示上次的副本',
       en: "server URL the board screen takes the union's notices from (e.g. https://yizhan.example.cn); fetched every minute, the last copy shown offline",
+    }),
+    screenNearbyStaleAfter: duration({
+      flag: 'screen-nearby-stale-after',
+      env: 'YIZHAN_EDGE_SCREEN_NEARBY_STALE_AFTER',
+      default: formatDuration(DEFAULT_NEARBY_STALE_MS),
+      zh: '本机屏幕上附近驿站（空闲充电口，来自 --screen-notices-from 的服务器）的数据超过此时长即变灰并显示数据时间；取数周期为其四分之一（最长 30 秒）',
+      en: 'nearby stations with free sockets on the board screen (from the --screen-notices-from server) older than this show greyed with their age; fetched four times as often (every 30 s at most)',
+    }),
+    screenPublicUrl: text({
+      flag: 'screen-public-url',
+      env: 'YIZHAN_EDGE_SCREEN_PUBLIC_URL',
+      pattern: '^https?://',
+      expected: 'an http:// or https:// URL of the server',
+      defaultText: 'the --screen-notices-from URL',
+      zh: '服务器对外地址：本机屏幕二维码打开骑手手机页 <地址>/m/?station=<编号>；不设时用 --screen-notices-from，两者都不设则不显示二维码',
+      en: "the server's public address: the board screen's QR code opens the riders' phone page <URL>/m/?station=<id>; default the --screen-notices-from URL, no QR code without either",
     }),
     simulate: flagSwitch({
       flag: 'simulate',

@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_STATIONS_DIR = join(ROOT, 'firmware-config/stations');
 
 /** The modules whose text reaches a page (templates, script, styles); the others hold no page text. */
-const PAGE_MODULES = ['html.ts', 'notices.ts', 'page.ts', 'script.ts', 'style.ts'];
+const PAGE_MODULES = ['html.ts', 'notices.ts', 'page.ts', 'script.ts', 'side.ts', 'style.ts'];
 
 /** Printable ASCII and the punctuation the pages and Chinese texts use. */
 const BASE = (() => {

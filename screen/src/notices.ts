@@ -1,7 +1,7 @@
 /**
  * The union's notices on the station screen: one block per notice showing now, most severe
  * first, in large type; above the tiles on a portrait screen or a phone, in a column right of
- * them on a landscape kiosk (so the 2×2 tiles keep the screen's height). The page's language first (zh-CN unless ?lang=en), the other language
+ * them on a landscape kiosk (so the 2×2 tiles keep the screen's height; style.ts lays it out). The page's language first (zh-CN unless ?lang=en), the other language
  * below it when the notice has it, and until when it shows. The server renders the list into the
  * page; the script (NOTICES_JS) renders it again from every SSE `notice` event, with the same
  * markup, and drops a notice whose end has passed even before the server's event arrives.
@@ -29,12 +29,18 @@ function texts(n: PublicNotice, lang: Lang): { main: [string, string]; alt: [str
   return { main: zh, alt: en };
 }
 
-export function renderNotices(list: readonly PublicNotice[], lang: Lang, formatTime: (ms: number) => string): string {
+export function renderNotices(
+  list: readonly PublicNotice[],
+  lang: Lang,
+  formatTime: (ms: number) => string,
+): string {
   const t = NOTICE_TEXT[lang];
   return list
     .map((n) => {
       const { main, alt } = texts(n, lang);
-      const second = alt ? `<p class="alt">${escapeHtml(alt[0])}${alt[1] ? ` · ${escapeHtml(alt[1])}` : ''}</p>` : '';
+      const second = alt
+        ? `<p class="alt">${escapeHtml(alt[0])}${alt[1] ? ` · ${escapeHtml(alt[1])}` : ''}</p>`
+        : '';
       return `<article class="nt" data-severity="${n.severity}" data-id="${n.id}">
 <h3><span class="kind">${escapeHtml(t.kinds[n.kind])}</span>${escapeHtml(main[0])}</h3>
 <p class="body">${escapeHtml(main[1])}</p>${second}
@@ -56,10 +62,6 @@ export const NOTICES_CSS = `
 .nt .alt{font-size:clamp(.95rem,min(1.8vw,2.6vh),1.8rem);color:#cfd8e3;margin-top:.2em}
 .nt .until{font-size:clamp(.95rem,min(1.8vw,2.6vh),1.8rem);color:#cfd8e3;margin-top:.2em}
 @media (min-width:900px) and (min-aspect-ratio:4/3){
-  body:has(#notices:not(:empty)){display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);
-    grid-template-rows:auto auto minmax(0,1fr) auto;grid-template-areas:"h h" "n n" "m s" "f f"}
-  header{grid-area:h}#notice{grid-area:n}main{grid-area:m}footer{grid-area:f}
-  #notices{grid-area:s;overflow:hidden}
   .nt h3{font-size:clamp(1.3rem,min(2.6vw,4.8vh),3.2rem)}
   .nt .body{font-size:clamp(1.1rem,min(1.8vw,3.2vh),2.2rem)}
 }

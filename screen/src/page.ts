@@ -4,8 +4,9 @@
  * connection, station offline, sensors disconnected, closed), and the time of the last reading,
  * updated live from `/api/v1/events` (script.ts). One HTML document with inline CSS and JS; the
  * only other request is the subset web font (font.ts). The server serves it for every station, the
- * edge agent for its own (edge/src/screen/). Fits a 1080p kiosk (2×2 tiles filling
- * the screen) and a phone (one column).
+ * edge agent for its own (edge/src/screen/). Beside the tiles (below them in portrait): nearby
+ * stations with free sockets and the QR code to the phone page (nearby.ts, qr.ts). Fits a 1080p
+ * kiosk (2×2 tiles) and a phone (one column).
  */
 import type { Lang, ScreenText } from './text.js';
 import type { StationLive } from './schema.js';
@@ -14,6 +15,9 @@ import { screenCss } from './style.js';
 import { SCREEN_JS } from './script.js';
 import { NOTICES_CSS, NOTICE_TEXT, renderNotices } from './notices.js';
 import type { PublicNotice } from './notice-schema.js';
+import { NEARBY_LIMIT, type NearbyBlockOptions } from './nearby.js';
+import { SIDE_CSS } from './side.js';
+import { qrSvg } from './qr.js';
 
 export interface ScreenPageOptions {
   /** SSE heartbeat interval: the page calls the connection lost after 2.5 of them without an event. */
@@ -30,6 +34,10 @@ export interface ScreenPageOptions {
    * agent's HTTP server is away. The server's screen has neither.
    */
   board?: { serviceWorker: string };
+  /** Nearby stations with free sockets (nearby.ts); none: no such block. */
+  nearby?: NearbyBlockOptions;
+  /** Where the QR code leads (qr.ts `phonePageUrl`); none: no QR code. */
+  qrUrl?: string;
 }
 
 /** Times on the screen are China Standard Time, like the opening hours in the station files. */
@@ -47,6 +55,27 @@ function noticeTime(ms: number, lang: Lang): string {
   });
 }
 
+/** The side block (nearby.ts): the nearby list filled by the script, the QR code drawn here. */
+function renderSide(t: ScreenText, page: ScreenPageOptions): string {
+  if (!page.nearby && !page.qrUrl) return '';
+  const nearby = page.nearby
+    ? `<section id="nearby" data-stale="0" aria-live="polite">
+    <h2>${escapeHtml(t.nearbyTitle)}</h2>
+    <p id="nearby-note">${escapeHtml(t.nearbyNoData)}</p>
+    <ol id="nearby-list"></ol>
+  </section>`
+    : '';
+  const qr = page.qrUrl
+    ? `<figure id="qr" data-url="${escapeHtml(page.qrUrl)}">${qrSvg(page.qrUrl, t.scanTitle)}
+    <figcaption><span class="scan">${escapeHtml(t.scanTitle)}</span><span class="what">${escapeHtml(t.scanBody)}</span></figcaption>
+  </figure>`
+    : '';
+  return `<aside id="side">
+  ${nearby}
+  ${qr}
+</aside>`;
+}
+
 export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: ScreenPageOptions): string {
   const name = lang === 'en' ? (s.nameEn ?? s.name) : s.name;
   const other = lang === 'en' ? 'zh-CN' : 'en';
@@ -56,7 +85,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · ${escapeHtml(t.title)}</title>
-<style>${screenCss(page.fontCss)}${NOTICES_CSS}</style>
+<style>${screenCss(page.fontCss)}${NOTICES_CSS}${SIDE_CSS}</style>
 </head>
 <body data-online="unknown" data-stale="0">
 <header>
@@ -93,6 +122,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
     <div class="note" id="door-since"></div>
   </section>
 </main>
+${renderSide(t, page)}
 <footer>
   <span>${escapeHtml(t.lastUpdate)}: <time id="last-update">—</time></span>
   <span id="conn" data-live="0">${escapeHtml(t.connecting)}</span>
@@ -100,7 +130,7 @@ export function renderScreen(s: StationLive, lang: Lang, t: ScreenText, page: Sc
 <script type="application/json" id="texts">${jsonForScript(t)}</script>
 <script type="application/json" id="state">${jsonForScript(s)}</script>
 <script type="application/json" id="notices-data">${jsonForScript(page.notices)}</script>
-<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang], sameClock: page.board !== undefined, serviceWorker: page.board?.serviceWorker ?? null })}</script>
+<script type="application/json" id="cfg">${jsonForScript({ heartbeatMs: page.heartbeatMs, now: page.now, timeZone: SCREEN_TIME_ZONE, noticeText: NOTICE_TEXT[lang], sameClock: page.board !== undefined, serviceWorker: page.board?.serviceWorker ?? null, nearby: page.nearby ? { ...page.nearby, limit: NEARBY_LIMIT } : null })}</script>
 <script>${SCREEN_JS}</script>
 </body>
 </html>`;

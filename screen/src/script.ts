@@ -10,7 +10,9 @@
  *   reading or fault event; health messages do not advance it);
  * - a dispenser fault replaces the water temperature with "热水器故障";
  * - the union's notices (notices.ts) follow the `notice` events and leave at their end time;
- * - outside opening hours the seat and socket counts give way to "已闭站" and the opening time.
+ * - outside opening hours the seat and socket counts give way to "已闭站" and the opening time;
+ * - nearby stations with free sockets are asked for every half minute and greyed with their age
+ *   once the answer is old (side.ts).
  *
  * Ages use the server's clock (the heartbeat carries it), so a kiosk with a wrong clock still
  * shows the right age; times are shown in China Standard Time like the opening hours. The board's
@@ -19,8 +21,10 @@
  * clock. Every stale state says "暂停更新" (updates paused) after its cause.
  */
 import { NOTICES_JS } from './notices.js';
+import { NEARBY_JS } from './side.js';
 
-export const SCREEN_JS = String.raw`
+export const SCREEN_JS =
+  String.raw`
 (function () {
   function $(id) { return document.getElementById(id); }
   function json(id) { return JSON.parse($(id).textContent); }
@@ -29,7 +33,10 @@ export const SCREEN_JS = String.raw`
   var lastHeard = cfg.sameClock ? cfg.now : Date.now(), connectedAt = 0, live = false, lost = false, es = null;
   var lang = document.documentElement.lang;
   function now() { return Date.now() + skew; }
-` + NOTICES_JS + String.raw`
+` +
+  NOTICES_JS +
+  NEARBY_JS +
+  String.raw`
   function set(id, text) { var el = $(id); if (el.textContent !== text) el.textContent = text; }
   function attr(el, name, v) { if (el.getAttribute(name) !== v) el.setAttribute(name, v); }
   function fill(tpl, v) { return tpl.replace('{0}', v); }
@@ -140,7 +147,12 @@ export const SCREEN_JS = String.raw`
   }
   render();
   renderNotices();
+  renderNearby();
   connect();
+  if (NB) {
+    loadNearby();
+    setInterval(loadNearby, NB.pollMs);
+  }
   if (cfg.serviceWorker && navigator.serviceWorker)
     navigator.serviceWorker.register(cfg.serviceWorker).catch(function (err) { console.error('service worker', err); });
   setInterval(function () {
@@ -153,6 +165,7 @@ export const SCREEN_JS = String.raw`
     }
     render();
     renderNotices();
+    renderNearby();
   }, 1000);
 })();
 `;

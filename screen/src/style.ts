@@ -48,6 +48,16 @@ footer{display:flex;justify-content:space-between;font-size:clamp(1rem,1.8vw,1.8
 /* Kiosk (2×2): one screen without scrolling; with notices above them the tiles and their numbers shrink. */
 @media (min-width:900px){body{height:100vh}.tile{container-type:size;min-height:0}
   .value{font-size:clamp(2rem,min(13vh,40cqh,40cqw),10rem)}}
+/* Landscape kiosk: the tiles on two thirds; the notices (top) and the side block (nearby.ts) on the third right of them. */
+@media (min-width:900px) and (min-aspect-ratio:4/3){
+  body:has(#notices:not(:empty)),body:has(#side){display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);
+    grid-template-rows:auto auto minmax(0,1fr) auto;grid-template-areas:"h h" "n n" "m s" "f f"}
+  body:has(#side){grid-template-areas:"h h" "n n" "m a" "f f"}
+  body:has(#side):has(#notices:not(:empty)){grid-template-rows:auto auto minmax(0,1fr) auto auto;
+    grid-template-areas:"h h" "n n" "m s" "m a" "f f"}
+  header{grid-area:h}#notice{grid-area:n}main{grid-area:m}footer{grid-area:f}
+  #notices{grid-area:s;overflow:hidden}#side{grid-area:a}
+}
 `;
 
 const INDEX_CSS = `

@@ -52,6 +52,12 @@ export const SCREEN_TEXT = {
     waterTemp: '水温',
     faults: { heater_failure: '加热故障', over_temperature: '水温过高', water_empty: '缺水' },
     units: { s: ' 秒', min: ' 分钟', h: ' 小时', d: ' 天' },
+    nearbyTitle: '附近空闲充电口',
+    nearbyNone: '附近驿站暂无空闲充电口',
+    nearbyNoData: '附近驿站暂无数据',
+    directions: { N: '北', NE: '东北', E: '东', SE: '东南', S: '南', SW: '西南', W: '西', NW: '西北' },
+    scanTitle: '扫码用手机看',
+    scanBody: '附近驿站 · 一键导航 · 随手拍',
   },
   en: {
     title: 'Warm rest station',
@@ -99,6 +105,12 @@ export const SCREEN_TEXT = {
     waterTemp: 'Water',
     faults: { heater_failure: 'heater failure', over_temperature: 'too hot', water_empty: 'out of water' },
     units: { s: ' s', min: ' min', h: ' h', d: ' d' },
+    nearbyTitle: 'Free sockets nearby',
+    nearbyNone: 'No free sockets at nearby stations',
+    nearbyNoData: 'No data on nearby stations',
+    directions: { N: 'N', NE: 'NE', E: 'E', SE: 'SE', S: 'S', SW: 'SW', W: 'W', NW: 'NW' },
+    scanTitle: 'Scan with your phone',
+    scanBody: 'Nearby stations · directions · report a problem',
   },
 } as const;
 export type ScreenText = (typeof SCREEN_TEXT)[Lang];

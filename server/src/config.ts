@@ -41,6 +41,8 @@ export interface ServerConfig {
   alertRulesFile?: string;
   /** YIZHAN_NOTIFY_FILE (undefined: no routing file) and YIZHAN_PUBLIC_URL. */
   notify: { file?: string; publicUrl: string };
+  /** YIZHAN_PUBLIC_URL as set (no default): the station screens' QR code target. */
+  publicUrl?: string;
   /** SLA by severity and sensor verification of work orders, ms (YIZHAN_SLA_*, YIZHAN_WORK_ORDER_VERIFY_*). */
   workOrders: {
     slaMs: { critical: number; warning: number; info: number };
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         ...(v.notifyFile ? { file: v.notifyFile } : {}),
         publicUrl: v.publicUrl ?? `http://localhost:${v.httpPort}`,
       },
+      ...(v.publicUrl ? { publicUrl: v.publicUrl } : {}),
       workOrders: {
         slaMs: { critical: v.slaCritical, warning: v.slaWarning, info: v.slaInfo },
         verifyHoldMs: v.workOrderVerifyHold,

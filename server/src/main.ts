@@ -53,6 +53,7 @@ function serverOptions(
     auditRetentionMs: c.auditRetentionMs,
     fleet: { darkAfterMs: c.darkAfterMs },
     riders: { requestsPerMin: c.riderRequestsPerMin },
+    screen: c.publicUrl ? { publicUrl: c.publicUrl } : {},
     reports: c.reports,
     workOrders: c.workOrders,
     planning: c.planning,

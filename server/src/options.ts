@@ -130,6 +130,11 @@ export interface ServerOptions {
    */
   riders?: { requestsPerMin?: number; snapshotMs?: number };
   /**
+   * Station screens (/screen/:id): the server's public address, where the screen's QR code sends
+   * riders (`<publicUrl>/m/?station=<id>`); unset: the address the screen itself was opened at.
+   */
+  screen?: { publicUrl?: string };
+  /**
    * Riders' reports (reports/limits.ts defaults): new reports per device an hour and a day, per
    * address an hour; unknown receipts per address an hour; days a closed report keeps the contact.
    */

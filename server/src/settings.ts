@@ -262,8 +262,8 @@ export const SERVER_SETTINGS = defineSettings({
       pattern: '^https?://',
       expected: 'a URL starting with http:// or https://',
       defaultText: 'http://localhost:$YIZHAN_HTTP_PORT',
-      zh: '服务器对外地址：通知消息中告警页面链接的前缀（${YIZHAN_PUBLIC_URL}/app/alerts/<id>）',
-      en: "The server's public address: prefix of the alert page links in notifications (${YIZHAN_PUBLIC_URL}/app/alerts/<id>)",
+      zh: '服务器对外地址：通知消息中告警页面链接的前缀（${YIZHAN_PUBLIC_URL}/app/alerts/<id>），驿站屏幕二维码的目标（${YIZHAN_PUBLIC_URL}/m/?station=<id>；不设时用打开屏幕的地址）',
+      en: "The server's public address: prefix of the alert page links in notifications (${YIZHAN_PUBLIC_URL}/app/alerts/<id>) and the station screens' QR code target (${YIZHAN_PUBLIC_URL}/m/?station=<id>; unset: the address the screen was opened at)",
     }),
     alertSerialLinkDownHold: durationText({
       zh: '已弃用：serial_link_down 的默认持续时间；请改用 alert-rules.yaml 的 serial_link_down.for（该文件未设时用此值）',

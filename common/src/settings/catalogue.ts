@@ -116,6 +116,8 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_EDGE_SCREEN_PORT',
       'YIZHAN_EDGE_SCREEN_HOST',
       'YIZHAN_EDGE_SCREEN_NOTICES_FROM',
+      'YIZHAN_EDGE_SCREEN_NEARBY_STALE_AFTER',
+      'YIZHAN_EDGE_SCREEN_PUBLIC_URL',
       'LOG_LEVEL',
     ],
   },

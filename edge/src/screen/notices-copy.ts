@@ -10,9 +10,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { PublicNotice } from '@yizhan/screen/notice';
+import { ServerPoll } from './server-poll.js';
 
 export const NOTICES_POLL_MS = 60_000;
-const FETCH_TIMEOUT_MS = 10_000;
 
 /**
  * What the page needs of each notice, checked by hand: TypeBox's checker would take the screen's
@@ -51,10 +51,22 @@ export interface NoticesCopyOptions {
 
 export class NoticesCopy {
   private list: readonly PublicNotice[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
+  private readonly poll: ServerPoll<{ stationId: string; notices: PublicNotice[] }>;
 
   constructor(private readonly o: NoticesCopyOptions) {
+    this.poll = new ServerPoll({
+      url: new URL(`/api/v1/public/stations/${encodeURIComponent(o.stationId)}/notices`, o.from),
+      everyMs: o.pollMs ?? NOTICES_POLL_MS,
+      what: 'notices',
+      logger: o.logger,
+      check: (v) => isAnswer(v, o.stationId),
+      onAnswer: (body) => {
+        if (JSON.stringify(body.notices) === JSON.stringify(this.list)) return;
+        this.list = body.notices;
+        this.keep(body);
+        this.o.onChange(this.list);
+      },
+    });
     if (!o.file) return;
     try {
       const kept: unknown = JSON.parse(readFileSync(o.file, 'utf8'));
@@ -70,37 +82,11 @@ export class NoticesCopy {
   }
 
   start(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.o.pollMs ?? NOTICES_POLL_MS);
-    this.timer.unref();
+    this.poll.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async poll(): Promise<void> {
-    const url = new URL(
-      `/api/v1/public/stations/${encodeURIComponent(this.o.stationId)}/notices`,
-      this.o.from,
-    );
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body: unknown = await res.json();
-      if (!isAnswer(body, this.o.stationId)) throw new Error('not a station notices answer');
-      if (this.failing) this.o.logger.info({ url: url.href }, 'notices: server answers again');
-      this.failing = false;
-      if (JSON.stringify(body.notices) === JSON.stringify(this.list)) return;
-      this.list = body.notices;
-      this.keep(body);
-      this.o.onChange(this.list);
-    } catch (err) {
-      // Logged once per outage: offline is the normal case this copy is for.
-      if (!this.failing)
-        this.o.logger.warn({ url: url.href, err }, 'notices: server unreachable, showing the kept copy');
-      this.failing = true;
-    }
+    this.poll.stop();
   }
 
   private keep(answer: unknown): void {

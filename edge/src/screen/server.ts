@@ -3,10 +3,13 @@
  * page (@yizhan/screen/page) for this station at `http://localhost:<port>/`, fed by the agent's
  * own messages (board-state.ts) over the same event stream the page reads from the server
  * (`/api/v1/events`: `station` snapshots and `heartbeat`s), so the screen in the station keeps
- * working while the county link is down. node:http only (no framework on the board).
+ * working while the county link is down. With a server URL (`noticesFrom`) it also shows the
+ * union's notices and nearby stations with free sockets from it (notices-copy.ts, nearby-copy.ts),
+ * and the QR code to the phone page (`publicUrl`). node:http only (no framework on the board).
  *
  *   GET /                  the screen (?lang=en for English)
  *   GET /api/v1/events     SSE: `station` on connect and on every change, `heartbeat` (board time)
+ *   GET /api/v1/public/stations/nearby   the latest nearby answer fetched from the server (nearby-copy.ts), 503 before one
  *   GET /assets/fonts/…    the subset web font (content-hashed, immutable)
  *   GET /sw.js             the service worker keeping the page shell (@yizhan/screen/service-worker)
  *
@@ -25,6 +28,9 @@ import { serviceWorkerJs } from '@yizhan/screen/service-worker';
 import { SCREEN_TEXT, type Lang } from '@yizhan/screen/text';
 import { BoardState } from './board-state.js';
 import { NoticesCopy } from './notices-copy.js';
+import { NearbyCopy } from './nearby-copy.js';
+import { DEFAULT_NEARBY_STALE_MS, NEARBY_PATH, nearbyPath, nearbyPollMs } from '@yizhan/screen/nearby';
+import { phonePageUrl } from '@yizhan/screen/qr';
 
 /** Like the server's SSE heartbeat: the page calls the link lost after 2.5 of them without an event. */
 export const DEFAULT_SCREEN_HEARTBEAT_MS = 15_000;
@@ -36,8 +42,12 @@ export interface BoardScreenOptions {
   /** Address to listen on: `--screen-host`, 127.0.0.1 by default (edge/src/settings.ts). */
   host: string;
   heartbeatMs?: number;
-  /** Server base URL to fetch the union's notices from (notices-copy.ts); none: no notices. */
+  /** Server base URL to fetch the union's notices and nearby stations from; none: neither. */
   noticesFrom?: string;
+  /** Nearby answers older than this show greyed with their age (default 2 min). */
+  nearbyStaleMs?: number;
+  /** The server's public address for the QR code (default `noticesFrom`); neither: no QR code. */
+  publicUrl?: string;
   /** File keeping the last notices answer across restarts (in the agent's state folder). */
   noticesFile?: string;
   /** Folder of the web font; default the screen package's, else `fonts/` beside the bundle. */
@@ -69,6 +79,8 @@ interface Routes {
   live: () => StationLive;
   /** The `notice` event's data: `{stationId, notices}` as the server sends it. */
   notices: () => unknown;
+  /** The latest nearby answer with `receivedAt`, or null before the first. */
+  nearby: () => unknown;
   sw: string;
   fonts: PageFonts;
   /** Open event streams; a stream leaves when its client goes. */
@@ -97,6 +109,11 @@ function handler(r: Routes): (req: IncomingMessage, res: ServerResponse) => void
       res.on('close', () => r.streams.delete(res));
       return;
     }
+    if (url.pathname === NEARBY_PATH) {
+      const body = r.nearby();
+      res.writeHead(body ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(body ?? { error: 'no nearby answer from the server yet' }));
+    }
     if (url.pathname === SW_PATH) {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
       return void res.end(r.sw);
@@ -115,17 +132,23 @@ function handler(r: Routes): (req: IncomingMessage, res: ServerResponse) => void
   };
 }
 
-export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScreen> {
-  const log = o.logger.child({ part: 'screen' });
-  const heartbeatMs = o.heartbeatMs ?? DEFAULT_SCREEN_HEARTBEAT_MS;
-  const state = new BoardState(o.station, Date.now());
+/** The web font and the service worker that keeps it and the page shell. */
+function pageAssets(fontDir: string | undefined, log: Logger): { fonts: PageFonts; sw: string } {
   const fonts = loadPageFonts(
     (path, err) => log.warn({ path, err }, 'web font missing: the screen uses system fonts'),
-    o.fontDir ?? defaultFontDir(),
+    fontDir ?? defaultFontDir(),
   );
   const fontUrls = fonts.fonts.map((f) => FONT_URL_PREFIX + f.name);
   // A new font (a new agent version) is a new cache: the old shell is dropped on activation.
   const sw = serviceWorkerJs(fonts.fonts.map((f) => f.name.split('.')[1]).join('-') || 'nofont', fontUrls);
+  return { fonts, sw };
+}
+
+export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScreen> {
+  const log = o.logger.child({ part: 'screen' });
+  const heartbeatMs = o.heartbeatMs ?? DEFAULT_SCREEN_HEARTBEAT_MS;
+  const state = new BoardState(o.station, Date.now());
+  const { fonts, sw } = pageAssets(o.fontDir, log);
   const streams = new Set<ServerResponse>();
   const noticeEvent = () => ({ stationId: o.station.id, notices: notices?.current() ?? [] });
   const notices = o.noticesFrom
@@ -137,6 +160,11 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
         onChange: () => broadcast(frame('notice', noticeEvent())),
       })
     : undefined;
+  const nearbyStaleMs = o.nearbyStaleMs ?? DEFAULT_NEARBY_STALE_MS;
+  const nearby = o.noticesFrom
+    ? new NearbyCopy({ from: o.noticesFrom, stationId: o.station.id, staleMs: nearbyStaleMs, logger: log })
+    : undefined;
+  const publicUrl = o.publicUrl ?? o.noticesFrom;
 
   const page = (lang: Lang): string =>
     renderScreen(state.live(), lang, SCREEN_TEXT[lang], {
@@ -145,9 +173,23 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
       now: Date.now(),
       notices: notices?.current() ?? [],
       board: { serviceWorker: SW_PATH },
+      nearby: nearby && {
+        url: nearbyPath(o.station.id, lang),
+        staleMs: nearbyStaleMs,
+        pollMs: nearbyPollMs(nearbyStaleMs),
+      },
+      qrUrl: publicUrl === undefined ? undefined : phonePageUrl(publicUrl, o.station.id),
     });
 
-  const handle = handler({ page, live: () => state.live(), notices: noticeEvent, sw, fonts, streams });
+  const handle = handler({
+    page,
+    live: () => state.live(),
+    notices: noticeEvent,
+    nearby: () => nearby?.current() ?? null,
+    sw,
+    fonts,
+    streams,
+  });
   function broadcast(text: string): void {
     for (const s of streams) s.write(text);
   }
@@ -162,6 +204,7 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
     });
   });
   notices?.start();
+  nearby?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   log.info({ url: `http://localhost:${port}/`, host: o.host }, 'station screen served');
@@ -178,6 +221,7 @@ export async function startBoardScreen(o: BoardScreenOptions): Promise<BoardScre
     close() {
       clearInterval(heartbeat);
       notices?.stop();
+      nearby?.stop();
       for (const s of streams) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,6 +1,9 @@
 /**
  * Pages for people: `/` (station list), `/screen/:stationId` (the live station screen) and the
- * pages' web font under `/assets/fonts/` (content-hashed names, cached for a year).
+ * pages' web font under `/assets/fonts/` (content-hashed names, cached for a year). The screen asks
+ * the riders' nearest-stations API for its neighbours with free sockets, and its QR code leads to
+ * the phone page under the server's public address (`screen.publicUrl`, YIZHAN_PUBLIC_URL), or
+ * under the address the screen was opened at when that is not set.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -10,6 +13,8 @@ import { renderIndex, renderNotFound } from '@yizhan/screen/html';
 import { FONT_URL_PREFIX, loadPageFonts } from '@yizhan/screen/font';
 import { stationGlyphGaps } from '@yizhan/screen/glyphs';
 import { woff2CodePoints } from '@yizhan/screen/woff2';
+import { DEFAULT_NEARBY_STALE_MS, nearbyPath, nearbyPollMs } from '@yizhan/screen/nearby';
+import { phonePageUrl } from '@yizhan/screen/qr';
 import { DEFAULT_SSE_HEARTBEAT_MS } from '../options.js';
 
 const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
@@ -59,12 +64,19 @@ const pages: FastifyPluginCallbackTypebox = (app, _opts, done) => {
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
       if (!live)
         return reply.code(404).send(renderNotFound(req.params.stationId, lang, SCREEN_TEXT[lang], fonts.css));
+      const base = app.serverOptions.screen?.publicUrl ?? `${req.protocol}://${req.host}`;
       return reply.send(
         renderScreen(live, lang, SCREEN_TEXT[lang], {
           heartbeatMs,
           fontCss: fonts.css,
           now: Date.now(),
           notices: app.notices.board.forStation(live.id).notices,
+          nearby: {
+            url: nearbyPath(live.id, lang),
+            staleMs: DEFAULT_NEARBY_STALE_MS,
+            pollMs: nearbyPollMs(DEFAULT_NEARBY_STALE_MS),
+          },
+          qrUrl: phonePageUrl(base, live.id),
         }),
       );
     },

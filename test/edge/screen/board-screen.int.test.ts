@@ -10,7 +10,11 @@
  *    a reload shows the cached page in the "连接中断 · 暂停更新" state, not the browser's error
  *    page; with the agent back, the page goes live again by itself;
  * 4. the union's notice, fetched from the (fake) server's public read while it answered, shows
- *    with its end time, and stays after a restart with the server gone (the kept copy).
+ *    with its end time, and stays after a restart with the server gone (the kept copy);
+ * 5. nearby stations with free sockets, fetched from the server while it answers, show with
+ *    direction and distance, with the QR code to the phone page at the public URL; with the server
+ *    gone they grey with their age past the staleness limit (4 s here), and after a restart
+ *    without it the block says it has no data and shows no numbers.
  *
  * YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
@@ -27,6 +31,7 @@ import { StationSimulator } from '@yizhan/edge/simulator';
 import { startPtyPair, type PtyPair } from '../../../scripts/lib/socat.js';
 import { freePort, waitForPort } from '../../../scripts/lib/ports.js';
 import { startChromium, type Chromium } from '../../helpers/browser.js';
+import { readQrPng } from '../../helpers/qr.js';
 import { Cleanups } from '../../helpers/cleanups.js';
 import { stationFixture } from '../../helpers/station.js';
 import { screenshotDir } from '../../web/helpers.js';
@@ -45,7 +50,19 @@ let page: Page;
 let port: number;
 let mqttPort: number;
 let agent: ChildProcess | undefined;
-/** The server's public notices read, as the board sees it; `stop()` takes it away. */
+const NEARBY_STALE_MS = 4000;
+const PUBLIC_URL = 'https://yizhan.example.cn';
+/** The server's nearby answer: one station with free sockets, one without (not shown). */
+const nearbyStation = (id: string, free: number, distanceM: number, direction: string) => ({
+  id,
+  name: `测试${id.slice(-3)}号驿站`,
+  nameEn: `Test Station ${id.slice(-3)}`,
+  distanceM,
+  direction,
+  has: free > 0,
+  sockets: { total: 4, free },
+});
+/** The server's public notices and nearby reads, as the board sees them; `stop()` takes them away. */
 let notices: { port: number; stop(): Promise<void> };
 const NOTICE = {
   id: 7,
@@ -60,10 +77,16 @@ const NOTICE = {
 
 async function startNoticesServer(): Promise<typeof notices> {
   const srv = createServer((req, res) => {
-    if (req.url !== `/api/v1/public/stations/${ID}/notices`) return void res.writeHead(404).end();
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ stationId: ID, notices: [NOTICE] }));
+    const json = (body: unknown) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === `/api/v1/public/stations/${ID}/notices`)
+      return json({ stationId: ID, notices: [NOTICE] });
+    if (req.url === `/api/v1/public/stations/nearby?near=${ID}&need=socket&limit=3&lang=zh-CN`)
+      return json({
+        generatedAt: Date.now(),
+        stations: [nearbyStation('st-872', 3, 1234, 'NE'), nearbyStation('st-873', 0, 1500, 'S')],
+      });
+    res.writeHead(404).end();
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const { port: p } = srv.address() as AddressInfo;
@@ -84,6 +107,7 @@ function startAgentProcess(): ChildProcess {
       ...['--mqtt', `mqtt://127.0.0.1:${mqttPort}`, '--serial-path', pty.agentPath],
       ...['--state-dir', join(dir, 'state'), '--screen-port', String(port)],
       ...['--screen-notices-from', `http://127.0.0.1:${notices.port}`],
+      ...['--screen-nearby-stale-after', `${NEARBY_STALE_MS}ms`, '--screen-public-url', PUBLIC_URL],
     ],
     { cwd: ROOT, env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -99,6 +123,13 @@ async function stopAgentProcess(): Promise<void> {
   await gone;
 }
 
+const nearbyRows = () =>
+  page.$$eval('#nearby-list .nb', (rows) =>
+    rows.map((r) => [
+      r.getAttribute('data-id'),
+      ...['.nb-count', '.nb-name', '.nb-where'].map((c) => r.querySelector(c)?.textContent),
+    ]),
+  );
 const text = async (id: string): Promise<string> => (await page.textContent(`#${id}`))?.trim() ?? '';
 /** Wait until the element's text matches `pattern`. */
 const until = (id: string, pattern: RegExp, timeout: number) =>
@@ -149,6 +180,12 @@ describe('the board serves the station screen (no server, broker unreachable)', 
     await page.waitForSelector('#notices .nt[data-id="7"]', { timeout: 10_000 });
     expect(await page.textContent('#notices .nt h3')).toBe('天气预警暴雨黄色预警');
     expect(await page.textContent('#notices .nt .until')).toMatch(/^至 \d\d\/\d\d \d\d:\d\d$/);
+    // Nearby stations with free sockets, from the server, and the QR code to the phone page.
+    await page.waitForSelector('#nearby-list .nb', { timeout: 10_000 });
+    expect(await nearbyRows()).toEqual([['st-872', '3', '测试872号驿站', '东北 1.2 km']]);
+    expect(await page.getAttribute('#nearby', 'data-stale')).toBe('0');
+    expect(await page.getAttribute('#qr', 'data-url')).toBe(`${PUBLIC_URL}/m/?station=${ID}`);
+    expect(readQrPng(await page.locator('#qr svg').screenshot())).toBe(`${PUBLIC_URL}/m/?station=${ID}`);
     sim.setDoor(true);
     await until('door', /^开$/, 5000);
     sim.setDoor(false);
@@ -184,10 +221,24 @@ describe('the board serves the station screen (no server, broker unreachable)', 
     );
   });
 
+  it('greys nearby stations with their age once the server is gone past the staleness limit', async () => {
+    const t0 = Date.now();
+    await notices.stop();
+    // Live-looking until then: the board asks every second, the page every second.
+    expect(await page.getAttribute('#nearby', 'data-stale')).toBe('0');
+    await page.waitForSelector('#nearby[data-stale="1"]', { timeout: NEARBY_STALE_MS + 10_000 });
+    const greyAfterMs = Date.now() - t0;
+    expect(await text('nearby-note')).toMatch(/^数据停在 \d+ 秒前 · 暂停更新$/);
+    expect(await nearbyRows()).toEqual([['st-872', '3', '测试872号驿站', '东北 1.2 km']]);
+    expect(await page.$eval('.nb-count', (el) => getComputedStyle(el).color)).toBe('rgb(167, 177, 189)');
+    await page.screenshot({ path: join(shots, 'board-screen-nearby-stale.png') });
+    console.log(
+      `board screen: nearby greyed ${greyAfterMs} ms after the server went (limit ${NEARBY_STALE_MS} ms)`,
+    );
+  });
+
   it('reloads from the service worker while the agent is away, and goes live again when it is back', async () => {
     await stopAgentProcess();
-    // The county link goes too: the agent comes back without the server.
-    await notices.stop();
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
     await page.reload();
     expect(await text('name')).toBe('测试871号驿站');
@@ -206,5 +257,8 @@ describe('the board serves the station screen (no server, broker unreachable)', 
     await page.reload();
     await page.waitForSelector('#conn[data-live="1"]', { timeout: 15_000 });
     expect(await page.textContent('#notices .nt h3')).toBe('天气预警暴雨黄色预警');
+    // Nearby availability is not kept across restarts: no numbers, a note instead.
+    await until('nearby-note', /^附近驿站暂无数据$/, 5000);
+    expect(await nearbyRows()).toEqual([]);
   });
 });

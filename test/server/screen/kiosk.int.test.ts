@@ -3,7 +3,9 @@
  * portrait (1080×1920), read from 3 m: with a union notice showing, live and with updates paused
  * (serial link down), everything fits without scrolling, the numbers are large, and every text
  * has a contrast of at least 7:1 against what is behind it (WCAG AAA), computed in the page from
- * the computed styles. YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
+ * the computed styles. Beside the tiles: nearby stations with free sockets (nearest first, with
+ * direction and distance; greyed with its age when the answer is old) and the QR code to the phone
+ * page, read back from the screenshot. YIZHAN_SCREENSHOTS=<folder> keeps the screenshots.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import type { Observation } from '@yizhan/screen/observation';
 import { startChromium, type Chromium } from '../../helpers/browser.js';
-import { OWN, startFullApp } from '../full-app.js';
+import { readQrPng } from '../../helpers/qr.js';
+import { stationFixture } from '../../helpers/station.js';
+import { OTHER, OWN, startFullApp } from '../full-app.js';
+import { goLive } from '../routes/riders/rider-app.js';
 import { insertNotice } from '../../../server/src/notices/repo.js';
 import { screenshotDir } from '../../web/helpers.js';
 
@@ -23,8 +28,29 @@ const shots = screenshotDir();
 /** 43-inch 16:9 at 1920 px: 0.49 mm a pixel. 3 m away a figure wants ~50 mm, a label ~17 mm, a note ~12 mm. */
 const MIN_PX = { value: 100, heading: 34, note: 24 };
 
+/** Metres per degree of latitude (haversine sphere); a degree of longitude at 30° is cos(30°) of it. */
+const M_PER_DEG = 111_195;
+const from001 = (northM: number, eastM: number) => ({
+  lat: 30 + northM / M_PER_DEG,
+  lon: 120 + eastM / (M_PER_DEG * Math.cos(Math.PI / 6)),
+});
+/**
+ * Around st-001 (30 N 120 E): st-002 1.2 km NE with 2 free sockets, st-003 800 m S with 1, st-004
+ * 400 m W with none, st-005 300 m N never heard from (offline): the screen lists st-003, st-002.
+ */
+const STATIONS = [
+  stationFixture(OWN.station, { township: OWN.name }),
+  { ...stationFixture(OTHER.station, { township: OTHER.name }), location: from001(849, 849) },
+  { ...stationFixture('st-003', { township: OWN.name }), location: from001(-800, 0) },
+  { ...stationFixture('st-004', { township: OWN.name }), location: from001(0, -400) },
+  { ...stationFixture('st-005', { township: OWN.name }), location: from001(300, 0) },
+];
+
 beforeAll(async () => {
-  app = await startFullApp();
+  app = await startFullApp({ stations: STATIONS });
+  goLive(app, OTHER.station, { occupancy: 2, sockets: [0, 0, 1, 2], waterC: 95 });
+  goLive(app, 'st-003', { occupancy: 2, sockets: [0, 1, 1, 1], waterC: 95 });
+  goLive(app, 'st-004', { occupancy: 2, sockets: [1, 1, 1, 2], waterC: 95 });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   const now = Date.now();
   await insertNotice(
@@ -131,6 +157,7 @@ describe('the station screen as a kiosk', () => {
       await page.goto(`${url}/screen/${OWN.station}`);
       await page.waitForSelector('#conn[data-live="1"]');
       await page.waitForSelector('#notices .nt');
+      await page.waitForSelector('#nearby-list .nb');
       expect(await page.textContent('#free-seats')).toBe('7');
       for (const state of ['live', 'paused'] as const) {
         if (state === 'paused') {
@@ -157,9 +184,11 @@ describe('the station screen as a kiosk', () => {
         expect(Math.min(...(await px(page, '.tile h2'))), 'tile headings').toBeGreaterThanOrEqual(
           MIN_PX.heading,
         );
-        expect(Math.min(...(await px(page, '.note, #notice, .nt .body'))), 'notes').toBeGreaterThanOrEqual(
-          MIN_PX.note,
-        );
+        expect(
+          Math.min(...(await px(page, '.note, #notice, .nt .body, .nb-name, .nb-where, #qr .what'))),
+          'notes',
+        ).toBeGreaterThanOrEqual(MIN_PX.note);
+        expect(await nearbyRows(page), 'nearby, with the tiles live or paused').toHaveLength(2);
         await page.screenshot({ path: join(shots, `kiosk-${name}-${state}.png`) });
       }
       // Back to live for the next size.
@@ -170,6 +199,86 @@ describe('the station screen as a kiosk', () => {
           health: { ...serialDown(), serial: { ...serialDown().serial, state: 'up' } },
         },
       ]);
+      await page.close();
+    });
+});
+
+/** The nearby block's rows as a rider reads them. */
+function nearbyRows(page: Page) {
+  return page.$$eval('#nearby-list .nb', (rows) =>
+    rows.map((r) => ({
+      id: r.getAttribute('data-id'),
+      free: r.querySelector('.nb-count')?.textContent,
+      name: r.querySelector('.nb-name')?.textContent,
+      where: r.querySelector('.nb-where')?.textContent,
+    })),
+  );
+}
+
+describe('nearby stations and the QR code', () => {
+  it('lists the nearest stations with free sockets, with direction and distance, in both languages', async () => {
+    const page = await chromium!.ctx.newPage();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.goto(`${url}/screen/${OWN.station}`);
+    await page.waitForSelector('#nearby-list .nb');
+    expect(await nearbyRows(page)).toEqual([
+      { id: 'st-003', free: '1', name: '测试003号驿站', where: '南 800 m' },
+      { id: 'st-002', free: '2', name: '测试002号驿站', where: '东北 1.2 km' },
+    ]);
+    expect(await page.textContent('#nearby h2')).toBe('附近空闲充电口');
+    expect(await page.getAttribute('#nearby', 'data-stale')).toBe('0');
+    await page.goto(`${url}/screen/${OWN.station}?lang=en`);
+    await page.waitForSelector('#nearby-list .nb');
+    expect(await nearbyRows(page)).toEqual([
+      { id: 'st-003', free: '1', name: 'Test Station 003', where: 'S 800 m' },
+      { id: 'st-002', free: '2', name: 'Test Station 002', where: 'NE 1.2 km' },
+    ]);
+    await page.close();
+  });
+
+  it('greys an old answer with its age, and shows no numbers without one', async () => {
+    const page = await chromium!.ctx.newPage();
+    await page.setViewportSize({ width: 1080, height: 1920 });
+    const res = await fetch(`${url}/api/v1/public/stations/nearby?near=${OWN.station}&need=socket&limit=3`);
+    const real = (await res.json()) as Record<string, unknown>;
+    let answer: { status: number; body: unknown } = {
+      status: 200,
+      body: { ...real, generatedAt: Date.now() - 10 * 60_000 },
+    };
+    await page.route('**/api/v1/public/stations/nearby?**', (r) =>
+      r.fulfill({
+        status: answer.status,
+        contentType: 'application/json',
+        body: JSON.stringify(answer.body),
+      }),
+    );
+    await page.goto(`${url}/screen/${OWN.station}`);
+    await page.waitForSelector('#nearby[data-stale="1"]');
+    expect(await page.textContent('#nearby-note')).toMatch(/^数据停在 10 分钟前 · 暂停更新$/);
+    expect(await nearbyRows(page)).toHaveLength(2);
+    const grey = await page.$eval('.nb-count', (e) => getComputedStyle(e).color);
+    expect(grey).toBe('rgb(167, 177, 189)');
+    await page.screenshot({ path: join(shots, 'kiosk-portrait-nearby-stale.png') });
+    answer = { status: 503, body: { error: 'down' } };
+    await page.reload();
+    await page.waitForFunction(
+      () => document.getElementById('nearby-note')?.textContent === '附近驿站暂无数据',
+    );
+    expect(await nearbyRows(page)).toEqual([]);
+    await page.close();
+  });
+
+  for (const [w, h] of [
+    [1920, 1080],
+    [1080, 1920],
+  ] as const)
+    it(`the QR code at ${w}×${h} reads as the phone page of this station`, async () => {
+      const page = await chromium!.ctx.newPage();
+      await page.setViewportSize({ width: w, height: h });
+      await page.goto(`${url}/screen/${OWN.station}`);
+      const target = `${url}/m/?station=${OWN.station}`;
+      expect(await page.getAttribute('#qr', 'data-url')).toBe(target);
+      expect(readQrPng(await page.locator('#qr svg').screenshot())).toBe(target);
       await page.close();
     });
 });

@@ -63,7 +63,7 @@ describe('/screen/:stationId', () => {
     await page.waitForSelector('#conn[data-live="1"]', { timeout: 10_000 });
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await text(page, 'name')).toBe('测试001号驿站');
-    const headings = await page.$$eval('h2', (hs) => hs.map((h) => h.textContent));
+    const headings = await page.$$eval('.tile h2', (hs) => hs.map((h) => h.textContent));
     expect(headings).toEqual(['空闲座位', '空闲充电口', '热水', '门']);
     expect(await text(page, 'free-seats')).toBe('8');
     expect(await text(page, 'seats-total')).toBe('共 12');
@@ -122,7 +122,7 @@ describe('/screen/:stationId', () => {
     await page.waitForSelector('#conn[data-live="1"]');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await text(page, 'name')).toBe('Test Station 001');
-    expect(await page.$$eval('h2', (hs) => hs.map((h) => h.textContent))).toEqual([
+    expect(await page.$$eval('.tile h2', (hs) => hs.map((h) => h.textContent))).toEqual([
       'Free seats',
       'Free sockets',
       'Hot water',

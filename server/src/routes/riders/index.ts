@@ -16,6 +16,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { didYouMean } from '@yizhan/common/did-you-mean';
+import { NEARBY_PATH } from '@yizhan/screen/nearby';
 import { RateLimiter } from '../../auth/rate-limit.js';
 import { ErrorBody, errorTable, pickLang, type Lang } from '../../i18n.js';
 import { DEFAULT_DARK_AFTER_MS } from '../../org/fleet.js';
@@ -37,7 +38,8 @@ import {
   PublicTownshipsQuery,
 } from './schemas.js';
 
-export const NEARBY_URL = '/api/v1/public/stations/nearby';
+/** The screens ask the same route for their neighbours (@yizhan/screen/nearby). */
+export const NEARBY_URL = NEARBY_PATH;
 export const PUBLIC_TOWNSHIPS_URL = '/api/v1/public/townships';
 
 export const riderError = errorTable({
