@@ -67,7 +67,7 @@ function renderSide(t: ScreenText, page: ScreenPageOptions): string {
     : '';
   const qr = page.qrUrl
     ? `<figure id="qr" data-url="${escapeHtml(page.qrUrl)}">${qrSvg(page.qrUrl, t.scanTitle)}
-    <figcaption><span class="scan">${escapeHtml(t.scanTitle)}</span><span class="what">${escapeHtml(t.scanBody)}</span></figcaption>
+    <figcaption><span class="scan">${escapeHtml(t.scanTitle)}</span><span class="what">${t.scanBody.split(' · ').map((w) => `<span class="w">${escapeHtml(w)}</span>`).join('')}</span></figcaption>
   </figure>`
     : '';
   return `<aside id="side">

@@ -32,6 +32,7 @@ export const SIDE_CSS = `
 #qr figcaption{text-align:center;max-width:clamp(8rem,21vmin,16rem)}
 #qr .scan{font-size:clamp(1.1rem,3vmin,2.4rem);font-weight:700;display:block}
 #qr .what{font-size:clamp(1rem,2.4vmin,2rem);color:#cfd8e3;display:block;word-break:keep-all}
+#qr .w{display:block;white-space:nowrap}
 @media (max-width:899px){#side{flex-direction:column}#qr{display:none}}
 @media (min-width:900px) and (max-aspect-ratio:1/1){
   .nb-count{font-size:clamp(2rem,8vmin,6rem)}.nb-name{font-size:clamp(1.1rem,4vmin,3rem)}.nb-where{font-size:clamp(1rem,3.2vmin,2.4rem)}
@@ -41,6 +42,7 @@ export const SIDE_CSS = `
   #qr{flex-direction:row;align-items:center}
   #qr svg{width:clamp(8rem,18vmin,14rem)}
   #qr figcaption{text-align:left;max-width:none;flex:1}
+  #qr .w{display:inline}#qr .w+.w::before{content:' · '}
 }
 `;
 
