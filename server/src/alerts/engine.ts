@@ -144,8 +144,8 @@ export class AlertEngine extends EventEmitter<AlertEvents> implements Observatio
 
   /**
    * Observations restored after a server restart (faults still active in InfluxDB). Rules see them
-   * as usual; an alert they fire was announced before the restart, so it is kept firing without a
-   * new notification (no webhook, no SSE), with the id it had (ids derive from fingerprint and start).
+   * as usual; an alert they fire is recorded with the id it had (ids derive from fingerprint and
+   * start) but not announced (no SSE, no log line): the store notifies it only if it never held it.
    */
   restore(stationId: string, observations: readonly Observation[]): void {
     this.restoring = true;

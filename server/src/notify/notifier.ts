@@ -1,7 +1,7 @@
 /**
  * The notifier: what the alert repository newly recorded becomes outbox items, in the same
- * transaction (repo.ts `onTransitions`), so an alert and its notifications commit together and a
- * fire restored after a restart is not notified again.
+ * transaction (repo.ts `onTransitions`), so an alert and its notifications commit together, and a
+ * fire the store already holds (restored after a restart) is not notified again.
  *
  * Per transition, in this order:
  * - `suppressedBy` set (inhibited by a dark station, a serial link down or an outage incident):

@@ -13,7 +13,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AlertEngine } from '../alerts/engine.js';
-import type { Alert } from '../alerts/types.js';
 import { AlertRepository, plainAlert, type AlertNames } from '../alerts/repo.js';
 import { LogThrottle } from '@yizhan/common/log-throttle';
 import { defaultRules } from '../alerts/rules/index.js';
@@ -41,10 +40,12 @@ declare module 'fastify' {
 const DROP_LOG_INTERVAL_MS = 10_000;
 
 /**
- * `restored`: fires the engine recorded without announcing them (kept firing after a restart, from
- * InfluxDB's active faults): stored, never notified, even when the store had lost them.
+ * What the store newly records goes to the notifier, restored fires included: a fire the store
+ * already holds (adopted at start) is not newly recorded, so it is not notified twice; one it never
+ * got (the server killed after the fault was acknowledged, before the alert's batch committed) is
+ * notified now, since its notification was to commit with it.
  */
-function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakSet<Alert>): AlertRepository {
+function storeRepo(app: FastifyInstance, log: FastifyBaseLogger): AlertRepository {
   const names: AlertNames = {
     stationName: (id) => app.registry.get(id)?.config.name,
     townshipCode: (id) => app.hierarchy.townshipOf(id),
@@ -52,8 +53,7 @@ function storeRepo(app: FastifyInstance, log: FastifyBaseLogger, restored: WeakS
   };
   const dropLog = new LogThrottle(DROP_LOG_INTERVAL_MS);
   return new AlertRepository(app.ops.db, names, {
-    onTransitions: (trx, t) =>
-      app.notifier.onTransitions(trx, { ...t, fired: t.fired.filter((a) => !restored.has(a)) }),
+    onTransitions: (trx, t) => app.notifier.onTransitions(trx, t),
     afterTransitions: () => app.outbox.nudge(),
     onDepth: (n) => app.metrics.alertStoreQueue.set(n),
     onDrop: (reason, items, err) => {
@@ -128,19 +128,11 @@ export default fp(
     const stopWatch = watchFile(thresholds.file, 'alert rules file', () => app.reloadAlertRules('watch'), log);
     const onHup = () => app.reloadAlertRules('signal');
     process.on('SIGHUP', onHup);
-    // The engine emits 'record' then, for what it announces, 'alert' at once (same object).
-    const restored = new WeakSet<Alert>();
-    const repo = storeRepo(app, log, restored);
+    const repo = storeRepo(app, log);
     app.decorate('alertRepo', repo);
-    engine.on('record', (alert) => {
-      if (alert.status === 'firing') restored.add(alert);
-      repo.record(alert);
-    });
+    engine.on('record', (alert) => repo.record(alert));
     app.store.useAlertCount((id) => engine.activeCount(id));
-    engine.on('alert', (alert) => {
-      restored.delete(alert);
-      app.store.touch(alert.stationId);
-    });
+    engine.on('alert', (alert) => app.store.touch(alert.stationId));
     // Before MQTT ingest starts (the ingest plugin's onReady runs after this one).
     app.addHook('onReady', async () => {
       const adopted = engine.adopt((await repo.firing()).map(plainAlert));

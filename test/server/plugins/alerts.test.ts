@@ -1,7 +1,8 @@
 /**
  * The alerts plugin across a restart, on SQLite in a temp folder: the store keeps what fired and
  * its acknowledgement; the next start adopts the firing alerts, so restoring the active faults
- * from InfluxDB announces nothing again, and the rules still resolve them.
+ * from InfluxDB announces and notifies nothing again, and the rules still resolve them; a fire the
+ * store never got is notified at the restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,15 @@ const heater = (active: boolean, ts: number): Observation[] => [
   { type: 'fault', sensor: 'heater', fault: 'heater_failure', active, ts, historical: false },
 ];
 
+/** The legacy webhook: an outbox channel (nothing listens; the rows are what counts). */
+const HOOK = { url: 'http://127.0.0.1:9/hook' };
+
+/** Outbox items queued for an alert. */
+async function notificationsOf(app: FastifyInstance, alertId: string): Promise<number> {
+  const rows = await app.ops.db.selectFrom('outbox').select('payload_json').execute();
+  return rows.filter((r) => r.payload_json.includes(alertId)).length;
+}
+
 function announced(app: FastifyInstance): Alert[] {
   const seen: Alert[] = [];
   app.alerts.on('alert', (a) => seen.push(a));
@@ -32,7 +42,7 @@ describe('alerts plugin: the store is the record', () => {
   it('restarts without announcing a firing alert again and without losing its acknowledgement', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'yizhan-alerts-'));
     dirs.push(dataDir);
-    const first = await alertsApp({ dataDir });
+    const first = await alertsApp({ dataDir, alerts: { webhook: HOOK } });
     const seen1 = announced(first);
     first.alerts.observe('st-001', heater(true, T));
     first.alerts.observe('st-002', heater(true, T + 1));
@@ -48,9 +58,12 @@ describe('alerts plugin: the store is the record', () => {
     const second = await alertsApp({
       dataDir,
       activeFaults: [{ station: 'st-001', sensor: 'heater', fault: 'heater_failure', since: T }],
+      alerts: { webhook: HOOK },
     });
     try {
       const seen2 = announced(second);
+      await second.alertRepo.flushed();
+      expect(await notificationsOf(second, a1.id), 'notified once, before the restart').toBe(1);
       expect(second.alerts.list('firing').map((a) => a.id)).toEqual([a1.id]);
       expect(
         metric(await second.metrics.registry.metrics(), 'yizhan_alerts_firing', { rule: 'heater_test' }),
@@ -69,31 +82,35 @@ describe('alerts plugin: the store is the record', () => {
       });
       expect((await second.alertRepo.events(a1.id)).map((e) => e.kind)).toEqual([
         'fired',
+        'notified',
         'acknowledged',
         'resolved',
+        'notified',
       ]);
     } finally {
       await second.close();
     }
   });
 
-  it('records an alert that fired before a crash but never reached the store, without announcing it', async () => {
+  it('records and notifies an alert that fired before a crash but never reached the store', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'yizhan-alerts-'));
     dirs.push(dataDir);
     // A store with nothing in it, and InfluxDB with an active fault: what a kill right after the
-    // fire (before its batch committed) leaves.
+    // fault was acknowledged (before the alert's batch committed) leaves. Its notification was to
+    // commit with it, so nobody has been told: the crew must be.
     const app = await alertsApp({
       dataDir,
       activeFaults: [{ station: 'st-002', sensor: 'heater', fault: 'heater_failure', since: T }],
+      alerts: { webhook: HOOK },
     });
     try {
       const firing = app.alerts.list('firing');
       expect(firing.map((a) => a.stationId)).toEqual(['st-002']);
       await app.alertRepo.flushed();
-      expect(await app.alertRepo.get(firing[0]!.id)).toMatchObject({
-        status: 'firing',
-        townshipCode: 'xintang',
-      });
+      const id = firing[0]!.id;
+      expect(await app.alertRepo.get(id)).toMatchObject({ status: 'firing', townshipCode: 'xintang' });
+      expect(await notificationsOf(app, id)).toBe(1);
+      expect((await app.alertRepo.events(id)).map((e) => e.kind)).toEqual(['fired', 'notified']);
     } finally {
       await app.close();
     }

@@ -6,6 +6,9 @@
  * set): the fault is gone from the live view, from InfluxDB's last state (what the "当前故障" panel
  * reads), and the alert resolves once.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../server/src/alerts/types.js';
 import type { StationLive } from '../../../server/src/state/schema.js';
@@ -33,6 +36,8 @@ let influx: TestInflux;
 let broker: PlainBroker;
 let pub: Publisher;
 let server: StartedServer | undefined;
+/** The operations store's folder, kept across the restart as in production. */
+const dataDir = mkdtempSync(join(tmpdir(), 'yizhan-restore-'));
 
 const start = (): Promise<StartedServer> =>
   startServer({
@@ -42,6 +47,7 @@ const start = (): Promise<StartedServer> =>
     // One client id for both runs, as in production: the broker keeps the session in between.
     mqtt: { url: broker.url, clientId: 'yizhan-server-restart-test', reconnectPeriodMs: 200 },
     alerts: { webhook: { url: hookUrl } },
+    dataDir,
   });
 const live = async (): Promise<StationLive> =>
   (await server!.app.inject('/api/v1/stations/st-001')).json<StationLive>();
@@ -61,6 +67,7 @@ afterAll(async () => {
   await server?.close();
   await Promise.all([broker?.close(), influx?.cleanup()]);
   await hookReceiver?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('active faults survive a server restart and clear when the controller says so', () => {
