@@ -78,12 +78,13 @@ describe('notices page', () => {
     await page.click('[data-test=notice-add]');
     const form = '[data-test=notice-form]';
     // A township manager may post for a station or the township, not the county.
-    expect(await page.$$eval(`${form} input[name=scopeKind]`, (els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([
+    // The form and its choices render after the click: polled, not read once.
+    await expect.poll(() => page.$$eval(`${form} input[name=scopeKind]`, (els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([
       'station',
       'township',
     ]);
     await page.check(`${form} input[name=scopeKind][value=station]`);
-    expect(await page.$$eval(`${form} select[name=stationId] option`, (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+    await expect.poll(() => page.$$eval(`${form} select[name=stationId] option`, (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
       OWN.station,
     ]);
     await page.selectOption(`${form} select[name=kind]`, 'weather');
