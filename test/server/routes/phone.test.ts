@@ -8,34 +8,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify from 'fastify';
-import pino from 'pino';
-import core from '../../../server/src/plugins/core.js';
-import opsStore from '../../../server/src/plugins/ops-store.js';
-import auth from '../../../server/src/plugins/auth.js';
 import phone from '../../../server/src/routes/phone.js';
+import { spaApp } from './spa-app.js';
 
 const INDEX = '<!doctype html><title>phone page</title><div id="app"></div>';
 const ASSET = 'console.log("phone page")'.repeat(20);
 const JS = '/m/assets/index-Ab12Cd34.js';
 
-async function phoneApp(webDir: string) {
-  const app = Fastify({ loggerInstance: pino({ level: 'silent' }) });
-  await app.register(core, {
-    server: {
-      stations: [],
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'autogen' },
-      defaultMetrics: false,
-      webDir,
-    },
-  });
-  await app.register(opsStore);
-  await app.register(auth);
-  await app.register(phone);
-  await app.ready();
-  return app;
-}
+const phoneApp = (webDir: string, logLines?: string[]) => spaApp(phone, webDir, logLines);
 
 let dir: string;
 let app: Awaited<ReturnType<typeof phoneApp>>;

@@ -5,41 +5,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify from 'fastify';
-import pino from 'pino';
-import core from '../../../server/src/plugins/core.js';
-import opsStore from '../../../server/src/plugins/ops-store.js';
-import auth from '../../../server/src/plugins/auth.js';
 import web from '../../../server/src/routes/web.js';
+import { spaApp } from './spa-app.js';
 
 const INDEX = '<!doctype html><title>web app</title><div id="app"></div>';
 const ASSET = 'console.log("app")';
 
-async function webApp(webDir: string, logLines: string[] = []) {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString());
-      cb();
-    },
-  });
-  const app = Fastify({ loggerInstance: pino({ level: 'warn' }, sink) });
-  await app.register(core, {
-    server: {
-      stations: [],
-      mqtt: { url: 'mqtt://127.0.0.1:1' },
-      influx: { url: 'http://127.0.0.1:1', api: 'v1', db: 'yizhan', rp: 'autogen' },
-      defaultMetrics: false,
-      webDir,
-    },
-  });
-  await app.register(opsStore);
-  await app.register(auth);
-  await app.register(web);
-  await app.ready();
-  return app;
-}
+const webApp = (webDir: string, logLines?: string[]) => spaApp(web, webDir, logLines);
 
 let dir: string;
 let app: Awaited<ReturnType<typeof webApp>>;
