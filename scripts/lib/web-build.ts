@@ -81,8 +81,9 @@ function withBuildLock<T>(webRoot: string, fn: () => T): T {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       try {
         if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
-      } catch {
-        // Released between the two calls: try again.
+      } catch (err) {
+        // Released between the two calls: try again. Anything else is a real failure.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       Atomics.wait(nap, 0, 0, 200);
     }
