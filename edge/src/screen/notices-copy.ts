@@ -71,8 +71,11 @@ export class NoticesCopy {
     try {
       const kept: unknown = JSON.parse(readFileSync(o.file, 'utf8'));
       if (isAnswer(kept, o.stationId)) this.list = kept.notices;
-    } catch {
-      // No copy yet (first start) or a torn one: the next answer replaces it.
+    } catch (err) {
+      // No copy yet (first start) is normal; a torn or unreadable one is said, and the next
+      // answer replaces it.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        o.logger.warn({ err, file: o.file }, 'notices: kept copy unreadable, waiting for the server');
     }
   }
 

@@ -242,7 +242,7 @@ function firstLang(): Lang {
     const kept = localStorage.getItem(LANG_KEY);
     if (kept === 'en' || kept === 'zh-CN') return kept;
   } catch {
-    // Storage off (private mode in some browsers): the browser's language below.
+    // Storage off (private mode in some browsers): Chinese, below.
   }
   // Chinese first, whatever the phone's language: the page is for the county's riders.
   return 'zh-CN';
