@@ -53,7 +53,12 @@ export interface BrokerOptions {
   stateDir?: string;
   /** Compact the state journal beyond this size (see DEFAULT_COMPACT_BYTES). */
   stateCompactBytes?: number;
-  /** Passed to aedes (e.g. heartbeatInterval). Hooks, persistence and mq are set by the broker. */
+  /**
+   * Every node announces itself this often (aedes' heartbeat); with Redis a node not heard for 3
+   * heartbeats is dead and its clients' wills are published (see DEFAULT_HEARTBEAT_MS).
+   */
+  heartbeatMs?: number;
+  /** Passed to aedes. Hooks, persistence, mq and the heartbeat are set by the broker. */
   aedes?: Omit<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward' | 'published'>;
 }
 
@@ -86,6 +91,13 @@ export interface BrokerHandle {
  */
 export const DEFAULT_BROKER_HOST = '127.0.0.1';
 
+/**
+ * Heartbeat of a broker node. With Redis, a dead node's wills are published 15–20 s after its
+ * death (3 to 4 heartbeats); one message per node and heartbeat. aedes' default (60 s) gave
+ * 3–7 minutes, after the stations had long reconnected.
+ */
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+
 /** aedes' own ceiling (its topic matcher allows 100 levels). */
 const AEDES_MAX_TOPIC_LEVELS = 100;
 
@@ -104,12 +116,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   const sessions = new Sessions(store, log);
   const limits = resolveLimits(opts.limits);
-  const backend: ClusterBackend | undefined = opts.redisUrl ? redisBackend(opts.redisUrl) : undefined;
-  if (backend)
-    log.warn(
-      { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
-      'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
-    );
+  const backend = openBackend(opts, log);
   const late: { guard?: ConnectionGuard; patched?: Patched } = {};
   const metrics = createBrokerMetrics({
     store,
@@ -123,11 +130,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     addressOf: (c) => late.guard?.addressOf(c),
   };
   const hooks = createHooks({ store, log, metrics, sessions: sessions.byClient, limits, guard: guardProxy });
-  const aedes = await createAedes(opts, limits, hooks, backend);
+  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const aedes = await createAedes({ ...opts, heartbeatMs }, limits, hooks, backend);
   const patched = await patchAedes(aedes, {
     log,
     registry: metrics.registry,
     redis: backend !== undefined,
+    cluster: backend ? { redis: backend.redis, heartbeatMs } : undefined,
     stateDir: opts.stateDir,
     stateCompactBytes: opts.stateCompactBytes,
     maxQueuedPerClient: limits.maxQueuedPerClient,
@@ -175,9 +184,20 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     health,
     close() {
       closing = true;
+      patched.stop();
       return (closed ??= closeAll(store, started, aedes, disk, backend, log));
     },
   };
+}
+
+/** The Redis persistence and emitter, when the broker is one node of a cluster. */
+function openBackend(opts: BrokerOptions, log: Logger): ClusterBackend | undefined {
+  if (!opts.redisUrl) return undefined;
+  log.warn(
+    { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
+    'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
+  );
+  return redisBackend(opts.redisUrl);
 }
 
 /** Counts every message dropped by a full session queue; logs one line per client and interval. */
@@ -193,7 +213,7 @@ function queueDropReporter(metrics: BrokerMetrics, limits: BrokerLimits, log: Lo
 
 type Hooks = ReturnType<typeof createHooks>;
 
-function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
+function createAedes(opts: BrokerOptions & { heartbeatMs: number }, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
   return Aedes.createBroker({
     // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
     // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
@@ -203,6 +223,7 @@ function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, ba
     // (that queue was unbounded anyway; the per-client queue bounds memory).
     concurrency: 0,
     ...opts.aedes,
+    heartbeatInterval: opts.heartbeatMs,
     ...(backend ? { persistence: backend.persistence, mq: backend.mq } : {}),
     connectTimeout: limits.connectTimeoutMs,
     drainTimeout: limits.drainTimeoutMs,

@@ -82,6 +82,7 @@ try {
     tls: settings.tls,
     ws: settings.wsPort !== undefined ? { port: settings.wsPort } : undefined,
     redisUrl: settings.redisUrl,
+    heartbeatMs: settings.heartbeatMs,
     stateDir: settings.stateDir,
     limits: settings.limits,
     logger: log,

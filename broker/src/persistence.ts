@@ -17,8 +17,18 @@ export interface ClusterBackend {
   persistence: object;
   /** An mqemitter (mqemitter-redis). */
   mq: object;
+  /** A connection of the broker's own, for what the persistence does not offer (queue lengths, the will list). */
+  redis: RedisClient;
   /** Disconnect from Redis (after aedes is closed: aedes closes `mq` itself, not the persistence). */
   close(): Promise<void>;
+}
+
+/** The few Redis commands the broker sends itself (ioredis). */
+export interface RedisClient {
+  llen(key: string): Promise<number>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  disconnect(): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** Seconds a queued QoS 1/2 message is kept in Redis for an absent client (7 days). */
@@ -32,13 +42,20 @@ export function redisBackend(url: string, opts: { packetTtlS?: number } = {}): C
   const persistenceFactory = require('aedes-persistence-redis') as (o: Record<string, unknown>) => { destroy(): Promise<void> };
   const mqFactory = require('mqemitter-redis') as (o: Record<string, unknown>) => object;
   const ttl = opts.packetTtlS ?? DEFAULT_REDIS_PACKET_TTL_S;
-  const persistence = persistenceFactory({ ...redisOptions(u), packetTTL: () => ttl, maxSessionDelivery: 1000 });
+  // maxSessionDelivery: how many queued messages a reconnecting session is sent (LRANGE 0..n of
+  // its queue); -1 is the whole queue, read once at the reconnect. With the package's default
+  // (1,000) the rest waited in Redis for further reconnects.
+  const persistence = persistenceFactory({ ...redisOptions(u), packetTTL: () => ttl, maxSessionDelivery: -1 });
   const mq = mqFactory({ connectionString: url });
+  const Redis = require('ioredis') as new (o: Record<string, unknown>) => RedisClient;
+  const redis = new Redis(redisOptions(u));
   return {
     persistence,
     mq,
+    redis,
     close: async () => {
       await persistence.destroy();
+      redis.disconnect();
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   text,
 } from '@yizhan/common/settings';
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
-import { DEFAULT_BROKER_HOST } from './broker.js';
+import { DEFAULT_BROKER_HOST, DEFAULT_HEARTBEAT_MS } from './broker.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
 const KB = 1024;
@@ -40,6 +40,15 @@ export const BROKER_SETTINGS = defineSettings({
       defaultText: '(one process)',
       zh: 'redis://host:6379/0：与同一 Redis 上的其他 broker 共享会话、保留消息、QoS 1 队列和消息路由',
       en: 'redis://host:6379/0: sessions, retained messages, QoS 1 queues and message routing shared with the other brokers on this Redis',
+    }),
+    brokerHeartbeat: duration({
+      default: formatDuration(DEFAULT_HEARTBEAT_MS),
+      min: 100,
+      minText: '100ms',
+      max: 300_000,
+      maxText: '5min',
+      zh: '集群节点心跳间隔，100ms..5min；3 个心跳未收到的节点视为停止，其客户端的遗嘱由其他节点发布（未重连的才发布）',
+      en: "cluster nodes' heartbeat, 100ms..5min; a node not heard for 3 heartbeats is dead and the others publish its clients' wills (only of clients not connected again)",
     }),
     brokerStateDir: text({
       defaultText: '$YIZHAN_DATA_DIR/broker-state',

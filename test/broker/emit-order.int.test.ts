@@ -121,3 +121,23 @@ describe('emitInCounterOrder on a bare aedes', () => {
     aedes.close();
   });
 });
+
+describe("a connection's duplicate filter", () => {
+  const s = brokerSuite([{ username: 'yizhan-server', role: 'server' }], { stateDir: undefined });
+
+  it('passes messages of one broker id whatever the order of their counters (a will published by another node, a restarted node), and drops only a message it was handed before', async () => {
+    const srv = await s.as('yizhan-server', { clean: false });
+    const box = inbox(srv);
+    await srv.subscribeAsync(TELEMETRY, { qos: 1 });
+    const aedes = s.tb.broker.aedes as unknown as { publish(p: object, cb: (err?: Error) => void): void };
+    const publish = (brokerCounter: number, payload: string): Promise<void> =>
+      new Promise((resolve, reject) =>
+        aedes.publish({ cmd: 'publish', topic: TELEMETRY, payload: Buffer.from(payload), qos: 1, retain: false, brokerId: 'node-x', brokerCounter }, (err) => (err ? reject(err) : resolve())),
+      );
+    await publish(100_000, 'numbered high by another node');
+    await publish(5, 'numbered low by its own node');
+    await publish(5, 'numbered low by its own node'); // the very same message again
+    await publish(6, 'the next one');
+    await expect.poll(() => box.messages.map((m) => m.payload)).toEqual(['numbered high by another node', 'numbered low by its own node', 'the next one']);
+  });
+});

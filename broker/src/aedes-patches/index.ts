@@ -9,6 +9,9 @@
  * - emit-order.ts: deliveries in publish order although storing takes varying times;
  * - ack-gate.ts: a QoS 1 PUBACK leaves once its message is stored;
  * - queue-bound.ts: each persistent session's queue bounded, dropped messages not delivered;
+ * - dedupe.ts: a connection's duplicate filter by message identity, not by counter order;
+ * - cluster-wills.ts: with Redis, the wills of dead nodes published once, never for a client
+ *   connected again;
  * - write-batching.ts: a connection's writes of one loop turn in one writev;
  * - parser.ts: the per-connection packet parser watched (installed by broker/src/guard.ts on each
  *   new client, since the parser exists only once aedes.handle created the client).
@@ -23,7 +26,10 @@ import { openDiskState, type DiskState } from '../disk-state.js';
 import { holdAcksUntilStored } from './ack-gate.js';
 import { DEFAULT_STALL_MS, emitInCounterOrder } from './emit-order.js';
 import { indexOutgoing } from './outgoing-index.js';
-import { boundQueues, skipDroppedDeliveries, type QueueBound } from './queue-bound.js';
+import type { RedisClient } from '../persistence.js';
+import { sweepWillsOfDeadNodes } from './cluster-wills.js';
+import { dedupeByIdentity } from './dedupe.js';
+import { boundQueues, carryDropMarks, skipDroppedDeliveries, type QueueBound, type QueueLengthSource } from './queue-bound.js';
 import { coalesceAddSubscriptions } from './subscriptions.js';
 import { batchWritesPerTurn } from './write-batching.js';
 
@@ -72,6 +78,8 @@ export interface PatchOptions {
   registry: Registry;
   /** Redis persistence and emitter in use (not the in-memory store). */
   redis: boolean;
+  /** With Redis: the broker's own connection and aedes' heartbeat interval (the will sweep runs on it). */
+  cluster?: { redis: RedisClient; heartbeatMs: number; onWillPublished?: (clientId: string) => void };
   /** Journal the in-memory store in this folder (disk-state.ts); not with Redis. */
   stateDir?: string;
   stateCompactBytes?: number;
@@ -87,6 +95,8 @@ export interface Patched {
   /** The state journal, when kept on disk. */
   disk: DiskState | undefined;
   queues: QueueBound;
+  /** Stop the patches' timers (queue length refresh, will sweep). */
+  stop(): void;
 }
 
 /**
@@ -124,10 +134,24 @@ export async function patchAedes(aedes: Aedes, opts: PatchOptions): Promise<Patc
   // in memory only, a message is stored as soon as it is queued: nothing to wait for
   if (disk || opts.redis) holdAcksUntilStored(aedes);
   try {
-    const queues = boundQueues(withPersistence.persistence, opts.maxQueuedPerClient, opts.onQueueDrop, disk?.restoredQueues);
+    const cluster = opts.cluster;
+    const source: QueueLengthSource = cluster
+      ? { kind: 'redis', lengthOf: (clientId) => cluster.redis.llen(`outgoing:${encodeURIComponent(clientId)}`) }
+      : { kind: 'local', initial: disk?.restoredQueues };
+    const queues = boundQueues(withPersistence.persistence, opts.maxQueuedPerClient, opts.onQueueDrop, source);
     skipDroppedDeliveries(aedes, queues);
+    if (cluster) carryDropMarks(aedes, queues);
+    dedupeByIdentity(aedes);
+    const wills = cluster ? sweepWillsOfDeadNodes(aedes, { redis: cluster.redis, heartbeatMs: cluster.heartbeatMs, log, onPublished: cluster.onWillPublished }) : undefined;
     batchWritesPerTurn(aedes);
-    return { disk, queues };
+    return {
+      disk,
+      queues,
+      stop: () => {
+        queues.stop();
+        wills?.stop();
+      },
+    };
   } catch (err) {
     await disk?.close().catch(() => undefined);
     throw err;
