@@ -17,7 +17,7 @@ import { LogThrottle } from '@yizhan/common/log-throttle';
 import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js';
 import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
-import { redisBackend, type ClusterBackend } from './persistence.js';
+import { redisBackend, resumeRoutingAfterOutage, type ClusterBackend } from './persistence.js';
 import { clearUnretainable, type RetainedStore } from './retained.js';
 import { Sessions } from './sessions.js';
 
@@ -45,6 +45,8 @@ export interface BrokerOptions {
   ws?: { port: number };
   /** `redis://host:port/db`: share sessions, retained messages and queues with other brokers on it. */
   redisUrl?: string;
+  /** Refuse a Redis without appendonly yes / with an evicting policy (default true; false: not checked). */
+  redisDurabilityCheck?: boolean;
   /**
    * Keep sessions, subscriptions, queued QoS 1/2 messages, retained messages and wills in this
    * folder (broker/src/disk-state.ts), so a restart loses nothing; a station's PUBACK then waits
@@ -104,7 +106,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   const sessions = new Sessions(store, log);
   const limits = resolveLimits(opts.limits);
-  const backend: ClusterBackend | undefined = opts.redisUrl ? redisBackend(opts.redisUrl) : undefined;
+  const backend: ClusterBackend | undefined = opts.redisUrl
+    ? await redisBackend(opts.redisUrl, { log, logIntervalMs: limits.logIntervalMs, durabilityCheck: opts.redisDurabilityCheck })
+    : undefined;
   if (backend)
     log.warn(
       { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
@@ -116,6 +120,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     connectedByRole: () => sessions.connectedByRole(),
     bytes: () => late.guard?.bytes() ?? { in: 0, out: 0 },
     queueDepth: () => late.patched?.queues.depth() ?? 0,
+    redis: backend?.redis.stats,
   });
   // aedes calls the hooks only for connections, which the guard admits: late.guard is set by then.
   const guardProxy: Pick<ConnectionGuard, 'loginFailed' | 'addressOf'> = {
@@ -123,7 +128,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     addressOf: (c) => late.guard?.addressOf(c),
   };
   const hooks = createHooks({ store, log, metrics, sessions: sessions.byClient, limits, guard: guardProxy });
-  const aedes = await createAedes(opts, limits, hooks, backend);
+  const aedes = await createAedes(opts, limits, hooks, backend).catch(async (err: unknown) => {
+    await backend?.close();
+    throw err;
+  });
+  if (backend) resumeRoutingAfterOutage(aedes, backend, log);
   const patched = await patchAedes(aedes, {
     log,
     registry: metrics.registry,
@@ -146,7 +155,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   logBrokerEvents(aedes, metrics, limits, log);
 
   let closing = false;
-  const health = (): HealthReport => brokerHealth({ store, sessions, disk, redis: backend !== undefined, closing: () => closing });
+  const health = (): HealthReport => brokerHealth({ store, sessions, disk, redis: backend?.redis, closing: () => closing });
   const started = await listen(guard, opts, host, (o) => startSideHttp({ ...o, registry: metrics.registry, health, log }), log).catch((err: unknown) =>
     abandon(err, aedes, disk, backend),
   );

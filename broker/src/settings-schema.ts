@@ -10,6 +10,7 @@ import {
   int,
   list,
   logLevel,
+  oneOf,
   port,
   size,
   text,
@@ -40,6 +41,11 @@ export const BROKER_SETTINGS = defineSettings({
       defaultText: '(one process)',
       zh: 'redis://host:6379/0：与同一 Redis 上的其他 broker 共享会话、保留消息、QoS 1 队列和消息路由',
       en: 'redis://host:6379/0: sessions, retained messages, QoS 1 queues and message routing shared with the other brokers on this Redis',
+    }),
+    redisDurabilityCheck: oneOf(['on', 'off'], {
+      default: 'on',
+      zh: 'on：启动时用 CONFIG GET 检查 Redis 的 appendonly yes 和 maxmemory-policy noeviction，不满足则拒绝启动；off：托管 Redis 不允许 CONFIG 时，由运维确认这些设置',
+      en: 'on: at start, check with CONFIG GET that Redis runs with appendonly yes and maxmemory-policy noeviction, refuse to start otherwise; off: the operator vouches for them (managed Redis without CONFIG)',
     }),
     brokerStateDir: text({
       defaultText: '$YIZHAN_DATA_DIR/broker-state',

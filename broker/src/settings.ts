@@ -28,6 +28,8 @@ export interface BrokerSettings {
   tls: { port: number; certFile: string; keyFile: string } | undefined;
   wsPort: number | undefined;
   redisUrl: string | undefined;
+  /** Check Redis' persistence settings at start (YIZHAN_REDIS_DURABILITY_CHECK). */
+  redisDurabilityCheck: boolean;
   /** Folder of the broker's state journal; undefined: in memory (YIZHAN_BROKER_STATE_DIR=memory, or Redis). */
   stateDir: string | undefined;
   limits: LimitsInput;
@@ -87,6 +89,7 @@ export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): Broker
     tls: tlsSettings(v, problems),
     wsPort: v.mqttWsPort,
     redisUrl,
+    redisDurabilityCheck: v.redisDurabilityCheck !== 'off',
     stateDir: stateDir(v, redisUrl),
     limits: limitSettings(v, given),
     logLevel: v.logLevel,

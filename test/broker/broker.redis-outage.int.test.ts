@@ -140,7 +140,7 @@ it("Redis stopped and started again with the repository's redis.conf keeps the s
   await expect.poll(async () => (await node.health()).status, { timeout: 30_000 }).toBe('ok');
 
   const back = await connectInbox(node.url, 'server', secret('server'), { clientId: 'server-keep', clean: false });
-  expect(back.client.connackPacket?.sessionPresent).toBe(true);
+  expect((back.client as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent).toBe(true);
   await waitFor('the queued messages', () => back.box.messages.length >= 5, 10_000).catch(() => undefined);
   expect(back.box.messages.map((m) => m.payload).sort()).toEqual(['queued-1', 'queued-2', 'queued-3', 'queued-4', 'queued-5']);
   const viewer = await connect(node.url, 'server', secret('server'), { clientId: 'server-viewer' });

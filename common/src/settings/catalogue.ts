@@ -89,6 +89,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_MQTT_TLS_KEY',
       'YIZHAN_MQTT_WS_PORT',
       'YIZHAN_REDIS_URL',
+      'YIZHAN_REDIS_DURABILITY_CHECK',
       'YIZHAN_BROKER_STATE_DIR',
       'YIZHAN_MQTT_MAX_PACKET',
       'YIZHAN_MQTT_CONNECT_TIMEOUT',
