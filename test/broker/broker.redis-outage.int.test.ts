@@ -5,6 +5,7 @@
  * without them is refused at start.
  */
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { provisionAccounts } from '@yizhan/broker/credentials';
@@ -149,6 +150,37 @@ it("Redis stopped and started again with the repository's redis.conf keeps the s
   expect(await vbox.next(stationTopic('st-001', 'status'))).toMatchObject({ payload: '{"online":true}', retain: true });
   expect(running(node)).toBe(true);
   await Promise.all([back.client.endAsync(true), viewer.endAsync(true)]);
+}, 90_000);
+
+it("a node whose Redis subscription drops: the messages published through another node meanwhile reach its server session (it is made to reconnect and fetch them)", async () => {
+  const redis = await procs.startRedis();
+  const [a, b] = await Promise.all([procs.startNode('E', redis.url), procs.startNode('F', redis.url)]);
+  const server = mqtt.connect(b.url, { clientId: 'server-gap', username: 'server', password: secret('server'), protocolVersion: 4, clean: false, reconnectPeriod: 200 });
+  server.on('error', () => {});
+  const box = inbox(server);
+  await new Promise<void>((r) => server.once('connect', () => r()));
+  await server.subscribeAsync(stationTopic('st-001', 'telemetry'), { qos: 1 });
+  const st = await connect(a.url, 'st-001', secret('st-001'));
+  const acked: string[] = [];
+  let i = 0;
+  const pump = async (ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; Date.now() < end; ) {
+      const p = `gap-${++i}`;
+      await st.publishAsync(stationTopic('st-001', 'telemetry'), p, { qos: 1 });
+      acked.push(p);
+      await sleep(10);
+    }
+  };
+  await pump(500);
+  // every subscribe connection is dropped (the nodes' routing); their other connections stay
+  const admin = new Redis(redis.url);
+  await admin.client('KILL', 'TYPE', 'pubsub');
+  await pump(2_000);
+  admin.disconnect();
+  await waitFor('every acknowledged message at the server', () => acked.every((p) => box.messages.some((m) => m.payload === p)), 20_000).catch(() => undefined);
+  const got = new Set(box.messages.map((m) => m.payload));
+  expect(acked.filter((p) => !got.has(p))).toEqual([]);
+  await Promise.all([st.endAsync(true), server.endAsync(true)]);
 }, 90_000);
 
 async function refusal(redisArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | NodeJS.Signals; stderr: string }> {
