@@ -106,21 +106,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   const sessions = new Sessions(store, log);
   const limits = resolveLimits(opts.limits);
-  const backend: ClusterBackend | undefined = opts.redisUrl
-    ? await redisBackend(opts.redisUrl, { log, logIntervalMs: limits.logIntervalMs, durabilityCheck: opts.redisDurabilityCheck })
-    : undefined;
-  if (backend)
-    log.warn(
-      { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
-      'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
-    );
+  const backend = await openBackend(opts, limits, log);
   const late: { guard?: ConnectionGuard; patched?: Patched } = {};
   const metrics = createBrokerMetrics({
     store,
     connectedByRole: () => sessions.connectedByRole(),
     bytes: () => late.guard?.bytes() ?? { in: 0, out: 0 },
     queueDepth: () => late.patched?.queues.depth() ?? 0,
-    redis: backend?.redis.stats,
+    redis: backend ? () => backend.redis.stats() : undefined,
   });
   // aedes calls the hooks only for connections, which the guard admits: late.guard is set by then.
   const guardProxy: Pick<ConnectionGuard, 'loginFailed' | 'addressOf'> = {
@@ -128,10 +121,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     addressOf: (c) => late.guard?.addressOf(c),
   };
   const hooks = createHooks({ store, log, metrics, sessions: sessions.byClient, limits, guard: guardProxy });
-  const aedes = await createAedes(opts, limits, hooks, backend).catch(async (err: unknown) => {
-    await backend?.close();
-    throw err;
-  });
+  const aedes = await createAedes(opts, limits, hooks, backend);
   if (backend) resumeRoutingAfterOutage(aedes, backend, log);
   const patched = await patchAedes(aedes, {
     log,
@@ -202,7 +192,19 @@ function queueDropReporter(metrics: BrokerMetrics, limits: BrokerLimits, log: Lo
 
 type Hooks = ReturnType<typeof createHooks>;
 
-function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
+/** Cluster mode: connect to Redis and check it (throws RedisStartError). */
+async function openBackend(opts: BrokerOptions, limits: BrokerLimits, log: Logger): Promise<ClusterBackend | undefined> {
+  if (!opts.redisUrl) return undefined;
+  const backend = await redisBackend(opts.redisUrl, { log, logIntervalMs: limits.logIntervalMs, durabilityCheck: opts.redisDurabilityCheck });
+  log.warn(
+    { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
+    'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
+  );
+  return backend;
+}
+
+/** Create aedes on the backend; on a failure (e.g. Redis gone during its set-up), disconnect from Redis and throw. */
+async function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
   return Aedes.createBroker({
     // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
     // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
@@ -220,6 +222,9 @@ function createAedes(opts: BrokerOptions, limits: BrokerLimits, hooks: Hooks, ba
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
     queueLimit: limits.preConnectQueue,
     ...hooks,
+  }).catch(async (err: unknown) => {
+    await backend?.close();
+    throw err;
   });
 }
 

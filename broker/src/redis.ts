@@ -159,7 +159,7 @@ export async function openRedisLink(url: string, opts: RedisLinkOptions): Promis
 function countFailedCommands(c: Redis, count: () => void, log: (command: string, err: Error) => void): void {
   type Send = (command: { name: string; promise: Promise<unknown> }, ...rest: unknown[]) => unknown;
   const client = c as unknown as { sendCommand: Send };
-  const send = client.sendCommand.bind(c) as Send;
+  const send = client.sendCommand.bind(c);
   client.sendCommand = (command, ...rest) => {
     command.promise.catch((err: unknown) => {
       if (typeof err === 'object' && err !== null) commandErrors.add(err);
