@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       // More than one broker process (on Redis) only when one cannot hold a socket per station.
       const redisPort = plan.brokers > 1 ? await freePort() : undefined;
       const redis = redisPort
-        ? plainProc('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], process.env, logs)
+        ? plainProc('redis', 'redis-server', redisArgs(redisPort, name), process.env, logs)
         : undefined;
       if (redis) started.push(redis);
       if (redisPort) await waitForPort(redisPort);
@@ -340,6 +340,13 @@ async function main(): Promise<void> {
 // stopped; logs, profiles and the generated station files stay. --keep-data keeps it all.
 await runCleaningUp(main, () => {
   if (flag('keep-data')) return;
-  for (const d of ['influx', 'server-data']) rmSync(join(work, d), { recursive: true, force: true });
+  for (const d of ['influx', 'server-data', 'redis-yizhan', 'redis-nodeRed']) rmSync(join(work, d), { recursive: true, force: true });
   say(`removed the run's data from ${work} (--keep-data keeps it)`);
 });
+
+/** redis-server as deployed (deploy/redis/redis.conf: the broker refuses a Redis without it), data in the work dir. */
+function redisArgs(port: number, run: string): string[] {
+  const dir = join(work, `redis-${run}`);
+  mkdirSync(dir, { recursive: true });
+  return [join(ROOT, 'deploy/redis/redis.conf'), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
+}

@@ -17,7 +17,7 @@ import { LogThrottle } from '@yizhan/common/log-throttle';
 import { resolveLimits, type BrokerLimits, type LimitsInput } from './limits.js';
 import { DEFAULT_MAX_CONNECTIONS, startTcpListener, startTlsListener, startWsListener, type Listener, type TlsListener } from './listeners.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
-import { redisBackend, type ClusterBackend } from './persistence.js';
+import { redisBackend, resumeRoutingAfterOutage, type ClusterBackend } from './persistence.js';
 import { clearUnretainable, type RetainedStore } from './retained.js';
 import { Sessions } from './sessions.js';
 
@@ -45,6 +45,8 @@ export interface BrokerOptions {
   ws?: { port: number };
   /** `redis://host:port/db`: share sessions, retained messages and queues with other brokers on it. */
   redisUrl?: string;
+  /** Refuse a Redis without appendonly yes / with an evicting policy (default true; false: not checked). */
+  redisDurabilityCheck?: boolean;
   /**
    * Keep sessions, subscriptions, queued QoS 1/2 messages, retained messages and wills in this
    * folder (broker/src/disk-state.ts), so a restart loses nothing; a station's PUBACK then waits
@@ -116,13 +118,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
 
   const sessions = new Sessions(store, log);
   const limits = resolveLimits(opts.limits);
-  const backend = openBackend(opts, log);
+  const backend = await openBackend(opts, limits, log);
   const late: { guard?: ConnectionGuard; patched?: Patched } = {};
   const metrics = createBrokerMetrics({
     store,
     connectedByRole: () => sessions.connectedByRole(),
     bytes: () => late.guard?.bytes() ?? { in: 0, out: 0 },
     queueDepth: () => late.patched?.queues.depth() ?? 0,
+    redis: backend ? () => backend.redis.stats() : undefined,
   });
   // aedes calls the hooks only for connections, which the guard admits: late.guard is set by then.
   const guardProxy: Pick<ConnectionGuard, 'loginFailed' | 'addressOf'> = {
@@ -132,11 +135,12 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const hooks = createHooks({ store, log, metrics, sessions: sessions.byClient, limits, guard: guardProxy });
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const aedes = await createAedes({ ...opts, heartbeatMs }, limits, hooks, backend);
+  if (backend) resumeRoutingAfterOutage(aedes, backend, log);
   const patched = await patchAedes(aedes, {
     log,
     registry: metrics.registry,
     redis: backend !== undefined,
-    cluster: backend ? { redis: backend.redis, heartbeatMs } : undefined,
+    cluster: backend ? { redis: backend.redis.db, heartbeatMs } : undefined,
     stateDir: opts.stateDir,
     stateCompactBytes: opts.stateCompactBytes,
     maxQueuedPerClient: limits.maxQueuedPerClient,
@@ -155,7 +159,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   logBrokerEvents(aedes, metrics, limits, log);
 
   let closing = false;
-  const health = (): HealthReport => brokerHealth({ store, sessions, disk, redis: backend !== undefined, closing: () => closing });
+  const health = (): HealthReport => brokerHealth({ store, sessions, disk, redis: backend?.redis, closing: () => closing });
   const started = await listen(guard, opts, host, (o) => startSideHttp({ ...o, registry: metrics.registry, health, log }), log).catch((err: unknown) =>
     abandon(err, aedes, disk, backend),
   );
@@ -190,16 +194,6 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   };
 }
 
-/** The Redis persistence and emitter, when the broker is one node of a cluster. */
-function openBackend(opts: BrokerOptions, log: Logger): ClusterBackend | undefined {
-  if (!opts.redisUrl) return undefined;
-  log.warn(
-    { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
-    'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
-  );
-  return redisBackend(opts.redisUrl);
-}
-
 /** Counts every message dropped by a full session queue; logs one line per client and interval. */
 function queueDropReporter(metrics: BrokerMetrics, limits: BrokerLimits, log: Logger): (clientId: string) => void {
   const throttle = new LogThrottle(limits.logIntervalMs);
@@ -213,7 +207,19 @@ function queueDropReporter(metrics: BrokerMetrics, limits: BrokerLimits, log: Lo
 
 type Hooks = ReturnType<typeof createHooks>;
 
-function createAedes(opts: BrokerOptions & { heartbeatMs: number }, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
+/** Cluster mode: connect to Redis and check it (throws RedisStartError). */
+async function openBackend(opts: BrokerOptions, limits: BrokerLimits, log: Logger): Promise<ClusterBackend | undefined> {
+  if (!opts.redisUrl) return undefined;
+  const backend = await redisBackend(opts.redisUrl, { log, logIntervalMs: limits.logIntervalMs, durabilityCheck: opts.redisDurabilityCheck });
+  log.warn(
+    { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
+    'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
+  );
+  return backend;
+}
+
+/** Create aedes on the backend; on a failure (e.g. Redis gone during its set-up), disconnect from Redis and throw. */
+async function createAedes(opts: BrokerOptions & { heartbeatMs: number }, limits: BrokerLimits, hooks: Hooks, backend: ClusterBackend | undefined): Promise<Aedes> {
   return Aedes.createBroker({
     // aedes' default (100 messages in flight in its emitter, more are queued) crashes the broker in
     // a reconnect storm: every connect and disconnect publishes a $SYS message, and mqemitter
@@ -232,6 +238,9 @@ function createAedes(opts: BrokerOptions & { heartbeatMs: number }, limits: Brok
     maxTopicLevels: AEDES_MAX_TOPIC_LEVELS,
     queueLimit: limits.preConnectQueue,
     ...hooks,
+  }).catch(async (err: unknown) => {
+    await backend?.close();
+    throw err;
   });
 }
 

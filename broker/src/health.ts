@@ -1,4 +1,4 @@
-/** The broker's `/healthz` report: degraded while the credentials file or the state journal fails. */
+/** The broker's `/healthz` report: degraded while the credentials file, the state journal or Redis fails. */
 import type { CredentialStore } from './credential-store.js';
 import type { DiskState } from './disk-state.js';
 import type { HealthReport } from './http.js';
@@ -8,7 +8,8 @@ export interface HealthSources {
   store: CredentialStore;
   sessions: Sessions;
   disk: DiskState | undefined;
-  redis: boolean;
+  /** The Redis connections, in cluster mode. */
+  redis: { problem(): string | undefined } | undefined;
   closing(): boolean;
 }
 
@@ -19,6 +20,8 @@ export function brokerHealth(src: HealthSources): HealthReport {
   if (st.lastError) problems.push(`credentials file not reloaded (previous accounts in use): ${st.lastError}`);
   const diskProblem = disk?.problem();
   if (diskProblem) problems.push(diskProblem);
+  const redisProblem = redis?.problem();
+  if (redisProblem) problems.push(redisProblem);
   return {
     status: src.closing() ? 'closing' : problems.length ? 'degraded' : 'ok',
     problems,

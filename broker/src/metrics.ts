@@ -5,6 +5,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Role } from './credentials.js';
 import type { CredentialStore } from './credential-store.js';
+import type { RedisStats } from './redis.js';
 
 export interface BrokerMetrics {
   registry: Registry;
@@ -33,6 +34,8 @@ export interface MetricsSources {
   bytes(): { in: number; out: number };
   /** Messages queued for persistent sessions on this node now. */
   queueDepth(): number;
+  /** The Redis connections, in cluster mode. */
+  redis?: () => RedisStats;
 }
 
 type Registers = Registry[];
@@ -44,6 +47,7 @@ export function createBrokerMetrics(src: MetricsSources): BrokerMetrics {
   // Registered in this order, which is the order of /metrics.
   accountGauges(src, registers);
   trafficGauges(src, registers);
+  if (src.redis) redisGauges(src.redis, registers);
   return { registry, ...packetCounters(registers), ...credentialCounters(registers) };
 }
 
@@ -100,6 +104,25 @@ function trafficGauges(src: MetricsSources, registers: Registers): void {
     'yizhan_broker_queued_messages',
     'QoS 1/2 messages queued on this node for persistent sessions (offline or awaiting PUBACK)',
     () => src.queueDepth(),
+  );
+}
+
+/** Cluster mode: the Redis connections, read at each scrape. */
+function redisGauges(read: () => RedisStats, registers: Registers): void {
+  new Counter({
+    name: 'yizhan_broker_redis_errors_total',
+    help: 'Redis failures, by kind (connection: a connection error, retried; command: a command that failed, e.g. a QoS 1 message not stored and so not acknowledged)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      const s = read();
+      this.reset();
+      this.inc({ kind: 'connection' }, s.connectionErrors);
+      this.inc({ kind: 'command' }, s.failedCommands);
+    },
+  });
+  readGauge(registers, 'yizhan_broker_redis_up', '1 when all three Redis connections (persistence, publish, subscribe) are ready, 0 while one is down', () =>
+    read().down.length === 0 ? 1 : 0,
   );
 }
 

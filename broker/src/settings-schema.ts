@@ -10,6 +10,7 @@ import {
   int,
   list,
   logLevel,
+  oneOf,
   port,
   size,
   text,
@@ -49,6 +50,11 @@ export const BROKER_SETTINGS = defineSettings({
       maxText: '5min',
       zh: '集群节点心跳间隔，100ms..5min；3 个心跳未收到的节点视为停止，其客户端的遗嘱由其他节点发布（未重连的才发布）',
       en: "cluster nodes' heartbeat, 100ms..5min; a node not heard for 3 heartbeats is dead and the others publish its clients' wills (only of clients not connected again)",
+    }),
+    redisDurabilityCheck: oneOf(['on', 'off'], {
+      default: 'on',
+      zh: 'on：启动时用 CONFIG GET 检查 Redis 的 appendonly yes 和 maxmemory-policy noeviction，不满足则拒绝启动；off：托管 Redis 不允许 CONFIG 时，由运维确认这些设置',
+      en: 'on: at start, check with CONFIG GET that Redis runs with appendonly yes and maxmemory-policy noeviction, refuse to start otherwise; off: the operator vouches for them (managed Redis without CONFIG)',
     }),
     brokerStateDir: text({
       defaultText: '$YIZHAN_DATA_DIR/broker-state',

@@ -29,6 +29,8 @@ export interface BrokerSettings {
   wsPort: number | undefined;
   redisUrl: string | undefined;
   heartbeatMs: number;
+  /** Check Redis' persistence settings at start (YIZHAN_REDIS_DURABILITY_CHECK). */
+  redisDurabilityCheck: boolean;
   /** Folder of the broker's state journal; undefined: in memory (YIZHAN_BROKER_STATE_DIR=memory, or Redis). */
   stateDir: string | undefined;
   limits: LimitsInput;
@@ -89,6 +91,7 @@ export function readBrokerSettings(env: NodeJS.ProcessEnv = process.env): Broker
     wsPort: v.mqttWsPort,
     redisUrl,
     heartbeatMs: v.brokerHeartbeat,
+    redisDurabilityCheck: v.redisDurabilityCheck !== 'off',
     stateDir: stateDir(v, redisUrl),
     limits: limitSettings(v, given),
     logLevel: v.logLevel,

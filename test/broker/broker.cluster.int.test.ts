@@ -3,66 +3,28 @@
  * server on node B; A is killed (SIGKILL) mid-stream; the station reconnects to B and no QoS 1
  * message is lost; retained statuses and the server's queued messages survive.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { provisionAccounts } from '@yizhan/broker/credentials';
 import { stationTopic } from '@yizhan/protocol';
 import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
-import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { connect, inbox, ROOT, tempDir } from './helpers.js';
+import { connect, inbox, tempDir } from './helpers.js';
+import { ClusterProcesses, type RedisProc } from './cluster-processes.js';
 import { waitFor } from '../helpers/wait.js';
 
-const children: ChildProcess[] = [];
-let dir: string;
+let procs: ClusterProcesses;
 let cleanup: () => Promise<void>;
-let redisUrl: string;
+let redis: RedisProc;
 let secrets: Map<string, string>;
 
-function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const p = spawn(cmd, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  p.stdout?.resume();
-  p.stderr?.resume();
-  children.push(p);
-  return p;
-}
-
-async function startNode(name: string): Promise<{ proc: ChildProcess; port: number }> {
-  const port = await freePort();
-  const proc = startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
-    YIZHAN_CREDENTIALS_FILE: join(dir, 'credentials.json'),
-    YIZHAN_MQTT_PORT: String(port),
-    YIZHAN_BROKER_METRICS_PORT: String(await freePort()),
-    YIZHAN_REDIS_URL: redisUrl,
-    LOG_LEVEL: 'warn',
-    NODE_NAME: name,
-  });
-  await waitForPort(port);
-  return { proc, port };
-}
+const startNode = (name: string) => procs.startNode(name, redis.url);
 
 beforeAll(async () => {
+  let dir: string;
   ({ dir, cleanup } = await tempDir('yizhan-cluster-'));
-  const redisPort = await freePort();
-  startProcess('redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ]);
-  await waitForPort(redisPort);
-  redisUrl = `redis://127.0.0.1:${redisPort}/0`;
+  procs = new ClusterProcesses(dir);
+  redis = await procs.startRedis();
   secrets = await provisionAccounts(join(dir, 'credentials.json'), [
     { username: 'st-001', role: 'station' },
     { username: 'server', role: 'server' },
@@ -70,7 +32,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  procs.killAll();
   await cleanup();
 });
 

@@ -90,6 +90,7 @@ export const CATALOGUE: Record<string, { prefixes: string[]; names: string[] }> 
       'YIZHAN_MQTT_WS_PORT',
       'YIZHAN_REDIS_URL',
       'YIZHAN_BROKER_HEARTBEAT',
+      'YIZHAN_REDIS_DURABILITY_CHECK',
       'YIZHAN_BROKER_STATE_DIR',
       'YIZHAN_MQTT_MAX_PACKET',
       'YIZHAN_MQTT_CONNECT_TIMEOUT',
