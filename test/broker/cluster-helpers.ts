@@ -8,12 +8,14 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
 import { provisionAccounts, type AccountRequest } from '@yizhan/broker/credentials';
-import { ClusterProcesses, type BrokerNode } from './cluster-processes.js';
+import { ClusterProcesses, type BrokerNode, type RedisProc } from './cluster-processes.js';
 import { tempDir } from './helpers.js';
 
 export interface TestCluster {
   dir: string;
   redisUrl: string;
+  /** The redis-server process (stop, restart). */
+  redisProc: RedisProc;
   /** A client of the cluster's Redis, for looking at keys. */
   redis: Redis;
   secret(username: string): string;
@@ -30,12 +32,14 @@ export async function startCluster(accounts: AccountRequest[]): Promise<TestClus
   const nodes: BrokerHandle[] = [];
   const redisProc = await procs.startRedis();
   const redis = new Redis(redisProc.port, '127.0.0.1');
+  redis.on('error', () => undefined); // a test that stops Redis asserts what the brokers do
   const file = join(dir, 'credentials.json');
   const secrets = await provisionAccounts(file, accounts);
   let n = 0;
   return {
     dir,
     redisUrl: redisProc.url,
+    redisProc,
     redis,
     secret(u) {
       const s = secrets.get(u);

@@ -82,3 +82,24 @@ it("a dead node's wills: published for the station that stayed away, not for the
   expect(statuses(box, 'st-003', OFFLINE)).toBe(0);
   await Promise.all([st1.endAsync(), st3.endAsync(), viewer.endAsync(), server.endAsync()]);
 }, 90_000);
+
+it('after a Redis outage longer than 3 heartbeats, no node takes the others for dead: connected stations stay online', async () => {
+  const [a, b] = await Promise.all([cluster.node({ heartbeatMs: HEARTBEAT_MS }), cluster.node({ heartbeatMs: HEARTBEAT_MS })]);
+  const { client: server, box } = await connectInbox(b.url, 'server', cluster.secret('server'), { clientId: 'server-outage', clean: false });
+  await server.subscribeAsync('yizhan/v1/stations/+/status', { qos: 1 });
+  const st = await station(a.url, 'st-003');
+  await waitFor('online at the server', () => statuses(box, 'st-003', ONLINE) >= 1, 10_000);
+
+  await cluster.redisProc.stop('SIGKILL');
+  await new Promise((r) => setTimeout(r, 8 * HEARTBEAT_MS));
+  await cluster.redisProc.restart();
+  await new Promise((r) => setTimeout(r, 10 * HEARTBEAT_MS)); // sweeps on both nodes
+  expect(statuses(box, 'st-003', OFFLINE)).toBe(0);
+  expect(st.connected).toBe(true);
+  // what the server reads after its reconnect, or a screen: the retained status
+  const viewer = await connect(b.url, 'server', cluster.secret('server'), { clientId: 'server-viewer-2' });
+  const vbox = inbox(viewer);
+  await viewer.subscribeAsync(stationTopic('st-003', 'status'), { qos: 1 });
+  expect((await vbox.next(stationTopic('st-003', 'status'))).payload).toBe(ONLINE);
+  await Promise.all([st.endAsync(), server.endAsync(), viewer.endAsync(), a.close(), b.close()]);
+}, 60_000);

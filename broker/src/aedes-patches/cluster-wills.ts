@@ -16,7 +16,10 @@
  * - otherwise takes it from Redis (the node that gets it publishes it) and publishes it as a new
  *   message of this node.
  * A node it has never heard of counts as heard when this node started, so a node just started
- * gives the others 3 heartbeats before it judges them.
+ * gives the others 3 heartbeats before it judges them. A node that has not heard its own heartbeat
+ * for 2 heartbeats (Redis away, its subscription broken) judges nobody, and gives everyone 3
+ * heartbeats again once it hears: otherwise every live node's stations would be declared offline
+ * after each Redis outage.
  */
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -56,7 +59,10 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   const a = aedes as unknown as ClusterAedes;
   const now = opts.now ?? Date.now;
   clearInterval(a._clearWillInterval);
-  const startedAt = now();
+  // nodes are judged from this time on at the earliest: this node's start, or the end of a time in
+  // which it heard nobody, itself included (Redis away, its subscription broken): the others'
+  // heartbeats were not lost then, only not heard
+  let graceFrom = now();
   const heard = new Map<string, number>();
   const hear = (packet: { payload: Buffer | string }, done: () => void): void => {
     heard.set(packet.payload.toString(), now());
@@ -65,7 +71,8 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   a.mq.on('$SYS/+/heartbeat', hear);
   a.mq.on('$SYS/+/birth', hear);
   const alive = (brokerId: string): boolean =>
-    brokerId === a.id || (heard.get(brokerId) ?? startedAt) + HEARTBEATS_TO_DEATH * opts.heartbeatMs >= now();
+    brokerId === a.id || Math.max(heard.get(brokerId) ?? 0, graceFrom) + HEARTBEATS_TO_DEATH * opts.heartbeatMs >= now();
+  const deaf = (): boolean => Math.max(heard.get(a.id) ?? 0, graceFrom) + 2 * opts.heartbeatMs < now();
 
   const publish = async (will: AedesPublishPacket): Promise<void> => {
     await new Promise<void>((resolve, reject) => a.authorizePublish(null, will, (err) => (err ? reject(err) : resolve())));
@@ -74,6 +81,10 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   };
 
   const sweep = async (): Promise<void> => {
+    if (deaf()) {
+      graceFrom = now();
+      return;
+    }
     const wills = (await opts.redis.lrange(WILLS_LIST, 0, -1)).map(parseWillKey).filter((w) => w !== undefined);
     const liveHolders = new Set(wills.filter((w) => alive(w.brokerId)).map((w) => w.clientId));
     for (const w of wills) {
