@@ -3,81 +3,29 @@
  * server on node B; A is killed (SIGKILL) mid-stream; the station reconnects to B and no QoS 1
  * message is lost; retained statuses and the server's queued messages survive.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { provisionAccounts } from '@yizhan/broker/credentials';
 import { stationTopic } from '@yizhan/protocol';
 import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
-import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { connect, inbox, ROOT, tempDir } from './helpers.js';
+import { connect, inbox } from './helpers.js';
+import { startCluster, type Cluster } from './cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
-const children: ChildProcess[] = [];
-let dir: string;
-let cleanup: () => Promise<void>;
-let redisUrl: string;
-let secrets: Map<string, string>;
-
-function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const p = spawn(cmd, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  p.stdout?.resume();
-  p.stderr?.resume();
-  children.push(p);
-  return p;
-}
-
-async function startNode(name: string): Promise<{ proc: ChildProcess; port: number }> {
-  const port = await freePort();
-  const proc = startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
-    YIZHAN_CREDENTIALS_FILE: join(dir, 'credentials.json'),
-    YIZHAN_MQTT_PORT: String(port),
-    YIZHAN_BROKER_METRICS_PORT: String(await freePort()),
-    YIZHAN_REDIS_URL: redisUrl,
-    LOG_LEVEL: 'warn',
-    NODE_NAME: name,
-  });
-  await waitForPort(port);
-  return { proc, port };
-}
+let cluster: Cluster;
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('yizhan-cluster-'));
-  const redisPort = await freePort();
-  startProcess('redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ]);
-  await waitForPort(redisPort);
-  redisUrl = `redis://127.0.0.1:${redisPort}/0`;
-  secrets = await provisionAccounts(join(dir, 'credentials.json'), [
+  cluster = await startCluster('yizhan-cluster-', [
     { username: 'st-001', role: 'station' },
     { username: 'server', role: 'server' },
   ]);
 }, 60_000);
 
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await cleanup();
-});
+afterAll(() => cluster?.stop());
 
-const secret = (u: string): string => secrets.get(u) ?? '';
+const secret = (u: string): string => cluster.secret(u);
 
 it('station on A, server on B; A is killed; the station fails over to B and no QoS 1 message is lost', async () => {
-  const [a, b] = await Promise.all([startNode('A'), startNode('B')]);
+  const [a, b] = await Promise.all([cluster.startNode('A'), cluster.startNode('B')]);
   const urlB = `mqtt://127.0.0.1:${b.port}`;
 
   // the server keeps a persistent session on B
@@ -111,7 +59,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
     sent.push(station.publishAsync(stationTopic('st-001', 'telemetry'), String(i), { qos: 1 }));
     if (i === 20) {
       await waitFor('first messages through A → Redis → B', () => box.messages.length >= 5, 5_000);
-      a.proc.kill('SIGKILL');
+      void a.kill();
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -137,7 +85,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   await server.endAsync();
   for (let i = 1; i <= 5; i++)
     await station.publishAsync(stationTopic('st-001', 'telemetry'), `away-${i}`, { qos: 1 });
-  const c = await startNode('C'); // a replacement node; the server returns through it
+  const c = await cluster.startNode('C'); // a replacement node; the server returns through it
   const back = await connect(`mqtt://127.0.0.1:${c.port}`, 'server', secret('server'), {
     clientId: 'server-main',
     clean: false,
@@ -155,7 +103,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
 }, 90_000);
 
 it('a persistent session subscribing to several filters in one SUBSCRIBE gets its SUBACK (the server subscribes to five at once)', async () => {
-  const n = await startNode('D');
+  const n = await cluster.startNode('D');
   const server = await connect(`mqtt://127.0.0.1:${n.port}`, 'server', secret('server'), {
     clientId: 'server-multi',
     clean: false,
