@@ -52,7 +52,10 @@ describe('brokerAddresses: a cluster\'s nodes, comma-separated', () => {
 
 describe('BrokerRotation', () => {
   /** What mqtt.js does with the options: the transports write defaults back into them. */
-  const client = (first: object) => Object.assign(new EventEmitter(), { options: { ...first } as Record<string, unknown> });
+  const client = (first: object) => {
+    const options: Record<string, unknown> = { ...first };
+    return Object.assign(new EventEmitter(), { options });
+  };
 
   it('moves the client to the next entry on each reconnect, exactly that entry\'s address', () => {
     const r = new BrokerRotation('mqtts://a.example:8883,ws://10.0.0.2:8080/mqtt,mqtt://10.0.0.3');

@@ -12,9 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { FastifyBaseLogger } from 'fastify';
 import { stringify } from 'yaml';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { StationSimulator } from '@yizhan/edge/simulator';
 import { stationTopic } from '@yizhan/protocol';
 import { MqttIngest } from '../../server/src/ingest/mqtt.js';
@@ -24,10 +23,11 @@ import { captureLogger, connect, inbox, ROOT, runTs, type LogLine } from '../bro
 import { startCluster, type Cluster, type ClusterNode } from '../broker/cluster.js';
 import { Cleanups } from '../helpers/cleanups.js';
 import { stationFixture } from '../helpers/station.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const ID = 'st-611';
 let cluster: Cluster;
+/** What one test started (its nodes, agent, clients), stopped after it. */
 const cleanups = new Cleanups();
 
 beforeAll(async () => {
@@ -35,10 +35,10 @@ beforeAll(async () => {
     { username: ID, role: 'station' },
     { username: 'server', role: 'server' },
   ]);
-  cleanups.add('cluster', () => cluster.stop());
 }, 60_000);
 
-afterAll(() => cleanups.run());
+afterEach(() => cleanups.run());
+afterAll(() => cluster?.stop());
 
 /** This process's environment without YIZHAN_* (the agent refuses variables it does not know). */
 function agentEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -56,7 +56,7 @@ function stationFiles(serialPath: string): { stations: string; pw: string } {
   return { stations, pw };
 }
 
-/** Two nodes, killed after the test so the next one starts clean. */
+/** Two nodes of the cluster, killed after the test. */
 async function twoNodes(): Promise<[ClusterNode, ClusterNode]> {
   const nodes: [ClusterNode, ClusterNode] = await Promise.all([cluster.startNode('A'), cluster.startNode('B')]);
   cleanups.add('nodes', () => Promise.all(nodes.map((n) => n.kill())));
@@ -125,7 +125,7 @@ it("the server's MQTT client with A,B is on B within 5 s of A being killed; ever
     { url: `${a.url},${b.url}`, username: 'server', password: cluster.secret('server'), clientId: 'server-main' },
     (_topic, payload) => got.add(payload.toString('utf8')),
     createMetrics({ defaultMetrics: false }),
-    logger as unknown as FastifyBaseLogger,
+    logger,
   );
   ingest.start();
   cleanups.add('ingest', () => ingest.stop(0));
@@ -141,7 +141,7 @@ it("the server's MQTT client with A,B is on B within 5 s of A being killed; ever
       const p = String(sent.length + 1);
       sent.push(p);
       await station.publishAsync(topic, p, { qos: 1 });
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   };
   await send(20);
