@@ -4,7 +4,8 @@
 # package can be present and still lack what --no-install-recommends left out).
 #   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
-#                              clients, chromium, redis-server, openssl, gcc with the C headers,
+#                              clients, chromium, redis-server, haproxy (the load balancer test runs
+#                              deploy/haproxy/haproxy.cfg), openssl, gcc with the C headers,
 #                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
 #                              tests, /usr/bin/python3 with the modules of the Modbus slave fixture,
 #                              fonts-noto-cjk (the browser tests' screenshots show Chinese), and
@@ -24,6 +25,7 @@ declare -A bin_pkg=(
   [mosquitto_sub]=mosquitto-clients
   [chromium]=chromium
   [redis-server]=redis-server
+  [haproxy]=haproxy
   [openssl]=openssl
   [gcc]=gcc
   [pdftotext]=poppler-utils
@@ -40,7 +42,7 @@ case "$what" in
     need=(influxd)
     [ "${YIZHAN_SERIAL:-mock}" = pty ] && need+=(socat)
     ;;
-  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc pdftotext) ;;
+  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server haproxy openssl gcc pdftotext) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
@@ -74,6 +76,13 @@ initdb_runs() {
   fi
   rm -rf "$dir"
   [ "$rc" -eq 0 ] || { echo "$out"; return 1; }
+}
+# The repository's load balancer config, as the test runs it (addresses from the environment).
+haproxy_config_valid() {
+  local h
+  h="$(command -v haproxy || echo /usr/sbin/haproxy)"
+  YIZHAN_LB_BIND=127.0.0.1:1 YIZHAN_BROKER_1=127.0.0.1:2 YIZHAN_BROKER_2=127.0.0.1:3 \
+    "$h" -c -q -f deploy/haproxy/haproxy.cfg 2>&1
 }
 modbus_slave_starts() { "$PY" "$MODBUS_SLAVE" --check 2>&1; }
 # Chromium draws Chinese with what fontconfig finds; without a CJK font the pages show boxes.
@@ -119,6 +128,11 @@ if [ ${#missing[@]} -gt 0 ]; then
       systemctl disable --now influxdb >/dev/null 2>&1 || true
       echo "已停用系统 influxdb 服务（yizhan 自带实例）/ stopped the system influxdb service; re-enable: systemctl enable --now influxdb"
     fi
+    # The load balancer test starts its own haproxy on free ports with the repository's config.
+    if [ "$pkg" = haproxy ] && command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet haproxy 2>/dev/null; then
+      systemctl disable --now haproxy >/dev/null 2>&1 || true
+      echo "已停用系统 haproxy 服务（测试自行启动）/ stopped the system haproxy service; re-enable: systemctl enable --now haproxy"
+    fi
   done
 fi
 
@@ -137,6 +151,11 @@ if ! out="$(initdb_runs)"; then
 fi
 if ! has_cjk_font; then
   echo "找不到中文字体 Noto Sans CJK（fc-list）/ no Noto Sans CJK font found by fc-list: apt-get install fonts-noto-cjk fontconfig" >&2
+  exit 1
+fi
+if ! out="$(haproxy_config_valid)"; then
+  echo "haproxy 不接受 deploy/haproxy/haproxy.cfg / haproxy refuses deploy/haproxy/haproxy.cfg:" >&2
+  echo "$out" >&2
   exit 1
 fi
 if ! out="$(compiles_c)"; then

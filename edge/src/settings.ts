@@ -6,6 +6,7 @@
  */
 import { formatDuration } from '@yizhan/protocol/duration';
 import {
+  brokerUrls,
   defineSettings,
   duration,
   flagSwitch,
@@ -17,7 +18,6 @@ import {
   size,
   text,
 } from '@yizhan/common/settings';
-import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import { DEFAULT_NEARBY_STALE_MS } from '@yizhan/screen/nearby';
 import { DEFAULT_SPOOL_MAX_BYTES } from './agent/spool.js';
@@ -35,13 +35,11 @@ export const EDGE_SETTINGS = defineSettings({
       zh: '本驿站 id（必填），读取 <stations-dir>/<id>.yaml',
       en: "this station's id (required); reads <stations-dir>/<id>.yaml",
     }),
-    mqttUrl: text({
+    mqttUrl: brokerUrls({
       flag: 'mqtt',
       env: 'YIZHAN_MQTT_URL',
-      pattern: BROKER_URL_PATTERN,
-      expected: BROKER_URL_EXPECTED,
-      zh: 'broker 地址（必填），如 mqtts://broker:8883',
-      en: 'broker URL (required), e.g. mqtts://broker:8883',
+      zh: 'broker 地址（必填），如 mqtts://broker:8883；集群可列多个节点，逗号分隔，断线后依次连接下一个',
+      en: 'broker URL (required), e.g. mqtts://broker:8883; a cluster\'s nodes may be listed, comma-separated: each reconnect tries the next one',
     }),
     passwordFile: text({
       flag: 'password-file',

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_STATIONS_DIR } from '@yizhan/station-config/load';
 import {
+  brokerUrls,
   defineSettings,
   int,
   logLevel,
@@ -14,7 +15,6 @@ import {
   port,
   text,
 } from '@yizhan/common/settings';
-import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
 
 export const START_SETTINGS = defineSettings({
@@ -23,9 +23,7 @@ export const START_SETTINGS = defineSettings({
   settings: {
     httpPort: port({ default: DEFAULT_PORTS.http, zh: '服务器的 HTTP 端口：API、驿站屏幕、/metrics、/healthz、/readyz', en: 'HTTP port of the server: API, station screens, /metrics, /healthz, /readyz' }),
     mqttPort: port({ default: DEFAULT_PORTS.mqtt, zh: 'broker 的 MQTT 端口', en: 'MQTT port of the broker' }),
-    mqttUrl: text({
-      pattern: BROKER_URL_PATTERN,
-      expected: BROKER_URL_EXPECTED,
+    mqttUrl: brokerUrls({
       defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
       zh: '服务器和模拟驿站连接的 broker 地址',
       en: 'broker URL of the server and the simulated stations',

@@ -8,6 +8,7 @@
 import type { TownshipDefinition } from '@yizhan/station-config/townships';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { shownBrokers } from '@yizhan/common/mqtt-url';
 import { buildApp, type ServerOptions } from './app.js';
 import { describeConfig, loadConfig, type ServerConfig } from './config.js';
 import { loadOrgFiles } from './org/files.js';
@@ -131,7 +132,7 @@ async function main(): Promise<number> {
   stopOnSignals(app, c.shutdownGraceMs);
   await app.listen({ host: c.http.host, port: c.http.port });
   app.log.info(
-    { stations: stations.length, mqtt: c.mqtt.url, influx: c.influx.url, api: c.influx.api },
+    { stations: stations.length, mqtt: shownBrokers(c.mqtt.url), influx: c.influx.url, api: c.influx.api },
     'yizhan server started',
   );
   return -1;

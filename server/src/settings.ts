@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '@yizhan/protocol/duration';
 import {
+  brokerUrls,
   defineSettings,
   duration,
   durationText,
@@ -16,7 +17,6 @@ import {
   size,
   text,
 } from '@yizhan/common/settings';
-import { BROKER_URL_EXPECTED, BROKER_URL_PATTERN } from '@yizhan/common/mqtt-url';
 import { DEFAULT_PORTS } from '@yizhan/common/ports';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS } from './alerts/webhook.js';
 import { DEFAULT_TIMEZONE } from './alerts/silences.js';
@@ -59,12 +59,10 @@ export const SERVER_SETTINGS = defineSettings({
       zh: 'API、驿站屏幕和 /metrics 的 HTTP 端口',
       en: 'HTTP port for the API, station screens and /metrics',
     }),
-    mqttUrl: text({
-      pattern: BROKER_URL_PATTERN,
-      expected: BROKER_URL_EXPECTED,
+    mqttUrl: brokerUrls({
       defaultText: 'mqtt://127.0.0.1:$YIZHAN_MQTT_PORT',
-      zh: 'broker 地址，如 mqtt://127.0.0.1:1883',
-      en: 'Broker URL, e.g. mqtt://127.0.0.1:1883',
+      zh: 'broker 地址，如 mqtt://127.0.0.1:1883；集群可列多个节点，逗号分隔，断线后依次连接下一个',
+      en: 'Broker URL, e.g. mqtt://127.0.0.1:1883; a cluster\'s nodes may be listed, comma-separated: each reconnect tries the next one',
     }),
     mqttPort: port({
       default: DEFAULT_PORTS.mqtt,

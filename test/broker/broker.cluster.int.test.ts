@@ -3,43 +3,29 @@
  * server on node B; A is killed (SIGKILL) mid-stream; the station reconnects to B and no QoS 1
  * message is lost; retained statuses and the server's queued messages survive.
  */
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { provisionAccounts } from '@yizhan/broker/credentials';
 import { stationTopic } from '@yizhan/protocol';
 import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
-import { connect, inbox, tempDir } from './helpers.js';
-import { ClusterProcesses, type RedisProc } from './cluster-processes.js';
+import { connect, inbox } from './helpers.js';
+import { startCluster, type Cluster } from './cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
-let procs: ClusterProcesses;
-let cleanup: () => Promise<void>;
-let redis: RedisProc;
-let secrets: Map<string, string>;
-
-const startNode = (name: string) => procs.startNode(name, redis.url);
+let cluster: Cluster;
 
 beforeAll(async () => {
-  let dir: string;
-  ({ dir, cleanup } = await tempDir('yizhan-cluster-'));
-  procs = new ClusterProcesses(dir);
-  redis = await procs.startRedis();
-  secrets = await provisionAccounts(join(dir, 'credentials.json'), [
+  cluster = await startCluster('yizhan-cluster-', [
     { username: 'st-001', role: 'station' },
     { username: 'server', role: 'server' },
   ]);
 }, 60_000);
 
-afterAll(async () => {
-  procs.killAll();
-  await cleanup();
-});
+afterAll(() => cluster?.stop());
 
-const secret = (u: string): string => secrets.get(u) ?? '';
+const secret = (u: string): string => cluster.secret(u);
 
 it('station on A, server on B; A is killed; the station fails over to B and no QoS 1 message is lost', async () => {
-  const [a, b] = await Promise.all([startNode('A'), startNode('B')]);
+  const [a, b] = await Promise.all([cluster.startNode('A'), cluster.startNode('B')]);
   const urlB = `mqtt://127.0.0.1:${b.port}`;
 
   // the server keeps a persistent session on B
@@ -73,7 +59,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
     sent.push(station.publishAsync(stationTopic('st-001', 'telemetry'), String(i), { qos: 1 }));
     if (i === 20) {
       await waitFor('first messages through A → Redis → B', () => box.messages.length >= 5, 5_000);
-      a.proc.kill('SIGKILL');
+      void a.kill();
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -99,7 +85,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   await server.endAsync();
   for (let i = 1; i <= 5; i++)
     await station.publishAsync(stationTopic('st-001', 'telemetry'), `away-${i}`, { qos: 1 });
-  const c = await startNode('C'); // a replacement node; the server returns through it
+  const c = await cluster.startNode('C'); // a replacement node; the server returns through it
   const back = await connect(`mqtt://127.0.0.1:${c.port}`, 'server', secret('server'), {
     clientId: 'server-main',
     clean: false,
@@ -117,7 +103,7 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
 }, 90_000);
 
 it('a persistent session subscribing to several filters in one SUBSCRIBE gets its SUBACK (the server subscribes to five at once)', async () => {
-  const n = await startNode('D');
+  const n = await cluster.startNode('D');
   const server = await connect(`mqtt://127.0.0.1:${n.port}`, 'server', secret('server'), {
     clientId: 'server-multi',
     clean: false,

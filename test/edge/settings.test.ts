@@ -82,7 +82,7 @@ describe('edge agent options', () => {
     );
     expect(problems).toEqual([
       '--spool-maxx: unknown flag; did you mean --spool-max?',
-      'YIZHAN_MQTT_URL: must be a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or tls://), got "broker:1883"',
+      'YIZHAN_MQTT_URL: "broker:1883": protocol "broker" is not one of mqtt, mqtts, ws, wss, tcp, tls',
       '--spool-fsync: must be one of interval, always, never; got "sometimes"',
       '--health-interval: "30" is not a duration; write a number and a unit: ms, s, min, h or d (e.g. "30s", "5min")',
       '--speed: must be a number 0.001..1000000, got "0"',

@@ -157,6 +157,15 @@ describe('loadConfig', () => {
     expect(r.ok ? [] : r.errors).toEqual([expect.stringMatching(/^YIZHAN_TRUST_PROXY: .*addresses or CIDRs/) as string]);
   });
 
+  it('takes several broker URLs (a cluster) and refuses a wrong entry, naming it', () => {
+    const two = loadConfig({ YIZHAN_MQTT_URL: 'mqtt://10.0.0.1:1883,mqtt://10.0.0.2:1883' });
+    expect(two.ok && two.config.mqtt.url).toBe('mqtt://10.0.0.1:1883,mqtt://10.0.0.2:1883');
+    const bad = loadConfig({ YIZHAN_MQTT_URL: 'mqtt://10.0.0.1:1883,mqtt//10.0.0.2:1883' });
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      'YIZHAN_MQTT_URL: entry 2 "mqtt//10.0.0.2:1883" is not a URL (expected e.g. mqtt://127.0.0.1:1883)',
+    ]);
+  });
+
   it('reads the MQTT password from a file', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'yz-cfg-')), 'pw');
     writeFileSync(f, 's3cret\n');

@@ -7,6 +7,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { DURATION_PATTERN, parseDuration, parseSize } from '@yizhan/protocol/duration';
 import { LOG_LEVELS, type LogLevel } from '../log-levels.js';
+import { brokerListProblem } from '../mqtt-url.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -165,6 +166,23 @@ export function list(o: SettingDoc): Setting<string[] | undefined> {
           .map((a) => a.trim())
           .filter(Boolean),
       ),
+  });
+}
+
+/**
+ * A broker URL, or several separated by commas (a cluster's nodes, tried in turn; mqtt-url.ts),
+ * kept as written: each entry is checked and a wrong one is named (`entry 2 "mqtt//b" is not a URL`).
+ */
+export function brokerUrls<D extends string | undefined = undefined>(
+  o: SettingDoc & { default?: D },
+): Opt<D, string> {
+  return make<string>(o, {
+    schema: Type.String({ minLength: 1 }),
+    default: o.default,
+    decode: (v) => {
+      const problem = brokerListProblem(String(v));
+      return problem === undefined ? ok(String(v)) : { ok: false, message: problem };
+    },
   });
 }
 

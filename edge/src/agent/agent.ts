@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { shownBrokers } from '@yizhan/common/mqtt-url';
 import { PAYLOAD_VERSION, type StatusPayload } from '@yizhan/protocol/mqtt';
 import { stationTopic, type TopicLeafValue } from '@yizhan/protocol/mqtt';
 import { validators } from '@yizhan/protocol/mqtt';
@@ -214,7 +215,7 @@ class EdgeAgent implements Agent {
 
   start(): void {
     this.log.info(
-      { serialPath: this.r.serialPath, mqtt: this.o.mqttUrl, agentVersion: AGENT_VERSION },
+      { serialPath: this.r.serialPath, mqtt: shownBrokers(this.o.mqttUrl), agentVersion: AGENT_VERSION },
       'edge agent starting',
     );
     if (this.o.station.serial.rs485)
@@ -245,7 +246,7 @@ class EdgeAgent implements Agent {
         framesBad: { ...st.dropped, ...this.problems, ...this.modbusProblems },
       },
       serialPortOpen: this.serial.portOpen,
-      mqtt: { ...this.mqtt.stats, url: this.o.mqttUrl },
+      mqtt: { ...this.mqtt.stats, url: this.mqtt.broker },
       outbox: {
         depth: this.outbox.depth,
         oldestAgeMs: oldest === undefined ? null : Math.max(0, now - oldest),

@@ -14,12 +14,13 @@
  * lanes share the publish rate, so the replay keeps its pace and live data is not stuck behind it.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { brokerAddress } from '@yizhan/common/mqtt-url';
+import { BrokerRotation, shownBrokers } from '@yizhan/common/mqtt-url';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '@yizhan/common/backoff';
 import type { Outbox, OutboxMessage } from './outbox.js';
 
 export interface MqttLinkOptions {
+  /** Broker URL, or a cluster's nodes separated by commas: each reconnect tries the next one. */
   url: string;
   clientId: string;
   username: string;
@@ -75,6 +76,7 @@ export class MqttLink {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly backoff: Backoff;
+  private readonly brokers: BrokerRotation;
   private readonly log: Logger;
   private drainWaiters: (() => void)[] = [];
   private tokens: number;
@@ -85,7 +87,8 @@ export class MqttLink {
 
   constructor(private readonly o: MqttLinkOptions) {
     this.backoff = new Backoff(o.backoff);
-    this.log = o.logger.child({ mqtt: o.url });
+    this.brokers = new BrokerRotation(o.url);
+    this.log = o.logger.child({ mqtt: shownBrokers(o.url) });
     this.tokens = o.maxPublishRatePerS;
   }
 
@@ -93,9 +96,14 @@ export class MqttLink {
     return this.stats.connected;
   }
 
+  /** The broker connected to (or tried next), without credentials. */
+  get broker(): string {
+    return this.brokers.current;
+  }
+
   start(): void {
     const c = mqtt.connect({
-      ...brokerAddress(this.o.url),
+      ...this.brokers.first(),
       clientId: this.o.clientId,
       username: this.o.username,
       password: this.o.password,
@@ -109,6 +117,7 @@ export class MqttLink {
       writeCache: false,
       will: { topic: this.o.statusTopic, payload: this.o.willPayload(), qos: 1, retain: true },
     });
+    this.brokers.install(c);
     this.client = c;
     c.on('connect', () => this.onConnect(c));
     c.on('close', () => this.onClose());
@@ -155,7 +164,10 @@ export class MqttLink {
     this.connectedAt = this.o.now();
     this.backoff.reset();
     this.o.outbox.setLive?.(true);
-    this.log.info({ connects: this.stats.connects, queued: this.o.outbox.depth }, 'mqtt connected');
+    this.log.info(
+      { url: this.brokers.current, connects: this.stats.connects, queued: this.o.outbox.depth },
+      'mqtt connected',
+    );
     c.publish(this.o.statusTopic, this.o.onlinePayload(), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: err.message }, 'online status not acknowledged');
     });
@@ -182,7 +194,7 @@ export class MqttLink {
       this.inflight.clear();
     }
     if (wasConnected) {
-      this.log.warn({ queued: this.o.outbox.depth }, 'mqtt connection lost');
+      this.log.warn({ url: this.brokers.current, queued: this.o.outbox.depth }, 'mqtt connection lost');
       this.o.onConnectionChange?.(false);
     } else this.stats.connectFailures++;
     if (this.reconnectTimer) return;

@@ -9,6 +9,7 @@ import { parseDuration } from '@yizhan/protocol/duration';
 import { DEFAULT_HEALTH_INTERVAL_MS } from '@yizhan/protocol/mqtt';
 import type { Binding } from '../serial/types.js';
 import type { BackoffOptions } from '@yizhan/common/backoff';
+import { brokerListProblem } from '@yizhan/common/mqtt-url';
 import { DEFAULT_MQTT_BACKOFF, DEFAULT_SERIAL_BACKOFF } from './backoff.js';
 import type { Outbox } from './outbox.js';
 import type { FsyncPolicy } from './spool.js';
@@ -17,7 +18,7 @@ import type { ModbusConfig } from '../modbus/poller.js';
 export interface AgentOptions {
   /** The station's config: its id (the MQTT username), serial settings and channel → sensor map. */
   station: StationConfig;
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883` (mqtts:// for TLS). */
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883` (mqtts:// for TLS), or a cluster's nodes separated by commas. */
   mqttUrl: string;
   /** Broker password of the station's account. Give this or {@link passwordFile}. */
   password?: string;
@@ -134,6 +135,8 @@ export function resolveOptions(o: AgentOptions): ResolvedAgentOptions {
   }
   if (password === undefined || password === '')
     throw new AgentConfigError(`${id}: no MQTT password; give --password-file (or the password option)`);
+  const brokerProblem = brokerListProblem(o.mqttUrl);
+  if (brokerProblem !== undefined) throw new AgentConfigError(`${id}: mqttUrl: ${brokerProblem}`);
   let frameTimeoutMs = o.frameTimeoutMs;
   if (frameTimeoutMs === undefined) {
     const d = parseDuration(o.station.serial.frameTimeout ?? DEFAULT_FRAME_TIMEOUT);

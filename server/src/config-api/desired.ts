@@ -7,7 +7,7 @@
  * arrived (a bounded wait) `ready` stays false and writes are refused by the route.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { brokerAddress } from '@yizhan/common/mqtt-url';
+import { BrokerRotation } from '@yizhan/common/mqtt-url';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   allStationsFilter,
@@ -49,8 +49,9 @@ export class DesiredConfigs {
   open(): Promise<void> {
     this.connecting ??= new Promise<void>((resolve) => {
       const o = this.mqttOpts;
+      const brokers = new BrokerRotation(o.url);
       const c = mqtt.connect({
-        ...brokerAddress(o.url),
+        ...brokers.first(),
         clientId: `${o.clientId ?? 'yizhan-server'}-config`,
         username: o.username,
         password: o.password,
@@ -58,6 +59,7 @@ export class DesiredConfigs {
         reconnectPeriod: o.reconnectPeriodMs ?? 1000,
         protocolVersion: 4,
       });
+      brokers.install(c);
       this.client = c;
       const giveUp = setTimeout(resolve, DEFAULT_CONFIG_CONNECT_WAIT_MS);
       giveUp.unref();
@@ -72,7 +74,7 @@ export class DesiredConfigs {
         });
       });
       c.on('message', (topic, payload) => this.learn(topic, payload));
-      c.on('error', (e) => this.log.warn({ err: e.message }, 'config-api mqtt error'));
+      c.on('error', (e) => this.log.warn({ url: brokers.current, err: e.message }, 'config-api mqtt error'));
     });
     return this.connecting;
   }

@@ -6,7 +6,7 @@
  * moment loses nothing the broker does not send again.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { brokerAddress } from '@yizhan/common/mqtt-url';
+import { BrokerRotation } from '@yizhan/common/mqtt-url';
 import type { FastifyBaseLogger } from 'fastify';
 import { allStationsFilter } from '@yizhan/protocol';
 import { corkUntilNextTurn } from '@yizhan/common/cork';
@@ -15,7 +15,10 @@ import { INGEST_LEAVES } from './ingest.js';
 import type { AckGate } from './ack-gate.js';
 
 export interface MqttOptions {
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
+  /**
+   * Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`, or a cluster's nodes separated by
+   * commas (each reconnect tries the next one).
+   */
   url: string;
   username?: string;
   password?: string;
@@ -51,8 +54,9 @@ export class MqttIngest {
   /** Start connecting (returns at once; reconnects forever in the background). */
   start(): void {
     const o = this.opts;
+    const brokers = new BrokerRotation(o.url);
     const client = mqtt.connect({
-      ...brokerAddress(o.url),
+      ...brokers.first(),
       clientId: o.clientId ?? DEFAULT_MQTT_CLIENT_ID,
       clean: false,
       username: o.username,
@@ -65,6 +69,7 @@ export class MqttIngest {
       // still turns its log on.
       ...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: noop }),
     });
+    brokers.install(client);
     this.client = client;
     this.gate?.install(client);
     // One PUBACK per message, each its own socket write (a syscall) otherwise: hold the acks of
@@ -73,7 +78,7 @@ export class MqttIngest {
     client.on('packetreceive', () => corkUntilNextTurn(client.stream));
     client.on('connect', (ack) => {
       this.metrics.mqttConnected.set(1);
-      this.log.info({ url: redact(o.url), sessionPresent: ack.sessionPresent }, 'mqtt connected');
+      this.log.info({ url: brokers.current, sessionPresent: ack.sessionPresent }, 'mqtt connected');
       client.subscribe([...INGEST_FILTERS], { qos: 1 }, (err, granted) => {
         if (err) {
           this.log.error({ err: err.message }, 'mqtt subscribe failed; will retry on reconnect');
@@ -96,9 +101,9 @@ export class MqttIngest {
     });
     client.on('error', (err) => {
       // Auth failures say "Connection refused: Not authorized"; mqtt.js keeps retrying either way.
-      this.log.error({ url: redact(o.url), err: err.message }, 'mqtt connection error');
+      this.log.error({ url: brokers.current, err: err.message }, 'mqtt connection error');
     });
-    client.on('offline', () => this.log.warn({ url: redact(o.url) }, 'mqtt offline; reconnecting'));
+    client.on('offline', () => this.log.warn({ url: brokers.current }, 'mqtt offline; reconnecting'));
   }
 
   /** Disconnect cleanly (held acks are sent first, for at most `drainMs`). */
@@ -114,14 +119,3 @@ export class MqttIngest {
 }
 
 function noop(): void {}
-
-/** URL without credentials, for logs. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid url)';
-  }
-}
