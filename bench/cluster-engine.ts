@@ -75,6 +75,8 @@ export class YizhanCluster implements ClusterEngine {
   /** Each node's side HTTP port (/metrics, /healthz). */
   readonly metricsPorts: number[] = [];
   private readonly procs = new Map<string, Proc>();
+  /** Parts that exited without being killed, with their exit code or signal, not taken yet. */
+  private crashed: string[] = [];
 
   constructor(private readonly o: YizhanClusterOptions) {}
 
@@ -107,8 +109,23 @@ export class YizhanCluster implements ClusterEngine {
 
   async kill(part: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     this.check(part);
-    await killProc(this.procs.get(part), signal);
+    const p = this.procs.get(part);
     this.procs.delete(part);
+    await killProc(p, signal);
+  }
+
+  /** The parts that exited by themselves since the last call ('node-1 (exit 1)'); they stay down until restarted. */
+  takeCrashes(): string[] {
+    return this.crashed.splice(0);
+  }
+
+  private watch(part: string, p: Proc): void {
+    this.procs.set(part, p);
+    p.child.once('exit', (code, sig) => {
+      if (this.procs.get(part) !== p) return;
+      this.procs.delete(part);
+      this.crashed.push(`${part} (${code === null ? sig : `exit ${code}`})`);
+    });
   }
 
   async restart(part: string): Promise<void> {
@@ -122,7 +139,7 @@ export class YizhanCluster implements ClusterEngine {
         : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
       const args = [...conf, '--port', String(this.redisPort), '--bind', '127.0.0.1', '--dir', data, '--daemonize', 'no'];
       const p = plainProc('redis', 'redis-server', args, baseEnv(), logs);
-      this.procs.set(part, p);
+      this.watch(part, p);
       await serving(p, this.redisPort, 'redis-server');
       return;
     }
@@ -140,13 +157,14 @@ export class YizhanCluster implements ClusterEngine {
     };
     mkdirSync(join(this.dir, part), { recursive: true });
     const p = nodeProc(part, join(ROOT, 'broker/src/main.ts'), [], env, logs);
-    this.procs.set(part, p);
+    this.watch(part, p);
     await serving(p, this.mqttPorts[i] ?? 0, `broker ${part}`);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((p) => killProc(p)));
+    const procs = [...this.procs.values()];
     this.procs.clear();
+    await Promise.all(procs.map((p) => killProc(p)));
   }
 
   private nodeNames(): string[] {

@@ -53,6 +53,8 @@ export interface ClusterCase {
   falseOfflinePoints: number;
   /** What was killed (e.g. node-2 for the server's node). */
   parts: string[];
+  /** Parts that exited by themselves during the case (restarted by the bench before the next case). */
+  crashed: string[];
   stale: Stale[];
 }
 
@@ -148,6 +150,7 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
     let from = t0;
     for (const [caseName, steps] of matrix(engine.parts())) {
       const name = `${engine.name}: ${caseName}`;
+      await steady(stack, ids, say);
       await sleep(o.loadMs);
       const h: Harness = {
         engine,
@@ -189,13 +192,18 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
       const stale = await checkStatuses(stack, engine, ids, password);
       const offline = (await offlinePoints(stack.influxUrl, DB, t0 - 60_000)).filter((p) => !seenOffline.has(`${p.station} ${p.at}`));
       offline.forEach((p) => seenOffline.add(`${p.station} ${p.at}`));
+      const crashed = takeCrashes(engine);
+      for (const c of crashed) {
+        say(`${name}: ${c} exited by itself; restarting it for the next case`);
+        await engine.restart(c.split(' ')[0] ?? '');
+      }
       w.to = Date.now();
       const falseOfflinePoints = offline.filter((p) => !lostLinkIn(stack.links.get(p.station), from, w.to)).length;
       cases.push({
         name, sent: 0, stored: 0, lost: 0, unheard: 0, wrongValue: 0, duplicates: 0,
         staleStatuses: stale.length + falseOfflinePoints, staleAtEnd: stale.length, falseOfflinePoints,
         recoveryS: rec.at === undefined ? null : Math.round((rec.at - measureAt) / 100) / 10,
-        parts: h.killed, stale,
+        parts: h.killed, stale, crashed,
       });
       say(`${name}: recovered ${rec.at === undefined ? 'never' : `after ${((rec.at - measureAt) / 1000).toFixed(1)} s`}, ${stale.length} stale status(es), ${falseOfflinePoints} false offline point(s)`);
       from = w.to;
@@ -216,6 +224,23 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
   } finally {
     await Promise.all(controllers.map((c) => c.close()));
     await stack.stop();
+  }
+}
+
+/** Parts of the engine that exited by themselves (engines that can tell: YizhanCluster.takeCrashes). */
+function takeCrashes(engine: ClusterEngine): string[] {
+  const e = engine as ClusterEngine & { takeCrashes?: () => string[] };
+  return e.takeCrashes?.() ?? [];
+}
+
+/** Before a case: every agent's link up (a previous case's backoff may still run), 90 s at most. */
+async function steady(stack: FaultStack, ids: string[], say: (l: string) => void): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const down = ids.filter((s) => !linkUp(stack.links.get(s)));
+    if (!down.length) return;
+    if (Date.now() + 500 >= deadline) say(`agents still not connected after 90 s: ${down.join(', ')}`);
+    await sleep(500);
   }
 }
 
