@@ -55,8 +55,23 @@ export async function agentTakesUrlList(dir: string): Promise<boolean> {
   const list = `mqtt://127.0.0.1:${await freePort()},mqtt://127.0.0.1:${await freePort()}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'edge/src/main.ts'), '--station', 'st-001', '--stations-dir', DEFAULT_STATIONS_DIR,
-      '--mqtt', list, '--password-file', join(dir, 'pw'), '--serial-path', join(dir, 'no-such-port'), '--state-dir', join(dir, 'state')],
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'edge/src/main.ts'),
+      '--station',
+      'st-001',
+      '--stations-dir',
+      DEFAULT_STATIONS_DIR,
+      '--mqtt',
+      list,
+      '--password-file',
+      join(dir, 'pw'),
+      '--serial-path',
+      join(dir, 'no-such-port'),
+      '--state-dir',
+      join(dir, 'state'),
+    ],
     { cwd: ROOT, env: { ...baseEnv(), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -66,13 +81,15 @@ export async function agentTakesUrlList(dir: string): Promise<boolean> {
   // Running 3 s after it said it is starting: it took the list (it is retrying both closed ports).
   const running = (async () => {
     const deadline = Date.now() + 60_000;
-    while (!out.includes('edge agent starting') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!out.includes('edge agent starting') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 3000));
     return true;
   })();
   const took = await Promise.race([exited, running]);
   if (child.exitCode === null) child.kill('SIGKILL');
-  if (!took && !out.includes(list)) throw new Error(`the agent probe exited for another reason than the URL list:\n${out.slice(-2000)}`);
+  if (!took && !out.includes(list))
+    throw new Error(`the agent probe exited for another reason than the URL list:\n${out.slice(-2000)}`);
   return took;
 }
 
@@ -102,7 +119,8 @@ export class ClusterAccess implements ExternalBroker {
     accounts.filter((a) => a.role === 'station').forEach((a, i) => this.order.set(a.username, i));
     const secrets = await this.engine.start(join(dir, this.engine.name), accounts);
     const urls = this.engine.nodeUrls();
-    if (urls.length !== 2) throw new Error(`${this.engine.name}: haproxy here balances 2 nodes, the engine has ${urls.length}`);
+    if (urls.length !== 2)
+      throw new Error(`${this.engine.name}: haproxy here balances 2 nodes, the engine has ${urls.length}`);
     this.lbPort = await freePort();
     this.haproxyCfg = existsSync(HAPROXY_CFG) ? HAPROXY_CFG : join(dir, 'haproxy.cfg');
     if (this.haproxyCfg !== HAPROXY_CFG) {
@@ -117,8 +135,19 @@ export class ClusterAccess implements ExternalBroker {
   async startHaproxy(): Promise<void> {
     const hostPort = (u: string) => u.replace(/^[a-z]+:\/\//, '');
     const [n1 = '', n2 = ''] = this.engine.nodeUrls();
-    const env = { ...baseEnv(), YIZHAN_LB_BIND: `127.0.0.1:${this.lbPort}`, YIZHAN_BROKER_1: hostPort(n1), YIZHAN_BROKER_2: hostPort(n2) };
-    this.haproxy = plainProc('haproxy', 'haproxy', ['-f', this.haproxyCfg, '-db'], env, join(this.dir, 'logs'));
+    const env = {
+      ...baseEnv(),
+      YIZHAN_LB_BIND: `127.0.0.1:${this.lbPort}`,
+      YIZHAN_BROKER_1: hostPort(n1),
+      YIZHAN_BROKER_2: hostPort(n2),
+    };
+    this.haproxy = plainProc(
+      'haproxy',
+      'haproxy',
+      ['-f', this.haproxyCfg, '-db'],
+      env,
+      join(this.dir, 'logs'),
+    );
     await serving(this.haproxy, this.lbPort, 'haproxy');
   }
 

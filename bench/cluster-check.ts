@@ -20,7 +20,8 @@ import type { AgentLink } from './faults-stack.js';
 export const FRESH_MS = 3000;
 
 /** The agent's link now, from its log's changes (none logged yet: not connected). */
-export const linkUp = (changes: readonly AgentLink[] | undefined): boolean => changes?.at(-1)?.connected ?? false;
+export const linkUp = (changes: readonly AgentLink[] | undefined): boolean =>
+  changes?.at(-1)?.connected ?? false;
 
 /** The agent lost its link at some time in [from, to). */
 export const lostLinkIn = (changes: readonly AgentLink[] | undefined, from: number, to: number): boolean =>
@@ -34,9 +35,15 @@ export interface StationFlow {
 }
 
 /** Every station is connected and its readings arrive again: sent after `killAt`, the newest fresh at `now`. */
-export function recovered(flows: readonly StationFlow[], killAt: number, now: number, freshMs = FRESH_MS): boolean {
+export function recovered(
+  flows: readonly StationFlow[],
+  killAt: number,
+  now: number,
+  freshMs = FRESH_MS,
+): boolean {
   return flows.every(
-    (f) => f.linkUp && f.lastStoredAt !== undefined && f.lastStoredAt > killAt && f.lastStoredAt >= now - freshMs,
+    (f) =>
+      f.linkUp && f.lastStoredAt !== undefined && f.lastStoredAt > killAt && f.lastStoredAt >= now - freshMs,
   );
 }
 
@@ -186,7 +193,11 @@ export async function lastStored(
 }
 
 /** `station_status` offline points written since `since`: station and point time. */
-export async function offlinePoints(influxUrl: string, db: string, since: number): Promise<{ station: string; at: number }[]> {
+export async function offlinePoints(
+  influxUrl: string,
+  db: string,
+  since: number,
+): Promise<{ station: string; at: number }[]> {
   const rows = await influxql(
     influxUrl,
     db,

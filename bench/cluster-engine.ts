@@ -45,8 +45,16 @@ export async function serving(p: Proc, port: number, what: string, timeoutMs = 6
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.child.exitCode !== null || p.child.signalCode !== null)
-      throw new Error(`${what} exited (${p.child.exitCode ?? p.child.signalCode}) before serving on port ${port}`);
-    if (await waitForPort(port, '127.0.0.1', 500).then(() => true, () => false)) return;
+      throw new Error(
+        `${what} exited (${p.child.exitCode ?? p.child.signalCode}) before serving on port ${port}`,
+      );
+    if (
+      await waitForPort(port, '127.0.0.1', 500).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`${what}: port ${port} not open after ${timeoutMs} ms`);
     await sleep(100);
   }
@@ -104,7 +112,9 @@ export class YizhanCluster implements ClusterEngine {
 
   /** Where redis keeps its append-only file, and how it was configured. */
   redisConfig(): string {
-    return existsSync(REDIS_CONF) ? REDIS_CONF : 'appendonly yes, appendfsync everysec (no deploy/redis/redis.conf)';
+    return existsSync(REDIS_CONF)
+      ? REDIS_CONF
+      : 'appendonly yes, appendfsync everysec (no deploy/redis/redis.conf)';
   }
 
   async kill(part: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -137,7 +147,17 @@ export class YizhanCluster implements ClusterEngine {
       const conf = existsSync(REDIS_CONF)
         ? [REDIS_CONF]
         : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
-      const args = [...conf, '--port', String(this.redisPort), '--bind', '127.0.0.1', '--dir', data, '--daemonize', 'no'];
+      const args = [
+        ...conf,
+        '--port',
+        String(this.redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        data,
+        '--daemonize',
+        'no',
+      ];
       const p = plainProc('redis', 'redis-server', args, baseEnv(), logs);
       this.watch(part, p);
       await serving(p, this.redisPort, 'redis-server');
@@ -194,13 +214,19 @@ export async function loadEngine(name: string, o: YizhanClusterOptions): Promise
   if (name === 'yizhan') return { engine: new YizhanCluster(o) };
   if (name !== 'rabbitmq') return { skip: `unknown engine "${name}" (yizhan or rabbitmq)` };
   const file = join(ROOT, 'bench/cluster-rabbitmq.ts');
-  if (!existsSync(file)) return { skip: `rabbitmq: ${file} is not there (no RabbitMQ engine on this branch)` };
+  if (!existsSync(file))
+    return { skip: `rabbitmq: ${file} is not there (no RabbitMQ engine on this branch)` };
   if (!hasBinary('rabbitmq-server'))
     return { skip: 'rabbitmq: rabbitmq-server is not installed (apt-get install rabbitmq-server)' };
   const mod = (await import(file)) as Record<string, unknown>;
   const isEngine = (x: unknown): x is ClusterEngine =>
-    typeof x === 'object' && x !== null && typeof (x as ClusterEngine).start === 'function' && typeof (x as ClusterEngine).nodeUrls === 'function';
-  for (const [key, v] of Object.entries(mod).sort(([a], [b]) => (a === 'default' ? -1 : b === 'default' ? 1 : 0))) {
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as ClusterEngine).start === 'function' &&
+    typeof (x as ClusterEngine).nodeUrls === 'function';
+  for (const [key, v] of Object.entries(mod).sort(([a], [b]) =>
+    a === 'default' ? -1 : b === 'default' ? 1 : 0,
+  )) {
     if (isEngine(v)) return { engine: v };
     if (typeof v !== 'function') continue;
     const proto = (v as { prototype?: unknown }).prototype;

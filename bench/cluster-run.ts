@@ -12,12 +12,20 @@ import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-confi
 import { sleep } from '../test/helpers/wait.js';
 import { ClusterAccess } from './cluster-access.js';
 import {
-  connectedNode, lastStored, linkUp, lostLinkIn, offlinePoints, recovered,
-  retainedStatuses, serverStatuses, staleStatuses, type Stale,
+  connectedNode,
+  lastStored,
+  linkUp,
+  lostLinkIn,
+  offlinePoints,
+  recovered,
+  retainedStatuses,
+  serverStatuses,
+  staleStatuses,
+  type Stale,
 } from './cluster-check.js';
 import type { ClusterEngine } from './cluster-engine.js';
 import { CountingController } from './faults-controller.js';
-import { countFaults, type KillWindow } from './faults-count.js';
+import { countFaults, describeMissing, type KillWindow } from './faults-count.js';
 import { DB } from './faults-run.js';
 import { caughtUp } from './faults-settle.js';
 import { FaultStack, SERVER_ACCOUNT } from './faults-stack.js';
@@ -55,6 +63,8 @@ export interface ClusterCase {
   parts: string[];
   /** Parts that exited by themselves during the case (restarted by the bench before the next case). */
   crashed: string[];
+  /** The frames with missing readings, runs of consecutive frames in one line (bench/faults-count.ts). */
+  missing: string[];
   stale: Stale[];
 }
 
@@ -69,6 +79,8 @@ interface Harness {
   stack: FaultStack;
   delay: () => Promise<void>;
   killed: string[];
+  /** When the process of the current step's kill had exited. */
+  goneAt?: number;
 }
 
 const node = (n: string, signal: NodeJS.Signals = 'SIGKILL', measureFrom = true): Step => ({
@@ -77,6 +89,7 @@ const node = (n: string, signal: NodeJS.Signals = 'SIGKILL', measureFrom = true)
   act: async (h) => {
     h.killed.push(n);
     await h.engine.kill(n, signal);
+    h.goneAt = Date.now();
     await h.delay();
     await h.engine.restart(n);
   },
@@ -87,6 +100,7 @@ const server = (signal: NodeJS.Signals): Step => ({
   act: async (h) => {
     h.killed.push('server');
     await h.stack.kill('server', signal);
+    h.goneAt = Date.now();
     await h.delay();
     await h.stack.restart('server');
   },
@@ -112,7 +126,11 @@ export function matrix(parts: readonly string[]): [string, Step[]][] {
     ['server restarted (SIGTERM)', [server('SIGTERM')], []],
     ['server killed (-9)', [server('SIGKILL')], []],
     ['redis killed (-9)', [node('redis')], ['redis']],
-    ['node-1 restarted, then node-2 killed (-9)', [node('node-1', 'SIGTERM', false), node('node-2')], ['node-1', 'node-2']],
+    [
+      'node-1 restarted, then node-2 killed (-9)',
+      [node('node-1', 'SIGTERM', false), node('node-2')],
+      ['node-1', 'node-2'],
+    ],
   ];
   return all.filter(([, , need]) => need.every((p) => parts.includes(p))).map(([n, s]) => [n, s]);
 }
@@ -120,7 +138,8 @@ export function matrix(parts: readonly string[]): [string, Step[]][] {
 export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): Promise<ClusterCase[]> {
   const say = o.log;
   const stations = loadStationsOrThrow(DEFAULT_STATIONS_DIR).slice(0, o.stations);
-  if (stations.length < o.stations) throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
+  if (stations.length < o.stations)
+    throw new Error(`--stations ${o.stations}: only ${stations.length} sample stations`);
   const ids = stations.map((s) => s.id);
   const perS = (stations.length * 1000) / o.intervalMs;
   const access = new ClusterAccess(engine, { lists: o.lists, log: say });
@@ -137,12 +156,20 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
   const seenOffline = new Set<string>();
   const flows = (since: number) =>
     lastStored(stack.influxUrl, DB, controllers, since).then((last) =>
-      ids.map((station) => ({ station, linkUp: linkUp(stack.links.get(station)), lastStoredAt: last.get(station) })),
+      ids.map((station) => ({
+        station,
+        linkUp: linkUp(stack.links.get(station)),
+        lastStoredAt: last.get(station),
+      })),
     );
   try {
-    say(`${engine.name}: starting influxd, the cluster, haproxy, the server and ${ids.length} agents in ${stack.root}`);
+    say(
+      `${engine.name}: starting influxd, the cluster, haproxy, the server and ${ids.length} agents in ${stack.root}`,
+    );
     await stack.start();
-    say(`${engine.name}: nodes ${engine.nodeUrls().join(' ')}, haproxy ${access.lbUrl} (${access.haproxyCfg}), lists ${o.lists}`);
+    say(
+      `${engine.name}: nodes ${engine.nodeUrls().join(' ')}, haproxy ${access.lbUrl} (${access.haproxyCfg}), lists ${o.lists}`,
+    );
     for (const c of controllers) await c.attach(stack.pairs.get(c.station.id)?.devicePath ?? '');
     const t0 = Date.now();
     controllers.forEach((c, i) => c.start((i * o.intervalMs) / controllers.length));
@@ -166,12 +193,16 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
       for (const step of steps) {
         if (step.measureFrom) {
           measureAt = Date.now();
+          h.goneAt = undefined;
           const at = measureAt;
+          // Only readings sent once the killed process is gone prove that data flows again (a server
+          // on SIGTERM still stores for a while).
           polling = (async () => {
             while (rec.at === undefined && (rec.acting || Date.now() < at + o.maxSettleMs)) {
               await sleep(500);
               const now = Date.now();
-              if (recovered(await flows(at), at, now)) rec.at = now;
+              const gone = h.goneAt;
+              if (gone !== undefined && recovered(await flows(gone), gone, now)) rec.at = now;
             }
           })();
         }
@@ -185,12 +216,18 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
       await polling;
       await sleep(o.settleMs);
       const deadline = readyAt + o.maxSettleMs;
-      while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000)))
+      while (
+        Date.now() < deadline &&
+        !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))
+      )
         await sleep(500);
-      if (Date.now() >= deadline) say(`${name}: InfluxDB did not catch up within ${o.maxSettleMs} ms of the restart`);
+      if (Date.now() >= deadline)
+        say(`${name}: InfluxDB did not catch up within ${o.maxSettleMs} ms of the restart`);
       await sleep(2000); // statuses: the last will or online message on its way
       const stale = await checkStatuses(stack, engine, ids, password);
-      const offline = (await offlinePoints(stack.influxUrl, DB, t0 - 60_000)).filter((p) => !seenOffline.has(`${p.station} ${p.at}`));
+      const offline = (await offlinePoints(stack.influxUrl, DB, t0 - 60_000)).filter(
+        (p) => !seenOffline.has(`${p.station} ${p.at}`),
+      );
       offline.forEach((p) => seenOffline.add(`${p.station} ${p.at}`));
       const crashed = takeCrashes(engine);
       for (const c of crashed) {
@@ -198,14 +235,29 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
         await engine.restart(c.split(' ')[0] ?? '');
       }
       w.to = Date.now();
-      const falseOfflinePoints = offline.filter((p) => !lostLinkIn(stack.links.get(p.station), from, w.to)).length;
+      const falseOfflinePoints = offline.filter(
+        (p) => !lostLinkIn(stack.links.get(p.station), from, w.to),
+      ).length;
       cases.push({
-        name, sent: 0, stored: 0, lost: 0, unheard: 0, wrongValue: 0, duplicates: 0,
-        staleStatuses: stale.length + falseOfflinePoints, staleAtEnd: stale.length, falseOfflinePoints,
+        name,
+        sent: 0,
+        stored: 0,
+        lost: 0,
+        unheard: 0,
+        wrongValue: 0,
+        duplicates: 0,
+        staleStatuses: stale.length + falseOfflinePoints,
+        staleAtEnd: stale.length,
+        falseOfflinePoints,
         recoveryS: rec.at === undefined ? null : Math.round((rec.at - measureAt) / 100) / 10,
-        parts: h.killed, stale, crashed,
+        parts: h.killed,
+        stale,
+        crashed,
+        missing: [],
       });
-      say(`${name}: recovered ${rec.at === undefined ? 'never' : `after ${((rec.at - measureAt) / 1000).toFixed(1)} s`}, ${stale.length} stale status(es), ${falseOfflinePoints} false offline point(s)`);
+      say(
+        `${name}: recovered ${rec.at === undefined ? 'never' : `after ${((rec.at - measureAt) / 1000).toFixed(1)} s`}, ${stale.length} stale status(es), ${falseOfflinePoints} false offline point(s)`,
+      );
       from = w.to;
     }
     for (const c of controllers) c.pause();
@@ -213,11 +265,24 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
     if (last) last.to = Infinity;
     const end = Date.now() + 1;
     const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, t0, end))) await sleep(500);
+    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, t0, end)))
+      await sleep(500);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     count.rows.forEach((r, i) => {
       const c = cases[i];
-      if (c) Object.assign(c, { sent: r.sent, stored: r.stored, lost: r.lost, unheard: r.unheard, wrongValue: r.wrongValue, duplicates: r.duplicates });
+      if (c)
+        Object.assign(c, {
+          sent: r.sent,
+          stored: r.stored,
+          lost: r.lost,
+          unheard: r.unheard,
+          wrongValue: r.wrongValue,
+          duplicates: r.duplicates,
+        });
+    });
+    cases.forEach((c, i) => {
+      const mine = count.missing.filter((m) => m.round === i + 1);
+      if (mine.length) c.missing = describeMissing(mine, 30).split('\n');
     });
     if (count.missing.length) say(`${engine.name}: ${count.missing.length} frame(s) with missing readings`);
     return cases;
@@ -245,7 +310,12 @@ async function steady(stack: FaultStack, ids: string[], say: (l: string) => void
 }
 
 /** Stations whose server or retained status disagrees with their agent's link now (the retained read on the first node that answers). */
-async function checkStatuses(stack: FaultStack, engine: ClusterEngine, ids: string[], password: string): Promise<Stale[]> {
+async function checkStatuses(
+  stack: FaultStack,
+  engine: ClusterEngine,
+  ids: string[],
+  password: string,
+): Promise<Stale[]> {
   const server = await serverStatuses(stack.httpUrl).catch(() => new Map<string, boolean | null>());
   let retained = new Map<string, boolean | null>();
   for (const url of engine.nodeUrls()) {

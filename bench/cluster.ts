@@ -47,7 +47,9 @@ function positive(name: string, v: string | undefined, dflt: number): number {
 function commit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${sha}+changes` : sha;
   } catch {
     return 'unknown';
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
   }
   const names = values.engine === 'all' ? ['yizhan', 'rabbitmq'] : [values.engine];
   for (const n of names)
-    if (n !== 'yizhan' && n !== 'rabbitmq') throw new Error(`--engine must be yizhan, rabbitmq or all, got "${n}"`);
+    if (n !== 'yizhan' && n !== 'rabbitmq')
+      throw new Error(`--engine must be yizhan, rabbitmq or all, got "${n}"`);
   const out = resolve(values.out ?? 'bench/results/cluster.json');
   const say = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
   const started = Date.now();
@@ -99,23 +102,37 @@ async function main(): Promise<void> {
     maxSettleMs: 60_000,
   };
   const probeDir = mkdtempSync(join(tmpdir(), 'yz-cluster-probe-'));
-  const lists = await agentTakesUrlList(probeDir).finally(() => rmSync(probeDir, { recursive: true, force: true }));
+  const lists = await agentTakesUrlList(probeDir).finally(() =>
+    rmSync(probeDir, { recursive: true, force: true }),
+  );
   if (!lists)
-    say('this code takes one broker URL only (YIZHAN_MQTT_URL=a,b is refused): the direct stations and the server get one node each, no failover list');
+    say(
+      'this code takes one broker URL only (YIZHAN_MQTT_URL=a,b is refused): the direct stations and the server get one node each, no failover list',
+    );
   const cases: ClusterCase[] = [];
   const skipped: string[] = [];
   for (const name of names) {
-    const loaded = await loadEngine(name, { nodes: 2, sessionQueue: Math.max(1000, Math.ceil((stations * 1000 * 120) / settings.intervalMs)) });
+    const loaded = await loadEngine(name, {
+      nodes: 2,
+      sessionQueue: Math.max(1000, Math.ceil((stations * 1000 * 120) / settings.intervalMs)),
+    });
     if ('skip' in loaded) {
       say(`skipping ${name}: ${loaded.skip}`);
       skipped.push(loaded.skip);
       continue;
     }
-    cases.push(...(await runCluster(loaded.engine, { ...settings, lists, keepData: values['keep-data'], log: say })));
+    cases.push(
+      ...(await runCluster(loaded.engine, { ...settings, lists, keepData: values['keep-data'], log: say })),
+    );
   }
   console.log(`\n${table(cases)}`);
-  const stale = cases.flatMap((c) => c.stale.map((s) => `${c.name}: ${s.station} (${s.where.join(', ')})`));
-  if (stale.length) console.log(`\nstale statuses:\n${stale.slice(0, 40).join('\n')}`);
+  for (const c of cases) {
+    const where = (w: string) => c.stale.filter((s) => s.where.includes(w as 'server')).map((s) => s.station);
+    for (const w of ['server', 'retained'])
+      if (where(w).length) console.log(`${c.name}: stale ${w} status of ${where(w).join(' ')}`);
+    if (c.crashed.length) console.log(`${c.name}: exited by itself: ${c.crashed.join(', ')}`);
+    if (c.missing.length) console.log(`${c.name}: lost\n  ${c.missing.join('\n  ')}`);
+  }
   mkdirSync(dirname(out), { recursive: true });
   const durationS = Math.round((Date.now() - started) / 1000);
   const report = {
@@ -126,8 +143,10 @@ async function main(): Promise<void> {
       unheard: `readings sent while no agent had the serial port open (from ${UNHEARD_GRACE_MS} ms before an agent kill until its port is open again) and not stored: the line drops them, as a UART would; 0 here, the matrix kills no agent`,
       lost: 'sent - stored - unheard',
       staleStatuses: 'staleAtEnd + falseOfflinePoints',
-      staleAtEnd: "stations whose status disagreed with their agent's MQTT link once the case settled: as the server's GET /api/v1/stations shows it, or as the retained …/status message a fresh subscriber gets",
-      falseOfflinePoints: 'station_status offline points written during the case for a station whose agent did not lose its link in the case',
+      staleAtEnd:
+        "stations whose status disagreed with their agent's MQTT link once the case settled: as the server's GET /api/v1/stations shows it, or as the retained …/status message a fresh subscriber gets",
+      falseOfflinePoints:
+        'station_status offline points written during the case for a station whose agent did not lose its link in the case',
       recoveryS: `seconds from the (last) kill until every agent's link is up and every station has a reading sent after the kill stored and its newest stored reading at most ${FRESH_MS} ms old; null: not within 60 s of the restart`,
     },
     skipped,

@@ -201,7 +201,8 @@ export class FaultStack {
         return;
       }
       case 'broker': {
-        if (this.o.broker) throw new Error('the brokers of this stack are not its own: restart them where they run');
+        if (this.o.broker)
+          throw new Error('the brokers of this stack are not its own: restart them where they run');
         const child = this.node('broker', 'broker/src/main.ts', [], {
           YIZHAN_MQTT_HOST: '127.0.0.1',
           YIZHAN_MQTT_PORT: String(this.mqttPort),

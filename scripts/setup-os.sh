@@ -5,6 +5,7 @@
 #   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
 #                              clients, chromium, redis-server, openssl, gcc with the C headers,
+#                              haproxy (bench:cluster's load balancer),
 #                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
 #                              tests, /usr/bin/python3 with the modules of the Modbus slave fixture,
 #                              fonts-noto-cjk (the browser tests' screenshots show Chinese), and
@@ -24,6 +25,7 @@ declare -A bin_pkg=(
   [mosquitto_sub]=mosquitto-clients
   [chromium]=chromium
   [redis-server]=redis-server
+  [haproxy]=haproxy
   [openssl]=openssl
   [gcc]=gcc
   [pdftotext]=poppler-utils
@@ -40,7 +42,7 @@ case "$what" in
     need=(influxd)
     [ "${YIZHAN_SERIAL:-mock}" = pty ] && need+=(socat)
     ;;
-  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server openssl gcc pdftotext) ;;
+  test) need=(influxd socat mosquitto mosquitto_pub mosquitto_sub chromium redis-server haproxy openssl gcc pdftotext) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -20,9 +20,13 @@ describe('bench:cluster checks', () => {
 
   it('recovered: every link up and every station with a fresh reading sent after the kill', () => {
     const now = 20_000;
-    expect(recovered([flow('st-001', true, 19_500), flow('st-002', true, 18_000)], killAt, now, 3000)).toBe(true);
+    expect(recovered([flow('st-001', true, 19_500), flow('st-002', true, 18_000)], killAt, now, 3000)).toBe(
+      true,
+    );
     // a link still down
-    expect(recovered([flow('st-001', true, 19_500), flow('st-002', false, 19_500)], killAt, now, 3000)).toBe(false);
+    expect(recovered([flow('st-001', true, 19_500), flow('st-002', false, 19_500)], killAt, now, 3000)).toBe(
+      false,
+    );
     // readings stopped at the kill (the server is away): nothing after it stored
     expect(recovered([flow('st-001', true, 9_900)], killAt, now, 3000)).toBe(false);
     expect(recovered([flow('st-001', true, undefined)], killAt, now, 3000)).toBe(false);
