@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       sessionQueue: Math.max(1000, Math.ceil((stations * 1000 * 120) / settings.intervalMs)),
     });
     if ('skip' in loaded) {
-      say(`skipping ${name}: ${loaded.skip}`);
+      say(`skipping ${name}, ${loaded.skip}`);
       skipped.push(loaded.skip);
       continue;
     }
