@@ -40,10 +40,32 @@ export const KILLS = ['agent', 'broker', 'server', 'influxd'] as const;
 export type Kill = (typeof KILLS)[number];
 
 const ROOT = resolve(import.meta.dirname, '..');
-/** Cheap scrypt for the run's accounts (the default costs ~100 ms per hash and per connect). */
 /** The server's account, named like its default client id (as `npm start` does): the broker binds client ids to accounts. */
-const SERVER_ACCOUNT = 'yizhan-server';
-const FAST_SCRYPT = { algo: 'scrypt' as const, N: 2 ** 10, r: 8, p: 1, keyLen: 32 };
+export const SERVER_ACCOUNT = 'yizhan-server';
+/** Cheap scrypt for the run's accounts (the default costs ~100 ms per hash and per connect). */
+export const FAST_SCRYPT = { algo: 'scrypt' as const, N: 2 ** 10, r: 8, p: 1, keyLen: 32 };
+
+/** An account the broker must know: each station's, and the server's. */
+export interface BrokerAccount {
+  username: string;
+  role: 'station' | 'server';
+}
+
+/** Brokers run by someone else (bench/cluster-run.ts: a cluster engine) instead of the stack's one broker process. */
+export interface ExternalBroker {
+  /** Start them under `dir`, create the accounts; resolves with each account's secret. */
+  start(dir: string, accounts: BrokerAccount[]): Promise<Map<string, string>>;
+  /** YIZHAN_MQTT_URL of a station's agent, and of the server (read after start). */
+  stationUrl(station: string): string;
+  serverUrl(): string;
+  stop(): Promise<void>;
+}
+
+/** An agent's MQTT link as its own log tells: connected or not, since when. */
+export interface AgentLink {
+  connected: boolean;
+  at: number;
+}
 
 export interface StackOptions {
   stations: readonly StationConfig[];
@@ -53,6 +75,8 @@ export interface StackOptions {
   serverEnv?: Record<string, string>;
   /** Keep the temp folder at stop() (logs, data). */
   keepData?: boolean;
+  /** Brokers started elsewhere; the stack then starts no broker of its own ('broker' cannot be killed). */
+  broker?: ExternalBroker;
   log?: (line: string) => void;
 }
 
@@ -76,7 +100,7 @@ process.once('exit', () => {
 });
 
 /** The environment without any YIZHAN_* or INFLUX_* setting of ours (each process gets only its own). */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('YIZHAN_') && !k.startsWith('INFLUX_')),
   );
@@ -87,6 +111,8 @@ export class FaultStack {
   readonly pairs = new Map<string, PtyPair>();
   /** When each station's agent last logged "serial port open". */
   readonly portOpenAt = new Map<string, number>();
+  /** Each running agent's MQTT link changes, in order, from its log ("mqtt connected", "mqtt connection lost"). */
+  readonly links = new Map<string, AgentLink[]>();
   influxUrl = '';
   httpUrl = '';
   private influxPort = 0;
@@ -111,7 +137,12 @@ export class FaultStack {
   }
 
   get mqttUrl(): string {
-    return `mqtt://127.0.0.1:${this.mqttPort}`;
+    return this.o.broker?.serverUrl() ?? `mqtt://127.0.0.1:${this.mqttPort}`;
+  }
+
+  /** Process id of a running process ('server', 'influxd', 'agent st-001', …). */
+  pid(name: string): number | undefined {
+    return this.procs.get(name)?.child.pid;
   }
 
   /** Accounts, PTY pairs, then influxd, broker, server and the agents, each ready. */
@@ -124,14 +155,13 @@ export class FaultStack {
     ]);
     this.influxUrl = `http://127.0.0.1:${this.influxPort}`;
     this.httpUrl = `http://127.0.0.1:${this.httpPort}`;
-    const secrets = await provisionAccounts(
-      join(this.root, 'credentials.json'),
-      [
-        ...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })),
-        { username: SERVER_ACCOUNT, role: 'server' as const },
-      ],
-      { params: FAST_SCRYPT },
-    );
+    const accounts: BrokerAccount[] = [
+      ...this.o.stations.map((s) => ({ username: s.id, role: 'station' as const })),
+      { username: SERVER_ACCOUNT, role: 'server' as const },
+    ];
+    const secrets = this.o.broker
+      ? await this.o.broker.start(join(this.root, 'cluster'), accounts)
+      : await provisionAccounts(join(this.root, 'credentials.json'), accounts, { params: FAST_SCRYPT });
     // The agent runs as deployed: bundled, with the systemd unit's node flags and environment.
     this.agentBundle = bundleEdge('edge/src/main.ts', join(this.distDir, 'edge-agent.mjs'));
     mkdirSync(join(this.root, 'secrets'), { recursive: true });
@@ -143,19 +173,21 @@ export class FaultStack {
       alive.add(pair.process);
       this.pairs.set(s.id, pair);
     }
-    for (const name of ['influxd', 'broker', 'server', 'agent'] as const) await this.restart(name);
+    for (const name of ['influxd', 'broker', 'server', 'agent'] as const)
+      if (name !== 'broker' || !this.o.broker) await this.restart(name);
   }
 
-  /** SIGKILL the process (every agent for 'agent'); resolves once it has exited. */
-  async kill(name: Kill): Promise<void> {
+  /** SIGKILL (or `signal`) the process (every agent for 'agent'); resolves once it has exited. */
+  async kill(name: Kill, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const keys = name === 'agent' ? this.o.stations.map((s) => `agent ${s.id}`) : [name];
     await Promise.all(
       keys.map(async (k) => {
         const p = this.procs.get(k);
         if (!p) return;
-        p.child.kill('SIGKILL');
+        p.child.kill(signal);
         await p.exited;
         this.procs.delete(k);
+        if (k.startsWith('agent ')) this.links.delete(k.slice('agent '.length));
       }),
     );
   }
@@ -169,6 +201,8 @@ export class FaultStack {
         return;
       }
       case 'broker': {
+        if (this.o.broker)
+          throw new Error('the brokers of this stack are not its own: restart them where they run');
         const child = this.node('broker', 'broker/src/main.ts', [], {
           YIZHAN_MQTT_HOST: '127.0.0.1',
           YIZHAN_MQTT_PORT: String(this.mqttPort),
@@ -213,6 +247,7 @@ export class FaultStack {
   async stop(): Promise<void> {
     for (const name of ['agent', 'server', 'broker', 'influxd'] as const)
       await this.kill(name).catch(() => undefined);
+    await this.o.broker?.stop();
     await Promise.all([...this.pairs.values()].map((p) => p.stop()));
     await Promise.all(this.logs.map((l) => new Promise((r) => l.end(r))));
     if (this.o.keepData) this.say(`data and logs kept in ${this.root}`);
@@ -237,7 +272,7 @@ export class FaultStack {
         '--stations-dir',
         DEFAULT_STATIONS_DIR,
         '--mqtt',
-        this.mqttUrl,
+        this.o.broker?.stationUrl(id) ?? this.mqttUrl,
         '--password-file',
         join(this.root, 'secrets', id),
         '--serial-path',
@@ -248,6 +283,16 @@ export class FaultStack {
       deployed.env,
       (line) => {
         if (line.includes('"msg":"serial port open"')) this.portOpenAt.set(id, Date.now());
+        const link = line.includes('"msg":"mqtt connected"')
+          ? true
+          : line.includes('"msg":"mqtt connection lost"')
+            ? false
+            : undefined;
+        if (link !== undefined) {
+          const changes = this.links.get(id) ?? [];
+          this.links.set(id, changes);
+          changes.push({ connected: link, at: Date.now() });
+        }
       },
     );
     await this.until(`agent ${id}: serial port open`, child, () => this.portOpenAt.has(id));

@@ -4,8 +4,8 @@
 # package can be present and still lack what --no-install-recommends left out).
 #   scripts/setup-os.sh run    what `npm start` needs: influxd (and socat with YIZHAN_SERIAL=pty)
 #   scripts/setup-os.sh test   what the tests and benchmarks run: influxd, socat, mosquitto and its
-#                              clients, chromium, redis-server, haproxy (the load balancer test runs
-#                              deploy/haproxy/haproxy.cfg), openssl, gcc with the C headers,
+#                              clients, chromium, redis-server, haproxy (the load balancer test and
+#                              bench:cluster run deploy/haproxy/haproxy.cfg), openssl, gcc with the C headers,
 #                              PostgreSQL's server programs (initdb, pg_ctl) for the operations-store
 #                              tests, /usr/bin/python3 with the modules of the Modbus slave fixture,
 #                              fonts-noto-cjk (the browser tests' screenshots show Chinese), and
