@@ -27,6 +27,24 @@ export const linkUp = (changes: readonly AgentLink[] | undefined): boolean =>
 export const lostLinkIn = (changes: readonly AgentLink[] | undefined, from: number, to: number): boolean =>
   (changes ?? []).some((c) => !c.connected && c.at >= from && c.at < to);
 
+/**
+ * Seconds from `from` until every agent that lost its link at or after `from` had it back (its
+ * first "mqtt connected" after the loss); null when no agent lost its link, undefined when one is
+ * not back yet. This is the stations' own view of a node's death; recoveryS adds the delivery of
+ * what they spooled meanwhile.
+ */
+export function reconnectS(links: ReadonlyMap<string, readonly AgentLink[]>, from: number): number | null | undefined {
+  let last: number | null = null;
+  for (const changes of links.values()) {
+    const lost = changes.findIndex((c) => !c.connected && c.at >= from);
+    if (lost < 0) continue;
+    const back = changes.slice(lost).find((c) => c.connected);
+    if (!back) return undefined;
+    last = Math.max(last ?? 0, back.at);
+  }
+  return last === null ? null : Math.round((last - from) / 100) / 10;
+}
+
 export interface StationFlow {
   station: string;
   linkUp: boolean;

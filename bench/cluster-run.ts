@@ -15,6 +15,7 @@ import {
   connectedNode,
   lastStored,
   linkUp,
+  reconnectS,
   lostLinkIn,
   offlinePoints,
   recovered,
@@ -52,6 +53,8 @@ export interface ClusterCase {
   lost: number;
   staleStatuses: number;
   recoveryS: number | null;
+  /** Seconds until every agent that lost its link had it back (null: none lost it). */
+  reconnectS: number | null;
   unheard: number;
   wrongValue: number;
   duplicates: number;
@@ -250,6 +253,7 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
         staleAtEnd: stale.length,
         falseOfflinePoints,
         recoveryS: rec.at === undefined ? null : Math.round((rec.at - measureAt) / 100) / 10,
+        reconnectS: reconnectS(stack.links, measureAt) ?? null,
         parts: h.killed,
         stale,
         crashed,

@@ -59,10 +59,10 @@ function commit(): string {
 /** The printed table: one line per case. */
 function table(cases: readonly ClusterCase[]): string {
   const w = Math.max(30, ...cases.map((c) => c.name.length));
-  const head = `${'case'.padEnd(w)}   sent  stored  lost  unheard  stale  recovery s`;
+  const head = `${'case'.padEnd(w)}   sent  stored  lost  unheard  stale  reconnect s  recovery s`;
   const lines = cases.map(
     (c) =>
-      `${c.name.padEnd(w)} ${String(c.sent).padStart(6)} ${String(c.stored).padStart(7)} ${String(c.lost).padStart(5)} ${String(c.unheard).padStart(8)} ${String(c.staleStatuses).padStart(6)} ${String(c.recoveryS ?? 'never').padStart(11)}`,
+      `${c.name.padEnd(w)} ${String(c.sent).padStart(6)} ${String(c.stored).padStart(7)} ${String(c.lost).padStart(5)} ${String(c.unheard).padStart(8)} ${String(c.staleStatuses).padStart(6)} ${String(c.reconnectS ?? '-').padStart(11)} ${String(c.recoveryS ?? 'never').padStart(11)}`,
   );
   return [head, ...lines].join('\n');
 }
@@ -147,6 +147,7 @@ async function main(): Promise<void> {
         "stations whose status disagreed with their agent's MQTT link once the case settled: as the server's GET /api/v1/stations shows it, or as the retained …/status message a fresh subscriber gets",
       falseOfflinePoints:
         'station_status offline points written during the case for a station whose agent did not lose its link in the case',
+      reconnectS: "seconds from the (last) kill until every agent that lost its MQTT link had it back (its log's first 'mqtt connected' after the loss): the stations' own view of a node's death; null: no agent lost its link",
       recoveryS: `seconds from the (last) kill until every agent's link is up and every station has a reading sent after the kill stored and its newest stored reading at most ${FRESH_MS} ms old; null: not within 60 s of the restart`,
     },
     skipped,

@@ -4,6 +4,7 @@ import {
   establishedPeers,
   linkUp,
   lostLinkIn,
+  reconnectS,
   recovered,
   staleStatuses,
   type StationFlow,
@@ -99,5 +100,17 @@ describe('bench:cluster checks', () => {
       'node-1 restarted, then node-2 killed (-9)',
     ]);
     expect(matrix(['node-1', 'node-2']).map(([n]) => n)).not.toContain('redis killed (-9)');
+  });
+});
+
+describe('reconnectS', () => {
+  const at = (connected: boolean, t: number) => ({ connected, at: t });
+  it.each([
+    ['nobody lost the link', { a: [at(true, 0)] }, null],
+    ['the slowest agent back counts', { a: [at(true, 0), at(false, 1_200), at(true, 2_000)], b: [at(true, 0), at(false, 1_100), at(false, 1_900), at(true, 4_400)] }, 3.4],
+    ['a loss before the kill does not count', { a: [at(false, 500), at(true, 800)] }, null],
+    ['one not back yet', { a: [at(true, 0), at(false, 1_500)] }, undefined],
+  ] as const)('%s', (_name, links, want) => {
+    expect(reconnectS(new Map(Object.entries(links)), 1_000)).toBe(want);
   });
 });
