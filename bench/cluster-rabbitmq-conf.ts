@@ -5,6 +5,13 @@
  * them: MQTT topics are AMQP routing keys on amq.topic with `/` as `.`, checked by regex.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import {
+  STATION_PUBLISH_LEAVES,
+  STATION_SUBSCRIBE_LEAVES,
+  STATION_ID_PATTERN,
+  TOPIC_ROOT,
+  isStationId,
+} from '@yizhan/protocol';
 import type { ClusterAccount } from './cluster-engine.js';
 
 /** `rabbit_password_hashing_sha256`: base64(salt ++ sha256(salt ++ utf8 password)), a 4-byte salt. */
@@ -13,10 +20,14 @@ export function rabbitPasswordHash(password: string, salt = randomBytes(4)): str
   return Buffer.concat([salt, digest]).toString('base64');
 }
 
-const ROOT = String.raw`yizhan\.v1\.stations\.`;
-/** The leaves a station subscribes to and the server publishes: commands and the desired config. */
-const DOWN_LEAVES = String.raw`(cmd|config\.desired)`;
 const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An MQTT topic as the AMQP routing key RabbitMQ checks, as a regex. */
+const key = (topic: string): string => reEscape(topic.replaceAll('/', '.'));
+const ROOT = `${key(TOPIC_ROOT)}\\.`;
+const leaves = (l: readonly string[]): string => `(${l.map(key).join('|')})`;
+/** What a station publishes (status, telemetry, …) and what it subscribes to (cmd, config/desired). */
+const UP = leaves(STATION_PUBLISH_LEAVES);
+const DOWN = leaves(STATION_SUBSCRIBE_LEAVES);
 
 /**
  * Vhost and topic permissions of one account. A station's queues are named after its client id,
@@ -34,7 +45,7 @@ function permissions(a: ClusterAccount): {
         write: '^(amq\\.topic|mqtt-subscription-.*)$',
         read: '^(amq\\.topic|mqtt-subscription-.*)$',
       },
-      topic: { write: `^${ROOT}[^.]+\\.${DOWN_LEAVES}$`, read: `^${ROOT}` },
+      topic: { write: `^${ROOT}[^.]+\\.${DOWN}$`, read: `^${ROOT}` },
     };
   }
   const queues = `mqtt-subscription-${reEscape(a.username)}qos[01]`;
@@ -44,13 +55,17 @@ function permissions(a: ClusterAccount): {
       write: `^(amq\\.topic|${queues})$`,
       read: `^(amq\\.topic|${queues})$`,
     },
-    topic: { write: `^${ROOT}{username}\\.`, read: `^${ROOT}{username}\\.${DOWN_LEAVES}$` },
+    topic: { write: `^${ROOT}{username}\\.${UP}$`, read: `^${ROOT}{username}\\.${DOWN}$` },
   };
 }
 
 /** The definitions document (users with their password hashes, vhost `/`, permissions). */
 export function definitions(accounts: ClusterAccount[], secrets: Map<string, string>): object {
   const users = accounts.map((a) => {
+    if (a.role === 'station' && !isStationId(a.username))
+      throw new Error(
+        `rabbitmq engine: station account "${a.username}" is not a station id (${STATION_ID_PATTERN})`,
+      );
     const secret = secrets.get(a.username);
     if (secret === undefined) throw new Error(`rabbitmq engine: no secret for account ${a.username}`);
     return {
