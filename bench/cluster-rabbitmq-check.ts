@@ -159,7 +159,7 @@ try {
   ] as const)
     for (const filter of [TOPIC('st-001', 'status'), 'yizhan/v1/stations/+/status', 'yizhan/v1/stations/#'])
       report(
-        `retained, new subscriber on ${name} to ${filter} (both nodes up)`,
+        `retained, new subscriber on ${name} to ${filter} (all nodes up)`,
         await retainedSeen(url, pw(SERVER_ID), filter),
       );
 

@@ -16,7 +16,8 @@ import type { ClusterAccount, ClusterEngine } from './cluster-engine.js';
 import { definitions, nodeConfig } from './cluster-rabbitmq-conf.js';
 
 const RMQ_BIN = '/usr/lib/rabbitmq/bin';
-const BOOT_TIMEOUT_MS = 180_000;
+/** A node restarted beside a peer without a Raft leader waits 100 s for it (mqtt_node START_TIMEOUT). */
+const BOOT_TIMEOUT_MS = 300_000;
 const run = promisify(execFile);
 
 export interface RabbitmqEngineOptions {
@@ -275,6 +276,12 @@ export function rabbitmqEngine(opts: RabbitmqEngineOptions = {}): ClusterEngine 
     async restart(part) {
       const n = node(part);
       if (alive(n.proc)) throw new Error(`rabbitmq engine: ${part} is still running; kill it first`);
+      // A node that was not the last one down waits for its peers to boot; with none running, it may not wait.
+      if (!nodes.some((x) => alive(x.proc)))
+        await run(join(RMQ_BIN, 'rabbitmqctl'), ['-n', n.name, 'force_boot'], {
+          env: n.env,
+          timeout: 60_000,
+        });
       launch(n);
       await awaitServing(n);
     },
