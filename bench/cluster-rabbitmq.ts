@@ -174,6 +174,25 @@ export function rabbitmqEngine(opts: RabbitmqEngineOptions = {}): ClusterEngine 
     }
   }
 
+  /** Resolve when `n` has booted (`rabbitmqctl await_startup`), whether or not it serves MQTT. */
+  async function awaitBooted(n: RmqNode): Promise<void> {
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    for (;;) {
+      if (!alive(n.proc))
+        throw new Error(`rabbitmq ${n.part} (${n.name}) exited during start; see ${n.base}/log`);
+      try {
+        await ctl(n, 'await_startup', '--timeout', '60');
+        return;
+      } catch (e) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `rabbitmq ${n.part} did not boot within ${BOOT_TIMEOUT_MS} ms: ${(e as Error).message.split('\n')[0]}`,
+          );
+        await sleep(1_000);
+      }
+    }
+  }
+
   async function stopAll(): Promise<void> {
     await Promise.all(nodes.map((n) => killGroup(n.proc, n.exited, 'SIGKILL')));
     await killGroup(epmd?.proc, epmd?.exited, 'SIGKILL');
@@ -276,14 +295,21 @@ export function rabbitmqEngine(opts: RabbitmqEngineOptions = {}): ClusterEngine 
     async restart(part) {
       const n = node(part);
       if (alive(n.proc)) throw new Error(`rabbitmq engine: ${part} is still running; kill it first`);
-      // A node that was not the last one down waits for its peers to boot; with none running, it may not wait.
-      if (!nodes.some((x) => alive(x.proc)))
+      // A node that was not the last one down waits for its peers to boot; with none running it may
+      // not wait (force_boot), but until a majority of the mqtt_node Raft members is back it refuses
+      // every MQTT connection ("Server unavailable"): it is then ready once booted, and says so.
+      const alone = !nodes.some((x) => alive(x.proc));
+      if (alone)
         await run(join(RMQ_BIN, 'rabbitmqctl'), ['-n', n.name, 'force_boot'], {
           env: n.env,
           timeout: 60_000,
         });
       launch(n);
-      await awaitServing(n);
+      if (!alone || count === 1) return awaitServing(n);
+      await awaitBooted(n);
+      console.warn(
+        `rabbitmq ${part} restarted with no peer running: booted, MQTT refused until a majority of nodes is back`,
+      );
     },
 
     async stop() {
