@@ -207,8 +207,8 @@ export type EngineOrSkip = { engine: ClusterEngine } | { skip: string };
 
 /**
  * The engine named `name`: 'yizhan' here; 'rabbitmq' from bench/cluster-rabbitmq.ts when that file
- * and rabbitmq-server are there (its default export, or the first export that is an engine, an
- * engine class or a create… function). Otherwise `skip` says why.
+ * and rabbitmq-server are there (two nodes, RabbitMQ's defaults: classic session queues).
+ * Otherwise `skip` says why.
  */
 export async function loadEngine(name: string, o: YizhanClusterOptions): Promise<EngineOrSkip> {
   if (name === 'yizhan') return { engine: new YizhanCluster(o) };
@@ -218,25 +218,7 @@ export async function loadEngine(name: string, o: YizhanClusterOptions): Promise
     return { skip: `rabbitmq: ${file} is not there (no RabbitMQ engine on this branch)` };
   if (!hasBinary('rabbitmq-server'))
     return { skip: 'rabbitmq: rabbitmq-server is not installed (apt-get install rabbitmq-server)' };
-  const mod = (await import(file)) as Record<string, unknown>;
-  const isEngine = (x: unknown): x is ClusterEngine =>
-    typeof x === 'object' &&
-    x !== null &&
-    typeof (x as ClusterEngine).start === 'function' &&
-    typeof (x as ClusterEngine).nodeUrls === 'function';
-  for (const [key, v] of Object.entries(mod).sort(([a], [b]) =>
-    a === 'default' ? -1 : b === 'default' ? 1 : 0,
-  )) {
-    if (isEngine(v)) return { engine: v };
-    if (typeof v !== 'function') continue;
-    const proto = (v as { prototype?: unknown }).prototype;
-    if (proto && typeof (proto as ClusterEngine).start === 'function') {
-      const e: unknown = new (v as new (x: YizhanClusterOptions) => unknown)(o);
-      if (isEngine(e)) return { engine: e };
-    } else if (/^create/i.test(key) || key === 'default') {
-      const e: unknown = await (v as (x: YizhanClusterOptions) => unknown)(o);
-      if (isEngine(e)) return { engine: e };
-    }
-  }
-  return { skip: `rabbitmq: ${file} exports no ClusterEngine (an object, a class or a create… function)` };
+  const mod = (await import(file)) as { rabbitmqEngine?: (x: { nodes?: number }) => ClusterEngine };
+  if (typeof mod.rabbitmqEngine !== 'function') return { skip: `rabbitmq: ${file} exports no rabbitmqEngine()` };
+  return { engine: mod.rabbitmqEngine({ nodes: 2 }) };
 }
