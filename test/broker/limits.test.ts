@@ -2,12 +2,16 @@
  * Delayed PUBLISHes of one client must leave in the order they came (MQTT-4.6.0-6), even when a
  * later one is due sooner by rounding or when Node's timer lists would run them out of order.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OrderedDelay } from '../../broker/src/limits.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// a held clock: the order must not depend on how busy the machine is
+const sleep = (ms: number): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
 
 describe('OrderedDelay', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
   it('keeps queue order when later items have shorter delays', async () => {
     const d = new OrderedDelay();
     const out: number[] = [];
