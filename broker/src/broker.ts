@@ -211,9 +211,9 @@ type Hooks = ReturnType<typeof createHooks>;
 async function openBackend(opts: BrokerOptions, limits: BrokerLimits, log: Logger): Promise<ClusterBackend | undefined> {
   if (!opts.redisUrl) return undefined;
   const backend = await redisBackend(opts.redisUrl, { log, logIntervalMs: limits.logIntervalMs, durabilityCheck: opts.redisDurabilityCheck });
-  log.warn(
-    { cluster: 'redis', docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
-    'cluster mode (Redis) can lose acknowledged messages and show connected stations offline; run one broker process with its disk state in production',
+  log.info(
+    { cluster: 'redis', heartbeatMs: opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, docs: 'docs/broker.md#cluster-several-broker-processes-as-one' },
+    'cluster mode: sessions, queues, retained messages and wills in Redis, shared with the other broker nodes on it; Redis is the one part every node needs',
   );
   return backend;
 }
