@@ -67,15 +67,18 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A page at `size`; the county admin's session (logged in once: logins are rate limited) unless `who`. */
-async function pageAt(size: { width: number; height: number }, who?: Person): Promise<Page> {
+/**
+ * A page at `size` showing `path` (opened directly, as a link or a bookmark would); the county
+ * admin's session (logged in once: logins are rate limited) unless `who`, who logs in at /app/.
+ */
+async function pageAt(size: { width: number; height: number }, who?: Person, path = '/app/'): Promise<Page> {
   const page = await chromium!.ctx.newPage();
   page.setDefaultTimeout(15_000);
   await page.setViewportSize(size);
   if (who) {
     await chromium!.ctx.clearCookies();
     await logIn(page, stack!.server.url, who.login, who.password);
-  } else await page.goto(`${stack!.server.url}/app/`);
+  } else await page.goto(`${stack!.server.url}${path}`);
   await page.waitForSelector('nav.tabs a', { state: 'attached' });
   return page;
 }
@@ -193,7 +196,9 @@ describe('the app on a phone', () => {
   }, 90_000);
 
   it('lays the planning report (for paper, no menu) out on a phone without sideways scrolling', async () => {
-    const page = await pageAt(PHONES[1]!);
+    const page = await chromium!.ctx.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.setViewportSize(PHONES[1]!);
     await page.goto(`${stack!.server.url}/app/planning/report`);
     await page.waitForSelector('path[data-station]', { state: 'attached' });
     expect(await page.$('nav.tabs')).toBeNull();
@@ -211,8 +216,7 @@ describe('the app on a phone', () => {
 
   for (const size of [...PHONES, DESKTOP])
     it(`fits the coverage map to the stations on first draw at ${size.width}×${size.height}`, async () => {
-      const page = await pageAt(size);
-      await page.goto(`${stack!.server.url}/app/planning/coverage`);
+      const page = await pageAt(size, undefined, '/app/planning/coverage');
       expectFitted(await mapView(page), `opened at ${size.width}`);
       // The names shown on the map never cover one another; the rest show on a tap.
       const boxes = await page.$$eval('.leaflet-tooltip.yz-label', (els) =>
@@ -233,8 +237,7 @@ describe('the app on a phone', () => {
     });
 
   it('fits the map again when a desktop window shrinks to a phone, until the reader moves it', async () => {
-    const page = await pageAt(DESKTOP);
-    await page.goto(`${stack!.server.url}/app/planning/coverage`);
+    const page = await pageAt(DESKTOP, undefined, '/app/planning/coverage');
     await mapView(page);
     await page.setViewportSize(PHONES[0]!);
     expectFitted(await mapView(page), 'shrunk to 390');
