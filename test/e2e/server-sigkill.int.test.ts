@@ -25,7 +25,8 @@ it(
       kills: ['server'],
       loadMs: 2000,
       restartDelayMs: [200, 800],
-      settleMs: 1500,
+      // Then polled until InfluxDB holds everything sent (bench/faults-settle.ts).
+      settleMs: 500,
       maxSettleMs: 20_000,
       log: (l) => process.stdout.write(`[server-sigkill] ${l}\n`),
     });

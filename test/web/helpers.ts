@@ -61,6 +61,9 @@ export async function logIn(page: Page, base: string, login: string, password: s
   await page.waitForURL((u) => !u.pathname.startsWith('/app/login'));
 }
 
+/** Whether screenshots are kept (YIZHAN_SCREENSHOTS=<folder>): only then does {@link shoot} take them. */
+export const keepScreenshots = (): boolean => Boolean(process.env.YIZHAN_SCREENSHOTS);
+
 /** The folder screenshots go to: YIZHAN_SCREENSHOTS when set (kept), else a new temp folder. */
 export function screenshotDir(): string {
   const dir = process.env.YIZHAN_SCREENSHOTS;
@@ -72,8 +75,10 @@ export function screenshotDir(): string {
 }
 
 /**
- * A full-page screenshot of what `page` shows at the phone and the desktop size, after checking
- * that nothing makes the phone page scroll sideways (a crew member on the road would have to).
+ * Check that nothing makes `page` scroll sideways at the phone size (a crew member on the road
+ * would have to), then show it at the desktop size; with YIZHAN_SCREENSHOTS, a full-page screenshot
+ * at each size. Without it none is taken: two full-page PNGs per call cost about 2 s on the 2-core
+ * CI machine, for files nobody looks at. Either way the page is left at the desktop size.
  */
 export async function shoot(page: Page, dir: string, name: string): Promise<void> {
   for (const [size, vp] of [
@@ -88,6 +93,6 @@ export async function shoot(page: Page, dir: string, name: string): Promise<void
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(wide, `${name}: page wider than the phone`).toBeLessThanOrEqual(PHONE.width);
     }
-    await page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: true });
+    if (keepScreenshots()) await page.screenshot({ path: join(dir, `${name}-${size}.png`), fullPage: true });
   }
 }

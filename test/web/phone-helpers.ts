@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { RIDER, goLive, riderApp, type LiveFacts } from '../server/routes/riders/rider-app.js';
 import { startChromium, type Chromium } from '../helpers/browser.js';
-import { ensureWebBuilt, screenshotDir } from './helpers.js';
+import { ensureWebBuilt, keepScreenshots, screenshotDir } from './helpers.js';
 
 export { RIDER };
 export const PHONE_390 = { width: 390, height: 844 };
@@ -78,12 +78,12 @@ export async function phonePage(
 export const shownIds = (page: Page) =>
   page.$$eval('[data-test=station]', (els) => els.map((e) => e.getAttribute('data-id')));
 
-/** A full-page screenshot at 390 px, after checking nothing scrolls sideways. */
+/** Check that nothing scrolls sideways at 390 px; with YIZHAN_SCREENSHOTS, a full-page screenshot. */
 export async function shootPhone(page: Page, dir: string, name: string): Promise<void> {
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(wide, `${name}: wider than the phone`).toBeLessThanOrEqual(PHONE_390.width);
-  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  if (keepScreenshots()) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }

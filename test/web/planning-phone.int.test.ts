@@ -21,6 +21,7 @@ import {
   addPerson,
   adminHeaders,
   ensureWebBuilt,
+  keepScreenshots,
   logIn,
   screenshotDir,
   shoot,
@@ -66,15 +67,18 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A page at `size`; the county admin's session (logged in once: logins are rate limited) unless `who`. */
-async function pageAt(size: { width: number; height: number }, who?: Person): Promise<Page> {
+/**
+ * A page at `size` showing `path` (opened directly, as a link or a bookmark would); the county
+ * admin's session (logged in once: logins are rate limited) unless `who`, who logs in at /app/.
+ */
+async function pageAt(size: { width: number; height: number }, who?: Person, path = '/app/'): Promise<Page> {
   const page = await chromium!.ctx.newPage();
   page.setDefaultTimeout(15_000);
   await page.setViewportSize(size);
   if (who) {
     await chromium!.ctx.clearCookies();
     await logIn(page, stack!.server.url, who.login, who.password);
-  } else await page.goto(`${stack!.server.url}/app/`);
+  } else await page.goto(`${stack!.server.url}${path}`);
   await page.waitForSelector('nav.tabs a', { state: 'attached' });
   return page;
 }
@@ -146,29 +150,35 @@ describe('the app on a phone', () => {
     ['account', '/app/account', 'h1'],
   ] as const;
 
-  for (const size of PHONES)
-    it(`keeps the menu of every page in one row at ${size.width}×${size.height}, opening as a list`, async () => {
-      const page = await pageAt(size);
-      for (const [name, path, ready] of PAGES) {
-        await page.goto(`${stack!.server.url}${path}`);
-        await page.waitForSelector(ready);
+  it('keeps the menu of every page in one row at 390×844 and 360×740, opening as a list', async () => {
+    // Each page is loaded once, at one phone size (the two take turns), and measured at both.
+    const page = await pageAt(PHONES[0]!);
+    for (const [i, [name, path, ready]] of PAGES.entries()) {
+      await page.setViewportSize(PHONES[i % 2]!);
+      await page.goto(`${stack!.server.url}${path}`);
+      await page.waitForSelector(ready);
+      for (const size of PHONES) {
         await page.setViewportSize(size);
+        const at = `${name} at ${size.width}`;
         const nav = await box(page, 'nav.tabs');
-        expect(nav.height, `${name}: menu height`).toBeLessThanOrEqual(MENU_MAX_PX);
-        expect((await box(page, 'header.bar')).height, `${name}: top bar height`).toBeLessThanOrEqual(60);
-        expect(await shown(page, 'nav.tabs a'), `${name}: entries hidden until 菜单`).toEqual([]);
-        // Shot at the size the page was opened at: shoot() measures right after its own resize.
-        if (size.width === 360) await shoot(page, shots, `phone-${name}`);
-        await page.setViewportSize(size);
+        expect(nav.height, `${at}: menu height`).toBeLessThanOrEqual(MENU_MAX_PX);
+        expect((await box(page, 'header.bar')).height, `${at}: top bar height`).toBeLessThanOrEqual(60);
+        expect(await shown(page, 'nav.tabs a'), `${at}: entries hidden until 菜单`).toEqual([]);
       }
+      await shoot(page, shots, `phone-${name}`);
+    }
+    for (const size of PHONES) {
+      await page.setViewportSize(size);
+      if (!page.url().endsWith('/app/account')) await page.goto(`${stack!.server.url}/app/account`);
       await page.click('[data-test=menu]');
-      await page.screenshot({ path: join(shots, `phone-menu-open-${size.width}.png`) });
+      if (keepScreenshots())
+        await page.screenshot({ path: join(shots, `phone-menu-open-${size.width}.png`) });
       const entries = await shown(page, 'nav.tabs a');
-      expect(entries).toEqual(FULL_MENU);
+      expect(entries, `at ${size.width}`).toEqual(FULL_MENU);
       for (const a of await page.locator('nav.tabs a').all()) {
         const b = (await a.boundingBox())!;
-        expect(b.x + b.width).toBeLessThanOrEqual(size.width);
-        expect(b.height).toBeGreaterThanOrEqual(44);
+        expect(b.x + b.width, `at ${size.width}`).toBeLessThanOrEqual(size.width);
+        expect(b.height, `at ${size.width}`).toBeGreaterThanOrEqual(44);
       }
       // Esc and a tap outside close it too.
       await page.keyboard.press('Escape');
@@ -181,12 +191,14 @@ describe('the app on a phone', () => {
       await page.waitForURL(/\/app\/planning$/);
       expect(await shown(page, 'nav.tabs a')).toEqual([]);
       expect(await page.textContent('[data-test=menu-current]')).toBe('规划');
-      await page.close();
-      // Twelve pages, each shot twice: a minute on a busy 2-core machine.
-    }, 90_000);
+    }
+    await page.close();
+  }, 90_000);
 
   it('lays the planning report (for paper, no menu) out on a phone without sideways scrolling', async () => {
-    const page = await pageAt(PHONES[1]!);
+    const page = await chromium!.ctx.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.setViewportSize(PHONES[1]!);
     await page.goto(`${stack!.server.url}/app/planning/report`);
     await page.waitForSelector('path[data-station]', { state: 'attached' });
     expect(await page.$('nav.tabs')).toBeNull();
@@ -204,8 +216,7 @@ describe('the app on a phone', () => {
 
   for (const size of [...PHONES, DESKTOP])
     it(`fits the coverage map to the stations on first draw at ${size.width}×${size.height}`, async () => {
-      const page = await pageAt(size);
-      await page.goto(`${stack!.server.url}/app/planning/coverage`);
+      const page = await pageAt(size, undefined, '/app/planning/coverage');
       expectFitted(await mapView(page), `opened at ${size.width}`);
       // The names shown on the map never cover one another; the rest show on a tap.
       const boxes = await page.$$eval('.leaflet-tooltip.yz-label', (els) =>
@@ -226,8 +237,7 @@ describe('the app on a phone', () => {
     });
 
   it('fits the map again when a desktop window shrinks to a phone, until the reader moves it', async () => {
-    const page = await pageAt(DESKTOP);
-    await page.goto(`${stack!.server.url}/app/planning/coverage`);
+    const page = await pageAt(DESKTOP, undefined, '/app/planning/coverage');
     await mapView(page);
     await page.setViewportSize(PHONES[0]!);
     expectFitted(await mapView(page), 'shrunk to 390');
