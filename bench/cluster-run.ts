@@ -28,7 +28,7 @@ import type { ClusterEngine } from './cluster-engine.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, describeMissing, type KillWindow } from './faults-count.js';
 import { DB } from './faults-run.js';
-import { caughtUp } from './faults-settle.js';
+import { caughtUp, untilCaughtUp } from './faults-settle.js';
 import { FaultStack, SERVER_ACCOUNT } from './faults-stack.js';
 
 export interface ClusterRunOptions {
@@ -218,13 +218,7 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
       say(`${name}: ${h.killed.join(', ')} down and back in ${readyAt - killAt} ms`);
       await polling;
       await sleep(o.settleMs);
-      const deadline = readyAt + o.maxSettleMs;
-      while (
-        Date.now() < deadline &&
-        !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))
-      )
-        await sleep(500);
-      if (Date.now() >= deadline)
+      if (!(await untilCaughtUp(stack.influxUrl, DB, controllers, windows, from, readyAt + o.maxSettleMs)))
         say(`${name}: InfluxDB did not catch up within ${o.maxSettleMs} ms of the restart`);
       await sleep(2000); // statuses: the last will or online message on its way
       const stale = await checkStatuses(stack, engine, ids, password);

@@ -11,7 +11,7 @@ import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-confi
 import { sleep } from '../test/helpers/wait.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';
-import { caughtUp } from './faults-settle.js';
+import { caughtUp, untilCaughtUp } from './faults-settle.js';
 import { FaultStack, KILLS, type Kill } from './faults-stack.js';
 
 export const DB = 'yizhan';
@@ -95,14 +95,8 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
           `round ${round}: ${kill} killed, restarted after ${Math.round(delay)} ms, ready ${readyAt - killAt} ms after the kill`,
         );
         await sleep(o.settleMs);
-        const deadline = readyAt + o.maxSettleMs;
-        // Caught up: everything sent until 1 s ago is stored (the newest are on their way).
-        while (
-          Date.now() < deadline &&
-          !(await caughtUp(stack.influxUrl, DB, controllers, windows, from, Date.now() - 1000))
-        )
-          await sleep(500);
-        if (Date.now() < deadline) w.caughtUpMs = Date.now() - readyAt;
+        if (await untilCaughtUp(stack.influxUrl, DB, controllers, windows, from, readyAt + o.maxSettleMs))
+          w.caughtUpMs = Date.now() - readyAt;
         else
           say(`round ${round}: after the ${kill} kill, InfluxDB did not catch up within ${o.maxSettleMs} ms`);
         w.to = Date.now();

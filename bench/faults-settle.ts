@@ -50,3 +50,22 @@ export async function caughtUp(
     return false; // InfluxDB restarting, the database not created yet
   }
 }
+
+/**
+ * Poll (every 500 ms) until everything sent since `from` until 1 s ago is stored (the newest are on
+ * their way), or `deadline` passes. Resolves true when caught up.
+ */
+export async function untilCaughtUp(
+  url: string,
+  db: string,
+  controllers: readonly CountingController[],
+  windows: readonly KillWindow[],
+  from: number,
+  deadline: number,
+): Promise<boolean> {
+  while (Date.now() < deadline) {
+    if (await caughtUp(url, db, controllers, windows, from, Date.now() - 1000)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
