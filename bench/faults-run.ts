@@ -11,6 +11,7 @@ import { DEFAULT_STATIONS_DIR, loadStationsOrThrow } from '@yizhan/station-confi
 import { sleep } from '../test/helpers/wait.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';
+import { diagnose } from './faults-diagnose.js';
 import { caughtUp, untilCaughtUp } from './faults-settle.js';
 import { FaultStack, KILLS, type Kill } from './faults-stack.js';
 
@@ -41,6 +42,8 @@ export interface FaultReport extends Count {
   commit: string;
   settings: Omit<FaultRunOptions, 'log'> & { channelsPerFrame: number; unheardGraceMs: number };
   durationS: number;
+  /** When readings are missing: what the processes logged and counted around them (faults-diagnose.ts). */
+  diagnosis: string;
 }
 
 function commit(): string {
@@ -114,6 +117,11 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     if (Date.now() >= deadline)
       say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
+    const diagnosis = await diagnose({
+      root: stack.root,
+      missing: count.missing,
+      metricsUrls: { broker: stack.brokerMetricsUrl, server: `${stack.httpUrl}/metrics` },
+    });
     const { log: _log, ...settings } = o;
     return {
       ...count,
@@ -124,6 +132,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
         unheardGraceMs: UNHEARD_GRACE_MS,
       },
       durationS: Math.round((Date.now() - started) / 1000),
+      diagnosis,
     };
   } finally {
     await Promise.all(controllers.map((c) => c.close()));

@@ -140,6 +140,11 @@ export class FaultStack {
     return this.o.broker?.serverUrl() ?? `mqtt://127.0.0.1:${this.mqttPort}`;
   }
 
+  /** The broker's Prometheus metrics (its side HTTP port); undefined with external brokers. */
+  get brokerMetricsUrl(): string | undefined {
+    return this.o.broker ? undefined : `http://127.0.0.1:${this.metricsPort}/metrics`;
+  }
+
   /** Process id of a running process ('server', 'influxd', 'agent st-001', …). */
   pid(name: string): number | undefined {
     return this.procs.get(name)?.child.pid;

@@ -39,14 +39,17 @@ it(
     const table = report.rows
       .map(
         (r) =>
-          `${r.kill}: sent ${r.sent}, stored ${r.stored}, lost ${r.lost}, wrong ${r.wrongValue}, unheard ${r.unheard}`,
+          `${r.kill}: sent ${r.sent}, stored ${r.stored}, lost ${r.lost}, wrong ${r.wrongValue}, unheard ${r.unheard}, caught up ${r.caughtUpMs === null ? 'never' : `${r.caughtUpMs} ms`} after the restart`,
       )
       .join('\n');
     expect(report.rows.map((r) => r.kill)).toEqual(['agent', 'broker', 'server', 'influxd']);
     for (const r of report.rows)
       expect(r.sent, `${r.kill}: readings were sent in its window`).toBeGreaterThan(0);
     expect(report.wrong, `wrong values:\n${report.wrong.join('\n')}\n${table}`).toEqual([]);
-    expect(report.missing.length, `lost readings:\n${describeMissing(report.missing)}\n${table}`).toBe(0);
+    expect(
+      report.missing.length,
+      `lost readings:\n${describeMissing(report.missing)}\n${table}\n${report.diagnosis}`,
+    ).toBe(0);
     for (const r of report.rows) {
       expect(r.lost, `${r.kill}: lost\n${table}`).toBe(0);
       expect(r.wrongValue, `${r.kill}: wrong values\n${table}`).toBe(0);
