@@ -18,8 +18,20 @@ const AFTER_MS = 20_000;
 const NOTABLE =
   /mqtt connected|mqtt reconnect|serial|broker state restored|broker listening|server started|spool/;
 /** Counters that tell where a message was dropped or refused. */
-const COUNTERS =
-  /^yizhan_(broker_(queue_drops|acl_denials|duplicate|journal|redis_errors)|ingest_(rejected|duplicates|messages)|influx_(write|dropped|spool)|outbox)[a-z_]*(\{[^}]*\})? /;
+const COUNTERS = new RegExp(
+  `^(${[
+    'yizhan_broker_queue_dropped_total',
+    'yizhan_broker_delayed_publishes_dropped_total',
+    'yizhan_broker_acl_denials_total',
+    'yizhan_broker_journal_torn_bytes_total',
+    'yizhan_ingest_messages_total',
+    'yizhan_ingest_rejected_total',
+    'yizhan_ingest_duplicates_total',
+    'yizhan_influx_points_dropped_total',
+    'yizhan_influx_write_errors_total',
+    'yizhan_influx_spool_errors_total',
+  ].join('|')})[{ ]`,
+);
 
 interface LogLine {
   time?: number;

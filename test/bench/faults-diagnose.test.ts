@@ -67,6 +67,25 @@ describe('faults-diagnose: what the processes said around missing readings', () 
     expect(text).not.toMatch(/t=-60000/);
   });
 
+  it('lists the drop and refusal counters of each process, not the others', async () => {
+    const metrics = [
+      '# HELP yizhan_broker_queue_dropped_total QoS 1/2 messages dropped',
+      'yizhan_broker_queue_dropped_total 39',
+      'yizhan_broker_connected_clients{role="station"} 6',
+      'yizhan_ingest_rejected_total{reason="ts_future"} 2',
+    ].join('\n');
+    const text = await diagnose({
+      root: stack({}),
+      missing: [miss('st-004', 77, T)],
+      metricsUrls: { broker: `data:text/plain,${encodeURIComponent(metrics)}`, server: undefined },
+    });
+    expect(text).toContain(
+      'broker counters:\n  yizhan_broker_queue_dropped_total 39\n  yizhan_ingest_rejected_total{reason="ts_future"} 2',
+    );
+    expect(text).not.toContain('connected_clients');
+    expect(text).not.toContain('server counters');
+  });
+
   it('says nothing when nothing is missing', async () => {
     expect(await diagnose({ root: '/nonexistent', missing: [], metricsUrls: {} })).toBe('');
   });
