@@ -37,6 +37,8 @@ export class StateStore extends EventEmitter<StateEvents> {
   /** Arrival time of each station's latest message, by the server's clock (a station's own clock may be off). */
   private readonly heardAt = new Map<string, number>();
   private alertCount: (stationId: string) => number = () => 0;
+  /** Stations whose latest status says online, kept as statuses apply (not counted per message). */
+  private online = 0;
 
   constructor(
     private readonly registry: StationRegistry,
@@ -62,8 +64,12 @@ export class StateStore extends EventEmitter<StateEvents> {
     const raw = this.raw.get(stationId);
     if (!entry || !raw) return [];
     this.heardAt.set(stationId, Date.now());
+    const wasOnline = raw.online === true;
     const live = applyObservations(entry, raw, observations);
-    if (live.some((o) => o.type === 'status')) this.onOnlineCount(this.onlineCount());
+    if (live.some((o) => o.type === 'status')) {
+      if (wasOnline !== (raw.online === true)) this.online += wasOnline ? -1 : 1;
+      this.onOnlineCount(this.online);
+    }
     // Deriving the full view costs more than applying; at province scale nobody may be watching.
     if (this.listenerCount('change') > 0)
       this.emit('change', deriveLive(entry, raw, this.alertCount(stationId)));
@@ -132,9 +138,8 @@ export class StateStore extends EventEmitter<StateEvents> {
       );
   }
 
+  /** Stations whose latest status says online. */
   onlineCount(): number {
-    let n = 0;
-    for (const r of this.raw.values()) if (r.online) n++;
-    return n;
+    return this.online;
   }
 }

@@ -161,3 +161,38 @@ describe('derived station state', () => {
     expect(changes[1]?.lastSeen).toBe(T + 10);
   });
 });
+
+describe('online count', () => {
+  it('follows every status as applied, and agrees with the stations’ own states', () => {
+    const ids = ['st-001', 'st-002', 'st-003'];
+    const reported: number[] = [];
+    const s = new StateStore(new StationRegistry(ids.map((id) => stationFixture(id))), (n) =>
+      reported.push(n),
+    );
+    const status = (online: boolean, ts: number): Observation =>
+      online
+        ? { type: 'status', online, bootId: 'boot-aaaaaaaa', ts }
+        : { type: 'status', online, bootId: 'boot-aaaaaaaa', ts, at: ts, reason: 'will' };
+    const steps: [string, boolean, number][] = [
+      ['st-001', true, T],
+      ['st-002', true, T],
+      ['st-001', true, T + 10], // online again: no change
+      ['st-003', false, T], // offline first: still 0 for it
+      ['st-002', false, T + 20],
+      ['st-002', true, T + 5], // older than its offline: not applied, not reported
+      ['st-003', true, T + 30],
+    ];
+    for (const [id, online, ts] of steps) s.apply(id, [status(online, ts)]);
+    expect(reported).toEqual([1, 2, 2, 2, 1, 2]);
+    const walked = ids.filter((id) => s.live(id)?.online === true).length;
+    expect(s.onlineCount()).toBe(walked);
+    expect(walked).toBe(2);
+  });
+
+  it('is not told of messages without a status', () => {
+    const reported: number[] = [];
+    const s = new StateStore(new StationRegistry([stationFixture('st-001')]), (n) => reported.push(n));
+    s.apply('st-001', [r('occupancy', 'occupancy', 3)]);
+    expect(reported).toEqual([]);
+  });
+});
