@@ -4,40 +4,29 @@
  * with the repository's durable settings keeps sessions, queues and retained statuses; a Redis
  * without them is refused at start.
  */
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { provisionAccounts } from '@yizhan/broker/credentials';
 import { stationTopic } from '@yizhan/protocol';
-import { freePort } from '../../scripts/lib/ports.js';
-import { connect, connectInbox, inbox, tempDir } from './helpers.js';
-import { ClusterProcesses, type BrokerNode } from './cluster-processes.js';
+import { connect, connectInbox, inbox } from './helpers.js';
+import { startCluster, type Cluster, type ClusterNode } from './cluster.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-let procs: ClusterProcesses;
-let dir: string;
-let cleanup: () => Promise<void>;
-let secrets: Map<string, string>;
-const secret = (u: string): string => secrets.get(u) ?? '';
+let cluster: Cluster;
+const secret = (u: string): string => cluster.secret(u);
 
 beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('yizhan-redis-outage-'));
-  procs = new ClusterProcesses(dir);
-  secrets = await provisionAccounts(join(dir, 'credentials.json'), [
+  cluster = await startCluster('yizhan-redis-outage-', [
     { username: 'st-001', role: 'station' },
     { username: 'st-002', role: 'station' },
     { username: 'server', role: 'server' },
   ]);
 }, 60_000);
 
-afterAll(async () => {
-  procs.killAll();
-  await cleanup();
-});
+afterAll(() => cluster?.stop());
 
 /** A station as the agent behaves: persistent session, a retained offline will, reconnect and resend. */
-function station(id: string, node: BrokerNode): MqttClient {
+function station(id: string, node: ClusterNode): MqttClient {
   const c = mqtt.connect(node.url, {
     clientId: id,
     username: id,
@@ -52,11 +41,11 @@ function station(id: string, node: BrokerNode): MqttClient {
   return c;
 }
 
-const running = (n: BrokerNode): boolean => n.proc.exitCode === null && n.proc.signalCode === null;
+const running = (n: ClusterNode): boolean => n.proc.exitCode === null && n.proc.signalCode === null;
 
 it('Redis killed -9 for 3 s under a QoS 1 stream on two nodes: both brokers survive, every acknowledged message arrives, the stations get through after', async () => {
-  const redis = await procs.startRedis();
-  const [a, b] = await Promise.all([procs.startNode('A', redis.url), procs.startNode('B', redis.url)]);
+  const redis = await cluster.startRedis();
+  const [a, b] = await Promise.all([cluster.startNode('A', { redisUrl: redis.url }), cluster.startNode('B', { redisUrl: redis.url })]);
 
   // the server's persistent session on B, reconnecting as the server does
   const server = mqtt.connect(b.url, {
@@ -125,8 +114,8 @@ it('Redis killed -9 for 3 s under a QoS 1 stream on two nodes: both brokers surv
 }, 180_000);
 
 it("Redis stopped and started again with the repository's redis.conf keeps the server's session, its queued messages and the retained statuses", async () => {
-  const redis = await procs.startRedis();
-  const node = await procs.startNode('C', redis.url);
+  const redis = await cluster.startRedis();
+  const node = await cluster.startNode('C', { redisUrl: redis.url });
   const server = await connect(node.url, 'server', secret('server'), { clientId: 'server-keep', clean: false });
   await server.subscribeAsync(stationTopic('st-001', 'telemetry'), { qos: 1 });
   await server.endAsync();
@@ -153,8 +142,8 @@ it("Redis stopped and started again with the repository's redis.conf keeps the s
 }, 90_000);
 
 it("a node whose Redis subscription drops: the messages published through another node meanwhile reach its server session (it is made to reconnect and fetch them)", async () => {
-  const redis = await procs.startRedis();
-  const [a, b] = await Promise.all([procs.startNode('E', redis.url), procs.startNode('F', redis.url)]);
+  const redis = await cluster.startRedis();
+  const [a, b] = await Promise.all([cluster.startNode('E', { redisUrl: redis.url }), cluster.startNode('F', { redisUrl: redis.url })]);
   const server = mqtt.connect(b.url, { clientId: 'server-gap', username: 'server', password: secret('server'), protocolVersion: 4, clean: false, reconnectPeriod: 200 });
   server.on('error', () => {});
   const box = inbox(server);
@@ -184,8 +173,8 @@ it("a node whose Redis subscription drops: the messages published through anothe
 }, 90_000);
 
 async function refusal(redisArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | NodeJS.Signals; stderr: string }> {
-  const redis = await procs.startRedis({ conf: null, args: redisArgs });
-  const node = procs.spawnNode('R', redis.url, env, await freePort(), await freePort());
+  const redis = await cluster.startRedis({ conf: null, args: redisArgs });
+  const node = await cluster.spawnNode('R', { redisUrl: redis.url, env });
   const code = await Promise.race([node.exited, sleep(30_000).then(() => 'still running' as const)]);
   if (code === 'still running') node.proc.kill('SIGKILL');
   await redis.stop();
@@ -209,8 +198,8 @@ it('a Redis whose CONFIG command is unavailable is refused unless YIZHAN_REDIS_D
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain('YIZHAN_REDIS_DURABILITY_CHECK=off');
 
-  const redis = await procs.startRedis({ conf: null, args: hidden });
-  const node = await procs.startNode('S', redis.url, { YIZHAN_REDIS_DURABILITY_CHECK: 'off' });
+  const redis = await cluster.startRedis({ conf: null, args: hidden });
+  const node = await cluster.startNode('S', { redisUrl: redis.url, env: { YIZHAN_REDIS_DURABILITY_CHECK: 'off' } });
   expect((await node.health()).status).toBe('ok');
   node.proc.kill('SIGTERM');
   await node.exited;

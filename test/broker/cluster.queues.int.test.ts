@@ -8,15 +8,15 @@ import { stationTopic } from '@yizhan/protocol';
 import type { BrokerHandle } from '../../broker/src/broker.js';
 import type { inbox } from './helpers.js';
 import { connect, connectInbox } from './helpers.js';
-import { startCluster, type TestCluster } from './cluster-helpers.js';
+import { startCluster, type Cluster } from './cluster.js';
 import { sumOf } from '../helpers/prom.js';
 import { waitFor } from '../helpers/wait.js';
 
-let cluster: TestCluster;
+let cluster: Cluster;
 const STATIONS = ['st-001', 'st-002', 'st-003'];
 
 beforeAll(async () => {
-  cluster = await startCluster([...STATIONS.map((username) => ({ username, role: 'station' as const })), { username: 'server', role: 'server' }]);
+  cluster = await startCluster('yizhan-cluster-', [...STATIONS.map((username) => ({ username, role: 'station' as const })), { username: 'server', role: 'server' }]);
 }, 60_000);
 afterAll(async () => cluster?.stop());
 
@@ -52,7 +52,7 @@ const missing = (box: ReturnType<typeof inbox>, payloads: string[]): string[] =>
 
 it('the queue bound counts down on the node the server acknowledges on: after 3Ã— the bound of live traffic, a server outage loses nothing', async () => {
   const limits = { maxQueuedPerClient: 20, publishRate: { station: { perSecond: 10_000, burst: 10_000 } } };
-  const [a, b] = await Promise.all([cluster.node({ limits, metricsPort: 0 }), cluster.node({ limits })]);
+  const [a, b] = await Promise.all([cluster.inProcessNode({ limits, metricsPort: 0 }), cluster.inProcessNode({ limits })]);
   const stations = await Promise.all(STATIONS.map((id) => connect(a.url, id, cluster.secret(id))));
   const first = await serverSession(b.url);
   await first.client.subscribeAsync('yizhan/v1/stations/+/telemetry', { qos: 1 });
@@ -87,7 +87,7 @@ it('the queue bound counts down on the node the server acknowledges on: after 3Ã
 
 it('a reconnecting session gets its whole queue on one connection (not 1,001 messages a reconnect)', async () => {
   const limits = { maxQueuedPerClient: 10_000, publishRate: { station: { perSecond: 10_000, burst: 10_000 } } };
-  const [a, b] = await Promise.all([cluster.node({ limits }), cluster.node({ limits })]);
+  const [a, b] = await Promise.all([cluster.inProcessNode({ limits }), cluster.inProcessNode({ limits })]);
   const first = await serverSession(b.url);
   await first.client.subscribeAsync('yizhan/v1/stations/+/telemetry', { qos: 1 });
   await knownOn(a);

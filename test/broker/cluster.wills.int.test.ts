@@ -7,16 +7,16 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
 import { connect, connectInbox, inbox } from './helpers.js';
-import { startCluster, type TestCluster } from './cluster-helpers.js';
+import { startCluster, type Cluster } from './cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const HEARTBEAT_MS = 500;
 const ONLINE = 'online';
 const OFFLINE = 'offline';
-let cluster: TestCluster;
+let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster([
+  cluster = await startCluster('yizhan-cluster-', [
     ...['st-001', 'st-002', 'st-003'].map((username) => ({ username, role: 'station' as const })),
     { username: 'server', role: 'server' },
   ]);
@@ -47,8 +47,8 @@ async function telemetry(c: MqttClient, id: string, n: number): Promise<string[]
 }
 
 it("a dead node's wills: published for the station that stayed away, not for the one that reconnected; a node just started is alive", async () => {
-  const b = await cluster.node({ heartbeatMs: HEARTBEAT_MS });
-  const a = await cluster.processNode({ YIZHAN_BROKER_HEARTBEAT: `${HEARTBEAT_MS}ms` });
+  const b = await cluster.inProcessNode({ heartbeatMs: HEARTBEAT_MS });
+  const a = await cluster.startNode('A', { env: { YIZHAN_BROKER_HEARTBEAT: `${HEARTBEAT_MS}ms` } });
   const { client: server, box } = await connectInbox(b.url, 'server', cluster.secret('server'), { clientId: 'server-main', clean: false });
   await server.subscribeAsync(['yizhan/v1/stations/+/status', 'yizhan/v1/stations/+/telemetry'], { qos: 1 });
 
@@ -74,7 +74,7 @@ it("a dead node's wills: published for the station that stayed away, not for the
 
   // a node started now is alive from its first message: its station is not declared offline, and
   // what the stations send afterwards all arrives
-  const a2 = await cluster.node({ heartbeatMs: HEARTBEAT_MS });
+  const a2 = await cluster.inProcessNode({ heartbeatMs: HEARTBEAT_MS });
   const st3 = await station(a2.url, 'st-003');
   const sent = [...(await Promise.all([telemetry(st3, 'st-003', 20), telemetry(st1, 'st-001', 20)])).flat()];
   await waitFor('every reading at the server', () => sent.every((p) => box.messages.some((m) => m.payload === p)), 10_000).catch(() => undefined);
@@ -84,7 +84,7 @@ it("a dead node's wills: published for the station that stayed away, not for the
 }, 90_000);
 
 it('after a Redis outage longer than 3 heartbeats, no node takes the others for dead: connected stations stay online', async () => {
-  const [a, b] = await Promise.all([cluster.node({ heartbeatMs: HEARTBEAT_MS }), cluster.node({ heartbeatMs: HEARTBEAT_MS })]);
+  const [a, b] = await Promise.all([cluster.inProcessNode({ heartbeatMs: HEARTBEAT_MS }), cluster.inProcessNode({ heartbeatMs: HEARTBEAT_MS })]);
   const { client: server, box } = await connectInbox(b.url, 'server', cluster.secret('server'), { clientId: 'server-outage', clean: false });
   await server.subscribeAsync('yizhan/v1/stations/+/status', { qos: 1 });
   const st = await station(a.url, 'st-003');

@@ -297,38 +297,55 @@ export function runTs(
   return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
 }
 
-/** The broker process (broker/src/main.ts, as `npm start` runs it) and what it printed. */
-export interface BrokerProcess {
+/** A child process of a test and what it printed. */
+export interface TestProcess {
   proc: ChildProcess;
   /** Its stdout and stderr so far. */
   output(): string;
+  /** Its stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal) once the process has ended; -1 when it could not be started. */
+  exited: Promise<number | NodeJS.Signals>;
   /**
    * Resolve once every port accepts connections; reject, with the process's output, when it exits
-   * first or after timeoutMs (a loaded CI machine needs seconds to compile and start it).
+   * first or after timeoutMs (a loaded CI machine needs seconds to compile and start a broker).
    */
   listening(ports: number[], timeoutMs?: number): Promise<void>;
 }
 
-/** Start broker/src/main.ts with `env` on top of this process's environment. */
-export function spawnBroker(env: NodeJS.ProcessEnv): BrokerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+/** Start `cmd` in the repository with `env` on top of this process's environment; `what` names it in errors. */
+export function spawnProcess(
+  what: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): TestProcess {
+  const proc = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const collect = (d: Buffer): void => {
-    out += d.toString('utf8');
-  };
-  proc.stdout.on('data', collect);
-  proc.stderr.on('data', collect);
-  const exited = new Promise<string>((resolve) => {
-    proc.once('exit', (code, signal) => resolve(`it exited (${signal ?? `code ${code}`})`));
-    proc.once('error', (err) => resolve(`it could not be started (${err.message})`));
+  let err = '';
+  let unstarted = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  proc.stderr.on('data', (d: Buffer) => {
+    const s = d.toString('utf8');
+    out += s;
+    err += s;
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
+    proc.once('error', (e) => {
+      unstarted = `it could not be started (${e.message})`;
+      resolve(-1);
+    });
   });
   return {
     proc,
     output: () => out,
+    stderr: () => err,
+    exited,
     async listening(ports, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       const ready = (async () => {
@@ -339,14 +356,24 @@ export function spawnBroker(env: NodeJS.ProcessEnv): BrokerProcess {
           () => undefined,
           (e: Error) => e.message,
         ),
-        exited,
+        exited.then((code) => unstarted || `it exited (${typeof code === 'string' ? code : `code ${code}`})`),
       ]);
       if (failed !== undefined)
         throw new Error(
-          `broker process not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`,
+          `${what} not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`,
         );
     },
   };
+}
+
+/** Start broker/src/main.ts (as `npm start` runs it) with `env` on top of this process's environment. */
+export function spawnBroker(env: NodeJS.ProcessEnv): TestProcess {
+  return spawnProcess(
+    'broker process',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')],
+    env,
+  );
 }
 
 /** A self-signed P-256 certificate for 127.0.0.1/localhost, written to cert.pem/key.pem in `into`. */
