@@ -26,6 +26,8 @@ export const REDIS_DOCS = 'docs/broker.md#redis-what-it-must-keep';
 
 /** A command not answered within this time fails (its PUBACK is not sent; the station resends). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/** Longest wait between two attempts to reconnect to Redis, ms: after an outage, nodes are back within this of one another. */
+export const REDIS_RETRY_MAX_MS = 1_000;
 /** How long the start waits for Redis before refusing. */
 const START_TIMEOUT_MS = 15_000;
 
@@ -82,7 +84,7 @@ export async function openRedisLink(url: string, opts: RedisLinkOptions): Promis
     ...connectionOptions(u),
     lazyConnect: true,
     // retry forever, at least once a second: the broker resumes by itself when Redis is back
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
+    retryStrategy: (times) => Math.min(times * 100, REDIS_RETRY_MAX_MS),
   };
   const failFast: RedisOptions = { ...base, enableOfflineQueue: false, commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
   const clients: Record<RedisRole, Redis> = {

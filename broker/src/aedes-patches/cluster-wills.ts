@@ -17,13 +17,15 @@
  *   message of this node.
  * A node it has never heard of counts as heard when this node started, so a node just started
  * gives the others 3 heartbeats before it judges them. A node that has not heard its own heartbeat
- * for 2 heartbeats (Redis away, its subscription broken) judges nobody, and gives everyone 3
- * heartbeats again once it hears: otherwise every live node's stations would be declared offline
- * after each Redis outage.
+ * for 2 heartbeats (Redis away, its subscription broken) judges nobody, and once it hears itself
+ * again gives everyone 3 heartbeats from then, plus the longest Redis reconnect delay (the others'
+ * connections come back up to that much later than its own): otherwise every live node's stations
+ * would be declared offline after each Redis outage.
  */
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { RedisClient } from '../persistence.js';
+import { REDIS_RETRY_MAX_MS } from '../redis.js';
 
 /** aedes-persistence-redis' will list and key layout: `will:<brokerId>:<encoded client id>`. */
 const WILLS_LIST = 'will';
@@ -51,6 +53,8 @@ export interface WillSweepOptions {
   log: Logger;
   /** A will was published for a client of a dead node. */
   onPublished?: (clientId: string) => void;
+  /** How much later than this node's own the others' Redis connections may come back, ms. Default {@link REDIS_RETRY_MAX_MS}. */
+  reconnectSlackMs?: number;
   now?: () => number;
 }
 
@@ -59,20 +63,14 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   const a = aedes as unknown as ClusterAedes;
   const now = opts.now ?? Date.now;
   clearInterval(a._clearWillInterval);
-  // nodes are judged from this time on at the earliest: this node's start, or the end of a time in
-  // which it heard nobody, itself included (Redis away, its subscription broken): the others'
-  // heartbeats were not lost then, only not heard
-  let graceFrom = now();
-  const heard = new Map<string, number>();
+  const hearing = new Hearing(a.id, opts.heartbeatMs, opts.reconnectSlackMs ?? REDIS_RETRY_MAX_MS, now);
   const hear = (packet: { payload: Buffer | string }, done: () => void): void => {
-    heard.set(packet.payload.toString(), now());
+    hearing.hear(packet.payload.toString());
     done();
   };
   a.mq.on('$SYS/+/heartbeat', hear);
   a.mq.on('$SYS/+/birth', hear);
-  const alive = (brokerId: string): boolean =>
-    brokerId === a.id || Math.max(heard.get(brokerId) ?? 0, graceFrom) + HEARTBEATS_TO_DEATH * opts.heartbeatMs >= now();
-  const deaf = (): boolean => Math.max(heard.get(a.id) ?? 0, graceFrom) + 2 * opts.heartbeatMs < now();
+  const alive = (brokerId: string): boolean => hearing.alive(brokerId);
 
   const publish = async (will: AedesPublishPacket): Promise<void> => {
     await new Promise<void>((resolve, reject) => a.authorizePublish(null, will, (err) => (err ? reject(err) : resolve())));
@@ -81,10 +79,7 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   };
 
   const sweep = async (): Promise<void> => {
-    if (deaf()) {
-      graceFrom = now();
-      return;
-    }
+    if (!hearing.mayJudge()) return;
     const wills = (await opts.redis.lrange(WILLS_LIST, 0, -1)).map(parseWillKey).filter((w) => w !== undefined);
     const liveHolders = new Set(wills.filter((w) => alive(w.brokerId)).map((w) => w.clientId));
     for (const w of wills) {
@@ -112,6 +107,48 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
   }, opts.heartbeatMs);
   timer.unref();
   return { sweep, stop: () => clearInterval(timer) };
+}
+
+/**
+ * When each node was last heard, and from when on this node may judge them: its start, or the end
+ * of a time in which it heard nobody, itself included (Redis away, its subscription broken): the
+ * others' heartbeats were not lost then, only not heard.
+ */
+class Hearing {
+  private readonly heard = new Map<string, number>();
+  private graceFrom: number;
+  private wasDeaf = false;
+
+  constructor(
+    private readonly self: string,
+    private readonly heartbeatMs: number,
+    private readonly slackMs: number,
+    private readonly now: () => number,
+  ) {
+    this.graceFrom = now();
+  }
+
+  hear(brokerId: string): void {
+    this.heard.set(brokerId, this.now());
+  }
+
+  alive(brokerId: string): boolean {
+    return brokerId === this.self || Math.max(this.heard.get(brokerId) ?? 0, this.graceFrom) + HEARTBEATS_TO_DEATH * this.heartbeatMs >= this.now();
+  }
+
+  /** False while this node has not heard itself for 2 heartbeats, and at the first sweep after (which starts the others' grace). */
+  mayJudge(): boolean {
+    const t = this.now();
+    if (Math.max(this.heard.get(this.self) ?? 0, this.graceFrom) + 2 * this.heartbeatMs < t) {
+      this.graceFrom = t;
+      this.wasDeaf = true;
+      return false;
+    }
+    if (!this.wasDeaf) return true;
+    this.wasDeaf = false;
+    this.graceFrom = t + this.slackMs;
+    return false;
+  }
 }
 
 /** `will:<brokerId>:<encoded client id>` → its parts (broker ids are UUIDs, without colons). */

@@ -102,4 +102,28 @@ describe('wills of other broker nodes', () => {
     await s.at(23 * HB);
     expect(s.published).toEqual([]);
   });
+
+  it('after an outage, the others get 3 heartbeats and the Redis reconnect delay from when this node hears itself again', async () => {
+    const outage = async (s: ReturnType<typeof setup>): Promise<void> => {
+      s.hear('node-b');
+      await s.at(1 * HB);
+      await s.at(10 * HB, { deaf: true });
+      await s.at(20 * HB, { deaf: true });
+      await s.at(20.5 * HB); // hears itself again
+    };
+    // node-b's connection to Redis comes back later than this node's: heard 3 heartbeats after
+    const late = setup([['node-b', 'st-001']]);
+    await outage(late);
+    await late.at(23.5 * HB);
+    late.hear('node-b');
+    await late.at(25.5 * HB);
+    expect(late.published).toEqual([]);
+    // a node that died during the outage: judged once that time has passed
+    const gone = setup([['node-b', 'st-001']]);
+    await outage(gone);
+    await gone.at(24.4 * HB);
+    expect(gone.published).toEqual([]);
+    await gone.at(24.6 * HB); // 20.5 + 1 s reconnect delay + 3 heartbeats
+    expect(gone.published).toEqual(['st-001']);
+  });
 });
