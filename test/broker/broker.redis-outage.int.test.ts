@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
 import { connect, connectInbox, inbox } from './helpers.js';
 import { startCluster, type Cluster, type ClusterNode } from './cluster.js';
@@ -46,6 +46,10 @@ const running = (n: ClusterNode): boolean => n.proc.exitCode === null && n.proc.
 it('Redis killed -9 for 3 s under a QoS 1 stream on two nodes: both brokers survive, every acknowledged message arrives, the stations get through after', async () => {
   const redis = await cluster.startRedis();
   const [a, b] = await Promise.all([cluster.startNode('A', { redisUrl: redis.url }), cluster.startNode('B', { redisUrl: redis.url })]);
+  // what each node logged (warnings and errors), for a failure to say where messages went
+  onTestFailed(() => {
+    for (const n of [a, b]) process.stdout.write(`--- broker ${n.name} ---\n${n.output().slice(-8_000)}\n`);
+  });
 
   // the server's persistent session on B, reconnecting as the server does
   const server = mqtt.connect(b.url, {

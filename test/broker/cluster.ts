@@ -24,6 +24,8 @@ export interface Proc {
   proc: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything it wrote to stdout and stderr so far (its log). */
+  output(): string;
   /** Resolves with the exit code (or the signal) once the process has ended. */
   exited: Promise<number | NodeJS.Signals>;
 }
@@ -146,6 +148,7 @@ class ClusterProcesses {
         return cur.proc;
       },
       stderr: () => cur.stderr(),
+      output: () => cur.output(),
       get exited() {
         return cur.exited;
       },
@@ -183,6 +186,7 @@ class ClusterProcesses {
       name,
       proc: b.proc,
       stderr: () => b.stderr(),
+      output: () => b.output(),
       exited: b.exited,
       port,
       metricsPort,

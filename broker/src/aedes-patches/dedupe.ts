@@ -15,6 +15,12 @@
  * Each of these silently dropped messages that were not duplicates. Here aedes' filter is turned
  * off (every connection's `duplicates` record ignores what is written to it) and the connection
  * keeps the identities of the last `window` messages it was handed instead.
+ *
+ * Only live deliveries are filtered. A copy that the session's queue sends again (on a reconnect;
+ * it carries its packet id) always goes out, even when a live copy was handed to the same
+ * connection: aedes removes a queued message whose forward is refused, and the live copy may never
+ * reach the client (its connection dropped before the client read it). Only the client's PUBACK
+ * may remove a queued message; the server recognises a message it got twice.
  */
 import type { Aedes, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
@@ -25,6 +31,8 @@ export const DEFAULT_DEDUPE_WINDOW = 1_024;
 interface Numbered {
   brokerId?: string | null;
   brokerCounter?: number | string;
+  /** Set on a copy from the session's queue (aedes' queue replay gives it one); a live delivery has none yet. */
+  messageId?: number | null;
 }
 
 /** aedes writes `duplicates[brokerId] = counter` and reads it back; this record forgets every write. */
@@ -54,7 +62,7 @@ export function dedupeByIdentity(aedes: Aedes, window = DEFAULT_DEDUPE_WINDOW): 
       const key = `${packet.brokerId}\u0000${String(packet.brokerCounter)}`;
       let ids = seen.get(client);
       if (!ids) seen.set(client, (ids = new Set()));
-      if (ids.has(key)) return null;
+      if (ids.has(key) && typeof packet.messageId !== 'number') return null;
       ids.add(key);
       if (ids.size > window) ids.delete(ids.values().next().value as string);
     }
