@@ -28,7 +28,7 @@ import type { ClusterEngine } from './cluster-engine.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, describeMissing, type KillWindow } from './faults-count.js';
 import { DB } from './faults-run.js';
-import { caughtUp, untilCaughtUp } from './faults-settle.js';
+import { untilCaughtUp } from './faults-settle.js';
 import { FaultStack, SERVER_ACCOUNT } from './faults-stack.js';
 
 export interface ClusterRunOptions {
@@ -262,9 +262,7 @@ export async function runCluster(engine: ClusterEngine, o: ClusterRunOptions): P
     const last = windows.at(-1);
     if (last) last.to = Infinity;
     const end = Date.now() + 1;
-    const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, t0, end)))
-      await sleep(500);
+    await untilCaughtUp(stack.influxUrl, DB, controllers, windows, t0, Date.now() + o.maxSettleMs, end);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     count.rows.forEach((r, i) => {
       const c = cases[i];

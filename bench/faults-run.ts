@@ -12,7 +12,7 @@ import { sleep } from '../test/helpers/wait.js';
 import { CountingController } from './faults-controller.js';
 import { countFaults, UNHEARD_GRACE_MS, type Count, type KillWindow } from './faults-count.js';
 import { diagnose } from './faults-diagnose.js';
-import { caughtUp, untilCaughtUp } from './faults-settle.js';
+import { untilCaughtUp } from './faults-settle.js';
 import { FaultStack, KILLS, type Kill } from './faults-stack.js';
 
 export const DB = 'yizhan';
@@ -111,10 +111,9 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultReport> {
     // Drain: wait for every frame sent, up to the last one (a window that ran out of settle time
     // may still be delivering), at most maxSettleMs.
     const end = Date.now() + 1;
-    const deadline = Date.now() + o.maxSettleMs;
-    while (Date.now() < deadline && !(await caughtUp(stack.influxUrl, DB, controllers, windows, t0, end)))
-      await sleep(500);
-    if (Date.now() >= deadline)
+    if (
+      !(await untilCaughtUp(stack.influxUrl, DB, controllers, windows, t0, Date.now() + o.maxSettleMs, end))
+    )
       say(`not every frame sent reached InfluxDB within ${o.maxSettleMs} ms of the end`);
     const count = await countFaults(stack.influxUrl, DB, controllers, windows);
     const diagnosis = await diagnose({

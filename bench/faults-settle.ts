@@ -52,8 +52,9 @@ export async function caughtUp(
 }
 
 /**
- * Poll (every 500 ms) until everything sent since `from` until 1 s ago is stored (the newest are on
- * their way), or `deadline` passes. Resolves true when caught up.
+ * Poll (every 500 ms) until everything sent since `from` until `upTo` is stored, or `deadline`
+ * passes. Without `upTo`: until 1 s before each poll (the newest are on their way). Resolves true
+ * when caught up.
  */
 export async function untilCaughtUp(
   url: string,
@@ -62,9 +63,10 @@ export async function untilCaughtUp(
   windows: readonly KillWindow[],
   from: number,
   deadline: number,
+  upTo?: number,
 ): Promise<boolean> {
   while (Date.now() < deadline) {
-    if (await caughtUp(url, db, controllers, windows, from, Date.now() - 1000)) return true;
+    if (await caughtUp(url, db, controllers, windows, from, upTo ?? Date.now() - 1000)) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
