@@ -66,10 +66,8 @@ export class StateStore extends EventEmitter<StateEvents> {
     this.heardAt.set(stationId, Date.now());
     const wasOnline = raw.online === true;
     const live = applyObservations(entry, raw, observations);
-    if (live.some((o) => o.type === 'status')) {
-      if (wasOnline !== (raw.online === true)) this.online += wasOnline ? -1 : 1;
-      this.onOnlineCount(this.online);
-    }
+    if (wasOnline !== (raw.online === true)) this.online += wasOnline ? -1 : 1;
+    if (live.some((o) => o.type === 'status')) this.onOnlineCount(this.online);
     // Deriving the full view costs more than applying; at province scale nobody may be watching.
     if (this.listenerCount('change') > 0)
       this.emit('change', deriveLive(entry, raw, this.alertCount(stationId)));
