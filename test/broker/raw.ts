@@ -5,6 +5,8 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 export interface RawClient {
   socket: Socket;
   packets: Packet[];
+  /** The kind of every packet received, in arrival order (including those `next` took). */
+  received: Packet['cmd'][];
   /** Resolves with the next packet of this kind (already received ones first). */
   next(cmd: Packet['cmd'], timeoutMs?: number): Promise<Packet>;
   send(packet: Packet): void;
@@ -18,7 +20,9 @@ export async function rawClient(port: number, opts: { localAddress?: string } = 
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const packets: Packet[] = [];
   const waiters: { cmd: string; resolve: (p: Packet) => void }[] = [];
+  const received: Packet['cmd'][] = [];
   parser.on('packet', (p: Packet) => {
+    received.push(p.cmd);
     const i = waiters.findIndex((w) => w.cmd === p.cmd);
     if (i >= 0) waiters.splice(i, 1)[0]?.resolve(p);
     else packets.push(p);
@@ -35,6 +39,7 @@ export async function rawClient(port: number, opts: { localAddress?: string } = 
   return {
     socket,
     packets,
+    received,
     closed,
     send: (p) => {
       socket.write(mqttPacket.generate(p));

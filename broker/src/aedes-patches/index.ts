@@ -10,6 +10,7 @@
  * - ack-gate.ts: a QoS 1 PUBACK leaves once its message is stored;
  * - queue-bound.ts: each persistent session's queue bounded, dropped messages not delivered;
  * - dedupe.ts: a connection's duplicate filter by message identity, not by counter order;
+ * - connack-first.ts: no PUBLISH reaches a connection before its CONNACK;
  * - cluster-wills.ts: with Redis, the wills of dead nodes published once, never for a client
  *   connected again;
  * - write-batching.ts: a connection's writes of one loop turn in one writev;
@@ -28,6 +29,7 @@ import { DEFAULT_STALL_MS, emitInCounterOrder } from './emit-order.js';
 import { indexOutgoing } from './outgoing-index.js';
 import type { RedisClient } from '../persistence.js';
 import { sweepWillsOfDeadNodes } from './cluster-wills.js';
+import { connackFirst } from './connack-first.js';
 import { dedupeByIdentity } from './dedupe.js';
 import { boundQueues, carryDropMarks, skipDroppedDeliveries, type QueueBound, type QueueLengthSource } from './queue-bound.js';
 import { coalesceAddSubscriptions } from './subscriptions.js';
@@ -142,6 +144,7 @@ export async function patchAedes(aedes: Aedes, opts: PatchOptions): Promise<Patc
     skipDroppedDeliveries(aedes, queues);
     if (cluster) carryDropMarks(aedes, queues);
     dedupeByIdentity(aedes);
+    connackFirst(aedes);
     const wills = cluster ? sweepWillsOfDeadNodes(aedes, { redis: cluster.redis, heartbeatMs: cluster.heartbeatMs, log, onPublished: cluster.onWillPublished }) : undefined;
     batchWritesPerTurn(aedes);
     return {
