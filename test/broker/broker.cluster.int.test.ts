@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
 import { INGEST_FILTERS } from '../../server/src/ingest/mqtt.js';
-import { connect, inbox } from './helpers.js';
+import { connect, connectInbox, inbox } from './helpers.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -86,11 +86,15 @@ it('station on A, server on B; A is killed; the station fails over to B and no Q
   for (let i = 1; i <= 5; i++)
     await station.publishAsync(stationTopic('st-001', 'telemetry'), `away-${i}`, { qos: 1 });
   const c = await cluster.startNode('C'); // a replacement node; the server returns through it
-  const back = await connect(`mqtt://127.0.0.1:${c.port}`, 'server', secret('server'), {
-    clientId: 'server-main',
-    clean: false,
-  });
-  const bbox = inbox(back);
+  const { client: back, box: bbox } = await connectInbox(
+    `mqtt://127.0.0.1:${c.port}`,
+    'server',
+    secret('server'),
+    {
+      clientId: 'server-main',
+      clean: false,
+    },
+  );
   await waitFor(
     'queued messages after reconnect',
     () => bbox.messages.filter((m) => m.payload.startsWith('away-')).length >= 5,

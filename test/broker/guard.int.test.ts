@@ -9,6 +9,7 @@ import { stationTopic } from '@yizhan/protocol';
 import {
   closed,
   connect,
+  connectInbox,
   connectRefused,
   inbox,
   metric,
@@ -195,12 +196,11 @@ describe('limits per client', () => {
     for (let i = 0; i < 25; i++)
       await st.publishAsync(stationTopic('st-003', 'events'), String(i), { qos: 1 });
     expect(await metric(tb.broker.metrics, 'yizhan_broker_queued_messages')).toBe(10);
-    const back = await connect(tb.broker.url, 'server', tb.secret('server'), {
+    const { client: back, box } = await connectInbox(tb.broker.url, 'server', tb.secret('server'), {
       clientId: 'server-q',
       clean: false,
     });
     clients.push(back);
-    const box = inbox(back);
     await waitFor('queued messages', () => box.messages.length >= 10, 3_000);
     await new Promise((r) => setTimeout(r, 200));
     expect(box.messages.map((m) => m.payload)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));

@@ -7,7 +7,15 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
-import { closed, connect, inbox, metric, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import {
+  closed,
+  connect,
+  connectInbox,
+  metric,
+  startTestBroker,
+  tempDir,
+  type TestBroker,
+} from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('a failing disk under the broker', () => {
@@ -68,11 +76,10 @@ describe('a failing disk under the broker', () => {
     await again.publishAsync(topic, 'after', { qos: 1 });
     await again.endAsync();
 
-    const back = await connect(broker.url, 'server', secret('server'), {
+    const { client: back, box } = await connectInbox(broker.url, 'server', secret('server'), {
       clientId: 'server-main',
       clean: false,
     });
-    const box = inbox(back);
     expect((await box.next(topic)).payload).toBe('before');
     await waitFor('the message acknowledged after recovery', () =>
       box.messages.some((m) => m.payload === 'after'),

@@ -16,7 +16,7 @@ import {
   type OutgoingPacket,
   type PacketIdClient,
 } from '../../broker/src/aedes-patches/outgoing-index.js';
-import { brokerSuite, inbox } from './helpers.js';
+import { brokerSuite, connectInbox } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 /** aedes' own QoSPacket (lib/qos-packet.js, not in its exports map): it takes the packet id from `client._nextId`. */
@@ -211,8 +211,13 @@ describe('indexed outgoing store', () => {
     await first.endAsync();
     const station = await suite.as('st-001');
     for (let i = 0; i < 200; i++) await station.publishAsync(topic, `m${i}`, { qos: 1 });
-    const back = await suite.as('server', { clientId: 'server-persist', clean: false });
-    const box = inbox(back);
+    const { client: back, box } = await connectInbox(
+      suite.tb.broker.url,
+      'server',
+      suite.tb.secret('server'),
+      { clientId: 'server-persist', clean: false },
+    );
+    await suite.keep(Promise.resolve(back));
     await expect.poll(() => box.messages.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(200);
     expect(box.messages.map((m) => m.payload)).toEqual(Array.from({ length: 200 }, (_, i) => `m${i}`));
   });
