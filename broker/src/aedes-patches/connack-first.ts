@@ -16,8 +16,10 @@
  *
  * Here the deliveries to a connection that has not been sent its CONNACK wait, in order, and go
  * out right after it (before the session's queue is replayed, as aedes ordered them until now).
- * A connection that closes first drops them (their callbacks still run, so the publish completes):
- * its session's queue keeps the QoS 1/2 ones, and a clean session's are gone with it, as they
+ * The publish does not wait for them: each held delivery reports done at once, so a slow connect
+ * never holds back a station's PUBACK or the messages behind it (emit-order.ts waits for every
+ * delivery of a message). A connection that closes first drops them: its session's queue keeps
+ * the QoS 1/2 ones (queued before any delivery), and a clean session's are gone with it, as they
  * would be on a closed socket.
  */
 import type { Aedes, Client } from 'aedes';
@@ -32,16 +34,12 @@ interface Delivering {
   conn: { once(event: 'close', listener: () => void): unknown };
 }
 
-/** A delivery held until the CONNACK: sent then, or its callback run when the connection closes first. */
-interface Held {
-  send(): void;
-  drop(): void;
-}
+const noop = (): void => undefined;
 
 /** Install on this broker before any client connects. */
 export function connackFirst(aedes: Aedes): void {
   const a = aedes as unknown as { handle: (conn: Duplex, req?: unknown) => Client };
-  const waiting = new WeakMap<object, Held[]>();
+  const waiting = new WeakMap<object, (() => void)[]>();
   const handle = a.handle;
   a.handle = function (conn, req) {
     const client = handle.call(this, conn, req);
@@ -51,7 +49,7 @@ export function connackFirst(aedes: Aedes): void {
   aedes.on('connackSent', (_connack, client) => {
     const held = waiting.get(client);
     waiting.delete(client);
-    for (const h of held ?? []) h.send();
+    for (const send of held ?? []) send();
   });
 }
 
@@ -59,21 +57,18 @@ export function connackFirst(aedes: Aedes): void {
  * aedes' subscribe handler takes `client.deliverQoS` / `deliver0` when a subscription is made,
  * so they are replaced here, as the client is created, before any subscription exists.
  */
-function holdUntilConnack(client: Delivering, waiting: WeakMap<object, Held[]>): void {
+function holdUntilConnack(client: Delivering, waiting: WeakMap<object, (() => void)[]>): void {
   waiting.set(client, []);
   const hold =
     (deliver: Deliver): Deliver =>
     (packet, cb) => {
       const held = client.connackSent ? undefined : waiting.get(client);
       if (!held) return deliver(packet, cb);
-      held.push({ send: () => deliver(packet, cb), drop: () => setImmediate(cb) });
+      held.push(() => deliver(packet, noop));
+      setImmediate(cb);
     };
   client.deliver0 = hold(client.deliver0);
   client.deliverQoS = hold(client.deliverQoS);
   // aedes binds its close to the connection's end when the client is made: watch the socket instead
-  client.conn.once('close', () => {
-    const held = waiting.get(client);
-    waiting.delete(client);
-    for (const h of held ?? []) h.drop();
-  });
+  client.conn.once('close', () => waiting.delete(client));
 }
