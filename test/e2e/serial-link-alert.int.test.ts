@@ -11,7 +11,7 @@ import { valueOf } from '../helpers/prom.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { setLogger } from '@influxdata/influxdb-client';
 import { startBroker, type BrokerHandle } from '@yizhan/broker';
@@ -182,6 +182,17 @@ afterAll(async () => {
 describe('serial_link_down: cable pulled → firing webhook; plugged back → resolved webhook', () => {
   it('fires once the hold has passed, names the station and port, and resolves when frames return', async () => {
     const a = must(agent, 'agent');
+    // where the link stopped: what the agent logged, what it reports now, what the server holds
+    onTestFailed(async () => {
+      const lines = agentLog
+        .slice(-40)
+        .map((l) => `${new Date(Number(l.time)).toISOString()} ${JSON.stringify(l)}`);
+      const server = await live().catch((err: unknown) => String(err));
+      console.log(
+        `--- agent log ---\n${lines.join('\n')}\n--- agent health ---\n${JSON.stringify(a.health())}\n` +
+          `--- server ---\n${JSON.stringify(server)}\n--- webhooks ---\n${JSON.stringify(postsOf().map((x) => [x.at, x.body.status]))}`,
+      );
+    });
     const tPull = Date.now();
     await pullOut();
     await waitFor(
