@@ -7,11 +7,17 @@
  *   powered off) and comes back is heard at once, including the HELLO of a reboot, after which the
  *   agent applies the remote config again. Closing the port would lose whatever arrives while it is
  *   closed.
+ * - Silence on a device that is gone or replaced: while the link is silent, the port's path is
+ *   looked at every frame timeout; when it names no device any more, or another device than the
+ *   one opened (an adapter plugged back, given the same name by udev), the port is treated as
+ *   lost. A pulled adapter does not always make the open port fail: the agent then sat on the dead
+ *   port for ever while the controller talked on the new one at the same path.
  * - Port error or close (cable or USB adapter pulled): the port is reopened at once; if that open
  *   fails, again after a backoff delay (growing, with jitter) until it works. The first reopen after
  *   a loss is immediate only when frames arrived since the last one, so a port that opens and
  *   closes again at once cannot make a busy loop.
  */
+import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { SerialPortStream } from '@serialport/stream';
 import {
@@ -53,7 +59,11 @@ export class SerialLink {
   private generation = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** While the link is silent: the next look at the port's path (watchDevice). */
+  private deviceCheck: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The device the open port is (its path resolved), to notice a device replaced at the same path. */
+  private device: string | undefined;
   /** A loss since the last good frame already had its immediate reopen: the next one waits. */
   private reopenedAtOnce = false;
   private readonly backoff: Backoff;
@@ -94,6 +104,7 @@ export class SerialLink {
     this.generation++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
+    clearTimeout(this.deviceCheck);
     const p = this.port;
     this.port = undefined;
     if (p) await closePort(p);
@@ -122,6 +133,7 @@ export class SerialLink {
     }
     this.stats.opens++;
     this.port = port;
+    this.device = await deviceAt(this.o.port.path).catch(() => undefined);
     this.log.info({ baudRate: this.o.port.baudRate }, 'serial port open');
     const decoder = new FrameDecoder();
     decoder.on('data', (f: Frame) => {
@@ -147,6 +159,7 @@ export class SerialLink {
     this.stats.framesGood++;
     this.stats.lastFrameAt = this.o.now();
     this.watchdog?.refresh();
+    clearTimeout(this.deviceCheck);
     this.reopenedAtOnce = false;
     if (this.stats.state === 'down') {
       this.backoff.reset();
@@ -158,13 +171,38 @@ export class SerialLink {
   /** No frame within the frame timeout: report the link down, keep the port open and listening. */
   private armWatchdog(gen: number): void {
     clearTimeout(this.watchdog);
+    clearTimeout(this.deviceCheck);
     this.watchdog = setTimeout(() => {
-      if (gen !== this.generation || this.stats.state === 'down') return;
-      this.log.warn(
-        { silentMs: this.o.frameTimeoutMs },
-        'no frame from the controller within the frame timeout; the port stays open',
+      if (gen !== this.generation) return;
+      if (this.stats.state === 'up') {
+        this.log.warn(
+          { silentMs: this.o.frameTimeoutMs },
+          'no frame from the controller within the frame timeout; the port stays open',
+        );
+        this.setState('down', `no frame for ${this.o.frameTimeoutMs} ms`);
+      }
+      this.watchDevice(gen);
+    }, this.o.frameTimeoutMs);
+  }
+
+  /** While silent: is the path still the device that was opened? If not, the port is lost. */
+  private watchDevice(gen: number): void {
+    // a port that is no file (a test binding, a Windows COM port) has nothing to compare
+    const opened = this.device;
+    if (opened === undefined) return;
+    this.deviceCheck = setTimeout(() => {
+      void deviceAt(this.o.port.path).then(
+        (now) => {
+          if (gen !== this.generation || this.stopped || this.stats.state === 'up') return;
+          if (now !== opened) this.lost(`another device at ${this.o.port.path}`);
+          else this.watchDevice(gen);
+        },
+        (e: NodeJS.ErrnoException) => {
+          if (gen !== this.generation || this.stopped || this.stats.state === 'up') return;
+          if (e.code === 'ENOENT') this.lost(`${this.o.port.path} is gone`);
+          else this.watchDevice(gen);
+        },
       );
-      this.setState('down', `no frame for ${this.o.frameTimeoutMs} ms`);
     }, this.o.frameTimeoutMs);
   }
 
@@ -172,6 +210,7 @@ export class SerialLink {
   private lost(reason: string): void {
     this.generation++;
     clearTimeout(this.watchdog);
+    clearTimeout(this.deviceCheck);
     this.setState('down', reason);
     const p = this.port;
     this.port = undefined;
@@ -195,4 +234,10 @@ export class SerialLink {
     else this.log.warn({ reason }, 'serial link down');
     this.o.onState(state, reason);
   }
+}
+
+/** Which device a path names now (symbolic links followed): its device number and inode. */
+async function deviceAt(path: string): Promise<string> {
+  const st = await stat(path);
+  return `${st.rdev}:${st.dev}:${st.ino}`;
 }
