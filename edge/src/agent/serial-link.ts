@@ -191,18 +191,15 @@ export class SerialLink {
     const opened = this.device;
     if (opened === undefined) return;
     this.deviceCheck = setTimeout(() => {
-      void deviceAt(this.o.port.path).then(
-        (now) => {
+      const path = this.o.port.path;
+      // undefined: nothing at the path any more; a path that cannot be read now counts as unchanged
+      void deviceAt(path)
+        .catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : opened))
+        .then((now) => {
           if (gen !== this.generation || this.stopped || this.stats.state === 'up') return;
-          if (now !== opened) this.lost(`another device at ${this.o.port.path}`);
-          else this.watchDevice(gen);
-        },
-        (e: NodeJS.ErrnoException) => {
-          if (gen !== this.generation || this.stopped || this.stats.state === 'up') return;
-          if (e.code === 'ENOENT') this.lost(`${this.o.port.path} is gone`);
-          else this.watchDevice(gen);
-        },
-      );
+          if (now === opened) this.watchDevice(gen);
+          else this.lost(now === undefined ? `${path} is gone` : `another device at ${path}`);
+        });
     }, this.o.frameTimeoutMs);
   }
 
