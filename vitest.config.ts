@@ -41,7 +41,16 @@ export default defineConfig({
           setupFiles: ['test/helpers/unit-guard.ts'],
         },
       },
-      { extends: true, test: { name: 'integration', include: [INTEGRATION] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [INTEGRATION],
+          // What a test polls for crosses processes (broker, server, a browser's reload): 1 s,
+          // vitest's default, is shorter than one round on the loaded 2-core CI machine.
+          expect: { poll: { timeout: 10_000, interval: 100 } },
+        },
+      },
     ],
   },
 });

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -50,4 +50,16 @@ export async function startChromium(): Promise<Chromium> {
     rmSync(profile, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Wait until `page` looks as its user would see it next: web fonts loaded, and two frames drawn, so
+ * that what runs before a paint (resize events, ResizeObservers: a chart fitting a narrower window)
+ * has run. Measure a layout after this, never right after `setViewportSize`.
+ */
+export async function laidOut(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    for (let i = 0; i < 2; i++) await new Promise((r) => requestAnimationFrame(r));
+  });
 }

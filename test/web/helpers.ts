@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../scripts/lib/web-build.js';
+import { laidOut } from '../helpers/browser.js';
 import type { Grant } from '@yizhan/server/roles';
 import { addTestUser, sessionHeaders } from '../server/auth-helpers.js';
 
@@ -86,9 +87,7 @@ export async function shoot(page: Page, dir: string, name: string): Promise<void
     ['desktop', DESKTOP],
   ] as const) {
     await page.setViewportSize(vp);
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-    });
+    await laidOut(page);
     if (size === 'phone') {
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(wide, `${name}: page wider than the phone`).toBeLessThanOrEqual(PHONE.width);

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { RIDER, goLive, riderApp, type LiveFacts } from '../server/routes/riders/rider-app.js';
-import { startChromium, type Chromium } from '../helpers/browser.js';
+import { laidOut, startChromium, type Chromium } from '../helpers/browser.js';
 import { ensureWebBuilt, keepScreenshots, screenshotDir } from './helpers.js';
 
 export { RIDER };
@@ -80,9 +80,7 @@ export const shownIds = (page: Page) =>
 
 /** Check that nothing scrolls sideways at 390 px; with YIZHAN_SCREENSHOTS, a full-page screenshot. */
 export async function shootPhone(page: Page, dir: string, name: string): Promise<void> {
-  await page.evaluate(async () => {
-    await document.fonts.ready;
-  });
+  await laidOut(page);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(wide, `${name}: wider than the phone`).toBeLessThanOrEqual(PHONE_390.width);
   if (keepScreenshots()) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import type { PublicReport, ReportDetailResponse } from '@yizhan/server/api-types';
-import { startChromium, type Chromium } from '../helpers/browser.js';
+import { laidOut, startChromium, type Chromium } from '../helpers/browser.js';
 import { OTHER, OWN } from '../server/full-app.js';
 import { JPEG_16x12, jpegWithGps } from '../server/reports/images.js';
 import { PLACES, addReport, startReportsApp, uploadPhoto } from '../server/routes/rider-reports/helpers.js';
@@ -75,6 +75,7 @@ async function phonePage(): Promise<Page> {
 
 async function fitsPhone(page: Page, what: string): Promise<void> {
   await page.setViewportSize(PHONE_390);
+  await laidOut(page);
   expect(await page.evaluate(() => document.documentElement.scrollWidth), `${what}: wider than 390 px`).toBeLessThanOrEqual(390);
 }
 
