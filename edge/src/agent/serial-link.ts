@@ -61,6 +61,8 @@ export class SerialLink {
   private watchdog: NodeJS.Timeout | undefined;
   /** While the link is silent: the next look at the port's path (watchDevice). */
   private deviceCheck: NodeJS.Timeout | undefined;
+  /** The open (generation) whose path could not be read, already logged once. */
+  private uncheckable = -1;
   private stopped = false;
   /** The device the open port is (its path resolved), to notice a device replaced at the same path. */
   private device: string | undefined;
@@ -194,7 +196,14 @@ export class SerialLink {
       const path = this.o.port.path;
       // undefined: nothing at the path any more; a path that cannot be read now counts as unchanged
       void deviceAt(path)
-        .catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : opened))
+        .catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return undefined;
+          if (this.uncheckable !== gen) {
+            this.uncheckable = gen;
+            this.log.warn({ path, code: e.code }, 'cannot read the serial port path; assuming the same device');
+          }
+          return opened;
+        })
         .then((now) => {
           if (gen !== this.generation || this.stopped || this.stats.state === 'up') return;
           if (now === opened) this.watchDevice(gen);
