@@ -9,17 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { revokeAccount } from '@yizhan/broker/credentials';
 import type { RetainedStore } from '../../broker/src/retained.js';
 import { stationTopic } from '@yizhan/protocol';
-import {
-  brokerSuite,
-  closed,
-  connect,
-  connectRefused,
-  inbox,
-  metric,
-  run,
-  startTestBroker,
-  tempDir,
-} from './helpers.js';
+import { brokerSuite, closed, connect, connectRefused, inbox, metric, startTestBroker, tempDir } from './helpers.js';
+import { run } from '../helpers/processes.js';
 import { mosquittoAuth, rawLogin } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 

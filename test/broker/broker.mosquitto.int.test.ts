@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
-import { metric, run, startTestBroker, type TestBroker } from './helpers.js';
+import { metric, startTestBroker, type TestBroker } from './helpers.js';
+import { run } from '../helpers/processes.js';
 import { mosquittoAuth } from './raw.js';
 
 let tb: TestBroker;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../../broker/src/broker.js';
-import { captureLogger, closed, connect, connectRefused, run, runTs, tempDir } from './helpers.js';
+import { captureLogger, closed, connect, connectRefused, tempDir } from './helpers.js';
+import { run, runTs } from '../helpers/processes.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -15,7 +15,8 @@ import { provisionAccounts, type AccountRequest } from '@yizhan/broker/credentia
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
 import { freePort } from '../../scripts/lib/ports.js';
 import { sumOf } from '../helpers/prom.js';
-import { ROOT, spawnBroker, spawnProcess, tempDir, type TestProcess } from './helpers.js';
+import { spawnBroker, tempDir } from './helpers.js';
+import { ROOT, spawnProcess, type TestProcess } from '../helpers/processes.js';
 
 const REDIS_CONF = join(ROOT, 'deploy/redis/redis.conf');
 

@@ -1,5 +1,4 @@
 /** Shared helpers of the broker tests: temp stores, an in-process broker, real clients. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,7 @@ import type { Registry } from 'prom-client';
 import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/src/broker.js';
 import { provisionAccounts, type AccountRequest, type EditOptions } from '@yizhan/broker/credentials';
 import { sumOf } from '../helpers/prom.js';
-import { waitForPort } from '../../scripts/lib/ports.js';
-
-export const ROOT = new URL('../../', import.meta.url).pathname;
+import { ROOT, run, spawnProcess, type TestProcess } from '../helpers/processes.js';
 
 export interface LogLine {
   level: number;
@@ -256,116 +253,6 @@ export async function metric(
   return sumOf(await registry.getSingleMetricAsString(name), name, labels);
 }
 
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command to completion (killed after timeoutMs). */
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(t);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-/** Run a TypeScript entry of this repo with tsx, as `npm start` does. */
-export function runTs(
-  entry: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], opts);
-}
-
-/** A child process of a test and what it printed. */
-export interface TestProcess {
-  proc: ChildProcess;
-  /** Its stdout and stderr so far. */
-  output(): string;
-  /** Its stderr so far. */
-  stderr(): string;
-  /** Resolves with the exit code (or the signal) once the process has ended; -1 when it could not be started. */
-  exited: Promise<number | NodeJS.Signals>;
-  /**
-   * Resolve once every port accepts connections; reject, with the process's output, when it exits
-   * first or after timeoutMs (a loaded CI machine needs seconds to compile and start a broker).
-   */
-  listening(ports: number[], timeoutMs?: number): Promise<void>;
-}
-
-/** Start `cmd` in the repository with `env` on top of this process's environment; `what` names it in errors. */
-export function spawnProcess(
-  what: string,
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): TestProcess {
-  const proc = spawn(cmd, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  let unstarted = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  proc.stderr.on('data', (d: Buffer) => {
-    const s = d.toString('utf8');
-    out += s;
-    err += s;
-  });
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
-    proc.once('error', (e) => {
-      unstarted = `it could not be started (${e.message})`;
-      resolve(-1);
-    });
-  });
-  return {
-    proc,
-    output: () => out,
-    stderr: () => err,
-    exited,
-    async listening(ports, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      const ready = (async () => {
-        for (const port of ports) await waitForPort(port, '127.0.0.1', Math.max(0, deadline - Date.now()));
-      })();
-      const failed = await Promise.race([
-        ready.then(
-          () => undefined,
-          (e: Error) => e.message,
-        ),
-        exited.then((code) => unstarted || `it exited (${typeof code === 'string' ? code : `code ${code}`})`),
-      ]);
-      if (failed !== undefined)
-        throw new Error(
-          `${what} not listening on ${ports.join(', ')}: ${failed}\n--- its output ---\n${out.slice(-6000)}`,
-        );
-    },
-  };
-}
-
 /** Start broker/src/main.ts (as `npm start` runs it) with `env` on top of this process's environment. */
 export function spawnBroker(env: NodeJS.ProcessEnv): TestProcess {
   return spawnProcess(
@@ -401,55 +288,6 @@ export async function makeCert(into: string, cn: string): Promise<{ cert: string
   ]);
   if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { cert, key };
-}
-
-/**
- * Send a hand-made MQTT 3.1.1 CONNECT (mqtt.js refuses to send some of the packets we need to test,
- * e.g. a zero-length client id with CleanSession 0) and resolve with the CONNACK return code.
- */
-export async function rawConnect(
-  port: number,
-  p: { clientId: string; clean: boolean; username?: string; password?: string },
-): Promise<number> {
-  const { connect: tcp } = await import('node:net');
-  const str = (s: string): Buffer => {
-    const b = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(b.length);
-    return Buffer.concat([len, b]);
-  };
-  const flags =
-    (p.username !== undefined ? 0x80 : 0) | (p.password !== undefined ? 0x40 : 0) | (p.clean ? 0x02 : 0);
-  const body = Buffer.concat([
-    str('MQTT'),
-    Buffer.from([4, flags, 0, 30]),
-    str(p.clientId),
-    ...(p.username !== undefined ? [str(p.username)] : []),
-    ...(p.password !== undefined ? [str(p.password)] : []),
-  ]);
-  if (body.length > 127) throw new Error('rawConnect: packet too long for this helper');
-  const packet = Buffer.concat([Buffer.from([0x10, body.length]), body]);
-  return new Promise((resolve, reject) => {
-    const s = tcp(port, '127.0.0.1', () => s.write(packet));
-    let got = Buffer.alloc(0);
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error('no CONNACK within 5 s'));
-    }, 5_000);
-    s.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 4) {
-        clearTimeout(t);
-        s.destroy();
-        if (got[0] !== 0x20) reject(new Error(`expected CONNACK, got packet type 0x${got[0]?.toString(16)}`));
-        else resolve(got[3] ?? -1);
-      }
-    });
-    s.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
 }
 
 /** SUBSCRIBE and resolve with the SUBACK return codes (mqtt.js rejects on 0x80, the tests want the codes). */

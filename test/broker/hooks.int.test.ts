@@ -1,6 +1,7 @@
 /** Who may connect: real mqtt.js clients (and hand-made CONNECT packets) against an in-process broker. */
 import { describe, expect, it } from 'vitest';
-import { brokerSuite, connect, connectRefused, metric, rawConnect } from './helpers.js';
+import { brokerSuite, connect, connectRefused, metric } from './helpers.js';
+import { rawConnect } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 
 const suite = brokerSuite([

@@ -11,17 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAccounts } from '@yizhan/broker/credentials';
 import { stationTopic } from '@yizhan/protocol';
 import { freePort } from '../../scripts/lib/ports.js';
-import {
-  closed,
-  connect,
-  inbox,
-  makeCert,
-  run,
-  spawnBroker,
-  startTestBroker,
-  tempDir,
-  type TestBroker,
-} from './helpers.js';
+import { closed, connect, inbox, makeCert, spawnBroker, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import { run } from '../helpers/processes.js';
 import { mosquittoAuth } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAccounts } from '@yizhan/broker/credentials';
 import { freePort, waitForPort } from '../../scripts/lib/ports.js';
-import { connect, inbox, ROOT, runTs, tempDir } from './helpers.js';
+import { connect, inbox, tempDir } from './helpers.js';
+import { ROOT, runTs } from '../helpers/processes.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

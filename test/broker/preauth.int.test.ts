@@ -9,16 +9,8 @@ import { connect as tcp, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stationTopic } from '@yizhan/protocol';
-import {
-  connect,
-  inbox,
-  makeCert,
-  metric,
-  run,
-  startTestBroker,
-  tempDir,
-  type TestBroker,
-} from './helpers.js';
+import { connect, inbox, makeCert, metric, startTestBroker, tempDir, type TestBroker } from './helpers.js';
+import { run } from '../helpers/processes.js';
 import { mosquittoAuth } from './raw.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -84,6 +84,39 @@ export async function rawLogin(
 }
 
 /**
+ * Send a CONNECT made by hand, byte by byte (mqtt-packet refuses some that the tests need, e.g. a
+ * zero-length client id with CleanSession 0), and resolve with the CONNACK's return code.
+ */
+export async function rawConnect(
+  port: number,
+  p: { clientId: string; clean: boolean; username?: string; password?: string },
+): Promise<number> {
+  const str = (s: string): Buffer => {
+    const b = Buffer.from(s, 'utf8');
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  // flags: 0x80 user name, 0x40 password, 0x02 CleanSession; keep alive 30 s
+  const flags = (p.username !== undefined ? 0x80 : 0) | (p.password !== undefined ? 0x40 : 0) | (p.clean ? 0x02 : 0);
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, flags, 0, 30]),
+    str(p.clientId),
+    ...(p.username !== undefined ? [str(p.username)] : []),
+    ...(p.password !== undefined ? [str(p.password)] : []),
+  ]);
+  if (body.length > 127) throw new Error('rawConnect: packet too long for this helper');
+  const client = await rawClient(port);
+  client.socket.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
+  try {
+    return ((await client.next('connack')) as { returnCode: number }).returnCode;
+  } finally {
+    client.socket.destroy();
+  }
+}
+
+/**
  * The connection arguments of Debian's mosquitto_pub / mosquitto_sub against the test broker on
  * 127.0.0.1: `--cafile` for the TLS listener, `-V mqttv311` where a test pins the protocol.
  * `port` may be the port of a listener that did not start: mosquitto then refuses "-p undefined".

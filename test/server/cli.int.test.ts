@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { runTs, tempDir } from '../broker/helpers.js';
+import { tempDir } from '../broker/helpers.js';
+import { runTs } from '../helpers/processes.js';
 import { peopleApp } from './routes/auth/app.js';
 
 let dir: string;
