@@ -116,6 +116,7 @@ export function sweepWillsOfDeadNodes(aedes: Aedes, opts: WillSweepOptions): { s
  */
 class Hearing {
   private readonly heard = new Map<string, number>();
+  private readonly startedAt: number;
   private graceFrom: number;
   private wasDeaf = false;
 
@@ -125,7 +126,7 @@ class Hearing {
     private readonly slackMs: number,
     private readonly now: () => number,
   ) {
-    this.graceFrom = now();
+    this.startedAt = this.graceFrom = now();
   }
 
   hear(brokerId: string): void {
@@ -136,11 +137,14 @@ class Hearing {
     return brokerId === this.self || Math.max(this.heard.get(brokerId) ?? 0, this.graceFrom) + HEARTBEATS_TO_DEATH * this.heartbeatMs >= this.now();
   }
 
-  /** False while this node has not heard itself for 2 heartbeats, and at the first sweep after (which starts the others' grace). */
+  /**
+   * False while this node has not heard itself for 2 heartbeats, and at the first sweep after it
+   * has again (which starts the others' grace). Deafness is judged by its own heartbeat alone, so a
+   * long outage stays one deafness however often it is swept.
+   */
   mayJudge(): boolean {
     const t = this.now();
-    if (Math.max(this.heard.get(this.self) ?? 0, this.graceFrom) + 2 * this.heartbeatMs < t) {
-      this.graceFrom = t;
+    if ((this.heard.get(this.self) ?? this.startedAt) + 2 * this.heartbeatMs < t) {
       this.wasDeaf = true;
       return false;
     }

@@ -126,4 +126,28 @@ describe('wills of other broker nodes', () => {
     await gone.at(24.6 * HB); // 20.5 + 1 s reconnect delay + 3 heartbeats
     expect(gone.published).toEqual(['st-001']);
   });
+  it('a long outage swept every heartbeat does not end the deafness early: the grace starts when this node hears itself', async () => {
+    const run = async (bHeardFrom: number) => {
+      const s = setup([['node-b', 'st-001']]);
+      s.hear('node-b');
+      await s.at(1 * HB);
+      for (let t = 2; t <= 12; t++) await s.at(t * HB, { deaf: true }); // Redis away from 1 s to 12.5 s
+      for (let t = 13; t <= 18; t++) {
+        if (t >= bHeardFrom) s.hear('node-b'); // its heartbeats again, from then on
+        await s.at(t * HB); // hears itself from 13 s on
+      }
+      return s.published;
+    };
+    // node-b heard again 2 heartbeats after this node: inside its 1 s reconnect delay + 3 heartbeats
+    expect(await run(15)).toEqual([]);
+    // node-b never heard again: dead once 13 + 1 + 3 s have passed, and not before
+    const s = setup([['node-b', 'st-001']]);
+    s.hear('node-b');
+    await s.at(1 * HB);
+    for (let t = 2; t <= 12; t++) await s.at(t * HB, { deaf: true });
+    for (let t = 13; t <= 17; t++) await s.at(t * HB);
+    expect(s.published).toEqual([]);
+    await s.at(17.5 * HB);
+    expect(s.published).toEqual(['st-001']);
+  });
 });
