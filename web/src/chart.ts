@@ -18,10 +18,11 @@ export function useChart(el: Ref<HTMLElement | null>, option: () => echarts.ECha
   const draw = (o: echarts.EChartsCoreOption) =>
     chart?.setOption({ animation: false, textStyle: { fontFamily: CHART_FONT }, ...o }, true);
   onMounted(() => {
-    chart = echarts.init(el.value, undefined, { renderer: 'svg' });
+    const box = el.value!;
+    chart = echarts.init(box, undefined, { renderer: 'svg' });
     draw(option());
     sizes = new ResizeObserver(() => chart?.resize());
-    sizes.observe(el.value!);
+    sizes.observe(box);
   });
   onBeforeUnmount(() => {
     sizes?.disconnect();

@@ -10,8 +10,8 @@
  * - Silence on a device that is gone or replaced: while the link is silent, the port's path is
  *   looked at every frame timeout; when it names no device any more, or another device than the
  *   one opened (an adapter plugged back, given the same name by udev), the port is treated as
- *   lost. A pulled adapter does not always make the open port fail: the agent then sat on the dead
- *   port for ever while the controller talked on the new one at the same path.
+ *   lost. A pulled adapter does not always make the open port fail, and waiting for it would leave
+ *   the agent on a dead port while the controller talks on the new one at the same path.
  * - Port error or close (cable or USB adapter pulled): the port is reopened at once; if that open
  *   fails, again after a backoff delay (growing, with jitter) until it works. The first reopen after
  *   a loss is immediate only when frames arrived since the last one, so a port that opens and
